@@ -1,0 +1,369 @@
+"""`RuleSet` → a durable-rules JSON ruleset plus the plan the engine follows.
+
+Pure: no engine import. The division of labour, for speed and exactness:
+* Python computes, before the assert, what durable-rules cannot do exactly or
+  cheaply: arithmetic (exact rationals), lookups, and which rules have all their
+  inputs (a guard field per rule). A numeric comparison reaches the engine as the
+  sign of (left − right), so 不低于 decides at equality exactly as on paper.
+* durable-rules matches the compiled *failing side* of every check (plus the
+  not-applicable side of rules with `applies_if` and the true side of derivations)
+  against the fact. A pass is inferred for ready rules whose failing side did not
+  fire, so a typical project fires few actions.
+* Derived facts chain by strata: rules that read a derived fact are matched
+  against the next fact asserted into the same session, once the derivation is known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from screening.errors import RuleSetError
+from screening.expr import nodes as n
+from screening.expr.evaluate import Env, Evaluator, compile_expr, to_exact
+from screening.model.effective import EffectiveRule, RuleSet
+from screening.model.project import FIELDS
+
+# durable-rules fails to load rulesets of roughly 480+ rules (jruizgit/rules#312).
+MAX_ENGINE_RULES = 400
+
+
+@dataclass(frozen=True)
+class Atom:
+    """A comparison Python evaluates and puts in the fact: a sign (-1/0/1) or a bool."""
+
+    key: str
+    kind: str  # "sign" | "bool"
+    fn: Evaluator
+
+
+@dataclass(frozen=True)
+class Part:
+    """A compiled boolean expression: its Python atoms and the names it reads natively."""
+
+    atoms: tuple[Atom, ...]
+    native: tuple[str, ...]  # field paths / derived names the engine matches directly
+    inputs: tuple[str, ...]  # project fields it depends on, for "fields to obtain"
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """How one rule is screened: its guards, parts and the values it reports."""
+
+    index: int
+    rule: EffectiveRule
+    stratum: int
+    condition: Part | None
+    applies: Part | None
+    value: Evaluator | None  # score/bonus value
+    actual: Evaluator | None  # left side of a top-level comparison
+    threshold: Evaluator | None  # right side (or (lo, hi) for between)
+    op: str | None
+    inputs: tuple[str, ...]
+
+    @property
+    def guard(self) -> str:
+        return f"g{self.index}"
+
+    @property
+    def app_guard(self) -> str:
+        return f"a{self.index}"
+
+
+@dataclass
+class Compiled:
+    """A compiled rule set: the engine definition and the per-rule plans."""
+
+    name: str
+    ruleset: RuleSet
+    definition: dict[str, dict[str, Any]]
+    plans: list[RulePlan]
+    strata: int
+    field_keys: dict[str, str]
+    derived_keys: dict[str, str]
+    metrics: dict[str, Evaluator]
+    derive_rule: dict[str, int] = field(default_factory=dict)  # derived name → plan index
+    build: Callable[[n.Node], Evaluator] | None = None  # for remedies: compile a sub-expression
+
+    def env(self, values: dict[str, Any]) -> Env:
+        return Env({k: to_exact(v) for k, v in values.items()}, self.metrics)
+
+
+def _constants(rs: RuleSet) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, param in rs.parameters.items():
+        value = param.value
+        if isinstance(value, list):
+            out[name] = frozenset(to_exact(v) for v in value)
+        else:
+            out[name] = to_exact(value)
+    return out
+
+
+def compile_ruleset(rs: RuleSet) -> Compiled:
+    """Compile an effective rule set; the engine name is derived from its content hash."""
+    constants = _constants(rs)
+    tables = {name: {"values": t.values, "default": to_exact(t.default)} for name, t in rs.tables.items()}
+
+    def build(node: n.Node) -> Evaluator:
+        return compile_expr(node, tables, constants)
+
+    metrics = {name: build(node) for name, node in rs.metric_nodes.items()}
+    derived = {r.spec.sets: r for r in rs.rules if r.kind == "derive"}  # type: ignore[union-attr]
+    field_names = set(FIELDS) | set(rs.inputs)
+    builder = _Builder(build, field_names, derived, rs)
+    strata = builder.strata()
+    plans: list[RulePlan] = []
+    definition: dict[str, dict[str, Any]] = {}
+    for index, rule in enumerate(rs.rules):
+        plan = builder.plan(index, rule, strata[rule.id])
+        plans.append(plan)
+        tag = {"t": f"s{plan.stratum}"}
+        if plan.applies is not None:
+            not_applicable = builder.condition(rule.applies_if, negate=True)  # type: ignore[arg-type]
+            definition[f"r{index}_na"] = _rule(tag, {plan.app_guard: 1}, not_applicable)
+        applicable = builder.condition(rule.applies_if, negate=False) if rule.applies_if else None
+        if rule.kind in ("veto", "gate", "review"):
+            negate = rule.spec.require is not None  # type: ignore[union-attr]
+            side = builder.condition(rule.condition, negate=negate)  # type: ignore[arg-type]
+            definition[f"r{index}_fail"] = _rule(tag, {plan.guard: 1}, side, applicable)
+        elif rule.kind == "bonus" and rule.condition is not None:
+            side = builder.condition(rule.condition, negate=True)
+            definition[f"r{index}_fail"] = _rule(tag, {plan.guard: 1}, side, applicable)
+        elif rule.kind == "derive":
+            side = builder.condition(rule.condition, negate=False)  # type: ignore[arg-type]
+            definition[f"r{index}_true"] = _rule(tag, {plan.guard: 1}, side, applicable)
+    if len(definition) > MAX_ENGINE_RULES:
+        raise RuleSetError(
+            f"规则集编译后有 {len(definition)} 条引擎规则，超过上限 {MAX_ENGINE_RULES}；"
+            "请用查找表代替逐条规则 / too many engine rules; use lookup tables"
+        )
+    name = f"screening_{rs.sha256[:16]}"
+    return Compiled(
+        name=name, ruleset=rs, definition=definition, plans=plans,
+        strata=1 + max(strata.values(), default=0), field_keys=builder.field_keys,
+        derived_keys=builder.derived_keys, metrics=metrics,
+        derive_rule={r.spec.sets: i for i, r in enumerate(rs.rules) if r.kind == "derive"},  # type: ignore[union-attr]
+        build=build,
+    )
+
+
+def _rule(tag: dict[str, str], guard: dict[str, int], side: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    terms = [tag, guard, side] + ([extra] if extra else [])
+    return {"all": [{"m": {"$and": terms}}]}
+
+
+_NEGATED_OP = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+_SIGN_TEST = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+
+
+class _Builder:
+    """Translates expressions to engine conditions, collecting Python atoms per rule."""
+
+    def __init__(self, build: Callable[[n.Node], Evaluator], field_names: set[str],
+                 derived: dict[str, EffectiveRule], rs: RuleSet) -> None:
+        self.build = build
+        self.field_names = field_names
+        self.derived = derived
+        self.rs = rs
+        self.field_keys: dict[str, str] = {}
+        self.derived_keys: dict[str, str] = {}
+        self.atoms: dict[tuple[str, n.Node], Atom] = {}
+        self._collect: list[Atom] | None = None
+        self._native: list[str] | None = None
+
+    # -- strata -----------------------------------------------------------------
+    def strata(self) -> dict[str, int]:
+        """Rule id → stratum: 0, or one more than the derivations it reads."""
+        memo: dict[str, int] = {}
+        visiting: set[str] = set()
+
+        def level(rule: EffectiveRule) -> int:
+            if rule.id in memo:
+                return memo[rule.id]
+            if rule.id in visiting:
+                raise RuleSetError(
+                    f"派生规则 {rule.id} 循环依赖 / derivations depend on each other in a cycle", rule.source
+                )
+            visiting.add(rule.id)
+            depth = 0
+            for name in self._names(rule):
+                source = self.derived.get(name)
+                if source is not None:
+                    depth = max(depth, level(source) + 1)
+            visiting.discard(rule.id)
+            memo[rule.id] = depth
+            return depth
+
+        return {rule.id: level(rule) for rule in self.rs.rules}
+
+    def _names(self, rule: EffectiveRule) -> set[str]:
+        found: set[str] = set()
+        for node in (rule.condition, rule.value, rule.applies_if):
+            if node is not None:
+                found |= self._expand(n.names(node))
+        return found
+
+    def _expand(self, names: set[str]) -> set[str]:
+        """Names, with metrics replaced by what they read (transitively)."""
+        out: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name in out:
+                continue
+            out.add(name)
+            node = self.rs.metric_nodes.get(name)
+            if node is not None:
+                stack.extend(n.names(node))
+        return out
+
+    def inputs(self, node: n.Node | None, seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """The project fields an expression depends on, through metrics and derivations."""
+        if node is None:
+            return ()
+        fields: set[str] = set()
+        for name in self._expand(n.names(node)):
+            if name in self.field_names:
+                fields.add(name)
+            elif name in self.derived and name not in seen:
+                fields.update(self.inputs(self.derived[name].condition, seen | {name}))
+        return tuple(sorted(fields))
+
+    # -- plans ------------------------------------------------------------------
+    def plan(self, index: int, rule: EffectiveRule, stratum: int) -> RulePlan:
+        actual = threshold = None
+        op = None
+        top = rule.condition
+        if rule.kind in ("veto", "gate", "review") and isinstance(top, n.Compare) and top.op in _SIGN_TEST:
+            actual, threshold, op = self.build(top.left), self.build(top.right), top.op
+            if rule.spec.fail_if is not None:  # type: ignore[union-attr]
+                op = _NEGATED_OP[op]  # report the requirement, not the failure
+        elif isinstance(top, n.Call) and top.func == "between" and rule.spec.kind in ("veto", "gate", "review"):
+            low, high = self.build(top.args[1]), self.build(top.args[2])
+            actual, op = self.build(top.args[0]), "between"
+            threshold = lambda env: (low(env), high(env))  # noqa: E731
+        value = self.build(rule.value) if rule.value is not None else None
+        if value is not None and actual is None:
+            actual = value
+        condition = self.part(rule.condition) if rule.condition is not None else None
+        applies = self.part(rule.applies_if) if rule.applies_if is not None else None
+        inputs = tuple(sorted(set(self.inputs(rule.condition)) | set(self.inputs(rule.value)) | set(self.inputs(rule.applies_if))))
+        return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs)
+
+    def part(self, node: n.Node) -> Part:
+        self._collect, self._native = [], []
+        self.condition(node, negate=False)
+        self.condition(node, negate=True)  # both sides share atoms; collect them all
+        atoms = tuple({a.key: a for a in self._collect}.values())
+        native = tuple(dict.fromkeys(self._native))
+        self._collect = self._native = None
+        return Part(atoms, native, self.inputs(node))
+
+    # -- conditions -------------------------------------------------------------
+    def condition(self, node: n.Node, negate: bool) -> dict[str, Any]:
+        """The engine condition for `node` (or its negation), negations pushed to atoms."""
+        if isinstance(node, n.Logic):
+            op = node.op
+            if negate:
+                op = "or" if op == "and" else "and"
+            return {f"${op}": [self.condition(item, negate) for item in node.items]}
+        if isinstance(node, n.Unary) and node.op == "not":
+            return self.condition(node.operand, not negate)
+        if isinstance(node, n.Name) and self._is_native(node.name):
+            return {self._key(node.name): not negate}
+        if isinstance(node, n.Compare):
+            return self._compare(node, negate)
+        if isinstance(node, n.Call) and node.func == "between":
+            value, low, high = node.args
+            parts = [n.Compare(node.offset, ">=", value, low), n.Compare(node.offset, "<=", value, high)]
+            return self.condition(n.Logic(node.offset, "and", tuple(parts)), negate)
+        if isinstance(node, n.Call) and node.func == "startswith" and not negate:
+            target = node.args[0]
+            if isinstance(target, n.Name) and self._is_native(target.name):
+                prefixes = "|".join(re.escape(a.value) for a in node.args[1:])  # type: ignore[attr-defined]
+                return {"$mt": {self._key(target.name): f"({prefixes})[0-9A-Za-z]*"}}
+        return {self._atom("bool", node).key: not negate}
+
+    def _compare(self, node: n.Compare, negate: bool) -> dict[str, Any]:
+        op = node.op
+        left, right = node.left, node.right
+        constant = (n.Text, n.Boolean)
+        if op in ("in", "not in") and isinstance(left, n.Name) and self._is_native(left.name) and isinstance(right, n.ListOf) \
+                and all(isinstance(i, constant) for i in right.items):
+            inside = (op == "in") != negate
+            key = self._key(left.name)
+            if inside:
+                return {"$or": [{key: item.value} for item in right.items]}  # type: ignore[attr-defined]
+            return {"$and": [{"$neq": {key: item.value}} for item in right.items]}  # type: ignore[attr-defined]
+        if op in ("==", "!=") and isinstance(left, n.Name) and self._is_native(left.name) and isinstance(right, constant):
+            equal = (op == "==") != negate
+            key = self._key(left.name)
+            return {key: right.value} if equal else {"$neq": {key: right.value}}
+        if op in _SIGN_TEST or (op in ("==", "!=") and self._is_numeric(node)):
+            atom = self._atom("sign", n.Arith(node.offset, "-", left, right))
+            if negate:
+                op = _NEGATED_OP[op]
+            if op == "==":
+                return {atom.key: 0}
+            if op == "!=":
+                return {"$neq": {atom.key: 0}}
+            return {_SIGN_TEST[op]: {atom.key: 0}}
+        return {self._atom("bool", node).key: not negate}
+
+    def _is_numeric(self, node: n.Compare) -> bool:
+        for side in (node.left, node.right):
+            if isinstance(side, n.Number):
+                return True
+            if isinstance(side, (n.Text, n.Boolean)):
+                return False
+        return not isinstance(node.left, n.Name) or self._numeric_name(node.left.name)
+
+    def _numeric_name(self, name: str) -> bool:
+        field_spec = FIELDS.get(name)
+        if field_spec is not None:
+            return field_spec.type == "number"
+        declared = self.rs.inputs.get(name)
+        if declared is not None:
+            return declared.type == "number"
+        value = self.rs.parameter(name)
+        return name in self.rs.metric_nodes or (isinstance(value, (int, Decimal)) and not isinstance(value, bool))
+
+    def _is_native(self, name: str) -> bool:
+        if name in self.derived:
+            return True
+        if name in self.field_names:
+            field_spec = FIELDS.get(name)
+            declared = self.rs.inputs.get(name)
+            kind = field_spec.type if field_spec else (declared.type if declared else "text")
+            return kind in ("bool", "text", "choice")
+        return False
+
+    def _key(self, name: str) -> str:
+        if self._native is not None:
+            self._native.append(name)
+        if name in self.derived:
+            return self.derived_keys.setdefault(name, f"d{len(self.derived_keys)}")
+        return self.field_keys.setdefault(name, f"f{len(self.field_keys)}")
+
+    def _atom(self, kind: str, node: n.Node) -> Atom:
+        found = self.atoms.get((kind, node))
+        if found is None:
+            fn = self.build(node)
+            if kind == "sign":
+                difference = fn
+
+                def sign(env: Env, difference: Evaluator = difference) -> int:
+                    value: Fraction = difference(env)
+                    return (value > 0) - (value < 0)
+
+                fn = sign
+            found = Atom(f"x{len(self.atoms)}", kind, fn)
+            self.atoms[(kind, node)] = found
+        if self._collect is not None:
+            self._collect.append(found)
+        return found

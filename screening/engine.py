@@ -1,0 +1,132 @@
+"""The only module that imports durable-rules; every quirk of it is contained here.
+
+Quirks (see ../shared/NOTES-durable-rules.md; each has a test in tests/engine/):
+* a fact matching no rule raises MessageNotHandledException → a normal outcome;
+* facts are never batched (assert_facts loses firings or segfaults) → one per call;
+* one session per candidate, deleted afterwards (1,024 live sessions at most,
+  duplicate-fact errors after ~54,000 facts in one session, memory growth);
+* an exception inside an action is swallowed → actions only record, and any
+  error they hit is re-raised here as EngineError;
+* fact keys named `id` loop forever → facts only carry generated keys (f0, x1, g2…);
+* huge floats fail with error 204 and mixed-type comparisons silently misbehave →
+  facts carry only text, booleans and small integers (checked before the assert);
+* rulesets live in one global host → named by content hash, registered once;
+* the C core holds the GIL and has no locks → no threads: parallel batches use processes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from durable.engine import MessageNotHandledException, MessageObservedException
+from durable.lang import get_host
+
+from screening.compile import Compiled
+from screening.errors import EngineError
+
+Fired = set[tuple[int, str]]
+NextFact = Callable[[int, Fired], dict[str, Any] | None]
+
+_MAX_INT = 2**31
+
+
+class Engine:
+    """Runs compiled rule sets, one durable-rules session per candidate."""
+
+    def __init__(self) -> None:
+        self._host = get_host()
+        self._registered: set[str] = set()
+        self._sids = itertools.count(1)
+        self._fired: list[str] = []
+        self._errors: list[BaseException] = []
+
+    def register(self, compiled: Compiled) -> None:
+        """Load a compiled rule set into the engine once (by its content-hash name)."""
+        if compiled.name in self._registered or not compiled.definition:
+            return
+        rules = {key: {**body, "run": self._action(key)} for key, body in compiled.definition.items()}
+        try:
+            self._host.set_rulesets({compiled.name: rules})
+        except Exception as exc:  # the C core reports load failures as bare Exceptions
+            raise EngineError(f"推理引擎无法加载规则集 / the engine could not load the rule set: {exc}") from None
+        self._registered.add(compiled.name)
+
+    def _action(self, key: str) -> Callable[[Any], None]:
+        def record(closure: Any) -> None:
+            try:
+                self._record(key)
+            except BaseException as exc:  # durable-rules would swallow it
+                self._errors.append(exc)
+
+        return record
+
+    def _record(self, key: str) -> None:
+        self._fired.append(key)
+
+    def infer(self, compiled: Compiled, next_fact: NextFact) -> Fired:
+        """Assert one fact per stratum into a fresh session; return the (rule, side) pairs fired.
+
+        `next_fact(stratum, fired_so_far)` builds each fact once the previous
+        strata's derivations are known, or returns None when there is nothing to match.
+        """
+        fired: Fired = set()
+        if not compiled.definition:
+            for stratum in range(compiled.strata):
+                next_fact(stratum, fired)
+            return fired
+        self.register(compiled)
+        sid = str(next(self._sids))
+        self._fired = []
+        self._errors = []
+        try:
+            for stratum in range(compiled.strata):
+                fact = next_fact(stratum, fired)
+                if fact is None:
+                    continue
+                _check_fact(fact)
+                fact["sid"] = sid
+                fact["t"] = f"s{stratum}"
+                try:
+                    self._host.assert_fact(compiled.name, fact)
+                except MessageNotHandledException:
+                    pass  # no failing side matched: every ready rule passed
+                except MessageObservedException:
+                    raise EngineError(
+                        "推理引擎把不同事实误判为重复（durable-rules 缺陷）/ the engine rejected a fact as a duplicate"
+                    ) from None
+                if self._errors:
+                    raise EngineError(f"规则动作执行出错 / a rule action failed: {self._errors[0]!r}")
+                for key in self._fired:
+                    index, side = key[1:].split("_")
+                    fired.add((int(index), side))
+                self._fired = []
+        finally:
+            try:
+                self._host.delete_state(compiled.name, sid)
+            except Exception:  # noqa: BLE001 - a session that never started has no state
+                pass
+        return fired
+
+
+def _check_fact(fact: dict[str, Any]) -> None:
+    for key, value in fact.items():
+        if key in ("id", "sid"):
+            raise EngineError(f"事实键 {key!r} 为引擎保留字 / reserved fact key")
+        if isinstance(value, bool) or isinstance(value, str):
+            continue
+        if isinstance(value, int) and -_MAX_INT < value < _MAX_INT:
+            continue
+        raise EngineError(f"事实字段 {key} 的值 {value!r} 不能交给推理引擎 / value not allowed in a fact")
+
+
+_default: Engine | None = None
+
+
+def default_engine() -> Engine:
+    """The process-wide engine (durable-rules keeps one global host anyway)."""
+    global _default
+    if _default is None:
+        _default = Engine()
+    return _default

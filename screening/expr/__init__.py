@@ -1,0 +1,1 @@
+"""The expression language: text → typed tree. Parsed, never `eval`ed."""

@@ -1,0 +1,251 @@
+"""Type-checked trees → Python closures evaluated in exact rational arithmetic.
+
+Numbers are `Fraction`s, so 4500 / 15 is exactly 300 and a value equal to its
+threshold compares equal. An absent input raises `Missing`; a value that has no
+meaning for this project (division by zero, an unconfigured table) raises
+`Undefined`. Nothing here calls `eval`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from screening.expr import nodes as n
+
+Evaluator = Callable[["Env"], Any]
+
+
+class Missing(Exception):
+    """An input the expression needs is absent."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        super().__init__(", ".join(sorted(names)))
+        self.names = names
+
+
+class Undefined(Exception):
+    """The expression has no value for this project; `code` picks the message."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+class Env:
+    """One project's values plus lazily computed, memoised metrics."""
+
+    __slots__ = ("values", "metrics", "_memo")
+
+    def __init__(self, values: dict[str, Any], metrics: Mapping[str, Evaluator]) -> None:
+        self.values = values
+        self.metrics = metrics
+        self._memo: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        value = self.values.get(name, _ABSENT)
+        if value is not _ABSENT:
+            return value
+        metric = self.metrics.get(name)
+        if metric is None:
+            raise Missing(frozenset((name,)))
+        if name not in self._memo:
+            try:
+                self._memo[name] = metric(self)
+            except (Missing, Undefined) as exc:
+                self._memo[name] = exc
+        result = self._memo[name]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+_ABSENT = object()
+
+
+def to_exact(value: Any) -> Any:
+    """Decimal/int → Fraction; other values unchanged. Floats never reach here."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (Decimal, int)):
+        return Fraction(value)
+    return value
+
+
+def table_key(value: Any) -> str:
+    """How a lookup key is spelled in a table: 5 → "5", Fraction(1, 2) → "0.5"."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        return str(Decimal(value.numerator) / Decimal(value.denominator))
+    return str(value)
+
+
+def compile_expr(node: n.Node, tables: Mapping[str, dict[str, Any]], constants: Mapping[str, Any]) -> Evaluator:
+    """A closure computing `node`; `constants` are parameters, inlined at compile time."""
+    return _Compiler(tables, constants).build(node)
+
+
+class _Compiler:
+    def __init__(self, tables: Mapping[str, dict[str, Any]], constants: Mapping[str, Any]) -> None:
+        self.tables = tables
+        self.constants = constants
+
+    def build(self, node: n.Node) -> Evaluator:
+        method = getattr(self, "_" + type(node).__name__.lower())
+        return method(node)
+
+    def _number(self, node: n.Number) -> Evaluator:
+        value = node.value
+        return lambda env: value
+
+    def _text(self, node: n.Text) -> Evaluator:
+        value = node.value
+        return lambda env: value
+
+    def _boolean(self, node: n.Boolean) -> Evaluator:
+        value = node.value
+        return lambda env: value
+
+    def _listof(self, node: n.ListOf) -> Evaluator:
+        value = frozenset(item.value for item in node.items)  # type: ignore[attr-defined]
+        return lambda env: value
+
+    def _name(self, node: n.Name) -> Evaluator:
+        if node.name in self.constants:
+            value = self.constants[node.name]
+            if value is None:
+                missing = frozenset((node.name,))
+
+                def unset(env: Env) -> Any:
+                    raise Missing(missing)
+
+                return unset
+            return lambda env: value
+        name = node.name
+        return lambda env: env.get(name)
+
+    def _unary(self, node: n.Unary) -> Evaluator:
+        operand = self.build(node.operand)
+        if node.op == "not":
+            return lambda env: not operand(env)
+        return lambda env: -operand(env)
+
+    def _arith(self, node: n.Arith) -> Evaluator:
+        left, right = self.build(node.left), self.build(node.right)
+        if node.op == "+":
+            return lambda env: left(env) + right(env)
+        if node.op == "-":
+            return lambda env: left(env) - right(env)
+        if node.op == "*":
+            return lambda env: left(env) * right(env)
+
+        def divide(env: Env) -> Any:
+            numerator, denominator = left(env), right(env)
+            if denominator == 0:
+                raise Undefined("division_by_zero")
+            return numerator / denominator
+
+        return divide
+
+    def _compare(self, node: n.Compare) -> Evaluator:
+        left, right = self.build(node.left), self.build(node.right)
+        op = node.op
+        if op == "in":
+            return lambda env: left(env) in right(env)
+        if op == "not in":
+            return lambda env: left(env) not in right(env)
+        return _COMPARATORS[op](left, right)
+
+    def _logic(self, node: n.Logic) -> Evaluator:
+        items = [self.build(item) for item in node.items]
+        if node.op == "and":
+            return lambda env: all(item(env) for item in items)
+        return lambda env: any(item(env) for item in items)
+
+    def _call(self, node: n.Call) -> Evaluator:
+        return getattr(self, "_fn_" + node.func)(node)
+
+    def _fn_lookup(self, node: n.Call) -> Evaluator:
+        table_name = node.args[0].name  # type: ignore[attr-defined]
+        table = self.tables[table_name]
+        keys = [self.build(arg) for arg in node.args[1:]]
+
+        def lookup(env: Env) -> Any:
+            key_values = [table_key(key(env)) for key in keys]
+            values, default = table["values"], table.get("default")
+            if not values and default is None:
+                raise Undefined("table_not_configured", table=table_name)
+            cell: Any = values
+            for key in key_values:
+                cell = cell.get(key) if isinstance(cell, dict) else None
+                if cell is None:
+                    break
+            if cell is None or isinstance(cell, dict):
+                if default is None:
+                    raise Undefined("key_not_in_table", table=table_name, key="/".join(key_values))
+                cell = default
+            return cell
+
+        return lookup
+
+    def _fn_min(self, node: n.Call) -> Evaluator:
+        args = [self.build(arg) for arg in node.args]
+        return lambda env: min(arg(env) for arg in args)
+
+    def _fn_max(self, node: n.Call) -> Evaluator:
+        args = [self.build(arg) for arg in node.args]
+        return lambda env: max(arg(env) for arg in args)
+
+    def _fn_startswith(self, node: n.Call) -> Evaluator:
+        text = self.build(node.args[0])
+        prefixes = tuple(arg.value for arg in node.args[1:])  # type: ignore[attr-defined]
+        return lambda env: text(env).startswith(prefixes)
+
+    def _fn_between(self, node: n.Call) -> Evaluator:
+        value, low, high = (self.build(arg) for arg in node.args)
+        return lambda env: low(env) <= value(env) <= high(env)
+
+    def _fn_coalesce(self, node: n.Call) -> Evaluator:
+        args = [self.build(arg) for arg in node.args]
+
+        def coalesce(env: Env) -> Any:
+            missing: set[str] = set()
+            for arg in args:
+                try:
+                    return arg(env)
+                except Missing as exc:
+                    missing |= exc.names
+            raise Missing(frozenset(missing))
+
+        return coalesce
+
+
+def _lt(a: Evaluator, b: Evaluator) -> Evaluator:
+    return lambda env: a(env) < b(env)
+
+
+def _le(a: Evaluator, b: Evaluator) -> Evaluator:
+    return lambda env: a(env) <= b(env)
+
+
+def _gt(a: Evaluator, b: Evaluator) -> Evaluator:
+    return lambda env: a(env) > b(env)
+
+
+def _ge(a: Evaluator, b: Evaluator) -> Evaluator:
+    return lambda env: a(env) >= b(env)
+
+
+def _eq(a: Evaluator, b: Evaluator) -> Evaluator:
+    return lambda env: a(env) == b(env)
+
+
+def _ne(a: Evaluator, b: Evaluator) -> Evaluator:
+    return lambda env: a(env) != b(env)
+
+
+_COMPARATORS = {"<": _lt, "<=": _le, ">": _gt, ">=": _ge, "==": _eq, "!=": _ne}

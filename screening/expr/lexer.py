@@ -1,0 +1,70 @@
+"""Expression text → tokens, each with its offset for error positions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from screening.errors import ExpressionError
+
+KEYWORDS = {"and", "or", "not", "in", "true", "false"}
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<number>\d+(?:\.\d+)?%?)
+  | (?P<string>"[^"\\\n]*"|'[^'\\\n]*')
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<op><=|>=|==|!=|[-+*/<>(),\[\]])
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: kind is number, string, name, keyword, op or end."""
+
+    kind: str
+    text: str
+    offset: int
+    value: object = None
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split an expression into tokens; raise ExpressionError at the first bad character."""
+    tokens: list[Token] = []
+    offset = 0
+    while offset < len(text):
+        match = _TOKEN.match(text, offset)
+        if not match:
+            char = text[offset]
+            hint = "，请使用英文标点 / use ASCII punctuation" if ord(char) > 127 else ""
+            raise ExpressionError(f"无法识别的字符 {char!r}{hint} / unexpected character", _at(offset))
+        kind = match.lastgroup or ""
+        lexeme = match.group()
+        if kind == "number":
+            value = Fraction(lexeme.rstrip("%"))
+            tokens.append(Token("number", lexeme, offset, value / 100 if lexeme.endswith("%") else value))
+        elif kind == "string":
+            tokens.append(Token("string", lexeme, offset, lexeme[1:-1]))
+        elif kind == "name":
+            tokens.append(Token("keyword" if lexeme in KEYWORDS else "name", lexeme, offset))
+        elif kind == "op":
+            tokens.append(Token("op", lexeme, offset))
+        offset = match.end()
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+def _at(offset: int) -> object:
+    # The parser rebases offsets to file positions; see parser.ExpressionSource.
+    return OffsetSpan(offset)
+
+
+@dataclass(frozen=True)
+class OffsetSpan:
+    """A position inside an expression before it is placed in its file."""
+
+    offset: int

@@ -1,0 +1,98 @@
+"""Frozen records of what screening found: statuses, kinds, findings, decisions.
+
+Facts only; prose is written at render time from `messages` in the chosen language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+from typing import Any
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    MISSING = "missing"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Kind(str, Enum):
+    VETO = "veto"
+    GATE = "gate"
+    SCORE = "score"
+    BONUS = "bonus"
+    REVIEW = "review"
+    DERIVE = "derive"
+
+
+class Outcome(str, Enum):
+    PASS = "pass"
+    REVIEW = "review"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class RemedyOption:
+    """One way to flip a failed threshold: `field relation value` (e.g. land.area_mu <= 18)."""
+
+    field: str
+    relation: str  # >= > <= <
+    value: Fraction
+    unit: str
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """What would flip a finding: options (any one suffices), or a plain statement."""
+
+    code: str  # numeric | veto | condition | score | missing
+    options: tuple[RemedyOption, ...] = ()
+    target: Any = None  # the threshold to reach (numeric) or next band (score)
+    gain: Fraction | None = None  # score: points to gain
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's result for one project."""
+
+    rule: str
+    group: str
+    kind: Kind
+    status: Status
+    actual: Any = None
+    threshold: Any = None
+    op: str | None = None
+    unit: str | None = None
+    points: Fraction | None = None
+    max_points: Fraction | None = None
+    missing: tuple[str, ...] = ()
+    reason: str | None = None  # not_applicable: why (table_not_configured, …)
+    reason_params: dict[str, Any] = field(default_factory=dict)
+    remedy: Remedy | None = None
+
+    def check_tuple(self) -> tuple[str, str]:
+        return (self.rule, self.status.value)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The screening result for one project under one rule set."""
+
+    project_id: str | None
+    project_name: str | None
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_sha256: str
+    as_of: dt.date | None
+    outcome: Outcome
+    score: Fraction | None
+    pass_mark: Fraction | None
+    review_band: Fraction
+    vetoed_by: tuple[str, ...]
+    rejected_by: tuple[str, ...]  # failed gates
+    reviewed_by: tuple[str, ...]  # triggered review rules
+    missing: tuple[str, ...]
+    findings: tuple[Finding, ...]

@@ -1,0 +1,419 @@
+"""Rule-set files → one effective `RuleSet`: `extends`, overrides, disables, as-of dates.
+
+Every expression is parsed and type-checked here, so a rule set that loads is one
+the compiler can trust; every problem is reported with file, line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from screening.errors import Diagnostic, ExpressionError, RuleSetError, SourceSpan
+from screening.expr import nodes as n
+from screening.expr.lexer import OffsetSpan
+from screening.expr.parser import parse
+from screening.expr.types import BOOL, TEXT, Symbol, Type, check, check_bool, check_number
+from screening.expr.units import normalise_unit
+from screening.model import ruleset as spec
+from screening.model.diagnose import diagnostics_from
+from screening.model.effective import Disabled, EffectiveRule, RuleSet
+from screening.model.project import FIELDS
+from screening.source import LoadedYaml, load_yaml_file
+
+PASS_MARK = "pass_mark"
+REVIEW_BAND = "review_band"
+
+
+def rules_dirs() -> list[Path]:
+    """Where shipped rule sets are looked for: $SCREENING_RULES, ./rules, the source tree."""
+    dirs = []
+    if os.environ.get("SCREENING_RULES"):
+        dirs.append(Path(os.environ["SCREENING_RULES"]))
+    dirs.append(Path.cwd() / "rules")
+    dirs.append(Path(__file__).resolve().parent.parent / "rules")
+    seen, unique = set(), []
+    for d in dirs:
+        key = d.resolve() if d.exists() else d
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+def shipped_ids() -> list[str]:
+    """Ids of the rule sets found in the first rules directory that exists."""
+    for base in rules_dirs():
+        if base.is_dir():
+            return sorted(
+                p.relative_to(base).with_suffix("").as_posix() for p in base.rglob("*.yaml")
+            )
+    return []
+
+
+def find_ruleset(ref: str) -> Path:
+    """A rule set id (`parks/x`) or a file path → the file."""
+    as_path = Path(ref)
+    if as_path.suffix in (".yaml", ".yml", ".json") and as_path.is_file():
+        return as_path
+    for base in rules_dirs():
+        candidate = base / f"{ref}.yaml"
+        if candidate.is_file():
+            return candidate
+    close = difflib.get_close_matches(ref, shipped_ids(), n=1, cutoff=0.5)
+    hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
+    raise RuleSetError(f"找不到规则集 {ref!r}{hint} / no such rule set (see `screening rules`)")
+
+
+class _Loaded:
+    def __init__(self, path: Path, loaded: LoadedYaml, model: spec.RuleSetFile, raw: bytes) -> None:
+        self.path = path
+        self.loaded = loaded
+        self.model = model
+        self.raw = raw
+
+
+def _read(path: Path) -> _Loaded:
+    loaded = load_yaml_file(path)
+    if not isinstance(loaded.data, dict):
+        raise RuleSetError("规则集文件应为映射（键: 值）/ a rule set is a mapping", SourceSpan(str(path), 1, 1))
+    try:
+        model = spec.RuleSetFile.model_validate(loaded.data)
+    except ValidationError as exc:
+        diags = sorted(diagnostics_from(exc, loaded, "RUL", spec.RuleSetFile), key=_order)
+        raise RuleSetError("", diagnostics=diags) from None
+    return _Loaded(path, loaded, model, path.read_bytes())
+
+
+def _order(d: Diagnostic) -> tuple[str, int, int]:
+    span = d.span
+    return (span.path if span else "", (span.line or 0) if span else 0, (span.column or 0) if span else 0)
+
+
+def _chain(path: Path) -> list[_Loaded]:
+    """The file and its ancestors, parents first, each once; cycles are errors."""
+    order: list[_Loaded] = []
+    done: set[str] = set()
+
+    def visit(p: Path, stack: list[str], span: SourceSpan | None) -> None:
+        item = _read(p)
+        rid = item.model.id
+        if rid in stack:
+            cycle = " → ".join(stack + [rid])
+            raise RuleSetError(f"extends 形成循环：{cycle} / cyclic extends", span)
+        if rid in done:
+            return
+        for i, parent in enumerate(item.model.extends):
+            parent_span = item.loaded.span(("extends", i))
+            try:
+                parent_path = find_ruleset(parent)
+            except RuleSetError as exc:
+                raise RuleSetError(f"extends: {exc.diagnostics[0].message}", parent_span) from None
+            visit(parent_path, stack + [rid], parent_span)
+        done.add(rid)
+        order.append(item)
+
+    visit(path, [], None)
+    return order
+
+
+def load_ruleset(ref: str | Path, as_of: dt.date | None = None) -> RuleSet:
+    """Load, merge and type-check a rule set; `as_of` keeps what was in force that day."""
+    path = find_ruleset(str(ref))
+    chain = _chain(path)
+    top = chain[-1]
+    if as_of is not None and top.model.effective and not top.model.effective.covers(as_of):
+        raise RuleSetError(
+            f"规则集 {top.model.id} 在 {as_of} 不在有效期内（{_period(top.model.effective)}）/ "
+            "not in force on that date",
+            top.loaded.span(("effective",)),
+        )
+    merged = _merge(chain, as_of)
+    _typecheck(merged, {item.model.id: item for item in chain})
+    return merged
+
+
+def _period(eff: spec.Effective) -> str:
+    return f"{eff.from_ or '…'} 至 {eff.to or '…'}"
+
+
+def _in_force(effective: spec.Effective | None, as_of: dt.date | None) -> bool:
+    return as_of is None or effective is None or effective.covers(as_of)
+
+
+def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
+    top = chain[-1].model
+    digest = hashlib.sha256()
+    params: dict[str, spec.Parameter] = {}
+    inputs: dict[str, spec.InputField] = {}
+    tables: dict[str, spec.Table] = {}
+    metrics: dict[str, spec.Metric] = {}
+    groups = {k: spec.LocalText(zh=zh, en=en) for k, (zh, en) in spec.GROUPS.items()}
+    weights: dict[str, Decimal] | None = None
+    rules: dict[str, EffectiveRule] = {}
+    disabled: list[Disabled] = []
+    provenance: dict[str, SourceSpan] = {}
+    for item in chain:
+        model, loaded = item.model, item.loaded
+        digest.update(model.id.encode() + b"\0" + item.raw + b"\0")
+        for name, param in model.parameters.items():
+            params[name] = param
+            provenance[f"parameters.{name}"] = loaded.span(("parameters", name))
+        inputs.update(model.inputs)
+        for name, table in model.tables.items():
+            base = tables.get(name)
+            if base is not None and set(table.model_fields_set) <= {"values", "note", "basis", "default"}:
+                # A child that only fills or overrides cells keeps the parent's keys and unit.
+                table = base.model_copy(update={
+                    "values": _deep_merge(base.values, table.values),
+                    **{k: getattr(table, k) for k in table.model_fields_set if k != "values"},
+                })
+            tables[name] = table
+            provenance[f"tables.{name}"] = loaded.span(("tables", name))
+        for name, metric in model.metrics.items():
+            metrics[name] = metric
+            provenance[f"metrics.{name}"] = loaded.span(("metrics", name))
+        for name, group in model.groups.items():
+            groups[name] = group.title
+        if model.weights is not None:
+            weights = dict(model.weights)
+        seen_here: set[str] = set()
+        for index, rule in enumerate(model.rules):
+            if rule.id in seen_here:
+                raise RuleSetError(
+                    f"规则 id {rule.id!r} 在同一文件中重复 / duplicate rule id",
+                    loaded.span(("rules", index, "id")),
+                )
+            seen_here.add(rule.id)
+            if not (_in_force(model.effective, as_of) and _in_force(rule.effective, as_of)):
+                continue  # a parent's version, if any, stays in force
+            rules.pop(rule.id, None)  # an override moves to where the child puts it
+            rules[rule.id] = EffectiveRule(rule, loaded.span(("rules", index)), model.id)
+        for index, off in enumerate(model.disable):
+            span = loaded.span(("disable", index))
+            if off.rule not in rules:
+                hint = _suggest(off.rule, list(rules))
+                raise RuleSetError(f"disable: 没有规则 {off.rule!r}{hint} / no such rule to disable", span)
+            del rules[off.rule]
+            disabled.append(Disabled(off.rule, off.reason, span))
+    if as_of is not None:
+        digest.update(b"as_of=" + as_of.isoformat().encode())
+    return RuleSet(
+        id=top.id, title=top.title, version=top.version, sha256=digest.hexdigest(), as_of=as_of,
+        chain=[item.model.id for item in chain], files={item.model.id: str(item.path) for item in chain},
+        effective=top.effective, basis=top.basis, parameters=params, inputs=inputs, tables=tables,
+        metrics=metrics, metric_nodes={}, metric_types={}, groups=groups, weights=weights,
+        rules=list(rules.values()), disabled=disabled, provenance=provenance,
+    )
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
+
+
+# --- type checking -------------------------------------------------------------
+
+
+def _value_type(value: Any, unit: str | None) -> Type:
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, (int, Decimal)):
+        return Type("number", normalise_unit(unit) if unit is not None else None)
+    if isinstance(value, list) and value:
+        return Type("list", item=_value_type(value[0], unit))
+    return TEXT
+
+
+def _table_type(table: spec.Table) -> Type:
+    def first_leaf(node: Any) -> Any:
+        while isinstance(node, dict) and node:
+            node = next(iter(node.values()))
+        return None if isinstance(node, dict) else node
+
+    leaf = first_leaf(table.values)
+    if leaf is None:
+        leaf = table.default
+    if isinstance(leaf, str):
+        return TEXT
+    return Type("number", normalise_unit(table.unit) if table.unit is not None else None)
+
+
+def _field_symbols(rs: RuleSet) -> dict[str, Symbol]:
+    scope: dict[str, Symbol] = {}
+    for path, field in FIELDS.items():
+        if field.type == "number":
+            scope[path] = Symbol("field", Type("number", normalise_unit(field.unit)))
+        elif field.type == "bool":
+            scope[path] = Symbol("field", BOOL)
+        else:
+            scope[path] = Symbol("field", TEXT)
+    for path, declared in rs.inputs.items():
+        if declared.type == "number":
+            scope[path] = Symbol("field", Type("number", normalise_unit(declared.unit or "")))
+        else:
+            scope[path] = Symbol("field", BOOL if declared.type == "bool" else TEXT)
+    return scope
+
+
+def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
+    errors: list[Diagnostic] = []
+    scope = _field_symbols(rs)
+    for name, param in rs.parameters.items():
+        scope[name] = Symbol("parameter", _value_type(param.value, param.unit))
+    for name, table in rs.tables.items():
+        scope[name] = Symbol("table", _table_type(table), key_count=len(table.keys))
+    derived = [r for r in rs.rules if r.kind == "derive"]
+    for rule in derived:
+        scope[rule.spec.sets] = Symbol("derived", BOOL)  # type: ignore[union-attr]
+
+    def locate(exc: ExpressionError, where: SourceSpan | None, text: str, path: tuple[Any, ...], origin: str) -> None:
+        loaded = files[origin].loaded if origin in files else None
+        for diag in exc.diagnostics:
+            offset = diag.span.offset if isinstance(diag.span, OffsetSpan) else 0
+            span = _place(loaded, path, text, offset) if loaded else where
+            errors.append(Diagnostic(diag.code, diag.message, span, _dotted(path)))
+
+    metric_origin = {name: _origin_of(rs.provenance.get(f"metrics.{name}"), rs) for name in rs.metrics}
+    # Metrics may use one another: check in dependency order.
+    pending = dict(rs.metrics)
+    parsed: dict[str, n.Node] = {}
+    for name, metric in rs.metrics.items():
+        try:
+            parsed[name] = parse(metric.expr)
+        except ExpressionError as exc:
+            locate(exc, None, metric.expr, ("metrics", name, "expr"), metric_origin[name])
+            pending.pop(name)
+    progress = True
+    while pending and progress:
+        progress = False
+        for name in list(pending):
+            deps = n.names(parsed[name]) & set(rs.metrics)
+            if deps & set(pending):
+                continue
+            pending.pop(name)
+            progress = True
+            try:
+                found = check_number(parsed[name], scope)
+            except ExpressionError as exc:
+                locate(exc, None, rs.metrics[name].expr, ("metrics", name, "expr"), metric_origin[name])
+                continue
+            declared = rs.metrics[name].unit
+            if declared is not None and found.unit is not None and normalise_unit(declared) != found.unit:
+                errors.append(Diagnostic(
+                    "EXP",
+                    f"指标 {name} 声明单位 {declared!r}，但表达式得到 {found.unit!r} / "
+                    "declared unit does not match the expression",
+                    rs.provenance.get(f"metrics.{name}"), f"metrics.{name}.unit",
+                ))
+            unit = normalise_unit(declared) if declared is not None else found.unit
+            scope[name] = Symbol("metric", Type("number", unit))
+            rs.metric_nodes[name] = parsed[name]
+            rs.metric_types[name] = Type("number", unit)
+    for name in pending:
+        errors.append(Diagnostic(
+            "EXP", f"指标 {name} 相互引用形成循环 / metrics refer to each other in a cycle",
+            rs.provenance.get(f"metrics.{name}"), f"metrics.{name}.expr",
+        ))
+
+    typed_rules = []
+    for rule in rs.rules:
+        index = _rule_index(files[rule.origin], rule.id)
+        base = ("rules", index)
+        parts: dict[str, n.Node | None] = {}
+        unit: str | None = None
+        for key in ("require", "fail_if", "when", "value", "applies_if"):
+            text = getattr(rule.spec, key, None)
+            if text is None:
+                continue
+            try:
+                node = parse(text)
+                if key == "value":
+                    unit = check_number(node, scope).unit
+                else:
+                    check_bool(node, scope)
+                    if key in ("require", "fail_if"):
+                        unit = _compared_unit(node, scope)
+                parts[key] = node
+            except ExpressionError as exc:
+                locate(exc, rule.source, text, base + (key,), rule.origin)
+        condition = parts.get("require") or parts.get("fail_if") or parts.get("when")
+        typed_rules.append(EffectiveRule(
+            rule.spec, rule.source, rule.origin, condition, parts.get("value"), parts.get("applies_if"), unit
+        ))
+    rs.rules = typed_rules
+    if errors:
+        raise RuleSetError("", diagnostics=sorted(errors, key=_order))
+
+
+def _compared_unit(node: n.Node, scope: dict[str, Symbol]) -> str | None:
+    if isinstance(node, n.Compare) and node.op in ("<", "<=", ">", ">="):
+        left, right = check(node.left, scope), check(node.right, scope)
+        return left.unit if left.unit is not None else right.unit
+    if isinstance(node, n.Call) and node.func == "between":
+        return check(node.args[0], scope).unit
+    return None
+
+
+def _origin_of(span: SourceSpan | None, rs: RuleSet) -> str:
+    if span is None:
+        return rs.id
+    for rid, path in rs.files.items():
+        if path == span.path:
+            return rid
+    return rs.id
+
+
+def _rule_index(item: _Loaded, rule_id: str) -> int:
+    for index, rule in enumerate(item.model.rules):
+        if rule.id == rule_id:
+            return index
+    return 0
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _place(loaded: LoadedYaml, path: tuple[Any, ...], text: str, offset: int) -> SourceSpan:
+    """The file position of character `offset` of the expression scalar at `path`."""
+    info = loaded.info(path)
+    if info is None:
+        return loaded.span(path)
+    if info.style in ("|", ">"):
+        before = text[:offset]
+        line = info.line + 1 + before.count("\n")
+        column = offset - (before.rfind("\n") + 1) + 1
+        return SourceSpan(loaded.path, line, column)
+    quote = 1 if info.style in ('"', "'") else 0
+    return SourceSpan(loaded.path, info.line, info.column + quote + offset)
+
+
+def pass_mark(rs: RuleSet) -> tuple[Decimal | None, Decimal]:
+    """The pass mark (None when the rule set has no score rules) and the review band."""
+    mark = rs.parameter(PASS_MARK)
+    band = rs.parameter(REVIEW_BAND)
+    return (
+        Decimal(mark) if mark is not None and rs.has_score else None,
+        Decimal(band) if band is not None else Decimal(0),
+    )

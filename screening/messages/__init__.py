@@ -1,0 +1,27 @@
+"""zh and en message templates by key; the language is chosen when rendering."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGS = ("zh", "en")
+
+
+@cache
+def catalogue(lang: str) -> dict[str, Any]:
+    """All templates of one language (zh when the language is unknown)."""
+    name = f"{lang if lang in LANGS else 'zh'}.yaml"
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def text(key: str, lang: str, **params: Any) -> str:
+    """The template at dotted `key`, filled with `params`."""
+    node: Any = catalogue(lang)
+    for part in key.split("."):
+        node = node[part]
+    return str(node).format(**params) if params else str(node)

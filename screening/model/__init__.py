@@ -1,0 +1,1 @@
+"""Pydantic models of the YAML shapes: rule sets, projects, units. No evaluation."""

@@ -1,0 +1,75 @@
+"""The effective rule set: a chain of files merged, every rule with its provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from screening.errors import SourceSpan
+from screening.expr import nodes as n
+from screening.expr.types import Type
+from screening.model import ruleset as spec
+
+
+@dataclass(frozen=True)
+class EffectiveRule:
+    """One rule in force, its parsed expressions and where it was last defined."""
+
+    spec: spec.CheckRule | spec.ScoreRule | spec.BonusRule | spec.DeriveRule
+    source: SourceSpan
+    origin: str  # id of the rule set file that defined it
+    condition: n.Node | None = None  # require / fail_if / when
+    value: n.Node | None = None  # score/bonus value
+    applies_if: n.Node | None = None
+    unit: str | None = None  # unit of the reported actual value
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+
+@dataclass(frozen=True)
+class Disabled:
+    rule: str
+    reason: str
+    source: SourceSpan
+
+
+@dataclass
+class RuleSet:
+    """Everything needed to compile and explain: merged parameters, tables, metrics, rules."""
+
+    id: str
+    title: spec.LocalText
+    version: str
+    sha256: str
+    as_of: dt.date | None
+    chain: list[str]
+    files: dict[str, str]  # rule-set id → file path
+    effective: spec.Effective | None
+    basis: str | None
+    parameters: dict[str, spec.Parameter]
+    inputs: dict[str, spec.InputField]
+    tables: dict[str, spec.Table]
+    metrics: dict[str, spec.Metric]
+    metric_nodes: dict[str, n.Node]
+    metric_types: dict[str, Type]
+    groups: dict[str, spec.LocalText]
+    weights: dict[str, Decimal] | None
+    rules: list[EffectiveRule]
+    disabled: list[Disabled] = field(default_factory=list)
+    provenance: dict[str, SourceSpan] = field(default_factory=dict)  # tables/params/metrics
+
+    def parameter(self, name: str) -> Any:
+        param = self.parameters.get(name)
+        return None if param is None else param.value
+
+    @property
+    def has_score(self) -> bool:
+        return any(rule.kind == "score" for rule in self.rules)

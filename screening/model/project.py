@@ -1,0 +1,348 @@
+"""The candidate project: the input contract, validated and normalised to canonical units.
+
+A project is a YAML/JSON mapping. Every field may be absent (absence is data);
+present values must have the right type, a finite sane magnitude and a unit that
+fits. `FIELDS` is the catalogue of canonical dotted paths that rule expressions read.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from screening.model.units import CANONICAL_UNIT, UnitError, parse_amount
+
+
+def _amount(kind: str):  # noqa: ANN202 - returns a validator closure
+    def convert(value: object) -> object:
+        if value is None:
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("数值不是有限数 / number is not finite")
+        try:
+            number = parse_amount(value, kind)
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+        if not number.is_finite():
+            raise ValueError("数值不是有限数 / number is not finite")
+        return number
+
+    return convert
+
+
+def quantity(kind: str, title: str, title_en: str, *, le: int | str, integer: bool = False) -> Any:
+    """An optional non-negative amount of `kind`, converted to its canonical unit."""
+    return Annotated[
+        Decimal | None,
+        BeforeValidator(_amount(kind)),
+        Field(
+            default=None,
+            ge=0,
+            le=Decimal(le),
+            json_schema_extra={
+                "unit": CANONICAL_UNIT[kind], "title_zh": title, "title_en": title_en,
+                "integer": integer,
+            },
+        ),
+    ]
+
+
+def _yes_no(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("是", "yes", "y", "true", "1", "有"):
+            return True
+        if text in ("否", "no", "n", "false", "0", "无"):
+            return False
+    return value
+
+
+def flag(title: str, title_en: str) -> Any:
+    """An optional yes/no field ("是/否" accepted)."""
+    return Annotated[
+        bool | None,
+        BeforeValidator(_yes_no),
+        Field(default=None, json_schema_extra={"title_zh": title, "title_en": title_en}),
+    ]
+
+
+_ALIASES = {
+    "鼓励类": "encouraged", "允许类": "permitted", "限制类": "restricted", "淘汰类": "eliminated",
+    "报告书": "report", "报告表": "report_table", "登记表": "registration",
+}
+
+
+def _choice(value: object) -> object:
+    return _ALIASES.get(value.strip(), value.strip()) if isinstance(value, str) else value
+
+
+def choice(title: str, title_en: str, options: tuple[str, ...]) -> Any:
+    return Annotated[
+        Literal[options] | None,  # type: ignore[valid-type]
+        BeforeValidator(_choice),
+        Field(default=None, json_schema_extra={"title_zh": title, "title_en": title_en}),
+    ]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Investment(_Strict):
+    total: quantity("money", "总投资", "total investment", le="100000000")
+    fixed_assets: quantity("money", "固定资产投资", "fixed-asset investment", le="100000000")
+
+
+class Land(_Strict):
+    area_mu: quantity("area", "用地面积", "land area", le="1000000")
+    area_ha: quantity("area", "用地面积（公顷）", "land area (ha)", le="1000000")
+    plot_ratio: quantity("ratio", "容积率", "plot ratio", le=20)
+    building_coverage: quantity("fraction", "建筑系数", "building coverage", le=1)
+    admin_share: quantity("fraction", "行政办公及生活服务设施用地比例", "admin and services share", le=1)
+    green_ratio: quantity("fraction", "绿地率", "green ratio", le=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hectares_to_mu(cls, data: Any) -> Any:
+        # area_ha is an input spelling only: it becomes area_mu (1 公顷 = 15 亩).
+        if isinstance(data, dict) and data.get("area_ha") is not None:
+            if data.get("area_mu") is not None:
+                raise ValueError("area_mu 与 area_ha 只能填写一个 / give area_mu or area_ha, not both")
+            data = dict(data)
+            raw = data.pop("area_ha")
+            try:
+                ha = parse_amount(raw, "area") if isinstance(raw, str) and not _is_plain_number(raw) else None
+            except UnitError as exc:
+                raise ValueError(f"area_ha: {exc}") from None
+            data["area_mu"] = ha if ha is not None else _times(raw, 15)
+        return data
+
+
+def _is_plain_number(text: str) -> bool:
+    return re.fullmatch(r"\s*[+-]?\d[\d,]*(\.\d+)?\s*", text) is not None
+
+
+def _times(value: object, factor: int) -> object:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        return value
+    try:
+        return parse_amount(value, "ratio") * factor
+    except UnitError:
+        return value
+
+
+class Output(_Strict):
+    annual_revenue: quantity("money", "年营业收入", "annual revenue", le="100000000")
+    annual_tax: quantity("money", "年税收", "annual tax", le="10000000")
+    added_value: quantity("money", "年增加值", "annual added value", le="100000000")
+    employees: quantity("count", "从业人数", "employees", le=1000000, integer=True)
+    rd_share: quantity("fraction", "研发投入占营业收入比重", "R&D share of revenue", le=1)
+
+    @field_validator("employees")
+    @classmethod
+    def _whole_people(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value != value.to_integral_value():
+            raise ValueError("从业人数应为整数 / employees must be a whole number")
+        return value
+
+
+class Emissions(_Strict):
+    cod_t: quantity("mass", "化学需氧量排放", "COD emissions", le=10000000)
+    ammonia_t: quantity("mass", "氨氮排放", "ammonia nitrogen emissions", le=10000000)
+    so2_t: quantity("mass", "二氧化硫排放", "SO2 emissions", le=10000000)
+    nox_t: quantity("mass", "氮氧化物排放", "NOx emissions", le=10000000)
+    vocs_t: quantity("mass", "挥发性有机物排放", "VOCs emissions", le=10000000)
+
+
+class Environment(_Strict):
+    energy_tce: quantity("energy", "年综合能源消费量", "annual energy use", le=100000000)
+    electricity_kwh: quantity("electricity", "年用电量", "annual electricity use", le="1000000000000")
+    in_red_line: flag("是否位于生态保护红线内", "inside the ecological red line")
+    access_list_conflict: flag("是否与生态环境准入清单冲突", "conflicts with the environmental access list")
+    catalogue: choice(
+        "产业结构调整指导目录类别", "industry catalogue class",
+        ("encouraged", "permitted", "restricted", "eliminated"),
+    )
+    catalogue_item: str | None = Field(
+        default=None, json_schema_extra={"title_zh": "目录条目", "title_en": "catalogue item"}
+    )
+    eia_category: choice(
+        "环评类别", "EIA category", ("report", "report_table", "registration")
+    )
+    emissions: Emissions | None = None
+
+
+# GB/T 4754-2017 门类 by 2-digit division.
+_SECTIONS = (
+    ("A", 1, 5), ("B", 6, 12), ("C", 13, 43), ("D", 44, 46), ("E", 47, 50), ("F", 51, 52),
+    ("G", 53, 60), ("H", 61, 62), ("I", 63, 65), ("J", 66, 69), ("K", 70, 70), ("L", 71, 72),
+    ("M", 73, 75), ("N", 76, 79), ("O", 80, 82), ("P", 83, 83), ("Q", 84, 85), ("R", 86, 90),
+    ("S", 91, 96), ("T", 97, 97),
+)
+_CODE = re.compile(r"^([A-T])?(\d{2})(\d{0,2})$")
+
+
+def section_of(division: int) -> str | None:
+    """The GB/T 4754-2017 section letter of a 2-digit division, or None."""
+    for letter, low, high in _SECTIONS:
+        if low <= division <= high:
+            return letter
+    return None
+
+
+def normalise_industry(value: object) -> str:
+    """Validate a GB/T 4754-2017 code (C3841, 3841, C38) and return it with its letter."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("行业代码应为文本，如 C3841 / industry code must be text such as C3841")
+    text = value.strip().upper().replace(" ", "")
+    match = _CODE.match(text)
+    if not match:
+        raise ValueError(
+            f"行业代码 {value!r} 格式不符（应如 C3841：门类字母 + 2–4 位数字）/ "
+            "not a GB/T 4754-2017 code such as C3841"
+        )
+    letter, division, rest = match.group(1), int(match.group(2)), match.group(3)
+    expected = section_of(division)
+    if expected is None:
+        raise ValueError(f"行业代码 {value!r} 的大类 {division:02d} 不存在 / no such division")
+    if letter and letter != expected:
+        raise ValueError(
+            f"行业代码 {value!r}：大类 {division:02d} 属于门类 {expected}，不是 {letter} / "
+            f"division {division:02d} belongs to section {expected}"
+        )
+    return f"{expected}{division:02d}{rest}"
+
+
+class Project(_Strict):
+    """One candidate project, as a bureau receives it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=500)
+    company: str | None = Field(default=None, max_length=500)
+    park: str | None = Field(default=None, max_length=200)
+    region_class: int | None = Field(default=None, ge=1, le=7, strict=True)
+    industry: str | None = None
+    investment: Investment | None = None
+    land: Land | None = None
+    output: Output | None = None
+    environment: Environment | None = None
+    extra: dict[str, str | bool | Decimal | int | None] | None = None
+
+    @field_validator("id", "name", "company", "park", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @field_validator("industry", mode="before")
+    @classmethod
+    def _industry(cls, value: object) -> object:
+        if isinstance(value, dict) and set(value) <= {"code"}:
+            value = value.get("code")
+        return None if value is None else normalise_industry(value)
+
+    @field_validator("extra", mode="before")
+    @classmethod
+    def _extra(cls, value: object) -> object:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, float) and not math.isfinite(item):
+                    raise ValueError(f"extra.{key}: 数值不是有限数 / number is not finite")
+            return {k: (Decimal(repr(v)) if isinstance(v, float) else v) for k, v in value.items()}
+        return value
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One readable project field: its dotted path, value type and canonical unit."""
+
+    path: str
+    type: str  # number | bool | text | choice
+    unit: str = ""
+    title_zh: str = ""
+    title_en: str = ""
+    choices: tuple[str, ...] = ()
+
+
+def _catalogue() -> dict[str, FieldSpec]:
+    fields: dict[str, FieldSpec] = {}
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            path = f"{prefix}{name}"
+            annotation = info.annotation
+            inner = [a for a in getattr(annotation, "__args__", (annotation,)) if a is not type(None)]
+            target = inner[0] if inner else annotation
+            if isinstance(target, type) and issubclass(target, BaseModel):
+                walk(target, path + ".")
+                continue
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            zh, en = str(extra.get("title_zh", name)), str(extra.get("title_en", name))
+            if target is Decimal:
+                fields[path] = FieldSpec(path, "number", str(extra.get("unit", "")), zh, en)
+            elif target is bool:
+                fields[path] = FieldSpec(path, "bool", "", zh, en)
+            elif getattr(target, "__origin__", None) is Literal:
+                fields[path] = FieldSpec(path, "choice", "", zh, en, tuple(target.__args__))
+            elif target is int:
+                fields[path] = FieldSpec(path, "number", "", zh, en)
+            else:
+                fields[path] = FieldSpec(path, "text", "", zh, en)
+
+    walk(Project, "")
+    del fields["land.area_ha"]  # an input spelling only; read land.area_mu
+    del fields["extra"]
+    for path, zh, en in (
+        ("industry.code", "行业代码", "industry code"),
+        ("industry.section", "行业门类", "industry section"),
+        ("industry.division", "行业大类", "industry division"),
+        ("industry.group", "行业中类", "industry group"),
+    ):
+        fields[path] = FieldSpec(path, "text", "", zh, en)
+    del fields["industry"]
+    fields["region_class"] = FieldSpec("region_class", "number", "", "地区分类", "region class")
+    return fields
+
+
+FIELDS: dict[str, FieldSpec] = _catalogue()
+
+
+def flatten(project: Project) -> dict[str, Any]:
+    """The project's present values keyed by canonical dotted path (absent keys omitted)."""
+    values: dict[str, Any] = {}
+
+    def walk(model: BaseModel, prefix: str) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if value is None:
+                continue
+            if isinstance(value, BaseModel):
+                walk(value, f"{prefix}{name}.")
+            elif name == "extra" and not prefix:
+                for key, item in value.items():
+                    if item is not None:
+                        values[f"extra.{key}"] = item
+            else:
+                values[f"{prefix}{name}"] = value
+
+    walk(project, "")
+    code = values.pop("industry", None)
+    if code is not None:
+        values["industry.code"] = code
+        values["industry.section"] = code[0]
+        values["industry.division"] = code[1:3]
+        if len(code) >= 4:
+            values["industry.group"] = code[1:4]
+    if "region_class" in values:
+        values["region_class"] = Decimal(values["region_class"])
+    return values

@@ -1,0 +1,261 @@
+"""The rule-set YAML shape as pydantic models: one class per rule kind. No evaluation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+RULE_ID = r"^[a-z][a-z0-9_]*(?:[.\-][a-z0-9_]+)*$"
+NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+GROUPS = {
+    "industry_fit": ("产业契合度", "Industry fit"),
+    "investment_intensity": ("投资强度", "Investment intensity"),
+    "investment_scale": ("投资规模", "Investment scale"),
+    "tax_yield": ("税收贡献", "Tax yield"),
+    "output": ("产出效益", "Output"),
+    "environment": ("生态环境", "Environment"),
+    "land_use": ("土地利用", "Land use"),
+    "energy": ("能耗", "Energy"),
+    "innovation": ("科技创新", "Innovation"),
+    "employment": ("就业", "Employment"),
+    "safety": ("安全生产", "Safety"),
+    "planning": ("规划设计", "Planning"),
+    "investor": ("投资主体", "Investor"),
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class LocalText(_Model):
+    """Text in Chinese and, optionally, English."""
+
+    zh: str = Field(min_length=1)
+    en: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, data: Any) -> Any:
+        return {"zh": data} if isinstance(data, str) else data
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" and self.en else self.zh
+
+
+class Effective(_Model):
+    """When a rule set or rule is in force: `from` and `to` both inclusive."""
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        if self.from_ and self.to and self.to < self.from_:
+            raise ValueError("effective.to 早于 effective.from / 'to' is before 'from'")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.from_ is None or self.from_ <= day) and (self.to is None or day <= self.to)
+
+
+Scalar = Decimal | int | bool | str
+
+
+class Parameter(_Model):
+    value: Scalar | list[Scalar] | None = None
+    unit: str | None = None
+    title: LocalText | None = None
+    basis: str | None = None
+    note: str | None = None
+
+
+class InputField(_Model):
+    """An extra project field (`extra.NAME`) a rule set reads."""
+
+    type: Literal["number", "bool", "text"]
+    unit: str | None = None
+    title: LocalText | None = None
+    values: list[str] | None = None
+
+
+class Table(_Model):
+    title: LocalText | None = None
+    keys: list[Annotated[str, Field(pattern=NAME)]] = Field(min_length=1, max_length=4)
+    unit: str | None = None
+    basis: str | None = None
+    note: str | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
+    default: Scalar | None = None
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _string_keys(cls, value: Any) -> Any:
+        # YAML reads 13: as an int key; tables are looked up by text.
+        def fix(node: Any) -> Any:
+            if isinstance(node, dict):
+                return {str(k): fix(v) for k, v in node.items()}
+            return node
+
+        return fix(value) if value is not None else {}
+
+
+class Metric(_Model):
+    title: LocalText | None = None
+    expr: str
+    unit: str | None = None
+    basis: str | None = None
+    note: str | None = None
+
+
+class Band(_Model):
+    min: Decimal | None = None
+    max: Decimal | None = None
+    points: Decimal
+
+
+class LinearPoint(_Model):
+    at: Decimal
+    points: Decimal
+
+
+class _Rule(_Model):
+    id: str = Field(pattern=RULE_ID, max_length=120)
+    group: str = Field(pattern=NAME)
+    title: LocalText | None = None
+    message: LocalText | None = None
+    basis: str | None = None
+    applies_if: str | None = None
+    effective: Effective | None = None
+    note: str | None = None
+
+
+class CheckRule(_Rule):
+    """veto, gate or review: `require` (must hold) or `fail_if` (fails when true)."""
+
+    kind: Literal["veto", "gate", "review"]
+    require: str | None = None
+    fail_if: str | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> CheckRule:
+        if (self.require is None) == (self.fail_if is None):
+            raise ValueError("需要 require 或 fail_if 之一（只能一个）/ give exactly one of require, fail_if")
+        return self
+
+
+class _Graded(_Rule):
+    value: str | None = None
+    bands: list[Band] | None = Field(default=None, min_length=1)
+    linear: list[LinearPoint] | None = Field(default=None, min_length=2)
+
+    def _check_grading(self) -> None:
+        if (self.bands is None) == (self.linear is None):
+            raise ValueError("需要 bands 或 linear 之一（只能一个）/ give exactly one of bands, linear")
+        if self.value is None:
+            raise ValueError("评分规则需要 value / a graded rule needs value")
+        if self.linear is not None:
+            ats = [p.at for p in self.linear]
+            if any(b <= a for a, b in zip(ats, ats[1:])):
+                raise ValueError("linear 的 at 必须递增 / linear 'at' values must increase")
+
+    @property
+    def max_points(self) -> Decimal:
+        points = [b.points for b in self.bands] if self.bands else [p.points for p in self.linear or []]
+        return max(points)
+
+
+class ScoreRule(_Graded):
+    kind: Literal["score"]
+
+    @model_validator(mode="after")
+    def _graded(self) -> ScoreRule:
+        self._check_grading()
+        return self
+
+
+class BonusRule(_Graded):
+    kind: Literal["bonus"]
+    when: str | None = None
+    points: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> BonusRule:
+        if self.when is not None:
+            if self.points is None or self.value or self.bands or self.linear:
+                raise ValueError("when 形式的加分规则需要 points，且不能有 value/bands/linear / "
+                                 "a 'when' bonus takes points only")
+        else:
+            self._check_grading()
+        return self
+
+    @property
+    def max_points(self) -> Decimal:
+        return self.points if self.points is not None else super().max_points
+
+
+class DeriveRule(_Rule):
+    kind: Literal["derive"]
+    sets: str = Field(pattern=NAME)
+    when: str
+
+
+Rule = Annotated[CheckRule | ScoreRule | BonusRule | DeriveRule, Field(discriminator="kind")]
+KINDS = ("veto", "gate", "review", "score", "bonus", "derive")
+
+
+class Disable(_Model):
+    rule: str
+    reason: str = Field(min_length=1)
+
+
+class Group(_Model):
+    title: LocalText
+
+
+class RuleSetFile(_Model):
+    """One rule-set file as written; `loader` merges a chain of these."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*$")
+    title: LocalText
+    version: str
+    effective: Effective | None = None
+    extends: list[str] = Field(default_factory=list)
+    basis: str | None = None
+    note: str | None = None
+    parameters: dict[Annotated[str, Field(pattern=NAME)], Parameter] = Field(default_factory=dict)
+    inputs: dict[str, InputField] = Field(default_factory=dict)
+    tables: dict[Annotated[str, Field(pattern=NAME)], Table] = Field(default_factory=dict)
+    metrics: dict[Annotated[str, Field(pattern=NAME)], Metric] = Field(default_factory=dict)
+    groups: dict[Annotated[str, Field(pattern=NAME)], Group] = Field(default_factory=dict)
+    weights: dict[str, Decimal] | None = None
+    rules: list[Rule] = Field(default_factory=list)
+    disable: list[Disable] = Field(default_factory=list)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else value
+
+    @field_validator("extends", mode="before")
+    @classmethod
+    def _one_parent(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _bare_values(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: v if isinstance(v, dict) else {"value": v} for k, v in value.items()}
+        return value
+
+    @field_validator("inputs")
+    @classmethod
+    def _extra_names(cls, value: dict[str, InputField]) -> dict[str, InputField]:
+        for name in value:
+            if not name.startswith("extra.") or not name[6:].isidentifier():
+                raise ValueError(f"输入字段 {name!r} 应写作 extra.名称 / inputs are named extra.NAME")
+        return value

@@ -1,0 +1,83 @@
+"""Amounts written with units ("3.5亿元", "5.3 公顷", "1.2万吨标准煤") → canonical units.
+
+Canonical units: 万元 for money, 亩 for area, tce for energy, kWh for electricity,
+t for emissions, a fraction 0–1 for shares. Conversions are exact (Decimal).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+# quantity kind → {unit spelling (lower-case, no spaces) → factor to the canonical unit}
+UNIT_FACTORS: dict[str, dict[str, Decimal]] = {
+    "money": {
+        "万元": Decimal(1), "万": Decimal(1), "亿元": Decimal(10000), "亿": Decimal(10000),
+        "元": Decimal("0.0001"), "千元": Decimal("0.1"), "百万元": Decimal(100),
+    },
+    "area": {
+        "亩": Decimal(1), "mu": Decimal(1), "公顷": Decimal(15), "ha": Decimal(15),
+        "hm2": Decimal(15), "hm²": Decimal(15),
+        # 1 亩 = 10000/15 m² exactly, so 1 m² = 0.0015 亩
+        "平方米": Decimal("0.0015"), "m2": Decimal("0.0015"), "m²": Decimal("0.0015"),
+        "㎡": Decimal("0.0015"), "万平方米": Decimal(15),
+    },
+    "energy": {
+        "tce": Decimal(1), "吨标准煤": Decimal(1), "吨标煤": Decimal(1),
+        "万吨标准煤": Decimal(10000), "万吨标煤": Decimal(10000), "万tce": Decimal(10000),
+    },
+    "electricity": {
+        "kwh": Decimal(1), "千瓦时": Decimal(1), "度": Decimal(1),
+        "万千瓦时": Decimal(10000), "万kwh": Decimal(10000), "万度": Decimal(10000),
+        "亿千瓦时": Decimal(100000000),
+    },
+    "mass": {"t": Decimal(1), "吨": Decimal(1), "kg": Decimal("0.001"), "公斤": Decimal("0.001"),
+             "千克": Decimal("0.001"), "万吨": Decimal(10000)},
+    "fraction": {"%": Decimal("0.01"), "％": Decimal("0.01")},
+    "count": {"人": Decimal(1), "名": Decimal(1)},
+    "ratio": {},
+}
+
+CANONICAL_UNIT = {
+    "money": "万元", "area": "亩", "energy": "tce", "electricity": "kWh",
+    "mass": "t", "fraction": "", "count": "人", "ratio": "",
+}
+
+_AMOUNT = re.compile(r"^\s*([+-]?(?:\d[\d,，]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
+
+
+class UnitError(ValueError):
+    """An amount whose number or unit cannot be read."""
+
+
+def parse_amount(value: object, kind: str) -> Decimal:
+    """Read a number or a number-with-unit string of `kind` as a canonical Decimal."""
+    if isinstance(value, bool):
+        raise UnitError("应为数值，不是布尔值 / expected a number, not a boolean")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        # repr gives the shortest decimal that round-trips, i.e. what the user typed
+        return Decimal(repr(value))
+    if not isinstance(value, str):
+        raise UnitError(f"应为数值 / expected a number, got {type(value).__name__}")
+    match = _AMOUNT.match(value)
+    if not match or not match.group(1) or match.group(1) in "+-.":
+        raise UnitError(f"无法识别的数值 {value!r} / not a number")
+    number_text, unit_text = match.group(1), match.group(2)
+    try:
+        number = Decimal(number_text.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        raise UnitError(f"无法识别的数值 {value!r} / not a number") from None
+    if not unit_text:
+        return number
+    factors = UNIT_FACTORS[kind]
+    factor = factors.get(unit_text.replace(" ", "").lower())
+    if factor is None:
+        known = "、".join(sorted(factors)) or "无单位 / none"
+        raise UnitError(
+            f"单位 {unit_text!r} 不适用（可用：{known}）/ unit not accepted here"
+        )
+    return number * factor

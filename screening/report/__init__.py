@@ -1,0 +1,1 @@
+"""Renderers: decisions → text, JSON, Markdown, HTML, XLSX. Layout only."""
