@@ -25,3 +25,9 @@ def text(key: str, lang: str, **params: Any) -> str:
     for part in key.split("."):
         node = node[part]
     return str(node).format(**params) if params else str(node)
+
+
+def status_label(kind: str, status: str, lang: str) -> str:
+    """A status as shown for a kind: a derivation's pass reads 是, a bonus's fail 未加分."""
+    by_kind = catalogue(lang)["status_by_kind"].get(kind, {})
+    return str(by_kind.get(status) or catalogue(lang)["status"][status])

@@ -98,8 +98,14 @@ def finding_message(finding: Finding, ruleset: RuleSet, lang: str) -> str:
     if finding.kind is Kind.DERIVE:
         return text(f"finding.derive_{status.value}", lang, **params)
     if finding.op is not None and finding.actual is not None:
+        if finding.kind is Kind.REVIEW and finding.op in _TRIGGER:
+            return text(f"finding.review_{status.value}", lang, trigger=text(f"trigger.{_TRIGGER[finding.op]}", lang), **params)
         return text(f"finding.numeric_{status.value}", lang, **params)
     return text(f"finding.{status.value}", lang, **params)
+
+
+# a review rule reports the requirement that avoids review; the trigger is its negation
+_TRIGGER = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
 
 
 def _threshold(finding: Finding, lang: str) -> str:

@@ -1,0 +1,5 @@
+"""`python -m screening` works like the `screening` command."""
+
+from screening.cli import main
+
+main()
