@@ -175,6 +175,10 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
                     "values": _deep_merge(base.values, table.values),
                     **{k: getattr(table, k) for k in table.model_fields_set if k != "values"},
                 })
+            if table.keys is None:
+                raise RuleSetError(
+                    f"查找表 {name} 需要 keys（键的名称）/ a table needs keys", loaded.span(("tables", name))
+                )
             tables[name] = table
             provenance[f"tables.{name}"] = loaded.span(("tables", name))
         for name, metric in model.metrics.items():
@@ -279,7 +283,7 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
     for name, param in rs.parameters.items():
         scope[name] = Symbol("parameter", _value_type(param.value, param.unit))
     for name, table in rs.tables.items():
-        scope[name] = Symbol("table", _table_type(table), key_count=len(table.keys))
+        scope[name] = Symbol("table", _table_type(table), key_count=len(table.keys or ()))
     derived = [r for r in rs.rules if r.kind == "derive"]
     for rule in derived:
         scope[rule.spec.sets] = Symbol("derived", BOOL)  # type: ignore[union-attr]

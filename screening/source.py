@@ -57,6 +57,7 @@ class LoadedYaml:
     path: str
     data: Any
     positions: dict[Path_, NodeInfo] = field(default_factory=dict)
+    keys: dict[Path_, NodeInfo] = field(default_factory=dict)  # where each mapping key is written
 
     def span(self, at: Path_ = ()) -> SourceSpan:
         """The span of the value at `at`, or of its nearest ancestor that exists."""
@@ -68,6 +69,13 @@ class LoadedYaml:
             return SourceSpan(self.path)
         return SourceSpan(self.path, info.line, info.column)
 
+    def key_span(self, at: Path_) -> SourceSpan:
+        """The span of the key of the entry at `at` (falls back to its value)."""
+        info = self.keys.get(tuple(at))
+        if info is None:
+            return self.span(at)
+        return SourceSpan(self.path, info.line, info.column)
+
     def info(self, at: Path_) -> NodeInfo | None:
         return self.positions.get(tuple(at))
 
@@ -75,10 +83,11 @@ class LoadedYaml:
         """A view of one sub-tree whose paths are relative to `prefix`."""
         n = len(prefix)
         positions = {p[n:]: i for p, i in self.positions.items() if p[:n] == prefix}
+        keys = {p[n:]: i for p, i in self.keys.items() if p[:n] == prefix}
         value = self.data
         for key in prefix:
             value = value[key]
-        return LoadedYaml(self.path, value, positions)
+        return LoadedYaml(self.path, value, positions, keys)
 
 
 def load_yaml_file(path: str | Path) -> LoadedYaml:
@@ -110,18 +119,15 @@ def load_yaml_text(text: str, path: str = "<string>") -> LoadedYaml:
         problem = exc.problem or exc.context or "syntax error"
         raise YamlError(f"YAML 语法错误 / YAML syntax error: {problem}", span) from None
     except yaml.YAMLError as exc:
-        # ReaderError (bad characters) carries a position but no mark.
-        position = getattr(exc, "position", None)
-        raise YamlError(f"YAML 读取错误 / YAML reader error: {exc}", SourceSpan(path, None)) from (
-            None if position is None else None
-        )
+        # ReaderError (a control character, say) has a character position but no mark.
+        raise YamlError(f"YAML 读取错误 / YAML reader error: {exc}", SourceSpan(path)) from None
     if len(nodes) > 1:
         raise YamlError(
             "一个文件只能包含一个 YAML 文档 / one document per file", _span(path, nodes[1])
         )
     loaded = LoadedYaml(path, None)
     if nodes and nodes[0] is not None:
-        builder = _Builder(path, loaded.positions)
+        builder = _Builder(path, loaded.positions, loaded.keys)
         loaded.data = builder.build(nodes[0], ())
     return loaded
 
@@ -133,9 +139,10 @@ def _span(path: str, node: yaml.Node) -> SourceSpan:
 class _Builder:
     """Turns a node graph into plain values, refusing tags and runaway aliases."""
 
-    def __init__(self, path: str, positions: dict[Path_, NodeInfo]) -> None:
+    def __init__(self, path: str, positions: dict[Path_, NodeInfo], keys: dict[Path_, NodeInfo]) -> None:
         self.path = path
         self.positions = positions
+        self.keys = keys
         self.count = 0
         self.active: set[int] = set()
 
@@ -166,6 +173,8 @@ class _Builder:
                     raise YamlError("映射的键必须是标量 / mapping keys must be scalars", _span(self.path, key_node))
                 if key in out:
                     raise YamlError(f"重复的键 {key!r} / duplicate key", _span(self.path, key_node))
+                mark = key_node.start_mark
+                self.keys[at + (key,)] = NodeInfo(mark.line + 1, mark.column + 1)
                 out[key] = self.build(value_node, at + (key,))
             self.positions.pop(at + ("<key>",), None)
             self.active.discard(id(node))
@@ -194,9 +203,8 @@ class _Builder:
         if tag == _FLOAT:
             cleaned = text.replace("_", "")
             if cleaned.lower().lstrip("+-") in (".inf", ".nan"):
-                raise YamlError(
-                    f"数值 {text!r} 不是有限数 / number is not finite", _span(self.path, node)
-                )
+                # Kept as a float so the schema reports it with every other problem.
+                return float(cleaned.replace(".", ""))
             try:
                 return Decimal(cleaned)
             except InvalidOperation:

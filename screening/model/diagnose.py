@@ -104,7 +104,7 @@ def diagnostics_from(
             parent = parent.get(part) if isinstance(parent, dict) else (
                 parent[part] if isinstance(parent, list) and isinstance(part, int) and part < len(parent) else None
             )
-        out.append(
-            Diagnostic(code, _message(error, model, parent), loaded.span(prefix + path), _dotted(prefix + path))
-        )
+        at = prefix + path
+        span = loaded.key_span(at) if error["type"] == "extra_forbidden" else loaded.span(at)
+        out.append(Diagnostic(code, _message(error, model, parent), span, _dotted(at)))
     return out

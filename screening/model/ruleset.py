@@ -84,7 +84,7 @@ class InputField(_Model):
 
 class Table(_Model):
     title: LocalText | None = None
-    keys: list[Annotated[str, Field(pattern=NAME)]] = Field(min_length=1, max_length=4)
+    keys: list[Annotated[str, Field(pattern=NAME)]] | None = Field(default=None, min_length=1, max_length=4)
     unit: str | None = None
     basis: str | None = None
     note: str | None = None

@@ -1,0 +1,43 @@
+"""Shared fixtures: the repository root, a rule set written from text, a screener."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from screening.loader import load_ruleset
+from screening.model.effective import RuleSet
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = dt.date(2025, 1, 1)
+
+
+@pytest.fixture(autouse=True)
+def _run_from_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Shipped rule sets are found under ./rules, as for a user in a checkout.
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+def write_ruleset(tmp_path: Path) -> Callable[..., RuleSet]:
+    """Write YAML text to a rule-set file in tmp_path and load it."""
+
+    def write(text: str, name: str = "test", as_of: dt.date | None = None, load: bool = True) -> RuleSet | Path:
+        path = tmp_path / f"{name}.yaml"
+        body = text[len(MINIMAL):] if text.startswith(MINIMAL) else text
+        header = MINIMAL if text.startswith(MINIMAL) else ""
+        path.write_text(header + textwrap.dedent(body), encoding="utf-8")
+        return load_ruleset(str(path), as_of=as_of) if load else path
+
+    return write  # type: ignore[return-value]
+
+
+MINIMAL = """\
+id: test
+title: 测试规则集
+version: "1"
+"""

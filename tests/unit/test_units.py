@@ -1,0 +1,45 @@
+"""Amounts with units normalise exactly to 万元, 亩, tce, kWh, t and fractions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from screening.model.units import UnitError, parse_amount
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        ("3.5亿元", "money", Decimal("35000")),
+        ("1,200 万元", "money", Decimal("1200")),
+        ("5000元", "money", Decimal("0.5")),
+        ("80 亩", "area", Decimal("80")),
+        ("5.3 公顷", "area", Decimal("79.5")),
+        ("10000 平方米", "area", Decimal("15")),
+        ("1.2万吨标准煤", "energy", Decimal("12000")),
+        ("800 吨标煤", "energy", Decimal("800")),
+        ("450万千瓦时", "electricity", Decimal("4500000")),
+        ("500kg", "mass", Decimal("0.5")),
+        ("45%", "fraction", Decimal("0.45")),
+        (12, "money", Decimal("12")),
+        (0.1, "money", Decimal("0.1")),
+    ],
+)
+def test_amounts_normalise(value: object, kind: str, expected: Decimal) -> None:
+    assert parse_amount(value, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "message"),
+    [
+        ("3.5 亩", "money", "单位 '亩' 不适用"),
+        ("abc", "money", "无法识别的数值"),
+        (True, "money", "不是布尔值"),
+        ([1], "money", "应为数值"),
+    ],
+)
+def test_bad_amounts_say_why(value: object, kind: str, message: str) -> None:
+    with pytest.raises(UnitError, match=message):
+        parse_amount(value, kind)
