@@ -11,7 +11,10 @@ Quirks (see ../shared/NOTES-durable-rules.md; each has a test in tests/engine/):
 * huge floats fail with error 204 and mixed-type comparisons silently misbehave →
   facts carry only text, booleans and small integers (checked before the assert);
 * rulesets live in one global host → named by content hash, registered once;
-* the C core holds the GIL and has no locks → no threads: parallel batches use processes.
+* the C core holds the GIL and has no locks → no threads: parallel batches use processes;
+* deleting a session whose facts matched nothing, before any action has ever fired
+  in that ruleset, aborts the process (found here; heap-dependent) → each ruleset
+  fires a warm-up rule once when it is registered.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ Fired = set[tuple[int, str]]
 NextFact = Callable[[int, Fired], dict[str, Any] | None]
 
 _MAX_INT = 2**31
+_WARMUP = "warmup"
 
 
 class Engine:
@@ -47,10 +51,14 @@ class Engine:
         if compiled.name in self._registered or not compiled.definition:
             return
         rules = {key: {**body, "run": self._action(key)} for key, body in compiled.definition.items()}
+        rules[_WARMUP] = {"all": [{"m": {"t": _WARMUP}}], "run": lambda closure: None}
         try:
             self._host.set_rulesets({compiled.name: rules})
         except Exception as exc:  # the C core reports load failures as bare Exceptions
             raise EngineError(f"推理引擎无法加载规则集 / the engine could not load the rule set: {exc}") from None
+        # Fire one action before any real session is deleted (see the module docstring).
+        self._host.assert_fact(compiled.name, {"sid": _WARMUP, "t": _WARMUP})
+        self._host.delete_state(compiled.name, _WARMUP)
         self._registered.add(compiled.name)
 
     def _action(self, key: str) -> Callable[[Any], None]:

@@ -1,0 +1,1 @@
+"""Batch input and output: spreadsheets, JSONL and folders → rows; atomic result writers. No screening, no rendering."""

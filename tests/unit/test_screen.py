@@ -1,0 +1,209 @@
+"""Screening one project: statuses, missing data, decisions, scores, remedies."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from screening.findings import Outcome, Status
+from screening.model.project import Project
+from screening.screen import Screener
+from tests.conftest import MINIMAL
+
+RULES = MINIMAL + """\
+    parameters:
+      pass_mark: 60
+      review_band: 10
+      energy_review_tce: {value: 10000, unit: tce}
+    inputs:
+      extra.conditions_met: {type: bool}
+    metrics:
+      intensity: {expr: investment.fixed_assets / land.area_mu, unit: 万元/亩}
+      tax_per_mu: {expr: output.annual_tax / land.area_mu, unit: 万元/亩}
+    rules:
+      - {id: env.red_line, group: environment, kind: veto, fail_if: environment.in_red_line}
+      - {id: inv.intensity, group: investment_intensity, kind: gate, require: intensity >= 250}
+      - id: tax.per_mu
+        group: tax_yield
+        kind: score
+        value: tax_per_mu
+        bands: [{max: 10, points: 0}, {min: 10, max: 20, points: 50}, {min: 20, points: 100}]
+      - {id: cat.bonus, group: industry_fit, kind: bonus, when: environment.catalogue == "encouraged", points: 5}
+      - {id: energy.review, group: energy, kind: review, fail_if: environment.energy_tce >= energy_review_tce}
+      - {id: env.two_high, group: environment, kind: derive, sets: two_high, when: 'startswith(industry.code, "C26")'}
+      - {id: env.two_high_cond, group: environment, kind: review, applies_if: two_high, require: extra.conditions_met}
+    """
+
+GOOD = {
+    "id": "p", "industry": "C3841", "investment": {"fixed_assets": 4500}, "land": {"area_mu": 15},
+    "output": {"annual_tax": 300}, "environment": {"in_red_line": False, "energy_tce": 100, "catalogue": "permitted"},
+}
+
+
+@pytest.fixture
+def screener(write_ruleset) -> Screener:
+    return Screener(write_ruleset(RULES))
+
+
+def _screen(screener: Screener, **changes: object):
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in GOOD.items()}
+    for path, value in changes.items():
+        section, _, key = path.partition("__")
+        if key:
+            data.setdefault(section, {})
+            if value is None:
+                data[section].pop(key, None)
+            else:
+                data[section][key] = value
+        elif value is None:
+            data.pop(section, None)
+        else:
+            data[section] = value
+    return screener.screen(Project.model_validate(data))
+
+
+def _status(decision, rule: str) -> Status:
+    return {f.rule: f.status for f in decision.findings}[rule]
+
+
+def test_a_good_project_passes_with_exact_threshold(screener: Screener) -> None:
+    decision = _screen(screener)
+    assert decision.outcome is Outcome.PASS
+    assert [f.check_tuple() for f in decision.findings] == [
+        ("env.red_line", "pass"), ("inv.intensity", "pass"), ("tax.per_mu", "pass"), ("cat.bonus", "fail"),
+        ("energy.review", "pass"), ("env.two_high", "fail"), ("env.two_high_cond", "not_applicable"),
+    ]
+    intensity = decision.findings[1]
+    assert (intensity.actual, intensity.threshold, intensity.unit) == (300, 250, "万元/亩")
+    assert decision.score == 100
+
+
+def test_veto_rejects_whatever_the_score(screener: Screener) -> None:
+    decision = _screen(screener, environment__in_red_line=True, environment__catalogue="encouraged")
+    assert decision.outcome is Outcome.REJECT
+    assert decision.vetoed_by == ("env.red_line",)
+    assert decision.findings[0].remedy.code == "veto"  # type: ignore[union-attr]
+
+
+def test_failed_gate_rejects_with_a_remedy_per_input(screener: Screener) -> None:
+    decision = _screen(screener, investment__fixed_assets=3000)  # 200 万元/亩
+    assert decision.outcome is Outcome.REJECT and decision.rejected_by == ("inv.intensity",)
+    remedy = decision.findings[1].remedy
+    assert remedy is not None and remedy.code == "numeric"
+    assert [(o.field, o.relation, o.value) for o in remedy.options] == [
+        ("investment.fixed_assets", ">=", Fraction(3750)), ("land.area_mu", "<=", Fraction(12)),
+    ]
+
+
+def test_missing_gate_input_goes_to_review_never_pass(screener: Screener) -> None:
+    decision = _screen(screener, land=None)
+    assert decision.outcome is Outcome.REVIEW
+    assert _status(decision, "inv.intensity") is Status.MISSING
+    assert decision.missing == ("land.area_mu",)
+
+
+def test_missing_score_input_earns_no_points(screener: Screener) -> None:
+    decision = _screen(screener, output=None)
+    assert _status(decision, "tax.per_mu") is Status.MISSING
+    assert decision.score == 0 and decision.outcome is Outcome.REJECT
+    assert "output.annual_tax" in decision.missing
+
+
+@pytest.mark.parametrize(("tax", "outcome"), [(300, Outcome.PASS), (150, Outcome.REVIEW), (149, Outcome.REJECT)])
+def test_score_against_pass_mark_and_review_band(screener: Screener, tax: int, outcome: Outcome) -> None:
+    # 300/15 = 20 → 100 points; 150/15 = 10 → 50 (review band 50–60); 149/15 < 10 → 0
+    assert _screen(screener, output__annual_tax=tax).outcome is outcome
+
+
+def test_score_remedy_names_the_next_band(screener: Screener) -> None:
+    decision = _screen(screener, output__annual_tax=150)
+    remedy = decision.findings[2].remedy
+    assert remedy is not None and remedy.code == "score" and remedy.gain == 50
+    assert [(o.field, o.relation, o.value) for o in remedy.options] == [
+        ("land.area_mu", "<=", Fraction(75, 10)), ("output.annual_tax", ">=", Fraction(300)),
+    ]
+
+
+def test_review_rule_triggers_review(screener: Screener) -> None:
+    decision = _screen(screener, environment__energy_tce="1万吨标准煤")
+    assert decision.outcome is Outcome.REVIEW and decision.reviewed_by == ("energy.review",)
+
+
+def test_derived_fact_chains_into_the_next_rule(screener: Screener) -> None:
+    decision = _screen(screener, industry="C2613")
+    assert _status(decision, "env.two_high") is Status.PASS
+    assert _status(decision, "env.two_high_cond") is Status.MISSING  # extra.conditions_met absent
+    assert decision.outcome is Outcome.REVIEW
+    met = _screen(screener, industry="C2613", extra={"conditions_met": True})
+    assert _status(met, "env.two_high_cond") is Status.PASS and met.outcome is Outcome.PASS
+
+
+def test_unknown_derivation_makes_dependants_missing(screener: Screener) -> None:
+    decision = _screen(screener, industry=None)
+    assert _status(decision, "env.two_high") is Status.MISSING
+    assert _status(decision, "env.two_high_cond") is Status.MISSING
+    assert "industry.code" in decision.missing
+
+
+def test_bonus_adds_points_capped_at_100(screener: Screener) -> None:
+    decision = _screen(screener, environment__catalogue="encouraged")
+    assert _status(decision, "cat.bonus") is Status.PASS and decision.score == 100
+    lower = _screen(screener, environment__catalogue="encouraged", output__annual_tax=150)
+    assert lower.score == 55
+
+
+def test_zero_land_is_not_applicable_not_a_crash(screener: Screener) -> None:
+    decision = _screen(screener, land__area_mu=0)
+    finding = decision.findings[1]
+    assert finding.status is Status.NOT_APPLICABLE and finding.reason == "division_by_zero"
+
+
+def test_unconfigured_table_reports_not_applicable(write_ruleset) -> None:
+    rs = write_ruleset(MINIMAL + """\
+        tables:
+          intensity_min: {keys: [division], unit: 万元/亩, values: {}}
+        rules:
+          - id: inv.table
+            group: investment_intensity
+            kind: gate
+            require: investment.fixed_assets / land.area_mu >= lookup(intensity_min, industry.division)
+        """)
+    decision = Screener(rs).screen(Project.model_validate(GOOD))
+    assert decision.findings[0].status is Status.NOT_APPLICABLE
+    assert decision.findings[0].reason == "table_not_configured"
+    assert decision.outcome is Outcome.PASS  # neither passes nor fails the project on its own
+
+
+def test_rule_set_without_score_rules_has_no_pass_mark(write_ruleset) -> None:
+    rs = write_ruleset(MINIMAL + """\
+        parameters: {pass_mark: 60}
+        rules:
+          - {id: env.red_line, group: environment, kind: veto, fail_if: environment.in_red_line}
+        """)
+    decision = Screener(rs).screen(Project.model_validate(GOOD))
+    assert decision.outcome is Outcome.PASS and decision.score is None and decision.pass_mark is None
+
+
+def test_linear_points_interpolate(write_ruleset) -> None:
+    rs = write_ruleset(MINIMAL + """\
+        rules:
+          - id: inv.linear
+            group: investment_intensity
+            kind: score
+            value: investment.fixed_assets / land.area_mu
+            linear: [{at: 200, points: 0}, {at: 400, points: 40}]
+        """)
+    decision = Screener(rs).screen(Project.model_validate(GOOD))  # 300 → 20 of 40
+    assert decision.findings[0].points == 20 and decision.score == 50
+
+
+def test_group_weights(write_ruleset) -> None:
+    rs = write_ruleset(MINIMAL + """\
+        weights: {investment_intensity: 40, tax_yield: 60}
+        rules:
+          - {id: a, group: investment_intensity, kind: score, value: investment.fixed_assets, bands: [{min: 5000, points: 10}, {max: 5000, points: 0}]}
+          - {id: b, group: tax_yield, kind: score, value: output.annual_tax, bands: [{min: 100, points: 3}, {max: 100, points: 0}]}
+        """)
+    decision = Screener(rs).screen(Project.model_validate(GOOD))  # a: 0/10, b: 3/3
+    assert decision.score == 60
