@@ -12,6 +12,9 @@ Quirks (see ../shared/NOTES-durable-rules.md; each has a test in tests/engine/):
   facts carry only text, booleans and small integers (checked before the assert);
 * rulesets live in one global host → named by content hash, registered once;
 * the C core holds the GIL and has no locks → no threads: parallel batches use processes;
+* `durable.lang.get_host()` starts two timer threads that call into the lock-free
+  C core every 0.1–0.5 s and can run actions on their own thread, racing with
+  the caller (seen here as a segfault) → a host of our own that starts none;
 * deleting a session whose facts matched nothing, before any action has ever fired
   in that ruleset, aborts the process (found here; heap-dependent) → each ruleset
   fires a warm-up rule once when it is registered.
@@ -23,8 +26,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from durable.engine import MessageNotHandledException, MessageObservedException
-from durable.lang import get_host
+from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
 from screening.compile import Compiled
 from screening.errors import EngineError
@@ -36,11 +38,18 @@ _MAX_INT = 2**31
 _WARMUP = "warmup"
 
 
+class QuietHost(Host):
+    """A durable-rules host without the background dispatch threads (we never use timers)."""
+
+    def _run(self) -> None:
+        return None
+
+
 class Engine:
     """Runs compiled rule sets, one durable-rules session per candidate."""
 
     def __init__(self) -> None:
-        self._host = get_host()
+        self._host = QuietHost()
         self._registered: set[str] = set()
         self._sids = itertools.count(1)
         self._fired: list[str] = []
@@ -133,7 +142,7 @@ _default: Engine | None = None
 
 
 def default_engine() -> Engine:
-    """The process-wide engine (durable-rules keeps one global host anyway)."""
+    """The process-wide engine: rulesets are registered once per process."""
     global _default
     if _default is None:
         _default = Engine()

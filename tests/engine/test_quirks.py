@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 from durable.engine import MessageNotHandledException, MessageObservedException
-from durable.lang import get_host
 
 from screening.compile import MAX_ENGINE_RULES, compile_ruleset
-from screening.engine import Engine, _check_fact
+from screening.engine import Engine, QuietHost, _check_fact
 from screening.errors import EngineError, RuleSetError
 from screening.findings import Outcome
 from screening.model.project import Project
@@ -37,8 +36,25 @@ def screener(write_ruleset) -> Screener:
     return Screener(write_ruleset(RULES))
 
 
+_RAW = QuietHost()  # the raw engine, for showing each quirk
+
+
+def get_host() -> QuietHost:
+    return _RAW
+
+
 def _raw_ruleset(name: str, rules: dict) -> None:
-    get_host().set_rulesets({name: rules})
+    _RAW.set_rulesets({name: rules})
+
+
+def test_the_engine_host_starts_no_background_threads() -> None:
+    import threading
+
+    before = threading.active_count()
+    engine = Engine()
+    assert threading.active_count() == before
+    # durable's own Host keeps its dispatch timers here; ours never creates them
+    assert not hasattr(engine._host, "_d_timer") and not hasattr(engine._host, "_t_timer")
 
 
 def test_no_match_exception_is_a_normal_outcome(screener: Screener) -> None:

@@ -1,0 +1,500 @@
+"""Batch inputs (CSV, XLSX, JSONL, a folder of project files) → a stream of numbered rows.
+
+Every reader streams: memory does not grow with the number of rows. A row is a nested
+project mapping with canonical keys, or the reason it could not be read (its row
+number, column and why); a bad row never stops the others. Values are only made
+readable here (units appended, 是/否 → true/false); the project model validates them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import json
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import chain, islice
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from screening.errors import Diagnostic, SourceSpan, YamlError
+from screening.io.columns import (
+    FIELD_KINDS,
+    Column,
+    HeaderMap,
+    InputError,
+    find_header,
+    match_header,
+)
+from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
+from screening.source import load_yaml_file
+
+HEADER_SCAN = 50  # rows searched for the header (title rows, blank rows, two-row headers)
+_CHUNK = 1 << 20
+
+TABULAR = {".csv": ",", ".tsv": "\t"}
+WORKBOOK = {".xlsx", ".xlsm"}
+LINES = {".jsonl", ".ndjson"}
+PROJECT_FILES = {".yaml", ".yml", ".json"}
+
+# Top-level keys of the project contract: JSONL objects keep them as they are.
+_TOP = {path.split(".", 1)[0] for path in FIELD_KINDS} | {"extra"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why a row was not read: the column (header text) and the reason."""
+
+    column: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One input row: where it came from, its project mapping, or why it is invalid."""
+
+    source: str
+    number: int  # as the user sees it: spreadsheet row (header = 1), JSONL line, file index
+    data: dict[str, Any] | None
+    error: RowError | None = None
+
+
+class RowStream(Iterator[Row]):
+    """The rows of one input, with what opening it learnt: format, encoding, header, warnings."""
+
+    def __init__(
+        self,
+        source: str,
+        rows: Iterator[Row],
+        *,
+        format: str,
+        encoding: str | None = None,
+        header: HeaderMap | None = None,
+        header_rows: tuple[int, ...] = (),
+        warnings: tuple[Diagnostic, ...] = (),
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.source = source
+        self.format = format
+        self.encoding = encoding
+        self.header = header
+        self.header_rows = header_rows
+        self.warnings = warnings
+        self._rows = rows
+        self._on_close = on_close
+
+    def __next__(self) -> Row:
+        try:
+            return next(self._rows)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release the file (also done when the rows run out)."""
+        if self._on_close is not None:
+            on_close, self._on_close = self._on_close, None
+            on_close()
+
+    def __enter__(self) -> RowStream:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def read_rows(
+    path: Path | str, columns: dict[str, str] | None = None, *, sheet: str | None = None
+) -> RowStream:
+    """Open a batch input and stream its rows; `columns` adds header → field mappings."""
+    p = Path(path)
+    if p.is_dir():
+        return _read_folder(p)
+    if not p.is_file():
+        raise InputError("找不到输入文件 / input not found", SourceSpan(str(p)))
+    suffix = p.suffix.lower()
+    if suffix in TABULAR:
+        return _read_csv(p, columns, TABULAR[suffix])
+    if suffix in WORKBOOK:
+        return _read_xlsx(p, columns, sheet)
+    if suffix in LINES:
+        return _read_jsonl(p, columns)
+    if suffix == ".xls":
+        raise InputError("不支持旧版 .xls，请另存为 .xlsx / save the workbook as .xlsx", SourceSpan(str(p)))
+    raise InputError(
+        f"不支持的输入格式 {suffix or '（无扩展名）'}（可用：.csv .tsv .xlsx .jsonl 或文件夹）/ "
+        "unsupported input format",
+        SourceSpan(str(p)),
+    )
+
+
+# ---- cells → values ------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    """A cell that cannot be read for its column."""
+
+
+_ABSENT = object()
+# Placeholders offices type for "no value"; they mean absent, never zero.
+_EMPTY = {"", "-", "--", "—", "——", "－", "/", "n/a", "na", "#n/a", "null", "none"}
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,，]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_TRUE = {"是", "yes", "y", "true", "1", "有", "√", "✓", "✔"}
+_FALSE = {"否", "no", "n", "false", "0", "无", "×", "✗", "✘"}
+_CHOICES = {
+    "catalogue": {
+        "鼓励类": "encouraged", "鼓励": "encouraged", "encouraged": "encouraged",
+        "允许类": "permitted", "允许": "permitted", "permitted": "permitted",
+        "限制类": "restricted", "限制": "restricted", "restricted": "restricted",
+        "淘汰类": "eliminated", "淘汰": "eliminated", "eliminated": "eliminated",
+    },
+    "eia": {
+        "报告书": "report", "环境影响报告书": "report", "report": "report",
+        "报告表": "report_table", "环境影响报告表": "report_table",
+        "report_table": "report_table", "reporttable": "report_table",
+        "登记表": "registration", "环境影响登记表": "registration",
+        "registration": "registration",
+    },
+}
+_CHOICE_HINT = {"catalogue": "鼓励类/允许类/限制类/淘汰类", "eia": "报告书/报告表/登记表"}
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+
+
+def _number_text(value: int | float | Decimal) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellError("数值不是有限数 / number is not finite")
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)  # the shortest text that round-trips: what the user typed
+    return str(value)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, Decimal)):
+        return _number_text(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _amount(value: object, kind: str, unit: str | None) -> str:
+    if isinstance(value, bool):
+        raise CellError("应为数值，不是是/否 / expected a number, not yes/no")
+    text = unicodedata.normalize("NFKC", _text(value))  # full-width digits, ％
+    if unit and _PLAIN_NUMBER.fullmatch(text):
+        text = f"{text}{unit}"
+    try:
+        parse_amount(text, kind)
+    except UnitError as exc:
+        raise CellError(str(exc)) from None
+    return text
+
+
+def _integer(value: object) -> int:
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if value == int(value):
+            return int(value)
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        match = re.fullmatch(r"第?(\d+|[一二三四五六七])[类等]?", text)
+        if match:
+            digit = match.group(1)
+            return int(digit) if digit.isdigit() else _CHINESE_DIGITS[digit]
+    raise CellError(f"应为整数（如 2 或 二类）/ expected a whole number, got {_text(value)!r}")
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = unicodedata.normalize("NFKC", _text(value)).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError(f"应为 是/否 / expected yes or no, got {_text(value)!r}")
+
+
+def _choice(value: object, kind: str) -> str:
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value))).lower()
+    found = _CHOICES[kind].get(text)
+    if found is None:
+        raise CellError(
+            f"无法识别「{_text(value)}」（应为 {_CHOICE_HINT[kind]}）/ not one of the accepted values"
+        )
+    return found
+
+
+def _extra(value: object) -> object:
+    # Types of extra.* inputs are declared by the rule set, unknown here: only plain
+    # numbers are made numbers, so `extra.rating >= 80` compares numbers.
+    if isinstance(value, (bool, int, Decimal)):
+        return value
+    if isinstance(value, float):
+        return Decimal(_number_text(value))
+    text = _text(value)
+    if re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", text):
+        return Decimal(text)
+    return text
+
+
+def convert_cell(value: object, column: Column) -> object:
+    """One cell as the project model reads it; `_ABSENT` for an empty cell."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in _EMPTY):
+        return _ABSENT
+    kind = FIELD_KINDS.get(column.field, "extra")
+    if kind in UNIT_FACTORS:
+        return _amount(value, kind, column.unit)
+    if kind == "integer":
+        return _integer(value)
+    if kind == "bool":
+        return _flag(value)
+    if kind in _CHOICES:
+        return _choice(value, kind)
+    if kind == "extra":
+        return _extra(value)
+    return _text(value)
+
+
+def _put(data: dict[str, Any], path: str, value: object) -> None:
+    *parents, leaf = path.split(".")
+    node = data
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+
+
+def _project(cells: Sequence[object], header: HeaderMap) -> tuple[dict[str, Any] | None, RowError | None]:
+    """A row's project mapping, or the first cell that cannot be read; ({}, None) if blank."""
+    data: dict[str, Any] = {}
+    for column in header.columns:
+        raw = cells[column.index] if column.index < len(cells) else None
+        try:
+            value = convert_cell(raw, column)
+        except CellError as exc:
+            return None, RowError(column.header, str(exc))
+        if value is not _ABSENT:
+            _put(data, column.field, value)
+    return data, None
+
+
+def _rows_of_table(
+    source: Path, numbered: Iterable[tuple[int, Sequence[object]]], header: HeaderMap
+) -> Iterator[Row]:
+    for number, cells in numbered:
+        data, error = _project(cells, header)
+        if error is not None:
+            yield Row(str(source), number, None, error)
+        elif data:  # a row without any mapped value is blank: skipped, still counted
+            data.setdefault("id", f"{source.stem}-row{number}")
+            yield Row(str(source), number, data)
+
+
+def _locate(
+    source: Path, first_rows: list[Sequence[object]], columns: dict[str, str] | None
+) -> tuple[int, tuple[int, ...], HeaderMap, tuple[Diagnostic, ...]]:
+    """(rows before the data, header row numbers, header map, warnings) of a table."""
+    location = find_header(first_rows, columns)
+    if location is None:
+        raise InputError(
+            f"前 {HEADER_SCAN} 行中没有表头（至少需要 2 个可识别的列名，如 项目名称、总投资(万元)；"
+            "其他列名可用 --columns 映射）/ no header row with at least 2 known columns",
+            SourceSpan(str(source)),
+        )
+    numbers = tuple(range(location.first + 1, location.first + location.height + 1))
+    warnings = tuple(
+        Diagnostic("COL", issue.reason, SourceSpan(str(source), numbers[-1], issue.index + 1),
+                   issue.header, "warning")
+        for issue in location.header.issues
+    )
+    return location.first + location.height, numbers, location.header, warnings
+
+
+# ---- CSV -----------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig / utf-16 by BOM, utf-8 when every byte decodes as UTF-8, else gb18030."""
+    with path.open("rb") as handle:
+        start = handle.read(4)
+        if start.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"  # Excel's "Unicode text" export
+        handle.seek(0)
+        # The whole file is checked (in chunks, not held): a GBK export can begin with
+        # ASCII-only lines that are also valid UTF-8.
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"  # a superset of GBK and GB2312
+    return "utf-8"
+
+
+def _read_csv(path: Path, columns: dict[str, str] | None, delimiter: str) -> RowStream:
+    encoding = detect_encoding(path)
+    handle = path.open(encoding=encoding, newline="")
+    try:
+        reader = csv.reader(handle, delimiter=delimiter)
+        records = _guarded(path, encoding, reader)
+        first = list(islice(records, HEADER_SCAN))
+        skip, header_rows, header, warnings = _locate(path, first, columns)
+    except BaseException:
+        handle.close()
+        raise
+    numbered = enumerate(chain(first[skip:], records), skip + 1)
+    return RowStream(
+        str(path), _rows_of_table(path, numbered, header), format="csv", encoding=encoding,
+        header=header, header_rows=header_rows, warnings=warnings, on_close=handle.close,
+    )
+
+
+def _guarded(path: Path, encoding: str, reader: Any) -> Iterator[list[str]]:
+    """csv records; decoding and quoting failures become one InputError with the line."""
+    try:
+        yield from reader
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"第 {reader.line_num + 1} 行无法按 {encoding} 解码（字节 {exc.start}）/ "
+            "cannot be decoded; save the file as UTF-8",
+            SourceSpan(str(path), reader.line_num + 1),
+        ) from None
+    except csv.Error as exc:
+        raise InputError(f"CSV 格式错误 / malformed CSV: {exc}", SourceSpan(str(path), reader.line_num)) from None
+
+
+# ---- XLSX ----------------------------------------------------------------------------
+
+
+def _cell_value(cell: Any) -> object:
+    value = cell.value
+    # A cell shown as 15% holds 0.15: say so, or a header unit "(%)" would make it 0.15%.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "%" in (getattr(cell, "number_format", None) or ""):
+            return f"{Decimal(_number_text(value)) * 100}%"
+    return value
+
+
+def _read_xlsx(path: Path, columns: dict[str, str] | None, sheet: str | None) -> RowStream:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise InputError(f"无法打开工作簿 / cannot open workbook: {exc}", SourceSpan(str(path))) from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            names = "、".join(book.sheetnames)
+            raise InputError(f"没有工作表「{sheet}」（现有：{names}）/ no such sheet", SourceSpan(str(path)))
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        ws.reset_dimensions()  # exporters often write a wrong <dimension>: read every row
+        records = ([_cell_value(c) for c in row] for row in ws.iter_rows())
+        first = list(islice(records, HEADER_SCAN))
+        skip, header_rows, header, warnings = _locate(path, first, columns)
+    except BaseException:
+        book.close()
+        raise
+    numbered = enumerate(chain(first[skip:], records), skip + 1)
+    return RowStream(
+        str(path), _rows_of_table(path, numbered, header), format="xlsx", header=header,
+        header_rows=header_rows, warnings=warnings, on_close=book.close,
+    )
+
+
+# ---- JSONL ---------------------------------------------------------------------------
+
+
+def _not_finite(name: str) -> object:
+    raise ValueError(f"{name} 不是有限数 / not a finite number")
+
+
+def _from_object(obj: dict[str, Any], columns: dict[str, str] | None) -> tuple[dict[str, Any] | None, RowError | None]:
+    """A JSON object as a project: contract keys kept, flat spreadsheet-style keys mapped."""
+    data: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key in _TOP:
+            data[key] = value
+            continue
+        found = match_header(key, columns)
+        if found.field is None:
+            data[key] = value  # the project model reports the unknown key
+            continue
+        try:
+            converted = convert_cell(value, Column(0, key, found.field, found.unit))
+        except CellError as exc:
+            return None, RowError(key, str(exc))
+        if converted is not _ABSENT:
+            _put(data, found.field, converted)
+    return data, None
+
+
+def _read_jsonl(path: Path, columns: dict[str, str] | None) -> RowStream:
+    handle = path.open(encoding="utf-8-sig")
+
+    def rows() -> Iterator[Row]:
+        try:
+            for number, line in enumerate(handle, 1):
+                if line.strip():
+                    yield _jsonl_row(path, number, line, columns)
+        except UnicodeDecodeError:
+            raise InputError("JSONL 文件应为 UTF-8 编码 / JSONL must be UTF-8", SourceSpan(str(path))) from None
+
+    return RowStream(str(path), rows(), format="jsonl", encoding="utf-8", on_close=handle.close)
+
+
+def _jsonl_row(path: Path, number: int, line: str, columns: dict[str, str] | None) -> Row:
+    try:
+        obj = json.loads(line, parse_float=Decimal, parse_constant=_not_finite)
+    except json.JSONDecodeError as exc:
+        return Row(str(path), number, None, RowError(None, f"JSON 语法错误 / JSON syntax error: {exc.msg} (列 {exc.colno})"))
+    except ValueError as exc:
+        return Row(str(path), number, None, RowError(None, str(exc)))
+    if not isinstance(obj, dict):
+        return Row(str(path), number, None, RowError(None, "每行应为一个 JSON 对象 / each line must be a JSON object"))
+    data, error = _from_object(obj, columns)
+    if data is not None:
+        data.setdefault("id", f"{path.stem}-row{number}")
+    return Row(str(path), number, data, error)
+
+
+# ---- folder of project files ---------------------------------------------------------
+
+
+def _read_folder(folder: Path) -> RowStream:
+    # Sorted by name so the order (and --jobs output order) is the same on every machine;
+    # hidden files are editor leftovers.
+    files = sorted(
+        (p for p in folder.iterdir()
+         if p.is_file() and p.suffix.lower() in PROJECT_FILES and not p.name.startswith(".")),
+        key=lambda p: p.name,
+    )
+    rows = (_project_file(p, number) for number, p in enumerate(files, 1))
+    return RowStream(str(folder), rows, format="folder")
+
+
+def _project_file(path: Path, number: int) -> Row:
+    try:
+        data = load_yaml_file(path).data
+    except YamlError as exc:
+        span = exc.span
+        where = f"{span.line}:{span.column}: " if span and span.line and span.column else ""
+        return Row(str(path), number, None, RowError(None, where + exc.diagnostics[0].message))
+    if not isinstance(data, dict):
+        return Row(str(path), number, None, RowError(None, "项目文件应为映射（键: 值）/ a project file must be a mapping"))
+    data.setdefault("id", path.stem)
+    return Row(str(path), number, data)
