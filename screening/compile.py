@@ -6,7 +6,8 @@ Pure: no engine import. The division of labour, for speed and exactness:
   inputs (a guard field per rule). A numeric comparison reaches the engine as the
   sign of (left − right), so 不低于 decides at equality exactly as on paper.
 * durable-rules matches the compiled *failing side* of every check (plus the
-  not-applicable side of rules with `applies_if` and the true side of derivations)
+  not-applicable side of rules with `applies_if`, the true side of derivations
+  and the awarded side of bonuses)
   against the fact. A pass is inferred for ready rules whose failing side did not
   fire, so a typical project fires few actions.
 * Derived facts chain by strata: rules that read a derived fact are matched
@@ -25,7 +26,9 @@ from typing import Any
 from screening.errors import RuleSetError
 from screening.expr import nodes as n
 from screening.expr.evaluate import Env, Evaluator, compile_expr, to_exact
+from screening.findings import Kind
 from screening.model.effective import EffectiveRule, RuleSet
+from screening.model.ruleset import BonusRule, ScoreRule
 from screening.model.project import FIELDS
 
 # durable-rules fails to load rulesets of roughly 480+ rules (jruizgit/rules#312).
@@ -64,14 +67,12 @@ class RulePlan:
     threshold: Evaluator | None  # right side (or (lo, hi) for between)
     op: str | None
     inputs: tuple[str, ...]
-
-    @property
-    def guard(self) -> str:
-        return f"g{self.index}"
-
-    @property
-    def app_guard(self) -> str:
-        return f"a{self.index}"
+    guard: str = ""
+    app_guard: str = ""
+    kind: Kind = Kind.GATE
+    max_points: Fraction | None = None
+    bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
+    linear: tuple[tuple[Fraction, Fraction], ...] | None = None
 
 
 @dataclass
@@ -132,8 +133,9 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
             side = builder.condition(rule.condition, negate=negate)  # type: ignore[arg-type]
             definition[f"r{index}_fail"] = _rule(tag, {plan.guard: 1}, side, applicable)
         elif rule.kind == "bonus" and rule.condition is not None:
-            side = builder.condition(rule.condition, negate=True)
-            definition[f"r{index}_fail"] = _rule(tag, {plan.guard: 1}, side, applicable)
+            # bonuses are the exception, so the awarded side fires (fewer actions)
+            side = builder.condition(rule.condition, negate=False)
+            definition[f"r{index}_true"] = _rule(tag, {plan.guard: 1}, side, applicable)
         elif rule.kind == "derive":
             side = builder.condition(rule.condition, negate=False)  # type: ignore[arg-type]
             definition[f"r{index}_true"] = _rule(tag, {plan.guard: 1}, side, applicable)
@@ -155,6 +157,10 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
 def _rule(tag: dict[str, str], guard: dict[str, int], side: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     terms = [tag, guard, side] + ([extra] if extra else [])
     return {"all": [{"m": {"$and": terms}}]}
+
+
+def _exact(value: Decimal | None) -> Fraction | None:
+    return None if value is None else Fraction(value)
 
 
 _NEGATED_OP = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -253,7 +259,16 @@ class _Builder:
         condition = self.part(rule.condition) if rule.condition is not None else None
         applies = self.part(rule.applies_if) if rule.applies_if is not None else None
         inputs = tuple(sorted(set(self.inputs(rule.condition)) | set(self.inputs(rule.value)) | set(self.inputs(rule.applies_if))))
-        return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs)
+        spec_rule = rule.spec
+        bands = linear = max_points = None
+        if isinstance(spec_rule, (ScoreRule, BonusRule)):
+            max_points = Fraction(spec_rule.max_points)
+            if spec_rule.bands is not None:
+                bands = tuple((_exact(b.min), _exact(b.max), Fraction(b.points)) for b in spec_rule.bands)
+            if spec_rule.linear is not None:
+                linear = tuple((Fraction(p.at), Fraction(p.points)) for p in spec_rule.linear)
+        return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs,
+                        f"g{index}", f"a{index}", Kind(rule.kind), max_points, bands, linear)
 
     def part(self, node: n.Node) -> Part:
         self._collect, self._native = [], []

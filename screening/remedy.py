@@ -15,7 +15,6 @@ from typing import Any
 from screening.expr import nodes as n
 from screening.expr.evaluate import Env, Evaluator, Missing, Undefined
 from screening.findings import RemedyOption
-from screening.model import ruleset as spec
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
 
@@ -29,6 +28,8 @@ class Solver:
         self.build = build
         self.units = units
         self._compiled: dict[int, Evaluator] = {}
+        self._field_cache: dict[int, list[str]] = {}
+        self._contains_cache: dict[tuple[int, str], bool] = {}
 
     def _eval(self, node: n.Node, env: Env) -> Any:
         fn = self._compiled.get(id(node))
@@ -39,24 +40,26 @@ class Solver:
     def options(self, node: n.Node, relation: str, target: Fraction, env: Env) -> tuple[RemedyOption, ...]:
         """For `node relation target` to hold: one option per input that can be solved for."""
         out = []
-        for field in sorted(self._fields(node)):
+        for field in self._fields(node):
             try:
-                current = env.get(field)
-                solved = self._solve(node, target, field, env)
+                solved = self._solve(node, target, field, env, 1)
             except (Missing, Undefined, ZeroDivisionError):
                 continue
-            if solved is None or not isinstance(current, Fraction) or solved < 0:
+            if solved is None:
                 continue
-            direction = self._direction(node, field, env, current, solved)
-            if direction is None:
+            value, direction = solved
+            if value < 0:
                 continue
             # increasing the field raises the value: keep the relation's sense; else flip it
             needed = relation if direction > 0 else _FLIP[relation]
-            out.append(RemedyOption(field, needed, _round(solved, needed), self.units.get(field, "")))
+            out.append(RemedyOption(field, needed, _round(value, needed), self.units.get(field, "")))
         return tuple(out)
 
-    def _fields(self, node: n.Node) -> set[str]:
-        found: set[str] = set()
+    def _fields(self, node: n.Node) -> list[str]:
+        """Fields that occur exactly once in the expression (metrics expanded), sorted."""
+        cached = self._field_cache.get(id(node))
+        if cached is not None:
+            return cached
         counts: dict[str, int] = {}
 
         def walk(current: n.Node) -> None:
@@ -65,14 +68,22 @@ class Solver:
                     walk(self.metric_nodes[current.name])
                 elif "." in current.name:
                     counts[current.name] = counts.get(current.name, 0) + 1
-                    found.add(current.name)
             for child in n.children(current):
                 walk(child)
 
         walk(node)
-        return {f for f in found if counts[f] == 1}
+        found = sorted(f for f, count in counts.items() if count == 1)
+        self._field_cache[id(node)] = found
+        return found
 
     def _contains(self, node: n.Node, field: str) -> bool:
+        key = (id(node), field)
+        found = self._contains_cache.get(key)
+        if found is None:
+            found = self._contains_cache[key] = self._search(node, field)
+        return found
+
+    def _search(self, node: n.Node, field: str) -> bool:
         if isinstance(node, n.Name):
             if node.name == field:
                 return True
@@ -80,48 +91,41 @@ class Solver:
             return inner is not None and self._contains(inner, field)
         return any(self._contains(child, field) for child in n.children(node))
 
-    def _solve(self, node: n.Node, target: Fraction, field: str, env: Env) -> Fraction | None:
+    def _solve(self, node: n.Node, target: Fraction, field: str, env: Env,
+               direction: int) -> tuple[Fraction, int] | None:
+        """The field value giving `target`, and +1/-1 for whether the value rises with the field.
+
+        `direction` carries the sign of d(outer)/d(node) down the inversion.
+        """
         if isinstance(node, n.Name):
             if node.name == field:
-                return target
+                return target, direction
             inner = self.metric_nodes.get(node.name)
-            return None if inner is None else self._solve(inner, target, field, env)
+            return None if inner is None else self._solve(inner, target, field, env, direction)
         if isinstance(node, n.Unary) and node.op == "-":
-            return self._solve(node.operand, -target, field, env)
+            return self._solve(node.operand, -target, field, env, -direction)
         if not isinstance(node, n.Arith):
             return None
         in_left = self._contains(node.left, field)
+        inner = node.left if in_left else node.right
         other = self._eval(node.right if in_left else node.left, env)
         if node.op == "+":
-            return self._solve(node.left if in_left else node.right, target - other, field, env)
+            return self._solve(inner, target - other, field, env, direction)
         if node.op == "-":
             if in_left:
-                return self._solve(node.left, target + other, field, env)
-            return self._solve(node.right, other - target, field, env)
+                return self._solve(inner, target + other, field, env, direction)
+            return self._solve(inner, other - target, field, env, -direction)
+        if other == 0:
+            return None
+        sign = 1 if other > 0 else -1
         if node.op == "*":
-            if other == 0:
-                return None
-            return self._solve(node.left if in_left else node.right, target / other, field, env)
+            return self._solve(inner, target / other, field, env, direction * sign)
         if in_left:  # field / other = target
-            return self._solve(node.left, target * other, field, env)
-        if target == 0:  # other / field = target
+            return self._solve(inner, target * other, field, env, direction * sign)
+        if target == 0:  # other / field = target has no solution
             return None
-        return self._solve(node.right, other / target, field, env)
-
-    def _direction(self, node: n.Node, field: str, env: Env, current: Fraction, solved: Fraction) -> int | None:
-        """+1 if the value rises with the field near the solution, -1 if it falls."""
-        probe = solved + max(abs(solved) / 1000, Fraction(1, 1000))
-        values = dict(env.values)
-        values[field] = probe
-        try:
-            at_probe = self._eval(node, Env(values, env.metrics))
-            values[field] = solved
-            at_solved = self._eval(node, Env(values, env.metrics))
-        except (Missing, Undefined, ZeroDivisionError):
-            return None
-        if at_probe == at_solved:
-            return None
-        return 1 if at_probe > at_solved else -1
+        # other / x falls as x grows (x > 0) when other > 0
+        return self._solve(inner, other / target, field, env, -direction * sign)
 
 
 def _round(value: Fraction, relation: str) -> Fraction:
@@ -132,19 +136,22 @@ def _round(value: Fraction, relation: str) -> Fraction:
     return Fraction(math.floor(scaled), 100)
 
 
-def next_band(rule: spec.ScoreRule | spec.BonusRule, value: Fraction, points: Fraction) -> tuple[Fraction, Fraction] | None:
-    """The nearest value above `value` that earns more points, with the points it earns."""
-    if rule.bands is not None:
-        better = [b for b in rule.bands if Fraction(b.points) > points and b.min is not None and Fraction(b.min) > value]
-        if not better:
-            better_below = [b for b in rule.bands if Fraction(b.points) > points and b.max is not None and Fraction(b.max) <= value]
-            if not better_below:
-                return None
-            band = max(better_below, key=lambda b: Fraction(b.max))  # type: ignore[arg-type]
-            return (Fraction(band.max) - Fraction(1, 100), Fraction(band.points))  # type: ignore[arg-type]
-        band = min(better, key=lambda b: Fraction(b.min))  # type: ignore[arg-type]
-        return (Fraction(band.min), Fraction(band.points))  # type: ignore[arg-type]
-    top = max(rule.linear or [], key=lambda p: p.points)
-    if Fraction(top.points) > points:
-        return (Fraction(top.at), Fraction(top.points))
-    return None
+def next_band(
+    bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None,
+    linear: tuple[tuple[Fraction, Fraction], ...] | None,
+    value: Fraction,
+    points: Fraction,
+) -> tuple[Fraction, Fraction] | None:
+    """The nearest value that earns more points than `points`, with the points it earns."""
+    if bands is not None:
+        above = [(low, p) for low, _, p in bands if p > points and low is not None and low > value]
+        if above:
+            return min(above)
+        # bands where less is better (energy per output, say): reach below a band's max
+        below = [(high, p) for _, high, p in bands if p > points and high is not None and high <= value]
+        if not below:
+            return None
+        high, better = max(below)
+        return (high - Fraction(1, 100), better)
+    top_at, top_points = max(linear or (), key=lambda pair: pair[1])
+    return (top_at, top_points) if top_points > points else None

@@ -6,17 +6,21 @@ from decimal import Decimal
 from fractions import Fraction
 
 from screening.findings import Finding, Kind, Outcome, Status
-from screening.model import ruleset as spec
 
 
-def points_for(rule: spec.ScoreRule | spec.BonusRule, value: Fraction) -> Fraction:
-    """Points a graded rule gives `value`: first band containing it, or linear interpolation."""
-    if rule.bands is not None:
-        for band in rule.bands:
-            if (band.min is None or value >= Fraction(band.min)) and (band.max is None or value < Fraction(band.max)):
-                return Fraction(band.points)
+def points_for(
+    bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None,
+    linear: tuple[tuple[Fraction, Fraction], ...] | None,
+    value: Fraction,
+) -> Fraction:
+    """Points for `value`: the first band (min inclusive, max exclusive) containing it,
+    or linear interpolation between (at, points) pairs, flat outside them."""
+    if bands is not None:
+        for low, high, points in bands:
+            if (low is None or value >= low) and (high is None or value < high):
+                return points
         return Fraction(0)
-    points = [(Fraction(p.at), Fraction(p.points)) for p in rule.linear or []]
+    points = linear or ()
     if value <= points[0][0]:
         return points[0][1]
     for (x0, y0), (x1, y1) in zip(points, points[1:]):

@@ -134,38 +134,45 @@ class Screener:
     def _finding(self, plan: RulePlan, env: Env, applies: dict[int, _Ready], conditions: dict[int, _Ready],
                  fired: Fired) -> Finding:
         rule = plan.rule
-        base = {"rule": rule.id, "group": rule.spec.group, "kind": Kind(rule.kind), "unit": rule.unit}
-        if rule.kind in ("score", "bonus"):
-            base["max_points"] = Fraction(rule.spec.max_points)  # type: ignore[union-attr]
+        kind = plan.kind
+        rule_id, group, unit = rule.id, rule.spec.group, rule.unit
+        graded = plan.max_points is not None
+        zero = Fraction(0) if graded else None
         app = applies.get(plan.index)
         if app is not None:
             if app.undefined is not None:
-                return self._not_applicable(base, app.undefined)
+                return self._not_applicable(plan, app.undefined)
             if not app.ok:
-                return Finding(status=Status.MISSING, missing=app.missing, points=_zero(base), **base)
+                return Finding(rule_id, group, kind, Status.MISSING, unit=unit, points=zero,
+                               max_points=plan.max_points, missing=app.missing)
             if (plan.index, "na") in fired:
-                return Finding(status=Status.NOT_APPLICABLE, reason="applies_if", **base)
-        if rule.kind in ("score", "bonus") and plan.value is not None:
-            return self._graded(plan, env, base)
+                return Finding(rule_id, group, kind, Status.NOT_APPLICABLE, unit=unit, points=zero,
+                               max_points=plan.max_points, reason="applies_if")
+        if graded and plan.value is not None:
+            return self._graded(plan, env)
         cond = conditions[plan.index]
         if cond.undefined is not None:
-            return self._not_applicable(base, cond.undefined)
+            return self._not_applicable(plan, cond.undefined)
         if not cond.ok:
-            return Finding(status=Status.MISSING, missing=cond.missing, points=_zero(base), **base)
+            return Finding(rule_id, group, kind, Status.MISSING, unit=unit, points=zero,
+                           max_points=plan.max_points, missing=cond.missing)
+        if kind is Kind.DERIVE:
+            true = (plan.index, "true") in fired
+            return Finding(rule_id, group, kind, Status.PASS if true else Status.FAIL, actual=true)
+        if kind is Kind.BONUS:
+            awarded = (plan.index, "true") in fired
+            return Finding(rule_id, group, kind, Status.PASS if awarded else Status.FAIL,
+                           points=plan.max_points if awarded else zero, max_points=plan.max_points)
         actual, threshold = self._reported(plan, env)
-        if rule.kind == "derive":
-            status = Status.PASS if (plan.index, "true") in fired else Status.FAIL
-            return Finding(status=status, actual=status is Status.PASS, **base)
-        failed = (plan.index, "fail") in fired
-        if rule.kind == "bonus":
-            points = Fraction(0) if failed else Fraction(rule.spec.points)  # type: ignore[union-attr, arg-type]
-            return Finding(status=Status.FAIL if failed else Status.PASS, points=points, **base)
-        status = Status.FAIL if failed else Status.PASS
-        remedy = self._remedy(plan, env, actual, threshold) if failed else None
-        return Finding(status=status, actual=actual, threshold=threshold, op=plan.op, remedy=remedy, **base)
+        if (plan.index, "fail") in fired:
+            return Finding(rule_id, group, kind, Status.FAIL, actual, threshold, plan.op, unit,
+                           remedy=self._remedy(plan, env, actual, threshold))
+        return Finding(rule_id, group, kind, Status.PASS, actual, threshold, plan.op, unit)
 
-    def _not_applicable(self, base: dict[str, Any], undefined: Undefined) -> Finding:
-        return Finding(status=Status.NOT_APPLICABLE, reason=undefined.code, reason_params=undefined.params, **base)
+    def _not_applicable(self, plan: RulePlan, undefined: Undefined) -> Finding:
+        zero = Fraction(0) if plan.max_points is not None else None
+        return Finding(plan.rule.id, plan.rule.spec.group, plan.kind, Status.NOT_APPLICABLE, unit=plan.rule.unit,
+                       points=zero, max_points=plan.max_points, reason=undefined.code, reason_params=undefined.params)
 
     def _reported(self, plan: RulePlan, env: Env) -> tuple[Any, Any]:
         if plan.actual is None:
@@ -175,26 +182,28 @@ class Screener:
         except (Missing, Undefined):
             return None, None
 
-    def _graded(self, plan: RulePlan, env: Env, base: dict[str, Any]) -> Finding:
+    def _graded(self, plan: RulePlan, env: Env) -> Finding:
+        rule = plan.rule
+        rule_id, group, unit = rule.id, rule.spec.group, rule.unit
         try:
             value = plan.value(env)  # type: ignore[misc]
         except Missing:
             missing = tuple(f for f in plan.inputs if f not in env.values) or plan.inputs
-            return Finding(status=Status.MISSING, missing=missing, points=Fraction(0), **base)
+            return Finding(rule_id, group, plan.kind, Status.MISSING, unit=unit, points=Fraction(0),
+                           max_points=plan.max_points, missing=missing)
         except Undefined as exc:
-            return self._not_applicable(base, exc)
-        spec_rule = plan.rule.spec
-        points = points_for(spec_rule, value)  # type: ignore[arg-type]
-        status = Status.PASS if points > 0 else Status.FAIL
+            return self._not_applicable(plan, exc)
+        points = points_for(plan.bands, plan.linear, value)
         remedy = None
-        if points < base["max_points"]:
-            step = next_band(spec_rule, value, points)  # type: ignore[arg-type]
+        if points < plan.max_points:  # type: ignore[operator]
+            step = next_band(plan.bands, plan.linear, value, points)
             if step is not None:
                 target, better = step
                 relation = ">=" if target > value else "<="
-                options = self.solver.options(plan.rule.value, relation, target, env)  # type: ignore[arg-type]
+                options = self.solver.options(rule.value, relation, target, env)  # type: ignore[arg-type]
                 remedy = Remedy("score", options, target, better - points)
-        return Finding(status=status, actual=value, points=points, remedy=remedy, **base)
+        return Finding(rule_id, group, plan.kind, Status.PASS if points > 0 else Status.FAIL, value,
+                       unit=unit, points=points, max_points=plan.max_points, remedy=remedy)
 
     def _remedy(self, plan: RulePlan, env: Env, actual: Any, threshold: Any) -> Remedy:
         rule = plan.rule
@@ -228,10 +237,6 @@ class Screener:
             vetoed_by=failed(Kind.VETO), rejected_by=failed(Kind.GATE), reviewed_by=failed(Kind.REVIEW),
             missing=tuple(missing), findings=tuple(findings),
         )
-
-
-def _zero(base: dict[str, Any]) -> Fraction | None:
-    return Fraction(0) if "max_points" in base else None
 
 
 def _text(value: Any) -> str | None:

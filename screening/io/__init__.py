@@ -1,1 +1,1 @@
-"""Batch input and output: spreadsheets, JSONL and folders → rows; atomic result writers. No screening, no rendering."""
+"""Batch I/O: spreadsheets, JSONL, folders → rows; atomic writers. Never screens."""

@@ -1,4 +1,4 @@
-"""Batch inputs (CSV, XLSX, JSONL, a folder of project files) → a stream of numbered rows.
+"""Batch inputs (CSV, XLSX, JSONL, a folder of project files) → numbered rows.
 
 Every reader streams: memory does not grow with the number of rows. A row is a nested
 project mapping with canonical keys, or the reason it could not be read (its row
@@ -36,7 +36,9 @@ from screening.io.columns import (
 from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
 from screening.source import load_yaml_file
 
-HEADER_SCAN = 50  # rows searched for the header (title rows, blank rows, two-row headers)
+HEADER_SCAN = (
+    50  # rows searched for the header (title rows, blank rows, two-row headers)
+)
 _CHUNK = 1 << 20
 
 TABULAR = {".csv": ",", ".tsv": "\t"}
@@ -61,13 +63,15 @@ class Row:
     """One input row: where it came from, its project mapping, or why it is invalid."""
 
     source: str
-    number: int  # as the user sees it: spreadsheet row (header = 1), JSONL line, file index
+    number: (
+        int  # as the user sees it: spreadsheet row (header = 1), JSONL line, file index
+    )
     data: dict[str, Any] | None
     error: RowError | None = None
 
 
 class RowStream(Iterator[Row]):
-    """The rows of one input, with what opening it learnt: format, encoding, header, warnings."""
+    """The rows of one input, and what opening it learnt: encoding, header, warnings."""
 
     def __init__(
         self,
@@ -107,7 +111,10 @@ class RowStream(Iterator[Row]):
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -115,7 +122,7 @@ class RowStream(Iterator[Row]):
 def read_rows(
     path: Path | str, columns: dict[str, str] | None = None, *, sheet: str | None = None
 ) -> RowStream:
-    """Open a batch input and stream its rows; `columns` adds header → field mappings."""
+    """Open a batch input and stream its rows; `columns` adds header → field maps."""
     p = Path(path)
     if p.is_dir():
         return _read_folder(p)
@@ -129,9 +136,13 @@ def read_rows(
     if suffix in LINES:
         return _read_jsonl(p, columns)
     if suffix == ".xls":
-        raise InputError("不支持旧版 .xls，请另存为 .xlsx / save the workbook as .xlsx", SourceSpan(str(p)))
+        raise InputError(
+            "不支持旧版 .xls，请另存为 .xlsx / save the workbook as .xlsx",
+            SourceSpan(str(p)),
+        )
     raise InputError(
-        f"不支持的输入格式 {suffix or '（无扩展名）'}（可用：.csv .tsv .xlsx .jsonl 或文件夹）/ "
+        f"不支持的输入格式 {suffix or '（无扩展名）'}"
+        "（可用：.csv .tsv .xlsx .jsonl 或文件夹）/ "
         "unsupported input format",
         SourceSpan(str(p)),
     )
@@ -152,20 +163,36 @@ _TRUE = {"是", "yes", "y", "true", "1", "有", "√", "✓", "✔"}
 _FALSE = {"否", "no", "n", "false", "0", "无", "×", "✗", "✘"}
 _CHOICES = {
     "catalogue": {
-        "鼓励类": "encouraged", "鼓励": "encouraged", "encouraged": "encouraged",
-        "允许类": "permitted", "允许": "permitted", "permitted": "permitted",
-        "限制类": "restricted", "限制": "restricted", "restricted": "restricted",
-        "淘汰类": "eliminated", "淘汰": "eliminated", "eliminated": "eliminated",
+        "鼓励类": "encouraged",
+        "鼓励": "encouraged",
+        "encouraged": "encouraged",
+        "允许类": "permitted",
+        "允许": "permitted",
+        "permitted": "permitted",
+        "限制类": "restricted",
+        "限制": "restricted",
+        "restricted": "restricted",
+        "淘汰类": "eliminated",
+        "淘汰": "eliminated",
+        "eliminated": "eliminated",
     },
     "eia": {
-        "报告书": "report", "环境影响报告书": "report", "report": "report",
-        "报告表": "report_table", "环境影响报告表": "report_table",
-        "report_table": "report_table", "reporttable": "report_table",
-        "登记表": "registration", "环境影响登记表": "registration",
+        "报告书": "report",
+        "环境影响报告书": "report",
+        "report": "report",
+        "报告表": "report_table",
+        "环境影响报告表": "report_table",
+        "report_table": "report_table",
+        "reporttable": "report_table",
+        "登记表": "registration",
+        "环境影响登记表": "registration",
         "registration": "registration",
     },
 }
-_CHOICE_HINT = {"catalogue": "鼓励类/允许类/限制类/淘汰类", "eia": "报告书/报告表/登记表"}
+_CHOICE_HINT = {
+    "catalogue": "鼓励类/允许类/限制类/淘汰类",
+    "eia": "报告书/报告表/登记表",
+}
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 
 
@@ -212,7 +239,9 @@ def _integer(value: object) -> int:
         if match:
             digit = match.group(1)
             return int(digit) if digit.isdigit() else _CHINESE_DIGITS[digit]
-    raise CellError(f"应为整数（如 2 或 二类）/ expected a whole number, got {_text(value)!r}")
+    raise CellError(
+        f"应为整数（如 2 或 二类）/ expected a whole number, got {_text(value)!r}"
+    )
 
 
 def _flag(value: object) -> bool:
@@ -231,7 +260,8 @@ def _choice(value: object, kind: str) -> str:
     found = _CHOICES[kind].get(text)
     if found is None:
         raise CellError(
-            f"无法识别「{_text(value)}」（应为 {_CHOICE_HINT[kind]}）/ not one of the accepted values"
+            f"无法识别「{_text(value)}」（应为 {_CHOICE_HINT[kind]}）/ "
+            "not one of the accepted values"
         )
     return found
 
@@ -275,8 +305,10 @@ def _put(data: dict[str, Any], path: str, value: object) -> None:
     node[leaf] = value
 
 
-def _project(cells: Sequence[object], header: HeaderMap) -> tuple[dict[str, Any] | None, RowError | None]:
-    """A row's project mapping, or the first cell that cannot be read; ({}, None) if blank."""
+def _project(
+    cells: Sequence[object], header: HeaderMap
+) -> tuple[dict[str, Any] | None, RowError | None]:
+    """A row's project mapping or its first unreadable cell; ({}, None) if blank."""
     data: dict[str, Any] = {}
     for column in header.columns:
         raw = cells[column.index] if column.index < len(cells) else None
@@ -302,20 +334,26 @@ def _rows_of_table(
 
 
 def _locate(
-    source: Path, first_rows: list[Sequence[object]], columns: dict[str, str] | None
+    source: Path, first_rows: Sequence[Sequence[object]], columns: dict[str, str] | None
 ) -> tuple[int, tuple[int, ...], HeaderMap, tuple[Diagnostic, ...]]:
     """(rows before the data, header row numbers, header map, warnings) of a table."""
     location = find_header(first_rows, columns)
     if location is None:
         raise InputError(
-            f"前 {HEADER_SCAN} 行中没有表头（至少需要 2 个可识别的列名，如 项目名称、总投资(万元)；"
-            "其他列名可用 --columns 映射）/ no header row with at least 2 known columns",
+            f"前 {HEADER_SCAN} 行中没有表头（至少需要 2 个可识别的列名，"
+            "如 项目名称、总投资(万元)；其他列名可用 --columns 映射）/ "
+            "no header row with at least 2 known columns",
             SourceSpan(str(source)),
         )
     numbers = tuple(range(location.first + 1, location.first + location.height + 1))
     warnings = tuple(
-        Diagnostic("COL", issue.reason, SourceSpan(str(source), numbers[-1], issue.index + 1),
-                   issue.header, "warning")
+        Diagnostic(
+            "COL",
+            issue.reason,
+            SourceSpan(str(source), numbers[-1], issue.index + 1),
+            issue.header,
+            "warning",
+        )
         for issue in location.header.issues
     )
     return location.first + location.height, numbers, location.header, warnings
@@ -325,7 +363,7 @@ def _locate(
 
 
 def detect_encoding(path: Path) -> str:
-    """utf-8-sig / utf-16 by BOM, utf-8 when every byte decodes as UTF-8, else gb18030."""
+    """utf-8-sig / utf-16 by BOM, utf-8 when every byte is UTF-8, else gb18030."""
     with path.open("rb") as handle:
         start = handle.read(4)
         if start.startswith(codecs.BOM_UTF8):
@@ -358,13 +396,19 @@ def _read_csv(path: Path, columns: dict[str, str] | None, delimiter: str) -> Row
         raise
     numbered = enumerate(chain(first[skip:], records), skip + 1)
     return RowStream(
-        str(path), _rows_of_table(path, numbered, header), format="csv", encoding=encoding,
-        header=header, header_rows=header_rows, warnings=warnings, on_close=handle.close,
+        str(path),
+        _rows_of_table(path, numbered, header),
+        format="csv",
+        encoding=encoding,
+        header=header,
+        header_rows=header_rows,
+        warnings=warnings,
+        on_close=handle.close,
     )
 
 
 def _guarded(path: Path, encoding: str, reader: Any) -> Iterator[list[str]]:
-    """csv records; decoding and quoting failures become one InputError with the line."""
+    """csv records; decoding and quoting failures become an InputError at the line."""
     try:
         yield from reader
     except UnicodeDecodeError as exc:
@@ -374,7 +418,10 @@ def _guarded(path: Path, encoding: str, reader: Any) -> Iterator[list[str]]:
             SourceSpan(str(path), reader.line_num + 1),
         ) from None
     except csv.Error as exc:
-        raise InputError(f"CSV 格式错误 / malformed CSV: {exc}", SourceSpan(str(path), reader.line_num)) from None
+        raise InputError(
+            f"CSV 格式错误 / malformed CSV: {exc}",
+            SourceSpan(str(path), reader.line_num),
+        ) from None
 
 
 # ---- XLSX ----------------------------------------------------------------------------
@@ -382,27 +429,36 @@ def _guarded(path: Path, encoding: str, reader: Any) -> Iterator[list[str]]:
 
 def _cell_value(cell: Any) -> object:
     value = cell.value
-    # A cell shown as 15% holds 0.15: say so, or a header unit "(%)" would make it 0.15%.
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "%" in (getattr(cell, "number_format", None) or ""):
-            return f"{Decimal(_number_text(value)) * 100}%"
+    # A cell shown as 15% holds 0.15: say so, or a header "(%)" would make it 0.15%.
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if is_number and "%" in (getattr(cell, "number_format", None) or ""):
+        percent = (Decimal(_number_text(value)) * 100).normalize()
+        return f"{percent:f}%"
     return value
 
 
-def _read_xlsx(path: Path, columns: dict[str, str] | None, sheet: str | None) -> RowStream:
+def _read_xlsx(
+    path: Path, columns: dict[str, str] | None, sheet: str | None
+) -> RowStream:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InputError(f"无法打开工作簿 / cannot open workbook: {exc}", SourceSpan(str(path))) from None
+        raise InputError(
+            f"无法打开工作簿 / cannot open workbook: {exc}", SourceSpan(str(path))
+        ) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             names = "、".join(book.sheetnames)
-            raise InputError(f"没有工作表「{sheet}」（现有：{names}）/ no such sheet", SourceSpan(str(path)))
+            raise InputError(
+                f"没有工作表「{sheet}」（现有：{names}）/ no such sheet",
+                SourceSpan(str(path)),
+            )
         ws = book[sheet] if sheet is not None else book.worksheets[0]
-        ws.reset_dimensions()  # exporters often write a wrong <dimension>: read every row
+        # exporters often write a wrong <dimension>: read every row
+        ws.reset_dimensions()
         records = ([_cell_value(c) for c in row] for row in ws.iter_rows())
         first = list(islice(records, HEADER_SCAN))
         skip, header_rows, header, warnings = _locate(path, first, columns)
@@ -411,8 +467,13 @@ def _read_xlsx(path: Path, columns: dict[str, str] | None, sheet: str | None) ->
         raise
     numbered = enumerate(chain(first[skip:], records), skip + 1)
     return RowStream(
-        str(path), _rows_of_table(path, numbered, header), format="xlsx", header=header,
-        header_rows=header_rows, warnings=warnings, on_close=book.close,
+        str(path),
+        _rows_of_table(path, numbered, header),
+        format="xlsx",
+        header=header,
+        header_rows=header_rows,
+        warnings=warnings,
+        on_close=book.close,
     )
 
 
@@ -423,8 +484,10 @@ def _not_finite(name: str) -> object:
     raise ValueError(f"{name} 不是有限数 / not a finite number")
 
 
-def _from_object(obj: dict[str, Any], columns: dict[str, str] | None) -> tuple[dict[str, Any] | None, RowError | None]:
-    """A JSON object as a project: contract keys kept, flat spreadsheet-style keys mapped."""
+def _from_object(
+    obj: dict[str, Any], columns: dict[str, str] | None
+) -> tuple[dict[str, Any] | None, RowError | None]:
+    """A JSON object as a project: contract keys kept, spreadsheet-style keys mapped."""
     data: dict[str, Any] = {}
     for key, value in obj.items():
         if key in _TOP:
@@ -452,20 +515,38 @@ def _read_jsonl(path: Path, columns: dict[str, str] | None) -> RowStream:
                 if line.strip():
                     yield _jsonl_row(path, number, line, columns)
         except UnicodeDecodeError:
-            raise InputError("JSONL 文件应为 UTF-8 编码 / JSONL must be UTF-8", SourceSpan(str(path))) from None
+            raise InputError(
+                "JSONL 文件应为 UTF-8 编码 / JSONL must be UTF-8", SourceSpan(str(path))
+            ) from None
 
-    return RowStream(str(path), rows(), format="jsonl", encoding="utf-8", on_close=handle.close)
+    return RowStream(
+        str(path), rows(), format="jsonl", encoding="utf-8", on_close=handle.close
+    )
 
 
-def _jsonl_row(path: Path, number: int, line: str, columns: dict[str, str] | None) -> Row:
+def _jsonl_row(
+    path: Path, number: int, line: str, columns: dict[str, str] | None
+) -> Row:
     try:
         obj = json.loads(line, parse_float=Decimal, parse_constant=_not_finite)
     except json.JSONDecodeError as exc:
-        return Row(str(path), number, None, RowError(None, f"JSON 语法错误 / JSON syntax error: {exc.msg} (列 {exc.colno})"))
+        return Row(
+            str(path),
+            number,
+            None,
+            RowError(
+                None, f"JSON 语法错误 / JSON syntax error: {exc.msg} (列 {exc.colno})"
+            ),
+        )
     except ValueError as exc:
         return Row(str(path), number, None, RowError(None, str(exc)))
     if not isinstance(obj, dict):
-        return Row(str(path), number, None, RowError(None, "每行应为一个 JSON 对象 / each line must be a JSON object"))
+        return Row(
+            str(path),
+            number,
+            None,
+            RowError(None, "每行应为一个 JSON 对象 / each line must be a JSON object"),
+        )
     data, error = _from_object(obj, columns)
     if data is not None:
         data.setdefault("id", f"{path.stem}-row{number}")
@@ -476,11 +557,16 @@ def _jsonl_row(path: Path, number: int, line: str, columns: dict[str, str] | Non
 
 
 def _read_folder(folder: Path) -> RowStream:
-    # Sorted by name so the order (and --jobs output order) is the same on every machine;
+    # Sorted by name so the order (and output order) is the same on every machine;
     # hidden files are editor leftovers.
     files = sorted(
-        (p for p in folder.iterdir()
-         if p.is_file() and p.suffix.lower() in PROJECT_FILES and not p.name.startswith(".")),
+        (
+            p
+            for p in folder.iterdir()
+            if p.is_file()
+            and p.suffix.lower() in PROJECT_FILES
+            and not p.name.startswith(".")
+        ),
         key=lambda p: p.name,
     )
     rows = (_project_file(p, number) for number, p in enumerate(files, 1))
@@ -492,9 +578,20 @@ def _project_file(path: Path, number: int) -> Row:
         data = load_yaml_file(path).data
     except YamlError as exc:
         span = exc.span
-        where = f"{span.line}:{span.column}: " if span and span.line and span.column else ""
-        return Row(str(path), number, None, RowError(None, where + exc.diagnostics[0].message))
+        where = (
+            f"{span.line}:{span.column}: " if span and span.line and span.column else ""
+        )
+        return Row(
+            str(path), number, None, RowError(None, where + exc.diagnostics[0].message)
+        )
     if not isinstance(data, dict):
-        return Row(str(path), number, None, RowError(None, "项目文件应为映射（键: 值）/ a project file must be a mapping"))
+        return Row(
+            str(path),
+            number,
+            None,
+            RowError(
+                None, "项目文件应为映射（键: 值）/ a project file must be a mapping"
+            ),
+        )
     data.setdefault("id", path.stem)
     return Row(str(path), number, data)

@@ -7,16 +7,15 @@ from typing import Any
 
 from screening.findings import Decision
 from screening.model.effective import RuleSet
-from screening.report.explain import finding_message, number, remedy_text, round_score, summary_lines
+from screening.report.explain import explainer, number, round_score
 
 
 def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[str, Any]:
     """The documented JSON shape of one decision (see README, "JSON output")."""
-    by_id = {rule.id: rule for rule in ruleset.rules}
-    findings = []
-    for finding in decision.findings:
-        rule = by_id[finding.rule]
-        findings.append({
+    explain = explainer(ruleset, lang)
+    rules = explain.rules
+    findings = [
+        {
             "rule": finding.rule,
             "group": finding.group,
             "kind": finding.kind.value,
@@ -26,11 +25,13 @@ def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[
             "unit": finding.unit or None,
             "points": number(finding.points),
             "max_points": number(finding.max_points),
-            "message": finding_message(finding, ruleset, lang),
-            "basis": rule.spec.basis,
-            "remedy": remedy_text(finding, ruleset, lang),
-        })
-    summary = summary_lines(decision, ruleset, lang)
+            "message": explain.message(finding),
+            "basis": rules[finding.rule].spec.basis,
+            "remedy": explain.remedy(finding),
+        }
+        for finding in decision.findings
+    ]
+    summary = explain.summary(decision)
     return {
         "project": {"id": decision.project_id, "name": decision.project_name},
         "ruleset": {"id": decision.ruleset_id, "version": decision.ruleset_version, "sha256": decision.ruleset_sha256},

@@ -1,0 +1,304 @@
+"""A batch of results → one self-contained, printable HTML report. Layout only.
+
+The page needs no network and no JavaScript: CSS is inline, the score histogram is
+inline SVG. Every value is escaped by Jinja2's autoescape. Nothing here screens.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from screening.io.writers import FAILING_KINDS, failed_findings
+from screening.messages import text
+from screening.report.explain import show
+
+DECISIONS = ("pass", "review", "reject")
+BINS = 10  # score histogram: 0–10, 10–20, …, 90–100 (100 falls in the last bin)
+TOP_RULES = 10
+
+# Labels only a batch report needs; the single-project ones come from messages/*.yaml.
+BATCH_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "batch_title": "招商引资项目批量预评估报告",
+        "id": "项目编号",
+        "name": "项目名称",
+        "company": "企业名称",
+        "input": "输入文件",
+        "generated": "生成时间",
+        "version": "版本",
+        "sha256": "SHA-256",
+        "rows": "总行数",
+        "screened": "已评估",
+        "invalid": "无效行",
+        "decisions": "结论分布",
+        "histogram": "得分分布",
+        "no_score": "无得分",
+        "projects_axis": "项目数",
+        "top_rules": "否决项目中最常见的不符合规则",
+        "rejected_with": "涉及否决项目",
+        "share": "占否决项目",
+        "no_rejects": "没有被否决的项目。",
+        "errors": "无效行明细",
+        "source": "来源",
+        "row": "行号",
+        "column": "列",
+        "reason": "原因",
+        "projects": "项目一览",
+        "details": "逐项目结果",
+        "main_failed": "主要不符合项",
+        "unit": "单位",
+        "max_points": "满分",
+        "count": "数量",
+        "item": "项目",
+        "value": "值",
+        "summary_sheet": "汇总",
+        "findings_sheet": "明细",
+        "errors_sheet": "错误",
+        "ruleset_sheet": "规则集",
+        "ruleset_id": "规则集编号",
+        "back": "返回一览",
+        "remedies": "整改方向",
+        "colon": "：",
+        "list_sep": "；",
+        "score_axis": "得分",
+    },
+    "en": {
+        "batch_title": "Investment project screening: batch report",
+        "id": "Project ID",
+        "name": "Project name",
+        "company": "Company",
+        "input": "Input",
+        "generated": "Generated",
+        "version": "Version",
+        "sha256": "SHA-256",
+        "rows": "Rows",
+        "screened": "Screened",
+        "invalid": "Invalid rows",
+        "decisions": "Decisions",
+        "histogram": "Score distribution",
+        "no_score": "no score",
+        "projects_axis": "projects",
+        "top_rules": "Rules most often failed by rejected projects",
+        "rejected_with": "Rejected projects",
+        "share": "Share of rejected",
+        "no_rejects": "No project was rejected.",
+        "errors": "Invalid rows",
+        "source": "Source",
+        "row": "Row",
+        "column": "Column",
+        "reason": "Reason",
+        "projects": "Projects",
+        "details": "Results by project",
+        "main_failed": "Main failed rules",
+        "unit": "Unit",
+        "max_points": "Max points",
+        "count": "Count",
+        "item": "Item",
+        "value": "Value",
+        "summary_sheet": "Summary",
+        "findings_sheet": "Findings",
+        "errors_sheet": "Errors",
+        "ruleset_sheet": "Rule set",
+        "ruleset_id": "Rule set ID",
+        "back": "Back to the list",
+        "remedies": "Remedies",
+        "colon": ": ",
+        "list_sep": "; ",
+        "score_axis": "score",
+    },
+}
+
+
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def label(key: str, lang: str = "zh") -> str:
+    """A report label: batch labels first, then messages `report.*`."""
+    found = BATCH_LABELS[_lang(lang)].get(key)
+    return found if found is not None else text(f"report.{key}", _lang(lang))
+
+
+def enum_label(group: str, value: str | None, lang: str = "zh") -> str:
+    """decision / status / kind value → its label (the value itself when unknown)."""
+    if value is None:
+        return ""
+    try:
+        return text(f"{group}.{value}", _lang(lang))
+    except KeyError:
+        return value
+
+
+def value_text(value: Any, lang: str = "zh") -> str:
+    """A contract value as text: lists as ranges (0.7–1.8), booleans as 是/否."""
+    if isinstance(value, list):
+        return "–".join(value_text(v, lang) for v in value)
+    return show(value, _lang(lang))
+
+
+def batch_counts(decisions: Counter[str], invalid: int) -> dict[str, int]:
+    """The batch counts that reconcile: rows = screened + invalid."""
+    screened = sum(decisions.values())
+    counts = {"rows": screened + invalid, "screened": screened, "invalid": invalid}
+    counts.update({d: decisions.get(d, 0) for d in DECISIONS})
+    return counts
+
+
+def invalid_rows(errors: Iterable[Mapping[str, Any]]) -> int:
+    """Rows with at least one error (a row may have several)."""
+    return len({(e.get("source"), e.get("row")) for e in errors})
+
+
+def rule_title(finding: Mapping[str, Any]) -> str:
+    """The rule's title, which its message begins with ("{title}：…"), else its id."""
+    message = finding.get("message") or ""
+    for sep in ("：", ": "):
+        if sep in message:
+            return message.split(sep, 1)[0]
+    return str(finding.get("rule", ""))
+
+
+def _histogram(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    bins = [0] * BINS
+    unscored = 0
+    for result in results:
+        score = result.get("score")
+        if score is None:
+            unscored += 1
+            continue
+        index = min(int(max(float(score), 0) // (100 / BINS)), BINS - 1)
+        bins[index] += 1
+    top = max(bins) or 1
+    # SVG units close to CSS pixels at the usual width, so the 12px labels stay readable
+    width, height, gap = 30, 150, 6
+    bars = [
+        {
+            "low": i * 100 // BINS,
+            "high": (i + 1) * 100 // BINS,
+            "count": n,
+            "x": i * (width + gap),
+            "width": width,
+            "height": round(height * n / top),
+            "y": height - round(height * n / top),
+        }
+        for i, n in enumerate(bins)
+    ]
+    return {
+        "bars": bars,
+        "unscored": unscored,
+        "width": BINS * (width + gap) - gap,
+        "height": height,
+    }
+
+
+def _top_rules(
+    results: Sequence[Mapping[str, Any]],
+) -> tuple[int, list[dict[str, Any]]]:
+    rejected = [r for r in results if r.get("decision") == "reject"]
+    counts: Counter[str] = Counter()
+    first: dict[str, Mapping[str, Any]] = {}
+    for result in rejected:
+        for finding in failed_findings(result):
+            counts[finding["rule"]] += 1
+            first.setdefault(finding["rule"], finding)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_RULES]
+    return len(rejected), [
+        {
+            "rule": rule,
+            "title": rule_title(first[rule]),
+            "kind": first[rule].get("kind"),
+            "count": n,
+            "share": 100 * n / len(rejected),
+        }
+        for rule, n in ranked
+    ]
+
+
+def _finding_view(finding: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    unit = finding.get("unit") or ""
+
+    def with_unit(value: Any) -> str:
+        shown = value_text(value, lang)
+        return f"{shown} {unit}" if shown and unit else shown
+
+    points, top = finding.get("points"), finding.get("max_points")
+    status = finding.get("status")
+    # A bonus not earned or a derived "no" is shown as failed, not as a shortcoming.
+    soft = status == "fail" and finding.get("kind") not in FAILING_KINDS
+    return {
+        **finding,
+        "row_class": "st-soft" if soft else f"st-{status}",
+        "actual_text": with_unit(finding.get("actual")),
+        "threshold_text": with_unit(finding.get("threshold")),
+        "points_text": ""
+        if points is None
+        else (
+            value_text(points, lang)
+            + ("" if top is None else f" / {value_text(top, lang)}")
+        ),
+    }
+
+
+def _project_view(index: int, result: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    project = result.get("project") or {}
+    findings = result.get("findings") or []
+    return {
+        "anchor": f"p{index}",
+        "id": project.get("id") or "",
+        "name": project.get("name") or "",
+        "company": project.get("company") or "",
+        "decision": result.get("decision"),
+        "score": value_text(result.get("score"), lang),
+        "vetoed_by": result.get("vetoed_by") or [],
+        "missing": result.get("missing") or [],
+        "summary": (result.get("summary") or "").splitlines(),
+        "failed": [rule_title(f) for f in failed_findings(result)],
+        "findings": [_finding_view(f, lang) for f in findings],
+        "remedies": [f for f in findings if f.get("remedy")],
+    }
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    # autoescape=True, not select_autoescape: .j2 is not on select_autoescape's list.
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("screening.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_batch_html(
+    results: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
+    meta: dict[str, Any],
+    lang: str = "zh",
+) -> str:
+    """The batch report as one HTML document (Chinese labels unless lang="en")."""
+    lang = _lang(lang)
+    counts = meta.get("counts") or batch_counts(
+        Counter(str(r.get("decision")) for r in results), invalid_rows(errors)
+    )
+    rejected, top_rules = _top_rules(results)
+    template = _environment().get_template("batch.html.j2")
+    return template.render(
+        lang=lang,
+        meta=meta,
+        ruleset=meta.get("ruleset") or {},
+        counts=counts,
+        decisions=DECISIONS,
+        histogram=_histogram(results),
+        rejected=rejected,
+        top_rules=top_rules,
+        errors=errors,
+        projects=[_project_view(i, r, lang) for i, r in enumerate(results, 1)],
+        t=lambda key: label(key, lang),
+        enum=lambda group, value: enum_label(group, value, lang),
+    )
