@@ -41,3 +41,15 @@ id: test
 title: 测试规则集
 version: "1"
 """
+
+
+# Property and fuzz suites: a short form by default (CI), thousands of examples with
+# SCREENING_SLOW=1 (the tests marked `slow` read FUZZ_EXAMPLES).
+import os  # noqa: E402
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+SLOW = os.environ.get("SCREENING_SLOW") == "1"
+settings.register_profile("short", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("slow", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("slow" if SLOW else "short")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from screening.model.units import CANONICAL_UNIT, UnitError, parse_amount
 
 
-def _amount(kind: str):  # noqa: ANN202 - returns a validator closure
+def _amount(kind: str, upper: Decimal):  # noqa: ANN202 - returns a validator closure
     def convert(value: object) -> object:
         if value is None:
             return None
@@ -30,6 +30,11 @@ def _amount(kind: str):  # noqa: ANN202 - returns a validator closure
             raise ValueError(str(exc)) from None
         if not number.is_finite():
             raise ValueError("数值不是有限数 / number is not finite")
+        # bounds live here, not in Field(ge=…): pydantic applies those to an explicit null too
+        if number < 0:
+            raise ValueError("数值应不小于 0 / must not be negative")
+        if number > upper:
+            raise ValueError(f"数值超出合理范围（应不大于 {upper}）/ value out of range")
         return number
 
     return convert
@@ -39,11 +44,9 @@ def quantity(kind: str, title: str, title_en: str, *, le: int | str, integer: bo
     """An optional non-negative amount of `kind`, converted to its canonical unit."""
     return Annotated[
         Decimal | None,
-        BeforeValidator(_amount(kind)),
+        BeforeValidator(_amount(kind, Decimal(le))),
         Field(
             default=None,
-            ge=0,
-            le=Decimal(le),
             json_schema_extra={
                 "unit": CANONICAL_UNIT[kind], "title_zh": title, "title_en": title_en,
                 "integer": integer,
