@@ -1,0 +1,53 @@
+"""Inverting a failed threshold into the input values that would flip it."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from screening.expr.evaluate import Env, compile_expr
+from screening.expr.parser import parse
+from screening.remedy import Solver, next_band
+
+METRICS = {"intensity": parse("investment.fixed_assets / land.area_mu"), "net": parse("output.annual_tax - 10")}
+UNITS = {"investment.fixed_assets": "万元", "land.area_mu": "亩", "output.annual_tax": "万元"}
+
+
+def solver() -> Solver:
+    return Solver(METRICS, lambda node: compile_expr(node, {}, {}), UNITS)
+
+
+def env(**values: int) -> Env:
+    return Env({k.replace("__", "."): Fraction(v) for k, v in values.items()}, {})
+
+
+@pytest.mark.parametrize(
+    ("expr", "relation", "target", "expected"),
+    [
+        ("intensity", ">=", 250, [("investment.fixed_assets", ">=", Fraction(5000)), ("land.area_mu", "<=", Fraction(16))]),
+        ("intensity", "<=", 100, [("investment.fixed_assets", "<=", Fraction(2000)), ("land.area_mu", ">=", Fraction(40))]),
+        ("-intensity", ">=", -100, [("investment.fixed_assets", "<=", Fraction(2000)), ("land.area_mu", ">=", Fraction(40))]),
+        ("net * 2", ">=", 30, [("output.annual_tax", ">=", Fraction(25))]),
+        # 3000 / 7 = 428.571…: rounded up to the cent, so meeting the figure suffices
+        ("intensity", ">=", Fraction(3000, 7), [("investment.fixed_assets", ">=", Fraction(857143, 100)), ("land.area_mu", "<=", Fraction(933, 100))]),
+    ],
+)
+def test_options(expr: str, relation: str, target: Fraction, expected: list) -> None:
+    e = env(investment__fixed_assets=4000, land__area_mu=20, output__annual_tax=12)
+    options = solver().options(parse(expr), relation, Fraction(target), e)
+    assert [(o.field, o.relation, o.value) for o in options] == expected
+
+
+def test_fields_used_twice_are_not_solved_for() -> None:
+    options = solver().options(parse("land.area_mu * land.area_mu"), ">=", Fraction(100), env(land__area_mu=5))
+    assert options == ()
+
+
+def test_next_band_up_and_down() -> None:
+    bands = ((None, Fraction(10), Fraction(0)), (Fraction(10), Fraction(20), Fraction(5)), (Fraction(20), None, Fraction(10)))
+    assert next_band(bands, None, Fraction(12), Fraction(5)) == (Fraction(20), Fraction(10))
+    assert next_band(bands, None, Fraction(25), Fraction(10)) is None
+    less_is_better = ((None, Fraction(1), Fraction(10)), (Fraction(1), None, Fraction(0)))
+    assert next_band(less_is_better, None, Fraction(3), Fraction(0)) == (Fraction(99, 100), Fraction(10))
+    assert next_band(None, ((Fraction(0), Fraction(0)), (Fraction(10), Fraction(8))), Fraction(5), Fraction(4)) == (Fraction(10), Fraction(8))
