@@ -157,6 +157,7 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
     metrics: dict[str, spec.Metric] = {}
     groups = {k: spec.LocalText(zh=zh, en=en) for k, (zh, en) in spec.GROUPS.items()}
     weights: dict[str, Decimal] | None = None
+    points_total: Decimal | None = None
     rules: dict[str, EffectiveRule] = {}
     disabled: list[Disabled] = []
     provenance: dict[str, SourceSpan] = {}
@@ -188,6 +189,8 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
             groups[name] = group.title
         if model.weights is not None:
             weights = dict(model.weights)
+        if model.points_total is not None:
+            points_total = model.points_total
         seen_here: set[str] = set()
         for index, rule in enumerate(model.rules):
             if rule.id in seen_here:
@@ -198,8 +201,19 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
             seen_here.add(rule.id)
             if not (_in_force(model.effective, as_of) and _in_force(rule.effective, as_of)):
                 continue  # a parent's version, if any, stays in force
-            rules.pop(rule.id, None)  # an override moves to where the child puts it
-            rules[rule.id] = EffectiveRule(rule, loaded.span(("rules", index)), model.id)
+            previous = rules.pop(rule.id, None)  # an override moves to where the child puts it
+            if previous is not None and previous.origin != model.id and not rule.override:
+                raise RuleSetError(
+                    f"规则 id {rule.id!r} 已在 {previous.origin}（{previous.source}）中定义；"
+                    "如需替换请写 override: true / already defined by a parent; add override: true to replace it",
+                    loaded.span(("rules", index, "id")),
+                )
+            if rule.override and previous is None:
+                raise RuleSetError(
+                    f"override: true，但上级规则集中没有规则 {rule.id!r}{_suggest(rule.id, list(rules))} / "
+                    "nothing to override", loaded.span(("rules", index, "override")),
+                )
+            rules[rule.id] = EffectiveRule(rule, loaded.span(("rules", index)), model.id, position=("rules", index))
         for index, off in enumerate(model.disable):
             span = loaded.span(("disable", index))
             if off.rule not in rules:
@@ -215,6 +229,7 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
         effective=top.effective, basis=top.basis, parameters=params, inputs=inputs, tables=tables,
         metrics=metrics, metric_nodes={}, metric_types={}, groups=groups, weights=weights,
         rules=list(rules.values()), disabled=disabled, provenance=provenance,
+        sources={item.model.id: item.loaded for item in chain}, points_total=points_total,
     )
 
 
@@ -339,8 +354,7 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
 
     typed_rules = []
     for rule in rs.rules:
-        index = _rule_index(files[rule.origin], rule.id)
-        base = ("rules", index)
+        base = rule.position
         parts: dict[str, n.Node | None] = {}
         unit: str | None = None
         for key in ("require", "fail_if", "when", "value", "applies_if"):
@@ -360,7 +374,8 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
                 locate(exc, rule.source, text, base + (key,), rule.origin)
         condition = parts.get("require") or parts.get("fail_if") or parts.get("when")
         typed_rules.append(EffectiveRule(
-            rule.spec, rule.source, rule.origin, condition, parts.get("value"), parts.get("applies_if"), unit
+            rule.spec, rule.source, rule.origin, condition, parts.get("value"), parts.get("applies_if"), unit,
+            rule.position,
         ))
     rs.rules = typed_rules
     if errors:

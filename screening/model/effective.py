@@ -24,6 +24,7 @@ class EffectiveRule:
     value: n.Node | None = None  # score/bonus value
     applies_if: n.Node | None = None
     unit: str | None = None  # unit of the reported actual value
+    position: tuple[Any, ...] = ()  # YAML path of the rule inside its file, e.g. ("rules", 3)
 
     @property
     def id(self) -> str:
@@ -65,6 +66,13 @@ class RuleSet:
     rules: list[EffectiveRule]
     disabled: list[Disabled] = field(default_factory=list)
     provenance: dict[str, SourceSpan] = field(default_factory=dict)  # tables/params/metrics
+    sources: dict[str, Any] = field(default_factory=dict)  # rule-set id → LoadedYaml, for positions
+    points_total: Decimal | None = None
+
+    def span(self, origin: str, path: tuple[Any, ...]) -> SourceSpan:
+        """The position of `path` inside the file of rule set `origin`."""
+        loaded = self.sources.get(origin)
+        return loaded.span(path) if loaded is not None else SourceSpan(self.files.get(origin, origin))
 
     def parameter(self, name: str) -> Any:
         param = self.parameters.get(name)

@@ -90,6 +90,14 @@ class Table(_Model):
     note: str | None = None
     values: dict[str, Any] = Field(default_factory=dict)
     default: Scalar | None = None
+    domain: dict[str, list[str]] | None = None  # allowed keys per key name; enables completeness checks
+
+    @field_validator("domain", mode="before")
+    @classmethod
+    def _domain_text(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: [str(x) for x in v] if isinstance(v, list) else v for k, v in value.items()}
+        return value
 
     @field_validator("values", mode="before")
     @classmethod
@@ -131,6 +139,7 @@ class _Rule(_Model):
     applies_if: str | None = None
     effective: Effective | None = None
     note: str | None = None
+    override: bool = False  # replaces a rule of the same id from a parent rule set
 
 
 class CheckRule(_Rule):
@@ -232,6 +241,7 @@ class RuleSetFile(_Model):
     metrics: dict[Annotated[str, Field(pattern=NAME)], Metric] = Field(default_factory=dict)
     groups: dict[Annotated[str, Field(pattern=NAME)], Group] = Field(default_factory=dict)
     weights: dict[str, Decimal] | None = None
+    points_total: Decimal | None = None  # declared sum of the score rules' max points
     rules: list[Rule] = Field(default_factory=list)
     disable: list[Disable] = Field(default_factory=list)
 

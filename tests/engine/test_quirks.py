@@ -61,7 +61,7 @@ def test_no_match_exception_is_a_normal_outcome(screener: Screener) -> None:
     _raw_ruleset("raw_nomatch", {"r": {"all": [{"m": {"x": 1}}], "run": lambda c: None}})
     with pytest.raises(MessageNotHandledException):
         get_host().assert_fact("raw_nomatch", {"sid": "1", "x": 2})
-    get_host().delete_state("raw_nomatch", "1")
+    # (the session is left alone: deleting it here would hit the unfired-session abort below)
     # the wrapper: a project that fails nothing matches no failing side and passes
     assert screener.screen(Project.model_validate(PROJECT)).outcome is Outcome.PASS
 

@@ -94,7 +94,7 @@ def test_layering_overrides_disables_and_provenance(write_ruleset, tmp_path: Pat
         tables:
           limits: {{values: {{"38": 180}}}}
         rules:
-          - {{id: a.one, group: land_use, kind: gate, require: land.plot_ratio >= 1.2}}
+          - {{id: a.one, group: land_use, kind: gate, require: land.plot_ratio >= 1.2, override: true}}
           - {{id: b.new, group: land_use, kind: review, fail_if: land.green_ratio > 0.2}}
         disable:
           - {{rule: a.two, reason: 园区采用多层厂房，不考核建筑系数}}
