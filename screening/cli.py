@@ -15,7 +15,6 @@ import click
 from screening.cases import Case, case_files, load_case
 from screening.errors import ScreeningError
 from screening.loader import load_ruleset, shipped_ids
-from screening.model.effective import RuleSet
 from screening.report.contract import render_json, to_contract
 from screening.report.markdown import render_markdown
 from screening.report.terminal import render_text
@@ -115,8 +114,117 @@ def _title(rid: str) -> str:
         return "（无法加载，运行 screening validate 查看）"
 
 
-def load_for_cli(ref: str, as_of: dt.date | None) -> RuleSet:
-    return load_ruleset(ref, as_of=as_of)
+@rules.command("show")
+@click.argument("ref", metavar="ID|PATH")
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_show(ref: str, as_of: dt.date | None, fmt: str) -> None:
+    """Print the effective (merged) rule set with where each part was defined."""
+    from screening.report.workbench import render_rules_show
+
+    with user_errors():
+        click.echo(render_rules_show(load_ruleset(ref, as_of=as_of), fmt), nl=False)
+
+
+@main.command()
+@click.argument("rulesets", nargs=-1, required=True, metavar="ID|PATH|all…")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="警告也算失败（退出码 1）/ exit 1 on warnings.")
+def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check rule sets and report every problem as file:line:column."""
+    from screening.report.workbench import render_validate
+    from screening.validate import resolve_refs
+    from screening.validate import validate as run_validate
+
+    with user_errors():
+        reports = [run_validate(ref) for ref in resolve_refs(list(rulesets))]
+    click.echo(render_validate(reports, fmt), nl=False)
+    if any(r.errors for r in reports):
+        sys.exit(EXIT_ERROR)
+    if strict and any(r.warnings for r in reports):
+        sys.exit(EXIT_FAIL)
+
+
+@main.command()
+@click.argument("which", type=click.Choice(["ruleset", "project"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件 / write to a file.")
+def schema(which: str, output: str | None) -> None:
+    """Print the JSON Schema for rule sets or for project / case files."""
+    from screening.schema import render_schema
+
+    text = render_schema(which)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("test")
+@click.argument("cases", nargs=-1, type=click.Path(exists=True))
+@rules_option
+@as_of_option
+@click.option("--coverage", "show_coverage", is_flag=True, help="每条规则被案例覆盖的情况 / rule coverage.")
+def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | None, show_coverage: bool) -> None:
+    """Run case files against their expectations, like a test runner."""
+    from screening.casecheck import check_case
+    from screening.coverage import Coverage
+    from screening.report.workbench import render_coverage
+    from screening.screen import Screener
+
+    day = as_of or dt.date.today()
+    passed = failed = 0
+    coverages: dict[str, Coverage] = {}
+    with user_errors():
+        screeners: dict[str, Screener] = {}
+        for path in case_files(list(cases) or ["cases"]):
+            case = load_case(path)
+            if case.expect is None:
+                continue
+            ref = _rules_for(case, rules_ref)
+            if ref not in screeners:
+                screeners[ref] = Screener(load_ruleset(ref, as_of=day))
+                coverages[ref] = Coverage(screeners[ref].ruleset)
+            decision = screeners[ref].screen(case.project)
+            coverages[ref].add(decision)
+            mismatches = check_case(case, decision)
+            if mismatches:
+                failed += 1
+                for mismatch in mismatches:
+                    click.echo(f"FAIL {path}: {mismatch}")
+            else:
+                passed += 1
+    if show_coverage:
+        click.echo(render_coverage(list(coverages.values())), nl=False)
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        sys.exit(EXIT_FAIL)
+
+
+@main.command()
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.argument("projects", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@as_of_option
+def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date | None) -> None:
+    """Impact of changing rule set OLD into NEW, over project/case files (default: cases/)."""
+    from screening.diff import compare, rule_changes
+    from screening.report.workbench import render_diff
+    from screening.screen import Screener
+
+    day = as_of or dt.date.today()
+    with user_errors():
+        before, after = load_ruleset(old, as_of=day), load_ruleset(new, as_of=day)
+        old_screener, new_screener = Screener(before), Screener(after)
+        pairs = []
+        for path in case_files(list(projects) or ["cases"]):
+            case = load_case(path)
+            if not projects and case.ruleset not in (None, before.id, after.id):
+                continue  # by default, only the cases written for this rule set
+            pid = case.project.id or str(path)
+            pairs.append((pid, old_screener.screen(case.project), new_screener.screen(case.project)))
+        impact = compare(rule_changes(before, after), pairs)
+    click.echo(render_diff(impact, before, after, fmt), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

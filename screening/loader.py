@@ -48,6 +48,14 @@ def rules_dirs() -> list[Path]:
     return unique
 
 
+def _relative(path: Path) -> Path:
+    # Messages read better as rules/x.yaml:12 than as an absolute path.
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 def shipped_ids() -> list[str]:
     """Ids of the rule sets found in the first rules directory that exists."""
     for base in rules_dirs():
@@ -66,7 +74,7 @@ def find_ruleset(ref: str) -> Path:
     for base in rules_dirs():
         candidate = base / f"{ref}.yaml"
         if candidate.is_file():
-            return candidate
+            return _relative(candidate)
     close = difflib.get_close_matches(ref, shipped_ids(), n=1, cutoff=0.5)
     hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
     raise RuleSetError(f"找不到规则集 {ref!r}{hint} / no such rule set (see `screening rules`)")

@@ -1,0 +1,325 @@
+"""Checks a schema cannot express, over an effective rule set; every problem at once.
+
+Score bands that overlap or leave gaps, lookup tables with missing cells or keys
+outside their domain, weights that do not add up, comparisons that can never
+fire or never fail given a field's domain, unused definitions, missing `basis`.
+Loading (`loader`) already reports YAML, schema, extends and expression errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from screening.errors import Diagnostic, ScreeningError, SourceSpan
+from screening.expr import nodes as n
+from screening.loader import find_ruleset, load_ruleset, rules_dirs
+from screening.model.effective import EffectiveRule, RuleSet
+from screening.model.project import FIELDS, Land, Output, section_of
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The diagnostics of one rule set file and whether it loaded."""
+
+    ref: str
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity == ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity == WARNING for d in self.diagnostics)
+
+
+def validate(ref: str) -> Report:
+    """Load a rule set (id or path) and run every check on it."""
+    try:
+        ruleset = load_ruleset(ref)
+    except ScreeningError as exc:
+        return Report(ref, tuple(exc.diagnostics))
+    return Report(ref, tuple(sorted(check_ruleset(ruleset), key=_order)))
+
+
+def _order(d: Diagnostic) -> tuple[str, int, int, str]:
+    span = d.span or SourceSpan("")
+    return (span.path, span.line or 0, span.column or 0, d.code)
+
+
+def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
+    """Every semantic problem of a loaded rule set (errors and warnings)."""
+    out: list[Diagnostic] = []
+    out += _id_matches_path(rs)
+    for rule in rs.rules:
+        out += _bands(rs, rule)
+        out += _domains(rs, rule)
+        if rule.spec.basis is None and _is_shipped(rs, rule.origin):
+            out.append(_diag(WARNING, "VAL", "规则缺少 basis（政策依据）/ rule has no basis", rs, rule, ("id",)))
+    out += _tables(rs)
+    out += _weights(rs)
+    out += _unused(rs)
+    return out
+
+
+def _diag(severity: str, code: str, message: str, rs: RuleSet, rule: EffectiveRule, path: tuple[Any, ...]) -> Diagnostic:
+    return Diagnostic(code, message, rs.span(rule.origin, rule.position + path),
+                      _dotted(rule.position + path) + f" [{rule.id}]", severity)
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _is_shipped(rs: RuleSet, origin: str) -> bool:
+    path = Path(rs.files.get(origin, "")).resolve()
+    return any(base.resolve() in path.parents for base in rules_dirs() if base.exists())
+
+
+def _id_matches_path(rs: RuleSet) -> list[Diagnostic]:
+    out = []
+    for rid, file in rs.files.items():
+        path = Path(file).resolve()
+        for base in rules_dirs():
+            if base.exists() and base.resolve() in path.parents:
+                expected = path.relative_to(base.resolve()).with_suffix("").as_posix()
+                if expected != rid:
+                    out.append(Diagnostic("VAL", f"规则集 id {rid!r} 与文件位置不符，应为 {expected!r} / "
+                                          "the id must be the path under rules/", rs.sources[rid].span(("id",)), "id"))
+                break
+    return out
+
+
+# --- score bands -------------------------------------------------------------------
+
+
+def _bands(rs: RuleSet, rule: EffectiveRule) -> list[Diagnostic]:
+    bands = getattr(rule.spec, "bands", None)
+    if not bands:
+        return []
+    out = []
+    ordered = sorted(enumerate(bands), key=lambda item: (item[1].min is not None, item[1].min or 0))
+    for index, band in ordered:
+        if band.min is not None and band.max is not None and band.max <= band.min:
+            out.append(_diag(ERROR, "BND", f"分档 min {band.min} 不小于 max {band.max} / empty band", rs, rule, ("bands", index)))
+    for (i, low), (j, high) in itertools.pairwise(ordered):
+        if low.max is None or (high.min is not None and low.max > high.min) or high.min is None:
+            out.append(_diag(ERROR, "BND", f"分档重叠：第 {i + 1} 档与第 {j + 1} 档 / bands {i + 1} and {j + 1} overlap",
+                             rs, rule, ("bands", j)))
+        elif high.min is not None and low.max < high.min:
+            out.append(_diag(ERROR, "BND", f"分档之间有空档：[{low.max}, {high.min}) 不属于任何一档，得 0 分 / "
+                             "gap between bands", rs, rule, ("bands", j)))
+    first, last = ordered[0][1], ordered[-1][1]
+    if first.min is not None and first.min > 0:
+        out.append(_diag(WARNING, "BND", f"低于 {first.min} 的值不属于任何一档（得 0 分）；如属有意，请加一档 max: {first.min}, points: 0 / "
+                         "values below the first band get 0 points", rs, rule, ("bands", ordered[0][0])))
+    if last.max is not None:
+        out.append(_diag(WARNING, "BND", f"不低于 {last.max} 的值不属于任何一档（得 0 分）/ values above the last band get 0 points",
+                         rs, rule, ("bands", ordered[-1][0])))
+    return out
+
+
+# --- domains: comparisons that can never fire or never fail ------------------------
+
+_FRACTIONS = {"land.building_coverage", "land.admin_share", "land.green_ratio", "output.rd_share"}
+
+
+def _bounds(path: str) -> tuple[Fraction, Fraction] | None:
+    if path in _FRACTIONS:
+        return Fraction(0), Fraction(1)
+    for model, prefix in ((Land, "land."), (Output, "output.")):
+        name = path.removeprefix(prefix)
+        if path.startswith(prefix) and name in model.model_fields:
+            return Fraction(0), None  # type: ignore[return-value]
+    if FIELDS.get(path) is not None and FIELDS[path].type == "number":
+        return Fraction(0), None  # type: ignore[return-value]
+    return None
+
+
+def _domains(rs: RuleSet, rule: EffectiveRule) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for key in ("require", "fail_if", "when", "applies_if"):
+        text = getattr(rule.spec, key, None)
+        node = rule.applies_if if key == "applies_if" else rule.condition
+        if text is None or node is None:
+            continue
+        for atom in _walk(node):
+            message = _never(atom, rs)
+            if message:
+                out.append(_diag(WARNING, "DOM", message, rs, rule, (key,)))
+    return out
+
+
+def _walk(node: n.Node) -> list[n.Node]:
+    found = [node]
+    for child in n.children(node):
+        found += _walk(child)
+    return found
+
+
+def _never(node: n.Node, rs: RuleSet) -> str | None:
+    if isinstance(node, n.Compare) and isinstance(node.left, n.Name):
+        path = node.left.name
+        spec = FIELDS.get(path)
+        choices = spec.choices if spec else tuple(rs.inputs[path].values or ()) if path in rs.inputs else ()
+        literals = [node.right] if isinstance(node.right, n.Text) else list(node.right.items) if isinstance(node.right, n.ListOf) else []
+        for literal in literals:
+            if choices and isinstance(literal, n.Text) and literal.value not in choices:
+                hint = difflib.get_close_matches(literal.value, list(choices), n=1)
+                suggestion = f"（是否想写 {hint[0]}？/ did you mean {hint[0]}?）" if hint else ""
+                return f"{path} 不可能等于 {literal.value!r}（可选值：{', '.join(choices)}）{suggestion} / not a possible value"
+        bounds = _bounds(path)
+        if bounds and isinstance(node.right, n.Number):
+            low, high = bounds
+            value = node.right.value
+            always = {">=": value <= low, ">": value < low, "<": high is not None and value > high,
+                      "<=": high is not None and value >= high}.get(node.op)
+            never = {">=": high is not None and value > high, ">": high is not None and value >= high,
+                     "<": value <= low, "<=": value < low}.get(node.op)
+            if always:
+                return f"{path} {node.op} {_show(value)} 对取值范围内的任何值都成立，此比较不会改变结果 / always true for the field's range"
+            if never:
+                return f"{path} {node.op} {_show(value)} 对取值范围内的任何值都不成立 / never true for the field's range"
+    if isinstance(node, n.Call) and node.func == "startswith":
+        for prefix in node.args[1:]:
+            if isinstance(prefix, n.Text) and not _valid_prefix(prefix.value):
+                return f"行业代码前缀 {prefix.value!r} 不是 GB/T 4754-2017 代码的开头（如 C26、C2613）/ not an industry code prefix"
+    return None
+
+
+def _valid_prefix(prefix: str) -> bool:
+    if len(prefix) < 1 or not prefix[0].isalpha():
+        return False
+    digits = prefix[1:]
+    if not digits:
+        return "A" <= prefix[0] <= "T"
+    if not digits.isdigit() or len(digits) > 4:
+        return False
+    if len(digits) >= 2:
+        return section_of(int(digits[:2])) == prefix[0]
+    return True
+
+
+def _show(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else str(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+# --- tables ------------------------------------------------------------------------
+
+
+def _tables(rs: RuleSet) -> list[Diagnostic]:
+    out = []
+    for name, table in rs.tables.items():
+        span = rs.provenance.get(f"tables.{name}")
+        depth = len(table.keys or ())
+        for path, leaf in _cells(table.values, ()):
+            if len(path) != depth:
+                out.append(Diagnostic("TBL", f"查找表 {name} 的单元 {'/'.join(path)} 层数与 keys（{depth} 层）不符 / "
+                                      "cell depth does not match keys", span, f"tables.{name}.values"))
+                break
+            if leaf is None:
+                out.append(Diagnostic("TBL", f"查找表 {name} 的单元 {'/'.join(path)} 为空 / empty cell", span,
+                                      f"tables.{name}.values", WARNING))
+        if not table.domain or not table.values:
+            continue
+        for level, key_name in enumerate(table.keys or ()):
+            allowed = table.domain.get(key_name)
+            if allowed is None:
+                continue
+            for path, _ in _cells(table.values, ()):
+                if len(path) > level and path[level] not in allowed:
+                    hint = difflib.get_close_matches(path[level], allowed, n=1)
+                    suggestion = f"（是否想写 {hint[0]}？）" if hint else ""
+                    out.append(Diagnostic("TBL", f"查找表 {name} 的键 {path[level]!r} 不在 {key_name} 的取值域内{suggestion} / "
+                                          "key outside the declared domain", span, f"tables.{name}.values"))
+        if all(key in table.domain for key in table.keys or ()) and table.default is None:
+            present = {path for path, _ in _cells(table.values, ())}
+            missing = [combo for combo in itertools.product(*(table.domain[k] for k in table.keys or ())) if combo not in present]
+            if missing:
+                shown = "、".join("/".join(c) for c in missing[:8]) + (f" 等 {len(missing)} 个" if len(missing) > 8 else "")
+                out.append(Diagnostic("TBL", f"查找表 {name} 缺少单元：{shown}（可设 default）/ missing cells", span,
+                                      f"tables.{name}.values"))
+    return out
+
+
+def _cells(node: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]]:
+    if isinstance(node, dict):
+        out = []
+        for key, value in node.items():
+            out += _cells(value, path + (str(key),))
+        return out
+    return [(path, node)]
+
+
+# --- weights and totals -------------------------------------------------------------
+
+
+def _weights(rs: RuleSet) -> list[Diagnostic]:
+    out = []
+    score_groups = {r.spec.group for r in rs.rules if r.kind == "score"}
+    top = rs.sources[rs.id]
+    if rs.weights is not None:
+        total = sum(rs.weights.values(), Decimal(0))
+        if total != 100:
+            out.append(Diagnostic("WGT", f"weights 合计 {total}，应为 100 / weights must add up to 100",
+                                  top.span(("weights",)), "weights"))
+        for group in sorted(set(rs.weights) - score_groups):
+            out.append(Diagnostic("WGT", f"weights 中的类别 {group!r} 没有评分规则 / no score rule in this group",
+                                  top.span(("weights", group)), f"weights.{group}"))
+        for group in sorted(score_groups - set(rs.weights)):
+            out.append(Diagnostic("WGT", f"类别 {group!r} 有评分规则但未设权重，其得分将被忽略 / group has no weight",
+                                  top.span(("weights",)), "weights"))
+    if rs.points_total is not None:
+        total = sum((Decimal(r.spec.max_points) for r in rs.rules if r.kind == "score"), Decimal(0))  # type: ignore[union-attr]
+        if total != rs.points_total:
+            out.append(Diagnostic("WGT", f"评分规则满分合计 {total}，与声明的 points_total {rs.points_total} 不符 / "
+                                  "max points do not add up as declared", top.span(("points_total",)), "points_total"))
+    return out
+
+
+def _unused(rs: RuleSet) -> list[Diagnostic]:
+    used: set[str] = set()
+    for rule in rs.rules:
+        for node in (rule.condition, rule.value, rule.applies_if):
+            if node is not None:
+                used |= n.names(node)
+    for node in rs.metric_nodes.values():
+        used |= n.names(node)
+    out = []
+    reserved = {"pass_mark", "review_band"}
+    top_file = rs.files[rs.id]
+    for kind, names in (("tables", rs.tables), ("metrics", rs.metrics), ("parameters", rs.parameters)):
+        for name in names:
+            span = rs.provenance.get(f"{kind}.{name}")
+            defined_here = span is not None and span.path == top_file  # a parent's definitions are its own concern
+            if defined_here and name not in used and name not in reserved:
+                out.append(Diagnostic("USE", f"{name} 已定义但未被本规则集使用（下级规则集可能使用）/ defined but not used here",
+                                      span, f"{kind}.{name}", WARNING))
+    return out
+
+
+def resolve_refs(refs: list[str]) -> list[str]:
+    """Rule set ids or files given on the command line; `all` means every shipped one."""
+    from screening.loader import shipped_ids
+
+    out: list[str] = []
+    for ref in refs:
+        if ref == "all":
+            out += shipped_ids()
+        elif Path(ref).is_dir():
+            out += sorted(str(p) for p in Path(ref).rglob("*.yaml"))
+        else:
+            find_ruleset(ref) if not Path(ref).exists() else None
+            out.append(ref)
+    return out
