@@ -105,10 +105,16 @@ def _constants(rs: RuleSet) -> dict[str, Any]:
     return out
 
 
+def _exact_cells(values: Any) -> Any:
+    if isinstance(values, dict):
+        return {key: _exact_cells(value) for key, value in values.items()}
+    return to_exact(values)
+
+
 def compile_ruleset(rs: RuleSet) -> Compiled:
     """Compile an effective rule set; the engine name is derived from its content hash."""
     constants = _constants(rs)
-    tables = {name: {"values": t.values, "default": to_exact(t.default)} for name, t in rs.tables.items()}
+    tables = {name: {"values": _exact_cells(t.values), "default": to_exact(t.default)} for name, t in rs.tables.items()}
 
     def build(node: n.Node) -> Evaluator:
         return compile_expr(node, tables, constants)

@@ -207,3 +207,19 @@ def test_group_weights(write_ruleset) -> None:
         """)
     decision = Screener(rs).screen(Project.model_validate(GOOD))  # a: 0/10, b: 3/3
     assert decision.score == 60
+
+
+def test_table_thresholds_compare_exactly(write_ruleset) -> None:
+    rs = write_ruleset(MINIMAL + """\
+        tables:
+          intensity_min: {keys: [division], unit: 万元/亩, values: {"38": 300.0, "26": 250.5}}
+        rules:
+          - id: inv.table
+            group: investment_intensity
+            kind: gate
+            require: investment.fixed_assets / land.area_mu >= lookup(intensity_min, industry.division)
+        """)
+    decision = Screener(rs).screen(Project.model_validate(GOOD))  # C3841: 4500/15 = 300 ≥ 300.0
+    assert decision.findings[0].status is Status.PASS and decision.findings[0].threshold == 300
+    other = Screener(rs).screen(Project.model_validate({**GOOD, "industry": "C2613"}))  # 300 ≥ 250.5
+    assert other.findings[0].threshold == Fraction(501, 2)
