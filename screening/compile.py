@@ -73,6 +73,7 @@ class RulePlan:
     max_points: Fraction | None = None
     bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
     linear: tuple[tuple[Fraction, Fraction], ...] | None = None
+    unconfigured: str | None = None  # a lookup table the rule needs is empty: 未配置, never judged
 
 
 @dataclass
@@ -274,7 +275,17 @@ class _Builder:
             if spec_rule.linear is not None:
                 linear = tuple((Fraction(p.at), Fraction(p.points)) for p in spec_rule.linear)
         return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs,
-                        f"g{index}", f"a{index}", Kind(rule.kind), max_points, bands, linear)
+                        f"g{index}", f"a{index}", Kind(rule.kind), max_points, bands, linear, self._unconfigured(rule))
+
+    def _unconfigured(self, rule: EffectiveRule) -> str | None:
+        for node in (rule.condition, rule.value, rule.applies_if):
+            if node is None:
+                continue
+            for name in sorted(self._expand(n.names(node))):
+                table = self.rs.tables.get(name)
+                if table is not None and not table.values and table.default is None:
+                    return name
+        return None
 
     def part(self, node: n.Node) -> Part:
         self._collect, self._native = [], []

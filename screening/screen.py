@@ -69,6 +69,8 @@ class Screener:
                             env.values[plan.rule.spec.sets] = value  # type: ignore[union-attr]
             fact: dict[str, Any] = {}
             for plan in self._by_stratum[stratum]:
+                if plan.unconfigured is not None:
+                    continue  # never judged: see _finding
                 if plan.applies is not None:
                     applies[plan.index] = self._prepare(plan.applies, env, derived, fact)
                     if applies[plan.index].ok:
@@ -119,6 +121,8 @@ class Screener:
 
     def _derived_value(self, plan: RulePlan, applies: dict[int, _Ready], conditions: dict[int, _Ready],
                        fired: Fired) -> bool | None:
+        if plan.unconfigured is not None:
+            return False
         app = applies.get(plan.index)
         if app is not None:
             if not app.ok:
@@ -138,6 +142,8 @@ class Screener:
         rule_id, group, unit = rule.id, rule.spec.group, rule.unit
         graded = plan.max_points is not None
         zero = Fraction(0) if graded else None
+        if plan.unconfigured is not None:
+            return self._not_applicable(plan, Undefined("table_not_configured", table=plan.unconfigured))
         app = applies.get(plan.index)
         if app is not None:
             if app.undefined is not None:

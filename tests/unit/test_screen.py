@@ -173,6 +173,8 @@ def test_unconfigured_table_reports_not_applicable(write_ruleset) -> None:
     assert decision.findings[0].status is Status.NOT_APPLICABLE
     assert decision.findings[0].reason == "table_not_configured"
     assert decision.outcome is Outcome.PASS  # neither passes nor fails the project on its own
+    bare = Screener(rs).screen(Project.model_validate({"id": "x"}))  # inputs absent too: still 未配置, not missing
+    assert bare.findings[0].status is Status.NOT_APPLICABLE and bare.outcome is Outcome.PASS
 
 
 def test_rule_set_without_score_rules_has_no_pass_mark(write_ruleset) -> None:
