@@ -51,6 +51,9 @@ class Part:
     atoms: tuple[Atom, ...]
     native: tuple[str, ...]  # field paths / derived names the engine matches directly
     inputs: tuple[str, ...]  # project fields it depends on, for "fields to obtain"
+    # the part's lookups: when an input is missing, a lookup with no value for this
+    # project (a "/" cell) still makes the rule not applicable rather than missing
+    lookups: tuple[Evaluator, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class RulePlan:
     bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
     linear: tuple[tuple[Fraction, Fraction], ...] | None = None
     unconfigured: str | None = None  # a lookup table the rule needs is empty: 未配置, never judged
+    value_lookups: tuple[Evaluator, ...] = ()
 
 
 @dataclass
@@ -275,7 +279,8 @@ class _Builder:
             if spec_rule.linear is not None:
                 linear = tuple((Fraction(p.at), Fraction(p.points)) for p in spec_rule.linear)
         return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs,
-                        f"g{index}", f"a{index}", Kind(rule.kind), max_points, bands, linear, self._unconfigured(rule))
+                        f"g{index}", f"a{index}", Kind(rule.kind), max_points, bands, linear, self._unconfigured(rule),
+                        self.lookups(rule.value))
 
     def _unconfigured(self, rule: EffectiveRule) -> str | None:
         for node in (rule.condition, rule.value, rule.applies_if):
@@ -294,7 +299,20 @@ class _Builder:
         atoms = tuple({a.key: a for a in self._collect}.values())
         native = tuple(dict.fromkeys(self._native))
         self._collect = self._native = None
-        return Part(atoms, native, self.inputs(node))
+        return Part(atoms, native, self.inputs(node), self.lookups(node))
+
+    def lookups(self, node: n.Node | None) -> tuple[Evaluator, ...]:
+        """Closures for every lookup() in the expression, metrics expanded."""
+        found: list[n.Node] = []
+        stack = [node] if node is not None else []
+        while stack:
+            current = stack.pop()
+            if isinstance(current, n.Call) and current.func == "lookup":
+                found.append(current)
+            if isinstance(current, n.Name) and current.name in self.rs.metric_nodes:
+                stack.append(self.rs.metric_nodes[current.name])
+            stack.extend(n.children(current))
+        return tuple(self.build(call) for call in found)
 
     # -- conditions -------------------------------------------------------------
     def condition(self, node: n.Node, negate: bool) -> dict[str, Any]:

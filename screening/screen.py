@@ -107,6 +107,9 @@ class Screener:
             try:
                 fact[atom.key] = atom.fn(env)
             except Missing as exc:
+                undefined = _undefined_lookup(part.lookups, env)
+                if undefined is not None:
+                    return _Ready(False, undefined=undefined)
                 absent = {f for f in part.inputs if f not in env.values}
                 # all inputs present means a parameter is unset (e.g. no region class fixed)
                 return _Ready(False, tuple(sorted(absent or exc.names)))
@@ -194,6 +197,9 @@ class Screener:
         try:
             value = plan.value(env)  # type: ignore[misc]
         except Missing:
+            undefined = _undefined_lookup(plan.value_lookups, env)
+            if undefined is not None:
+                return self._not_applicable(plan, undefined)
             missing = tuple(f for f in plan.inputs if f not in env.values) or plan.inputs
             return Finding(rule_id, group, plan.kind, Status.MISSING, unit=unit, points=Fraction(0),
                            max_points=plan.max_points, missing=missing)
@@ -243,6 +249,18 @@ class Screener:
             vetoed_by=failed(Kind.VETO), rejected_by=failed(Kind.GATE), reviewed_by=failed(Kind.REVIEW),
             missing=tuple(missing), findings=tuple(findings),
         )
+
+
+def _undefined_lookup(lookups: tuple[Any, ...], env: Env) -> Undefined | None:
+    """The first lookup with no value for this project (its keys present), if any."""
+    for lookup in lookups:
+        try:
+            lookup(env)
+        except Undefined as exc:
+            return exc
+        except Missing:
+            continue
+    return None
 
 
 def _text(value: Any) -> str | None:

@@ -225,3 +225,17 @@ def test_table_thresholds_compare_exactly(write_ruleset) -> None:
     assert decision.findings[0].status is Status.PASS and decision.findings[0].threshold == 300
     other = Screener(rs).screen(Project.model_validate({**GOOD, "industry": "C2613"}))  # 300 ≥ 250.5
     assert other.findings[0].threshold == Fraction(501, 2)
+
+
+def test_no_threshold_for_this_project_beats_missing_data(write_ruleset) -> None:
+    rs = write_ruleset(MINIMAL + """\
+        tables:
+          rd_min: {keys: [division], values: {"38": 0.02}}
+        rules:
+          - {id: rd.share, group: innovation, kind: gate, require: "output.rd_share >= lookup(rd_min, industry.division)"}
+        """)
+    screener = Screener(rs)
+    glass = screener.screen(Project.model_validate({"industry": "C3054"}))  # no R&D threshold for 30, no R&D figure
+    assert glass.findings[0].status is Status.NOT_APPLICABLE and glass.findings[0].reason == "key_not_in_table"
+    machinery = screener.screen(Project.model_validate({"industry": "C3841"}))  # a threshold exists: data is missing
+    assert machinery.findings[0].status is Status.MISSING and machinery.outcome is Outcome.REVIEW
