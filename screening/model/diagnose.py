@@ -54,10 +54,30 @@ def _message(error: Any, model: type[BaseModel] | None, parent: Any) -> str:
     if kind == "string_pattern_mismatch":
         return f"格式不符（应匹配 {ctx.get('pattern')}）/ wrong format"
     if kind == "union_tag_invalid":
-        return f"kind 应为 {ctx.get('expected_tags')} 之一 / unknown rule kind"
+        tag = str(ctx.get("tag", ""))
+        close = difflib.get_close_matches(tag, sorted(_KIND_TAGS), n=1, cutoff=0.5)
+        hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
+        return f"未知的规则类型 {tag!r}{hint}；应为 {ctx.get('expected_tags')} 之一 / unknown rule kind"
     if kind == "union_tag_not_found":
         return "规则缺少 kind / a rule needs a kind"
+    for prefix, text in _TYPE_MESSAGES:
+        if kind.startswith(prefix):
+            return f"{text}，实际为 {error.get('input')!r}"
     return f"{error['msg']} / {kind}"
+
+
+_TYPE_MESSAGES = (
+    ("date", "应为日期，如 2024-02-01 / expected a date"),
+    ("datetime", "应为日期，如 2024-02-01 / expected a date"),
+    ("decimal", "应为数值 / expected a number"),
+    ("float", "应为数值 / expected a number"),
+    ("int", "应为整数 / expected a whole number"),
+    ("bool", "应为 true 或 false / expected true or false"),
+    ("string", "应为文本 / expected text"),
+    ("list", "应为列表 / expected a list"),
+    ("dict", "应为映射（键: 值）/ expected a mapping"),
+    ("model", "应为映射（键: 值）/ expected a mapping"),
+)
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -105,6 +125,8 @@ def diagnostics_from(
                 parent[part] if isinstance(parent, list) and isinstance(part, int) and part < len(parent) else None
             )
         at = prefix + path
+        if error["type"] == "union_tag_invalid":
+            at = at + ("kind",)  # point at the misspelt kind itself
         span = loaded.key_span(at) if error["type"] == "extra_forbidden" else loaded.span(at)
         out.append(Diagnostic(code, _message(error, model, parent), span, _dotted(at)))
     return out

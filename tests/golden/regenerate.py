@@ -22,6 +22,13 @@ GOLDEN = [
     ("starter-reject.json", ["screen", "tests/golden/screen/rejected-project.yaml", "--format", "json"]),
 ]
 AS_OF = ["--as-of", "2025-01-01"]
+VALIDATE = sorted((ROOT / "tests/golden/validate").glob("*.yaml"))
+
+
+def render_validate(path: Path) -> str:
+    """`screening validate` output for one golden input (exit code 0, 1 or 2 all fine)."""
+    result = CliRunner().invoke(main, ["validate", str(path.relative_to(ROOT))], catch_exceptions=False)
+    return f"exit {result.exit_code}\n" + result.stdout
 
 
 def render(args: list[str]) -> str:
@@ -36,3 +43,6 @@ if __name__ == "__main__":
     for name, args in GOLDEN:
         (ROOT / "tests/golden/screen" / name).write_text(render(args), encoding="utf-8")
         print("wrote", name)
+    for path in VALIDATE:
+        path.with_suffix(".expected.txt").write_text(render_validate(path), encoding="utf-8")
+        print("wrote", path.with_suffix(".expected.txt").name)
