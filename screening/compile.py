@@ -3,8 +3,9 @@
 Pure: no engine import. The division of labour, for speed and exactness:
 * Python computes, before the assert, what durable-rules cannot do exactly or
   cheaply: arithmetic (exact rationals), lookups, and which rules have all their
-  inputs (a guard field per rule). A numeric comparison reaches the engine as the
-  sign of (left − right), so 不低于 decides at equality exactly as on paper.
+  inputs. A numeric comparison reaches the engine as the sign of (left − right),
+  so 不低于 decides at equality exactly as on paper. A rule missing an input is
+  reported `missing` by Python whatever the engine does with the partial fact.
 * durable-rules matches the compiled *failing side* of every check (plus the
   not-applicable side of rules with `applies_if`, the true side of derivations
   and the awarded side of bonuses)
@@ -58,7 +59,7 @@ class Part:
 
 @dataclass(frozen=True)
 class RulePlan:
-    """How one rule is screened: its guards, parts and the values it reports."""
+    """How one rule is screened: its parts and the values it reports."""
 
     index: int
     rule: EffectiveRule
@@ -70,8 +71,6 @@ class RulePlan:
     threshold: Evaluator | None  # right side (or (lo, hi) for between)
     op: str | None
     inputs: tuple[str, ...]
-    guard: str = ""
-    app_guard: str = ""
     kind: Kind = Kind.GATE
     max_points: Fraction | None = None
     bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
@@ -93,10 +92,13 @@ class Compiled:
     derived_keys: dict[str, str]
     metrics: dict[str, Evaluator]
     derive_rule: dict[str, int] = field(default_factory=dict)  # derived name → plan index
+    stratum_atoms: list[tuple[Atom, ...]] = field(default_factory=list)  # each evaluated once per fact
+    stratum_natives: list[tuple[str, ...]] = field(default_factory=list)
     build: Callable[[n.Node], Evaluator] | None = None  # for remedies: compile a sub-expression
 
     def env(self, values: dict[str, Any]) -> Env:
-        return Env({k: to_exact(v) for k, v in values.items()}, self.metrics)
+        """An evaluation environment; Decimal values become exact Fractions when first read."""
+        return Env(dict(values), self.metrics)
 
 
 def _constants(rs: RuleSet) -> dict[str, Any]:
@@ -108,6 +110,18 @@ def _constants(rs: RuleSet) -> dict[str, Any]:
         else:
             out[name] = to_exact(value)
     return out
+
+
+def _parts(plans: list[RulePlan], level: int) -> list[Part]:
+    return [part for plan in plans if plan.stratum == level for part in (plan.applies, plan.condition) if part]
+
+
+def _stratum_atoms(plans: list[RulePlan], level: int) -> tuple[Atom, ...]:
+    return tuple({atom.key: atom for part in _parts(plans, level) for atom in part.atoms}.values())
+
+
+def _stratum_natives(plans: list[RulePlan], level: int) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for part in _parts(plans, level) for name in part.native))
 
 
 def _exact_cells(values: Any) -> Any:
@@ -137,19 +151,19 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
         tag = {"t": f"s{plan.stratum}"}
         if plan.applies is not None:
             not_applicable = builder.condition(rule.applies_if, negate=True)  # type: ignore[arg-type]
-            definition[f"r{index}_na"] = _rule(tag, {plan.app_guard: 1}, not_applicable)
+            definition[f"r{index}_na"] = _rule(tag, not_applicable)
         applicable = builder.condition(rule.applies_if, negate=False) if rule.applies_if else None
         if rule.kind in ("veto", "gate", "review"):
             negate = rule.spec.require is not None  # type: ignore[union-attr]
             side = builder.condition(rule.condition, negate=negate)  # type: ignore[arg-type]
-            definition[f"r{index}_fail"] = _rule(tag, {plan.guard: 1}, side, applicable)
+            definition[f"r{index}_fail"] = _rule(tag, side, applicable)
         elif rule.kind == "bonus" and rule.condition is not None:
             # bonuses are the exception, so the awarded side fires (fewer actions)
             side = builder.condition(rule.condition, negate=False)
-            definition[f"r{index}_true"] = _rule(tag, {plan.guard: 1}, side, applicable)
+            definition[f"r{index}_true"] = _rule(tag, side, applicable)
         elif rule.kind == "derive":
             side = builder.condition(rule.condition, negate=False)  # type: ignore[arg-type]
-            definition[f"r{index}_true"] = _rule(tag, {plan.guard: 1}, side, applicable)
+            definition[f"r{index}_true"] = _rule(tag, side, applicable)
     if len(definition) > MAX_ENGINE_RULES:
         raise RuleSetError(
             f"规则集编译后有 {len(definition)} 条引擎规则，超过上限 {MAX_ENGINE_RULES}；"
@@ -162,11 +176,13 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
         derived_keys=builder.derived_keys, metrics=metrics,
         derive_rule={r.spec.sets: i for i, r in enumerate(rs.rules) if r.kind == "derive"},  # type: ignore[union-attr]
         build=build,
+        stratum_atoms=[_stratum_atoms(plans, level) for level in range(1 + max(strata.values(), default=0))],
+        stratum_natives=[_stratum_natives(plans, level) for level in range(1 + max(strata.values(), default=0))],
     )
 
 
-def _rule(tag: dict[str, str], guard: dict[str, int], side: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    terms = [tag, guard, side] + ([extra] if extra else [])
+def _rule(tag: dict[str, str], side: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    terms = [tag, side] + ([extra] if extra else [])
     return {"all": [{"m": {"$and": terms}}]}
 
 
@@ -279,8 +295,7 @@ class _Builder:
             if spec_rule.linear is not None:
                 linear = tuple((Fraction(p.at), Fraction(p.points)) for p in spec_rule.linear)
         return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs,
-                        f"g{index}", f"a{index}", Kind(rule.kind), max_points, bands, linear, self._unconfigured(rule),
-                        self.lookups(rule.value))
+                        Kind(rule.kind), max_points, bands, linear, self._unconfigured(rule), self.lookups(rule.value))
 
     def _unconfigured(self, rule: EffectiveRule) -> str | None:
         for node in (rule.condition, rule.value, rule.applies_if):

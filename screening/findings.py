@@ -6,10 +6,11 @@ Facts only; prose is written at render time from `messages` in the chosen langua
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 
 class Status(str, Enum):
@@ -54,9 +55,11 @@ class Remedy:
     gain: Fraction | None = None  # score: points to gain
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One rule's result for one project."""
+_NO_PARAMS: Any = MappingProxyType({})
+
+
+class Finding(NamedTuple):
+    """One rule's result for one project (an immutable record; a tuple, so cheap to make)."""
 
     rule: str
     group: str
@@ -70,7 +73,7 @@ class Finding:
     max_points: Fraction | None = None
     missing: tuple[str, ...] = ()
     reason: str | None = None  # not_applicable: why (table_not_configured, …)
-    reason_params: dict[str, Any] = field(default_factory=dict)
+    reason_params: Any = _NO_PARAMS  # read-only mapping
     remedy: Remedy | None = None
 
     def check_tuple(self) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 """Screen one project: prepare facts, run the engine, turn what fired into a Decision.
 
-Python prepares each stratum's fact (exact arithmetic, missing inputs, guards),
+Python prepares each stratum's fact (exact arithmetic, which inputs are missing),
 the engine matches failing sides, and rules whose inputs were present and whose
 failing side did not fire pass. Nothing here renders prose.
 """
@@ -8,6 +8,7 @@ failing side did not fire pass. Nothing here renders prose.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from fractions import Fraction
 from typing import Any
 
@@ -29,6 +30,9 @@ class _Ready:
     ok: bool
     missing: tuple[str, ...] = ()
     undefined: Undefined | None = None
+
+
+_READY = _Ready(True)
 
 
 class Screener:
@@ -68,17 +72,14 @@ class Screener:
                         if value is not None:
                             env.values[plan.rule.spec.sets] = value  # type: ignore[union-attr]
             fact: dict[str, Any] = {}
+            failed = self._fill(stratum, env, derived, fact)
             for plan in self._by_stratum[stratum]:
                 if plan.unconfigured is not None:
                     continue  # never judged: see _finding
                 if plan.applies is not None:
-                    applies[plan.index] = self._prepare(plan.applies, env, derived, fact)
-                    if applies[plan.index].ok:
-                        fact[plan.app_guard] = 1
+                    applies[plan.index] = self._ready(plan.applies, env, failed)
                 if plan.condition is not None:
-                    conditions[plan.index] = self._prepare(plan.condition, env, derived, fact)
-                    if conditions[plan.index].ok:
-                        fact[plan.guard] = 1
+                    conditions[plan.index] = self._ready(plan.condition, env, failed)
             return fact or None
 
         fired = self.engine.infer(self.compiled, next_fact)
@@ -86,36 +87,56 @@ class Screener:
         return self._decision(values, findings)
 
     # -- preparing facts ----------------------------------------------------------
-    def _prepare(self, part: Part, env: Env, derived: dict[str, bool | None], fact: dict[str, Any]) -> _Ready:
-        missing: set[str] = set()
-        for name in part.native:
-            if name in self.compiled.derived_keys:
+    def _fill(self, stratum: int, env: Env, derived: dict[str, bool | None], fact: dict[str, Any]) -> dict[str, Any]:
+        """Put every value and atom this stratum matches into `fact`, each computed once.
+
+        Returns what could not be filled: name or atom key → Missing / Undefined.
+        """
+        failed: dict[str, Any] = {}
+        derived_keys, field_keys = self.compiled.derived_keys, self.compiled.field_keys
+        for name in self.compiled.stratum_natives[stratum]:
+            if name in derived_keys:
                 value = derived.get(name)
                 if value is None:
-                    missing.update(self._derive_inputs(name, env))
+                    failed[name] = Missing(frozenset(self._derive_inputs(name, env)))
                     continue
-                fact[self.compiled.derived_keys[name]] = value
+                fact[derived_keys[name]] = value
             else:
                 value = env.values.get(name)
                 if value is None:
-                    missing.add(name)
+                    failed[name] = Missing(frozenset((name,)))
                     continue
-                fact[self.compiled.field_keys[name]] = value
+                fact[field_keys[name]] = value
+        for atom in self.compiled.stratum_atoms[stratum]:
+            try:
+                fact[atom.key] = atom.fn(env)
+            except (Missing, Undefined) as exc:
+                failed[atom.key] = exc
+        return failed
+
+    def _ready(self, part: Part, env: Env, failed: dict[str, Any]) -> _Ready:
+        """Whether every value `part` needs is in the fact; if not, what is missing or undefined."""
+        if not failed:
+            return _READY
+        missing: set[str] = set()
+        for name in part.native:
+            problem = failed.get(name)
+            if problem is not None:
+                missing |= problem.names
         if missing:
             return _Ready(False, tuple(sorted(missing)))
         for atom in part.atoms:
-            try:
-                fact[atom.key] = atom.fn(env)
-            except Missing as exc:
+            problem = failed.get(atom.key)
+            if isinstance(problem, Undefined):
+                return _Ready(False, undefined=problem)
+            if problem is not None:
                 undefined = _undefined_lookup(part.lookups, env)
                 if undefined is not None:
                     return _Ready(False, undefined=undefined)
                 absent = {f for f in part.inputs if f not in env.values}
                 # all inputs present means a parameter is unset (e.g. no region class fixed)
-                return _Ready(False, tuple(sorted(absent or exc.names)))
-            except Undefined as exc:
-                return _Ready(False, undefined=exc)
-        return _Ready(True)
+                return _Ready(False, tuple(sorted(absent or problem.names)))
+        return _READY
 
     def _derive_inputs(self, name: str, env: Env) -> set[str]:
         plan = self.compiled.plans[self.compiled.derive_rule[name]]
@@ -181,7 +202,8 @@ class Screener:
     def _not_applicable(self, plan: RulePlan, undefined: Undefined) -> Finding:
         zero = Fraction(0) if plan.max_points is not None else None
         return Finding(plan.rule.id, plan.rule.spec.group, plan.kind, Status.NOT_APPLICABLE, unit=plan.rule.unit,
-                       points=zero, max_points=plan.max_points, reason=undefined.code, reason_params=undefined.params)
+                       points=zero, max_points=plan.max_points, reason=undefined.code,
+                       reason_params=MappingProxyType(dict(undefined.params)))
 
     def _reported(self, plan: RulePlan, env: Env) -> tuple[Any, Any]:
         if plan.actual is None:

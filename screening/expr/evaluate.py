@@ -48,6 +48,8 @@ class Env:
     def get(self, name: str) -> Any:
         value = self.values.get(name, _ABSENT)
         if value is not _ABSENT:
+            if type(value) is Decimal:  # converted on first use: most fields are never read
+                value = self.values[name] = Fraction(value)
             return value
         metric = self.metrics.get(name)
         if metric is None:

@@ -19,7 +19,7 @@ def catalogue(lang: str) -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
-def text(key: str, lang: str, **params: Any) -> str:
+def text(key: str, lang: str, /, **params: Any) -> str:
     """The template at dotted `key`, filled with `params`."""
     node: Any = catalogue(lang)
     for part in key.split("."):

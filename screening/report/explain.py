@@ -7,6 +7,7 @@ rendering a batch does no repeated lookups.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from fractions import Fraction
 from typing import Any
 
@@ -27,13 +28,22 @@ def number(value: Any, places: int = 4) -> Any:
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return value.numerator
-        exact = Decimal(value.numerator) / Decimal(value.denominator)
-    elif isinstance(value, Decimal):
+        return _fraction_number(value, places)
+    if isinstance(value, Decimal):
         exact = value
-    elif isinstance(value, tuple):
+        return _rounded(value, places)
+    if isinstance(value, tuple):
         return [number(v, places) for v in value]
-    else:
-        return value
+    return value
+
+
+@lru_cache(maxsize=65536)
+def _fraction_number(value: Fraction, places: int) -> int | float:
+    # thresholds, points and many actual values repeat across a batch
+    return _rounded(Decimal(value.numerator) / Decimal(value.denominator), places)
+
+
+def _rounded(exact: Decimal, places: int) -> int | float:
     rounded = exact.quantize(_QUANTUM[places], rounding=ROUND_HALF_EVEN).normalize()
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
 
@@ -70,6 +80,7 @@ class Explainer:
             rule.id: rule.spec.title.get(lang) if rule.spec.title is not None else rule.id for rule in ruleset.rules
         }
         self.sep = "、" if lang == "zh" else ", "
+        self._messages: dict[tuple[Any, ...], str] = {}
 
     def field_title(self, path: str) -> str:
         spec = FIELDS.get(path)
@@ -82,7 +93,17 @@ class Explainer:
         return path
 
     def message(self, finding: Finding) -> str:
-        """The sentence explaining one finding."""
+        """The sentence explaining one finding (memoised: most findings repeat across a batch)."""
+        key = (finding.rule, finding.status, finding.actual, finding.threshold, finding.points, finding.missing,
+               finding.reason, tuple(sorted(finding.reason_params.items())))
+        found = self._messages.get(key)
+        if found is None:
+            if len(self._messages) > 100_000:
+                self._messages.clear()
+            found = self._messages[key] = self._message(finding)
+        return found
+
+    def _message(self, finding: Finding) -> str:
         lang = self.lang
         rule = self.rules[finding.rule]
         title = self.titles[finding.rule]

@@ -19,10 +19,10 @@ def test_failing_sides_with_guards_and_exact_sign_atoms(write_ruleset) -> None:
           - {id: s.tax, group: tax_yield, kind: score, value: output.annual_tax, bands: [{min: 0, points: 1}]}
         """))
     d = compiled.definition
-    assert d["r0_fail"] == {"all": [{"m": {"$and": [{"t": "s0"}, {"g0": 1}, {"f0": True}]}}]}
-    assert d["r1_fail"] == {"all": [{"m": {"$and": [{"t": "s0"}, {"g1": 1}, {"$lt": {"x0": 0}}]}}]}  # sign(a/b − 250) < 0
-    assert d["r2_fail"]["all"][0]["m"]["$and"][2] == {"$or": [{"f1": "restricted"}, {"f1": "eliminated"}]}
-    assert d["r3_true"]["all"][0]["m"]["$and"][2] == {"f1": "encouraged"}  # a bonus compiles its awarded side
+    assert d["r0_fail"] == {"all": [{"m": {"$and": [{"t": "s0"}, {"f0": True}]}}]}
+    assert d["r1_fail"] == {"all": [{"m": {"$and": [{"t": "s0"}, {"$lt": {"x0": 0}}]}}]}  # sign(a/b − 250) < 0
+    assert d["r2_fail"]["all"][0]["m"]["$and"][1] == {"$or": [{"f1": "restricted"}, {"f1": "eliminated"}]}
+    assert d["r3_true"]["all"][0]["m"]["$and"][1] == {"f1": "encouraged"}  # a bonus compiles its awarded side
     assert "r4_fail" not in d and "r4_true" not in d  # score points are computed, not matched
     assert compiled.strata == 1
     sign = compiled.plans[1].condition.atoms[0].fn  # type: ignore[union-attr]
@@ -41,8 +41,8 @@ def test_derived_facts_put_their_readers_in_the_next_stratum(write_ruleset) -> N
     assert [p.stratum for p in compiled.plans] == [0, 1, 2, 1]
     assert compiled.strata == 3
     d = compiled.definition
-    assert d["r0_true"]["all"][0]["m"]["$and"][2] == {"$mt": {"f0": "(C26)[0-9A-Za-z]*"}}
-    assert d["r3_na"]["all"][0]["m"]["$and"] == [{"t": "s1"}, {"a3": 1}, {"d0": False}]
+    assert d["r0_true"]["all"][0]["m"]["$and"][1] == {"$mt": {"f0": "(C26)[0-9A-Za-z]*"}}
+    assert d["r3_na"]["all"][0]["m"]["$and"] == [{"t": "s1"}, {"d0": False}]
     assert compiled.plans[2].inputs == ("environment.energy_tce", "industry.code")  # through the derivations
 
 
@@ -51,5 +51,5 @@ def test_negation_is_pushed_down_to_atoms(write_ruleset) -> None:
         rules:
           - {id: g.x, group: land_use, kind: gate, require: 'land.plot_ratio >= 1 and not (environment.catalogue == "restricted" or environment.in_red_line)'}
         """))
-    failing = compiled.definition["r0_fail"]["all"][0]["m"]["$and"][2]
+    failing = compiled.definition["r0_fail"]["all"][0]["m"]["$and"][1]
     assert failing == {"$or": [{"$lt": {"x0": 0}}, {"$or": [{"f0": "restricted"}, {"f1": True}]}]}

@@ -239,3 +239,13 @@ def test_no_threshold_for_this_project_beats_missing_data(write_ruleset) -> None
     assert glass.findings[0].status is Status.NOT_APPLICABLE and glass.findings[0].reason == "key_not_in_table"
     machinery = screener.screen(Project.model_validate({"industry": "C3841"}))  # a threshold exists: data is missing
     assert machinery.findings[0].status is Status.MISSING and machinery.outcome is Outcome.REVIEW
+
+
+def test_a_rule_missing_an_input_is_missing_even_if_the_engine_matches_the_rest(write_ruleset) -> None:
+    rs = write_ruleset(MINIMAL + """\
+        rules:
+          - {id: env.any, group: environment, kind: veto, fail_if: environment.in_red_line or environment.access_list_conflict}
+        """)
+    decision = Screener(rs).screen(Project.model_validate({"environment": {"in_red_line": True}}))
+    assert decision.findings[0].status is Status.MISSING and decision.missing == ("environment.access_list_conflict",)
+    assert decision.outcome is Outcome.REVIEW
