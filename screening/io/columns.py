@@ -521,14 +521,18 @@ def _stack(
         if not below:
             labels.append(top)  # a header merged down over both rows
             continue
+        # The child alone when it maps (用地 over 容积率), the two joined when only
+        # they do (用地 over 面积(亩)).
         joined = group + below
-        is_joined = group and _match(normalise_header(joined), extra).field is not None
-        labels.append(
-            joined
-            if is_joined and _match(normalise_header(below), extra).field is None
-            else below
-        )
+        if group and not _is_known(below, extra) and _is_known(joined, extra):
+            labels.append(joined)
+        else:
+            labels.append(below)
     return labels
+
+
+def _is_known(text: str, extra: dict[str, str]) -> bool:
+    return _match(normalise_header(text), extra).field is not None
 
 
 @dataclass(frozen=True)
@@ -546,8 +550,11 @@ MIN_KNOWN = 2
 def find_header(
     rows: Sequence[Sequence[object]], extra: dict[str, str] | None = None
 ) -> HeaderLocation | None:
-    """The first row mapping ≥ 2 known headers, joined with the row above or below when
-    that is the other half of a two-row header; None when no row qualifies."""
+    """The header among the first rows, or None: the first row mapping ≥ 2 columns.
+
+    It is joined with the row above or below when that is the other half of a
+    two-row header (the pair then maps more columns).
+    """
     extra_index = _extra_index(extra)
     for index, row in enumerate(rows):
         single = map_headers(list(row), extra)

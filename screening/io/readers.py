@@ -36,10 +36,9 @@ from screening.io.columns import (
 from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
 from screening.source import load_yaml_file
 
-HEADER_SCAN = (
-    50  # rows searched for the header (title rows, blank rows, two-row headers)
-)
-_CHUNK = 1 << 20
+# Rows searched for the header: title rows, blank rows, two-row headers.
+HEADER_SCAN = 50
+_CHUNK = 1 << 16  # bytes per read while checking the encoding
 
 TABULAR = {".csv": ",", ".tsv": "\t"}
 WORKBOOK = {".xlsx", ".xlsm"}
@@ -63,9 +62,8 @@ class Row:
     """One input row: where it came from, its project mapping, or why it is invalid."""
 
     source: str
-    number: (
-        int  # as the user sees it: spreadsheet row (header = 1), JSONL line, file index
-    )
+    # As the user sees it: spreadsheet row (header = 1), JSONL line, file index.
+    number: int
     data: dict[str, Any] | None
     error: RowError | None = None
 
@@ -231,7 +229,7 @@ def _amount(value: object, kind: str, unit: str | None) -> str:
 
 def _integer(value: object) -> int:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        if value == int(value):
+        if math.isfinite(value) and value == int(value):
             return int(value)
     elif isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip()
@@ -283,6 +281,12 @@ def convert_cell(value: object, column: Column) -> object:
     """One cell as the project model reads it; `_ABSENT` for an empty cell."""
     if value is None or (isinstance(value, str) and value.strip().lower() in _EMPTY):
         return _ABSENT
+    if isinstance(value, str) and "\ufffd" in value:
+        # Bytes the file's encoding could not decode (read with errors="replace"):
+        # this row's text is damaged, the other rows are not.
+        raise CellError(
+            "含无法解码的字节，请检查文件编码 / undecodable bytes in this cell"
+        )
     kind = FIELD_KINDS.get(column.field, "extra")
     if kind in UNIT_FACTORS:
         return _amount(value, kind, column.unit)
@@ -385,10 +389,11 @@ def detect_encoding(path: Path) -> str:
 
 def _read_csv(path: Path, columns: dict[str, str] | None, delimiter: str) -> RowStream:
     encoding = detect_encoding(path)
-    handle = path.open(encoding=encoding, newline="")
+    # errors="replace": a stray byte spoils one row (reported there), not the file.
+    handle = path.open(encoding=encoding, errors="replace", newline="")
     try:
         reader = csv.reader(handle, delimiter=delimiter)
-        records = _guarded(path, encoding, reader)
+        records = _guarded(path, reader)
         first = list(islice(records, HEADER_SCAN))
         skip, header_rows, header, warnings = _locate(path, first, columns)
     except BaseException:
@@ -407,16 +412,10 @@ def _read_csv(path: Path, columns: dict[str, str] | None, delimiter: str) -> Row
     )
 
 
-def _guarded(path: Path, encoding: str, reader: Any) -> Iterator[list[str]]:
-    """csv records; decoding and quoting failures become an InputError at the line."""
+def _guarded(path: Path, reader: Any) -> Iterator[list[str]]:
+    """csv records; a quoting failure becomes an InputError at its line."""
     try:
         yield from reader
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"第 {reader.line_num + 1} 行无法按 {encoding} 解码（字节 {exc.start}）/ "
-            "cannot be decoded; save the file as UTF-8",
-            SourceSpan(str(path), reader.line_num + 1),
-        ) from None
     except csv.Error as exc:
         raise InputError(
             f"CSV 格式错误 / malformed CSV: {exc}",
@@ -507,17 +506,12 @@ def _from_object(
 
 
 def _read_jsonl(path: Path, columns: dict[str, str] | None) -> RowStream:
-    handle = path.open(encoding="utf-8-sig")
+    handle = path.open(encoding="utf-8-sig", errors="replace")
 
     def rows() -> Iterator[Row]:
-        try:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    yield _jsonl_row(path, number, line, columns)
-        except UnicodeDecodeError:
-            raise InputError(
-                "JSONL 文件应为 UTF-8 编码 / JSONL must be UTF-8", SourceSpan(str(path))
-            ) from None
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                yield _jsonl_row(path, number, line.rstrip("\r\n"), columns)
 
     return RowStream(
         str(path), rows(), format="jsonl", encoding="utf-8", on_close=handle.close
@@ -527,30 +521,31 @@ def _read_jsonl(path: Path, columns: dict[str, str] | None) -> RowStream:
 def _jsonl_row(
     path: Path, number: int, line: str, columns: dict[str, str] | None
 ) -> Row:
-    try:
-        obj = json.loads(line, parse_float=Decimal, parse_constant=_not_finite)
-    except json.JSONDecodeError as exc:
-        return Row(
-            str(path),
-            number,
-            None,
-            RowError(
-                None, f"JSON 语法错误 / JSON syntax error: {exc.msg} (列 {exc.colno})"
-            ),
-        )
-    except ValueError as exc:
-        return Row(str(path), number, None, RowError(None, str(exc)))
-    if not isinstance(obj, dict):
-        return Row(
-            str(path),
-            number,
-            None,
-            RowError(None, "每行应为一个 JSON 对象 / each line must be a JSON object"),
-        )
-    data, error = _from_object(obj, columns)
+    data, error = _parse_line(line, columns)
     if data is not None:
         data.setdefault("id", f"{path.stem}-row{number}")
     return Row(str(path), number, data, error)
+
+
+def _parse_line(
+    line: str, columns: dict[str, str] | None
+) -> tuple[dict[str, Any] | None, RowError | None]:
+    if "\ufffd" in line:
+        return None, RowError(
+            None, "含无法按 UTF-8 解码的字节 / bytes that are not UTF-8"
+        )
+    try:
+        obj = json.loads(line, parse_float=Decimal, parse_constant=_not_finite)
+    except json.JSONDecodeError as exc:
+        reason = f"JSON 语法错误 / JSON syntax error: {exc.msg} (列 {exc.colno})"
+        return None, RowError(None, reason)
+    except ValueError as exc:  # NaN, Infinity
+        return None, RowError(None, str(exc))
+    if not isinstance(obj, dict):
+        return None, RowError(
+            None, "每行应为一个 JSON 对象 / each line must be a JSON object"
+        )
+    return _from_object(obj, columns)
 
 
 # ---- folder of project files ---------------------------------------------------------

@@ -22,18 +22,27 @@ from typing import IO, Any
 FAILING_KINDS = ("veto", "gate", "review", "score")
 
 
+def is_failure(finding: Mapping[str, Any]) -> bool:
+    """A failed veto, gate, review or score rule; a missed bonus is no failure."""
+    return finding.get("status") == "fail" and finding.get("kind") in FAILING_KINDS
+
+
 def failed_findings(result: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A result's failed findings, vetoes first, in rule-set order within a kind."""
-    findings = [f for f in result.get("findings", ()) if f.get("status") == "fail"]
-    ranked = [f for f in findings if f.get("kind") in FAILING_KINDS]
-    return sorted(ranked, key=lambda f: FAILING_KINDS.index(f["kind"]))
+    """A result's failures, vetoes first, in rule-set order within a kind."""
+    failures = [f for f in result.get("findings", ()) if is_failure(f)]
+    return sorted(failures, key=lambda f: FAILING_KINDS.index(f["kind"]))
 
 
-def _file_mode() -> int:
-    # mkstemp creates 0600; a report should get the mode any new file gets (umask).
-    umask = os.umask(0)
+def _read_umask() -> int:
+    # Only settable, so read by setting it back: done once, at import, before any
+    # thread (a progress bar) could create a file under the wrong mask.
+    umask = os.umask(0o022)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
+
+
+# mkstemp creates 0600; a report should get the mode any new file gets.
+_NEW_FILE_MODE = 0o666 & ~_read_umask()
 
 
 def _sync_dir(folder: Path) -> None:
@@ -72,7 +81,7 @@ def atomic_open(
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, _file_mode())
+        os.chmod(temp, _NEW_FILE_MODE)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

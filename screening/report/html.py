@@ -13,8 +13,8 @@ from typing import Any
 
 import jinja2
 
-from screening.io.writers import FAILING_KINDS, failed_findings
-from screening.messages import text
+from screening.io.writers import failed_findings, is_failure
+from screening.messages import status_label, text
 from screening.report.explain import show
 
 DECISIONS = ("pass", "review", "reject")
@@ -38,7 +38,6 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "decisions": "结论分布",
         "histogram": "得分分布",
         "no_score": "无得分",
-        "projects_axis": "项目数",
         "top_rules": "否决项目中最常见的不符合规则",
         "rejected_with": "涉及否决项目",
         "share": "占否决项目",
@@ -49,11 +48,9 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "column": "列",
         "reason": "原因",
         "projects": "项目一览",
-        "details": "逐项目结果",
         "main_failed": "主要不符合项",
         "unit": "单位",
         "max_points": "满分",
-        "count": "数量",
         "item": "项目",
         "value": "值",
         "summary_sheet": "汇总",
@@ -82,7 +79,6 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "decisions": "Decisions",
         "histogram": "Score distribution",
         "no_score": "no score",
-        "projects_axis": "projects",
         "top_rules": "Rules most often failed by rejected projects",
         "rejected_with": "Rejected projects",
         "share": "Share of rejected",
@@ -93,11 +89,9 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "column": "Column",
         "reason": "Reason",
         "projects": "Projects",
-        "details": "Results by project",
         "main_failed": "Main failed rules",
         "unit": "Unit",
         "max_points": "Max points",
-        "count": "Count",
         "item": "Item",
         "value": "Value",
         "summary_sheet": "Summary",
@@ -134,6 +128,16 @@ def enum_label(group: str, value: str | None, lang: str = "zh") -> str:
         return value
 
 
+def finding_status(finding: Mapping[str, Any], lang: str = "zh") -> str:
+    """A finding's status as shown for its kind (a bonus's fail reads 未加分)."""
+    try:
+        return status_label(
+            str(finding.get("kind")), str(finding.get("status")), _lang(lang)
+        )
+    except KeyError:
+        return str(finding.get("status") or "")
+
+
 def value_text(value: Any, lang: str = "zh") -> str:
     """A contract value as text: lists as ranges (0.7–1.8), booleans as 是/否."""
     if isinstance(value, list):
@@ -155,12 +159,16 @@ def invalid_rows(errors: Iterable[Mapping[str, Any]]) -> int:
 
 
 def rule_title(finding: Mapping[str, Any]) -> str:
-    """The rule's title, which its message begins with ("{title}：…"), else its id."""
+    """A short name for a finding's rule, read from its message.
+
+    The "{title}：" a message begins with, else the message's first clause (veto
+    messages are rule-level sentences), else the rule id.
+    """
     message = finding.get("message") or ""
-    for sep in ("：", ": "):
+    for sep in ("：", ": ", "，", ", "):
         if sep in message:
             return message.split(sep, 1)[0]
-    return str(finding.get("rule", ""))
+    return message or str(finding.get("rule", ""))
 
 
 def _histogram(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -227,20 +235,20 @@ def _finding_view(finding: Mapping[str, Any], lang: str) -> dict[str, Any]:
         return f"{shown} {unit}" if shown and unit else shown
 
     points, top = finding.get("points"), finding.get("max_points")
+    points_text = value_text(points, lang)
+    if points_text and top is not None:
+        points_text += f" / {value_text(top, lang)}"
     status = finding.get("status")
     # A bonus not earned or a derived "no" is shown as failed, not as a shortcoming.
-    soft = status == "fail" and finding.get("kind") not in FAILING_KINDS
+    soft = status == "fail" and not is_failure(finding)
     return {
         **finding,
         "row_class": "st-soft" if soft else f"st-{status}",
+        "badge": "soft" if soft else status,
+        "status_text": finding_status(finding, lang),
         "actual_text": with_unit(finding.get("actual")),
         "threshold_text": with_unit(finding.get("threshold")),
-        "points_text": ""
-        if points is None
-        else (
-            value_text(points, lang)
-            + ("" if top is None else f" / {value_text(top, lang)}")
-        ),
+        "points_text": points_text,
     }
 
 
@@ -283,15 +291,23 @@ def render_batch_html(
 ) -> str:
     """The batch report as one HTML document (Chinese labels unless lang="en")."""
     lang = _lang(lang)
-    counts = meta.get("counts") or batch_counts(
-        Counter(str(r.get("decision")) for r in results), invalid_rows(errors)
-    )
+    decisions = Counter(str(r.get("decision")) for r in results)
+    counts = {
+        **batch_counts(decisions, invalid_rows(errors)),
+        **(meta.get("counts") or {}),
+    }
     rejected, top_rules = _top_rules(results)
     template = _environment().get_template("batch.html.j2")
     return template.render(
         lang=lang,
-        meta=meta,
-        ruleset=meta.get("ruleset") or {},
+        # every key present: StrictUndefined is there for typos, not for missing data
+        meta={key: meta.get(key) for key in ("as_of", "generated", "input")},
+        ruleset={
+            "id": None,
+            "version": None,
+            "sha256": None,
+            **(meta.get("ruleset") or {}),
+        },
         counts=counts,
         decisions=DECISIONS,
         histogram=_histogram(results),

@@ -8,8 +8,10 @@ reaches Excel's row limit continues on "明细 (2)". Nothing here screens.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from screening.io.writers import atomic_open, failed_findings
+from screening.io.writers import atomic_open, failed_findings, is_failure
 from screening.report.html import (
     DECISIONS,
     batch_counts,
     enum_label,
+    finding_status,
     invalid_rows,
     label,
     value_text,
@@ -33,17 +36,19 @@ from screening.report.html import (
 MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
 MAX_FAILED = 5  # failed rules listed in a summary cell; the findings sheet has them all
 
-# Excel's own Good / Neutral / Bad cell styles: fill, font colour.
+# Excel's own Good / Neutral / Bad cell styles.
 _COLOURS = {
-    "pass": ("C6EFCE", "006100"),
-    "review": ("FFEB9C", "9C5700"),
-    "reject": ("FFC7CE", "9C0006"),
+    name: (PatternFill("solid", fgColor=fill), Font(color=font, bold=True))
+    for name, fill, font in (
+        ("pass", "C6EFCE", "006100"),
+        ("review", "FFEB9C", "9C5700"),
+        ("reject", "FFC7CE", "9C0006"),
+    )
 }
 _STATUS_COLOURS = {"pass": "pass", "fail": "reject", "missing": "review"}
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_TOP = Alignment(vertical="top")
 
 SUMMARY = (
     ("id", 16),
@@ -74,6 +79,12 @@ FINDINGS = (
 )
 ERRORS = (("source", 36), ("row", 8), ("column", 24), ("reason", 70))
 RULESET = (("item", 18), ("value", 70))
+SHEETS = (
+    ("summary_sheet", SUMMARY),
+    ("findings_sheet", FINDINGS),
+    ("errors_sheet", ERRORS),
+    ("ruleset_sheet", RULESET),
+)
 
 
 class _Sheet:
@@ -110,54 +121,46 @@ class _Sheet:
 
     def append(self, values: list[Any]) -> None:
         if self.rows >= MAX_ROWS:
-            self._finish()
+            self.close()
             self._open()
         ws = self.parts[-1]
         ws.append([_cell(ws, v) for v in values])
         self.rows += 1
 
-    def _finish(self) -> None:
-        if not self.filtered:
-            return
-        last = get_column_letter(len(self.columns))
-        self.parts[-1].auto_filter.ref = f"A1:{last}{self.rows}"
-
     def close(self) -> None:
-        self._finish()
+        """Finish the current part: its filter covers the rows written."""
+        if self.filtered:
+            last = get_column_letter(len(self.columns))
+            self.parts[-1].auto_filter.ref = f"A1:{last}{self.rows}"
 
 
+@dataclass(frozen=True)
 class _Styled:
     """A value to write with a decision/status colour or wrapped text."""
 
-    def __init__(
-        self, value: Any, colour: str | None = None, wrap: bool = False
-    ) -> None:
-        self.value, self.colour, self.wrap = value, colour, wrap
+    value: Any
+    colour: str | None = None
+    wrap: bool = False
 
 
 def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub(
-            "", value
-        )  # control characters make Excel refuse the file
-    return value
+    # Control characters make Excel refuse the whole file.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _cell(ws: WriteOnlyWorksheet, value: Any) -> Any:
-    styled = value if isinstance(value, _Styled) else None
-    value = _clean(styled.value if styled else value)
+    styled = value if isinstance(value, _Styled) else _Styled(value)
+    text = _clean(styled.value)
     # A project name typed as "=…" must stay text, not become a live formula.
-    is_formula_like = isinstance(value, str) and value.startswith("=")
-    if styled is None and not is_formula_like:
-        return value
-    cell = WriteOnlyCell(ws, value=value)
+    is_formula_like = isinstance(text, str) and text.startswith("=")
+    if styled.colour is None and not styled.wrap and not is_formula_like:
+        return text
+    cell = WriteOnlyCell(ws, value=text)
     if is_formula_like:
         cell.data_type = "s"
-    if styled is not None and styled.colour:
-        fill, font = _COLOURS[styled.colour]
-        cell.fill = PatternFill("solid", fgColor=fill)
-        cell.font = Font(color=font, bold=True)
-    if styled is not None and styled.wrap:
+    if styled.colour is not None:
+        cell.fill, cell.font = _COLOURS[styled.colour]
+    if styled.wrap:
         cell.alignment = _WRAP
     return cell
 
@@ -191,17 +194,23 @@ def _summary_row(result: Mapping[str, Any], lang: str) -> list[Any]:
     ]
 
 
+def _status_colour(finding: Mapping[str, Any]) -> str | None:
+    # A bonus not earned or a derived "no" is no shortcoming: left uncoloured.
+    if finding.get("status") == "fail" and not is_failure(finding):
+        return None
+    return _STATUS_COLOURS.get(str(finding.get("status")))
+
+
 def _finding_row(
     project: Mapping[str, Any], finding: Mapping[str, Any], lang: str
 ) -> list[Any]:
-    status = finding.get("status")
     return [
         project.get("id"),
         project.get("name"),
         finding.get("rule"),
         finding.get("group"),
         enum_label("kind", finding.get("kind"), lang),
-        _Styled(enum_label("status", status, lang), _STATUS_COLOURS.get(status or "")),
+        _Styled(finding_status(finding, lang), _status_colour(finding)),
         _number_or_text(finding.get("actual"), lang),
         _number_or_text(finding.get("threshold"), lang),
         finding.get("unit"),
@@ -254,6 +263,39 @@ def _in_order(book: Workbook, sheets: list[_Sheet]) -> None:
         book.move_sheet(ws.title, offset=target - book.sheetnames.index(ws.title))
 
 
+def _fill(
+    sheets: list[_Sheet],
+    results: Iterable[Mapping[str, Any]],
+    errors: Iterable[Mapping[str, Any]],
+    meta: Mapping[str, Any],
+    lang: str,
+) -> None:
+    summary, findings, problems, ruleset = sheets
+    decisions: Counter[str] = Counter()
+    for result in results:
+        decisions[str(result.get("decision"))] += 1
+        summary.append(_summary_row(result, lang))
+        project = result.get("project") or {}
+        for finding in result.get("findings") or ():
+            findings.append(_finding_row(project, finding, lang))
+    invalid = invalid_rows(_appended(problems, errors))
+    counts = {**batch_counts(decisions, invalid), **(meta.get("counts") or {})}
+    for row in _ruleset_rows(meta, counts, lang):
+        ruleset.append(row)
+    for sheet in sheets:
+        sheet.close()
+
+
+def _discard(sheets: list[_Sheet]) -> None:
+    # Finish and delete openpyxl's temp files now: left to the garbage collector they
+    # stay on disk until exit and complain about closed files.
+    for sheet in sheets:
+        for ws in sheet.parts:
+            with contextlib.suppress(Exception):
+                ws.close()
+                ws._writer.cleanup()
+
+
 def write_xlsx(
     path: Path | str,
     results: Iterable[Mapping[str, Any]],
@@ -263,28 +305,19 @@ def write_xlsx(
 ) -> None:
     """Stream results and errors into an XLSX workbook written atomically at `path`.
 
-    Counts come from `meta["counts"]` when given, else from what streamed through.
+    Counts in `meta["counts"]` win; those missing are counted from the streams.
     """
     lang = "en" if lang == "en" else "zh"
     book = Workbook(write_only=True)
-    summary = _Sheet(book, label("summary_sheet", lang), SUMMARY, lang)
-    findings = _Sheet(book, label("findings_sheet", lang), FINDINGS, lang)
-    decisions: Counter[str] = Counter()
-    for result in results:
-        decisions[str(result.get("decision"))] += 1
-        summary.append(_summary_row(result, lang))
-        project = result.get("project") or {}
-        for finding in result.get("findings") or ():
-            findings.append(_finding_row(project, finding, lang))
-    problems = _Sheet(book, label("errors_sheet", lang), ERRORS, lang)
-    invalid = invalid_rows(_appended(problems, errors))
-    ruleset = _Sheet(book, label("ruleset_sheet", lang), RULESET, lang, filtered=False)
-    counts = meta.get("counts") or batch_counts(decisions, invalid)
-    for row in _ruleset_rows(meta, counts, lang):
-        ruleset.append(row)
-    sheets = [summary, findings, problems, ruleset]
-    for sheet in sheets:
-        sheet.close()
+    sheets = [
+        _Sheet(book, label(key, lang), columns, lang, filtered=key != "ruleset_sheet")
+        for key, columns in SHEETS
+    ]
+    try:
+        _fill(sheets, results, errors, meta, lang)
+    except BaseException:
+        _discard(sheets)
+        raise
     _in_order(book, sheets)
     with atomic_open(path, "wb") as handle:
         book.save(handle)

@@ -1,0 +1,277 @@
+"""The batch XLSX workbook: sheets, rows, colours, counts, overflow, atomicity."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from screening.report import xlsx
+from screening.report.xlsx import write_xlsx
+
+FIXTURE = Path(__file__).parents[1] / "io" / "fixtures" / "batch_results.json"
+
+
+@pytest.fixture
+def batch() -> dict[str, Any]:
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+def _write(path: Path, batch: dict[str, Any], lang: str = "zh") -> openpyxl.Workbook:
+    # generators: the writer must not need to go over its input twice
+    write_xlsx(
+        path, iter(batch["results"]), iter(batch["errors"]), batch["meta"], lang=lang
+    )
+    return openpyxl.load_workbook(path)
+
+
+def _values(ws: Any) -> list[tuple[Any, ...]]:
+    return list(ws.iter_rows(values_only=True))
+
+
+def test_summary_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
+    book = _write(tmp_path / "batch.xlsx", batch)
+    assert book.sheetnames == ["汇总", "明细", "错误", "规则集"]
+    ws = book["汇总"]
+    assert _values(ws) == [
+        (
+            "项目编号",
+            "项目名称",
+            "企业名称",
+            "结论",
+            "得分",
+            "一票否决",
+            "主要不符合项",
+            "须补充数据",
+            "通过所需",
+        ),
+        (
+            "NB-2024-001",
+            "年产5万吨高性能锂电池正极材料项目",
+            None,
+            "通过",
+            86.5,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "NB-2024-002",
+            "汽车零部件精密铸造扩建项目",
+            None,
+            "复核",
+            55,
+            None,
+            "亩均税收：12 万元/亩，得 0/30 分",
+            "environment.energy_tce",
+            "总分 55，通过线 60，差 5 分\n须补充数据：年综合能源消费量",
+        ),
+        (
+            "NB-2024-003",
+            "精细化工中间体生产项目",
+            None,
+            "否决",
+            62,
+            "environment.red_line",
+            "生态保护红线：项目选址位于生态保护红线内",
+            None,
+            "一票否决（生态保护红线）：任何数值调整都无法通过",
+        ),
+        (
+            "NB-2024-004",
+            "智能仓储物流中心",
+            None,
+            "否决",
+            18,
+            None,
+            "容积率：0.45，要求不低于1，不符合\n投资强度：95 万元/亩，得 0/40 分",
+            None,
+            "容积率：用地面积需不超过 27 亩；或建筑面积需不低于 48000 平方米\n"
+            "提分途径：投资强度达到200万元/亩，可多得 10 分",
+        ),
+    ]
+    assert [ws[f"D{row}"].fill.fgColor.rgb for row in range(2, 6)] == [
+        "00C6EFCE",
+        "00FFEB9C",
+        "00FFC7CE",
+        "00FFC7CE",
+    ]
+    assert (ws.freeze_panes, ws.auto_filter.ref) == ("A2", "A1:I5")
+    assert ws["G5"].alignment.wrap_text is True
+
+
+def test_findings_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
+    ws = _write(tmp_path / "batch.xlsx", batch)["明细"]
+    rows = _values(ws)
+    assert rows[0] == (
+        "项目编号",
+        "项目名称",
+        "规则",
+        "类别",
+        "类型",
+        "状态",
+        "实际值",
+        "要求",
+        "单位",
+        "得分",
+        "满分",
+        "说明",
+        "依据",
+        "整改方向",
+    )
+    assert len(rows) == 1 + sum(len(r["findings"]) for r in batch["results"])
+    assert rows[6] == (
+        "NB-2024-002",
+        "汽车零部件精密铸造扩建项目",
+        "land.plot_ratio",
+        "land",
+        "硬性门槛",
+        "通过",
+        0.9,
+        "0.7–1.8",
+        None,
+        None,
+        None,
+        "容积率：0.9，要求应在0.7–1.8，符合",
+        "国土资发〔2008〕24号 表2",
+        None,
+    )
+    assert rows[1][6] == "否"
+    assert ws["F10"].value == "不通过" and ws["F10"].fill.fgColor.rgb == "00FFC7CE"
+    assert ws["F8"].value == "缺数据" and ws["F8"].fill.fgColor.rgb == "00FFEB9C"
+    assert (ws["C19"].value, ws["F19"].value, ws["F19"].fill.fill_type) == (
+        "bonus.rd",
+        "未加分",
+        None,
+    )
+
+
+def test_errors_and_ruleset_sheets(tmp_path: Path, batch: dict[str, Any]) -> None:
+    book = _write(tmp_path / "batch.xlsx", batch)
+    assert _values(book["错误"]) == [
+        ("来源", "行号", "列", "原因"),
+        (
+            "2024年第二季度招商项目.xlsx",
+            7,
+            "总投资(万元)",
+            "无法识别的数值 'abc' / not a number",
+        ),
+    ]
+    assert _values(book["规则集"]) == [
+        ("项目", "值"),
+        ("规则集编号", "parks/ningbo-hightech-2024"),
+        ("版本", "2024.1"),
+        ("SHA-256", "3f7a9c2e5b1d4086a1c9e2f7b3d5a8c0e4f6a2b9c1d3e5f7a9b0c2d4e6f8a1b3"),
+        ("评估基准日", "2024-06-30"),
+        ("生成时间", "2024-07-01T09:30:00+08:00"),
+        ("输入文件", "2024年第二季度招商项目.xlsx"),
+        ("总行数", 5),
+        ("已评估", 4),
+        ("无效行", 1),
+        ("通过", 1),
+        ("复核", 1),
+        ("否决", 2),
+    ]
+
+
+def test_english_workbook(tmp_path: Path, batch: dict[str, Any]) -> None:
+    book = _write(tmp_path / "batch.xlsx", batch, lang="en")
+    assert book.sheetnames == ["Summary", "Findings", "Errors", "Rule set"]
+    assert _values(book["Summary"])[0] == (
+        "Project ID",
+        "Project name",
+        "Company",
+        "Decision",
+        "Score",
+        "Vetoed by",
+        "Main failed rules",
+        "Data to obtain",
+        "To pass",
+    )
+    assert [row[3] for row in _values(book["Summary"])[1:]] == [
+        "pass",
+        "review",
+        "reject",
+        "reject",
+    ]
+
+
+def test_counts_from_the_streams_when_meta_has_none(
+    tmp_path: Path, batch: dict[str, Any]
+) -> None:
+    batch["meta"].pop("counts")
+    batch["errors"].append(
+        {"source": "b.csv", "row": 3, "column": "地区分类", "reason": "x"}
+    )
+    batch["errors"].append(
+        {"source": "b.csv", "row": 3, "column": "行业代码", "reason": "y"}
+    )
+    rows = _values(_write(tmp_path / "batch.xlsx", batch)["规则集"])
+    assert rows[7:] == [
+        ("总行数", 6),
+        ("已评估", 4),
+        ("无效行", 2),
+        ("通过", 1),
+        ("复核", 1),
+        ("否决", 2),
+    ]
+
+
+def test_cells_stay_text_and_control_characters_go(
+    tmp_path: Path, batch: dict[str, Any]
+) -> None:
+    result = copy.deepcopy(batch["results"][0])
+    result["project"]["name"] = '=HYPERLINK("http://evil","点此")'
+    result["project"]["id"] = "NB\x07-001"
+    write_xlsx(tmp_path / "x.xlsx", [result], [], {})
+    cell_id, cell_name = openpyxl.load_workbook(tmp_path / "x.xlsx")["汇总"]["A2:B2"][0]
+    assert (cell_id.value, cell_name.value, cell_name.data_type) == (
+        "NB-001",
+        '=HYPERLINK("http://evil","点此")',
+        "s",
+    )
+
+
+def test_a_full_sheet_continues_on_the_next(
+    tmp_path: Path, batch: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 14)  # header + 13 rows per sheet
+    book = _write(tmp_path / "batch.xlsx", batch)
+    assert book.sheetnames == ["汇总", "明细", "明细 (2)", "错误", "规则集"]
+    first, second = _values(book["明细"]), _values(book["明细 (2)"])
+    assert (len(first), len(second), second[0]) == (14, 7, first[0])
+    assert [row[2] for row in first[13:] + second[1:]] == [
+        "intensity.tax",
+        "environment.red_line",
+        "land.plot_ratio",
+        "intensity.investment",
+        "intensity.tax",
+        "bonus.rd",
+        "land.admin_share",
+    ]
+    assert (book["明细"].auto_filter.ref, book["明细 (2)"].auto_filter.ref) == (
+        "A1:N14",
+        "A1:N7",
+    )
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_failure_keeps_the_previous_workbook(
+    tmp_path: Path, batch: dict[str, Any]
+) -> None:
+    path = tmp_path / "batch.xlsx"
+    path.write_bytes(b"previous report")
+
+    def results() -> Any:
+        yield batch["results"][0]
+        raise RuntimeError("worker died")
+
+    with pytest.raises(RuntimeError):
+        write_xlsx(path, results(), [], batch["meta"])
+    assert path.read_bytes() == b"previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["batch.xlsx"]
