@@ -95,6 +95,45 @@ def _rules_for(case: Case, rules_ref: str | None) -> str:
     return ref
 
 
+BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "html"}
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.option("--rules", "rules_ref", required=True, metavar="ID|PATH", help="规则集 id 或文件路径。")
+@click.option("-o", "--output", "outputs", multiple=True, required=True, metavar="FILE",
+              help="输出文件，可多次给出：.xlsx .html .csv .jsonl / output file(s), by extension.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数（默认 CPU 核数）/ worker processes.")
+@click.option("--columns", "columns_file", type=click.Path(exists=True, dir_okay=False),
+              help="列名映射文件（YAML 或 CSV：表头 → 字段）/ header → field map.")
+@click.option("--sheet", help="XLSX 工作表名（默认第一个）/ worksheet name.")
+@click.option("--html-sections", type=click.IntRange(0), default=500, show_default=True,
+              help="HTML 报告中逐项列出的项目数上限 / projects listed one by one in the HTML report.")
+@lang_option
+@as_of_option
+def batch(input_path: str, rules_ref: str, outputs: tuple[str, ...], jobs: int | None, columns_file: str | None,
+          sheet: str | None, html_sections: int, lang: str, as_of: dt.date | None) -> None:
+    """Screen a spreadsheet (CSV, XLSX), JSONL or folder of projects; write reports."""
+    import os
+
+    from screening.batch_output import BatchOutputs
+
+    day = as_of or dt.date.today()
+    with user_errors():
+        targets = []
+        for output in outputs:
+            kind = BATCH_FORMATS.get(Path(output).suffix.lower())
+            if kind is None:
+                raise ScreeningError(f"{output}: 不支持的输出格式（可用 .xlsx .html .csv .jsonl）/ unsupported output format")
+            targets.append((kind, Path(output)))
+        ruleset = load_ruleset(rules_ref, as_of=day)
+        sink = BatchOutputs(targets, ruleset, day, input_path, lang, html_sections)
+        sink.run(rules_ref, columns_file, sheet, jobs or os.cpu_count() or 1, show_progress=sys.stderr.isatty())
+    for line in sink.notes:
+        click.echo(line, err=True)
+    click.echo(sink.summary_line(), err=True)
+
+
 @main.group(invoke_without_command=True)
 @click.pass_context
 def rules(ctx: click.Context) -> None:

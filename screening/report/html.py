@@ -59,6 +59,7 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "ruleset_sheet": "规则集",
         "ruleset_id": "规则集编号",
         "back": "返回一览",
+        "omitted": "另有 %d 个项目未逐一列出（见 XLSX / JSONL 输出）",
         "remedies": "整改方向",
         "colon": "：",
         "list_sep": "；",
@@ -100,6 +101,7 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "ruleset_sheet": "Rule set",
         "ruleset_id": "Rule set ID",
         "back": "Back to the list",
+        "omitted": "%d more projects are not listed one by one (see the XLSX / JSONL output)",
         "remedies": "Remedies",
         "colon": ": ",
         "list_sep": "; ",
@@ -171,16 +173,33 @@ def rule_title(finding: Mapping[str, Any]) -> str:
     return message or str(finding.get("rule", ""))
 
 
-def _histogram(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    bins = [0] * BINS
-    unscored = 0
-    for result in results:
+class BatchStats:
+    """What the report needs from every result, gathered in one pass (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self.decisions: Counter[str] = Counter()
+        self.bins = [0] * BINS
+        self.unscored = 0
+        self.rejected = 0
+        self.rule_fails: Counter[str] = Counter()
+        self.first: dict[str, Mapping[str, Any]] = {}
+
+    def add(self, result: Mapping[str, Any]) -> None:
+        self.decisions[str(result.get("decision"))] += 1
         score = result.get("score")
         if score is None:
-            unscored += 1
-            continue
-        index = min(int(max(float(score), 0) // (100 / BINS)), BINS - 1)
-        bins[index] += 1
+            self.unscored += 1
+        else:
+            self.bins[min(int(max(float(score), 0) // (100 / BINS)), BINS - 1)] += 1
+        if result.get("decision") == "reject":
+            self.rejected += 1
+            for finding in failed_findings(result):
+                self.rule_fails[finding["rule"]] += 1
+                self.first.setdefault(finding["rule"], finding)
+
+
+def _histogram(stats: BatchStats) -> dict[str, Any]:
+    bins = stats.bins
     top = max(bins) or 1
     # SVG units close to CSS pixels at the usual width, so the 12px labels stay readable
     width, height, gap = 30, 150, 6
@@ -198,30 +217,21 @@ def _histogram(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     ]
     return {
         "bars": bars,
-        "unscored": unscored,
+        "unscored": stats.unscored,
         "width": BINS * (width + gap) - gap,
         "height": height,
     }
 
 
-def _top_rules(
-    results: Sequence[Mapping[str, Any]],
-) -> tuple[int, list[dict[str, Any]]]:
-    rejected = [r for r in results if r.get("decision") == "reject"]
-    counts: Counter[str] = Counter()
-    first: dict[str, Mapping[str, Any]] = {}
-    for result in rejected:
-        for finding in failed_findings(result):
-            counts[finding["rule"]] += 1
-            first.setdefault(finding["rule"], finding)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_RULES]
-    return len(rejected), [
+def _top_rules(stats: BatchStats) -> list[dict[str, Any]]:
+    ranked = sorted(stats.rule_fails.items(), key=lambda item: (-item[1], item[0]))[:TOP_RULES]
+    return [
         {
             "rule": rule,
-            "title": rule_title(first[rule]),
-            "kind": first[rule].get("kind"),
+            "title": rule_title(stats.first[rule]),
+            "kind": stats.first[rule].get("kind"),
             "count": n,
-            "share": 100 * n / len(rejected),
+            "share": 100 * n / stats.rejected,
         }
         for rule, n in ranked
     ]
@@ -284,19 +294,28 @@ def _environment() -> jinja2.Environment:
 
 
 def render_batch_html(
-    results: list[dict[str, Any]],
+    results: Iterable[Mapping[str, Any]],
     errors: list[dict[str, Any]],
     meta: dict[str, Any],
     lang: str = "zh",
+    max_sections: int | None = None,
 ) -> str:
-    """The batch report as one HTML document (Chinese labels unless lang="en")."""
+    """The batch report as one HTML document (Chinese labels unless lang="en").
+
+    Counts, the histogram and the top rules cover every result; a section per
+    project is written for the first `max_sections` (all when None).
+    """
     lang = _lang(lang)
-    decisions = Counter(str(r.get("decision")) for r in results)
+    stats = BatchStats()
+    shown: list[Mapping[str, Any]] = []
+    for result in results:
+        stats.add(result)
+        if max_sections is None or len(shown) < max_sections:
+            shown.append(result)
     counts = {
-        **batch_counts(decisions, invalid_rows(errors)),
+        **batch_counts(stats.decisions, invalid_rows(errors)),
         **(meta.get("counts") or {}),
     }
-    rejected, top_rules = _top_rules(results)
     template = _environment().get_template("batch.html.j2")
     return template.render(
         lang=lang,
@@ -310,11 +329,12 @@ def render_batch_html(
         },
         counts=counts,
         decisions=DECISIONS,
-        histogram=_histogram(results),
-        rejected=rejected,
-        top_rules=top_rules,
+        histogram=_histogram(stats),
+        rejected=stats.rejected,
+        top_rules=_top_rules(stats),
         errors=errors,
-        projects=[_project_view(i, r, lang) for i, r in enumerate(results, 1)],
+        projects=[_project_view(i, r, lang) for i, r in enumerate(shown, 1)],
+        omitted=sum(stats.decisions.values()) - len(shown),
         t=lambda key: label(key, lang),
         enum=lambda group, value: enum_label(group, value, lang),
     )

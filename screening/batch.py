@@ -1,0 +1,162 @@
+"""Screen a stream of rows in parallel processes, in input order, losing none.
+
+durable-rules holds the GIL and has no locks, so parallelism means processes: each
+worker loads the rule set once and screens chunks of rows. At most a few chunks are
+in flight at once, so memory stays flat however long the input is. Every row ends
+as one result or one error: rows in = screened + invalid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from screening.errors import ScreeningError
+from screening.io.readers import Row
+
+CHUNK = 200  # rows per task: large enough to amortise pickling, small enough to stay in order cheaply
+
+
+@dataclass(frozen=True)
+class Screened:
+    """One screened row: the JSON-contract line and what the summary needs."""
+
+    number: int
+    line: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """One row that could not be screened, with where and why."""
+
+    source: str
+    number: int
+    field: str | None
+    reason: str
+
+
+@dataclass
+class BatchCounts:
+    """Counts that reconcile: rows = screened + invalid."""
+
+    rows: int = 0
+    screened: int = 0
+    invalid: int = 0
+    decisions: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"rows": self.rows, "screened": self.screened, "invalid": self.invalid,
+                **{d: self.decisions.get(d, 0) for d in ("pass", "review", "reject")}}
+
+
+# --- the worker side -------------------------------------------------------------------
+
+_screener: Any = None
+_lang = "zh"
+
+
+def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str) -> None:
+    global _screener, _lang
+    from screening.loader import load_ruleset
+    from screening.screen import Screener
+
+    _screener = Screener(load_ruleset(ruleset_ref, as_of=as_of))
+    _lang = lang
+
+
+def _screen_chunk(rows: list[tuple[str, int, dict[str, Any]]]) -> list[Screened | Invalid]:
+    from pydantic import ValidationError
+
+    from screening.model.project import Project
+    from screening.report.contract import to_contract
+
+    out: list[Screened | Invalid] = []
+    for source, number, data in rows:
+        try:
+            project = Project.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+            out.append(Invalid(source, number, where or None, _reason(error)))
+            continue
+        try:
+            contract = to_contract(_screener.screen(project), _screener.ruleset, _lang)
+        except ScreeningError as exc:
+            out.append(Invalid(source, number, None, exc.diagnostics[0].message))
+            continue
+        out.append(Screened(number, json.dumps(contract, ensure_ascii=False), contract["decision"]))
+    return out
+
+
+def _reason(error: dict[str, Any]) -> str:
+    from screening.model.diagnose import _message  # the same wording as for project files
+
+    return _message(error, None, None)
+
+
+# --- the parent side -------------------------------------------------------------------
+
+
+def run_batch(
+    rows: Iterable[Row],
+    ruleset_ref: str,
+    as_of: dt.date | None,
+    jobs: int,
+    on_result: Callable[[Screened], None],
+    on_invalid: Callable[[Invalid], None],
+    lang: str = "zh",
+    on_progress: Callable[[int], None] | None = None,
+) -> BatchCounts:
+    """Screen every row, calling back in input order; returns the reconciled counts."""
+    counts = BatchCounts()
+
+    def consume(results: list[Screened | Invalid]) -> None:
+        for item in results:
+            if isinstance(item, Screened):
+                counts.screened += 1
+                counts.decisions[item.decision] += 1
+                on_result(item)
+            else:
+                counts.invalid += 1
+                on_invalid(item)
+        if on_progress is not None:
+            on_progress(counts.screened + counts.invalid)
+
+    def chunks() -> Iterator[list[tuple[str, int, dict[str, Any]]]]:
+        chunk: list[tuple[str, int, dict[str, Any]]] = []
+        for row in rows:
+            counts.rows += 1
+            if row.error is not None or row.data is None:
+                # reported at once, so the error list keeps input order as well
+                counts.invalid += 1
+                on_invalid(Invalid(row.source, row.number, row.error.column if row.error else None,
+                                   row.error.reason if row.error else "空行 / empty row"))
+                continue
+            chunk.append((row.source, row.number, row.data))
+            if len(chunk) >= CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    if jobs <= 1:
+        _start_worker(ruleset_ref, as_of, lang)
+        for chunk in chunks():
+            consume(_screen_chunk(chunk))
+        return counts
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding the engine
+    with context.Pool(jobs, initializer=_start_worker, initargs=(ruleset_ref, as_of, lang)) as pool:
+        pending: deque[Any] = deque()
+        for chunk in chunks():
+            pending.append(pool.apply_async(_screen_chunk, (chunk,)))
+            while len(pending) >= 4 * jobs:  # bounded: the input is read only as fast as it is screened
+                consume(pending.popleft().get())
+        while pending:
+            consume(pending.popleft().get())
+    return counts
