@@ -78,7 +78,7 @@ def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str
             if ref not in screeners:
                 screeners[ref] = Screener(load_ruleset(ref, as_of=day))
             screener = screeners[ref]
-            results.append(to_contract(screener.screen(case.project), screener.ruleset, lang))
+            results.append(to_contract(_screen_case(screener, case), screener.ruleset, lang))
     if fmt == "json":
         click.echo(render_json(results[0] if len(results) == 1 else results), nl=False)
     elif fmt == "markdown":
@@ -86,6 +86,18 @@ def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str
     else:
         color = sys.stdout.isatty()
         click.echo(render_text(results, lang, color=color), nl=False)
+
+
+def _screen_case(screener: Any, case: Case) -> Any:
+    """Screen one case; an extra-field error is placed at its line in the case file."""
+    from screening.errors import Diagnostic, ProjectError
+
+    try:
+        return screener.screen(case.project)
+    except ProjectError as exc:
+        placed = [Diagnostic(d.code, d.message, d.span or case.loaded.span(tuple(d.field.split(".")) if d.field else ()),
+                             d.field) for d in exc.diagnostics]
+        raise ProjectError("", diagnostics=placed) from None
 
 
 def _rules_for(case: Case, rules_ref: str | None) -> str:
@@ -212,7 +224,7 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
 
     day = as_of or dt.date.today()
     passed = failed = 0
-    coverages: dict[str, Coverage] = {}
+    coverage = Coverage()
     with user_errors():
         screeners: dict[str, Screener] = {}
         for path in case_files(list(cases) or ["cases"]):
@@ -222,9 +234,8 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
             ref = _rules_for(case, rules_ref)
             if ref not in screeners:
                 screeners[ref] = Screener(load_ruleset(ref, as_of=day))
-                coverages[ref] = Coverage(screeners[ref].ruleset)
-            decision = screeners[ref].screen(case.project)
-            coverages[ref].add(decision)
+            decision = _screen_case(screeners[ref], case)
+            coverage.add(screeners[ref].ruleset, decision)
             mismatches = check_case(case, decision)
             if mismatches:
                 failed += 1
@@ -233,7 +244,7 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
             else:
                 passed += 1
     if show_coverage:
-        click.echo(render_coverage(list(coverages.values())), nl=False)
+        click.echo(render_coverage(coverage), nl=False)
     click.echo(f"{passed} passed, {failed} failed")
     if failed:
         sys.exit(EXIT_FAIL)

@@ -1,42 +1,51 @@
-"""Which rules the cases exercise: per rule, how many findings of each status."""
+"""Which rules the cases exercise: per rule, how many findings of each status.
+
+A rule is identified by the file that defines it and its id, so a national rule
+inherited by a park counts the national cases and the park's alike. Rules that
+read an unconfigured table can never pass or fail; they are listed apart.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from screening.findings import Decision, Kind
+from screening.findings import Decision
 from screening.model.effective import RuleSet
 
 STATUSES = ("pass", "fail", "missing", "not_applicable")
+NEEDED = ("pass", "fail")
 
 
 @dataclass
 class Coverage:
-    """Status counts per rule of one effective rule set."""
+    """Status counts per rule, across every rule set the cases were screened with."""
 
-    ruleset: RuleSet
-    counts: dict[str, Counter[str]] = field(default_factory=dict)
-    cases: int = 0
+    rulesets: dict[str, RuleSet] = field(default_factory=dict)
+    counts: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (origin, rule id) → statuses
+    cases: Counter[str] = field(default_factory=Counter)  # rule set id → cases screened
+    unconfigured: set[tuple[str, str]] = field(default_factory=set)
 
-    def add(self, decision: Decision) -> None:
-        self.cases += 1
+    def add(self, ruleset: RuleSet, decision: Decision) -> None:
+        self.rulesets.setdefault(ruleset.id, ruleset)
+        self.cases[ruleset.id] += 1
+        origin = {rule.id: rule.origin for rule in ruleset.rules}
         for finding in decision.findings:
-            self.counts.setdefault(finding.rule, Counter())[finding.status.value] += 1
+            key = (origin[finding.rule], finding.rule)
+            self.counts.setdefault(key, Counter())[finding.status.value] += 1
+            if finding.reason == "table_not_configured":
+                self.unconfigured.add(key)
 
-    def rows(self) -> list[tuple[str, str, dict[str, int]]]:
-        """(rule id, kind, {status: count}) in rule-set order."""
-        return [(r.id, r.kind, {s: self.counts.get(r.id, Counter())[s] for s in STATUSES}) for r in self.ruleset.rules]
+    def rows(self, ruleset: RuleSet) -> list[tuple[str, str, dict[str, int]]]:
+        """(rule id, kind, {status: count over all cases}) in the rule set's order."""
+        return [(r.id, r.kind, {s: self.counts.get((r.origin, r.id), Counter())[s] for s in STATUSES})
+                for r in ruleset.rules]
 
-    def uncovered(self) -> list[tuple[str, list[str]]]:
-        """Rules whose pass or fail side no case exercises, with the sides missing."""
+    def uncovered(self) -> list[tuple[str, str, list[str]]]:
+        """(defining rule set, rule id, sides no case exercises), configured rules only."""
         out = []
-        for rule_id, kind, counts in self.rows():
-            if kind == Kind.SCORE.value:
-                needed = ["pass", "fail"]  # some points, and none
-            else:
-                needed = ["pass", "fail"]
-            gaps = [s for s in needed if counts[s] == 0]
-            if gaps:
-                out.append((rule_id, gaps))
+        for (origin, rule_id), counts in sorted(self.counts.items()):
+            gaps = [s for s in NEEDED if counts[s] == 0]
+            if gaps and (origin, rule_id) not in self.unconfigured:
+                out.append((origin, rule_id, gaps))
         return out

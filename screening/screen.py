@@ -15,6 +15,7 @@ from typing import Any
 from screening.compile import Compiled, Part, RulePlan, compile_ruleset
 from screening.engine import Engine, Fired, default_engine
 from screening.expr.evaluate import Env, Missing, Undefined
+from screening.inputs import convert_inputs
 from screening.findings import Decision, Finding, Kind, Remedy, Status
 from screening.loader import pass_mark
 from screening.model.effective import RuleSet
@@ -54,8 +55,8 @@ class Screener:
             self._by_stratum[plan.stratum].append(plan)
 
     def screen(self, project: Project) -> Decision:
-        """The decision for one validated project."""
-        return self.screen_values(flatten(project))
+        """The decision for one validated project (its extra fields checked against `inputs:`)."""
+        return self.screen_values(convert_inputs(flatten(project), self.ruleset.inputs))
 
     def screen_values(self, values: dict[str, Any]) -> Decision:
         env = self.compiled.env(values)
@@ -255,8 +256,8 @@ class Screener:
 
     # -- decision -----------------------------------------------------------------
     def _decision(self, values: dict[str, Any], findings: list[Finding]) -> Decision:
-        score = total_score(findings, self.ruleset.weights) if self.ruleset.has_score or any(
-            f.kind is Kind.BONUS for f in findings) else None
+        # bonus points count only on top of a score: a rule set without score rules has none
+        score = total_score(findings, self.ruleset.weights) if self.ruleset.has_score else None
         outcome = decide(findings, score, self.pass_mark, self.review_band)
         missing = sorted({m for f in findings if f.status is Status.MISSING and f.kind is not Kind.DERIVE for m in f.missing})
 

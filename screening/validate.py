@@ -22,7 +22,7 @@ from screening.loader import find_ruleset, load_ruleset, rules_dirs
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, Land, Output, section_of
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, NOTE = "error", "warning", "note"  # a note never changes the exit code
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
         if rule.spec.basis is None and _is_shipped(rs, rule.origin):
             out.append(_diag(WARNING, "VAL", "规则缺少 basis（政策依据）/ rule has no basis", rs, rule, ("id",)))
     out += _tables(rs)
+    out += _unconfigured(rs)
     out += _weights(rs)
     out += _unused(rs)
     return out
@@ -260,6 +261,21 @@ def _cells(node: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]
             out += _cells(value, path + (str(key),))
         return out
     return [(path, node)]
+
+
+def _unconfigured(rs: RuleSet) -> list[Diagnostic]:
+    """Rules that read an empty table: they report 未配置 for every project until it is filled."""
+    out = []
+    for name, table in rs.tables.items():
+        if table.values or table.default is not None:
+            continue
+        users = [r.id for r in rs.rules if any(name in n.names(node) for node in (r.condition, r.value, r.applies_if) if node)]
+        if users:
+            out.append(Diagnostic(
+                "CFG", f"查找表 {name} 未配置（values 为空）：规则 {', '.join(users)} 对所有项目报告“未配置”，不作判断，"
+                "待主管部门填写 / table not configured: these rules judge no project until it is filled",
+                rs.provenance.get(f"tables.{name}"), f"tables.{name}", NOTE))
+    return out
 
 
 # --- weights and totals -------------------------------------------------------------

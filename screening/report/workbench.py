@@ -29,28 +29,31 @@ def render_validate(reports: list[Any], fmt: str) -> str:
     lines = [diagnostic_line(d) for r in reports for d in r.diagnostics]
     errors = sum(r.errors for r in reports)
     warnings = sum(r.warnings for r in reports)
-    lines.append(f"{len(reports)} 个规则集：{errors} 个错误，{warnings} 个警告 / "
-                 f"{len(reports)} rule set(s): {errors} error(s), {warnings} warning(s)")
+    notes = sum(d.severity == "note" for r in reports for d in r.diagnostics)
+    lines.append(f"{len(reports)} 个规则集：{errors} 个错误，{warnings} 个警告，{notes} 个提示 / "
+                 f"{len(reports)} rule set(s): {errors} error(s), {warnings} warning(s), {notes} note(s)")
     return "\n".join(lines) + "\n"
 
 
-def render_coverage(coverages: list[Coverage]) -> str:
+def render_coverage(coverage: Coverage) -> str:
     lines: list[str] = []
-    for cov in coverages:
-        lines.append(f"覆盖情况 / coverage: {cov.ruleset.id}（{cov.cases} 个案例 / cases）")
-        width = max((len(r.id) for r in cov.ruleset.rules), default=10)
-        header = "  " + "规则 / rule".ljust(width) + "  kind     " + "  ".join(f"{_HEADERS[s]:>4}" for s in STATUSES)
-        lines.append(header)
-        for rule_id, kind, counts in cov.rows():
+    for rid, ruleset in coverage.rulesets.items():
+        lines.append(f"覆盖情况 / coverage: {rid}（本规则集 {coverage.cases[rid]} 个案例；"
+                     "继承的规则计入所有规则集的案例 / inherited rules count every rule set's cases）")
+        width = max((len(r.id) for r in ruleset.rules), default=10)
+        lines.append("  " + "规则 / rule".ljust(width) + "  kind     " + "  ".join(f"{_HEADERS[s]:>4}" for s in STATUSES))
+        for rule_id, kind, counts in coverage.rows(ruleset):
             lines.append("  " + rule_id.ljust(width) + f"  {kind:<8} " + "  ".join(f"{counts[s]:>6}" for s in STATUSES))
-        gaps = cov.uncovered()
-        if gaps:
-            lines.append("  未覆盖 / not exercised:")
-            lines += [f"    {rule_id}: {', '.join(sides)}" for rule_id, sides in gaps]
-        else:
-            lines.append("  每条规则的通过与不通过两侧都有案例覆盖 / every rule's pass and fail sides are exercised")
         lines.append("")
-    return "\n".join(lines)
+    gaps = coverage.uncovered()
+    if gaps:
+        lines.append("未覆盖 / not exercised:")
+        lines += [f"  {origin}: {rule_id}: {', '.join(sides)}" for origin, rule_id, sides in gaps]
+    else:
+        lines.append("每条已配置规则的通过与不通过两侧都有案例覆盖 / every configured rule's pass and fail sides are exercised")
+    for origin, rule_id in sorted(coverage.unconfigured):
+        lines.append(f"未配置，无法覆盖 / not configured, cannot be exercised: {origin}: {rule_id}")
+    return "\n".join(lines) + "\n"
 
 
 def render_rules_show(rs: RuleSet, fmt: str) -> str:

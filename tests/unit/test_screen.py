@@ -249,3 +249,33 @@ def test_a_rule_missing_an_input_is_missing_even_if_the_engine_matches_the_rest(
     decision = Screener(rs).screen(Project.model_validate({"environment": {"in_red_line": True}}))
     assert decision.findings[0].status is Status.MISSING and decision.missing == ("environment.access_list_conflict",)
     assert decision.outcome is Outcome.REVIEW
+
+
+def test_declared_extra_inputs_are_converted_or_refused(screener: Screener) -> None:
+    # "否" for a declared boolean is false: the two-high conditions are not met (never a silent pass)
+    decision = _screen(screener, industry="C2613", extra={"conditions_met": "否"})
+    assert _status(decision, "env.two_high_cond") is Status.FAIL and decision.outcome is Outcome.REVIEW
+    from screening.errors import ProjectError
+
+    with pytest.raises(ProjectError) as info:
+        _screen(screener, industry="C2613", extra={"conditions_met": "也许"})
+    assert info.value.diagnostics[0].field == "extra.conditions_met"
+    assert "应为 是/否" in info.value.diagnostics[0].message
+
+
+def test_numbers_and_listed_text_in_extra_inputs(write_ruleset) -> None:
+    rs = write_ruleset(MINIMAL + """\
+        inputs:
+          extra.density: {type: number}
+          extra.investor: {type: text, values: [listed, private]}
+        rules:
+          - {id: land.density, group: land_use, kind: gate, require: "between(extra.density, 0.35, 0.65)"}
+          - {id: inv.listed, group: investor, kind: bonus, when: extra.investor == "listed", points: 1}
+        """)
+    screener = Screener(rs)
+    decision = screener.screen(Project.model_validate({"extra": {"density": "65%", "investor": "listed"}}))
+    assert [f.status for f in decision.findings] == [Status.PASS, Status.PASS]
+    from screening.errors import ProjectError
+
+    with pytest.raises(ProjectError, match="不在可选值"):
+        screener.screen(Project.model_validate({"extra": {"density": 0.5, "investor": "state"}}))

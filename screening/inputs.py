@@ -1,0 +1,54 @@
+"""A rule set's declared `inputs:` (extra.NAME fields) checked and converted per project.
+
+The project model cannot know which extra fields a rule set reads; this module
+does, so "否" for a declared boolean is false, "65%" for a number is 0.65, and a
+value outside a declared list is an error naming the field — never a silent pass.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from screening.errors import Diagnostic, ProjectError, SourceSpan
+from screening.model.project import _yes_no
+from screening.model.ruleset import InputField
+from screening.model.units import UnitError, parse_amount
+
+
+def convert_inputs(values: dict[str, Any], inputs: dict[str, InputField], span: SourceSpan | None = None) -> dict[str, Any]:
+    """`values` with every declared extra field converted; ProjectError lists every bad one."""
+    problems: list[Diagnostic] = []
+    out = dict(values)
+    for path, declared in inputs.items():
+        if path not in values:
+            continue
+        try:
+            out[path] = _convert(values[path], declared)
+        except ValueError as exc:
+            problems.append(Diagnostic("PRJ", str(exc), span, path))
+    if problems:
+        raise ProjectError("", diagnostics=problems)
+    return out
+
+
+def _convert(value: Any, declared: InputField) -> Any:
+    if declared.type == "bool":
+        value = _yes_no(value)
+        if not isinstance(value, bool):
+            raise ValueError(f"应为 是/否（true/false），实际为 {value!r} / expected yes or no")
+        return value
+    if declared.type == "number":
+        try:
+            number = parse_amount(value, "fraction")
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+        if not number.is_finite() or abs(number) > Decimal("1e12"):
+            raise ValueError(f"数值超出合理范围：{value!r} / number out of range")
+        return number
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise ValueError(f"应为文本，实际为 {value!r} / expected text")
+    text = str(value)
+    if declared.values is not None and text not in declared.values:
+        raise ValueError(f"取值 {text!r} 不在可选值 {declared.values} 中 / not one of the allowed values")
+    return text
