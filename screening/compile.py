@@ -26,7 +26,7 @@ from typing import Any
 
 from screening.errors import RuleSetError
 from screening.expr import nodes as n
-from screening.expr.evaluate import Env, Evaluator, compile_expr, to_exact
+from screening.expr.evaluate import Env, Evaluator, Undefined, compile_expr, to_decimal, to_exact
 from screening.findings import Kind
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.ruleset import BonusRule, ScoreRule
@@ -38,11 +38,16 @@ MAX_ENGINE_RULES = 400
 
 @dataclass(frozen=True)
 class Atom:
-    """A comparison Python evaluates and puts in the fact: a sign (-1/0/1) or a bool."""
+    """A comparison Python evaluates and puts in the fact: a sign (-1/0/1) or a bool.
+
+    `fast` computes it in Decimal inside `EXACT` and raises Inexact when it cannot
+    be exact; `fn` computes it in exact rationals, always.
+    """
 
     key: str
     kind: str  # "sign" | "bool"
     fn: Evaluator
+    fast: Evaluator
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,10 @@ class RulePlan:
     linear: tuple[tuple[Fraction, Fraction], ...] | None = None
     unconfigured: str | None = None  # a lookup table the rule needs is empty: 未配置, never judged
     value_lookups: tuple[Evaluator, ...] = ()
+    # the Decimal forms (run inside EXACT; Inexact → use the rational form above)
+    fast_value: Evaluator | None = None
+    fast_actual: Evaluator | None = None
+    fast_threshold: Evaluator | None = None
 
 
 @dataclass
@@ -91,14 +100,15 @@ class Compiled:
     field_keys: dict[str, str]
     derived_keys: dict[str, str]
     metrics: dict[str, Evaluator]
+    decimal_metrics: dict[str, Evaluator]
     derive_rule: dict[str, int] = field(default_factory=dict)  # derived name → plan index
     stratum_atoms: list[tuple[Atom, ...]] = field(default_factory=list)  # each evaluated once per fact
     stratum_natives: list[tuple[str, ...]] = field(default_factory=list)
     build: Callable[[n.Node], Evaluator] | None = None  # for remedies: compile a sub-expression
 
     def env(self, values: dict[str, Any]) -> Env:
-        """An evaluation environment; Decimal values become exact Fractions when first read."""
-        return Env(dict(values), self.metrics)
+        """An evaluation environment for one project's values."""
+        return Env(dict(values), self.metrics, self.decimal_metrics)
 
 
 def _constants(rs: RuleSet) -> dict[str, Any]:
@@ -124,24 +134,32 @@ def _stratum_natives(plans: list[RulePlan], level: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for part in _parts(plans, level) for name in part.native))
 
 
-def _exact_cells(values: Any) -> Any:
+def _cells(values: Any, convert: Callable[[Any], Any]) -> Any:
     if isinstance(values, dict):
-        return {key: _exact_cells(value) for key, value in values.items()}
-    return to_exact(values)
+        return {key: _cells(value, convert) for key, value in values.items()}
+    return convert(values)
 
 
 def compile_ruleset(rs: RuleSet) -> Compiled:
     """Compile an effective rule set; the engine name is derived from its content hash."""
     constants = _constants(rs)
-    tables = {name: {"values": _exact_cells(t.values), "default": to_exact(t.default)} for name, t in rs.tables.items()}
+    tables = {name: {"values": _cells(t.values, to_exact), "default": to_exact(t.default)} for name, t in rs.tables.items()}
+    decimal_constants = {k: (frozenset(map(to_decimal, v)) if isinstance(v, frozenset) else to_decimal(v))
+                         for k, v in constants.items()}
+    decimal_tables = {name: {"values": _cells(t.values, to_decimal), "default": to_decimal(t.default)}
+                      for name, t in rs.tables.items()}
 
     def build(node: n.Node) -> Evaluator:
         return compile_expr(node, tables, constants)
 
+    def build_decimal(node: n.Node) -> Evaluator:
+        return compile_expr(node, decimal_tables, decimal_constants, decimal=True)
+
     metrics = {name: build(node) for name, node in rs.metric_nodes.items()}
+    decimal_metrics = {name: build_decimal(node) for name, node in rs.metric_nodes.items()}
     derived = {r.spec.sets: r for r in rs.rules if r.kind == "derive"}  # type: ignore[union-attr]
     field_names = set(FIELDS) | set(rs.inputs)
-    builder = _Builder(build, field_names, derived, rs)
+    builder = _Builder(build, build_decimal, field_names, derived, rs)
     strata = builder.strata()
     plans: list[RulePlan] = []
     definition: dict[str, dict[str, Any]] = {}
@@ -173,7 +191,7 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
     return Compiled(
         name=name, ruleset=rs, definition=definition, plans=plans,
         strata=1 + max(strata.values(), default=0), field_keys=builder.field_keys,
-        derived_keys=builder.derived_keys, metrics=metrics,
+        derived_keys=builder.derived_keys, metrics=metrics, decimal_metrics=decimal_metrics,
         derive_rule={r.spec.sets: i for i, r in enumerate(rs.rules) if r.kind == "derive"},  # type: ignore[union-attr]
         build=build,
         stratum_atoms=[_stratum_atoms(plans, level) for level in range(1 + max(strata.values(), default=0))],
@@ -197,9 +215,10 @@ _SIGN_TEST = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 class _Builder:
     """Translates expressions to engine conditions, collecting Python atoms per rule."""
 
-    def __init__(self, build: Callable[[n.Node], Evaluator], field_names: set[str],
-                 derived: dict[str, EffectiveRule], rs: RuleSet) -> None:
+    def __init__(self, build: Callable[[n.Node], Evaluator], build_decimal: Callable[[n.Node], Evaluator],
+                 field_names: set[str], derived: dict[str, EffectiveRule], rs: RuleSet) -> None:
         self.build = build
+        self.build_decimal = build_decimal
         self.field_names = field_names
         self.derived = derived
         self.rs = rs
@@ -269,20 +288,23 @@ class _Builder:
 
     # -- plans ------------------------------------------------------------------
     def plan(self, index: int, rule: EffectiveRule, stratum: int) -> RulePlan:
-        actual = threshold = None
+        actual = threshold = fast_actual = fast_threshold = None
         op = None
         top = rule.condition
         if rule.kind in ("veto", "gate", "review") and isinstance(top, n.Compare) and top.op in _SIGN_TEST:
             actual, threshold, op = self.build(top.left), self.build(top.right), top.op
+            fast_actual, fast_threshold = self.build_decimal(top.left), self.build_decimal(top.right)
             if rule.spec.fail_if is not None:  # type: ignore[union-attr]
                 op = _NEGATED_OP[op]  # report the requirement, not the failure
         elif isinstance(top, n.Call) and top.func == "between" and rule.spec.kind in ("veto", "gate", "review"):
-            low, high = self.build(top.args[1]), self.build(top.args[2])
             actual, op = self.build(top.args[0]), "between"
-            threshold = lambda env: (low(env), high(env))  # noqa: E731
+            threshold = _pair(self.build(top.args[1]), self.build(top.args[2]))
+            fast_actual = self.build_decimal(top.args[0])
+            fast_threshold = _pair(self.build_decimal(top.args[1]), self.build_decimal(top.args[2]))
         value = self.build(rule.value) if rule.value is not None else None
+        fast_value = self.build_decimal(rule.value) if rule.value is not None else None
         if value is not None and actual is None:
-            actual = value
+            actual, fast_actual = value, fast_value
         condition = self.part(rule.condition) if rule.condition is not None else None
         applies = self.part(rule.applies_if) if rule.applies_if is not None else None
         inputs = tuple(sorted(set(self.inputs(rule.condition)) | set(self.inputs(rule.value)) | set(self.inputs(rule.applies_if))))
@@ -295,7 +317,8 @@ class _Builder:
             if spec_rule.linear is not None:
                 linear = tuple((Fraction(p.at), Fraction(p.points)) for p in spec_rule.linear)
         return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs,
-                        Kind(rule.kind), max_points, bands, linear, self._unconfigured(rule), self.lookups(rule.value))
+                        Kind(rule.kind), max_points, bands, linear, self._unconfigured(rule), self.lookups(rule.value),
+                        fast_value, fast_actual, fast_threshold)
 
     def _unconfigured(self, rule: EffectiveRule) -> str | None:
         for node in (rule.condition, rule.value, rule.applies_if):
@@ -315,6 +338,43 @@ class _Builder:
         native = tuple(dict.fromkeys(self._native))
         self._collect = self._native = None
         return Part(atoms, native, self.inputs(node), self.lookups(node))
+
+    def _ratio(self, node: n.Node) -> tuple[n.Node, n.Node]:
+        """`node` as numerator and denominator with no division left (metrics expanded)."""
+        if isinstance(node, n.Name) and node.name in self.rs.metric_nodes:
+            return self._ratio(self.rs.metric_nodes[node.name])
+        if isinstance(node, n.Unary) and node.op == "-":
+            top, bottom = self._ratio(node.operand)
+            return n.Unary(0, "-", top), bottom
+        if isinstance(node, n.Arith):
+            (a, b), (c, d) = self._ratio(node.left), self._ratio(node.right)
+            if node.op == "/":
+                return _times(a, d), _times(b, c)
+            if node.op == "*":
+                return _times(a, c), _times(b, d)
+            return n.Arith(0, node.op, _times(a, d), _times(c, b)), _times(b, d)
+        return node, _ONE
+
+    def _cross_sign(self, left: n.Node, right: n.Node) -> Evaluator:
+        """sign(left − right) in Decimal with every division cross-multiplied away:
+        a/b ≥ c/d is decided as a·d ≥ c·b (signs of b and d accounted for), so no
+        quotient is ever rounded. Runs inside EXACT, where a product too long raises Inexact."""
+        (a, b), (c, d) = self._ratio(left), self._ratio(right)
+        top_left, top_right = self.build_decimal(a), self.build_decimal(c)
+        if b is _ONE and d is _ONE:
+            return _sign(top_left, top_right)
+        bottom_left, bottom_right = self.build_decimal(b), self.build_decimal(d)
+
+        def sign(env: Env) -> int:
+            p, q = top_left(env), top_right(env)  # numerators first: a missing input wins, as in the rational form
+            b_value, d_value = bottom_left(env), bottom_right(env)
+            if b_value == 0 or d_value == 0:
+                raise Undefined("division_by_zero")
+            x, y = p * d_value, q * b_value
+            result = (x > y) - (x < y)
+            return result if (b_value > 0) == (d_value > 0) else -result
+
+        return sign
 
     def lookups(self, node: n.Node | None) -> tuple[Evaluator, ...]:
         """Closures for every lookup() in the expression, metrics expanded."""
@@ -370,7 +430,7 @@ class _Builder:
             key = self._key(left.name)
             return {key: right.value} if equal else {"$neq": {key: right.value}}
         if op in _SIGN_TEST or (op in ("==", "!=") and self._is_numeric(node)):
-            atom = self._atom("sign", n.Arith(node.offset, "-", left, right))
+            atom = self._atom("sign", n.Compare(node.offset, "<=>", left, right))
             if negate:
                 op = _NEGATED_OP[op]
             if op == "==":
@@ -418,17 +478,36 @@ class _Builder:
     def _atom(self, kind: str, node: n.Node) -> Atom:
         found = self.atoms.get((kind, node))
         if found is None:
-            fn = self.build(node)
-            if kind == "sign":
-                difference = fn
-
-                def sign(env: Env, difference: Evaluator = difference) -> int:
-                    value: Fraction = difference(env)
-                    return (value > 0) - (value < 0)
-
-                fn = sign
-            found = Atom(f"x{len(self.atoms)}", kind, fn)
+            if kind == "sign":  # node is Compare("<=>", left, right): the sign of left − right
+                fn = _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
+                fast = self._cross_sign(node.left, node.right)  # type: ignore[attr-defined]
+            else:
+                fn, fast = self.build(node), self.build_decimal(node)
+            found = Atom(f"x{len(self.atoms)}", kind, fn, fast)
             self.atoms[(kind, node)] = found
         if self._collect is not None:
             self._collect.append(found)
         return found
+
+
+_ONE = n.Number(0, Fraction(1))
+
+
+def _times(a: n.Node, b: n.Node) -> n.Node:
+    if a is _ONE:
+        return b
+    if b is _ONE:
+        return a
+    return n.Arith(0, "*", a, b)
+
+
+def _pair(low: Evaluator, high: Evaluator) -> Evaluator:
+    return lambda env: (low(env), high(env))
+
+
+def _sign(left: Evaluator, right: Evaluator) -> Evaluator:
+    def sign(env: Env) -> int:
+        a, b = left(env), right(env)
+        return (a > b) - (a < b)
+
+    return sign

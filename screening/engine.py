@@ -5,8 +5,11 @@ Quirks (see ../shared/NOTES-durable-rules.md; each has a test in tests/engine/):
 * facts are never batched (assert_facts loses firings or segfaults) → one per call;
 * one session per candidate, deleted afterwards (1,024 live sessions at most,
   duplicate-fact errors after ~54,000 facts in one session, memory growth);
-* an exception inside an action is swallowed → actions only record, and any
-  error they hit is re-raised here as EngineError;
+* an exception inside an action is swallowed by durable's Python wrapper, which
+  also costs a closure and two state JSON round trips per action → facts are
+  asserted through the C core (`durable_rules_engine`) directly, each firing is
+  read from the core's action queue and completed, and an error while recording
+  one abandons the action and is raised as EngineError;
 * fact keys named `id` loop forever → facts only carry generated keys (f0, x1, g2…);
 * huge floats fail with error 204 and mixed-type comparisons silently misbehave →
   facts carry only text, booleans and small integers (checked before the assert);
@@ -26,7 +29,10 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from durable.engine import Host, MessageNotHandledException, MessageObservedException
+import json
+
+import durable_rules_engine as core
+from durable.engine import Host
 
 from screening.compile import Compiled
 from screening.errors import EngineError
@@ -35,6 +41,7 @@ Fired = set[tuple[int, str]]
 NextFact = Callable[[int, Fired], dict[str, Any] | None]
 
 _MAX_INT = 2**31
+_NOT_HANDLED, _OBSERVED = 1, 2  # result codes of core.assert_fact
 _WARMUP = "warmup"
 
 
@@ -51,6 +58,7 @@ class Engine:
     def __init__(self) -> None:
         self._host = QuietHost()
         self._registered: set[str] = set()
+        self._handles: dict[str, int] = {}
         self._sids = itertools.count(1)
         self._fired: list[str] = []
         self._errors: list[BaseException] = []
@@ -68,6 +76,7 @@ class Engine:
         # Fire one action before any real session is deleted (see the module docstring).
         self._host.assert_fact(compiled.name, {"sid": _WARMUP, "t": _WARMUP})
         self._host.delete_state(compiled.name, _WARMUP)
+        self._handles[compiled.name] = self._host.get_ruleset(compiled.name)._handle
         self._registered.add(compiled.name)
 
     def _action(self, key: str) -> Callable[[Any], None]:
@@ -94,9 +103,9 @@ class Engine:
                 next_fact(stratum, fired)
             return fired
         self.register(compiled)
+        handle = self._handles[compiled.name]
         sid = str(next(self._sids))
-        self._fired = []
-        self._errors = []
+        asserted = False
         try:
             for stratum in range(compiled.strata):
                 fact = next_fact(stratum, fired)
@@ -105,26 +114,36 @@ class Engine:
                 _check_fact(fact)
                 fact["sid"] = sid
                 fact["t"] = f"s{stratum}"
-                try:
-                    self._host.assert_fact(compiled.name, fact)
-                except MessageNotHandledException:
-                    pass  # no failing side matched: every ready rule passed
-                except MessageObservedException:
+                asserted = True  # even an unmatched fact opens the session
+                code, state = core.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
+                if code == _NOT_HANDLED:
+                    continue  # no failing side matched: every ready rule passed
+                if code == _OBSERVED:
                     raise EngineError(
                         "推理引擎把不同事实误判为重复（durable-rules 缺陷）/ the engine rejected a fact as a duplicate"
-                    ) from None
-                if self._errors:
-                    raise EngineError(f"规则动作执行出错 / a rule action failed: {self._errors[0]!r}")
-                for key in self._fired:
-                    index, side = key[1:].split("_")
-                    fired.add((int(index), side))
-                self._fired = []
+                    )
+                self._drain(handle, state, fired)
         finally:
-            try:
-                self._host.delete_state(compiled.name, sid)
-            except Exception:  # noqa: BLE001 - a session that never started has no state
-                pass
+            if asserted:  # deleting a session that was never opened is error 309
+                core.delete_state(handle, sid)
         return fired
+
+    def _drain(self, handle: int, state: int, fired: Fired) -> None:
+        """Take every queued firing of this session, record it, and complete it."""
+        result = core.start_action_for_state(handle, state)
+        message = result[1] if result else None
+        while message:
+            key = next(iter(json.loads(message)))
+            try:
+                self._record(key)
+            except BaseException as exc:
+                core.abandon_action(handle, state)
+                raise EngineError(f"规则动作执行出错 / a rule action failed: {exc!r}") from exc
+            for recorded in self._fired:
+                index, side = recorded[1:].split("_")
+                fired.add((int(index), side))
+            self._fired = []
+            message = core.complete_and_start_action(handle, state)
 
 
 def _check_fact(fact: dict[str, Any]) -> None:

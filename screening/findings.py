@@ -9,7 +9,6 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 
@@ -55,11 +54,9 @@ class Remedy:
     gain: Fraction | None = None  # score: points to gain
 
 
-_NO_PARAMS: Any = MappingProxyType({})
-
-
 class Finding(NamedTuple):
-    """One rule's result for one project (an immutable record; a tuple, so cheap to make)."""
+    """One rule's result for one project: an immutable, hashable record (cheap to make,
+    and renderers can memoise on it)."""
 
     rule: str
     group: str
@@ -73,7 +70,7 @@ class Finding(NamedTuple):
     max_points: Fraction | None = None
     missing: tuple[str, ...] = ()
     reason: str | None = None  # not_applicable: why (table_not_configured, …)
-    reason_params: Any = _NO_PARAMS  # read-only mapping
+    reason_params: tuple[tuple[str, Any], ...] = ()  # (name, value) pairs for the reason's message
     remedy: Remedy | None = None
 
     def check_tuple(self) -> tuple[str, str]:

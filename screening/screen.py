@@ -8,13 +8,13 @@ failing side did not fire pass. Nothing here renders prose.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import MappingProxyType
+from decimal import Context, Decimal, Inexact, localcontext
 from fractions import Fraction
 from typing import Any
 
 from screening.compile import Compiled, Part, RulePlan, compile_ruleset
 from screening.engine import Engine, Fired, default_engine
-from screening.expr.evaluate import Env, Missing, Undefined
+from screening.expr.evaluate import EXACT, Env, Missing, Undefined
 from screening.inputs import convert_inputs
 from screening.findings import Decision, Finding, Kind, Remedy, Status
 from screening.loader import pass_mark
@@ -84,7 +84,11 @@ class Screener:
             return fact or None
 
         fired = self.engine.infer(self.compiled, next_fact)
-        findings = [self._finding(plan, env, applies, conditions, fired) for plan in self.compiled.plans]
+        # values only shown get their own environment: their rounded metrics must never
+        # be memoised where an exact evaluation (a score band) would read them
+        shown = self.compiled.env(values)
+        with localcontext(EXACT):  # the Decimal forms below compute exactly or raise Inexact
+            findings = [self._finding(plan, env, shown, applies, conditions, fired) for plan in self.compiled.plans]
         return self._decision(values, findings)
 
     # -- preparing facts ----------------------------------------------------------
@@ -108,11 +112,17 @@ class Screener:
                     failed[name] = Missing(frozenset((name,)))
                     continue
                 fact[field_keys[name]] = value
-        for atom in self.compiled.stratum_atoms[stratum]:
-            try:
-                fact[atom.key] = atom.fn(env)
-            except (Missing, Undefined) as exc:
-                failed[atom.key] = exc
+        with localcontext(EXACT):
+            for atom in self.compiled.stratum_atoms[stratum]:
+                try:
+                    fact[atom.key] = atom.fast(env)
+                except Inexact:  # a quotient that does not terminate: compute it as a rational
+                    try:
+                        fact[atom.key] = atom.fn(env)
+                    except (Missing, Undefined) as exc:
+                        failed[atom.key] = exc
+                except (Missing, Undefined) as exc:
+                    failed[atom.key] = exc
         return failed
 
     def _ready(self, part: Part, env: Env, failed: dict[str, Any]) -> _Ready:
@@ -160,8 +170,8 @@ class Screener:
         return (plan.index, "true") in fired
 
     # -- findings -----------------------------------------------------------------
-    def _finding(self, plan: RulePlan, env: Env, applies: dict[int, _Ready], conditions: dict[int, _Ready],
-                 fired: Fired) -> Finding:
+    def _finding(self, plan: RulePlan, env: Env, shown: Env, applies: dict[int, _Ready],
+                 conditions: dict[int, _Ready], fired: Fired) -> Finding:
         rule = plan.rule
         kind = plan.kind
         rule_id, group, unit = rule.id, rule.spec.group, rule.unit
@@ -194,7 +204,7 @@ class Screener:
             awarded = (plan.index, "true") in fired
             return Finding(rule_id, group, kind, Status.PASS if awarded else Status.FAIL,
                            points=plan.max_points if awarded else zero, max_points=plan.max_points)
-        actual, threshold = self._reported(plan, env)
+        actual, threshold = self._reported(plan, shown)
         if (plan.index, "fail") in fired:
             return Finding(rule_id, group, kind, Status.FAIL, actual, threshold, plan.op, unit,
                            remedy=self._remedy(plan, env, actual, threshold))
@@ -204,21 +214,25 @@ class Screener:
         zero = Fraction(0) if plan.max_points is not None else None
         return Finding(plan.rule.id, plan.rule.spec.group, plan.kind, Status.NOT_APPLICABLE, unit=plan.rule.unit,
                        points=zero, max_points=plan.max_points, reason=undefined.code,
-                       reason_params=MappingProxyType(dict(undefined.params)))
+                       reason_params=tuple(sorted(undefined.params.items())))
 
     def _reported(self, plan: RulePlan, env: Env) -> tuple[Any, Any]:
+        """The actual and threshold values shown for a check (never used to decide it)."""
         if plan.actual is None:
             return None, None
         try:
-            return plan.actual(env), plan.threshold(env) if plan.threshold else None
+            with localcontext(SHOWN):  # shown to 4 decimals: a quotient may be rounded here
+                actual = plan.fast_actual(env) if plan.fast_actual else plan.actual(env)
+                threshold = (plan.fast_threshold or plan.threshold)(env) if plan.threshold else None
         except (Missing, Undefined):
             return None, None
+        return actual, threshold
 
     def _graded(self, plan: RulePlan, env: Env) -> Finding:
         rule = plan.rule
         rule_id, group, unit = rule.id, rule.spec.group, rule.unit
         try:
-            value = plan.value(env)  # type: ignore[misc]
+            value = _as_fraction(_exact(plan.fast_value, plan.value, env))
         except Missing:
             undefined = _undefined_lookup(plan.value_lookups, env)
             if undefined is not None:
@@ -244,6 +258,8 @@ class Screener:
         rule = plan.rule
         if rule.kind == "veto":
             return Remedy("veto")
+        actual = _as_fraction(actual)
+        threshold = tuple(map(_as_fraction, threshold)) if isinstance(threshold, tuple) else _as_fraction(threshold)
         if plan.op in (">=", ">", "<=", "<") and isinstance(threshold, Fraction) and isinstance(actual, Fraction):
             node = rule.condition.left  # type: ignore[union-attr]
             return Remedy("numeric", self.solver.options(node, plan.op, threshold, env), threshold)
@@ -272,6 +288,24 @@ class Screener:
             vetoed_by=failed(Kind.VETO), rejected_by=failed(Kind.GATE), reviewed_by=failed(Kind.REVIEW),
             missing=tuple(missing), findings=tuple(findings),
         )
+
+
+# For values that are only shown: 28 significant digits, rounding allowed.
+SHOWN = Context(prec=28)
+
+
+def _exact(fast: Any, slow: Any, env: Env) -> Any:
+    """`fast` (Decimal, exact or refused) if it can, else `slow` (rationals). Run inside EXACT."""
+    if fast is not None:
+        try:
+            return fast(env)
+        except Inexact:
+            pass
+    return slow(env)
+
+
+def _as_fraction(value: Any) -> Any:
+    return Fraction(value) if isinstance(value, Decimal) else value
 
 
 def _undefined_lookup(lookups: tuple[Any, ...], env: Env) -> Undefined | None:

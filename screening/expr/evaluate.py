@@ -1,21 +1,29 @@
-"""Type-checked trees → Python closures evaluated in exact rational arithmetic.
+"""Type-checked trees → Python closures evaluated in exact arithmetic.
 
-Numbers are `Fraction`s, so 4500 / 15 is exactly 300 and a value equal to its
-threshold compares equal. An absent input raises `Missing`; a value that has no
-meaning for this project (division by zero, an unconfigured table) raises
-`Undefined`. Nothing here calls `eval`.
+Two compiled forms of every expression give the same exact answers:
+* exact rationals (`Fraction`): always exact, slow;
+* `Decimal`, evaluated inside `EXACT` — a context that traps Inexact, so any
+  result it returns is exact; a division that does not terminate (1000 / 3)
+  raises `Inexact` and the caller falls back to the rational form.
+So 4500 / 15 is exactly 300 and a value equal to its threshold compares equal.
+An absent input raises `Missing`; a value that has no meaning for this project
+(division by zero, an unconfigured table) raises `Undefined`. Nothing here calls `eval`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
 from fractions import Fraction
 from typing import Any
 
 from screening.expr import nodes as n
 
 Evaluator = Callable[["Env"], Any]
+
+# Decimal arithmetic that refuses to round: a result computed under it is exact.
+EXACT = Context(prec=60, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
+_ROUNDING = Context(prec=28)  # for spelling a key, never for deciding
 
 
 class Missing(Exception):
@@ -36,30 +44,48 @@ class Undefined(Exception):
 
 
 class Env:
-    """One project's values plus lazily computed, memoised metrics."""
+    """One project's values plus lazily computed, memoised metrics, in both number forms."""
 
-    __slots__ = ("values", "metrics", "_memo")
+    __slots__ = ("values", "metrics", "decimal_metrics", "_exact", "_memo", "_decimal_memo")
 
-    def __init__(self, values: dict[str, Any], metrics: Mapping[str, Evaluator]) -> None:
+    def __init__(self, values: dict[str, Any], metrics: Mapping[str, Evaluator],
+                 decimal_metrics: Mapping[str, Evaluator] | None = None) -> None:
         self.values = values
         self.metrics = metrics
+        self.decimal_metrics = decimal_metrics or {}
+        self._exact: dict[str, Fraction] = {}
         self._memo: dict[str, Any] = {}
+        self._decimal_memo: dict[str, Any] = {}
 
     def get(self, name: str) -> Any:
+        """A value as an exact rational (numbers) or as it is (text, booleans)."""
         value = self.values.get(name, _ABSENT)
         if value is not _ABSENT:
             if type(value) is Decimal:  # converted on first use: most fields are never read
-                value = self.values[name] = Fraction(value)
+                exact = self._exact.get(name)
+                if exact is None:
+                    exact = self._exact[name] = Fraction(value)
+                return exact
             return value
-        metric = self.metrics.get(name)
+        return self._metric(name, self.metrics, self._memo)
+
+    def get_decimal(self, name: str) -> Any:
+        """A value as a Decimal (numbers) or as it is; metrics evaluated in Decimal form."""
+        value = self.values.get(name, _ABSENT)
+        if value is not _ABSENT:
+            return value
+        return self._metric(name, self.decimal_metrics, self._decimal_memo)
+
+    def _metric(self, name: str, metrics: Mapping[str, Evaluator], memo: dict[str, Any]) -> Any:
+        metric = metrics.get(name)
         if metric is None:
             raise Missing(frozenset((name,)))
-        if name not in self._memo:
+        if name not in memo:
             try:
-                self._memo[name] = metric(self)
-            except (Missing, Undefined) as exc:
-                self._memo[name] = exc
-        result = self._memo[name]
+                memo[name] = metric(self)
+            except (Missing, Undefined, Inexact) as exc:
+                memo[name] = exc
+        result = memo[name]
         if isinstance(result, Exception):
             raise result
         return result
@@ -82,26 +108,42 @@ def table_key(value: Any) -> str:
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return str(value.numerator)
-        return str(Decimal(value.numerator) / Decimal(value.denominator))
+        return str(_ROUNDING.divide(Decimal(value.numerator), Decimal(value.denominator)))
+    if isinstance(value, Decimal):
+        return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
     return str(value)
 
 
-def compile_expr(node: n.Node, tables: Mapping[str, dict[str, Any]], constants: Mapping[str, Any]) -> Evaluator:
-    """A closure computing `node`; `constants` are parameters, inlined at compile time."""
-    return _Compiler(tables, constants).build(node)
+def to_decimal(value: Any) -> Any:
+    """Fraction/int → Decimal when the decimal is exact; other values unchanged."""
+    if isinstance(value, bool) or not isinstance(value, (Fraction, int)):
+        return value
+    fraction = Fraction(value)
+    return EXACT.divide(Decimal(fraction.numerator), Decimal(fraction.denominator))
+
+
+def compile_expr(node: n.Node, tables: Mapping[str, dict[str, Any]], constants: Mapping[str, Any],
+                 decimal: bool = False) -> Evaluator:
+    """A closure computing `node`; `constants` are parameters, inlined at compile time.
+
+    With `decimal`, numbers are Decimals and the closure must run inside `EXACT`
+    (see the module docstring); `tables` and `constants` must then hold Decimals.
+    """
+    return _Compiler(tables, constants, decimal).build(node)
 
 
 class _Compiler:
-    def __init__(self, tables: Mapping[str, dict[str, Any]], constants: Mapping[str, Any]) -> None:
+    def __init__(self, tables: Mapping[str, dict[str, Any]], constants: Mapping[str, Any], decimal: bool) -> None:
         self.tables = tables
         self.constants = constants
+        self.decimal = decimal
 
     def build(self, node: n.Node) -> Evaluator:
         method = getattr(self, "_" + type(node).__name__.lower())
         return method(node)
 
     def _number(self, node: n.Number) -> Evaluator:
-        value = node.value
+        value: Any = to_decimal(node.value) if self.decimal else node.value
         return lambda env: value
 
     def _text(self, node: n.Text) -> Evaluator:
@@ -113,7 +155,8 @@ class _Compiler:
         return lambda env: value
 
     def _listof(self, node: n.ListOf) -> Evaluator:
-        value = frozenset(item.value for item in node.items)  # type: ignore[attr-defined]
+        convert = to_decimal if self.decimal else (lambda v: v)
+        value = frozenset(convert(item.value) for item in node.items)  # type: ignore[attr-defined]
         return lambda env: value
 
     def _name(self, node: n.Name) -> Evaluator:
@@ -128,6 +171,8 @@ class _Compiler:
                 return unset
             return lambda env: value
         name = node.name
+        if self.decimal:
+            return lambda env: env.get_decimal(name)
         return lambda env: env.get(name)
 
     def _unary(self, node: n.Unary) -> Evaluator:

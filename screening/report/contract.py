@@ -5,32 +5,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from screening.findings import Decision
+from screening.findings import Decision, Finding
 from screening.model.effective import RuleSet
-from screening.report.explain import explainer, number, round_score
+from screening.report.explain import Explainer, explainer, number, round_score
 
 
 def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[str, Any]:
     """The documented JSON shape of one decision (see README, "JSON output")."""
     explain = explainer(ruleset, lang)
-    rules = explain.rules
-    findings = [
-        {
-            "rule": finding.rule,
-            "group": finding.group,
-            "kind": finding.kind.value,
-            "status": finding.status.value,
-            "actual": number(finding.actual),
-            "threshold": number(finding.threshold),
-            "unit": finding.unit or None,
-            "points": number(finding.points),
-            "max_points": number(finding.max_points),
-            "message": explain.message(finding),
-            "basis": rules[finding.rule].spec.basis,
-            "remedy": explain.remedy(finding),
-        }
-        for finding in decision.findings
-    ]
+    cache = explain.rendered
+    findings = []
+    for finding in decision.findings:
+        rendered = cache.get(finding)  # equal findings render alike: most repeat across a batch
+        if rendered is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            rendered = cache[finding] = _finding(finding, explain)
+        findings.append(rendered)
     summary = explain.summary(decision)
     return {
         "project": {"id": decision.project_id, "name": decision.project_name},
@@ -42,6 +33,23 @@ def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[
         "missing": list(decision.missing),
         "findings": findings,
         "summary": "\n".join(summary) if summary else None,
+    }
+
+
+def _finding(finding: Finding, explain: Explainer) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "group": finding.group,
+        "kind": finding.kind.value,
+        "status": finding.status.value,
+        "actual": number(finding.actual),
+        "threshold": number(finding.threshold),
+        "unit": finding.unit or None,
+        "points": number(finding.points),
+        "max_points": number(finding.max_points),
+        "message": explain.message(finding),
+        "basis": explain.rules[finding.rule].spec.basis,
+        "remedy": explain.remedy(finding),
     }
 
 

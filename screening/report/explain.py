@@ -43,6 +43,7 @@ def _fraction_number(value: Fraction, places: int) -> int | float:
     return _rounded(Decimal(value.numerator) / Decimal(value.denominator), places)
 
 
+@lru_cache(maxsize=65536)
 def _rounded(exact: Decimal, places: int) -> int | float:
     rounded = exact.quantize(_QUANTUM[places], rounding=ROUND_HALF_EVEN).normalize()
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
@@ -80,7 +81,8 @@ class Explainer:
             rule.id: rule.spec.title.get(lang) if rule.spec.title is not None else rule.id for rule in ruleset.rules
         }
         self.sep = "、" if lang == "zh" else ", "
-        self._messages: dict[tuple[Any, ...], str] = {}
+        self._messages: dict[Finding, str] = {}
+        self.rendered: dict[Finding, dict[str, Any]] = {}  # whole finding dicts, see contract.py
 
     def field_title(self, path: str) -> str:
         spec = FIELDS.get(path)
@@ -94,13 +96,11 @@ class Explainer:
 
     def message(self, finding: Finding) -> str:
         """The sentence explaining one finding (memoised: most findings repeat across a batch)."""
-        key = (finding.rule, finding.status, finding.actual, finding.threshold, finding.points, finding.missing,
-               finding.reason, tuple(sorted(finding.reason_params.items())))
-        found = self._messages.get(key)
+        found = self._messages.get(finding)
         if found is None:
             if len(self._messages) > 100_000:
                 self._messages.clear()
-            found = self._messages[key] = self._message(finding)
+            found = self._messages[finding] = self._message(finding)
         return found
 
     def _message(self, finding: Finding) -> str:
@@ -112,7 +112,7 @@ class Explainer:
             return text("finding.missing", lang, title=title,
                         fields=self.sep.join(self.field_title(f) for f in finding.missing))
         if status is Status.NOT_APPLICABLE:
-            return text(f"finding.{finding.reason}", lang, title=title, **finding.reason_params)
+            return text(f"finding.{finding.reason}", lang, title=title, **dict(finding.reason_params))
         kind = finding.kind
         if kind is Kind.DERIVE:
             return text(f"finding.derive_{status.value}", lang, title=title)

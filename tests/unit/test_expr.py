@@ -125,3 +125,29 @@ def test_constants_are_inlined_and_an_unset_one_is_missing() -> None:
     assert _run("x >= limit", {"x": Fraction(3)}, constants={"limit": Fraction(3)}) is True
     with pytest.raises(Missing):
         _run("x >= limit", {"x": Fraction(3)}, constants={"limit": None})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a / b >= 300", True),  # 4500 / 15: exact in Decimal, no fallback
+        ("c / d >= 333.33", True),  # 1000 / 3: not a finite decimal, so Inexact → rationals
+        ("c / d * 3 == 1000", True),  # would be 999.999… if the Decimal quotient were rounded
+        ("c / d < 333.3333333333333333333333333333333333333333333333333333333333334", True),
+    ],
+)
+def test_decimal_form_is_exact_or_refuses(text: str, expected: bool) -> None:
+    from decimal import Decimal, Inexact, localcontext
+
+    from screening.expr.evaluate import EXACT
+
+    values = {"a": Decimal(4500), "b": Decimal(15), "c": Decimal(1000), "d": Decimal(3)}
+    rational = compile_expr(parse(text), {}, {})(Env(dict(values), {}))
+    assert rational is expected
+    with localcontext(EXACT):
+        try:
+            fast = compile_expr(parse(text), {}, {}, decimal=True)(Env(dict(values), {}))
+        except Inexact:
+            fast = None  # refused: the caller falls back to rationals
+    assert fast in (expected, None)
+    assert (fast is None) == ("c / d" in text)

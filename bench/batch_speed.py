@@ -1,0 +1,201 @@
+"""Batch throughput and memory on a shipped park rule set, against hand-written Python.
+
+    python bench/batch_speed.py [N]            # throughput, --jobs 1 and 2, ratio, agreement
+    python bench/batch_speed.py --memory [N]   # streaming: peak RSS screening N candidates (default 1,000,000)
+
+Candidates are generated from the Beihai case files with perturbed figures, written to
+bench/out/ as JSONL, and screened with `screening batch` (full findings, JSON contract
+per line) in a subprocess; its process tree's RSS is sampled while it runs. The
+hand-written evaluation of the same rules runs in this process on the same candidates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+RULES = "parks/beihai-tieshangang-2023"
+AS_OF = "2025-06-30"
+sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)
+
+from screening.cases import case_files, load_case  # noqa: E402
+from screening.model.project import Project, flatten  # noqa: E402
+from screening.source import load_yaml_file  # noqa: E402
+
+
+def templates() -> list[dict[str, Any]]:
+    return [load_case(p).project.model_dump(mode="json", exclude_none=True) for p in case_files(["cases/beihai"])]
+
+
+def generate(path: Path, n: int, seed: int = 7) -> None:
+    """Write n candidates: case projects with every figure moved by up to ±25 %."""
+    rng = random.Random(seed)
+    base = [t for t in templates() if "land" in t and "investment" in t]
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            project = json.loads(json.dumps(rng.choice(base)))
+            project["id"] = f"bh-{i:07d}"
+            for section in ("investment", "land", "output", "environment"):
+                for key, value in list(project.get(section, {}).items()):
+                    if isinstance(value, str) and value.replace(".", "", 1).isdigit():
+                        scaled = Decimal(value) * (1 + Decimal(rng.randint(-25, 25)) / 100)
+                        if key in ("building_coverage", "admin_share", "green_ratio", "rd_share"):
+                            scaled = min(scaled, Decimal(1))
+                        places = Decimal(1) if key == "employees" else Decimal("0.0001")
+                        project[section][key] = str(scaled.quantize(places))
+            out.write(json.dumps(project, ensure_ascii=False) + "\n")
+
+
+# --- the same rules written by hand ------------------------------------------------------
+
+def _tables() -> tuple[dict[str, str], dict[str, Fraction]]:
+    data = load_yaml_file(ROOT / "rules/national.yaml").data["tables"]
+    crosswalk = {str(k): str(v) for k, v in data["division_2017_to_2002"]["values"].items()}
+    plot = {str(k): Fraction(v) for k, v in data["plot_ratio_min"]["values"].items()}
+    return crosswalk, plot
+
+
+CROSSWALK, PLOT_MIN = _tables()
+TWO_HIGH = ("D4411", "D4412", "C25", "C26", "C31", "C32", "C30")
+
+
+def hand_written(v: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The effective Beihai rule set (national + parcel) by hand: decision and statuses."""
+    F = Fraction
+    status: dict[str, str] = {}
+
+    def check(rule: str, *inputs: str, ok: Any) -> None:
+        status[rule] = "missing" if any(v.get(i) is None for i in inputs) else ("pass" if ok() else "fail")
+
+    check("environment.red_line", "environment.in_red_line", ok=lambda: not v["environment.in_red_line"])
+    check("environment.access_list", "environment.access_list_conflict", ok=lambda: not v["environment.access_list_conflict"])
+    check("industry_fit.catalogue_eliminated", "environment.catalogue", ok=lambda: v["environment.catalogue"] != "eliminated")
+    check("industry_fit.catalogue_restricted", "environment.catalogue", ok=lambda: v["environment.catalogue"] != "restricted")
+    two_high = v.get("industry.code", "").startswith(TWO_HIGH)
+    if two_high:
+        check("environment.two_high_conditions", "extra.two_high_conditions_met", ok=lambda: v["extra.two_high_conditions_met"])
+        check("energy.two_high_window", "environment.energy_tce", ok=lambda: F(v["environment.energy_tce"]) < 50000)
+    check("energy.provincial_review", "environment.energy_tce", ok=lambda: F(v["environment.energy_tce"]) < 10000)
+    division_2002 = CROSSWALK.get(v.get("industry.division", ""), "")
+    if division_2002 in PLOT_MIN:
+        check("land_use.plot_ratio", "land.plot_ratio", ok=lambda: F(v["land.plot_ratio"]) >= PLOT_MIN[division_2002])
+    check("land_use.building_coverage", "land.building_coverage", ok=lambda: F(v["land.building_coverage"]) >= F(3, 10))
+    check("industry_fit.parcel_industry", "industry.division", ok=lambda: v["industry.division"] == "26")
+    area = "land.area_mu"
+    check("investment_intensity.parcel", "investment.fixed_assets", area,
+          ok=lambda: F(v["investment.fixed_assets"]) / F(v[area]) >= 250)
+    check("output.intensity", "output.annual_revenue", area, ok=lambda: F(v["output.annual_revenue"]) / F(v[area]) >= 400)
+    check("tax_yield.per_mu", "output.annual_tax", area, ok=lambda: F(v["output.annual_tax"]) / F(v[area]) >= 20)
+    check("land_use.plot_ratio_range", "land.plot_ratio", ok=lambda: F(7, 10) <= F(v["land.plot_ratio"]) <= F(18, 10))
+    check("land_use.building_density", "extra.building_density",
+          ok=lambda: F(35, 100) <= F(v["extra.building_density"]) <= F(65, 100))
+    check("land_use.green_ratio", "land.green_ratio", ok=lambda: F(v["land.green_ratio"]) <= F(2, 10))
+    check("land_use.admin_share", "land.admin_share", ok=lambda: F(v["land.admin_share"]) <= F(7, 100))
+    check("land_use.admin_floor_share", "extra.admin_floor_share", ok=lambda: F(v["extra.admin_floor_share"]) <= F(15, 100))
+    hard = [s for r, s in status.items() if not r.startswith(("energy.", "environment.two_high"))]
+    reviews = [status.get(r) for r in ("environment.two_high_conditions", "energy.two_high_window", "energy.provincial_review")]
+    if "fail" in hard:
+        return "reject", status
+    if "missing" in hard or "fail" in reviews or "missing" in reviews:
+        return "review", status
+    return "pass", status
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and its descendants, in bytes (Linux /proc)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/statm") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                stack += [int(c) for c in handle.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def run_batch(source: Path, jobs: int, output: Path) -> tuple[float, int]:
+    """Seconds and peak RSS (whole process tree) of one `screening batch` run."""
+    command = [sys.executable, "-m", "screening", "batch", str(source), "--rules", RULES, "--as-of", AS_OF,
+               "--jobs", str(jobs), "-o", str(output)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_rss(process.pid))
+        time.sleep(0.2)
+    seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"batch failed: {process.stderr.read() if process.stderr else ''}")
+    return seconds, peak
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def throughput(n: int) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    source = OUT / f"beihai-{n}.jsonl"
+    generate(source, n)
+    values = []
+    with source.open(encoding="utf-8") as handle:
+        for line in handle:
+            values.append(flatten(Project.model_validate(json.loads(line))))
+    from screening.inputs import convert_inputs
+    from screening.loader import load_ruleset
+
+    inputs = load_ruleset(RULES).inputs
+    values = [convert_inputs(v, inputs) for v in values]
+    start = time.perf_counter()
+    expected = [hand_written(v)[0] for v in values]
+    hand_s = time.perf_counter() - start
+    print(f"machine: {machine()}; rule set {RULES}; {n} candidates, full findings, JSONL output")
+    print(f"hand-written Python (one process):  {n / hand_s:>9,.0f} candidates/s")
+    for jobs in (1, 2):
+        output = OUT / f"beihai-{n}-jobs{jobs}.out.jsonl"
+        seconds, peak = run_batch(source, jobs, output)
+        got = [json.loads(line)["decision"] for line in output.open(encoding="utf-8")]
+        disagree = sum(a != b for a, b in zip(got, expected)) + abs(len(got) - len(expected))
+        print(f"screening batch --jobs {jobs}:          {n / seconds:>9,.0f} candidates/s "
+              f"(whole run, start-up included; peak RSS {peak / 2**20:.0f} MB; "
+              f"ratio hand-written/engine {seconds / hand_s:.1f}x; disagreements {disagree})")
+        if disagree:
+            raise SystemExit("the engine and the hand-written evaluation disagree")
+
+
+def memory(n: int) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    source = OUT / f"beihai-{n}.jsonl"
+    if not source.exists():
+        generate(source, n)
+    output = OUT / f"beihai-{n}.out.jsonl"
+    seconds, peak = run_batch(source, 2, output)
+    lines = sum(1 for _ in output.open(encoding="utf-8"))
+    print(f"machine: {machine()}; {n:,} candidates, --jobs 2: {seconds:,.0f} s ({n / seconds:,.0f}/s), "
+          f"peak RSS of the whole process tree {peak / 2**20:.0f} MB; results written {lines:,}")
+    output.unlink()
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if args and args[0] == "--memory":
+        memory(int(args[1]) if len(args) > 1 else 1_000_000)
+    else:
+        throughput(int(args[0]) if args else 20_000)
