@@ -7,7 +7,7 @@ from typing import Any
 
 from screening.findings import Decision, Finding
 from screening.model.effective import RuleSet
-from screening.report.explain import Explainer, explainer, number, round_score
+from screening.report.explain import MEMO_LIMIT, Explainer, explainer, number, round_score
 
 
 def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[str, Any]:
@@ -18,7 +18,7 @@ def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[
     for finding in decision.findings:
         rendered = cache.get(finding)  # equal findings render alike: most repeat across a batch
         if rendered is None:
-            if len(cache) > 100_000:
+            if len(cache) > MEMO_LIMIT:
                 cache.clear()
             rendered = cache[finding] = _finding(finding, explain)
         findings.append(rendered)

@@ -18,6 +18,9 @@ from screening.model.project import FIELDS
 
 # a review rule reports the requirement that avoids review; the trigger is its negation
 _TRIGGER = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
+# Memoised messages and rendered findings, per explainer: enough for the findings that
+# repeat across a batch, small enough that a million-row batch stays flat in memory.
+MEMO_LIMIT = 5_000
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
 
 
@@ -37,13 +40,13 @@ def number(value: Any, places: int = 4) -> Any:
     return value
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _fraction_number(value: Fraction, places: int) -> int | float:
     # thresholds, points and many actual values repeat across a batch
     return _rounded(Decimal(value.numerator) / Decimal(value.denominator), places)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _rounded(exact: Decimal, places: int) -> int | float:
     rounded = exact.quantize(_QUANTUM[places], rounding=ROUND_HALF_EVEN).normalize()
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
@@ -98,7 +101,7 @@ class Explainer:
         """The sentence explaining one finding (memoised: most findings repeat across a batch)."""
         found = self._messages.get(finding)
         if found is None:
-            if len(self._messages) > 100_000:
+            if len(self._messages) > MEMO_LIMIT:
                 self._messages.clear()
             found = self._messages[finding] = self._message(finding)
         return found
