@@ -391,24 +391,35 @@ def _read_csv(path: Path, columns: dict[str, str] | None, delimiter: str) -> Row
     encoding = detect_encoding(path)
     # errors="replace": a stray byte spoils one row (reported there), not the file.
     handle = path.open(encoding=encoding, errors="replace", newline="")
+    records = _guarded(path, csv.reader(handle, delimiter=delimiter))
+    return _table_stream(path, records, columns, "csv", handle.close, encoding)
+
+
+def _table_stream(
+    path: Path,
+    records: Iterator[Sequence[object]],
+    columns: dict[str, str] | None,
+    format: str,
+    close: Callable[[], None],
+    encoding: str | None = None,
+) -> RowStream:
+    """Find the header among the first records, then stream the rows below it."""
     try:
-        reader = csv.reader(handle, delimiter=delimiter)
-        records = _guarded(path, reader)
         first = list(islice(records, HEADER_SCAN))
         skip, header_rows, header, warnings = _locate(path, first, columns)
     except BaseException:
-        handle.close()
+        close()
         raise
     numbered = enumerate(chain(first[skip:], records), skip + 1)
     return RowStream(
         str(path),
         _rows_of_table(path, numbered, header),
-        format="csv",
+        format=format,
         encoding=encoding,
         header=header,
         header_rows=header_rows,
         warnings=warnings,
-        on_close=handle.close,
+        on_close=close,
     )
 
 
@@ -458,22 +469,11 @@ def _read_xlsx(
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         # exporters often write a wrong <dimension>: read every row
         ws.reset_dimensions()
-        records = ([_cell_value(c) for c in row] for row in ws.iter_rows())
-        first = list(islice(records, HEADER_SCAN))
-        skip, header_rows, header, warnings = _locate(path, first, columns)
     except BaseException:
         book.close()
         raise
-    numbered = enumerate(chain(first[skip:], records), skip + 1)
-    return RowStream(
-        str(path),
-        _rows_of_table(path, numbered, header),
-        format="xlsx",
-        header=header,
-        header_rows=header_rows,
-        warnings=warnings,
-        on_close=book.close,
-    )
+    records = ([_cell_value(c) for c in row] for row in ws.iter_rows())
+    return _table_stream(path, records, columns, "xlsx", book.close)
 
 
 # ---- JSONL ---------------------------------------------------------------------------
