@@ -15,8 +15,8 @@ from typing import Any
 from screening.compile import Compiled, Part, RulePlan, compile_ruleset
 from screening.engine import Engine, Fired, default_engine
 from screening.expr.evaluate import EXACT, Env, Missing, Undefined
-from screening.inputs import convert_inputs
 from screening.findings import Decision, Finding, Kind, Remedy, Status
+from screening.inputs import convert_inputs
 from screening.loader import pass_mark
 from screening.model.effective import RuleSet
 from screening.model.project import FIELDS, Project, flatten
@@ -116,7 +116,7 @@ class Screener:
             for atom in self.compiled.stratum_atoms[stratum]:
                 try:
                     fact[atom.key] = atom.fast(env)
-                except Inexact:  # a quotient that does not terminate: compute it as a rational
+                except Inexact:  # a value Decimal cannot hold exactly: compute it as a rational
                     try:
                         fact[atom.key] = atom.fn(env)
                     except (Missing, Undefined) as exc:
