@@ -6,7 +6,7 @@ rendering a batch does no repeated lookups.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import lru_cache
 from fractions import Fraction
 from typing import Any
@@ -21,6 +21,7 @@ _TRIGGER = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
 # Memoised messages and rendered findings, per explainer: enough for the findings that
 # repeat across a batch, small enough that a million-row batch stays flat in memory.
 MEMO_LIMIT = 5_000
+_DISPLAY = Context(prec=28)
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
 
 
@@ -33,7 +34,8 @@ def number(value: Any, places: int = 4) -> Any:
             return value.numerator
         return _fraction_number(value, places)
     if isinstance(value, Decimal):
-        exact = value
+        if value == value.to_integral_value():
+            return int(value)
         return _rounded(value, places)
     if isinstance(value, tuple):
         return [number(v, places) for v in value]
@@ -48,7 +50,8 @@ def _fraction_number(value: Fraction, places: int) -> int | float:
 
 @lru_cache(maxsize=4096)
 def _rounded(exact: Decimal, places: int) -> int | float:
-    rounded = exact.quantize(_QUANTUM[places], rounding=ROUND_HALF_EVEN).normalize()
+    # an explicit context: rounding here must work even inside screening's EXACT context
+    rounded = exact.quantize(_QUANTUM[places], rounding=ROUND_HALF_EVEN, context=_DISPLAY).normalize(_DISPLAY)
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
 
 

@@ -7,7 +7,7 @@ inline SVG. Every value is escaped by Jinja2's autoescape. Nothing here screens.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
