@@ -45,7 +45,7 @@ def number(value: Any, places: int = 4) -> Any:
 @lru_cache(maxsize=4096)
 def _fraction_number(value: Fraction, places: int) -> int | float:
     # thresholds, points and many actual values repeat across a batch
-    return _rounded(Decimal(value.numerator) / Decimal(value.denominator), places)
+    return _rounded(_DISPLAY.divide(Decimal(value.numerator), Decimal(value.denominator)), places)
 
 
 @lru_cache(maxsize=4096)
