@@ -63,7 +63,7 @@ def main() -> None:
 @lang_option
 @as_of_option
 def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str, as_of: dt.date | None) -> None:
-    """Screen project (or case) files; folders are searched for *.yaml."""
+    """逐个筛查项目（或案例）文件 / Screen project or case files (folders: every *.yaml)."""
     from screening.screen import Screener
 
     day = as_of or dt.date.today()
@@ -125,7 +125,7 @@ BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "ht
 @as_of_option
 def batch(input_path: str, rules_ref: str, outputs: tuple[str, ...], jobs: int | None, columns_file: str | None,
           sheet: str | None, html_sections: int, lang: str, as_of: dt.date | None) -> None:
-    """Screen a spreadsheet (CSV, XLSX), JSONL or folder of projects; write reports."""
+    """批量筛查表格（CSV、XLSX）、JSONL 或项目文件夹并出报告 / Screen a spreadsheet, JSONL or folder; write reports."""
     import os
 
     from screening.batch_output import BatchOutputs
@@ -149,7 +149,7 @@ def batch(input_path: str, rules_ref: str, outputs: tuple[str, ...], jobs: int |
 @main.group(invoke_without_command=True)
 @click.pass_context
 def rules(ctx: click.Context) -> None:
-    """List the shipped rule sets (id, title), one per line."""
+    """列出随附规则集（id 与标题，每行一个）/ List the shipped rule sets, one per line."""
     if ctx.invoked_subcommand is not None:
         return
     with user_errors():
@@ -170,7 +170,7 @@ def _title(rid: str) -> str:
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_show(ref: str, as_of: dt.date | None, fmt: str) -> None:
-    """Print the effective (merged) rule set with where each part was defined."""
+    """显示合并后的有效规则集及各部分的定义位置 / Show the merged rule set with provenance."""
     from screening.report.workbench import render_rules_show
 
     with user_errors():
@@ -182,7 +182,7 @@ def rules_show(ref: str, as_of: dt.date | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="警告也算失败（退出码 1）/ exit 1 on warnings.")
 def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Check rule sets and report every problem as file:line:column."""
+    """检查规则集，逐条报告问题（文件:行:列）/ Check rule sets; every problem as file:line:column."""
     from screening.report.workbench import render_validate
     from screening.validate import resolve_refs
     from screening.validate import validate as run_validate
@@ -200,7 +200,7 @@ def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.argument("which", type=click.Choice(["ruleset", "project"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件 / write to a file.")
 def schema(which: str, output: str | None) -> None:
-    """Print the JSON Schema for rule sets or for project / case files."""
+    """输出规则集或项目/案例文件的 JSON Schema / Print the JSON Schema for rule sets or projects."""
     from screening.schema import render_schema
 
     text = render_schema(which)
@@ -216,7 +216,7 @@ def schema(which: str, output: str | None) -> None:
 @as_of_option
 @click.option("--coverage", "show_coverage", is_flag=True, help="每条规则被案例覆盖的情况 / rule coverage.")
 def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | None, show_coverage: bool) -> None:
-    """Run case files against their expectations, like a test runner."""
+    """运行案例并核对预期结果 / Run case files against their expectations."""
     from screening.casecheck import check_case
     from screening.coverage import Coverage
     from screening.report.workbench import render_coverage
@@ -257,7 +257,7 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @as_of_option
 def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date | None) -> None:
-    """Impact of changing rule set OLD into NEW, over project/case files (default: cases/)."""
+    """规则变更影响分析：OLD → NEW 对项目（默认 cases/）的影响 / Impact of changing OLD into NEW."""
     from screening.diff import compare, rule_changes
     from screening.report.workbench import render_diff
     from screening.screen import Screener
