@@ -11,6 +11,7 @@ from functools import lru_cache
 from fractions import Fraction
 from typing import Any
 
+from screening.expr import nodes as n
 from screening.findings import Decision, Finding, Kind, Outcome, Remedy, Status
 from screening.messages import text
 from screening.model.effective import EffectiveRule, RuleSet
@@ -72,6 +73,27 @@ def round_score(score: Fraction | None) -> Fraction | None:
     return Fraction(round(score * 100), 100)
 
 
+_SHARES = {"land.building_coverage", "land.admin_share", "land.green_ratio", "output.rd_share"}
+
+
+def _compares_a_share(rule: EffectiveRule) -> bool:
+    node = rule.condition
+    if isinstance(node, n.Compare):
+        node = node.left
+    elif isinstance(node, n.Call) and node.func == "between":
+        node = node.args[0]
+    else:
+        node = rule.value
+    return isinstance(node, n.Name) and node.name in _SHARES
+
+
+def _percent(value: Any, lang: str = "zh") -> str:
+    """A fraction shown as a percentage: 0.3 → "30%"."""
+    if value is None or isinstance(value, bool):
+        return show(value, lang)
+    return show(Fraction(value) * 100, lang) + "%"
+
+
 def _unit(unit: str | None) -> str:
     return f" {unit}" if unit else ""
 
@@ -87,6 +109,8 @@ class Explainer:
             rule.id: rule.spec.title.get(lang) if rule.spec.title is not None else rule.id for rule in ruleset.rules
         }
         self.sep = "、" if lang == "zh" else ", "
+        # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
+        self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
         self._messages: dict[Finding, str] = {}
         self.rendered: dict[Finding, dict[str, Any]] = {}  # whole finding dicts, see contract.py
 
@@ -124,9 +148,10 @@ class Explainer:
             return text(f"finding.derive_{status.value}", lang, title=title)
         if kind is Kind.BONUS and rule.value is None:
             return text(f"finding.bonus_{status.value}", lang, title=title, points=show(finding.points))
+        shown = _percent if finding.rule in self.percent else show
         params = {
-            "title": title, "actual": show(finding.actual, lang), "unit": _unit(finding.unit),
-            "threshold": self._threshold(finding), "op": text(f"op.{finding.op}", lang) if finding.op else "",
+            "title": title, "actual": shown(finding.actual, lang), "unit": _unit(finding.unit),
+            "threshold": self._threshold(finding, shown), "op": text(f"op.{finding.op}", lang) if finding.op else "",
             "points": show(finding.points), "max_points": show(finding.max_points),
         }
         if status is Status.FAIL and rule.spec.message is not None:
@@ -143,11 +168,12 @@ class Explainer:
             return text(f"finding.numeric_{status.value}", lang, **params)
         return text(f"finding.{status.value}", lang, title=title)
 
-    def _threshold(self, finding: Finding) -> str:
+    def _threshold(self, finding: Finding, shown: Any = None) -> str:
+        shown = shown or show
         if finding.op == "between" and isinstance(finding.threshold, tuple):
             low, high = finding.threshold
-            return text("finding.between", self.lang, low=show(low), high=show(high))
-        return show(finding.threshold, self.lang)
+            return text("finding.between", self.lang, low=shown(low, self.lang), high=shown(high, self.lang))
+        return shown(finding.threshold, self.lang)
 
     def remedy(self, finding: Finding) -> str | None:
         """What would flip this finding, or None when nothing is to be done."""
@@ -175,8 +201,8 @@ class Explainer:
     def _options(self, remedy: Remedy) -> str:
         lang = self.lang
         return text("or", lang).join(
-            text("remedy.option", lang, field=self.field_title(o.field),
-                 relation=text(f"relation.{o.relation}", lang), value=show(o.value), unit=_unit(o.unit))
+            text("remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
+                 value=_percent(o.value) if o.field in _SHARES else show(o.value), unit=_unit(o.unit))
             for o in remedy.options
         )
 
