@@ -1,7 +1,8 @@
 """The only module that imports durable-rules; every quirk of it is contained here.
 
 Quirks (see ../shared/NOTES-durable-rules.md; each has a test in tests/engine/):
-* a fact matching no rule raises MessageNotHandledException → a normal outcome;
+* a fact matching no rule is "not handled" (MessageNotHandledException in the
+  Python wrapper, result code 1 from the core) → a normal outcome: nothing failed;
 * facts are never batched (assert_facts loses firings or segfaults) → one per call;
 * one session per candidate, deleted afterwards (1,024 live sessions at most,
   duplicate-fact errors after ~54,000 facts in one session, memory growth);
@@ -10,7 +11,7 @@ Quirks (see ../shared/NOTES-durable-rules.md; each has a test in tests/engine/):
   asserted through the C core (`durable_rules_engine`) directly, each firing is
   read from the core's action queue and completed, and an error while recording
   one abandons the action and is raised as EngineError;
-* fact keys named `id` loop forever → facts only carry generated keys (f0, x1, g2…);
+* fact keys named `id` loop forever → facts only carry generated keys (f0, x1, d0…);
 * huge floats fail with error 204 and mixed-type comparisons silently misbehave →
   facts carry only text, booleans and small integers (checked before the assert);
 * rulesets live in one global host → named by content hash, registered once;
@@ -26,10 +27,9 @@ Quirks (see ../shared/NOTES-durable-rules.md; each has a test in tests/engine/):
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from typing import Any
-
-import json
 
 import durable_rules_engine as core
 from durable.engine import Host
@@ -60,15 +60,14 @@ class Engine:
         self._registered: set[str] = set()
         self._handles: dict[str, int] = {}
         self._sids = itertools.count(1)
-        self._fired: list[str] = []
-        self._errors: list[BaseException] = []
 
     def register(self, compiled: Compiled) -> None:
         """Load a compiled rule set into the engine once (by its content-hash name)."""
         if compiled.name in self._registered or not compiled.definition:
             return
-        rules = {key: {**body, "run": self._action(key)} for key, body in compiled.definition.items()}
-        rules[_WARMUP] = {"all": [{"m": {"t": _WARMUP}}], "run": lambda closure: None}
+        # durable-rules wants an action per rule; ours never run through it (see infer)
+        rules = {key: {**body, "run": _unused_action} for key, body in compiled.definition.items()}
+        rules[_WARMUP] = {"all": [{"m": {"t": _WARMUP}}], "run": _unused_action}
         try:
             self._host.set_rulesets({compiled.name: rules})
         except Exception as exc:  # the C core reports load failures as bare Exceptions
@@ -79,17 +78,10 @@ class Engine:
         self._handles[compiled.name] = self._host.get_ruleset(compiled.name)._handle
         self._registered.add(compiled.name)
 
-    def _action(self, key: str) -> Callable[[Any], None]:
-        def record(closure: Any) -> None:
-            try:
-                self._record(key)
-            except BaseException as exc:  # durable-rules would swallow it
-                self._errors.append(exc)
-
-        return record
-
-    def _record(self, key: str) -> None:
-        self._fired.append(key)
+    def _record(self, key: str) -> tuple[int, str]:
+        """A firing's rule index and side, from its engine rule name (r12_fail → (12, "fail"))."""
+        index, side = key[1:].split("_")
+        return int(index), side
 
     def infer(self, compiled: Compiled, next_fact: NextFact) -> Fired:
         """Assert one fact per stratum into a fresh session; return the (rule, side) pairs fired.
@@ -135,14 +127,10 @@ class Engine:
         while message:
             key = next(iter(json.loads(message)))
             try:
-                self._record(key)
+                fired.add(self._record(key))
             except BaseException as exc:
-                core.abandon_action(handle, state)
+                core.abandon_action(handle, state)  # else the session stays locked by the action
                 raise EngineError(f"规则动作执行出错 / a rule action failed: {exc!r}") from exc
-            for recorded in self._fired:
-                index, side = recorded[1:].split("_")
-                fired.add((int(index), side))
-            self._fired = []
             message = core.complete_and_start_action(handle, state)
 
 
@@ -155,6 +143,10 @@ def _check_fact(fact: dict[str, Any]) -> None:
         if isinstance(value, int) and -_MAX_INT < value < _MAX_INT:
             continue
         raise EngineError(f"事实字段 {key} 的值 {value!r} 不能交给推理引擎 / value not allowed in a fact")
+
+
+def _unused_action(closure: Any) -> None:
+    return None
 
 
 _default: Engine | None = None

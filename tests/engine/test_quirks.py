@@ -88,7 +88,13 @@ def test_live_session_limit_is_never_reached(screener: Screener) -> None:
 
 
 def test_swallowed_action_errors_are_surfaced(screener: Screener, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: Engine, key: str) -> None:
+    def boom(closure: object) -> None:
+        raise RuntimeError("boom")
+
+    _raw_ruleset("raw_swallow", {"r": {"all": [{"m": {"x": 1}}], "run": boom}})
+    get_host().assert_fact("raw_swallow", {"sid": "1", "x": 1})  # durable's wrapper: no exception at all
+
+    def broken(self: Engine, key: str) -> tuple[int, str]:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(Engine, "_record", broken)
