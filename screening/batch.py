@@ -97,9 +97,9 @@ def _screen_chunk(rows: list[tuple[str, int, dict[str, Any]]]) -> list[Screened 
 
 
 def _reason(error: dict[str, Any]) -> str:
-    from screening.model.diagnose import _message  # the same wording as for project files
+    from screening.model.diagnose import describe  # the same wording as for project files
 
-    return _message(error, None, None)
+    return describe(error)
 
 
 # --- the parent side -------------------------------------------------------------------

@@ -80,6 +80,11 @@ _TYPE_MESSAGES = (
 )
 
 
+def describe(error: Any) -> str:
+    """The zh/en sentence for one pydantic error, as project files get it."""
+    return _message(error, None, None)
+
+
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     current: Any = model
     for part in loc:
