@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from screening.errors import ScreeningError, SourceSpan
+from screening.model.project import input_kinds
 from screening.model.units import UNIT_FACTORS
 from screening.source import load_yaml_file
 
@@ -31,39 +32,8 @@ class InputError(ScreeningError):
 
 # Field path → how the reader converts its cells: a unit kind of
 # screening.model.units.UNIT_FACTORS, or text / integer / bool / catalogue / eia.
-FIELD_KINDS: dict[str, str] = {
-    "id": "text",
-    "name": "text",
-    "company": "text",
-    "park": "text",
-    "region_class": "integer",
-    "industry": "text",
-    "investment.total": "money",
-    "investment.fixed_assets": "money",
-    "land.area_mu": "area",
-    "land.area_ha": "area",
-    "land.plot_ratio": "ratio",
-    "land.building_coverage": "fraction",
-    "land.admin_share": "fraction",
-    "land.green_ratio": "fraction",
-    "output.annual_revenue": "money",
-    "output.annual_tax": "money",
-    "output.added_value": "money",
-    "output.employees": "count",
-    "output.rd_share": "fraction",
-    "environment.energy_tce": "energy",
-    "environment.electricity_kwh": "electricity",
-    "environment.in_red_line": "bool",
-    "environment.access_list_conflict": "bool",
-    "environment.catalogue": "catalogue",
-    "environment.catalogue_item": "text",
-    "environment.eia_category": "eia",
-    "environment.emissions.cod_t": "mass",
-    "environment.emissions.ammonia_t": "mass",
-    "environment.emissions.so2_t": "mass",
-    "environment.emissions.nox_t": "mass",
-    "environment.emissions.vocs_t": "mass",
-}
+# Read off the project model, so a field added there is read from spreadsheets too.
+FIELD_KINDS: dict[str, str] = input_kinds()
 
 # Factor of the unit a field's plain numbers are in, when not 1 (公顷 = 15 亩).
 _FIELD_FACTOR = {"land.area_ha": Decimal(15)}

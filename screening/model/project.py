@@ -48,7 +48,7 @@ def quantity(kind: str, title: str, title_en: str, *, le: int | str, integer: bo
         Field(
             default=None,
             json_schema_extra={
-                "unit": CANONICAL_UNIT[kind], "title_zh": title, "title_en": title_en,
+                "kind": kind, "unit": CANONICAL_UNIT[kind], "title_zh": title, "title_en": title_en,
                 "integer": integer,
             },
         ),
@@ -70,7 +70,7 @@ def flag(title: str, title_en: str) -> Any:
     return Annotated[
         bool | None,
         BeforeValidator(_yes_no),
-        Field(default=None, json_schema_extra={"title_zh": title, "title_en": title_en}),
+        Field(default=None, json_schema_extra={"kind": "bool", "title_zh": title, "title_en": title_en}),
     ]
 
 
@@ -84,11 +84,12 @@ def _choice(value: object) -> object:
     return _ALIASES.get(value.strip(), value.strip()) if isinstance(value, str) else value
 
 
-def choice(title: str, title_en: str, options: tuple[str, ...]) -> Any:
+def choice(kind: str, title: str, title_en: str, options: tuple[str, ...]) -> Any:
+    """An optional value from `options`; `kind` names its list of accepted spellings."""
     return Annotated[
         Literal[options] | None,  # type: ignore[valid-type]
         BeforeValidator(_choice),
-        Field(default=None, json_schema_extra={"title_zh": title, "title_en": title_en}),
+        Field(default=None, json_schema_extra={"kind": kind, "title_zh": title, "title_en": title_en}),
     ]
 
 
@@ -168,14 +169,14 @@ class Environment(_Strict):
     in_red_line: flag("是否位于生态保护红线内", "inside the ecological red line")
     access_list_conflict: flag("是否与生态环境准入清单冲突", "conflicts with the environmental access list")
     catalogue: choice(
-        "产业结构调整指导目录类别", "industry catalogue class",
+        "catalogue", "产业结构调整指导目录类别", "industry catalogue class",
         ("encouraged", "permitted", "restricted", "eliminated"),
     )
     catalogue_item: str | None = Field(
         default=None, json_schema_extra={"title_zh": "目录条目", "title_en": "catalogue item"}
     )
     eia_category: choice(
-        "环评类别", "EIA category", ("report", "report_table", "registration")
+        "eia", "环评类别", "EIA category", ("report", "report_table", "registration")
     )
     emissions: Emissions | None = None
 
@@ -232,7 +233,7 @@ class Project(_Strict):
     name: str | None = Field(default=None, max_length=500)
     company: str | None = Field(default=None, max_length=500)
     park: str | None = Field(default=None, max_length=200)
-    region_class: int | None = Field(default=None, ge=1, le=7, strict=True)
+    region_class: int | None = Field(default=None, ge=1, le=7, strict=True, json_schema_extra={"kind": "integer"})
     industry: str | None = None
     investment: Investment | None = None
     land: Land | None = None
@@ -318,6 +319,24 @@ def _catalogue() -> dict[str, FieldSpec]:
 
 
 FIELDS: dict[str, FieldSpec] = _catalogue()
+
+
+def input_kinds() -> dict[str, str]:
+    """Every field a project file may give → how a spreadsheet cell for it is read:
+    a unit kind of `UNIT_FACTORS`, or integer / bool / catalogue / eia / text."""
+    kinds: dict[str, str] = {}
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            inner = [a for a in getattr(info.annotation, "__args__", (info.annotation,)) if a is not type(None)]
+            if inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel):
+                walk(inner[0], f"{prefix}{name}.")
+            elif name != "extra" or prefix:
+                extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+                kinds[f"{prefix}{name}"] = str(extra.get("kind", "text"))
+
+    walk(Project, "")
+    return kinds
 
 
 def flatten(project: Project) -> dict[str, Any]:
