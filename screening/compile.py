@@ -188,14 +188,15 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
             "请用查找表代替逐条规则 / too many engine rules; use lookup tables"
         )
     name = f"screening_{rs.sha256[:16]}"
+    levels = range(1 + max(strata.values(), default=0))
     return Compiled(
         name=name, ruleset=rs, definition=definition, plans=plans,
-        strata=1 + max(strata.values(), default=0), field_keys=builder.field_keys,
+        strata=len(levels), field_keys=builder.field_keys,
         derived_keys=builder.derived_keys, metrics=metrics, decimal_metrics=decimal_metrics,
         derive_rule={r.spec.sets: i for i, r in enumerate(rs.rules) if r.kind == "derive"},  # type: ignore[union-attr]
         build=build,
-        stratum_atoms=[_stratum_atoms(plans, level) for level in range(1 + max(strata.values(), default=0))],
-        stratum_natives=[_stratum_natives(plans, level) for level in range(1 + max(strata.values(), default=0))],
+        stratum_atoms=[_stratum_atoms(plans, level) for level in levels],
+        stratum_natives=[_stratum_natives(plans, level) for level in levels],
     )
 
 

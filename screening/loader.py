@@ -408,13 +408,6 @@ def _origin_of(span: SourceSpan | None, rs: RuleSet) -> str:
     return rs.id
 
 
-def _rule_index(item: _Loaded, rule_id: str) -> int:
-    for index, rule in enumerate(item.model.rules):
-        if rule.id == rule_id:
-            return index
-    return 0
-
-
 def _dotted(path: tuple[Any, ...]) -> str:
     out = ""
     for part in path:

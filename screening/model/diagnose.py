@@ -8,9 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from screening.errors import Diagnostic
+from screening.model import ruleset
 from screening.source import LoadedYaml
 
-_KIND_TAGS = {"veto", "gate", "review", "score", "bonus", "derive"}
+_KIND_TAGS = set(ruleset.KINDS)
 
 
 def _path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -91,8 +92,6 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         if isinstance(part, int) or current is None:
             continue
         if isinstance(part, str) and part in _KIND_TAGS:
-            from screening.model import ruleset  # local: avoid a cycle at import
-
             current = {"score": ruleset.ScoreRule, "bonus": ruleset.BonusRule,
                        "derive": ruleset.DeriveRule}.get(part, ruleset.CheckRule)
             continue
