@@ -20,13 +20,13 @@ from screening.errors import Diagnostic, ExpressionError, RuleSetError, SourceSp
 from screening.expr import nodes as n
 from screening.expr.lexer import OffsetSpan
 from screening.expr.parser import parse
-from screening.expr.types import BOOL, TEXT, Symbol, Type, check, check_bool, check_number
+from screening.expr.types import BOOL, TEXT, Symbol, Type, check, check_bool, check_number, suggest
 from screening.expr.units import normalise_unit
 from screening.model import ruleset as spec
 from screening.model.diagnose import diagnostics_from
 from screening.model.effective import Disabled, EffectiveRule, RuleSet
 from screening.model.project import FIELDS
-from screening.source import LoadedYaml, load_yaml_file
+from screening.source import LoadedYaml, field_path, load_yaml_file
 
 PASS_MARK = "pass_mark"
 REVIEW_BAND = "review_band"
@@ -218,14 +218,14 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
                 )
             if rule.override and previous is None:
                 raise RuleSetError(
-                    f"override: true，但上级规则集中没有规则 {rule.id!r}{_suggest(rule.id, list(rules))} / "
+                    f"override: true，但上级规则集中没有规则 {rule.id!r}{suggest(rule.id, list(rules))} / "
                     "nothing to override", loaded.span(("rules", index, "override")),
                 )
             rules[rule.id] = EffectiveRule(rule, loaded.span(("rules", index)), model.id, position=("rules", index))
         for index, off in enumerate(model.disable):
             span = loaded.span(("disable", index))
             if off.rule not in rules:
-                hint = _suggest(off.rule, list(rules))
+                hint = suggest(off.rule, list(rules))
                 raise RuleSetError(f"disable: 没有规则 {off.rule!r}{hint} / no such rule to disable", span)
             del rules[off.rule]
             disabled.append(Disabled(off.rule, off.reason, span))
@@ -249,11 +249,6 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def _suggest(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
 
 
 # --- type checking -------------------------------------------------------------
@@ -316,7 +311,7 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
         for diag in exc.diagnostics:
             offset = diag.span.offset if isinstance(diag.span, OffsetSpan) else 0
             span = _place(loaded, path, text, offset) if loaded else where
-            errors.append(Diagnostic(diag.code, diag.message, span, _dotted(path)))
+            errors.append(Diagnostic(diag.code, diag.message, span, field_path(path)))
 
     metric_origin = {name: _origin_of(rs.provenance.get(f"metrics.{name}"), rs) for name in rs.metrics}
     # Metrics may use one another: check in dependency order.
@@ -406,13 +401,6 @@ def _origin_of(span: SourceSpan | None, rs: RuleSet) -> str:
         if path == span.path:
             return rid
     return rs.id
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _place(loaded: LoadedYaml, path: tuple[Any, ...], text: str, offset: int) -> SourceSpan:

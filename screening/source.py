@@ -90,6 +90,14 @@ class LoadedYaml:
         return LoadedYaml(self.path, value, positions, keys)
 
 
+def field_path(path: Path_) -> str:
+    """A YAML path as users read it: ("rules", 0, "require") → rules[0].require."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 def load_yaml_file(path: str | Path) -> LoadedYaml:
     """Read and safely parse one YAML (or JSON) file."""
     p = Path(path)

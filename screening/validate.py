@@ -21,6 +21,7 @@ from screening.expr import nodes as n
 from screening.loader import find_ruleset, load_ruleset, rules_dirs
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, Land, Output, section_of
+from screening.source import field_path
 
 ERROR, WARNING, NOTE = "error", "warning", "note"  # a note never changes the exit code
 
@@ -73,14 +74,7 @@ def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
 
 def _diag(severity: str, code: str, message: str, rs: RuleSet, rule: EffectiveRule, path: tuple[Any, ...]) -> Diagnostic:
     return Diagnostic(code, message, rs.span(rule.origin, rule.position + path),
-                      _dotted(rule.position + path) + f" [{rule.id}]", severity)
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+                      field_path(rule.position + path) + f" [{rule.id}]", severity)
 
 
 def _is_shipped(rs: RuleSet, origin: str) -> bool:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from screening.errors import Diagnostic
 from screening.model import ruleset
-from screening.source import LoadedYaml
+from screening.source import LoadedYaml, field_path
 
 _KIND_TAGS = set(ruleset.KINDS)
 
@@ -20,13 +20,6 @@ def _path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
         part for part in loc
         if part not in _KIND_TAGS and not (isinstance(part, str) and part.startswith("function-"))
     )
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _message(error: Any, model: type[BaseModel] | None, parent: Any) -> str:
@@ -132,5 +125,5 @@ def diagnostics_from(
         if error["type"] == "union_tag_invalid":
             at = at + ("kind",)  # point at the misspelt kind itself
         span = loaded.key_span(at) if error["type"] == "extra_forbidden" else loaded.span(at)
-        out.append(Diagnostic(code, _message(error, model, parent), span, _dotted(at)))
+        out.append(Diagnostic(code, _message(error, model, parent), span, field_path(at)))
     return out
