@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from screening.errors import Diagnostic, ProjectError, SourceSpan
-from screening.model.project import _yes_no
+from screening.model.project import yes_no
 from screening.model.ruleset import InputField
 from screening.model.units import UnitError, parse_amount
 
@@ -34,7 +34,7 @@ def convert_inputs(values: dict[str, Any], inputs: dict[str, InputField], span: 
 
 def _convert(value: Any, declared: InputField) -> Any:
     if declared.type == "bool":
-        value = _yes_no(value)
+        value = yes_no(value)
         if not isinstance(value, bool):
             raise ValueError(f"应为 是/否（true/false），实际为 {value!r} / expected yes or no")
         return value

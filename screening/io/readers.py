@@ -33,6 +33,7 @@ from screening.io.columns import (
     find_header,
     match_header,
 )
+from screening.model.project import NO, YES
 from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
 from screening.source import load_yaml_file
 
@@ -157,8 +158,9 @@ _ABSENT = object()
 # Placeholders offices type for "no value"; they mean absent, never zero.
 _EMPTY = {"", "-", "--", "—", "——", "－", "/", "n/a", "na", "#n/a", "null", "none"}
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,，]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_TRUE = {"是", "yes", "y", "true", "1", "有", "√", "✓", "✔"}
-_FALSE = {"否", "no", "n", "false", "0", "无", "×", "✗", "✘"}
+# the model's words, plus the tick and cross marks spreadsheets use
+_TRUE = YES | {"√", "✓", "✔"}
+_FALSE = NO | {"×", "✗", "✘"}
 _CHOICES = {
     "catalogue": {
         "鼓励类": "encouraged",

@@ -55,12 +55,17 @@ def quantity(kind: str, title: str, title_en: str, *, le: int | str, integer: bo
     ]
 
 
-def _yes_no(value: object) -> object:
+YES = frozenset({"是", "yes", "y", "true", "1", "有"})
+NO = frozenset({"否", "no", "n", "false", "0", "无"})
+
+
+def yes_no(value: object) -> object:
+    """"是"/"否" (and yes/no, true/false, 1/0) as a boolean; anything else unchanged."""
     if isinstance(value, str):
         text = value.strip().lower()
-        if text in ("是", "yes", "y", "true", "1", "有"):
+        if text in YES:
             return True
-        if text in ("否", "no", "n", "false", "0", "无"):
+        if text in NO:
             return False
     return value
 
@@ -69,7 +74,7 @@ def flag(title: str, title_en: str) -> Any:
     """An optional yes/no field ("是/否" accepted)."""
     return Annotated[
         bool | None,
-        BeforeValidator(_yes_no),
+        BeforeValidator(yes_no),
         Field(default=None, json_schema_extra={"kind": "bool", "title_zh": title, "title_en": title_en}),
     ]
 
