@@ -33,7 +33,7 @@ from screening.io.columns import (
     find_header,
     match_header,
 )
-from screening.model.project import NO, YES
+from screening.model.project import CHOICE_ALIASES, NO, YES
 from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
 from screening.source import load_yaml_file
 
@@ -161,32 +161,23 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,，]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+
 # the model's words, plus the tick and cross marks spreadsheets use
 _TRUE = YES | {"√", "✓", "✔"}
 _FALSE = NO | {"×", "✗", "✘"}
+# the model's names for each choice, plus the short and long forms found in spreadsheets
 _CHOICES = {
     "catalogue": {
-        "鼓励类": "encouraged",
+        **CHOICE_ALIASES["catalogue"],
         "鼓励": "encouraged",
-        "encouraged": "encouraged",
-        "允许类": "permitted",
         "允许": "permitted",
-        "permitted": "permitted",
-        "限制类": "restricted",
         "限制": "restricted",
-        "restricted": "restricted",
-        "淘汰类": "eliminated",
         "淘汰": "eliminated",
-        "eliminated": "eliminated",
+        **{value: value for value in ("encouraged", "permitted", "restricted", "eliminated")},
     },
     "eia": {
-        "报告书": "report",
+        **CHOICE_ALIASES["eia"],
         "环境影响报告书": "report",
-        "report": "report",
-        "报告表": "report_table",
         "环境影响报告表": "report_table",
-        "report_table": "report_table",
-        "reporttable": "report_table",
-        "登记表": "registration",
         "环境影响登记表": "registration",
-        "registration": "registration",
+        "reporttable": "report_table",
+        **{value: value for value in ("report", "report_table", "registration")},
     },
 }
 _CHOICE_HINT = {

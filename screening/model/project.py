@@ -79,21 +79,23 @@ def flag(title: str, title_en: str) -> Any:
     ]
 
 
-_ALIASES = {
-    "鼓励类": "encouraged", "允许类": "permitted", "限制类": "restricted", "淘汰类": "eliminated",
-    "报告书": "report", "报告表": "report_table", "登记表": "registration",
+# Chinese names of the choice values, by choice kind (the values themselves are accepted too).
+CHOICE_ALIASES: dict[str, dict[str, str]] = {
+    "catalogue": {"鼓励类": "encouraged", "允许类": "permitted", "限制类": "restricted", "淘汰类": "eliminated"},
+    "eia": {"报告书": "report", "报告表": "report_table", "登记表": "registration"},
 }
 
 
-def _choice(value: object) -> object:
-    return _ALIASES.get(value.strip(), value.strip()) if isinstance(value, str) else value
-
-
 def choice(kind: str, title: str, title_en: str, options: tuple[str, ...]) -> Any:
-    """An optional value from `options`; `kind` names its list of accepted spellings."""
+    """An optional value from `options`; `kind` names its Chinese spellings in CHOICE_ALIASES."""
+    aliases = CHOICE_ALIASES[kind]
+
+    def read(value: object) -> object:
+        return aliases.get(value.strip(), value.strip()) if isinstance(value, str) else value
+
     return Annotated[
         Literal[options] | None,  # type: ignore[valid-type]
-        BeforeValidator(_choice),
+        BeforeValidator(read),
         Field(default=None, json_schema_extra={"kind": kind, "title_zh": title, "title_en": title_en}),
     ]
 
