@@ -73,13 +73,11 @@ def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str) -> None:
 def _screen_chunk(rows: list[tuple[str, int, dict[str, Any]]]) -> list[Screened | Invalid]:
     from pydantic import ValidationError
 
-    from screening.cases import CASE_KEYS
     from screening.model.project import Project
     from screening.report.contract import to_contract
 
     out: list[Screened | Invalid] = []
     for source, number, data in rows:
-        data = {k: v for k, v in data.items() if k not in CASE_KEYS}  # a folder of case files screens too
         try:
             project = Project.model_validate(data)
         except ValidationError as exc:

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from screening.cases import CASE_KEYS
 from screening.errors import Diagnostic, SourceSpan, YamlError
 from screening.io.columns import (
     FIELD_KINDS,
@@ -581,5 +582,6 @@ def _project_file(path: Path, number: int) -> Row:
                 None, "项目文件应为映射（键: 值）/ a project file must be a mapping"
             ),
         )
+    data = {k: v for k, v in data.items() if k not in CASE_KEYS}  # a case file screens as its project
     data.setdefault("id", path.stem)
     return Row(str(path), number, data)
