@@ -48,6 +48,7 @@ class Atom:
     kind: str  # "sign" | "bool"
     fn: Evaluator
     fast: Evaluator
+    reads: tuple[str, ...] = ()  # the project fields and derived names it depends on (metrics expanded)
 
 
 @dataclass(frozen=True)
@@ -484,7 +485,9 @@ class _Builder:
                 fast = self._cross_sign(node.left, node.right)  # type: ignore[attr-defined]
             else:
                 fn, fast = self.build(node), self.build_decimal(node)
-            found = Atom(f"x{len(self.atoms)}", kind, fn, fast)
+            reads = tuple(sorted(name for name in self._expand(n.names(node))
+                                 if name in self.field_names or name in self.derived))
+            found = Atom(f"x{len(self.atoms)}", kind, fn, fast, reads)
             self.atoms[(kind, node)] = found
         if self._collect is not None:
             self._collect.append(found)

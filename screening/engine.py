@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +44,9 @@ NextFact = Callable[[int, Fired], dict[str, Any] | None]
 _MAX_INT = 2**31
 _NOT_HANDLED, _OBSERVED = 1, 2  # result codes of core.assert_fact
 _WARMUP = "warmup"
+_ACTION = re.compile(r'\{\s*"r(\d+)_([a-z]+)"')
+_STRATUM_TAGS = tuple(f"s{level}" for level in range(8))
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(…, ensure_ascii=False), one encoder
 
 
 class QuietHost(Host):
@@ -78,10 +82,6 @@ class Engine:
         self._handles[compiled.name] = self._host.get_ruleset(compiled.name)._handle
         self._registered.add(compiled.name)
 
-    def _record(self, key: str) -> tuple[int, str]:
-        """A firing's rule index and side, from its engine rule name (r12_fail → (12, "fail"))."""
-        index, side = key[1:].split("_")
-        return int(index), side
 
     def infer(self, compiled: Compiled, next_fact: NextFact) -> Fired:
         """Assert one fact per stratum into a fresh session; return the (rule, side) pairs fired.
@@ -105,9 +105,9 @@ class Engine:
                     continue
                 _check_fact(fact)
                 fact["sid"] = sid
-                fact["t"] = f"s{stratum}"
+                fact["t"] = _STRATUM_TAGS[stratum] if stratum < len(_STRATUM_TAGS) else f"s{stratum}"
                 asserted = True  # even an unmatched fact opens the session
-                code, state = core.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
+                code, state = core.assert_fact(handle, _encode(fact))
                 if code == _NOT_HANDLED:
                     continue  # no failing side matched: every ready rule passed
                 if code == _OBSERVED:
@@ -125,9 +125,8 @@ class Engine:
         result = core.start_action_for_state(handle, state)
         message = result[1] if result else None
         while message:
-            key = next(iter(json.loads(message)))
             try:
-                fired.add(self._record(key))
+                fired.add(_fired_rule(message))
             except BaseException as exc:
                 core.abandon_action(handle, state)  # else the session stays locked by the action
                 raise EngineError(f"规则动作执行出错 / a rule action failed: {exc!r}") from exc
@@ -135,14 +134,26 @@ class Engine:
 
 
 def _check_fact(fact: dict[str, Any]) -> None:
-    for key, value in fact.items():
-        if key in ("id", "sid"):
+    for key in ("id", "sid"):
+        if key in fact:
             raise EngineError(f"事实键 {key!r} 为引擎保留字 / reserved fact key")
-        if isinstance(value, bool) or isinstance(value, str):
-            continue
-        if isinstance(value, int) and -_MAX_INT < value < _MAX_INT:
+    for key, value in fact.items():
+        kind = type(value)  # exact types: a subclass of int or str has no business in a fact
+        if kind is bool or kind is str or (kind is int and -_MAX_INT < value < _MAX_INT):
             continue
         raise EngineError(f"事实字段 {key} 的值 {value!r} 不能交给推理引擎 / value not allowed in a fact")
+
+
+def _fired_rule(message: str) -> tuple[int, str]:
+    """A firing's rule index and side, from the action the core hands out.
+
+    The message is `{"r12_fail":{"m":{…the fact…}}}`; only the rule name matters, so
+    it is read from the front rather than by decoding the whole fact.
+    """
+    found = _ACTION.match(message)
+    if found is None:
+        raise ValueError(f"unexpected action {message[:80]!r}")
+    return int(found[1]), found[2]
 
 
 def _unused_action(closure: Any) -> None:

@@ -12,7 +12,7 @@ from decimal import Context, Decimal, Inexact, localcontext
 from fractions import Fraction
 from typing import Any
 
-from screening.compile import Compiled, Part, RulePlan, compile_ruleset
+from screening.compile import Atom, Compiled, Part, RulePlan, compile_ruleset
 from screening.engine import Engine, Fired, default_engine
 from screening.expr.evaluate import EXACT, Env, Missing, Undefined
 from screening.findings import Decision, Finding, Kind, Remedy, Status
@@ -53,6 +53,15 @@ class Screener:
         self._by_stratum: list[list[RulePlan]] = [[] for _ in range(self.compiled.strata)]
         for plan in self.compiled.plans:
             self._by_stratum[plan.stratum].append(plan)
+        # per stratum: the derivations it sets, and the rules judged in it (未配置 ones never are)
+        self._derivations = [[(p, p.rule.spec.sets) for p in plans if p.kind is Kind.DERIVE]  # type: ignore[union-attr]
+                             for plans in self._by_stratum]
+        self._judged = [[p for p in plans if p.unconfigured is None] for plans in self._by_stratum]
+        self._has_score = ruleset.has_score
+        self._memos: list[dict[tuple[Any, ...], Finding]] = [{} for _ in self.compiled.plans]
+        self._atom_memos: list[list[dict[tuple[Any, ...], Any]]] = [
+            [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
+        ]
 
     def screen(self, project: Project) -> Decision:
         """The decision for one validated project (its extra fields checked against `inputs:`)."""
@@ -66,29 +75,43 @@ class Screener:
 
         def next_fact(stratum: int, fired: Fired) -> dict[str, Any] | None:
             if stratum > 0:
-                for plan in self._by_stratum[stratum - 1]:
-                    if plan.rule.kind == "derive":
-                        value = self._derived_value(plan, applies, conditions, fired)
-                        derived[plan.rule.spec.sets] = value  # type: ignore[union-attr]
-                        if value is not None:
-                            env.values[plan.rule.spec.sets] = value  # type: ignore[union-attr]
+                for plan, name in self._derivations[stratum - 1]:
+                    value = self._derived_value(plan, applies, conditions, fired)
+                    derived[name] = value
+                    if value is not None:
+                        env.values[name] = value
             fact: dict[str, Any] = {}
             failed = self._fill(stratum, env, derived, fact)
-            for plan in self._by_stratum[stratum]:
-                if plan.unconfigured is not None:
-                    continue  # never judged: see _finding
-                if plan.applies is not None:
-                    applies[plan.index] = self._ready(plan.applies, env, failed)
-                if plan.condition is not None:
-                    conditions[plan.index] = self._ready(plan.condition, env, failed)
+            if failed:  # else every part is ready: absent from `applies` / `conditions` means ready
+                for plan in self._judged[stratum]:
+                    if plan.applies is not None:
+                        applies[plan.index] = self._ready(plan.applies, env, failed)
+                    if plan.condition is not None:
+                        conditions[plan.index] = self._ready(plan.condition, env, failed)
             return fact or None
 
         fired = self.engine.infer(self.compiled, next_fact)
+        sides: dict[int, int] = {}
+        for index, side in fired:
+            sides[index] = sides.get(index, 0) | _SIDE_BITS[side]
         # values only shown get their own environment: their rounded metrics must never
         # be memoised where an exact evaluation (a score band) would read them
         shown = self.compiled.env(values)
+        value_of = env.values.get
+        findings = []
         with localcontext(EXACT):  # the Decimal forms below compute exactly or raise Inexact
-            findings = [self._finding(plan, env, shown, applies, conditions, fired) for plan in self.compiled.plans]
+            for plan, memo in zip(self.compiled.plans, self._memos):
+                # A finding is a function of the rule, what fired for it and its inputs'
+                # values: a repeat hands back the same Finding (renderers memoise on it).
+                # One memo per rule, so a rule whose figures never repeat (a ratio of two
+                # amounts) does not evict the findings of rules whose inputs do.
+                key = (sides.get(plan.index, 0), tuple(map(value_of, plan.inputs)))
+                finding = memo.get(key)
+                if finding is None:
+                    if len(memo) >= FINDING_MEMO:
+                        memo.clear()
+                    finding = memo[key] = self._finding(plan, env, shown, applies, conditions, fired)
+                findings.append(finding)
         return self._decision(values, findings)
 
     # -- preparing facts ----------------------------------------------------------
@@ -112,17 +135,19 @@ class Screener:
                     failed[name] = Missing(frozenset((name,)))
                     continue
                 fact[field_keys[name]] = value
-        with localcontext(EXACT):
-            for atom in self.compiled.stratum_atoms[stratum]:
-                try:
-                    fact[atom.key] = atom.fast(env)
-                except Inexact:  # a value Decimal cannot hold exactly: compute it as a rational
-                    try:
-                        fact[atom.key] = atom.fn(env)
-                    except (Missing, Undefined) as exc:
-                        failed[atom.key] = exc
-                except (Missing, Undefined) as exc:
-                    failed[atom.key] = exc
+        value_of = env.values.get
+        for atom, memo in zip(self.compiled.stratum_atoms[stratum], self._atom_memos[stratum]):
+            # an atom is a function of the values it reads: repeats are looked up
+            key = tuple(map(value_of, atom.reads))
+            result = memo.get(key, _UNKNOWN)
+            if result is _UNKNOWN:
+                if len(memo) >= FINDING_MEMO:
+                    memo.clear()
+                result = memo[key] = _atom_value(atom, env)
+            if isinstance(result, Exception):
+                failed[atom.key] = result
+            else:
+                fact[atom.key] = result
         return failed
 
     def _ready(self, part: Part, env: Env, failed: dict[str, Any]) -> _Ready:
@@ -158,13 +183,13 @@ class Screener:
                        fired: Fired) -> bool | None:
         if plan.unconfigured is not None:
             return False
-        app = applies.get(plan.index)
-        if app is not None:
+        if plan.applies is not None:
+            app = applies.get(plan.index, _READY)
             if not app.ok:
                 return None if app.undefined is None else False
             if (plan.index, "na") in fired:
                 return False
-        cond = conditions[plan.index]
+        cond = conditions.get(plan.index, _READY)
         if not cond.ok:
             return None if cond.undefined is None else False
         return (plan.index, "true") in fired
@@ -179,8 +204,8 @@ class Screener:
         zero = Fraction(0) if graded else None
         if plan.unconfigured is not None:
             return self._not_applicable(plan, Undefined("table_not_configured", table=plan.unconfigured))
-        app = applies.get(plan.index)
-        if app is not None:
+        if plan.applies is not None:
+            app = applies.get(plan.index, _READY)
             if app.undefined is not None:
                 return self._not_applicable(plan, app.undefined)
             if not app.ok:
@@ -191,7 +216,7 @@ class Screener:
                                max_points=plan.max_points, reason="applies_if")
         if graded and plan.value is not None:
             return self._graded(plan, env)
-        cond = conditions[plan.index]
+        cond = conditions.get(plan.index, _READY)
         if cond.undefined is not None:
             return self._not_applicable(plan, cond.undefined)
         if not cond.ok:
@@ -273,25 +298,60 @@ class Screener:
     # -- decision -----------------------------------------------------------------
     def _decision(self, values: dict[str, Any], findings: list[Finding]) -> Decision:
         # bonus points count only on top of a score: a rule set without score rules has none
-        score = total_score(findings, self.ruleset.weights) if self.ruleset.has_score else None
+        score = total_score(findings, self.ruleset.weights) if self._has_score else None
         outcome = decide(findings, score, self.pass_mark, self.review_band)
-        missing = sorted({m for f in findings if f.status is Status.MISSING and f.kind is not Kind.DERIVE for m in f.missing})
-
-        def failed(kind: Kind) -> tuple[str, ...]:
-            return tuple(f.rule for f in findings if f.kind is kind and f.status is Status.FAIL)
-
+        missing: set[str] = set()
+        failed: dict[Kind, list[str]] = {Kind.VETO: [], Kind.GATE: [], Kind.REVIEW: []}
+        for f in findings:  # one pass: this runs for every project of a batch
+            if f.status is Status.FAIL:
+                by_kind = failed.get(f.kind)
+                if by_kind is not None:
+                    by_kind.append(f.rule)
+            elif f.status is Status.MISSING and f.kind is not Kind.DERIVE:
+                missing.update(f.missing)
         return Decision(
             project_id=_text(values.get("id")), project_name=_text(values.get("name")),
             ruleset_id=self.ruleset.id, ruleset_version=self.ruleset.version,
             ruleset_sha256=self.ruleset.sha256, as_of=self.ruleset.as_of, outcome=outcome,
             score=score, pass_mark=self.pass_mark, review_band=self.review_band,
-            vetoed_by=failed(Kind.VETO), rejected_by=failed(Kind.GATE), reviewed_by=failed(Kind.REVIEW),
-            missing=tuple(missing), findings=tuple(findings),
+            vetoed_by=tuple(failed[Kind.VETO]), rejected_by=tuple(failed[Kind.GATE]),
+            reviewed_by=tuple(failed[Kind.REVIEW]), missing=tuple(sorted(missing)), findings=tuple(findings),
         )
 
 
+# Findings remembered per rule, keyed by fired sides and input values: enough for the
+# checks that repeat across a batch, few enough that memory stays flat.
+FINDING_MEMO = 1_000
+_SIDE_BITS = {"na": 1, "fail": 2, "true": 4}
+
 # For values that are only shown: 28 significant digits, rounding allowed.
 SHOWN = Context(prec=28)
+
+
+_UNKNOWN = object()
+
+
+def _atom_value(atom: Atom, env: Env) -> Any:
+    """An atom's value for the engine, or the Missing / Undefined that prevents it.
+
+    A returned exception is memoised: it is stripped of its traceback and context, which
+    would otherwise keep this project's frames, and all its values, alive in the memo.
+    """
+    with localcontext(EXACT):
+        try:
+            return atom.fast(env)
+        except Inexact:  # a value Decimal cannot hold exactly: compute it as a rational
+            try:
+                return atom.fn(env)
+            except (Missing, Undefined) as exc:
+                return _bare(exc)
+        except (Missing, Undefined) as exc:
+            return _bare(exc)
+
+
+def _bare(exc: Exception) -> Exception:
+    exc.__traceback__ = exc.__context__ = exc.__cause__ = None
+    return exc
 
 
 def _exact(fast: Any, slow: Any, env: Env) -> Any:

@@ -21,10 +21,16 @@ def catalogue(lang: str) -> dict[str, Any]:
 
 def text(key: str, lang: str, /, **params: Any) -> str:
     """The template at dotted `key`, filled with `params`."""
-    node: Any = catalogue(lang)
-    for part in key.split("."):
-        node = node[part]
-    return str(node).format(**params) if params else str(node)
+    found = _templates.get((key, lang))
+    if found is None:
+        node: Any = catalogue(lang)
+        for part in key.split("."):
+            node = node[part]
+        found = _templates[(key, lang)] = str(node)
+    return found.format(**params) if params else found
+
+
+_templates: dict[tuple[str, str], str] = {}  # (dotted key, lang) → template: a report asks for the same few
 
 
 def status_label(kind: str, status: str, lang: str) -> str:

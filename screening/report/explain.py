@@ -22,31 +22,34 @@ _TRIGGER = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
 # Memoised messages and rendered findings, per explainer: enough for the findings that
 # repeat across a batch, small enough that a million-row batch stays flat in memory.
 MEMO_LIMIT = 5_000
+RULE_MEMO_LIMIT = 1_000  # JSON texts per rule, keyed by the identity of the screener's memoised findings
 _DISPLAY = Context(prec=28)
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
 
 
 def number(value: Any, places: int = 4) -> Any:
     """A Fraction/Decimal as a JSON-friendly int or float, rounded to `places` decimals."""
-    if value is None or isinstance(value, (bool, int)):
-        return value
-    if isinstance(value, Fraction):
+    kind = type(value)  # exact types first: this runs for every number in every report
+    if kind is Fraction:
         if value.denominator == 1:
             return value.numerator
-        return _fraction_number(value, places)
-    if isinstance(value, Decimal):
+        # no memo keyed on the Fraction: hashing one costs more than this division
+        return _rounded(_DISPLAY.divide(Decimal(value.numerator), Decimal(value.denominator)), places)
+    if value is None or kind is int or kind is bool:
+        return value
+    if kind is Decimal:
         if value == value.to_integral_value():
             return int(value)
         return _rounded(value, places)
+    if isinstance(value, Fraction):
+        return number(Fraction(value), places)
+    if isinstance(value, Decimal):
+        return number(Decimal(value), places)
+    if isinstance(value, (bool, int)):
+        return value
     if isinstance(value, tuple):
         return [number(v, places) for v in value]
     return value
-
-
-@lru_cache(maxsize=4096)
-def _fraction_number(value: Fraction, places: int) -> int | float:
-    # thresholds, points and many actual values repeat across a batch
-    return _rounded(_DISPLAY.divide(Decimal(value.numerator), Decimal(value.denominator)), places)
 
 
 @lru_cache(maxsize=4096)
@@ -112,7 +115,9 @@ class Explainer:
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
         self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
         self._messages: dict[Finding, str] = {}
-        self.rendered: dict[Finding, dict[str, Any]] = {}  # whole finding dicts, see contract.py
+        # whole findings rendered, see contract.py
+        self.rendered: dict[Finding, dict[str, Any]] = {}
+        self.encoded: dict[str, dict[int, tuple[Finding, str]]] = {}  # rule → id(finding) → JSON text
 
     def field_title(self, path: str) -> str:
         spec = FIELDS.get(path)

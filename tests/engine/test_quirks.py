@@ -15,6 +15,7 @@ import pytest
 from durable.engine import MessageNotHandledException, MessageObservedException
 
 from screening.compile import MAX_ENGINE_RULES, compile_ruleset
+from screening import engine as engine_module
 from screening.engine import Engine, QuietHost, _check_fact
 from screening.errors import EngineError, RuleSetError
 from screening.findings import Outcome
@@ -94,10 +95,10 @@ def test_swallowed_action_errors_are_surfaced(screener: Screener, monkeypatch: p
     _raw_ruleset("raw_swallow", {"r": {"all": [{"m": {"x": 1}}], "run": boom}})
     get_host().assert_fact("raw_swallow", {"sid": "1", "x": 1})  # durable's wrapper: no exception at all
 
-    def broken(self: Engine, key: str) -> tuple[int, str]:
+    def broken(message: str) -> tuple[int, str]:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Engine, "_record", broken)
+    monkeypatch.setattr(engine_module, "_fired_rule", broken)
     failing = Project.model_validate({**PROJECT, "investment": {"total": 10}})
     with pytest.raises(EngineError, match="boom"):
         screener.screen(failing)
