@@ -24,9 +24,12 @@ from screening.remedy import Solver, next_band
 from screening.score import decide, points_for, total_score
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Ready:
-    """A part's state before inference: ready, or missing / undefined with details."""
+    """A part's state before inference: ready, or missing / undefined with details.
+
+    Hashable, as part of a memo key (an Undefined compares by identity: never a false hit).
+    """
 
     ok: bool
     missing: tuple[str, ...] = ()
@@ -56,8 +59,25 @@ class Screener:
         # per stratum: the derivations it sets, and the rules judged in it (未配置 ones never are)
         self._derivations = [[(p, p.rule.spec.sets) for p in plans if p.kind is Kind.DERIVE]  # type: ignore[union-attr]
                              for plans in self._by_stratum]
-        self._judged = [[p for p in plans if p.unconfigured is None] for plans in self._by_stratum]
+        # per stratum: fact key (native name or atom key) → the judged parts reading it,
+        # as (plan index, True for its applies_if part / False for its condition)
+        self._readers: list[dict[str, list[tuple[int, bool]]]] = []
+        for plans in self._by_stratum:
+            readers: dict[str, list[tuple[int, bool]]] = {}
+            for plan in plans:
+                if plan.unconfigured is not None:
+                    continue  # never judged: see _finding
+                for part, applies_part in ((plan.applies, True), (plan.condition, False)):
+                    if part is not None:
+                        for key in (*part.native, *(atom.key for atom in part.atoms)):
+                            readers.setdefault(key, []).append((plan.index, applies_part))
+            self._readers.append(readers)
         self._has_score = ruleset.has_score
+        # Rules whose finding depends on no input value, only on what fired and on which
+        # parts were ready: derivations, plain bonuses and 未配置 rules (never judged).
+        self._by_state = {id(p) for p in self.compiled.plans
+                          if p.unconfigured is not None or p.kind is Kind.DERIVE
+                          or (p.kind is Kind.BONUS and p.value is None)}
         self._memos: list[dict[tuple[Any, ...], Finding]] = [{} for _ in self.compiled.plans]
         self._atom_memos: list[list[dict[tuple[Any, ...], Any]]] = [
             [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
@@ -82,12 +102,15 @@ class Screener:
                         env.values[name] = value
             fact: dict[str, Any] = {}
             failed = self._fill(stratum, env, derived, fact)
-            if failed:  # else every part is ready: absent from `applies` / `conditions` means ready
-                for plan in self._judged[stratum]:
-                    if plan.applies is not None:
-                        applies[plan.index] = self._ready(plan.applies, env, failed)
-                    if plan.condition is not None:
-                        conditions[plan.index] = self._ready(plan.condition, env, failed)
+            # only parts reading something that could not be filled are not ready; absent
+            # from `applies` / `conditions` means ready
+            readers, plans = self._readers[stratum], self.compiled.plans
+            for index, applies_part in {entry for key in failed for entry in readers.get(key, ())}:
+                plan = plans[index]
+                if applies_part:
+                    applies[plan.index] = self._ready(plan.applies, env, failed)  # type: ignore[arg-type]
+                else:
+                    conditions[plan.index] = self._ready(plan.condition, env, failed)  # type: ignore[arg-type]
             return fact or None
 
         fired = self.engine.infer(self.compiled, next_fact)
@@ -105,7 +128,11 @@ class Screener:
                 # values: a repeat hands back the same Finding (renderers memoise on it).
                 # One memo per rule, so a rule whose figures never repeat (a ratio of two
                 # amounts) does not evict the findings of rules whose inputs do.
-                key = (sides.get(plan.index, 0), tuple(map(value_of, plan.inputs)))
+                index = plan.index
+                if id(plan) in self._by_state:  # its finding shows no input value: key on readiness
+                    key = (sides.get(index, 0), applies.get(index), conditions.get(index))
+                else:
+                    key = (sides.get(index, 0), tuple(map(value_of, plan.inputs)))
                 finding = memo.get(key)
                 if finding is None:
                     if len(memo) >= FINDING_MEMO:

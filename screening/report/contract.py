@@ -37,12 +37,12 @@ def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str
     joined from those texts with json's own separators.
     """
     explain = explainer(ruleset, lang)
-    encoded = explain.encoded
+    encoded = explain.encoded  # one memo per rule, by position: findings follow the rule set's order
+    findings = decision.findings
+    while len(encoded) < len(findings):
+        encoded.append({})
     texts = []
-    for finding in decision.findings:
-        memo = encoded.get(finding.rule)
-        if memo is None:
-            memo = encoded[finding.rule] = {}
+    for finding, memo in zip(findings, encoded):
         hit = memo.get(id(finding))
         if hit is None or hit[0] is not finding:
             if len(memo) >= RULE_MEMO_LIMIT:

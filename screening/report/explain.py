@@ -114,10 +114,11 @@ class Explainer:
         self.sep = "、" if lang == "zh" else ", "
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
         self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
-        self._messages: dict[Finding, str] = {}
+        self._messages: dict[int, tuple[Finding, str]] = {}
+        self._remedies: dict[int, tuple[Finding, str | None]] = {}
         # whole findings rendered, see contract.py
         self.rendered: dict[Finding, dict[str, Any]] = {}
-        self.encoded: dict[str, dict[int, tuple[Finding, str]]] = {}  # rule → id(finding) → JSON text
+        self.encoded: list[dict[int, tuple[Finding, str]]] = []  # per rule: id(finding) → JSON text
 
     def field_title(self, path: str) -> str:
         spec = FIELDS.get(path)
@@ -131,12 +132,17 @@ class Explainer:
 
     def message(self, finding: Finding) -> str:
         """The sentence explaining one finding (memoised: most findings repeat across a batch)."""
-        found = self._messages.get(finding)
-        if found is None:
-            if len(self._messages) > MEMO_LIMIT:
-                self._messages.clear()
-            found = self._messages[finding] = self._message(finding)
-        return found
+        return self._memoised(self._messages, finding, self._message)
+
+    def _memoised(self, memo: dict[int, tuple[Finding, Any]], finding: Finding, render: Any) -> Any:
+        # Keyed by identity: the screener hands back the same Finding for a repeat, and
+        # hashing a finding (its Fractions) would cost more than most renderings.
+        hit = memo.get(id(finding))
+        if hit is None or hit[0] is not finding:
+            if len(memo) > MEMO_LIMIT:
+                memo.clear()
+            hit = memo[id(finding)] = (finding, render(finding))  # the entry keeps the finding, and its id, alive
+        return hit[1]
 
     def _message(self, finding: Finding) -> str:
         lang = self.lang
@@ -157,7 +163,8 @@ class Explainer:
         params = {
             "title": title, "actual": shown(finding.actual, lang), "unit": _unit(finding.unit),
             "threshold": self._threshold(finding, shown), "op": text(f"op.{finding.op}", lang) if finding.op else "",
-            "points": show(finding.points), "max_points": show(finding.max_points),
+            "points": "" if finding.points is None else show(finding.points),
+            "max_points": "" if finding.max_points is None else show(finding.max_points),
         }
         if status is Status.FAIL and rule.spec.message is not None:
             template = rule.spec.message.get(lang)
@@ -182,9 +189,13 @@ class Explainer:
 
     def remedy(self, finding: Finding) -> str | None:
         """What would flip this finding, or None when nothing is to be done."""
-        remedy = finding.remedy
-        if remedy is None:
+        if finding.remedy is None:
             return None
+        return self._memoised(self._remedies, finding, self._remedy)
+
+    def _remedy(self, finding: Finding) -> str | None:
+        remedy = finding.remedy
+        assert remedy is not None
         lang = self.lang
         title = self.titles[finding.rule]
         if remedy.code == "veto":

@@ -67,4 +67,4 @@ def test_memos_are_bounded_and_a_full_memo_starts_again(monkeypatch: pytest.Monk
     assert max(len(memo) for memo in screener._memos) <= 5
     assert max(len(memo) for stratum in screener._atom_memos for memo in stratum) <= 5
     encoded = explain_module.explainer(ruleset, "zh").encoded
-    assert max(len(memo) for memo in encoded.values()) <= 5
+    assert max(len(memo) for memo in encoded) <= 5
