@@ -13,6 +13,8 @@ import gc
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +29,7 @@ class Screened:
     """One screened row: the JSON-contract line and what the summary needs."""
 
     number: int
-    line: str
+    line: bytes  # UTF-8 with its newline: encoded by the worker, so the parent only writes
     decision: str
 
 
@@ -96,7 +98,7 @@ def _screen_chunk(rows: list[tuple[str, int, dict[str, Any]]]) -> list[Screened 
         except ScreeningError as exc:
             out.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
             continue
-        out.append(Screened(number, line, decision.outcome.value))
+        out.append(Screened(number, (line + "\n").encode(), decision.outcome.value))
     return out
 
 
@@ -157,12 +159,20 @@ def run_batch(
             consume(_screen_chunk(chunk))
         return counts
     context = multiprocessing.get_context("spawn")  # no fork of a process holding the engine
-    with context.Pool(jobs, initializer=_start_worker, initargs=(ruleset_ref, as_of, lang)) as pool:
-        pending: deque[Any] = deque()
-        for chunk in chunks():
-            pending.append(pool.apply_async(_screen_chunk, (chunk,)))
-            while len(pending) >= 4 * jobs:  # bounded: the input is read only as fast as it is screened
-                consume(pending.popleft().get())
-        while pending:
-            consume(pending.popleft().get())
+    # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C core, a
+    # failed start) the pool breaks and says so, where a Pool would wait forever.
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(ruleset_ref, as_of, lang)) as pool:
+        pending: deque[Future[list[Screened | Invalid]]] = deque()
+        try:
+            for chunk in chunks():
+                pending.append(pool.submit(_screen_chunk, chunk))
+                while len(pending) >= 4 * jobs:  # bounded: the input is read only as fast as it is screened
+                    consume(pending.popleft().result())
+            while pending:
+                consume(pending.popleft().result())
+        except BrokenProcessPool as exc:
+            raise ScreeningError(
+                f"筛查工作进程意外退出，未写出任何结果 / a worker process died; nothing was written ({exc})"
+            ) from None
     return counts

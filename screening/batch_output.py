@@ -49,7 +49,7 @@ class BatchOutputs:
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; the output should not be
         try:
-            with read_rows(self.input_path, columns, sheet=sheet) as stream, os.fdopen(handle, "w", encoding="utf-8") as out:
+            with read_rows(self.input_path, columns, sheet=sheet) as stream, os.fdopen(handle, "wb") as out:
                 if stream.encoding and stream.format == "csv":
                     self.notes.append(f"{self.input_path}: 编码 / encoding {stream.encoding}")
                 self.notes += [str(w) for w in stream.warnings]
@@ -57,7 +57,6 @@ class BatchOutputs:
 
                 def on_result(item: Screened) -> None:
                     out.write(item.line)
-                    out.write("\n")
 
                 def on_invalid(item: Invalid) -> None:
                     column = item.field

@@ -477,6 +477,10 @@ def _not_finite(name: str) -> object:
     raise ValueError(f"{name} 不是有限数 / not a finite number")
 
 
+# one decoder for every line (json.loads with options builds a new one per call)
+_JSON = json.JSONDecoder(parse_float=Decimal, parse_constant=_not_finite)
+
+
 def _from_object(
     obj: dict[str, Any], columns: dict[str, str] | None
 ) -> tuple[dict[str, Any] | None, RowError | None]:
@@ -529,7 +533,7 @@ def _parse_line(
             None, "含无法按 UTF-8 解码的字节 / bytes that are not UTF-8"
         )
     try:
-        obj = json.loads(line, parse_float=Decimal, parse_constant=_not_finite)
+        obj = _JSON.decode(line)
     except json.JSONDecodeError as exc:
         reason = f"JSON 语法错误 / JSON syntax error: {exc.msg} (列 {exc.colno})"
         return None, RowError(None, reason)
