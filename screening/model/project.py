@@ -18,10 +18,20 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from screening.model.units import CANONICAL_UNIT, UnitError, parse_amount
 
 
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def _amount(kind: str, upper: Decimal):  # noqa: ANN202 - returns a validator closure
     def convert(value: object) -> object:
         if value is None:
             return None
+        if type(value) is str and _PLAIN_NUMBER.fullmatch(value):
+            # the common case in spreadsheets and JSONL ("4500", "12.5"): read it directly,
+            # exactly as parse_amount would, and only the upper bound can fail
+            number = Decimal(value)
+            if number > upper:
+                raise ValueError(f"数值超出合理范围（应不大于 {upper}）/ value out of range")
+            return number
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("数值不是有限数 / number is not finite")
         try:

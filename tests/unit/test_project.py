@@ -10,6 +10,7 @@ import pytest
 from screening.cases import load_case
 from screening.errors import ProjectError
 from screening.model.project import FIELDS, Project, flatten, normalise_industry
+from screening.model.units import parse_amount
 
 
 def test_flatten_normalises_units_and_derives_industry_parts() -> None:
@@ -74,3 +75,10 @@ def test_fractions_above_one_are_refused() -> None:
 def test_area_given_twice_is_refused() -> None:
     with pytest.raises(ValueError, match="area_mu 与 area_ha 只能填写一个"):
         Project.model_validate({"land": {"area_mu": 10, "area_ha": 1}})
+
+
+@pytest.mark.parametrize("text", ["0", "4500", "12.5", "0.0001", "007", "99999999.9999"])
+def test_plain_numbers_read_exactly_as_parse_amount_reads_them(text: str) -> None:
+    # amounts without unit or separator take a shortcut past parse_amount: same Decimal, digit for digit
+    read = Project.model_validate({"investment": {"total": text}}).investment
+    assert read is not None and str(read.total) == str(parse_amount(text, "money"))
