@@ -45,7 +45,6 @@ _MAX_INT = 2**31
 _NOT_HANDLED, _OBSERVED = 1, 2  # result codes of core.assert_fact
 _WARMUP = "warmup"
 _ACTION = re.compile(r'\{\s*"r(\d+)_([a-z]+)"')
-_STRATUM_TAGS = tuple(f"s{level}" for level in range(8))
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(…, ensure_ascii=False), one encoder
 
 
@@ -82,7 +81,6 @@ class Engine:
         self._handles[compiled.name] = self._host.get_ruleset(compiled.name)._handle
         self._registered.add(compiled.name)
 
-
     def infer(self, compiled: Compiled, next_fact: NextFact) -> Fired:
         """Assert one fact per stratum into a fresh session; return the (rule, side) pairs fired.
 
@@ -105,7 +103,7 @@ class Engine:
                     continue
                 _check_fact(fact)
                 fact["sid"] = sid
-                fact["t"] = _STRATUM_TAGS[stratum] if stratum < len(_STRATUM_TAGS) else f"s{stratum}"
+                fact["t"] = f"s{stratum}"
                 asserted = True  # even an unmatched fact opens the session
                 code, state = core.assert_fact(handle, _encode(fact))
                 if code == _NOT_HANDLED:
