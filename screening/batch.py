@@ -77,14 +77,21 @@ def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str) -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
-def _screen_chunk(rows: list[tuple[str, int, dict[str, Any]]]) -> list[Screened | Invalid]:
+Task = tuple[str, int, dict[str, Any]] | Invalid  # a row to screen, or one the reader already refused
+
+
+def _screen_chunk(rows: list[Task]) -> list[Screened | Invalid]:
     from pydantic import ValidationError
 
     from screening.model.project import Project
     from screening.report.contract import contract_line
 
     out: list[Screened | Invalid] = []
-    for source, number, data in rows:
+    for row in rows:
+        if isinstance(row, Invalid):  # passed through, to come back in its place
+            out.append(row)
+            continue
+        source, number, data = row
         try:
             project = Project.model_validate(data)
         except ValidationError as exc:
@@ -136,17 +143,16 @@ def run_batch(
         if on_progress is not None:
             on_progress(counts.screened + counts.invalid)
 
-    def chunks() -> Iterator[list[tuple[str, int, dict[str, Any]]]]:
-        chunk: list[tuple[str, int, dict[str, Any]]] = []
+    def chunks() -> Iterator[list[Task]]:
+        chunk: list[Task] = []
         for row in rows:
             counts.rows += 1
             if row.error is not None or row.data is None:
-                # reported at once, so the error list keeps input order as well
-                counts.invalid += 1
-                on_invalid(Invalid(row.source, row.number, row.error.column if row.error else None,
-                                   row.error.reason if row.error else "空行 / empty row"))
-                continue
-            chunk.append((row.source, row.number, row.data))
+                # travels with its chunk, so errors come back in input order whatever --jobs is
+                chunk.append(Invalid(row.source, row.number, row.error.column if row.error else None,
+                                     row.error.reason if row.error else "空行 / empty row"))
+            else:
+                chunk.append((row.source, row.number, row.data))
             if len(chunk) >= CHUNK:
                 yield chunk
                 chunk = []

@@ -61,10 +61,22 @@ def test_output_is_the_same_whatever_the_jobs(leads: Path, tmp_path: Path) -> No
     body = [lines[0]] + [row.replace("L", f"R{i}-", 1) for i in range(150) for row in lines[1:]]
     many.write_text("\n".join(body) + "\n", encoding="utf-8")
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    invoke(["batch", str(many), "--rules", "starter", "--jobs", "1", "--as-of", "2025-01-01", "-o", str(one)])
-    invoke(["batch", str(many), "--rules", "starter", "--jobs", "2", "--as-of", "2025-01-01", "-o", str(two)])
+    invoke(["batch", str(many), "--rules", "starter", "--jobs", "1", "--as-of", "2025-01-01", "-o", str(one),
+            "-o", str(tmp_path / "one.xlsx")])
+    invoke(["batch", str(many), "--rules", "starter", "--jobs", "2", "--as-of", "2025-01-01", "-o", str(two),
+            "-o", str(tmp_path / "two.xlsx")])
     assert one.read_bytes() == two.read_bytes()
     assert len(_jsonl(one)) == 450  # 750 rows, 300 invalid
+    # the reader refuses some rows (abc), the model others (negative area): one list, in input order
+    errors = [_error_rows(tmp_path / name) for name in ("one.xlsx", "two.xlsx")]
+    assert errors[0] == errors[1]
+    assert [row for _, row, _, _ in errors[0]] == sorted(row for _, row, _, _ in errors[0])
+    assert len(errors[0]) == 300 and {column for _, _, column, _ in errors[0]} == {"总投资(亿元)", "用地面积(亩)"}
+
+
+def _error_rows(path: Path) -> list[tuple]:
+    sheet = openpyxl.load_workbook(path, read_only=True)["错误"]
+    return [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] is not None]
 
 
 def test_jsonl_and_folder_inputs(tmp_path: Path) -> None:
