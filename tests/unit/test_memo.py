@@ -6,12 +6,16 @@ import importlib
 import json
 from collections import defaultdict
 from decimal import Decimal
+from functools import cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening.cases import case_files, load_case
 from screening.engine import Engine
 from screening.loader import load_ruleset
+from screening.model.project import Project
 from screening.report import explain as explain_module
 from screening.report.contract import contract_line, to_contract
 from screening.screen import Screener
@@ -68,3 +72,36 @@ def test_memos_are_bounded_and_a_full_memo_starts_again(monkeypatch: pytest.Monk
     assert max(len(memo) for stratum in screener._atom_memos for memo in stratum) <= 5
     encoded = explain_module.explainer(ruleset, "zh").encoded
     assert max(len(memo) for memo in encoded) <= 5
+
+
+# Few distinct figures, so that rules' inputs repeat across examples and the memos hit.
+_figure = st.sampled_from(["0", "1", "2.5", "15", "18", "250", "300", "4500", "12000"])
+
+
+@st.composite
+def _projects(draw: st.DrawFn) -> dict:
+    return {
+        "id": "m", "industry": draw(st.sampled_from(["C2613", "C2661", "C3841", "C2110", "D4411"])),
+        "investment": {"fixed_assets": draw(_figure)}, "land": {"area_mu": draw(_figure)},
+        "output": {"annual_tax": draw(_figure), "annual_revenue": draw(_figure)},
+        "environment": {"in_red_line": draw(st.booleans()), "energy_tce": draw(_figure),
+                        "catalogue": draw(st.sampled_from(["encouraged", "permitted", "restricted"]))},
+        "extra": draw(st.sampled_from([{}, {"two_high_conditions_met": True}, {"building_density": "0.4"}])),
+    }
+
+
+@cache
+def _screeners(ruleset_id: str) -> tuple[Screener, Screener]:
+    ruleset = load_ruleset(ruleset_id)
+    return Screener(ruleset, Engine()), Screener(ruleset, Engine())
+
+
+@settings(max_examples=150, deadline=None)
+@given(_projects(), st.sampled_from(["starter", "national", "parks/beihai-tieshangang-2023"]))
+def test_memoised_lines_equal_lines_screened_afresh(data: dict, ruleset_id: str) -> None:
+    shared, afresh = _screeners(ruleset_id)  # shared: its memos hold every earlier example's findings
+    for memo in (*afresh._memos, *(m for stratum in afresh._atom_memos for m in stratum)):
+        memo.clear()  # afresh: nothing remembered
+    project = Project.model_validate(data)
+    line = contract_line(shared.screen(project), shared.ruleset)
+    assert line == json.dumps(to_contract(afresh.screen(project), afresh.ruleset), ensure_ascii=False)
