@@ -63,18 +63,19 @@ _screener: Any = None
 _lang = "zh"
 
 
-def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str) -> None:
+def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str, own_process: bool = False) -> None:
     global _screener, _lang
     from screening.loader import load_ruleset
     from screening.screen import Screener
 
     _screener = Screener(load_ruleset(ruleset_ref, as_of=as_of))
     _lang = lang
-    # Screening allocates many short-lived objects and keeps bounded memos; the rule set,
-    # modules and memos need no scanning for cycles on every few hundred allocations.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
+    if own_process:  # never in the caller's process: the collector's settings are process-wide
+        # Screening allocates many short-lived objects and keeps bounded memos; the rule set,
+        # modules and memos need no scanning for cycles on every few hundred allocations.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(10_000, 20, 20)
 
 
 Task = tuple[str, int, dict[str, Any]] | Invalid  # a row to screen, or one the reader already refused
@@ -168,7 +169,7 @@ def run_batch(
     # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C core, a
     # failed start) the pool breaks and says so, where a Pool would wait forever.
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                             initargs=(ruleset_ref, as_of, lang)) as pool:
+                             initargs=(ruleset_ref, as_of, lang, True)) as pool:
         pending: deque[Future[list[Screened | Invalid]]] = deque()
         try:
             for chunk in chunks():
