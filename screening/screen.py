@@ -75,9 +75,8 @@ class Screener:
         self._has_score = ruleset.has_score
         # Rules whose finding depends on no input value, only on what fired and on which
         # parts were ready: derivations, plain bonuses and 未配置 rules (never judged).
-        self._by_state = {id(p) for p in self.compiled.plans
-                          if p.unconfigured is not None or p.kind is Kind.DERIVE
-                          or (p.kind is Kind.BONUS and p.value is None)}
+        self._by_state = [p.unconfigured is not None or p.kind is Kind.DERIVE
+                          or (p.kind is Kind.BONUS and p.value is None) for p in self.compiled.plans]
         self._memos: list[dict[tuple[Any, ...], Finding]] = [{} for _ in self.compiled.plans]
         self._atom_memos: list[list[dict[tuple[Any, ...], Any]]] = [
             [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
@@ -108,9 +107,9 @@ class Screener:
             for index, applies_part in {entry for key in failed for entry in readers.get(key, ())}:
                 plan = plans[index]
                 if applies_part:
-                    applies[plan.index] = self._ready(plan.applies, env, failed)  # type: ignore[arg-type]
+                    applies[index] = self._ready(plan.applies, env, failed)  # type: ignore[arg-type]
                 else:
-                    conditions[plan.index] = self._ready(plan.condition, env, failed)  # type: ignore[arg-type]
+                    conditions[index] = self._ready(plan.condition, env, failed)  # type: ignore[arg-type]
             return fact or None
 
         fired = self.engine.infer(self.compiled, next_fact)
@@ -123,13 +122,13 @@ class Screener:
         value_of = env.values.get
         findings = []
         with localcontext(EXACT):  # the Decimal forms below compute exactly or raise Inexact
-            for plan, memo in zip(self.compiled.plans, self._memos):
+            for plan, memo, by_state in zip(self.compiled.plans, self._memos, self._by_state):
                 # A finding is a function of the rule, what fired for it and its inputs'
                 # values: a repeat hands back the same Finding (renderers memoise on it).
                 # One memo per rule, so a rule whose figures never repeat (a ratio of two
                 # amounts) does not evict the findings of rules whose inputs do.
                 index = plan.index
-                if id(plan) in self._by_state:  # its finding shows no input value: key on readiness
+                if by_state:  # its finding shows no input value: key on readiness
                     key = (sides.get(index, 0), applies.get(index), conditions.get(index))
                 else:
                     key = (sides.get(index, 0), tuple(map(value_of, plan.inputs)))
@@ -346,8 +345,9 @@ class Screener:
         )
 
 
-# Findings remembered per rule, keyed by fired sides and input values: enough for the
-# checks that repeat across a batch, few enough that memory stays flat.
+# Entries per rule in the findings memo (keyed by fired sides and input values) and per
+# atom in the atom memo: enough for the checks that repeat across a batch, few enough
+# that memory stays flat.
 FINDING_MEMO = 1_000
 _SIDE_BITS = {"na": 1, "fail": 2, "true": 4}
 
