@@ -54,12 +54,17 @@ def decide(findings: list[Finding], score: Fraction | None, pass_mark: Fraction 
            review_band: Fraction) -> Outcome:
     """reject on a failed veto or gate; review on missing veto/gate/review input or a
     triggered review rule; else by the score against the pass mark."""
-    hard = [f for f in findings if f.kind in (Kind.VETO, Kind.GATE)]
-    if any(f.status is Status.FAIL for f in hard):
-        return Outcome.REJECT
-    if any(f.status is Status.MISSING for f in hard) or any(
-        f.kind is Kind.REVIEW and f.status in (Status.FAIL, Status.MISSING) for f in findings
-    ):
+    review = False
+    for f in findings:  # one pass, identity tests only: this runs for every project of a batch
+        kind, status = f.kind, f.status
+        if status is Status.FAIL:
+            if kind is Kind.VETO or kind is Kind.GATE:
+                return Outcome.REJECT
+            if kind is Kind.REVIEW:
+                review = True
+        elif status is Status.MISSING and (kind is Kind.VETO or kind is Kind.GATE or kind is Kind.REVIEW):
+            review = True
+    if review:
         return Outcome.REVIEW
     if pass_mark is None or score is None:
         return Outcome.PASS

@@ -327,21 +327,25 @@ class Screener:
         score = total_score(findings, self.ruleset.weights) if self._has_score else None
         outcome = decide(findings, score, self.pass_mark, self.review_band)
         missing: set[str] = set()
-        failed: dict[Kind, list[str]] = {Kind.VETO: [], Kind.GATE: [], Kind.REVIEW: []}
+        vetoed, rejected, reviewed = [], [], []
         for f in findings:  # one pass: this runs for every project of a batch
-            if f.status is Status.FAIL:
-                by_kind = failed.get(f.kind)
-                if by_kind is not None:
-                    by_kind.append(f.rule)
-            elif f.status is Status.MISSING and f.kind is not Kind.DERIVE:
+            status, kind = f.status, f.kind
+            if status is Status.FAIL:
+                if kind is Kind.VETO:
+                    vetoed.append(f.rule)
+                elif kind is Kind.GATE:
+                    rejected.append(f.rule)
+                elif kind is Kind.REVIEW:
+                    reviewed.append(f.rule)
+            elif status is Status.MISSING and kind is not Kind.DERIVE:
                 missing.update(f.missing)
         return Decision(
             project_id=_text(values.get("id")), project_name=_text(values.get("name")),
             ruleset_id=self.ruleset.id, ruleset_version=self.ruleset.version,
             ruleset_sha256=self.ruleset.sha256, as_of=self.ruleset.as_of, outcome=outcome,
             score=score, pass_mark=self.pass_mark, review_band=self.review_band,
-            vetoed_by=tuple(failed[Kind.VETO]), rejected_by=tuple(failed[Kind.GATE]),
-            reviewed_by=tuple(failed[Kind.REVIEW]), missing=tuple(sorted(missing)), findings=tuple(findings),
+            vetoed_by=tuple(vetoed), rejected_by=tuple(rejected),
+            reviewed_by=tuple(reviewed), missing=tuple(sorted(missing)), findings=tuple(findings),
         )
 
 

@@ -50,8 +50,25 @@ def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str
             hit = memo[id(finding)] = (finding, _encode(_finding(finding, explain)))
             # the entry keeps the finding alive, so its id stays its own
         texts.append(hit[1])
-    head, summary = _encode(_head(decision)), _encode(_summary(decision, explain))
-    return f'{head[:-1]}, "findings": [{", ".join(texts)}], "summary": {summary}}}'
+    summary = _encode(_summary(decision, explain))
+    return f'{_head_text(decision, explain)}, "findings": [{", ".join(texts)}], "summary": {summary}}}'
+
+
+def _head_text(decision: Decision, explain: Explainer) -> str:
+    """`_encode(_head(decision))` without its closing brace, the rule set and date encoded once."""
+    key = (decision.ruleset_id, decision.ruleset_version, decision.ruleset_sha256, decision.as_of)
+    middle = explain.encoded_heads.get(key)
+    if middle is None:
+        head = _head(decision)
+        middle = explain.encoded_heads[key] = (
+            f', "ruleset": {_encode(head["ruleset"])}, "as_of": {_encode(head["as_of"])}, "decision": ')
+    return (f'{{"project": {{"id": {_encode(decision.project_id)}, "name": {_encode(decision.project_name)}}}'
+            f'{middle}"{decision.outcome.value}", "score": {_encode(number(round_score(decision.score), 2))}, '
+            f'"vetoed_by": {_strings(decision.vetoed_by)}, "missing": {_strings(decision.missing)}')
+
+
+def _strings(items: tuple[str, ...]) -> str:
+    return f'[{", ".join(map(_encode, items))}]'
 
 
 def _head(decision: Decision) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import lru_cache
+from string import Formatter
 from fractions import Fraction
 from typing import Any
 
@@ -24,6 +25,7 @@ _TRIGGER = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
 MEMO_LIMIT = 5_000
 RULE_MEMO_LIMIT = 1_000  # JSON texts per rule, keyed by the identity of the screener's memoised findings
 _DISPLAY = Context(prec=28)
+_HOLE = "\x00"  # stands for the value a memoised sentence is missing (see Explainer.padded)
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
 
 
@@ -97,6 +99,15 @@ def _percent(value: Any, lang: str = "zh") -> str:
     return show(Fraction(value) * 100, lang) + "%"
 
 
+def _plain_holes(template: str, name: str) -> bool:
+    """Whether every `{name}` in a format template is bare (no conversion or format spec)."""
+    try:
+        return _HOLE not in template and all(
+            not spec and not conversion for _, field, spec, conversion in Formatter().parse(template) if field == name)
+    except ValueError:  # not a valid template: rendered as written, see _sentence
+        return False
+
+
 def _unit(unit: str | None) -> str:
     return f" {unit}" if unit else ""
 
@@ -108,17 +119,27 @@ class Explainer:
         self.ruleset = ruleset
         self.lang = lang
         self.rules: dict[str, EffectiveRule] = {rule.id: rule for rule in ruleset.rules}
+        self.positions = {rule.id: index for index, rule in enumerate(ruleset.rules)}
         self.titles = {
             rule.id: rule.spec.title.get(lang) if rule.spec.title is not None else rule.id for rule in ruleset.rules
         }
         self.sep = "、" if lang == "zh" else ", "
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
         self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
+        # rules whose own message formats {actual} with a spec ({actual:>8}), or whose text holds
+        # the hole character: their sentences are memoised whole, not with a hole for the actual
+        self.padded = {rule.id for rule in ruleset.rules
+                       if _HOLE in self.titles[rule.id] or (
+                           rule.spec.message is not None and not _plain_holes(rule.spec.message.get(lang), "actual"))}
         self._messages: dict[int, tuple[Finding, str]] = {}
         self._remedies: dict[int, tuple[Finding, str | None]] = {}
+        self._gate_lines: dict[int, tuple[Finding, str]] = {}
+        self._sentences: dict[tuple[Any, ...], list[str]] = {}  # numeric sentences, split at the actual value
+        self._option_sentences: dict[tuple[str, str, str], list[str]] = {}  # by field, relation, unit: few
         # whole findings rendered, see contract.py
         self.rendered: dict[Finding, dict[str, Any]] = {}
         self.encoded: list[dict[int, tuple[Finding, str]]] = []  # per rule: id(finding) → JSON text
+        self.encoded_heads: dict[tuple[Any, ...], str] = {}  # rule set and as-of → their JSON text
 
     def field_title(self, path: str) -> str:
         spec = FIELDS.get(path)
@@ -160,8 +181,27 @@ class Explainer:
         if kind is Kind.BONUS and rule.value is None:
             return text(f"finding.bonus_{status.value}", lang, title=title, points=show(finding.points))
         shown = _percent if finding.rule in self.percent else show
+        # Everything but the actual value repeats across a batch (a ratio rule's actual
+        # rarely does): the sentence is memoised with a hole where the actual goes.
+        threshold = finding.threshold
+        key = (finding.rule, status, finding.op, type(threshold), threshold, finding.unit,
+               finding.points, finding.max_points)
+        holed = finding.rule not in self.padded
+        if not holed:
+            key += (type(finding.actual), finding.actual)
+        parts = self._sentences.get(key)
+        if parts is None:
+            if len(self._sentences) > MEMO_LIMIT:
+                self._sentences.clear()
+            hole = _HOLE if holed else shown(finding.actual, lang)
+            parts = self._sentences[key] = self._sentence(finding, rule, shown, hole)
+        return shown(finding.actual, lang).join(parts) if len(parts) > 1 else parts[0]
+
+    def _sentence(self, finding: Finding, rule: EffectiveRule, shown: Any, actual: str) -> list[str]:
+        """A numeric finding's sentence, split where its actual value goes (at `actual`)."""
+        lang, status, kind = self.lang, finding.status, finding.kind
         params = {
-            "title": title, "actual": shown(finding.actual, lang), "unit": _unit(finding.unit),
+            "title": self.titles[finding.rule], "actual": actual, "unit": _unit(finding.unit),
             "threshold": self._threshold(finding, shown), "op": text(f"op.{finding.op}", lang) if finding.op else "",
             "points": "" if finding.points is None else show(finding.points),
             "max_points": "" if finding.max_points is None else show(finding.max_points),
@@ -169,16 +209,17 @@ class Explainer:
         if status is Status.FAIL and rule.spec.message is not None:
             template = rule.spec.message.get(lang)
             try:
-                return template.format(**params)
+                return template.format(**params).split(_HOLE)
             except (KeyError, IndexError, ValueError):
-                return template
+                return [template]
         if kind in (Kind.SCORE, Kind.BONUS):
-            return text("finding.score", lang, **params)
+            return text("finding.score", lang, **params).split(_HOLE)
         if finding.op is not None and finding.actual is not None:
             if kind is Kind.REVIEW and finding.op in _TRIGGER:
-                return text(f"finding.review_{status.value}", lang, trigger=text(f"trigger.{_TRIGGER[finding.op]}", lang), **params)
-            return text(f"finding.numeric_{status.value}", lang, **params)
-        return text(f"finding.{status.value}", lang, title=title)
+                trigger = text(f"trigger.{_TRIGGER[finding.op]}", lang)
+                return text(f"finding.review_{status.value}", lang, trigger=trigger, **params).split(_HOLE)
+            return text(f"finding.numeric_{status.value}", lang, **params).split(_HOLE)
+        return [text(f"finding.{status.value}", lang, title=params["title"])]
 
     def _threshold(self, finding: Finding, shown: Any = None) -> str:
         shown = shown or show
@@ -216,11 +257,30 @@ class Explainer:
 
     def _options(self, remedy: Remedy) -> str:
         lang = self.lang
-        return text("or", lang).join(
-            text("remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
-                 value=_percent(o.value) if o.field in _SHARES else show(o.value), unit=_unit(o.unit))
-            for o in remedy.options
-        )
+        texts = []
+        for o in remedy.options:  # each option's sentence memoised with a hole for its value
+            value = _percent(o.value) if o.field in _SHARES else show(o.value)
+            key = (o.field, o.relation, o.unit)
+            parts = self._option_sentences.get(key)
+            if parts is None:
+                parts = self._option_sentences[key] = text(
+                    "remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
+                    value=_HOLE, unit=_unit(o.unit)).split(_HOLE)
+            if len(parts) != 2:  # a field title holding the hole character: this option without the memo
+                parts = [text("remedy.option", lang, field=self.field_title(o.field),
+                              relation=text(f"relation.{o.relation}", lang), value=value, unit=_unit(o.unit))]
+            texts.append(value.join(parts))
+        return text("or", lang).join(texts)
+
+    def _gate_line(self, finding: Finding) -> str:
+        return text("summary.gate", self.lang, title=self.titles[finding.rule], remedy=self.remedy(finding) or "")
+
+    def _finding_of(self, decision: Decision, rule_id: str) -> Finding:
+        findings = decision.findings
+        index = self.positions.get(rule_id, len(findings))  # findings follow the rule set's order…
+        if index < len(findings) and findings[index].rule == rule_id:
+            return findings[index]
+        return next(f for f in findings if f.rule == rule_id)  # …unless a caller built them otherwise
 
     def summary(self, decision: Decision) -> list[str]:
         """What it would take for the project to pass, most decisive first."""
@@ -230,9 +290,8 @@ class Explainer:
         lines = []
         if decision.vetoed_by:
             lines.append(text("summary.vetoed", lang, rules=self.sep.join(self.titles[r] for r in decision.vetoed_by)))
-        by_id = {f.rule: f for f in decision.findings}
         for rule_id in decision.rejected_by:
-            lines.append(text("summary.gate", lang, title=self.titles[rule_id], remedy=self.remedy(by_id[rule_id]) or ""))
+            lines.append(self._memoised(self._gate_lines, self._finding_of(decision, rule_id), self._gate_line))
         if decision.missing:
             lines.append(text("summary.missing", lang, fields=self.sep.join(self.field_title(f) for f in decision.missing)))
         for rule_id in decision.reviewed_by:
