@@ -7,7 +7,7 @@ from typing import Any
 
 from screening.findings import Decision, Finding
 from screening.model.effective import RuleSet
-from screening.report.explain import MEMO_LIMIT, RULE_MEMO_LIMIT, Explainer, explainer, number, round_score
+from screening.report.explain import HOLE, MEMO_LIMIT, RULE_MEMO_LIMIT, Explainer, explainer, number, round_score
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(…, ensure_ascii=False), one encoder
@@ -47,7 +47,7 @@ def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str
         if hit is None or hit[0] is not finding:
             if len(memo) >= RULE_MEMO_LIMIT:
                 memo.clear()
-            hit = memo[id(finding)] = (finding, _encode(_finding(finding, explain)))
+            hit = memo[id(finding)] = (finding, _finding_text(finding, explain))
             # the entry keeps the finding alive, so its id stays its own
         texts.append(hit[1])
     summary = _encode(_summary(decision, explain))
@@ -86,6 +86,24 @@ def _head(decision: Decision) -> dict[str, Any]:
 def _summary(decision: Decision, explain: Explainer) -> str | None:
     summary = explain.summary(decision)
     return "\n".join(summary) if summary else None
+
+
+def _finding_text(finding: Finding, explain: Explainer) -> str:
+    """`_encode(_finding(finding, explain))`, from a frame memoised for all but the actual
+    value, message and remedy: what a ratio rule's findings differ in, candidate to candidate."""
+    threshold = finding.threshold
+    key = (finding.rule, finding.status, type(threshold), threshold, finding.unit, finding.points, finding.max_points)
+    frame = explain.frames.get(key)
+    if frame is None:
+        if len(explain.frames) > MEMO_LIMIT:
+            explain.frames.clear()
+        fields = _finding(finding, explain)
+        fields["actual"] = fields["message"] = fields["remedy"] = HOLE
+        frame = explain.frames[key] = _encode(fields).split(_encode(HOLE))
+    if len(frame) != 4:  # the hole character in a rule's own text: encode this one whole
+        return _encode(_finding(finding, explain))
+    return "".join((frame[0], _encode(number(finding.actual)), frame[1], _encode(explain.message(finding)),
+                    frame[2], _encode(explain.remedy(finding)), frame[3]))
 
 
 def _finding(finding: Finding, explain: Explainer) -> dict[str, Any]:

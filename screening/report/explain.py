@@ -25,7 +25,7 @@ _TRIGGER = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
 MEMO_LIMIT = 5_000
 RULE_MEMO_LIMIT = 1_000  # JSON texts per rule, keyed by the identity of the screener's memoised findings
 _DISPLAY = Context(prec=28)
-_HOLE = "\x00"  # stands for the value a memoised sentence is missing (see Explainer.padded)
+HOLE = "\x00"  # stands for the value a memoised sentence is missing (see Explainer.padded)
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
 
 
@@ -102,7 +102,7 @@ def _percent(value: Any, lang: str = "zh") -> str:
 def _plain_holes(template: str, name: str) -> bool:
     """Whether every `{name}` in a format template is bare (no conversion or format spec)."""
     try:
-        return _HOLE not in template and all(
+        return HOLE not in template and all(
             not spec and not conversion for _, field, spec, conversion in Formatter().parse(template) if field == name)
     except ValueError:  # not a valid template: rendered as written, see _sentence
         return False
@@ -129,7 +129,7 @@ class Explainer:
         # rules whose own message formats {actual} with a spec ({actual:>8}), or whose text holds
         # the hole character: their sentences are memoised whole, not with a hole for the actual
         self.padded = {rule.id for rule in ruleset.rules
-                       if _HOLE in self.titles[rule.id] or (
+                       if HOLE in self.titles[rule.id] or (
                            rule.spec.message is not None and not _plain_holes(rule.spec.message.get(lang), "actual"))}
         self._messages: dict[int, tuple[Finding, str]] = {}
         self._remedies: dict[int, tuple[Finding, str | None]] = {}
@@ -140,6 +140,7 @@ class Explainer:
         self.rendered: dict[Finding, dict[str, Any]] = {}
         self.encoded: list[dict[int, tuple[Finding, str]]] = []  # per rule: id(finding) → JSON text
         self.encoded_heads: dict[tuple[Any, ...], str] = {}  # rule set and as-of → their JSON text
+        self.frames: dict[tuple[Any, ...], list[str]] = {}  # a finding's JSON text around its varying parts
 
     def field_title(self, path: str) -> str:
         spec = FIELDS.get(path)
@@ -193,7 +194,7 @@ class Explainer:
         if parts is None:
             if len(self._sentences) > MEMO_LIMIT:
                 self._sentences.clear()
-            hole = _HOLE if holed else shown(finding.actual, lang)
+            hole = HOLE if holed else shown(finding.actual, lang)
             parts = self._sentences[key] = self._sentence(finding, rule, shown, hole)
         return shown(finding.actual, lang).join(parts) if len(parts) > 1 else parts[0]
 
@@ -209,16 +210,16 @@ class Explainer:
         if status is Status.FAIL and rule.spec.message is not None:
             template = rule.spec.message.get(lang)
             try:
-                return template.format(**params).split(_HOLE)
+                return template.format(**params).split(HOLE)
             except (KeyError, IndexError, ValueError):
                 return [template]
         if kind in (Kind.SCORE, Kind.BONUS):
-            return text("finding.score", lang, **params).split(_HOLE)
+            return text("finding.score", lang, **params).split(HOLE)
         if finding.op is not None and finding.actual is not None:
             if kind is Kind.REVIEW and finding.op in _TRIGGER:
                 trigger = text(f"trigger.{_TRIGGER[finding.op]}", lang)
-                return text(f"finding.review_{status.value}", lang, trigger=trigger, **params).split(_HOLE)
-            return text(f"finding.numeric_{status.value}", lang, **params).split(_HOLE)
+                return text(f"finding.review_{status.value}", lang, trigger=trigger, **params).split(HOLE)
+            return text(f"finding.numeric_{status.value}", lang, **params).split(HOLE)
         return [text(f"finding.{status.value}", lang, title=params["title"])]
 
     def _threshold(self, finding: Finding, shown: Any = None) -> str:
@@ -265,7 +266,7 @@ class Explainer:
             if parts is None:
                 parts = self._option_sentences[key] = text(
                     "remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
-                    value=_HOLE, unit=_unit(o.unit)).split(_HOLE)
+                    value=HOLE, unit=_unit(o.unit)).split(HOLE)
             if len(parts) != 2:  # a field title holding the hole character: this option without the memo
                 parts = [text("remedy.option", lang, field=self.field_title(o.field),
                               relation=text(f"relation.{o.relation}", lang), value=value, unit=_unit(o.unit))]
