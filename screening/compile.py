@@ -124,7 +124,8 @@ def _constants(rs: RuleSet) -> dict[str, Any]:
 
 
 def _parts(plans: list[RulePlan], level: int) -> list[Part]:
-    return [part for plan in plans if plan.stratum == level for part in (plan.applies, plan.condition) if part]
+    return [part for plan in plans if plan.stratum == level and plan.unconfigured is None
+            for part in (plan.applies, plan.condition) if part]
 
 
 def _stratum_atoms(plans: list[RulePlan], level: int) -> tuple[Atom, ...]:
@@ -167,6 +168,8 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
     for index, rule in enumerate(rs.rules):
         plan = builder.plan(index, rule, strata[rule.id])
         plans.append(plan)
+        if plan.unconfigured is not None:
+            continue  # 未配置: never judged, so nothing to match and no atoms to compute
         tag = {"t": f"s{plan.stratum}"}
         if plan.applies is not None:
             not_applicable = builder.condition(rule.applies_if, negate=True)  # type: ignore[arg-type]

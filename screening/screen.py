@@ -116,9 +116,9 @@ class Screener:
         sides: dict[int, int] = {}
         for index, side in fired:
             sides[index] = sides.get(index, 0) | _SIDE_BITS[side]
-        # values only shown get their own environment: their rounded metrics must never
-        # be memoised where an exact evaluation (a score band) would read them
-        shown = self.compiled.env(values)
+        # values only shown get their own environment (made when a finding is new): their
+        # rounded metrics must never be memoised where an exact evaluation (a score band) would read them
+        shown: Env | None = None
         value_of = env.values.get
         findings = []
         with localcontext(EXACT):  # the Decimal forms below compute exactly or raise Inexact
@@ -136,6 +136,8 @@ class Screener:
                 if finding is None:
                     if len(memo) >= FINDING_MEMO:
                         memo.clear()
+                    if shown is None:
+                        shown = self.compiled.env(values)
                     finding = memo[key] = self._finding(plan, env, shown, applies, conditions, fired)
                 findings.append(finding)
         return self._decision(values, findings)
