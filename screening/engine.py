@@ -13,7 +13,8 @@ Quirks (see ../shared/NOTES-durable-rules.md; each has a test in tests/engine/):
   one abandons the action and is raised as EngineError;
 * fact keys named `id` loop forever → facts only carry generated keys (f0, x1, d0…);
 * huge floats fail with error 204 and mixed-type comparisons silently misbehave →
-  facts carry only text, booleans and small integers (checked before the assert);
+  facts carry only text, booleans and small integers: every field of a fact is made
+  by `field()`, which checks it (once per distinct key and value) and encodes it;
 * rulesets live in one global host → named by content hash, registered once;
 * the C core holds the GIL and has no locks → no threads: parallel batches use processes;
 * `durable.lang.get_host()` starts two timer threads that call into the lock-free
@@ -39,7 +40,9 @@ from screening.compile import Compiled
 from screening.errors import EngineError
 
 Fired = set[tuple[int, str]]
-NextFact = Callable[[int, Fired], dict[str, Any] | None]
+# A fact is a list of fields, each made by `field()`: checked and JSON-encoded once, so a
+# candidate's fact is joined from texts most earlier candidates already had.
+NextFact = Callable[[int, Fired], list[str] | None]
 
 _MAX_INT = 2**31
 _NOT_HANDLED, _OBSERVED = 1, 2  # result codes of core.assert_fact
@@ -84,8 +87,8 @@ class Engine:
     def infer(self, compiled: Compiled, next_fact: NextFact) -> Fired:
         """Assert one fact per stratum into a fresh session; return the (rule, side) pairs fired.
 
-        `next_fact(stratum, fired_so_far)` builds each fact once the previous
-        strata's derivations are known, or returns None when there is nothing to match.
+        `next_fact(stratum, fired_so_far)` builds each fact, a list of `field()` texts, once
+        the previous strata's derivations are known, or returns None when there is nothing to match.
         """
         fired: Fired = set()
         if not compiled.definition:
@@ -98,14 +101,11 @@ class Engine:
         asserted = False
         try:
             for stratum in range(compiled.strata):
-                fact = next_fact(stratum, fired)
-                if fact is None:
+                fields = next_fact(stratum, fired)
+                if fields is None:
                     continue
-                _check_fact(fact)
-                fact["sid"] = sid
-                fact["t"] = f"s{stratum}"
                 asserted = True  # even an unmatched fact opens the session
-                code, state = core.assert_fact(handle, _encode(fact))
+                code, state = core.assert_fact(handle, f'{{{", ".join(fields)}, "sid": "{sid}", "t": "s{stratum}"}}')
                 if code == _NOT_HANDLED:
                     continue  # no failing side matched: every ready rule passed
                 if code == _OBSERVED:
@@ -131,15 +131,17 @@ class Engine:
             message = core.complete_and_start_action(handle, state)
 
 
-def _check_fact(fact: dict[str, Any]) -> None:
-    for key in ("id", "sid"):
-        if key in fact:
-            raise EngineError(f"事实键 {key!r} 为引擎保留字 / reserved fact key")
-    for key, value in fact.items():
-        kind = type(value)  # exact types: a subclass of int or str has no business in a fact
-        if kind is bool or kind is str or (kind is int and -_MAX_INT < value < _MAX_INT):
-            continue
+def field(key: str, value: Any) -> str:
+    """One field of a fact as JSON text (`"x3": -1`), checked: callers memoise it."""
+    if key in _RESERVED:
+        raise EngineError(f"事实键 {key!r} 为引擎保留字 / reserved fact key")
+    kind = type(value)  # exact types: a subclass of int or str has no business in a fact
+    if not (kind is bool or kind is str or (kind is int and -_MAX_INT < value < _MAX_INT)):
         raise EngineError(f"事实字段 {key} 的值 {value!r} 不能交给推理引擎 / value not allowed in a fact")
+    return f"{_encode(key)}: {_encode(value)}"
+
+
+_RESERVED = frozenset({"id", "sid", "t"})  # the engine's session key, a loop (see above), our stratum tag
 
 
 def _fired_rule(message: str) -> tuple[int, str]:

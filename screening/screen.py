@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from screening.compile import Atom, Compiled, Part, RulePlan, compile_ruleset
-from screening.engine import Engine, Fired, default_engine
+from screening.engine import Engine, Fired, default_engine, field
 from screening.expr.evaluate import EXACT, Env, Missing, Undefined
 from screening.findings import Decision, Finding, Kind, Remedy, Status
 from screening.inputs import convert_inputs
@@ -45,6 +45,7 @@ class Screener:
     def __init__(self, ruleset: RuleSet, engine: Engine | None = None) -> None:
         self.ruleset = ruleset
         self.compiled: Compiled = compile_ruleset(ruleset)
+        compiled = self.compiled
         self.engine = engine or default_engine()
         self.engine.register(self.compiled)
         mark, band = pass_mark(ruleset)
@@ -78,6 +79,11 @@ class Screener:
         self._by_state = [p.unconfigured is not None or p.kind is Kind.DERIVE
                           or (p.kind is Kind.BONUS and p.value is None) for p in self.compiled.plans]
         self._memos: list[dict[tuple[Any, ...], Finding]] = [{} for _ in self.compiled.plans]
+        # per stratum: (name, fact key, whether derived, memo of its field texts by value)
+        self._natives = [[(name, compiled.derived_keys.get(name) or compiled.field_keys[name],
+                           name in compiled.derived_keys, {}) for name in names]
+                         for names in compiled.stratum_natives]
+        # per stratum and atom: the field text, or the Missing / Undefined that prevents it, by input values
         self._atom_memos: list[list[dict[tuple[Any, ...], Any]]] = [
             [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
         ]
@@ -92,14 +98,14 @@ class Screener:
         conditions: dict[int, _Ready] = {}
         derived: dict[str, bool | None] = {}
 
-        def next_fact(stratum: int, fired: Fired) -> dict[str, Any] | None:
+        def next_fact(stratum: int, fired: Fired) -> list[str] | None:
             if stratum > 0:
                 for plan, name in self._derivations[stratum - 1]:
                     value = self._derived_value(plan, applies, conditions, fired)
                     derived[name] = value
                     if value is not None:
                         env.values[name] = value
-            fact: dict[str, Any] = {}
+            fact: list[str] = []
             failed = self._fill(stratum, env, derived, fact)
             # only parts reading something that could not be filled are not ready; absent
             # from `applies` / `conditions` means ready
@@ -143,39 +149,37 @@ class Screener:
         return self._decision(values, findings)
 
     # -- preparing facts ----------------------------------------------------------
-    def _fill(self, stratum: int, env: Env, derived: dict[str, bool | None], fact: dict[str, Any]) -> dict[str, Any]:
+    def _fill(self, stratum: int, env: Env, derived: dict[str, bool | None], fact: list[str]) -> dict[str, Any]:
         """Put every value and atom this stratum matches into `fact`, each computed once.
 
         Returns what could not be filled: name or atom key → Missing / Undefined.
         """
         failed: dict[str, Any] = {}
-        derived_keys, field_keys = self.compiled.derived_keys, self.compiled.field_keys
-        for name in self.compiled.stratum_natives[stratum]:
-            if name in derived_keys:
-                value = derived.get(name)
-                if value is None:
-                    failed[name] = Missing(frozenset(self._derive_inputs(name, env)))
-                    continue
-                fact[derived_keys[name]] = value
-            else:
-                value = env.values.get(name)
-                if value is None:
-                    failed[name] = Missing(frozenset((name,)))
-                    continue
-                fact[field_keys[name]] = value
         value_of = env.values.get
+        for name, key, is_derived, memo in self._natives[stratum]:
+            value = derived.get(name) if is_derived else value_of(name)
+            if value is None:
+                failed[name] = Missing(frozenset(self._derive_inputs(name, env) if is_derived else (name,)))
+                continue
+            text = memo.get(value)
+            if text is None:  # a field's text is a function of its value: checked and encoded once
+                if len(memo) >= FINDING_MEMO:
+                    memo.clear()
+                text = memo[value] = field(key, value)
+            fact.append(text)
         for atom, memo in zip(self.compiled.stratum_atoms[stratum], self._atom_memos[stratum]):
             # an atom is a function of the values it reads: repeats are looked up
             key = tuple(map(value_of, atom.reads))
-            result = memo.get(key, _UNKNOWN)
-            if result is _UNKNOWN:
+            result = memo.get(key)
+            if result is None:
                 if len(memo) >= FINDING_MEMO:
                     memo.clear()
-                result = memo[key] = _atom_value(atom, env)
-            if isinstance(result, Exception):
-                failed[atom.key] = result
+                result = _atom_value(atom, env)
+                memo[key] = result = result if isinstance(result, Exception) else field(atom.key, result)
+            if type(result) is str:
+                fact.append(result)
             else:
-                fact[atom.key] = result
+                failed[atom.key] = result
         return failed
 
     def _ready(self, part: Part, env: Env, failed: dict[str, Any]) -> _Ready:
@@ -360,8 +364,6 @@ _SIDE_BITS = {"na": 1, "fail": 2, "true": 4}
 # For values that are only shown: 28 significant digits, rounding allowed.
 SHOWN = Context(prec=28)
 
-
-_UNKNOWN = object()
 
 
 def _atom_value(atom: Atom, env: Env) -> Any:

@@ -16,7 +16,7 @@ from durable.engine import MessageNotHandledException, MessageObservedException
 
 from screening.compile import MAX_ENGINE_RULES, compile_ruleset
 from screening import engine as engine_module
-from screening.engine import Engine, QuietHost, _check_fact
+from screening.engine import Engine, QuietHost, field
 from screening.errors import EngineError, RuleSetError
 from screening.findings import Outcome
 from screening.model.project import Project
@@ -110,7 +110,7 @@ def test_reserved_id_key_never_reaches_the_engine(screener: Screener) -> None:
     decision = screener.screen(Project.model_validate({**PROJECT, "id": "flagged"}))
     assert decision.outcome is Outcome.REVIEW and decision.reviewed_by == ("meta.named",)
     with pytest.raises(EngineError, match="保留字"):
-        _check_fact({"id": "x"})
+        field("id", "x")
 
 
 def test_huge_floats_never_reach_the_engine() -> None:
@@ -118,7 +118,7 @@ def test_huge_floats_never_reach_the_engine() -> None:
     with pytest.raises(Exception, match="204"):
         get_host().assert_fact("raw_float", {"sid": "1", "x": 1e308})
     with pytest.raises(EngineError, match="不能交给推理引擎"):
-        _check_fact({"x0": 1e308})
+        field("x0", 1e308)
     with pytest.raises(ValueError, match="investment.total"):
         Project.model_validate({"investment": {"total": 1e308}})
 
