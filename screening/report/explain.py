@@ -102,7 +102,7 @@ def _percent(value: Any, lang: str = "zh") -> str:
 def _plain_holes(template: str, name: str) -> bool:
     """Whether every `{name}` in a format template is bare (no conversion or format spec)."""
     try:
-        return HOLE not in template and all(
+        return all(
             not spec and not conversion for _, field, spec, conversion in Formatter().parse(template) if field == name)
     except ValueError:  # not a valid template: rendered as written, see _sentence
         return False
@@ -127,10 +127,10 @@ class Explainer:
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
         self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
         # rules whose own message formats {actual} with a spec ({actual:>8}), or whose text holds
-        # the hole character: their sentences are memoised whole, not with a hole for the actual
+        # the hole character (found when first rendered): their sentences are memoised whole,
+        # with the actual value in the key, not with a hole for it
         self.padded = {rule.id for rule in ruleset.rules
-                       if HOLE in self.titles[rule.id] or (
-                           rule.spec.message is not None and not _plain_holes(rule.spec.message.get(lang), "actual"))}
+                       if rule.spec.message is not None and not _plain_holes(rule.spec.message.get(lang), "actual")}
         self._messages: dict[int, tuple[Finding, str]] = {}
         self._remedies: dict[int, tuple[Finding, str | None]] = {}
         self._gate_lines: dict[int, tuple[Finding, str]] = {}
@@ -187,19 +187,28 @@ class Explainer:
         threshold = finding.threshold
         key = (finding.rule, status, finding.op, type(threshold), threshold, finding.unit,
                finding.points, finding.max_points)
-        holed = finding.rule not in self.padded
-        if not holed:
+        if finding.rule in self.padded:
             key += (type(finding.actual), finding.actual)
         parts = self._sentences.get(key)
         if parts is None:
             if len(self._sentences) > MEMO_LIMIT:
                 self._sentences.clear()
-            hole = HOLE if holed else shown(finding.actual, lang)
-            parts = self._sentences[key] = self._sentence(finding, rule, shown, hole)
+            parts = self._sentences[key] = self._sentence(finding, rule, shown)
         return shown(finding.actual, lang).join(parts) if len(parts) > 1 else parts[0]
 
-    def _sentence(self, finding: Finding, rule: EffectiveRule, shown: Any, actual: str) -> list[str]:
-        """A numeric finding's sentence, split where its actual value goes (at `actual`)."""
+    def _sentence(self, finding: Finding, rule: EffectiveRule, shown: Any) -> list[str]:
+        """A numeric finding's sentence, split where its actual value goes (whole for a padded rule)."""
+        actual = shown(finding.actual, self.lang)
+        sentence = self._written(finding, rule, shown, actual)
+        if finding.rule in self.padded:
+            return [sentence]
+        parts = self._written(finding, rule, shown, HOLE).split(HOLE)
+        if actual.join(parts) != sentence:  # the hole character in the rule's title or unit
+            self.padded.add(finding.rule)
+            return [sentence]
+        return parts
+
+    def _written(self, finding: Finding, rule: EffectiveRule, shown: Any, actual: str) -> str:
         lang, status, kind = self.lang, finding.status, finding.kind
         params = {
             "title": self.titles[finding.rule], "actual": actual, "unit": _unit(finding.unit),
@@ -210,17 +219,17 @@ class Explainer:
         if status is Status.FAIL and rule.spec.message is not None:
             template = rule.spec.message.get(lang)
             try:
-                return template.format(**params).split(HOLE)
+                return template.format(**params)
             except (KeyError, IndexError, ValueError):
-                return [template]
+                return template
         if kind in (Kind.SCORE, Kind.BONUS):
-            return text("finding.score", lang, **params).split(HOLE)
+            return text("finding.score", lang, **params)
         if finding.op is not None and finding.actual is not None:
             if kind is Kind.REVIEW and finding.op in _TRIGGER:
                 trigger = text(f"trigger.{_TRIGGER[finding.op]}", lang)
-                return text(f"finding.review_{status.value}", lang, trigger=trigger, **params).split(HOLE)
-            return text(f"finding.numeric_{status.value}", lang, **params).split(HOLE)
-        return [text(f"finding.{status.value}", lang, title=params["title"])]
+                return text(f"finding.review_{status.value}", lang, trigger=trigger, **params)
+            return text(f"finding.numeric_{status.value}", lang, **params)
+        return text(f"finding.{status.value}", lang, title=params["title"])
 
     def _threshold(self, finding: Finding, shown: Any = None) -> str:
         shown = shown or show
