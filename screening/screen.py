@@ -87,6 +87,9 @@ class Screener:
         self._atom_memos: list[list[dict[tuple[Any, ...], Any]]] = [
             [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
         ]
+        self._atom_texts: list[list[dict[tuple[type, Any], str]]] = [  # an atom's field text by its value
+            [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
+        ]
 
     def screen(self, project: Project) -> Decision:
         """The decision for one validated project (its extra fields checked against `inputs:`)."""
@@ -167,7 +170,8 @@ class Screener:
                     memo.clear()
                 text = memo[value] = field(key, value)
             fact.append(text)
-        for atom, memo in zip(self.compiled.stratum_atoms[stratum], self._atom_memos[stratum]):
+        for atom, memo, texts in zip(self.compiled.stratum_atoms[stratum], self._atom_memos[stratum],
+                                     self._atom_texts[stratum]):
             # an atom is a function of the values it reads: repeats are looked up
             key = tuple(map(value_of, atom.reads))
             result = memo.get(key)
@@ -175,7 +179,12 @@ class Screener:
                 if len(memo) >= FINDING_MEMO:
                     memo.clear()
                 result = _atom_value(atom, env)
-                memo[key] = result = result if isinstance(result, Exception) else field(atom.key, result)
+                if not isinstance(result, Exception):  # a sign or a truth value: a few texts per atom
+                    value = result
+                    result = texts.get((type(value), value))
+                    if result is None:
+                        result = texts[(type(value), value)] = field(atom.key, value)
+                memo[key] = result
             if type(result) is str:
                 fact.append(result)
             else:
