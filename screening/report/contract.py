@@ -51,7 +51,7 @@ def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str
             # the entry keeps the finding alive, so its id stays its own
         texts.append(hit[1])
     summary = _encode(_summary(decision, explain))
-    return f'{_head_text(decision, explain)}, "findings": [{", ".join(texts)}], "summary": {summary}}}'
+    return "".join((_head_text(decision, explain), ', "findings": [', ", ".join(texts), '], "summary": ', summary, "}"))
 
 
 def _head_text(decision: Decision, explain: Explainer) -> str:
@@ -63,7 +63,7 @@ def _head_text(decision: Decision, explain: Explainer) -> str:
         middle = explain.encoded_heads[key] = (
             f', "ruleset": {_encode(head["ruleset"])}, "as_of": {_encode(head["as_of"])}, "decision": ')
     return (f'{{"project": {{"id": {_encode(decision.project_id)}, "name": {_encode(decision.project_name)}}}'
-            f'{middle}"{decision.outcome.value}", "score": {_encode(number(round_score(decision.score), 2))}, '
+            f'{middle}"{decision.outcome.value}", "score": {_number_text(number(round_score(decision.score), 2))}, '
             f'"vetoed_by": {_strings(decision.vetoed_by)}, "missing": {_strings(decision.missing)}')
 
 
@@ -102,8 +102,18 @@ def _finding_text(finding: Finding, explain: Explainer) -> str:
         frame = explain.frames[key] = _encode(fields).split(_encode(HOLE))
     if len(frame) != 4:  # the hole character in a rule's own text: encode this one whole
         return _encode(_finding(finding, explain))
-    return "".join((frame[0], _encode(number(finding.actual)), frame[1], _encode(explain.message(finding)),
+    return "".join((frame[0], _number_text(number(finding.actual)), frame[1], _encode(explain.message(finding)),
                     frame[2], _encode(explain.remedy(finding)), frame[3]))
+
+
+def _number_text(value: Any) -> str:
+    """`_encode(value)` for what `number` returns, without building an encoder for a scalar."""
+    kind = type(value)
+    if kind is float:
+        return float.__repr__(value)  # what json writes for a finite float
+    if kind is int:
+        return int.__repr__(value)
+    return _encode(value)  # None, booleans, lists (a between's two bounds)
 
 
 def _finding(finding: Finding, explain: Explainer) -> dict[str, Any]:

@@ -7,7 +7,6 @@ rendering a batch does no repeated lookups.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Context, Decimal
-from functools import lru_cache
 from string import Formatter
 from fractions import Fraction
 from typing import Any
@@ -54,8 +53,9 @@ def number(value: Any, places: int = 4) -> Any:
     return value
 
 
-@lru_cache(maxsize=4096)
 def _rounded(exact: Decimal, places: int) -> int | float:
+    # not memoised: the values that reach here are mostly new (a ratio's quotient), and
+    # hashing a long Decimal costs more than rounding it
     # an explicit context: rounding here must work even inside screening's EXACT context
     rounded = exact.quantize(_QUANTUM[places], rounding=ROUND_HALF_EVEN, context=_DISPLAY).normalize(_DISPLAY)
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
