@@ -17,10 +17,15 @@ from screening.findings import RemedyOption
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
 _ROUNDS_UP = {">=": True, ">": True, "<=": False, "<": False}
 
-# One undone operation: (env, target, direction) → (field value, direction), or None when
-# there is none. `direction` carries the sign of d(outer)/d(this node) down the chain;
-# coming back it says whether the outer value rises (+1) or falls (-1) as the field grows.
-_Step = Callable[[Env, Fraction, int], "tuple[Fraction, int] | None"]
+# One undone operation: (env, num, den, direction) → (num, den, direction) of the field's
+# value, or None when there is none. The target travels as the exact rational num / den,
+# den > 0 and not necessarily reduced: integer products are several times cheaper than
+# Fraction arithmetic and the value is the same. `direction` carries the sign of
+# d(outer)/d(this node) down the chain; coming back it says whether the outer value
+# rises (+1) or falls (-1) as the field grows.
+_Step = Callable[[Env, int, int, int], "tuple[int, int, int] | None"]
+# The value of the side not holding the field, as (numerator, denominator), denominator > 0.
+_Ratio = Callable[[Env], tuple[int, int]]
 
 
 class Solver:
@@ -40,20 +45,21 @@ class Solver:
         entry = self._plans.get(id(node))
         if entry is None:
             entry = self._plans[id(node)] = (node, self._plan(node))
+        num, den = target.numerator, target.denominator
         out = []
         for field, unit, invert in entry[1]:
             try:
-                solved = invert(env, target, 1)
+                solved = invert(env, num, den, 1)
             except (Missing, Undefined, ZeroDivisionError):
                 continue
             if solved is None:
                 continue
-            value, direction = solved
-            if value < 0:
+            value_num, value_den, direction = solved
+            if value_num < 0:
                 continue
             # increasing the field raises the value: keep the relation's sense; else flip it
             needed = relation if direction > 0 else _FLIP[relation]
-            out.append(RemedyOption(field, needed, _round(value, needed), unit))
+            out.append(RemedyOption(field, needed, _round(value_num, value_den, needed), unit))
         return tuple(out)
 
     def _plan(self, node: n.Node) -> tuple[tuple[str, str, _Step], ...]:
@@ -100,69 +106,95 @@ class Solver:
             return _unsolvable
         in_left = self._contains(node.left, field)
         inner = self._inverse(node.left if in_left else node.right, field)
-        other = self.build(node.right if in_left else node.left)
+        other = self._ratio(node.right if in_left else node.left)
         return _UNDO[node.op, in_left](inner, other)
 
+    def _ratio(self, node: n.Node) -> _Ratio:
+        evaluate = self.build(node)
 
-# Each step below solves `x op other = target` (or `other op x`) for x, the side holding
-# the field, and hands x on to the step undoing x's own operation.
+        def ratio(env: Env) -> tuple[int, int]:
+            value = evaluate(env)
+            return value.numerator, value.denominator
 
-def _reached(env: Env, target: Fraction, direction: int) -> tuple[Fraction, int]:
-    return target, direction
+        return ratio
 
 
-def _unsolvable(env: Env, target: Fraction, direction: int) -> None:
+# Each step below solves `x op other = num / den` (or `other op x`) for x, the side holding
+# the field, with other = a / b, and hands x on to the step undoing x's own operation.
+
+def _reached(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int]:
+    return num, den, direction
+
+
+def _unsolvable(env: Env, num: int, den: int, direction: int) -> None:
     return None
 
 
 def _negated(inner: _Step) -> _Step:  # -x
-    return lambda env, target, direction: inner(env, -target, -direction)
+    return lambda env, num, den, direction: inner(env, -num, den, -direction)
 
 
-def _added(inner: _Step, other: Evaluator) -> _Step:  # x + other or other + x
-    return lambda env, target, direction: inner(env, target - other(env), direction)
-
-
-def _minuend(inner: _Step, other: Evaluator) -> _Step:  # x - other
-    return lambda env, target, direction: inner(env, target + other(env), direction)
-
-
-def _subtrahend(inner: _Step, other: Evaluator) -> _Step:  # other - x
-    return lambda env, target, direction: inner(env, other(env) - target, -direction)
-
-
-def _factor(inner: _Step, other: Evaluator) -> _Step:  # x * other or other * x
-    def step(env: Env, target: Fraction, direction: int) -> tuple[Fraction, int] | None:
-        value = other(env)
-        if value == 0:
-            return None
-        return inner(env, target / value, direction if value > 0 else -direction)
+def _added(inner: _Step, other: _Ratio) -> _Step:  # x + other or other + x
+    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+        a, b = other(env)
+        return inner(env, num * b - a * den, den * b, direction)
 
     return step
 
 
-def _dividend(inner: _Step, other: Evaluator) -> _Step:  # x / other
-    def step(env: Env, target: Fraction, direction: int) -> tuple[Fraction, int] | None:
-        value = other(env)
-        if value == 0:
-            return None
-        return inner(env, target * value, direction if value > 0 else -direction)
+def _minuend(inner: _Step, other: _Ratio) -> _Step:  # x - other
+    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+        a, b = other(env)
+        return inner(env, num * b + a * den, den * b, direction)
 
     return step
 
 
-def _divisor(inner: _Step, other: Evaluator) -> _Step:  # other / x
-    def step(env: Env, target: Fraction, direction: int) -> tuple[Fraction, int] | None:
-        value = other(env)
-        if value == 0 or target == 0:  # other / x = 0 has no solution
+def _subtrahend(inner: _Step, other: _Ratio) -> _Step:  # other - x
+    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+        a, b = other(env)
+        return inner(env, a * den - num * b, den * b, -direction)
+
+    return step
+
+
+def _factor(inner: _Step, other: _Ratio) -> _Step:  # x * other or other * x
+    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+        a, b = other(env)
+        if a > 0:
+            return inner(env, num * b, den * a, direction)
+        if a < 0:  # the sign moves to the numerator, keeping den > 0
+            return inner(env, -num * b, -den * a, -direction)
+        return None
+
+    return step
+
+
+def _dividend(inner: _Step, other: _Ratio) -> _Step:  # x / other
+    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+        a, b = other(env)
+        if a == 0:
+            return None
+        return inner(env, num * a, den * b, direction if a > 0 else -direction)
+
+    return step
+
+
+def _divisor(inner: _Step, other: _Ratio) -> _Step:  # other / x
+    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+        a, b = other(env)
+        if a == 0 or num == 0:  # other / x = 0 has no solution
             return None
         # other / x falls as x grows (x > 0) when other > 0
-        return inner(env, value / target, -direction if value > 0 else direction)
+        turn = -direction if a > 0 else direction
+        if num > 0:
+            return inner(env, a * den, b * num, turn)
+        return inner(env, -a * den, -b * num, turn)
 
     return step
 
 
-_UNDO: dict[tuple[str, bool], Callable[[_Step, Evaluator], _Step]] = {
+_UNDO: dict[tuple[str, bool], Callable[[_Step, _Ratio], _Step]] = {
     ("+", True): _added, ("+", False): _added,
     ("-", True): _minuend, ("-", False): _subtrahend,
     ("*", True): _factor, ("*", False): _factor,
@@ -170,12 +202,11 @@ _UNDO: dict[tuple[str, bool], Callable[[_Step, Evaluator], _Step]] = {
 }
 
 
-def _round(value: Fraction, relation: str) -> Fraction:
-    """Round to 2 decimals in the safe direction, so meeting the shown figure suffices."""
-    # floor/ceil of value * 100 in integers: Fraction arithmetic would cost several times more
+def _round(num: int, den: int, relation: str) -> Fraction:
+    """num / den (den > 0) to 2 decimals in the safe direction, so meeting the shown figure suffices."""
     if _ROUNDS_UP[relation]:
-        return Fraction(-((-100 * value.numerator) // value.denominator), 100)
-    return Fraction((100 * value.numerator) // value.denominator, 100)
+        return Fraction(-((-100 * num) // den), 100)
+    return Fraction((100 * num) // den, 100)
 
 
 def next_band(
