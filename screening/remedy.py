@@ -110,6 +110,11 @@ class Solver:
         return _UNDO[node.op, in_left](inner, other)
 
     def _ratio(self, node: n.Node) -> _Ratio:
+        # a dotted name that is no metric is an input (parameter names have no dot), read
+        # straight from the project's values; anything else is evaluated
+        if isinstance(node, n.Name) and "." in node.name and node.name not in self.metric_nodes:
+            name = node.name
+            return lambda env: env.get_ratio(name)
         evaluate = self.build(node)
 
         def ratio(env: Env) -> tuple[int, int]:
