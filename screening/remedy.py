@@ -17,14 +17,15 @@ from screening.findings import RemedyOption
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
 _ROUNDS_UP = {">=": True, ">": True, "<=": False, "<": False}
 
-# One undone operation: (env, num, den, direction) → (num, den, direction) of the field's
-# value, or None when there is none. The target travels as the exact rational num / den,
-# den > 0 and not necessarily reduced: integer products are several times cheaper than
-# Fraction arithmetic and the value is the same. `direction` carries the sign of
-# d(outer)/d(this node) down the chain; coming back it says whether the outer value
-# rises (+1) or falls (-1) as the field grows.
-_Step = Callable[[Env, int, int, int], "tuple[int, int, int] | None"]
-# The value of the side not holding the field, as (numerator, denominator), denominator > 0.
+# One undone operation: (env, num, den, direction) → (num, den, direction) of the
+# field's value, or None when there is none. The target travels as the exact rational
+# num / den, den > 0 and not necessarily reduced: integer products are several times
+# cheaper than Fraction arithmetic and the value is the same. `direction` carries the
+# sign of d(outer)/d(this node) down the chain; coming back it says whether the outer
+# value rises (+1) or falls (-1) as the field grows.
+_Solved = tuple[int, int, int] | None
+_Step = Callable[[Env, int, int, int], _Solved]
+# The value of the side not holding the field as (numerator, denominator), den > 0.
 _Ratio = Callable[[Env], tuple[int, int]]
 
 
@@ -36,8 +37,8 @@ class Solver:
         self.metric_nodes = metric_nodes
         self.build = build
         self.units = units
-        # id(node) → the node and, per field solvable for, (field, unit, inverse); holding
-        # the node keeps its id from being reused by another expression
+        # id(node) → the node and, per field solvable for, (field, unit, inverse);
+        # holding the node keeps its id from being reused by another expression
         self._plans: dict[int, tuple[n.Node, tuple[tuple[str, str, _Step], ...]]] = {}
 
     def options(self, node: n.Node, relation: str, target: Fraction, env: Env) -> tuple[RemedyOption, ...]:
@@ -55,15 +56,17 @@ class Solver:
             if solved is None:
                 continue
             value_num, value_den, direction = solved
-            if value_num < 0:
+            if value_num < 0:  # a negative figure is no remedy
                 continue
             # increasing the field raises the value: keep the relation's sense; else flip it
             needed = relation if direction > 0 else _FLIP[relation]
-            out.append(RemedyOption(field, needed, _round(value_num, value_den, needed), unit))
+            value = _round(value_num, value_den, needed)
+            out.append(RemedyOption(field, needed, value, unit))
         return tuple(out)
 
     def _plan(self, node: n.Node) -> tuple[tuple[str, str, _Step], ...]:
-        return tuple((field, self.units.get(field, ""), self._inverse(node, field)) for field in self._fields(node))
+        return tuple((field, self.units.get(field, ""), self._inverse(node, field))
+                     for field in self._fields(node))
 
     def _fields(self, node: n.Node) -> list[str]:
         """Fields that occur exactly once in the expression (metrics expanded), sorted."""
@@ -90,16 +93,16 @@ class Solver:
         return any(self._contains(child, field) for child in n.children(node))
 
     def _inverse(self, node: n.Node, field: str) -> _Step:
-        """The steps solving `node = target` for `field`, outermost operation undone first.
+        """The steps solving `node = target` for `field`, outermost operation first.
 
-        Which side holds the field, and the evaluator of the other side, are settled here;
-        at run time each step only evaluates its other side and does the arithmetic.
+        Which side holds the field, and the evaluator of the other side, are settled
+        here; at run time each step only evaluates its other side and does arithmetic.
         """
         if isinstance(node, n.Name):
             if node.name == field:
                 return _reached
-            inner = self.metric_nodes.get(node.name)
-            return _unsolvable if inner is None else self._inverse(inner, field)
+            metric = self.metric_nodes.get(node.name)
+            return _unsolvable if metric is None else self._inverse(metric, field)
         if isinstance(node, n.Unary) and node.op == "-":
             return _negated(self._inverse(node.operand, field))
         if not isinstance(node, n.Arith):
@@ -110,10 +113,10 @@ class Solver:
         return _UNDO[node.op, in_left](inner, other)
 
     def _ratio(self, node: n.Node) -> _Ratio:
-        # a dotted name that is no metric is an input (parameter names have no dot), read
-        # straight from the project's values; anything else is evaluated
-        if isinstance(node, n.Name) and "." in node.name and node.name not in self.metric_nodes:
-            name = node.name
+        # a dotted name that is no metric is an input (parameter names have no dot):
+        # read straight from the project's values; anything else is evaluated
+        name = node.name if isinstance(node, n.Name) else ""
+        if "." in name and name not in self.metric_nodes:
             return lambda env: env.get_ratio(name)
         evaluate = self.build(node)
 
@@ -124,8 +127,9 @@ class Solver:
         return ratio
 
 
-# Each step below solves `x op other = num / den` (or `other op x`) for x, the side holding
-# the field, with other = a / b, and hands x on to the step undoing x's own operation.
+# Each step below solves `x op other = num / den` (or `other op x`) for x, the side
+# holding the field, with other = a / b, and hands x on to the step undoing x's own
+# operation.
 
 def _reached(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int]:
     return num, den, direction
@@ -140,7 +144,7 @@ def _negated(inner: _Step) -> _Step:  # -x
 
 
 def _added(inner: _Step, other: _Ratio) -> _Step:  # x + other or other + x
-    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
         a, b = other(env)
         return inner(env, num * b - a * den, den * b, direction)
 
@@ -148,7 +152,7 @@ def _added(inner: _Step, other: _Ratio) -> _Step:  # x + other or other + x
 
 
 def _minuend(inner: _Step, other: _Ratio) -> _Step:  # x - other
-    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
         a, b = other(env)
         return inner(env, num * b + a * den, den * b, direction)
 
@@ -156,7 +160,7 @@ def _minuend(inner: _Step, other: _Ratio) -> _Step:  # x - other
 
 
 def _subtrahend(inner: _Step, other: _Ratio) -> _Step:  # other - x
-    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
         a, b = other(env)
         return inner(env, a * den - num * b, den * b, -direction)
 
@@ -164,7 +168,7 @@ def _subtrahend(inner: _Step, other: _Ratio) -> _Step:  # other - x
 
 
 def _factor(inner: _Step, other: _Ratio) -> _Step:  # x * other or other * x
-    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
         a, b = other(env)
         if a > 0:
             return inner(env, num * b, den * a, direction)
@@ -176,7 +180,7 @@ def _factor(inner: _Step, other: _Ratio) -> _Step:  # x * other or other * x
 
 
 def _dividend(inner: _Step, other: _Ratio) -> _Step:  # x / other
-    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
         a, b = other(env)
         if a == 0:
             return None
@@ -186,7 +190,7 @@ def _dividend(inner: _Step, other: _Ratio) -> _Step:  # x / other
 
 
 def _divisor(inner: _Step, other: _Ratio) -> _Step:  # other / x
-    def step(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int] | None:
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
         a, b = other(env)
         if a == 0 or num == 0:  # other / x = 0 has no solution
             return None
@@ -208,7 +212,8 @@ _UNDO: dict[tuple[str, bool], Callable[[_Step, _Ratio], _Step]] = {
 
 
 def _round(num: int, den: int, relation: str) -> Fraction:
-    """num / den (den > 0) to 2 decimals in the safe direction, so meeting the shown figure suffices."""
+    """num / den (den > 0) to 2 decimals in the safe direction, so meeting the shown
+    figure suffices."""
     if _ROUNDS_UP[relation]:
         return Fraction(-((-100 * num) // den), 100)
     return Fraction((100 * num) // den, 100)

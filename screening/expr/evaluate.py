@@ -72,7 +72,8 @@ class Env:
     def get_ratio(self, name: str) -> tuple[int, int]:
         """A number as `get` gives it, as (numerator, denominator) in lowest terms.
 
-        Cheaper than `get` for an input: Decimal → Fraction costs far more than the ratio.
+        Cheaper than `get` for an input: building a Fraction from a Decimal costs
+        several times more than the ratio.
         """
         value = self.values.get(name, _ABSENT)
         if type(value) is Decimal:

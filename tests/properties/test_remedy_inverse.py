@@ -20,8 +20,14 @@ from screening.expr.evaluate import Env, Missing, Undefined, compile_expr
 from screening.findings import RemedyOption
 from screening.remedy import Solver
 
-FIELDS = ("investment.fixed_assets", "investment.total", "land.area_mu", "land.plot_ratio", "output.annual_tax",
-          "output.employees")
+FIELDS = (
+    "investment.fixed_assets",
+    "investment.total",
+    "land.area_mu",
+    "land.plot_ratio",
+    "output.annual_tax",
+    "output.employees",
+)
 UNITS = {"investment.fixed_assets": "万元", "land.area_mu": "亩"}
 FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
 
@@ -37,7 +43,9 @@ class Recursive:
         self.metric_nodes = metric_nodes
         self.units = units
 
-    def options(self, node: n.Node, relation: str, target: Fraction, env: Env) -> tuple[RemedyOption, ...]:
+    def options(
+        self, node: n.Node, relation: str, target: Fraction, env: Env
+    ) -> tuple[RemedyOption, ...]:
         out = []
         for field in self.fields(node):
             try:
@@ -50,7 +58,11 @@ class Recursive:
             needed = relation if direction > 0 else FLIP[relation]
             scaled = value * 100
             rounded = math.ceil(scaled) if needed in (">=", ">") else math.floor(scaled)
-            out.append(RemedyOption(field, needed, Fraction(rounded, 100), self.units.get(field, "")))
+            out.append(
+                RemedyOption(
+                    field, needed, Fraction(rounded, 100), self.units.get(field, "")
+                )
+            )
         return tuple(out)
 
     def fields(self, node: n.Node) -> list[str]:
@@ -71,15 +83,23 @@ class Recursive:
     def contains(self, node: n.Node, field: str) -> bool:
         if isinstance(node, n.Name):
             inner = self.metric_nodes.get(node.name)
-            return node.name == field or (inner is not None and self.contains(inner, field))
+            return node.name == field or (
+                inner is not None and self.contains(inner, field)
+            )
         return any(self.contains(child, field) for child in n.children(node))
 
-    def solve(self, node: n.Node, target: Fraction, field: str, env: Env, direction: int) -> tuple[Fraction, int] | None:
+    def solve(
+        self, node: n.Node, target: Fraction, field: str, env: Env, direction: int
+    ) -> tuple[Fraction, int] | None:
         if isinstance(node, n.Name):
             if node.name == field:
                 return target, direction
             inner = self.metric_nodes.get(node.name)
-            return None if inner is None else self.solve(inner, target, field, env, direction)
+            return (
+                None
+                if inner is None
+                else self.solve(inner, target, field, env, direction)
+            )
         if isinstance(node, n.Unary) and node.op == "-":
             return self.solve(node.operand, -target, field, env, -direction)
         if not isinstance(node, n.Arith):
@@ -106,13 +126,18 @@ class Recursive:
 
 
 # mostly positive, as project figures are; zero and negatives too
-numbers = st.one_of(st.fractions(min_value=0, max_value=500, max_denominator=40), st.sampled_from([Fraction(0), Fraction(-2)]),
-                    st.fractions(min_value=-500, max_value=500, max_denominator=40))
+numbers = st.one_of(
+    st.fractions(min_value=0, max_value=500, max_denominator=40),
+    st.sampled_from([Fraction(0), Fraction(-2)]),
+    st.fractions(min_value=-500, max_value=500, max_denominator=40),
+)
 
 
 @st.composite
 def leaves(draw: st.DrawFn, metrics: tuple[str, ...]) -> n.Node:
-    kind = draw(st.sampled_from(["field", "field", "number"] + ["metric"] * bool(metrics)))
+    kind = draw(
+        st.sampled_from(["field", "field", "number"] + ["metric"] * bool(metrics))
+    )
     if kind == "number":
         return n.Number(value=draw(numbers))
     return n.Name(name=draw(st.sampled_from(FIELDS if kind == "field" else metrics)))
@@ -140,27 +165,42 @@ def expressions(draw: st.DrawFn, metrics: tuple[str, ...], depth: int = 4) -> n.
             continue
         other = draw(operands(metrics))
         left, right = (node, other) if draw(st.booleans()) else (other, node)
-        node = n.Call(func="min", args=(left, right)) if op == "min" else n.Arith(op=op, left=left, right=right)
+        node = (
+            n.Call(func="min", args=(left, right))
+            if op == "min"
+            else n.Arith(op=op, left=left, right=right)
+        )
     return node
 
 
-# an absent input (Missing), or a number as an Env holds it: a Decimal read from a project
-# (mostly) or a Fraction; zero and negatives included. Never a bare int: the evaluators
-# would divide two into a float, which no project produces (inputs are Decimals).
-decimals = st.decimals(min_value=0, max_value=100_000, places=4, allow_nan=False, allow_infinity=False)
+# an absent input (Missing), or a number as an Env holds it: a Decimal read from a
+# project (mostly) or a Fraction; zero and negatives included. Never a bare int: the
+# evaluators would divide two into a float, which no project gives (inputs are Decimals).
+decimals = st.decimals(
+    min_value=0, max_value=100_000, places=4, allow_nan=False, allow_infinity=False
+)
 field_values = st.one_of(
-    decimals, decimals, decimals, st.none(), st.just(Decimal(0)), st.fractions(-100, 1000, max_denominator=12),
+    decimals,
+    decimals,
+    decimals,
+    st.none(),
+    st.just(Decimal(0)),
+    st.fractions(-100, 1000, max_denominator=12),
     st.decimals(min_value=-1000, max_value=0, places=2),
 )
 scenarios = st.tuples(
     st.fixed_dictionaries({field: field_values for field in FIELDS}),
     st.sampled_from([">=", ">", "<=", "<"]),
-    st.one_of(numbers, st.fractions(min_value=-10_000, max_value=10_000, max_denominator=7)),
+    st.one_of(
+        numbers, st.fractions(min_value=-10_000, max_value=10_000, max_denominator=7)
+    ),
 )
 
 
 @st.composite
-def problems(draw: st.DrawFn) -> tuple[dict[str, n.Node], n.Node, list[tuple[dict[str, Any], str, Fraction]]]:
+def problems(
+    draw: st.DrawFn,
+) -> tuple[dict[str, n.Node], n.Node, list[tuple[dict[str, Any], str, Fraction]]]:
     metric_nodes = {"first": draw(expressions((), depth=2))}
     metric_nodes["second"] = draw(expressions(("first",), depth=2))
     node = draw(expressions(("first", "second")))
@@ -175,8 +215,15 @@ def _env(values: dict[str, Any], metric_nodes: dict[str, n.Node]) -> Env:
 @given(problems())
 def test_compiled_solver_matches_recursive_solving(problem: tuple) -> None:
     metric_nodes, node, runs = problem
-    solver, reference = Solver(metric_nodes, build, UNITS), Recursive(metric_nodes, UNITS)
-    for values, relation, target in runs:  # one solver throughout: its compiled form is reused
+    solver, reference = (
+        Solver(metric_nodes, build, UNITS),
+        Recursive(metric_nodes, UNITS),
+    )
+    for (
+        values,
+        relation,
+        target,
+    ) in runs:  # one solver throughout: its compiled form is reused
         expected = reference.options(node, relation, target, _env(values, metric_nodes))
         got = solver.options(node, relation, target, _env(values, metric_nodes))
         assert got == expected
