@@ -7,59 +7,69 @@ inverting the arithmetic, holding the others at the project's values.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
 
 from screening.expr import nodes as n
 from screening.expr.evaluate import Env, Evaluator, Missing, Undefined
 from screening.findings import RemedyOption
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
+_ROUNDS_UP = {">=": True, ">": True, "<=": False, "<": False}
+
+# One undone operation: (env, num, den, direction) → (num, den, direction) of the
+# field's value, or None when there is none. The target travels as the exact rational
+# num / den, den > 0 and not necessarily reduced: integer products are several times
+# cheaper than Fraction arithmetic and the value is the same. `direction` carries the
+# sign of d(outer)/d(this node) down the chain; coming back it says whether the outer
+# value rises (+1) or falls (-1) as the field grows.
+_Solved = tuple[int, int, int] | None
+_Step = Callable[[Env, int, int, int], _Solved]
+# The value of the side not holding the field as (numerator, denominator), den > 0.
+_Ratio = Callable[[Env], tuple[int, int]]
 
 
 class Solver:
-    """Inverts expressions over one rule set's metrics; sub-expressions compiled once."""
+    """Inverts expressions over one rule set's metrics; each inversion compiled once."""
 
     def __init__(self, metric_nodes: dict[str, n.Node], build: Callable[[n.Node], Evaluator],
                  units: dict[str, str]) -> None:
         self.metric_nodes = metric_nodes
         self.build = build
         self.units = units
-        self._compiled: dict[int, Evaluator] = {}
-        self._field_cache: dict[int, list[str]] = {}
-        self._contains_cache: dict[tuple[int, str], bool] = {}
-
-    def _eval(self, node: n.Node, env: Env) -> Any:
-        fn = self._compiled.get(id(node))
-        if fn is None:
-            fn = self._compiled[id(node)] = self.build(node)
-        return fn(env)
+        # id(node) → the node and, per field solvable for, (field, unit, inverse);
+        # holding the node keeps its id from being reused by another expression
+        self._plans: dict[int, tuple[n.Node, tuple[tuple[str, str, _Step], ...]]] = {}
 
     def options(self, node: n.Node, relation: str, target: Fraction, env: Env) -> tuple[RemedyOption, ...]:
         """For `node relation target` to hold: one option per input that can be solved for."""
+        entry = self._plans.get(id(node))
+        if entry is None:
+            entry = self._plans[id(node)] = (node, self._plan(node))
+        num, den = target.numerator, target.denominator
         out = []
-        for field in self._fields(node):
+        for field, unit, invert in entry[1]:
             try:
-                solved = self._solve(node, target, field, env, 1)
+                solved = invert(env, num, den, 1)
             except (Missing, Undefined, ZeroDivisionError):
                 continue
             if solved is None:
                 continue
-            value, direction = solved
-            if value < 0:
+            value_num, value_den, direction = solved
+            if value_num < 0:  # a negative figure is no remedy
                 continue
             # increasing the field raises the value: keep the relation's sense; else flip it
             needed = relation if direction > 0 else _FLIP[relation]
-            out.append(RemedyOption(field, needed, _round(value, needed), self.units.get(field, "")))
+            value = _round(value_num, value_den, needed)
+            out.append(RemedyOption(field, needed, value, unit))
         return tuple(out)
+
+    def _plan(self, node: n.Node) -> tuple[tuple[str, str, _Step], ...]:
+        return tuple((field, self.units.get(field, ""), self._inverse(node, field))
+                     for field in self._fields(node))
 
     def _fields(self, node: n.Node) -> list[str]:
         """Fields that occur exactly once in the expression (metrics expanded), sorted."""
-        cached = self._field_cache.get(id(node))
-        if cached is not None:
-            return cached
         counts: dict[str, int] = {}
 
         def walk(current: n.Node) -> None:
@@ -72,18 +82,9 @@ class Solver:
                 walk(child)
 
         walk(node)
-        found = sorted(f for f, count in counts.items() if count == 1)
-        self._field_cache[id(node)] = found
-        return found
+        return sorted(f for f, count in counts.items() if count == 1)
 
     def _contains(self, node: n.Node, field: str) -> bool:
-        key = (id(node), field)
-        found = self._contains_cache.get(key)
-        if found is None:
-            found = self._contains_cache[key] = self._search(node, field)
-        return found
-
-    def _search(self, node: n.Node, field: str) -> bool:
         if isinstance(node, n.Name):
             if node.name == field:
                 return True
@@ -91,49 +92,131 @@ class Solver:
             return inner is not None and self._contains(inner, field)
         return any(self._contains(child, field) for child in n.children(node))
 
-    def _solve(self, node: n.Node, target: Fraction, field: str, env: Env,
-               direction: int) -> tuple[Fraction, int] | None:
-        """The field value giving `target`, and +1/-1 for whether the value rises with the field.
+    def _inverse(self, node: n.Node, field: str) -> _Step:
+        """The steps solving `node = target` for `field`, outermost operation first.
 
-        `direction` carries the sign of d(outer)/d(node) down the inversion.
+        Which side holds the field, and the evaluator of the other side, are settled
+        here; at run time each step only evaluates its other side and does arithmetic.
         """
         if isinstance(node, n.Name):
             if node.name == field:
-                return target, direction
-            inner = self.metric_nodes.get(node.name)
-            return None if inner is None else self._solve(inner, target, field, env, direction)
+                return _reached
+            metric = self.metric_nodes.get(node.name)
+            return _unsolvable if metric is None else self._inverse(metric, field)
         if isinstance(node, n.Unary) and node.op == "-":
-            return self._solve(node.operand, -target, field, env, -direction)
+            return _negated(self._inverse(node.operand, field))
         if not isinstance(node, n.Arith):
-            return None
+            return _unsolvable
         in_left = self._contains(node.left, field)
-        inner = node.left if in_left else node.right
-        other = self._eval(node.right if in_left else node.left, env)
-        if node.op == "+":
-            return self._solve(inner, target - other, field, env, direction)
-        if node.op == "-":
-            if in_left:
-                return self._solve(inner, target + other, field, env, direction)
-            return self._solve(inner, other - target, field, env, -direction)
-        if other == 0:
+        inner = self._inverse(node.left if in_left else node.right, field)
+        other = self._ratio(node.right if in_left else node.left)
+        return _UNDO[node.op, in_left](inner, other)
+
+    def _ratio(self, node: n.Node) -> _Ratio:
+        # a dotted name that is no metric is an input (parameter names have no dot):
+        # read straight from the project's values; anything else is evaluated
+        name = node.name if isinstance(node, n.Name) else ""
+        if "." in name and name not in self.metric_nodes:
+            return lambda env: env.get_ratio(name)
+        evaluate = self.build(node)
+
+        def ratio(env: Env) -> tuple[int, int]:
+            value = evaluate(env)
+            return value.numerator, value.denominator
+
+        return ratio
+
+
+# Each step below solves `x op other = num / den` (or `other op x`) for x, the side
+# holding the field, with other = a / b, and hands x on to the step undoing x's own
+# operation.
+
+def _reached(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int]:
+    return num, den, direction
+
+
+def _unsolvable(env: Env, num: int, den: int, direction: int) -> None:
+    return None
+
+
+def _negated(inner: _Step) -> _Step:  # -x
+    return lambda env, num, den, direction: inner(env, -num, den, -direction)
+
+
+def _added(inner: _Step, other: _Ratio) -> _Step:  # x + other or other + x
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(env)
+        return inner(env, num * b - a * den, den * b, direction)
+
+    return step
+
+
+def _minuend(inner: _Step, other: _Ratio) -> _Step:  # x - other
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(env)
+        return inner(env, num * b + a * den, den * b, direction)
+
+    return step
+
+
+def _subtrahend(inner: _Step, other: _Ratio) -> _Step:  # other - x
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(env)
+        return inner(env, a * den - num * b, den * b, -direction)
+
+    return step
+
+
+def _factor(inner: _Step, other: _Ratio) -> _Step:  # x * other or other * x
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(env)
+        if a > 0:
+            return inner(env, num * b, den * a, direction)
+        if a < 0:  # the sign moves to the numerator, keeping den > 0
+            return inner(env, -num * b, -den * a, -direction)
+        return None
+
+    return step
+
+
+def _dividend(inner: _Step, other: _Ratio) -> _Step:  # x / other
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(env)
+        if a == 0:
             return None
-        sign = 1 if other > 0 else -1
-        if node.op == "*":
-            return self._solve(inner, target / other, field, env, direction * sign)
-        if in_left:  # field / other = target
-            return self._solve(inner, target * other, field, env, direction * sign)
-        if target == 0:  # other / field = target has no solution
+        return inner(env, num * a, den * b, direction if a > 0 else -direction)
+
+    return step
+
+
+def _divisor(inner: _Step, other: _Ratio) -> _Step:  # other / x
+    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(env)
+        if a == 0 or num == 0:  # other / x = 0 has no solution
             return None
         # other / x falls as x grows (x > 0) when other > 0
-        return self._solve(inner, other / target, field, env, -direction * sign)
+        turn = -direction if a > 0 else direction
+        if num > 0:
+            return inner(env, a * den, b * num, turn)
+        return inner(env, -a * den, -b * num, turn)
+
+    return step
 
 
-def _round(value: Fraction, relation: str) -> Fraction:
-    """Round to 2 decimals in the safe direction, so meeting the shown figure suffices."""
-    scaled = value * 100
-    if relation in (">=", ">"):
-        return Fraction(math.ceil(scaled), 100)
-    return Fraction(math.floor(scaled), 100)
+_UNDO: dict[tuple[str, bool], Callable[[_Step, _Ratio], _Step]] = {
+    ("+", True): _added, ("+", False): _added,
+    ("-", True): _minuend, ("-", False): _subtrahend,
+    ("*", True): _factor, ("*", False): _factor,
+    ("/", True): _dividend, ("/", False): _divisor,
+}
+
+
+def _round(num: int, den: int, relation: str) -> Fraction:
+    """num / den (den > 0) to 2 decimals in the safe direction, so meeting the shown
+    figure suffices."""
+    if _ROUNDS_UP[relation]:
+        return Fraction(-((-100 * num) // den), 100)
+    return Fraction((100 * num) // den, 100)
 
 
 def next_band(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -101,6 +102,17 @@ def test_missing_and_undefined() -> None:
         _run("a / b > 1", {"a": Fraction(1), "b": Fraction(0)})
     assert undefined.value.code == "division_by_zero"
     assert _run("coalesce(x, y)", {"y": Fraction(2)}) == 2
+
+
+def test_get_ratio_is_get_as_numerator_and_denominator() -> None:
+    metrics = {"half": compile_expr(parse("a.x / 2"), {}, {})}
+    env = Env({"a.x": Decimal("-12.50"), "a.y": Fraction(6, 4)}, metrics)
+    for name in ("a.x", "a.y", "half"):
+        value = env.get(name)
+        assert env.get_ratio(name) == (value.numerator, value.denominator)
+    assert env.get_ratio("a.x") == (-25, 2)
+    with pytest.raises(Missing):
+        env.get_ratio("a.z")
 
 
 def test_lookup_tables() -> None:

@@ -31,6 +31,14 @@ def env(**values: int) -> Env:
         ("net * 2", ">=", 30, [("output.annual_tax", ">=", Fraction(25))]),
         # 3000 / 7 = 428.571…: rounded up to the cent, so meeting the figure suffices
         ("intensity", ">=", Fraction(3000, 7), [("investment.fixed_assets", ">=", Fraction(857143, 100)), ("land.area_mu", "<=", Fraction(933, 100))]),
+        # a negative divisor turns the relation round for the dividend, twice for the divisor
+        ("investment.fixed_assets / (0 - land.area_mu)", ">=", -100, [("investment.fixed_assets", "<=", Fraction(2000)), ("land.area_mu", ">=", Fraction(40))]),
+        # other / x = 0 has no solution; x / other = 0 has
+        ("output.annual_tax / land.area_mu", ">=", 0, [("output.annual_tax", ">=", Fraction(0))]),
+        # investment.total is absent: the area cannot be solved for, the total can
+        ("land.area_mu * investment.total", ">=", 100, [("investment.total", ">=", Fraction(5))]),
+        # a negative solution is no remedy
+        ("output.annual_tax - 10", ">=", -20, []),
     ],
 )
 def test_options(expr: str, relation: str, target: Fraction, expected: list) -> None:
