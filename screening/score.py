@@ -1,4 +1,4 @@
-"""Pure functions: graded values → points; findings → score → decision."""
+"""Pure functions: graded values → points; findings → score; tallies and score → decision."""
 
 from __future__ import annotations
 
@@ -50,21 +50,13 @@ def total_score(findings: list[Finding], weights: dict[str, Decimal] | None) -> 
     return max(Fraction(0), min(Fraction(100), total + bonus))
 
 
-def decide(findings: list[Finding], score: Fraction | None, pass_mark: Fraction | None,
+def decide(failed_hard: bool, to_review: bool, score: Fraction | None, pass_mark: Fraction | None,
            review_band: Fraction) -> Outcome:
-    """reject on a failed veto or gate; review on missing veto/gate/review input or a
-    triggered review rule; else by the score against the pass mark."""
-    review = False
-    for f in findings:  # one pass, identity tests only: this runs for every project of a batch
-        kind, status = f.kind, f.status
-        if status is Status.FAIL:
-            if kind is Kind.VETO or kind is Kind.GATE:
-                return Outcome.REJECT
-            if kind is Kind.REVIEW:
-                review = True
-        elif status is Status.MISSING and (kind is Kind.VETO or kind is Kind.GATE or kind is Kind.REVIEW):
-            review = True
-    if review:
+    """reject when a veto or gate failed; review when a veto/gate/review input is missing
+    or a review rule triggered (`to_review`); else by the score against the pass mark."""
+    if failed_hard:
+        return Outcome.REJECT
+    if to_review:
         return Outcome.REVIEW
     if pass_mark is None or score is None:
         return Outcome.PASS

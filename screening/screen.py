@@ -324,13 +324,14 @@ class Screener:
         rule = plan.rule
         if rule.kind == "veto":
             return Remedy("veto")
-        actual = _as_fraction(actual)
-        threshold = tuple(map(_as_fraction, threshold)) if isinstance(threshold, tuple) else _as_fraction(threshold)
-        if plan.op in (">=", ">", "<=", "<") and isinstance(threshold, Fraction) and isinstance(actual, Fraction):
+        numeric = isinstance(actual, (Decimal, Fraction))
+        if plan.op in (">=", ">", "<=", "<") and numeric and isinstance(threshold, (Decimal, Fraction)):
             node = rule.condition.left  # type: ignore[union-attr]
+            threshold = _as_fraction(threshold)
             return Remedy("numeric", self.solver.options(node, plan.op, threshold, env), threshold)
-        if plan.op == "between" and isinstance(actual, Fraction):
-            low, high = threshold
+        if plan.op == "between" and numeric:
+            actual = _as_fraction(actual)
+            low, high = map(_as_fraction, threshold)
             node = rule.condition.args[0]  # type: ignore[union-attr]
             relation, bound = (">=", low) if actual < low else ("<=", high)
             return Remedy("numeric", self.solver.options(node, relation, bound, env), bound)
@@ -340,9 +341,9 @@ class Screener:
     def _decision(self, values: dict[str, Any], findings: list[Finding]) -> Decision:
         # bonus points count only on top of a score: a rule set without score rules has none
         score = total_score(findings, self.ruleset.weights) if self._has_score else None
-        outcome = decide(findings, score, self.pass_mark, self.review_band)
         missing: set[str] = set()
         vetoed, rejected, reviewed = [], [], []
+        missing_hard = False  # a veto, gate or review rule lacks data
         for f in findings:  # one pass: this runs for every project of a batch
             status, kind = f.status, f.kind
             if status is Status.FAIL:
@@ -354,6 +355,10 @@ class Screener:
                     reviewed.append(f.rule)
             elif status is Status.MISSING and kind is not Kind.DERIVE:
                 missing.update(f.missing)
+                if kind is Kind.VETO or kind is Kind.GATE or kind is Kind.REVIEW:
+                    missing_hard = True
+        outcome = decide(bool(vetoed or rejected), missing_hard or bool(reviewed), score, self.pass_mark,
+                         self.review_band)
         return Decision(
             project_id=_text(values.get("id")), project_name=_text(values.get("name")),
             ruleset_id=self.ruleset.id, ruleset_version=self.ruleset.version,
