@@ -11,6 +11,8 @@ from screening.report.explain import HOLE, MEMO_LIMIT, RULE_MEMO_LIMIT, Explaine
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(…, ensure_ascii=False), one encoder
+# what that encoder writes for a str; called directly, as `encode` builds an encoder for anything else
+_string = json.encoder.encode_basestring
 
 
 def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[str, Any]:
@@ -50,7 +52,7 @@ def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str
             hit = memo[id(finding)] = (finding, _finding_text(finding, explain))
             # the entry keeps the finding alive, so its id stays its own
         texts.append(hit[1])
-    summary = _encode(_summary(decision, explain))
+    summary = _text_or_null(_summary(decision, explain))
     return "".join((_head_text(decision, explain), ', "findings": [', ", ".join(texts), '], "summary": ', summary, "}"))
 
 
@@ -62,13 +64,13 @@ def _head_text(decision: Decision, explain: Explainer) -> str:
         head = _head(decision)
         middle = explain.encoded_heads[key] = (
             f', "ruleset": {_encode(head["ruleset"])}, "as_of": {_encode(head["as_of"])}, "decision": ')
-    return (f'{{"project": {{"id": {_encode(decision.project_id)}, "name": {_encode(decision.project_name)}}}'
+    return (f'{{"project": {{"id": {_text_or_null(decision.project_id)}, "name": {_text_or_null(decision.project_name)}}}'
             f'{middle}"{decision.outcome.value}", "score": {_number_text(number(round_score(decision.score), 2))}, '
             f'"vetoed_by": {_strings(decision.vetoed_by)}, "missing": {_strings(decision.missing)}')
 
 
 def _strings(items: tuple[str, ...]) -> str:
-    return f'[{", ".join(map(_encode, items))}]'
+    return f'[{", ".join(map(_string, items))}]'
 
 
 def _head(decision: Decision) -> dict[str, Any]:
@@ -102,8 +104,12 @@ def _finding_text(finding: Finding, explain: Explainer) -> str:
         frame = explain.frames[key] = _encode(fields).split(_encode(HOLE))
     if len(frame) != 4:  # the hole character in a rule's own text: encode this one whole
         return _encode(_finding(finding, explain))
-    return "".join((frame[0], _number_text(number(finding.actual)), frame[1], _encode(explain.message(finding)),
-                    frame[2], _encode(explain.remedy(finding)), frame[3]))
+    return "".join((frame[0], _number_text(number(finding.actual)), frame[1], _string(explain.message(finding)),
+                    frame[2], _text_or_null(explain.remedy(finding)), frame[3]))
+
+
+def _text_or_null(text: str | None) -> str:
+    return "null" if text is None else _string(text)
 
 
 def _number_text(value: Any) -> str:

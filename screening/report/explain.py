@@ -30,6 +30,20 @@ _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
 
 def number(value: Any, places: int = 4) -> Any:
     """A Fraction/Decimal as a JSON-friendly int or float, rounded to `places` decimals."""
+    if value is _last[0] and places == _last[1]:
+        return _last[2]
+    result = _number(value, places)
+    if type(value) is Decimal:
+        _last[:] = (value, places, result)
+    return result
+
+
+# The last Decimal rounded, with its places and result: a new finding's actual value is
+# rounded twice in a row (for its JSON, then for its sentence). Compared by identity.
+_last: list[Any] = [None, 0, None]
+
+
+def _number(value: Any, places: int) -> Any:
     kind = type(value)  # exact types first: this runs for every number in every report
     if kind is Fraction:
         if value.denominator == 1:
