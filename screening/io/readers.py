@@ -68,6 +68,9 @@ class Row:
     number: int
     data: dict[str, Any] | None
     error: RowError | None = None
+    # a JSONL line read with `deferred=True`, parsed by whoever screens it (`parse_deferred`):
+    # a batch's worker processes parse in parallel what the reading process would parse alone
+    text: str | None = None
 
 
 class RowStream(Iterator[Row]):
@@ -120,9 +123,16 @@ class RowStream(Iterator[Row]):
 
 
 def read_rows(
-    path: Path | str, columns: dict[str, str] | None = None, *, sheet: str | None = None
+    path: Path | str,
+    columns: dict[str, str] | None = None,
+    *,
+    sheet: str | None = None,
+    deferred: bool = False,
 ) -> RowStream:
-    """Open a batch input and stream its rows; `columns` adds header → field maps."""
+    """Open a batch input and stream its rows; `columns` adds header → field maps.
+
+    With `deferred`, JSONL lines come unparsed (`Row.text`); see `parse_deferred`.
+    """
     p = Path(path)
     if p.is_dir():
         return _read_folder(p)
@@ -134,7 +144,7 @@ def read_rows(
     if suffix in WORKBOOK:
         return _read_xlsx(p, columns, sheet)
     if suffix in LINES:
-        return _read_jsonl(p, columns)
+        return _read_jsonl(p, columns, deferred)
     if suffix == ".xls":
         raise InputError(
             "不支持旧版 .xls，请另存为 .xlsx / save the workbook as .xlsx",
@@ -503,26 +513,35 @@ def _from_object(
     return data, None
 
 
-def _read_jsonl(path: Path, columns: dict[str, str] | None) -> RowStream:
+def _read_jsonl(path: Path, columns: dict[str, str] | None, deferred: bool = False) -> RowStream:
     handle = path.open(encoding="utf-8-sig", errors="replace")
+    source, stem = str(path), path.stem
 
     def rows() -> Iterator[Row]:
         for number, line in enumerate(handle, 1):
             if line.strip():
-                yield _jsonl_row(path, number, line.rstrip("\r\n"), columns)
+                if deferred:
+                    yield Row(source, number, None, text=line.rstrip("\r\n"))
+                else:
+                    yield _jsonl_row(source, stem, number, line.rstrip("\r\n"), columns)
 
-    return RowStream(
-        str(path), rows(), format="jsonl", encoding="utf-8", on_close=handle.close
-    )
+    return RowStream(source, rows(), format="jsonl", encoding="utf-8", on_close=handle.close)
+
+
+def parse_deferred(row: Row, columns: dict[str, str] | None) -> Row:
+    """A row read with `deferred=True`, parsed as `read_rows` would have parsed it."""
+    if row.text is None:
+        return row
+    return _jsonl_row(row.source, Path(row.source).stem, row.number, row.text, columns)
 
 
 def _jsonl_row(
-    path: Path, number: int, line: str, columns: dict[str, str] | None
+    source: str, stem: str, number: int, line: str, columns: dict[str, str] | None
 ) -> Row:
     data, error = _parse_line(line, columns)
     if data is not None:
-        data.setdefault("id", f"{path.stem}-row{number}")
-    return Row(str(path), number, data, error)
+        data.setdefault("id", f"{stem}-row{number}")
+    return Row(source, number, data, error)
 
 
 def _parse_line(

@@ -12,7 +12,7 @@ import pytest
 
 from screening.errors import YamlError
 from screening.io.columns import Column, InputError
-from screening.io.readers import CellError, RowError, convert_cell, read_rows
+from screening.io.readers import CellError, RowError, convert_cell, parse_deferred, read_rows
 from screening.model.project import Project, flatten
 from screening.model.units import UnitError, parse_amount
 from screening.source import load_yaml_file
@@ -539,6 +539,23 @@ def test_undecodable_bytes_spoil_only_their_row(tmp_path: Path) -> None:
         ),
         (4, {"id": "C", "name": "丙"}, None),
     ]
+
+
+def test_deferred_jsonl_lines_parse_to_the_rows_read_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "leads.jsonl"
+    path.write_bytes(
+        json.dumps({"id": "J1", "investment": {"total": 3.5}}).encode() + b"\n\n"
+        + json.dumps({"项目名称": "物流中心", "总投资(亿元)": 1.2}, ensure_ascii=False).encode() + b"\r\n"
+        + b'{"id": "J3", \n[1, 2]\n{"total": NaN}\n' + '{"name": "乙"}\n'.encode("gbk")
+    )
+    columns = {"物流": "name"}
+    with read_rows(path, columns) as rows:
+        at_once = list(rows)
+    with read_rows(path, columns, deferred=True) as rows:
+        deferred = list(rows)
+    assert all(r.data is None and r.error is None and r.text for r in deferred)
+    assert [parse_deferred(r, columns) for r in deferred] == at_once
+    assert len(at_once) == 6 and [r.number for r in at_once] == [1, 3, 4, 5, 6, 7]
 
 
 def test_jsonl_line_that_is_not_utf8(tmp_path: Path) -> None:
