@@ -53,7 +53,7 @@ class BatchOutputs:
         try:
             # a contract line (~12 KB) is larger than the default buffer: without a larger one
             # every line would be a write of its own
-            with read_rows(self.input_path, columns, sheet=sheet) as stream, \
+            with read_rows(self.input_path, columns, sheet=sheet, deferred=True) as stream, \
                     os.fdopen(handle, "wb", buffering=_WRITE_BUFFER) as out:
                 if stream.encoding and stream.format == "csv":
                     self.notes.append(f"{self.input_path}: 编码 / encoding {stream.encoding}")
@@ -73,7 +73,7 @@ class BatchOutputs:
 
                 with _progress(show_progress) as advance:
                     self.counts = run_batch(stream, rules_ref, self.as_of, jobs, on_result, on_invalid,
-                                            self.lang, advance)
+                                            self.lang, advance, columns)
             if self.counts.rows != self.counts.screened + self.counts.invalid:
                 raise ScreeningError(  # never expected: it would mean a row was lost
                     f"行数不平衡：{self.counts.rows} ≠ {self.counts.screened} + {self.counts.invalid} / rows lost")
