@@ -86,6 +86,7 @@ def _screen_chunk(rows: list[Task]) -> list[Screened | Invalid]:
 
     from screening.model.project import Project
     from screening.report.contract import contract_line
+    from screening.row_values import plain_values
 
     out: list[Screened | Invalid] = []
     for row in rows:
@@ -93,15 +94,17 @@ def _screen_chunk(rows: list[Task]) -> list[Screened | Invalid]:
             out.append(row)
             continue
         source, number, data = row
+        # the model's values without pydantic; None: the model reads the row and words any error
+        values = plain_values(data, _screener.ruleset.inputs)
         try:
-            project = Project.model_validate(data)
+            project = Project.model_validate(data) if values is None else None
         except ValidationError as exc:
             error = exc.errors()[0]
             where = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
             out.append(Invalid(source, number, where or None, _reason(error)))
             continue
         try:
-            decision = _screener.screen(project)
+            decision = _screener.screen(project) if project is not None else _screener.screen_values(values)
             line = contract_line(decision, _screener.ruleset, _lang)
         except ScreeningError as exc:
             out.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
