@@ -94,6 +94,7 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
     from screening.io.readers import parse_deferred
     from screening.model.project import Project
     from screening.report.contract import contract_line
+    from screening.row_values import plain_values
 
     out: list[Done] = []
     for row in rows:
@@ -107,15 +108,17 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
                 out.append(_refused(parsed))
                 continue
             data = parsed.data
+        # the model's values without pydantic; None: the model reads the row and words any error
+        values = plain_values(data, _screener.ruleset.inputs)
         try:
-            project = Project.model_validate(data)
+            project = Project.model_validate(data) if values is None else None
         except ValidationError as exc:
             error = exc.errors()[0]
             where = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
             out.append(Invalid(source, number, where or None, _reason(error)))
             continue
         try:
-            decision = _screener.screen(project)
+            decision = _screener.screen(project) if project is not None else _screener.screen_values(values)
             line = contract_line(decision, _screener.ruleset, _lang)
         except ScreeningError as exc:
             out.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))

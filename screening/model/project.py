@@ -21,21 +21,27 @@ from screening.model.units import CANONICAL_UNIT, UnitError, parse_amount
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
-def _amount(kind: str, upper: Decimal):  # noqa: ANN202 - returns a validator closure
-    def convert(value: object) -> object:
+@dataclass(frozen=True)
+class AmountValidator:
+    """A quantity field's validator, keeping its kind and upper bound as data."""
+
+    kind: str
+    upper: Decimal
+
+    def __call__(self, value: object) -> object:
         if value is None:
             return None
         if type(value) is str and _PLAIN_NUMBER.fullmatch(value):
             # the common case in spreadsheets and JSONL ("4500", "12.5"): read it directly,
             # exactly as parse_amount would, and only the upper bound can fail
             number = Decimal(value)
-            if number > upper:
-                raise ValueError(f"数值超出合理范围（应不大于 {upper}）/ value out of range")
+            if number > self.upper:
+                raise ValueError(f"数值超出合理范围（应不大于 {self.upper}）/ value out of range")
             return number
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("数值不是有限数 / number is not finite")
         try:
-            number = parse_amount(value, kind)
+            number = parse_amount(value, self.kind)
         except UnitError as exc:
             raise ValueError(str(exc)) from None
         if not number.is_finite():
@@ -43,18 +49,16 @@ def _amount(kind: str, upper: Decimal):  # noqa: ANN202 - returns a validator cl
         # bounds live here, not in Field(ge=…): pydantic applies those to an explicit null too
         if number < 0:
             raise ValueError("数值应不小于 0 / must not be negative")
-        if number > upper:
-            raise ValueError(f"数值超出合理范围（应不大于 {upper}）/ value out of range")
+        if number > self.upper:
+            raise ValueError(f"数值超出合理范围（应不大于 {self.upper}）/ value out of range")
         return number
-
-    return convert
 
 
 def quantity(kind: str, title: str, title_en: str, *, le: int | str, integer: bool = False) -> Any:
     """An optional non-negative amount of `kind`, converted to its canonical unit."""
     return Annotated[
         Decimal | None,
-        BeforeValidator(_amount(kind, Decimal(le))),
+        BeforeValidator(AmountValidator(kind, Decimal(le))),
         Field(
             default=None,
             json_schema_extra={
@@ -375,6 +379,11 @@ def flatten(project: Project) -> dict[str, Any]:
                 values[f"{prefix}{name}"] = value
 
     walk(project, "")
+    return derive_fields(values)
+
+
+def derive_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Flat values with `industry` split into its parts (last) and `region_class` a Decimal."""
     code = values.pop("industry", None)
     if code is not None:
         values["industry.code"] = code
