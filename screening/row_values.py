@@ -42,10 +42,10 @@ def plain_values(data: object, inputs: dict[str, InputField]) -> dict[str, Any] 
         _read_project(data, values)
         for path, declared in inputs.items():
             item = values.get(path)
-            if type(item) is str and declared.type == "number" and _plain_number(item):
+            if type(item) is str and declared.type == "number" and (number := _bare_number(item)) is not None:
                 # as parse_amount reads bare digits (the model's shortcut too), so that
                 # convert_inputs checks a Decimal rather than parsing text for units
-                values[path] = Decimal(item)
+                values[path] = number
         return convert_inputs(derive_fields(values), inputs)
     # ValueError, ArithmeticError: one of the model's own functions refusing a value
     except (_Declined, ValueError, ArithmeticError, ProjectError):
@@ -59,13 +59,34 @@ def _decline(value: object, values: object = None) -> Any:
     raise _Declined
 
 
+def _bare_number(text: str) -> Decimal | None:
+    """Bare digits ("4500", "0.7800") as their Decimal, or None.
+
+    The same text gives the same Decimal object: figures repeat across a batch (areas,
+    head counts, round sums), and a Decimal once hashed as a memo key keeps its hash,
+    which for a fraction costs more than the rest of reading it.
+    """
+    number = _numbers.get(text)
+    if number is None:
+        if not _plain_number(text):
+            return None
+        if len(_numbers) >= _NUMBERS_KEPT:
+            _numbers.clear()
+        number = _numbers[text] = Decimal(text)
+    return number
+
+
+_NUMBERS_KEPT = 20_000
+_numbers: dict[str, Decimal] = {}
+
+
 def _amount(upper: Decimal) -> Check:
     # AmountValidator's own shortcut for bare digits, and ints and finite Decimals; text
     # with units, separators, signs or spaces goes through parse_amount, run by the model
     def check(value: Any) -> Decimal:
         kind = type(value)
-        if kind is str and _plain_number(value):
-            number = Decimal(value)
+        if kind is str and (bare := _bare_number(value)) is not None:
+            number = bare
         elif kind is int:  # type(), not isinstance: the model refuses a bool
             number = Decimal(value)
         elif kind is Decimal and value.is_finite():
@@ -246,10 +267,9 @@ def _block(model: type[BaseModel], prefix: str) -> Reader:
                 continue
             if path is None:
                 check(item, values)
-            elif upper is not None and type(item) is str and _plain_number(item):
+            elif upper is not None and type(item) is str and (number := _bare_number(item)) is not None:
                 # _amount's common case inline, as this loop runs some twenty times a row;
                 # bare digits are never negative
-                number = Decimal(item)
                 if number > upper:
                     raise _Declined
                 values[path] = number
