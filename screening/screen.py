@@ -8,7 +8,7 @@ failing side did not fire pass. Nothing here renders prose.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Context, Decimal, Inexact, localcontext
+from decimal import Context, Decimal, Inexact, getcontext, setcontext
 from fractions import Fraction
 from typing import Any
 
@@ -90,12 +90,24 @@ class Screener:
         self._atom_texts: list[list[dict[tuple[type, Any], str]]] = [  # an atom's field text by its value
             [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
         ]
+        self._exact, self._shown = EXACT.copy(), SHOWN.copy()
 
     def screen(self, project: Project) -> Decision:
         """The decision for one validated project (its extra fields checked against `inputs:`)."""
         return self.screen_values(convert_inputs(flatten(project), self.ruleset.inputs))
 
     def screen_values(self, values: dict[str, Any]) -> Decision:
+        """The decision for a project's flat values (as `flatten` and `convert_inputs` give them)."""
+        outer = getcontext()
+        # Every Decimal form below computes exactly or raises Inexact. One context for the
+        # whole project, this screener's own (a trap sets its flags, which nothing reads).
+        setcontext(self._exact)
+        try:
+            return self._screen(values)
+        finally:
+            setcontext(outer)
+
+    def _screen(self, values: dict[str, Any]) -> Decision:
         env = self.compiled.env(values)
         applies: dict[int, _Ready] = {}
         conditions: dict[int, _Ready] = {}
@@ -130,25 +142,24 @@ class Screener:
         shown: Env | None = None
         value_of = env.values.get
         findings = []
-        with localcontext(EXACT):  # the Decimal forms below compute exactly or raise Inexact
-            for plan, memo, by_state in zip(self.compiled.plans, self._memos, self._by_state):
-                # A finding is a function of the rule, what fired for it and its inputs'
-                # values: a repeat hands back the same Finding (renderers memoise on it).
-                # One memo per rule, so a rule whose figures never repeat (a ratio of two
-                # amounts) does not evict the findings of rules whose inputs do.
-                index = plan.index
-                if by_state:  # its finding shows no input value: key on readiness
-                    key = (sides.get(index, 0), applies.get(index), conditions.get(index))
-                else:
-                    key = (sides.get(index, 0), tuple(map(value_of, plan.inputs)))
-                finding = memo.get(key)
-                if finding is None:
-                    if len(memo) >= FINDING_MEMO:
-                        memo.clear()
-                    if shown is None:
-                        shown = self.compiled.env(values)
-                    finding = memo[key] = self._finding(plan, env, shown, applies, conditions, fired)
-                findings.append(finding)
+        for plan, memo, by_state in zip(self.compiled.plans, self._memos, self._by_state):
+            # A finding is a function of the rule, what fired for it and its inputs'
+            # values: a repeat hands back the same Finding (renderers memoise on it).
+            # One memo per rule, so a rule whose figures never repeat (a ratio of two
+            # amounts) does not evict the findings of rules whose inputs do.
+            index = plan.index
+            if by_state:  # its finding shows no input value: key on readiness
+                key = (sides.get(index, 0), applies.get(index), conditions.get(index))
+            else:
+                key = (sides.get(index, 0), tuple(map(value_of, plan.inputs)))
+            finding = memo.get(key)
+            if finding is None:
+                if len(memo) >= FINDING_MEMO:
+                    memo.clear()
+                if shown is None:
+                    shown = self.compiled.env(values)
+                finding = memo[key] = self._finding(plan, env, shown, applies, conditions, fired)
+            findings.append(finding)
         return self._decision(values, findings)
 
     # -- preparing facts ----------------------------------------------------------
@@ -286,12 +297,14 @@ class Screener:
         """The actual and threshold values shown for a check (never used to decide it)."""
         if plan.actual is None:
             return None, None
+        setcontext(self._shown)  # shown to 4 decimals: a quotient may be rounded here
         try:
-            with localcontext(SHOWN):  # shown to 4 decimals: a quotient may be rounded here
-                actual = plan.fast_actual(env) if plan.fast_actual else plan.actual(env)
-                threshold = (plan.fast_threshold or plan.threshold)(env) if plan.threshold else None
+            actual = plan.fast_actual(env) if plan.fast_actual else plan.actual(env)
+            threshold = (plan.fast_threshold or plan.threshold)(env) if plan.threshold else None
         except (Missing, Undefined):
             return None, None
+        finally:
+            setcontext(self._exact)
         return actual, threshold
 
     def _graded(self, plan: RulePlan, env: Env) -> Finding:
@@ -381,21 +394,20 @@ SHOWN = Context(prec=28)
 
 
 def _atom_value(atom: Atom, env: Env) -> Any:
-    """An atom's value for the engine, or the Missing / Undefined that prevents it.
+    """An atom's value for the engine, or the Missing / Undefined that prevents it. Run inside EXACT.
 
     A returned exception is memoised: it is stripped of its traceback and context, which
     would otherwise keep this project's frames, and all its values, alive in the memo.
     """
-    with localcontext(EXACT):
+    try:
+        return atom.fast(env)
+    except Inexact:  # a value Decimal cannot hold exactly: compute it as a rational
         try:
-            return atom.fast(env)
-        except Inexact:  # a value Decimal cannot hold exactly: compute it as a rational
-            try:
-                return atom.fn(env)
-            except (Missing, Undefined) as exc:
-                return _bare(exc)
+            return atom.fn(env)
         except (Missing, Undefined) as exc:
             return _bare(exc)
+    except (Missing, Undefined) as exc:
+        return _bare(exc)
 
 
 def _bare(exc: Exception) -> Exception:

@@ -279,3 +279,18 @@ def test_numbers_and_listed_text_in_extra_inputs(write_ruleset) -> None:
 
     with pytest.raises(ProjectError, match="不在可选值"):
         screener.screen(Project.model_validate({"extra": {"density": 0.5, "investor": "state"}}))
+
+
+def test_screening_leaves_the_callers_decimal_context_as_it_was(screener: Screener) -> None:
+    import decimal
+
+    mine = decimal.Context(prec=7)
+    decimal.setcontext(mine)
+    try:
+        _screen(screener)  # 4500 / 15: exact arithmetic inside, whatever the caller's precision
+        assert decimal.getcontext() is mine
+        with pytest.raises(TypeError):
+            screener.screen_values(None)  # type: ignore[arg-type]
+        assert decimal.getcontext() is mine
+    finally:
+        decimal.setcontext(decimal.DefaultContext)
