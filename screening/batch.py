@@ -18,8 +18,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from pydantic import ValidationError
+
 from screening.errors import ScreeningError
-from screening.io.readers import Row
+from screening.io.readers import Row, parse_deferred
+from screening.model.project import Project
+from screening.report.contract import contract_line
+from screening.row_values import plain_values
 
 CHUNK = 200  # rows per task: large enough to amortise pickling, small enough to stay in order cheaply
 
@@ -89,42 +94,54 @@ Done = tuple[int, bytes, str] | Invalid  # a Screened as a plain tuple, or why t
 
 
 def _screen_chunk(rows: list[Task]) -> list[Done]:
-    from pydantic import ValidationError
-
-    from screening.io.readers import parse_deferred
-    from screening.model.project import Project
-    from screening.report.contract import contract_line
-    from screening.row_values import plain_values
-
+    """Screen a chunk stage by stage (read every row, screen every row, write every line):
+    each stage's code and memos stay warm in the processor's caches, which interleaving
+    the stages row by row loses. Order is kept; a row that fails a stage stays an Invalid."""
+    read = [row if isinstance(row, Invalid) else _read(*row) for row in rows]
+    screen_values, screen = _screener.screen_values, _screener.screen
+    judged: list[tuple[str, int, Any] | Invalid] = []
+    for item in read:
+        if isinstance(item, Invalid):  # passed through, to come back in its place
+            judged.append(item)
+            continue
+        source, number, values = item
+        try:
+            judged.append((source, number, screen_values(values) if type(values) is dict else screen(values)))
+        except ScreeningError as exc:
+            judged.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
+    ruleset, lang = _screener.ruleset, _lang
     out: list[Done] = []
-    for row in rows:
-        if isinstance(row, Invalid):  # passed through, to come back in its place
-            out.append(row)
+    for item in judged:
+        if isinstance(item, Invalid):
+            out.append(item)
             continue
-        source, number, data = row
-        if type(data) is str:  # a JSONL line: parsed here, in parallel, rather than by the reader
-            parsed = parse_deferred(Row(source, number, None, text=data), _columns)
-            if parsed.data is None:
-                out.append(_refused(parsed))
-                continue
-            data = parsed.data
-        # the model's values without pydantic; None: the model reads the row and words any error
-        values = plain_values(data, _screener.ruleset.inputs)
+        source, number, decision = item
         try:
-            project = Project.model_validate(data) if values is None else None
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
-            out.append(Invalid(source, number, where or None, _reason(error)))
-            continue
-        try:
-            decision = _screener.screen(project) if project is not None else _screener.screen_values(values)
-            line = contract_line(decision, _screener.ruleset, _lang)
+            line = contract_line(decision, ruleset, lang)
         except ScreeningError as exc:
             out.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
             continue
         out.append((number, (line + "\n").encode(), decision.outcome.value))
     return out
+
+
+def _read(source: str, number: int, data: dict[str, Any] | str) -> tuple[str, int, Any] | Invalid:
+    """A row's flat values (or, when the fast path declines, its validated Project), or why not."""
+    if type(data) is str:  # a JSONL line: parsed here, in parallel, rather than by the reader
+        parsed = parse_deferred(Row(source, number, None, text=data), _columns)
+        if parsed.data is None:
+            return _refused(parsed)
+        data = parsed.data
+    # the model's values without pydantic; None: the model reads the row and words any error
+    values = plain_values(data, _screener.ruleset.inputs)
+    if values is not None:
+        return source, number, values
+    try:
+        return source, number, Project.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+        return Invalid(source, number, where or None, _reason(error))
 
 
 def _refused(row: Row) -> Invalid:
@@ -134,7 +151,9 @@ def _refused(row: Row) -> Invalid:
 
 
 def _reason(error: dict[str, Any]) -> str:
-    from screening.model.diagnose import describe  # the same wording as for project files
+    from screening.model.diagnose import (
+        describe,  # the same wording as for project files
+    )
 
     return describe(error)
 

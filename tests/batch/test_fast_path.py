@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import screening.batch
 import screening.row_values
 from screening.batch import run_batch
 from screening.io.readers import read_rows
@@ -49,8 +50,8 @@ def test_the_fast_path_changes_no_line_and_no_error(tmp_path: Path, monkeypatch:
         taken.append(values is not None)
         return values
 
-    monkeypatch.setattr(screening.row_values, "plain_values", counted)
+    monkeypatch.setattr(screening.batch, "plain_values", counted)
     fast = _batch(source)
     assert taken.count(True) == 200 and len(fast[0]) == 201 and len(fast[1]) == 4
-    monkeypatch.setattr(screening.row_values, "plain_values", lambda data, inputs: None)
+    monkeypatch.setattr(screening.batch, "plain_values", lambda data, inputs: None)
     assert _batch(source) == fast
