@@ -34,9 +34,11 @@ class Outcome(str, Enum):
     REJECT = "reject"
 
 
-@dataclass(frozen=True)
-class RemedyOption:
-    """One way to flip a failed threshold: `field relation value` (e.g. land.area_mu <= 18)."""
+class RemedyOption(NamedTuple):
+    """One way to flip a failed threshold: `field relation value` (e.g. land.area_mu <= 18).
+
+    Immutable records like `Finding`, and as cheap to make: a failed ratio rule makes new
+    ones for nearly every project of a batch."""
 
     field: str
     relation: str  # >= > <= <
@@ -44,8 +46,7 @@ class RemedyOption:
     unit: str
 
 
-@dataclass(frozen=True)
-class Remedy:
+class Remedy(NamedTuple):
     """What would flip a finding: options (any one suffices), or a plain statement."""
 
     code: str  # numeric | veto | condition | score | missing

@@ -91,6 +91,7 @@ class Screener:
             [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
         ]
         self._exact, self._shown = EXACT.copy(), SHOWN.copy()
+        self._fractions: dict[Decimal | Fraction, Fraction] = {}  # thresholds as Fractions, for remedies
 
     def screen(self, project: Project) -> Decision:
         """The decision for one validated project (its extra fields checked against `inputs:`)."""
@@ -340,7 +341,7 @@ class Screener:
         numeric = isinstance(actual, (Decimal, Fraction))
         if plan.op in (">=", ">", "<=", "<") and numeric and isinstance(threshold, (Decimal, Fraction)):
             node = rule.condition.left  # type: ignore[union-attr]
-            threshold = _as_fraction(threshold)
+            threshold = self._threshold_fraction(threshold)
             return Remedy("numeric", self.solver.options(node, plan.op, threshold, env), threshold)
         if plan.op == "between" and numeric:
             actual = _as_fraction(actual)
@@ -349,6 +350,15 @@ class Screener:
             relation, bound = (">=", low) if actual < low else ("<=", high)
             return Remedy("numeric", self.solver.options(node, relation, bound, env), bound)
         return Remedy("condition")
+
+    def _threshold_fraction(self, threshold: Decimal | Fraction) -> Fraction:
+        # a rule's threshold is mostly one and the same value: converted once
+        found = self._fractions.get(threshold)
+        if found is None:
+            if len(self._fractions) >= FINDING_MEMO:
+                self._fractions.clear()
+            found = self._fractions[threshold] = _as_fraction(threshold)
+        return found
 
     # -- decision -----------------------------------------------------------------
     def _decision(self, values: dict[str, Any], findings: list[Finding]) -> Decision:
