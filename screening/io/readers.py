@@ -495,6 +495,8 @@ def _from_object(
     obj: dict[str, Any], columns: dict[str, str] | None
 ) -> tuple[dict[str, Any] | None, RowError | None]:
     """A JSON object as a project: contract keys kept, spreadsheet-style keys mapped."""
+    if _TOP.issuperset(obj):  # the contract's own shape (as JSONL exports mostly are): as it is
+        return obj, None
     data: dict[str, Any] = {}
     for key, value in obj.items():
         if key in _TOP:
@@ -532,7 +534,13 @@ def parse_deferred(row: Row, columns: dict[str, str] | None) -> Row:
     """A row read with `deferred=True`, parsed as `read_rows` would have parsed it."""
     if row.text is None:
         return row
-    return _jsonl_row(row.source, Path(row.source).stem, row.number, row.text, columns)
+    stem = _stems.get(row.source)
+    if stem is None:
+        stem = _stems[row.source] = Path(row.source).stem
+    return _jsonl_row(row.source, stem, row.number, row.text, columns)
+
+
+_stems: dict[str, str] = {}  # a batch has one source: its stem names rows without an id
 
 
 def _jsonl_row(
