@@ -90,6 +90,9 @@ class Screener:
         self._atom_texts: list[list[dict[tuple[type, Any], str]]] = [  # an atom's field text by its value
             [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
         ]
+        # what a memo is keyed on: the one name read (most atoms and rules read one), or the names
+        self._atom_reads = [[_key_names(atom.reads) for atom in atoms] for atoms in self.compiled.stratum_atoms]
+        self._input_keys = [_key_names(plan.inputs) for plan in self.compiled.plans]
         self._exact, self._shown = EXACT.copy(), SHOWN.copy()
         self._fractions: dict[Decimal | Fraction, Fraction] = {}  # thresholds as Fractions, for remedies
 
@@ -143,7 +146,7 @@ class Screener:
         shown: Env | None = None
         value_of = env.values.get
         findings = []
-        for plan, memo, by_state in zip(self.compiled.plans, self._memos, self._by_state):
+        for plan, memo, by_state, inputs in zip(self.compiled.plans, self._memos, self._by_state, self._input_keys):
             # A finding is a function of the rule, what fired for it and its inputs'
             # values: a repeat hands back the same Finding (renderers memoise on it).
             # One memo per rule, so a rule whose figures never repeat (a ratio of two
@@ -152,7 +155,7 @@ class Screener:
             if by_state:  # its finding shows no input value: key on readiness
                 key = (sides.get(index, 0), applies.get(index), conditions.get(index))
             else:
-                key = (sides.get(index, 0), tuple(map(value_of, plan.inputs)))
+                key = (sides.get(index, 0), value_of(inputs) if type(inputs) is str else tuple(map(value_of, inputs)))
             finding = memo.get(key)
             if finding is None:
                 if len(memo) >= FINDING_MEMO:
@@ -182,10 +185,10 @@ class Screener:
                     memo.clear()
                 text = memo[value] = field(key, value)
             fact.append(text)
-        for atom, memo, texts in zip(self.compiled.stratum_atoms[stratum], self._atom_memos[stratum],
-                                     self._atom_texts[stratum]):
+        for atom, memo, texts, reads in zip(self.compiled.stratum_atoms[stratum], self._atom_memos[stratum],
+                                            self._atom_texts[stratum], self._atom_reads[stratum]):
             # an atom is a function of the values it reads: repeats are looked up
-            key = tuple(map(value_of, atom.reads))
+            key = value_of(reads) if type(reads) is str else tuple(map(value_of, reads))
             result = memo.get(key)
             if result is None:
                 if len(memo) >= FINDING_MEMO:
@@ -418,6 +421,10 @@ def _atom_value(atom: Atom, env: Env) -> Any:
             return _bare(exc)
     except (Missing, Undefined) as exc:
         return _bare(exc)
+
+
+def _key_names(names: tuple[str, ...]) -> str | tuple[str, ...]:
+    return names[0] if len(names) == 1 else names
 
 
 def _bare(exc: Exception) -> Exception:
