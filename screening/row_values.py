@@ -47,7 +47,9 @@ def plain_values(data: object, inputs: dict[str, InputField]) -> dict[str, Any] 
                 # convert_inputs checks a Decimal rather than parsing text for units
                 values[path] = number
         return convert_inputs(derive_fields(values), inputs)
-    # ValueError, ArithmeticError: one of the model's own functions refusing a value
+    # ValueError: one of the model's own validators refusing a value; ProjectError: a
+    # declared input refused; ArithmeticError: decimal.Overflow, which the model path
+    # raises as well, uncaught (1e1000002 for a declared number)
     except (_Declined, ValueError, ArithmeticError, ProjectError):
         return None
 

@@ -104,13 +104,14 @@ def test_rows_the_model_reads_otherwise_are_left_to_it(data: dict[str, Any]) -> 
     {"id": 10**5000},
     {"extra": {"building_density": "abc"}},
     {"extra": {"building_density": Decimal("1E+13")}},
+    {"extra": {"building_density": Decimal("1E+1000002")}},  # decimal.Overflow on the model path too
     {"extra": {1: 5}},
     {"oops": 1},
     {"land": []},
     [],
 ])
 def test_rows_the_model_refuses_are_left_to_it(data: Any) -> None:
-    with pytest.raises(Exception):  # noqa: B017 - ValidationError or ProjectError
+    with pytest.raises(Exception):  # noqa: B017 - ValidationError, ProjectError, decimal.Overflow
         model_values(data)
     assert plain_values(data, inputs_of(BEIHAI)) is None
 
