@@ -40,7 +40,7 @@ from batch_speed import AS_OF, OUT, RULES, generate, hand_written, machine  # no
 from screening.inputs import convert_inputs  # noqa: E402
 from screening.loader import load_ruleset  # noqa: E402
 from screening.model.project import Project, flatten  # noqa: E402
-from screening.report.contract import contract_line  # noqa: E402
+from screening.report.contract import contract_bytes  # noqa: E402
 from screening.row_values import plain_values  # noqa: E402
 from screening.screen import Screener  # noqa: E402
 
@@ -77,7 +77,7 @@ def main(n: int) -> None:
         declined += sum(v is None for v in plain) if round_ else 0
         values = [v if v is not None else m for v, m in zip(plain, modelled)]
         decisions = _timed(timings, "screen", screener.screen_values, values)
-        _timed(timings, "line", lambda d: contract_line(d, ruleset), decisions)
+        _timed(timings, "line", lambda d: contract_bytes(d, ruleset), decisions)
         _timed(timings, "hand-written", hand_written, values)
     hand = statistics.median(results.pop("hand-written"))
     print(f"machine: {machine()}; rule set {RULES}; {ROUNDS} rounds of {n:,} candidates, one process, CPU time")

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from screening.errors import ScreeningError
 from screening.io.readers import Row, parse_deferred
 from screening.model.project import Project
-from screening.report.contract import contract_line
+from screening.report.contract import contract_bytes
 from screening.row_values import plain_values
 
 CHUNK = 200  # rows per task: large enough to amortise pickling, small enough to stay in order cheaply
@@ -81,10 +81,11 @@ def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str, columns: d
     _lang, _columns = lang, columns
     if own_process:  # never in the caller's process: the collector's settings are process-wide
         # Screening allocates many short-lived objects and keeps bounded memos; the rule set,
-        # modules and memos need no scanning for cycles on every few hundred allocations.
+        # modules and memos need no scanning for cycles on every few hundred allocations
+        # (young collections every 50,000 allocations: a few chunks of rows).
         gc.collect()
         gc.freeze()
-        gc.set_threshold(10_000, 20, 20)
+        gc.set_threshold(50_000, 20, 20)
 
 
 # A row to screen (its project mapping, or a JSONL line the worker parses), or one the
@@ -117,11 +118,11 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             continue
         source, number, decision = item
         try:
-            line = contract_line(decision, ruleset, lang)
+            line = contract_bytes(decision, ruleset, lang)
         except ScreeningError as exc:
             out.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
             continue
-        out.append((number, (line + "\n").encode(), decision.outcome.value))
+        out.append((number, line, decision.outcome.value))
     return out
 
 

@@ -31,12 +31,17 @@ def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[
 
 
 def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str:
-    """`json.dumps(to_contract(…), ensure_ascii=False)`, byte for byte, built faster.
+    """`json.dumps(to_contract(…), ensure_ascii=False)`, byte for byte, built faster."""
+    return contract_bytes(decision, ruleset, lang)[:-1].decode()
 
-    A batch writes one such line per project. Each finding's JSON text is memoised
-    (most findings repeat across a batch, and the screener hands back the very same
-    Finding object for a repeat, so an identity check finds it), and the line is
-    joined from those texts with json's own separators.
+
+def contract_bytes(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> bytes:
+    """`contract_line(…)` in UTF-8 with its newline, as a batch writes it.
+
+    Each finding's JSON text is memoised in UTF-8 (most findings repeat across a batch,
+    and the screener hands back the very same Finding object for a repeat, so an
+    identity check finds it), and the line is joined from those bytes with json's own
+    separators: the long parts of a line are never encoded again.
     """
     explain = explainer(ruleset, lang)
     encoded = explain.encoded  # one memo per rule, by position: findings follow the rule set's order
@@ -49,11 +54,12 @@ def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str
         if hit is None or hit[0] is not finding:
             if len(memo) >= RULE_MEMO_LIMIT:
                 memo.clear()
-            hit = memo[id(finding)] = (finding, _finding_text(finding, explain))
+            hit = memo[id(finding)] = (finding, _finding_text(finding, explain).encode())
             # the entry keeps the finding alive, so its id stays its own
         texts.append(hit[1])
-    summary = _text_or_null(_summary(decision, explain))
-    return "".join((_head_text(decision, explain), ', "findings": [', ", ".join(texts), '], "summary": ', summary, "}"))
+    head = _head_text(decision, explain).encode()
+    summary = _text_or_null(_summary(decision, explain)).encode()
+    return b"".join((head, b', "findings": [', b", ".join(texts), b'], "summary": ', summary, b"}\n"))
 
 
 def _head_text(decision: Decision, explain: Explainer) -> str:
