@@ -82,7 +82,7 @@ def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str, columns: d
     if own_process:  # never in the caller's process: the collector's settings are process-wide
         # Screening allocates many short-lived objects and keeps bounded memos; the rule set,
         # modules and memos need no scanning for cycles on every few hundred allocations
-        # (young collections every 50,000 allocations: a few chunks of rows).
+        # (a young collection once 50,000 more objects are alive than were).
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
