@@ -125,7 +125,9 @@ def _number_text(value: Any) -> str:
         return float.__repr__(value)  # what json writes for a finite float
     if kind is int:
         return int.__repr__(value)
-    return _encode(value)  # None, booleans, lists (a between's two bounds)
+    if value is None:
+        return "null"
+    return _encode(value)  # booleans, lists (a between's two bounds)
 
 
 def _finding(finding: Finding, explain: Explainer) -> dict[str, Any]:
