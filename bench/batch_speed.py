@@ -1,6 +1,7 @@
 """Batch throughput and memory on a shipped park rule set, against hand-written Python.
 
     python bench/batch_speed.py [N]            # throughput, --jobs 1 and 2, ratio, agreement
+    python bench/batch_speed.py --distinct [N] # the same with figures that almost never repeat
     python bench/batch_speed.py --memory [N]   # streaming: peak RSS screening N candidates (default 1,000,000)
 
 Candidates are generated from the Beihai case files with perturbed figures, written to
@@ -49,9 +50,14 @@ def templates() -> list[dict[str, Any]]:
     return [load_case(p).project.model_dump(mode="json", exclude_none=True) for p in case_files(["cases/beihai"])]
 
 
-def generate(path: Path, n: int, seed: int = 7) -> None:
-    """Write n candidates: case projects with every figure moved by up to ±25 %."""
+def generate(path: Path, n: int, seed: int = 7, distinct: bool = False) -> None:
+    """Write n candidates: case projects with every figure moved by up to ±25 %.
+
+    In 1 % steps, so figures repeat across candidates as round figures do in real lists;
+    with `distinct`, in steps of a millionth, so that almost none repeats.
+    """
     rng = random.Random(seed)
+    steps = 1_000_000 if distinct else 100
     base = [t for t in templates() if "land" in t and "investment" in t]
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):
@@ -60,7 +66,7 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
             for section in ("investment", "land", "output", "environment"):
                 for key, value in list(project.get(section, {}).items()):
                     if isinstance(value, str) and value.replace(".", "", 1).isdigit():
-                        scaled = Decimal(value) * (1 + Decimal(rng.randint(-25, 25)) / 100)
+                        scaled = Decimal(value) * (1 + Decimal(rng.randint(-steps // 4, steps // 4)) / steps)
                         if key in ("building_coverage", "admin_share", "green_ratio", "rd_share"):
                             scaled = min(scaled, Decimal(1))
                         places = Decimal(1) if key == "employees" else Decimal("0.0001")
@@ -163,11 +169,12 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def throughput(n: int) -> None:
+def throughput(n: int, distinct: bool = False) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    source, short = OUT / f"beihai-{n}.jsonl", OUT / f"beihai-{SHORT}.jsonl"
-    generate(source, n)
-    generate(short, SHORT)
+    kind = "distinct" if distinct else "beihai"
+    source, short = OUT / f"{kind}-{n}.jsonl", OUT / f"{kind}-{SHORT}.jsonl"
+    generate(source, n, distinct=distinct)
+    generate(short, SHORT, distinct=distinct)
     values = []
     with source.open(encoding="utf-8") as handle:
         for line in handle:
@@ -184,12 +191,13 @@ def throughput(n: int) -> None:
         timings.append(time.process_time() - start)
     hand_s = statistics.median(timings)
     hand_us = hand_s / n * 1e6
-    print(f"machine: {machine()}; rule set {RULES}; {n} candidates, full findings, JSONL output")
+    figures = "figures almost never repeat" if distinct else "figures in 1 % steps"
+    print(f"machine: {machine()}; rule set {RULES}; {n} candidates ({figures}), full findings, JSONL output")
     print(f"hand-written Python (one process, CPU time, median of 5 passes): {n / hand_s:,.0f} candidates/s "
           f"({hand_us:.1f} µs each)")
     for jobs in (1, 2):
-        output = OUT / f"beihai-{n}-jobs{jobs}.out.jsonl"
-        started, start_cpu, _ = run_batch(short, jobs, OUT / f"beihai-{SHORT}-jobs{jobs}.out.jsonl")
+        output = OUT / f"{kind}-{n}-jobs{jobs}.out.jsonl"
+        started, start_cpu, _ = run_batch(short, jobs, OUT / f"{kind}-{SHORT}-jobs{jobs}.out.jsonl")
         seconds, cpu, peak = run_batch(source, jobs, output)
         got = [json.loads(line)["decision"] for line in output.open(encoding="utf-8")]
         disagree = sum(a != b for a, b in zip(got, expected)) + abs(len(got) - len(expected))
@@ -221,4 +229,6 @@ if __name__ == "__main__":
     if args and args[0] == "--memory":
         memory(int(args[1]) if len(args) > 1 else 1_000_000)
     else:
-        throughput(int(args[0]) if args else 20_000)
+        distinct = "--distinct" in args
+        numbers = [a for a in args if a != "--distinct"]
+        throughput(int(numbers[0]) if numbers else 20_000, distinct)

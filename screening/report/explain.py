@@ -71,7 +71,7 @@ def _rounded(exact: Decimal, places: int) -> int | float:
     # not memoised: the values that reach here are mostly new (a ratio's quotient), and
     # hashing a long Decimal costs more than rounding it
     # an explicit context: rounding here must work even inside screening's EXACT context
-    rounded = exact.quantize(_QUANTUM[places], rounding=ROUND_HALF_EVEN, context=_DISPLAY).normalize(_DISPLAY)
+    rounded = exact.quantize(_QUANTUM[places], ROUND_HALF_EVEN, _DISPLAY)
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
 
 
@@ -110,6 +110,8 @@ def _percent(value: Any, lang: str = "zh") -> str:
     """A fraction shown as a percentage: 0.3 → "30%"."""
     if value is None or isinstance(value, bool):
         return show(value, lang)
+    if type(value) is Decimal:  # × 100 by moving the point, rounded as a Fraction's quotient would be
+        return show(_DISPLAY.plus(value.scaleb(2)), lang) + "%"
     return show(Fraction(value) * 100, lang) + "%"
 
 
