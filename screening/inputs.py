@@ -16,6 +16,9 @@ from screening.model.ruleset import InputField
 from screening.model.units import UnitError, parse_amount
 
 
+_LIMIT = Decimal("1e12")  # a declared number's magnitude at most
+
+
 def convert_inputs(values: dict[str, Any], inputs: dict[str, InputField], span: SourceSpan | None = None) -> dict[str, Any]:
     """`values` with every declared extra field converted; ProjectError lists every bad one."""
     problems: list[Diagnostic] = []
@@ -43,7 +46,8 @@ def _convert(value: Any, declared: InputField) -> Any:
             number = parse_amount(value, "fraction")
         except UnitError as exc:
             raise ValueError(str(exc)) from None
-        if not number.is_finite() or abs(number) > Decimal("1e12"):
+        # copy_abs, not abs(): abs() rounds in the current context, and overflows on 1e1000000
+        if not number.is_finite() or number.copy_abs() > _LIMIT:
             raise ValueError(f"数值超出合理范围：{value!r} / number out of range")
         return number
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):

@@ -7,7 +7,7 @@ t for emissions, a fraction 0–1 for shares. Conversions are exact (Decimal).
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, Underflow
 
 # quantity kind → {unit spelling (lower-case, no spaces) → factor to the canonical unit}
 UNIT_FACTORS: dict[str, dict[str, Decimal]] = {
@@ -80,4 +80,10 @@ def parse_amount(value: object, kind: str) -> Decimal:
         raise UnitError(
             f"单位 {unit_text!r} 不适用（可用：{known}）/ unit not accepted here"
         )
-    return number * factor
+    try:  # exactly: a unit never rounds a figure, and one too large for any context is refused
+        return _EXACT.multiply(number, factor)
+    except ArithmeticError:
+        raise UnitError(f"数值过大或位数过多，无法精确换算：{value!r} / number too large or too long to convert exactly") from None
+
+
+_EXACT = Context(prec=60, Emax=10**6, Emin=-10**6, traps=[Inexact, InvalidOperation, Overflow, Underflow])
