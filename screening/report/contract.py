@@ -7,8 +7,15 @@ from typing import Any
 
 from screening.findings import Decision, Finding
 from screening.model.effective import RuleSet
-from screening.report.explain import HOLE, MEMO_LIMIT, RULE_MEMO_LIMIT, Explainer, explainer, number, round_score
-
+from screening.report.explain import (
+    HOLE,
+    MEMO_LIMIT,
+    RULE_MEMO_LIMIT,
+    Explainer,
+    explainer,
+    number,
+    round_score,
+)
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(…, ensure_ascii=False), one encoder
 # what that encoder writes for a str; called directly, as `encode` builds an encoder for anything else
@@ -110,7 +117,7 @@ def _finding_text(finding: Finding, explain: Explainer) -> str:
         frame = explain.frames[key] = _encode(fields).split(_encode(HOLE))
     if len(frame) != 4:  # the hole character in a rule's own text: encode this one whole
         return _encode(_finding(finding, explain))
-    return "".join((frame[0], _number_text(number(finding.actual)), frame[1], _string(explain.message(finding)),
+    return "".join((frame[0], _number_text(number(finding.actual)), frame[1], explain.message_json(finding),
                     frame[2], _text_or_null(explain.remedy(finding)), frame[3]))
 
 

@@ -6,9 +6,11 @@ rendering a batch does no repeated lookups.
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal
-from string import Formatter
 from fractions import Fraction
+from string import Formatter
 from typing import Any
 
 from screening.expr import nodes as n
@@ -25,6 +27,8 @@ MEMO_LIMIT = 5_000
 RULE_MEMO_LIMIT = 1_000  # JSON texts per rule, keyed by the identity of the screener's memoised findings
 _DISPLAY = Context(prec=28)
 HOLE = "\x00"  # stands for the value a memoised sentence is missing (see Explainer.padded)
+_json_string = json.encoder.encode_basestring  # a str as JSON writes it with ensure_ascii=False
+_json_plain = re.compile(r'[^"\\\x00-\x1f]*').fullmatch  # text that JSON writes as it is
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
 
 
@@ -150,7 +154,8 @@ class Explainer:
         self._messages: dict[int, tuple[Finding, str]] = {}
         self._remedies: dict[int, tuple[Finding, str | None]] = {}
         self._gate_lines: dict[int, tuple[Finding, str]] = {}
-        self._sentences: dict[tuple[Any, ...], list[str]] = {}  # numeric sentences, split at the actual value
+        # numeric sentences split at the actual value, as text and JSON-escaped
+        self._sentences: dict[tuple[Any, ...], tuple[list[str], list[str]]] = {}
         self._option_sentences: dict[tuple[str, str, str], list[str]] = {}  # by field, relation, unit: few
         # whole findings rendered, see contract.py
         self.rendered: dict[Finding, dict[str, Any]] = {}
@@ -183,34 +188,56 @@ class Explainer:
         return hit[1]
 
     def _message(self, finding: Finding) -> str:
+        parts, shown = self._sentence_parts(finding, escaped=False)
+        return shown(finding.actual, self.lang).join(parts) if len(parts) > 1 else parts[0]
+
+    def message_json(self, finding: Finding) -> str:
+        """`message(finding)` as a JSON string, not memoised by finding: a batch writes each
+        finding's JSON once. A numeric sentence's parts are kept JSON-escaped beside it."""
+        parts, shown = self._sentence_parts(finding, escaped=True)
+        if len(parts) == 1:
+            return f'"{parts[0]}"'
+        actual = shown(finding.actual, self.lang)
+        if _json_plain(actual) is None:  # never for figures; a sentence written out is always right
+            return _json_string(self._message(finding))
+        return f'"{actual.join(parts)}"'
+
+    def _sentence_parts(self, finding: Finding, escaped: bool) -> tuple[list[str], Any]:
+        """A finding's sentence as parts to join with its shown actual value (one part when the
+        sentence does not show it), JSON-escaped or not, and the function showing the value."""
         lang = self.lang
         rule = self.rules[finding.rule]
         title = self.titles[finding.rule]
         status = finding.status
         if status is Status.MISSING:
-            return text("finding.missing", lang, title=title,
-                        fields=self.sep.join(self.field_title(f) for f in finding.missing))
-        if status is Status.NOT_APPLICABLE:
-            return text(f"finding.{finding.reason}", lang, title=title, **dict(finding.reason_params))
-        kind = finding.kind
-        if kind is Kind.DERIVE:
-            return text(f"finding.derive_{status.value}", lang, title=title)
-        if kind is Kind.BONUS and rule.value is None:
-            return text(f"finding.bonus_{status.value}", lang, title=title, points=show(finding.points))
+            written = text("finding.missing", lang, title=title,
+                           fields=self.sep.join(self.field_title(f) for f in finding.missing))
+        elif status is Status.NOT_APPLICABLE:
+            written = text(f"finding.{finding.reason}", lang, title=title, **dict(finding.reason_params))
+        elif finding.kind is Kind.DERIVE:
+            written = text(f"finding.derive_{status.value}", lang, title=title)
+        elif finding.kind is Kind.BONUS and rule.value is None:
+            written = text(f"finding.bonus_{status.value}", lang, title=title, points=show(finding.points))
+        else:
+            return self._numeric_parts(finding, rule, escaped)
+        return [_json_string(written)[1:-1] if escaped else written], show
+
+    def _numeric_parts(self, finding: Finding, rule: EffectiveRule, escaped: bool) -> tuple[list[str], Any]:
         shown = _percent if finding.rule in self.percent else show
         # Everything but the actual value repeats across a batch (a ratio rule's actual
         # rarely does): the sentence is memoised with a hole where the actual goes.
         threshold = finding.threshold
-        key = (finding.rule, status, finding.op, type(threshold), threshold, finding.unit,
+        key = (finding.rule, finding.status, finding.op, type(threshold), threshold, finding.unit,
                finding.points, finding.max_points)
         if finding.rule in self.padded:
             key += (type(finding.actual), finding.actual)
-        parts = self._sentences.get(key)
-        if parts is None:
+        entry = self._sentences.get(key)
+        if entry is None:
             if len(self._sentences) > MEMO_LIMIT:
                 self._sentences.clear()
-            parts = self._sentences[key] = self._sentence(finding, rule, shown)
-        return shown(finding.actual, lang).join(parts) if len(parts) > 1 else parts[0]
+            parts = self._sentence(finding, rule, shown)
+            entry = self._sentences[key] = (parts, [_json_string(part)[1:-1] for part in parts])
+        return entry[escaped], shown
 
     def _sentence(self, finding: Finding, rule: EffectiveRule, shown: Any) -> list[str]:
         """A numeric finding's sentence, split where its actual value goes (whole for a padded rule)."""
