@@ -64,3 +64,27 @@ def test_a_title_holding_the_hole_character_is_still_shown_whole(write_ruleset) 
             {"investment": {"fixed_assets": fixed_assets}, "land": {"area_mu": 7}})).findings[0]
         assert finding.status is Status.FAIL
         assert explainer.message(finding).startswith(expected)
+
+
+def test_a_message_in_json_is_the_message_json_would_write(write_ruleset) -> None:
+    import json
+    from decimal import Decimal
+
+    from screening.cases import case_files, load_case
+    from screening.findings import Finding, Kind
+    from screening.loader import load_ruleset
+
+    checked = 0
+    for path in case_files(["cases"]):
+        case = load_case(path)
+        ruleset = load_ruleset(case.ruleset)
+        explainer = Explainer(ruleset, "zh")
+        for finding in Screener(ruleset).screen(case.project).findings:
+            assert explainer.message_json(finding) == json.dumps(explainer.message(finding), ensure_ascii=False)
+            checked += 1
+    assert checked > 1000
+    ruleset = write_ruleset(RULES)
+    odd = Finding("inv.plain", "investment_intensity", Kind.GATE, Status.PASS, 'say "hi"\n', Decimal(250), ">=")
+    explainer = Explainer(ruleset, "zh")
+    assert explainer.message_json(odd) == json.dumps(explainer.message(odd), ensure_ascii=False)
+    assert '\\"hi\\"\\n' in explainer.message_json(odd)  # an actual JSON must escape is escaped
