@@ -87,6 +87,9 @@ class RulePlan:
     fast_value: Evaluator | None = None
     fast_actual: Evaluator | None = None
     fast_threshold: Evaluator | None = None
+    # the actual and threshold shown involve no arithmetic (a field against a constant or a
+    # table cell): nothing in them can round, so they are read without a rounding context
+    reported_plainly: bool = False
 
 
 @dataclass
@@ -321,9 +324,24 @@ class _Builder:
                 bands = tuple((_exact(b.min), _exact(b.max), Fraction(b.points)) for b in spec_rule.bands)
             if spec_rule.linear is not None:
                 linear = tuple((Fraction(p.at), Fraction(p.points)) for p in spec_rule.linear)
+        reported = [top.left, top.right] if op in _SIGN_TEST else (  # type: ignore[union-attr]
+            list(top.args) if op == "between" else [])  # type: ignore[union-attr]
         return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs,
                         Kind(rule.kind), max_points, bands, linear, self._unconfigured(rule), self.lookups(rule.value),
-                        fast_value, fast_actual, fast_threshold)
+                        fast_value, fast_actual, fast_threshold,
+                        bool(reported) and not any(self._arithmetic(node) for node in reported))
+
+    def _arithmetic(self, node: n.Node) -> bool:
+        """Whether the expression, metrics expanded, does any arithmetic."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, n.Arith):
+                return True
+            if isinstance(current, n.Name) and current.name in self.rs.metric_nodes:
+                stack.append(self.rs.metric_nodes[current.name])
+            stack.extend(n.children(current))
+        return False
 
     def _unconfigured(self, rule: EffectiveRule) -> str | None:
         for node in (rule.condition, rule.value, rule.applies_if):

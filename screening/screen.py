@@ -301,6 +301,15 @@ class Screener:
         """The actual and threshold values shown for a check (never used to decide it)."""
         if plan.actual is None:
             return None, None
+        if plan.reported_plainly:  # a field against a constant or a table cell: read as they are
+            try:
+                actual = plan.fast_actual(env) if plan.fast_actual else plan.actual(env)
+                threshold = (plan.fast_threshold or plan.threshold)(env) if plan.threshold else None
+                return actual, threshold
+            except (Missing, Undefined):
+                return None, None
+            except ArithmeticError:  # a lookup key too long to spell exactly: as below, rounded
+                pass
         setcontext(self._shown)  # shown to 4 decimals: a quotient may be rounded here
         try:
             actual = plan.fast_actual(env) if plan.fast_actual else plan.actual(env)
