@@ -114,11 +114,13 @@ def _finding_text(finding: Finding, explain: Explainer) -> str:
             explain.frames.clear()
         fields = _finding(finding, explain)
         fields["actual"] = fields["message"] = fields["remedy"] = HOLE
-        frame = explain.frames[key] = _encode(fields).split(_encode(HOLE))
-    if len(frame) != 4:  # the hole character in a rule's own text: encode this one whole
+        # the key covers what a numeric sentence depends on but its actual value: kept with it
+        frame = explain.frames[key] = (_encode(fields).split(_encode(HOLE)), explain.numeric_sentence(finding))
+    parts, sentence = frame
+    if len(parts) != 4:  # the hole character in a rule's own text: encode this one whole
         return _encode(_finding(finding, explain))
-    return "".join((frame[0], _number_text(number(finding.actual)), frame[1], explain.message_json(finding),
-                    frame[2], _text_or_null(explain.remedy(finding)), frame[3]))
+    return "".join((parts[0], _number_text(number(finding.actual)), parts[1], explain.message_json(finding, sentence),
+                    parts[2], _text_or_null(explain.remedy(finding)), parts[3]))
 
 
 def _text_or_null(text: str | None) -> str:

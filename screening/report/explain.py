@@ -161,7 +161,8 @@ class Explainer:
         self.rendered: dict[Finding, dict[str, Any]] = {}
         self.encoded: list[dict[int, tuple[Finding, str]]] = []  # per rule: id(finding) → JSON text
         self.encoded_heads: dict[tuple[Any, ...], str] = {}  # rule set and as-of → their JSON text
-        self.frames: dict[tuple[Any, ...], list[str]] = {}  # a finding's JSON text around its varying parts
+        # a finding's JSON text around its varying parts, with its sentence's parts (contract.py)
+        self.frames: dict[tuple[Any, ...], tuple[list[str], tuple[list[str], Any] | None]] = {}
 
     def field_title(self, path: str) -> str:
         spec = FIELDS.get(path)
@@ -191,16 +192,28 @@ class Explainer:
         parts, shown = self._sentence_parts(finding, escaped=False)
         return shown(finding.actual, self.lang).join(parts) if len(parts) > 1 else parts[0]
 
-    def message_json(self, finding: Finding) -> str:
+    def message_json(self, finding: Finding, sentence: tuple[list[str], Any] | None = None) -> str:
         """`message(finding)` as a JSON string, not memoised by finding: a batch writes each
-        finding's JSON once. A numeric sentence's parts are kept JSON-escaped beside it."""
-        parts, shown = self._sentence_parts(finding, escaped=True)
+        finding's JSON once. A numeric sentence's parts are kept JSON-escaped beside it;
+        `sentence` is those parts as `numeric_sentence` gave them, when the caller kept them."""
+        parts, shown = sentence or self._sentence_parts(finding, escaped=True)
         if len(parts) == 1:
             return f'"{parts[0]}"'
         actual = shown(finding.actual, self.lang)
         if _json_plain(actual) is None:  # never for figures; a sentence written out is always right
             return _json_string(self._message(finding))
         return f'"{actual.join(parts)}"'
+
+    def numeric_sentence(self, finding: Finding) -> tuple[list[str], Any] | None:
+        """The JSON-escaped parts of a numeric finding's sentence and what shows its actual
+        value, for a caller to keep under a key covering all else the sentence depends on
+        (rule, status, threshold, unit, points); None where the sentence is not of that kind."""
+        rule = self.rules[finding.rule]
+        if finding.status is Status.MISSING or finding.status is Status.NOT_APPLICABLE \
+                or finding.kind is Kind.DERIVE or (finding.kind is Kind.BONUS and rule.value is None):
+            return None
+        sentence = self._numeric_parts(finding, rule, escaped=True)
+        return None if finding.rule in self.padded else sentence  # padded: the sentence holds the actual
 
     def _sentence_parts(self, finding: Finding, escaped: bool) -> tuple[list[str], Any]:
         """A finding's sentence as parts to join with its shown actual value (one part when the

@@ -88,3 +88,17 @@ def test_a_message_in_json_is_the_message_json_would_write(write_ruleset) -> Non
     explainer = Explainer(ruleset, "zh")
     assert explainer.message_json(odd) == json.dumps(explainer.message(odd), ensure_ascii=False)
     assert '\\"hi\\"\\n' in explainer.message_json(odd)  # an actual JSON must escape is escaped
+
+
+def test_contract_lines_of_padded_and_holed_rules_are_the_contract_in_json(write_ruleset) -> None:
+    import json
+
+    from screening.report.contract import contract_line, to_contract
+
+    for text in (RULES, RULES.replace("{id: inv.plain, group:", '{id: inv.plain, title: "强度\\0", group:')):
+        ruleset = write_ruleset(text)
+        screener = Screener(ruleset)
+        for fixed_assets in (1000, 1001, 1400, 1000, 1750, 2000, 1001):
+            decision = screener.screen(Project.model_validate(
+                {"investment": {"fixed_assets": fixed_assets}, "land": {"area_mu": 7}}))
+            assert contract_line(decision, ruleset) == json.dumps(to_contract(decision, ruleset), ensure_ascii=False)
