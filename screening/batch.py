@@ -152,9 +152,7 @@ def _refused(row: Row) -> Invalid:
 
 
 def _reason(error: dict[str, Any]) -> str:
-    from screening.model.diagnose import (
-        describe,  # the same wording as for project files
-    )
+    from screening.model.diagnose import describe  # the same wording as for project files
 
     return describe(error)
 

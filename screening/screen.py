@@ -85,14 +85,14 @@ class Screener:
                          for names in compiled.stratum_natives]
         # per stratum and atom: the field text, or the Missing / Undefined that prevents it, by input values
         self._atom_memos: list[list[dict[tuple[Any, ...], Any]]] = [
-            [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
+            [{} for _ in atoms] for atoms in compiled.stratum_atoms
         ]
         self._atom_texts: list[list[dict[tuple[type, Any], str]]] = [  # an atom's field text by its value
-            [{} for _ in atoms] for atoms in self.compiled.stratum_atoms
+            [{} for _ in atoms] for atoms in compiled.stratum_atoms
         ]
         # what a memo is keyed on: the one name read (most atoms and rules read one), or the names
-        self._atom_reads = [[_key_names(atom.reads) for atom in atoms] for atoms in self.compiled.stratum_atoms]
-        self._input_keys = [_key_names(plan.inputs) for plan in self.compiled.plans]
+        self._atom_reads = [[_key_names(atom.reads) for atom in atoms] for atoms in compiled.stratum_atoms]
+        self._input_keys = [_key_names(plan.inputs) for plan in compiled.plans]
         self._exact, self._shown = EXACT.copy(), SHOWN.copy()
         self._fractions: dict[Decimal | Fraction, Fraction] = {}  # thresholds as Fractions, for remedies
 
@@ -303,22 +303,18 @@ class Screener:
             return None, None
         if plan.reported_plainly:  # a field against a constant or a table cell: read as they are
             try:
-                actual = plan.fast_actual(env) if plan.fast_actual else plan.actual(env)
-                threshold = (plan.fast_threshold or plan.threshold)(env) if plan.threshold else None
-                return actual, threshold
+                return _shown_values(plan, env)
             except (Missing, Undefined):
                 return None, None
             except ArithmeticError:  # a lookup key too long to spell exactly: as below, rounded
                 pass
         setcontext(self._shown)  # shown to 4 decimals: a quotient may be rounded here
         try:
-            actual = plan.fast_actual(env) if plan.fast_actual else plan.actual(env)
-            threshold = (plan.fast_threshold or plan.threshold)(env) if plan.threshold else None
+            return _shown_values(plan, env)
         except (Missing, Undefined):
             return None, None
         finally:
             setcontext(self._exact)
-        return actual, threshold
 
     def _graded(self, plan: RulePlan, env: Env) -> Finding:
         rule = plan.rule
@@ -413,6 +409,10 @@ _SIDE_BITS = {"na": 1, "fail": 2, "true": 4}
 # For values that are only shown: 28 significant digits, rounding allowed.
 SHOWN = Context(prec=28)
 
+
+def _shown_values(plan: RulePlan, env: Env) -> tuple[Any, Any]:
+    actual = plan.fast_actual(env) if plan.fast_actual else plan.actual(env)  # type: ignore[misc]
+    return actual, (plan.fast_threshold or plan.threshold)(env) if plan.threshold else None
 
 
 def _atom_value(atom: Atom, env: Env) -> Any:

@@ -128,6 +128,13 @@ def _plain_holes(template: str, name: str) -> bool:
         return False
 
 
+def _numeric(finding: Finding, rule: EffectiveRule) -> bool:
+    """Whether a finding's sentence is the numeric kind (actual, requirement, points)."""
+    status, kind = finding.status, finding.kind
+    return not (status is Status.MISSING or status is Status.NOT_APPLICABLE or kind is Kind.DERIVE
+                or (kind is Kind.BONUS and rule.value is None))
+
+
 def _unit(unit: str | None) -> str:
     return f" {unit}" if unit else ""
 
@@ -209,8 +216,7 @@ class Explainer:
         value, for a caller to keep under a key covering all else the sentence depends on
         (rule, status, threshold, unit, points); None where the sentence is not of that kind."""
         rule = self.rules[finding.rule]
-        if finding.status is Status.MISSING or finding.status is Status.NOT_APPLICABLE \
-                or finding.kind is Kind.DERIVE or (finding.kind is Kind.BONUS and rule.value is None):
+        if not _numeric(finding, rule):
             return None
         sentence = self._numeric_parts(finding, rule, escaped=True)
         return None if finding.rule in self.padded else sentence  # padded: the sentence holds the actual
@@ -220,6 +226,8 @@ class Explainer:
         sentence does not show it), JSON-escaped or not, and the function showing the value."""
         lang = self.lang
         rule = self.rules[finding.rule]
+        if _numeric(finding, rule):
+            return self._numeric_parts(finding, rule, escaped)
         title = self.titles[finding.rule]
         status = finding.status
         if status is Status.MISSING:
@@ -229,10 +237,8 @@ class Explainer:
             written = text(f"finding.{finding.reason}", lang, title=title, **dict(finding.reason_params))
         elif finding.kind is Kind.DERIVE:
             written = text(f"finding.derive_{status.value}", lang, title=title)
-        elif finding.kind is Kind.BONUS and rule.value is None:
+        else:  # a bonus with no value of its own
             written = text(f"finding.bonus_{status.value}", lang, title=title, points=show(finding.points))
-        else:
-            return self._numeric_parts(finding, rule, escaped)
         return [_json_string(written)[1:-1] if escaped else written], show
 
     def _numeric_parts(self, finding: Finding, rule: EffectiveRule, escaped: bool) -> tuple[list[str], Any]:
