@@ -18,7 +18,7 @@ Pure: no engine import. The division of labour, for speed and exactness:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -333,15 +333,17 @@ class _Builder:
 
     def _arithmetic(self, node: n.Node) -> bool:
         """Whether the expression, metrics expanded, does any arithmetic."""
-        stack = [node]
+        return any(isinstance(current, n.Arith) for current in self._nodes(node))
+
+    def _nodes(self, node: n.Node | None) -> Iterator[n.Node]:
+        """Every node of the expression, metrics expanded."""
+        stack = [node] if node is not None else []
         while stack:
             current = stack.pop()
-            if isinstance(current, n.Arith):
-                return True
+            yield current
             if isinstance(current, n.Name) and current.name in self.rs.metric_nodes:
                 stack.append(self.rs.metric_nodes[current.name])
             stack.extend(n.children(current))
-        return False
 
     def _unconfigured(self, rule: EffectiveRule) -> str | None:
         for node in (rule.condition, rule.value, rule.applies_if):
@@ -401,16 +403,8 @@ class _Builder:
 
     def lookups(self, node: n.Node | None) -> tuple[Evaluator, ...]:
         """Closures for every lookup() in the expression, metrics expanded."""
-        found: list[n.Node] = []
-        stack = [node] if node is not None else []
-        while stack:
-            current = stack.pop()
-            if isinstance(current, n.Call) and current.func == "lookup":
-                found.append(current)
-            if isinstance(current, n.Name) and current.name in self.rs.metric_nodes:
-                stack.append(self.rs.metric_nodes[current.name])
-            stack.extend(n.children(current))
-        return tuple(self.build(call) for call in found)
+        return tuple(self.build(current) for current in self._nodes(node)
+                     if isinstance(current, n.Call) and current.func == "lookup")
 
     # -- conditions -------------------------------------------------------------
     def condition(self, node: n.Node, negate: bool) -> dict[str, Any]:

@@ -13,13 +13,12 @@ from screening.report.explain import (
     RULE_MEMO_LIMIT,
     Explainer,
     explainer,
+    json_string,
     number,
     round_score,
 )
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(…, ensure_ascii=False), one encoder
-# what that encoder writes for a str; called directly, as `encode` builds an encoder for anything else
-_string = json.encoder.encode_basestring
 
 
 def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[str, Any]:
@@ -83,7 +82,7 @@ def _head_text(decision: Decision, explain: Explainer) -> str:
 
 
 def _strings(items: tuple[str, ...]) -> str:
-    return f'[{", ".join(map(_string, items))}]'
+    return f'[{", ".join(map(json_string, items))}]'
 
 
 def _head(decision: Decision) -> dict[str, Any]:
@@ -124,7 +123,7 @@ def _finding_text(finding: Finding, explain: Explainer) -> str:
 
 
 def _text_or_null(text: str | None) -> str:
-    return "null" if text is None else _string(text)
+    return "null" if text is None else json_string(text)
 
 
 def _number_text(value: Any) -> str:

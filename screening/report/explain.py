@@ -27,7 +27,9 @@ MEMO_LIMIT = 5_000
 RULE_MEMO_LIMIT = 1_000  # JSON texts per rule, keyed by the identity of the screener's memoised findings
 _DISPLAY = Context(prec=28)
 HOLE = "\x00"  # stands for the value a memoised sentence is missing (see Explainer.padded)
-_json_string = json.encoder.encode_basestring  # a str as JSON writes it with ensure_ascii=False
+# a str as JSON writes it with ensure_ascii=False: called directly, as JSONEncoder.encode
+# builds a whole encoder for anything but a str
+json_string = json.encoder.encode_basestring
 _json_plain = re.compile(r'[^"\\\x00-\x1f]*').fullmatch  # text that JSON writes as it is
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
 
@@ -208,7 +210,7 @@ class Explainer:
             return f'"{parts[0]}"'
         actual = shown(finding.actual, self.lang)
         if _json_plain(actual) is None:  # never for figures; a sentence written out is always right
-            return _json_string(self._message(finding))
+            return json_string(self._message(finding))
         return f'"{actual.join(parts)}"'
 
     def numeric_sentence(self, finding: Finding) -> tuple[list[str], Any] | None:
@@ -239,7 +241,7 @@ class Explainer:
             written = text(f"finding.derive_{status.value}", lang, title=title)
         else:  # a bonus with no value of its own
             written = text(f"finding.bonus_{status.value}", lang, title=title, points=show(finding.points))
-        return [_json_string(written)[1:-1] if escaped else written], show
+        return [json_string(written)[1:-1] if escaped else written], show
 
     def _numeric_parts(self, finding: Finding, rule: EffectiveRule, escaped: bool) -> tuple[list[str], Any]:
         shown = _percent if finding.rule in self.percent else show
@@ -255,7 +257,7 @@ class Explainer:
             if len(self._sentences) > MEMO_LIMIT:
                 self._sentences.clear()
             parts = self._sentence(finding, rule, shown)
-            entry = self._sentences[key] = (parts, [_json_string(part)[1:-1] for part in parts])
+            entry = self._sentences[key] = (parts, [json_string(part)[1:-1] for part in parts])
         return entry[escaped], shown
 
     def _sentence(self, finding: Finding, rule: EffectiveRule, shown: Any) -> list[str]:
