@@ -84,6 +84,7 @@ class Decision:
 
     project_id: str | None
     project_name: str | None
+    project_company: str | None
     ruleset_id: str
     ruleset_version: str
     ruleset_sha256: str

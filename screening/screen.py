@@ -392,6 +392,7 @@ class Screener:
                          self.review_band)
         return Decision(
             project_id=_text(values.get("id")), project_name=_text(values.get("name")),
+            project_company=_text(values.get("company")),
             ruleset_id=self.ruleset.id, ruleset_version=self.ruleset.version,
             ruleset_sha256=self.ruleset.sha256, as_of=self.ruleset.as_of, outcome=outcome,
             score=score, pass_mark=self.pass_mark, review_band=self.review_band,

@@ -71,6 +71,8 @@ class Row:
     # a JSONL line read with `deferred=True`, parsed by whoever screens it (`parse_deferred`):
     # a batch's worker processes parse in parallel what the reading process would parse alone
     text: str | None = None
+    # not a project (a totals row such as 合计): why, as the user is told; never screened
+    skip: str | None = None
 
 
 class RowStream(Iterator[Row]):

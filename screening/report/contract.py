@@ -76,7 +76,7 @@ def _head_text(decision: Decision, explain: Explainer) -> str:
         head = _head(decision)
         middle = explain.encoded_heads[key] = (
             f', "ruleset": {_encode(head["ruleset"])}, "as_of": {_encode(head["as_of"])}, "decision": ')
-    return (f'{{"project": {{"id": {_text_or_null(decision.project_id)}, "name": {_text_or_null(decision.project_name)}}}'
+    return (f'{{"project": {{"id": {_text_or_null(decision.project_id)}, "name": {_text_or_null(decision.project_name)}, "company": {_text_or_null(decision.project_company)}}}'
             f'{middle}"{decision.outcome.value}", "score": {_number_text(number(round_score(decision.score), 2))}, '
             f'"vetoed_by": {_strings(decision.vetoed_by)}, "missing": {_strings(decision.missing)}')
 
@@ -87,7 +87,7 @@ def _strings(items: tuple[str, ...]) -> str:
 
 def _head(decision: Decision) -> dict[str, Any]:
     return {
-        "project": {"id": decision.project_id, "name": decision.project_name},
+        "project": {"id": decision.project_id, "name": decision.project_name, "company": decision.project_company},
         "ruleset": {"id": decision.ruleset_id, "version": decision.ruleset_version, "sha256": decision.ruleset_sha256},
         "as_of": decision.as_of.isoformat() if decision.as_of else None,
         "decision": decision.outcome.value,
