@@ -68,9 +68,8 @@ def shipped_ids() -> list[str]:
 
 def find_ruleset(ref: str) -> Path:
     """A rule set id (`parks/x`) or a file path → the file."""
-    as_path = Path(ref)
-    if as_path.suffix in (".yaml", ".yml", ".json") and as_path.is_file():
-        return as_path
+    if _is_path(ref):
+        return Path(ref)
     for base in rules_dirs():
         candidate = base / f"{ref}.yaml"
         if candidate.is_file():
@@ -145,7 +144,15 @@ def load_ruleset(ref: str | Path, as_of: dt.date | None = None) -> RuleSet:
         )
     merged = _merge(chain, as_of)
     _typecheck(merged, {item.model.id: item for item in chain})
+    if _is_path(str(ref)):
+        merged.path = str(ref)
     return merged
+
+
+def _is_path(ref: str) -> bool:
+    """Whether `find_ruleset` reads `ref` as a file path rather than a shipped id."""
+    as_path = Path(ref)
+    return as_path.suffix in (".yaml", ".yml", ".json") and as_path.is_file()
 
 
 def _period(eff: spec.Effective) -> str:

@@ -68,6 +68,9 @@ class RuleSet:
     provenance: dict[str, SourceSpan] = field(default_factory=dict)  # tables/params/metrics
     sources: dict[str, Any] = field(default_factory=dict)  # rule-set id → LoadedYaml, for positions
     points_total: Decimal | None = None
+    # the file path it was loaded from, when given as a path rather than a shipped id: every
+    # output labels it so, since its id alone would claim a shipped rule set
+    path: str | None = None
 
     def span(self, origin: str, path: tuple[Any, ...]) -> SourceSpan:
         """The position of `path` inside the file of rule set `origin`."""
