@@ -75,7 +75,7 @@ def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str, columns: d
                   own_process: bool = False) -> None:
     global _screener, _lang, _columns
     from screening.loader import load_ruleset
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     _screener = Screener(load_ruleset(ruleset_ref, as_of=as_of))
     _lang, _columns = lang, columns

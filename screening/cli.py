@@ -64,7 +64,7 @@ def main() -> None:
 @as_of_option
 def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str, as_of: dt.date | None) -> None:
     """逐个筛查项目（或案例）文件 / Screen project or case files (folders: every *.yaml)."""
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     day = as_of or dt.date.today()
     with user_errors():
@@ -220,7 +220,7 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
     from screening.casecheck import check_case
     from screening.coverage import Coverage
     from screening.report.workbench import render_coverage
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     day = as_of or dt.date.today()
     passed = failed = 0
@@ -260,7 +260,7 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
     """规则变更影响分析：OLD → NEW 对项目（默认 cases/）的影响 / Impact of changing OLD into NEW."""
     from screening.diff import compare, rule_changes
     from screening.report.workbench import render_diff
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     day = as_of or dt.date.today()
     with user_errors():

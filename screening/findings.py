@@ -19,15 +19,6 @@ class Status(str, Enum):
     NOT_APPLICABLE = "not_applicable"
 
 
-class Kind(str, Enum):
-    VETO = "veto"
-    GATE = "gate"
-    SCORE = "score"
-    BONUS = "bonus"
-    REVIEW = "review"
-    DERIVE = "derive"
-
-
 class Outcome(str, Enum):
     PASS = "pass"
     REVIEW = "review"
@@ -61,7 +52,7 @@ class Finding(NamedTuple):
 
     rule: str
     group: str
-    kind: Kind
+    kind: str  # the rule's kind, a name in screening.kinds.KINDS
     status: Status
     actual: Any = None
     threshold: Any = None

@@ -1,11 +1,12 @@
-"""Pure functions: graded values → points; findings → score; tallies and score → decision."""
+"""Pure functions: graded values → points; scored and bonus findings → the 0–100 score."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from screening.findings import Finding, Kind, Outcome, Status
+from screening.findings import Finding, Status
 
 
 def points_for(
@@ -29,12 +30,14 @@ def points_for(
     return points[-1][1]
 
 
-def total_score(findings: list[Finding], weights: dict[str, Decimal] | None) -> Fraction | None:
-    """0–100 from score rules (by group weight when given) plus bonus, capped at 100."""
-    scored = [f for f in findings if f.kind is Kind.SCORE and f.status is not Status.NOT_APPLICABLE]
-    bonus = sum((f.points or Fraction(0) for f in findings if f.kind is Kind.BONUS), Fraction(0))
+def total_score(scored: Sequence[Finding], bonuses: Sequence[Finding],
+                weights: dict[str, Decimal] | None) -> Fraction | None:
+    """0–100 from score rules (by group weight when given) plus bonus, capped at 100;
+    None when there is nothing to score."""
+    scored = [f for f in scored if f.status is not Status.NOT_APPLICABLE]
+    bonus = sum((f.points or Fraction(0) for f in bonuses), Fraction(0))
     if not scored:
-        return None if not any(f.kind is Kind.BONUS for f in findings) else min(Fraction(100), bonus)
+        return None if not bonuses else min(Fraction(100), bonus)
     if weights:
         total = Fraction(0)
         for group, weight in weights.items():
@@ -48,20 +51,3 @@ def total_score(findings: list[Finding], weights: dict[str, Decimal] | None) -> 
         got = sum((f.points or Fraction(0) for f in scored), Fraction(0))
         total = Fraction(100) * got / top if top else Fraction(0)
     return max(Fraction(0), min(Fraction(100), total + bonus))
-
-
-def decide(failed_hard: bool, to_review: bool, score: Fraction | None, pass_mark: Fraction | None,
-           review_band: Fraction) -> Outcome:
-    """reject when a veto or gate failed; review when a veto/gate/review input is missing
-    or a review rule triggered (`to_review`); else by the score against the pass mark."""
-    if failed_hard:
-        return Outcome.REJECT
-    if to_review:
-        return Outcome.REVIEW
-    if pass_mark is None or score is None:
-        return Outcome.PASS
-    if score >= pass_mark:
-        return Outcome.PASS
-    if score >= pass_mark - review_band:
-        return Outcome.REVIEW
-    return Outcome.REJECT

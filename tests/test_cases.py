@@ -11,7 +11,7 @@ import pytest
 from screening.cases import load_case
 from screening.casecheck import check_case
 from screening.loader import load_ruleset
-from screening.screen import Screener
+from screening.screener import Screener
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted((ROOT / "cases").rglob("*.yaml"))

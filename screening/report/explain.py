@@ -1,60 +1,37 @@
 """Findings and decisions → sentences in zh or en, shared by every renderer.
 
-An `Explainer` holds one rule set's titles and templates for one language, so
-rendering a batch does no repeated lookups.
+An `Explainer` holds one rule set's titles and templates for one language; each rule's
+kind chooses its sentence (`screening.kinds`), the explainer fills it. Nothing is
+remembered between findings: a finding's prose is a few template fills.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
-from string import Formatter
 from typing import Any
 
 from screening.expr import nodes as n
-from screening.findings import Decision, Finding, Kind, Outcome, Remedy, Status
+from screening.findings import Decision, Finding, Outcome, Remedy, Status
+from screening.kinds import RuleKind, get
 from screening.messages import text
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS
 
-# a review rule reports the requirement that avoids review; the trigger is its negation
-_TRIGGER = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
-# Memoised messages and rendered findings, per explainer: enough for the findings that
-# repeat across a batch, small enough that a million-row batch stays flat in memory.
-MEMO_LIMIT = 5_000
-RULE_MEMO_LIMIT = 1_000  # JSON texts per rule, keyed by the identity of the screener's memoised findings
 _DISPLAY = Context(prec=28)
-HOLE = "\x00"  # stands for the value a memoised sentence is missing (see Explainer.padded)
 # a str as JSON writes it with ensure_ascii=False: called directly, as JSONEncoder.encode
 # builds a whole encoder for anything but a str
-json_string = json.encoder.encode_basestring
-_json_plain = re.compile(r'[^"\\\x00-\x1f]*').fullmatch  # text that JSON writes as it is
+json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
 
 
 def number(value: Any, places: int = 4) -> Any:
     """A Fraction/Decimal as a JSON-friendly int or float, rounded to `places` decimals."""
-    if value is _last[0] and places == _last[1]:
-        return _last[2]
-    result = _number(value, places)
-    if type(value) is Decimal:
-        _last[:] = (value, places, result)
-    return result
-
-
-# The last Decimal rounded, with its places and result: a new finding's actual value is
-# rounded twice in a row (for its JSON, then for its sentence). Compared by identity.
-_last: list[Any] = [None, 0, None]
-
-
-def _number(value: Any, places: int) -> Any:
     kind = type(value)  # exact types first: this runs for every number in every report
     if kind is Fraction:
         if value.denominator == 1:
             return value.numerator
-        # no memo keyed on the Fraction: hashing one costs more than this division
         return _rounded(_DISPLAY.divide(Decimal(value.numerator), Decimal(value.denominator)), places)
     if value is None or kind is int or kind is bool:
         return value
@@ -62,21 +39,15 @@ def _number(value: Any, places: int) -> Any:
         if value == value.to_integral_value():
             return int(value)
         return _rounded(value, places)
-    if isinstance(value, Fraction):
-        return number(Fraction(value), places)
-    if isinstance(value, Decimal):
-        return number(Decimal(value), places)
-    if isinstance(value, (bool, int)):
-        return value
     if isinstance(value, tuple):
         return [number(v, places) for v in value]
+    if isinstance(value, (Fraction, Decimal, int)):
+        return number(Fraction(value) if isinstance(value, Fraction) else value, places)
     return value
 
 
 def _rounded(exact: Decimal, places: int) -> int | float:
-    # not memoised: the values that reach here are mostly new (a ratio's quotient), and
-    # hashing a long Decimal costs more than rounding it
-    # an explicit context: rounding here must work even inside screening's EXACT context
+    # an explicit context: rounding here must work whatever context the caller is in
     rounded = exact.quantize(_QUANTUM[places], ROUND_HALF_EVEN, _DISPLAY)
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
 
@@ -112,29 +83,13 @@ def _compares_a_share(rule: EffectiveRule) -> bool:
     return isinstance(node, n.Name) and node.name in _SHARES
 
 
-def _percent(value: Any, lang: str = "zh") -> str:
+def percent(value: Any, lang: str = "zh") -> str:
     """A fraction shown as a percentage: 0.3 → "30%"."""
     if value is None or isinstance(value, bool):
         return show(value, lang)
     if type(value) is Decimal:  # × 100 by moving the point, rounded as a Fraction's quotient would be
         return show(_DISPLAY.plus(value.scaleb(2)), lang) + "%"
     return show(Fraction(value) * 100, lang) + "%"
-
-
-def _plain_holes(template: str, name: str) -> bool:
-    """Whether every `{name}` in a format template is bare (no conversion or format spec)."""
-    try:
-        return all(
-            not spec and not conversion for _, field, spec, conversion in Formatter().parse(template) if field == name)
-    except ValueError:  # not a valid template: rendered as written, see _sentence
-        return False
-
-
-def _numeric(finding: Finding, rule: EffectiveRule) -> bool:
-    """Whether a finding's sentence is the numeric kind (actual, requirement, points)."""
-    status, kind = finding.status, finding.kind
-    return not (status is Status.MISSING or status is Status.NOT_APPLICABLE or kind is Kind.DERIVE
-                or (kind is Kind.BONUS and rule.value is None))
 
 
 def _unit(unit: str | None) -> str:
@@ -148,6 +103,7 @@ class Explainer:
         self.ruleset = ruleset
         self.lang = lang
         self.rules: dict[str, EffectiveRule] = {rule.id: rule for rule in ruleset.rules}
+        self.kinds: dict[str, RuleKind] = {rule.id: get(rule.kind) for rule in ruleset.rules}
         self.positions = {rule.id: index for index, rule in enumerate(ruleset.rules)}
         self.titles = {
             rule.id: rule.spec.title.get(lang) if rule.spec.title is not None else rule.id for rule in ruleset.rules
@@ -155,24 +111,39 @@ class Explainer:
         self.sep = "、" if lang == "zh" else ", "
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
         self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
-        # rules whose own message formats {actual} with a spec ({actual:>8}), or whose text holds
-        # the hole character (found when first rendered): their sentences are memoised whole,
-        # with the actual value in the key, not with a hole for it
-        self.padded = {rule.id for rule in ruleset.rules
-                       if rule.spec.message is not None and not _plain_holes(rule.spec.message.get(lang), "actual")}
-        self._messages: dict[int, tuple[Finding, str]] = {}
-        self._remedies: dict[int, tuple[Finding, str | None]] = {}
-        self._gate_lines: dict[int, tuple[Finding, str]] = {}
-        # numeric sentences split at the actual value, as text and JSON-escaped
-        self._sentences: dict[tuple[Any, ...], tuple[list[str], list[str]]] = {}
-        self._option_sentences: dict[tuple[str, str, str], list[str]] = {}  # by field, relation, unit: few
-        # whole findings rendered, see contract.py
-        self.rendered: dict[Finding, dict[str, Any]] = {}
-        self.encoded: list[dict[int, tuple[Finding, str]]] = []  # per rule: id(finding) → JSON text
-        self.encoded_heads: dict[tuple[Any, ...], str] = {}  # rule set and as-of → their JSON text
-        # a finding's JSON text around its varying parts, with its sentence's parts (contract.py)
-        self.frames: dict[tuple[Any, ...], tuple[list[str], tuple[list[str], Any] | None]] = {}
+        self._ops = {op: text(f"op.{op}", lang) for op in (">=", ">", "<=", "<", "between")}
 
+    # -- the words a kind's sentence uses (screening.kinds.Words) ----------------------
+    def text(self, key: str, /, **params: Any) -> str:
+        return text(key, self.lang, **params)
+
+    def title(self, rule_id: str) -> str:
+        return self.titles[rule_id]
+
+    def fields(self, paths: tuple[str, ...]) -> str:
+        return self.sep.join(self.field_title(path) for path in paths)
+
+    def figures(self, finding: Finding) -> dict[str, str]:
+        shown = percent if finding.rule in self.percent else show
+        lang = self.lang
+        return {
+            "title": self.titles[finding.rule], "actual": shown(finding.actual, lang), "unit": _unit(finding.unit),
+            "threshold": self._threshold(finding, shown), "op": self._ops[finding.op] if finding.op else "",
+            "points": "" if finding.points is None else show(finding.points),
+            "max_points": "" if finding.max_points is None else show(finding.max_points),
+        }
+
+    def custom(self, finding: Finding) -> str | None:
+        message = self.rules[finding.rule].spec.message
+        if finding.status is not Status.FAIL or message is None:
+            return None
+        template = message.get(self.lang)
+        try:
+            return template.format(**self.figures(finding))  # type: ignore[no-any-return]
+        except (KeyError, IndexError, ValueError):  # not a template after all: as written
+            return template  # type: ignore[no-any-return]
+
+    # -- what renderers ask -------------------------------------------------------------
     def field_title(self, path: str) -> str:
         spec = FIELDS.get(path)
         if spec is not None:
@@ -180,137 +151,24 @@ class Explainer:
         for table in (self.ruleset.inputs, self.ruleset.parameters):
             declared = table.get(path)
             if declared is not None and declared.title is not None:
-                return declared.title.get(self.lang)
+                return declared.title.get(self.lang)  # type: ignore[no-any-return]
         return path
 
     def message(self, finding: Finding) -> str:
-        """The sentence explaining one finding (memoised: most findings repeat across a batch)."""
-        return self._memoised(self._messages, finding, self._message)
+        """The sentence explaining one finding, in the words its kind chooses."""
+        return self.kinds[finding.rule].sentence(finding, self)
 
-    def _memoised(self, memo: dict[int, tuple[Finding, Any]], finding: Finding, render: Any) -> Any:
-        # Keyed by identity: the screener hands back the same Finding for a repeat, and
-        # hashing a finding (its Fractions) would cost more than most renderings.
-        hit = memo.get(id(finding))
-        if hit is None or hit[0] is not finding:
-            if len(memo) > MEMO_LIMIT:
-                memo.clear()
-            hit = memo[id(finding)] = (finding, render(finding))  # the entry keeps the finding, and its id, alive
-        return hit[1]
-
-    def _message(self, finding: Finding) -> str:
-        parts, shown = self._sentence_parts(finding, escaped=False)
-        return shown(finding.actual, self.lang).join(parts) if len(parts) > 1 else parts[0]
-
-    def message_json(self, finding: Finding, sentence: tuple[list[str], Any] | None = None) -> str:
-        """`message(finding)` as a JSON string, not memoised by finding: a batch writes each
-        finding's JSON once. A numeric sentence's parts are kept JSON-escaped beside it;
-        `sentence` is those parts as `numeric_sentence` gave them, when the caller kept them."""
-        parts, shown = sentence or self._sentence_parts(finding, escaped=True)
-        if len(parts) == 1:
-            return f'"{parts[0]}"'
-        actual = shown(finding.actual, self.lang)
-        if _json_plain(actual) is None:  # never for figures; a sentence written out is always right
-            return json_string(self._message(finding))
-        return f'"{actual.join(parts)}"'
-
-    def numeric_sentence(self, finding: Finding) -> tuple[list[str], Any] | None:
-        """The JSON-escaped parts of a numeric finding's sentence and what shows its actual
-        value, for a caller to keep under a key covering all else the sentence depends on
-        (rule, status, threshold, unit, points); None where the sentence is not of that kind."""
-        rule = self.rules[finding.rule]
-        if not _numeric(finding, rule):
-            return None
-        sentence = self._numeric_parts(finding, rule, escaped=True)
-        return None if finding.rule in self.padded else sentence  # padded: the sentence holds the actual
-
-    def _sentence_parts(self, finding: Finding, escaped: bool) -> tuple[list[str], Any]:
-        """A finding's sentence as parts to join with its shown actual value (one part when the
-        sentence does not show it), JSON-escaped or not, and the function showing the value."""
-        lang = self.lang
-        rule = self.rules[finding.rule]
-        if _numeric(finding, rule):
-            return self._numeric_parts(finding, rule, escaped)
-        title = self.titles[finding.rule]
-        status = finding.status
-        if status is Status.MISSING:
-            written = text("finding.missing", lang, title=title,
-                           fields=self.sep.join(self.field_title(f) for f in finding.missing))
-        elif status is Status.NOT_APPLICABLE:
-            written = text(f"finding.{finding.reason}", lang, title=title, **dict(finding.reason_params))
-        elif finding.kind is Kind.DERIVE:
-            written = text(f"finding.derive_{status.value}", lang, title=title)
-        else:  # a bonus with no value of its own
-            written = text(f"finding.bonus_{status.value}", lang, title=title, points=show(finding.points))
-        return [json_string(written)[1:-1] if escaped else written], show
-
-    def _numeric_parts(self, finding: Finding, rule: EffectiveRule, escaped: bool) -> tuple[list[str], Any]:
-        shown = _percent if finding.rule in self.percent else show
-        # Everything but the actual value repeats across a batch (a ratio rule's actual
-        # rarely does): the sentence is memoised with a hole where the actual goes.
-        threshold = finding.threshold
-        key = (finding.rule, finding.status, finding.op, type(threshold), threshold, finding.unit,
-               finding.points, finding.max_points)
-        if finding.rule in self.padded:
-            key += (type(finding.actual), finding.actual)
-        entry = self._sentences.get(key)
-        if entry is None:
-            if len(self._sentences) > MEMO_LIMIT:
-                self._sentences.clear()
-            parts = self._sentence(finding, rule, shown)
-            entry = self._sentences[key] = (parts, [json_string(part)[1:-1] for part in parts])
-        return entry[escaped], shown
-
-    def _sentence(self, finding: Finding, rule: EffectiveRule, shown: Any) -> list[str]:
-        """A numeric finding's sentence, split where its actual value goes (whole for a padded rule)."""
-        actual = shown(finding.actual, self.lang)
-        sentence = self._written(finding, rule, shown, actual)
-        if finding.rule in self.padded:
-            return [sentence]
-        parts = self._written(finding, rule, shown, HOLE).split(HOLE)
-        if actual.join(parts) != sentence:  # the hole character in the rule's title or unit
-            self.padded.add(finding.rule)
-            return [sentence]
-        return parts
-
-    def _written(self, finding: Finding, rule: EffectiveRule, shown: Any, actual: str) -> str:
-        lang, status, kind = self.lang, finding.status, finding.kind
-        params = {
-            "title": self.titles[finding.rule], "actual": actual, "unit": _unit(finding.unit),
-            "threshold": self._threshold(finding, shown), "op": text(f"op.{finding.op}", lang) if finding.op else "",
-            "points": "" if finding.points is None else show(finding.points),
-            "max_points": "" if finding.max_points is None else show(finding.max_points),
-        }
-        if status is Status.FAIL and rule.spec.message is not None:
-            template = rule.spec.message.get(lang)
-            try:
-                return template.format(**params)
-            except (KeyError, IndexError, ValueError):
-                return template
-        if kind in (Kind.SCORE, Kind.BONUS):
-            return text("finding.score", lang, **params)
-        if finding.op is not None and finding.actual is not None:
-            if kind is Kind.REVIEW and finding.op in _TRIGGER:
-                trigger = text(f"trigger.{_TRIGGER[finding.op]}", lang)
-                return text(f"finding.review_{status.value}", lang, trigger=trigger, **params)
-            return text(f"finding.numeric_{status.value}", lang, **params)
-        return text(f"finding.{status.value}", lang, title=params["title"])
-
-    def _threshold(self, finding: Finding, shown: Any = None) -> str:
-        shown = shown or show
+    def _threshold(self, finding: Finding, shown: Any) -> str:
         if finding.op == "between" and isinstance(finding.threshold, tuple):
             low, high = finding.threshold
             return text("finding.between", self.lang, low=shown(low, self.lang), high=shown(high, self.lang))
-        return shown(finding.threshold, self.lang)
+        return shown(finding.threshold, self.lang)  # type: ignore[no-any-return]
 
     def remedy(self, finding: Finding) -> str | None:
         """What would flip this finding, or None when nothing is to be done."""
-        if finding.remedy is None:
-            return None
-        return self._memoised(self._remedies, finding, self._remedy)
-
-    def _remedy(self, finding: Finding) -> str | None:
         remedy = finding.remedy
-        assert remedy is not None
+        if remedy is None:
+            return None
         lang = self.lang
         title = self.titles[finding.rule]
         if remedy.code == "veto":
@@ -331,23 +189,11 @@ class Explainer:
 
     def _options(self, remedy: Remedy) -> str:
         lang = self.lang
-        texts = []
-        for o in remedy.options:  # each option's sentence memoised with a hole for its value
-            value = _percent(o.value) if o.field in _SHARES else show(o.value)
-            key = (o.field, o.relation, o.unit)
-            parts = self._option_sentences.get(key)
-            if parts is None:
-                parts = self._option_sentences[key] = text(
-                    "remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
-                    value=HOLE, unit=_unit(o.unit)).split(HOLE)
-            if len(parts) != 2:  # a field title holding the hole character: this option without the memo
-                parts = [text("remedy.option", lang, field=self.field_title(o.field),
-                              relation=text(f"relation.{o.relation}", lang), value=value, unit=_unit(o.unit))]
-            texts.append(value.join(parts))
-        return text("or", lang).join(texts)
-
-    def _gate_line(self, finding: Finding) -> str:
-        return text("summary.gate", self.lang, title=self.titles[finding.rule], remedy=self.remedy(finding) or "")
+        return text("or", lang).join(
+            text("remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
+                 value=percent(o.value) if o.field in _SHARES else show(o.value), unit=_unit(o.unit))
+            for o in remedy.options
+        )
 
     def _finding_of(self, decision: Decision, rule_id: str) -> Finding:
         findings = decision.findings
@@ -365,9 +211,10 @@ class Explainer:
         if decision.vetoed_by:
             lines.append(text("summary.vetoed", lang, rules=self.sep.join(self.titles[r] for r in decision.vetoed_by)))
         for rule_id in decision.rejected_by:
-            lines.append(self._memoised(self._gate_lines, self._finding_of(decision, rule_id), self._gate_line))
+            lines.append(text("summary.gate", lang, title=self.titles[rule_id],
+                              remedy=self.remedy(self._finding_of(decision, rule_id)) or ""))
         if decision.missing:
-            lines.append(text("summary.missing", lang, fields=self.sep.join(self.field_title(f) for f in decision.missing)))
+            lines.append(text("summary.missing", lang, fields=self.fields(decision.missing)))
         for rule_id in decision.reviewed_by:
             lines.append(text("summary.review_rule", lang, title=self.titles[rule_id]))
         if decision.pass_mark is not None and decision.score is not None and decision.score < decision.pass_mark:
@@ -383,15 +230,15 @@ class Explainer:
         return lines
 
 
-_cache: dict[tuple[int, str], tuple[RuleSet, Explainer]] = {}
+_built: dict[tuple[int, str], tuple[RuleSet, Explainer]] = {}
 
 
 def explainer(ruleset: RuleSet, lang: str) -> Explainer:
-    """The explainer for a rule set and language, built once."""
+    """The explainer for a rule set and language, built once per rule set object."""
     key = (id(ruleset), lang)
-    hit = _cache.get(key)
-    if hit is None or hit[0] is not ruleset:
-        if len(_cache) > 32:
-            _cache.clear()
-        hit = _cache[key] = (ruleset, Explainer(ruleset, lang))
+    hit = _built.get(key)
+    if hit is None or hit[0] is not ruleset:  # the entry holds the rule set, so its id stays its own
+        if len(_built) > 32:
+            _built.clear()
+        hit = _built[key] = (ruleset, Explainer(ruleset, lang))
     return hit[1]
