@@ -66,7 +66,7 @@ class Part:
     lookups: tuple[Evaluator, ...] = ()
 
 
-_COMPUTED = object()  # a reported threshold that is evaluated per project (a table cell)
+COMPUTED = object()  # a reported threshold that is evaluated per project (a table cell)
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class RulePlan:
     value_part: Part | None  # what the value reads, for missing data
     actual: Evaluator | None  # left side of a top-level comparison (or between's value)
     threshold: Evaluator | None  # right side (or between's bounds, as a pair of evaluators)
-    threshold_constant: Any  # the threshold when it is a constant, else _COMPUTED
+    threshold_constant: Any  # the threshold when it is a constant, else COMPUTED
     actual_field: str | None  # the actual is this input as given: shown without arithmetic
     op: str | None
     inputs: tuple[str, ...]
@@ -206,6 +206,42 @@ def _chunks(base: str, level: int, rules: dict[str, tuple[dict[str, Any], Part |
     return out
 
 
+def constant_of(node: n.Node, rs: RuleSet) -> Any:
+    """A reported threshold known at compile time (a literal or a parameter), or COMPUTED."""
+    if isinstance(node, n.Number):
+        return node.value
+    if isinstance(node, n.Name) and node.name in rs.parameters and node.name not in rs.metric_nodes:
+        value = rs.parameter(node.name)
+        return COMPUTED if value is None or isinstance(value, (bool, str, list)) else value
+    return COMPUTED
+
+
+def rule_op(rule: EffectiveRule) -> str | None:
+    """The requirement a check reports (`>=`, `between` …; for `fail_if` its negation), or
+    None when its condition is no top-level comparison or its kind reports none."""
+    top = rule.condition
+    if not get(rule.kind).compares:
+        return None
+    if isinstance(top, n.Compare) and top.op in _SIGN_TEST:
+        return _NEGATED_OP[top.op] if rule.spec.fail_if is not None else top.op
+    if isinstance(top, n.Call) and top.func == "between":
+        return "between"
+    return None
+
+
+def reported_threshold(rule: EffectiveRule, rs: RuleSet) -> Any:
+    """The threshold a check reports when it is the same for every project, else COMPUTED."""
+    top = rule.condition
+    if rule_op(rule) is None:
+        return COMPUTED
+    if isinstance(top, n.Compare) and top.op in _SIGN_TEST:
+        return constant_of(top.right, rs)
+    if isinstance(top, n.Call) and top.func == "between":
+        bounds = (constant_of(top.args[1], rs), constant_of(top.args[2], rs))
+        return COMPUTED if COMPUTED in bounds else bounds
+    return COMPUTED
+
+
 def _cells(values: Any) -> Any:
     if isinstance(values, dict):
         return {key: _cells(value) for key, value in values.items()}
@@ -301,24 +337,18 @@ class _Builder:
     # -- plans ------------------------------------------------------------------
     def plan(self, index: int, rule: EffectiveRule, stratum: int) -> RulePlan:
         actual = threshold = None
-        threshold_constant: Any = _COMPUTED
-        op = None
         top = rule.condition
         kind = get(rule.kind)
+        op = rule_op(rule)
         reported: list[n.Node] = []
-        if kind.compares and isinstance(top, n.Compare) and top.op in _SIGN_TEST:
-            actual, threshold, op = self.build(top.left), self.build(top.right), top.op
-            threshold_constant = self._constant(top.right)
-            reported = [top.left]
-            if rule.spec.fail_if is not None:  # type: ignore[union-attr]
-                op = _NEGATED_OP[op]  # report the requirement, not the failure
-        elif kind.compares and isinstance(top, n.Call) and top.func == "between":
-            actual, op = self.build(top.args[0]), "between"
-            low, high = self.build(top.args[1]), self.build(top.args[2])
-            threshold = _pair(low, high)
-            bounds = (self._constant(top.args[1]), self._constant(top.args[2]))
-            threshold_constant = _COMPUTED if _COMPUTED in bounds else bounds
-            reported = [top.args[0]]
+        if op == "between":
+            actual = self.build(top.args[0])  # type: ignore[union-attr]
+            threshold = _pair(self.build(top.args[1]), self.build(top.args[2]))  # type: ignore[union-attr]
+            reported = [top.args[0]]  # type: ignore[union-attr]
+        elif op is not None:
+            actual, threshold = self.build(top.left), self.build(top.right)  # type: ignore[union-attr]
+            reported = [top.left]  # type: ignore[union-attr]
+        threshold_constant = reported_threshold(rule, self.rs)
         value = self.build(rule.value) if rule.value is not None else None
         if value is not None and actual is None:
             actual = value
@@ -343,15 +373,6 @@ class _Builder:
         return RulePlan(index, rule, kind, stratum, condition, applies, value, value_part, actual, threshold,
                         threshold_constant, actual_field, op, inputs, max_points, bands, linear,
                         self._unconfigured(rule))
-
-    def _constant(self, node: n.Node) -> Any:
-        """A reported threshold known at compile time (a literal or a parameter), or _COMPUTED."""
-        if isinstance(node, n.Number):
-            return node.value
-        if isinstance(node, n.Name) and node.name in self.rs.parameters and node.name not in self.rs.metric_nodes:
-            value = self.rs.parameter(node.name)
-            return _COMPUTED if value is None or isinstance(value, (bool, str, list)) else value
-        return _COMPUTED
 
     def _unconfigured(self, rule: EffectiveRule) -> str | None:
         for node in (rule.condition, rule.value, rule.applies_if):

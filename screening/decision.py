@@ -40,50 +40,53 @@ class Decider:
 
     def __init__(self, ruleset: RuleSet, kinds: Sequence[RuleKind]) -> None:
         self.ruleset = ruleset
-        self.kinds = tuple(kinds)
         mark, band = pass_mark(ruleset)
         self.pass_mark = Fraction(mark) if mark is not None else None
         self.review_band = Fraction(band)
         self.has_score = any(kind.scored for kind in kinds)
+        # per rule, in order: what its failure does, and what its missing data does
+        self._on_fail = [kind.effect for kind in kinds]
+        self._on_missing = [(kind.lists_missing, kind.missing_blocks) for kind in kinds]
+        self._scored = [index for index, kind in enumerate(kinds) if kind.scored]
+        self._bonus = [index for index, kind in enumerate(kinds) if kind.bonus]
 
     def decide(self, values: dict[str, Any], findings: Sequence[Finding]) -> Decision:
         """The decision for one project's findings (in rule-set order)."""
         vetoed: list[str] = []
         rejected: list[str] = []
         reviewed: list[str] = []
-        scored: list[Finding] = []
-        bonuses: list[Finding] = []
         missing: set[str] = set()
         missing_hard = False  # a rule whose kind blocks on missing data lacks it
-        for kind, finding in zip(self.kinds, findings):
+        for index, finding in enumerate(findings):
             status = finding.status
+            if status is Status.PASS or status is Status.NOT_APPLICABLE:
+                continue
             if status is Status.FAIL:
-                effect = kind.effect
+                effect = self._on_fail[index]
                 if effect is Effect.VETO:
                     vetoed.append(finding.rule)
                 elif effect is Effect.REJECT:
                     rejected.append(finding.rule)
                 elif effect is Effect.REVIEW:
                     reviewed.append(finding.rule)
-            elif status is Status.MISSING and kind.lists_missing:
-                missing.update(finding.missing)
-                missing_hard = missing_hard or kind.missing_blocks
-            if kind.scored:
-                scored.append(finding)
-            elif kind.bonus:
-                bonuses.append(finding)
+            else:  # missing
+                listed, blocks = self._on_missing[index]
+                if listed:
+                    missing.update(finding.missing)
+                    missing_hard = missing_hard or blocks
         # bonus points count only on top of a score: a rule set without score rules has none
-        score = total_score(scored, bonuses, self.ruleset.weights) if self.has_score else None
+        score = None
+        if self.has_score:
+            score = total_score([findings[i] for i in self._scored], [findings[i] for i in self._bonus],
+                                self.ruleset.weights)
         rs = self.ruleset
         return Decision(
-            project_id=_text(values.get("id")), project_name=_text(values.get("name")),
-            project_company=_text(values.get("company")),
-            ruleset_id=rs.id, ruleset_version=rs.version, ruleset_sha256=rs.sha256, as_of=rs.as_of,
-            outcome=outcome(bool(vetoed or rejected), missing_hard or bool(reviewed), score, self.pass_mark,
-                            self.review_band),
-            score=score, pass_mark=self.pass_mark, review_band=self.review_band,
-            vetoed_by=tuple(vetoed), rejected_by=tuple(rejected), reviewed_by=tuple(reviewed),
-            missing=tuple(sorted(missing)), findings=tuple(findings),
+            _text(values.get("id")), _text(values.get("name")), _text(values.get("company")),
+            rs.id, rs.version, rs.sha256, rs.as_of,
+            outcome(bool(vetoed or rejected), missing_hard or bool(reviewed), score, self.pass_mark,
+                    self.review_band),
+            score, self.pass_mark, self.review_band, tuple(vetoed), tuple(rejected), tuple(reviewed),
+            tuple(sorted(missing)), tuple(findings),
         )
 
 

@@ -6,7 +6,6 @@ Facts only; prose is written at render time from `messages` in the chosen langua
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -69,9 +68,9 @@ class Finding(NamedTuple):
         return (self.rule, self.status.value)
 
 
-@dataclass(frozen=True)
-class Decision:
-    """The screening result for one project under one rule set."""
+class Decision(NamedTuple):
+    """The screening result for one project under one rule set: an immutable record,
+    cheap to make (one per project of a batch)."""
 
     project_id: str | None
     project_name: str | None

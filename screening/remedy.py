@@ -221,11 +221,14 @@ def next_band(
 ) -> tuple[Fraction, Fraction] | None:
     """The nearest value that earns more points than `points`, with the points it earns."""
     if bands is not None:
-        above = [(low, p) for low, _, p in bands if p > points and low is not None and low > value]
+        better = [band for band in bands if band[2] > points]  # few: most bands are passed over here
+        if not better:
+            return None
+        above = [(low, p) for low, _, p in better if low is not None and low > value]
         if above:
             return min(above)
         # bands where less is better (energy per output, say): reach below a band's max
-        below = [(high, p) for _, high, p in bands if p > points and high is not None and high <= value]
+        below = [(high, p) for _, high, p in better if high is not None and high <= value]
         if not below:
             return None
         high, better = max(below)

@@ -15,19 +15,38 @@ def points_for(
     value: Fraction,
 ) -> Fraction:
     """Points for `value`: the first band (min inclusive, max exclusive) containing it,
-    or linear interpolation between (at, points) pairs, flat outside them."""
+    or linear interpolation between (at, points) pairs, flat outside them.
+
+    Compared and interpolated on numerators and denominators: integer products, one
+    Fraction at the end."""
+    num, den = value.numerator, value.denominator
     if bands is not None:
         for low, high, points in bands:
-            if (low is None or value >= low) and (high is None or value < high):
+            if (low is None or num * low.denominator >= low.numerator * den) and (
+                    high is None or num * high.denominator < high.numerator * den):
                 return points
-        return Fraction(0)
+        return _ZERO
     points = linear or ()
-    if value <= points[0][0]:
+    first = points[0][0]
+    if num * first.denominator <= first.numerator * den:
         return points[0][1]
     for (x0, y0), (x1, y1) in zip(points, points[1:]):
-        if value <= x1:
-            return y0 + (y1 - y0) * (value - x0) / (x1 - x0)
+        if num * x1.denominator <= x1.numerator * den:
+            # y0 + (y1 - y0) * (value - x0) / (x1 - x0), as one ratio of integers
+            return y0 + (y1 - y0) * Fraction(num * x0.denominator - x0.numerator * den, den * x0.denominator) / (x1 - x0)
     return points[-1][1]
+
+
+_ZERO = Fraction(0)
+
+
+def _sum(values: Sequence[Fraction | None]) -> Fraction:
+    num, den = 0, 1
+    for value in values:
+        if value is not None:
+            d = value.denominator
+            num, den = (num + value.numerator, den) if d == den else (num * d + value.numerator * den, den * d)
+    return Fraction(num, den)
 
 
 def total_score(scored: Sequence[Finding], bonuses: Sequence[Finding],
@@ -35,19 +54,17 @@ def total_score(scored: Sequence[Finding], bonuses: Sequence[Finding],
     """0–100 from score rules (by group weight when given) plus bonus, capped at 100;
     None when there is nothing to score."""
     scored = [f for f in scored if f.status is not Status.NOT_APPLICABLE]
-    bonus = sum((f.points or Fraction(0) for f in bonuses), Fraction(0))
+    bonus = _sum([f.points for f in bonuses])
     if not scored:
         return None if not bonuses else min(Fraction(100), bonus)
     if weights:
         total = Fraction(0)
         for group, weight in weights.items():
             in_group = [f for f in scored if f.group == group]
-            top = sum((f.max_points or Fraction(0) for f in in_group), Fraction(0))
+            top = _sum([f.max_points for f in in_group])
             if top:
-                got = sum((f.points or Fraction(0) for f in in_group), Fraction(0))
-                total += Fraction(weight) * got / top
+                total += Fraction(weight) * _sum([f.points for f in in_group]) / top
     else:
-        top = sum((f.max_points or Fraction(0) for f in scored), Fraction(0))
-        got = sum((f.points or Fraction(0) for f in scored), Fraction(0))
-        total = Fraction(100) * got / top if top else Fraction(0)
+        top = _sum([f.max_points for f in scored])
+        total = Fraction(100) * _sum([f.points for f in scored]) / top if top else Fraction(0)
     return max(Fraction(0), min(Fraction(100), total + bonus))

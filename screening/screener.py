@@ -13,7 +13,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from screening.compile import _COMPUTED, Chunk, Compiled, Part, RulePlan, compile_ruleset
+from screening.compile import COMPUTED, Chunk, Compiled, Part, RulePlan, compile_ruleset
 from screening.decision import Decider
 from screening.engine import Engine, Fired, default_engine, field, text_field
 from screening.expr import nodes as n
@@ -185,7 +185,7 @@ class _CompiledJudge:
         try:
             actual = self.ctx.values[plan.actual_field] if plan.actual_field else to_fraction(plan.actual(self.ctx))
             threshold = plan.threshold_constant
-            if threshold is _COMPUTED:
+            if threshold is COMPUTED:
                 threshold = plan.threshold(self.ctx)  # type: ignore[misc]
                 threshold = tuple(map(to_fraction, threshold)) if plan.op == "between" else to_fraction(threshold)
         except (Missing, Undefined):

@@ -67,6 +67,9 @@ class Ctx:
                 return self.metric(name)
             raise Missing(frozenset((name,)))
         kind = type(value)
+        if kind is Decimal:  # inputs are Decimals: read once as a ratio
+            found = self._numbers[name] = value.as_integer_ratio()
+            return found
         if kind is str or kind is bool:
             return value
         found = self._numbers[name] = as_pair(value)

@@ -55,7 +55,7 @@ class Words(Protocol):
     """What a kind's sentence may use: the renderer's templates, titles and figures."""
 
     def text(self, key: str, /, **params: Any) -> str:
-        """The message template at `key` in the renderer's language, filled."""
+        """The message template at `key` in the renderer's language, filled with `params`."""
 
     def title(self, rule_id: str) -> str:
         """A rule's title."""
@@ -63,11 +63,12 @@ class Words(Protocol):
     def fields(self, paths: tuple[str, ...]) -> str:
         """Field titles joined as a list."""
 
-    def figures(self, finding: Finding) -> dict[str, str]:
-        """title, actual, unit, threshold, op, points, max_points as shown in sentences."""
+    def say(self, finding: Finding, key: str, /, **extra: str) -> str:
+        """The template at `key` filled with the finding's figures (title, actual, unit,
+        threshold, op, points, max_points) and `extra`, which must depend on the rule only."""
 
     def custom(self, finding: Finding) -> str | None:
-        """The rule's own message for a failure, filled; None when it has none."""
+        """The rule's own message for a failure, filled with its figures; None when it has none."""
 
 
 class RuleKind:

@@ -63,8 +63,7 @@ class Bonus(RuleKind):
         shared = shared_sentence(finding, words)
         if shared is not None:
             return shared
-        return words.text(f"finding.bonus_{finding.status.value}", title=words.title(finding.rule),
-                          points=words.figures(finding)["points"])
+        return words.say(finding, f"finding.bonus_{finding.status.value}")
 
 
 KIND = Bonus()

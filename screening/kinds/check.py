@@ -38,7 +38,7 @@ class CheckKind(RuleKind):
         """What would flip a failure: the inputs' values that meet a threshold, else the condition."""
         condition = plan.rule.condition
         if plan.op in (">=", ">", "<=", "<") and _numeric(actual) and _numeric(threshold):
-            target = Fraction(threshold)
+            target = threshold if type(threshold) is Fraction else Fraction(threshold)
             return Remedy("numeric", judge.options(condition.left, plan.op, target), target)  # type: ignore[union-attr]
         if plan.op == "between" and _numeric(actual):
             low, high = (Fraction(bound) for bound in threshold)
@@ -59,7 +59,7 @@ class CheckKind(RuleKind):
 
     def comparison(self, finding: Finding, words: Words) -> str:
         """A comparison's sentence: the actual figure against the requirement."""
-        return words.text(f"finding.numeric_{finding.status.value}", **words.figures(finding))
+        return words.say(finding, f"finding.numeric_{finding.status.value}")
 
 
 def _numeric(value: Any) -> bool:

@@ -26,7 +26,7 @@ class Review(CheckKind):
         if finding.op not in _TRIGGER:
             return super().comparison(finding, words)
         trigger = words.text(f"trigger.{_TRIGGER[finding.op]}")
-        return words.text(f"finding.review_{finding.status.value}", trigger=trigger, **words.figures(finding))
+        return words.say(finding, f"finding.review_{finding.status.value}", trigger=trigger)
 
 
 KIND = Review()

@@ -51,7 +51,7 @@ def graded_sentence(finding: Finding, words: Words) -> str:
     shared = shared_sentence(finding, words)
     if shared is not None:
         return shared
-    return words.custom(finding) or words.text("finding.score", **words.figures(finding))
+    return words.custom(finding) or words.say(finding, "finding.score")
 
 
 class Score(RuleKind):

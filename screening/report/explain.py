@@ -8,10 +8,12 @@ remembered between findings: a finding's prose is a few template fills.
 from __future__ import annotations
 
 import json
+from string import Formatter
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
+from screening.compile import COMPUTED, reported_threshold, rule_op
 from screening.expr import nodes as n
 from screening.findings import Decision, Finding, Outcome, Remedy, Status
 from screening.kinds import RuleKind, get
@@ -96,6 +98,96 @@ def _unit(unit: str | None) -> str:
     return f" {unit}" if unit else ""
 
 
+_VARYING = ("actual", "threshold", "points")  # what a finding's sentence may show of its own
+_BRACES = str.maketrans({"{": "{{", "}": "}}"})
+
+
+class _Sentence:
+    """A message template with a rule's constant words filled in, leaving its figures.
+
+    `fill(finding)` gives exactly what filling the whole template with every parameter
+    as shown text gives (`template.format(**params)`), in one format call; a template
+    that does not format (an unknown placeholder, an unclosed brace) reads as written.
+    """
+
+    def __init__(self, explain: Explainer, rule_id: str, template: str, extra: dict[str, str]) -> None:
+        rule = explain.rules[rule_id]
+        self.source, self.extra = template, extra
+        self.shown = percent if rule_id in explain.percent else show
+        self.lang = explain.lang
+        self.explain = explain
+        self.op, self.unit = rule_op(rule), rule.unit
+        self.threshold = reported_threshold(rule, explain.ruleset)
+        max_points = getattr(rule.spec, "max_points", None)
+        self.max_points = None if max_points is None else Fraction(max_points)
+        constants = {
+            "title": explain.titles[rule_id], "unit": _unit(rule.unit), "op": explain.op_text(self.op),
+            "max_points": "" if self.max_points is None else show(self.max_points), **extra,
+        }
+        if self.threshold is not COMPUTED:
+            constants["threshold"] = explain.threshold_text(self.threshold, self.op, self.shown)
+        self.format, self.needs = _compile(template, constants)
+        self.constant = None if self.needs else self.format.format_map({})
+
+    def fill(self, finding: Finding) -> str:
+        if (finding.op != self.op or (finding.unit or None) != (self.unit or None)
+                or finding.max_points != self.max_points
+                or (self.threshold is not COMPUTED and finding.threshold is not self.threshold
+                    and finding.threshold != self.threshold)):
+            return self._whole(finding)  # not this rule's own figures (a finding built elsewhere)
+        if self.constant is not None:
+            return self.constant
+        values = {}
+        for name in self.needs:
+            if name == "actual":
+                values[name] = self.shown(finding.actual, self.lang)
+            elif name == "threshold":
+                values[name] = self.explain.threshold_text(finding.threshold, finding.op, self.shown)
+            else:
+                values[name] = "" if finding.points is None else show(finding.points)
+        return self.format.format_map(values)
+
+    def _whole(self, finding: Finding) -> str:
+        explain, shown = self.explain, self.shown
+        params = {
+            "title": explain.titles[finding.rule], "actual": shown(finding.actual, self.lang),
+            "unit": _unit(finding.unit), "threshold": explain.threshold_text(finding.threshold, finding.op, shown),
+            "op": explain.op_text(finding.op), "points": "" if finding.points is None else show(finding.points),
+            "max_points": "" if finding.max_points is None else show(finding.max_points), **self.extra,
+        }
+        try:
+            return self.source.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return self.source
+
+
+def _compile(template: str, constants: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+    """`template` with `constants` filled in (each by its own format spec) and the
+    placeholders in _VARYING kept; the template as written if it does not format."""
+    out: list[str] = []
+    needs: list[str] = []
+    try:
+        for literal, name, spec, conversion in Formatter().parse(template):
+            out.append(literal.translate(_BRACES))
+            if name is None:
+                continue
+            if name in constants:
+                value = constants[name]
+                if conversion:
+                    value = {"r": repr, "s": str, "a": ascii}[conversion](value)
+                out.append(format(value, spec).translate(_BRACES))
+            elif name in _VARYING and "{" not in spec:
+                needs.append(name)
+                out.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+            else:
+                raise KeyError(name)
+        compiled = "".join(out)
+        compiled.format_map(dict.fromkeys(needs, ""))  # what is kept must format too
+    except (KeyError, IndexError, ValueError):
+        return template.translate(_BRACES), ()
+    return compiled, tuple(dict.fromkeys(needs))
+
+
 class Explainer:
     """Writes one rule set's findings, remedies and summaries in one language."""
 
@@ -112,6 +204,7 @@ class Explainer:
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
         self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
         self._ops = {op: text(f"op.{op}", lang) for op in (">=", ">", "<=", "<", "between")}
+        self._sentences: dict[tuple[Any, ...], _Sentence] = {}
 
     # -- the words a kind's sentence uses (screening.kinds.Words) ----------------------
     def text(self, key: str, /, **params: Any) -> str:
@@ -123,25 +216,33 @@ class Explainer:
     def fields(self, paths: tuple[str, ...]) -> str:
         return self.sep.join(self.field_title(path) for path in paths)
 
-    def figures(self, finding: Finding) -> dict[str, str]:
-        shown = percent if finding.rule in self.percent else show
-        lang = self.lang
-        return {
-            "title": self.titles[finding.rule], "actual": shown(finding.actual, lang), "unit": _unit(finding.unit),
-            "threshold": self._threshold(finding, shown), "op": self._ops[finding.op] if finding.op else "",
-            "points": "" if finding.points is None else show(finding.points),
-            "max_points": "" if finding.max_points is None else show(finding.max_points),
-        }
+    def say(self, finding: Finding, key: str, /, **extra: str) -> str:
+        return self._sentence(finding.rule, key, lambda: text(key, self.lang), extra).fill(finding)
 
     def custom(self, finding: Finding) -> str | None:
         message = self.rules[finding.rule].spec.message
         if finding.status is not Status.FAIL or message is None:
             return None
-        template = message.get(self.lang)
-        try:
-            return template.format(**self.figures(finding))  # type: ignore[no-any-return]
-        except (KeyError, IndexError, ValueError):  # not a template after all: as written
-            return template  # type: ignore[no-any-return]
+        return self._sentence(finding.rule, "", lambda: message.get(self.lang), {}).fill(finding)
+
+    def _sentence(self, rule_id: str, key: str, template: Any, extra: dict[str, str]) -> _Sentence:
+        # compiled once per rule, template and constant words: what it holds is the rule's
+        # own (title, unit, operator, a fixed threshold), never a project's figure
+        entry = (rule_id, key, *extra.items()) if extra else (rule_id, key)
+        found = self._sentences.get(entry)
+        if found is None:
+            found = self._sentences[entry] = _Sentence(self, rule_id, template(), extra)
+        return found
+
+    def op_text(self, op: str | None) -> str:
+        return self._ops[op] if op else ""
+
+    def threshold_text(self, threshold: Any, op: str | None, shown: Any) -> str:
+        """A threshold as a sentence shows it (a between's two bounds as a range)."""
+        if op == "between" and isinstance(threshold, tuple):
+            low, high = threshold
+            return text("finding.between", self.lang, low=shown(low, self.lang), high=shown(high, self.lang))
+        return shown(threshold, self.lang)  # type: ignore[no-any-return]
 
     # -- what renderers ask -------------------------------------------------------------
     def field_title(self, path: str) -> str:
@@ -157,12 +258,6 @@ class Explainer:
     def message(self, finding: Finding) -> str:
         """The sentence explaining one finding, in the words its kind chooses."""
         return self.kinds[finding.rule].sentence(finding, self)
-
-    def _threshold(self, finding: Finding, shown: Any) -> str:
-        if finding.op == "between" and isinstance(finding.threshold, tuple):
-            low, high = finding.threshold
-            return text("finding.between", self.lang, low=shown(low, self.lang), high=shown(high, self.lang))
-        return shown(finding.threshold, self.lang)  # type: ignore[no-any-return]
 
     def remedy(self, finding: Finding) -> str | None:
         """What would flip this finding, or None when nothing is to be done."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from screening.findings import Status
 from screening.model.project import Project
 from screening.report.explain import Explainer
@@ -79,7 +77,7 @@ def test_a_finding_whose_text_json_must_escape_is_escaped(write_ruleset) -> None
     odd = Finding("inv.plain", "investment_intensity", "gate", Status.PASS, Decimal(300), Decimal(250), ">=")
     decision = Screener(ruleset).screen(Project.model_validate(
         {"investment": {"fixed_assets": 2100}, "land": {"area_mu": 7}}))
-    decision = dataclasses.replace(decision, findings=(odd,) + decision.findings[1:])
+    decision = decision._replace(findings=(odd,) + decision.findings[1:])
     line = contract_line(decision, ruleset)
     assert line == json.dumps(to_contract(decision, ruleset), ensure_ascii=False)
     assert '说 \\"hi\\"' in line
