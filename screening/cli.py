@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from screening.cases import Case, case_files, load_case
+from screening.cases import Case, case_files, load_case, ruleset_refused
 from screening.errors import ScreeningError
 from screening.loader import load_ruleset, shipped_ids
 from screening.report.contract import render_json, to_contract
@@ -74,10 +74,7 @@ def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str
         screeners: dict[str, Screener] = {}
         results: list[dict[str, Any]] = []
         for case in cases:
-            ref = _rules_for(case, rules_ref)
-            if ref not in screeners:
-                screeners[ref] = Screener(load_ruleset(ref, as_of=day))
-            screener = screeners[ref]
+            screener = _screener_for(case, rules_ref, day, screeners)
             results.append(to_contract(_screen_case(screener, case), screener.ruleset, lang))
     if fmt == "json":
         click.echo(render_json(results[0] if len(results) == 1 else results), nl=False)
@@ -105,6 +102,22 @@ def _rules_for(case: Case, rules_ref: str | None) -> str:
     if ref is None:
         raise ScreeningError(f"{case.path}: 请用 --rules 指定规则集 / give --rules (the file names no ruleset)")
     return ref
+
+
+def _screener_for(case: Case, rules_ref: str | None, day: dt.date, screeners: dict[str, Any]) -> Any:
+    """The screener of the rule set a case is screened with (--rules, else its `ruleset:`), built once;
+    a case's own `ruleset:` that is refused is reported at its line in the case file."""
+    from screening.screen import Screener
+
+    ref = _rules_for(case, rules_ref)
+    if ref not in screeners:
+        try:
+            screeners[ref] = Screener(load_ruleset(ref, as_of=day))
+        except ScreeningError as exc:
+            if rules_ref is not None:
+                raise
+            raise ruleset_refused(case, exc) from None
+    return screeners[ref]
 
 
 BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "html"}
@@ -173,8 +186,8 @@ def rules_show(ref: str, as_of: dt.date | None, fmt: str) -> None:
     """显示合并后的有效规则集及各部分的定义位置 / Show the merged rule set with provenance."""
     from screening.report.workbench import render_rules_show
 
-    with user_errors():
-        click.echo(render_rules_show(load_ruleset(ref, as_of=as_of), fmt), nl=False)
+    with user_errors():  # as of today by default, as `screen` and `batch` load it: the same sha256
+        click.echo(render_rules_show(load_ruleset(ref, as_of=as_of or dt.date.today()), fmt), nl=False)
 
 
 @main.command()
@@ -231,11 +244,9 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
             case = load_case(path)
             if case.expect is None:
                 continue
-            ref = _rules_for(case, rules_ref)
-            if ref not in screeners:
-                screeners[ref] = Screener(load_ruleset(ref, as_of=day))
-            decision = _screen_case(screeners[ref], case)
-            coverage.add(screeners[ref].ruleset, decision)
+            screener = _screener_for(case, rules_ref, day, screeners)
+            decision = _screen_case(screener, case)
+            coverage.add(screener.ruleset, decision)
             mismatches = check_case(case, decision)
             if mismatches:
                 failed += 1

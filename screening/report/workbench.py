@@ -58,7 +58,7 @@ def render_coverage(coverage: Coverage) -> str:
 
 def render_rules_show(rs: RuleSet, fmt: str) -> str:
     data = {
-        "id": rs.id, "title": rs.title.zh, "version": rs.version, "sha256": rs.sha256,
+        "id": rs.id, "title": rs.title.zh, "version": rs.version, "sha256": rs.sha256, "path": rs.path,
         "as_of": rs.as_of.isoformat() if rs.as_of else None, "extends_chain": rs.chain,
         "parameters": {k: {"value": number(p.value) if not isinstance(p.value, list) else p.value, "unit": p.unit,
                            "defined_at": str(rs.provenance.get(f"parameters.{k}"))} for k, p in rs.parameters.items()},
@@ -77,6 +77,7 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     lines = [f"{rs.id}  {rs.title.zh}  v{rs.version}", f"  继承链 / chain: {' → '.join(rs.chain)}",
+             *([f"  文件 / file: {rs.path}"] if rs.path else []),
              f"  sha256: {rs.sha256}", f"  评估基准日 / as of: {data['as_of'] or '（全部，不按日期筛选）'}", "", "参数 / parameters:"]
     for name, p in data["parameters"].items():
         lines.append(f"  {name} = {p['value']}{' ' + p['unit'] if p['unit'] else ''}    ← {p['defined_at']}")
