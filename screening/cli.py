@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterator
 from functools import cache
@@ -59,16 +60,23 @@ def main() -> None:
 @main.command()
 @click.argument("projects", nargs=-1, required=True, type=click.Path(exists=True))
 @rules_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
+              show_default=True, help="html：每个项目一页 A4 的评估单 / html: one printable A4 sheet a project.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="写入文件（原子写入；默认标准输出）/ write to FILE atomically (default stdout).")
 @lang_option
 @as_of_option
-def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str, as_of: dt.date | None) -> None:
+def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, output: str | None, lang: str,
+           as_of: dt.date | None) -> None:
     """逐个筛查项目（或案例）文件 / Screen project or case files (folders: every *.yaml)."""
     from screening.screen import Screener
 
     day = as_of or dt.date.today()
     with user_errors():
-        cases = [load_case(path) for path in case_files(list(projects))]
+        files = case_files(list(projects))
+        if output:
+            _refuse_over_input(Path(output), files)
+        cases = [load_case(path) for path in files]
         if not cases:
             raise ScreeningError("没有找到项目文件 / no project files found")
         screeners: dict[str, Screener] = {}
@@ -76,13 +84,45 @@ def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str
         for case in cases:
             screener = _screener_for(case, rules_ref, day, screeners)
             results.append(to_contract(_screen_case(screener, case), screener.ruleset, lang))
+    rulesets = [s.ruleset for s in screeners.values()]  # for the titles of rules and fields
+    if output:
+        with user_errors():  # nor a rule-set file
+            _refuse_over_input(Path(output), [Path(f) for rs in rulesets for f in rs.files.values()])
     if fmt == "json":
-        click.echo(render_json(results[0] if len(results) == 1 else results), nl=False)
+        rendered = render_json(results[0] if len(results) == 1 else results)
     elif fmt == "markdown":
-        click.echo(render_markdown(results, lang), nl=False)
+        rendered = render_markdown(results, lang, rulesets)
+    elif fmt == "html":
+        from screening.report.html import render_project_html
+
+        rendered = render_project_html(results, lang, rulesets)
     else:
-        color = sys.stdout.isatty()
-        click.echo(render_text(results, lang, color=color), nl=False)
+        color = output is None and sys.stdout.isatty()
+        rendered = render_text(results, lang, color=color, rulesets=rulesets)
+    if output:
+        with user_errors():
+            _write_report(Path(output), rendered)
+    else:
+        click.echo(rendered, nl=False)
+
+
+def _refuse_over_input(output: Path, inputs: list[Path]) -> None:
+    """An output must never replace an input (the same path, or the same file by another)."""
+    if not output.exists():
+        return
+    for source in inputs:
+        if source.exists() and os.path.samefile(output, source):
+            raise ScreeningError(f"{output}: 输出文件就是输入文件 {source}，拒绝覆盖 / the output is an input; not overwritten")
+
+
+def _write_report(path: Path, text: str) -> None:
+    """Write a report atomically; a path that cannot be written is one clear error."""
+    from screening.io.writers import atomic_write
+
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise ScreeningError(f"{path}: 无法写入（{exc.strerror or exc}）/ cannot write the output") from None
 
 
 def _screen_case(screener: Any, case: Case) -> Any:
