@@ -170,3 +170,40 @@ def test_a_case_whose_ruleset_is_refused_names_the_case_file_and_line(tmp_path: 
     lines = invoke([command, str(case)], code=2).stderr.splitlines()
     assert lines[0].startswith(f"{case}:{line}:10: [CAS] ruleset: 规则集 '{broken}' 无法加载")
     assert lines[1].startswith(f"{broken}:4:1: [RUL] 未知的键 'rulez'")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_vetoes_and_data_to_obtain_are_shown_by_title(fmt: str) -> None:
+    veto, missing = "cases/starter/red-line-veto.yaml", "cases/starter/missing-land-review.yaml"
+    out = invoke(["screen", veto, missing, "--format", fmt, "--as-of", "2025-01-01"]).stdout
+    assert "用地面积" in out and "land.area_mu" not in out  # a field by its title, never its path
+    assert "生态保护红线" in out
+    if fmt == "text":
+        assert "一票否决：生态保护红线 (environment.red_line)" in out  # the id as secondary text
+        assert "须补充数据：用地面积" in out
+    if fmt == "markdown":
+        assert "- **一票否决**: 生态保护红线 (`environment.red_line`)" in out
+        assert "- **须补充数据**: 用地面积" in out
+    if fmt == "html":
+        assert '生态保护红线<span class="id">environment.red_line</span>' in out
+        assert '<h4>须补充的数据</h4>\n    <p style="margin: 0">用地面积</p>' in out
+
+
+def test_english_output_is_english_units_included() -> None:
+    out = invoke(["screen", CASE, "--lang", "en", "--as-of", "2025-01-01"]).stdout
+    assert "10k CNY/mu" in out and "万元" not in out and "亩" not in out
+    html = invoke(["screen", CASE, "--lang", "en", "--format", "html", "--as-of", "2025-01-01"]).stdout
+    assert "at least 250 ×10k CNY/mu" in html and "Joint committee review" in html
+
+
+def test_screen_html_to_a_file_never_over_an_input(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text((ROOT / CASE).read_text(encoding="utf-8"), encoding="utf-8")
+    sheet = tmp_path / "sheet.html"
+    assert invoke(["screen", str(case), "--format", "html", "-o", str(sheet)]).stdout == ""
+    assert sheet.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    before = case.read_bytes()
+    result = invoke(["screen", str(case), "--format", "html", "-o", str(case)], code=2)
+    assert "输出文件就是输入文件" in result.stderr and case.read_bytes() == before
+    result = invoke(["screen", str(case), "-o", str(tmp_path / "no-such-folder" / "x.html")], code=2)
+    assert "无法写入" in result.stderr and "Traceback" not in result.stderr
