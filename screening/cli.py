@@ -60,14 +60,31 @@ def main() -> None:
 @main.command()
 @click.argument("projects", nargs=-1, required=True, type=click.Path(exists=True))
 @rules_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
-              show_default=True, help="html：每个项目一页 A4 的评估单 / html: one printable A4 sheet a project.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
-              help="写入文件（原子写入；默认标准输出）/ write to FILE atomically (default stdout).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
+    help="html：每个项目一页 A4 的评估单 / html: one printable A4 sheet a project.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="写入文件（原子写入，默认标准输出）/ write to FILE atomically (or stdout).",
+)
 @lang_option
 @as_of_option
-def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, output: str | None, lang: str,
-           as_of: dt.date | None) -> None:
+def screen(
+    projects: tuple[str, ...],
+    rules_ref: str | None,
+    fmt: str,
+    output: str | None,
+    lang: str,
+    as_of: dt.date | None,
+) -> None:
     """逐个筛查项目（或案例）文件 / Screen project or case files (folders: every *.yaml)."""
     from screening.screen import Screener
 
@@ -84,10 +101,11 @@ def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, output: s
         for case in cases:
             screener = _screener_for(case, rules_ref, day, screeners)
             results.append(to_contract(_screen_case(screener, case), screener.ruleset, lang))
-    rulesets = [s.ruleset for s in screeners.values()]  # for the titles of rules and fields
+    rulesets = [s.ruleset for s in screeners.values()]  # for rule and field titles
     if output:
-        with user_errors():  # nor a rule-set file
-            _refuse_over_input(Path(output), [Path(f) for rs in rulesets for f in rs.files.values()])
+        with user_errors():  # nor over a rule-set file
+            files = [Path(f) for rs in rulesets for f in rs.files.values()]
+            _refuse_over_input(Path(output), files)
     if fmt == "json":
         rendered = render_json(results[0] if len(results) == 1 else results)
     elif fmt == "markdown":
@@ -107,12 +125,15 @@ def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, output: s
 
 
 def _refuse_over_input(output: Path, inputs: list[Path]) -> None:
-    """An output must never replace an input (the same path, or the same file by another)."""
+    """An output never replaces an input (by the same path or by another)."""
     if not output.exists():
         return
     for source in inputs:
         if source.exists() and os.path.samefile(output, source):
-            raise ScreeningError(f"{output}: 输出文件就是输入文件 {source}，拒绝覆盖 / the output is an input; not overwritten")
+            raise ScreeningError(
+                f"{output}: 输出文件就是输入文件 {source}，拒绝覆盖 / "
+                "the output is an input; not overwritten"
+            )
 
 
 def _write_report(path: Path, text: str) -> None:
@@ -122,7 +143,8 @@ def _write_report(path: Path, text: str) -> None:
     try:
         atomic_write(path, text)
     except OSError as exc:
-        raise ScreeningError(f"{path}: 无法写入（{exc.strerror or exc}）/ cannot write the output") from None
+        reason = exc.strerror or exc
+        raise ScreeningError(f"{path}: 无法写入（{reason}）/ cannot write it") from None
 
 
 def _screen_case(screener: Any, case: Case) -> Any:
@@ -144,8 +166,10 @@ def _rules_for(case: Case, rules_ref: str | None) -> str:
     return ref
 
 
-def _screener_for(case: Case, rules_ref: str | None, day: dt.date, screeners: dict[str, Any]) -> Any:
-    """The screener of the rule set a case is screened with (--rules, else its `ruleset:`), built once;
+def _screener_for(
+    case: Case, rules_ref: str | None, day: dt.date, screeners: dict[str, Any]
+) -> Any:
+    """The screener of a case's rule set (--rules, else its `ruleset:`), built once;
     a case's own `ruleset:` that is refused is reported at its line in the case file."""
     from screening.screen import Screener
 
@@ -226,8 +250,10 @@ def rules_show(ref: str, as_of: dt.date | None, fmt: str) -> None:
     """显示合并后的有效规则集及各部分的定义位置 / Show the merged rule set with provenance."""
     from screening.report.workbench import render_rules_show
 
-    with user_errors():  # as of today by default, as `screen` and `batch` load it: the same sha256
-        click.echo(render_rules_show(load_ruleset(ref, as_of=as_of or dt.date.today()), fmt), nl=False)
+    # as of today by default, as `screen` and `batch` load it: the sha256 they report
+    with user_errors():
+        ruleset = load_ruleset(ref, as_of=as_of or dt.date.today())
+        click.echo(render_rules_show(ruleset, fmt), nl=False)
 
 
 @main.command()

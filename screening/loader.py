@@ -82,17 +82,19 @@ def find_ruleset(ref: str) -> Path:
 
 
 class _Loaded:
-    """One rule-set file as read: its positions, its model (None when it has schema errors)."""
+    """One rule-set file as read: its positions, its model (None with schema errors)."""
 
-    def __init__(self, path: Path, loaded: LoadedYaml, model: spec.RuleSetFile | None, raw: bytes) -> None:
+    def __init__(
+        self, path: Path, loaded: LoadedYaml, model: spec.RuleSetFile | None, raw: bytes
+    ) -> None:
         self.path = path
         self.loaded = loaded
-        self._model = model  # None when the file has schema errors (reported, loading goes on)
+        self._model = model  # None with schema errors (reported; loading goes on)
         self.raw = raw
 
     @property
     def model(self) -> spec.RuleSetFile:
-        """The checked model: only asked for once the whole chain loaded without errors."""
+        """The checked model: asked for only once the whole chain loaded cleanly."""
         assert self._model is not None
         return self._model
 
@@ -108,11 +110,13 @@ class _Loaded:
         if self._model is not None:
             return self._model.extends
         given = self.loaded.data.get("extends")
-        return [x for x in given if isinstance(x, str)] if isinstance(given, list) else []
+        if not isinstance(given, list):
+            return []
+        return [x for x in given if isinstance(x, str)]
 
 
 def _read(path: Path, errors: list[Diagnostic]) -> _Loaded:
-    """Read and check one file; schema errors go to `errors`, so its `extends` are still followed."""
+    """Read and check one file; schema errors go to `errors`, `extends` still count."""
     loaded = load_yaml_file(path)
     if not isinstance(loaded.data, dict):
         raise RuleSetError("规则集文件应为映射（键: 值）/ a rule set is a mapping", SourceSpan(str(path), 1, 1))
@@ -144,8 +148,11 @@ def _identity(item: _Loaded) -> list[Diagnostic]:
     expected = shipped_id_of(item.path)
     if expected is None or expected == item.id:
         return []
-    return [Diagnostic("VAL", f"规则集 id {item.id!r} 与文件位置不符，应为 {expected!r} / "
-                       "the id must be the path under rules/", item.loaded.span(("id",)), "id")]
+    message = (
+        f"规则集 id {item.id!r} 与文件位置不符，应为 {expected!r} / "
+        "the id must be the path under rules/"
+    )
+    return [Diagnostic("VAL", message, item.loaded.span(("id",)), "id")]
 
 
 def _chain(path: Path) -> list[_Loaded]:
@@ -172,7 +179,8 @@ def _chain(path: Path) -> list[_Loaded]:
             try:
                 parent_path = find_ruleset(parent)
             except RuleSetError as exc:
-                errors.append(Diagnostic("RUL", f"extends: {exc.diagnostics[0].message}", parent_span))
+                message = f"extends: {exc.diagnostics[0].message}"
+                errors.append(Diagnostic("RUL", message, parent_span))
                 continue
             visit(parent_path, stack + [rid], parent_span)
         done.add(rid)

@@ -61,7 +61,8 @@ class Solver:
             needed = relation if direction > 0 else _FLIP[relation]
             # exact: a renderer rounds it in the unit it shows it in (a share as a
             # percentage, people as a whole number), in the direction `needed` keeps met
-            out.append(RemedyOption(field, needed, Fraction(value_num, value_den), unit))
+            value = Fraction(value_num, value_den)
+            out.append(RemedyOption(field, needed, value, unit))
         return tuple(out)
 
     def _plan(self, node: n.Node) -> tuple[tuple[str, str, _Step], ...]:

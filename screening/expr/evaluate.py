@@ -114,7 +114,7 @@ def zero_inputs(divisor: n.Node, env: Env) -> tuple[str, ...]:
     for name in names:
         try:
             value = env.get(name)
-        except (Missing, Undefined, ArithmeticError):  # a parameter, or a metric with no value
+        except (Missing, Undefined, ArithmeticError):  # a parameter, or a metric unset
             continue
         if not isinstance(value, (bool, str)) and value == 0:
             zero.append(name)

@@ -33,7 +33,8 @@ def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[
                 cache.clear()
             rendered = cache[finding] = _finding(finding, explain)
         findings.append(rendered)
-    return {**_head(decision, ruleset.path), "findings": findings, "summary": _summary(decision, explain)}
+    head = _head(decision, ruleset.path)
+    return {**head, "findings": findings, "summary": _summary(decision, explain)}
 
 
 def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str:
@@ -71,7 +72,13 @@ def contract_bytes(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> by
 def _head_text(decision: Decision, explain: Explainer) -> str:
     """`_encode(_head(decision))` without its closing brace, the rule set and date encoded once."""
     path = explain.ruleset.path
-    key = (decision.ruleset_id, decision.ruleset_version, decision.ruleset_sha256, path, decision.as_of)
+    key = (
+        decision.ruleset_id,
+        decision.ruleset_version,
+        decision.ruleset_sha256,
+        path,
+        decision.as_of,
+    )
     middle = explain.encoded_heads.get(key)
     if middle is None:
         head = _head(decision, path)
@@ -87,12 +94,16 @@ def _strings(items: tuple[str, ...]) -> str:
 
 
 def _head(decision: Decision, path: str | None) -> dict[str, Any]:
-    # `path`: the file the rule set was loaded from when given as a path (None for a shipped
-    # id), so a result never passes for the shipped rule set its id names
+    # `path`: the file the rule set was loaded from when given as a path (None for a
+    # shipped id), so a result never passes for the shipped rule set its id names
     return {
         "project": {"id": decision.project_id, "name": decision.project_name, "company": decision.project_company},
-        "ruleset": {"id": decision.ruleset_id, "version": decision.ruleset_version, "sha256": decision.ruleset_sha256,
-                    "path": path},
+        "ruleset": {
+            "id": decision.ruleset_id,
+            "version": decision.ruleset_version,
+            "sha256": decision.ruleset_sha256,
+            "path": path,
+        },
         "as_of": decision.as_of.isoformat() if decision.as_of else None,
         "decision": decision.outcome.value,
         "score": number(round_score(decision.score), 2),

@@ -18,7 +18,7 @@ from screening.report.explain import Explainer, explainer
 
 
 def rule_title(finding: Mapping[str, Any]) -> str:
-    """A short name for a finding's rule read from its message, when no rule set is at hand.
+    """A short name for a finding's rule, read from its message (no rule set at hand).
 
     The "{title}：" a message begins with, else the message's first clause (veto
     messages are rule-level sentences), else the rule id.
@@ -33,7 +33,9 @@ def rule_title(finding: Mapping[str, Any]) -> str:
 class Labels:
     """Rule and field titles for results screened with `rulesets`, in one language."""
 
-    def __init__(self, rulesets: Iterable[RuleSet | None] = (), lang: str = "zh") -> None:
+    def __init__(
+        self, rulesets: Iterable[RuleSet | None] = (), lang: str = "zh"
+    ) -> None:
         self.lang = "en" if lang == "en" else "zh"
         self._explainers: dict[str, Explainer] = {
             rs.sha256: explainer(rs, self.lang) for rs in rulesets if rs is not None
@@ -69,12 +71,12 @@ class Labels:
         return spec.title_en if self.lang == "en" else spec.title_zh
 
     def is_percent(self, result: Mapping[str, Any], rule_id: str) -> bool:
-        """Whether the rule's figures read as percentages (a share), as its sentences show them."""
+        """Whether the rule's figures read as percentages (a share) in its sentences."""
         explain = self._explainer(result)
         return explain is not None and rule_id in explain.percent
 
     def requirement(self, result: Mapping[str, Any], rule_id: str) -> str | None:
-        """The comparison a check requires (>=, <, between …), as its finding reports it."""
+        """The comparison a check requires (>=, <, between …), as its finding has it."""
         explain = self._explainer(result)
         rule = explain.rules.get(rule_id) if explain is not None else None
         if rule is None:
@@ -82,7 +84,11 @@ class Labels:
         top = rule.condition
         if isinstance(top, n.Compare) and top.op in _NEGATED:
             # a fail_if rule reports the requirement, not the failure
-            return _NEGATED[top.op] if getattr(rule.spec, "fail_if", None) is not None else top.op
+            return (
+                _NEGATED[top.op]
+                if getattr(rule.spec, "fail_if", None) is not None
+                else top.op
+            )
         if isinstance(top, n.Call) and top.func == "between":
             return "between"
         return None

@@ -18,8 +18,13 @@ _DECISION_STYLE = {"pass": "bold green", "review": "bold yellow", "reject": "bol
 _STATUS_STYLE = {"pass": "green", "fail": "red", "missing": "yellow", "not_applicable": "dim"}
 
 
-def render_text(contracts: list[dict[str, Any]], lang: str = "zh", width: int = 120, color: bool = False,
-                rulesets: Iterable[RuleSet | None] = ()) -> str:
+def render_text(
+    contracts: list[dict[str, Any]],
+    lang: str = "zh",
+    width: int = 120,
+    color: bool = False,
+    rulesets: Iterable[RuleSet | None] = (),
+) -> str:
     """Render decisions (JSON-contract dicts) as text tables; rule and field titles come
     from `rulesets`, the rule sets the results were screened with."""
     labels = Labels(rulesets, lang)
@@ -38,14 +43,16 @@ def _label(key: str, lang: str) -> str:
 
 
 def ruleset_line(ruleset: dict[str, Any], lang: str) -> str:
-    """`id vVERSION · sha256 prefix`, and the file when the rule set was given as a path."""
+    """`id vVERSION · sha256 prefix`, and the file when loaded from a path."""
     line = f"{ruleset['id']} v{ruleset['version']} · {ruleset['sha256'][:12]}"
     if ruleset.get("path"):
         line += f" · {_label('file', lang)} {ruleset['path']}"
     return line
 
 
-def _render_one(console: Console, result: dict[str, Any], lang: str, labels: Labels) -> None:
+def _render_one(
+    console: Console, result: dict[str, Any], lang: str, labels: Labels
+) -> None:
     project, ruleset = result["project"], result["ruleset"]
     decision = result["decision"]
     head = Text()
@@ -77,7 +84,8 @@ def _render_one(console: Console, result: dict[str, Any], lang: str, labels: Lab
     titles = {f["rule"]: labels.rule(result, f["rule"]) for f in result["findings"]}
     # as wide as the widest id (a title wraps beneath it), within 40 columns
     widest = max((len(r) for r in titles), default=10)
-    table.add_column(_label("rule", lang), min_width=min(widest, 40), max_width=max(min(widest, 40), 24))
+    widest = min(widest, 40)
+    table.add_column(_label("rule", lang), min_width=widest, max_width=max(widest, 24))
     table.add_column(_label("kind", lang), no_wrap=True)
     table.add_column(_label("status", lang), no_wrap=True)
     table.add_column(_label("points", lang), no_wrap=True, justify="right")

@@ -58,7 +58,8 @@ def render_coverage(coverage: Coverage) -> str:
 
 def render_rules_show(rs: RuleSet, fmt: str) -> str:
     data = {
-        "id": rs.id, "title": rs.title.zh, "version": rs.version, "sha256": rs.sha256, "path": rs.path,
+        "id": rs.id, "title": rs.title.zh, "version": rs.version, "sha256": rs.sha256,
+        "path": rs.path,
         "as_of": rs.as_of.isoformat() if rs.as_of else None, "extends_chain": rs.chain,
         "parameters": {k: {"value": number(p.value) if not isinstance(p.value, list) else p.value, "unit": p.unit,
                            "defined_at": str(rs.provenance.get(f"parameters.{k}"))} for k, p in rs.parameters.items()},
