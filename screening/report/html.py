@@ -81,6 +81,8 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "review_needed": "须复核",
         "sheet_title": "招商引资项目预评估单",
         "failed_rules": "不符合的规则",
+        "score_detail": "得分明细",
+        "total": "总分",
         "reviews": "须人工复核的规则",
         "lacking": "缺少数据的规则",
         "to_obtain": "须补充的数据",
@@ -161,6 +163,8 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "review_needed": "Needs review",
         "sheet_title": "Investment project screening sheet",
         "failed_rules": "Rules not met",
+        "score_detail": "Points",
+        "total": "total",
         "reviews": "Rules that need human review",
         "lacking": "Rules lacking data",
         "to_obtain": "Data to obtain",
@@ -415,10 +419,10 @@ class _Views:
             f for f in findings if f.get("kind") == "veto" and f.get("status") == "fail"
         ]
         failed = [
-            f
-            for f in findings
-            if f.get("kind") in ("gate", "score") and f.get("status") == "fail"
+            f for f in findings if f.get("kind") == "gate" and f.get("status") == "fail"
         ]
+        # what each score and bonus rule earned: the score's breakdown, on paper too
+        scores = [f for f in findings if f.get("kind") in ("score", "bonus")]
         reviews = [
             f
             for f in findings
@@ -449,13 +453,14 @@ class _Views:
             "as_of": result.get("as_of"),
             "vetoes": vetoes,
             "failed": failed,
+            "scores": scores,
             "reviews": reviews,
             "lacking": lacking,
             "missing": missing,
             "summary": _unshown(
                 result,
                 len(vetoes),
-                len([f for f in failed if f.get("kind") == "gate"]),
+                len(failed),
                 len(missing),
                 len(reviews),
             ),

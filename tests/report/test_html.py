@@ -282,10 +282,19 @@ def test_a_reject_sheet_has_failed_rules_remedies_basis_and_a_signature_line(
         '<td class="num">0.45</td> <td class="num">1</td> '
         "<td>用地面积需不超过 27 亩；或建筑面积需不低于 48000 平方米</td>"
     ) in failed
-    assert (
-        '投资强度<span class="id">intensity.investment</span>' in failed
-    )  # a score rule at 0 points
-    assert "bonus.rd" not in failed  # a bonus not earned is no failure
+    assert "intensity.investment" not in failed and "bonus.rd" not in failed
+    # score and bonus rules: what each earned, in the score's breakdown
+    scores = sheet.split("<h4>得分明细")[1].split("</table>")[0]
+    assert '<span class="muted">总分 18</span></h4>' in scores
+    assert re.findall(
+        r'<span class="mono muted">([\w.]+)</span></td> <td class="num">'
+        r'([^<]*)</td> <td class="num">([^<]*)</td>',
+        scores,
+    ) == [
+        ("intensity.investment", "95 万元/亩", "0 / 40"),
+        ("intensity.tax", "14 万元/亩", "12.6 / 30"),
+        ("bonus.rd", "0.01", "0 / 5"),
+    ]
     assert "<p>提分途径：投资强度达到200万元/亩，可多得 10 分</p>" in sheet
     sign = sheet.split('<div class="sign">')[1]
     for word in (
