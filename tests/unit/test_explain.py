@@ -192,6 +192,42 @@ def test_a_division_by_zero_names_the_input_that_is_zero(write_ruleset) -> None:
     )
 
 
+def test_a_zero_divisor_in_a_comparison_and_in_arithmetic_is_named_alike(
+    write_ruleset,
+) -> None:
+    # `tax_per_mu >= 20` is decided cross-multiplied (compile.py); `min(…)` divides
+    ruleset = write_ruleset(
+        SHARES.replace(
+            "require: tax_per_mu >= 20", "require: min(tax_per_mu, 100) >= 20"
+        )
+    )
+    project = Project.model_validate({"output": {"annual_tax": 1}, "land": {"area_mu": 0}})
+    for rs in (write_ruleset(SHARES), ruleset):
+        finding = next(f for f in Screener(rs).screen(project).findings if f.rule == "tax.mu")
+        assert finding.reason_params == (("divisor", ("land.area_mu",)),)
+
+
+def test_contract_lines_carry_the_zero_divisor_as_the_contract_does(write_ruleset) -> None:
+    import json
+
+    from screening.report.contract import contract_line, to_contract
+
+    ruleset = write_ruleset(SHARES)
+    screener = Screener(ruleset)
+    for area, employees in ((0, 3), (2, 0), (0, 3), (0, 0)):
+        project = Project.model_validate(
+            {
+                "output": {"annual_tax": 1, "annual_revenue": 50, "employees": employees},
+                "land": {"area_mu": area},
+            }
+        )
+        decision = screener.screen(project)
+        line = contract_line(decision, ruleset)
+        assert line == json.dumps(to_contract(decision, ruleset), ensure_ascii=False)
+        assert ("用地面积为 0" in line) == (area == 0)
+        assert ("从业人数为 0" in line) == (employees == 0)
+
+
 def test_english_output_writes_units_in_english(write_ruleset) -> None:
     found = _findings(
         write_ruleset, "en", output={"annual_tax": 10}, land={"area_mu": 1}
