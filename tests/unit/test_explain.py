@@ -201,13 +201,19 @@ def test_a_zero_divisor_in_a_comparison_and_in_arithmetic_is_named_alike(
             "require: tax_per_mu >= 20", "require: min(tax_per_mu, 100) >= 20"
         )
     )
-    project = Project.model_validate({"output": {"annual_tax": 1}, "land": {"area_mu": 0}})
+    project = Project.model_validate(
+        {"output": {"annual_tax": 1}, "land": {"area_mu": 0}}
+    )
     for rs in (write_ruleset(SHARES), ruleset):
-        finding = next(f for f in Screener(rs).screen(project).findings if f.rule == "tax.mu")
+        finding = next(
+            f for f in Screener(rs).screen(project).findings if f.rule == "tax.mu"
+        )
         assert finding.reason_params == (("divisor", ("land.area_mu",)),)
 
 
-def test_contract_lines_carry_the_zero_divisor_as_the_contract_does(write_ruleset) -> None:
+def test_contract_lines_carry_the_zero_divisor_as_the_contract_does(
+    write_ruleset,
+) -> None:
     import json
 
     from screening.report.contract import contract_line, to_contract
@@ -217,7 +223,11 @@ def test_contract_lines_carry_the_zero_divisor_as_the_contract_does(write_rulese
     for area, employees in ((0, 3), (2, 0), (0, 3), (0, 0)):
         project = Project.model_validate(
             {
-                "output": {"annual_tax": 1, "annual_revenue": 50, "employees": employees},
+                "output": {
+                    "annual_tax": 1,
+                    "annual_revenue": 50,
+                    "employees": employees,
+                },
                 "land": {"area_mu": area},
             }
         )
