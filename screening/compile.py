@@ -26,7 +26,15 @@ from typing import Any
 
 from screening.errors import RuleSetError
 from screening.expr import nodes as n
-from screening.expr.evaluate import Env, Evaluator, Undefined, compile_expr, to_decimal, to_exact
+from screening.expr.evaluate import (
+    Env,
+    Evaluator,
+    Undefined,
+    compile_expr,
+    to_decimal,
+    to_exact,
+    zero_inputs,
+)
 from screening.findings import Kind
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.ruleset import BonusRule, ScoreRule
@@ -394,7 +402,9 @@ class _Builder:
             p, q = top_left(env), top_right(env)  # numerators first: a missing input wins, as in the rational form
             b_value, d_value = bottom_left(env), bottom_right(env)
             if b_value == 0 or d_value == 0:
-                raise Undefined("division_by_zero")
+                zero = zero_inputs(b, env) if b_value == 0 else ()
+                zero += zero_inputs(d, env) if d_value == 0 else ()
+                raise Undefined("division_by_zero", divisor=tuple(sorted(set(zero))))
             x, y = p * d_value, q * b_value
             result = (x > y) - (x < y)
             return result if (b_value > 0) == (d_value > 0) else -result

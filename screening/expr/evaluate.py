@@ -106,6 +106,21 @@ class Env:
 _ABSENT = object()
 
 
+def zero_inputs(divisor: n.Node, env: Env) -> tuple[str, ...]:
+    """The names in a divisor that is zero whose value is zero, for the message to name
+    them (every name it reads when none is zero by itself, as in `a - b`)."""
+    names = sorted(n.names(divisor))
+    zero = []
+    for name in names:
+        try:
+            value = env.get(name)
+        except (Missing, Undefined, ArithmeticError):  # a parameter, or a metric unset
+            continue
+        if not isinstance(value, (bool, str)) and value == 0:
+            zero.append(name)
+    return tuple(zero) or tuple(names)
+
+
 def to_exact(value: Any) -> Any:
     """Decimal/int → Fraction; other values unchanged. Floats never reach here."""
     if isinstance(value, bool):
@@ -202,10 +217,12 @@ class _Compiler:
         if node.op == "*":
             return lambda env: left(env) * right(env)
 
+        divisor = node.right
+
         def divide(env: Env) -> Any:
             numerator, denominator = left(env), right(env)
             if denominator == 0:
-                raise Undefined("division_by_zero")
+                raise Undefined("division_by_zero", divisor=zero_inputs(divisor, env))
             return numerator / denominator
 
         return divide

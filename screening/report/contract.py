@@ -33,7 +33,8 @@ def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[
                 cache.clear()
             rendered = cache[finding] = _finding(finding, explain)
         findings.append(rendered)
-    return {**_head(decision), "findings": findings, "summary": _summary(decision, explain)}
+    head = _head(decision, ruleset.path)
+    return {**head, "findings": findings, "summary": _summary(decision, explain)}
 
 
 def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str:
@@ -70,10 +71,17 @@ def contract_bytes(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> by
 
 def _head_text(decision: Decision, explain: Explainer) -> str:
     """`_encode(_head(decision))` without its closing brace, the rule set and date encoded once."""
-    key = (decision.ruleset_id, decision.ruleset_version, decision.ruleset_sha256, decision.as_of)
+    path = explain.ruleset.path
+    key = (
+        decision.ruleset_id,
+        decision.ruleset_version,
+        decision.ruleset_sha256,
+        path,
+        decision.as_of,
+    )
     middle = explain.encoded_heads.get(key)
     if middle is None:
-        head = _head(decision)
+        head = _head(decision, path)
         middle = explain.encoded_heads[key] = (
             f', "ruleset": {_encode(head["ruleset"])}, "as_of": {_encode(head["as_of"])}, "decision": ')
     return (f'{{"project": {{"id": {_text_or_null(decision.project_id)}, "name": {_text_or_null(decision.project_name)}, "company": {_text_or_null(decision.project_company)}}}'
@@ -85,10 +93,17 @@ def _strings(items: tuple[str, ...]) -> str:
     return f'[{", ".join(map(json_string, items))}]'
 
 
-def _head(decision: Decision) -> dict[str, Any]:
+def _head(decision: Decision, path: str | None) -> dict[str, Any]:
+    # `path`: the file the rule set was loaded from when given as a path (None for a
+    # shipped id), so a result never passes for the shipped rule set its id names
     return {
         "project": {"id": decision.project_id, "name": decision.project_name, "company": decision.project_company},
-        "ruleset": {"id": decision.ruleset_id, "version": decision.ruleset_version, "sha256": decision.ruleset_sha256},
+        "ruleset": {
+            "id": decision.ruleset_id,
+            "version": decision.ruleset_version,
+            "sha256": decision.ruleset_sha256,
+            "path": path,
+        },
         "as_of": decision.as_of.isoformat() if decision.as_of else None,
         "decision": decision.outcome.value,
         "score": number(round_score(decision.score), 2),

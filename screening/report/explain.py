@@ -14,8 +14,16 @@ from string import Formatter
 from typing import Any
 
 from screening.expr import nodes as n
-from screening.findings import Decision, Finding, Kind, Outcome, Remedy, Status
-from screening.messages import text
+from screening.findings import (
+    Decision,
+    Finding,
+    Kind,
+    Outcome,
+    Remedy,
+    RemedyOption,
+    Status,
+)
+from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS
 
@@ -121,6 +129,16 @@ def _percent(value: Any, lang: str = "zh") -> str:
     return show(Fraction(value) * 100, lang) + "%"
 
 
+def _option_value(option: RemedyOption) -> str:
+    """A remedy option's figure as shown, rounded in the unit it is shown in, in the
+    safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a
+    whole number."""
+    if option.field in _SHARES:
+        return show(safe_bound(option.value * 100, option.relation, 2)) + "%"
+    places = 0 if option.unit in _COUNTS else 2
+    return show(safe_bound(option.value, option.relation, places))
+
+
 def _plain_holes(template: str, name: str) -> bool:
     """Whether every `{name}` in a format template is bare (no conversion or format spec)."""
     try:
@@ -137,8 +155,36 @@ def _numeric(finding: Finding, rule: EffectiveRule) -> bool:
                 or (kind is Kind.BONUS and rule.value is None))
 
 
-def _unit(unit: str | None) -> str:
-    return f" {unit}" if unit else ""
+def unit_label(unit: str | None, lang: str = "zh") -> str:
+    """A unit as written in `lang`: 万元/亩 in Chinese, "×10k CNY/mu" in English.
+
+    English names come from one table, messages/en.yaml `units`."""
+    if not unit or lang != "en":
+        return unit or ""
+    names = catalogue("en")["units"]
+    whole = names.get(unit)
+    if whole is not None:
+        return str(whole)
+    # factor by factor (万元/t → ×10k CNY/t); a factor not in the table stays as written
+    parts = unit.split("/")
+    return "/".join("·".join(str(names.get(f, f)) for f in p.split("·")) for p in parts)
+
+
+def _unit(unit: str | None, lang: str) -> str:
+    return f" {unit_label(unit, lang)}" if unit else ""
+
+
+_COUNTS = {"人"}  # units of whole things: a remedy in people is a whole number
+
+
+def safe_bound(value: Fraction, relation: str, places: int) -> Fraction:
+    """`value` rounded to `places` decimals in the direction that keeps `relation` met:
+    up for 不低于 / 高于, down for 不超过 / 低于 (meeting the shown figure suffices)."""
+    scale = 10**places
+    scaled = value.numerator * scale
+    if relation in (">=", ">"):
+        return Fraction(-(-scaled // value.denominator), scale)
+    return Fraction(scaled // value.denominator, scale)
 
 
 class Explainer:
@@ -177,7 +223,8 @@ class Explainer:
         spec = FIELDS.get(path)
         if spec is not None:
             return spec.title_en if self.lang == "en" else spec.title_zh
-        for table in (self.ruleset.inputs, self.ruleset.parameters):
+        ruleset = self.ruleset
+        for table in (ruleset.inputs, ruleset.parameters, ruleset.metrics):
             declared = table.get(path)
             if declared is not None and declared.title is not None:
                 return declared.title.get(self.lang)
@@ -236,7 +283,11 @@ class Explainer:
             written = text("finding.missing", lang, title=title,
                            fields=self.sep.join(self.field_title(f) for f in finding.missing))
         elif status is Status.NOT_APPLICABLE:
-            written = text(f"finding.{finding.reason}", lang, title=title, **dict(finding.reason_params))
+            params = dict(finding.reason_params)
+            if "divisor" in params:  # the inputs that are zero, by title
+                names = params["divisor"]
+                params["divisor"] = self.sep.join(map(self.field_title, names))
+            written = text(f"finding.{finding.reason}", lang, title=title, **params)
         elif finding.kind is Kind.DERIVE:
             written = text(f"finding.derive_{status.value}", lang, title=title)
         else:  # a bonus with no value of its own
@@ -275,7 +326,9 @@ class Explainer:
     def _written(self, finding: Finding, rule: EffectiveRule, shown: Any, actual: str) -> str:
         lang, status, kind = self.lang, finding.status, finding.kind
         params = {
-            "title": self.titles[finding.rule], "actual": actual, "unit": _unit(finding.unit),
+            "title": self.titles[finding.rule],
+            "actual": actual,
+            "unit": _unit(finding.unit, lang),
             "threshold": self._threshold(finding, shown), "op": text(f"op.{finding.op}", lang) if finding.op else "",
             "points": "" if finding.points is None else show(finding.points),
             "max_points": "" if finding.max_points is None else show(finding.max_points),
@@ -321,28 +374,55 @@ class Explainer:
         if remedy.code == "score":
             if options:
                 return text("remedy.score", lang, options=options, gain=show(remedy.gain))
-            return text("remedy.score_plain", lang, title=title, value=show(remedy.target),
-                        unit=_unit(finding.unit), gain=show(remedy.gain))
+            return text(
+                "remedy.score_plain",
+                lang,
+                title=title,
+                value=self._target(finding, remedy.target),
+                unit=_unit(finding.unit, lang),
+                gain=show(remedy.gain),
+            )
         if options:
             return options
         relation = ">=" if finding.op in (">=", ">", "between") else "<="
-        return text("remedy.numeric_none", lang, title=title, relation=text(f"relation.{relation}", lang),
-                    value=show(remedy.target), unit=_unit(finding.unit))
+        return text(
+            "remedy.numeric_none",
+            lang,
+            title=title,
+            relation=text(f"relation.{relation}", lang),
+            value=self._target(finding, remedy.target),
+            unit=_unit(finding.unit, lang),
+        )
+
+    def _target(self, finding: Finding, target: Any) -> str:
+        # a share's target reads as a percentage, as the finding's own sentence shows it
+        if finding.rule in self.percent:
+            return _percent(target, self.lang)
+        return show(target, self.lang)
 
     def _options(self, remedy: Remedy) -> str:
         lang = self.lang
         texts = []
         for o in remedy.options:  # each option's sentence memoised with a hole for its value
-            value = _percent(o.value) if o.field in _SHARES else show(o.value)
+            value = _option_value(o)
             key = (o.field, o.relation, o.unit)
             parts = self._option_sentences.get(key)
             if parts is None:
                 parts = self._option_sentences[key] = text(
                     "remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
-                    value=HOLE, unit=_unit(o.unit)).split(HOLE)
+                    value=HOLE, unit=_unit(o.unit, lang),
+                ).split(HOLE)
             if len(parts) != 2:  # a field title holding the hole character: this option without the memo
-                parts = [text("remedy.option", lang, field=self.field_title(o.field),
-                              relation=text(f"relation.{o.relation}", lang), value=value, unit=_unit(o.unit))]
+                parts = [
+                    text(
+                        "remedy.option",
+                        lang,
+                        field=self.field_title(o.field),
+                        relation=text(f"relation.{o.relation}", lang),
+                        value=value,
+                        unit=_unit(o.unit, lang),
+                    )
+                ]
             texts.append(value.join(parts))
         return text("or", lang).join(texts)
 
