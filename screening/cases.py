@@ -6,6 +6,7 @@ A case file is a project plus `ruleset:` (the rule set it is meant for) and an
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from screening.errors import ProjectError, SourceSpan
+from screening.errors import (
+    Diagnostic,
+    ProjectError,
+    RuleSetError,
+    ScreeningError,
+    SourceSpan,
+)
 from screening.model.diagnose import diagnostics_from
 from screening.model.project import Project
 from screening.source import LoadedYaml, load_yaml_file
@@ -57,8 +64,23 @@ def project_from_mapping(data: Any, loaded: LoadedYaml, prefix: tuple[Any, ...] 
         raise ProjectError("", diagnostics=diagnostics_from(exc, loaded, "PRJ", Project, prefix)) from None
 
 
+# inputs of `screening batch`, not project files: named so, not misread as YAML
+BATCH_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".tsv", ".jsonl", ".ods")
+_RULESET_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def load_case(path: str | Path) -> Case:
-    """Read a project or case file (YAML or JSON)."""
+    """Read a project or case file (YAML or JSON).
+
+    A `ruleset:` written as a relative file path is read from the case file's folder.
+    """
+    if Path(path).suffix.lower() in BATCH_SUFFIXES:
+        raise ProjectError(
+            "这是表格或 JSONL 文件，请用 `screening batch` 批量筛查；"
+            "`screening screen` 读取单个项目的 YAML/JSON 文件 / "
+            "a spreadsheet, CSV or JSONL file: screen it with `screening batch`",
+            SourceSpan(str(path)),
+        )
     loaded = load_yaml_file(path)
     data = loaded.data
     if not isinstance(data, dict):
@@ -74,7 +96,29 @@ def load_case(path: str | Path) -> Case:
     ruleset = data.get("ruleset")
     if ruleset is not None and not isinstance(ruleset, str):
         raise ProjectError("ruleset 应为规则集 id / ruleset must be a rule set id", loaded.span(("ruleset",)))
+    if ruleset is not None and _is_relative_file(ruleset):
+        ruleset = os.path.normpath(Path(path).parent / ruleset)
     return Case(str(path), project, ruleset, expect, loaded)
+
+
+def _is_relative_file(ruleset: str) -> bool:
+    as_path = Path(ruleset)
+    return as_path.suffix.lower() in _RULESET_SUFFIXES and not as_path.is_absolute()
+
+
+def ruleset_refused(case: Case, exc: ScreeningError) -> ScreeningError:
+    """A case's `ruleset:` that does not load: its error, led by the case's line."""
+    span = case.loaded.span(("ruleset",))
+    first, *rest = exc.diagnostics
+    if first.span is None:  # not found: the reason belongs at the case's line
+        lead = Diagnostic(first.code, f"ruleset: {first.message}", span, "ruleset")
+        return RuleSetError("", diagnostics=[lead, *rest])
+    message = (
+        f"ruleset: 规则集 {case.ruleset!r} 无法加载（原因见下）/ "
+        "the case's rule set is refused:"
+    )
+    lead = Diagnostic("CAS", message, span, "ruleset")
+    return RuleSetError("", diagnostics=[lead, *exc.diagnostics])
 
 
 def case_files(paths: list[str | Path]) -> list[Path]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterator
 from functools import cache
@@ -12,7 +13,7 @@ from typing import Any
 
 import click
 
-from screening.cases import Case, case_files, load_case
+from screening.cases import Case, case_files, load_case, ruleset_refused
 from screening.errors import ScreeningError
 from screening.loader import load_ruleset, shipped_ids
 from screening.report.contract import render_json, to_contract
@@ -59,33 +60,91 @@ def main() -> None:
 @main.command()
 @click.argument("projects", nargs=-1, required=True, type=click.Path(exists=True))
 @rules_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
+    help="html：每个项目一页 A4 的评估单 / html: one printable A4 sheet a project.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="写入文件（原子写入，默认标准输出）/ write to FILE atomically (or stdout).",
+)
 @lang_option
 @as_of_option
-def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str, as_of: dt.date | None) -> None:
+def screen(
+    projects: tuple[str, ...],
+    rules_ref: str | None,
+    fmt: str,
+    output: str | None,
+    lang: str,
+    as_of: dt.date | None,
+) -> None:
     """逐个筛查项目（或案例）文件 / Screen project or case files (folders: every *.yaml)."""
     from screening.screener import Screener
 
     day = as_of or dt.date.today()
     with user_errors():
-        cases = [load_case(path) for path in case_files(list(projects))]
+        files = case_files(list(projects))
+        if output:
+            _refuse_over_input(Path(output), files)
+        cases = [load_case(path) for path in files]
         if not cases:
             raise ScreeningError("没有找到项目文件 / no project files found")
         screeners: dict[str, Screener] = {}
         results: list[dict[str, Any]] = []
         for case in cases:
-            ref = _rules_for(case, rules_ref)
-            if ref not in screeners:
-                screeners[ref] = Screener(load_ruleset(ref, as_of=day))
-            screener = screeners[ref]
+            screener = _screener_for(case, rules_ref, day, screeners)
             results.append(to_contract(_screen_case(screener, case), screener.ruleset, lang))
+    rulesets = [s.ruleset for s in screeners.values()]  # for rule and field titles
+    if output:
+        with user_errors():  # nor over a rule-set file
+            files = [Path(f) for rs in rulesets for f in rs.files.values()]
+            _refuse_over_input(Path(output), files)
     if fmt == "json":
-        click.echo(render_json(results[0] if len(results) == 1 else results), nl=False)
+        rendered = render_json(results[0] if len(results) == 1 else results)
     elif fmt == "markdown":
-        click.echo(render_markdown(results, lang), nl=False)
+        rendered = render_markdown(results, lang, rulesets)
+    elif fmt == "html":
+        from screening.report.html import render_project_html
+
+        rendered = render_project_html(results, lang, rulesets)
     else:
-        color = sys.stdout.isatty()
-        click.echo(render_text(results, lang, color=color), nl=False)
+        color = output is None and sys.stdout.isatty()
+        rendered = render_text(results, lang, color=color, rulesets=rulesets)
+    if output:
+        with user_errors():
+            _write_report(Path(output), rendered)
+    else:
+        click.echo(rendered, nl=False)
+
+
+def _refuse_over_input(output: Path, inputs: list[Path]) -> None:
+    """An output never replaces an input (by the same path or by another)."""
+    if not output.exists():
+        return
+    for source in inputs:
+        if source.exists() and os.path.samefile(output, source):
+            raise ScreeningError(
+                f"{output}: 输出文件就是输入文件 {source}，拒绝覆盖 / "
+                "the output is an input; not overwritten"
+            )
+
+
+def _write_report(path: Path, text: str) -> None:
+    """Write a report atomically; a path that cannot be written is one clear error."""
+    from screening.io.writers import atomic_write
+
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise ScreeningError(f"{path}: 无法写入（{reason}）/ cannot write it") from None
 
 
 def _screen_case(screener: Any, case: Case) -> Any:
@@ -105,6 +164,24 @@ def _rules_for(case: Case, rules_ref: str | None) -> str:
     if ref is None:
         raise ScreeningError(f"{case.path}: 请用 --rules 指定规则集 / give --rules (the file names no ruleset)")
     return ref
+
+
+def _screener_for(
+    case: Case, rules_ref: str | None, day: dt.date, screeners: dict[str, Any]
+) -> Any:
+    """The screener of a case's rule set (--rules, else its `ruleset:`), built once;
+    a case's own `ruleset:` that is refused is reported at its line in the case file."""
+    from screening.screen import Screener
+
+    ref = _rules_for(case, rules_ref)
+    if ref not in screeners:
+        try:
+            screeners[ref] = Screener(load_ruleset(ref, as_of=day))
+        except ScreeningError as exc:
+            if rules_ref is not None:
+                raise
+            raise ruleset_refused(case, exc) from None
+    return screeners[ref]
 
 
 BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "html"}
@@ -173,8 +250,10 @@ def rules_show(ref: str, as_of: dt.date | None, fmt: str) -> None:
     """显示合并后的有效规则集及各部分的定义位置 / Show the merged rule set with provenance."""
     from screening.report.workbench import render_rules_show
 
+    # as of today by default, as `screen` and `batch` load it: the sha256 they report
     with user_errors():
-        click.echo(render_rules_show(load_ruleset(ref, as_of=as_of), fmt), nl=False)
+        ruleset = load_ruleset(ref, as_of=as_of or dt.date.today())
+        click.echo(render_rules_show(ruleset, fmt), nl=False)
 
 
 @main.command()
@@ -231,11 +310,9 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
             case = load_case(path)
             if case.expect is None:
                 continue
-            ref = _rules_for(case, rules_ref)
-            if ref not in screeners:
-                screeners[ref] = Screener(load_ruleset(ref, as_of=day))
-            decision = _screen_case(screeners[ref], case)
-            coverage.add(screeners[ref].ruleset, decision)
+            screener = _screener_for(case, rules_ref, day, screeners)
+            decision = _screen_case(screener, case)
+            coverage.add(screener.ruleset, decision)
             mismatches = check_case(case, decision)
             if mismatches:
                 failed += 1

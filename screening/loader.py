@@ -70,6 +70,8 @@ def find_ruleset(ref: str) -> Path:
     """A rule set id (`parks/x`) or a file path → the file."""
     if _is_path(ref):
         return Path(ref)
+    if Path(ref).suffix in (".yaml", ".yml", ".json"):
+        raise RuleSetError(f"找不到规则集文件 {ref} / no such file")
     for base in rules_dirs():
         candidate = base / f"{ref}.yaml"
         if candidate.is_file():
@@ -80,22 +82,49 @@ def find_ruleset(ref: str) -> Path:
 
 
 class _Loaded:
-    def __init__(self, path: Path, loaded: LoadedYaml, model: spec.RuleSetFile, raw: bytes) -> None:
+    """One rule-set file as read: its positions, its model (None with schema errors)."""
+
+    def __init__(
+        self, path: Path, loaded: LoadedYaml, model: spec.RuleSetFile | None, raw: bytes
+    ) -> None:
         self.path = path
         self.loaded = loaded
-        self.model = model
+        self._model = model  # None with schema errors (reported; loading goes on)
         self.raw = raw
 
+    @property
+    def model(self) -> spec.RuleSetFile:
+        """The checked model: asked for only once the whole chain loaded cleanly."""
+        assert self._model is not None
+        return self._model
 
-def _read(path: Path) -> _Loaded:
+    @property
+    def id(self) -> str:
+        if self._model is not None:
+            return self._model.id
+        given = self.loaded.data.get("id")
+        return given if isinstance(given, str) else str(self.path)
+
+    @property
+    def extends(self) -> list[str]:
+        if self._model is not None:
+            return self._model.extends
+        given = self.loaded.data.get("extends")
+        if not isinstance(given, list):
+            return []
+        return [x for x in given if isinstance(x, str)]
+
+
+def _read(path: Path, errors: list[Diagnostic]) -> _Loaded:
+    """Read and check one file; schema errors go to `errors`, `extends` still count."""
     loaded = load_yaml_file(path)
     if not isinstance(loaded.data, dict):
         raise RuleSetError("规则集文件应为映射（键: 值）/ a rule set is a mapping", SourceSpan(str(path), 1, 1))
+    model = None
     try:
         model = spec.RuleSetFile.model_validate(loaded.data)
     except ValidationError as exc:
-        diags = sorted(diagnostics_from(exc, loaded, "RUL", spec.RuleSetFile), key=_order)
-        raise RuleSetError("", diagnostics=diags) from None
+        errors += diagnostics_from(exc, loaded, "RUL", spec.RuleSetFile)
     return _Loaded(path, loaded, model, path.read_bytes())
 
 
@@ -104,30 +133,62 @@ def _order(d: Diagnostic) -> tuple[str, int, int]:
     return (span.path if span else "", (span.line or 0) if span else 0, (span.column or 0) if span else 0)
 
 
+def shipped_id_of(path: Path) -> str | None:
+    """The id a file under a rules directory must have (its path there), else None."""
+    resolved = path.resolve()
+    for base in rules_dirs():
+        if base.exists() and base.resolve() in resolved.parents:
+            return resolved.relative_to(base.resolve()).with_suffix("").as_posix()
+    return None
+
+
+def _identity(item: _Loaded) -> list[Diagnostic]:
+    # A file under rules/ stands for the shipped rule set of its path: an id naming
+    # another would make every result claim a rule set that was not applied.
+    expected = shipped_id_of(item.path)
+    if expected is None or expected == item.id:
+        return []
+    message = (
+        f"规则集 id {item.id!r} 与文件位置不符，应为 {expected!r} / "
+        "the id must be the path under rules/"
+    )
+    return [Diagnostic("VAL", message, item.loaded.span(("id",)), "id")]
+
+
 def _chain(path: Path) -> list[_Loaded]:
-    """The file and its ancestors, parents first, each once; cycles are errors."""
+    """The file and its ancestors, parents first, each once; cycles are errors.
+
+    Every file's schema errors, identity errors and missing parents are gathered
+    before anything is raised, so one run reports them all.
+    """
     order: list[_Loaded] = []
     done: set[str] = set()
+    errors: list[Diagnostic] = []
 
     def visit(p: Path, stack: list[str], span: SourceSpan | None) -> None:
-        item = _read(p)
-        rid = item.model.id
+        item = _read(p, errors)
+        rid = item.id
         if rid in stack:
             cycle = " → ".join(stack + [rid])
             raise RuleSetError(f"extends 形成循环：{cycle} / cyclic extends", span)
         if rid in done:
             return
-        for i, parent in enumerate(item.model.extends):
+        errors.extend(_identity(item))
+        for i, parent in enumerate(item.extends):
             parent_span = item.loaded.span(("extends", i))
             try:
                 parent_path = find_ruleset(parent)
             except RuleSetError as exc:
-                raise RuleSetError(f"extends: {exc.diagnostics[0].message}", parent_span) from None
+                message = f"extends: {exc.diagnostics[0].message}"
+                errors.append(Diagnostic("RUL", message, parent_span))
+                continue
             visit(parent_path, stack + [rid], parent_span)
         done.add(rid)
         order.append(item)
 
     visit(path, [], None)
+    if errors:
+        raise RuleSetError("", diagnostics=sorted(errors, key=_order))
     return order
 
 

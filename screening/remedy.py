@@ -15,7 +15,6 @@ from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined
 from screening.findings import RemedyOption
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
-_ROUNDS_UP = {">=": True, ">": True, "<=": False, "<": False}
 
 # One undone operation: (ctx, num, den, direction) → (num, den, direction) of the
 # field's value, or None when there is none. The target travels as the exact rational
@@ -60,7 +59,9 @@ class Solver:
                 continue
             # increasing the field raises the value: keep the relation's sense; else flip it
             needed = relation if direction > 0 else _FLIP[relation]
-            value = _round(value_num, value_den, needed)
+            # exact: a renderer rounds it in the unit it shows it in (a share as a
+            # percentage, people as a whole number), in the direction `needed` keeps met
+            value = Fraction(value_num, value_den)
             out.append(RemedyOption(field, needed, value, unit))
         return tuple(out)
 
@@ -203,14 +204,6 @@ _UNDO: dict[tuple[str, bool], Callable[[_Step, _Ratio], _Step]] = {
     ("*", True): _factor, ("*", False): _factor,
     ("/", True): _dividend, ("/", False): _divisor,
 }
-
-
-def _round(num: int, den: int, relation: str) -> Fraction:
-    """num / den (den > 0) to 2 decimals in the safe direction, so meeting the shown
-    figure suffices."""
-    if _ROUNDS_UP[relation]:
-        return Fraction(-((-100 * num) // den), 100)
-    return Fraction((100 * num) // den, 100)
 
 
 def next_band(

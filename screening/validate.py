@@ -59,7 +59,6 @@ def _order(d: Diagnostic) -> tuple[str, int, int, str]:
 def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
     """Every semantic problem of a loaded rule set (errors and warnings)."""
     out: list[Diagnostic] = []
-    out += _id_matches_path(rs)
     for rule in rs.rules:
         out += _bands(rs, rule)
         out += _domains(rs, rule)
@@ -80,20 +79,6 @@ def _diag(severity: str, code: str, message: str, rs: RuleSet, rule: EffectiveRu
 def _is_shipped(rs: RuleSet, origin: str) -> bool:
     path = Path(rs.files.get(origin, "")).resolve()
     return any(base.resolve() in path.parents for base in rules_dirs() if base.exists())
-
-
-def _id_matches_path(rs: RuleSet) -> list[Diagnostic]:
-    out = []
-    for rid, file in rs.files.items():
-        path = Path(file).resolve()
-        for base in rules_dirs():
-            if base.exists() and base.resolve() in path.parents:
-                expected = path.relative_to(base.resolve()).with_suffix("").as_posix()
-                if expected != rid:
-                    out.append(Diagnostic("VAL", f"规则集 id {rid!r} 与文件位置不符，应为 {expected!r} / "
-                                          "the id must be the path under rules/", rs.sources[rid].span(("id",)), "id"))
-                break
-    return out
 
 
 # --- score bands -------------------------------------------------------------------

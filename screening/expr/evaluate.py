@@ -212,7 +212,7 @@ class _Compiler:
                 return a * c, b * d
 
             return multiply
-        divisor = divisor_name(node.right)
+        divisor = node.right
 
         def divide(ctx: Ctx) -> Pair:
             (a, b), (c, d) = left(ctx), right(ctx)
@@ -220,7 +220,7 @@ class _Compiler:
                 return a * d, b * c
             if c < 0:
                 return -a * d, -b * c
-            raise Undefined("division_by_zero", divisor=divisor)
+            raise Undefined("division_by_zero", divisor=zero_inputs(divisor, ctx.get))
 
         return divide
 
@@ -252,9 +252,19 @@ class _Compiler:
         return FUNCTIONS[node.func].compile(node, self)
 
 
-def divisor_name(node: n.Node) -> str | None:
-    """The input or metric a division is by, to name it when it is zero."""
-    return node.name if isinstance(node, n.Name) else None
+def zero_inputs(divisor: n.Node, get: Callable[[str], Any]) -> tuple[str, ...]:
+    """The names in a divisor that is zero whose value is zero, for the message to name
+    them (every name it reads when none is zero by itself, as in `a - b`)."""
+    names = sorted(n.names(divisor))
+    zero = []
+    for name in names:
+        try:
+            value = get(name)
+        except (Missing, Undefined):  # a parameter, or a metric unset
+            continue
+        if type(value) is tuple and value[0] == 0 or not isinstance(value, (bool, str, tuple)) and value == 0:
+            zero.append(name)
+    return tuple(zero) or tuple(names)
 
 
 def _reduced(value: Any) -> Any:

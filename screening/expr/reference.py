@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from screening.expr import nodes as n
-from screening.expr.evaluate import Missing, Undefined, divisor_name
+from screening.expr.evaluate import Missing, Undefined, zero_inputs
 
 
 class Reference:
@@ -49,7 +49,7 @@ class Reference:
             if node.op == "*":
                 return left * right
             if right == 0:
-                raise Undefined("division_by_zero", divisor=divisor_name(node.right))
+                raise Undefined("division_by_zero", divisor=zero_inputs(node.right, self._name))
             return left / right
         if isinstance(node, n.Compare):
             left, right = self.evaluate(node.left), self.evaluate(node.right)

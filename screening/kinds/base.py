@@ -144,5 +144,8 @@ def shared_sentence(finding: Finding, words: Words) -> str | None:
     if finding.status is Status.MISSING:
         return words.text("finding.missing", title=words.title(finding.rule), fields=words.fields(finding.missing))
     if finding.status is Status.NOT_APPLICABLE:
-        return words.text(f"finding.{finding.reason}", title=words.title(finding.rule), **dict(finding.reason_params))
+        params = dict(finding.reason_params)
+        if "divisor" in params:  # the inputs that are zero, by title
+            params["divisor"] = words.fields(params["divisor"])
+        return words.text(f"finding.{finding.reason}", title=words.title(finding.rule), **params)
     return None

@@ -21,7 +21,7 @@ def to_contract(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> dict[
     """The documented JSON shape of one decision (see README, "JSON output")."""
     explain = explainer(ruleset, lang)
     findings = [_finding(finding, explain) for finding in decision.findings]
-    return {**_head(decision), "findings": findings, "summary": _summary(decision, explain)}
+    return {**_head(decision, ruleset.path), "findings": findings, "summary": _summary(decision, explain)}
 
 
 def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str:
@@ -40,7 +40,7 @@ class _LineWriter:
     def __init__(self, ruleset: RuleSet, lang: str) -> None:
         self.explain = explainer(ruleset, lang)
         self.ruleset = ruleset
-        self.ruleset_text = _encode({"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256})
+        self.ruleset_text = _encode(_head_ruleset(ruleset.id, ruleset.version, ruleset.sha256, ruleset.path))
         self.as_of_text = _encode(ruleset.as_of.isoformat() if ruleset.as_of else None)
         # per rule: the finding's JSON up to its status, and its unit and basis
         self.parts: dict[str, tuple[str, str, str]] = {}
@@ -97,10 +97,16 @@ def _strings(items: tuple[str, ...]) -> str:
     return f'[{", ".join(map(json_string, items))}]'
 
 
-def _head(decision: Decision) -> dict[str, Any]:
+def _head_ruleset(rid: str, version: str, sha256: str, path: str | None) -> dict[str, Any]:
+    # `path`: the file the rule set was loaded from when given as a path (None for a
+    # shipped id), so a result never passes for the shipped rule set its id names
+    return {"id": rid, "version": version, "sha256": sha256, "path": path}
+
+
+def _head(decision: Decision, path: str | None) -> dict[str, Any]:
     return {
         "project": {"id": decision.project_id, "name": decision.project_name, "company": decision.project_company},
-        "ruleset": {"id": decision.ruleset_id, "version": decision.ruleset_version, "sha256": decision.ruleset_sha256},
+        "ruleset": _head_ruleset(decision.ruleset_id, decision.ruleset_version, decision.ruleset_sha256, path),
         "as_of": decision.as_of.isoformat() if decision.as_of else None,
         "decision": decision.outcome.value,
         "score": number(round_score(decision.score), 2),

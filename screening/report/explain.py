@@ -15,9 +15,9 @@ from typing import Any
 
 from screening.compile import COMPUTED, reported_threshold, rule_op
 from screening.expr import nodes as n
-from screening.findings import Decision, Finding, Outcome, Remedy, Status
+from screening.findings import Decision, Finding, Outcome, Remedy, RemedyOption, Status
 from screening.kinds import RuleKind, get
-from screening.messages import text
+from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS
 
@@ -94,8 +94,46 @@ def percent(value: Any, lang: str = "zh") -> str:
     return show(Fraction(value) * 100, lang) + "%"
 
 
-def _unit(unit: str | None) -> str:
-    return f" {unit}" if unit else ""
+def unit_label(unit: str | None, lang: str = "zh") -> str:
+    """A unit as written in `lang`: 万元/亩 in Chinese, "×10k CNY/mu" in English.
+
+    English names come from one table, messages/en.yaml `units`."""
+    if not unit or lang != "en":
+        return unit or ""
+    names = catalogue("en")["units"]
+    whole = names.get(unit)
+    if whole is not None:
+        return str(whole)
+    # factor by factor (万元/t → ×10k CNY/t); a factor not in the table stays as written
+    parts = unit.split("/")
+    return "/".join("·".join(str(names.get(f, f)) for f in p.split("·")) for p in parts)
+
+
+def _unit(unit: str | None, lang: str) -> str:
+    return f" {unit_label(unit, lang)}" if unit else ""
+
+
+_COUNTS = {"人"}  # units of whole things: a remedy in people is a whole number
+
+
+def safe_bound(value: Fraction, relation: str, places: int) -> Fraction:
+    """`value` rounded to `places` decimals in the direction that keeps `relation` met:
+    up for 不低于 / 高于, down for 不超过 / 低于 (meeting the shown figure suffices)."""
+    scale = 10**places
+    scaled = value.numerator * scale
+    if relation in (">=", ">"):
+        return Fraction(-(-scaled // value.denominator), scale)
+    return Fraction(scaled // value.denominator, scale)
+
+
+def _option_value(option: RemedyOption) -> str:
+    """A remedy option's figure as shown, rounded in the unit it is shown in, in the
+    safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a
+    whole number."""
+    if option.field in _SHARES:
+        return show(safe_bound(option.value * 100, option.relation, 2)) + "%"
+    places = 0 if option.unit in _COUNTS else 2
+    return show(safe_bound(option.value, option.relation, places))
 
 
 _VARYING = ("actual", "threshold", "points")  # what a finding's sentence may show of its own
@@ -121,7 +159,7 @@ class _Sentence:
         max_points = getattr(rule.spec, "max_points", None)
         self.max_points = None if max_points is None else Fraction(max_points)
         constants = {
-            "title": explain.titles[rule_id], "unit": _unit(rule.unit), "op": explain.op_text(self.op),
+            "title": explain.titles[rule_id], "unit": _unit(rule.unit, explain.lang), "op": explain.op_text(self.op),
             "max_points": "" if self.max_points is None else show(self.max_points), **extra,
         }
         if self.threshold is not COMPUTED:
@@ -151,7 +189,8 @@ class _Sentence:
         explain, shown = self.explain, self.shown
         params = {
             "title": explain.titles[finding.rule], "actual": shown(finding.actual, self.lang),
-            "unit": _unit(finding.unit), "threshold": explain.threshold_text(finding.threshold, finding.op, shown),
+            "unit": _unit(finding.unit, self.lang),
+            "threshold": explain.threshold_text(finding.threshold, finding.op, shown),
             "op": explain.op_text(finding.op), "points": "" if finding.points is None else show(finding.points),
             "max_points": "" if finding.max_points is None else show(finding.max_points), **self.extra,
         }
@@ -249,7 +288,8 @@ class Explainer:
         spec = FIELDS.get(path)
         if spec is not None:
             return spec.title_en if self.lang == "en" else spec.title_zh
-        for table in (self.ruleset.inputs, self.ruleset.parameters):
+        ruleset = self.ruleset
+        for table in (ruleset.inputs, ruleset.parameters, ruleset.metrics):
             declared = table.get(path)
             if declared is not None and declared.title is not None:
                 return declared.title.get(self.lang)  # type: ignore[no-any-return]
@@ -274,19 +314,25 @@ class Explainer:
         if remedy.code == "score":
             if options:
                 return text("remedy.score", lang, options=options, gain=show(remedy.gain))
-            return text("remedy.score_plain", lang, title=title, value=show(remedy.target),
-                        unit=_unit(finding.unit), gain=show(remedy.gain))
+            return text("remedy.score_plain", lang, title=title, value=self._target(finding, remedy.target),
+                        unit=_unit(finding.unit, lang), gain=show(remedy.gain))
         if options:
             return options
         relation = ">=" if finding.op in (">=", ">", "between") else "<="
         return text("remedy.numeric_none", lang, title=title, relation=text(f"relation.{relation}", lang),
-                    value=show(remedy.target), unit=_unit(finding.unit))
+                    value=self._target(finding, remedy.target), unit=_unit(finding.unit, lang))
+
+    def _target(self, finding: Finding, target: Any) -> str:
+        # a share's target reads as a percentage, as the finding's own sentence shows it
+        if finding.rule in self.percent:
+            return percent(target, self.lang)
+        return show(target, self.lang)
 
     def _options(self, remedy: Remedy) -> str:
         lang = self.lang
         return text("or", lang).join(
             text("remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
-                 value=percent(o.value) if o.field in _SHARES else show(o.value), unit=_unit(o.unit))
+                 value=_option_value(o), unit=_unit(o.unit, lang))
             for o in remedy.options
         )
 

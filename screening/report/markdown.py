@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from screening.messages import status_label, text
+from screening.model.effective import RuleSet
+from screening.report.labels import Labels
 
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value).replace("|", "\\|").replace("\n", "<br>")
 
 
-def render_markdown(contracts: list[dict[str, Any]], lang: str = "zh") -> str:
-    """Render decisions (JSON-contract dicts) as Markdown sections."""
+def render_markdown(
+    contracts: list[dict[str, Any]],
+    lang: str = "zh",
+    rulesets: Iterable[RuleSet | None] = (),
+) -> str:
+    """Render decisions (JSON-contract dicts) as Markdown sections; rule and field
+    titles come from `rulesets`, the rule sets the results were screened with."""
+    labels = Labels(rulesets, lang)
+    list_sep = "、" if lang == "zh" else ", "
     out: list[str] = []
     label = lambda key: text(f"report.{key}", lang)  # noqa: E731
     for result in contracts:
@@ -23,13 +33,25 @@ def render_markdown(contracts: list[dict[str, Any]], lang: str = "zh") -> str:
         out.append(f"- **{label('decision')}**: {text('decision.' + result['decision'], lang)}")
         if result["score"] is not None:
             out.append(f"- **{label('score')}**: {result['score']}")
-        out.append(f"- **{label('ruleset')}**: `{ruleset['id']}` v{ruleset['version']} (sha256 `{ruleset['sha256'][:12]}`)")
+        where = ""
+        if ruleset.get("path"):
+            comma = "，" if lang == "zh" else ", "
+            where = f"{comma}{label('file')} `{ruleset['path']}`"
+        out.append(
+            f"- **{label('ruleset')}**: `{ruleset['id']}` v{ruleset['version']} "
+            f"(sha256 `{ruleset['sha256'][:12]}`){where}"
+        )
         if result.get("as_of"):
             out.append(f"- **{label('as_of')}**: {result['as_of']}")
         if result["vetoed_by"]:
-            out.append(f"- **{label('vetoed_by')}**: {', '.join(result['vetoed_by'])}")
+            vetoes = list_sep.join(
+                f"{_cell(labels.rule(result, r))} (`{r}`)" for r in result["vetoed_by"]
+            )
+            out.append(f"- **{label('vetoed_by')}**: {vetoes}")
         if result["missing"]:
-            out.append(f"- **{label('missing')}**: {', '.join(result['missing'])}")
+            missing = result["missing"]
+            fields = list_sep.join(_cell(labels.field(result, p)) for p in missing)
+            out.append(f"- **{label('missing')}**: {fields}")
         out.append("")
         columns = ("rule", "kind", "status", "points", "message", "remedy", "basis")
         out.append("| " + " | ".join(label(c) for c in columns) + " |")
@@ -37,7 +59,10 @@ def render_markdown(contracts: list[dict[str, Any]], lang: str = "zh") -> str:
         for f in result["findings"]:
             points = "" if f["max_points"] is None else f"{f['points']}/{f['max_points']}"
             out.append("| " + " | ".join((
-                f"`{f['rule']}`", text("kind." + f["kind"], lang), status_label(f["kind"], f["status"], lang), points,
+                f"{_cell(labels.rule(result, f['rule']))}<br>`{f['rule']}`",
+                text("kind." + f["kind"], lang),
+                status_label(f["kind"], f["status"], lang),
+                points,
                 _cell(f["message"]), _cell(f["remedy"]), _cell(f["basis"]),
             )) + " |")
         if result.get("summary"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from io import StringIO
 from typing import Any
 
@@ -10,20 +11,30 @@ from rich.table import Table
 from rich.text import Text
 
 from screening.messages import status_label, text
+from screening.model.effective import RuleSet
+from screening.report.labels import Labels
 
 _DECISION_STYLE = {"pass": "bold green", "review": "bold yellow", "reject": "bold red"}
 _STATUS_STYLE = {"pass": "green", "fail": "red", "missing": "yellow", "not_applicable": "dim"}
 
 
-def render_text(contracts: list[dict[str, Any]], lang: str = "zh", width: int = 120, color: bool = False) -> str:
-    """Render decisions (JSON-contract dicts) as text tables."""
+def render_text(
+    contracts: list[dict[str, Any]],
+    lang: str = "zh",
+    width: int = 120,
+    color: bool = False,
+    rulesets: Iterable[RuleSet | None] = (),
+) -> str:
+    """Render decisions (JSON-contract dicts) as text tables; rule and field titles come
+    from `rulesets`, the rule sets the results were screened with."""
+    labels = Labels(rulesets, lang)
     buffer = StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
                       no_color=not color, highlight=False, emoji=False)
     for index, result in enumerate(contracts):
         if index:
             console.print()
-        _render_one(console, result, lang)
+        _render_one(console, result, lang, labels)
     return buffer.getvalue()
 
 
@@ -31,7 +42,17 @@ def _label(key: str, lang: str) -> str:
     return text(f"report.{key}", lang)
 
 
-def _render_one(console: Console, result: dict[str, Any], lang: str) -> None:
+def ruleset_line(ruleset: dict[str, Any], lang: str) -> str:
+    """`id vVERSION · sha256 prefix`, and the file when loaded from a path."""
+    line = f"{ruleset['id']} v{ruleset['version']} · {ruleset['sha256'][:12]}"
+    if ruleset.get("path"):
+        line += f" · {_label('file', lang)} {ruleset['path']}"
+    return line
+
+
+def _render_one(
+    console: Console, result: dict[str, Any], lang: str, labels: Labels
+) -> None:
     project, ruleset = result["project"], result["ruleset"]
     decision = result["decision"]
     head = Text()
@@ -44,17 +65,27 @@ def _render_one(console: Console, result: dict[str, Any], lang: str) -> None:
     line.append(text(f"decision.{decision}", lang), style=_DECISION_STYLE[decision])
     if result["score"] is not None:
         line.append(f"    {_label('score', lang)}{sep}{result['score']}")
-    line.append(f"    {_label('ruleset', lang)}{sep}{ruleset['id']} v{ruleset['version']}")
+    line.append(f"    {_label('ruleset', lang)}{sep}{ruleset_line(ruleset, lang)}")
     if result.get("as_of"):
         line.append(f"    {_label('as_of', lang)}{sep}{result['as_of']}")
     console.print(line)
+    list_sep = "、" if lang == "zh" else ", "
     if result["vetoed_by"]:
-        console.print(f"{_label('vetoed_by', lang)}{sep}{', '.join(result['vetoed_by'])}", style="red")
+        vetoes = Text(f"{_label('vetoed_by', lang)}{sep}", style="red")
+        for i, rule in enumerate(result["vetoed_by"]):
+            vetoes.append(list_sep if i else "")
+            vetoes.append(labels.rule(result, rule), style="red")
+            vetoes.append(f" ({rule})", style="dim")
+        console.print(vetoes)
     if result["missing"]:
-        console.print(f"{_label('missing', lang)}{sep}{', '.join(result['missing'])}", style="yellow")
+        fields = list_sep.join(labels.field(result, path) for path in result["missing"])
+        console.print(f"{_label('missing', lang)}{sep}{fields}", style="yellow")
     table = Table(show_lines=False, expand=True, pad_edge=False)
-    widest_rule = max((len(f["rule"]) for f in result["findings"]), default=10)
-    table.add_column(_label("rule", lang), no_wrap=True, min_width=min(widest_rule, 40))
+    titles = {f["rule"]: labels.rule(result, f["rule"]) for f in result["findings"]}
+    # as wide as the widest id (a title wraps beneath it), within 40 columns
+    widest = max((len(r) for r in titles), default=10)
+    widest = min(widest, 40)
+    table.add_column(_label("rule", lang), min_width=widest, max_width=max(widest, 24))
     table.add_column(_label("kind", lang), no_wrap=True)
     table.add_column(_label("status", lang), no_wrap=True)
     table.add_column(_label("points", lang), no_wrap=True, justify="right")
@@ -64,8 +95,10 @@ def _render_one(console: Console, result: dict[str, Any], lang: str) -> None:
         message = finding["message"]
         if finding["remedy"] and finding["status"] in ("fail",):
             message += f"\n→ {finding['remedy']}"
+        rule = Text(titles[finding["rule"]])
+        rule.append(f"\n{finding['rule']}", style="dim")  # the id as secondary text
         table.add_row(
-            finding["rule"], text(f"kind.{finding['kind']}", lang),
+            rule, text(f"kind.{finding['kind']}", lang),
             Text(status_label(finding["kind"], finding["status"], lang), style=_STATUS_STYLE[finding["status"]]),
             points, message,
         )

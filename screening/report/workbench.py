@@ -59,6 +59,7 @@ def render_coverage(coverage: Coverage) -> str:
 def render_rules_show(rs: RuleSet, fmt: str) -> str:
     data = {
         "id": rs.id, "title": rs.title.zh, "version": rs.version, "sha256": rs.sha256,
+        "path": rs.path,
         "as_of": rs.as_of.isoformat() if rs.as_of else None, "extends_chain": rs.chain,
         "parameters": {k: {"value": number(p.value) if not isinstance(p.value, list) else p.value, "unit": p.unit,
                            "defined_at": str(rs.provenance.get(f"parameters.{k}"))} for k, p in rs.parameters.items()},
@@ -77,6 +78,7 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     lines = [f"{rs.id}  {rs.title.zh}  v{rs.version}", f"  继承链 / chain: {' → '.join(rs.chain)}",
+             *([f"  文件 / file: {rs.path}"] if rs.path else []),
              f"  sha256: {rs.sha256}", f"  评估基准日 / as of: {data['as_of'] or '（全部，不按日期筛选）'}", "", "参数 / parameters:"]
     for name, p in data["parameters"].items():
         lines.append(f"  {name} = {p['value']}{' ' + p['unit'] if p['unit'] else ''}    ← {p['defined_at']}")
@@ -112,15 +114,16 @@ def render_diff(impact: Impact, old: RuleSet, new: RuleSet, fmt: str) -> str:
                  for pid, b, a, sb, sa in impact.decision_changes]
     if fmt == "json":
         return json.dumps({
-            "old": {"id": old.id, "version": old.version, "sha256": old.sha256},
-            "new": {"id": new.id, "version": new.version, "sha256": new.sha256},
+            "old": _identity(old),
+            "new": _identity(new),
             "changes": changes, "projects": impact.projects, "decision_changes": decisions,
             "transitions": dict(sorted(impact.transitions.items())),
             "score_deltas": [{"project": p, "delta": number(d, 2)} for p, d in impact.score_deltas],
             "rules_changed_behaviour": dict(sorted(impact.rule_changes.items())),
         }, ensure_ascii=False, indent=2, default=str) + "\n"
     md = fmt == "markdown"
-    out = [f"{'## ' if md else ''}规则变更影响分析 / rule change impact: {old.id} v{old.version} → {new.id} v{new.version}", ""]
+    title = f"规则变更影响分析 / rule change impact: {_named(old)} → {_named(new)}"
+    out = [f"{'## ' if md else ''}{title}", ""]
     out.append(f"{'### ' if md else ''}规则差异 / rule-level diff（{len(changes)}）")
     if md and changes:
         out += ["", "| 对象 | 名称 | 变化 | 字段 | 原 | 新 |", "|---|---|---|---|---|---|"]
@@ -147,6 +150,15 @@ def render_diff(impact: Impact, old: RuleSet, new: RuleSet, fmt: str) -> str:
     if impact.unchanged:
         out.append("  无影响 / no effect")
     return "\n".join(out) + "\n"
+
+
+def _identity(rs: RuleSet) -> dict[str, Any]:
+    return {"id": rs.id, "version": rs.version, "sha256": rs.sha256, "path": rs.path}
+
+
+def _named(rs: RuleSet) -> str:
+    """`id vVERSION`, with the file when the rule set was loaded from a path."""
+    return f"{rs.id} v{rs.version}" + (f"（文件 / file {rs.path}）" if rs.path else "")
 
 
 def _short(value: Any) -> str:

@@ -68,6 +68,18 @@ def test_diff_of_a_rule_set_with_itself_reports_no_change() -> None:
     out = json.loads(invoke(["diff", "starter", "starter", "--format", "json", "--as-of", "2025-01-01"]).stdout)
     assert out["changes"] == [] and out["decision_changes"] == [] and out["rules_changed_behaviour"] == {}
     assert out["projects"] == 9
+    assert out["old"]["path"] is None and out["new"]["path"] is None  # shipped ids
+
+
+def test_diff_labels_a_rule_set_from_a_file_with_its_path(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    starter = (ROOT / "rules/starter.yaml").read_text(encoding="utf-8")
+    mine.write_text(starter, encoding="utf-8")
+    args = ["diff", "starter", str(mine), "cases/starter", "--as-of", "2025-01-01"]
+    out = json.loads(invoke([*args, "--format", "json"]).stdout)
+    assert out["new"]["path"] == str(mine) and out["new"]["id"] == "starter"
+    text = invoke(args).stdout
+    assert text.splitlines()[0].endswith(f"starter v2024.1（文件 / file {mine}）")
 
 
 def test_diff_reports_threshold_changes_and_their_impact(tmp_path: Path) -> None:

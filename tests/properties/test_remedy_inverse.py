@@ -7,7 +7,6 @@ it in Fraction arithmetic. It lives here only as the reference.
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -60,13 +59,7 @@ class Recursive:
                 continue
             value, direction = solved
             needed = relation if direction > 0 else FLIP[relation]
-            scaled = value * 100
-            rounded = math.ceil(scaled) if needed in (">=", ">") else math.floor(scaled)
-            out.append(
-                RemedyOption(
-                    field, needed, Fraction(rounded, 100), self.units.get(field, "")
-                )
-            )
+            out.append(RemedyOption(field, needed, value, self.units.get(field, "")))
         return tuple(out)
 
     def fields(self, node: n.Node) -> list[str]:

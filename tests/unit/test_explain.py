@@ -95,3 +95,147 @@ def test_contract_lines_of_padded_and_holed_rules_are_the_contract_in_json(write
             decision = screener.screen(Project.model_validate(
                 {"investment": {"fixed_assets": fixed_assets}, "land": {"area_mu": 7}}))
             assert contract_line(decision, ruleset) == json.dumps(to_contract(decision, ruleset), ensure_ascii=False)
+
+
+SHARES = (
+    MINIMAL
+    + """\
+    metrics:
+      rd: {expr: output.rd_share, unit: ""}
+      per_head: {expr: output.annual_revenue / output.employees, unit: 万元/人}
+      tax_per_mu: {expr: output.annual_tax / land.area_mu, unit: 万元/亩}
+    rules:
+      - id: rd.share
+        title: {zh: 研发投入, en: R&D}
+        group: industry_fit
+        kind: gate
+        require: output.rd_share >= 0.022
+      - {id: rd.metric, group: industry_fit, kind: gate, require: rd >= 0.0372}
+      - {id: staff.cap, group: industry_fit, kind: gate, require: per_head >= 12.1}
+      - id: tax.mu
+        title: {zh: 亩均税收, en: tax per mu}
+        group: tax
+        kind: gate
+        require: tax_per_mu >= 20
+    """
+)
+
+
+def _findings(
+    write_ruleset, lang: str, **values: object
+) -> dict[str, tuple[str, str | None]]:
+    ruleset = write_ruleset(SHARES)
+    explainer = Explainer(ruleset, lang)
+    project = Project.model_validate({key: value for key, value in values.items()})
+    return {
+        f.rule: (explainer.message(f), explainer.remedy(f))
+        for f in Screener(ruleset).screen(project).findings
+    }
+
+
+def test_a_share_remedy_is_rounded_as_a_percentage_in_the_safe_direction(
+    write_ruleset,
+) -> None:
+    found = _findings(write_ruleset, "zh", output={"rd_share": "0.01"})
+    assert found["rd.share"] == (
+        "研发投入：1%，要求不低于 2.2%，不符合",
+        "研发投入占营业收入比重需不低于 2.2%",
+    )
+    assert found["rd.metric"][1] == "研发投入占营业收入比重需不低于 3.72%"
+
+
+def test_a_remedy_in_people_is_a_whole_number_rounded_the_safe_way(
+    write_ruleset,
+) -> None:
+    # 4003 / 12.1 = 330.82…: at most 330 people keeps 12.1 万元/人 met; 331 would not
+    found = _findings(
+        write_ruleset, "zh", output={"annual_revenue": 4003, "employees": 400}
+    )
+    assert (
+        found["staff.cap"][1]
+        == "年营业收入需不低于 4840 万元；或从业人数需不超过 330 人"
+    )
+    # 3313.31 / 12.1 = 273.8…: down to 273 people; the revenue needed is 12.1 × 331
+    found = _findings(
+        write_ruleset, "zh", output={"annual_revenue": 3313.31, "employees": 331}
+    )
+    assert (
+        found["staff.cap"][1]
+        == "年营业收入需不低于 4005.1 万元；或从业人数需不超过 273 人"
+    )
+
+
+def test_a_division_by_zero_names_the_input_that_is_zero(write_ruleset) -> None:
+    found = _findings(
+        write_ruleset,
+        "zh",
+        output={"annual_revenue": 100, "employees": 0, "annual_tax": 10},
+        land={"area_mu": 5},
+    )
+    assert found["staff.cap"][0] == "staff.cap：无法计算（除数为零：从业人数为 0）"
+    assert found["tax.mu"][0].startswith(
+        "亩均税收：2 万元/亩"
+    )  # the other divisor is not zero
+    found = _findings(
+        write_ruleset, "en", output={"annual_tax": 10}, land={"area_mu": 0}
+    )
+    assert (
+        found["tax.mu"][0]
+        == "tax per mu: cannot be computed (division by zero: land area is 0)"
+    )
+
+
+def test_a_zero_divisor_in_a_comparison_and_in_arithmetic_is_named_alike(
+    write_ruleset,
+) -> None:
+    # `tax_per_mu >= 20` is decided cross-multiplied (compile.py); `min(…)` divides
+    ruleset = write_ruleset(
+        SHARES.replace(
+            "require: tax_per_mu >= 20", "require: min(tax_per_mu, 100) >= 20"
+        )
+    )
+    project = Project.model_validate(
+        {"output": {"annual_tax": 1}, "land": {"area_mu": 0}}
+    )
+    for rs in (write_ruleset(SHARES), ruleset):
+        finding = next(
+            f for f in Screener(rs).screen(project).findings if f.rule == "tax.mu"
+        )
+        assert finding.reason_params == (("divisor", ("land.area_mu",)),)
+
+
+def test_contract_lines_carry_the_zero_divisor_as_the_contract_does(
+    write_ruleset,
+) -> None:
+    import json
+
+    from screening.report.contract import contract_line, to_contract
+
+    ruleset = write_ruleset(SHARES)
+    screener = Screener(ruleset)
+    for area, employees in ((0, 3), (2, 0), (0, 3), (0, 0)):
+        project = Project.model_validate(
+            {
+                "output": {
+                    "annual_tax": 1,
+                    "annual_revenue": 50,
+                    "employees": employees,
+                },
+                "land": {"area_mu": area},
+            }
+        )
+        decision = screener.screen(project)
+        line = contract_line(decision, ruleset)
+        assert line == json.dumps(to_contract(decision, ruleset), ensure_ascii=False)
+        assert ("用地面积为 0" in line) == (area == 0)
+        assert ("从业人数为 0" in line) == (employees == 0)
+
+
+def test_english_output_writes_units_in_english(write_ruleset) -> None:
+    found = _findings(
+        write_ruleset, "en", output={"annual_tax": 10}, land={"area_mu": 1}
+    )
+    assert found["tax.mu"] == (
+        "tax per mu: 10 ×10k CNY/mu, required at least 20 ×10k CNY/mu: not met",
+        "land area at most 0.5 mu; or annual tax at least 20 ×10k CNY",
+    )

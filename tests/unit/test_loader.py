@@ -142,3 +142,55 @@ def test_as_of_selects_rules_in_force_at_boundaries(write_ruleset, as_of, expect
 def test_rule_set_not_in_force(write_ruleset) -> None:
     with pytest.raises(RuleSetError, match="不在有效期内"):
         write_ruleset(MINIMAL + "effective: {from: 2024-02-01}\n", as_of=dt.date(2023, 12, 31))
+
+
+def test_validate_reports_a_misspelt_key_and_a_missing_parent_in_one_run(
+    tmp_path: Path,
+) -> None:
+    from screening.validate import validate
+
+    path = tmp_path / "both.yaml"
+    path.write_text(
+        MINIMAL + "extends: [natinal]\nparametrs: {a: 1}\n", encoding="utf-8"
+    )
+    lines = [str(d) for d in validate(str(path)).diagnostics]
+    assert lines == [
+        f"{path}:4:11: [RUL] extends: 找不到规则集 'natinal'"
+        "（是否想写 national？/ did you mean national?） / "
+        "no such rule set (see `screening rules`)",
+        f"{path}:5:1: [RUL] 未知的键 'parametrs'"
+        "（是否想写 parameters？/ did you mean parameters?） / unknown key (parametrs)",
+    ]
+
+
+def test_a_parent_with_schema_errors_is_reported_with_its_child(tmp_path: Path) -> None:
+    (tmp_path / "parent.yaml").write_text(
+        "id: parent\ntitle: p\nversion: '1'\nrules: {}\n", encoding="utf-8"
+    )
+    child = tmp_path / "child.yaml"
+    parent = tmp_path / "parent.yaml"
+    child.write_text(
+        f"id: child\ntitle: c\nversion: '1'\nextends: [{parent}]\nnote: 1\nx: 2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleSetError) as info:
+        load_ruleset(str(child))
+    paths = {d.span.path for d in info.value.diagnostics if d.span}
+    assert paths == {str(tmp_path / "parent.yaml"), str(child)}
+
+
+@pytest.mark.parametrize("ref", ["parks/fake", "FILE"])
+def test_a_file_under_rules_whose_id_is_not_its_path_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ref: str
+) -> None:
+    rules = tmp_path / "rules"
+    (rules / "parks").mkdir(parents=True)
+    fake = rules / "parks" / "fake.yaml"
+    fake.write_text(MINIMAL.replace("id: test", "id: starter"), encoding="utf-8")
+    monkeypatch.setenv("SCREENING_RULES", str(rules))
+    with pytest.raises(RuleSetError) as info:
+        load_ruleset(str(fake) if ref == "FILE" else ref)
+    assert _errors(info) == [
+        f"{fake}:1:5: [VAL] 规则集 id 'starter' 与文件位置不符，应为 'parks/fake' / "
+        "the id must be the path under rules/ (id)"
+    ]
