@@ -171,7 +171,7 @@ def _screener_for(
 ) -> Any:
     """The screener of a case's rule set (--rules, else its `ruleset:`), built once;
     a case's own `ruleset:` that is refused is reported at its line in the case file."""
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     ref = _rules_for(case, rules_ref)
     if ref not in screeners:
