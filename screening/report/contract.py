@@ -8,11 +8,19 @@ message, remedy), so that a batch line costs a few string joins per finding.
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from typing import Any
 
-from screening.findings import Decision, Finding
+from screening.compile import COMPUTED, reported_threshold
+from screening.findings import Decision, Finding, Status
 from screening.model.effective import RuleSet
-from screening.report.explain import Explainer, explainer, json_string, number, round_score
+from screening.report.explain import (
+    Explainer,
+    explainer,
+    json_string,
+    number,
+    round_score,
+)
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(…, ensure_ascii=False), one encoder
 
@@ -42,41 +50,59 @@ class _LineWriter:
         self.ruleset = ruleset
         self.ruleset_text = _encode(_head_ruleset(ruleset.id, ruleset.version, ruleset.sha256, ruleset.path))
         self.as_of_text = _encode(ruleset.as_of.isoformat() if ruleset.as_of else None)
-        # per rule: the finding's JSON up to its status, and its unit and basis
-        self.parts: dict[str, tuple[str, str, str]] = {}
+        # per rule: the finding's JSON up to its status, its unit, basis, and the threshold
+        # and most points it shows when they are the rule's own constants
+        self.parts: dict[str, tuple[str, str, str, Any, str, Any, str]] = {}
         for rule in ruleset.rules:
-            head = f'{{"rule": {json_string(rule.id)}, "group": {json_string(rule.spec.group)}, "kind": "{rule.kind}", "status": "'
-            self.parts[rule.id] = (head, _encode(rule.unit or None), _encode(rule.spec.basis))
+            head = (f'{{"rule": {json_string(rule.id)}, "group": {json_string(rule.spec.group)}, '
+                    f'"kind": {json_string(rule.kind)}, "status": "')
+            threshold = reported_threshold(rule, ruleset)
+            top = getattr(rule.spec, "max_points", None)
+            top = None if top is None else Fraction(top)
+            self.parts[rule.id] = (head, _encode(rule.unit or None), _encode(rule.spec.basis),
+                                   threshold, "" if threshold is COMPUTED else _number_text(number(threshold)),
+                                   top, _number_text(number(top)))
 
     def line(self, decision: Decision) -> str:
         rs = self.ruleset
         if (decision.ruleset_id, decision.ruleset_version, decision.ruleset_sha256) != (rs.id, rs.version, rs.sha256) \
-                or decision.as_of != self.ruleset.as_of:
-            return _encode(to_contract(decision, self.ruleset, self.explain.lang)) + "\n"
+                or decision.as_of != rs.as_of:
+            return _encode(to_contract(decision, rs, self.explain.lang)) + "\n"
         explain = self.explain
         texts = []
+        remedies: dict[str, str | None] = {}
+        parts_of = self.parts
         for finding in decision.findings:
-            parts = self.parts.get(finding.rule)
+            parts = parts_of.get(finding.rule)
             if parts is None or (finding.unit or None) != (explain.rules[finding.rule].unit or None):
                 texts.append(_encode(_finding(finding, explain)))
                 continue
-            head, unit, basis = parts
+            head, unit, basis, threshold, threshold_text, top, top_text = parts
+            found = finding.threshold
+            if threshold is COMPUTED or (found is not threshold and found != threshold):
+                threshold_text = _number_text(number(found))
+            if finding.max_points is not top and finding.max_points != top:
+                top_text = _number_text(number(finding.max_points))
+            remedy = remedies[finding.rule] = explain.remedy(finding)
             texts.append(
-                f'{head}{finding.status.value}", "actual": {_number_text(number(finding.actual))}, '
-                f'"threshold": {_number_text(number(finding.threshold))}, "unit": {unit}, '
-                f'"points": {_number_text(number(finding.points))}, '
-                f'"max_points": {_number_text(number(finding.max_points))}, '
+                f'{head}{_STATUS[finding.status]}", "actual": {_number_text(number(finding.actual))}, '
+                f'"threshold": {threshold_text}, "unit": {unit}, '
+                f'"points": {_number_text(number(finding.points))}, "max_points": {top_text}, '
                 f'"message": {json_string(explain.message(finding))}, "basis": {basis}, '
-                f'"remedy": {_text_or_null(explain.remedy(finding))}}}'
+                f'"remedy": {_text_or_null(remedy)}}}'
             )
+        summary = explain.summary(decision, remedies)
         return (
             f'{{"project": {{"id": {_text_or_null(decision.project_id)}, '
             f'"name": {_text_or_null(decision.project_name)}, "company": {_text_or_null(decision.project_company)}}}, '
             f'"ruleset": {self.ruleset_text}, "as_of": {self.as_of_text}, "decision": "{decision.outcome.value}", '
             f'"score": {_number_text(number(round_score(decision.score), 2))}, '
             f'"vetoed_by": {_strings(decision.vetoed_by)}, "missing": {_strings(decision.missing)}, '
-            f'"findings": [{", ".join(texts)}], "summary": {_text_or_null(_summary(decision, explain))}}}\n'
+            f'"findings": [{", ".join(texts)}], "summary": {_text_or_null(chr(10).join(summary) if summary else None)}}}\n'
         )
+
+
+_STATUS = {status: status.value for status in Status}  # an Enum's .value is a descriptor call
 
 
 _writers: dict[tuple[int, str], _LineWriter] = {}

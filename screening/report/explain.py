@@ -8,9 +8,9 @@ remembered between findings: a finding's prose is a few template fills.
 from __future__ import annotations
 
 import json
-from string import Formatter
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import Decimal
 from fractions import Fraction
+from string import Formatter
 from typing import Any
 
 from screening.compile import COMPUTED, reported_threshold, rule_op
@@ -21,47 +21,71 @@ from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS
 
-_DISPLAY = Context(prec=28)
 # a str as JSON writes it with ensure_ascii=False: called directly, as JSONEncoder.encode
 # builds a whole encoder for anything but a str
 json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
+
+
+def _scaled(num: int, den: int, scale: int) -> int:
+    """num / den × scale rounded half to even: the figure to `scale`'s decimals, as an integer."""
+    q, r = divmod(num * scale, den)  # den > 0: the remainder is never negative
+    twice = 2 * r
+    if twice > den or (twice == den and q & 1):
+        q += 1
+    return q
+
+
+def _ratio(value: Any) -> tuple[int, int] | None:
+    kind = type(value)
+    if kind is Fraction or kind is Decimal:
+        return value.as_integer_ratio()  # type: ignore[no-any-return]
+    if isinstance(value, (Fraction, Decimal)):
+        return value.as_integer_ratio()  # type: ignore[no-any-return]
+    return None
 
 
 def number(value: Any, places: int = 4) -> Any:
-    """A Fraction/Decimal as a JSON-friendly int or float, rounded to `places` decimals."""
+    """A Fraction/Decimal as a JSON-friendly int or float, rounded half to even to `places` decimals."""
     kind = type(value)  # exact types first: this runs for every number in every report
-    if kind is Fraction:
-        if value.denominator == 1:
-            return value.numerator
-        return _rounded(_DISPLAY.divide(Decimal(value.numerator), Decimal(value.denominator)), places)
     if value is None or kind is int or kind is bool:
         return value
-    if kind is Decimal:
-        if value == value.to_integral_value():
-            return int(value)
-        return _rounded(value, places)
-    if isinstance(value, tuple):
-        return [number(v, places) for v in value]
-    if isinstance(value, (Fraction, Decimal, int)):
-        return number(Fraction(value) if isinstance(value, Fraction) else value, places)
-    return value
+    ratio = _ratio(value)
+    if ratio is None:
+        if isinstance(value, tuple):
+            return [number(v, places) for v in value]
+        return value
+    num, den = ratio
+    if den == 1:
+        return num
+    scale = 10**places
+    q = _scaled(num, den, scale)
+    return q // scale if q % scale == 0 else q / scale  # int / int: the correctly rounded float
 
 
-def _rounded(exact: Decimal, places: int) -> int | float:
-    # an explicit context: rounding here must work whatever context the caller is in
-    rounded = exact.quantize(_QUANTUM[places], ROUND_HALF_EVEN, _DISPLAY)
-    return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
-
-
-def show(value: Any, lang: str = "zh") -> str:
-    """A value as text: numbers without trailing zeros, booleans as 是/否."""
-    if isinstance(value, bool):
+def show(value: Any, lang: str = "zh", places: int = 4) -> str:
+    """A value as text: numbers to `places` decimals without trailing zeros, booleans as 是/否."""
+    kind = type(value)
+    if kind is bool:
         return text("answer_yes" if value else "answer_no", lang)
-    value = number(value)
-    if isinstance(value, float):
-        return f"{value:f}".rstrip("0").rstrip(".")
-    return "" if value is None else str(value)
+    if kind is int:
+        return str(value)
+    if value is None:
+        return ""
+    ratio = _ratio(value)
+    if ratio is None:
+        if isinstance(value, int):
+            return str(int(value))
+        return str(value)
+    num, den = ratio
+    if den == 1:
+        return str(num)
+    scale = 10**places
+    q = _scaled(num, den, scale)
+    whole, part = divmod(abs(q), scale)
+    sign = "-" if q < 0 else ""
+    if not part:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{str(part).rjust(places, '0').rstrip('0')}"
 
 
 def round_score(score: Fraction | None) -> Fraction | None:
@@ -89,9 +113,8 @@ def percent(value: Any, lang: str = "zh") -> str:
     """A fraction shown as a percentage: 0.3 → "30%"."""
     if value is None or isinstance(value, bool):
         return show(value, lang)
-    if type(value) is Decimal:  # × 100 by moving the point, rounded as a Fraction's quotient would be
-        return show(_DISPLAY.plus(value.scaleb(2)), lang) + "%"
-    return show(Fraction(value) * 100, lang) + "%"
+    num, den = value.as_integer_ratio()
+    return show(Fraction(num * 100, den), lang) + "%"
 
 
 def unit_label(unit: str | None, lang: str = "zh") -> str:
@@ -200,9 +223,10 @@ class _Sentence:
             return self.source
 
 
-def _compile(template: str, constants: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+def _compile(template: str, constants: dict[str, str],
+             varying: tuple[str, ...] = _VARYING) -> tuple[str, tuple[str, ...]]:
     """`template` with `constants` filled in (each by its own format spec) and the
-    placeholders in _VARYING kept; the template as written if it does not format."""
+    placeholders in `varying` kept; the template as written if it does not format."""
     out: list[str] = []
     needs: list[str] = []
     try:
@@ -215,7 +239,7 @@ def _compile(template: str, constants: dict[str, str]) -> tuple[str, tuple[str, 
                 if conversion:
                     value = {"r": repr, "s": str, "a": ascii}[conversion](value)
                 out.append(format(value, spec).translate(_BRACES))
-            elif name in _VARYING and "{" not in spec:
+            elif name in varying and "{" not in spec:
                 needs.append(name)
                 out.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
             else:
@@ -244,6 +268,8 @@ class Explainer:
         self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
         self._ops = {op: text(f"op.{op}", lang) for op in (">=", ">", "<=", "<", "between")}
         self._sentences: dict[tuple[Any, ...], _Sentence] = {}
+        self._option_templates: dict[tuple[str, str, str], str] = {}
+        self._or = text("or", lang)
 
     # -- the words a kind's sentence uses (screening.kinds.Words) ----------------------
     def text(self, key: str, /, **params: Any) -> str:
@@ -329,12 +355,18 @@ class Explainer:
         return show(target, self.lang)
 
     def _options(self, remedy: Remedy) -> str:
-        lang = self.lang
-        return text("or", lang).join(
-            text("remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
-                 value=_option_value(o), unit=_unit(o.unit, lang))
-            for o in remedy.options
-        )
+        return self._or.join(self._option(o) for o in remedy.options)
+
+    def _option(self, option: RemedyOption) -> str:
+        # compiled once per field, relation and unit: the words around the option's figure
+        entry = (option.field, option.relation, option.unit)
+        template = self._option_templates.get(entry)
+        if template is None:
+            lang = self.lang
+            template = self._option_templates[entry] = _compile(text("remedy.option", lang), {
+                "field": self.field_title(option.field), "relation": text(f"relation.{option.relation}", lang),
+                "unit": _unit(option.unit, lang)}, ("value",))[0]
+        return template.format_map({"value": _option_value(option)})
 
     def _finding_of(self, decision: Decision, rule_id: str) -> Finding:
         findings = decision.findings
@@ -343,8 +375,9 @@ class Explainer:
             return findings[index]
         return next(f for f in findings if f.rule == rule_id)  # …unless a caller built them otherwise
 
-    def summary(self, decision: Decision) -> list[str]:
-        """What it would take for the project to pass, most decisive first."""
+    def summary(self, decision: Decision, remedies: dict[str, str | None] | None = None) -> list[str]:
+        """What it would take for the project to pass, most decisive first (`remedies`:
+        the failed gates' remedies by rule, where a renderer has already written them)."""
         if decision.outcome is Outcome.PASS:
             return []
         lang = self.lang
@@ -352,8 +385,9 @@ class Explainer:
         if decision.vetoed_by:
             lines.append(text("summary.vetoed", lang, rules=self.sep.join(self.titles[r] for r in decision.vetoed_by)))
         for rule_id in decision.rejected_by:
-            lines.append(text("summary.gate", lang, title=self.titles[rule_id],
-                              remedy=self.remedy(self._finding_of(decision, rule_id)) or ""))
+            remedy = remedies[rule_id] if remedies is not None and rule_id in remedies else \
+                self.remedy(self._finding_of(decision, rule_id))
+            lines.append(text("summary.gate", lang, title=self.titles[rule_id], remedy=remedy or ""))
         if decision.missing:
             lines.append(text("summary.missing", lang, fields=self.fields(decision.missing)))
         for rule_id in decision.reviewed_by:
