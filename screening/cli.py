@@ -66,18 +66,18 @@ def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str
     """逐个筛查项目（或案例）文件 / Screen project or case files (folders: every *.yaml)."""
     from screening.screen import Screener
 
-    day = as_of or dt.date.today()
     with user_errors():
         cases = [load_case(path) for path in case_files(list(projects))]
         if not cases:
             raise ScreeningError("没有找到项目文件 / no project files found")
-        screeners: dict[str, Screener] = {}
+        screeners: dict[tuple[str, dt.date], Screener] = {}
         results: list[dict[str, Any]] = []
         for case in cases:
             ref = _rules_for(case, rules_ref)
-            if ref not in screeners:
-                screeners[ref] = Screener(load_ruleset(ref, as_of=day))
-            screener = screeners[ref]
+            day = as_of or case.as_of or dt.date.today()  # --as-of, else the case's own day
+            if (ref, day) not in screeners:
+                screeners[ref, day] = Screener(load_ruleset(ref, as_of=day))
+            screener = screeners[ref, day]
             results.append(to_contract(_screen_case(screener, case), screener.ruleset, lang))
     if fmt == "json":
         click.echo(render_json(results[0] if len(results) == 1 else results), nl=False)
@@ -222,20 +222,21 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
     from screening.report.workbench import render_coverage
     from screening.screen import Screener
 
-    day = as_of or dt.date.today()
     passed = failed = 0
     coverage = Coverage()
     with user_errors():
-        screeners: dict[str, Screener] = {}
+        screeners: dict[tuple[str, dt.date], Screener] = {}
         for path in case_files(list(cases) or ["cases"]):
             case = load_case(path)
             if case.expect is None:
                 continue
             ref = _rules_for(case, rules_ref)
-            if ref not in screeners:
-                screeners[ref] = Screener(load_ruleset(ref, as_of=day))
-            decision = _screen_case(screeners[ref], case)
-            coverage.add(screeners[ref].ruleset, decision)
+            # a case's own as_of wins: its expectations hold on that day
+            day = case.as_of or as_of or dt.date.today()
+            if (ref, day) not in screeners:
+                screeners[ref, day] = Screener(load_ruleset(ref, as_of=day))
+            decision = _screen_case(screeners[ref, day], case)
+            coverage.add(screeners[ref, day].ruleset, decision)
             mismatches = check_case(case, decision)
             if mismatches:
                 failed += 1
@@ -265,13 +266,17 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
     day = as_of or dt.date.today()
     with user_errors():
         before, after = load_ruleset(old, as_of=day), load_ruleset(new, as_of=day)
-        old_screener, new_screener = Screener(before), Screener(after)
+        screeners = {day: (Screener(before), Screener(after))}
         pairs = []
         for path in case_files(list(projects) or ["cases"]):
             case = load_case(path)
             if not projects and case.ruleset not in (None, before.id, after.id):
                 continue  # by default, only the cases written for this rule set
             pid = case.project.id or str(path)
+            on = case.as_of or day  # a case's own as_of wins, as in `screening test`
+            if on not in screeners:
+                screeners[on] = (Screener(load_ruleset(old, as_of=on)), Screener(load_ruleset(new, as_of=on)))
+            old_screener, new_screener = screeners[on]
             pairs.append((pid, old_screener.screen(case.project), new_screener.screen(case.project)))
         impact = compare(rule_changes(before, after), pairs)
     click.echo(render_diff(impact, before, after, fmt), nl=False)

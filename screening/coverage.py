@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from screening.findings import Decision
+from screening.findings import UNCONFIGURED, Decision
 from screening.model.effective import RuleSet
 
 STATUSES = ("pass", "fail", "missing", "not_applicable")
@@ -33,7 +33,7 @@ class Coverage:
         for finding in decision.findings:
             key = (origin[finding.rule], finding.rule)
             self.counts.setdefault(key, Counter())[finding.status.value] += 1
-            if finding.reason == "table_not_configured":
+            if finding.reason in UNCONFIGURED:
                 self.unconfigured.add(key)
 
     def rows(self, ruleset: RuleSet) -> list[tuple[str, str, dict[str, int]]]:

@@ -19,8 +19,8 @@ AS_OF = dt.date(2025, 6, 30)  # a fixed day, so cases do not change with the cal
 
 
 @cache
-def _screener(ruleset_id: str) -> Screener:
-    return Screener(load_ruleset(ruleset_id, as_of=AS_OF))
+def _screener(ruleset_id: str, day: dt.date) -> Screener:
+    return Screener(load_ruleset(ruleset_id, as_of=day))
 
 
 @pytest.mark.parametrize("path", CASES, ids=[str(p.relative_to(ROOT / "cases").with_suffix("")) for p in CASES])
@@ -28,7 +28,7 @@ def test_case(path: Path) -> None:
     case = load_case(path)
     assert case.expect is not None, "a case file needs an expect: block"
     assert case.ruleset is not None, "a case file names its ruleset:"
-    decision = _screener(case.ruleset).screen(case.project)
+    decision = _screener(case.ruleset, case.as_of or AS_OF).screen(case.project)  # a case's own day wins
     mismatches = check_case(case, decision)
     assert not mismatches, "\n".join(str(m) for m in mismatches)
 

@@ -17,7 +17,7 @@ from screening.model import ruleset as spec
 class EffectiveRule:
     """One rule in force, its parsed expressions and where it was last defined."""
 
-    spec: spec.CheckRule | spec.ScoreRule | spec.BonusRule | spec.DeriveRule
+    spec: spec.CheckRule | spec.ScoreRule | spec.BonusRule | spec.DeriveRule | spec.InfoRule
     source: SourceSpan
     origin: str  # id of the rule set file that defined it
     condition: n.Node | None = None  # require / fail_if / when
@@ -25,6 +25,8 @@ class EffectiveRule:
     applies_if: n.Node | None = None
     unit: str | None = None  # unit of the reported actual value
     position: tuple[Any, ...] = ()  # YAML path of the rule inside its file, e.g. ("rules", 3)
+    # require_any: each branch's parsed requirement and the unit of its compared value, in order
+    branches: tuple[tuple[n.Node, str | None], ...] = ()
 
     @property
     def id(self) -> str:
