@@ -25,10 +25,16 @@ class Coverage:
     counts: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (origin, rule id) → statuses
     cases: Counter[str] = field(default_factory=Counter)  # rule set id → cases screened
     unconfigured: set[tuple[str, str]] = field(default_factory=set)
+    # rule set id → every rule seen in it, in order: cases on different as-of days see different
+    # versions (the 2008 and the 2023 land rules), and each rule is listed once
+    seen: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
 
     def add(self, ruleset: RuleSet, decision: Decision) -> None:
         self.rulesets.setdefault(ruleset.id, ruleset)
         self.cases[ruleset.id] += 1
+        rules = self.seen.setdefault(ruleset.id, {})
+        for rule in ruleset.rules:
+            rules.setdefault((rule.origin, rule.id), rule.kind)
         origin = {rule.id: rule.origin for rule in ruleset.rules}
         for finding in decision.findings:
             key = (origin[finding.rule], finding.rule)
@@ -37,9 +43,11 @@ class Coverage:
                 self.unconfigured.add(key)
 
     def rows(self, ruleset: RuleSet) -> list[tuple[str, str, dict[str, int]]]:
-        """(rule id, kind, {status: count over all cases}) in the rule set's order."""
-        return [(r.id, r.kind, {s: self.counts.get((r.origin, r.id), Counter())[s] for s in STATUSES})
-                for r in ruleset.rules]
+        """(rule id, kind, {status: count over all cases}) in the rule set's order, every
+        version of it the cases were screened with."""
+        rules = self.seen.get(ruleset.id) or {(r.origin, r.id): r.kind for r in ruleset.rules}
+        return [(rule_id, kind, {s: self.counts.get((origin, rule_id), Counter())[s] for s in STATUSES})
+                for (origin, rule_id), kind in rules.items()]
 
     def uncovered(self) -> list[tuple[str, str, list[str]]]:
         """(defining rule set, rule id, sides no case exercises), configured rules only."""

@@ -236,10 +236,10 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
             rules[rule.id] = EffectiveRule(rule, loaded.span(("rules", index)), model.id, position=("rules", index))
         for index, off in enumerate(model.disable):
             span = loaded.span(("disable", index))
-            if off.rule not in rules:
+            if off.rule not in rules and off.rule not in defined:
                 hint = suggest(off.rule, list(rules))
                 raise RuleSetError(f"disable: 没有规则 {off.rule!r}{hint} / no such rule to disable", span)
-            del rules[off.rule]
+            rules.pop(off.rule, None)  # a rule not in force on as_of has nothing to disable that day
             disabled.append(Disabled(off.rule, off.reason, span))
     if as_of is not None:
         digest.update(b"as_of=" + as_of.isoformat().encode())
@@ -401,9 +401,13 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
                 locate(exc, rule.source, text, base + (key,), rule.origin)
         condition = parts.get("require") or parts.get("fail_if") or parts.get("when")
         resolved = _resolve_figures(rule, rs, unit, errors)
+        figures = frozenset(
+            getattr(item, key) for items in (getattr(rule.spec, "bands", None), getattr(rule.spec, "linear", None))
+            for item in items or () for key in ("min", "max", "at", "points")
+            if isinstance(getattr(item, key, None), str))
         typed_rules.append(EffectiveRule(
             resolved, rule.source, rule.origin, condition, parts.get("value"), parts.get("applies_if"), unit,
-            rule.position, tuple(branches),
+            rule.position, tuple(branches), figures,
         ))
     rs.rules = typed_rules
     if errors:

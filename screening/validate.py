@@ -337,6 +337,7 @@ def _weights(rs: RuleSet) -> list[Diagnostic]:
 def _unused(rs: RuleSet) -> list[Diagnostic]:
     used: set[str] = set()
     for rule in rs.rules:
+        used |= rule.figures  # parameters named in bands and linear points
         for node in (rule.condition, rule.value, rule.applies_if):
             if node is not None:
                 used |= n.names(node)

@@ -27,6 +27,7 @@ class EffectiveRule:
     position: tuple[Any, ...] = ()  # YAML path of the rule inside its file, e.g. ("rules", 3)
     # require_any: each branch's parsed requirement and the unit of its compared value, in order
     branches: tuple[tuple[n.Node, str | None], ...] = ()
+    figures: frozenset[str] = frozenset()  # parameters named in its bands or linear points (values in spec)
 
     @property
     def id(self) -> str:
