@@ -46,7 +46,7 @@ class Case:
     ruleset: str | None
     expect: Expect | None
     loaded: LoadedYaml
-    as_of: dt.date | None = None  # the day the case is screened on (its rules in force that day)
+    as_of: dt.date | None = None  # the day it is screened on (the rules in force then)
 
 
 def project_from_mapping(data: Any, loaded: LoadedYaml, prefix: tuple[Any, ...] = ()) -> Project:
@@ -76,19 +76,25 @@ def load_case(path: str | Path) -> Case:
     ruleset = data.get("ruleset")
     if ruleset is not None and not isinstance(ruleset, str):
         raise ProjectError("ruleset 应为规则集 id / ruleset must be a rule set id", loaded.span(("ruleset",)))
-    return Case(str(path), project, ruleset, expect, loaded, _as_of(data.get("as_of"), loaded))
+    as_of = _as_of(data.get("as_of"), loaded)
+    return Case(str(path), project, ruleset, expect, loaded, as_of)
 
 
 def _as_of(value: Any, loaded: LoadedYaml) -> dt.date | None:
     """A case's `as_of:` as a date (YAML reads 2023-06-24 as one; JSON gives text)."""
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+    if value is None or (
+        isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    ):
         return value
     if isinstance(value, str):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise ProjectError(f"as_of 应为日期 YYYY-MM-DD，实际为 {value!r} / as_of must be a date", loaded.span(("as_of",)))
+    raise ProjectError(
+        f"as_of 应为日期 YYYY-MM-DD，实际为 {value!r} / as_of must be a date",
+        loaded.span(("as_of",)),
+    )
 
 
 def case_files(paths: list[str | Path]) -> list[Path]:

@@ -74,7 +74,7 @@ def screen(projects: tuple[str, ...], rules_ref: str | None, fmt: str, lang: str
         results: list[dict[str, Any]] = []
         for case in cases:
             ref = _rules_for(case, rules_ref)
-            day = as_of or case.as_of or dt.date.today()  # --as-of, else the case's own day
+            day = as_of or case.as_of or dt.date.today()  # --as-of, else the case's day
             if (ref, day) not in screeners:
                 screeners[ref, day] = Screener(load_ruleset(ref, as_of=day))
             screener = screeners[ref, day]
@@ -275,7 +275,10 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
             pid = case.project.id or str(path)
             on = case.as_of or day  # a case's own as_of wins, as in `screening test`
             if on not in screeners:
-                screeners[on] = (Screener(load_ruleset(old, as_of=on)), Screener(load_ruleset(new, as_of=on)))
+                screeners[on] = (
+                    Screener(load_ruleset(old, as_of=on)),
+                    Screener(load_ruleset(new, as_of=on)),
+                )
             old_screener, new_screener = screeners[on]
             pairs.append((pid, old_screener.screen(case.project), new_screener.screen(case.project)))
         impact = compare(rule_changes(before, after), pairs)

@@ -66,7 +66,8 @@ class Part:
 @dataclass(frozen=True)
 class BranchPlan:
     """One branch of a `require_any` rule: judged in Python, to say which branch passed
-    and what each would take. The engine matches the rule's failing side (no branch holds)."""
+    and what each would take. The engine matches the rule's failing side (no branch
+    holds)."""
 
     name: str
     node: n.Node  # the branch's requirement
@@ -100,7 +101,8 @@ class RulePlan:
     max_points: Fraction | None = None
     bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
     linear: tuple[tuple[Fraction, Fraction], ...] | None = None
-    unconfigured: str | None = None  # a table or parameter the rule needs is empty: 未配置, never judged
+    # a table or parameter the rule needs is empty: 未配置, never judged
+    unconfigured: str | None = None
     value_lookups: tuple[Evaluator, ...] = ()
     # the Decimal forms (run inside EXACT; Inexact → use the rational form above)
     fast_value: Evaluator | None = None
@@ -317,24 +319,51 @@ class _Builder:
         return tuple(sorted(fields))
 
     # -- plans ------------------------------------------------------------------
-    def _shown(self, top: n.Node | None, negated: bool) -> tuple[Any, Any, str | None, Any, Any]:
+    def _shown(
+        self, top: n.Node | None, negated: bool
+    ) -> tuple[Any, Any, str | None, Any, Any]:
         """A check's reported actual and threshold (rational and Decimal forms) and its
         operator, when the condition is one comparison or `between`; else all None."""
         if isinstance(top, n.Compare) and top.op in _SIGN_TEST:
-            op = _NEGATED_OP[top.op] if negated else top.op  # report the requirement, not the failure
-            return (self.build(top.left), self.build(top.right), op,
-                    self.build_decimal(top.left), self.build_decimal(top.right))
+            op = (
+                _NEGATED_OP[top.op] if negated else top.op
+            )  # report the requirement, not the failure
+            return (
+                self.build(top.left),
+                self.build(top.right),
+                op,
+                self.build_decimal(top.left),
+                self.build_decimal(top.right),
+            )
         if isinstance(top, n.Call) and top.func == "between":
-            return (self.build(top.args[0]), _pair(self.build(top.args[1]), self.build(top.args[2])), "between",
-                    self.build_decimal(top.args[0]),
-                    _pair(self.build_decimal(top.args[1]), self.build_decimal(top.args[2])))
+            return (
+                self.build(top.args[0]),
+                _pair(self.build(top.args[1]), self.build(top.args[2])),
+                "between",
+                self.build_decimal(top.args[0]),
+                _pair(self.build_decimal(top.args[1]), self.build_decimal(top.args[2])),
+            )
         return None, None, None, None, None
 
     def branch(self, name: str, node: n.Node, unit: str | None) -> BranchPlan:
         """The plan of one `require_any` branch."""
-        actual, threshold, op, fast_actual, fast_threshold = self._shown(node, negated=False)
-        return BranchPlan(name, node, self.build(node), self.build_decimal(node), actual, threshold, op, unit,
-                          self.inputs(node), self.lookups(node), fast_actual, fast_threshold)
+        actual, threshold, op, fast_actual, fast_threshold = self._shown(
+            node, negated=False
+        )
+        return BranchPlan(
+            name,
+            node,
+            self.build(node),
+            self.build_decimal(node),
+            actual,
+            threshold,
+            op,
+            unit,
+            self.inputs(node),
+            self.lookups(node),
+            fast_actual,
+            fast_threshold,
+        )
 
     def plan(self, index: int, rule: EffectiveRule, stratum: int) -> RulePlan:
         actual = threshold = fast_actual = fast_threshold = None
@@ -343,7 +372,10 @@ class _Builder:
         branches: tuple[BranchPlan, ...] = ()
         if rule.kind in ("veto", "gate", "review") and rule.branches:
             names = [branch.name for branch in rule.spec.require_any]  # type: ignore[union-attr]
-            branches = tuple(self.branch(name, node, unit) for name, (node, unit) in zip(names, rule.branches))
+            branches = tuple(
+                self.branch(name, node, unit)
+                for name, (node, unit) in zip(names, rule.branches, strict=True)
+            )
         elif rule.kind in ("veto", "gate", "review"):
             actual, threshold, op, fast_actual, fast_threshold = self._shown(
                 top, negated=rule.spec.fail_if is not None)  # type: ignore[union-attr]
@@ -365,10 +397,14 @@ class _Builder:
         reported = [top.left, top.right] if op in _SIGN_TEST else (  # type: ignore[union-attr]
             list(top.args) if op == "between" else [])  # type: ignore[union-attr]
         unconfigured, reason = self._unconfigured(rule)
-        return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs,
-                        Kind(rule.kind), max_points, bands, linear, unconfigured, self.lookups(rule.value),
-                        fast_value, fast_actual, fast_threshold,
-                        bool(reported) and not any(self._arithmetic(node) for node in reported), reason, branches)
+        arithmetic = any(self._arithmetic(node) for node in reported)
+        plainly = bool(reported) and not arithmetic
+        return RulePlan(
+            index, rule, stratum, condition, applies, value, actual, threshold, op,
+            inputs, Kind(rule.kind), max_points, bands, linear, unconfigured,
+            self.lookups(rule.value), fast_value, fast_actual, fast_threshold, plainly,
+            reason, branches,
+        )
 
     def _arithmetic(self, node: n.Node) -> bool:
         """Whether the expression, metrics expanded, does any arithmetic."""
@@ -385,7 +421,7 @@ class _Builder:
             stack.extend(n.children(current))
 
     def _unconfigured(self, rule: EffectiveRule) -> tuple[str | None, str]:
-        """The first empty table, or parameter left without a value, the rule reads (未配置)."""
+        """The first empty table or value-less parameter the rule reads (未配置)."""
         for node in (rule.condition, rule.value, rule.applies_if):
             if node is None:
                 continue
@@ -400,8 +436,10 @@ class _Builder:
         return None, "table_not_configured"
 
     def _uncoalesced(self, node: n.Node) -> set[str]:
-        """Names read outside any `coalesce(…)`, metrics expanded: inside one, a parameter
-        without a value is a fallback not taken, not a figure left to be filled."""
+        """Names read outside any `coalesce(…)`, metrics expanded.
+
+        Inside one, a parameter without a value is a fallback not taken, not a figure
+        left to be filled."""
         found: set[str] = set()
         stack = [node]
         while stack:

@@ -25,8 +25,8 @@ class Coverage:
     counts: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (origin, rule id) → statuses
     cases: Counter[str] = field(default_factory=Counter)  # rule set id → cases screened
     unconfigured: set[tuple[str, str]] = field(default_factory=set)
-    # rule set id → every rule seen in it, in order: cases on different as-of days see different
-    # versions (the 2008 and the 2023 land rules), and each rule is listed once
+    # rule set id → every rule seen in it, in order: cases on different as-of days see
+    # different versions (the 2008 and the 2023 land rules); each rule is listed once
     seen: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
 
     def add(self, ruleset: RuleSet, decision: Decision) -> None:
@@ -43,11 +43,16 @@ class Coverage:
                 self.unconfigured.add(key)
 
     def rows(self, ruleset: RuleSet) -> list[tuple[str, str, dict[str, int]]]:
-        """(rule id, kind, {status: count over all cases}) in the rule set's order, every
-        version of it the cases were screened with."""
-        rules = self.seen.get(ruleset.id) or {(r.origin, r.id): r.kind for r in ruleset.rules}
-        return [(rule_id, kind, {s: self.counts.get((origin, rule_id), Counter())[s] for s in STATUSES})
-                for (origin, rule_id), kind in rules.items()]
+        """(rule id, kind, {status: count over all cases}) in the rule set's order, for
+        every version of it the cases were screened with."""
+        rules = self.seen.get(ruleset.id)
+        if rules is None:
+            rules = {(r.origin, r.id): r.kind for r in ruleset.rules}
+        rows = []
+        for (origin, rule_id), kind in rules.items():
+            counts = self.counts.get((origin, rule_id), Counter())
+            rows.append((rule_id, kind, {s: counts[s] for s in STATUSES}))
+        return rows
 
     def uncovered(self) -> list[tuple[str, str, list[str]]]:
         """(defining rule set, rule id, sides no case exercises), configured rules only."""

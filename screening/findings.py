@@ -57,7 +57,7 @@ class Remedy(NamedTuple):
 
 
 class BranchFinding(NamedTuple):
-    """One branch of a `require_any` rule, judged on its own: what it shows and would take."""
+    """One branch of a `require_any` rule, judged alone: its figures and remedy."""
 
     name: str
     status: Status
@@ -91,7 +91,7 @@ class Finding(NamedTuple):
     reason: str | None = None  # not_applicable: why (table_not_configured, …)
     reason_params: tuple[tuple[str, Any], ...] = ()  # (name, value) pairs for the reason's message
     remedy: Remedy | None = None
-    branches: tuple[BranchFinding, ...] = ()  # require_any: every branch, in the rule's order
+    branches: tuple[BranchFinding, ...] = ()  # require_any: every branch, in order
 
     def check_tuple(self) -> tuple[str, str]:
         return (self.rule, self.status.value)

@@ -42,8 +42,9 @@ _KIND_OF_UNIT = {unit: kind for kind, unit in CANONICAL_UNIT.items() if unit}
 def _number(value: Any, unit: str) -> Decimal:
     """A declared number: bare, or written in a unit its declared unit accepts.
 
-    Dimensionless inputs take percentages ("65%" = 0.65); 万元, 亩, tce, kWh, t and 人 take
-    their kind's units ("3亿元"); any other unit (万元/亩) only itself ("280 万元/亩").
+    Dimensionless inputs take percentages ("65%" = 0.65); 万元, 亩, tce, kWh, t and
+    人 take their kind's units ("3亿元"); any other unit (万元/亩) only itself
+    ("280 万元/亩").
     """
     if unit == "":
         return parse_amount(value, "fraction")
@@ -55,9 +56,13 @@ def _number(value: Any, unit: str) -> Decimal:
         if written.endswith(unit.replace(" ", "")) and written != unit.replace(" ", ""):
             value = written[: -len(unit.replace(" ", ""))]
     try:
-        return parse_amount(value, "ratio")  # no other unit accepted: a bare number, or refused
+        return parse_amount(
+            value, "ratio"
+        )  # no other unit accepted: a bare number, or refused
     except UnitError:
-        raise UnitError(f"应为数值（单位 {unit}），实际为 {value!r} / expected a number in {unit}") from None
+        raise UnitError(
+            f"应为数值（单位 {unit}），实际为 {value!r} / expected a number in {unit}"
+        ) from None
 
 
 def _convert(value: Any, declared: InputField) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import itertools
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -174,7 +175,7 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
     weights: dict[str, Decimal] | None = None
     points_total: Decimal | None = None
     rules: dict[str, EffectiveRule] = {}
-    defined: set[str] = set()  # every rule id a file of the chain defines, in force on as_of or not
+    defined: set[str] = set()  # rule ids the chain defines, in force on as_of or not
     disabled: list[Disabled] = []
     provenance: dict[str, SourceSpan] = {}
     for item in chain:
@@ -226,8 +227,8 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
                     "如需替换请写 override: true / already defined by a parent; add override: true to replace it",
                     loaded.span(("rules", index, "id")),
                 )
-            # a parent's rule not in force on as_of (2008 indicators after 2023) leaves the
-            # override standing alone: it replaces that rule on the days it is in force
+            # a parent's rule not in force on as_of (2008 indicators after 2023) leaves
+            # the override standing alone: it replaces that rule on the days it is
             if rule.override and previous is None and not inherited:
                 raise RuleSetError(
                     f"override: true，但上级规则集中没有规则 {rule.id!r}{suggest(rule.id, list(rules))} / "
@@ -239,7 +240,7 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
             if off.rule not in rules and off.rule not in defined:
                 hint = suggest(off.rule, list(rules))
                 raise RuleSetError(f"disable: 没有规则 {off.rule!r}{hint} / no such rule to disable", span)
-            rules.pop(off.rule, None)  # a rule not in force on as_of has nothing to disable that day
+            rules.pop(off.rule, None)  # not in force on as_of: nothing to disable
             disabled.append(Disabled(off.rule, off.reason, span))
     if as_of is not None:
         digest.update(b"as_of=" + as_of.isoformat().encode())
@@ -273,7 +274,7 @@ def _value_type(value: Any, unit: str | None) -> Type:
         return Type("number", normalise_unit(unit) if unit is not None else None)
     if isinstance(value, list) and value:
         return Type("list", item=_value_type(value[0], unit))
-    if value is None and unit is not None:  # a number left 未配置: its unit says what it is
+    if value is None and unit is not None:  # a number left 未配置: its unit says so
         return Type("number", normalise_unit(unit))
     return TEXT
 
@@ -381,7 +382,8 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
                 check_bool(node, scope)
                 branches.append((node, _compared_unit(node, scope)))
             except ExpressionError as exc:
-                locate(exc, rule.source, branch.require, base + ("require_any", index, "require"), rule.origin)
+                where = base + ("require_any", index, "require")
+                locate(exc, rule.source, branch.require, where, rule.origin)
         if branches and len(branches) == len(rule.spec.require_any):  # type: ignore[union-attr]
             parts["require"] = n.Logic(0, "or", tuple(node for node, _ in branches))
         for key in ("require", "fail_if", "when", "value", "applies_if"):
@@ -401,22 +403,28 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
                 locate(exc, rule.source, text, base + (key,), rule.origin)
         condition = parts.get("require") or parts.get("fail_if") or parts.get("when")
         resolved = _resolve_figures(rule, rs, unit, errors)
+        graded = (getattr(rule.spec, "bands", None), getattr(rule.spec, "linear", None))
         figures = frozenset(
-            getattr(item, key) for items in (getattr(rule.spec, "bands", None), getattr(rule.spec, "linear", None))
-            for item in items or () for key in ("min", "max", "at", "points")
-            if isinstance(getattr(item, key, None), str))
+            getattr(item, key)
+            for items in graded
+            for item in items or ()
+            for key in ("min", "max", "at", "points")
+            if isinstance(getattr(item, key, None), str)
+        )
         typed_rules.append(EffectiveRule(
-            resolved, rule.source, rule.origin, condition, parts.get("value"), parts.get("applies_if"), unit,
-            rule.position, tuple(branches), figures,
+            resolved, rule.source, rule.origin, condition, parts.get("value"),
+            parts.get("applies_if"), unit, rule.position, tuple(branches), figures,
         ))
     rs.rules = typed_rules
     if errors:
         raise RuleSetError("", diagnostics=sorted(errors, key=_order))
 
 
-def _resolve_figures(rule: EffectiveRule, rs: RuleSet, unit: str | None, errors: list[Diagnostic]) -> Any:
-    """The rule with each band bound and linear point named by a parameter replaced by its
-    value; a bound's parameter must be a number in the unit of the rule's value."""
+def _resolve_figures(
+    rule: EffectiveRule, rs: RuleSet, unit: str | None, errors: list[Diagnostic]
+) -> Any:
+    """The rule with each band bound and linear point named by a parameter replaced by
+    its value; a bound's parameter must be a number in the unit of the rule's value."""
     spec_rule = rule.spec
     lists = {key: getattr(spec_rule, key, None) for key in ("bands", "linear")}
     if not any(spec.figures_named(items) for items in lists.values() if items):
@@ -433,36 +441,81 @@ def _resolve_figures(rule: EffectiveRule, rs: RuleSet, unit: str | None, errors:
                 if not isinstance(figure, str):
                     continue
                 where = rule.position + (key, index, name)
-                figures[name] = _figure(figure, name == "points", unit, rs, where, rule.origin, errors)
+                figures[name] = _figure(
+                    figure, name == "points", unit, rs, where, rule.origin, errors
+                )
             resolved.append(item.model_copy(update=figures))
         update[key] = resolved
     linear = update.get("linear")
-    if linear and all(isinstance(p.at, Decimal) for p in linear) and any(
-            b.at <= a.at for a, b in zip(linear, linear[1:])):
-        errors.append(Diagnostic("BND", "linear 的 at 必须递增（参数代入后）/ linear 'at' values must increase",
-                                 rs.span(rule.origin, rule.position + ("linear",)), field_path(rule.position + ("linear",))))
+    if (
+        linear
+        and all(isinstance(p.at, Decimal) for p in linear)
+        and any(b.at <= a.at for a, b in itertools.pairwise(linear))
+    ):
+        errors.append(
+            Diagnostic(
+                "BND",
+                "linear 的 at 必须递增（参数代入后）/ linear 'at' values must increase",
+                rs.span(rule.origin, rule.position + ("linear",)),
+                field_path(rule.position + ("linear",)),
+            )
+        )
     return spec_rule.model_copy(update=update)
 
 
-def _figure(name: str, points: bool, unit: str | None, rs: RuleSet, where: tuple[Any, ...], origin: str,
-            errors: list[Diagnostic]) -> Any:
-    """A band or linear figure's parameter → its value (a diagnostic, and the name kept, if it has none)."""
+def _figure(
+    name: str,
+    points: bool,
+    unit: str | None,
+    rs: RuleSet,
+    where: tuple[Any, ...],
+    origin: str,
+    errors: list[Diagnostic],
+) -> Any:
+    """A band or linear figure's parameter → its value; a diagnostic, and the name
+    kept, when it has none."""
     param = rs.parameters.get(name)
     span, path = rs.span(origin, where), field_path(where)
     value = None if param is None else param.value
     if param is None:
-        errors.append(Diagnostic("EXP", f"未定义的参数 {name!r}{suggest(name, list(rs.parameters))} / unknown parameter",
-                                 span, path))
+        errors.append(
+            Diagnostic(
+                "EXP",
+                f"未定义的参数 {name!r}{suggest(name, list(rs.parameters))} / "
+                "unknown parameter",
+                span,
+                path,
+            )
+        )
     elif isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        errors.append(Diagnostic("EXP", f"参数 {name} 应为已设值的数值，实际为 {value!r} / the parameter must be a number",
-                                 span, path))
+        errors.append(
+            Diagnostic(
+                "EXP",
+                f"参数 {name} 应为已设值的数值，实际为 {value!r} / "
+                "the parameter must be a number",
+                span,
+                path,
+            )
+        )
     else:
         declared = normalise_unit(param.unit) if param.unit is not None else None
         expected = "" if points else unit
-        if declared is not None and expected is not None and declared != expected and not (points and declared == "分"):
-            errors.append(Diagnostic(
-                "EXP", f"参数 {name} 的单位 {param.unit!r} 与{'分值' if points else '评分值的单位 ' + repr(unit)}不符 / "
-                "unit does not match", span, path))
+        expected_text = "分值" if points else f"评分值的单位 {unit!r}"
+        if (
+            declared is not None
+            and expected is not None
+            and declared != expected
+            and not (points and declared == "分")
+        ):
+            errors.append(
+                Diagnostic(
+                    "EXP",
+                    f"参数 {name} 的单位 {param.unit!r} 与{expected_text}不符 / "
+                    "unit does not match",
+                    span,
+                    path,
+                )
+            )
         return Decimal(value)
     return name
 

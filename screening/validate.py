@@ -258,12 +258,21 @@ def _cells(node: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]
 
 
 def _unconfigured(rs: RuleSet) -> list[Diagnostic]:
-    """Rules that read an empty table or a parameter without a value: they report 未配置 for
-    every project until it is filled. Each gap is noted, with its reason (`pending:`), in the
-    rule set that defines it; a rule set inheriting gaps gets one line naming them."""
+    """Rules that read an empty table or a parameter without a value: they report 未配置
+    for every project until it is filled. Each gap is noted, with its reason
+    (`pending:`), in the rule set that defines it; a rule set inheriting gaps gets one
+    line naming them."""
     read = {r.id: _names_read(rs, r) for r in rs.rules}
-    gaps = [("tables", "查找表", name, t) for name, t in rs.tables.items() if not t.values and t.default is None]
-    gaps += [("parameters", "参数", name, p) for name, p in rs.parameters.items() if p.value is None]
+    gaps = [
+        ("tables", "查找表", name, t)
+        for name, t in rs.tables.items()
+        if not t.values and t.default is None
+    ]
+    gaps += [
+        ("parameters", "参数", name, p)
+        for name, p in rs.parameters.items()
+        if p.value is None
+    ]
     out, inherited = [], []
     top_file = rs.files[rs.id]
     for section, label, name, item in gaps:
@@ -275,25 +284,56 @@ def _unconfigured(rs: RuleSet) -> list[Diagnostic]:
             inherited.append(name)
             continue
         titled = "、".join(_titled(rs, rule_id) for rule_id in users)
-        why = f"原因：{item.pending}" if item.pending else "（未写明原因：请加 pending）"
-        out.append(Diagnostic(
-            "CFG", f"{label} {name} 未配置：规则 {titled} 对所有项目报告“未配置”，不作判断。{why} / "
-            "not configured: these rules judge no project until it is filled", span, f"{section}.{name}", NOTE))
+        why = (
+            f"原因：{item.pending}" if item.pending else "（未写明原因：请加 pending）"
+        )
+        out.append(
+            Diagnostic(
+                "CFG",
+                f"{label} {name} 未配置：规则 {titled} 对所有项目报告“未配置”，"
+                f"不作判断。{why} / "
+                "not configured: these rules judge no project until it is filled",
+                span,
+                f"{section}.{name}",
+                NOTE,
+            )
+        )
         if not item.pending and _is_shipped(rs, rs.id):
-            out.append(Diagnostic("CFG", f"{label} {name} 未配置，但没有写明原因（pending：为何未配置、由谁填写）/ "
-                                  "an unconfigured item should say why (pending:)", span, f"{section}.{name}", WARNING))
+            out.append(
+                Diagnostic(
+                    "CFG",
+                    f"{label} {name} 未配置，但没有写明原因"
+                    "（pending：为何未配置、由谁填写）/ "
+                    "an unconfigured item should say why (pending:)",
+                    span,
+                    f"{section}.{name}",
+                    WARNING,
+                )
+            )
     if inherited:
-        out.append(Diagnostic(
-            "CFG", f"继承的未配置项 {', '.join(inherited)}：使用它们的规则对所有项目报告“未配置”；原因见定义它们的规则集"
-            f"（{' → '.join(rs.chain[:-1])}）/ inherited unconfigured items; see the rule set defining them",
-            rs.sources[rs.id].span(("extends",)), "extends", NOTE))
+        out.append(
+            Diagnostic(
+                "CFG",
+                f"继承的未配置项 {', '.join(inherited)}："
+                "使用它们的规则对所有项目报告“未配置”；"
+                f"原因见定义它们的规则集（{' → '.join(rs.chain[:-1])}）/ "
+                "inherited unconfigured items; see the rule set defining them",
+                rs.sources[rs.id].span(("extends",)),
+                "extends",
+                NOTE,
+            )
+        )
     return out
 
 
 def _names_read(rs: RuleSet, rule: EffectiveRule) -> set[str]:
     """Every name a rule reads, metrics expanded."""
     names: set[str] = set()
-    stack = [node for node in (rule.condition, rule.value, rule.applies_if) if node is not None]
+    stack = [
+        node
+        for node in (rule.condition, rule.value, rule.applies_if)
+        if node is not None
+    ]
     while stack:
         for name in n.names(stack.pop()):
             if name not in names:
@@ -305,7 +345,9 @@ def _names_read(rs: RuleSet, rule: EffectiveRule) -> set[str]:
 
 def _titled(rs: RuleSet, rule_id: str) -> str:
     rule = next(r for r in rs.rules if r.id == rule_id)
-    return f"{rule_id}（{rule.spec.title.zh}）" if rule.spec.title is not None else rule_id
+    return (
+        f"{rule_id}（{rule.spec.title.zh}）" if rule.spec.title is not None else rule_id
+    )
 
 
 # --- weights and totals -------------------------------------------------------------

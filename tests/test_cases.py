@@ -30,7 +30,8 @@ def test_case(path: Path) -> None:
     case = load_case(path)
     assert case.expect is not None, "a case file needs an expect: block"
     assert case.ruleset is not None, "a case file names its ruleset:"
-    decision = _screener(case.ruleset, case.as_of or AS_OF).screen(case.project)  # a case's own day wins
+    screener = _screener(case.ruleset, case.as_of or AS_OF)  # a case's own day wins
+    decision = screener.screen(case.project)
     mismatches = check_case(case, decision)
     assert not mismatches, "\n".join(str(m) for m in mismatches)
 
@@ -39,14 +40,14 @@ def test_the_library_is_not_empty() -> None:
     assert len(CASES) >= 2
 
 
-# --- a case's own as_of ------------------------------------------------------------------
+# --- a case's own as_of --------------------------------------------------------------
 
 CASE_2008 = """\
 ruleset: national
 as_of: 2023-06-24
 id: as-of-case
 industry: C3311
-land: {area_mu: 60, plot_ratio: 0.9, building_coverage: 0.28, admin_share: 0.06, green_ratio: 0.1}
+land: {area_mu: 60, plot_ratio: 0.9, building_coverage: 0.28, admin_share: 0.06}
 environment: {in_red_line: false, access_list_conflict: false, catalogue: permitted}
 expect:
   decision: reject
@@ -58,9 +59,13 @@ expect:
 def test_a_case_file_carries_its_own_day(tmp_path: Path) -> None:
     (tmp_path / "case.yaml").write_text(CASE_2008, encoding="utf-8")
     assert load_case(tmp_path / "case.yaml").as_of == dt.date(2023, 6, 24)
-    (tmp_path / "case.json").write_text('{"ruleset": "national", "as_of": "2022-06-30"}', encoding="utf-8")
+    (tmp_path / "case.json").write_text(
+        '{"ruleset": "national", "as_of": "2022-06-30"}', encoding="utf-8"
+    )
     assert load_case(tmp_path / "case.json").as_of == dt.date(2022, 6, 30)
-    (tmp_path / "bad.yaml").write_text("ruleset: national\nas_of: 下周\n", encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(
+        "ruleset: national\nas_of: 下周\n", encoding="utf-8"
+    )
     with pytest.raises(ProjectError) as info:
         load_case(tmp_path / "bad.yaml")
     assert str(info.value.diagnostics[0].span).endswith("bad.yaml:2:8")
@@ -73,26 +78,64 @@ def test_test_and_diff_screen_a_case_on_its_own_day(tmp_path: Path) -> None:
 
     (tmp_path / "case.yaml").write_text(CASE_2008, encoding="utf-8")
     runner = CliRunner()
-    # the 2008 建筑系数 gate exists only up to 2023-06-24: the case passes only if its own day is used,
+    # the 2008 建筑系数 gate exists only up to 2023-06-24: the case passes only if its
+    # own day is used,
     # whatever --as-of says for cases without one
-    result = runner.invoke(main, ["test", str(tmp_path / "case.yaml"), "--as-of", "2026-01-01"])
-    assert result.exit_code == 0 and result.output.strip().endswith("1 passed, 0 failed"), result.output
-    # without its as_of the same project is screened today: no 2008 gate, so the expectation fails
-    (tmp_path / "today.yaml").write_text(CASE_2008.replace("as_of: 2023-06-24\n", ""), encoding="utf-8")
+    result = runner.invoke(
+        main, ["test", str(tmp_path / "case.yaml"), "--as-of", "2026-01-01"]
+    )
+    assert result.exit_code == 0 and result.output.strip().endswith(
+        "1 passed, 0 failed"
+    ), result.output
+    # without its as_of the same project is screened today: no 2008 gate, so the
+    # expectation fails
+    (tmp_path / "today.yaml").write_text(
+        CASE_2008.replace("as_of: 2023-06-24\n", ""), encoding="utf-8"
+    )
     result = runner.invoke(main, ["test", str(tmp_path / "today.yaml")])
     assert result.exit_code == 1 and "absent (no such rule in force)" in result.output
-    # diff screens the case on its day too: the 2008 rule set against itself changes nothing there
-    result = runner.invoke(main, ["diff", "national", "national", str(tmp_path / "case.yaml"), "--format", "json"])
+    # diff screens the case on its day too: the rule set against itself changes nothing
+    result = runner.invoke(
+        main,
+        [
+            "diff",
+            "national",
+            "national",
+            str(tmp_path / "case.yaml"),
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0 and json.loads(result.output)["projects"] == 1
     # screen: --as-of wins when given; else the case's own day
-    result = runner.invoke(main, ["screen", str(tmp_path / "case.yaml"), "--format", "json"])
-    assert json.loads(result.output)["as_of"] == "2023-06-24" and json.loads(result.output)["decision"] == "reject"
-    result = runner.invoke(main, ["screen", str(tmp_path / "case.yaml"), "--format", "json", "--as-of", "2025-01-01"])
+    result = runner.invoke(
+        main, ["screen", str(tmp_path / "case.yaml"), "--format", "json"]
+    )
+    assert (
+        json.loads(result.output)["as_of"] == "2023-06-24"
+        and json.loads(result.output)["decision"] == "reject"
+    )
+    result = runner.invoke(
+        main,
+        [
+            "screen",
+            str(tmp_path / "case.yaml"),
+            "--format",
+            "json",
+            "--as-of",
+            "2025-01-01",
+        ],
+    )
     assert json.loads(result.output)["as_of"] == "2025-01-01"
 
 
-@pytest.mark.parametrize("path", [p for p in CASES if load_case(p).as_of is not None],
-                         ids=lambda p: str(p.relative_to(ROOT / "cases").with_suffix("")))
+DATED = [p for p in CASES if load_case(p).as_of is not None]
+
+
+DATED_IDS = [str(p.relative_to(ROOT / "cases")) for p in DATED]
+
+
+@pytest.mark.parametrize("path", DATED, ids=DATED_IDS)
 def test_dated_cases_sit_on_both_sides_of_the_2023_edition(path: Path) -> None:
     # every dated shipped case is screened on its own day, not the suite's AS_OF
     case = load_case(path)

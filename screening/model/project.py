@@ -131,7 +131,9 @@ class Land(_Strict):
     admin_share: quantity("fraction", "行政办公及生活服务设施用地比例", "admin and services share", le=1)
     green_ratio: quantity("fraction", "绿地率", "green ratio", le=1)
     prefab_rate: quantity("fraction", "装配率", "prefabrication rate", le=1)
-    prefab_area_share: quantity("fraction", "装配式建筑面积占比", "prefabricated floor-area share", le=1)
+    prefab_area_share: quantity(
+        "fraction", "装配式建筑面积占比", "prefabricated floor-area share", le=1
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 RULE_ID = r"^[a-z][a-z0-9_]*(?:[.\-][a-z0-9_]+)*$"
 NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -67,10 +76,10 @@ Scalar = Decimal | int | bool | str
 
 
 class Parameter(_Model):
-    """A named constant; `value: null` leaves it 未配置 (rules reading it judge no project)."""
+    """A named constant; `value: null` leaves it 未配置 (its rules judge no project)."""
 
     value: Scalar | list[Scalar] | None = None
-    unit: str | None = None  # with no value, a unit makes it a number ("" = dimensionless)
+    unit: str | None = None  # with no value, a unit makes it a number ("": a share)
     title: LocalText | None = None
     basis: str | None = None
     note: str | None = None
@@ -89,7 +98,10 @@ class InputField(_Model):
     @model_validator(mode="after")
     def _share(self) -> InputField:
         if self.percent and (self.type != "number" or self.unit not in (None, "")):
-            raise ValueError("percent 只用于无单位的数值（0–1 的比例）/ percent is for a dimensionless number")
+            raise ValueError(
+                "percent 只用于无单位的数值（0–1 的比例）/ "
+                "percent is for a dimensionless number"
+            )
         return self
 
 
@@ -102,7 +114,7 @@ class Table(_Model):
     values: dict[str, Any] = Field(default_factory=dict)
     default: Scalar | None = None
     domain: dict[str, list[str]] | None = None  # allowed keys per key name; enables completeness checks
-    pending: str | None = None  # why it is empty (未配置) for now, for `validate` to say
+    pending: str | None = None  # why it is empty (未配置), for `validate` to say
 
     @field_validator("domain", mode="before")
     @classmethod
@@ -138,7 +150,9 @@ def _figure(value: Any) -> Decimal | str:
         return Decimal(repr(value))
     if isinstance(value, str) and re.fullmatch(NAME, value):
         return value
-    raise ValueError(f"应为数值或参数名，实际为 {value!r} / expected a number or a parameter name")
+    raise ValueError(
+        f"应为数值或参数名，实际为 {value!r} / expected a number or a parameter name"
+    )
 
 
 # A band bound or a linear point: a number, or the name of a numeric parameter (a county
@@ -146,7 +160,9 @@ def _figure(value: Any) -> Decimal | str:
 Figure = Annotated[
     Decimal | str,
     PlainValidator(_figure),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": NAME}]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string", "pattern": NAME}]}
+    ),
 ]
 
 
@@ -163,7 +179,11 @@ class LinearPoint(_Model):
 
 def figures_named(items: list[Band] | list[LinearPoint]) -> bool:
     """Whether any band bound or linear point is written as a parameter name."""
-    return any(isinstance(getattr(item, key, None), str) for item in items for key in ("min", "max", "at", "points"))
+    return any(
+        isinstance(getattr(item, key, None), str)
+        for item in items
+        for key in ("min", "max", "at", "points")
+    )
 
 
 class _Rule(_Model):
@@ -197,7 +217,8 @@ class CheckRule(_Rule):
 
     @model_validator(mode="after")
     def _one_condition(self) -> CheckRule:
-        given = [key for key in ("require", "fail_if", "require_any") if getattr(self, key) is not None]
+        keys = ("require", "fail_if", "require_any")
+        given = [key for key in keys if getattr(self, key) is not None]
         if len(given) != 1:
             raise ValueError(
                 "需要 require 或 fail_if 之一（或 require_any；只能一个）/ "
@@ -222,7 +243,8 @@ class _Graded(_Rule):
         if self.linear is not None:
             ats = [p.at for p in self.linear]
             # with parameters the loader checks the order, once their values are known
-            if not figures_named(self.linear) and any(b <= a for a, b in zip(ats, ats[1:])):  # type: ignore[operator]
+            pairs = itertools.pairwise(ats)
+            if not figures_named(self.linear) and any(b <= a for a, b in pairs):  # type: ignore[operator]
                 raise ValueError("linear 的 at 必须递增 / linear 'at' values must increase")
 
     @property
@@ -276,7 +298,10 @@ class InfoRule(_Rule):
     otherwise: LocalText | None = None
 
 
-Rule = Annotated[CheckRule | ScoreRule | BonusRule | DeriveRule | InfoRule, Field(discriminator="kind")]
+Rule = Annotated[
+    CheckRule | ScoreRule | BonusRule | DeriveRule | InfoRule,
+    Field(discriminator="kind"),
+]
 KINDS = ("veto", "gate", "review", "score", "bonus", "derive", "info")
 RULE_CLASSES: dict[str, type[_Rule]] = {
     "veto": CheckRule, "gate": CheckRule, "review": CheckRule, "score": ScoreRule,

@@ -14,7 +14,15 @@ from string import Formatter
 from typing import Any
 
 from screening.expr import nodes as n
-from screening.findings import BranchFinding, Decision, Finding, Kind, Outcome, Remedy, Status
+from screening.findings import (
+    BranchFinding,
+    Decision,
+    Finding,
+    Kind,
+    Outcome,
+    Remedy,
+    Status,
+)
 from screening.messages import text
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, input_kinds
@@ -104,10 +112,14 @@ _SHARES = frozenset(path for path, kind in input_kinds().items() if kind == "fra
 
 
 def _shares(ruleset: RuleSet) -> frozenset[str]:
-    return _SHARES | {path for path, declared in ruleset.inputs.items() if declared.percent}
+    return _SHARES | {
+        path for path, declared in ruleset.inputs.items() if declared.percent
+    }
 
 
-def _compares_a_share(node: n.Node | None, value: n.Node | None, shares: frozenset[str]) -> bool:
+def _compares_a_share(
+    node: n.Node | None, value: n.Node | None, shares: frozenset[str]
+) -> bool:
     if isinstance(node, n.Compare):
         node = node.left
     elif isinstance(node, n.Call) and node.func == "between":
@@ -139,7 +151,8 @@ def _numeric(finding: Finding, rule: EffectiveRule) -> bool:
     """Whether a finding's sentence is the numeric kind (actual, requirement, points)."""
     status, kind = finding.status, finding.kind
     return not (status is Status.MISSING or status is Status.NOT_APPLICABLE or kind is Kind.DERIVE
-                or kind is Kind.INFO or finding.branches or (kind is Kind.BONUS and rule.value is None))
+                or kind is Kind.INFO or finding.branches
+                or (kind is Kind.BONUS and rule.value is None))
 
 
 def _unit(unit: str | None) -> str:
@@ -160,13 +173,22 @@ class Explainer:
         self.sep = "、" if lang == "zh" else ", "
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
         self.shares = _shares(ruleset)
-        self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule.condition, rule.value, self.shares)}
-        # require_any rules: each branch's title and whether it compares a share, by rule id
+        self.percent = {
+            rule.id
+            for rule in ruleset.rules
+            if _compares_a_share(rule.condition, rule.value, self.shares)
+        }
+        # require_any rules: each branch's name, title and whether it compares a share
         self.branches: dict[str, list[tuple[str, str, bool]]] = {
-            rule.id: [(branch.name, branch.title.get(lang) if branch.title else branch.name,
-                       _compares_a_share(node, None, self.shares))
-                      for branch, (node, _) in zip(rule.spec.require_any, rule.branches)]  # type: ignore[union-attr]
-            for rule in ruleset.rules if rule.branches
+            rule.id: [
+                (branch.name, branch.title.get(lang) if branch.title else branch.name,
+                 _compares_a_share(node, None, self.shares))
+                for branch, (node, _) in zip(
+                    rule.spec.require_any, rule.branches, strict=True  # type: ignore[union-attr]
+                )
+            ]
+            for rule in ruleset.rules
+            if rule.branches
         }
         # rules whose own message formats {actual} with a spec ({actual:>8}), or whose text holds
         # the hole character (found when first rendered): their sentences are memoised whole,
@@ -261,12 +283,21 @@ class Explainer:
         return [json_string(written)[1:-1] if escaped else written], show
 
     def _info_sentence(self, finding: Finding, rule: EffectiveRule, title: str) -> str:
-        """An information rule: its `message` when the fact holds, `otherwise` when it does not."""
+        """An info rule: its `message` when the fact holds, else its `otherwise`."""
         if finding.status is Status.MISSING:
-            return text("finding.missing", self.lang, title=title,
-                        fields=self.sep.join(self.field_title(f) for f in finding.missing))
+            return text(
+                "finding.missing",
+                self.lang,
+                title=title,
+                fields=self.sep.join(self.field_title(f) for f in finding.missing),
+            )
         if finding.status is Status.NOT_APPLICABLE:
-            return text(f"finding.{finding.reason}", self.lang, title=title, **dict(finding.reason_params))
+            return text(
+                f"finding.{finding.reason}",
+                self.lang,
+                title=title,
+                **dict(finding.reason_params),
+            )
         holds = finding.status is Status.PASS
         own = rule.spec.message if holds else rule.spec.otherwise  # type: ignore[union-attr]
         if own is not None:
@@ -278,37 +309,70 @@ class Explainer:
         return text(f"finding.info_{finding.status.value}", self.lang, title=title)
 
     def _any_sentence(self, finding: Finding, rule: EffectiveRule, title: str) -> str:
-        """A require_any rule: the branch that passed, or every branch's figures and state."""
+        """A require_any rule: the branch that passed, or every branch's figures."""
         lang = self.lang
-        names = {name: (branch_title, share) for name, branch_title, share in self.branches[finding.rule]}
+        names = {
+            name: (branch_title, share)
+            for name, branch_title, share in self.branches[finding.rule]
+        }
         passed = next((b for b in finding.branches if b.status is Status.PASS), None)
         if finding.status is Status.PASS and passed is not None:
-            return text("finding.any_pass", lang, title=title, detail=self._branch_detail(passed, names))
-        details = text("branch_sep", lang).join(self._branch_detail(b, names) for b in finding.branches)
+            return text(
+                "finding.any_pass",
+                lang,
+                title=title,
+                detail=self._branch_detail(passed, names),
+            )
+        details = text("branch_sep", lang).join(
+            self._branch_detail(b, names) for b in finding.branches
+        )
         if finding.status is Status.FAIL and rule.spec.message is not None:
             template = rule.spec.message.get(lang)
             try:
                 return template.format(title=title, details=details)
             except (KeyError, IndexError, ValueError):
                 return template
-        key = {Status.FAIL: "any_fail", Status.MISSING: "any_missing"}.get(finding.status, "no_branch_applies")
+        key = {Status.FAIL: "any_fail", Status.MISSING: "any_missing"}.get(
+            finding.status, "no_branch_applies"
+        )
         return text(f"finding.{key}", lang, title=title, details=details)
 
-    def _branch_detail(self, branch: BranchFinding, names: dict[str, tuple[str, bool]]) -> str:
+    def _branch_detail(
+        self, branch: BranchFinding, names: dict[str, tuple[str, bool]]
+    ) -> str:
         lang = self.lang
         title, share = names[branch.name]
         shown = _percent if share else show
         if branch.status is Status.MISSING:
-            return text("branch.missing", lang, branch=title,
-                        fields=self.sep.join(self.field_title(f) for f in branch.missing))
+            return text(
+                "branch.missing",
+                lang,
+                branch=title,
+                fields=self.sep.join(self.field_title(f) for f in branch.missing),
+            )
         if branch.status is Status.NOT_APPLICABLE:
             return text("branch.not_applicable", lang, branch=title)
         if branch.op is None or branch.actual is None:
             return text(f"branch.{branch.status.value}", lang, branch=title)
-        threshold = (text("finding.between", lang, low=shown(branch.threshold[0], lang), high=shown(branch.threshold[1], lang))
-                     if branch.op == "between" else shown(branch.threshold, lang))
-        return text(f"branch.numeric_{branch.status.value}", lang, branch=title, actual=shown(branch.actual, lang),
-                    unit=_unit(branch.unit), op=text(f"op.{branch.op}", lang), threshold=threshold)
+        threshold = (
+            text(
+                "finding.between",
+                lang,
+                low=shown(branch.threshold[0], lang),
+                high=shown(branch.threshold[1], lang),
+            )
+            if branch.op == "between"
+            else shown(branch.threshold, lang)
+        )
+        return text(
+            f"branch.numeric_{branch.status.value}",
+            lang,
+            branch=title,
+            actual=shown(branch.actual, lang),
+            unit=_unit(branch.unit),
+            op=text(f"op.{branch.op}", lang),
+            threshold=threshold,
+        )
 
     def _numeric_parts(self, finding: Finding, rule: EffectiveRule, escaped: bool) -> tuple[list[str], Any]:
         shown = _percent if finding.rule in self.percent else show
@@ -399,7 +463,7 @@ class Explainer:
                     value=show(remedy.target), unit=_unit(finding.unit))
 
     def _any_remedy(self, finding: Finding) -> str:
-        """A failed require_any rule: what each failed branch would take, any one sufficing."""
+        """A failed require_any rule: what each failed branch would take (any one)."""
         lang = self.lang
         parts = []
         for name, title, _ in self.branches[finding.rule]:
@@ -411,8 +475,14 @@ class Explainer:
                 what = self._options(remedy, text("or_within", lang))
             elif remedy.code == "numeric":
                 relation = ">=" if branch.op in (">=", ">", "between") else "<="
-                what = text("remedy.numeric_none", lang, title=title, relation=text(f"relation.{relation}", lang),
-                            value=show(remedy.target), unit=_unit(branch.unit))
+                what = text(
+                    "remedy.numeric_none",
+                    lang,
+                    title=title,
+                    relation=text(f"relation.{relation}", lang),
+                    value=show(remedy.target),
+                    unit=_unit(branch.unit),
+                )
             else:
                 what = text("remedy.condition", lang, title=title)
             parts.append(text("remedy.any_branch", lang, branch=title, remedy=what))

@@ -61,18 +61,31 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
     data = {
         "id": rs.id, "title": rs.title.zh, "version": rs.version, "sha256": rs.sha256,
         "as_of": rs.as_of.isoformat() if rs.as_of else None, "extends_chain": rs.chain,
-        "parameters": {k: {"value": number(p.value) if not isinstance(p.value, list) else p.value, "unit": p.unit,
-                           "defined_at": str(rs.provenance.get(f"parameters.{k}")), **_noted(p)}
-                       for k, p in rs.parameters.items()},
-        "tables": {k: {"keys": t.keys, "unit": t.unit, "cells": _count(t.values),
-                       "configured": bool(t.values) or t.default is not None,
-                       "defined_at": str(rs.provenance.get(f"tables.{k}")), **_noted(t)} for k, t in rs.tables.items()},
-        "metrics": {k: {"expr": m.expr, "unit": m.unit, "defined_at": str(rs.provenance.get(f"metrics.{k}")),
-                        **_noted(m)} for k, m in rs.metrics.items()},
-        "rules": [{"id": r.id, "kind": r.kind, "group": r.spec.group, "condition": _condition(r.spec),
-                   "applies_if": r.spec.applies_if, "basis": r.spec.basis, "from": r.origin, "defined_at": str(r.source),
-                   **_noted(r.spec), **({"effective": _period(r.spec.effective)} if r.spec.effective else {})}
-                  for r in rs.rules],
+        "parameters": {
+            k: {"value": number(p.value) if not isinstance(p.value, list) else p.value,
+                "unit": p.unit, "defined_at": str(rs.provenance.get(f"parameters.{k}")),
+                **_noted(p)}
+            for k, p in rs.parameters.items()
+        },
+        "tables": {
+            k: {"keys": t.keys, "unit": t.unit, "cells": _count(t.values),
+                "configured": bool(t.values) or t.default is not None,
+                "defined_at": str(rs.provenance.get(f"tables.{k}")), **_noted(t)}
+            for k, t in rs.tables.items()
+        },
+        "metrics": {
+            k: {"expr": m.expr, "unit": m.unit,
+                "defined_at": str(rs.provenance.get(f"metrics.{k}")), **_noted(m)}
+            for k, m in rs.metrics.items()
+        },
+        "rules": [
+            {"id": r.id, "kind": r.kind, "group": r.spec.group,
+             "condition": _condition(r.spec), "applies_if": r.spec.applies_if,
+             "basis": r.spec.basis, "from": r.origin, "defined_at": str(r.source),
+             **_noted(r.spec),
+             **({"effective": _period(r.spec.effective)} if r.spec.effective else {})}
+            for r in rs.rules
+        ],
         "disabled": [{"rule": d.rule, "reason": d.reason, "at": str(d.source)} for d in rs.disabled],
     }
     if fmt == "json":
@@ -81,7 +94,9 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
              f"  sha256: {rs.sha256}", f"  评估基准日 / as of: {data['as_of'] or '（全部，不按日期筛选）'}", "", "参数 / parameters:"]
     for name, p in data["parameters"].items():
         unit = f" {p['unit']}" if p["unit"] else ""
-        value = f"未配置 / not configured（{unit.strip() or '无单位'}）" if p["value"] is None else f"{p['value']}{unit}"
+        value = f"{p['value']}{unit}"
+        if p["value"] is None:
+            value = f"未配置 / not configured（{unit.strip() or '无单位'}）"
         lines.append(f"  {name} = {value}    ← {p['defined_at']}")
         lines += _notes(p)
     lines.append("查找表 / tables:")
@@ -96,7 +111,8 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
     lines.append("规则 / rules:")
     for r in data["rules"]:
         dated = f"  [{r['effective']}]" if r.get("effective") else ""
-        lines.append(f"  {r['id']} ({r['kind']}, {r['group']}){dated}    ← {r['defined_at']}")
+        where = f"    ← {r['defined_at']}"
+        lines.append(f"  {r['id']} ({r['kind']}, {r['group']}){dated}{where}")
         lines.append(f"      {r['condition']}" + (f"    [applies_if: {r['applies_if']}]" if r["applies_if"] else ""))
         if r["basis"]:
             lines.append(f"      依据 / basis: {r['basis']}")
@@ -127,11 +143,16 @@ def _period(effective: Any) -> str | None:
 
 def _noted(item: Any) -> dict[str, str]:
     """`note` and `pending` of a part, where it has them (JSON omits them otherwise)."""
-    return {key: getattr(item, key) for key in ("note", "pending") if getattr(item, key, None)}
+    return {
+        key: getattr(item, key)
+        for key in ("note", "pending")
+        if getattr(item, key, None)
+    }
 
 
 def _notes(item: dict[str, Any]) -> list[str]:
-    """The research note and, for a gap, why it is not configured: for policy staff, never in reports."""
+    """The research note and, for a gap, why it is not configured (for policy staff:
+    never in reports)."""
     out = [f"      说明 / note: {item['note']}"] if item.get("note") else []
     if item.get("pending"):
         out.append(f"      待填 / pending: {item['pending']}")

@@ -98,10 +98,17 @@ def test_shipped_cases_cover_every_shipped_rule() -> None:
     out = invoke(["test", "cases", "--coverage", "--as-of", "2025-06-30"]).stdout
     assert "every configured rule's pass and fail sides are exercised" in out
     assert "未覆盖" not in out
-    # the only rules no case can exercise are those whose figures the reference could not find:
-    # the 2008 表1, the 2023 edition's three control values, and 投资强度 (a province's figure)
+    # the only rules no case can exercise are those whose figures the reference lacks:
+    # the 2008 表1, the 2023 edition's three control values, 投资强度 (a province's)
+    unconfigured = (
+        "investment_intensity.control_value",
+        "investment_intensity.national_table",
+        "land_use.admin_share_2023",
+        "land_use.building_coverage_2023",
+        "land_use.plot_ratio_2023",
+    )
     assert [line for line in out.splitlines() if line.startswith("未配置")] == [
-        f"未配置，无法覆盖 / not configured, cannot be exercised: national: {rule}" for rule in (
-            "investment_intensity.control_value", "investment_intensity.national_table", "land_use.admin_share_2023",
-            "land_use.building_coverage_2023", "land_use.plot_ratio_2023")]
+        f"未配置，无法覆盖 / not configured, cannot be exercised: national: {rule}"
+        for rule in unconfigured
+    ]
     assert out.splitlines()[-1].endswith("0 failed")
