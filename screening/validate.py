@@ -20,7 +20,7 @@ from screening.errors import Diagnostic, ScreeningError, SourceSpan
 from screening.expr import nodes as n
 from screening.loader import find_ruleset, load_ruleset, rules_dirs
 from screening.model.effective import EffectiveRule, RuleSet
-from screening.model.project import FIELDS, Land, Output, section_of
+from screening.model.project import FIELDS, Land, Output, input_kinds, section_of
 from screening.source import field_path
 
 ERROR, WARNING, NOTE = "error", "warning", "note"  # a note never changes the exit code
@@ -127,7 +127,8 @@ def _bands(rs: RuleSet, rule: EffectiveRule) -> list[Diagnostic]:
 
 # --- domains: comparisons that can never fire or never fail ------------------------
 
-_FRACTIONS = {"land.building_coverage", "land.admin_share", "land.green_ratio", "output.rd_share"}
+# the project's shares (0–1), read off the model: 装配率 and the like included
+_FRACTIONS = {path for path, kind in input_kinds().items() if kind == "fraction"}
 
 
 def _bounds(path: str) -> tuple[Fraction, Fraction] | None:
