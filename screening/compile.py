@@ -72,6 +72,26 @@ class Part:
 
 
 @dataclass(frozen=True)
+class BranchPlan:
+    """One branch of a `require_any` rule: judged in Python, to say which branch passed
+    and what each would take. The engine matches the rule's failing side (no branch
+    holds)."""
+
+    name: str
+    node: n.Node  # the branch's requirement
+    test: Evaluator  # its truth, in exact rationals
+    fast_test: Evaluator  # the same in Decimal (run inside EXACT; Inexact → `test`)
+    actual: Evaluator | None  # left side of its comparison, as for a rule's own
+    threshold: Evaluator | None
+    op: str | None
+    unit: str | None
+    inputs: tuple[str, ...]
+    lookups: tuple[Evaluator, ...]
+    fast_actual: Evaluator | None = None
+    fast_threshold: Evaluator | None = None
+
+
+@dataclass(frozen=True)
 class RulePlan:
     """How one rule is screened: its parts and the values it reports."""
 
@@ -89,7 +109,8 @@ class RulePlan:
     max_points: Fraction | None = None
     bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
     linear: tuple[tuple[Fraction, Fraction], ...] | None = None
-    unconfigured: str | None = None  # a lookup table the rule needs is empty: 未配置, never judged
+    # a table or parameter the rule needs is empty: 未配置, never judged
+    unconfigured: str | None = None
     value_lookups: tuple[Evaluator, ...] = ()
     # the Decimal forms (run inside EXACT; Inexact → use the rational form above)
     fast_value: Evaluator | None = None
@@ -98,6 +119,8 @@ class RulePlan:
     # the actual and threshold shown involve no arithmetic (a field against a constant or a
     # table cell): nothing in them can round, so they are read without a rounding context
     reported_plainly: bool = False
+    unconfigured_reason: str = "table_not_configured"  # or parameter_not_configured
+    branches: tuple[BranchPlan, ...] = ()  # require_any
 
 
 @dataclass
@@ -187,14 +210,15 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
             definition[f"r{index}_na"] = _rule(tag, not_applicable)
         applicable = builder.condition(rule.applies_if, negate=False) if rule.applies_if else None
         if rule.kind in ("veto", "gate", "review"):
-            negate = rule.spec.require is not None  # type: ignore[union-attr]
+            # require and require_any fail on their negation, fail_if on itself
+            negate = rule.spec.fail_if is None  # type: ignore[union-attr]
             side = builder.condition(rule.condition, negate=negate)  # type: ignore[arg-type]
             definition[f"r{index}_fail"] = _rule(tag, side, applicable)
         elif rule.kind == "bonus" and rule.condition is not None:
             # bonuses are the exception, so the awarded side fires (fewer actions)
             side = builder.condition(rule.condition, negate=False)
             definition[f"r{index}_true"] = _rule(tag, side, applicable)
-        elif rule.kind == "derive":
+        elif rule.kind in ("derive", "info"):
             side = builder.condition(rule.condition, negate=False)  # type: ignore[arg-type]
             definition[f"r{index}_true"] = _rule(tag, side, applicable)
     if len(definition) > MAX_ENGINE_RULES:
@@ -303,20 +327,66 @@ class _Builder:
         return tuple(sorted(fields))
 
     # -- plans ------------------------------------------------------------------
+    def _shown(
+        self, top: n.Node | None, negated: bool
+    ) -> tuple[Any, Any, str | None, Any, Any]:
+        """A check's reported actual and threshold (rational and Decimal forms) and its
+        operator, when the condition is one comparison or `between`; else all None."""
+        if isinstance(top, n.Compare) and top.op in _SIGN_TEST:
+            op = (
+                _NEGATED_OP[top.op] if negated else top.op
+            )  # report the requirement, not the failure
+            return (
+                self.build(top.left),
+                self.build(top.right),
+                op,
+                self.build_decimal(top.left),
+                self.build_decimal(top.right),
+            )
+        if isinstance(top, n.Call) and top.func == "between":
+            return (
+                self.build(top.args[0]),
+                _pair(self.build(top.args[1]), self.build(top.args[2])),
+                "between",
+                self.build_decimal(top.args[0]),
+                _pair(self.build_decimal(top.args[1]), self.build_decimal(top.args[2])),
+            )
+        return None, None, None, None, None
+
+    def branch(self, name: str, node: n.Node, unit: str | None) -> BranchPlan:
+        """The plan of one `require_any` branch."""
+        actual, threshold, op, fast_actual, fast_threshold = self._shown(
+            node, negated=False
+        )
+        return BranchPlan(
+            name,
+            node,
+            self.build(node),
+            self.build_decimal(node),
+            actual,
+            threshold,
+            op,
+            unit,
+            self.inputs(node),
+            self.lookups(node),
+            fast_actual,
+            fast_threshold,
+        )
+
     def plan(self, index: int, rule: EffectiveRule, stratum: int) -> RulePlan:
         actual = threshold = fast_actual = fast_threshold = None
         op = None
         top = rule.condition
-        if rule.kind in ("veto", "gate", "review") and isinstance(top, n.Compare) and top.op in _SIGN_TEST:
-            actual, threshold, op = self.build(top.left), self.build(top.right), top.op
-            fast_actual, fast_threshold = self.build_decimal(top.left), self.build_decimal(top.right)
-            if rule.spec.fail_if is not None:  # type: ignore[union-attr]
-                op = _NEGATED_OP[op]  # report the requirement, not the failure
-        elif isinstance(top, n.Call) and top.func == "between" and rule.spec.kind in ("veto", "gate", "review"):
-            actual, op = self.build(top.args[0]), "between"
-            threshold = _pair(self.build(top.args[1]), self.build(top.args[2]))
-            fast_actual = self.build_decimal(top.args[0])
-            fast_threshold = _pair(self.build_decimal(top.args[1]), self.build_decimal(top.args[2]))
+        branches: tuple[BranchPlan, ...] = ()
+        if rule.kind in ("veto", "gate", "review") and rule.branches:
+            names = [branch.name for branch in rule.spec.require_any]  # type: ignore[union-attr]
+            branches = tuple(
+                self.branch(name, node, unit)
+                for name, (node, unit) in zip(names, rule.branches, strict=True)
+            )
+        elif rule.kind in ("veto", "gate", "review"):
+            actual, threshold, op, fast_actual, fast_threshold = self._shown(
+                top, negated=rule.spec.fail_if is not None)  # type: ignore[union-attr]
         value = self.build(rule.value) if rule.value is not None else None
         fast_value = self.build_decimal(rule.value) if rule.value is not None else None
         if value is not None and actual is None:
@@ -334,10 +404,15 @@ class _Builder:
                 linear = tuple((Fraction(p.at), Fraction(p.points)) for p in spec_rule.linear)
         reported = [top.left, top.right] if op in _SIGN_TEST else (  # type: ignore[union-attr]
             list(top.args) if op == "between" else [])  # type: ignore[union-attr]
-        return RulePlan(index, rule, stratum, condition, applies, value, actual, threshold, op, inputs,
-                        Kind(rule.kind), max_points, bands, linear, self._unconfigured(rule), self.lookups(rule.value),
-                        fast_value, fast_actual, fast_threshold,
-                        bool(reported) and not any(self._arithmetic(node) for node in reported))
+        unconfigured, reason = self._unconfigured(rule)
+        arithmetic = any(self._arithmetic(node) for node in reported)
+        plainly = bool(reported) and not arithmetic
+        return RulePlan(
+            index, rule, stratum, condition, applies, value, actual, threshold, op,
+            inputs, Kind(rule.kind), max_points, bands, linear, unconfigured,
+            self.lookups(rule.value), fast_value, fast_actual, fast_threshold, plainly,
+            reason, branches,
+        )
 
     def _arithmetic(self, node: n.Node) -> bool:
         """Whether the expression, metrics expanded, does any arithmetic."""
@@ -353,15 +428,39 @@ class _Builder:
                 stack.append(self.rs.metric_nodes[current.name])
             stack.extend(n.children(current))
 
-    def _unconfigured(self, rule: EffectiveRule) -> str | None:
+    def _unconfigured(self, rule: EffectiveRule) -> tuple[str | None, str]:
+        """The first empty table or value-less parameter the rule reads (未配置)."""
         for node in (rule.condition, rule.value, rule.applies_if):
             if node is None:
                 continue
             for name in sorted(self._expand(n.names(node))):
                 table = self.rs.tables.get(name)
                 if table is not None and not table.values and table.default is None:
-                    return name
-        return None
+                    return name, "table_not_configured"
+            for name in sorted(self._uncoalesced(node)):
+                param = self.rs.parameters.get(name)
+                if param is not None and param.value is None:
+                    return name, "parameter_not_configured"
+        return None, "table_not_configured"
+
+    def _uncoalesced(self, node: n.Node) -> set[str]:
+        """Names read outside any `coalesce(…)`, metrics expanded.
+
+        Inside one, a parameter without a value is a fallback not taken, not a figure
+        left to be filled."""
+        found: set[str] = set()
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, n.Call) and current.func == "coalesce":
+                continue
+            if isinstance(current, n.Name):
+                found.add(current.name)
+                metric = self.rs.metric_nodes.get(current.name)
+                if metric is not None:
+                    stack.append(metric)
+            stack.extend(n.children(current))
+        return found
 
     def part(self, node: n.Node) -> Part:
         self._collect, self._native = [], []

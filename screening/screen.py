@@ -12,10 +12,17 @@ from decimal import Context, Decimal, Inexact, getcontext, setcontext
 from fractions import Fraction
 from typing import Any
 
-from screening.compile import Atom, Compiled, Part, RulePlan, compile_ruleset
+from screening.compile import (
+    Atom,
+    BranchPlan,
+    Compiled,
+    Part,
+    RulePlan,
+    compile_ruleset,
+)
 from screening.engine import Engine, Fired, default_engine, field
 from screening.expr.evaluate import EXACT, Env, Missing, Undefined
-from screening.findings import Decision, Finding, Kind, Remedy, Status
+from screening.findings import BranchFinding, Decision, Finding, Kind, Remedy, Status
 from screening.inputs import convert_inputs
 from screening.loader import pass_mark
 from screening.model.effective import RuleSet
@@ -75,9 +82,15 @@ class Screener:
             self._readers.append(readers)
         self._has_score = ruleset.has_score
         # Rules whose finding depends on no input value, only on what fired and on which
-        # parts were ready: derivations, plain bonuses and 未配置 rules (never judged).
-        self._by_state = [p.unconfigured is not None or p.kind is Kind.DERIVE
-                          or (p.kind is Kind.BONUS and p.value is None) for p in self.compiled.plans]
+        # parts were ready: derivations, information, plain bonuses and 未配置 rules
+        # (never judged).
+        self._by_state = [
+            p.unconfigured is not None
+            or p.kind is Kind.DERIVE
+            or p.kind is Kind.INFO
+            or (p.kind is Kind.BONUS and p.value is None)
+            for p in self.compiled.plans
+        ]
         self._memos: list[dict[tuple[Any, ...], Finding]] = [{} for _ in self.compiled.plans]
         # per stratum: (name, fact key, whether derived, memo of its field texts by value)
         self._natives = [[(name, compiled.derived_keys.get(name) or compiled.field_keys[name],
@@ -259,7 +272,10 @@ class Screener:
         graded = plan.max_points is not None
         zero = Fraction(0) if graded else None
         if plan.unconfigured is not None:
-            return self._not_applicable(plan, Undefined("table_not_configured", table=plan.unconfigured))
+            reason = plan.unconfigured_reason
+            what = "table" if reason == "table_not_configured" else "parameter"
+            unset = Undefined(reason, **{what: plan.unconfigured})
+            return self._not_applicable(plan, unset)
         if plan.applies is not None:
             app = applies.get(plan.index, _READY)
             if app.undefined is not None:
@@ -272,6 +288,9 @@ class Screener:
                                max_points=plan.max_points, reason="applies_if")
         if graded and plan.value is not None:
             return self._graded(plan, env)
+        if plan.branches:
+            ready = conditions.get(plan.index, _READY).ok
+            return self._any_branch(plan, env, shown, ready, fired)
         cond = conditions.get(plan.index, _READY)
         if cond.undefined is not None:
             return self._not_applicable(plan, cond.undefined)
@@ -281,6 +300,9 @@ class Screener:
         if kind is Kind.DERIVE:
             true = (plan.index, "true") in fired
             return Finding(rule_id, group, kind, Status.PASS if true else Status.FAIL, actual=true)
+        if kind is Kind.INFO:  # pass: the fact holds (its message shows); fail: not
+            holds = (plan.index, "true") in fired
+            return Finding(rule_id, group, kind, Status.PASS if holds else Status.FAIL)
         if kind is Kind.BONUS:
             awarded = (plan.index, "true") in fired
             return Finding(rule_id, group, kind, Status.PASS if awarded else Status.FAIL,
@@ -343,21 +365,119 @@ class Screener:
                        unit=unit, points=points, max_points=plan.max_points, remedy=remedy)
 
     def _remedy(self, plan: RulePlan, env: Env, actual: Any, threshold: Any) -> Remedy:
-        rule = plan.rule
-        if rule.kind == "veto":
+        if plan.kind is Kind.VETO:
             return Remedy("veto")
+        return self._check_remedy(plan.rule.condition, plan.op, env, actual, threshold)  # type: ignore[arg-type]
+
+    def _check_remedy(
+        self, top: Any, op: str | None, env: Env, actual: Any, threshold: Any
+    ) -> Remedy:
+        """What would meet a failed requirement `top`: input values for a comparison,
+        else the condition itself."""
         numeric = isinstance(actual, (Decimal, Fraction))
-        if plan.op in (">=", ">", "<=", "<") and numeric and isinstance(threshold, (Decimal, Fraction)):
-            node = rule.condition.left  # type: ignore[union-attr]
+        if (
+            op in (">=", ">", "<=", "<")
+            and numeric
+            and isinstance(threshold, (Decimal, Fraction))
+        ):
             threshold = self._threshold_fraction(threshold)
-            return Remedy("numeric", self.solver.options(node, plan.op, threshold, env), threshold)
-        if plan.op == "between" and numeric:
+            return Remedy(
+                "numeric", self.solver.options(top.left, op, threshold, env), threshold
+            )
+        if op == "between" and numeric:
             actual = _as_fraction(actual)
             low, high = map(_as_fraction, threshold)
-            node = rule.condition.args[0]  # type: ignore[union-attr]
             relation, bound = (">=", low) if actual < low else ("<=", high)
-            return Remedy("numeric", self.solver.options(node, relation, bound, env), bound)
+            return Remedy(
+                "numeric", self.solver.options(top.args[0], relation, bound, env), bound
+            )
         return Remedy("condition")
+
+    def _any_branch(
+        self, plan: RulePlan, env: Env, shown: Env, ready: bool, fired: Fired
+    ) -> Finding:
+        """A `require_any` rule: met when one branch is (the others' data then does not
+        matter); otherwise missing while a branch lacks data, failed when every judged
+        one fails. Which branch passed, and what each failed one would take, travel in
+        `branches`."""
+        rule = plan.rule
+        results = tuple(
+            self._branch(branch, env, shown, plan.kind is Kind.VETO)
+            for branch in plan.branches
+        )
+        head = (rule.id, rule.spec.group, plan.kind)
+        passed = next((r for r in results if r.status is Status.PASS), None)
+        if (
+            ready
+        ):  # every branch judged: the engine's match decides, the branches explain
+            passed = None if (plan.index, "fail") in fired else passed or results[0]
+        if passed is not None:
+            return Finding(
+                *head,
+                Status.PASS,
+                passed.actual,
+                passed.threshold,
+                passed.op,
+                passed.unit,
+                branches=results,
+            )
+        missing = tuple(sorted({name for r in results for name in r.missing}))
+        if missing:
+            return Finding(*head, Status.MISSING, missing=missing, branches=results)
+        if any(r.status is Status.FAIL for r in results):
+            return Finding(
+                *head,
+                Status.FAIL,
+                remedy=Remedy("veto" if plan.kind is Kind.VETO else "any"),
+                branches=results,
+            )
+        return Finding(
+            *head, Status.NOT_APPLICABLE, reason="no_branch_applies", branches=results
+        )
+
+    def _branch(
+        self, branch: BranchPlan, env: Env, shown: Env, veto: bool
+    ) -> BranchFinding:
+        try:
+            holds = _exact(branch.fast_test, branch.test, env)
+        except Missing as exc:
+            if (
+                _undefined_lookup(branch.lookups, env) is not None
+            ):  # a "/" cell: this branch does not apply
+                return BranchFinding(branch.name, Status.NOT_APPLICABLE)
+            absent = tuple(f for f in branch.inputs if f not in env.values) or tuple(
+                sorted(exc.names)
+            )
+            return BranchFinding(branch.name, Status.MISSING, missing=absent)
+        except Undefined:
+            return BranchFinding(branch.name, Status.NOT_APPLICABLE)
+        actual = threshold = None
+        if branch.actual is not None:
+            setcontext(self._shown)  # shown to 4 decimals, as a rule's own values are
+            try:
+                actual, threshold = _shown_values(branch, shown)  # type: ignore[arg-type]
+            except (Missing, Undefined):
+                pass
+            finally:
+                setcontext(self._exact)
+        if holds:
+            return BranchFinding(
+                branch.name, Status.PASS, actual, threshold, branch.op, branch.unit
+            )
+        remedy = (
+            None
+            if veto
+            else self._check_remedy(branch.node, branch.op, env, actual, threshold)
+        )
+        return BranchFinding(
+            branch.name,
+            Status.FAIL,
+            actual,
+            threshold,
+            branch.op,
+            branch.unit,
+            remedy=remedy,
+        )
 
     def _threshold_fraction(self, threshold: Decimal | Fraction) -> Fraction:
         # a rule's threshold is mostly one and the same value: converted once
@@ -384,7 +504,7 @@ class Screener:
                     rejected.append(f.rule)
                 elif kind is Kind.REVIEW:
                     reviewed.append(f.rule)
-            elif status is Status.MISSING and kind is not Kind.DERIVE:
+            elif status is Status.MISSING and kind not in _DECIDES_NOTHING:
                 missing.update(f.missing)
                 if kind is Kind.VETO or kind is Kind.GATE or kind is Kind.REVIEW:
                     missing_hard = True
@@ -401,6 +521,9 @@ class Screener:
         )
 
 
+# kinds whose missing data never sends a project to review nor lists fields to obtain
+_DECIDES_NOTHING = (Kind.DERIVE, Kind.INFO)
+
 # Entries per rule in the findings memo (keyed by fired sides and input values) and per
 # atom in the atom memo: enough for the checks that repeat across a batch, few enough
 # that memory stays flat.
@@ -411,7 +534,7 @@ _SIDE_BITS = {"na": 1, "fail": 2, "true": 4}
 SHOWN = Context(prec=28)
 
 
-def _shown_values(plan: RulePlan, env: Env) -> tuple[Any, Any]:
+def _shown_values(plan: RulePlan | BranchPlan, env: Env) -> tuple[Any, Any]:
     actual = plan.fast_actual(env) if plan.fast_actual else plan.actual(env)  # type: ignore[misc]
     return actual, (plan.fast_threshold or plan.threshold)(env) if plan.threshold else None
 

@@ -85,8 +85,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         if isinstance(part, int) or current is None:
             continue
         if isinstance(part, str) and part in _KIND_TAGS:
-            current = {"score": ruleset.ScoreRule, "bonus": ruleset.BonusRule,
-                       "derive": ruleset.DeriveRule}.get(part, ruleset.CheckRule)
+            current = ruleset.RULE_CLASSES.get(part, ruleset.CheckRule)
             continue
         fields = getattr(current, "model_fields", {})
         info = fields.get(part)

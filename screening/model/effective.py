@@ -17,7 +17,13 @@ from screening.model import ruleset as spec
 class EffectiveRule:
     """One rule in force, its parsed expressions and where it was last defined."""
 
-    spec: spec.CheckRule | spec.ScoreRule | spec.BonusRule | spec.DeriveRule
+    spec: (
+        spec.CheckRule
+        | spec.ScoreRule
+        | spec.BonusRule
+        | spec.DeriveRule
+        | spec.InfoRule
+    )
     source: SourceSpan
     origin: str  # id of the rule set file that defined it
     condition: n.Node | None = None  # require / fail_if / when
@@ -25,6 +31,10 @@ class EffectiveRule:
     applies_if: n.Node | None = None
     unit: str | None = None  # unit of the reported actual value
     position: tuple[Any, ...] = ()  # YAML path of the rule inside its file, e.g. ("rules", 3)
+    # require_any: each branch's parsed requirement and its compared value's unit
+    branches: tuple[tuple[n.Node, str | None], ...] = ()
+    # parameters named in its bands or linear points (their values are in `spec`)
+    figures: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from screening.expr import nodes as n
 from screening.findings import (
+    BranchFinding,
     Decision,
     Finding,
     Kind,
@@ -25,7 +26,7 @@ from screening.findings import (
 )
 from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet
-from screening.model.project import FIELDS
+from screening.model.project import FIELDS, input_kinds
 
 # a review rule reports the requirement that avoids review; the trigger is its negation
 _TRIGGER = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
@@ -106,18 +107,27 @@ def round_score(score: Fraction | None) -> Fraction | None:
     return Fraction(round(score * 100), 100)
 
 
-_SHARES = {"land.building_coverage", "land.admin_share", "land.green_ratio", "output.rd_share"}
+# project fields that are shares (0–1), shown as percentages in prose; a rule set adds
+# its declared inputs marked `percent: true`
+_SHARES = frozenset(path for path, kind in input_kinds().items() if kind == "fraction")
 
 
-def _compares_a_share(rule: EffectiveRule) -> bool:
-    node = rule.condition
+def _shares(ruleset: RuleSet) -> frozenset[str]:
+    return _SHARES | {
+        path for path, declared in ruleset.inputs.items() if declared.percent
+    }
+
+
+def _compares_a_share(
+    node: n.Node | None, value: n.Node | None, shares: frozenset[str]
+) -> bool:
     if isinstance(node, n.Compare):
         node = node.left
     elif isinstance(node, n.Call) and node.func == "between":
         node = node.args[0]
     else:
-        node = rule.value
-    return isinstance(node, n.Name) and node.name in _SHARES
+        node = value
+    return isinstance(node, n.Name) and node.name in shares
 
 
 def _percent(value: Any, lang: str = "zh") -> str:
@@ -129,11 +139,11 @@ def _percent(value: Any, lang: str = "zh") -> str:
     return show(Fraction(value) * 100, lang) + "%"
 
 
-def _option_value(option: RemedyOption) -> str:
+def _option_value(option: RemedyOption, shares: set[str] | frozenset[str]) -> str:
     """A remedy option's figure as shown, rounded in the unit it is shown in, in the
     safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a
     whole number."""
-    if option.field in _SHARES:
+    if option.field in shares:
         return show(safe_bound(option.value * 100, option.relation, 2)) + "%"
     places = 0 if option.unit in _COUNTS else 2
     return show(safe_bound(option.value, option.relation, places))
@@ -152,6 +162,7 @@ def _numeric(finding: Finding, rule: EffectiveRule) -> bool:
     """Whether a finding's sentence is the numeric kind (actual, requirement, points)."""
     status, kind = finding.status, finding.kind
     return not (status is Status.MISSING or status is Status.NOT_APPLICABLE or kind is Kind.DERIVE
+                or kind is Kind.INFO or finding.branches
                 or (kind is Kind.BONUS and rule.value is None))
 
 
@@ -200,7 +211,24 @@ class Explainer:
         }
         self.sep = "、" if lang == "zh" else ", "
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
-        self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
+        self.shares = _shares(ruleset)
+        self.percent = {
+            rule.id
+            for rule in ruleset.rules
+            if _compares_a_share(rule.condition, rule.value, self.shares)
+        }
+        # require_any rules: each branch's name, title and whether it compares a share
+        self.branches: dict[str, list[tuple[str, str, bool]]] = {
+            rule.id: [
+                (branch.name, branch.title.get(lang) if branch.title else branch.name,
+                 _compares_a_share(node, None, self.shares))
+                for branch, (node, _) in zip(
+                    rule.spec.require_any, rule.branches, strict=True  # type: ignore[union-attr]
+                )
+            ]
+            for rule in ruleset.rules
+            if rule.branches
+        }
         # rules whose own message formats {actual} with a spec ({actual:>8}), or whose text holds
         # the hole character (found when first rendered): their sentences are memoised whole,
         # with the actual value in the key, not with a hole for it
@@ -279,7 +307,11 @@ class Explainer:
             return self._numeric_parts(finding, rule, escaped)
         title = self.titles[finding.rule]
         status = finding.status
-        if status is Status.MISSING:
+        if finding.branches:
+            written = self._any_sentence(finding, rule, title)
+        elif finding.kind is Kind.INFO:
+            written = self._info_sentence(finding, rule, title)
+        elif status is Status.MISSING:
             written = text("finding.missing", lang, title=title,
                            fields=self.sep.join(self.field_title(f) for f in finding.missing))
         elif status is Status.NOT_APPLICABLE:
@@ -293,6 +325,98 @@ class Explainer:
         else:  # a bonus with no value of its own
             written = text(f"finding.bonus_{status.value}", lang, title=title, points=show(finding.points))
         return [json_string(written)[1:-1] if escaped else written], show
+
+    def _info_sentence(self, finding: Finding, rule: EffectiveRule, title: str) -> str:
+        """An info rule: its `message` when the fact holds, else its `otherwise`."""
+        if finding.status is Status.MISSING:
+            return text(
+                "finding.missing",
+                self.lang,
+                title=title,
+                fields=self.sep.join(self.field_title(f) for f in finding.missing),
+            )
+        if finding.status is Status.NOT_APPLICABLE:
+            return text(
+                f"finding.{finding.reason}",
+                self.lang,
+                title=title,
+                **dict(finding.reason_params),
+            )
+        holds = finding.status is Status.PASS
+        own = rule.spec.message if holds else rule.spec.otherwise  # type: ignore[union-attr]
+        if own is not None:
+            template = own.get(self.lang)
+            try:
+                return template.format(title=title)
+            except (KeyError, IndexError, ValueError):
+                return template
+        return text(f"finding.info_{finding.status.value}", self.lang, title=title)
+
+    def _any_sentence(self, finding: Finding, rule: EffectiveRule, title: str) -> str:
+        """A require_any rule: the branch that passed, or every branch's figures."""
+        lang = self.lang
+        names = {
+            name: (branch_title, share)
+            for name, branch_title, share in self.branches[finding.rule]
+        }
+        passed = next((b for b in finding.branches if b.status is Status.PASS), None)
+        if finding.status is Status.PASS and passed is not None:
+            return text(
+                "finding.any_pass",
+                lang,
+                title=title,
+                detail=self._branch_detail(passed, names),
+            )
+        details = text("branch_sep", lang).join(
+            self._branch_detail(b, names) for b in finding.branches
+        )
+        if finding.status is Status.FAIL and rule.spec.message is not None:
+            template = rule.spec.message.get(lang)
+            try:
+                return template.format(title=title, details=details)
+            except (KeyError, IndexError, ValueError):
+                return template
+        key = {Status.FAIL: "any_fail", Status.MISSING: "any_missing"}.get(
+            finding.status, "no_branch_applies"
+        )
+        return text(f"finding.{key}", lang, title=title, details=details)
+
+    def _branch_detail(
+        self, branch: BranchFinding, names: dict[str, tuple[str, bool]]
+    ) -> str:
+        lang = self.lang
+        title, share = names[branch.name]
+        shown = _percent if share else show
+        if branch.status is Status.MISSING:
+            return text(
+                "branch.missing",
+                lang,
+                branch=title,
+                fields=self.sep.join(self.field_title(f) for f in branch.missing),
+            )
+        if branch.status is Status.NOT_APPLICABLE:
+            return text("branch.not_applicable", lang, branch=title)
+        if branch.op is None or branch.actual is None:
+            return text(f"branch.{branch.status.value}", lang, branch=title)
+        threshold = (
+            text(
+                "finding.between",
+                lang,
+                low=shown(branch.threshold[0], lang),
+                high=shown(branch.threshold[1], lang),
+            )
+            if branch.op == "between"
+            else shown(branch.threshold, lang)
+        )
+        return text(
+            f"branch.numeric_{branch.status.value}",
+            lang,
+            branch=title,
+            actual=shown(branch.actual, lang),
+            unit=_unit(branch.unit, lang),
+            op=text(f"op.{branch.op}", lang),
+            threshold=threshold,
+        )
 
     def _numeric_parts(self, finding: Finding, rule: EffectiveRule, escaped: bool) -> tuple[list[str], Any]:
         shown = _percent if finding.rule in self.percent else show
@@ -370,6 +494,8 @@ class Explainer:
             return text("remedy.veto", lang)
         if remedy.code == "condition":
             return text("remedy.condition", lang, title=title)
+        if remedy.code == "any":
+            return self._any_remedy(finding)
         options = self._options(remedy)
         if remedy.code == "score":
             if options:
@@ -400,11 +526,37 @@ class Explainer:
             return _percent(target, self.lang)
         return show(target, self.lang)
 
-    def _options(self, remedy: Remedy) -> str:
+    def _any_remedy(self, finding: Finding) -> str:
+        """A failed require_any rule: what each failed branch would take (any one)."""
+        lang = self.lang
+        parts = []
+        for name, title, _ in self.branches[finding.rule]:
+            branch = next(b for b in finding.branches if b.name == name)
+            if branch.status is not Status.FAIL or branch.remedy is None:
+                continue
+            remedy = branch.remedy
+            if remedy.code == "numeric" and remedy.options:
+                what = self._options(remedy, text("or_within", lang))
+            elif remedy.code == "numeric":
+                relation = ">=" if branch.op in (">=", ">", "between") else "<="
+                what = text(
+                    "remedy.numeric_none",
+                    lang,
+                    title=title,
+                    relation=text(f"relation.{relation}", lang),
+                    value=show(remedy.target),
+                    unit=_unit(branch.unit, lang),
+                )
+            else:
+                what = text("remedy.condition", lang, title=title)
+            parts.append(text("remedy.any_branch", lang, branch=title, remedy=what))
+        return text("remedy.any", lang, branches=text("branch_sep", lang).join(parts))
+
+    def _options(self, remedy: Remedy, separator: str | None = None) -> str:
         lang = self.lang
         texts = []
         for o in remedy.options:  # each option's sentence memoised with a hole for its value
-            value = _option_value(o)
+            value = _option_value(o, self.shares)
             key = (o.field, o.relation, o.unit)
             parts = self._option_sentences.get(key)
             if parts is None:
@@ -424,7 +576,7 @@ class Explainer:
                     )
                 ]
             texts.append(value.join(parts))
-        return text("or", lang).join(texts)
+        return (separator or text("or", lang)).join(texts)
 
     def _gate_line(self, finding: Finding) -> str:
         return text("summary.gate", self.lang, title=self.titles[finding.rule], remedy=self.remedy(finding) or "")
