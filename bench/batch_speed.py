@@ -43,7 +43,6 @@ os.chdir(ROOT)
 
 from screening.cases import case_files, load_case  # noqa: E402
 from screening.model.project import Project, flatten  # noqa: E402
-from screening.source import load_yaml_file  # noqa: E402
 
 
 def templates() -> list[dict[str, Any]]:
@@ -76,14 +75,6 @@ def generate(path: Path, n: int, seed: int = 7, distinct: bool = False) -> None:
 
 # --- the same rules written by hand ------------------------------------------------------
 
-def _tables() -> tuple[dict[str, str], dict[str, Fraction]]:
-    data = load_yaml_file(ROOT / "rules/national.yaml").data["tables"]
-    crosswalk = {str(k): str(v) for k, v in data["division_2017_to_2002"]["values"].items()}
-    plot = {str(k): Fraction(v) for k, v in data["plot_ratio_min"]["values"].items()}
-    return crosswalk, plot
-
-
-CROSSWALK, PLOT_MIN = _tables()
 TWO_HIGH = ("D4411", "D4412", "C25", "C26", "C31", "C32", "C30")
 
 
@@ -104,10 +95,8 @@ def hand_written(v: dict[str, Any]) -> tuple[str, dict[str, str]]:
         check("environment.two_high_conditions", "extra.two_high_conditions_met", ok=lambda: v["extra.two_high_conditions_met"])
         check("energy.two_high_window", "environment.energy_tce", ok=lambda: F(v["environment.energy_tce"]) < 50000)
     check("energy.provincial_review", "environment.energy_tce", ok=lambda: F(v["environment.energy_tce"]) < 10000)
-    division_2002 = CROSSWALK.get(v.get("industry.division", ""), "")
-    if division_2002 in PLOT_MIN:
-        check("land_use.plot_ratio", "land.plot_ratio", ok=lambda: F(v["land.plot_ratio"]) >= PLOT_MIN[division_2002])
-    check("land_use.building_coverage", "land.building_coverage", ok=lambda: F(v["land.building_coverage"]) >= F(3, 10))
+    # on AS_OF the national 2008 容积率 and 建筑系数 gates are no longer in force (they end on
+    # 2023-06-24), and the 2023 edition's control values are not configured: no national land gate
     check("industry_fit.parcel_industry", "industry.division", ok=lambda: v["industry.division"] == "26")
     area = "land.area_mu"
     check("investment_intensity.parcel", "investment.fixed_assets", area,

@@ -6,6 +6,7 @@ A case file is a project plus `ruleset:` (the rule set it is meant for) and an
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +26,7 @@ from screening.model.diagnose import diagnostics_from
 from screening.model.project import Project
 from screening.source import LoadedYaml, load_yaml_file
 
-CASE_KEYS = ("ruleset", "expect", "description")
+CASE_KEYS = ("ruleset", "as_of", "expect", "description")
 
 
 class ScoreRange(BaseModel):
@@ -52,6 +53,7 @@ class Case:
     ruleset: str | None
     expect: Expect | None
     loaded: LoadedYaml
+    as_of: dt.date | None = None  # the day it is screened on (the rules in force then)
 
 
 def project_from_mapping(data: Any, loaded: LoadedYaml, prefix: tuple[Any, ...] = ()) -> Project:
@@ -98,7 +100,25 @@ def load_case(path: str | Path) -> Case:
         raise ProjectError("ruleset 应为规则集 id / ruleset must be a rule set id", loaded.span(("ruleset",)))
     if ruleset is not None and _is_relative_file(ruleset):
         ruleset = os.path.normpath(Path(path).parent / ruleset)
-    return Case(str(path), project, ruleset, expect, loaded)
+    as_of = _as_of(data.get("as_of"), loaded)
+    return Case(str(path), project, ruleset, expect, loaded, as_of)
+
+
+def _as_of(value: Any, loaded: LoadedYaml) -> dt.date | None:
+    """A case's `as_of:` as a date (YAML reads 2023-06-24 as one; JSON gives text)."""
+    if value is None or (
+        isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    ):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ProjectError(
+        f"as_of 应为日期 YYYY-MM-DD，实际为 {value!r} / as_of must be a date",
+        loaded.span(("as_of",)),
+    )
 
 
 def _is_relative_file(ruleset: str) -> bool:

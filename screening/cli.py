@@ -88,7 +88,6 @@ def screen(
     """逐个筛查项目（或案例）文件 / Screen project or case files (folders: every *.yaml)."""
     from screening.screener import Screener
 
-    day = as_of or dt.date.today()
     with user_errors():
         files = case_files(list(projects))
         if output:
@@ -96,9 +95,10 @@ def screen(
         cases = [load_case(path) for path in files]
         if not cases:
             raise ScreeningError("没有找到项目文件 / no project files found")
-        screeners: dict[str, Screener] = {}
+        screeners: dict[tuple[str, dt.date], Screener] = {}
         results: list[dict[str, Any]] = []
         for case in cases:
+            day = as_of or case.as_of or dt.date.today()  # --as-of, else the case's day
             screener = _screener_for(case, rules_ref, day, screeners)
             results.append(to_contract(_screen_case(screener, case), screener.ruleset, lang))
     rulesets = [s.ruleset for s in screeners.values()]  # for rule and field titles
@@ -167,21 +167,21 @@ def _rules_for(case: Case, rules_ref: str | None) -> str:
 
 
 def _screener_for(
-    case: Case, rules_ref: str | None, day: dt.date, screeners: dict[str, Any]
+    case: Case, rules_ref: str | None, day: dt.date, screeners: dict[tuple[str, dt.date], Any]
 ) -> Any:
-    """The screener of a case's rule set (--rules, else its `ruleset:`), built once;
-    a case's own `ruleset:` that is refused is reported at its line in the case file."""
+    """The screener of a case's rule set (--rules, else its `ruleset:`) as of `day`, built
+    once; a case's own `ruleset:` that is refused is reported at its line in the case file."""
     from screening.screener import Screener
 
     ref = _rules_for(case, rules_ref)
-    if ref not in screeners:
+    if (ref, day) not in screeners:
         try:
-            screeners[ref] = Screener(load_ruleset(ref, as_of=day))
+            screeners[ref, day] = Screener(load_ruleset(ref, as_of=day))
         except ScreeningError as exc:
             if rules_ref is not None:
                 raise
             raise ruleset_refused(case, exc) from None
-    return screeners[ref]
+    return screeners[ref, day]
 
 
 BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "html"}
@@ -301,15 +301,16 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
     from screening.report.workbench import render_coverage
     from screening.screener import Screener
 
-    day = as_of or dt.date.today()
     passed = failed = 0
     coverage = Coverage()
     with user_errors():
-        screeners: dict[str, Screener] = {}
+        screeners: dict[tuple[str, dt.date], Screener] = {}
         for path in case_files(list(cases) or ["cases"]):
             case = load_case(path)
             if case.expect is None:
                 continue
+            # a case's own as_of wins: its expectations hold on that day
+            day = case.as_of or as_of or dt.date.today()
             screener = _screener_for(case, rules_ref, day, screeners)
             decision = _screen_case(screener, case)
             coverage.add(screener.ruleset, decision)
@@ -342,13 +343,20 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
     day = as_of or dt.date.today()
     with user_errors():
         before, after = load_ruleset(old, as_of=day), load_ruleset(new, as_of=day)
-        old_screener, new_screener = Screener(before), Screener(after)
+        screeners = {day: (Screener(before), Screener(after))}
         pairs = []
         for path in case_files(list(projects) or ["cases"]):
             case = load_case(path)
             if not projects and case.ruleset not in (None, before.id, after.id):
                 continue  # by default, only the cases written for this rule set
             pid = case.project.id or str(path)
+            on = case.as_of or day  # a case's own as_of wins, as in `screening test`
+            if on not in screeners:
+                screeners[on] = (
+                    Screener(load_ruleset(old, as_of=on)),
+                    Screener(load_ruleset(new, as_of=on)),
+                )
+            old_screener, new_screener = screeners[on]
             pairs.append((pid, old_screener.screen(case.project), new_screener.screen(case.project)))
         impact = compare(rule_changes(before, after), pairs)
     click.echo(render_diff(impact, before, after, fmt), nl=False)

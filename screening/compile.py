@@ -70,6 +70,22 @@ COMPUTED = object()  # a reported threshold that is evaluated per project (a tab
 
 
 @dataclass(frozen=True)
+class BranchPlan:
+    """One branch of a `require_any` rule, judged in Python to say which branch passed
+    and what each would take (the engine matches the rule's failing side: none holds)."""
+
+    name: str
+    node: n.Node  # the branch's requirement
+    test: Evaluator  # its truth
+    part: Part  # what it reads, for missing data
+    actual: Evaluator | None  # left side of its comparison, as for a rule's own
+    threshold: Evaluator | None
+    threshold_constant: Any
+    op: str | None
+    unit: str | None
+
+
+@dataclass(frozen=True)
 class RulePlan:
     """How one rule is screened: its kind, its parts and the values it reports."""
 
@@ -90,7 +106,10 @@ class RulePlan:
     max_points: Fraction | None = None
     bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
     linear: tuple[tuple[Fraction, Fraction], ...] | None = None
-    unconfigured: str | None = None  # a lookup table the rule needs is empty: 未配置, never judged
+    # a table or parameter the rule needs is empty: 未配置, never judged
+    unconfigured: str | None = None
+    unconfigured_reason: str = "table_not_configured"  # or parameter_not_configured
+    branches: tuple[BranchPlan, ...] = ()  # require_any
 
 
 @dataclass(frozen=True)
@@ -216,30 +235,37 @@ def constant_of(node: n.Node, rs: RuleSet) -> Any:
     return COMPUTED
 
 
-def rule_op(rule: EffectiveRule) -> str | None:
-    """The requirement a check reports (`>=`, `between` …; for `fail_if` its negation), or
-    None when its condition is no top-level comparison or its kind reports none."""
-    top = rule.condition
-    if not get(rule.kind).compares:
-        return None
-    if isinstance(top, n.Compare) and top.op in _SIGN_TEST:
-        return _NEGATED_OP[top.op] if rule.spec.fail_if is not None else top.op
-    if isinstance(top, n.Call) and top.func == "between":
+def comparison_op(node: n.Node | None, negated: bool) -> str | None:
+    """The requirement a comparison (or `between`) reports: its operator, negated for a
+    `fail_if`; None when the node is no top-level comparison."""
+    if isinstance(node, n.Compare) and node.op in _SIGN_TEST:
+        return _NEGATED_OP[node.op] if negated else node.op
+    if isinstance(node, n.Call) and node.func == "between":
         return "between"
     return None
 
 
+def rule_op(rule: EffectiveRule) -> str | None:
+    """The requirement a check reports (`>=`, `between` …; for `fail_if` its negation), or
+    None when its condition is no top-level comparison or its kind reports none."""
+    if not get(rule.kind).compares or rule.branches:
+        return None
+    return comparison_op(rule.condition, negated=getattr(rule.spec, "fail_if", None) is not None)
+
+
+def reported_constant(node: n.Node | None, op: str | None, rs: RuleSet) -> Any:
+    """The threshold a comparison reports when it is the same for every project, else COMPUTED."""
+    if op == "between":
+        bounds = (constant_of(node.args[1], rs), constant_of(node.args[2], rs))  # type: ignore[union-attr]
+        return COMPUTED if COMPUTED in bounds else bounds
+    if op is not None:
+        return constant_of(node.right, rs)  # type: ignore[union-attr]
+    return COMPUTED
+
+
 def reported_threshold(rule: EffectiveRule, rs: RuleSet) -> Any:
     """The threshold a check reports when it is the same for every project, else COMPUTED."""
-    top = rule.condition
-    if rule_op(rule) is None:
-        return COMPUTED
-    if isinstance(top, n.Compare) and top.op in _SIGN_TEST:
-        return constant_of(top.right, rs)
-    if isinstance(top, n.Call) and top.func == "between":
-        bounds = (constant_of(top.args[1], rs), constant_of(top.args[2], rs))
-        return COMPUTED if COMPUTED in bounds else bounds
-    return COMPUTED
+    return reported_constant(rule.condition, rule_op(rule), rs)
 
 
 def _cells(values: Any) -> Any:
@@ -335,20 +361,33 @@ class _Builder:
         return tuple(sorted(fields))
 
     # -- plans ------------------------------------------------------------------
+    def _reported(self, top: n.Node | None, op: str | None) -> tuple[Evaluator | None, Evaluator | None, list[n.Node]]:
+        """The actual and threshold a comparison (or `between`) reports, and what the actual reads."""
+        if op == "between":
+            low, high = self.build(top.args[1]), self.build(top.args[2])  # type: ignore[union-attr]
+            return self.build(top.args[0]), _pair(low, high), [top.args[0]]  # type: ignore[union-attr]
+        if op is not None:
+            return self.build(top.left), self.build(top.right), [top.left]  # type: ignore[union-attr]
+        return None, None, []
+
+    def branch(self, name: str, node: n.Node, unit: str | None) -> BranchPlan:
+        """The plan of one `require_any` branch."""
+        op = comparison_op(node, negated=False)
+        actual, threshold, _ = self._reported(node, op)
+        constant = reported_constant(node, op, self.rs)
+        return BranchPlan(name, node, self.build(node), self.reading(node), actual, threshold, constant, op, unit)
+
     def plan(self, index: int, rule: EffectiveRule, stratum: int) -> RulePlan:
-        actual = threshold = None
         top = rule.condition
         kind = get(rule.kind)
         op = rule_op(rule)
-        reported: list[n.Node] = []
-        if op == "between":
-            actual = self.build(top.args[0])  # type: ignore[union-attr]
-            threshold = _pair(self.build(top.args[1]), self.build(top.args[2]))  # type: ignore[union-attr]
-            reported = [top.args[0]]  # type: ignore[union-attr]
-        elif op is not None:
-            actual, threshold = self.build(top.left), self.build(top.right)  # type: ignore[union-attr]
-            reported = [top.left]  # type: ignore[union-attr]
+        actual, threshold, reported = self._reported(top, op)
         threshold_constant = reported_threshold(rule, self.rs)
+        branches: tuple[BranchPlan, ...] = ()
+        if kind.compares and rule.branches:
+            names = [branch.name for branch in rule.spec.require_any]
+            branches = tuple(self.branch(name, node, unit)
+                             for name, (node, unit) in zip(names, rule.branches, strict=True))
         value = self.build(rule.value) if rule.value is not None else None
         if value is not None and actual is None:
             actual = value
@@ -370,19 +409,44 @@ class _Builder:
         actual_field = None
         if len(reported) == 1 and isinstance(reported[0], n.Name) and reported[0].name in self.field_names:
             actual_field = reported[0].name
+        unconfigured, reason = self._unconfigured(rule)
         return RulePlan(index, rule, kind, stratum, condition, applies, value, value_part, actual, threshold,
                         threshold_constant, actual_field, op, inputs, max_points, bands, linear,
-                        self._unconfigured(rule))
+                        unconfigured, reason, branches)
 
-    def _unconfigured(self, rule: EffectiveRule) -> str | None:
+    def _unconfigured(self, rule: EffectiveRule) -> tuple[str | None, str]:
+        """The first empty table or value-less parameter the rule reads (未配置)."""
         for node in (rule.condition, rule.value, rule.applies_if):
             if node is None:
                 continue
             for name in sorted(self.expand(n.names(node))):
                 table = self.rs.tables.get(name)
                 if table is not None and not table.values and table.default is None:
-                    return name
-        return None
+                    return name, "table_not_configured"
+            for name in sorted(self._uncoalesced(node)):
+                param = self.rs.parameters.get(name)
+                if param is not None and param.value is None:
+                    return name, "parameter_not_configured"
+        return None, "table_not_configured"
+
+    def _uncoalesced(self, node: n.Node) -> set[str]:
+        """Names read outside any `coalesce(…)`, metrics expanded.
+
+        Inside one, a parameter without a value is a fallback not taken, not a figure
+        left to be filled."""
+        found: set[str] = set()
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, n.Call) and current.func == "coalesce":
+                continue
+            if isinstance(current, n.Name):
+                found.add(current.name)
+                metric = self.rs.metric_nodes.get(current.name)
+                if metric is not None:
+                    stack.append(metric)
+            stack.extend(n.children(current))
+        return found
 
     def reading(self, node: n.Node) -> Part:
         """What an expression evaluated in Python reads (a graded value): no atoms."""

@@ -10,8 +10,11 @@ from typing import Any
 from screening.findings import Decision
 from screening.model.effective import RuleSet
 
-_RULE_FIELDS = ("kind", "group", "require", "fail_if", "when", "value", "applies_if", "bands", "linear", "points",
-                "sets", "effective", "basis", "title", "message")
+_RULE_FIELDS = (
+    "kind", "group", "require", "fail_if", "require_any", "when", "value", "applies_if",
+    "bands", "linear", "points", "sets", "effective", "basis", "title", "message",
+    "otherwise",
+)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,23 @@ class Remedy(NamedTuple):
     gain: Fraction | None = None  # score: points to gain
 
 
+class BranchFinding(NamedTuple):
+    """One branch of a `require_any` rule, judged alone: its figures and remedy."""
+
+    name: str
+    status: Status
+    actual: Any = None
+    threshold: Any = None
+    op: str | None = None
+    unit: str | None = None
+    missing: tuple[str, ...] = ()
+    remedy: Remedy | None = None
+
+
+# not_applicable reasons meaning "the rule set leaves this to be filled" (未配置)
+UNCONFIGURED = frozenset({"table_not_configured", "parameter_not_configured"})
+
+
 class Finding(NamedTuple):
     """One rule's result for one project: an immutable, hashable record (cheap to make,
     and renderers can memoise on it)."""
@@ -63,6 +80,7 @@ class Finding(NamedTuple):
     reason: str | None = None  # not_applicable: why (table_not_configured, …)
     reason_params: tuple[tuple[str, Any], ...] = ()  # (name, value) pairs for the reason's message
     remedy: Remedy | None = None
+    branches: tuple[BranchFinding, ...] = ()  # require_any: every branch, in order
 
     def check_tuple(self) -> tuple[str, str]:
         return (self.rule, self.status.value)

@@ -13,7 +13,7 @@ from typing import Any
 from screening.errors import Diagnostic, ProjectError, SourceSpan
 from screening.model.project import yes_no
 from screening.model.ruleset import InputField
-from screening.model.units import UnitError, parse_amount
+from screening.model.units import CANONICAL_UNIT, UnitError, parse_amount
 
 
 _LIMIT = Decimal("1e12")  # a declared number's magnitude at most
@@ -35,6 +35,36 @@ def convert_inputs(values: dict[str, Any], inputs: dict[str, InputField], span: 
     return out
 
 
+# a declared unit that is a canonical one → the kind of amount read ("3亿元" for 万元)
+_KIND_OF_UNIT = {unit: kind for kind, unit in CANONICAL_UNIT.items() if unit}
+
+
+def _number(value: Any, unit: str) -> Decimal:
+    """A declared number: bare, or written in a unit its declared unit accepts.
+
+    Dimensionless inputs take percentages ("65%" = 0.65); 万元, 亩, tce, kWh, t and
+    人 take their kind's units ("3亿元"); any other unit (万元/亩) only itself
+    ("280 万元/亩").
+    """
+    if unit == "":
+        return parse_amount(value, "fraction")
+    kind = _KIND_OF_UNIT.get(unit)
+    if kind is not None:
+        return parse_amount(value, kind)
+    if isinstance(value, str):
+        written = value.replace(" ", "")
+        if written.endswith(unit.replace(" ", "")) and written != unit.replace(" ", ""):
+            value = written[: -len(unit.replace(" ", ""))]
+    try:
+        return parse_amount(
+            value, "ratio"
+        )  # no other unit accepted: a bare number, or refused
+    except UnitError:
+        raise UnitError(
+            f"应为数值（单位 {unit}），实际为 {value!r} / expected a number in {unit}"
+        ) from None
+
+
 def _convert(value: Any, declared: InputField) -> Any:
     if declared.type == "bool":
         value = yes_no(value)
@@ -43,7 +73,7 @@ def _convert(value: Any, declared: InputField) -> Any:
         return value
     if declared.type == "number":
         try:
-            number = parse_amount(value, "fraction")
+            number = _number(value, declared.unit or "")
         except UnitError as exc:
             raise ValueError(str(exc)) from None
         # copy_abs, not abs(): abs() rounds in the current context, and overflows on 1e1000000

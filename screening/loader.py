@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import itertools
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -235,6 +236,7 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
     weights: dict[str, Decimal] | None = None
     points_total: Decimal | None = None
     rules: dict[str, EffectiveRule] = {}
+    defined: set[str] = set()  # rule ids the chain defines, in force on as_of or not
     disabled: list[Disabled] = []
     provenance: dict[str, SourceSpan] = {}
     for item in chain:
@@ -275,6 +277,8 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
                     loaded.span(("rules", index, "id")),
                 )
             seen_here.add(rule.id)
+            inherited = rule.id in defined
+            defined.add(rule.id)
             if not (_in_force(model.effective, as_of) and _in_force(rule.effective, as_of)):
                 continue  # a parent's version, if any, stays in force
             previous = rules.pop(rule.id, None)  # an override moves to where the child puts it
@@ -284,7 +288,9 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
                     "如需替换请写 override: true / already defined by a parent; add override: true to replace it",
                     loaded.span(("rules", index, "id")),
                 )
-            if rule.override and previous is None:
+            # a parent's rule not in force on as_of (2008 indicators after 2023) leaves
+            # the override standing alone: it replaces that rule on the days it is
+            if rule.override and previous is None and not inherited:
                 raise RuleSetError(
                     f"override: true，但上级规则集中没有规则 {rule.id!r}{suggest(rule.id, list(rules))} / "
                     "nothing to override", loaded.span(("rules", index, "override")),
@@ -292,10 +298,10 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
             rules[rule.id] = EffectiveRule(rule, loaded.span(("rules", index)), model.id, position=("rules", index))
         for index, off in enumerate(model.disable):
             span = loaded.span(("disable", index))
-            if off.rule not in rules:
+            if off.rule not in rules and off.rule not in defined:
                 hint = suggest(off.rule, list(rules))
                 raise RuleSetError(f"disable: 没有规则 {off.rule!r}{hint} / no such rule to disable", span)
-            del rules[off.rule]
+            rules.pop(off.rule, None)  # not in force on as_of: nothing to disable
             disabled.append(Disabled(off.rule, off.reason, span))
     if as_of is not None:
         digest.update(b"as_of=" + as_of.isoformat().encode())
@@ -329,6 +335,8 @@ def _value_type(value: Any, unit: str | None) -> Type:
         return Type("number", normalise_unit(unit) if unit is not None else None)
     if isinstance(value, list) and value:
         return Type("list", item=_value_type(value[0], unit))
+    if value is None and unit is not None:  # a number left 未配置: its unit says so
+        return Type("number", normalise_unit(unit))
     return TEXT
 
 
@@ -428,6 +436,17 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
         base = rule.position
         parts: dict[str, n.Node | None] = {}
         unit: str | None = None
+        branches: list[tuple[n.Node, str | None]] = []
+        for index, branch in enumerate(getattr(rule.spec, "require_any", None) or ()):
+            try:
+                node = parse(branch.require)
+                check_bool(node, scope)
+                branches.append((node, _compared_unit(node, scope)))
+            except ExpressionError as exc:
+                where = base + ("require_any", index, "require")
+                locate(exc, rule.source, branch.require, where, rule.origin)
+        if branches and len(branches) == len(rule.spec.require_any):  # type: ignore[union-attr]
+            parts["require"] = n.Logic(0, "or", tuple(node for node, _ in branches))
         for key in ("require", "fail_if", "when", "value", "applies_if"):
             text = getattr(rule.spec, key, None)
             if text is None:
@@ -444,13 +463,122 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
             except ExpressionError as exc:
                 locate(exc, rule.source, text, base + (key,), rule.origin)
         condition = parts.get("require") or parts.get("fail_if") or parts.get("when")
+        resolved = _resolve_figures(rule, rs, unit, errors)
+        graded = (getattr(rule.spec, "bands", None), getattr(rule.spec, "linear", None))
+        figures = frozenset(
+            getattr(item, key)
+            for items in graded
+            for item in items or ()
+            for key in ("min", "max", "at", "points")
+            if isinstance(getattr(item, key, None), str)
+        )
         typed_rules.append(EffectiveRule(
-            rule.spec, rule.source, rule.origin, condition, parts.get("value"), parts.get("applies_if"), unit,
-            rule.position,
+            resolved, rule.source, rule.origin, condition, parts.get("value"),
+            parts.get("applies_if"), unit, rule.position, tuple(branches), figures,
         ))
     rs.rules = typed_rules
     if errors:
         raise RuleSetError("", diagnostics=sorted(errors, key=_order))
+
+
+def _resolve_figures(
+    rule: EffectiveRule, rs: RuleSet, unit: str | None, errors: list[Diagnostic]
+) -> Any:
+    """The rule with each band bound and linear point named by a parameter replaced by
+    its value; a bound's parameter must be a number in the unit of the rule's value."""
+    spec_rule = rule.spec
+    lists = {key: getattr(spec_rule, key, None) for key in ("bands", "linear")}
+    if not any(spec.figures_named(items) for items in lists.values() if items):
+        return spec_rule
+    update: dict[str, Any] = {}
+    for key, items in lists.items():
+        if not items:
+            continue
+        resolved = []
+        for index, item in enumerate(items):
+            figures = {}
+            for name in ("min", "max", "at", "points"):
+                figure = getattr(item, name, None)
+                if not isinstance(figure, str):
+                    continue
+                where = rule.position + (key, index, name)
+                figures[name] = _figure(
+                    figure, name == "points", unit, rs, where, rule.origin, errors
+                )
+            resolved.append(item.model_copy(update=figures))
+        update[key] = resolved
+    linear = update.get("linear")
+    if (
+        linear
+        and all(isinstance(p.at, Decimal) for p in linear)
+        and any(b.at <= a.at for a, b in itertools.pairwise(linear))
+    ):
+        errors.append(
+            Diagnostic(
+                "BND",
+                "linear 的 at 必须递增（参数代入后）/ linear 'at' values must increase",
+                rs.span(rule.origin, rule.position + ("linear",)),
+                field_path(rule.position + ("linear",)),
+            )
+        )
+    return spec_rule.model_copy(update=update)
+
+
+def _figure(
+    name: str,
+    points: bool,
+    unit: str | None,
+    rs: RuleSet,
+    where: tuple[Any, ...],
+    origin: str,
+    errors: list[Diagnostic],
+) -> Any:
+    """A band or linear figure's parameter → its value; a diagnostic, and the name
+    kept, when it has none."""
+    param = rs.parameters.get(name)
+    span, path = rs.span(origin, where), field_path(where)
+    value = None if param is None else param.value
+    if param is None:
+        errors.append(
+            Diagnostic(
+                "EXP",
+                f"未定义的参数 {name!r}{suggest(name, list(rs.parameters))} / "
+                "unknown parameter",
+                span,
+                path,
+            )
+        )
+    elif isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        errors.append(
+            Diagnostic(
+                "EXP",
+                f"参数 {name} 应为已设值的数值，实际为 {value!r} / "
+                "the parameter must be a number",
+                span,
+                path,
+            )
+        )
+    else:
+        declared = normalise_unit(param.unit) if param.unit is not None else None
+        expected = "" if points else unit
+        expected_text = "分值" if points else f"评分值的单位 {unit!r}"
+        if (
+            declared is not None
+            and expected is not None
+            and declared != expected
+            and not (points and declared == "分")
+        ):
+            errors.append(
+                Diagnostic(
+                    "EXP",
+                    f"参数 {name} 的单位 {param.unit!r} 与{expected_text}不符 / "
+                    "unit does not match",
+                    span,
+                    path,
+                )
+            )
+        return Decimal(value)
+    return name
 
 
 def _compared_unit(node: n.Node, scope: dict[str, Symbol]) -> str | None:

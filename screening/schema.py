@@ -23,6 +23,11 @@ def json_schema(which: str) -> dict[str, Any]:
     schema.setdefault("$defs", {}).update(expect.pop("$defs", {}))
     schema["$defs"]["Expect"] = expect
     schema["properties"]["ruleset"] = {"type": "string", "description": "case files: the rule set id the case is for"}
+    schema["properties"]["as_of"] = {
+        "type": "string",
+        "format": "date",
+        "description": "case files: screen on this day (the rules in force then)",
+    }
     schema["properties"]["expect"] = {"$ref": "#/$defs/Expect"}
     schema["properties"]["description"] = {"type": "string"}
     schema["title"] = "screening project or case / 项目或案例"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from screening.compile import COMPUTED, Chunk, Compiled, Part, RulePlan, compile_ruleset
+from screening.compile import COMPUTED, BranchPlan, Chunk, Compiled, Part, RulePlan, compile_ruleset
 from screening.decision import Decider
 from screening.engine import Engine, Fired, default_engine, field, text_field
 from screening.expr import nodes as n
@@ -182,15 +182,30 @@ class _CompiledJudge:
     def reported(self, plan: RulePlan) -> tuple[Any, Any]:
         if plan.actual is None:
             return None, None
+        return self._shown(plan.actual, plan.threshold, plan.threshold_constant, plan.op, plan.actual_field)
+
+    def _shown(self, actual: Any, threshold: Any, constant: Any, op: str | None,
+               field_name: str | None) -> tuple[Any, Any]:
+        ctx = self.ctx
         try:
-            actual = self.ctx.values[plan.actual_field] if plan.actual_field else to_fraction(plan.actual(self.ctx))
-            threshold = plan.threshold_constant
-            if threshold is COMPUTED:
-                threshold = plan.threshold(self.ctx)  # type: ignore[misc]
-                threshold = tuple(map(to_fraction, threshold)) if plan.op == "between" else to_fraction(threshold)
+            shown = ctx.values[field_name] if field_name else to_fraction(actual(ctx))
+            bound = constant
+            if bound is COMPUTED:
+                bound = threshold(ctx)
+                bound = tuple(map(to_fraction, bound)) if op == "between" else to_fraction(bound)
         except (Missing, Undefined):
             return None, None
-        return actual, threshold
+        return shown, bound
+
+    def branch(self, branch: BranchPlan) -> tuple[bool | Problem, Any, Any]:
+        try:
+            holds = branch.test(self.ctx)
+        except (Missing, Undefined) as exc:
+            return _unready(branch.part, self.ctx, [exc]), None, None
+        if branch.actual is None:
+            return bool(holds), None, None
+        return (bool(holds),
+                *self._shown(branch.actual, branch.threshold, branch.threshold_constant, branch.op, None))
 
     def value(self, plan: RulePlan) -> Fraction:
         try:
@@ -248,7 +263,10 @@ class _ReferenceJudge:
         return node
 
     def problem(self, plan: RulePlan, part_name: str) -> Problem | None:
-        node = self._node(plan, part_name)
+        part = plan.applies if part_name == "applies" else plan.condition
+        return self._problem(self._node(plan, part_name), part.inputs)  # type: ignore[union-attr]
+
+    def _problem(self, node: n.Node, inputs: tuple[str, ...]) -> Problem | None:
         for call in n.calls(node, "lookup", self.reference.metrics):
             try:
                 self.reference.evaluate(call)
@@ -256,8 +274,7 @@ class _ReferenceJudge:
                 return exc
             except Missing:
                 continue
-        part = plan.applies if part_name == "applies" else plan.condition
-        absent = frozenset(name for name in part.inputs if name not in self.known)  # type: ignore[union-attr]
+        absent = frozenset(name for name in inputs if name not in self.known)
         if absent:
             return Missing(absent)
         try:
@@ -266,25 +283,37 @@ class _ReferenceJudge:
             return exc
         return None
 
+    def branch(self, branch: BranchPlan) -> tuple[bool | Problem, Any, Any]:
+        problem = self._problem(branch.node, branch.part.inputs)
+        if problem is not None:
+            return problem, None, None
+        holds = bool(self.reference.evaluate(branch.node))
+        return (holds, *self._shown(branch.node, branch.op))
+
     def holds(self, plan: RulePlan, side: str) -> bool:
         if side == "na":
             return not self.reference.evaluate(self._node(plan, "applies"))
         truth = bool(self.reference.evaluate(self._node(plan, "condition")))
-        if side == "fail" and plan.rule.spec.require is not None:  # type: ignore[union-attr]
+        if side == "fail" and plan.rule.spec.fail_if is None:  # require, require_any: fail unless it holds
             return not truth
         return truth
 
     def reported(self, plan: RulePlan) -> tuple[Any, Any]:
-        node = plan.rule.condition
+        if plan.op is None and plan.rule.value is not None:
+            try:
+                return self.reference.evaluate(plan.rule.value), None
+            except (Missing, Undefined):
+                return None, None
+        return self._shown(plan.rule.condition, plan.op)
+
+    def _shown(self, node: n.Node | None, op: str | None) -> tuple[Any, Any]:
         evaluate = self.reference.evaluate
         try:
-            if plan.op == "between":
+            if op == "between":
                 value, low, high = node.args  # type: ignore[union-attr]
                 return evaluate(value), (evaluate(low), evaluate(high))
-            if plan.op is not None:
+            if op is not None:
                 return evaluate(node.left), evaluate(node.right)  # type: ignore[union-attr]
-            if plan.rule.value is not None:
-                return evaluate(plan.rule.value), None
         except (Missing, Undefined):
             pass
         return None, None

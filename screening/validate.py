@@ -20,7 +20,7 @@ from screening.errors import Diagnostic, ScreeningError, SourceSpan
 from screening.expr import nodes as n
 from screening.loader import find_ruleset, load_ruleset, rules_dirs
 from screening.model.effective import EffectiveRule, RuleSet
-from screening.model.project import FIELDS, Land, Output, section_of
+from screening.model.project import FIELDS, Land, Output, input_kinds, section_of
 from screening.source import field_path
 
 ERROR, WARNING, NOTE = "error", "warning", "note"  # a note never changes the exit code
@@ -112,7 +112,8 @@ def _bands(rs: RuleSet, rule: EffectiveRule) -> list[Diagnostic]:
 
 # --- domains: comparisons that can never fire or never fail ------------------------
 
-_FRACTIONS = {"land.building_coverage", "land.admin_share", "land.green_ratio", "output.rd_share"}
+# the project's shares (0–1), read off the model: 装配率 and the like included
+_FRACTIONS = {path for path, kind in input_kinds().items() if kind == "fraction"}
 
 
 def _bounds(path: str) -> tuple[Fraction, Fraction] | None:
@@ -129,7 +130,7 @@ def _bounds(path: str) -> tuple[Fraction, Fraction] | None:
 
 def _domains(rs: RuleSet, rule: EffectiveRule) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for key in ("require", "fail_if", "when", "applies_if"):
+    for key in ("require", "fail_if", "require_any", "when", "applies_if"):
         text = getattr(rule.spec, key, None)
         node = rule.applies_if if key == "applies_if" else rule.condition
         if text is None or node is None:
@@ -243,18 +244,96 @@ def _cells(node: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any]
 
 
 def _unconfigured(rs: RuleSet) -> list[Diagnostic]:
-    """Rules that read an empty table: they report 未配置 for every project until it is filled."""
-    out = []
-    for name, table in rs.tables.items():
-        if table.values or table.default is not None:
+    """Rules that read an empty table or a parameter without a value: they report 未配置
+    for every project until it is filled. Each gap is noted, with its reason
+    (`pending:`), in the rule set that defines it; a rule set inheriting gaps gets one
+    line naming them."""
+    read = {r.id: _names_read(rs, r) for r in rs.rules}
+    gaps = [
+        ("tables", "查找表", name, t)
+        for name, t in rs.tables.items()
+        if not t.values and t.default is None
+    ]
+    gaps += [
+        ("parameters", "参数", name, p)
+        for name, p in rs.parameters.items()
+        if p.value is None
+    ]
+    out, inherited = [], []
+    top_file = rs.files[rs.id]
+    for section, label, name, item in gaps:
+        users = [rule_id for rule_id, names in read.items() if name in names]
+        if not users:
             continue
-        users = [r.id for r in rs.rules if any(name in n.names(node) for node in (r.condition, r.value, r.applies_if) if node)]
-        if users:
-            out.append(Diagnostic(
-                "CFG", f"查找表 {name} 未配置（values 为空）：规则 {', '.join(users)} 对所有项目报告“未配置”，不作判断，"
-                "待主管部门填写 / table not configured: these rules judge no project until it is filled",
-                rs.provenance.get(f"tables.{name}"), f"tables.{name}", NOTE))
+        span = rs.provenance.get(f"{section}.{name}")
+        if span is None or span.path != top_file:
+            inherited.append(name)
+            continue
+        titled = "、".join(_titled(rs, rule_id) for rule_id in users)
+        why = (
+            f"原因：{item.pending}" if item.pending else "（未写明原因：请加 pending）"
+        )
+        out.append(
+            Diagnostic(
+                "CFG",
+                f"{label} {name} 未配置：规则 {titled} 对所有项目报告“未配置”，"
+                f"不作判断。{why} / "
+                "not configured: these rules judge no project until it is filled",
+                span,
+                f"{section}.{name}",
+                NOTE,
+            )
+        )
+        if not item.pending and _is_shipped(rs, rs.id):
+            out.append(
+                Diagnostic(
+                    "CFG",
+                    f"{label} {name} 未配置，但没有写明原因"
+                    "（pending：为何未配置、由谁填写）/ "
+                    "an unconfigured item should say why (pending:)",
+                    span,
+                    f"{section}.{name}",
+                    WARNING,
+                )
+            )
+    if inherited:
+        out.append(
+            Diagnostic(
+                "CFG",
+                f"继承的未配置项 {', '.join(inherited)}："
+                "使用它们的规则对所有项目报告“未配置”；"
+                f"原因见定义它们的规则集（{' → '.join(rs.chain[:-1])}）/ "
+                "inherited unconfigured items; see the rule set defining them",
+                rs.sources[rs.id].span(("extends",)),
+                "extends",
+                NOTE,
+            )
+        )
     return out
+
+
+def _names_read(rs: RuleSet, rule: EffectiveRule) -> set[str]:
+    """Every name a rule reads, metrics expanded."""
+    names: set[str] = set()
+    stack = [
+        node
+        for node in (rule.condition, rule.value, rule.applies_if)
+        if node is not None
+    ]
+    while stack:
+        for name in n.names(stack.pop()):
+            if name not in names:
+                names.add(name)
+                if name in rs.metric_nodes:
+                    stack.append(rs.metric_nodes[name])
+    return names
+
+
+def _titled(rs: RuleSet, rule_id: str) -> str:
+    rule = next(r for r in rs.rules if r.id == rule_id)
+    return (
+        f"{rule_id}（{rule.spec.title.zh}）" if rule.spec.title is not None else rule_id
+    )
 
 
 # --- weights and totals -------------------------------------------------------------
@@ -286,6 +365,7 @@ def _weights(rs: RuleSet) -> list[Diagnostic]:
 def _unused(rs: RuleSet) -> list[Diagnostic]:
     used: set[str] = set()
     for rule in rs.rules:
+        used |= rule.figures  # parameters named in bands and linear points
         for node in (rule.condition, rule.value, rule.applies_if):
             if node is not None:
                 used |= n.names(node)

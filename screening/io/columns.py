@@ -267,6 +267,30 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "挥发性有机物",
         "vocs emissions",
     ),
+    "environment.emissions.co2_t": (
+        "二氧化碳排放量(吨)",
+        "年二氧化碳排放量",
+        "二氧化碳排放量",
+        "碳排放量(吨)",
+        "年碳排放量",
+        "碳排放量",
+        "CO2排放量",
+        "CO₂排放量",
+        "co2 emissions",
+        "carbon emissions",
+    ),
+    "land.prefab_rate": (
+        "装配率",
+        "装配式建筑装配率",
+        "prefabrication rate",
+    ),
+    "land.prefab_area_share": (
+        "装配式建筑面积占比",
+        "装配式面积占比",
+        "装配式建筑比例",
+        "装配式面积比例",
+        "prefabricated floor share",
+    ),
 }
 
 

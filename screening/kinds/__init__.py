@@ -10,10 +10,10 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field
 
-from screening.kinds import bonus, derive, gate, review, score, veto
+from screening.kinds import bonus, derive, gate, info, review, score, veto
 from screening.kinds.base import Effect, Judge, RuleKind, Words
 
-_MODULES = (veto, gate, review, score, bonus, derive)
+_MODULES = (veto, gate, review, score, bonus, derive, info)
 
 KINDS: dict[str, RuleKind] = {module.KIND.name: module.KIND for module in _MODULES}
 

@@ -18,7 +18,7 @@ from screening.findings import Finding, RemedyOption, Status
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from screening.compile import RulePlan
+    from screening.compile import BranchPlan, RulePlan
     from screening.expr import nodes as n
 
 
@@ -50,6 +50,10 @@ class Judge(Protocol):
     def options(self, node: n.Node, relation: str, target: Fraction) -> tuple[RemedyOption, ...]:
         """The inputs' values that would make `node relation target` hold."""
 
+    def branch(self, branch: BranchPlan) -> tuple[bool | Missing | Undefined, Any, Any]:
+        """A `require_any` branch: whether it holds (or why it cannot be judged), and the
+        actual and threshold it shows."""
+
 
 class Words(Protocol):
     """What a kind's sentence may use: the renderer's templates, titles and figures."""
@@ -69,6 +73,12 @@ class Words(Protocol):
 
     def custom(self, finding: Finding) -> str | None:
         """The rule's own message for a failure, filled with its figures; None when it has none."""
+
+    def own(self, finding: Finding, holds: bool) -> str | None:
+        """An info rule's own words for the fact holding or not; None when it has none."""
+
+    def any_sentence(self, finding: Finding) -> str:
+        """A require_any rule's sentence: the branch that passed, or every branch's figures."""
 
 
 class RuleKind:
@@ -95,7 +105,8 @@ class RuleKind:
     def finding(self, plan: RulePlan, judge: Judge) -> Finding:
         """The rule's finding for one project: what every kind shares, then `judge`."""
         if plan.unconfigured is not None:
-            return not_applicable(plan, Undefined("table_not_configured", table=plan.unconfigured))
+            what = "table" if plan.unconfigured_reason == "table_not_configured" else "parameter"
+            return not_applicable(plan, Undefined(plan.unconfigured_reason, **{what: plan.unconfigured}))
         if plan.applies is not None:
             problem = judge.problem(plan, "applies")
             if isinstance(problem, Undefined):

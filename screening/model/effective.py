@@ -25,6 +25,10 @@ class EffectiveRule:
     applies_if: n.Node | None = None
     unit: str | None = None  # unit of the reported actual value
     position: tuple[Any, ...] = ()  # YAML path of the rule inside its file, e.g. ("rules", 3)
+    # require_any: each branch's parsed requirement and its compared value's unit
+    branches: tuple[tuple[n.Node, str | None], ...] = ()
+    # parameters named in its bands or linear points (their values are in `spec`)
+    figures: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:

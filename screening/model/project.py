@@ -130,6 +130,10 @@ class Land(_Strict):
     building_coverage: quantity("fraction", "建筑系数", "building coverage", le=1)
     admin_share: quantity("fraction", "行政办公及生活服务设施用地比例", "admin and services share", le=1)
     green_ratio: quantity("fraction", "绿地率", "green ratio", le=1)
+    prefab_rate: quantity("fraction", "装配率", "prefabrication rate", le=1)
+    prefab_area_share: quantity(
+        "fraction", "装配式建筑面积占比", "prefabricated floor-area share", le=1
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -182,6 +186,7 @@ class Emissions(_Strict):
     so2_t: quantity("mass", "二氧化硫排放", "SO2 emissions", le=10000000)
     nox_t: quantity("mass", "氮氧化物排放", "NOx emissions", le=10000000)
     vocs_t: quantity("mass", "挥发性有机物排放", "VOCs emissions", le=10000000)
+    co2_t: quantity("mass", "二氧化碳排放", "CO2 emissions", le=1000000000)
 
 
 class Environment(_Strict):

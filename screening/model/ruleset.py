@@ -7,10 +7,20 @@ registry there completes `RuleSetFile.rules` with them.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 RULE_ID = r"^[a-z][a-z0-9_]*(?:[.\-][a-z0-9_]+)*$"
 NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -70,11 +80,14 @@ Scalar = Decimal | int | bool | str
 
 
 class Parameter(_Model):
+    """A named constant; `value: null` leaves it 未配置 (its rules judge no project)."""
+
     value: Scalar | list[Scalar] | None = None
-    unit: str | None = None
+    unit: str | None = None  # with no value, a unit makes it a number ("": a share)
     title: LocalText | None = None
     basis: str | None = None
     note: str | None = None
+    pending: str | None = None  # why it is not configured yet, for `validate` to say
 
 
 class InputField(_Model):
@@ -84,6 +97,16 @@ class InputField(_Model):
     unit: str | None = None
     title: LocalText | None = None
     values: list[str] | None = None
+    percent: bool = False  # a share 0–1, shown as a percentage (0.42 → 42%)
+
+    @model_validator(mode="after")
+    def _share(self) -> InputField:
+        if self.percent and (self.type != "number" or self.unit not in (None, "")):
+            raise ValueError(
+                "percent 只用于无单位的数值（0–1 的比例）/ "
+                "percent is for a dimensionless number"
+            )
+        return self
 
 
 class Table(_Model):
@@ -95,6 +118,7 @@ class Table(_Model):
     values: dict[str, Any] = Field(default_factory=dict)
     default: Scalar | None = None
     domain: dict[str, list[str]] | None = None  # allowed keys per key name; enables completeness checks
+    pending: str | None = None  # why it is empty (未配置), for `validate` to say
 
     @field_validator("domain", mode="before")
     @classmethod
@@ -123,15 +147,47 @@ class Metric(_Model):
     note: str | None = None
 
 
+def _figure(value: Any) -> Decimal | str:
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str) and re.fullmatch(NAME, value):
+        return value
+    raise ValueError(
+        f"应为数值或参数名，实际为 {value!r} / expected a number or a parameter name"
+    )
+
+
+# A band bound or a linear point: a number, or the name of a numeric parameter (a county
+# changes the parameter, not the bands). The loader puts the parameter's value in.
+Figure = Annotated[
+    Decimal | str,
+    PlainValidator(_figure),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string", "pattern": NAME}]}
+    ),
+]
+
+
 class Band(_Model):
-    min: Decimal | None = None
-    max: Decimal | None = None
-    points: Decimal
+    min: Figure | None = None
+    max: Figure | None = None
+    points: Figure
 
 
 class LinearPoint(_Model):
-    at: Decimal
-    points: Decimal
+    at: Figure
+    points: Figure
+
+
+def figures_named(items: list[Band] | list[LinearPoint]) -> bool:
+    """Whether any band bound or linear point is written as a parameter name."""
+    return any(
+        isinstance(getattr(item, key, None), str)
+        for item in items
+        for key in ("min", "max", "at", "points")
+    )
 
 
 class BaseRule(_Model):
@@ -148,17 +204,35 @@ class BaseRule(_Model):
     override: bool = False  # replaces a rule of the same id from a parent rule set
 
 
+class Branch(_Model):
+    """One way of meeting a `require_any` rule: a named, titled requirement."""
+
+    name: str = Field(pattern=NAME)
+    title: LocalText | None = None
+    require: str
+
+
 class CheckRule(BaseRule):
-    """veto, gate or review: `require` (must hold) or `fail_if` (fails when true)."""
+    """veto, gate or review: `require` (must hold), `fail_if` (fails when true), or
+    `require_any` (holds when any one branch holds: 投资强度 or 亩均税收)."""
 
     kind: str
     require: str | None = None
     fail_if: str | None = None
+    require_any: list[Branch] | None = Field(default=None, min_length=2)
 
     @model_validator(mode="after")
     def _one_condition(self) -> CheckRule:
-        if (self.require is None) == (self.fail_if is None):
-            raise ValueError("需要 require 或 fail_if 之一（只能一个）/ give exactly one of require, fail_if")
+        keys = ("require", "fail_if", "require_any")
+        given = [key for key in keys if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "需要 require 或 fail_if 之一（或 require_any；只能一个）/ "
+                "give exactly one of require, fail_if (or require_any)"
+            )
+        names = [branch.name for branch in self.require_any or ()]
+        if len(set(names)) != len(names):
+            raise ValueError("require_any 的分支名称重复 / branch names must differ")
         return self
 
 
@@ -177,13 +251,16 @@ class GradedRule(BaseRule):
             raise ValueError("评分规则需要 value / a graded rule needs value")
         if self.linear is not None:
             ats = [p.at for p in self.linear]
-            if any(b <= a for a, b in zip(ats, ats[1:])):
+            # with parameters the loader checks the order, once their values are known
+            pairs = itertools.pairwise(ats)
+            if not figures_named(self.linear) and any(b <= a for a, b in pairs):  # type: ignore[operator]
                 raise ValueError("linear 的 at 必须递增 / linear 'at' values must increase")
 
     @property
     def max_points(self) -> Decimal:
+        """The most points the rule can give (its figures resolved: see the loader)."""
         points = [b.points for b in self.bands] if self.bands else [p.points for p in self.linear or []]
-        return max(points)
+        return max(points)  # type: ignore[type-var]
 
 
 class Disable(_Model):

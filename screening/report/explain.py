@@ -15,11 +15,11 @@ from typing import Any
 
 from screening.compile import COMPUTED, reported_threshold, rule_op
 from screening.expr import nodes as n
-from screening.findings import Decision, Finding, Outcome, Remedy, RemedyOption, Status
+from screening.findings import BranchFinding, Decision, Finding, Outcome, Remedy, RemedyOption, Status
 from screening.kinds import RuleKind, get
 from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet
-from screening.model.project import FIELDS
+from screening.model.project import FIELDS, input_kinds
 
 # a str as JSON writes it with ensure_ascii=False: called directly, as JSONEncoder.encode
 # builds a whole encoder for anything but a str
@@ -71,6 +71,8 @@ def show(value: Any, lang: str = "zh", places: int = 4) -> str:
         return str(value)
     if value is None:
         return ""
+    if kind is float:  # a figure read back from JSON (a report's input): as JSON wrote it
+        return f"{value:f}".rstrip("0").rstrip(".")
     ratio = _ratio(value)
     if ratio is None:
         if isinstance(value, int):
@@ -95,18 +97,23 @@ def round_score(score: Fraction | None) -> Fraction | None:
     return Fraction(round(score * 100), 100)
 
 
-_SHARES = {"land.building_coverage", "land.admin_share", "land.green_ratio", "output.rd_share"}
+# project fields that are shares (0–1), shown as percentages in prose; a rule set adds
+# its declared inputs marked `percent: true`
+_SHARES = frozenset(path for path, kind in input_kinds().items() if kind == "fraction")
 
 
-def _compares_a_share(rule: EffectiveRule) -> bool:
-    node = rule.condition
+def _shares(ruleset: RuleSet) -> frozenset[str]:
+    return _SHARES | {path for path, declared in ruleset.inputs.items() if declared.percent}
+
+
+def _compares_a_share(node: n.Node | None, value: n.Node | None, shares: frozenset[str]) -> bool:
     if isinstance(node, n.Compare):
         node = node.left
     elif isinstance(node, n.Call) and node.func == "between":
         node = node.args[0]
     else:
-        node = rule.value
-    return isinstance(node, n.Name) and node.name in _SHARES
+        node = value
+    return isinstance(node, n.Name) and node.name in shares
 
 
 def percent(value: Any, lang: str = "zh") -> str:
@@ -149,11 +156,11 @@ def safe_bound(value: Fraction, relation: str, places: int) -> Fraction:
     return Fraction(scaled // value.denominator, scale)
 
 
-def _option_value(option: RemedyOption) -> str:
+def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
     """A remedy option's figure as shown, rounded in the unit it is shown in, in the
     safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a
     whole number."""
-    if option.field in _SHARES:
+    if option.field in shares:
         return show(safe_bound(option.value * 100, option.relation, 2)) + "%"
     places = 0 if option.unit in _COUNTS else 2
     return show(safe_bound(option.value, option.relation, places))
@@ -265,7 +272,19 @@ class Explainer:
         }
         self.sep = "、" if lang == "zh" else ", "
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
-        self.percent = {rule.id for rule in ruleset.rules if _compares_a_share(rule)}
+        self.shares = _shares(ruleset)
+        self.percent = {rule.id for rule in ruleset.rules
+                        if _compares_a_share(rule.condition, rule.value, self.shares)}
+        # require_any rules: each branch's name, title and whether it compares a share
+        self.branches: dict[str, list[tuple[str, str, bool]]] = {
+            rule.id: [
+                (branch.name, branch.title.get(lang) if branch.title else branch.name,
+                 _compares_a_share(node, None, self.shares))
+                for branch, (node, _) in zip(rule.spec.require_any, rule.branches, strict=True)
+            ]
+            for rule in ruleset.rules
+            if rule.branches
+        }
         self._ops = {op: text(f"op.{op}", lang) for op in (">=", ">", "<=", "<", "between")}
         self._sentences: dict[tuple[Any, ...], _Sentence] = {}
         self._option_templates: dict[tuple[str, str, str], str] = {}
@@ -298,6 +317,71 @@ class Explainer:
         if found is None:
             found = self._sentences[entry] = _Sentence(self, rule_id, template(), extra)
         return found
+
+    def own(self, finding: Finding, holds: bool) -> str | None:
+        """An info rule's own words: its `message` when the fact holds, else `otherwise`."""
+        spec = self.rules[finding.rule].spec
+        own = spec.message if holds else getattr(spec, "otherwise", None)
+        if own is None:
+            return None
+        template = own.get(self.lang)
+        try:
+            return template.format(title=self.titles[finding.rule])  # type: ignore[no-any-return]
+        except (KeyError, IndexError, ValueError):
+            return template  # type: ignore[no-any-return]
+
+    def any_sentence(self, finding: Finding) -> str:
+        """A require_any rule: the branch that passed, or every branch's figures."""
+        lang = self.lang
+        title = self.titles[finding.rule]
+        names = {name: (branch_title, share) for name, branch_title, share in self.branches[finding.rule]}
+        passed = next((b for b in finding.branches if b.status is Status.PASS), None)
+        if finding.status is Status.PASS and passed is not None:
+            return text("finding.any_pass", lang, title=title, detail=self._branch_detail(passed, names))
+        details = text("branch_sep", lang).join(self._branch_detail(b, names) for b in finding.branches)
+        message = self.rules[finding.rule].spec.message
+        if finding.status is Status.FAIL and message is not None:
+            template = message.get(lang)
+            try:
+                return template.format(title=title, details=details)  # type: ignore[no-any-return]
+            except (KeyError, IndexError, ValueError):
+                return template  # type: ignore[no-any-return]
+        key = {Status.FAIL: "any_fail", Status.MISSING: "any_missing"}.get(finding.status, "no_branch_applies")
+        return text(f"finding.{key}", lang, title=title, details=details)
+
+    def _branch_detail(self, branch: BranchFinding, names: dict[str, tuple[str, bool]]) -> str:
+        lang = self.lang
+        title, share = names[branch.name]
+        shown = percent if share else show
+        if branch.status is Status.MISSING:
+            return text("branch.missing", lang, branch=title, fields=self.fields(branch.missing))
+        if branch.status is Status.NOT_APPLICABLE:
+            return text("branch.not_applicable", lang, branch=title)
+        if branch.op is None or branch.actual is None:
+            return text(f"branch.{branch.status.value}", lang, branch=title)
+        return text(f"branch.numeric_{branch.status.value}", lang, branch=title, actual=shown(branch.actual, lang),
+                    unit=_unit(branch.unit, lang), op=self.op_text(branch.op),
+                    threshold=self.threshold_text(branch.threshold, branch.op, shown))
+
+    def _any_remedy(self, finding: Finding) -> str:
+        """A failed require_any rule: what each failed branch would take (any one)."""
+        lang = self.lang
+        parts = []
+        for name, title, _ in self.branches[finding.rule]:
+            branch = next(b for b in finding.branches if b.name == name)
+            if branch.status is not Status.FAIL or branch.remedy is None:
+                continue
+            remedy = branch.remedy
+            if remedy.code == "numeric" and remedy.options:
+                what = self._options(remedy, text("or_within", lang))
+            elif remedy.code == "numeric":
+                relation = ">=" if branch.op in (">=", ">", "between") else "<="
+                what = text("remedy.numeric_none", lang, title=title, relation=text(f"relation.{relation}", lang),
+                            value=show(remedy.target), unit=_unit(branch.unit, lang))
+            else:
+                what = text("remedy.condition", lang, title=title)
+            parts.append(text("remedy.any_branch", lang, branch=title, remedy=what))
+        return text("remedy.any", lang, branches=text("branch_sep", lang).join(parts))
 
     def op_text(self, op: str | None) -> str:
         return self._ops[op] if op else ""
@@ -336,6 +420,8 @@ class Explainer:
             return text("remedy.veto", lang)
         if remedy.code == "condition":
             return text("remedy.condition", lang, title=title)
+        if remedy.code == "any":
+            return self._any_remedy(finding)
         options = self._options(remedy)
         if remedy.code == "score":
             if options:
@@ -354,8 +440,8 @@ class Explainer:
             return percent(target, self.lang)
         return show(target, self.lang)
 
-    def _options(self, remedy: Remedy) -> str:
-        return self._or.join(self._option(o) for o in remedy.options)
+    def _options(self, remedy: Remedy, separator: str | None = None) -> str:
+        return (separator or self._or).join(self._option(o) for o in remedy.options)
 
     def _option(self, option: RemedyOption) -> str:
         # compiled once per field, relation and unit: the words around the option's figure
@@ -366,7 +452,7 @@ class Explainer:
             template = self._option_templates[entry] = _compile(text("remedy.option", lang), {
                 "field": self.field_title(option.field), "relation": text(f"relation.{option.relation}", lang),
                 "unit": _unit(option.unit, lang)}, ("value",))[0]
-        return template.format_map({"value": _option_value(option)})
+        return template.format_map({"value": _option_value(option, self.shares)})
 
     def _finding_of(self, decision: Decision, rule_id: str) -> Finding:
         findings = decision.findings

@@ -40,9 +40,10 @@ def render_coverage(coverage: Coverage) -> str:
     for rid, ruleset in coverage.rulesets.items():
         lines.append(f"覆盖情况 / coverage: {rid}（本规则集 {coverage.cases[rid]} 个案例；"
                      "继承的规则计入所有规则集的案例 / inherited rules count every rule set's cases）")
-        width = max((len(r.id) for r in ruleset.rules), default=10)
+        rows = coverage.rows(ruleset)
+        width = max((len(rule_id) for rule_id, _, _ in rows), default=10)
         lines.append("  " + "规则 / rule".ljust(width) + "  kind     " + "  ".join(f"{_HEADERS[s]:>4}" for s in STATUSES))
-        for rule_id, kind, counts in coverage.rows(ruleset):
+        for rule_id, kind, counts in rows:
             lines.append("  " + rule_id.ljust(width) + f"  {kind:<8} " + "  ".join(f"{counts[s]:>6}" for s in STATUSES))
         lines.append("")
     gaps = coverage.uncovered()
@@ -61,18 +62,31 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
         "id": rs.id, "title": rs.title.zh, "version": rs.version, "sha256": rs.sha256,
         "path": rs.path,
         "as_of": rs.as_of.isoformat() if rs.as_of else None, "extends_chain": rs.chain,
-        "parameters": {k: {"value": number(p.value) if not isinstance(p.value, list) else p.value, "unit": p.unit,
-                           "defined_at": str(rs.provenance.get(f"parameters.{k}"))} for k, p in rs.parameters.items()},
-        "tables": {k: {"keys": t.keys, "unit": t.unit, "cells": _count(t.values),
-                       "configured": bool(t.values) or t.default is not None,
-                       "defined_at": str(rs.provenance.get(f"tables.{k}"))} for k, t in rs.tables.items()},
-        "metrics": {k: {"expr": m.expr, "unit": m.unit, "defined_at": str(rs.provenance.get(f"metrics.{k}"))}
-                    for k, m in rs.metrics.items()},
-        "rules": [{"id": r.id, "kind": r.kind, "group": r.spec.group,
-                   "condition": getattr(r.spec, "require", None) or getattr(r.spec, "fail_if", None)
-                   or getattr(r.spec, "when", None) or getattr(r.spec, "value", None),
-                   "applies_if": r.spec.applies_if, "basis": r.spec.basis, "from": r.origin, "defined_at": str(r.source)}
-                  for r in rs.rules],
+        "parameters": {
+            k: {"value": number(p.value) if not isinstance(p.value, list) else p.value,
+                "unit": p.unit, "defined_at": str(rs.provenance.get(f"parameters.{k}")),
+                **_noted(p)}
+            for k, p in rs.parameters.items()
+        },
+        "tables": {
+            k: {"keys": t.keys, "unit": t.unit, "cells": _count(t.values),
+                "configured": bool(t.values) or t.default is not None,
+                "defined_at": str(rs.provenance.get(f"tables.{k}")), **_noted(t)}
+            for k, t in rs.tables.items()
+        },
+        "metrics": {
+            k: {"expr": m.expr, "unit": m.unit,
+                "defined_at": str(rs.provenance.get(f"metrics.{k}")), **_noted(m)}
+            for k, m in rs.metrics.items()
+        },
+        "rules": [
+            {"id": r.id, "kind": r.kind, "group": r.spec.group,
+             "condition": _condition(r.spec), "applies_if": r.spec.applies_if,
+             "basis": r.spec.basis, "from": r.origin, "defined_at": str(r.source),
+             **_noted(r.spec),
+             **({"effective": _period(r.spec.effective)} if r.spec.effective else {})}
+            for r in rs.rules
+        ],
         "disabled": [{"rule": d.rule, "reason": d.reason, "at": str(d.source)} for d in rs.disabled],
     }
     if fmt == "json":
@@ -81,24 +95,70 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
              *([f"  文件 / file: {rs.path}"] if rs.path else []),
              f"  sha256: {rs.sha256}", f"  评估基准日 / as of: {data['as_of'] or '（全部，不按日期筛选）'}", "", "参数 / parameters:"]
     for name, p in data["parameters"].items():
-        lines.append(f"  {name} = {p['value']}{' ' + p['unit'] if p['unit'] else ''}    ← {p['defined_at']}")
+        unit = f" {p['unit']}" if p["unit"] else ""
+        value = f"{p['value']}{unit}"
+        if p["value"] is None:
+            value = f"未配置 / not configured（{unit.strip() or '无单位'}）"
+        lines.append(f"  {name} = {value}    ← {p['defined_at']}")
+        lines += _notes(p)
     lines.append("查找表 / tables:")
     for name, t in data["tables"].items():
         state = f"{t['cells']} 个单元" if t["configured"] else "未配置 / not configured"
         lines.append(f"  {name} [{', '.join(t['keys'] or [])}] {t['unit'] or ''}: {state}    ← {t['defined_at']}")
+        lines += _notes(t)
     lines.append("指标 / metrics:")
     for name, m in data["metrics"].items():
         lines.append(f"  {name} = {m['expr']} [{m['unit'] or ''}]    ← {m['defined_at']}")
+        lines += _notes(m)
     lines.append("规则 / rules:")
     for r in data["rules"]:
-        lines.append(f"  {r['id']} ({r['kind']}, {r['group']})    ← {r['defined_at']}")
+        dated = f"  [{r['effective']}]" if r.get("effective") else ""
+        where = f"    ← {r['defined_at']}"
+        lines.append(f"  {r['id']} ({r['kind']}, {r['group']}){dated}{where}")
         lines.append(f"      {r['condition']}" + (f"    [applies_if: {r['applies_if']}]" if r["applies_if"] else ""))
         if r["basis"]:
             lines.append(f"      依据 / basis: {r['basis']}")
+        lines += _notes(r)
     if data["disabled"]:
         lines.append("停用 / disabled:")
         lines += [f"  {d['rule']}: {d['reason']}    ← {d['at']}" for d in data["disabled"]]
     return "\n".join(lines) + "\n"
+
+
+def _condition(rule: Any) -> str | None:
+    """A rule's condition as written; a require_any rule's branches joined by 或."""
+    branches = getattr(rule, "require_any", None)
+    if branches:
+        return " 或 / or ".join(f"[{b.name}] {b.require}" for b in branches)
+    for key in ("require", "fail_if", "when", "value"):
+        text = getattr(rule, key, None)
+        if text is not None:
+            return text
+    return None
+
+
+def _period(effective: Any) -> str | None:
+    if effective is None or (effective.from_ is None and effective.to is None):
+        return None
+    return f"{effective.from_ or '…'} 至 {effective.to or '…'}"
+
+
+def _noted(item: Any) -> dict[str, str]:
+    """`note` and `pending` of a part, where it has them (JSON omits them otherwise)."""
+    return {
+        key: getattr(item, key)
+        for key in ("note", "pending")
+        if getattr(item, key, None)
+    }
+
+
+def _notes(item: dict[str, Any]) -> list[str]:
+    """The research note and, for a gap, why it is not configured (for policy staff:
+    never in reports)."""
+    out = [f"      说明 / note: {item['note']}"] if item.get("note") else []
+    if item.get("pending"):
+        out.append(f"      待填 / pending: {item['pending']}")
+    return out
 
 
 def _count(values: Any) -> int:

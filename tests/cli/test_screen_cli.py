@@ -130,7 +130,7 @@ def test_a_rule_set_from_a_file_is_labelled_with_its_path_in_every_format(
     assert data["ruleset"]["id"] == "starter" and data["ruleset"]["path"] == str(mine)
     sha = data["ruleset"]["sha256"]
     text = invoke(base).stdout
-    assert f"starter v2024.1 · {sha[:12]} · 文件 {mine}" in text.replace("\n", "")
+    assert f"starter v{data['ruleset']['version']} · {sha[:12]} · 文件 {mine}" in text.replace("\n", "")
     assert f"文件 `{mine}`" in invoke(base + ["--format", "markdown"]).stdout
     assert f"{mine}" in invoke(base + ["--format", "html"]).stdout
     shipped = invoke(

@@ -79,7 +79,7 @@ def test_diff_labels_a_rule_set_from_a_file_with_its_path(tmp_path: Path) -> Non
     out = json.loads(invoke([*args, "--format", "json"]).stdout)
     assert out["new"]["path"] == str(mine) and out["new"]["id"] == "starter"
     text = invoke(args).stdout
-    assert text.splitlines()[0].endswith(f"starter v2024.1（文件 / file {mine}）")
+    assert text.splitlines()[0].endswith(f"starter v2026.1（文件 / file {mine}）")
 
 
 def test_diff_reports_threshold_changes_and_their_impact(tmp_path: Path) -> None:
@@ -110,7 +110,17 @@ def test_shipped_cases_cover_every_shipped_rule() -> None:
     out = invoke(["test", "cases", "--coverage", "--as-of", "2025-06-30"]).stdout
     assert "every configured rule's pass and fail sides are exercised" in out
     assert "未覆盖" not in out
-    # the only rule no case can exercise is the one whose 2008 table the reference could not find
+    # the only rules no case can exercise are those whose figures the reference lacks:
+    # the 2008 表1, the 2023 edition's three control values, 投资强度 (a province's)
+    unconfigured = (
+        "investment_intensity.control_value",
+        "investment_intensity.national_table",
+        "land_use.admin_share_2023",
+        "land_use.building_coverage_2023",
+        "land_use.plot_ratio_2023",
+    )
     assert [line for line in out.splitlines() if line.startswith("未配置")] == [
-        "未配置，无法覆盖 / not configured, cannot be exercised: national: investment_intensity.national_table"]
+        f"未配置，无法覆盖 / not configured, cannot be exercised: national: {rule}"
+        for rule in unconfigured
+    ]
     assert out.splitlines()[-1].endswith("0 failed")
