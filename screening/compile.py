@@ -60,7 +60,9 @@ class Part:
     atoms: tuple[Atom, ...]
     native: tuple[str, ...]  # field paths / derived names the engine matches directly
     native_keys: tuple[str, ...]  # their fact keys
-    inputs: tuple[str, ...]  # project fields it depends on, for "fields to obtain"
+    inputs: tuple[str, ...]  # project fields it depends on (through derivations too)
+    fields: tuple[str, ...]  # the project fields it reads itself (metrics expanded)
+    derived: tuple[str, ...]  # the derived facts it reads
     # the part's lookups: when an input is missing, a lookup with no value for this
     # project (a "/" cell) still makes the rule not applicable rather than missing
     lookups: tuple[Evaluator, ...] = ()
@@ -139,6 +141,16 @@ class Compiled:
     def ctx(self, values: dict[str, Any]) -> Ctx:
         """An evaluation context for one project's values."""
         return Ctx(values, self.metrics)
+
+    def absent(self, part: Part, values: Any, derived: Any) -> frozenset[str]:
+        """What a part lacks to be judged: the fields it reads that are absent, and for each
+        derived fact it reads that is unknown, the fields its derivation lacks."""
+        absent = {name for name in part.fields if name not in values}
+        for name in part.derived:
+            if derived.get(name) is None:
+                plan = self.plans[self.derive_rule[name]]
+                absent |= {field for field in plan.inputs if field not in values} or {name}
+        return frozenset(absent)
 
     @property
     def engine_rules(self) -> int:
@@ -450,7 +462,8 @@ class _Builder:
 
     def reading(self, node: n.Node) -> Part:
         """What an expression evaluated in Python reads (a graded value): no atoms."""
-        return Part((), (), (), self.inputs(node), self.lookups(node))
+        fields, derived = self.reads(node)
+        return Part((), (), (), self.inputs(node), fields, derived, self.lookups(node))
 
     def part(self, node: n.Node) -> Part:
         self._collect, self._native = [], []
@@ -460,7 +473,14 @@ class _Builder:
         native = tuple(dict.fromkeys(self._native))
         self._collect = self._native = None
         keys = tuple(self.key_of(name) for name in native)
-        return Part(atoms, native, keys, self.inputs(node), self.lookups(node))
+        fields, derived = self.reads(node)
+        return Part(atoms, native, keys, self.inputs(node), fields, derived, self.lookups(node))
+
+    def reads(self, node: n.Node) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The project fields and the derived facts an expression reads itself."""
+        names = self.expand(n.names(node))
+        return (tuple(sorted(name for name in names if name in self.field_names)),
+                tuple(sorted(name for name in names if name in self.derived)))
 
     def lookups(self, node: n.Node) -> tuple[Evaluator, ...]:
         """Closures for every lookup() in the expression, metrics expanded, in written order."""

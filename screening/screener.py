@@ -69,8 +69,8 @@ class Screener:
         ctx = self.compiled.ctx(values)
         fired: set[tuple[int, str]] = set()
         failed: dict[str, Problem] = {}  # fact key → why it could not be put in the fact
-        judge = _CompiledJudge(self, ctx, fired, failed)
         derived: dict[str, bool] = {}
+        judge = _CompiledJudge(self, ctx, fired, failed, derived)
         match = self.engine.match
         for level, stratum in enumerate(self._strata):
             if level:
@@ -157,14 +157,15 @@ class _Stratum:
 class _CompiledJudge:
     """Answers the kinds' questions from the engine's firings and the compiled evaluators."""
 
-    __slots__ = ("screener", "ctx", "fired", "failed")
+    __slots__ = ("screener", "ctx", "fired", "failed", "derived")
 
     def __init__(self, screener: Screener, ctx: Ctx, fired: set[tuple[int, str]],
-                 failed: dict[str, Problem]) -> None:
+                 failed: dict[str, Problem], derived: dict[str, bool]) -> None:
         self.screener = screener
         self.ctx = ctx
         self.fired = fired
         self.failed = failed
+        self.derived = derived  # the derived facts known so far
 
     def problem(self, plan: RulePlan, part_name: str) -> Problem | None:
         failed = self.failed
@@ -174,7 +175,11 @@ class _CompiledJudge:
         assert part is not None
         if not any(key in failed for key in self.screener._keys[id(part)]):
             return None
-        return _unready(part, self.ctx, [failed[key] for key in self.screener._keys[id(part)] if key in failed])
+        return self._unready(part, [failed[key] for key in self.screener._keys[id(part)] if key in failed])
+
+    def _unready(self, part: Part, problems: list[Problem]) -> Problem:
+        absent = self.screener.compiled.absent(part, self.ctx.values, self.derived)
+        return _unready(part, self.ctx, problems, absent)
 
     def holds(self, plan: RulePlan, side: str) -> bool:
         return (plan.index, side) in self.fired
@@ -201,7 +206,7 @@ class _CompiledJudge:
         try:
             holds = branch.test(self.ctx)
         except (Missing, Undefined) as exc:
-            return _unready(branch.part, self.ctx, [exc]), None, None
+            return self._unready(branch.part, [exc]), None, None
         if branch.actual is None:
             return bool(holds), None, None
         return (bool(holds),
@@ -211,13 +216,13 @@ class _CompiledJudge:
         try:
             return Fraction(*plan.value(self.ctx))  # type: ignore[misc]
         except (Missing, Undefined) as exc:
-            raise _unready(plan.value_part, self.ctx, [exc]) from None  # type: ignore[arg-type]
+            raise self._unready(plan.value_part, [exc]) from None  # type: ignore[arg-type]
 
     def options(self, node: n.Node, relation: str, target: Fraction) -> tuple[RemedyOption, ...]:
         return self.screener.solver.options(node, relation, target, self.ctx)
 
 
-def _unready(part: Part, ctx: Ctx, problems: list[Problem]) -> Problem:
+def _unready(part: Part, ctx: Ctx, problems: list[Problem], absent: frozenset[str]) -> Problem:
     """Why a part cannot be judged, in this order: a lookup with no value for this project
     (its keys present) makes it not applicable; else absent inputs are missing; else the
     first problem met (a zero divisor, an unset parameter)."""
@@ -228,7 +233,6 @@ def _unready(part: Part, ctx: Ctx, problems: list[Problem]) -> Problem:
             return exc
         except Missing:
             continue
-    absent = frozenset(name for name in part.inputs if name not in ctx.values)
     if absent:
         return Missing(absent)
     for problem in problems:
@@ -264,9 +268,9 @@ class _ReferenceJudge:
 
     def problem(self, plan: RulePlan, part_name: str) -> Problem | None:
         part = plan.applies if part_name == "applies" else plan.condition
-        return self._problem(self._node(plan, part_name), part.inputs)  # type: ignore[union-attr]
+        return self._problem(self._node(plan, part_name), part)  # type: ignore[arg-type]
 
-    def _problem(self, node: n.Node, inputs: tuple[str, ...]) -> Problem | None:
+    def _problem(self, node: n.Node, part: Part) -> Problem | None:
         for call in n.calls(node, "lookup", self.reference.metrics):
             try:
                 self.reference.evaluate(call)
@@ -274,17 +278,17 @@ class _ReferenceJudge:
                 return exc
             except Missing:
                 continue
-        absent = frozenset(name for name in inputs if name not in self.known)
+        absent = self.screener.compiled.absent(part, self.known, self.known)
         if absent:
             return Missing(absent)
         try:
-            self.reference.evaluate(node)
+            self.reference.check(node)
         except (Missing, Undefined) as exc:
             return exc
         return None
 
     def branch(self, branch: BranchPlan) -> tuple[bool | Problem, Any, Any]:
-        problem = self._problem(branch.node, branch.part.inputs)
+        problem = self._problem(branch.node, branch.part)
         if problem is not None:
             return problem, None, None
         holds = bool(self.reference.evaluate(branch.node))
@@ -328,7 +332,7 @@ class _ReferenceJudge:
                 raise
             except Missing:
                 continue
-        absent = frozenset(name for name in plan.value_part.inputs if name not in self.known)  # type: ignore[union-attr]
+        absent = self.screener.compiled.absent(plan.value_part, self.known, self.known)  # type: ignore[arg-type]
         if absent:
             raise Missing(absent)
         return self.reference.evaluate(node)  # type: ignore[no-any-return]

@@ -27,6 +27,18 @@ class Reference:
         self.constants = constants
         self.tables = dict(tables)
 
+    def check(self, node: n.Node) -> None:
+        """Evaluate every part of `node`, both sides of every `and` and `or`: Missing or
+        Undefined if any part has no value (a rule is judged as a whole or not at all)."""
+        if isinstance(node, n.Logic):
+            for item in node.items:
+                self.check(item)
+            return
+        if isinstance(node, n.Unary) and node.op == "not":
+            self.check(node.operand)
+            return
+        self.evaluate(node)
+
     def evaluate(self, node: n.Node) -> Any:
         """`node`'s value: numbers as Fractions; Missing or Undefined when it has none."""
         if isinstance(node, n.Number):
