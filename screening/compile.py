@@ -291,6 +291,13 @@ def _rule(tag: dict[str, str], side: dict[str, Any], extra: dict[str, Any] | Non
     return {"all": [{"m": {"$and": terms}}]}
 
 
+def points(value: Any) -> int | Fraction:
+    """A number of points: a whole number as an int (most are: sums and comparisons of
+    ints cost a fraction of Fractions'), else exactly as a Fraction."""
+    exact = Fraction(value)
+    return exact.numerator if exact.denominator == 1 else exact
+
+
 def _exact(value: Any) -> Fraction | None:
     return None if value is None else Fraction(value)
 
@@ -412,12 +419,12 @@ class _Builder:
         spec_rule = rule.spec
         bands = linear = max_points = None
         if kind.scored or kind.bonus:
-            max_points = Fraction(spec_rule.max_points)  # type: ignore[union-attr]
+            max_points = points(spec_rule.max_points)  # type: ignore[union-attr]
             if spec_rule.bands is not None:  # type: ignore[union-attr]
-                bands = tuple((_exact(b.min), _exact(b.max), Fraction(b.points))
+                bands = tuple((_exact(b.min), _exact(b.max), points(b.points))
                               for b in spec_rule.bands)  # type: ignore[union-attr]
             if spec_rule.linear is not None:  # type: ignore[union-attr]
-                linear = tuple((Fraction(p.at), Fraction(p.points)) for p in spec_rule.linear)  # type: ignore[union-attr]
+                linear = tuple((Fraction(p.at), points(p.points)) for p in spec_rule.linear)  # type: ignore[union-attr]
         actual_field = None
         if len(reported) == 1 and isinstance(reported[0], n.Name) and reported[0].name in self.field_names:
             actual_field = reported[0].name

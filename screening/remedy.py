@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined
@@ -207,14 +208,14 @@ _UNDO: dict[tuple[str, bool], Callable[[_Step, _Ratio], _Step]] = {
 
 
 def next_band(
-    bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None,
-    linear: tuple[tuple[Fraction, Fraction], ...] | None,
+    bands: tuple[tuple[Fraction | None, Fraction | None, Any], ...] | None,
+    linear: tuple[tuple[Fraction, Any], ...] | None,
     value: Fraction,
-    points: Fraction,
-) -> tuple[Fraction, Fraction] | None:
+    points: Any,
+) -> tuple[Fraction, Any] | None:
     """The nearest value that earns more points than `points`, with the points it earns."""
     if bands is not None:
-        better = [band for band in bands if band[2] > points]  # few: most bands are passed over here
+        better = [band for band in bands if band[2] > points]  # few: most are passed over here
         if not better:
             return None
         above = [(low, p) for low, _, p in better if low is not None and low > value]
@@ -224,7 +225,7 @@ def next_band(
         below = [(high, p) for _, high, p in better if high is not None and high <= value]
         if not below:
             return None
-        high, better = max(below)
-        return (high - Fraction(1, 100), better)
+        high, gain = max(below)
+        return (high - Fraction(1, 100), gain)
     top_at, top_points = max(linear or (), key=lambda pair: pair[1])
     return (top_at, top_points) if top_points > points else None

@@ -129,7 +129,7 @@ class RuleKind:
 
 
 def _zero(plan: RulePlan) -> Fraction | None:
-    return Fraction(0) if plan.max_points is not None else None
+    return 0 if plan.max_points is not None else None
 
 
 def not_applicable(plan: RulePlan, undefined: Undefined) -> Finding:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import model_validator
@@ -55,7 +54,7 @@ class Bonus(RuleKind):
         rule = plan.rule
         awarded = judge.holds(plan, "true")
         return Finding(rule.id, rule.spec.group, plan.kind.name, Status.PASS if awarded else Status.FAIL,
-                       points=plan.max_points if awarded else Fraction(0), max_points=plan.max_points)
+                       points=plan.max_points if awarded else 0, max_points=plan.max_points)
 
     def sentence(self, finding: Finding, words: Words) -> str:
         if finding.actual is not None or finding.status not in (Status.PASS, Status.FAIL):
