@@ -37,12 +37,13 @@ def test_gbk_csv_to_every_output(leads: Path, tmp_path: Path) -> None:
                      *[arg for out in outs for arg in ("-o", str(out))]])
     assert "编码 / encoding gb18030" in result.stderr
     assert result.stderr.splitlines()[-1] == (
-        "共 5 行：筛查 3 行（通过 1，复核 1，否决 1），无效 2 行 / 5 rows: 3 screened, 2 invalid")
+        "共 5 行：筛查 3 行（通过 1，复核 1，否决 1），无效 2 行，跳过 0 行 / 5 rows: 3 screened, 2 invalid, 0 skipped")
     results = _jsonl(outs[0])
     assert [(r["project"]["id"], r["decision"]) for r in results] == [("L1", "pass"), ("L2", "review"), ("L4", "reject")]
     assert results[0]["as_of"] == "2025-01-01"
     csv_lines = outs[1].read_text(encoding="utf-8-sig").splitlines()
-    assert csv_lines[0] == "id,name,decision,score,vetoed_by,missing,failed,summary" and csv_lines[1].startswith("L1,")
+    assert csv_lines[0] == "id,name,company,decision,score,vetoed_by,missing,failed,summary"
+    assert csv_lines[1].startswith("L1,年产2万吨磷酸铁锂,某新能源公司,pass,")
     book = openpyxl.load_workbook(outs[2])
     assert book.sheetnames == ["汇总", "明细", "错误", "规则集"]
     errors = list(book["错误"].iter_rows(values_only=True))[1:]
@@ -70,8 +71,8 @@ def test_output_is_the_same_whatever_the_jobs(leads: Path, tmp_path: Path) -> No
     # the reader refuses some rows (abc), the model others (negative area): one list, in input order
     errors = [_error_rows(tmp_path / name) for name in ("one.xlsx", "two.xlsx")]
     assert errors[0] == errors[1]
-    assert [row for _, row, _, _ in errors[0]] == sorted(row for _, row, _, _ in errors[0])
-    assert len(errors[0]) == 300 and {column for _, _, column, _ in errors[0]} == {"总投资(亿元)", "用地面积(亩)"}
+    assert [row[1] for row in errors[0]] == sorted(row[1] for row in errors[0])
+    assert len(errors[0]) == 300 and {row[2] for row in errors[0]} == {"总投资(亿元)", "用地面积(亩)"}
 
 
 def _error_rows(path: Path) -> list[tuple]:
@@ -85,7 +86,7 @@ def test_jsonl_and_folder_inputs(tmp_path: Path) -> None:
                      'not json\n', encoding="utf-8")
     out = tmp_path / "a.jsonl"
     result = invoke(["batch", str(jsonl), "--rules", "starter", "--jobs", "1", "-o", str(out)])
-    assert "2 rows: 1 screened, 1 invalid" in result.stderr
+    assert "2 rows: 1 screened, 1 invalid, 0 skipped" in result.stderr
     out2 = tmp_path / "b.jsonl"
     invoke(["batch", "cases/starter", "--rules", "starter", "--jobs", "1", "-o", str(out2)])
     assert len(_jsonl(out2)) == 9

@@ -137,13 +137,14 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
     with CsvWriter(path) as writer:
         writer.write_all(results)
     raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfid,name,decision,score,")
+    assert raw.startswith(b"\xef\xbb\xbfid,name,company,decision,score,")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows == [
         list(CSV_COLUMNS),
         [
             "NB-2024-001",
             "年产5万吨高性能锂电池正极材料项目",
+            "",
             "pass",
             "86.5",
             "",
@@ -154,6 +155,7 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
         [
             "NB-2024-002",
             "汽车零部件精密铸造扩建项目",
+            "",
             "review",
             "55",
             "",
@@ -164,6 +166,7 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
         [
             "NB-2024-003",
             "精细化工中间体生产项目",
+            "",
             "reject",
             "62",
             "environment.red_line",
@@ -174,6 +177,7 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
         [
             "NB-2024-004",
             "智能仓储物流中心",
+            "",
             "reject",
             "18",
             "",
@@ -195,8 +199,13 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
     ],
 )
 def test_csv_cells_never_run_as_formulas(name: str, shown: str) -> None:
-    result = {"project": {"id": "X", "name": name}, "decision": "pass", "score": None}
-    assert csv_row(result) == ["X", shown, "pass", "", "", "", "", ""]
+    result = {
+        "project": {"id": "X", "name": "普通项目", "company": name},
+        "decision": "pass",
+        "score": None,
+    }
+    result["project"]["name"] = name
+    assert csv_row(result) == ["X", shown, shown, "pass", "", "", "", "", ""]
 
 
 def test_failed_findings_most_severe_first() -> None:

@@ -96,10 +96,10 @@ def test_summary_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
         ),
     ]
     assert [ws[f"D{row}"].fill.fgColor.rgb for row in range(2, 6)] == [
-        "00C6EFCE",
-        "00FFEB9C",
-        "00FFC7CE",
-        "00FFC7CE",
+        "FFC6EFCE",
+        "FFFFEB9C",
+        "FFFFC7CE",
+        "FFFFC7CE",
     ]
     assert (ws.freeze_panes, ws.auto_filter.ref) == ("A2", "A1:I5")
     assert ws["G5"].alignment.wrap_text is True
@@ -142,8 +142,8 @@ def test_findings_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
         None,
     )
     assert rows[1][6] == "否"
-    assert ws["F10"].value == "不通过" and ws["F10"].fill.fgColor.rgb == "00FFC7CE"
-    assert ws["F8"].value == "缺数据" and ws["F8"].fill.fgColor.rgb == "00FFEB9C"
+    assert ws["F10"].value == "不通过" and ws["F10"].fill.fgColor.rgb == "FFFFC7CE"
+    assert ws["F8"].value == "缺数据" and ws["F8"].fill.fgColor.rgb == "FFFFEB9C"
     assert (ws["C19"].value, ws["F19"].value, ws["F19"].fill.fill_type) == (
         "bonus.rd",
         "未加分",
@@ -154,12 +154,13 @@ def test_findings_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
 def test_errors_and_ruleset_sheets(tmp_path: Path, batch: dict[str, Any]) -> None:
     book = _write(tmp_path / "batch.xlsx", batch)
     assert _values(book["错误"]) == [
-        ("来源", "行号", "列", "原因"),
+        ("来源", "行号", "列", "原因", "情况"),
         (
             "2024年第二季度招商项目.xlsx",
             7,
             "总投资(万元)",
             "无法识别的数值 'abc' / not a number",
+            "无效",
         ),
     ]
     assert _values(book["规则集"]) == [
@@ -173,6 +174,7 @@ def test_errors_and_ruleset_sheets(tmp_path: Path, batch: dict[str, Any]) -> Non
         ("总行数", 5),
         ("已评估", 4),
         ("无效行", 1),
+        ("跳过行", 0),
         ("通过", 1),
         ("复核", 1),
         ("否决", 2),
@@ -216,6 +218,7 @@ def test_counts_from_the_streams_when_meta_has_none(
         ("总行数", 6),
         ("已评估", 4),
         ("无效行", 2),
+        ("跳过行", 0),
         ("通过", 1),
         ("复核", 1),
         ("否决", 2),
