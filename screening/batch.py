@@ -15,6 +15,7 @@ Ctrl-C (the batch stops them) and die with their parent even when it is killed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import gc
@@ -115,9 +116,11 @@ def _start_worker(
     global _screener, _lang, _columns, _line, _sheet_rows
     if own_process:
         _die_with(parent)
-        signal.signal(
-            signal.SIGINT, signal.SIG_IGN
-        )  # Ctrl-C reaches the whole group: the batch stops us
+        # Ctrl-C reaches the whole process group: the batch stops its workers itself.
+        # Started with SIGINT blocked (see _spawning), so none arrived while importing.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from screening.loader import load_ruleset
     from screening.screen import Screener
 
@@ -171,6 +174,20 @@ def _die_with(parent: int | None) -> None:
 
 def _ping() -> bool:
     return True
+
+
+@contextlib.contextmanager
+def _spawning() -> Iterator[None]:
+    """Block SIGINT while a pool may start a worker: the worker inherits the mask, so a
+    Ctrl-C while it imports is held until it has chosen to ignore it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 # A row to screen (its project mapping, or a JSONL line the worker parses), or one the
@@ -397,7 +414,9 @@ def run_batch(
             jobs, mp_context=context, initializer=_start_worker, initargs=initargs
         )
         try:
-            pool.submit(_ping).result()
+            with _spawning():
+                ping = pool.submit(_ping)
+            ping.result()
         except BrokenProcessPool:
             _stop(pool)
             raise ScreeningError(
@@ -415,7 +434,9 @@ def run_batch(
                 consume([task])
                 continue
             try:
-                consume(pool.submit(_screen_chunk, [task]).result())
+                with _spawning():
+                    single = pool.submit(_screen_chunk, [task])
+                consume(single.result())
             except BrokenProcessPool:
                 _stop(pool)
                 consume([Invalid(task[0], task[1], None, _CRASHED)])
@@ -443,7 +464,8 @@ def run_batch(
 
     try:
         for chunk in chunks():
-            pending.append((chunk, pool.submit(_screen_chunk, chunk)))
+            with _spawning():
+                pending.append((chunk, pool.submit(_screen_chunk, chunk)))
             while (
                 len(pending) >= 4 * jobs
             ):  # bounded: the input is read only as fast as it is screened

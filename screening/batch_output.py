@@ -126,7 +126,7 @@ class BatchOutputs:
         )
         with contextlib.ExitStack() as cleanup:
             staged: list[StagedFile] = []
-            cleanup.callback(lambda: [s.discard() for s in staged])
+            cleanup.callback(lambda: [_quiet(s.discard) for s in staged])
             line_file: Path | None = None
             lines: IO[bytes] | None = None
             if "line" in parts:
@@ -136,25 +136,24 @@ class BatchOutputs:
                     jsonl or self.targets[0][1],
                     "results",
                 )
-                cleanup.callback(line_file.unlink, missing_ok=True)
+                cleanup.callback(_quiet, line_file.unlink, missing_ok=True)
                 public_mode(line_file)
                 # a contract line (~12 KB) is larger than the default buffer: without a larger
                 # one every line would be a write of its own
-                lines = cleanup.enter_context(
-                    line_file.open("wb", buffering=_WRITE_BUFFER)
-                )
+                lines = line_file.open("wb", buffering=_WRITE_BUFFER)
+                cleanup.callback(_quiet, lines.close)
             book = None
             if xlsx is not None:
                 from screening.report.xlsx import Rendered, XlsxWorkbook
 
                 book = _guarded(xlsx, XlsxWorkbook, xlsx, self.lang)
-                cleanup.callback(book.discard)
+                cleanup.callback(_quiet, book.discard)
             errors_csv = _guarded(self.companion, ErrorsCsvWriter, self.companion)
-            cleanup.callback(errors_csv.discard)
+            cleanup.callback(_quiet, errors_csv.discard)
             log = None
             if "html" in kinds:
                 log = _guarded(self.companion, _ErrorLog, self.companion)
-                cleanup.callback(log.discard)
+                cleanup.callback(_quiet, log.discard)
             with read_rows(
                 self.input_path, columns, sheet=sheet, deferred=True
             ) as stream:
@@ -309,6 +308,12 @@ class BatchOutputs:
             f"无效 {c.invalid} 行，跳过 {c.skipped} 行 / "
             f"{c.rows} rows: {c.screened} screened, {c.invalid} invalid, {c.skipped} skipped"
         )
+
+
+def _quiet(step: Any, *args: Any, **kwargs: Any) -> None:
+    """A clean-up step: its own failure must not hide why the run stopped."""
+    with contextlib.suppress(OSError):
+        step(*args, **kwargs)
 
 
 def _sync(path: Path) -> None:

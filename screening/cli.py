@@ -129,7 +129,7 @@ def batch(input_path: str, rules_ref: str, outputs: tuple[str, ...], jobs: int |
     import os
 
     from screening.batch_output import BatchOutputs, companion_path
-    from screening.io.guard import OutputLocks, refuse_inputs
+    from screening.io.guard import OutputLocks, refuse_inputs, remove_stale_locks
     from screening.io.writers import remove_stale
 
     day = as_of or dt.date.today()
@@ -147,6 +147,7 @@ def batch(input_path: str, rules_ref: str, outputs: tuple[str, ...], jobs: int |
             with OutputLocks(written):
                 for folder in {path.parent for path in written}:
                     remove_stale(folder)  # what a killed run left
+                    remove_stale_locks(folder)
                 ruleset = load_ruleset(rules_ref, as_of=day)
                 sink = BatchOutputs(targets, ruleset, day, input_path, lang, html_sections)
                 sink.run(rules_ref, columns_file, sheet, jobs or os.cpu_count() or 1,

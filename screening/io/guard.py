@@ -91,9 +91,17 @@ class OutputLocks:
 
     def __init__(self, outputs: Iterable[Path]) -> None:
         self._held: list[tuple[Path, int]] = []
+        outputs = list(outputs)
+        for output in outputs:  # in the order given: the user's outputs first
+            folder = output.parent if str(output.parent) else Path(".")
+            if not folder.is_dir():
+                raise OutputError(
+                    f"{output}: 输出文件夹 {folder} 不存在 / "
+                    "the output folder does not exist"
+                )
         try:
-            # sorted: two runs locking overlapping outputs meet on the same first one
-            for output in sorted(set(outputs), key=os.path.abspath):
+            # in the order given, so a refusal names the user's output before the companion
+            for output in dict.fromkeys(outputs):
                 self._held.append((lock_path(output), self._acquire(output)))
         except BaseException:
             self.release()
@@ -101,12 +109,6 @@ class OutputLocks:
 
     @staticmethod
     def _acquire(output: Path) -> int:
-        folder = output.parent if str(output.parent) else Path(".")
-        if not folder.is_dir():
-            raise OutputError(
-                f"{output}: 输出文件夹 {folder} 不存在 / "
-                "the output folder does not exist"
-            )
         lock = lock_path(output)
         for _ in range(10):  # the lock file may be replaced under us by its last owner
             try:
@@ -155,3 +157,29 @@ class OutputLocks:
 def _same(fd: int, path: Path) -> bool:
     status = os.fstat(fd)
     return _identity(path) == (status.st_dev, status.st_ino)
+
+
+def remove_stale_locks(folder: Path) -> list[Path]:
+    """Remove the lock files in `folder` that no run holds (a killed run's); returns them."""
+    removed: list[Path] = []
+    if fcntl is None:  # pragma: no cover
+        return removed
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder if str(folder) else "."):
+            if not (entry.name.startswith(".") and entry.name.endswith(".screening-lock")):
+                continue
+            try:
+                fd = os.open(entry.path, os.O_RDWR | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # a run holds it
+                os.close(fd)
+                continue
+            if _same(fd, Path(entry.path)):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)  # held: a run opening it now retries
+                    removed.append(Path(entry.path))
+            os.close(fd)
+    return removed
