@@ -385,3 +385,14 @@ def test_a_second_batch_on_the_same_output_refuses_naming_the_first(leads: Path,
     assert out.read_bytes() == b"the first run's report"
     invoke(["batch", str(leads), "--rules", "starter", "--jobs", "1", "-o", str(out)])  # free again
     assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.csv", "r.errors.csv", "r.xlsx"]
+
+
+def test_stale_locks_of_killed_runs_go_and_held_ones_stay(tmp_path: Path) -> None:
+    from screening.io.guard import OutputLocks, lock_path, remove_stale_locks
+
+    held, stale = tmp_path / "held.xlsx", tmp_path / "stale.xlsx"
+    lock_path(stale).write_text("12345\n", encoding="utf-8")  # a SIGKILLed run's
+    with OutputLocks([held]):
+        assert remove_stale_locks(tmp_path) == [lock_path(stale)]
+        assert lock_path(held).exists()
+    assert list(tmp_path.iterdir()) == []

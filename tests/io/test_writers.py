@@ -222,3 +222,46 @@ def test_failed_findings_most_severe_first() -> None:
         ]
     }
     assert [f["rule"] for f in failed_findings(result)] == ["v2", "g1", "r1", "s1"]
+
+
+def test_temp_files_carry_their_owner_and_dead_owners_files_are_removed(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from screening.io.writers import remove_stale, temp_file
+
+    mine = temp_file(tmp_path / "r.xlsx", "sheet1")
+    assert mine.name.startswith(f".screening-{os.getpid()}-")
+    assert mine.name.endswith(".sheet1.tmp")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    left = tmp_path / f".screening-{dead_pid}-abc123.results.tmp"
+    left.write_bytes(b"half a run")
+    alive = tmp_path / ".screening-1-xyz.results.tmp"  # pid 1 lives: kept
+    alive.write_bytes(b"another run")
+    user = tmp_path / ".screening-notes.txt"  # not ours
+    user.write_text("x", encoding="utf-8")
+    assert remove_stale(tmp_path) == [left]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [mine.name, alive.name, user.name]
+    )
+
+
+def test_errors_csv(tmp_path: Path) -> None:
+    from screening.io.writers import ErrorsCsvWriter
+
+    path = tmp_path / "r.errors.csv"
+    with ErrorsCsvWriter(path) as writer:
+        writer.write({"source": "a.csv", "row": 3, "column": "=名称", "reason": "x"})
+        writer.write(
+            {"source": "a.csv", "row": 9, "column": None, "reason": "合计", "kind": "skipped"}
+        )
+    assert path.read_bytes().decode("utf-8-sig").splitlines() == [
+        "source,row,column,reason,kind",
+        "a.csv,3,'=名称,x,invalid",
+        "a.csv,9,,合计,skipped",
+    ]
