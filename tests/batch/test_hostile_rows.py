@@ -34,7 +34,11 @@ GOOD = {
     "investment": {"total": "5.2亿元", "fixed_assets": 45000},
     "land": {"area_mu": 150},
     "output": {"annual_revenue": 63000, "annual_tax": 3600},
-    "environment": {"energy_tce": 6800, "in_red_line": False, "catalogue": "encouraged"},
+    "environment": {
+        "energy_tce": 6800,
+        "in_red_line": False,
+        "catalogue": "encouraged",
+    },
 }
 TRICKY_NAMES = [
     '=HYPERLINK("http://evil.example","点此")',
@@ -52,7 +56,9 @@ LONGEST = 50_000_000 if SLOW else 40_000  # characters in a too-long cell
 
 
 def _hostile(kind: str, pid: str, size: int) -> str:
-    if kind == "tiny_area":  # 45000 / 1e-310 = 4.5e314: exact in JSON, beyond any double
+    if (
+        kind == "tiny_area"
+    ):  # 45000 / 1e-310 = 4.5e314: exact in JSON, beyond any double
         return json.dumps({**GOOD, "id": pid, "land": {"area_mu": "1e-310"}})
     if kind == "deep":
         return f'{{"id": "{pid}", "extra": {{"x": ' + "[" * size + "]" * size + "}}"
@@ -73,8 +79,17 @@ def _hostile(kind: str, pid: str, size: int) -> str:
     raise AssertionError(kind)
 
 
-HOSTILE = ["tiny_area", "deep", "long_name", "surrogate", "nan", "big_int", "not_object", "broken",
-           "wrong_type"]
+HOSTILE = [
+    "tiny_area",
+    "deep",
+    "long_name",
+    "surrogate",
+    "nan",
+    "big_int",
+    "not_object",
+    "broken",
+    "wrong_type",
+]
 
 
 @st.composite
@@ -88,16 +103,26 @@ def batches(draw: Any) -> tuple[list[str], dict[int, str], list[dict[str, Any]],
         pid = f"p{number}"
         if draw(st.booleans()):
             kind = draw(st.sampled_from(HOSTILE))
-            size = {"deep": draw(st.integers(2_000, 100_000)),
-                    "long_name": draw(st.integers(32_768, LONGEST)),
-                    "big_int": draw(st.integers(5_000, 20_000))}.get(kind, 0)
+            size = {
+                "deep": draw(st.integers(2_000, 100_000)),
+                "long_name": draw(st.integers(32_768, LONGEST)),
+                "big_int": draw(st.integers(5_000, 20_000)),
+            }.get(kind, 0)
             lines.append(_hostile(kind, pid, size))
             hostile[number] = kind
         else:
-            name = draw(st.one_of(st.sampled_from(TRICKY_NAMES),
-                                  st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)))
-            project = {**GOOD, "id": pid, "name": name,
-                       "land": {"area_mu": draw(st.integers(1, 400))}}
+            name = draw(
+                st.one_of(
+                    st.sampled_from(TRICKY_NAMES),
+                    st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+                )
+            )
+            project = {
+                **GOOD,
+                "id": pid,
+                "name": name,
+                "land": {"area_mu": draw(st.integers(1, 400))},
+            }
             lines.append(json.dumps(project, ensure_ascii=draw(st.booleans())))
             good.append(project)
     if not hostile:  # at least one of each kind of row
@@ -108,7 +133,9 @@ def batches(draw: Any) -> tuple[list[str], dict[int, str], list[dict[str, Any]],
 
 
 def _csv(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+    return list(
+        csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline=""))
+    )
 
 
 _SCREENER: list[Screener] = []
@@ -123,25 +150,45 @@ def _expected(project: dict[str, Any]) -> str:
 
 
 @pytest.mark.slow
-@settings(max_examples=100 if SLOW else 6, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                 HealthCheck.data_too_large])
+@settings(
+    max_examples=100 if SLOW else 6,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(batch=batches())
 def test_hostile_rows_are_reported_in_every_output_and_the_rest_screened(
-    tmp_path_factory: pytest.TempPathFactory, batch: tuple[list[str], dict[int, str], list[dict[str, Any]], int]
+    tmp_path_factory: pytest.TempPathFactory,
+    batch: tuple[list[str], dict[int, str], list[dict[str, Any]], int],
 ) -> None:
     lines, hostile, good, jobs = batch
     folder = tmp_path_factory.mktemp("hostile")
     source = folder / "leads.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
     outs = {ext: folder / f"r.{ext}" for ext in ("jsonl", "csv", "xlsx", "html")}
-    result = invoke(["batch", str(source), "--rules", RULES, "--jobs", str(jobs),
-                     *[arg for out in outs.values() for arg in ("-o", str(out))]])
+    result = invoke(
+        [
+            "batch",
+            str(source),
+            "--rules",
+            RULES,
+            "--jobs",
+            str(jobs),
+            *[arg for out in outs.values() for arg in ("-o", str(out))],
+        ]
+    )
     ids = [p["id"] for p in good]
     assert result.stderr.splitlines()[-1].endswith(
-        f"{len(lines)} rows: {len(good)} screened, {len(hostile)} invalid, 0 skipped")
+        f"{len(lines)} rows: {len(good)} screened, {len(hostile)} invalid, 0 skipped"
+    )
     # the good rows, intact, in every output
-    results = [json.loads(line) for line in outs["jsonl"].read_text(encoding="utf-8").splitlines()]
+    results = [
+        json.loads(line)
+        for line in outs["jsonl"].read_text(encoding="utf-8").splitlines()
+    ]
     assert [r["project"]["id"] for r in results] == ids
     assert [r["decision"] for r in results] == [_expected(p) for p in good]
     assert [row[0] for row in _csv(outs["csv"])[1:]] == ids
@@ -161,7 +208,15 @@ def test_hostile_rows_are_reported_in_every_output_and_the_rest_screened(
     assert {row[4] for row in _csv(folder / "r.errors.csv")[1:]} <= {"invalid"}
     errors = [row for row in book["错误"].iter_rows(min_row=2, values_only=True)]
     assert [row[1] for row in errors] == numbers
-    section = html.split('id="errors"', 1)[1].split("</section>", 1)[0] if numbers else ""
+    section = (
+        html.split('id="errors"', 1)[1].split("</section>", 1)[0] if numbers else ""
+    )
     assert all(f">{n}<" in section for n in numbers)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "leads.jsonl", "r.csv", "r.errors.csv", "r.html", "r.jsonl", "r.xlsx"]
+        "leads.jsonl",
+        "r.csv",
+        "r.errors.csv",
+        "r.html",
+        "r.jsonl",
+        "r.xlsx",
+    ]

@@ -58,13 +58,29 @@ def _alive(pid: int) -> bool:
 
 def _start(source: Path, out: Path, jobs: int = 2) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "screening", "batch", str(source), "--rules", RULES,
-         "--jobs", str(jobs), "-o", str(out), "-o", str(out.with_suffix(".xlsx"))],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "screening",
+            "batch",
+            str(source),
+            "--rules",
+            RULES,
+            "--jobs",
+            str(jobs),
+            "-o",
+            str(out),
+            "-o",
+            str(out.with_suffix(".xlsx")),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _running(process: subprocess.Popen[bytes], folder: Path, jobs: int) -> list[int]:
-    """Wait until the run is under way (workers up, temp files written); its children."""
+    """Wait for the run to be under way (workers up, temp files filling); its kids."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
@@ -91,7 +107,9 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)]
+)
 def test_sigterm_and_ctrl_c_stop_workers_and_remove_temp_files(
     source: Path, tmp_path: Path, signum: int, code: int
 ) -> None:
@@ -110,34 +128,82 @@ def test_sigterm_and_ctrl_c_stop_workers_and_remove_temp_files(
     assert _leftovers(tmp_path) == [] and list(tmp_path.iterdir()) == []
 
 
-def test_after_a_sigkill_workers_exit_and_the_next_run_cleans_up(source: Path, tmp_path: Path) -> None:
+def test_after_a_sigkill_workers_exit_and_the_next_run_cleans_up(
+    source: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "r.jsonl"
     process = _start(source, out)
     kids = _running(process, tmp_path, 2)
     process.kill()
     process.wait(timeout=30)
-    assert _gone(kids) == []  # workers die with their parent; so the tracker's pipe closes
+    assert (
+        _gone(kids) == []
+    )  # workers die with their parent; so the tracker's pipe closes
     left = _leftovers(tmp_path)
-    assert left and all(name.startswith(f".screening-{process.pid}-") or name.endswith("screening-lock")
-                        for name in left)
+    assert left and all(
+        name.startswith(f".screening-{process.pid}-") or name.endswith("screening-lock")
+        for name in left
+    )
     small = tmp_path / "small.jsonl"
-    small.write_text(source.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "screening", "batch", str(small), "--rules", RULES, "--jobs", "1",
-                           "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    small.write_text(
+        source.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "screening",
+            "batch",
+            str(small),
+            "--rules",
+            RULES,
+            "--jobs",
+            "1",
+            "-o",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert _leftovers(tmp_path) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.errors.csv", "r.jsonl", "small.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "r.errors.csv",
+        "r.jsonl",
+        "small.jsonl",
+    ]
 
 
-def test_two_runs_on_one_output_the_second_refuses(source: Path, tmp_path: Path) -> None:
+def test_two_runs_on_one_output_the_second_refuses(
+    source: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "r.jsonl"
     first = _start(source, out)
     try:
         _running(first, tmp_path, 2)
-        second = subprocess.run([sys.executable, "-m", "screening", "batch", str(source), "--rules", RULES,
-                                 "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "screening",
+                "batch",
+                str(source),
+                "--rules",
+                RULES,
+                "-o",
+                str(out),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert second.returncode == 2
-        assert f"another batch (pid {first.pid}) is writing this output" in second.stderr
+        assert (
+            f"another batch (pid {first.pid}) is writing this output" in second.stderr
+        )
         assert str(out) in second.stderr
     finally:
         first.send_signal(signal.SIGTERM)

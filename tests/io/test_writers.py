@@ -236,8 +236,12 @@ def test_temp_files_carry_their_owner_and_dead_owners_files_are_removed(
     mine = temp_file(tmp_path / "r.xlsx", "sheet1")
     assert mine.name.startswith(f".screening-{os.getpid()}-")
     assert mine.name.endswith(".sheet1.tmp")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead_pid = int(dead.stdout)
     left = tmp_path / f".screening-{dead_pid}-abc123.results.tmp"
     left.write_bytes(b"half a run")
@@ -258,7 +262,13 @@ def test_errors_csv(tmp_path: Path) -> None:
     with ErrorsCsvWriter(path) as writer:
         writer.write({"source": "a.csv", "row": 3, "column": "=名称", "reason": "x"})
         writer.write(
-            {"source": "a.csv", "row": 9, "column": None, "reason": "合计", "kind": "skipped"}
+            {
+                "source": "a.csv",
+                "row": 9,
+                "column": None,
+                "reason": "合计",
+                "kind": "skipped",
+            }
         )
     assert path.read_bytes().decode("utf-8-sig").splitlines() == [
         "source,row,column,reason,kind",

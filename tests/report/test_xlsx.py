@@ -296,17 +296,24 @@ def test_rows_rendered_from_decisions_equal_rows_from_their_contract(
     from screening.report.contract import contract_line
     from screening.screen import Screener
 
-    for ref, folder in (("starter", "cases/starter"), ("parks/beihai-tieshangang-2023", "cases/beihai")):
+    for ref, folder in (
+        ("starter", "cases/starter"),
+        ("parks/beihai-tieshangang-2023", "cases/beihai"),
+    ):
         ruleset = load_ruleset(ref)
         screener = Screener(ruleset)
-        decisions = [screener.screen(load_case(p).project) for p in case_files([folder])]
+        decisions = [
+            screener.screen(load_case(p).project) for p in case_files([folder])
+        ]
         for lang in ("zh", "en"):
             rows = xlsx.DecisionRows(ruleset, lang)
             book = xlsx.XlsxWorkbook(tmp_path / "from-decisions.xlsx", lang)
             for decision in decisions * 2:  # the second time from the memo
                 book.add(decision.outcome.value, rows.render(decision))
             book.close({})
-            results = [json.loads(contract_line(d, ruleset, lang)) for d in decisions * 2]
+            results = [
+                json.loads(contract_line(d, ruleset, lang)) for d in decisions * 2
+            ]
             write_xlsx(tmp_path / "from-contract.xlsx", results, [], {}, lang)
             made = _sheets(tmp_path / "from-decisions.xlsx")
             expected = _sheets(tmp_path / "from-contract.xlsx")
@@ -319,7 +326,10 @@ def test_rows_rendered_from_decisions_equal_rows_from_their_contract(
     [
         ({"score": 10**400}, "得分: 数值超出 Excel 单元格可表示的范围"),
         ({"score": -1e308 * 10}, "得分: 数值超出"),
-        ({"project": {"id": "x", "name": "名" * 32_768}}, "项目名称: 文本长 32,768 字符"),
+        (
+            {"project": {"id": "x", "name": "名" * 32_768}},
+            "项目名称: 文本长 32,768 字符",
+        ),
         ({"project": {"id": "x", "name": "\ud800"}}, "项目名称: 含无法编码的字符"),
     ],
 )
@@ -381,7 +391,9 @@ def test_the_package_is_well_formed(tmp_path: Path, batch: dict[str, Any]) -> No
         for name in names:
             ElementTree.fromstring(package.read(name))  # every part parses as XML
     assert names[0] == "[Content_Types].xml"
-    assert {"xl/workbook.xml", "xl/styles.xml", "xl/worksheets/sheet4.xml"} <= set(names)
+    assert {"xl/workbook.xml", "xl/styles.xml", "xl/worksheets/sheet4.xml"} <= set(
+        names
+    )
 
 
 def test_a_failed_workbook_leaves_no_temporary_file(
