@@ -37,7 +37,6 @@ from screening.errors import EngineError, ScreeningError
 from screening.io.readers import Row, parse_deferred
 from screening.model.project import Project
 from screening.report.contract import contract_bytes
-from screening.report.xlsx import Unrepresentable
 from screening.row_values import plain_values
 
 CHUNK = 200  # rows per task: large enough to amortise pickling, small enough to stay in order cheaply
@@ -225,6 +224,8 @@ def _refusal(source: str, number: int, exc: BaseException) -> Invalid:
     ):
         diagnostic = exc.diagnostics[0]
         return Invalid(source, number, diagnostic.field, _short(diagnostic.message))
+    from screening.report.xlsx import Unrepresentable  # not at start-up: needs Jinja2
+
     if isinstance(exc, Unrepresentable):  # a value no XLSX cell can hold
         return Invalid(source, number, None, _short(str(exc)))
     return Invalid(source, number, None, _failure(exc))

@@ -17,7 +17,12 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+try:  # ISA-L's deflate: the same format, about four times as fast as zlib's
+    from isal import isal_zlib as _fast_zlib
+except ImportError:  # pragma: no cover - isal is a dependency; zlib serves without it
+    _fast_zlib = None
 
 ZIP64_ABOVE = 0xFFFFFFFF  # a size or offset above this needs ZIP64
 _MASK = 0xFFFFFFFF  # what a 32-bit field holds when ZIP64 has the value
@@ -37,6 +42,13 @@ class Packed:
     path: Path | None = None
 
 
+def compressor() -> Any:
+    """A raw deflate compressor at LEVEL (ISA-L's when installed)."""
+    if _fast_zlib is not None:
+        return _fast_zlib.compressobj(LEVEL, _fast_zlib.DEFLATED, -15)
+    return zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+
+
 def pack(name: str, data: bytes) -> Packed:
     """A small member, deflated in memory."""
     compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
@@ -51,7 +63,7 @@ class DeflatedMember:
         self.name = name
         self.path = temp
         self._out: IO[bytes] | None = temp.open("wb", buffering=1 << 20)
-        self._compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+        self._compressor = compressor()
         self._pending: list[bytes] = []
         self._pending_size = 0
         self.crc = 0

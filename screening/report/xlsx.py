@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from screening.findings import Decision, Finding
+from screening.findings import Decision, Finding, Kind, Status
 from screening.io.writers import (
     FAILING_KINDS,
     StagedFile,
@@ -34,7 +34,13 @@ from screening.io.writers import (
 )
 from screening.io.ziparchive import DeflatedMember, Packed, pack, write_zip
 from screening.model.effective import RuleSet
-from screening.report.explain import RULE_MEMO_LIMIT, explainer, number, round_score
+from screening.report.explain import (
+    MEMO_LIMIT,
+    RULE_MEMO_LIMIT,
+    explainer,
+    number,
+    round_score,
+)
 from screening.report.html import (
     DECISIONS,
     enum_label,
@@ -131,6 +137,11 @@ def _column(index: int) -> bytes:
 
 
 _REFS = [_column(i) for i in range(1, 27)]
+# what follows a text cell's reference, up to its text, by style
+_TEXT_OPENINGS = [
+    b'" t="inlineStr"' + (b' s="%d"' % style if style else b"") + b"><is><t>"
+    for style in range(6)
+]
 _XML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 # Characters XML 1.0 cannot carry (control characters make Excel refuse the whole
 # file): dropped. An "_xHHHH_" in the text, which Excel would decode as an escape: its
@@ -142,6 +153,13 @@ def _special(match: re.Match[str]) -> str:
     return "_x005F_" if match.group() == "_" else ""
 
 
+# anything _text_cell must change; most texts have none of it
+_NEEDS_WORK = re.compile(
+    r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_"
+).search
+_SPACES = " \t\n\r\u3000"
+
+
 def _text_cell(ref: bytes, text: str, style: int) -> bytes:
     if len(text) > EXCEL_CHARS:
         raise Unrepresentable(
@@ -149,30 +167,21 @@ def _text_cell(ref: bytes, text: str, style: int) -> bytes:
             f"a text of {len(text):,} characters: more than an Excel cell holds"
         )
     escaped = text
-    for plain, entity in _XML_ESCAPES:
-        if plain in escaped:
-            escaped = escaped.replace(plain, entity)
-    escaped = _SPECIAL.sub(_special, escaped)
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    if _NEEDS_WORK(text) is not None:
+        for plain, entity in _XML_ESCAPES:
+            if plain in escaped:
+                escaped = escaped.replace(plain, entity)
+        escaped = _SPECIAL.sub(_special, escaped)
     try:
         body = escaped.encode()
     except UnicodeEncodeError:
         raise Unrepresentable(
             "含无法编码的字符 / text with characters that cannot be encoded"
         ) from None
-    styled = b' s="%d"' % style if style else b""
-    return (
-        b'<c r="'
-        + ref
-        + ROW
-        + b'" t="inlineStr"'
-        + styled
-        + b"><is><t"
-        + space.encode()
-        + b">"
-        + body
-        + b"</t></is></c>"
-    )
+    opening = _TEXT_OPENINGS[style]
+    if text[0] in _SPACES or text[-1] in _SPACES:
+        opening = opening[:-1] + b' xml:space="preserve">'
+    return b'<c r="' + ref + ROW + opening + body + b"</t></is></c>"
 
 
 def _number_cell(ref: bytes, value: int | float, style: int) -> bytes:
@@ -187,6 +196,8 @@ def _number_cell(ref: bytes, value: int | float, style: int) -> bytes:
 
 
 def _cell(ref: bytes, value: Any) -> bytes:
+    if type(value) is str:  # the most common: no style
+        return _text_cell(ref, value, _PLAIN) if value else b""
     style = _PLAIN
     if type(value) is Styled:
         value, style = value
@@ -335,6 +346,12 @@ def finding_fields(finding: Finding, explain: Any) -> dict[str, Any]:
     }
 
 
+_FAILING_ORDER = {Kind(kind): i for i, kind in enumerate(FAILING_KINDS)}
+# a finding's cells before its actual value, between it and its message, and between
+# its message and its remedy: the same for every finding of a frame (see _tail)
+_Frame = tuple[bytes, bytes, bytes]
+
+
 class DecisionRows:
     """Renders decisions of one rule set in one language as rows, as `result_rows`
     renders their contract results; a finding's cells are memoised by its identity
@@ -344,6 +361,45 @@ class DecisionRows:
         self.lang = "en" if lang == "en" else "zh"
         self.explain = explainer(ruleset, self.lang)
         self._tails: list[dict[int, tuple[Finding, bytes]]] = []
+        self._frames: dict[tuple[Any, ...], _Frame] = {}
+
+    def _tail(self, finding: Finding) -> bytes:
+        """A finding's cells after the project's id and name, with the row's end.
+
+        A new finding (a ratio's actual value is new for nearly every project) differs
+        from others of its rule, status and threshold only in its actual value, message
+        and remedy: the other cells are rendered once per such frame.
+        """
+        threshold = finding.threshold
+        key = (finding.rule, finding.status, type(threshold), threshold, finding.unit,
+               finding.points, finding.max_points)  # fmt: skip
+        frame = self._frames.get(key)
+        if frame is None:
+            if len(self._frames) > MEMO_LIMIT:
+                self._frames.clear()
+            fields = finding_fields(finding, self.explain)
+            hole = {**fields, "actual": None, "message": None, "remedy": None}
+            cells = _finding_tail(hole, self.lang)
+            try:
+                frame = (
+                    _cells(cells[:4], FINDINGS, 2),
+                    _cells(cells[5:9], FINDINGS, 7),
+                    _cells(cells[10:11], FINDINGS, 12),
+                )
+            except Unrepresentable as exc:
+                raise Unrepresentable(f"{finding.rule} {exc}") from None
+            self._frames[key] = frame
+        explain = self.explain
+        try:  # the three cells finding_fields would give, without the others
+            actual = _cell(_REFS[6], _number_or_text(number(finding.actual), self.lang))
+            message = _cell(_REFS[11], explain.message(finding))
+            remedy = _cell(_REFS[13], explain.remedy(finding))
+        except Unrepresentable:  # words the refusal, naming the column
+            fields = finding_fields(finding, explain)
+            return _finding_cells(fields, self.lang) + b"</row>"
+        return b"".join(
+            (frame[0], actual, frame[1], message, frame[2], remedy, b"</row>")
+        )
 
     def render(self, decision: Decision) -> Rendered:
         """The decision's summary row and finding rows; `Unrepresentable` if a cell
@@ -358,9 +414,9 @@ class DecisionRows:
             (
                 f
                 for f in decision.findings
-                if f.status.value == "fail" and f.kind.value in FAILING_KINDS
+                if f.status is Status.FAIL and f.kind in _FAILING_ORDER
             ),
-            key=lambda f: FAILING_KINDS.index(f.kind.value),
+            key=lambda f: _FAILING_ORDER[f.kind],
         )
         summary_text = explain.summary(decision)
         summary = _row(
@@ -387,8 +443,7 @@ class DecisionRows:
             if hit is None or hit[0] is not finding:
                 if len(memo) >= RULE_MEMO_LIMIT:
                     memo.clear()
-                tail = _finding_cells(finding_fields(finding, explain), lang)
-                hit = memo[id(finding)] = (finding, tail + b"</row>")
+                hit = memo[id(finding)] = (finding, self._tail(finding))
             rows.append(head + hit[1])
         return Rendered(summary, tuple(rows))
 
@@ -502,7 +557,7 @@ class _Sheet:
             self._close()
             self._open()
         self.rows += 1
-        self.parts[-1].member.write((b"%d" % self.rows).join(rendered.split(ROW)))
+        self.parts[-1].member.write(rendered.replace(ROW, b"%d" % self.rows))
 
     def _close(self) -> None:
         title, member = self.parts[-1]
