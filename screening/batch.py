@@ -39,7 +39,8 @@ from screening.model.project import Project
 from screening.report.contract import contract_bytes
 from screening.row_values import plain_values
 
-CHUNK = 200  # rows per task: large enough to amortise pickling, small enough to stay in order cheaply
+# rows per task: enough to amortise pickling, few enough to keep in order cheaply
+CHUNK = 200
 REASON_CHARS = 300  # a reason may quote the value it refuses: never a 50 MB one
 # what a worker renders for each screened row: its JSON-contract line, its XLSX rows
 PARTS = ("line", "xlsx")
@@ -94,7 +95,7 @@ class BatchCounts:
         }
 
 
-# --- the worker side -------------------------------------------------------------------
+# --- the worker side -----------------------------------------------------------------
 
 _screener: Any = None
 _lang = "zh"
@@ -130,12 +131,10 @@ def _start_worker(
         from screening.report.xlsx import DecisionRows
 
         _sheet_rows = DecisionRows(_screener.ruleset, lang)
-    if (
-        own_process
-    ):  # never in the caller's process: the collector's settings are process-wide
-        # Screening allocates many short-lived objects and keeps bounded memos; the rule set,
-        # modules and memos need no scanning for cycles on every few hundred allocations
-        # (a young collection once 50,000 more objects are alive than were).
+    if own_process:  # never in the caller's: the collector's settings are process-wide
+        # Screening allocates many short-lived objects and keeps bounded memos; the rule
+        # set, modules and memos need no scanning for cycles on every few hundred
+        # allocations (a young collection once 50,000 more objects are alive than were).
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
@@ -232,9 +231,12 @@ def _refusal(source: str, number: int, exc: BaseException) -> Invalid:
 
 
 def _screen_chunk(rows: list[Task]) -> list[Done]:
-    """Screen a chunk stage by stage (read every row, screen every row, write every row):
-    each stage's code and memos stay warm in the processor's caches, which interleaving
-    the stages row by row loses. Order is kept; a row that fails a stage stays an Invalid."""
+    """Screen a chunk stage by stage (read every row, screen all, render all).
+
+    Each stage's code and memos stay warm in the processor's caches, which interleaving
+    the stages row by row loses. Order is kept; a row that fails a stage stays an
+    Invalid.
+    """
     read: list[tuple[str, int, Any] | Invalid] = []
     for row in rows:
         if isinstance(row, Invalid):  # passed through, to come back in its place
@@ -284,7 +286,7 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
 def _read(
     source: str, number: int, data: dict[str, Any] | str
 ) -> tuple[str, int, Any] | Invalid:
-    """A row's flat values (or, when the fast path declines, its validated Project), or why not."""
+    """A row's flat values (or, if the fast path declines, its Project), or why not."""
     if (
         type(data) is str
     ):  # a JSONL line: parsed here, in parallel, rather than by the reader
@@ -292,7 +294,7 @@ def _read(
         if parsed.data is None:
             return _refused(parsed)
         data = parsed.data
-    # the model's values without pydantic; None: the model reads the row and words any error
+    # the model's values without pydantic; None: the model reads the row, words errors
     values = plain_values(data, _screener.ruleset.inputs)
     if values is not None:
         return source, number, values
@@ -327,7 +329,7 @@ def _reason(error: dict[str, Any]) -> str:
     return describe(error)
 
 
-# --- the parent side -------------------------------------------------------------------
+# --- the parent side -----------------------------------------------------------------
 
 
 def run_batch(
@@ -380,15 +382,15 @@ def run_batch(
                 raise
             except Exception as exc:  # noqa: BLE001 - a reader that failed cannot go on
                 raise ScreeningError(
-                    f"{source or '输入'}: 读到第 {number} 行之后无法继续读取 / reading stopped after row {number} "
-                    f"({_failure(exc)})"
+                    f"{source or '输入'}: 读到第 {number} 行之后无法继续读取 / "
+                    f"reading stopped after row {number} ({_failure(exc)})"
                 ) from None
             source, number = row.source, row.number
             counts.rows += 1
             if row.text is not None and row.skip is None:
                 chunk.append((row.source, row.number, row.text))
             elif row.skip is not None or row.error is not None or row.data is None:
-                # travels with its chunk, so errors come back in input order whatever --jobs is
+                # travels with its chunk: errors return in input order whatever --jobs
                 chunk.append(_refused(row))
             else:
                 chunk.append((row.source, row.number, row.data))
@@ -409,8 +411,8 @@ def run_batch(
     initargs = (ruleset_ref, as_of, lang, columns, True, parts, os.getpid())
 
     def start() -> ProcessPoolExecutor:
-        # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C core, a
-        # failed start) the pool breaks and says so, where a Pool would wait forever.
+        # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C
+        # core, a failed start) the pool breaks and says so; a Pool would wait forever.
         pool = ProcessPoolExecutor(
             jobs, mp_context=context, initializer=_start_worker, initargs=initargs
         )
@@ -421,7 +423,8 @@ def run_batch(
         except BrokenProcessPool:
             _stop(pool)
             raise ScreeningError(
-                "筛查工作进程未能启动，未写出任何结果 / a worker process died at start; nothing was written"
+                "筛查工作进程未能启动，未写出任何结果 / "
+                "a worker process died at start; nothing was written"
             ) from None
         except BaseException:
             _stop(pool)
@@ -429,7 +432,7 @@ def run_batch(
         return pool
 
     def isolate(pool: ProcessPoolExecutor, chunk: list[Task]) -> ProcessPoolExecutor:
-        # row by row in a pool that works: a row that kills its worker is that row's failure
+        # row by row in a pool that works: a row that kills its worker is that row's
         for task in chunk:
             if isinstance(task, Invalid):
                 consume([task])

@@ -1,4 +1,4 @@
-"""A batch run end to end: read rows, screen them, write every requested output atomically.
+"""A batch run end to end: read rows, screen them, write every output atomically.
 
 Pass one screens the rows; workers render what each output needs (JSON-contract lines,
 XLSX rows) and the parent streams it, in input order, into temporary files beside the
@@ -39,7 +39,7 @@ SHOWN_ERRORS = 5  # invalid or skipped rows kept for stderr; the companion file 
 
 
 def companion_path(first: Path) -> Path:
-    """Where a batch's invalid and skipped rows go: `results.xlsx` → `results.errors.csv`."""
+    """Where invalid and skipped rows go: results.xlsx → results.errors.csv."""
     return first.with_name(f"{first.stem}.errors.csv")
 
 
@@ -138,8 +138,8 @@ class BatchOutputs:
                 )
                 cleanup.callback(_quiet, line_file.unlink, missing_ok=True)
                 public_mode(line_file)
-                # a contract line (~12 KB) is larger than the default buffer: without a larger
-                # one every line would be a write of its own
+                # a contract line (~12 KB) is larger than the default buffer: without a
+                # larger one every line would be a write of its own
                 lines = line_file.open("wb", buffering=_WRITE_BUFFER)
                 cleanup.callback(_quiet, lines.close)
             book = None
@@ -218,7 +218,8 @@ class BatchOutputs:
             c = self.counts
             if c.rows != c.screened + c.invalid + c.skipped:
                 raise ScreeningError(  # never expected: it would mean a row was lost
-                    f"行数不平衡：{c.rows} ≠ {c.screened} + {c.invalid} + {c.skipped} / rows lost"
+                    f"行数不平衡：{c.rows} ≠ {c.screened} + {c.invalid} + "
+                    f"{c.skipped} / rows lost"
                 )
             if lines is not None:
                 _guarded(jsonl or self.targets[0][1], lines.close)
@@ -304,9 +305,11 @@ class BatchOutputs:
         c = self.counts
         d = c.decisions
         return (
-            f"共 {c.rows} 行：筛查 {c.screened} 行（通过 {d['pass']}，复核 {d['review']}，否决 {d['reject']}），"
+            f"共 {c.rows} 行：筛查 {c.screened} 行（通过 {d['pass']}，"
+            f"复核 {d['review']}，否决 {d['reject']}），"
             f"无效 {c.invalid} 行，跳过 {c.skipped} 行 / "
-            f"{c.rows} rows: {c.screened} screened, {c.invalid} invalid, {c.skipped} skipped"
+            f"{c.rows} rows: {c.screened} screened, {c.invalid} invalid, "
+            f"{c.skipped} skipped"
         )
 
 
