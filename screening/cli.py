@@ -150,8 +150,8 @@ def batch(
                 kind = BATCH_FORMATS.get(Path(output).suffix.lower())
                 if kind is None:
                     raise ScreeningError(
-                        f"{output}: 不支持的输出格式"
-                        "（可用 .xlsx .html .csv .jsonl）/ unsupported output format"
+                        f"{output}: 不支持的输出格式（可用 .xlsx .html .csv .jsonl）"
+                        " / unsupported output format"
                     )
                 targets.append((kind, Path(output)))
             written = [path for _, path in targets] + [companion_path(targets[0][1])]
