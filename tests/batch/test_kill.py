@@ -22,7 +22,7 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 from batch_speed import RULES, generate  # noqa: E402
 
-ROWS = 30_000  # long enough to be caught mid-run on a fast machine
+ROWS = 12_000  # long enough to be caught mid-run on a fast machine
 
 
 @pytest.fixture(scope="module")
