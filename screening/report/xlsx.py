@@ -559,6 +559,21 @@ class _Sheet:
         self.rows += 1
         self.parts[-1].member.write(rendered.replace(ROW, b"%d" % self.rows))
 
+    def add_all(self, rendered: Sequence[bytes]) -> None:
+        """`add` each row: numbered and written in one go while the part has room."""
+        first = self.rows + 1
+        if first + len(rendered) > MAX_ROWS:
+            for row in rendered:
+                self.add(row)
+            return
+        self.rows += len(rendered)
+        self.parts[-1].member.write(
+            b"".join(
+                row.replace(ROW, b"%d" % number)
+                for number, row in enumerate(rendered, first)
+            )
+        )
+
     def _close(self) -> None:
         title, member = self.parts[-1]
         last = _REFS[len(self.columns) - 1].decode()
@@ -622,9 +637,7 @@ class XlsxWorkbook:
         """Append one project: its summary row and its finding rows."""
         self.decisions[decision] += 1
         self.summary.add(rendered.summary)
-        add = self.findings.add
-        for row in rendered.findings:
-            add(row)
+        self.findings.add_all(rendered.findings)
 
     def add_error(self, error: Mapping[str, Any]) -> None:
         """Append one invalid or skipped row (`kind` says which; invalid by default)."""
