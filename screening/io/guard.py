@@ -100,7 +100,7 @@ class OutputLocks:
                     "the output folder does not exist"
                 )
         try:
-            # in the order given, so a refusal names the user's output before the companion
+            # in the order given: a refusal names the user's output, not the companion
             for output in dict.fromkeys(outputs):
                 self._held.append((lock_path(output), self._acquire(output)))
         except BaseException:
@@ -160,13 +160,14 @@ def _same(fd: int, path: Path) -> bool:
 
 
 def remove_stale_locks(folder: Path) -> list[Path]:
-    """Remove the lock files in `folder` that no run holds (a killed run's); returns them."""
+    """Remove the lock files in `folder` no run holds (a killed run's); returns them."""
     removed: list[Path] = []
     if fcntl is None:  # pragma: no cover
         return removed
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder if str(folder) else "."):
-            if not (entry.name.startswith(".") and entry.name.endswith(".screening-lock")):
+            name = entry.name
+            if not (name.startswith(".") and name.endswith(".screening-lock")):
                 continue
             try:
                 fd = os.open(entry.path, os.O_RDWR | os.O_CLOEXEC)

@@ -63,7 +63,7 @@ _TEMP_NAME = re.compile(r"\.screening-(\d+)-.*\.tmp")
 
 
 def temp_file(beside: Path | str, purpose: str) -> Path:
-    """A new empty temporary file in the folder of `beside`, named after this process."""
+    """A new empty temporary file beside `beside`, named after this process."""
     fd, name = _mkstemp(Path(beside).parent, purpose)
     os.close(fd)
     return Path(name)
@@ -88,7 +88,7 @@ def _is_alive(pid: int) -> bool:
 
 
 def remove_stale(folder: Path | str) -> list[Path]:
-    """Remove the temporary files in `folder` whose owning process is gone; returns them.
+    """Remove the temporary files in `folder` whose owner process is gone; returns them.
 
     A run killed outright (SIGKILL, power loss) could not remove its own. A file whose
     owner lives (another run, or an unrelated process that reused the pid) is kept.
@@ -204,7 +204,9 @@ class _StreamWriter:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.count = 0
-        self._file = StagedFile(self.path, self.mode, encoding=self.encoding, newline="")
+        self._file = StagedFile(
+            self.path, self.mode, encoding=self.encoding, newline=""
+        )
         self._handle: IO[Any] = self._file.handle
 
     def write(self, result: Mapping[str, Any]) -> None:

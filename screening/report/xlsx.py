@@ -8,11 +8,12 @@ Written for speed and flat memory: a batch's worker processes render each decisi
 rows as SpreadsheetML (`DecisionRows`, row numbers left as a placeholder), and the
 parent only numbers them and streams them, deflated, into one temporary file per sheet
 (`XlsxWorkbook`); the package is assembled at the end and renamed into place. A library
-writer (openpyxl, XlsxWriter) runs in one process, at a cell at a time, some ten times
-too slowly for a batch (README, "Speed"). Strings are inline strings, never formulas,
-so a cell typed as "=HYPERLINK(…)" stays text. A value no cell can hold (a figure
-beyond Excel's range, a text longer than 32,767 characters) is refused with
-`Unrepresentable`, so the batch refuses that row in every output. Nothing here screens.
+writer (openpyxl, XlsxWriter) works in one process, a cell at a time, some ten times
+too slowly for a batch (README, "Excel at full speed"). Strings are inline strings,
+never formulas, so a cell typed as "=HYPERLINK(…)" stays text. A value no cell can
+hold (a figure beyond Excel's range, a text longer than 32,767 characters) is refused
+with `Unrepresentable`, so the batch refuses that row in every output. Nothing here
+screens.
 """
 
 from __future__ import annotations
