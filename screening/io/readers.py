@@ -31,11 +31,14 @@ from screening.io.columns import (
     match_header,
 )
 from screening.io.tables import (
+    DEFAULT_LIMITS,
     DELIMITERS,
     HEADER_SCAN,
     WORKBOOKS,
     HeaderNotFound,
     InputError,
+    Limits,
+    Overlong,
     number_text,
     open_table,
 )
@@ -129,10 +132,12 @@ def read_rows(
     *,
     sheet: str | None = None,
     deferred: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> RowStream:
     """Open a batch input and stream its rows; `columns` adds header → field maps.
 
     With `deferred`, JSONL lines come unparsed (`Row.text`); see `parse_deferred`.
+    `limits` bounds what the input may hold (`screening.io.tables.Limits`).
     """
     p = Path(path)
     if p.is_dir():
@@ -141,9 +146,9 @@ def read_rows(
         raise InputError("找不到输入文件 / input not found", SourceSpan(str(p)))
     suffix = p.suffix.lower()
     if suffix in LINES:
-        return _read_jsonl(p, columns, deferred)
+        return _read_jsonl(p, columns, deferred, limits)
     if suffix in DELIMITERS or suffix in WORKBOOKS or suffix == ".xls":
-        return _read_table(p, columns, sheet)
+        return _read_table(p, columns, sheet, limits)
     raise InputError(
         f"不支持的输入格式 {suffix or '（无扩展名）'}"
         "（可用：.csv .tsv .xlsx .jsonl 或文件夹）/ "
@@ -273,6 +278,17 @@ def _extra(value: object) -> object:
 
 def convert_cell(value: object, column: Column) -> object:
     """One cell as the project model reads it; `_ABSENT` for an empty cell."""
+    if type(value) is Overlong:
+        if value.line:
+            raise CellError(
+                f"所在行超过 {value.limit:,} 个字符，在此列截断，未读取 / "
+                f"the line is longer than {value.limit:,} characters (cut in this "
+                "column), not read"
+            )
+        raise CellError(
+            f"单元格超过 {value.limit:,} 个字符，无法读取 / "
+            f"cell longer than {value.limit:,} characters"
+        )
     if value is None or (isinstance(value, str) and value.strip().lower() in _EMPTY):
         return _ABSENT
     if isinstance(value, str) and "\ufffd" in value:
@@ -332,11 +348,11 @@ def _rows_of_table(
 
 
 def _read_table(
-    path: Path, columns: dict[str, str] | None, sheet: str | None
+    path: Path, columns: dict[str, str] | None, sheet: str | None, limits: Limits
 ) -> RowStream:
     """A CSV/TSV/XLSX file through `screening.io.tables`, mapped to project fields."""
     try:
-        table = open_table(path, header_matcher(columns), sheet=sheet)
+        table = open_table(path, header_matcher(columns), sheet=sheet, limits=limits)
     except HeaderNotFound:
         raise InputError(
             f"前 {HEADER_SCAN} 行中没有表头（至少需要 2 个可识别的列名，"
@@ -403,19 +419,42 @@ def _from_object(
     return data, None
 
 
-def _read_jsonl(path: Path, columns: dict[str, str] | None, deferred: bool = False) -> RowStream:
+def _read_jsonl(
+    path: Path, columns: dict[str, str] | None, deferred: bool, limits: Limits
+) -> RowStream:
     handle = path.open(encoding="utf-8-sig", errors="replace")
     source, stem = str(path), path.stem
 
     def rows() -> Iterator[Row]:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
+        for number, line in enumerate(_bounded_lines(handle, limits), 1):
+            if line is None:
+                reason = (
+                    f"行超过 {limits.max_line_chars:,} 个字符，未读取 / line longer "
+                    f"than {limits.max_line_chars:,} characters, not read"
+                )
+                yield Row(source, number, None, RowError(None, reason))
+            elif line.strip():
                 if deferred:
                     yield Row(source, number, None, text=line.rstrip("\r\n"))
                 else:
                     yield _jsonl_row(source, stem, number, line.rstrip("\r\n"), columns)
 
     return RowStream(source, rows(), format="jsonl", encoding="utf-8", on_close=handle.close)
+
+
+def _bounded_lines(handle: Any, limits: Limits) -> Iterator[str | None]:
+    """The file's lines; None for one past `limits.max_line_chars` (skipped unheld)."""
+    limit = limits.max_line_chars
+    while True:  # readline with a bound: a line is never held past the limit
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = handle.readline(1 << 16)
+            yield None
+        else:
+            yield line
 
 
 def parse_deferred(row: Row, columns: dict[str, str] | None) -> Row:
@@ -440,6 +479,23 @@ def _jsonl_row(
     return Row(source, number, data, error)
 
 
+_DEPTH = DEFAULT_LIMITS.max_depth
+
+
+def _depth(obj: object) -> int:
+    """How deep objects and arrays nest (without recursion: it may be deep)."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        elif not isinstance(node, list):
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((item, depth + 1) for item in node)
+    return deepest
+
+
 def _parse_line(
     line: str, columns: dict[str, str] | None
 ) -> tuple[dict[str, Any] | None, RowError | None]:
@@ -449,6 +505,12 @@ def _parse_line(
         )
     try:
         obj = _JSON.decode(line)
+        if line.count("{") + line.count("[") > _DEPTH and _depth(obj) > _DEPTH:
+            raise RecursionError
+    except RecursionError:  # the decoder's own guard, or ours
+        return None, RowError(
+            None, f"JSON 嵌套超过 {_DEPTH} 层 / nested deeper than {_DEPTH} levels"
+        )
     except json.JSONDecodeError as exc:
         reason = f"JSON 语法错误 / JSON syntax error: {exc.msg} (列 {exc.colno})"
         return None, RowError(None, reason)
