@@ -465,10 +465,12 @@ def number_text(value: int | float | Decimal) -> str:
     it: Excel keeps 15, so more are a binary artefact of a formula (4500.000000000001).
     """
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
+        if value.is_integer() and -1e15 < value < 1e15:
             return str(int(value))
         text = repr(value)  # the shortest text that round-trips
-        if len(text.lstrip("-0.").split("e")[0].replace(".", "")) > 15:
+        # 16 characters or fewer hold at most 15 digits (a whole float is above)
+        digits = text.lstrip("-0.").split("e")[0].replace(".", "")
+        if len(text) > 16 and len(digits) > 15:
             text = f"{value:.15g}"
         return text
     return str(value)

@@ -284,21 +284,25 @@ def _percent_styles(path: Path, info: zipfile.ZipInfo) -> set[int]:
 # ---- the sheet pass ------------------------------------------------------------------
 
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
-_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+_LEADING_NUMBER = re.compile(rb' r="(\d{1,7})"')
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
 _REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')
-# Reference spellings this pass does not read: with them, calamine's grid (placed by
-# each cell's own reference) could be larger than measured, so openpyxl reads the sheet.
-_ODD_SPELLINGS = (b"\tr=", b"\nr=", b"\rr=", b" r =", b" r= ", b" r='")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def column_number(letters: bytes | str) -> int:
+def column_number(letters: bytes) -> int:
     """A column's 1-based number from its letters (A → 1, XFD → 16384)."""
-    number = 0
-    for char in letters if isinstance(letters, str) else letters.decode():
-        number = number * 26 + ord(char) - 64
+    number = _COLUMNS.get(letters)
+    if number is None:
+        number = 0
+        for char in letters:
+            number = number * 26 + char - 64
+        if len(_COLUMNS) < 20_000:
+            _COLUMNS[letters] = number
     return number
+
+
+_COLUMNS: dict[bytes, int] = {}
 
 
 def _column_letters(number: int) -> str:
@@ -338,6 +342,7 @@ class _Scan:
     widest_string: int = 0  # bytes of the largest shared string
     xml_bytes: int = 0
     percent: dict[int, set[int]] = field(default_factory=dict)  # row → 0-based columns
+    percent_pattern: re.Pattern[bytes] | None = None
     errors: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def fits_calamine(self) -> bool:
@@ -406,25 +411,28 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
     pieces = region.split(row_open)[1:]
     if not pieces:
         return
-    numbers = _ROW_NUMBER.findall(region)
-    if len(numbers) < len(pieces):
-        scan.positional = True  # a row without r="…" follows the one before it
+    cell_open = row_open[:-3] + b"c"
+    spaced, bare = cell_open + b" ", cell_open + b">"
+    # Each row and cell has one reference, spelt r="…" right after its name (as every
+    # spreadsheet program writes them); anything else is read by openpyxl, which
+    # places cells as the file says, while this pass could not measure them.
+    first = region.find(row_open)
+    references = region.count(b' r="', first)
+    cells = region.count(spaced, first) + region.count(bare, first)
+    named_rows = region.count(row_open + b' r="', first)
+    if references != cells + len(pieces) or named_rows != len(pieces):
+        scan.positional = True
     scan.rows += len(pieces)
-    scan.last_row = max(scan.last_row, max(map(int, numbers), default=0))
+    last = _LEADING_NUMBER.match(pieces[-1])
+    scan.last_row = max(scan.last_row, int(last.group(1)) if last else 0)
     if scan.positional:
         scan.last_row = max(scan.last_row, scan.rows)
     if scan.last_row > limits.max_rows or scan.rows > limits.max_rows:
-        raise _error(
-            path,
-            f"工作表超过 {limits.max_rows:,} 行（Excel 的上限）/ the sheet has more "
-            f"than {limits.max_rows:,} rows (Excel's limit)",
-        )
+        raise _too_many_rows(path, limits)
     widest = max(map(len, pieces))
     if widest > limits.max_row_bytes:
         raise _error(path, _row_too_large(scan.rows, limits))
     scan.widest_row = max(scan.widest_row, widest)
-    cell_open = row_open[:-3] + b"c"
-    spaced, bare = cell_open + b" ", cell_open + b">"
     for piece in pieces:
         # cells come in column order: the last one is the widest
         at = piece.rfind(spaced)
@@ -444,25 +452,21 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
                     f"工作表超过 {limits.max_columns:,} 列（Excel 的上限）/ the sheet "
                     f"has more than {limits.max_columns:,} columns (Excel's limit)",
                 )
-    if not scan.positional and scan.last_row and scan.last_column:
-        # a cell placed beyond the extent just measured, or a reference spelt in a way
-        # not read here: calamine would hold it all (` r="` first: a fast search)
+    if not scan.positional:
+        # a row or cell placed beyond the extent just measured (rows come in order,
+        # cells too), or a reference with other characters: calamine would hold its
+        # grid up to there (` r="` first: the search skips to it)
         beyond = (
             b' r="(?:[A-Z]*[^A-Z"\\d]|(?:'
             + _greater(_column_letters(scan.last_column), _LETTERS).encode()
-            + b")\\d|[A-Z]+(?:"
+            + b")\\d|[A-Z]*(?:"
             + _greater(str(scan.last_row), "0123456789").encode()
             + b')")'
         )
-        odd = any(spelling in region for spelling in _ODD_SPELLINGS) or any(
-            cell_open + space in region for space in (b"\t", b"\n", b"\r")
-        )
-        if odd or re.compile(beyond).search(region):
+        if re.compile(beyond).search(region):
             scan.positional = True
     if scan.percent_styles:
-        for style in scan.percent_styles:
-            for row, column in _cells_with(region, b' s="%d"' % style, cell_open):
-                scan.percent.setdefault(row, set()).add(column)
+        _mark_percent(scan, region, cell_open)
     for row, column, cell in _error_cells(region, cell_open):
         value = re.search(rb"<(?:\w+:)?v>([^<]*)<", cell)
         if value is not None:
@@ -470,17 +474,52 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
             scan.errors.setdefault(row, {})[column] = text
 
 
+def _too_many_rows(path: Path, limits: Limits) -> InputError:
+    return _error(
+        path,
+        f"工作表超过 {limits.max_rows:,} 行（Excel 的上限）/ the sheet has more "
+        f"than {limits.max_rows:,} rows (Excel's limit)",
+    )
+
+
+def _mark_percent(scan: _Scan, region: bytes, cell_open: bytes) -> None:
+    """Note the cells of `region` styled with a percent format."""
+    attributes = [b' s="%d"' % style for style in sorted(scan.percent_styles)]
+    expected = sum(region.count(attribute) for attribute in attributes)
+    if not expected:
+        return
+    if scan.percent_pattern is None:
+        styles = b"|".join(b"%d" % style for style in sorted(scan.percent_styles))
+        scan.percent_pattern = re.compile(
+            re.escape(cell_open)
+            + rb' r="([A-Z]{1,3})(\d{1,7})" s="(?:'
+            + styles
+            + b')"'
+        )
+    found = scan.percent_pattern.findall(region)
+    if len(found) != expected:
+        # attributes in another order (or a row styled so): cell by cell
+        found = [
+            (letters, number)
+            for attribute in attributes
+            for letters, number in _cells_with(region, attribute, cell_open)
+        ]
+    marks = scan.percent
+    for letters, number in found:
+        marks.setdefault(int(number), set()).add(column_number(letters) - 1)
+
+
 def _cells_with(
     region: bytes, attribute: bytes, cell_open: bytes
-) -> Iterator[tuple[int, int]]:
-    """(row, 0-based column) of each cell whose start tag holds `attribute`."""
+) -> Iterator[tuple[bytes, bytes]]:
+    """(letters, row number) of each cell whose start tag holds `attribute`."""
     at = region.find(attribute)
     while at >= 0:
         start = region.rfind(b"<", 0, at)
         if region.startswith(cell_open + b" ", start):
             ref = _REF.search(region, start, region.find(b">", at) + 1)
             if ref is not None:
-                yield int(ref.group(2)), column_number(ref.group(1)) - 1
+                yield ref.group(1), ref.group(2)
         at = region.find(attribute, at + 1)
 
 
@@ -533,11 +572,19 @@ def _widest_string(path: Path, part: str, limits: Limits) -> int:
 def _percent_text(value: object) -> object:
     # A cell shown as 15% holds 0.15: say so, or a header "(%)" would make it 0.15%.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if isinstance(value, float) and not math.isfinite(value):
-            return value  # no percentage: the reader refuses it for its column
-        percent = (Decimal(number_text(value)) * 100).normalize()
-        return f"{percent:f}%"
+        text = _percents.get(value)
+        if text is None:
+            if isinstance(value, float) and not math.isfinite(value):
+                return value  # no percentage: the reader refuses it for its column
+            percent = (Decimal(number_text(value)) * 100).normalize()
+            text = f"{percent:f}%"
+            if len(_percents) < 4096:  # shares repeat down a column
+                _percents[value] = text
+        return text
     return value
+
+
+_percents: dict[float | int, str] = {}
 
 
 def _bounded(cells: Cells, limit: int) -> Cells:

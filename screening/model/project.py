@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -69,14 +70,20 @@ def quantity(kind: str, title: str, title_en: str, *, le: int | str, integer: bo
     ]
 
 
-YES = frozenset({"是", "yes", "y", "true", "1", "有"})
-NO = frozenset({"否", "no", "n", "false", "0", "无"})
+# 涉及 / 不涉及: as forms ask "是否涉及生态保护红线"
+YES = frozenset({"是", "yes", "y", "true", "1", "有", "涉及"})
+NO = frozenset({"否", "no", "n", "false", "0", "无", "不涉及"})
 
 
 def yes_no(value: object) -> object:
-    """"是"/"否" (and yes/no, true/false, 1/0) as a boolean; anything else unchanged."""
+    """"是"/"否" (yes/no, true/false, 1/0, 涉及/不涉及) as a boolean; else unchanged."""
     if isinstance(value, str):
         text = value.strip().lower()
+        if text in YES:
+            return True
+        if text in NO:
+            return False
+        text = "".join(unicodedata.normalize("NFKC", text).split())  # ＹＥＳ, 不 涉 及
         if text in YES:
             return True
         if text in NO:
