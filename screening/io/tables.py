@@ -461,9 +461,14 @@ def _check_rows(path: Path, encoding: str, delimiter: str, limits: Limits) -> No
 def number_text(value: int | float | Decimal) -> str:
     """A number as the user typed it: whole floats without ".0", others shortest.
 
-    A float with more than 15 significant digits is shown with 15, as Excel shows
-    it: Excel keeps 15, so more are a binary artefact of a formula (4500.000000000001).
+    Excel keeps 15 significant digits, so a float with more is shown with 15, as
+    Excel shows it (more are a binary artefact of a formula: 4500.000000000001), and
+    so is a whole number past 15 digits, which a sheet can only hold as such a float.
     """
+    if isinstance(value, int):
+        if -(10**15) < value < 10**15 or abs(value) >= 10**300:
+            return str(value)
+        value = float(value)
     if isinstance(value, float):
         if value.is_integer() and -1e15 < value < 1e15:
             return str(int(value))
@@ -472,5 +477,7 @@ def number_text(value: int | float | Decimal) -> str:
         digits = text.lstrip("-0.").split("e")[0].replace(".", "")
         if len(text) > 16 and len(digits) > 15:
             text = f"{value:.15g}"
+        if "e" in text and value.is_integer():
+            text = format(Decimal(text), "f")  # 1e+15 as 1000000000000000
         return text
     return str(value)

@@ -192,6 +192,8 @@ class _Book:
     @classmethod
     def read(cls, path: Path, infos: dict[str, zipfile.ZipInfo]) -> _Book:
         workbook = _target(path, infos, "_rels/.rels", f"{_DOC}/officeDocument", "")
+        if workbook is None and "xl/workbook.xml" in infos:
+            workbook = "xl/workbook.xml"  # a writer that left out the package's .rels
         if workbook is None or workbook not in infos:
             raise _Refused("没有工作簿部件 / no workbook part")
         folder = PurePosixPath(workbook).parent
@@ -268,17 +270,25 @@ def _percent_styles(path: Path, info: zipfile.ZipInfo) -> set[int]:
     """Indexes of the cell styles whose number format shows a percentage."""
     root = _small_part(path, info)
     codes = {
-        int(node.get("numFmtId", "-1")): node.get("formatCode", "")
+        _number(node.get("numFmtId")): node.get("formatCode", "")
         for node in root.iter(f"{{{_MAIN}}}numFmt")
     }
     cell_xfs = root.find(f"{{{_MAIN}}}cellXfs")
     percent: set[int] = set()
     for index, xf in enumerate(() if cell_xfs is None else cell_xfs):
-        number = int(xf.get("numFmtId", "0"))
+        number = _number(xf.get("numFmtId"))
         # as openpyxl's reader decides (the other path): a "%" in the format code
         if number in _PERCENT_FORMATS or "%" in codes.get(number, ""):
             percent.add(index)
     return percent
+
+
+def _number(text: str | None) -> int:
+    """An attribute's number, or -1 (no format) when it is missing or not a number."""
+    try:
+        return int(text or "")
+    except ValueError:
+        return -1
 
 
 # ---- the sheet pass ------------------------------------------------------------------
@@ -647,15 +657,22 @@ def _openpyxl_rows(
     check_lengths = scan.long_cells_possible()
 
     def rows() -> Iterator[Cells]:
-        for row in ws.iter_rows():
-            if len(row) > limits.max_columns:  # cells without a reference, counted
-                raise _error(
-                    path,
-                    f"工作表超过 {limits.max_columns:,} 列 / the sheet has more than "
-                    f"{limits.max_columns:,} columns",
-                )
-            cells = [_cell_value(cell) for cell in row]
-            yield _bounded(cells, limits.max_cell_chars) if check_lengths else cells
+        try:
+            for row in ws.iter_rows():
+                if len(row) > limits.max_columns:  # cells without a reference, counted
+                    raise _error(
+                        path,
+                        f"工作表超过 {limits.max_columns:,} 列 / the sheet has more "
+                        f"than {limits.max_columns:,} columns",
+                    )
+                cells = [_cell_value(cell) for cell in row]
+                yield _bounded(cells, limits.max_cell_chars) if check_lengths else cells
+        except InputError:
+            raise
+        except Exception as exc:  # openpyxl's parser raises what its XML holds
+            raise _error(
+                path, f"无法读取工作表 / cannot read the sheet: {exc}"
+            ) from None
 
     return rows(), book.close
 

@@ -13,11 +13,15 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening.io import workbook
 from screening.io.readers import RowError, read_rows
 from screening.io.tables import InputError, Limits, Overlong, open_table
 from tests.io import rawxlsx
+
+LONG = "单元格超过 32,767 个字符，无法读取 / cell longer than 32,767 characters"
 
 
 def _cells(path: Path, **kwargs: Any) -> list[tuple[int, list[Any]]]:
@@ -109,7 +113,7 @@ def test_a_long_cell_spoils_its_row_only(tmp_path: Path, reader: str) -> None:
             None,
             RowError(
                 "总投资",
-                "单元格超过 32,767 个字符，无法读取 / cell longer than 32,767 characters",
+                LONG,
             ),
         ),
         (3, {"name": "乙", "investment": {"total": "7"}, "id": "long-row3"}, None),
@@ -118,7 +122,7 @@ def test_a_long_cell_spoils_its_row_only(tmp_path: Path, reader: str) -> None:
             None,
             RowError(
                 "项目名称",
-                "单元格超过 32,767 个字符，无法读取 / cell longer than 32,767 characters",
+                LONG,
             ),
         ),
     ]
@@ -271,7 +275,7 @@ def test_a_fifty_megabyte_cell_spoils_its_row_only(tmp_path: Path) -> None:
             [2, None],
             [
                 3,
-                "单元格超过 32,767 个字符，无法读取 / cell longer than 32,767 characters",
+                LONG,
             ],
         ]
     }
@@ -317,3 +321,48 @@ def test_limits_can_be_raised_for_a_legitimate_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="more than 5 rows"):
         read_rows(path, limits=Limits(max_rows=5))
     assert len(list(read_rows(path, limits=Limits(max_rows=10)))) == 6
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**18), 10**18),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=20),
+    st.sampled_from(["合计", "是", "涉及", "２．４亿元", "C3725", "-", "#N/A", "15%"]),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=5, max_size=5), max_size=6))
+def test_both_readers_read_any_sheet_alike(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[Any]]
+) -> None:
+    """Whatever the cells, both readers give the same rows, each a project, a row
+    error or a skip, and nothing else escapes."""
+    path = tmp_path_factory.mktemp("x") / "any.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(
+        ["项目名称", "总投资", "是否位于生态保护红线", "行业代码", "绿地率"]
+    )
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+
+    def read() -> list[tuple[int, Any, Any, Any]]:
+        with read_rows(path) as stream:
+            return [(r.number, r.data, r.error, r.skip) for r in stream]
+
+    by_calamine = read()
+    original = workbook.CALAMINE_CELLS
+    workbook.CALAMINE_CELLS = 0
+    try:
+        by_openpyxl = read()
+    finally:
+        workbook.CALAMINE_CELLS = original
+    assert by_calamine == by_openpyxl
+    assert all(
+        sum(part is not None for part in (data, error, skip)) == 1
+        for _, data, error, skip in by_calamine
+    )
