@@ -1,9 +1,11 @@
 """Batch inputs (CSV, XLSX, JSONL, a folder of project files) → numbered rows.
 
 Every reader streams: memory does not grow with the number of rows. A row is a nested
-project mapping with canonical keys, or the reason it could not be read (its row
-number, column and why); a bad row never stops the others. Values are only made
-readable here (units appended, 是/否 → true/false); the project model validates them.
+project mapping with canonical keys, the reason it could not be read (its row number,
+column and why), or why it is not a project (a totals row: `screening.io.totals`); a
+bad row never stops the others. Tables are opened through `screening.io.tables`,
+within `Limits`. Values are only made readable here (units appended, 是/否 →
+true/false); the project model validates them.
 """
 
 from __future__ import annotations
