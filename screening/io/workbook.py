@@ -351,7 +351,8 @@ class _Scan:
     widest_row: int = 0  # bytes of the largest row
     widest_string: int = 0  # bytes of the largest shared string
     xml_bytes: int = 0
-    percent: dict[int, set[int]] = field(default_factory=dict)  # row → 0-based columns
+    # row → its percent-formatted columns, bit n for 0-based column n
+    percent: dict[int, int] = field(default_factory=dict)
     percent_pattern: re.Pattern[bytes] | None = None
     errors: dict[int, dict[int, str]] = field(default_factory=dict)
 
@@ -462,7 +463,7 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
                     f"工作表超过 {limits.max_columns:,} 列（Excel 的上限）/ the sheet "
                     f"has more than {limits.max_columns:,} columns (Excel's limit)",
                 )
-    if not scan.positional:
+    if scan.fits_calamine():
         # a row or cell placed beyond the extent just measured (rows come in order,
         # cells too), or a reference with other characters: calamine would hold its
         # grid up to there (` r="` first: the search skips to it)
@@ -475,6 +476,12 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
         )
         if re.compile(beyond).search(region):
             scan.positional = True
+    if not scan.fits_calamine():
+        # openpyxl will read the sheet and see formats and errors itself: the marks,
+        # which grow with the rows, are not kept
+        scan.percent.clear()
+        scan.errors.clear()
+        return
     if scan.percent_styles:
         _mark_percent(scan, region, cell_open)
     for row, column, cell in _error_cells(region, cell_open):
@@ -516,7 +523,8 @@ def _mark_percent(scan: _Scan, region: bytes, cell_open: bytes) -> None:
         ]
     marks = scan.percent
     for letters, number in found:
-        marks.setdefault(int(number), set()).add(column_number(letters) - 1)
+        row = int(number)
+        marks[row] = marks.get(row, 0) | 1 << (column_number(letters) - 1)
 
 
 def _cells_with(
@@ -625,8 +633,9 @@ def _calamine_rows(
         for number, values in enumerate(sheet.iter_rows(), 1):
             cells: Cells = pad + values if pad else values
             if percent and number in percent:
-                for column in percent[number]:
-                    if column < len(cells):
+                mask = percent[number]
+                for column in range(min(mask.bit_length(), len(cells))):
+                    if mask >> column & 1:
                         cells[column] = _percent_text(cells[column])
             if errors and number in errors:
                 for column, text in errors[number].items():
