@@ -366,3 +366,20 @@ def test_both_readers_read_any_sheet_alike(
         sum(part is not None for part in (data, error, skip)) == 1
         for _, data, error, skip in by_calamine
     )
+
+
+def test_no_marks_are_kept_for_a_sheet_openpyxl_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the marks grow with the rows: kept only while calamine may read the sheet
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" s="1"><v>0.5</v></c><c r="B{n}" t="e"><v>#N/A</v>'
+        "</c></row>"
+        for n in range(1, 2001)
+    )
+    path = rawxlsx.write(tmp_path / "p.xlsx", rawxlsx.sheet_xml(rows))
+    scan = _scan(path)
+    assert scan.fits_calamine() and len(scan.percent) == len(scan.errors) == 2000
+    monkeypatch.setattr(workbook, "CALAMINE_CELLS", 1000)
+    scan = _scan(path)
+    assert not scan.fits_calamine() and not scan.percent and not scan.errors
