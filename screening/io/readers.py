@@ -424,7 +424,9 @@ def _fast(field: str, unit: str | None) -> Convert:
     def text(value: Any) -> object:
         if type(value) is str:
             stripped = value.strip()
-            if len(stripped) > 4 and "\ufffd" not in stripped:
+            # placeholders are short: only those are compared, after folding
+            short = len(stripped) <= 4
+            if "\ufffd" not in stripped and not (short and stripped.lower() in _EMPTY):
                 return stripped
         return _SLOW
 

@@ -154,22 +154,22 @@ class Totals:
         self, cells: Sequence[object], data: dict[str, Any]
     ) -> list[Decimal | None] | None:
         figures: list[Decimal | None] = []
+        append = figures.append
         width = len(cells)
         for index, _, path, kind, factor in self._figures:
             raw = cells[index] if index < width else None
+            if raw is None or raw == "":
+                append(None)
+                continue
             try:
-                kind_of = type(raw)
-                if kind_of is float or kind_of is int or kind_of is str:
-                    number = _figure(raw)
-                    if number is not None:
-                        if factor != _ONE:
-                            number = _SUMS.multiply(number, factor)
-                        figures.append(number)
-                        continue
-                node: Any = data  # as read: a unit of its own, separators, full width
-                for key in path:
-                    node = node.get(key) if isinstance(node, dict) else None
-                figures.append(None if node is None else parse_amount(str(node), kind))
+                number = _figure(raw)
+                if number is None:  # as read: a unit of its own, separators, full width
+                    node: Any = data
+                    for key in path:
+                        node = node.get(key) if isinstance(node, dict) else None
+                    append(None if node is None else parse_amount(str(node), kind))
+                    continue
+                append(number if factor == _ONE else _SUMS.multiply(number, factor))
             except (UnitError, ArithmeticError):
                 return None
         return figures
@@ -177,13 +177,16 @@ class Totals:
 
 def _figure(raw: Any) -> Decimal | None:
     """A plain figure as typed (4500, 41000.5, "52000"), or None: read it as text."""
-    if type(raw) is str:
+    kind = type(raw)
+    if kind is str:
         if raw.isascii() and raw.replace(".", "", 1).isdigit():
             return Decimal(raw)
         return None
+    if kind is not float and kind is not int:
+        return None
     number = _figures.get(raw)
     if number is None:
-        if type(raw) is float and not math.isfinite(raw):
+        if kind is float and not math.isfinite(raw):
             return None
         number = Decimal(number_text(raw))
         if len(_figures) >= _KEPT:
