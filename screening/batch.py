@@ -3,14 +3,27 @@
 durable-rules holds the GIL and has no locks, so parallelism means processes: each
 worker loads the rule set once and screens chunks of rows. At most a few chunks are
 in flight at once, so memory stays flat however long the input is. Every row ends
-as one result or one error: rows in = screened + invalid.
+as one result, one error or one skip: rows in = screened + invalid + skipped.
+
+No single row can stop a batch: whatever goes wrong while reading, screening or
+rendering one row (a refused value, an overflow, a recursion limit, an engine error,
+anything unexpected) makes that row invalid with a short reason; a row that kills its
+worker process outright is found by screening the chunks then in flight row by row in
+a fresh pool, and is reported invalid too. Workers exit with the batch: they ignore
+Ctrl-C (the batch stops them) and die with their parent even when it is killed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import decimal
 import gc
 import multiprocessing
+import os
+import signal
+import sys
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,97 +33,237 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from screening.errors import ScreeningError
+from screening.errors import EngineError, ScreeningError
 from screening.io.readers import Row, parse_deferred
 from screening.model.project import Project
 from screening.report.contract import contract_bytes
 from screening.row_values import plain_values
 
-CHUNK = 200  # rows per task: large enough to amortise pickling, small enough to stay in order cheaply
+# rows per task: enough to amortise pickling, few enough to keep in order cheaply
+CHUNK = 200
+REASON_CHARS = 300  # a reason may quote the value it refuses: never a 50 MB one
+# what a worker renders for each screened row: its JSON-contract line, its XLSX rows
+PARTS = ("line", "xlsx")
+_CRASHED = "筛查进程处理此行时意外退出 / the screening process died on this row"
 
 
 class Screened(NamedTuple):
-    """One screened row: the JSON-contract line and what the summary needs.
+    """One screened row: its decision and what the requested outputs need of it.
 
     Workers send it back as a plain tuple (a tenth of the pickling cost of a record).
     """
 
     number: int
-    line: bytes  # UTF-8 with its newline: encoded by the worker, so the parent only writes
     decision: str
+    line: (
+        bytes | None
+    )  # UTF-8 JSON-contract line with its newline, when an output needs it
+    # XLSX summary row and finding rows (report.xlsx.Rendered as a plain tuple)
+    rows: tuple[bytes, tuple[bytes, ...]] | None = None
 
 
 @dataclass(frozen=True)
 class Invalid:
-    """One row that could not be screened, with where and why."""
+    """One row that was not screened, with where and why: invalid, or skipped (not a
+    project, such as a totals row)."""
 
     source: str
     number: int
     field: str | None
     reason: str
+    kind: str = "invalid"  # or "skipped"
 
 
 @dataclass
 class BatchCounts:
-    """Counts that reconcile: rows = screened + invalid."""
+    """Counts that reconcile: rows = screened + invalid + skipped."""
 
     rows: int = 0
     screened: int = 0
     invalid: int = 0
+    skipped: int = 0
     decisions: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, int]:
-        return {"rows": self.rows, "screened": self.screened, "invalid": self.invalid,
-                **{d: self.decisions.get(d, 0) for d in ("pass", "review", "reject")}}
+        """The counts by name, decisions included."""
+        return {
+            "rows": self.rows,
+            "screened": self.screened,
+            "invalid": self.invalid,
+            "skipped": self.skipped,
+            **{d: self.decisions.get(d, 0) for d in ("pass", "review", "reject")},
+        }
 
 
-# --- the worker side -------------------------------------------------------------------
+# --- the worker side -----------------------------------------------------------------
 
 _screener: Any = None
 _lang = "zh"
 _columns: dict[str, str] | None = None
+_line = True
+_sheet_rows: Any = None  # report.xlsx.DecisionRows when an XLSX is written
 
 
-def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str, columns: dict[str, str] | None = None,
-                  own_process: bool = False) -> None:
-    global _screener, _lang, _columns
+def _start_worker(
+    ruleset_ref: str,
+    as_of: dt.date | None,
+    lang: str,
+    columns: dict[str, str] | None = None,
+    own_process: bool = False,
+    parts: tuple[str, ...] = ("line",),
+    parent: int | None = None,
+) -> None:
+    global _screener, _lang, _columns, _line, _sheet_rows
+    if own_process:
+        _die_with(parent)
+        # Ctrl-C reaches the whole process group: the batch stops its workers itself.
+        # Started with SIGINT blocked (see _spawning), so none arrived while importing.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from screening.loader import load_ruleset
     from screening.screener import Screener
 
     _screener = Screener(load_ruleset(ruleset_ref, as_of=as_of))
-    _lang, _columns = lang, columns
-    if own_process:  # never in the caller's process: the collector's settings are process-wide
-        # Screening allocates many short-lived objects and keeps bounded memos; the rule set,
-        # modules and memos need no scanning for cycles on every few hundred allocations
-        # (a young collection once 50,000 more objects are alive than were).
+    _lang, _columns, _line = lang, columns, "line" in parts
+    _sheet_rows = None
+    if "xlsx" in parts:
+        from screening.report.xlsx import DecisionRows
+
+        _sheet_rows = DecisionRows(_screener.ruleset, lang)
+    if own_process:  # never in the caller's: the collector's settings are process-wide
+        # Screening allocates many short-lived objects and keeps bounded memos; the rule
+        # set, modules and memos need no scanning for cycles on every few hundred
+        # allocations (a young collection once 50,000 more objects are alive than were).
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
 
 
+def _die_with(parent: int | None) -> None:
+    """Exit when the batch's process does, even if it is killed outright (SIGKILL).
+
+    Linux signals a child whose parent dies (prctl PR_SET_PDEATHSIG); elsewhere a thread
+    watches the parent's pid. Either way the check after it covers a parent that died
+    before the worker got this far.
+    """
+    if parent is None:
+        return
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            armed = False
+    if not armed:
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                threading.Event().wait(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _ping() -> bool:
+    return True
+
+
+@contextlib.contextmanager
+def _spawning() -> Iterator[None]:
+    """Block SIGINT while a pool may start a worker: the worker inherits the mask, so a
+    Ctrl-C while it imports is held until it has chosen to ignore it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 # A row to screen (its project mapping, or a JSONL line the worker parses), or one the
-# reader already refused
+# reader already refused or skipped
 Task = tuple[str, int, dict[str, Any] | str] | Invalid
-Done = tuple[int, bytes, str] | Invalid  # a Screened as a plain tuple, or why the row was not screened
+Done = (
+    tuple[int, str, bytes | None, Any] | Invalid
+)  # a Screened as a plain tuple, or why not
+
+
+def _failure(exc: BaseException) -> str:
+    """What went wrong with one row, in words for its user (no internals)."""
+    if isinstance(exc, RecursionError):
+        return "数据嵌套过深 / the row is nested too deeply"
+    if isinstance(exc, (OverflowError, decimal.Overflow)):
+        return "数值超出可计算的范围 / a figure out of the range that can be computed"
+    if isinstance(exc, MemoryError):
+        return "此行过大，无法筛查 / the row is too large to screen"
+    if isinstance(exc, UnicodeError):
+        return "含无法编码的字符 / text with characters that cannot be encoded"
+    if isinstance(exc, EngineError):
+        return "推理引擎未能筛查此行 / the inference engine failed on this row"
+    return "此行无法筛查（内部错误）/ this row could not be screened (internal error)"
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 1] + "…"
+
+
+def _refusal(source: str, number: int, exc: BaseException) -> Invalid:
+    if (
+        isinstance(exc, ScreeningError)
+        and not isinstance(exc, EngineError)
+        and exc.diagnostics
+    ):
+        diagnostic = exc.diagnostics[0]
+        return Invalid(source, number, diagnostic.field, _short(diagnostic.message))
+    from screening.report.xlsx import Unrepresentable  # not at start-up: needs Jinja2
+
+    if isinstance(exc, Unrepresentable):  # a value no XLSX cell can hold
+        return Invalid(source, number, None, _short(str(exc)))
+    return Invalid(source, number, None, _failure(exc))
 
 
 def _screen_chunk(rows: list[Task]) -> list[Done]:
-    """Screen a chunk stage by stage (read every row, screen every row, write every line):
-    each stage's code and memos stay warm in the processor's caches, which interleaving
-    the stages row by row loses. Order is kept; a row that fails a stage stays an Invalid."""
-    read = [row if isinstance(row, Invalid) else _read(*row) for row in rows]
+    """Screen a chunk stage by stage (read every row, screen all, render all).
+
+    Each stage's code and memos stay warm in the processor's caches, which interleaving
+    the stages row by row loses. Order is kept; a row that fails a stage stays an
+    Invalid.
+    """
+    read: list[tuple[str, int, Any] | Invalid] = []
+    for row in rows:
+        if isinstance(row, Invalid):  # passed through, to come back in its place
+            read.append(row)
+            continue
+        try:
+            read.append(_read(*row))
+        except Exception as exc:  # noqa: BLE001 - one row's failure is that row's
+            read.append(_refusal(row[0], row[1], exc))
     screen_values, screen = _screener.screen_values, _screener.screen
     judged: list[tuple[str, int, Any] | Invalid] = []
     for item in read:
-        if isinstance(item, Invalid):  # passed through, to come back in its place
+        if isinstance(item, Invalid):
             judged.append(item)
             continue
         source, number, values = item
         try:
-            judged.append((source, number, screen_values(values) if type(values) is dict else screen(values)))
-        except ScreeningError as exc:
-            judged.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
-    ruleset, lang = _screener.ruleset, _lang
+            judged.append(
+                (
+                    source,
+                    number,
+                    screen_values(values) if type(values) is dict else screen(values),
+                )
+            )
+        except Exception as exc:  # noqa: BLE001
+            judged.append(_refusal(source, number, exc))
+    ruleset, lang, want_line, sheet_rows = _screener.ruleset, _lang, _line, _sheet_rows
     out: list[Done] = []
     for item in judged:
         if isinstance(item, Invalid):
@@ -118,22 +271,30 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             continue
         source, number, decision = item
         try:
-            line = contract_bytes(decision, ruleset, lang)
-        except ScreeningError as exc:
-            out.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
+            # every requested rendering succeeds, or the row is refused in every output
+            line = contract_bytes(decision, ruleset, lang) if want_line else None
+            rows_ = (
+                tuple(sheet_rows.render(decision)) if sheet_rows is not None else None
+            )
+        except Exception as exc:  # noqa: BLE001
+            out.append(_refusal(source, number, exc))
             continue
-        out.append((number, line, decision.outcome.value))
+        out.append((number, decision.outcome.value, line, rows_))
     return out
 
 
-def _read(source: str, number: int, data: dict[str, Any] | str) -> tuple[str, int, Any] | Invalid:
-    """A row's flat values (or, when the fast path declines, its validated Project), or why not."""
-    if type(data) is str:  # a JSONL line: parsed here, in parallel, rather than by the reader
+def _read(
+    source: str, number: int, data: dict[str, Any] | str
+) -> tuple[str, int, Any] | Invalid:
+    """A row's flat values (or, if the fast path declines, its Project), or why not."""
+    if (
+        type(data) is str
+    ):  # a JSONL line: parsed here, in parallel, rather than by the reader
         parsed = parse_deferred(Row(source, number, None, text=data), _columns)
         if parsed.data is None:
             return _refused(parsed)
         data = parsed.data
-    # the model's values without pydantic; None: the model reads the row and words any error
+    # the model's values without pydantic; None: the model reads the row, words errors
     values = plain_values(data, _screener.ruleset.inputs)
     if values is not None:
         return source, number, values
@@ -141,23 +302,34 @@ def _read(source: str, number: int, data: dict[str, Any] | str) -> tuple[str, in
         return source, number, Project.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
-        return Invalid(source, number, where or None, _reason(error))
+        where = ".".join(
+            str(p) for p in error["loc"] if not str(p).startswith("function-")
+        )
+        return Invalid(source, number, where or None, _short(_reason(error)))
 
 
 def _refused(row: Row) -> Invalid:
-    """A row the reader could not read, as an Invalid."""
+    """A row the reader could not read (or skipped), as an Invalid."""
+    if row.skip is not None:
+        return Invalid(row.source, row.number, None, _short(row.skip), "skipped")
     error = row.error
-    return Invalid(row.source, row.number, error.column if error else None, error.reason if error else "空行 / empty row")
+    return Invalid(
+        row.source,
+        row.number,
+        error.column if error else None,
+        _short(error.reason) if error else "空行 / empty row",
+    )
 
 
 def _reason(error: dict[str, Any]) -> str:
-    from screening.model.diagnose import describe  # the same wording as for project files
+    from screening.model.diagnose import (
+        describe,
+    )  # the same wording as for project files
 
     return describe(error)
 
 
-# --- the parent side -------------------------------------------------------------------
+# --- the parent side -----------------------------------------------------------------
 
 
 def run_batch(
@@ -170,11 +342,13 @@ def run_batch(
     lang: str = "zh",
     on_progress: Callable[[int], None] | None = None,
     columns: dict[str, str] | None = None,
+    parts: tuple[str, ...] = ("line",),
 ) -> BatchCounts:
     """Screen every row, calling back in input order; returns the reconciled counts.
 
     `columns` is the header map the rows were read with (JSONL rows read deferred are
-    parsed by the workers).
+    parsed by the workers); `parts` what each screened row is rendered as (see PARTS).
+    Skipped rows come to `on_invalid` too, with kind "skipped".
     """
     counts = BatchCounts()
 
@@ -187,19 +361,36 @@ def run_batch(
                 decisions[screened.decision] += 1
                 on_result(screened)
             else:
-                counts.invalid += 1
+                if item.kind == "skipped":  # type: ignore[union-attr]
+                    counts.skipped += 1
+                else:
+                    counts.invalid += 1
                 on_invalid(item)  # type: ignore[arg-type]
         if on_progress is not None:
-            on_progress(counts.screened + counts.invalid)
+            on_progress(counts.screened + counts.invalid + counts.skipped)
 
     def chunks() -> Iterator[list[Task]]:
         chunk: list[Task] = []
-        for row in rows:
+        source, number = "", 0
+        iterator = iter(rows)
+        while True:
+            try:
+                row = next(iterator)
+            except StopIteration:
+                break
+            except ScreeningError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a reader that failed cannot go on
+                raise ScreeningError(
+                    f"{source or '输入'}: 读到第 {number} 行之后无法继续读取 / "
+                    f"reading stopped after row {number} ({_failure(exc)})"
+                ) from None
+            source, number = row.source, row.number
             counts.rows += 1
-            if row.text is not None:
+            if row.text is not None and row.skip is None:
                 chunk.append((row.source, row.number, row.text))
-            elif row.error is not None or row.data is None:
-                # travels with its chunk, so errors come back in input order whatever --jobs is
+            elif row.skip is not None or row.error is not None or row.data is None:
+                # travels with its chunk: errors return in input order whatever --jobs
                 chunk.append(_refused(row))
             else:
                 chunk.append((row.source, row.number, row.data))
@@ -210,25 +401,99 @@ def run_batch(
             yield chunk
 
     if jobs <= 1:
-        _start_worker(ruleset_ref, as_of, lang, columns)
+        _start_worker(ruleset_ref, as_of, lang, columns, parts=parts)
         for chunk in chunks():
             consume(_screen_chunk(chunk))
         return counts
-    context = multiprocessing.get_context("spawn")  # no fork of a process holding the engine
-    # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C core, a
-    # failed start) the pool breaks and says so, where a Pool would wait forever.
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                             initargs=(ruleset_ref, as_of, lang, columns, True)) as pool:
-        pending: deque[Future[list[Done]]] = deque()
+    context = multiprocessing.get_context(
+        "spawn"
+    )  # no fork of a process holding the engine
+    initargs = (ruleset_ref, as_of, lang, columns, True, parts, os.getpid())
+
+    def start() -> ProcessPoolExecutor:
+        # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C
+        # core, a failed start) the pool breaks and says so; a Pool would wait forever.
+        pool = ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_start_worker, initargs=initargs
+        )
         try:
-            for chunk in chunks():
-                pending.append(pool.submit(_screen_chunk, chunk))
-                while len(pending) >= 4 * jobs:  # bounded: the input is read only as fast as it is screened
-                    consume(pending.popleft().result())
-            while pending:
-                consume(pending.popleft().result())
-        except BrokenProcessPool as exc:
+            with _spawning():
+                ping = pool.submit(_ping)
+            ping.result()
+        except BrokenProcessPool:
+            _stop(pool)
             raise ScreeningError(
-                f"筛查工作进程意外退出，未写出任何结果 / a worker process died; nothing was written ({exc})"
+                "筛查工作进程未能启动，未写出任何结果 / "
+                "a worker process died at start; nothing was written"
             ) from None
+        except BaseException:
+            _stop(pool)
+            raise
+        return pool
+
+    def isolate(pool: ProcessPoolExecutor, chunk: list[Task]) -> ProcessPoolExecutor:
+        # row by row in a pool that works: a row that kills its worker is that row's
+        for task in chunk:
+            if isinstance(task, Invalid):
+                consume([task])
+                continue
+            try:
+                with _spawning():
+                    single = pool.submit(_screen_chunk, [task])
+                consume(single.result())
+            except BrokenProcessPool:
+                _stop(pool)
+                consume([Invalid(task[0], task[1], None, _CRASHED)])
+                pool = start()
+        return pool
+
+    pool = start()
+    pending: deque[tuple[list[Task], Future[list[Done]]]] = deque()
+
+    def drain(pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        chunk, future = pending.popleft()
+        try:
+            consume(future.result())
+            return pool
+        except (
+            BrokenProcessPool
+        ):  # one of the chunks in flight killed a worker: find the row
+            _stop(pool)
+            suspects = [chunk, *(c for c, _ in pending)]
+            pending.clear()
+            pool = start()
+            for suspect in suspects:
+                pool = isolate(pool, suspect)
+            return pool
+
+    try:
+        for chunk in chunks():
+            with _spawning():
+                pending.append((chunk, pool.submit(_screen_chunk, chunk)))
+            while (
+                len(pending) >= 4 * jobs
+            ):  # bounded: the input is read only as fast as it is screened
+                pool = drain(pool)
+        while pending:
+            pool = drain(pool)
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown()
     return counts
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: queued work cancelled, workers terminated and waited for."""
+    processes = list(
+        (getattr(pool, "_processes", None) or {}).values()
+    )  # no public way in 3.11
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)

@@ -1,128 +1,336 @@
-"""A batch run end to end: read rows, screen them, write every requested output atomically.
+"""A batch run end to end: read rows, screen them, write every output atomically.
 
-Pass one streams each result, as its JSON-contract line and in input order, into a
-temporary file beside the outputs; pass two renders CSV, XLSX and HTML from it. The
-outputs appear only when the whole run succeeded.
+Pass one screens the rows; workers render what each output needs (JSON-contract lines,
+XLSX rows) and the parent streams it, in input order, into temporary files beside the
+outputs. Pass two renders CSV and HTML from the lines. Invalid and skipped rows are
+reported in every run: in the companion file `<first output>.errors.csv` (always
+written, so it is never a stale one from an earlier run), in the XLSX 错误 sheet and
+the HTML report when those are asked for, and the first few on stderr (by the CLI).
+The outputs are renamed into place together, only when all of them are complete; a
+failed or interrupted run removes its temporary files and leaves the old outputs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from screening.batch import BatchCounts, Invalid, Screened, run_batch
 from screening.errors import ScreeningError
 from screening.io.columns import load_column_map
+from screening.io.guard import cannot_write
 from screening.io.readers import read_rows
-from screening.io.writers import CsvWriter, atomic_write
+from screening.io.writers import (
+    CsvWriter,
+    ErrorsCsvWriter,
+    StagedFile,
+    public_mode,
+    temp_file,
+)
 from screening.model.effective import RuleSet
 
 _WRITE_BUFFER = 1 << 20
+SHOWN_ERRORS = 5  # invalid or skipped rows kept for stderr; the companion file has all
+
+
+def companion_path(first: Path) -> Path:
+    """Where invalid and skipped rows go: results.xlsx → results.errors.csv."""
+    return first.with_name(f"{first.stem}.errors.csv")
+
+
+class _ErrorLog:
+    """Every error record, in a temporary JSONL file: iterable again and again (the HTML
+    report goes over it) while memory stays flat however many rows are bad."""
+
+    def __init__(self, beside: Path) -> None:
+        self.path = temp_file(beside, "errors")
+        self._out: IO[bytes] | None = self.path.open("wb")
+        self.count = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        assert self._out is not None
+        self._out.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+        self.count += 1
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        if self._out is not None:
+            self._out.flush()
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+    def discard(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
 
 
 class BatchOutputs:
     """The outputs of one batch run and the notes and counts it reports."""
 
-    def __init__(self, targets: list[tuple[str, Path]], ruleset: RuleSet, as_of: dt.date, input_path: str,
-                 lang: str, html_sections: int) -> None:
+    def __init__(
+        self,
+        targets: list[tuple[str, Path]],
+        ruleset: RuleSet,
+        as_of: dt.date,
+        input_path: str,
+        lang: str,
+        html_sections: int,
+    ) -> None:
         self.targets = targets
         self.ruleset = ruleset
         self.as_of = as_of
         self.input_path = input_path
         self.lang = lang
         self.html_sections = html_sections
-        self.errors: list[dict[str, Any]] = []
+        self.companion = companion_path(targets[0][1])
+        self.shown_errors: list[dict[str, Any]] = []  # the first few, for stderr
+        self.error_count = 0
         self.notes: list[str] = []
         self.counts = BatchCounts()
 
-    def run(self, rules_ref: str, columns_file: str | None, sheet: str | None, jobs: int,
-            show_progress: bool = False) -> None:
+    def paths(self) -> list[Path]:
+        """Every file the run writes: the outputs and the companion errors file."""
+        return [path for _, path in self.targets] + [self.companion]
+
+    def run(
+        self,
+        rules_ref: str,
+        columns_file: str | None,
+        sheet: str | None,
+        jobs: int,
+        show_progress: bool = False,
+    ) -> None:
+        """Screen the input and write every output (ScreeningError when it cannot)."""
         columns = load_column_map(columns_file) if columns_file else None
-        first = self.targets[0][1]
-        folder = first.parent if str(first.parent) else Path(".")
-        handle, temp_name = tempfile.mkstemp(prefix=".screening-", suffix=".jsonl", dir=folder)
-        temp = Path(temp_name)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it private; the output should not be
-        try:
-            # a contract line (~12 KB) is larger than the default buffer: without a larger one
-            # every line would be a write of its own
-            with read_rows(self.input_path, columns, sheet=sheet, deferred=True) as stream, \
-                    os.fdopen(handle, "wb", buffering=_WRITE_BUFFER) as out:
+        kinds = {kind for kind, _ in self.targets}
+        jsonl = next((path for kind, path in self.targets if kind == "jsonl"), None)
+        xlsx = next((path for kind, path in self.targets if kind == "xlsx"), None)
+        parts = (("line",) if kinds & {"jsonl", "csv", "html"} else ()) + (
+            ("xlsx",) if xlsx else ()
+        )
+        with contextlib.ExitStack() as cleanup:
+            staged: list[StagedFile] = []
+            cleanup.callback(lambda: [_quiet(s.discard) for s in staged])
+            line_file: Path | None = None
+            lines: IO[bytes] | None = None
+            if "line" in parts:
+                line_file = _guarded(
+                    jsonl or self.targets[0][1],
+                    temp_file,
+                    jsonl or self.targets[0][1],
+                    "results",
+                )
+                cleanup.callback(_quiet, line_file.unlink, missing_ok=True)
+                public_mode(line_file)
+                # a contract line (~12 KB) is larger than the default buffer: without a
+                # larger one every line would be a write of its own
+                lines = line_file.open("wb", buffering=_WRITE_BUFFER)
+                cleanup.callback(_quiet, lines.close)
+            book = None
+            if xlsx is not None:
+                from screening.report.xlsx import Rendered, XlsxWorkbook
+
+                book = _guarded(xlsx, XlsxWorkbook, xlsx, self.lang)
+                cleanup.callback(_quiet, book.discard)
+            errors_csv = _guarded(self.companion, ErrorsCsvWriter, self.companion)
+            cleanup.callback(_quiet, errors_csv.discard)
+            log = None
+            if "html" in kinds:
+                log = _guarded(self.companion, _ErrorLog, self.companion)
+                cleanup.callback(_quiet, log.discard)
+            with read_rows(
+                self.input_path, columns, sheet=sheet, deferred=True
+            ) as stream:
                 if stream.encoding and stream.format == "csv":
-                    self.notes.append(f"{self.input_path}: 编码 / encoding {stream.encoding}")
+                    self.notes.append(
+                        f"{self.input_path}: 编码 / encoding {stream.encoding}"
+                    )
                 self.notes += [str(w) for w in stream.warnings]
                 header = stream.header
 
                 def on_result(item: Screened) -> None:
-                    out.write(item.line)
+                    if lines is not None:
+                        try:
+                            lines.write(item.line)  # type: ignore[arg-type]
+                        except OSError as exc:
+                            raise cannot_write(
+                                jsonl or self.targets[0][1], exc
+                            ) from None
+                    if book is not None:
+                        try:
+                            book.add(item.decision, Rendered(*item.rows))  # type: ignore[misc]
+                        except OSError as exc:
+                            raise cannot_write(xlsx, exc) from None  # type: ignore[arg-type]
 
                 def on_invalid(item: Invalid) -> None:
                     column = item.field
                     if header is not None and item.field:
                         mapped = header.column_of(item.field)
                         column = mapped.header if mapped is not None else item.field
-                    self.errors.append({"source": item.source, "row": item.number, "column": column,
-                                        "reason": item.reason})
+                    record = {
+                        "source": item.source,
+                        "row": item.number,
+                        "column": column,
+                        "reason": item.reason,
+                        "kind": item.kind,
+                    }
+                    self.error_count += 1
+                    if len(self.shown_errors) < SHOWN_ERRORS:
+                        self.shown_errors.append(record)
+                    try:
+                        errors_csv.write(record)
+                        if book is not None:
+                            book.add_error(record)
+                        if log is not None:
+                            log.add(record)
+                    except OSError as exc:
+                        raise cannot_write(self.companion, exc) from None
 
                 with _progress(show_progress) as advance:
-                    self.counts = run_batch(stream, rules_ref, self.as_of, jobs, on_result, on_invalid,
-                                            self.lang, advance, columns)
-            if self.counts.rows != self.counts.screened + self.counts.invalid:
+                    self.counts = run_batch(
+                        stream,
+                        rules_ref,
+                        self.as_of,
+                        jobs,
+                        on_result,
+                        on_invalid,
+                        self.lang,
+                        advance,
+                        columns,
+                        parts,
+                    )
+            c = self.counts
+            if c.rows != c.screened + c.invalid + c.skipped:
                 raise ScreeningError(  # never expected: it would mean a row was lost
-                    f"行数不平衡：{self.counts.rows} ≠ {self.counts.screened} + {self.counts.invalid} / rows lost")
-            self._write_outputs(temp)
-        finally:
-            temp.unlink(missing_ok=True)
+                    f"行数不平衡：{c.rows} ≠ {c.screened} + {c.invalid} + "
+                    f"{c.skipped} / rows lost"
+                )
+            if lines is not None:
+                _guarded(jsonl or self.targets[0][1], lines.close)
+            if log is not None:
+                log.close()
+            meta = self.meta()
+            for kind, path in self.targets:
+                if kind == "csv":
+                    assert line_file is not None
+                    staged.append(_guarded(path, self._write_csv, path, line_file))
+                elif kind == "html":
+                    assert line_file is not None and log is not None
+                    staged.append(
+                        _guarded(path, self._write_html, path, line_file, log, meta)
+                    )
+                elif kind == "xlsx":
+                    assert book is not None
+                    staged.append(_guarded(path, book.finish, meta))
+            staged.append(_guarded(self.companion, errors_csv.finish))
+            if jsonl is not None:
+                assert line_file is not None
+                _guarded(jsonl, _sync, line_file)
+            # every output is complete on disk: now they appear, together
+            for item in staged:
+                _guarded(item.target, item.commit)
+            staged.clear()
+            if jsonl is not None:
+                assert line_file is not None
+                _guarded(jsonl, os.replace, line_file, jsonl)
 
     def meta(self) -> dict[str, Any]:
+        """The run's description for the reports: rule set, date, input, counts."""
         rs = self.ruleset
-        return {"ruleset": {"id": rs.id, "version": rs.version, "sha256": rs.sha256}, "as_of": self.as_of.isoformat(),
-                "generated": dt.datetime.now().isoformat(timespec="seconds"), "input": str(self.input_path),
-                "counts": self.counts.as_dict()}
+        ruleset = {"id": rs.id, "version": rs.version, "sha256": rs.sha256}
+        if getattr(rs, "path", None):
+            ruleset["path"] = rs.path
+        return {
+            "ruleset": ruleset,
+            "as_of": self.as_of.isoformat(),
+            "generated": dt.datetime.now().isoformat(timespec="seconds"),
+            "input": str(self.input_path),
+            "counts": self.counts.as_dict(),
+        }
 
-    def _results(self, temp: Path) -> Iterator[dict[str, Any]]:
+    @staticmethod
+    def _results(temp: Path) -> Iterator[dict[str, Any]]:
         with temp.open(encoding="utf-8") as handle:
             for line in handle:
                 yield json.loads(line)
 
-    def _write_outputs(self, temp: Path) -> None:
-        meta = self.meta()
-        jsonl = None
-        for kind, path in self.targets:
-            if kind == "jsonl":
-                jsonl = path
-            elif kind == "csv":
-                writer = CsvWriter(path)
-                try:
-                    writer.write_all(self._results(temp))
-                except BaseException:
-                    writer.discard()
-                    raise
-                writer.close()
-            elif kind == "xlsx":
-                from screening.report.xlsx import write_xlsx
+    def _write_csv(self, path: Path, lines: Path) -> StagedFile:
+        writer = CsvWriter(path)
+        try:
+            writer.write_all(self._results(lines))
+            return writer.finish()
+        except BaseException:
+            writer.discard()
+            raise
 
-                write_xlsx(path, self._results(temp), self.errors, meta, self.lang)
-            elif kind == "html":
-                from screening.report.html import render_batch_html
+    def _write_html(
+        self, path: Path, lines: Path, log: _ErrorLog, meta: dict[str, Any]
+    ) -> StagedFile:
+        from screening.report.html import render_batch_html
 
-                html = render_batch_html(self._results(temp), self.errors, meta, self.lang, self.html_sections)
-                atomic_write(path, html)
-        if jsonl is not None:
-            os.replace(temp, jsonl)  # the temp file is complete and beside it: an atomic rename
+        html = render_batch_html(
+            self._results(lines),
+            log,
+            meta,
+            self.lang,  # type: ignore[arg-type]
+            self.html_sections,
+            ruleset=self.ruleset,  # rule and field titles, never a message's first words
+        )
+        staged = StagedFile(path, "w", newline="")
+        try:
+            staged.handle.write(html)
+            staged.finish()
+        except BaseException:
+            staged.discard()
+            raise
+        return staged
 
     def summary_line(self) -> str:
+        """The closing line: rows = screened + invalid + skipped, zh then en."""
         c = self.counts
         d = c.decisions
-        return (f"共 {c.rows} 行：筛查 {c.screened} 行（通过 {d['pass']}，复核 {d['review']}，否决 {d['reject']}），"
-                f"无效 {c.invalid} 行 / {c.rows} rows: {c.screened} screened, {c.invalid} invalid")
+        return (
+            f"共 {c.rows} 行：筛查 {c.screened} 行（通过 {d['pass']}，"
+            f"复核 {d['review']}，否决 {d['reject']}），"
+            f"无效 {c.invalid} 行，跳过 {c.skipped} 行 / "
+            f"{c.rows} rows: {c.screened} screened, {c.invalid} invalid, "
+            f"{c.skipped} skipped"
+        )
+
+
+def _quiet(step: Any, *args: Any, **kwargs: Any) -> None:
+    """A clean-up step: its own failure must not hide why the run stopped."""
+    with contextlib.suppress(OSError):
+        step(*args, **kwargs)
+
+
+def _sync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _guarded(target: Path, step: Any, *args: Any) -> Any:
+    """Run one writing step; an OSError becomes one clear line naming the output."""
+    try:
+        return step(*args)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
 
 
 class _progress:
@@ -135,10 +343,21 @@ class _progress:
     def __enter__(self) -> Any:
         if not self.show:
             return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
-        self.bar = Progress(TextColumn("筛查 / screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            transient=True)
+        self.bar = Progress(
+            TextColumn("筛查 / screening"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+        )
         self.bar.start()
         task = self.bar.add_task("batch", total=None)
         return lambda done: self.bar.update(task, completed=done)

@@ -200,27 +200,116 @@ BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "ht
               help="HTML 报告中逐项列出的项目数上限 / projects listed one by one in the HTML report.")
 @lang_option
 @as_of_option
-def batch(input_path: str, rules_ref: str, outputs: tuple[str, ...], jobs: int | None, columns_file: str | None,
-          sheet: str | None, html_sections: int, lang: str, as_of: dt.date | None) -> None:
+def batch(
+    input_path: str,
+    rules_ref: str,
+    outputs: tuple[str, ...],
+    jobs: int | None,
+    columns_file: str | None,
+    sheet: str | None,
+    html_sections: int,
+    lang: str,
+    as_of: dt.date | None,
+) -> None:
     """批量筛查表格（CSV、XLSX）、JSONL 或项目文件夹并出报告 / Screen a spreadsheet, JSONL or folder; write reports."""
     import os
 
-    from screening.batch_output import BatchOutputs
+    from screening.batch_output import BatchOutputs, companion_path
+    from screening.io.guard import OutputLocks, refuse_inputs, remove_stale_locks
+    from screening.io.writers import remove_stale
 
     day = as_of or dt.date.today()
-    with user_errors():
-        targets = []
-        for output in outputs:
-            kind = BATCH_FORMATS.get(Path(output).suffix.lower())
-            if kind is None:
-                raise ScreeningError(f"{output}: 不支持的输出格式（可用 .xlsx .html .csv .jsonl）/ unsupported output format")
-            targets.append((kind, Path(output)))
-        ruleset = load_ruleset(rules_ref, as_of=day)
-        sink = BatchOutputs(targets, ruleset, day, input_path, lang, html_sections)
-        sink.run(rules_ref, columns_file, sheet, jobs or os.cpu_count() or 1, show_progress=sys.stderr.isatty())
+    caught: list[int] = []
+    try:
+        with user_errors(), _signals_interrupt(caught):
+            targets = []
+            for output in outputs:
+                kind = BATCH_FORMATS.get(Path(output).suffix.lower())
+                if kind is None:
+                    raise ScreeningError(
+                        f"{output}: 不支持的输出格式（可用 .xlsx .html .csv .jsonl）"
+                        " / unsupported output format"
+                    )
+                targets.append((kind, Path(output)))
+            written = [path for _, path in targets] + [companion_path(targets[0][1])]
+            inputs = [
+                Path(input_path),
+                *(
+                    Path(p)
+                    for p in (columns_file, rules_ref)
+                    if p and Path(p).is_file()
+                ),
+            ]
+            refuse_inputs(written, inputs)  # before anything is read
+            with OutputLocks(written):
+                for folder in {path.parent for path in written}:
+                    remove_stale(folder)  # what a killed run left
+                    remove_stale_locks(folder)
+                ruleset = load_ruleset(rules_ref, as_of=day)
+                sink = BatchOutputs(
+                    targets, ruleset, day, input_path, lang, html_sections
+                )
+                sink.run(
+                    rules_ref,
+                    columns_file,
+                    sheet,
+                    jobs or os.cpu_count() or 1,
+                    show_progress=sys.stderr.isatty(),
+                )
+    except KeyboardInterrupt:
+        click.echo(
+            "已中断：未写出任何输出，临时文件已删除 / "
+            "interrupted: no output written, temporary files removed",
+            err=True,
+        )
+        sys.exit(128 + (caught[0] if caught else 2))
     for line in sink.notes:
         click.echo(line, err=True)
+    for error in sink.shown_errors:
+        column = f" {error['column']}:" if error["column"] else ""
+        mark = "跳过 / skipped" if error["kind"] == "skipped" else "无效 / invalid"
+        click.echo(
+            f"{error['source']}:{error['row']}:{column} {error['reason']} [{mark}]",
+            err=True,
+        )
+    if sink.error_count:
+        more = sink.error_count - len(sink.shown_errors)
+        click.echo(
+            (f"另有 {more} 行未列出；" if more else "")
+            + f"全部无效与跳过的行见 {sink.companion} / "
+            f"every invalid and skipped row: {sink.companion}",
+            err=True,
+        )
     click.echo(sink.summary_line(), err=True)
+
+
+@contextlib.contextmanager
+def _signals_interrupt(caught: list[int]) -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a batch as Ctrl-C does (KeyboardInterrupt), so its
+    temporary files are removed and its workers stopped; the signal goes to `caught`."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        if not caught:
+            caught.append(signum)
+            raise KeyboardInterrupt
+
+    names = [
+        signal.SIGINT,
+        signal.SIGTERM,
+        *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []),
+    ]
+    previous = {}
+    try:
+        for signum in names:
+            previous[signum] = signal.signal(signum, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @main.group(invoke_without_command=True)

@@ -2,7 +2,9 @@
 
 A file is written to a temporary sibling, flushed to disk and renamed over the target,
 so a reader never sees half a report and a failed run leaves the old file in place.
-Layout only: nothing here screens or chooses a language.
+Every temporary file is named `.screening-<pid>-…tmp` after the process that owns it,
+so a later run can remove what a killed one left (`remove_stale`). Layout only:
+nothing here screens or chooses a language.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -55,6 +58,114 @@ def _sync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+TEMP_PREFIX = ".screening-"
+_TEMP_NAME = re.compile(r"\.screening-(\d+)-.*\.tmp")
+
+
+def temp_file(beside: Path | str, purpose: str) -> Path:
+    """A new empty temporary file beside `beside`, named after this process."""
+    fd, name = _mkstemp(Path(beside).parent, purpose)
+    os.close(fd)
+    return Path(name)
+
+
+def _mkstemp(folder: Path, purpose: str) -> tuple[int, str]:
+    return tempfile.mkstemp(
+        dir=folder or Path("."),
+        prefix=f"{TEMP_PREFIX}{os.getpid()}-",
+        suffix=f".{purpose}.tmp",
+    )
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def remove_stale(folder: Path | str) -> list[Path]:
+    """Remove the temporary files in `folder` whose owner process is gone; returns them.
+
+    A run killed outright (SIGKILL, power loss) could not remove its own. A file whose
+    owner lives (another run, or an unrelated process that reused the pid) is kept.
+    """
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder or "."):
+            match = _TEMP_NAME.fullmatch(entry.name)
+            if match is None or not entry.is_file(follow_symlinks=False):
+                continue
+            pid = int(match.group(1))
+            if pid != os.getpid() and not _is_alive(pid):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def public_mode(path: Path | str) -> None:
+    """Give a temporary file (mkstemp makes them 0600) the mode any new file gets."""
+    os.chmod(path, _NEW_FILE_MODE)
+
+
+class StagedFile:
+    """A file written beside its target and renamed over it only by `commit`.
+
+    `finish` makes the bytes durable; a batch finishes every output first and commits
+    them together, so no output appears unless all of them could be written.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        mode: str = "wb",
+        *,
+        encoding: str = "utf-8",
+        newline: str | None = None,
+    ) -> None:
+        if mode not in ("w", "wt", "wb"):
+            raise ValueError(f"atomic_open writes only ('w', 'wt', 'wb'), not {mode!r}")
+        self.target = Path(path)
+        fd, name = _mkstemp(self.target.parent, self.target.name)
+        self.temp = Path(name)
+        binary = "b" in mode
+        try:
+            self.handle: IO[Any] = os.fdopen(
+                fd,
+                mode,
+                encoding=None if binary else encoding,
+                newline=None if binary else newline,
+            )
+        except BaseException:
+            os.close(fd)
+            self.temp.unlink(missing_ok=True)
+            raise
+
+    def finish(self) -> StagedFile:
+        """Flush and close the temporary file, its bytes on disk; returns self."""
+        if not self.handle.closed:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+        public_mode(self.temp)
+        return self
+
+    def commit(self) -> None:
+        """Rename the finished file over its target."""
+        os.replace(self.temp, self.target)
+        _sync_dir(self.target.parent)
+
+    def discard(self) -> None:
+        """Drop the temporary file; the target keeps what it had."""
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        self.temp.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_open(
     path: Path | str,
@@ -64,30 +175,14 @@ def atomic_open(
     newline: str | None = None,
 ) -> Iterator[IO[Any]]:
     """Open `path` for writing via a temp file in its folder, renamed on success."""
-    if mode not in ("w", "wt", "wb"):
-        raise ValueError(f"atomic_open writes only ('w', 'wt', 'wb'), not {mode!r}")
-    target = Path(path)
-    fd, temp = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+    staged = StagedFile(path, mode, encoding=encoding, newline=newline)
     try:
-        binary = "b" in mode
-        with os.fdopen(
-            fd,
-            mode,
-            encoding=None if binary else encoding,
-            newline=None if binary else newline,
-        ) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, _NEW_FILE_MODE)
-        os.replace(temp, target)
+        yield staged.handle
+        staged.finish()
+        staged.commit()
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        staged.discard()
         raise
-    _sync_dir(target.parent)
 
 
 def atomic_write(path: Path | str, data: bytes | str) -> None:
@@ -109,10 +204,10 @@ class _StreamWriter:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.count = 0
-        self._stack = contextlib.ExitStack()
-        self._handle: IO[Any] = self._stack.enter_context(
-            atomic_open(self.path, self.mode, encoding=self.encoding, newline="")
+        self._file = StagedFile(
+            self.path, self.mode, encoding=self.encoding, newline=""
         )
+        self._handle: IO[Any] = self._file.handle
 
     def write(self, result: Mapping[str, Any]) -> None:
         """Append one result."""
@@ -124,13 +219,21 @@ class _StreamWriter:
             self.write(result)
         return self.count
 
+    def finish(self) -> StagedFile:
+        """Complete the file on disk without committing it (see StagedFile)."""
+        return self._file.finish()
+
     def close(self) -> None:
         """Commit: the file appears at its path now."""
-        self._stack.close()
+        try:
+            self._file.finish().commit()
+        except BaseException:
+            self._file.discard()
+            raise
 
     def discard(self) -> None:
         """Drop everything written; the path keeps what it had."""
-        self._stack.__exit__(RuntimeError, RuntimeError("discarded"), None)
+        self._file.discard()
 
     def __enter__(self) -> _StreamWriter:
         return self
@@ -144,7 +247,7 @@ class _StreamWriter:
         if kind is None:
             self.close()
         else:
-            self._stack.__exit__(kind, exc, tb)
+            self.discard()
 
 
 class JsonlWriter(_StreamWriter):
@@ -159,6 +262,7 @@ class JsonlWriter(_StreamWriter):
 CSV_COLUMNS = (
     "id",
     "name",
+    "company",
     "decision",
     "score",
     "vetoed_by",
@@ -183,6 +287,7 @@ def csv_row(result: Mapping[str, Any]) -> list[str]:
     return [
         _safe(project.get("id")),
         _safe(project.get("name")),
+        _safe(project.get("company")),
         str(result.get("decision") or ""),
         "" if score is None else str(score),
         ";".join(result.get("vetoed_by") or ()),
@@ -205,4 +310,28 @@ class CsvWriter(_StreamWriter):
     def write(self, result: Mapping[str, Any]) -> None:
         """Append one project's row."""
         self._csv.writerow(csv_row(result))
+        self.count += 1
+
+
+ERROR_COLUMNS = ("source", "row", "column", "reason", "kind")
+
+
+class ErrorsCsvWriter(_StreamWriter):
+    """Invalid and skipped rows, one per line: ERROR_COLUMNS; UTF-8 with BOM, as
+    CsvWriter, so Excel shows the Chinese."""
+
+    encoding = "utf-8-sig"
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(path)
+        self._csv = csv.writer(self._handle, lineterminator="\r\n")
+        self._csv.writerow(ERROR_COLUMNS)
+
+    def write(self, result: Mapping[str, Any]) -> None:
+        """Append one error record (source, row, column, reason, kind)."""
+        self._csv.writerow(
+            [_safe(result.get("source")), result.get("row")]
+            + [_safe(result.get(key)) for key in ("column", "reason")]
+            + [result.get("kind") or "invalid"]
+        )
         self.count += 1

@@ -1,54 +1,65 @@
 """A batch of results → an XLSX workbook a committee can filter and print. Layout only.
 
-Written with openpyxl's write-only mode, so memory stays flat however many projects
-stream through: sheets 汇总 (one row per project), 明细 (project × finding), 错误
-(invalid rows) and 规则集 (what was applied, when, with which counts). A sheet that
-reaches Excel's row limit continues on "明细 (2)". Nothing here screens.
+Sheets 汇总 (one row per project, decisions coloured), 明细 (project × finding), 错误
+(invalid and skipped rows) and 规则集 (what was applied, when, with which counts). A
+sheet that reaches Excel's row limit continues on "明细 (2)".
+
+Written for speed and flat memory: a batch's worker processes render each decision's
+rows as SpreadsheetML (`DecisionRows`, row numbers left as a placeholder), and the
+parent only numbers them and streams them, deflated, into one temporary file per sheet
+(`XlsxWorkbook`); the package is assembled at the end and renamed into place. A library
+writer (openpyxl, XlsxWriter) works in one process, a cell at a time, some ten times
+too slowly for a batch (README, "Excel at full speed"). Strings are inline strings,
+never formulas, so a cell typed as "=HYPERLINK(…)" stays text. A value no cell can
+hold (a figure beyond Excel's range, a text longer than 32,767 characters) is refused
+with `Unrepresentable`, so the batch refuses that row in every output. Nothing here
+screens.
 """
 
 from __future__ import annotations
 
-import contextlib
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
-from screening.io.writers import atomic_open, failed_findings, is_failure
+from screening.findings import Decision, Finding, Kind, Status
+from screening.io.writers import (
+    FAILING_KINDS,
+    StagedFile,
+    failed_findings,
+    is_failure,
+    temp_file,
+)
+from screening.io.ziparchive import DeflatedMember, Packed, pack, write_zip
+from screening.model.effective import RuleSet
+from screening.report.explain import (
+    MEMO_LIMIT,
+    RULE_MEMO_LIMIT,
+    explainer,
+    number,
+    round_score,
+)
 from screening.report.html import (
     DECISIONS,
-    batch_counts,
     enum_label,
     finding_status,
-    invalid_rows,
     label,
     value_text,
 )
 
 MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
 MAX_FAILED = 5  # failed rules listed in a summary cell; the findings sheet has them all
+EXCEL_CHARS = 32_767  # characters an Excel cell holds
+EXCEL_LARGEST = 9.99999999999999e307  # the largest number Excel accepts
+ROW = b"\x01"  # stands for the row number in a rendered row; filled in by XlsxWorkbook
 
-# Excel's own Good / Neutral / Bad cell styles.
-_COLOURS = {
-    name: (PatternFill("solid", fgColor=fill), Font(color=font, bold=True))
-    for name, fill, font in (
-        ("pass", "C6EFCE", "006100"),
-        ("review", "FFEB9C", "9C5700"),
-        ("reject", "FFC7CE", "9C0006"),
-    )
-}
-_STATUS_COLOURS = {"pass": "pass", "fail": "reject", "missing": "review"}
-_HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
-_BOLD = Font(bold=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+
+class Unrepresentable(ValueError):
+    """A value that an XLSX cell cannot hold; the message says which and why."""
+
 
 SUMMARY = (
     ("id", 16),
@@ -77,92 +88,145 @@ FINDINGS = (
     ("basis", 40),
     ("remedy", 50),
 )
-ERRORS = (("source", 36), ("row", 8), ("column", 24), ("reason", 70))
+ERRORS = (("source", 36), ("row", 8), ("column", 24), ("reason", 70), ("error_kind", 8))
 RULESET = (("item", 18), ("value", 70))
-SHEETS = (
-    ("summary_sheet", SUMMARY),
-    ("findings_sheet", FINDINGS),
-    ("errors_sheet", ERRORS),
-    ("ruleset_sheet", RULESET),
-)
+
+# labels only the workbook needs; the others are the HTML report's (html.label)
+_LABELS = {
+    "zh": {
+        "error_kind": "情况",
+        "invalid_kind": "无效",
+        "skipped_kind": "跳过",
+        "skipped": "跳过行",
+        "ruleset_path": "规则集文件",
+    },
+    "en": {
+        "error_kind": "Kind",
+        "invalid_kind": "invalid",
+        "skipped_kind": "skipped",
+        "skipped": "Skipped rows",
+        "ruleset_path": "Rule set file",
+    },
+}
 
 
-class _Sheet:
-    """A write-only sheet: frozen, filtered header; continues past the row limit."""
-
-    def __init__(
-        self,
-        book: Workbook,
-        title: str,
-        columns: tuple[tuple[str, int], ...],
-        lang: str,
-        filtered: bool = True,
-    ) -> None:
-        self.book, self.title, self.columns, self.lang = book, title, columns, lang
-        self.filtered = filtered
-        self.parts: list[WriteOnlyWorksheet] = []
-        self.rows = 0
-        self._open()
-
-    def _open(self) -> None:
-        name = self.title if not self.parts else f"{self.title} ({len(self.parts) + 1})"
-        ws = self.book.create_sheet(name[:31])
-        for index, (_, width) in enumerate(self.columns, 1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-        ws.freeze_panes = "A2"
-        header = []
-        for key, _ in self.columns:
-            cell = WriteOnlyCell(ws, value=label(key, self.lang))
-            cell.font, cell.fill = _BOLD, _HEADER_FILL
-            header.append(cell)
-        ws.append(header)
-        self.parts.append(ws)
-        self.rows = 1
-
-    def append(self, values: list[Any]) -> None:
-        if self.rows >= MAX_ROWS:
-            self.close()
-            self._open()
-        ws = self.parts[-1]
-        ws.append([_cell(ws, v) for v in values])
-        self.rows += 1
-
-    def close(self) -> None:
-        """Finish the current part: its filter covers the rows written."""
-        if self.filtered:
-            last = get_column_letter(len(self.columns))
-            self.parts[-1].auto_filter.ref = f"A1:{last}{self.rows}"
+def _label(key: str, lang: str) -> str:
+    return _LABELS[lang].get(key) or label(key, lang)
 
 
-@dataclass(frozen=True)
-class _Styled:
-    """A value to write with a decision/status colour or wrapped text."""
+# ---- cells ---------------------------------------------------------------------------
+
+# cell styles, by their index in styles.xml's cellXfs
+_PLAIN, _HEADER, _WRAP, _PASS, _REVIEW, _REJECT = range(6)
+_DECISION_STYLE = {"pass": _PASS, "review": _REVIEW, "reject": _REJECT}
+_STATUS_STYLE = {"pass": _PASS, "fail": _REJECT, "missing": _REVIEW}
+
+
+class Styled(NamedTuple):
+    """A value written with a cell style other than the plain one."""
 
     value: Any
-    colour: str | None = None
-    wrap: bool = False
+    style: int
 
 
-def _clean(value: Any) -> Any:
-    # Control characters make Excel refuse the whole file.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+def _column(index: int) -> bytes:
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters.encode()
 
 
-def _cell(ws: WriteOnlyWorksheet, value: Any) -> Any:
-    styled = value if isinstance(value, _Styled) else _Styled(value)
-    text = _clean(styled.value)
-    # A project name typed as "=…" must stay text, not become a live formula.
-    is_formula_like = isinstance(text, str) and text.startswith("=")
-    if styled.colour is None and not styled.wrap and not is_formula_like:
-        return text
-    cell = WriteOnlyCell(ws, value=text)
-    if is_formula_like:
-        cell.data_type = "s"
-    if styled.colour is not None:
-        cell.fill, cell.font = _COLOURS[styled.colour]
-    if styled.wrap:
-        cell.alignment = _WRAP
-    return cell
+_REFS = [_column(i) for i in range(1, 27)]
+# what follows a text cell's reference, up to its text, by style
+_TEXT_OPENINGS = [
+    b'" t="inlineStr"' + (b' s="%d"' % style if style else b"") + b"><is><t>"
+    for style in range(6)
+]
+_XML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+# Characters XML 1.0 cannot carry (control characters make Excel refuse the whole
+# file): dropped. An "_xHHHH_" in the text, which Excel would decode as an escape: its
+# "_" escaped, so Excel shows the text as typed (XlsxWriter does the same).
+_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def _special(match: re.Match[str]) -> str:
+    return "_x005F_" if match.group() == "_" else ""
+
+
+# anything _text_cell must change; most texts have none of it
+_NEEDS_WORK = re.compile(
+    r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_"
+).search
+_SPACES = " \t\n\r\u3000"
+
+
+def _text_cell(ref: bytes, text: str, style: int) -> bytes:
+    if len(text) > EXCEL_CHARS:
+        raise Unrepresentable(
+            f"文本长 {len(text):,} 字符，超过 Excel 单元格上限 {EXCEL_CHARS:,} / "
+            f"a text of {len(text):,} characters: more than an Excel cell holds"
+        )
+    escaped = text
+    if _NEEDS_WORK(text) is not None:
+        for plain, entity in _XML_ESCAPES:
+            if plain in escaped:
+                escaped = escaped.replace(plain, entity)
+        escaped = _SPECIAL.sub(_special, escaped)
+    try:
+        body = escaped.encode()
+    except UnicodeEncodeError:
+        raise Unrepresentable(
+            "含无法编码的字符 / text with characters that cannot be encoded"
+        ) from None
+    opening = _TEXT_OPENINGS[style]
+    if text[0] in _SPACES or text[-1] in _SPACES:
+        opening = opening[:-1] + b' xml:space="preserve">'
+    return b'<c r="' + ref + ROW + opening + body + b"</t></is></c>"
+
+
+def _number_cell(ref: bytes, value: int | float, style: int) -> bytes:
+    if not -EXCEL_LARGEST <= value <= EXCEL_LARGEST:
+        raise Unrepresentable(
+            "数值超出 Excel 单元格可表示的范围（绝对值不超过 9.99999999999999E+307）/ "
+            "a figure beyond what an Excel cell can hold"
+        )
+    text = float.__repr__(value) if type(value) is float else int.__repr__(value)
+    styled = b' s="%d"' % style if style else b""
+    return b'<c r="' + ref + ROW + b'"' + styled + b"><v>" + text.encode() + b"</v></c>"
+
+
+def _cell(ref: bytes, value: Any) -> bytes:
+    if type(value) is str:  # the most common: no style
+        return _text_cell(ref, value, _PLAIN) if value else b""
+    style = _PLAIN
+    if type(value) is Styled:
+        value, style = value
+    if value is None or value == "":
+        return b""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number_cell(ref, value, style)
+    return _text_cell(ref, str(value), style)
+
+
+def _cells(
+    values: Sequence[Any], columns: tuple[tuple[str, int], ...], first: int = 0
+) -> bytes:
+    try:
+        return b"".join(_cell(_REFS[first + i], v) for i, v in enumerate(values))
+    except Unrepresentable as exc:  # say which column: found again, on this rare path
+        for i, value in enumerate(values):
+            try:
+                _cell(_REFS[first + i], value)
+            except Unrepresentable:
+                raise Unrepresentable(
+                    f"{label(columns[first + i][0])}: {exc}"
+                ) from None
+        raise
+
+
+def _row(values: Sequence[Any], columns: tuple[tuple[str, int], ...]) -> bytes:
+    return b'<row r="' + ROW + b'">' + _cells(values, columns) + b"</row>"
 
 
 def _number_or_text(value: Any, lang: str) -> Any:
@@ -172,45 +236,46 @@ def _number_or_text(value: Any, lang: str) -> Any:
     return value_text(value, lang) or None
 
 
-def _summary_row(result: Mapping[str, Any], lang: str) -> list[Any]:
-    project = result.get("project") or {}
-    decision = result.get("decision")
-    failed = [f.get("message") or f["rule"] for f in failed_findings(result)]
+# ---- rows from a contract result -----------------------------------------------------
+
+
+def _summary_values(
+    project: Mapping[str, Any],
+    decision: str | None,
+    score: Any,
+    vetoed_by: Iterable[str],
+    failed: list[str],
+    missing: Iterable[str],
+    summary: str | None,
+    lang: str,
+) -> list[Any]:
     if len(failed) > MAX_FAILED:
         failed = [*failed[:MAX_FAILED], f"… (+{len(failed) - MAX_FAILED})"]
+    style = _DECISION_STYLE.get(str(decision), _PLAIN)
     return [
         project.get("id"),
         project.get("name"),
         project.get("company"),
-        _Styled(
-            enum_label("decision", decision, lang),
-            decision if decision in _COLOURS else None,
-        ),
-        result.get("score"),
-        ", ".join(result.get("vetoed_by") or ()) or None,
-        _Styled("\n".join(failed) or None, wrap=True),
-        ", ".join(result.get("missing") or ()) or None,
-        _Styled(result.get("summary"), wrap=True),
+        Styled(enum_label("decision", decision, lang), style),
+        score,
+        ", ".join(vetoed_by or ()) or None,
+        Styled("\n".join(failed) or None, _WRAP),
+        ", ".join(missing or ()) or None,
+        Styled(summary, _WRAP),
     ]
 
 
-def _status_colour(finding: Mapping[str, Any]) -> str | None:
+def _finding_tail(finding: Mapping[str, Any], lang: str) -> list[Any]:
+    """A finding's cells after the project's id and name."""
     # A bonus not earned or a derived "no" is no shortcoming: left uncoloured.
-    if finding.get("status") == "fail" and not is_failure(finding):
-        return None
-    return _STATUS_COLOURS.get(str(finding.get("status")))
-
-
-def _finding_row(
-    project: Mapping[str, Any], finding: Mapping[str, Any], lang: str
-) -> list[Any]:
+    status = finding.get("status")
+    soft = status == "fail" and not is_failure(finding)
+    style = _PLAIN if soft else _STATUS_STYLE.get(str(status), _PLAIN)
     return [
-        project.get("id"),
-        project.get("name"),
         finding.get("rule"),
         finding.get("group"),
         enum_label("kind", finding.get("kind"), lang),
-        _Styled(finding_status(finding, lang), _status_colour(finding)),
+        Styled(finding_status(finding, lang), style),
         _number_or_text(finding.get("actual"), lang),
         _number_or_text(finding.get("threshold"), lang),
         finding.get("unit"),
@@ -222,6 +287,506 @@ def _finding_row(
     ]
 
 
+def _finding_cells(finding: Mapping[str, Any], lang: str) -> bytes:
+    try:
+        return _cells(_finding_tail(finding, lang), FINDINGS, 2)
+    except Unrepresentable as exc:
+        raise Unrepresentable(f"{finding.get('rule')} {exc}") from None
+
+
+class Rendered(NamedTuple):
+    """One project's rows as SpreadsheetML, row numbers left as `ROW`."""
+
+    summary: bytes
+    findings: tuple[bytes, ...]
+
+
+def result_rows(result: Mapping[str, Any], lang: str = "zh") -> Rendered:
+    """A JSON-contract result's rows (the workbook of `write_xlsx`)."""
+    project = result.get("project") or {}
+    failed = [f.get("message") or f["rule"] for f in failed_findings(result)]
+    summary = _row(
+        _summary_values(
+            project,
+            result.get("decision"),
+            result.get("score"),
+            result.get("vetoed_by") or (),
+            failed,
+            result.get("missing") or (),
+            result.get("summary"),
+            lang,
+        ),
+        SUMMARY,
+    )
+    head = b'<row r="' + ROW + b'">'
+    head += _cells([project.get("id"), project.get("name")], FINDINGS)
+    findings = tuple(
+        head + _finding_cells(f, lang) + b"</row>" for f in result.get("findings") or ()
+    )
+    return Rendered(summary, findings)
+
+
+# ---- rows from a decision, in a batch worker -----------------------------------------
+
+
+def finding_fields(finding: Finding, explain: Any) -> dict[str, Any]:
+    """A finding's JSON-contract fields (report/contract.py writes the same)."""
+    return {
+        "rule": finding.rule,
+        "group": finding.group,
+        "kind": finding.kind.value,
+        "status": finding.status.value,
+        "actual": number(finding.actual),
+        "threshold": number(finding.threshold),
+        "unit": finding.unit or None,
+        "points": number(finding.points),
+        "max_points": number(finding.max_points),
+        "message": explain.message(finding),
+        "basis": explain.rules[finding.rule].spec.basis,
+        "remedy": explain.remedy(finding),
+    }
+
+
+_FAILING_ORDER = {Kind(kind): i for i, kind in enumerate(FAILING_KINDS)}
+# a finding's cells before its actual value, between it and its message, and between
+# its message and its remedy: the same for every finding of a frame (see _tail)
+_Frame = tuple[bytes, bytes, bytes]
+
+
+class DecisionRows:
+    """Renders decisions of one rule set in one language as rows, as `result_rows`
+    renders their contract results; a finding's cells are memoised by its identity
+    (the screener hands back the same Finding for a repeat)."""
+
+    def __init__(self, ruleset: RuleSet, lang: str = "zh") -> None:
+        self.lang = "en" if lang == "en" else "zh"
+        self.explain = explainer(ruleset, self.lang)
+        self._tails: list[dict[int, tuple[Finding, bytes]]] = []
+        self._frames: dict[tuple[Any, ...], _Frame] = {}
+
+    def _tail(self, finding: Finding) -> bytes:
+        """A finding's cells after the project's id and name, with the row's end.
+
+        A new finding (a ratio's actual value is new for nearly every project) differs
+        from others of its rule, status and threshold only in its actual value, message
+        and remedy: the other cells are rendered once per such frame.
+        """
+        threshold = finding.threshold
+        key = (finding.rule, finding.status, type(threshold), threshold, finding.unit,
+               finding.points, finding.max_points)  # fmt: skip
+        frame = self._frames.get(key)
+        if frame is None:
+            if len(self._frames) > MEMO_LIMIT:
+                self._frames.clear()
+            fields = finding_fields(finding, self.explain)
+            hole = {**fields, "actual": None, "message": None, "remedy": None}
+            cells = _finding_tail(hole, self.lang)
+            try:
+                frame = (
+                    _cells(cells[:4], FINDINGS, 2),
+                    _cells(cells[5:9], FINDINGS, 7),
+                    _cells(cells[10:11], FINDINGS, 12),
+                )
+            except Unrepresentable as exc:
+                raise Unrepresentable(f"{finding.rule} {exc}") from None
+            self._frames[key] = frame
+        explain = self.explain
+        try:  # the three cells finding_fields would give, without the others
+            actual = _cell(_REFS[6], _number_or_text(number(finding.actual), self.lang))
+            message = _cell(_REFS[11], explain.message(finding))
+            remedy = _cell(_REFS[13], explain.remedy(finding))
+        except Unrepresentable:  # words the refusal, naming the column
+            fields = finding_fields(finding, explain)
+            return _finding_cells(fields, self.lang) + b"</row>"
+        return b"".join(
+            (frame[0], actual, frame[1], message, frame[2], remedy, b"</row>")
+        )
+
+    def render(self, decision: Decision) -> Rendered:
+        """The decision's summary row and finding rows; `Unrepresentable` if a cell
+        cannot hold one of its values."""
+        explain, lang = self.explain, self.lang
+        project = {
+            "id": decision.project_id,
+            "name": decision.project_name,
+            "company": decision.project_company,
+        }
+        failed = sorted(
+            (
+                f
+                for f in decision.findings
+                if f.status is Status.FAIL and f.kind in _FAILING_ORDER
+            ),
+            key=lambda f: _FAILING_ORDER[f.kind],
+        )
+        summary_text = explain.summary(decision)
+        summary = _row(
+            _summary_values(
+                project,
+                decision.outcome.value,
+                number(round_score(decision.score), 2),
+                decision.vetoed_by,
+                [explain.message(f) or f.rule for f in failed],
+                decision.missing,
+                "\n".join(summary_text) if summary_text else None,
+                lang,
+            ),
+            SUMMARY,
+        )
+        head = b'<row r="' + ROW + b'">'
+        head += _cells([project["id"], project["name"]], FINDINGS)
+        tails = self._tails
+        while len(tails) < len(decision.findings):
+            tails.append({})
+        rows = []
+        for finding, memo in zip(decision.findings, tails, strict=False):
+            hit = memo.get(id(finding))
+            if hit is None or hit[0] is not finding:
+                if len(memo) >= RULE_MEMO_LIMIT:
+                    memo.clear()
+                hit = memo[id(finding)] = (finding, self._tail(finding))
+            rows.append(head + hit[1])
+        return Rendered(summary, tuple(rows))
+
+
+# ---- the package ---------------------------------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_FONT = '<sz val="11"/>{}<name val="Calibri"/><family val="2"/>'
+_STYLES = (
+    _XML
+    + f'<styleSheet xmlns="{_MAIN}">'
+    + '<fonts count="5">'
+    + f"<font>{_FONT.format('')}</font>"
+    + f"<font><b/>{_FONT.format('')}</font>"
+    + "".join(
+        "<font><b/>" + _FONT.format(f'<color rgb="FF{c}"/>') + "</font>"
+        for c in ("006100", "9C5700", "9C0006")
+    )
+    + "</fonts>"
+    + '<fills count="6"><fill><patternFill patternType="none"/></fill>'
+    + '<fill><patternFill patternType="gray125"/></fill>'
+    + "".join(
+        f'<fill><patternFill patternType="solid"><fgColor rgb="FF{c}"/>'
+        '<bgColor indexed="64"/></patternFill></fill>'
+        for c in ("DCE6F1", "C6EFCE", "FFEB9C", "FFC7CE")
+    )
+    + "</fills>"
+    + '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/>'
+    + "</border></borders>"
+    + '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+    + "</cellStyleXfs>"
+    + '<cellXfs count="6">'
+    + '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    + '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" '
+    + 'applyFill="1"/>'
+    + '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" '
+    + 'applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
+    + "".join(
+        f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" xfId="0" '
+        'applyFont="1" applyFill="1"/>'
+        for font, fill in ((2, 3), (3, 4), (4, 5))
+    )
+    + "</cellXfs>"
+    + '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    + "</cellStyles></styleSheet>"
+)
+
+
+def _escape(text: str) -> str:
+    for plain, entity in (*_XML_ESCAPES, ('"', "&quot;")):
+        text = text.replace(plain, entity)
+    return text
+
+
+class _Part(NamedTuple):
+    title: str
+    member: DeflatedMember
+
+
+class _Sheet:
+    """One sheet, in parts of at most MAX_ROWS rows, each deflated into a temp file."""
+
+    def __init__(
+        self,
+        book: XlsxWorkbook,
+        title: str,
+        columns: tuple[tuple[str, int], ...],
+        filtered: bool = True,
+    ) -> None:
+        self.book, self.title, self.columns, self.filtered = (
+            book,
+            title,
+            columns,
+            filtered,
+        )
+        self.parts: list[_Part] = []
+        self.finished: list[tuple[str, Packed, int]] = []
+        self.rows = 0
+        self._open()
+
+    def _open(self) -> None:
+        title = (
+            self.title if not self.parts else f"{self.title} ({len(self.parts) + 1})"
+        )
+        member = DeflatedMember("", self.book.temp(f"sheet{len(self.parts) + 1}"))
+        self.parts.append(_Part(title[:31], member))
+        widths = "".join(
+            f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
+            for i, (_, width) in enumerate(self.columns, 1)
+        )
+        member.write(
+            (
+                f'{_XML}<worksheet xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheetViews>'
+                '<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+                'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
+                f'activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+                f'<sheetFormatPr defaultRowHeight="15"/><cols>{widths}</cols>'
+                "<sheetData>"
+            ).encode()
+        )
+        header = [
+            Styled(_label(key, self.book.lang), _HEADER) for key, _ in self.columns
+        ]
+        self.rows = 0
+        self.add(_row(header, self.columns))
+
+    def add(self, rendered: bytes) -> None:
+        if self.rows >= MAX_ROWS:
+            self._close()
+            self._open()
+        self.rows += 1
+        self.parts[-1].member.write(rendered.replace(ROW, b"%d" % self.rows))
+
+    def add_all(self, rendered: Sequence[bytes]) -> None:
+        """`add` each row: numbered and written in one go while the part has room."""
+        first = self.rows + 1
+        if first + len(rendered) > MAX_ROWS:
+            for row in rendered:
+                self.add(row)
+            return
+        self.rows += len(rendered)
+        self.parts[-1].member.write(
+            b"".join(
+                row.replace(ROW, b"%d" % number)
+                for number, row in enumerate(rendered, first)
+            )
+        )
+
+    def _close(self) -> None:
+        title, member = self.parts[-1]
+        last = _REFS[len(self.columns) - 1].decode()
+        tail = "</sheetData>"
+        if self.filtered:
+            tail += f'<autoFilter ref="A1:{last}{self.rows}"/>'
+        tail += (
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+            'header="0.3" footer="0.3"/></worksheet>'
+        )
+        member.write(tail.encode())
+        self.finished.append((title, member.finish(), self.rows))
+
+    def finish(self) -> None:
+        self._close()
+
+    def discard(self) -> None:
+        for _, member in self.parts:
+            member.discard()
+
+
+class XlsxWorkbook:
+    """A workbook filled row by row and written atomically at `path` by `close`.
+
+    Temporary files (one per sheet part) are made by `temp_file` beside the output;
+    `discard` removes them and leaves whatever was at `path` untouched.
+    """
+
+    def __init__(self, path: Path | str, lang: str = "zh") -> None:
+        self.path = Path(path)
+        self.lang = "en" if lang == "en" else "zh"
+        self.decisions: Counter[str] = Counter()
+        self._error_rows: dict[str, set[tuple[Any, Any]]] = {
+            "invalid": set(),
+            "skipped": set(),
+        }
+        self._temps: list[Path] = []
+        self.sheets: list[_Sheet] = []
+        try:
+            self.summary = self._sheet("summary_sheet", SUMMARY)
+            self.findings = self._sheet("findings_sheet", FINDINGS)
+            self.errors = self._sheet("errors_sheet", ERRORS)
+        except BaseException:
+            self.discard()
+            raise
+
+    def temp(self, purpose: str) -> Path:
+        """A new temporary file beside the output (removed by close or discard)."""
+        path = temp_file(self.path, f"xlsx-{purpose}")
+        self._temps.append(path)
+        return path
+
+    def _sheet(
+        self, key: str, columns: tuple[tuple[str, int], ...], filtered: bool = True
+    ) -> _Sheet:
+        sheet = _Sheet(self, _label(key, self.lang), columns, filtered)
+        self.sheets.append(sheet)
+        return sheet
+
+    def add(self, decision: str, rendered: Rendered) -> None:
+        """Append one project: its summary row and its finding rows."""
+        self.decisions[decision] += 1
+        self.summary.add(rendered.summary)
+        self.findings.add_all(rendered.findings)
+
+    def add_error(self, error: Mapping[str, Any]) -> None:
+        """Append one invalid or skipped row (`kind` says which; invalid by default)."""
+        kind = "skipped" if error.get("kind") == "skipped" else "invalid"
+        self._error_rows[kind].add((error.get("source"), error.get("row")))
+        values = [
+            error.get("source"),
+            error.get("row"),
+            error.get("column"),
+            error.get("reason"),
+            _label(f"{kind}_kind", self.lang),
+        ]
+        try:
+            self.errors.add(_row(values, ERRORS))
+        except Unrepresentable:  # a reason quoting a huge cell: shortened, never lost
+            values[2:4] = [str(v or "")[:EXCEL_CHARS] for v in values[2:4]]
+            self.errors.add(_row(values, ERRORS))
+
+    def counts(self, given: Mapping[str, int] | None = None) -> dict[str, int]:
+        """rows = screened + invalid + skipped; counts in `given` win."""
+        screened = sum(self.decisions.values())
+        invalid = len(self._error_rows["invalid"])
+        skipped = len(self._error_rows["skipped"])
+        counts = {
+            "rows": screened + invalid + skipped,
+            "screened": screened,
+            "invalid": invalid,
+            "skipped": skipped,
+            **{d: self.decisions.get(d, 0) for d in DECISIONS},
+        }
+        counts.update(given or {})
+        return counts
+
+    def finish(self, meta: Mapping[str, Any]) -> StagedFile:
+        """Finish every sheet and write the workbook beside `path`, uncommitted."""
+        staged = None
+        try:
+            ruleset = self._sheet("ruleset_sheet", RULESET, filtered=False)
+            for row in _ruleset_rows(meta, self.counts(meta.get("counts")), self.lang):
+                ruleset.add(_row(row, RULESET))
+            for sheet in self.sheets:
+                sheet.finish()
+            staged = StagedFile(self.path, "wb")
+            write_zip(staged.handle, self._members())
+            return staged.finish()
+        except BaseException:
+            if staged is not None:
+                staged.discard()
+            raise
+        finally:
+            self.discard()
+
+    def close(self, meta: Mapping[str, Any]) -> None:
+        """Finish every sheet and write the workbook atomically at `path`."""
+        staged = self.finish(meta)
+        try:
+            staged.commit()
+        except BaseException:
+            staged.discard()
+            raise
+
+    def discard(self) -> None:
+        """Remove the temporary files; `path` keeps what it had."""
+        for sheet in self.sheets:
+            sheet.discard()
+        for path in self._temps:
+            path.unlink(missing_ok=True)
+
+    def _members(self) -> list[Packed]:
+        parts: list[tuple[str, Packed]] = []
+        filters: list[tuple[int, int, int]] = []  # sheet index, columns, rows
+        for sheet in self.sheets:
+            for title, packed, rows in sheet.finished:
+                if sheet.filtered:
+                    filters.append((len(parts), len(sheet.columns), rows))
+                parts.append((title, packed))
+        names = [title for title, _ in parts]
+        sheets = "".join(
+            f'<sheet name="{_escape(name)}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, name in enumerate(names, 1)
+        )
+        defined = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" '
+            f'hidden="1">{_escape(_quoted(names[index]))}!$A$1:$'
+            f"{_REFS[columns - 1].decode()}${rows}</definedName>"
+            for index, columns, rows in filters
+        )
+        workbook = (
+            f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><workbookPr/>'
+            '<bookViews><workbookView activeTab="0"/></bookViews>'
+            f"<sheets>{sheets}</sheets>"
+            + (f"<definedNames>{defined}</definedNames>" if defined else "")
+            + "</workbook>"
+        )
+        sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+        types = (
+            f"{_XML}<Types "
+            'xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            f'ContentType="{sheet_type}.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            f'ContentType="{sheet_type}.styles+xml"/>'
+            + "".join(
+                f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                f'ContentType="{sheet_type}.worksheet+xml"/>'
+                for i in range(1, len(parts) + 1)
+            )
+            + "</Types>"
+        )
+        relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        package_rels = (
+            f"{_XML}<Relationships "
+            'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{relation}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        )
+        book_rels = (
+            f"{_XML}<Relationships "
+            'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + "".join(
+                f'<Relationship Id="rId{i}" Type="{relation}/worksheet" '
+                f'Target="worksheets/sheet{i}.xml"/>'
+                for i in range(1, len(parts) + 1)
+            )
+            + f'<Relationship Id="rId{len(parts) + 1}" Type="{relation}/styles" '
+            'Target="styles.xml"/></Relationships>'
+        )
+        members = [
+            pack("[Content_Types].xml", types.encode()),
+            pack("_rels/.rels", package_rels.encode()),
+            pack("xl/workbook.xml", workbook.encode()),
+            pack("xl/_rels/workbook.xml.rels", book_rels.encode()),
+            pack("xl/styles.xml", _STYLES.encode()),
+        ]
+        members += [
+            replace(packed, name=f"xl/worksheets/sheet{i}.xml")
+            for i, (_, packed) in enumerate(parts, 1)
+        ]
+        return members
+
+
+def _quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
 def _ruleset_rows(
     meta: Mapping[str, Any], counts: Mapping[str, int], lang: str
 ) -> list[list[Any]]:
@@ -230,70 +795,22 @@ def _ruleset_rows(
         [label("ruleset_id", lang), ruleset.get("id")],
         [label("version", lang), ruleset.get("version")],
         [label("sha256", lang), ruleset.get("sha256")],
+    ]
+    if ruleset.get(
+        "path"
+    ):  # loaded from a file: its id alone would claim a shipped one
+        rows.append([_label("ruleset_path", lang), ruleset["path"]])
+    rows += [
         [label("as_of", lang), meta.get("as_of")],
         [label("generated", lang), meta.get("generated")],
         [label("input", lang), meta.get("input")],
         [label("rows", lang), counts.get("rows")],
         [label("screened", lang), counts.get("screened")],
         [label("invalid", lang), counts.get("invalid")],
+        [_label("skipped", lang), counts.get("skipped")],
     ]
     rows += [[enum_label("decision", d, lang), counts.get(d)] for d in DECISIONS]
     return rows
-
-
-def _appended(
-    sheet: _Sheet, errors: Iterable[Mapping[str, Any]]
-) -> Iterable[Mapping[str, Any]]:
-    for error in errors:
-        sheet.append(
-            [
-                error.get("source"),
-                error.get("row"),
-                error.get("column"),
-                error.get("reason"),
-            ]
-        )
-        yield error
-
-
-def _in_order(book: Workbook, sheets: list[_Sheet]) -> None:
-    # Overflow parts are created late; put each next to its first part.
-    order = [ws for sheet in sheets for ws in sheet.parts]
-    for target, ws in enumerate(order):
-        book.move_sheet(ws.title, offset=target - book.sheetnames.index(ws.title))
-
-
-def _fill(
-    sheets: list[_Sheet],
-    results: Iterable[Mapping[str, Any]],
-    errors: Iterable[Mapping[str, Any]],
-    meta: Mapping[str, Any],
-    lang: str,
-) -> None:
-    summary, findings, problems, ruleset = sheets
-    decisions: Counter[str] = Counter()
-    for result in results:
-        decisions[str(result.get("decision"))] += 1
-        summary.append(_summary_row(result, lang))
-        project = result.get("project") or {}
-        for finding in result.get("findings") or ():
-            findings.append(_finding_row(project, finding, lang))
-    invalid = invalid_rows(_appended(problems, errors))
-    counts = {**batch_counts(decisions, invalid), **(meta.get("counts") or {})}
-    for row in _ruleset_rows(meta, counts, lang):
-        ruleset.append(row)
-    for sheet in sheets:
-        sheet.close()
-
-
-def _discard(sheets: list[_Sheet]) -> None:
-    # Finish and delete openpyxl's temp files now: left to the garbage collector they
-    # stay on disk until exit and complain about closed files.
-    for sheet in sheets:
-        for ws in sheet.parts:
-            with contextlib.suppress(Exception):
-                ws.close()
-                ws._writer.cleanup()
 
 
 def write_xlsx(
@@ -303,21 +820,19 @@ def write_xlsx(
     meta: Mapping[str, Any],
     lang: str = "zh",
 ) -> None:
-    """Stream results and errors into an XLSX workbook written atomically at `path`.
+    """Stream contract results and errors into an XLSX workbook written atomically.
 
-    Counts in `meta["counts"]` win; those missing are counted from the streams.
+    Counts in `meta["counts"]` win; those missing are counted from the streams. A
+    result a cell cannot hold raises `Unrepresentable` (a batch refuses such a row
+    before any output sees it).
     """
-    lang = "en" if lang == "en" else "zh"
-    book = Workbook(write_only=True)
-    sheets = [
-        _Sheet(book, label(key, lang), columns, lang, filtered=key != "ruleset_sheet")
-        for key, columns in SHEETS
-    ]
+    book = XlsxWorkbook(path, lang)
     try:
-        _fill(sheets, results, errors, meta, lang)
+        for result in results:
+            book.add(str(result.get("decision")), result_rows(result, book.lang))
+        for error in errors:
+            book.add_error(error)
     except BaseException:
-        _discard(sheets)
+        book.discard()
         raise
-    _in_order(book, sheets)
-    with atomic_open(path, "wb") as handle:
-        book.save(handle)
+    book.close(meta)

@@ -137,13 +137,14 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
     with CsvWriter(path) as writer:
         writer.write_all(results)
     raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfid,name,decision,score,")
+    assert raw.startswith(b"\xef\xbb\xbfid,name,company,decision,score,")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows == [
         list(CSV_COLUMNS),
         [
             "NB-2024-001",
             "年产5万吨高性能锂电池正极材料项目",
+            "",
             "pass",
             "86.5",
             "",
@@ -154,6 +155,7 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
         [
             "NB-2024-002",
             "汽车零部件精密铸造扩建项目",
+            "",
             "review",
             "55",
             "",
@@ -164,6 +166,7 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
         [
             "NB-2024-003",
             "精细化工中间体生产项目",
+            "",
             "reject",
             "62",
             "environment.red_line",
@@ -174,6 +177,7 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
         [
             "NB-2024-004",
             "智能仓储物流中心",
+            "",
             "reject",
             "18",
             "",
@@ -195,8 +199,13 @@ def test_csv_rows(tmp_path: Path, results: list[dict[str, Any]]) -> None:
     ],
 )
 def test_csv_cells_never_run_as_formulas(name: str, shown: str) -> None:
-    result = {"project": {"id": "X", "name": name}, "decision": "pass", "score": None}
-    assert csv_row(result) == ["X", shown, "pass", "", "", "", "", ""]
+    result = {
+        "project": {"id": "X", "name": "普通项目", "company": name},
+        "decision": "pass",
+        "score": None,
+    }
+    result["project"]["name"] = name
+    assert csv_row(result) == ["X", shown, shown, "pass", "", "", "", "", ""]
 
 
 def test_failed_findings_most_severe_first() -> None:
@@ -213,3 +222,56 @@ def test_failed_findings_most_severe_first() -> None:
         ]
     }
     assert [f["rule"] for f in failed_findings(result)] == ["v2", "g1", "r1", "s1"]
+
+
+def test_temp_files_carry_their_owner_and_dead_owners_files_are_removed(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from screening.io.writers import remove_stale, temp_file
+
+    mine = temp_file(tmp_path / "r.xlsx", "sheet1")
+    assert mine.name.startswith(f".screening-{os.getpid()}-")
+    assert mine.name.endswith(".sheet1.tmp")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    left = tmp_path / f".screening-{dead_pid}-abc123.results.tmp"
+    left.write_bytes(b"half a run")
+    alive = tmp_path / ".screening-1-xyz.results.tmp"  # pid 1 lives: kept
+    alive.write_bytes(b"another run")
+    user = tmp_path / ".screening-notes.txt"  # not ours
+    user.write_text("x", encoding="utf-8")
+    assert remove_stale(tmp_path) == [left]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [mine.name, alive.name, user.name]
+    )
+
+
+def test_errors_csv(tmp_path: Path) -> None:
+    from screening.io.writers import ErrorsCsvWriter
+
+    path = tmp_path / "r.errors.csv"
+    with ErrorsCsvWriter(path) as writer:
+        writer.write({"source": "a.csv", "row": 3, "column": "=名称", "reason": "x"})
+        writer.write(
+            {
+                "source": "a.csv",
+                "row": 9,
+                "column": None,
+                "reason": "合计",
+                "kind": "skipped",
+            }
+        )
+    assert path.read_bytes().decode("utf-8-sig").splitlines() == [
+        "source,row,column,reason,kind",
+        "a.csv,3,'=名称,x,invalid",
+        "a.csv,9,,合计,skipped",
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +97,10 @@ def test_summary_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
         ),
     ]
     assert [ws[f"D{row}"].fill.fgColor.rgb for row in range(2, 6)] == [
-        "00C6EFCE",
-        "00FFEB9C",
-        "00FFC7CE",
-        "00FFC7CE",
+        "FFC6EFCE",
+        "FFFFEB9C",
+        "FFFFC7CE",
+        "FFFFC7CE",
     ]
     assert (ws.freeze_panes, ws.auto_filter.ref) == ("A2", "A1:I5")
     assert ws["G5"].alignment.wrap_text is True
@@ -142,8 +143,8 @@ def test_findings_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
         None,
     )
     assert rows[1][6] == "否"
-    assert ws["F10"].value == "不通过" and ws["F10"].fill.fgColor.rgb == "00FFC7CE"
-    assert ws["F8"].value == "缺数据" and ws["F8"].fill.fgColor.rgb == "00FFEB9C"
+    assert ws["F10"].value == "不通过" and ws["F10"].fill.fgColor.rgb == "FFFFC7CE"
+    assert ws["F8"].value == "缺数据" and ws["F8"].fill.fgColor.rgb == "FFFFEB9C"
     assert (ws["C19"].value, ws["F19"].value, ws["F19"].fill.fill_type) == (
         "bonus.rd",
         "未加分",
@@ -154,12 +155,13 @@ def test_findings_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
 def test_errors_and_ruleset_sheets(tmp_path: Path, batch: dict[str, Any]) -> None:
     book = _write(tmp_path / "batch.xlsx", batch)
     assert _values(book["错误"]) == [
-        ("来源", "行号", "列", "原因"),
+        ("来源", "行号", "列", "原因", "情况"),
         (
             "2024年第二季度招商项目.xlsx",
             7,
             "总投资(万元)",
             "无法识别的数值 'abc' / not a number",
+            "无效",
         ),
     ]
     assert _values(book["规则集"]) == [
@@ -173,6 +175,7 @@ def test_errors_and_ruleset_sheets(tmp_path: Path, batch: dict[str, Any]) -> Non
         ("总行数", 5),
         ("已评估", 4),
         ("无效行", 1),
+        ("跳过行", 0),
         ("通过", 1),
         ("复核", 1),
         ("否决", 2),
@@ -216,6 +219,7 @@ def test_counts_from_the_streams_when_meta_has_none(
         ("总行数", 6),
         ("已评估", 4),
         ("无效行", 2),
+        ("跳过行", 0),
         ("通过", 1),
         ("复核", 1),
         ("否决", 2),
@@ -275,3 +279,128 @@ def test_failure_keeps_the_previous_workbook(
         write_xlsx(path, results(), [], batch["meta"])
     assert path.read_bytes() == b"previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["batch.xlsx"]
+
+
+def _sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    book = openpyxl.load_workbook(path)
+    return {ws.title: _values(ws) for ws in book.worksheets}
+
+
+def test_rows_rendered_from_decisions_equal_rows_from_their_contract(
+    tmp_path: Path,
+) -> None:
+    # A batch's workers render from the Decision (DecisionRows); write_xlsx renders
+    # the JSON contract: both must give the same workbook, cell for cell.
+    from screening.cases import case_files, load_case
+    from screening.loader import load_ruleset
+    from screening.report.contract import contract_line
+    from screening.screen import Screener
+
+    for ref, folder in (
+        ("starter", "cases/starter"),
+        ("parks/beihai-tieshangang-2023", "cases/beihai"),
+    ):
+        ruleset = load_ruleset(ref)
+        screener = Screener(ruleset)
+        decisions = [
+            screener.screen(load_case(p).project) for p in case_files([folder])
+        ]
+        for lang in ("zh", "en"):
+            rows = xlsx.DecisionRows(ruleset, lang)
+            book = xlsx.XlsxWorkbook(tmp_path / "from-decisions.xlsx", lang)
+            for decision in decisions * 2:  # the second time from the memo
+                book.add(decision.outcome.value, rows.render(decision))
+            book.close({})
+            results = [
+                json.loads(contract_line(d, ruleset, lang)) for d in decisions * 2
+            ]
+            write_xlsx(tmp_path / "from-contract.xlsx", results, [], {}, lang)
+            made = _sheets(tmp_path / "from-decisions.xlsx")
+            expected = _sheets(tmp_path / "from-contract.xlsx")
+            assert made == expected, (ref, lang)
+            assert len(made[xlsx._label("findings_sheet", lang)]) > len(decisions) * 2
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"score": 10**400}, "得分: 数值超出 Excel 单元格可表示的范围"),
+        ({"score": -1e308 * 10}, "得分: 数值超出"),
+        (
+            {"project": {"id": "x", "name": "名" * 32_768}},
+            "项目名称: 文本长 32,768 字符",
+        ),
+        ({"project": {"id": "x", "name": "\ud800"}}, "项目名称: 含无法编码的字符"),
+    ],
+)
+def test_a_value_no_cell_can_hold_is_refused(
+    batch: dict[str, Any], change: dict[str, Any], words: str
+) -> None:
+    result = {**copy.deepcopy(batch["results"][0]), **change}
+    with pytest.raises(xlsx.Unrepresentable) as caught:
+        xlsx.result_rows(result)
+    assert words in str(caught.value)
+
+
+def test_the_longest_text_and_largest_number_excel_holds_are_written(
+    tmp_path: Path, batch: dict[str, Any]
+) -> None:
+    result = copy.deepcopy(batch["results"][0])
+    result["project"]["name"] = "名" * 32_767
+    result["score"] = 9.99999999999999e307
+    write_xlsx(tmp_path / "x.xlsx", [result], [], {})
+    row = _values(openpyxl.load_workbook(tmp_path / "x.xlsx")["汇总"])[1]
+    assert (len(row[1]), row[4]) == (32_767, 9.99999999999999e307)
+
+
+def test_text_is_kept_as_typed(tmp_path: Path, batch: dict[str, Any]) -> None:
+    result = copy.deepcopy(batch["results"][0])
+    result["project"]["name"] = "  前后空格 & <b>  "
+    result["project"]["company"] = "_x0041_ 公司"  # Excel would decode an unescaped one
+    write_xlsx(tmp_path / "x.xlsx", [result], [], {})
+    with zipfile.ZipFile(tmp_path / "x.xlsx") as package:
+        sheet = package.read("xl/worksheets/sheet1.xml").decode()
+    assert '<t xml:space="preserve">  前后空格 &amp; &lt;b&gt;  </t>' in sheet
+    assert "<t>_x005F_x0041_ 公司</t>" in sheet
+    assert "<f>" not in sheet  # no formula anywhere: strings are inline strings
+
+
+def test_a_package_past_4_gib_uses_zip64(
+    tmp_path: Path, batch: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screening.io import ziparchive
+
+    monkeypatch.setattr(ziparchive, "ZIP64_ABOVE", 100)  # as if every member were huge
+    _write(tmp_path / "big.xlsx", batch)
+    with zipfile.ZipFile(tmp_path / "big.xlsx") as package:
+        assert package.testzip() is None
+        infos = package.infolist()
+    assert any(info.file_size > 100 for info in infos)
+    assert _values(openpyxl.load_workbook(tmp_path / "big.xlsx")["汇总"])[1][0] == (
+        "NB-2024-001"
+    )
+
+
+def test_the_package_is_well_formed(tmp_path: Path, batch: dict[str, Any]) -> None:
+    from xml.etree import ElementTree
+
+    _write(tmp_path / "x.xlsx", batch)
+    with zipfile.ZipFile(tmp_path / "x.xlsx") as package:
+        assert package.testzip() is None
+        names = package.namelist()
+        for name in names:
+            ElementTree.fromstring(package.read(name))  # every part parses as XML
+    assert names[0] == "[Content_Types].xml"
+    assert {"xl/workbook.xml", "xl/styles.xml", "xl/worksheets/sheet4.xml"} <= set(
+        names
+    )
+
+
+def test_a_failed_workbook_leaves_no_temporary_file(
+    tmp_path: Path, batch: dict[str, Any]
+) -> None:
+    book = xlsx.XlsxWorkbook(tmp_path / "x.xlsx")
+    book.add("pass", xlsx.result_rows(batch["results"][0]))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".screening-")]
+    book.discard()
+    assert list(tmp_path.iterdir()) == []
