@@ -149,7 +149,7 @@ def _flat_values(project: Project) -> dict[str, Any]:
 def _record(values: dict[str, Any], decision: Any, line: bytes, codec: Any) -> Any:
     from screening.register.records import record_of
 
-    return record_of(values, decision, line, codec)
+    return tuple(record_of(values, decision, line, codec))  # a plain tuple pickles faster
 
 
 def _read(source: str, number: int, data: dict[str, Any] | str) -> tuple[str, int, Any] | Invalid:

@@ -286,5 +286,11 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
     click.echo(render_diff(impact, before, after, fmt), nl=False)
 
 
+from screening.register.cli import db_group, register_group  # noqa: E402  (the project register, issue 11)
+
+main.add_command(register_group)
+main.add_command(db_group)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -62,7 +62,9 @@ def timeout_seconds() -> float:
     try:
         return float(raw) if raw else DEFAULT_TIMEOUT
     except ValueError:
-        raise RegisterError(f"SCREENING_DB_TIMEOUT 应为秒数：{raw!r} / expected seconds") from None
+        raise RegisterError(
+            f"SCREENING_DB_TIMEOUT 应为秒数：{raw!r} / expected seconds"
+        ) from None
 
 
 def shown_url(url: str) -> str:
@@ -78,7 +80,9 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise RegisterError(f"数据库地址无法识别 / not a database URL or path: {url!r}") from None
+        raise RegisterError(
+            f"数据库地址无法识别 / not a database URL or path: {url!r}"
+        ) from None
     timeout = timeout_seconds()
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -132,7 +136,11 @@ def is_sqlite(engine: Engine) -> bool:
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
         return None
     return Path(parsed.database)
 
@@ -143,11 +151,17 @@ def reachable(url: str) -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        raise RegisterError(f"无法连接或写入数据库 {shown_url(url)}：{reason} / cannot use the database") from None
+        reason = (
+            str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        )
+        raise RegisterError(
+            f"无法连接或写入数据库 {shown_url(url)}：{reason} / cannot use the database"
+        ) from None
     except DBAPIError as exc:
         if exc.connection_invalidated:
-            raise RegisterError(f"与数据库 {shown_url(url)} 的连接中断 / connection to the database lost") from None
+            raise RegisterError(
+                f"与数据库 {shown_url(url)} 的连接中断 / connection to the database lost"
+            ) from None
         raise
 
 
@@ -214,7 +228,9 @@ def check_version(engine: Engine, url: str, create: bool) -> None:
         return
     if version.current is None:
         if version.has_tables:
-            raise RegisterError(f"{shown_url(url)} 不是项目库（含有其他表）/ not a screening register")
+            raise RegisterError(
+                f"{shown_url(url)} 不是项目库（含有其他表）/ not a screening register"
+            )
         if not create:
             raise RegisterError(
                 f"{shown_url(url)} 中还没有项目库；先用 screening register import 或 batch --register 存入项目 / "

@@ -19,7 +19,12 @@ from typing import Any, NamedTuple
 from screening.findings import Decision, Finding, Status
 from screening.report.explain import json_string, number, round_score
 
-STATUS_CODES = {Status.PASS: "p", Status.FAIL: "f", Status.MISSING: "m", Status.NOT_APPLICABLE: "n"}
+STATUS_CODES = {
+    Status.PASS: "p",
+    Status.FAIL: "f",
+    Status.MISSING: "m",
+    Status.NOT_APPLICABLE: "n",
+}
 STATUS_NAMES = {code: status.value for status, code in STATUS_CODES.items()}
 
 
@@ -46,7 +51,22 @@ def _value_text(value: Any) -> str:
 
 def values_json(values: dict[str, Any]) -> str:
     """The flat values as a JSON object, keys in their order, types kept exactly."""
-    return "{" + ", ".join(f"{json_string(k)}: {_value_text(v)}" for k, v in values.items()) + "}"
+    memo = _pairs
+    parts = []
+    for item in values.items():
+        # most (key, value) pairs repeat across a batch (flags, codes, round figures);
+        # the type is part of the key: True == 1 == Decimal(1), but each is written apart
+        key = (item, type(item[1]))
+        text = memo.get(key)
+        if text is None:
+            if len(memo) >= 100_000:
+                memo.clear()
+            text = memo[key] = f"{json_string(item[0])}: {_value_text(item[1])}"
+        parts.append(text)
+    return "{" + ", ".join(parts) + "}"
+
+
+_pairs: dict[tuple[tuple[str, Any], type], str] = {}
 
 
 def decode_values(text: str) -> dict[str, Any]:
@@ -57,24 +77,34 @@ def decode_values(text: str) -> dict[str, Any]:
 # --- findings -----------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """A value as the contract shows it (numbers rounded to 4 places), JSON-ready."""
-    if isinstance(value, (Fraction, Decimal, tuple)):
-        return number(value)
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
-
-
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def _json_text(value: Any) -> str:
+    """A value as the contract shows it (numbers rounded to 4 places), as JSON text."""
+    shown = number(value) if isinstance(value, (Fraction, Decimal, tuple)) else value
+    kind = type(shown)
+    if shown is None:
+        return "null"
+    if kind is bool:
+        return "true" if shown else "false"
+    if kind is int:
+        return int.__repr__(shown)
+    if kind is float:
+        return float.__repr__(shown)
+    if kind is str:
+        return json_string(shown)
+    if kind is list:
+        return "[" + ",".join(map(_json_text, shown)) + "]"
+    return json_string(str(shown))
 
 
 def finding_entry(finding: Finding) -> str:
     """One finding as `[status, actual, points]` JSON, trailing nulls left out."""
-    entry = [STATUS_CODES[finding.status], _plain(finding.actual), _plain(finding.points)]
-    while entry[-1] is None:
-        entry.pop()
-    return _encode(entry)
+    code = STATUS_CODES[finding.status]
+    actual, points = finding.actual, finding.points
+    if points is not None:
+        return f'["{code}",{_json_text(actual)},{_json_text(points)}]'
+    if actual is not None:
+        return f'["{code}",{_json_text(actual)}]'
+    return f'["{code}"]'
 
 
 class FindingCodec:
@@ -97,12 +127,32 @@ class FindingCodec:
         return "[" + ",".join(parts) + "]"
 
 
-def decode_findings(text: str, rule_ids: list[str]) -> list[dict[str, Any]]:
-    """Stored findings with their rule ids: rule, status, actual, points."""
+FAILING_KINDS = (
+    "veto",
+    "gate",
+    "review",
+    "score",
+)  # a missed bonus or a false derivation is no failure
+
+
+def decode_findings(text: str, rules: list[list[str]]) -> list[dict[str, Any]]:
+    """Stored findings with their rules (the snapshot's [id, kind, zh, en] list):
+    rule, kind, title, status, actual, points, and whether it is a failure."""
     out = []
-    for rule, entry in zip(rule_ids, json.loads(text)):
+    for (rule, kind, zh, en), entry in zip(rules, json.loads(text)):
         entry = entry + [None] * (3 - len(entry))
-        out.append({"rule": rule, "status": STATUS_NAMES[entry[0]], "actual": entry[1], "points": entry[2]})
+        status = STATUS_NAMES[entry[0]]
+        out.append(
+            {
+                "rule": rule,
+                "kind": kind,
+                "title": {"zh": zh, "en": en},
+                "status": status,
+                "actual": entry[1],
+                "points": entry[2],
+                "failure": status == "fail" and kind in FAILING_KINDS,
+            }
+        )
     return out
 
 
@@ -119,7 +169,9 @@ class Record(NamedTuple):
     missing: str
     score: Decimal | None  # as the contract shows it
     contract_sha256: bytes  # of the contract line (UTF-8, with its newline)
-    ident: tuple[str | None, str | None, str | None, str | None, str | None, Decimal | None]
+    ident: tuple[
+        str | None, str | None, str | None, str | None, str | None, Decimal | None
+    ]
     # (project id, name, company, park, industry code, investment.total in 万元)
 
 
@@ -127,7 +179,9 @@ def _names(items: tuple[str, ...]) -> str:
     return "[" + ", ".join(map(json_string, items)) + "]" if items else "[]"
 
 
-def record_of(values: dict[str, Any], decision: Decision, line: bytes, codec: FindingCodec) -> Record:
+def record_of(
+    values: dict[str, Any], decision: Decision, line: bytes, codec: FindingCodec
+) -> Record:
     """The record of one screened row: `line` is its contract line as the batch writes it."""
     text = values_json(values)
     score = round_score(decision.score)
@@ -139,10 +193,18 @@ def record_of(values: dict[str, Any], decision: Decision, line: bytes, codec: Fi
         codec.encode(decision.findings),
         _names(decision.vetoed_by),
         _names(decision.missing),
-        None if score is None else Decimal(score.numerator) / Decimal(score.denominator),
+        None
+        if score is None
+        else Decimal(score.numerator) / Decimal(score.denominator),
         hashlib.sha256(line).digest(),
-        (_text(get("id")), _text(get("name")), _text(get("company")), _text(get("park")),
-         _text(get("industry.code")), total if type(total) is Decimal else None),
+        (
+            _text(get("id")),
+            _text(get("name")),
+            _text(get("company")),
+            _text(get("park")),
+            _text(get("industry.code")),
+            total if type(total) is Decimal else None,
+        ),
     )
 
 
@@ -155,17 +217,29 @@ def _text(value: Any) -> str | None:
 
 def fold(name: str) -> str:
     """A name as compared: NFKC (full-width → half-width), spaces removed, case folded."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    found = _folded.get(name)
+    if found is None:
+        if len(_folded) >= 100_000:
+            _folded.clear()
+        found = _folded[name] = "".join(
+            unicodedata.normalize("NFKC", name).split()
+        ).casefold()
+    return found
+
+
+_folded: dict[str, str] = {}
 
 
 def identity_of(company: str | None, name: str | None) -> str | None:
-    """sha256 of the folded company and project name, or None without both."""
+    """A digest of the folded company and project name (32 hex digits), or None without both."""
     if not company or not name:
         return None
-    return hashlib.sha256(f"{fold(company)}\0{fold(name)}".encode()).hexdigest()
+    return hashlib.sha256(f"{fold(company)}\0{fold(name)}".encode()).hexdigest()[:32]
 
 
-def generated_key(identity: str | None, run_input_sha: str | None, row: int | None) -> str:
+def generated_key(
+    identity: str | None, run_input_sha: str | None, row: int | None
+) -> str:
     """A lead id for a project that brings none: from its company and name, else from
     where it came from (so that storing the same input again finds the same lead)."""
     if identity is not None:
@@ -177,5 +251,7 @@ def generated_key(identity: str | None, run_input_sha: str | None, row: int | No
 def screening_key(lead_key: str, ruleset_sha256: str, values_sha: bytes) -> bytes:
     """The idempotence key: the same lead, rule set (with its as-of) and values are
     stored once, however often the input is stored again."""
-    digest = hashlib.sha256(lead_key.encode() + b"\0" + ruleset_sha256.encode() + b"\0" + values_sha)
+    digest = hashlib.sha256(
+        lead_key.encode() + b"\0" + ruleset_sha256.encode() + b"\0" + values_sha
+    )
     return digest.digest()[:16]

@@ -41,7 +41,6 @@ NAMING = {
 metadata = MetaData(naming_convention=NAMING)
 
 SCALE = 4
-_FACTOR = Decimal(10) ** SCALE
 
 
 class Amount(TypeDecorator[Decimal]):
@@ -61,19 +60,25 @@ class Amount(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
         if value is None:
             return None
-        scaled = Decimal(value) * _FACTOR
-        whole = scaled.to_integral_value(rounding=ROUND_FLOOR)
-        if whole != scaled and not self.floor:
-            raise ValueError(f"more than {SCALE} decimals: {value}")
-        return int(whole)
+        return to_scaled(Decimal(value), self.floor)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value).scaleb(-SCALE)
 
 
 def to_scaled(value: Decimal | None, floor: bool = False) -> int | None:
-    """The stored integer of an amount (for bulk writes that bypass the type)."""
-    return Amount(floor).process_bind_param(value, None)  # type: ignore[arg-type]
+    """The stored integer of an amount (as `Amount` binds it), for bulk writes."""
+    if value is None:
+        return None
+    scaled = value.scaleb(SCALE)
+    whole = (
+        int(scaled)
+        if not floor
+        else int(scaled.to_integral_value(rounding=ROUND_FLOOR))
+    )
+    if not floor and whole != scaled:
+        raise ValueError(f"more than {SCALE} decimals: {value}")
+    return whole
 
 
 def _now_columns() -> list[Column[Any]]:
@@ -103,15 +108,18 @@ snapshots = Table(
     Column("version", String(50), nullable=False),
     Column("as_of", Date),
     Column("title", String(500), nullable=False),
-    # JSON list of the rule ids in effective order: the order of a screening's findings
-    Column("rule_ids", Text, nullable=False),
+    # JSON list of [id, kind, zh title, en title] per rule in effective order: the
+    # order of a screening's findings
+    Column("rules", Text, nullable=False),
     *_now_columns(),
 )
 
 snapshot_files = Table(
     "ruleset_snapshot_files",
     metadata,
-    Column("snapshot_id", Integer, ForeignKey("ruleset_snapshots.id"), primary_key=True),
+    Column(
+        "snapshot_id", Integer, ForeignKey("ruleset_snapshots.id"), primary_key=True
+    ),
     Column("position", Integer, primary_key=True),  # 0 = the root of the extends chain
     Column("ruleset_id", String(200), nullable=False),
     Column("path", String(1000), nullable=False),  # as it was loaded, for the record
@@ -144,15 +152,21 @@ leads = Table(
     "leads",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", String(200), nullable=False, unique=True),  # the stable lead id users type
-    Column("project_id", String(200), index=True),  # the id the project was given, if any
-    # sha256 of company + name (folded): how a lead without an id is found again
-    Column("identity", String(64), index=True),
+    Column(
+        "key", String(200), nullable=False, unique=True
+    ),  # the stable lead id users type
+    Column(
+        "project_id", String(200), index=True
+    ),  # the id the project was given, if any
+    # digest of company + name (folded): how a lead without an id is found again
+    Column("identity", String(32), index=True),
     Column("name", String(500)),
     Column("company_id", Integer, ForeignKey("companies.id"), index=True),
     Column("park", String(200)),
     Column("industry", String(10)),
-    Column("investment_total", Amount(floor=True)),  # 万元, from the latest screened values
+    Column(
+        "investment_total", Amount(floor=True)
+    ),  # 万元, from the latest screened values
     Column("registered_at", DateTime, nullable=False),  # UTC
     Column("registered_on", Date, nullable=False),  # 洽谈 from
     Column("registered_by", String(100), nullable=False),
@@ -198,7 +212,9 @@ screenings = Table(
     Column("findings", Text, nullable=False),
     Column("values", Text, nullable=False),  # the flat canonical values screened (JSON)
     Column("contract_sha256", LargeBinary(32), nullable=False),
-    Column("adopted", Boolean, nullable=False),  # counts as the lead's current screening
+    Column(
+        "adopted", Boolean, nullable=False
+    ),  # counts as the lead's current screening
     Column("screened_at", DateTime, nullable=False),  # UTC
     Column("actor", String(100), nullable=False),
     Index("ix_screenings_lead_id_id", "lead_id", "id"),
@@ -227,7 +243,9 @@ committee_decisions = Table(
     Column("decision", String(8), nullable=False),  # 同意 | 不同意 | 暂缓
     Column("meeting_on", Date, nullable=False),
     Column("note", Text),
-    Column("screening_id", Integer, ForeignKey("screenings.id")),  # what the committee saw
+    Column(
+        "screening_id", Integer, ForeignKey("screenings.id")
+    ),  # what the committee saw
     *_now_columns(),
 )
 

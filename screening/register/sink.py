@@ -10,6 +10,7 @@ from typing import Any
 
 from screening.model.effective import RuleSet
 from screening.register.db import actor_name, shown_url
+from screening.register.records import Record
 from screening.register.store import BATCH_ROWS, Pending, Register, Run, StoreCounts
 
 
@@ -31,7 +32,9 @@ def input_sha256(path: str | Path) -> str:
 class RegisterSink:
     """Takes each screened row of a run (`add`) and stores them in transactions."""
 
-    def __init__(self, register: Register, run: Run, batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(
+        self, register: Register, run: Run, batch_rows: int = BATCH_ROWS
+    ) -> None:
         self.register = register
         self.run = run
         self.batch_rows = batch_rows
@@ -40,7 +43,10 @@ class RegisterSink:
 
     def add(self, screened: Any) -> None:
         """One screened row: a `batch.Screened` carrying its register record."""
-        self._pending.append(Pending(screened.number, screened.decision, screened.record))
+        # the record travels from the worker as a plain tuple (cheaper to pickle)
+        self._pending.append(
+            Pending(screened.number, screened.decision, Record._make(screened.record))
+        )
         if len(self._pending) >= self.batch_rows:
             self.flush()
 
@@ -57,15 +63,31 @@ class RegisterSink:
 
     def summary_line(self) -> str:
         c = self.counts
-        return (f"项目库 {shown_url(self.register.url)}：新存 {c.stored} 次筛查（新项目 {c.new_leads}，"
-                f"更新 {c.updated_leads}），已有 {c.duplicates} / register: {c.stored} screenings stored, "
-                f"{c.duplicates} already there")
+        return (
+            f"项目库 {shown_url(self.register.url)}：新存 {c.stored} 次筛查（新项目 {c.new_leads}，"
+            f"更新 {c.updated_leads}），已有 {c.duplicates} / register: {c.stored} screenings stored, "
+            f"{c.duplicates} already there"
+        )
 
 
-def open_sink(db_ref: str | None, ruleset: RuleSet, rules_ref: str, lang: str, input_path: str,
-              kind: str = "batch", actor: str | None = None) -> RegisterSink:
+def open_sink(
+    db_ref: str | None,
+    ruleset: RuleSet,
+    rules_ref: str,
+    lang: str,
+    input_path: str,
+    kind: str = "batch",
+    actor: str | None = None,
+) -> RegisterSink:
     """Open (creating if new) the register and start a run that stores into it."""
     register = Register.open(db_ref, create=True)
-    run = register.start_run(kind, ruleset, rules_ref, lang, actor_name(actor), input_path=str(input_path),
-                             input_sha256=input_sha256(input_path))
+    run = register.start_run(
+        kind,
+        ruleset,
+        rules_ref,
+        lang,
+        actor_name(actor),
+        input_path=str(input_path),
+        input_sha256=input_sha256(input_path),
+    )
     return RegisterSink(register, run)

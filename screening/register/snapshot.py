@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from screening.model.effective import RuleSet
+from screening.model.effective import EffectiveRule, RuleSet
 from screening.register.db import RegisterError
 
 
@@ -39,12 +39,14 @@ class Snapshot:
     version: str
     as_of: dt.date | None
     title: str
-    rule_ids: list[str]
+    rules: list[
+        tuple[str, str, str, str]
+    ]  # id, kind, zh and en titles, in effective order
     files: tuple[SnapshotFile, ...]
 
     @property
-    def rule_ids_json(self) -> str:
-        return json.dumps(self.rule_ids, ensure_ascii=False)
+    def rules_json(self) -> str:
+        return json.dumps(self.rules, ensure_ascii=False)
 
 
 def chain_sha256(files: tuple[SnapshotFile, ...], as_of: dt.date | None) -> str:
@@ -65,18 +67,39 @@ def take_snapshot(ruleset: RuleSet) -> Snapshot:
         try:
             content = Path(path).read_bytes()
         except OSError as exc:
-            raise RegisterError(f"{path}: 无法读取规则集文件 / cannot read the rule set file: {exc.strerror}") from None
+            raise RegisterError(
+                f"{path}: 无法读取规则集文件 / cannot read the rule set file: {exc.strerror}"
+            ) from None
         files.append(SnapshotFile(rid, path, content))
     chain = tuple(files)
     if chain_sha256(chain, ruleset.as_of) != ruleset.sha256:
         raise RegisterError(
             f"规则集 {ruleset.id} 的文件在加载后被修改，请重新运行 / the rule set's files changed while running; run again"
         )
-    return Snapshot(ruleset.sha256, ruleset.id, ruleset.version, ruleset.as_of, ruleset.title.zh,
-                    [rule.id for rule in ruleset.rules], chain)
+    return Snapshot(
+        ruleset.sha256,
+        ruleset.id,
+        ruleset.version,
+        ruleset.as_of,
+        ruleset.title.zh,
+        [_rule_entry(rule) for rule in ruleset.rules],
+        chain,
+    )
 
 
-def load_snapshot(files: tuple[SnapshotFile, ...], as_of: dt.date | None, sha256: str) -> RuleSet:
+def _rule_entry(rule: EffectiveRule) -> tuple[str, str, str, str]:
+    title = rule.spec.title
+    return (
+        rule.id,
+        rule.kind,
+        title.zh if title else rule.id,
+        (title.en or title.zh) if title else rule.id,
+    )
+
+
+def load_snapshot(
+    files: tuple[SnapshotFile, ...], as_of: dt.date | None, sha256: str
+) -> RuleSet:
     """The rule set a snapshot holds, merged from its own bytes in their stored order."""
     # The loader's own steps for one chain (read, merge, type-check), given the chain
     # rather than resolving `extends` again: ids resolve through rules/ and the working
@@ -86,11 +109,16 @@ def load_snapshot(files: tuple[SnapshotFile, ...], as_of: dt.date | None, sha256
     with tempfile.TemporaryDirectory(prefix="screening-snapshot-") as folder:
         chain = []
         for position, item in enumerate(files):
-            path = Path(folder) / f"{position:02d}-{Path(item.path).name or 'ruleset.yaml'}"
+            path = (
+                Path(folder)
+                / f"{position:02d}-{Path(item.path).name or 'ruleset.yaml'}"
+            )
             path.write_bytes(item.content)
             chain.append(_read(path))
         ruleset = _merge(chain, as_of)
         _typecheck(ruleset, {loaded.model.id: loaded for loaded in chain})
     if ruleset.sha256 != sha256:
-        raise RegisterError(f"规则集快照校验失败（sha256 {sha256[:12]}…）/ the stored rule set does not match its sha256")
+        raise RegisterError(
+            f"规则集快照校验失败（sha256 {sha256[:12]}…）/ the stored rule set does not match its sha256"
+        )
     return ruleset

@@ -31,10 +31,6 @@ from screening.register.records import (
     Record,
     decode_findings,
     decode_values,
-    fold,
-    generated_key,
-    identity_of,
-    screening_key,
 )
 from screening.register.schema import (
     COMMITTEE,
@@ -51,7 +47,12 @@ from screening.register.schema import (
     snapshots,
     stage_events,
 )
-from screening.register.snapshot import Snapshot, SnapshotFile, load_snapshot, take_snapshot
+from screening.register.snapshot import (
+    Snapshot,
+    SnapshotFile,
+    load_snapshot,
+    take_snapshot,
+)
 from screening.register.stages import plan_move, stage_name
 
 # Rows per transaction when storing a batch: large enough that a commit's cost is
@@ -93,6 +94,9 @@ class StoreCounts:
     duplicates: int = 0  # already in the register (a rerun, or another writer)
     new_leads: int = 0
     updated_leads: int = 0
+    leads: list[str] = field(
+        default_factory=list, repr=False
+    )  # each row's lead key (from `store`)
 
     def add(self, other: StoreCounts) -> None:
         self.stored += other.stored
@@ -108,6 +112,9 @@ class Pending:
     row: int | None  # its row in the run's input
     decision: str
     record: Record
+    lead: str | None = (
+        None  # the lead it belongs to, when known (a rescreen): no look-up
+    )
 
 
 @dataclass(frozen=True)
@@ -161,17 +168,28 @@ def committee_name(text: str) -> str:
     for zh, en in COMMITTEE.items():
         if value.lower() == en:
             return zh
-    raise RegisterError(f"委员会决定应为 同意 / 不同意 / 暂缓：{text!r} / expected agree, disagree or defer")
+    raise RegisterError(
+        f"委员会决定应为 同意 / 不同意 / 暂缓：{text!r} / expected agree, disagree or defer"
+    )
 
 
 # Figures of a promise and of an actual report: name → (unit kind, column)
 PROMISE_FIGURES = {
-    "total_investment": "money", "fixed_assets": "money", "land_mu": "area", "annual_output": "money",
-    "annual_tax": "money", "employees": "count", "energy_tce": "energy",
+    "total_investment": "money",
+    "fixed_assets": "money",
+    "land_mu": "area",
+    "annual_output": "money",
+    "annual_tax": "money",
+    "employees": "count",
+    "energy_tce": "energy",
 }
 ACTUAL_FIGURES = {
-    "invested": "money", "fixed_assets_invested": "money", "annual_output": "money", "annual_tax": "money",
-    "employees": "count", "energy_tce": "energy",
+    "invested": "money",
+    "fixed_assets_invested": "money",
+    "annual_output": "money",
+    "annual_tax": "money",
+    "employees": "count",
+    "energy_tce": "energy",
 }
 
 
@@ -196,7 +214,9 @@ class Register:
         path = db.sqlite_path(url)
         if path is not None and not path.exists():
             if not create:
-                raise RegisterError(f"找不到项目库 {path}（先存入项目，或用 --db 指定）/ no register at {path}")
+                raise RegisterError(
+                    f"找不到项目库 {path}（先存入项目，或用 --db 指定）/ no register at {path}"
+                )
             if not path.parent.is_dir():
                 raise RegisterError(f"{path.parent}: 文件夹不存在 / no such folder")
         engine = db.make_engine(url)
@@ -240,43 +260,103 @@ class Register:
 
     def snapshot_id(self, conn: Connection, snapshot: Snapshot, actor: str) -> int:
         """The id of a snapshot, stored once per distinct sha256."""
-        found = conn.execute(select(snapshots.c.id).where(snapshots.c.sha256 == snapshot.sha256)).scalar()
+        found = conn.execute(
+            select(snapshots.c.id).where(snapshots.c.sha256 == snapshot.sha256)
+        ).scalar()
         if found is not None:
             return int(found)
         inserted = conn.execute(
-            self._insert(snapshots).values(
-                sha256=snapshot.sha256, ruleset_id=snapshot.ruleset_id, version=snapshot.version,
-                as_of=snapshot.as_of, title=snapshot.title, rule_ids=snapshot.rule_ids_json,
-                recorded_at=utc_now(), actor=actor,
-            ).on_conflict_do_nothing(index_elements=["sha256"]).returning(snapshots.c.id)
+            self._insert(snapshots)
+            .values(
+                sha256=snapshot.sha256,
+                ruleset_id=snapshot.ruleset_id,
+                version=snapshot.version,
+                as_of=snapshot.as_of,
+                title=snapshot.title,
+                rules=snapshot.rules_json,
+                recorded_at=utc_now(),
+                actor=actor,
+            )
+            .on_conflict_do_nothing(index_elements=["sha256"])
+            .returning(snapshots.c.id)
         ).scalar()
         if inserted is None:  # another writer stored it first
-            return int(conn.execute(select(snapshots.c.id).where(snapshots.c.sha256 == snapshot.sha256)).scalar_one())
-        conn.execute(snapshot_files.insert(), [
-            {"snapshot_id": inserted, "position": i, "ruleset_id": f.ruleset_id, "path": f.path, "content": f.content}
-            for i, f in enumerate(snapshot.files)
-        ])
+            return int(
+                conn.execute(
+                    select(snapshots.c.id).where(snapshots.c.sha256 == snapshot.sha256)
+                ).scalar_one()
+            )
+        conn.execute(
+            snapshot_files.insert(),
+            [
+                {
+                    "snapshot_id": inserted,
+                    "position": i,
+                    "ruleset_id": f.ruleset_id,
+                    "path": f.path,
+                    "content": f.content,
+                }
+                for i, f in enumerate(snapshot.files)
+            ],
+        )
         return int(inserted)
 
-    def start_run(self, kind: str, ruleset: RuleSet, rules_ref: str, lang: str, actor: str,
-                  input_path: str | None = None, input_sha256: str | None = None, adopted: bool = True) -> Run:
+    def start_run(
+        self,
+        kind: str,
+        ruleset: RuleSet,
+        rules_ref: str,
+        lang: str,
+        actor: str,
+        input_path: str | None = None,
+        input_sha256: str | None = None,
+        adopted: bool = True,
+    ) -> Run:
         """Record the start of a run (committed at once, so a killed run is still on record)."""
         snapshot = take_snapshot(ruleset)
         with self.write() as conn:
             snapshot_id = self.snapshot_id(conn, snapshot, actor)
-            run_id = conn.execute(runs.insert().values(
-                kind=kind, input=input_path, input_sha256=input_sha256, rules_ref=rules_ref,
-                snapshot_id=snapshot_id, lang=lang, started_at=utc_now(), actor=actor,
-            ).returning(runs.c.id)).scalar_one()
-        return Run(int(run_id), kind, snapshot_id, ruleset.sha256, lang, input_sha256, actor, adopted)
+            run_id = conn.execute(
+                runs.insert()
+                .values(
+                    kind=kind,
+                    input=input_path,
+                    input_sha256=input_sha256,
+                    rules_ref=rules_ref,
+                    snapshot_id=snapshot_id,
+                    lang=lang,
+                    started_at=utc_now(),
+                    actor=actor,
+                )
+                .returning(runs.c.id)
+            ).scalar_one()
+        return Run(
+            int(run_id),
+            kind,
+            snapshot_id,
+            ruleset.sha256,
+            lang,
+            input_sha256,
+            actor,
+            adopted,
+        )
 
-    def finish_run(self, run: Run, rows: int, counts: StoreCounts, invalid: int) -> None:
+    def finish_run(
+        self, run: Run, rows: int, counts: StoreCounts, invalid: int
+    ) -> None:
         """Record the end of a run and its counts."""
         with self.write() as conn:
-            conn.execute(update(runs).where(runs.c.id == run.id).values(
-                finished_at=utc_now(), rows=rows, stored=counts.stored, duplicates=counts.duplicates,
-                invalid=invalid,
-            ))
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run.id)
+                .values(
+                    finished_at=utc_now(),
+                    rows=rows,
+                    stored=counts.stored,
+                    duplicates=counts.duplicates,
+                    invalid=invalid,
+                )
+            )
 
     # --- storing screenings ----------------------------------------------------------------
 
@@ -286,203 +366,90 @@ class Register:
             try:
                 with self.write() as conn:
                     return self._store(conn, run, items)
-            except DBAPIError as exc:  # a deadlock or serialisation failure between writers
+            except (
+                DBAPIError
+            ) as exc:  # a deadlock or serialisation failure between writers
                 if attempt == 2 or not _retryable(exc):
                     raise
         raise AssertionError("unreachable")
 
-    def _store(self, conn: Connection, run: Run, items: Sequence[Pending]) -> StoreCounts:
-        counts = StoreCounts()
-        now = utc_now()
-        on = now.date()
-        # 1. companies, by folded name
-        company_names: dict[str, str] = {}
-        for item in items:
-            company = item.record.ident[2]
-            if company:
-                company_names.setdefault(fold(company), company)
-        company_ids = self._companies(conn, company_names, now, run.actor)
-        # 2. leads: by id, by company + name, or by where the row came from
-        prepared = []
-        for item in items:
-            pid, name, company, *_ = item.record.ident
-            identity = identity_of(company, name)
-            candidate = pid or generated_key(identity, run.input_sha256, item.row)
-            prepared.append((item, pid, identity, candidate))
-        found = self._find_leads(conn, [p[3] for p in prepared], [p[1] for p in prepared if p[1]],
-                                 [p[2] for p in prepared if p[2]])
-        by_key = {row.key: row for row in found}
-        by_pid = {row.project_id: row for row in sorted(found, key=lambda r: r.id, reverse=True) if row.project_id}
-        by_identity = {row.identity: row for row in sorted(found, key=lambda r: r.id, reverse=True) if row.identity}
-        resolved: list[tuple[Pending, str, int | None, str | None]] = []  # item, lead key, lead id, pid to adopt
-        for item, pid, identity, candidate in prepared:
-            lead = by_key.get(candidate) or (by_pid.get(pid) if pid else None)
-            adopt = None
-            if lead is None and identity is not None:
-                match = by_identity.get(identity)
-                if match is not None and (pid is None or match.project_id is None):
-                    lead, adopt = match, pid
-            if lead is None:
-                resolved.append((item, candidate, None, None))
-            else:
-                resolved.append((item, lead.key, lead.id, adopt))
-        # 3. screenings not stored yet (a rerun or another writer may have stored some)
-        keyed = []
-        seen: set[bytes] = set()
-        for item, key, lead_id, adopt in resolved:
-            skey = screening_key(key, run.ruleset_sha256, item.record.values_sha)
-            if skey in seen:
-                counts.duplicates += 1
-                continue
-            seen.add(skey)
-            keyed.append((skey, item, key, lead_id, adopt))
-        existing = self._existing_screenings(conn, [k[0] for k in keyed])
-        fresh = [k for k in keyed if k[0] not in existing]
-        counts.duplicates += len(keyed) - len(fresh)
-        # 4. new leads, with the values of their last row here
-        new_leads: dict[str, dict[str, Any]] = {}
-        for _skey, item, key, lead_id, _adopt in fresh:
-            if lead_id is None:
-                row = new_leads.get(key)
-                params = self._lead_values(item, company_ids, now, run.adopted)
-                if row is None:
-                    params.update(key=key, project_id=item.record.ident[0],
-                                  identity=identity_of(item.record.ident[2], item.record.ident[1]),
-                                  registered_at=now, registered_on=on, registered_by=run.actor,
-                                  stage="洽谈", stage_on=on)
-                    new_leads[key] = params
-                else:
-                    row.update(params)
-        lead_ids: dict[str, int] = {}
-        raced: set[str] = set()
-        if new_leads:
-            ordered = [new_leads[k] for k in sorted(new_leads)]  # one lock order for every writer
-            for row in conn.execute(
-                self._insert(leads).on_conflict_do_nothing(index_elements=["key"]).returning(leads.c.id, leads.c.key),
-                ordered,
-            ):
-                lead_ids[row.key] = row.id
-            counts.new_leads = len(lead_ids)
-            raced = set(new_leads) - set(lead_ids)
-            if raced:  # another writer created them first: they are existing leads now
-                for row in self._find_leads(conn, sorted(raced), [], []):
-                    lead_ids[row.key] = row.id
-        # 5. the screenings
-        rows = []
-        last_of_lead: dict[int, tuple[Pending, str | None]] = {}
-        for skey, item, key, lead_id, adopt in fresh:
-            lid = lead_id if lead_id is not None else lead_ids[key]
-            record = item.record
-            rows.append({
-                "key": skey, "lead_id": lid, "run_id": run.id, "snapshot_id": run.snapshot_id,
-                "source_row": item.row, "lang": run.lang, "decision": item.decision, "score": record.score,
-                "vetoed": record.vetoed, "missing": record.missing, "findings": record.findings,
-                "values": record.values, "contract_sha256": record.contract_sha256, "adopted": run.adopted,
-                "screened_at": now, "actor": run.actor,
-            })
-            if lead_id is not None or key in raced:
-                last_of_lead[lid] = (item, adopt)
-        if rows:
-            stored = conn.execute(
-                self._insert(screenings).on_conflict_do_nothing(index_elements=["key"]).returning(screenings.c.key),
-                rows,
-            ).fetchall()
-            counts.stored = len(stored)
-            counts.duplicates += len(rows) - len(stored)
-        # 6. existing leads take the values and decision of their latest row
-        if last_of_lead and run.adopted:
-            updates = []
-            for lid in sorted(last_of_lead):  # one lock order for every writer
-                item, adopt = last_of_lead[lid]
-                params = self._lead_values(item, company_ids, now, True)
-                params["project_id"] = adopt or item.record.ident[0]
-                updates.append({"b_id": lid, **{f"b_{k}": v for k, v in params.items()}})
-            # bound names must differ from the columns' in an executemany UPDATE
-            names = [k[2:] for k in updates[0] if k != "b_id"]
-            stmt = update(leads).where(leads.c.id == _bind("b_id")).values({k: _bind(f"b_{k}") for k in names})
-            conn.execute(stmt, updates)
-            counts.updated_leads = len(updates)
-        return counts
+    def _store(
+        self, conn: Connection, run: Run, items: Sequence[Pending]
+    ) -> StoreCounts:
+        """The steps, in one transaction:
 
-    def _lead_values(self, item: Pending, company_ids: dict[str, int], now: dt.datetime,
-                     adopted: bool) -> dict[str, Any]:
-        _pid, name, company, park, industry, total = item.record.ident
-        params: dict[str, Any] = {
-            "name": name, "company_id": company_ids.get(fold(company)) if company else None, "park": park,
-            "industry": industry, "investment_total": total, "updated_at": now,
-        }
-        if adopted:
-            params.update(decision=item.decision, score=item.record.score, screened_at=now)
-        return params
+        1. companies by folded name, created when new;
+        2. each row's lead: by the project id it gives (a lead's id, or the id a lead was
+           given later), else by company + name, else by the input and row it came from;
+        3. each row's idempotence key (lead, rule set sha256, values): rows already
+           stored are left out (a rerun, or another writer's run of the same input);
+        4. new leads created (ON CONFLICT DO NOTHING: a second writer's leads are found);
+        5. the screenings inserted;
+        6. existing leads updated to their latest row's values and decision.
+        """
+        from screening.register.bulk import Bulk, store_rows
 
-    def _companies(self, conn: Connection, names: dict[str, str], now: dt.datetime, actor: str) -> dict[str, int]:
-        if not names:
-            return {}
-        ids: dict[str, int] = {}
-        keys = sorted(names)
-        for chunk in _chunks(keys):
-            for row in conn.execute(select(companies.c.id, companies.c.name_key).where(companies.c.name_key.in_(chunk))):
-                ids[row.name_key] = row.id
-        missing = [k for k in keys if k not in ids]
-        if missing:
-            conn.execute(
-                self._insert(companies).on_conflict_do_nothing(index_elements=["name_key"]),
-                [{"name": names[k], "name_key": k, "recorded_at": now, "actor": actor} for k in missing],
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            done, keys = store_rows(
+                Bulk(self.engine.dialect.name), cursor, run, items, utc_now()
             )
-            for chunk in _chunks(missing):
-                for row in conn.execute(
-                    select(companies.c.id, companies.c.name_key).where(companies.c.name_key.in_(chunk))
-                ):
-                    ids[row.name_key] = row.id
-        return ids
-
-    def _find_leads(self, conn: Connection, keys: list[str], pids: list[str], identities: list[str]) -> list[Row[Any]]:
-        cols = (leads.c.id, leads.c.key, leads.c.project_id, leads.c.identity)
-        found: dict[int, Row[Any]] = {}
-        for column, values in ((leads.c.key, keys), (leads.c.project_id, pids), (leads.c.identity, identities)):
-            for chunk in _chunks(sorted(set(values))):
-                for row in conn.execute(select(*cols).where(column.in_(chunk))):
-                    found[row.id] = row
-        return list(found.values())
-
-    def _existing_screenings(self, conn: Connection, keys: list[bytes]) -> set[bytes]:
-        out: set[bytes] = set()
-        for chunk in _chunks(keys):
-            out.update(bytes(k) for k in conn.execute(select(screenings.c.key).where(screenings.c.key.in_(chunk))).scalars())
-        return out
+        finally:
+            cursor.close()
+        return StoreCounts(**done, leads=keys)
 
     # --- reading ---------------------------------------------------------------------------
 
     def lead_row(self, conn: Connection, key: str, lock: bool = False) -> Row[Any]:
         """A lead by its id (or the project id it was given); unknown ids are an error."""
-        query = select(leads).where(or_(leads.c.key == key, leads.c.project_id == key)).order_by(leads.c.id)
+        query = (
+            select(leads)
+            .where(or_(leads.c.key == key, leads.c.project_id == key))
+            .order_by(leads.c.id)
+        )
         if lock and not self.is_sqlite:
             query = query.with_for_update()
         row = conn.execute(query.limit(1)).first()
         if row is None:
-            raise RegisterError(f"项目库中没有项目 {key!r}（见 screening register list）/ no such lead")
+            raise RegisterError(
+                f"项目库中没有项目 {key!r}（见 screening register list）/ no such lead"
+            )
         return row
 
-    def leads(self, filters: Filters = Filters(), limit: int | None = 50, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+    def leads(
+        self, filters: Filters = Filters(), limit: int | None = 50, offset: int = 0
+    ) -> tuple[int, list[dict[str, Any]]]:
         """Leads matching `filters`, newest screening first: (how many match, one page)."""
         where = filters.where()
         with self.read() as conn:
-            total = conn.execute(select(func.count()).select_from(leads).where(*where)).scalar_one()
-            query = (select(leads, companies.c.name.label("company"))
-                     .outerjoin(companies, companies.c.id == leads.c.company_id)
-                     .where(*where).order_by(leads.c.id.desc()).offset(offset))
+            total = conn.execute(
+                select(func.count()).select_from(leads).where(*where)
+            ).scalar_one()
+            query = (
+                select(leads, companies.c.name.label("company"))
+                .outerjoin(companies, companies.c.id == leads.c.company_id)
+                .where(*where)
+                .order_by(leads.c.id.desc())
+                .offset(offset)
+            )
             if limit is not None:
                 query = query.limit(limit)
             rows = [lead_dict(row) for row in conn.execute(query)]
         return int(total), rows
 
-    def iter_leads(self, conn: Connection, filters: Filters, batch: int = 2_000) -> Iterator[dict[str, Any]]:
+    def iter_leads(
+        self, conn: Connection, filters: Filters, batch: int = 2_000
+    ) -> Iterator[dict[str, Any]]:
         """Every lead matching `filters`, in id order, a page at a time."""
         after = 0
         while True:
-            query = (select(leads, companies.c.name.label("company"))
-                     .outerjoin(companies, companies.c.id == leads.c.company_id)
-                     .where(*filters.where(), leads.c.id > after).order_by(leads.c.id).limit(batch))
+            query = (
+                select(leads, companies.c.name.label("company"))
+                .outerjoin(companies, companies.c.id == leads.c.company_id)
+                .where(*filters.where(), leads.c.id > after)
+                .order_by(leads.c.id)
+                .limit(batch)
+            )
             page = [lead_dict(row) for row in conn.execute(query)]
             if not page:
                 return
@@ -495,22 +462,60 @@ class Register:
             row = self.lead_row(conn, key)
             lead = lead_dict(row)
             if row.company_id is not None:
-                lead["company"] = conn.execute(select(companies.c.name).where(companies.c.id == row.company_id)).scalar()
-            lead["screenings"] = [self._screening_dict(s) for s in conn.execute(
-                select(screenings, snapshots.c.ruleset_id, snapshots.c.version, snapshots.c.sha256.label("ruleset_sha256"),
-                       snapshots.c.as_of, snapshots.c.rule_ids, runs.c.input, runs.c.kind.label("run_kind"))
-                .join(snapshots, snapshots.c.id == screenings.c.snapshot_id)
-                .outerjoin(runs, runs.c.id == screenings.c.run_id)
-                .where(screenings.c.lead_id == row.id).order_by(screenings.c.id))]
-            lead["stages"] = [dict(r._mapping) for r in conn.execute(
-                select(stage_events).where(stage_events.c.lead_id == row.id).order_by(stage_events.c.id))]
-            lead["committee_decisions"] = [dict(r._mapping) for r in conn.execute(
-                select(committee_decisions).where(committee_decisions.c.lead_id == row.id)
-                .order_by(committee_decisions.c.id))]
-            lead["promises"] = [dict(r._mapping) for r in conn.execute(
-                select(promises).where(promises.c.lead_id == row.id).order_by(promises.c.id))]
-            lead["actuals"] = [dict(r._mapping) for r in conn.execute(
-                select(actuals).where(actuals.c.lead_id == row.id).order_by(actuals.c.reported_on, actuals.c.id))]
+                lead["company"] = conn.execute(
+                    select(companies.c.name).where(companies.c.id == row.company_id)
+                ).scalar()
+            lead["screenings"] = [
+                self._screening_dict(s)
+                for s in conn.execute(
+                    select(
+                        screenings,
+                        snapshots.c.ruleset_id,
+                        snapshots.c.version,
+                        snapshots.c.sha256.label("ruleset_sha256"),
+                        snapshots.c.as_of,
+                        snapshots.c.rules,
+                        runs.c.input,
+                        runs.c.kind.label("run_kind"),
+                    )
+                    .join(snapshots, snapshots.c.id == screenings.c.snapshot_id)
+                    .outerjoin(runs, runs.c.id == screenings.c.run_id)
+                    .where(screenings.c.lead_id == row.id)
+                    .order_by(screenings.c.id)
+                )
+            ]
+            lead["stages"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(stage_events)
+                    .where(stage_events.c.lead_id == row.id)
+                    .order_by(stage_events.c.id)
+                )
+            ]
+            lead["committee_decisions"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(committee_decisions)
+                    .where(committee_decisions.c.lead_id == row.id)
+                    .order_by(committee_decisions.c.id)
+                )
+            ]
+            lead["promises"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(promises)
+                    .where(promises.c.lead_id == row.id)
+                    .order_by(promises.c.id)
+                )
+            ]
+            lead["actuals"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(actuals)
+                    .where(actuals.c.lead_id == row.id)
+                    .order_by(actuals.c.reported_on, actuals.c.id)
+                )
+            ]
         for item in ("stages", "committee_decisions", "promises", "actuals"):
             for entry in lead[item]:
                 entry.pop("lead_id", None)
@@ -518,14 +523,31 @@ class Register:
 
     def _screening_dict(self, row: Row[Any]) -> dict[str, Any]:
         m = row._mapping
-        rule_ids = json.loads(m["rule_ids"])
+        rules = json.loads(m["rules"])
         return {
-            "id": m["id"], "ruleset": {"id": m["ruleset_id"], "version": m["version"], "sha256": m["ruleset_sha256"]},
-            "as_of": m["as_of"], "decision": m["decision"], "score": m["score"],
-            "vetoed_by": json.loads(m["vetoed"]), "missing": json.loads(m["missing"]),
-            "findings": decode_findings(m["findings"], rule_ids), "values": decode_values(m["values"]),
-            "source": {"input": m["input"], "row": m["source_row"], "run": m["run_id"], "kind": m["run_kind"]},
-            "lang": m["lang"], "adopted": m["adopted"], "screened_at": m["screened_at"], "actor": m["actor"],
+            "id": m["id"],
+            "ruleset": {
+                "id": m["ruleset_id"],
+                "version": m["version"],
+                "sha256": m["ruleset_sha256"],
+            },
+            "as_of": m["as_of"],
+            "decision": m["decision"],
+            "score": m["score"],
+            "vetoed_by": json.loads(m["vetoed"]),
+            "missing": json.loads(m["missing"]),
+            "findings": decode_findings(m["findings"], rules),
+            "values": decode_values(m["values"]),
+            "source": {
+                "input": m["input"],
+                "row": m["source_row"],
+                "run": m["run_id"],
+                "kind": m["run_kind"],
+            },
+            "lang": m["lang"],
+            "adopted": m["adopted"],
+            "screened_at": m["screened_at"],
+            "actor": m["actor"],
             "contract_sha256": bytes(m["contract_sha256"]).hex(),
         }
 
@@ -533,15 +555,26 @@ class Register:
         """One stored screening with its rule set snapshot."""
         with self.read() as conn:
             row = conn.execute(
-                select(screenings, snapshots.c.ruleset_id, snapshots.c.version,
-                       snapshots.c.sha256.label("ruleset_sha256"), snapshots.c.as_of, snapshots.c.rule_ids,
-                       runs.c.input, runs.c.kind.label("run_kind"), leads.c.key.label("lead"))
+                select(
+                    screenings,
+                    snapshots.c.ruleset_id,
+                    snapshots.c.version,
+                    snapshots.c.sha256.label("ruleset_sha256"),
+                    snapshots.c.as_of,
+                    snapshots.c.rules,
+                    runs.c.input,
+                    runs.c.kind.label("run_kind"),
+                    leads.c.key.label("lead"),
+                )
                 .join(snapshots, snapshots.c.id == screenings.c.snapshot_id)
                 .join(leads, leads.c.id == screenings.c.lead_id)
                 .outerjoin(runs, runs.c.id == screenings.c.run_id)
-                .where(screenings.c.id == screening_id)).first()
+                .where(screenings.c.id == screening_id)
+            ).first()
             if row is None:
-                raise RegisterError(f"项目库中没有筛查记录 {screening_id} / no such screening")
+                raise RegisterError(
+                    f"项目库中没有筛查记录 {screening_id} / no such screening"
+                )
             out = self._screening_dict(row)
             out["lead"] = row.lead
             out["snapshot_id"] = row.snapshot_id
@@ -550,15 +583,26 @@ class Register:
     def snapshot_ruleset(self, snapshot_id: int) -> RuleSet:
         """The rule set a snapshot holds, loaded from its stored files."""
         with self.read() as conn:
-            head = conn.execute(select(snapshots).where(snapshots.c.id == snapshot_id)).first()
+            head = conn.execute(
+                select(snapshots).where(snapshots.c.id == snapshot_id)
+            ).first()
             if head is None:
-                raise RegisterError(f"没有规则集快照 {snapshot_id} / no such rule set snapshot")
-            files = tuple(SnapshotFile(r.ruleset_id, r.path, bytes(r.content)) for r in conn.execute(
-                select(snapshot_files).where(snapshot_files.c.snapshot_id == snapshot_id)
-                .order_by(snapshot_files.c.position)))
+                raise RegisterError(
+                    f"没有规则集快照 {snapshot_id} / no such rule set snapshot"
+                )
+            files = tuple(
+                SnapshotFile(r.ruleset_id, r.path, bytes(r.content))
+                for r in conn.execute(
+                    select(snapshot_files)
+                    .where(snapshot_files.c.snapshot_id == snapshot_id)
+                    .order_by(snapshot_files.c.position)
+                )
+            )
         return load_snapshot(files, head.as_of, head.sha256)
 
-    def reproduce(self, screening_id: int, lang: str | None = None) -> tuple[bytes, bool]:
+    def reproduce(
+        self, screening_id: int, lang: str | None = None
+    ) -> tuple[bytes, bool]:
         """The contract line of a stored screening, made again from its snapshot and values.
 
         Returns the line (UTF-8, with its newline) and whether its sha256 equals the one
@@ -577,27 +621,76 @@ class Register:
 
     # --- stages, committee, promises, actuals ----------------------------------------------
 
-    def record_stage(self, key: str, stage: str, on: dt.date, actor: str, *, reason: str | None = None,
-                     note: str | None = None, override: bool = False) -> dict[str, Any]:
+    def record_stage(
+        self,
+        key: str,
+        stage: str,
+        on: dt.date,
+        actor: str,
+        *,
+        reason: str | None = None,
+        note: str | None = None,
+        override: bool = False,
+    ) -> dict[str, Any]:
         """Move a lead to `stage` on `on` (see `stages.plan_move` for what is refused)."""
         target = stage_name(stage)
         with self.write() as conn:
             lead = self.lead_row(conn, key, lock=True)
-            move = plan_move(lead.stage, lead.stage_on, target, on, today=today(), reason=reason, note=note,
-                             override=override)
+            move = plan_move(
+                lead.stage,
+                lead.stage_on,
+                target,
+                on,
+                today=today(),
+                reason=reason,
+                note=note,
+                override=override,
+            )
             now = utc_now()
-            conn.execute(stage_events.insert().values(
-                lead_id=lead.id, stage=target, on=on, reason=reason, note=note, override=move.override,
-                recorded_at=now, actor=actor))
-            values: dict[str, Any] = {"stage": target, "stage_on": on, "updated_at": now, **move.set_dates}
-            values.update({column: None for column in move.clear_dates if column not in move.set_dates})
-            if target == "洽谈":
-                values["registered_on"] = on
+            conn.execute(
+                stage_events.insert().values(
+                    lead_id=lead.id,
+                    stage=target,
+                    on=on,
+                    reason=reason,
+                    note=note,
+                    override=move.override,
+                    recorded_at=now,
+                    actor=actor,
+                )
+            )
+            values: dict[str, Any] = {
+                "stage": target,
+                "stage_on": on,
+                "updated_at": now,
+                **move.set_dates,
+            }
+            values.update(
+                {
+                    column: None
+                    for column in move.clear_dates
+                    if column not in move.set_dates
+                }
+            )
+            if target == "洽谈" or on < lead.registered_on:
+                values["registered_on"] = on  # 洽谈 from: never after a stage it led to
             conn.execute(update(leads).where(leads.c.id == lead.id).values(values))
-        return {"lead": lead.key, "from": lead.stage, "stage": target, "on": on, "override": move.override}
+        return {
+            "lead": lead.key,
+            "from": lead.stage,
+            "stage": target,
+            "on": on,
+            "override": move.override,
+        }
 
-    def record_committee(self, key: str, decision: str, meeting_on: dt.date, actor: str,
-                         note: str | None = None) -> dict[str, Any]:
+    def record_committee(
+        self,
+        key: str,
+        decision: str,
+        meeting_on: dt.date,
+        actor: str,
+        note: str | None = None,
+    ) -> dict[str, Any]:
         """Record a committee's decision beside the engine's.
 
         同意 is refused for a lead whose latest screening is vetoed: a one-vote veto
@@ -605,99 +698,225 @@ class Register:
         """
         name = committee_name(decision)
         if meeting_on > today():
-            raise RegisterError(f"会议日期 {meeting_on} 晚于今天 / a meeting date in the future is refused")
+            raise RegisterError(
+                f"会议日期 {meeting_on} 晚于今天 / a meeting date in the future is refused"
+            )
         with self.write() as conn:
             lead = self.lead_row(conn, key, lock=True)
             latest = conn.execute(
                 select(screenings.c.id, screenings.c.vetoed)
                 .where(screenings.c.lead_id == lead.id, screenings.c.adopted.is_(True))
-                .order_by(screenings.c.id.desc()).limit(1)).first()
+                .order_by(screenings.c.id.desc())
+                .limit(1)
+            ).first()
             if name == "同意" and latest is not None and json.loads(latest.vetoed):
                 vetoes = "、".join(json.loads(latest.vetoed))
                 raise RegisterError(
                     f"项目 {lead.key} 被一票否决（{vetoes}），委员会不能同意 / a vetoed project cannot be approved"
                 )
             now = utc_now()
-            conn.execute(committee_decisions.insert().values(
-                lead_id=lead.id, decision=name, meeting_on=meeting_on, note=note,
-                screening_id=latest.id if latest is not None else None, recorded_at=now, actor=actor))
-            conn.execute(update(leads).where(leads.c.id == lead.id).values(
-                committee=name, committee_on=meeting_on, updated_at=now))
+            conn.execute(
+                committee_decisions.insert().values(
+                    lead_id=lead.id,
+                    decision=name,
+                    meeting_on=meeting_on,
+                    note=note,
+                    screening_id=latest.id if latest is not None else None,
+                    recorded_at=now,
+                    actor=actor,
+                )
+            )
+            conn.execute(
+                update(leads)
+                .where(leads.c.id == lead.id)
+                .values(committee=name, committee_on=meeting_on, updated_at=now)
+            )
         return {"lead": lead.key, "decision": name, "meeting_on": meeting_on}
 
-    def record_promise(self, key: str, figures: dict[str, Any], actor: str, *, signed_on: dt.date | None = None,
-                       start_by: dt.date | None = None, production_by: dt.date | None = None,
-                       note: str | None = None) -> dict[str, Any]:
+    def record_promise(
+        self,
+        key: str,
+        figures: dict[str, Any],
+        actor: str,
+        *,
+        signed_on: dt.date | None = None,
+        start_by: dt.date | None = None,
+        production_by: dt.date | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
         """Record what was promised at signing (a later promise supersedes, both are kept)."""
         _check_figures(figures, PROMISE_FIGURES)
         if not figures and start_by is None and production_by is None:
             raise RegisterError("没有给出任何承诺指标 / no figure promised")
         if signed_on is not None and signed_on > today():
-            raise RegisterError(f"签约日期 {signed_on} 晚于今天 / a date in the future is refused")
+            raise RegisterError(
+                f"签约日期 {signed_on} 晚于今天 / a date in the future is refused"
+            )
         with self.write() as conn:
             lead = self.lead_row(conn, key, lock=True)
             now = utc_now()
-            conn.execute(promises.insert().values(
-                lead_id=lead.id, signed_on=signed_on or lead.signed_on, start_by=start_by,
-                production_by=production_by, note=note, recorded_at=now, actor=actor, **figures))
-            conn.execute(update(leads).where(leads.c.id == lead.id).values(
-                promised_total=figures.get("total_investment"), promised_start=start_by,
-                promised_production=production_by, updated_at=now))
-        return {"lead": lead.key, **figures, "start_by": start_by, "production_by": production_by}
+            conn.execute(
+                promises.insert().values(
+                    lead_id=lead.id,
+                    signed_on=signed_on or lead.signed_on,
+                    start_by=start_by,
+                    production_by=production_by,
+                    note=note,
+                    recorded_at=now,
+                    actor=actor,
+                    **figures,
+                )
+            )
+            conn.execute(
+                update(leads)
+                .where(leads.c.id == lead.id)
+                .values(
+                    promised_total=figures.get("total_investment"),
+                    promised_start=start_by,
+                    promised_production=production_by,
+                    updated_at=now,
+                )
+            )
+        return {
+            "lead": lead.key,
+            **figures,
+            "start_by": start_by,
+            "production_by": production_by,
+        }
 
-    def record_actual(self, key: str, reported_on: dt.date, figures: dict[str, Any], actor: str, *,
-                      year: int | None = None, note: str | None = None) -> dict[str, Any]:
+    def record_actual(
+        self,
+        key: str,
+        reported_on: dt.date,
+        figures: dict[str, Any],
+        actor: str,
+        *,
+        year: int | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
         """Record what a project reported on `reported_on` (investment in place is cumulative)."""
         _check_figures(figures, ACTUAL_FIGURES)
         if not figures:
             raise RegisterError("没有给出任何实绩指标 / no figure reported")
         if reported_on > today():
-            raise RegisterError(f"报告日期 {reported_on} 晚于今天 / a date in the future is refused")
+            raise RegisterError(
+                f"报告日期 {reported_on} 晚于今天 / a date in the future is refused"
+            )
         if year is not None and not 1990 <= year <= reported_on.year:
-            raise RegisterError(f"年度 {year} 不在 1990–{reported_on.year} 之间 / year out of range")
+            raise RegisterError(
+                f"年度 {year} 不在 1990–{reported_on.year} 之间 / year out of range"
+            )
         with self.write() as conn:
             lead = self.lead_row(conn, key, lock=True)
-            conn.execute(actuals.insert().values(
-                lead_id=lead.id, reported_on=reported_on, year=year, note=note, recorded_at=utc_now(),
-                actor=actor, **figures))
+            conn.execute(
+                actuals.insert().values(
+                    lead_id=lead.id,
+                    reported_on=reported_on,
+                    year=year,
+                    note=note,
+                    recorded_at=utc_now(),
+                    actor=actor,
+                    **figures,
+                )
+            )
         return {"lead": lead.key, "reported_on": reported_on, "year": year, **figures}
 
     def history(self, key: str) -> list[dict[str, Any]]:
         """A lead's events in time order: registration, screenings (with changed values),
         stages, committee decisions, promises and actuals."""
         lead = self.lead(key)
-        events: list[dict[str, Any]] = [{
-            "at": lead["registered_at"], "on": lead["registered_on"], "what": "registered", "actor": lead["registered_by"],
-            "detail": {"stage": "洽谈"},
-        }]
+        events: list[dict[str, Any]] = [
+            {
+                "at": lead["registered_at"],
+                "on": lead["registered_on"],
+                "what": "registered",
+                "actor": lead["registered_by"],
+                "detail": {"stage": "洽谈"},
+            }
+        ]
         previous: dict[str, Any] | None = None
         for s in lead["screenings"]:
             changed = None
             if previous is not None:
-                changed = sorted(k for k in previous.keys() | s["values"].keys()
-                                 if previous.get(k) != s["values"].get(k))
-            events.append({"at": s["screened_at"], "on": s["screened_at"].date(), "what": "screening",
-                           "actor": s["actor"], "detail": {"id": s["id"], "decision": s["decision"], "score": s["score"],
-                                                           "ruleset": s["ruleset"]["id"], "changed": changed,
-                                                           "adopted": s["adopted"]}})
+                changed = sorted(
+                    k
+                    for k in previous.keys() | s["values"].keys()
+                    if previous.get(k) != s["values"].get(k)
+                )
+            events.append(
+                {
+                    "at": s["screened_at"],
+                    "on": s["screened_at"].date(),
+                    "what": "screening",
+                    "actor": s["actor"],
+                    "detail": {
+                        "id": s["id"],
+                        "decision": s["decision"],
+                        "score": s["score"],
+                        "ruleset": s["ruleset"]["id"],
+                        "changed": changed,
+                        "adopted": s["adopted"],
+                    },
+                }
+            )
             previous = s["values"]
         for e in lead["stages"]:
-            events.append({"at": e["recorded_at"], "on": e["on"], "what": "stage", "actor": e["actor"],
-                           "detail": {"stage": e["stage"], "reason": e["reason"], "note": e["note"],
-                                      "override": e["override"]}})
+            events.append(
+                {
+                    "at": e["recorded_at"],
+                    "on": e["on"],
+                    "what": "stage",
+                    "actor": e["actor"],
+                    "detail": {
+                        "stage": e["stage"],
+                        "reason": e["reason"],
+                        "note": e["note"],
+                        "override": e["override"],
+                    },
+                }
+            )
         for c in lead["committee_decisions"]:
-            events.append({"at": c["recorded_at"], "on": c["meeting_on"], "what": "committee", "actor": c["actor"],
-                           "detail": {"decision": c["decision"], "note": c["note"], "screening": c["screening_id"]}})
+            events.append(
+                {
+                    "at": c["recorded_at"],
+                    "on": c["meeting_on"],
+                    "what": "committee",
+                    "actor": c["actor"],
+                    "detail": {
+                        "decision": c["decision"],
+                        "note": c["note"],
+                        "screening": c["screening_id"],
+                    },
+                }
+            )
         for p in lead["promises"]:
-            events.append({"at": p["recorded_at"], "on": p["signed_on"] or p["recorded_at"].date(), "what": "promise",
-                           "actor": p["actor"], "detail": _figures_of(p, PROMISE_FIGURES, ("start_by", "production_by"))})
+            events.append(
+                {
+                    "at": p["recorded_at"],
+                    "on": p["signed_on"] or p["recorded_at"].date(),
+                    "what": "promise",
+                    "actor": p["actor"],
+                    "detail": _figures_of(
+                        p, PROMISE_FIGURES, ("start_by", "production_by")
+                    ),
+                }
+            )
         for a in lead["actuals"]:
-            events.append({"at": a["recorded_at"], "on": a["reported_on"], "what": "actual", "actor": a["actor"],
-                           "detail": _figures_of(a, ACTUAL_FIGURES, ("year",))})
-        return sorted(events, key=lambda e: (e["at"],))
+            events.append(
+                {
+                    "at": a["recorded_at"],
+                    "on": a["reported_on"],
+                    "what": "actual",
+                    "actor": a["actor"],
+                    "detail": _figures_of(a, ACTUAL_FIGURES, ("year",)),
+                }
+            )
+        return sorted(events, key=lambda e: (e["on"], e["at"]))
 
 
-def _figures_of(row: dict[str, Any], names: dict[str, str], extra: tuple[str, ...]) -> dict[str, Any]:
+def _figures_of(
+    row: dict[str, Any], names: dict[str, str], extra: tuple[str, ...]
+) -> dict[str, Any]:
     return {k: row[k] for k in (*names, *extra, "note") if row.get(k) is not None}
 
 
@@ -709,10 +928,18 @@ def _check_figures(figures: dict[str, Any], allowed: dict[str, str]) -> None:
             continue
         if allowed[name] == "count":
             if not isinstance(value, int) or value < 0:
-                raise RegisterError(f"{name} 应为非负整数 / must be a whole number", field=name)
-        elif not isinstance(value, Decimal) or value < 0 or value != value.quantize(Decimal("0.0001")):
-            raise RegisterError(f"{name} 应为不小于 0、至多四位小数的数值 / must be ≥ 0 with at most 4 decimals",
-                                field=name)
+                raise RegisterError(
+                    f"{name} 应为非负整数 / must be a whole number", field=name
+                )
+        elif (
+            not isinstance(value, Decimal)
+            or value < 0
+            or value != value.quantize(Decimal("0.0001"))
+        ):
+            raise RegisterError(
+                f"{name} 应为不小于 0、至多四位小数的数值 / must be ≥ 0 with at most 4 decimals",
+                field=name,
+            )
 
 
 def lead_dict(row: Row[Any]) -> dict[str, Any]:
@@ -732,12 +959,25 @@ def _bind(name: str) -> Any:
 
 def _chunks(items: Sequence[Any], size: int = _IN_LIMIT) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _retryable(exc: DBAPIError) -> bool:
     code = getattr(exc.orig, "sqlstate", None)
-    return code in ("40P01", "40001") or isinstance(exc, IntegrityError) and code == "23505"
+    return (
+        code in ("40P01", "40001")
+        or isinstance(exc, IntegrityError)
+        and code == "23505"
+    )
 
 
-__all__ = ["BATCH_ROWS", "Filters", "Pending", "Register", "Run", "StoreCounts", "ENDINGS", "STAGES"]
+__all__ = [
+    "BATCH_ROWS",
+    "Filters",
+    "Pending",
+    "Register",
+    "Run",
+    "StoreCounts",
+    "ENDINGS",
+    "STAGES",
+]

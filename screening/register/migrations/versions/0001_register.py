@@ -18,7 +18,10 @@ depends_on = None
 
 
 def _who() -> list[sa.Column]:
-    return [sa.Column("recorded_at", sa.DateTime(), nullable=False), sa.Column("actor", sa.String(100), nullable=False)]
+    return [
+        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+    ]
 
 
 def upgrade() -> None:
@@ -40,7 +43,7 @@ def upgrade() -> None:
         sa.Column("version", sa.String(50), nullable=False),
         sa.Column("as_of", sa.Date()),
         sa.Column("title", sa.String(500), nullable=False),
-        sa.Column("rule_ids", sa.Text(), nullable=False),
+        sa.Column("rules", sa.Text(), nullable=False),
         *_who(),
         sa.PrimaryKeyConstraint("id", name="pk_ruleset_snapshots"),
         sa.UniqueConstraint("sha256", name="uq_ruleset_snapshots_sha256"),
@@ -52,9 +55,14 @@ def upgrade() -> None:
         sa.Column("ruleset_id", sa.String(200), nullable=False),
         sa.Column("path", sa.String(1000), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["snapshot_id"], ["ruleset_snapshots.id"],
-                                name="fk_ruleset_snapshot_files_snapshot_id_ruleset_snapshots"),
-        sa.PrimaryKeyConstraint("snapshot_id", "position", name="pk_ruleset_snapshot_files"),
+        sa.ForeignKeyConstraint(
+            ["snapshot_id"],
+            ["ruleset_snapshots.id"],
+            name="fk_ruleset_snapshot_files_snapshot_id_ruleset_snapshots",
+        ),
+        sa.PrimaryKeyConstraint(
+            "snapshot_id", "position", name="pk_ruleset_snapshot_files"
+        ),
     )
     op.create_table(
         "runs",
@@ -72,7 +80,11 @@ def upgrade() -> None:
         sa.Column("stored", sa.Integer()),
         sa.Column("duplicates", sa.Integer()),
         sa.Column("invalid", sa.Integer()),
-        sa.ForeignKeyConstraint(["snapshot_id"], ["ruleset_snapshots.id"], name="fk_runs_snapshot_id_ruleset_snapshots"),
+        sa.ForeignKeyConstraint(
+            ["snapshot_id"],
+            ["ruleset_snapshots.id"],
+            name="fk_runs_snapshot_id_ruleset_snapshots",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_runs"),
     )
     op.create_table(
@@ -80,7 +92,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(200), nullable=False),
         sa.Column("project_id", sa.String(200)),
-        sa.Column("identity", sa.String(64)),
+        sa.Column("identity", sa.String(32)),
         sa.Column("name", sa.String(500)),
         sa.Column("company_id", sa.Integer()),
         sa.Column("park", sa.String(200)),
@@ -106,7 +118,9 @@ def upgrade() -> None:
         sa.Column("promised_start", sa.Date()),
         sa.Column("promised_production", sa.Date()),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["company_id"], ["companies.id"], name="fk_leads_company_id_companies"),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name="fk_leads_company_id_companies"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_leads"),
         sa.UniqueConstraint("key", name="uq_leads_key"),
     )
@@ -132,10 +146,17 @@ def upgrade() -> None:
         sa.Column("adopted", sa.Boolean(), nullable=False),
         sa.Column("screened_at", sa.DateTime(), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
-        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name="fk_screenings_lead_id_leads"),
-        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name="fk_screenings_run_id_runs"),
-        sa.ForeignKeyConstraint(["snapshot_id"], ["ruleset_snapshots.id"],
-                                name="fk_screenings_snapshot_id_ruleset_snapshots"),
+        sa.ForeignKeyConstraint(
+            ["lead_id"], ["leads.id"], name="fk_screenings_lead_id_leads"
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["runs.id"], name="fk_screenings_run_id_runs"
+        ),
+        sa.ForeignKeyConstraint(
+            ["snapshot_id"],
+            ["ruleset_snapshots.id"],
+            name="fk_screenings_snapshot_id_ruleset_snapshots",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_screenings"),
         sa.UniqueConstraint("key", name="uq_screenings_key"),
     )
@@ -150,7 +171,9 @@ def upgrade() -> None:
         sa.Column("note", sa.Text()),
         sa.Column("override", sa.Boolean(), nullable=False),
         *_who(),
-        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name="fk_stage_events_lead_id_leads"),
+        sa.ForeignKeyConstraint(
+            ["lead_id"], ["leads.id"], name="fk_stage_events_lead_id_leads"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_stage_events"),
     )
     op.create_index("ix_stage_events_lead_id", "stage_events", ["lead_id"])
@@ -163,12 +186,19 @@ def upgrade() -> None:
         sa.Column("note", sa.Text()),
         sa.Column("screening_id", sa.Integer()),
         *_who(),
-        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name="fk_committee_decisions_lead_id_leads"),
-        sa.ForeignKeyConstraint(["screening_id"], ["screenings.id"],
-                                name="fk_committee_decisions_screening_id_screenings"),
+        sa.ForeignKeyConstraint(
+            ["lead_id"], ["leads.id"], name="fk_committee_decisions_lead_id_leads"
+        ),
+        sa.ForeignKeyConstraint(
+            ["screening_id"],
+            ["screenings.id"],
+            name="fk_committee_decisions_screening_id_screenings",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_committee_decisions"),
     )
-    op.create_index("ix_committee_decisions_lead_id", "committee_decisions", ["lead_id"])
+    op.create_index(
+        "ix_committee_decisions_lead_id", "committee_decisions", ["lead_id"]
+    )
     op.create_table(
         "promises",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -185,7 +215,9 @@ def upgrade() -> None:
         sa.Column("production_by", sa.Date()),
         sa.Column("note", sa.Text()),
         *_who(),
-        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name="fk_promises_lead_id_leads"),
+        sa.ForeignKeyConstraint(
+            ["lead_id"], ["leads.id"], name="fk_promises_lead_id_leads"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_promises"),
     )
     op.create_index("ix_promises_lead_id", "promises", ["lead_id"])
@@ -203,13 +235,25 @@ def upgrade() -> None:
         sa.Column("energy_tce", sa.BigInteger()),
         sa.Column("note", sa.Text()),
         *_who(),
-        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name="fk_actuals_lead_id_leads"),
+        sa.ForeignKeyConstraint(
+            ["lead_id"], ["leads.id"], name="fk_actuals_lead_id_leads"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_actuals"),
     )
     op.create_index("ix_actuals_lead_id", "actuals", ["lead_id"])
 
 
 def downgrade() -> None:
-    for table in ("actuals", "promises", "committee_decisions", "stage_events", "screenings", "leads", "runs",
-                  "ruleset_snapshot_files", "ruleset_snapshots", "companies"):
+    for table in (
+        "actuals",
+        "promises",
+        "committee_decisions",
+        "stage_events",
+        "screenings",
+        "leads",
+        "runs",
+        "ruleset_snapshot_files",
+        "ruleset_snapshots",
+        "companies",
+    ):
         op.drop_table(table)
