@@ -132,7 +132,7 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             out.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
             continue
         if _register is not None:
-            out.append((number, line, decision.outcome.value, _record(values, decision, line, _register)))
+            out.append((number, line, decision.outcome.value, _record(source, number, values, decision, line)))
         else:
             out.append((number, line, decision.outcome.value))
     return out
@@ -146,10 +146,11 @@ def _flat_values(project: Project) -> dict[str, Any]:
     return convert_inputs(flatten(project), _screener.ruleset.inputs)
 
 
-def _record(values: dict[str, Any], decision: Any, line: bytes, codec: Any) -> Any:
-    from screening.register.records import record_of
+def _record(source: str, number: int, values: dict[str, Any], decision: Any, line: bytes) -> Any:
+    from screening.register.records import record_of, row_id
 
-    return tuple(record_of(values, decision, line, codec))  # a plain tuple pickles faster
+    # a plain tuple pickles faster
+    return tuple(record_of(values, decision, line, _register, row_id(source, number)))
 
 
 def _read(source: str, number: int, data: dict[str, Any] | str) -> tuple[str, int, Any] | Invalid:

@@ -193,14 +193,24 @@ def store_rows(
         keyed.append((skey, item, key, lead_id, adopt, identity))
     # 3. screenings stored already (a rerun, another writer) are not stored again
     existing = {
-        bytes(row[0])
+        bytes(row[0]): row[1]
         for row in bulk.select_in(
-            cur, "SELECT key FROM screenings WHERE key IN ({})", [k[0] for k in keyed]
+            cur,
+            "SELECT key, adopted FROM screenings WHERE key IN ({})",
+            [k[0] for k in keyed],
         )
     }
     fresh = [k for k in keyed if k[0] not in existing]
     counts["duplicates"] += len(keyed) - len(fresh)
     adopted = run.adopted
+    # adopting a screening stored before as a trial (a rescreen, then --adopt): the
+    # same screening, now current
+    promoted = [k for k in keyed if k[0] in existing and not existing[k[0]]] if adopted else []
+    if promoted:
+        cur.executemany(
+            f"UPDATE screenings SET adopted = {m} WHERE key = {m}",
+            [(bulk.flag(True), k[0]) for k in promoted],
+        )
 
     def lead_values(item: Any) -> tuple[Any, ...]:
         _pid, name, company, park, industry, total = item.record.ident
@@ -291,8 +301,14 @@ def store_rows(
                 run.actor,
             )
         )
-        if lead_id is not None or key in raced:
-            last_of_lead[lid] = (item, adopt)
+    # existing leads take their latest row here (new ones were made from it)
+    promoted_keys = {k[0] for k in promoted}
+    fresh_keys = {row[0] for row in rows}
+    for skey, item, key, lead_id, adopt, _identity in keyed:
+        if skey in promoted_keys or (
+            skey in fresh_keys and (lead_id is not None or key in raced)
+        ):
+            last_of_lead[lead_id if lead_id is not None else lead_ids[key]] = (item, adopt)
     if rows:
         cur.executemany(
             f"INSERT INTO screenings ({_quoted(_SCREENING_COLUMNS)}) "

@@ -13,6 +13,7 @@ import hashlib
 import json
 import unicodedata
 from decimal import Decimal
+from pathlib import Path
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -180,9 +181,17 @@ def _names(items: tuple[str, ...]) -> str:
 
 
 def record_of(
-    values: dict[str, Any], decision: Decision, line: bytes, codec: FindingCodec
+    values: dict[str, Any],
+    decision: Decision,
+    line: bytes,
+    codec: FindingCodec,
+    made_up_id: str | None = None,
 ) -> Record:
-    """The record of one screened row: `line` is its contract line as the batch writes it."""
+    """The record of one screened row: `line` is its contract line as the batch writes it.
+
+    `made_up_id` is the id the reader gives a row that has none (`leads-row12`): such
+    an id names a row, not a project, so the lead is identified otherwise.
+    """
     text = values_json(values)
     score = round_score(decision.score)
     get = values.get
@@ -198,7 +207,7 @@ def record_of(
         else Decimal(score.numerator) / Decimal(score.denominator),
         hashlib.sha256(line).digest(),
         (
-            _text(get("id")),
+            None if get("id") == made_up_id else _text(get("id")),
             _text(get("name")),
             _text(get("company")),
             _text(get("park")),
@@ -206,6 +215,17 @@ def record_of(
             total if type(total) is Decimal else None,
         ),
     )
+
+
+def row_id(source: str, number: int) -> str:
+    """The id a batch reader gives a row without one (see io.readers)."""
+    stem = _stems.get(source)
+    if stem is None:
+        stem = _stems[source] = Path(source).stem
+    return f"{stem}-row{number}"
+
+
+_stems: dict[str, str] = {}
 
 
 def _text(value: Any) -> str | None:
