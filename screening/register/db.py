@@ -20,7 +20,14 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from screening.errors import ScreeningError
 
@@ -147,22 +154,31 @@ def sqlite_path(url: str) -> Path | None:
 
 @contextlib.contextmanager
 def reachable(url: str) -> Iterator[None]:
-    """Connection failures become one RegisterError line naming the database."""
+    """Connection failures become one RegisterError line naming the database.
+
+    A deadlock or serialisation failure between writers is passed on as it is: the
+    caller retries the transaction (see `is_retryable`).
+    """
     try:
         yield
-    except OperationalError as exc:
+    except (OperationalError, DatabaseError) as exc:
+        if is_retryable(exc) or isinstance(exc, (IntegrityError, ProgrammingError)):
+            raise
+        if exc.connection_invalidated:
+            raise RegisterError(
+                f"与数据库 {shown_url(url)} 的连接中断 / connection to the database lost"
+            ) from None
         reason = (
             str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         )
         raise RegisterError(
             f"无法连接或写入数据库 {shown_url(url)}：{reason} / cannot use the database"
         ) from None
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise RegisterError(
-                f"与数据库 {shown_url(url)} 的连接中断 / connection to the database lost"
-            ) from None
-        raise
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    """A deadlock or serialisation failure: the transaction may simply be run again."""
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 # --- the schema version ------------------------------------------------------------------

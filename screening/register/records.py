@@ -52,22 +52,21 @@ def _value_text(value: Any) -> str:
 
 def values_json(values: dict[str, Any]) -> str:
     """The flat values as a JSON object, keys in their order, types kept exactly."""
-    memo = _pairs
+    keys = _keys
     parts = []
-    for item in values.items():
-        # most (key, value) pairs repeat across a batch (flags, codes, round figures);
-        # the type is part of the key: True == 1 == Decimal(1), but each is written apart
-        key = (item, type(item[1]))
-        text = memo.get(key)
-        if text is None:
-            if len(memo) >= 100_000:
-                memo.clear()
-            text = memo[key] = f"{json_string(item[0])}: {_value_text(item[1])}"
-        parts.append(text)
+    for name, value in values.items():
+        # a Decimal is written from its own digits every time: equal Decimals (0.5,
+        # 0.50) are one memo key, and would be written as whichever came first
+        key = keys.get(name)
+        if key is None:
+            if len(keys) >= 10_000:
+                keys.clear()
+            key = keys[name] = json_string(name) + ": "
+        parts.append(key + _value_text(value))
     return "{" + ", ".join(parts) + "}"
 
 
-_pairs: dict[tuple[tuple[str, Any], type], str] = {}
+_keys: dict[str, str] = {}  # a key's JSON text, by key
 
 
 def decode_values(text: str) -> dict[str, Any]:

@@ -5,11 +5,12 @@ stores just what is missing."""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
 from screening.model.effective import RuleSet
-from screening.register.db import actor_name, shown_url
+from screening.register.db import RegisterError, actor_name, shown_url
 from screening.register.records import Record
 from screening.register.store import BATCH_ROWS, Pending, Register, Run, StoreCounts
 
@@ -29,15 +30,28 @@ def input_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def batch_size() -> int:
+    """Rows per transaction: BATCH_ROWS, or $SCREENING_REGISTER_BATCH (at least 1)."""
+    raw = os.environ.get("SCREENING_REGISTER_BATCH")
+    if not raw:
+        return BATCH_ROWS
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        raise RegisterError(
+            f"SCREENING_REGISTER_BATCH 应为行数：{raw!r} / expected a number of rows"
+        ) from None
+
+
 class RegisterSink:
     """Takes each screened row of a run (`add`) and stores them in transactions."""
 
     def __init__(
-        self, register: Register, run: Run, batch_rows: int = BATCH_ROWS
+        self, register: Register, run: Run, batch_rows: int | None = None
     ) -> None:
         self.register = register
         self.run = run
-        self.batch_rows = batch_rows
+        self.batch_rows = batch_rows or batch_size()
         self.counts = StoreCounts()
         self._pending: list[Pending] = []
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from screening.model.effective import RuleSet
 from screening.register import db
@@ -361,16 +361,18 @@ class Register:
     # --- storing screenings ----------------------------------------------------------------
 
     def store(self, run: Run, items: Sequence[Pending]) -> StoreCounts:
-        """Store screened rows in one transaction (retried once if it deadlocks)."""
-        for attempt in range(3):
+        """Store screened rows in one transaction (run again if writers deadlock)."""
+        for attempt in range(5):
             try:
                 with self.write() as conn:
                     return self._store(conn, run, items)
-            except (
-                DBAPIError
-            ) as exc:  # a deadlock or serialisation failure between writers
-                if attempt == 2 or not _retryable(exc):
+            except DBAPIError as exc:  # a deadlock between writers: run it again
+                if not db.is_retryable(exc):
                     raise
+                if attempt == 4:
+                    raise RegisterError(
+                        f"写入项目库时多次与其他写入者冲突 / gave up after repeated deadlocks: {exc.orig}"
+                    ) from None
         raise AssertionError("unreachable")
 
     def _store(
@@ -960,15 +962,6 @@ def _bind(name: str) -> Any:
 def _chunks(items: Sequence[Any], size: int = _IN_LIMIT) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _retryable(exc: DBAPIError) -> bool:
-    code = getattr(exc.orig, "sqlstate", None)
-    return (
-        code in ("40P01", "40001")
-        or isinstance(exc, IntegrityError)
-        and code == "23505"
-    )
 
 
 __all__ = [
