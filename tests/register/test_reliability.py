@@ -45,7 +45,7 @@ def _batch(source: Path, out: Path, url: str, jobs: int = 2, env: dict[str, str]
 
 def test_a_batch_killed_halfway_leaves_whole_screenings_and_a_rerun_completes_it(
         db_url: str, backend: str, tmp_path: Path) -> None:
-    n, per_transaction = 6000, 500
+    n, per_transaction = 4000, 250
     source = write_jsonl(tmp_path / "in.jsonl", beihai_rows(n))
     out = tmp_path / "out.jsonl"
     env = {**os.environ, "SCREENING_REGISTER_BATCH": str(per_transaction), "SCREENING_USER": "测试员"}
@@ -77,10 +77,10 @@ def test_a_batch_killed_halfway_leaves_whole_screenings_and_a_rerun_completes_it
 
 
 def test_two_writers_at_once_lose_nothing_and_duplicate_nothing(db_url: str, tmp_path: Path) -> None:
-    rows = beihai_rows(3000)
-    first = write_jsonl(tmp_path / "a.jsonl", rows[:2000])
-    second = write_jsonl(tmp_path / "b.jsonl", rows[1000:])  # 1,000 rows in both
-    env = {**os.environ, "SCREENING_REGISTER_BATCH": "250", "SCREENING_USER": "测试员"}
+    rows = beihai_rows(1500)
+    first = write_jsonl(tmp_path / "a.jsonl", rows[:1000])
+    second = write_jsonl(tmp_path / "b.jsonl", rows[500:])  # 500 rows in both
+    env = {**os.environ, "SCREENING_REGISTER_BATCH": "100", "SCREENING_USER": "测试员"}
     Register.open(db_url, create=True).close()
     processes = [subprocess.Popen(_batch(src, tmp_path / f"{src.stem}.out.jsonl", db_url, jobs=1), cwd=ROOT,
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -88,7 +88,7 @@ def test_two_writers_at_once_lose_nothing_and_duplicate_nothing(db_url: str, tmp
     for process in processes:
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
-    assert _counts(db_url) == (3000, 3000, 3000, 0)
+    assert _counts(db_url) == (1500, 1500, 1500, 0)
 
 
 def test_a_writer_waits_for_another_within_the_busy_timeout(db_url: str, backend: str, tmp_path: Path) -> None:
