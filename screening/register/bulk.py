@@ -43,6 +43,24 @@ class Bulk:
     def marks(self, count: int) -> str:
         return ", ".join([self.mark] * count)
 
+    def insert_new(self, cur: Any, sql: str, rows: list[tuple[Any, ...]]) -> set[Any]:
+        """Insert rows (`sql` ends in ON CONFLICT (key) DO NOTHING); the keys inserted.
+
+        On SQLite the writer holds the write lock since it looked the keys up, so every
+        row is new; on PostgreSQL another writer may have inserted some meanwhile, and
+        RETURNING says which rows were ours.
+        """
+        if self.sqlite:
+            cur.executemany(sql, rows)
+            assert cur.rowcount == len(rows), (cur.rowcount, len(rows))
+            return {row[0] for row in rows}
+        cur.executemany(sql + " RETURNING key", rows, returning=True)
+        found: set[Any] = set()
+        while True:
+            found.update(bytes(r[0]) if isinstance(r[0], memoryview) else r[0] for r in cur.fetchall())
+            if not cur.nextset():
+                return found
+
     def select_in(
         self, cur: Any, sql: str, values: Sequence[Any]
     ) -> list[tuple[Any, ...]]:
@@ -247,33 +265,18 @@ def store_rows(
     raced: set[str] = set()
     if new:
         keys = sorted(new)  # one lock order for every writer
-        cur.executemany(
-            f"INSERT INTO leads ({_quoted(_LEAD_COLUMNS)}) VALUES ({bulk.marks(len(_LEAD_COLUMNS))}) "
-            "ON CONFLICT (key) DO NOTHING",
+        inserted = bulk.insert_new(
+            cur,
+            f"INSERT INTO leads ({_quoted(_LEAD_COLUMNS)}) "
+            f"VALUES ({bulk.marks(len(_LEAD_COLUMNS))}) ON CONFLICT (key) DO NOTHING",
             [new[k] for k in keys],
         )
+        counts["new_leads"] = len(inserted)
+        # another writer's leads (created between our look-up and insert) are existing
+        raced = set(keys) - inserted
         lead_ids.update(
             bulk.select_in(cur, "SELECT key, id FROM leads WHERE key IN ({})", keys)
         )  # type: ignore[arg-type]
-        # another writer's leads (created between our look-up and insert) are existing leads
-        inserted = (
-            cur.rowcount
-            if cur.rowcount is not None and cur.rowcount >= 0
-            else len(keys)
-        )
-        counts["new_leads"] = inserted
-        if inserted != len(keys):
-            mine = {
-                row[0]
-                for row in bulk.select_in(
-                    cur,
-                    f"SELECT key FROM leads WHERE registered_at = {m} AND key IN ({{}})".replace(
-                        "{m}", m
-                    ),
-                    keys,
-                )
-            }
-            raced = set(keys) - mine if not bulk.sqlite else set()
     # 5. the screenings
     rows = []
     last_of_lead: dict[int, tuple[Any, str | None]] = {}
@@ -310,18 +313,14 @@ def store_rows(
         ):
             last_of_lead[lead_id if lead_id is not None else lead_ids[key]] = (item, adopt)
     if rows:
-        cur.executemany(
+        stored = bulk.insert_new(
+            cur,
             f"INSERT INTO screenings ({_quoted(_SCREENING_COLUMNS)}) "
             f"VALUES ({bulk.marks(len(_SCREENING_COLUMNS))}) ON CONFLICT (key) DO NOTHING",
             rows,
         )
-        stored = (
-            cur.rowcount
-            if cur.rowcount is not None and cur.rowcount >= 0
-            else len(rows)
-        )
-        counts["stored"] = stored
-        counts["duplicates"] += len(rows) - stored
+        counts["stored"] = len(stored)
+        counts["duplicates"] += len(rows) - len(stored)
     # 6. existing leads take the values and decision of their latest row
     if last_of_lead and adopted:
         sets = ", ".join(f'"{c}" = {m}' for c in _UPDATE_COLUMNS)

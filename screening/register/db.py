@@ -234,6 +234,9 @@ def upgrade(engine: Engine, url: str, revision: str = "head") -> tuple[str | Non
     with engine.connect() as conn:
         command.upgrade(_alembic_config(url, conn), revision)
         conn.commit()
+    with engine.connect() as conn:  # new indexes: the planner's statistics too
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
     return before, version_of(engine).current or ""
 
 

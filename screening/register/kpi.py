@@ -106,7 +106,7 @@ def period_of(
 def _stage_at(end: dt.date) -> Any:
     """SQL: the stage a lead was in at the end of `end` (from the days each was reached)."""
     c = leads.c
-    whens = [(c.ended_on <= end, c.stage)] + [
+    whens = [(c.registered_on > end, None), (c.ended_on <= end, c.stage)] + [
         (getattr(c, column) <= end, literal(stage))
         for stage, column in (
             ("达产", "full_on"),
@@ -171,15 +171,19 @@ def compute_kpis(
     bands = sorted(set(DEFAULT_BANDS) | (targets.bands() if targets else set()))
     with register.read() as conn:
         # stock at the end: one group per park, stage and decision. When the period runs
-        # to today or later no stage can be dated after its end, and the current stage
-        # (on an index) is the stage then.
+        # to today or later no stage can be dated after its end and every lead is
+        # registered by then: the current stage is the stage, read from a covering
+        # index. Before that, the stage at the end comes from the days each stage was
+        # reached, in one pass over the leads; one registered later has none (NULL).
+        # (A lead is in the pipeline from 洽谈, which earlier stage dates move back.)
         stage = c.stage if end >= dt.date.today() else _stage_at(end)
-        # a lead is in the pipeline from its first day: 洽谈 (moved back by earlier stages)
         for row in conn.execute(
             select(park_col, stage, c.decision, func.count())
-            .where(c.registered_on <= end, *scope)
+            .where(*scope)
             .group_by(park_col, stage, c.decision)
         ):
+            if row[1] is None:
+                continue
             item = entry(row[0])
             item["leads"] += row[3]
             item["by_stage"][row[1]] += row[3]

@@ -11,6 +11,7 @@ from a rerun or a second writer, adds nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -225,7 +226,11 @@ class Register:
         return cls(engine, url)
 
     def close(self) -> None:
-        """Release the connections."""
+        """Release the connections (on SQLite, refreshing the planner's statistics where
+        they are stale first: `PRAGMA optimize`, as SQLite advises before closing)."""
+        if self.is_sqlite:
+            with contextlib.suppress(DBAPIError), self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA optimize")
         self.engine.dispose()
 
     def __enter__(self) -> Register:
