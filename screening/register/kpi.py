@@ -100,7 +100,8 @@ def period_of(
         raise RegisterError(
             f"期间止 {last} 早于期间起 {first} / the period ends before it starts"
         )
-    return Period(first, last, f"{first}–{last}")
+    label = f"{today.year} 年初至今" if start is None and end is None else f"{first}–{last}"
+    return Period(first, last, label)
 
 
 def _stage_at(end: dt.date) -> Any:
