@@ -87,6 +87,8 @@ class BatchOutputs:
             self._write_outputs(temp)
         finally:
             temp.unlink(missing_ok=True)
+            if self.register is not None:
+                self.register.close()
 
     def meta(self) -> dict[str, Any]:
         rs = self.ruleset

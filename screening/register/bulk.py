@@ -177,20 +177,34 @@ def store_rows(
     ):
         found[row[0]] = row
     known_keys = {row[1] for row in found.values()}
-    # rows not found by key: a lead given an id later, or found by company + name
-    pids = sorted({p[1] for p in prepared if p[1] and p[3] not in known_keys})
-    identities = sorted({p[2] for p in prepared if p[2] and p[3] not in known_keys})
-    for column, values in (("project_id", pids), ("identity", identities)):
-        for row in bulk.select_in(cur, lead_sql.format(column), values):
-            found[row[0]] = row
+    # rows not found by key: a lead given an id later, or one found by company + name
+    # (for a row with an id, only a lead that has none yet; for a row without, the
+    # first registered)
+    missing = [p for p in prepared if p[3] not in known_keys]
+    pids = sorted({p[1] for p in missing if p[1]})
+    for row in bulk.select_in(cur, lead_sql.format("project_id"), pids):
+        found[row[0]] = row
+    free: dict[str, tuple[Any, ...]] = {}  # identity → a lead without an id
+    first: dict[str, tuple[Any, ...]] = {}  # identity → the first lead registered
+    with_id = sorted({p[2] for p in missing if p[2] and p[1]})
+    for row in bulk.select_in(
+        cur, lead_sql.format("project_id IS NULL AND identity"), with_id
+    ):
+        if row[3] not in free or row[0] < free[row[3]][0]:
+            free[row[3]] = row
+    without_id = sorted({p[2] for p in missing if p[2] and not p[1]})
+    for row in bulk.select_in(
+        cur,
+        "SELECT id, key, project_id, identity FROM leads WHERE id IN "
+        "(SELECT min(id) FROM leads WHERE identity IN ({}) GROUP BY identity)",
+        without_id,
+    ):
+        first[row[3]] = row
     by_key = {row[1]: row for row in found.values()}
     by_pid: dict[str, tuple[Any, ...]] = {}
-    by_identity: dict[str, tuple[Any, ...]] = {}
     for row in sorted(found.values(), reverse=True):  # the first registered wins
         if row[2]:
             by_pid[row[2]] = row
-        if row[3]:
-            by_identity[row[3]] = row
     keyed: list[tuple[bytes, Any, str, int | None, str | None, str | None]] = []
     lead_keys: list[str] = []  # each item's lead, in input order
     seen: set[bytes] = set()
@@ -198,8 +212,8 @@ def store_rows(
         lead = by_key.get(candidate) or (by_pid.get(pid) if pid else None)
         adopt = None
         if lead is None and identity is not None:
-            match = by_identity.get(identity)
-            if match is not None and (pid is None or match[2] is None):
+            match = free.get(identity) if pid else first.get(identity)
+            if match is not None:
                 lead, adopt = match, pid
         key, lead_id = (candidate, None) if lead is None else (lead[1], lead[0])
         lead_keys.append(key)

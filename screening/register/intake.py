@@ -145,19 +145,22 @@ def import_input(
                 }
             )
 
-        counts = run_batch(
-            stream,
-            rules_ref,
-            as_of,
-            jobs,
-            sink.add,
-            on_invalid,
-            lang,
-            None,
-            columns,
-            register=True,
-        )
-        sink.finish(counts.rows, counts.invalid)
+        try:
+            counts = run_batch(
+                stream,
+                rules_ref,
+                as_of,
+                jobs,
+                sink.add,
+                on_invalid,
+                lang,
+                None,
+                columns,
+                register=True,
+            )
+            sink.finish(counts.rows, counts.invalid)
+        finally:
+            sink.stop()
     intake.rows = counts.rows
     intake.counts = sink.counts
     return intake

@@ -159,7 +159,7 @@ leads = Table(
         "project_id", String(200), index=True
     ),  # the id the project was given, if any
     # digest of company + name (folded): how a lead without an id is found again
-    Column("identity", String(32), index=True),
+    Column("identity", String(32)),
     Column("name", String(500)),
     Column("company_id", Integer, ForeignKey("companies.id"), index=True),
     Column("park", String(200)),
@@ -287,6 +287,7 @@ actuals = Table(
 
 # What `register list` and `kpi` filter and group on (migration 0002; the query plans
 # are in docs/register.md). Stage dates are indexed only where set.
+Index("ix_leads_identity_project_id", leads.c.identity, leads.c.project_id)  # migration 0001
 Index("ix_leads_park_stage_decision", leads.c.park, leads.c.stage, leads.c.decision)
 Index("ix_leads_decision", leads.c.decision)
 Index("ix_leads_stage", leads.c.stage)

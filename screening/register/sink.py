@@ -1,11 +1,20 @@
 """Storing a batch as it is screened: screened rows are buffered and written a few
 thousand per transaction, so a killed run leaves whole screenings only and a rerun
-stores just what is missing."""
+stores just what is missing.
+
+The transactions run on a writer thread: the batch's main loop goes on handing out
+and collecting work while a transaction is written (the database driver does its work
+without holding the GIL), instead of leaving the workers idle meanwhile. At most two
+batches wait for the writer, so memory stays bounded; a failed write stops the run at
+the next row.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +63,9 @@ class RegisterSink:
         self.batch_rows = batch_rows or batch_size()
         self.counts = StoreCounts()
         self._pending: list[Pending] = []
+        self._queue: queue.Queue[list[Pending] | None] = queue.Queue(maxsize=2)
+        self._writer: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def add(self, screened: Any) -> None:
         """One screened row: a `batch.Screened` carrying its register record."""
@@ -65,15 +77,51 @@ class RegisterSink:
             self.flush()
 
     def flush(self) -> None:
-        """Store what is buffered, in one transaction."""
-        if self._pending:
-            pending, self._pending = self._pending, []
-            self.counts.add(self.register.store(self.run, pending))
+        """Hand what is buffered to the writer: one transaction."""
+        self._raise()
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write, name="register-writer", daemon=True)
+            self._writer.start()
+        self._queue.put(pending)
+
+    def _write(self) -> None:
+        while True:
+            pending = self._queue.get()
+            if pending is None:
+                return
+            if self._error is not None:
+                continue  # a write failed: the rest is not written (the run stops)
+            try:
+                self.counts.add(self.register.store(self.run, pending))
+            except BaseException as exc:  # handed to the main thread by _raise
+                self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:  # it stays set: nothing more is written
+            raise self._error
+
+    def stop(self) -> None:
+        """Wait for the writer to write what it holds, and end it."""
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
 
     def finish(self, rows: int, invalid: int) -> None:
-        """Store the rest and record the run's counts."""
+        """Store the rest, wait for the writer and record the run's counts."""
         self.flush()
+        self.stop()
+        self._raise()
         self.register.finish_run(self.run, rows, self.counts, invalid)
+
+    def close(self) -> None:
+        """Stop the writer (what it holds is written, nothing more) and release the register."""
+        self._pending = []
+        self.stop()
+        self.register.close()
 
     def summary_line(self) -> str:
         c = self.counts

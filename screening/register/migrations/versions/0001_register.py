@@ -125,7 +125,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name="uq_leads_key"),
     )
     op.create_index("ix_leads_project_id", "leads", ["project_id"])
-    op.create_index("ix_leads_identity", "leads", ["identity"])
+    op.create_index("ix_leads_identity_project_id", "leads", ["identity", "project_id"])
     op.create_index("ix_leads_company_id", "leads", ["company_id"])
     op.create_table(
         "screenings",
