@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.chdir(ROOT)
 
 
-# --- a PostgreSQL server of our own ------------------------------------------------------
+# --- a PostgreSQL server of our own ---------------------------------------------------
 
 
 class Postgres:
@@ -54,7 +54,9 @@ class Postgres:
 
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not found:
-            raise SystemExit("PostgreSQL server binaries not found: apt-get install postgresql")
+            raise SystemExit(
+                "PostgreSQL server binaries not found: apt-get install postgresql"
+            )
         self.bin = Path(found[-1]).parent
         self.folder = Path(tempfile.mkdtemp(prefix="screening-bench-pg-"))
         if os.geteuid() == 0:
@@ -64,12 +66,30 @@ class Postgres:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        self._run("initdb", "-D", str(self.folder / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.folder / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         # durability as a real server has it (fsync on): the ratio must not flatter PostgreSQL
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB",
-                  "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.folder / "data"),
+            "-l",
+            str(self.folder / "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB",
+            "start",
+        )
         self.base = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}"
 
     def _run(self, tool: str, *args: str) -> None:
@@ -81,7 +101,9 @@ class Postgres:
     def fresh(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         return f"{self.base}/{name}"
@@ -89,9 +111,15 @@ class Postgres:
     def size(self, url: str) -> int:
         import psycopg
 
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        with psycopg.connect(
+            url.replace("postgresql+psycopg://", "postgresql://")
+        ) as conn:
             conn.execute("CHECKPOINT")
-            return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+            return int(
+                conn.execute("SELECT pg_database_size(current_database())").fetchone()[
+                    0
+                ]
+            )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "stop")
@@ -106,23 +134,40 @@ def sqlite_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
-# --- batch --register against batch ------------------------------------------------------
+# --- batch --register against batch ---------------------------------------------------
 
 
 def run_batch(source: Path, register: str | None) -> tuple[float, float]:
     """Wall and process-tree CPU seconds of one `screening batch --jobs 2` run."""
     output = OUT / "register-bench.out.jsonl"
-    command = [sys.executable, "-m", "screening", "batch", str(source), "--rules", RULES, "--as-of", AS_OF,
-               "--jobs", "2", "-o", str(output)] + (["--register", register] if register else [])
+    command = [
+        sys.executable,
+        "-m",
+        "screening",
+        "batch",
+        str(source),
+        "--rules",
+        RULES,
+        "--as-of",
+        AS_OF,
+        "--jobs",
+        "2",
+        "-o",
+        str(output),
+    ] + (["--register", register] if register else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"batch failed: {done.stderr}")
     output.unlink()  # a page cache full of the last run's output makes the next run's writes dearer
-    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return seconds, (after.ru_utime + after.ru_stime) - (
+        before.ru_utime + before.ru_stime
+    )
 
 
 def speed(rows: int, repeat: int, backends: list[str], pg: Postgres | None) -> None:
@@ -131,7 +176,9 @@ def speed(rows: int, repeat: int, backends: list[str], pg: Postgres | None) -> N
     OUT.mkdir(parents=True, exist_ok=True)
     source = OUT / f"register-bench-{rows}.jsonl"
     generate(source, rows)
-    print(f"machine: {machine()}; rule set {RULES}; {rows:,} rows, screening batch --jobs 2 -o out.jsonl")
+    print(
+        f"machine: {machine()}; rule set {RULES}; {rows:,} rows, screening batch --jobs 2 -o out.jsonl"
+    )
     ratios: dict[str, list[float]] = {b: [] for b in backends}
     for rep in range(repeat):
         for backend in backends:
@@ -148,16 +195,20 @@ def speed(rows: int, repeat: int, backends: list[str], pg: Postgres | None) -> N
             size = sqlite_size(target) if backend == "sqlite" else pg.size(url)  # type: ignore[union-attr]
             ratio = plain / stored
             ratios[backend].append(ratio)
-            print(f"  [{rep + 1}] {backend:<10} without register {rows / plain:,.0f}/s (CPU {plain_cpu:.1f} s); "
-                  f"with --register {rows / stored:,.0f}/s (CPU {stored_cpu:.1f} s): ratio {ratio:.2f} "
-                  f"(CPU ratio {plain_cpu / stored_cpu:.2f}); register {size / rows:,.0f} bytes/screening")
+            print(
+                f"  [{rep + 1}] {backend:<10} without register {rows / plain:,.0f}/s (CPU {plain_cpu:.1f} s); "
+                f"with --register {rows / stored:,.0f}/s (CPU {stored_cpu:.1f} s): ratio {ratio:.2f} "
+                f"(CPU ratio {plain_cpu / stored_cpu:.2f}); register {size / rows:,.0f} bytes/screening"
+            )
     for backend, found in ratios.items():
-        print(f"{backend}: --register runs at {statistics.median(found):.2f}x the rate without it "
-              f"(median of {len(found)}; each pair measured back to back; target ≥ 0.70)")
+        print(
+            f"{backend}: --register runs at {statistics.median(found):.2f}x the rate without it "
+            f"(median of {len(found)}; each pair measured back to back; target ≥ 0.70)"
+        )
     source.unlink()
 
 
-# --- a million stored screenings ---------------------------------------------------------
+# --- a million stored screenings ------------------------------------------------------
 
 
 def real_records(n: int) -> list[Any]:
@@ -171,12 +222,22 @@ def real_records(n: int) -> list[Any]:
     generate(source, n, seed=11)
     items: list[Any] = []
     with read_rows(source, deferred=True) as rows:
-        screen_rows(rows, RULES, dt.date.fromisoformat(AS_OF), 1, items.append, print, register=True)
+        screen_rows(
+            rows,
+            RULES,
+            dt.date.fromisoformat(AS_OF),
+            1,
+            items.append,
+            print,
+            register=True,
+        )
     source.unlink()
     return items
 
 
-def fill(url: str, total: int, items: list[Any], size_of: Any) -> list[tuple[int, float]]:
+def fill(
+    url: str, total: int, items: list[Any], size_of: Any
+) -> list[tuple[int, float]]:
     """Store `total` screenings made from `items` under new lead ids; bytes/screening as it grows."""
     from screening.loader import load_ruleset
     from screening.register.records import Record
@@ -184,8 +245,15 @@ def fill(url: str, total: int, items: list[Any], size_of: Any) -> list[tuple[int
 
     rng = random.Random(5)
     register = Register.open(url, create=True)
-    run = register.start_run("import", load_ruleset(RULES, as_of=dt.date.fromisoformat(AS_OF)), RULES, "zh",
-                             "bench", input_path="fill", input_sha256="0" * 64)
+    run = register.start_run(
+        "import",
+        load_ruleset(RULES, as_of=dt.date.fromisoformat(AS_OF)),
+        RULES,
+        "zh",
+        "bench",
+        input_path="fill",
+        input_sha256="0" * 64,
+    )
     sizes = []
     marks = {total // 10, total // 2, total}
     chunk: list[Pending] = []
@@ -194,7 +262,14 @@ def fill(url: str, total: int, items: list[Any], size_of: Any) -> list[tuple[int
         item = items[i % len(items)]
         record = Record._make(item.record)
         pid, name, company, _park, industry, amount = record.ident
-        ident = (f"F{i:07d}", name, company, PARKS[rng.randrange(len(PARKS))], industry, amount)
+        ident = (
+            f"F{i:07d}",
+            name,
+            company,
+            PARKS[rng.randrange(len(PARKS))],
+            industry,
+            amount,
+        )
         chunk.append(Pending(i + 1, item.decision, record._replace(ident=ident)))
         if len(chunk) == 10_000:
             register.store(run, chunk)
@@ -205,8 +280,10 @@ def fill(url: str, total: int, items: list[Any], size_of: Any) -> list[tuple[int
                 chunk = []
             sizes.append((i + 1, size_of() / (i + 1)))
     register.close()
-    print(f"  filled {total:,} screenings in {time.perf_counter() - start:,.0f} s "
-          f"({total / (time.perf_counter() - start):,.0f}/s through the register's writer)")
+    print(
+        f"  filled {total:,} screenings in {time.perf_counter() - start:,.0f} s "
+        f"({total / (time.perf_counter() - start):,.0f}/s through the register's writer)"
+    )
     return sizes
 
 
@@ -219,7 +296,11 @@ def pipeline(url: str) -> None:
     sqlite = "://" not in url or url.startswith("sqlite")
 
     def day(base: str, offset: str) -> str:
-        return f"date({base}, '+' || ({offset}) || ' days')" if sqlite else f"(({base})::date + ({offset}))"
+        return (
+            f"date({base}, '+' || ({offset}) || ' days')"
+            if sqlite
+            else f"(({base})::date + ({offset}))"
+        )
 
     statements = [
         f"UPDATE leads SET registered_on = {day(chr(39) + '2022-06-01' + chr(39), 'id % 1000')}",
@@ -248,11 +329,19 @@ def pipeline(url: str) -> None:
 
 LISTS = [
     ("register list", {}),
-    ("register list --park 园区03 --decision reject", {"park": "园区03", "decision": "reject"}),
+    (
+        "register list --park 园区03 --decision reject",
+        {"park": "园区03", "decision": "reject"},
+    ),
     ("register list --stage 签约 --park 园区07", {"park": "园区07", "stage": "签约"}),
-    ("register list --industry C2613 --min-investment 1亿", {"industry": "C2613", "min_investment": 10000}),
-    ("register list --from 2024-01-01 --to 2024-01-31", {"registered_from": dt.date(2024, 1, 1),
-                                                          "registered_to": dt.date(2024, 1, 31)}),
+    (
+        "register list --industry C2613 --min-investment 1亿",
+        {"industry": "C2613", "min_investment": 10000},
+    ),
+    (
+        "register list --from 2024-01-01 --to 2024-01-31",
+        {"registered_from": dt.date(2024, 1, 1), "registered_to": dt.date(2024, 1, 31)},
+    ),
     ("register list --decision pass", {"decision": "pass"}),
 ]
 
@@ -268,7 +357,14 @@ def queries(url: str, label: str) -> None:
     register = Register.open(url)
     statements: list[tuple[str, Any]] = []
 
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+    def capture(
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        many: bool,
+    ) -> None:
         statements.append((statement, parameters))
 
     def timed(call: Any) -> float:
@@ -287,14 +383,28 @@ def queries(url: str, label: str) -> None:
         filters = Filters(**given)
         cases.append((name, lambda f=filters: register.leads(f, limit=50)))
     cases += [
-        ("register kpi --year 2025 (a past period: stages as of its end)",
-         lambda: compute_kpis(register, period_of(2025, None, None, None, None, today))),
-        (f"register kpi --year {today.year} (to date: the current stage, on an index)",
-         lambda: compute_kpis(register, period_of(today.year, None, None, None, None, today))),
-        ("register kpi --year 2025 --park 园区05",
-         lambda: compute_kpis(register, period_of(2025, None, None, None, None, today), park="园区05")),
+        (
+            "register kpi --year 2025 (a past period: stages as of its end)",
+            lambda: compute_kpis(
+                register, period_of(2025, None, None, None, None, today)
+            ),
+        ),
+        (
+            f"register kpi --year {today.year} (to date: the current stage, on an index)",
+            lambda: compute_kpis(
+                register, period_of(today.year, None, None, None, None, today)
+            ),
+        ),
+        (
+            "register kpi --year 2025 --park 园区05",
+            lambda: compute_kpis(
+                register, period_of(2025, None, None, None, None, today), park="园区05"
+            ),
+        ),
     ]
-    print(f"{label}: query times through the library (median of 3), and the statements' plans")
+    print(
+        f"{label}: query times through the library (median of 3), and the statements' plans"
+    )
     plans: list[str] = []
     for name, call in cases:
         seconds = timed(call)
@@ -302,7 +412,11 @@ def queries(url: str, label: str) -> None:
         event.listen(register.engine, "before_cursor_execute", capture)
         result = call()
         event.remove(register.engine, "before_cursor_execute", capture)
-        matched = f"{result[0]:,} matched" if isinstance(result, tuple) else f"{len(result['parks'])} rows"
+        matched = (
+            f"{result[0]:,} matched"
+            if isinstance(result, tuple)
+            else f"{len(result['parks'])} rows"
+        )
         print(f"  {name}: {seconds * 1000:,.0f} ms ({matched})")
         plans.append(f"-- {name}")
         with register.engine.connect() as conn:
@@ -313,17 +427,30 @@ def queries(url: str, label: str) -> None:
                 rows = conn.exec_driver_sql(explain + statement, parameters).fetchall()
                 first_line = " ".join(statement.split())[:160]
                 plans.append(f"   {first_line}")
-                plans += ["      " + (r[-1] if register.is_sqlite else r[0]) for r in rows]
-    for command in (["register", "list", "--park", "园区03", "--decision", "reject"],
-                    ["register", "kpi", "--year", "2025"]):
+                plans += [
+                    "      " + (r[-1] if register.is_sqlite else r[0]) for r in rows
+                ]
+    for command in (
+        ["register", "list", "--park", "园区03", "--decision", "reject"],
+        ["register", "kpi", "--year", "2025"],
+    ):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "screening", *command, "--db", url], capture_output=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "screening", *command, "--db", url],
+            capture_output=True,
+        )
         seconds = time.perf_counter() - start
         assert done.returncode == 0, done.stderr
-        print(f"  CLI `screening {' '.join(command)}`: {seconds * 1000:,.0f} ms, process start-up included")
+        print(
+            f"  CLI `screening {' '.join(command)}`: {seconds * 1000:,.0f} ms, process start-up included"
+        )
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "screening", "--version"], capture_output=True)
-    print(f"  (`screening --version` alone: {(time.perf_counter() - start) * 1000:,.0f} ms)")
+    subprocess.run(
+        [sys.executable, "-m", "screening", "--version"], capture_output=True
+    )
+    print(
+        f"  (`screening --version` alone: {(time.perf_counter() - start) * 1000:,.0f} ms)"
+    )
     register.close()
     print("\n".join(plans))
     with Register.open(url) as check, check.read() as conn:
@@ -349,9 +476,15 @@ def million(total: int, backends: list[str], pg: Postgres | None) -> None:
 
             def size_of(url: str = url) -> int:
                 return pg.size(url)  # type: ignore[union-attr]
+
         print(f"{backend}:")
         sizes = fill(url, total, items, size_of)
-        print("  size: " + "; ".join(f"{n:,} screenings → {b:,.0f} bytes/screening" for n, b in sizes))
+        print(
+            "  size: "
+            + "; ".join(
+                f"{n:,} screenings → {b:,.0f} bytes/screening" for n, b in sizes
+            )
+        )
         pipeline(url)
         queries(url, backend)
         if backend == "sqlite":
@@ -360,7 +493,9 @@ def million(total: int, backends: list[str], pg: Postgres | None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--fill", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=2)

@@ -147,10 +147,10 @@ def _flat_values(project: Project) -> dict[str, Any]:
 
 
 def _record(source: str, number: int, values: dict[str, Any], decision: Any, line: bytes) -> Any:
-    from screening.register.records import record_of, row_id
+    from screening.register import records  # imported once, by _start_worker
 
     # a plain tuple pickles faster
-    return tuple(record_of(values, decision, line, _register, row_id(source, number)))
+    return tuple(records.record_of(values, decision, line, _register, records.row_id(source, number)))
 
 
 def _read(source: str, number: int, data: dict[str, Any] | str) -> tuple[str, int, Any] | Invalid:

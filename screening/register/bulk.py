@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from screening.register.records import fold, generated_key, identity_of, screening_key
+from screening.register.records import fold, generated_key, screening_key
 from screening.register.schema import to_scaled
 
 _IN = 500  # values per IN (…) list
@@ -57,7 +57,10 @@ class Bulk:
         cur.executemany(sql + " RETURNING key", rows, returning=True)
         found: set[Any] = set()
         while True:
-            found.update(bytes(r[0]) if isinstance(r[0], memoryview) else r[0] for r in cur.fetchall())
+            found.update(
+                bytes(r[0]) if isinstance(r[0], memoryview) else r[0]
+                for r in cur.fetchall()
+            )
             if not cur.nextset():
                 return found
 
@@ -157,8 +160,8 @@ def store_rows(
     # 2. leads: by id, by company + name, or by where the row came from
     prepared = []
     for item in items:
-        pid, name, company, *_ = item.record.ident
-        identity = identity_of(company, name)
+        pid = item.record.ident[0]
+        identity = item.record.identity
         candidate = (
             item.lead or pid or generated_key(identity, run.input_sha256, item.row)
         )
@@ -237,7 +240,9 @@ def store_rows(
     adopted = run.adopted
     # adopting a screening stored before as a trial (a rescreen, then --adopt): the
     # same screening, now current
-    promoted = [k for k in keyed if k[0] in existing and not existing[k[0]]] if adopted else []
+    promoted = (
+        [k for k in keyed if k[0] in existing and not existing[k[0]]] if adopted else []
+    )
     if promoted:
         cur.executemany(
             f"UPDATE screenings SET adopted = {m} WHERE key = {m}",
@@ -295,7 +300,7 @@ def store_rows(
     rows = []
     last_of_lead: dict[int, tuple[Any, str | None]] = {}
     flag = bulk.flag(adopted)
-    for skey, item, key, lead_id, adopt, _identity in fresh:
+    for skey, item, key, lead_id, _adopt, _identity in fresh:
         lid = lead_id if lead_id is not None else lead_ids[key]
         record = item.record
         rows.append(
@@ -325,7 +330,10 @@ def store_rows(
         if skey in promoted_keys or (
             skey in fresh_keys and (lead_id is not None or key in raced)
         ):
-            last_of_lead[lead_id if lead_id is not None else lead_ids[key]] = (item, adopt)
+            last_of_lead[lead_id if lead_id is not None else lead_ids[key]] = (
+                item,
+                adopt,
+            )
     if rows:
         stored = bulk.insert_new(
             cur,

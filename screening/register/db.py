@@ -184,7 +184,7 @@ def is_retryable(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
-# --- the schema version ------------------------------------------------------------------
+# --- the schema version ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,9 @@ def period_of(
         raise RegisterError(
             f"期间止 {last} 早于期间起 {first} / the period ends before it starts"
         )
-    label = f"{today.year} 年初至今" if start is None and end is None else f"{first}–{last}"
+    label = (
+        f"{today.year} 年初至今" if start is None and end is None else f"{first}–{last}"
+    )
     return Period(first, last, label)
 
 
@@ -256,7 +258,7 @@ def compute_kpis(
             ):
                 item = entry(row[0])
                 item["bands"][stage_name] = {
-                    str(band): n for band, n in zip(bands, row[1:])
+                    str(band): n for band, n in zip(bands, row[1:], strict=True)
                 }
     total = _total(parks, entry if not parks else None)
     rows = [parks[k] for k in sorted(parks)] + ([total] if len(parks) != 1 else [])
@@ -439,7 +441,7 @@ def render_kpis(report: dict[str, Any], lang: str) -> str:
             header.append(
                 f"{_STAGE_WORDS[stage_name][0 if zh else 1]}{_band_label(band, lang)}"
             )
-            for line, r in zip(cells, rows):
+            for line, r in zip(cells, rows, strict=True):
                 cell = r["bands"][stage_name][band]
                 line.append(
                     str(cell["count"])

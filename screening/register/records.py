@@ -13,8 +13,8 @@ import hashlib
 import json
 import unicodedata
 from decimal import Decimal
-from pathlib import Path
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from screening.findings import Decision, Finding, Status
@@ -29,7 +29,7 @@ STATUS_CODES = {
 STATUS_NAMES = {code: status.value for status, code in STATUS_CODES.items()}
 
 
-# --- values -------------------------------------------------------------------------------
+# --- values ---------------------------------------------------------------------------
 
 
 def _value_text(value: Any) -> str:
@@ -74,7 +74,7 @@ def decode_values(text: str) -> dict[str, Any]:
     return json.loads(text, parse_float=Decimal)  # type: ignore[no-any-return]
 
 
-# --- findings -----------------------------------------------------------------------------
+# --- findings -------------------------------------------------------------------------
 
 
 def _json_text(value: Any) -> str:
@@ -139,7 +139,7 @@ def decode_findings(text: str, rules: list[list[str]]) -> list[dict[str, Any]]:
     """Stored findings with their rules (the snapshot's [id, kind, zh, en] list):
     rule, kind, title, status, actual, points, and whether it is a failure."""
     out = []
-    for (rule, kind, zh, en), entry in zip(rules, json.loads(text)):
+    for (rule, kind, zh, en), entry in zip(rules, json.loads(text), strict=True):
         entry = entry + [None] * (3 - len(entry))
         status = STATUS_NAMES[entry[0]]
         out.append(
@@ -156,7 +156,7 @@ def decode_findings(text: str, rules: list[list[str]]) -> list[dict[str, Any]]:
     return out
 
 
-# --- one screened row, as a worker hands it to the writer ----------------------------------
+# --- one screened row, as a worker hands it to the writer -----------------------------
 
 
 class Record(NamedTuple):
@@ -173,6 +173,7 @@ class Record(NamedTuple):
         str | None, str | None, str | None, str | None, str | None, Decimal | None
     ]
     # (project id, name, company, park, industry code, investment.total in 万元)
+    identity: str | None = None  # identity_of(company, name), made by the worker
 
 
 def _names(items: tuple[str, ...]) -> str:
@@ -195,6 +196,7 @@ def record_of(
     score = round_score(decision.score)
     get = values.get
     total = get("investment.total")
+    company, name = _text(get("company")), _text(get("name"))
     return Record(
         text,
         hashlib.sha256(text.encode()).digest(),
@@ -207,12 +209,13 @@ def record_of(
         hashlib.sha256(line).digest(),
         (
             None if get("id") == made_up_id else _text(get("id")),
-            _text(get("name")),
-            _text(get("company")),
+            name,
+            company,
             _text(get("park")),
             _text(get("industry.code")),
             total if type(total) is Decimal else None,
         ),
+        identity_of(company, name),
     )
 
 
@@ -231,7 +234,7 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-# --- identity -----------------------------------------------------------------------------
+# --- identity -------------------------------------------------------------------------
 
 
 def fold(name: str) -> str:

@@ -47,7 +47,7 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
     def line(cells: list[str]) -> str:
         return "  ".join(
-            c + " " * (w - width(c)) for c, w in zip(cells, widths)
+            c + " " * (w - width(c)) for c, w in zip(cells, widths, strict=True)
         ).rstrip()
 
     return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]

@@ -287,7 +287,9 @@ actuals = Table(
 
 # What `register list` and `kpi` filter and group on (migration 0002; the query plans
 # are in docs/register.md). Stage dates are indexed only where set.
-Index("ix_leads_identity_project_id", leads.c.identity, leads.c.project_id)  # migration 0001
+Index(
+    "ix_leads_identity_project_id", leads.c.identity, leads.c.project_id
+)  # migration 0001
 Index("ix_leads_park_stage_decision", leads.c.park, leads.c.stage, leads.c.decision)
 Index("ix_leads_decision", leads.c.decision)
 Index("ix_leads_stage", leads.c.stage)
@@ -295,6 +297,17 @@ Index("ix_leads_industry_investment_total", leads.c.industry, leads.c.investment
 Index("ix_leads_registered_on", leads.c.registered_on)
 Index("ix_leads_investment_total", leads.c.investment_total)
 Index("ix_committee_decisions_meeting_on", committee_decisions.c.meeting_on)
-for _column in ("signed_on", "started_on", "producing_on", "promised_start", "promised_production"):
+for _column in (
+    "signed_on",
+    "started_on",
+    "producing_on",
+    "promised_start",
+    "promised_production",
+):
     _where = leads.c[_column].is_not(None)
-    Index(f"ix_leads_{_column}", leads.c[_column], sqlite_where=_where, postgresql_where=_where)
+    Index(
+        f"ix_leads_{_column}",
+        leads.c[_column],
+        sqlite_where=_where,
+        postgresql_where=_where,
+    )

@@ -83,7 +83,9 @@ class RegisterSink:
             return
         pending, self._pending = self._pending, []
         if self._writer is None:
-            self._writer = threading.Thread(target=self._write, name="register-writer", daemon=True)
+            self._writer = threading.Thread(
+                target=self._write, name="register-writer", daemon=True
+            )
             self._writer.start()
         self._queue.put(pending)
 

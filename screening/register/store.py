@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -106,16 +106,13 @@ class StoreCounts:
         self.updated_leads += other.updated_leads
 
 
-@dataclass(frozen=True)
-class Pending:
-    """One screened row waiting to be stored."""
+class Pending(NamedTuple):
+    """One screened row waiting to be stored (a NamedTuple: made for every row)."""
 
     row: int | None  # its row in the run's input
     decision: str
     record: Record
-    lead: str | None = (
-        None  # the lead it belongs to, when known (a rescreen): no look-up
-    )
+    lead: str | None = None  # the lead it belongs to, when known (a rescreen)
 
 
 @dataclass(frozen=True)
@@ -201,7 +198,7 @@ class Register:
         self.engine = engine
         self.url = url
 
-    # --- opening ---------------------------------------------------------------------------
+    # --- opening ----------------------------------------------------------------------
 
     @classmethod
     def open(cls, db_ref: str | None = None, *, create: bool = False) -> Register:
@@ -261,7 +258,7 @@ class Register:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         return dialect.insert(table)
 
-    # --- snapshots and runs ----------------------------------------------------------------
+    # --- snapshots and runs -----------------------------------------------------------
 
     def snapshot_id(self, conn: Connection, snapshot: Snapshot, actor: str) -> int:
         """The id of a snapshot, stored once per distinct sha256."""
@@ -363,7 +360,7 @@ class Register:
                 )
             )
 
-    # --- storing screenings ----------------------------------------------------------------
+    # --- storing screenings -----------------------------------------------------------
 
     def store(self, run: Run, items: Sequence[Pending]) -> StoreCounts:
         """Store screened rows in one transaction (run again if writers deadlock)."""
@@ -405,7 +402,7 @@ class Register:
             cursor.close()
         return StoreCounts(**done, leads=keys)
 
-    # --- reading ---------------------------------------------------------------------------
+    # --- reading ----------------------------------------------------------------------
 
     def lead_row(self, conn: Connection, key: str, lock: bool = False) -> Row[Any]:
         """A lead by its id (or the project id it was given); unknown ids are an error."""
@@ -626,7 +623,7 @@ class Register:
 
         return line, hashlib.sha256(line).hexdigest() == stored["contract_sha256"]
 
-    # --- stages, committee, promises, actuals ----------------------------------------------
+    # --- stages, committee, promises, actuals -----------------------------------------
 
     def record_stage(
         self,

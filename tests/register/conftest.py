@@ -50,16 +50,51 @@ def postgres_server() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
     data, port = folder / "data", _free_port()
-    subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                 "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
-    subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-                                 f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                                 "-c max_connections=50", "start"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(folder / "log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c max_connections=50",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+            ),
+            capture_output=True,
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -87,10 +122,17 @@ def fresh_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
 
 
 @pytest.fixture
-def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest, _templates: dict[str, str],
-           tmp_path_factory: pytest.TempPathFactory) -> str:
+def db_url(
+    backend: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    _templates: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
     """A new, empty register at the current schema, on each backend."""
-    template = _template(backend, _templates, tmp_path_factory.mktemp("template"), request)
+    template = _template(
+        backend, _templates, tmp_path_factory.mktemp("template"), request
+    )
     if backend == "sqlite":
         target = tmp_path / "register.db"
         shutil.copyfile(template, target)
@@ -101,17 +143,29 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest, _templa
     server = request.getfixturevalue("postgres_server")
     plain = server.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.rsplit("/", 1)[1]}"')
+        conn.execute(
+            f'CREATE DATABASE "{name}" TEMPLATE "{template.rsplit("/", 1)[1]}"'
+        )
     return f"{server}/{name}"
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
     """`screening …` in a subprocess (as a user runs it)."""
     full = {k: v for k, v in os.environ.items() if k != "SCREENING_DB"}
     full.update({"SCREENING_USER": "测试员", **(env or {})})
-    return subprocess.run(["python", "-m", "screening", *args], capture_output=True, text=True,
-                          cwd=cwd or ROOT, env=full, timeout=timeout)
+    return subprocess.run(
+        ["python", "-m", "screening", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=full,
+        timeout=timeout,
+    )
 
 
 def beihai_rows(n: int, seed: int = 3) -> list[dict[str, object]]:
@@ -121,22 +175,28 @@ def beihai_rows(n: int, seed: int = 3) -> list[dict[str, object]]:
     from screening.cases import case_files, load_case
 
     rng = random.Random(seed)
-    base = [load_case(p).project.model_dump(mode="json", exclude_none=True)
-            for p in case_files([ROOT / "cases/beihai"])]
+    base = [
+        load_case(p).project.model_dump(mode="json", exclude_none=True)
+        for p in case_files([ROOT / "cases/beihai"])
+    ]
     base = [b for b in base if "land" in b and "investment" in b]
     rows = []
     for i in range(n):
         project = json.loads(json.dumps(rng.choice(base)))
         project["id"] = f"bh-{i:06d}"
         project["park"] = ("铁山港工业区", "临海工业区")[i % 2]
-        project["investment"]["fixed_assets"] = str(int(float(project["investment"]["fixed_assets"])
-                                                        * rng.uniform(0.7, 1.3)))
+        project["investment"]["fixed_assets"] = str(
+            int(float(project["investment"]["fixed_assets"]) * rng.uniform(0.7, 1.3))
+        )
         rows.append(project)
     return rows
 
 
 def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -156,7 +216,9 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {}
 
 
-def _template(backend: str, templates: dict[str, str], tmp: Path, request: pytest.FixtureRequest) -> str:
+def _template(
+    backend: str, templates: dict[str, str], tmp: Path, request: pytest.FixtureRequest
+) -> str:
     from screening.register.store import Register
 
     if backend not in templates:

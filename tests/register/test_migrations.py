@@ -32,10 +32,13 @@ def test_the_migrations_build_the_schema_the_code_uses(fresh_url: str) -> None:
 
 
 def test_a_database_written_by_the_first_migration_is_upgraded_with_its_data(
-        fresh_url: str, tmp_path: Path) -> None:
+    fresh_url: str, tmp_path: Path
+) -> None:
     url = regdb.resolve_url(fresh_url)
     engine = regdb.make_engine(url)
-    regdb.upgrade(engine, url, "0001")  # the schema as the first version of the register wrote it
+    regdb.upgrade(
+        engine, url, "0001"
+    )  # the schema as the first version of the register wrote it
     assert regdb.version_of(engine).current == "0001"
     # data written on that schema, by the register's own writer
     old = RegisterClass(engine, url)
@@ -43,10 +46,20 @@ def test_a_database_written_by_the_first_migration_is_upgraded_with_its_data(
     from screening.batch import run_batch
     from screening.io.readers import read_rows
 
-    run = old.start_run("import", ruleset, "parks/beihai-tieshangang-2023", "zh", "测试员")
+    run = old.start_run(
+        "import", ruleset, "parks/beihai-tieshangang-2023", "zh", "测试员"
+    )
     sink = RegisterSink(old, run)
     with read_rows(write_jsonl(tmp_path / "in.jsonl", beihai_rows(12))) as rows:
-        counts = run_batch(rows, "parks/beihai-tieshangang-2023", AS_OF, 1, sink.add, print, register=True)
+        counts = run_batch(
+            rows,
+            "parks/beihai-tieshangang-2023",
+            AS_OF,
+            1,
+            sink.add,
+            print,
+            register=True,
+        )
     sink.finish(counts.rows, counts.invalid)
     engine.dispose()
     # the code refuses it until it is upgraded, and says how
@@ -57,7 +70,9 @@ def test_a_database_written_by_the_first_migration_is_upgraded_with_its_data(
     with Register.open(fresh_url) as register:
         total, leads = register.leads(limit=None)
         assert total == 12
-        line, same = register.reproduce(register.lead("bh-000003")["screenings"][0]["id"])
+        line, same = register.reproduce(
+            register.lead("bh-000003")["screenings"][0]["id"]
+        )
         assert same
     again = CliRunner().invoke(main, ["db", "upgrade", "--db", fresh_url])
     assert "已是最新版本" in again.stdout
@@ -65,12 +80,26 @@ def test_a_database_written_by_the_first_migration_is_upgraded_with_its_data(
     assert "最新" in status.stdout
 
 
-def test_a_new_register_is_created_by_a_command_that_stores_and_not_by_one_that_reads(tmp_path: Path) -> None:
+def test_a_new_register_is_created_by_a_command_that_stores_and_not_by_one_that_reads(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "new.db"
     result = CliRunner().invoke(main, ["register", "list", "--db", str(path)])
-    assert result.exit_code == 2 and "找不到项目库" in result.stderr and not path.exists()
-    result = CliRunner().invoke(main, ["register", "add", "cases/beihai/bh01-iron-phosphate-pass.yaml",
-                                       "--db", str(path), "--as-of", "2025-06-30"])
+    assert (
+        result.exit_code == 2 and "找不到项目库" in result.stderr and not path.exists()
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "register",
+            "add",
+            "cases/beihai/bh01-iron-phosphate-pass.yaml",
+            "--db",
+            str(path),
+            "--as-of",
+            "2025-06-30",
+        ],
+    )
     assert result.exit_code == 0 and path.exists()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -80,7 +109,10 @@ def test_other_databases_and_newer_ones_are_refused(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE something (x)")
-    for command in (["register", "add", "cases/beihai/bh01-iron-phosphate-pass.yaml"], ["db", "upgrade"]):
+    for command in (
+        ["register", "add", "cases/beihai/bh01-iron-phosphate-pass.yaml"],
+        ["db", "upgrade"],
+    ):
         result = CliRunner().invoke(main, [*command, "--db", str(other)])
         assert result.exit_code == 2 and "不是项目库" in result.stderr
     newer = tmp_path / "newer.db"
@@ -90,13 +122,25 @@ def test_other_databases_and_newer_ones_are_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["register", "list", "--db", str(newer)])
     assert result.exit_code == 2 and "更新版本" in result.stderr
     with sqlite3.connect(other) as conn:
-        assert conn.execute("SELECT count(*) FROM something").fetchone() == (0,)  # untouched
+        assert conn.execute("SELECT count(*) FROM something").fetchone() == (
+            0,
+        )  # untouched
 
 
-def test_the_database_comes_from_the_environment_when_not_given(tmp_path: Path, monkeypatch: object) -> None:
+def test_the_database_comes_from_the_environment_when_not_given(
+    tmp_path: Path, monkeypatch: object
+) -> None:
     path = tmp_path / "env.db"
     monkeypatch.setenv("SCREENING_DB", str(path))  # type: ignore[attr-defined]
-    result = CliRunner().invoke(main, ["register", "add", "cases/beihai/bh01-iron-phosphate-pass.yaml",
-                                       "--as-of", "2025-06-30"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "register",
+            "add",
+            "cases/beihai/bh01-iron-phosphate-pass.yaml",
+            "--as-of",
+            "2025-06-30",
+        ],
+    )
     assert result.exit_code == 0 and path.exists()
     assert regdb.resolve_url(None) == f"sqlite:///{path}"

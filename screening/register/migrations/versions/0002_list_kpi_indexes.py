@@ -26,7 +26,13 @@ INDEXES = {
     "ix_leads_registered_on": ["registered_on"],
     "ix_leads_investment_total": ["investment_total"],
 }
-WHERE_SET = ["signed_on", "started_on", "producing_on", "promised_start", "promised_production"]
+WHERE_SET = [
+    "signed_on",
+    "started_on",
+    "producing_on",
+    "promised_start",
+    "promised_production",
+]
 
 
 def upgrade() -> None:
@@ -34,8 +40,16 @@ def upgrade() -> None:
         op.create_index(name, "leads", columns)
     for column in WHERE_SET:
         where = sa.text(f"{column} IS NOT NULL")
-        op.create_index(f"ix_leads_{column}", "leads", [column], sqlite_where=where, postgresql_where=where)
-    op.create_index("ix_committee_decisions_meeting_on", "committee_decisions", ["meeting_on"])
+        op.create_index(
+            f"ix_leads_{column}",
+            "leads",
+            [column],
+            sqlite_where=where,
+            postgresql_where=where,
+        )
+    op.create_index(
+        "ix_committee_decisions_meeting_on", "committee_decisions", ["meeting_on"]
+    )
 
 
 def downgrade() -> None:
