@@ -137,11 +137,13 @@ def compute_kpis(
     """Every KPI for every park (and all parks together) over `period`."""
     c = leads.c
     start, end = period.start, period.end
-    park_col = func.coalesce(c.park, literal(NO_PARK))
+    # grouped by the column itself, in index order; a lead without a park is NO_PARK
+    park_col = c.park
     scope = [c.park == park] if park is not None else []
     parks: dict[str, dict[str, Any]] = {}
 
-    def entry(name: str) -> dict[str, Any]:
+    def entry(name: str | None) -> dict[str, Any]:
+        name = NO_PARK if name is None else name
         found = parks.get(name)
         if found is None:
             found = parks[name] = {

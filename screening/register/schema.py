@@ -297,17 +297,19 @@ Index("ix_leads_industry_investment_total", leads.c.industry, leads.c.investment
 Index("ix_leads_registered_on", leads.c.registered_on)
 Index("ix_leads_investment_total", leads.c.investment_total)
 Index("ix_committee_decisions_meeting_on", committee_decisions.c.meeting_on)
-for _column in (
-    "signed_on",
-    "started_on",
-    "producing_on",
-    "promised_start",
-    "promised_production",
-):
+# a cohort is read from its index alone: each carries what the KPIs read
+for _column, _carried in {
+    "signed_on": ("park", "started_on", "promised_total", "investment_total"),
+    "started_on": ("park", "promised_total", "investment_total"),
+    "producing_on": ("park", "promised_total", "investment_total"),
+    "promised_start": ("park", "started_on"),
+    "promised_production": ("park", "producing_on"),
+}.items():
     _where = leads.c[_column].is_not(None)
     Index(
         f"ix_leads_{_column}",
         leads.c[_column],
+        *(leads.c[name] for name in _carried),
         sqlite_where=_where,
         postgresql_where=_where,
     )
