@@ -116,6 +116,16 @@ class Pending(NamedTuple):
     lead: str | None = None  # the lead it belongs to, when known (a rescreen)
 
 
+class _Unindexed:
+    """`leads.c`, each column as `+leads.column`: SQLite then uses no index for it."""
+
+    def __getattr__(self, name: str) -> Any:
+        from sqlalchemy import literal_column
+
+        column = leads.c[name]
+        return literal_column(f'+leads."{name}"', type_=column.type)
+
+
 @dataclass(frozen=True)
 class Filters:
     """What `list`, `rescreen`, `export` and the web pipeline select leads by."""
@@ -131,8 +141,10 @@ class Filters:
     committee: str | None = None
     keys: tuple[str, ...] = ()
 
-    def where(self) -> list[Any]:
-        c = leads.c
+    def where(self, unindexed: bool = False) -> list[Any]:
+        """The SQL conditions. `unindexed`: written so that SQLite uses no index for
+        them (`+column`), for a page of a filter that matches thousands of leads."""
+        c: Any = _Unindexed() if unindexed else leads.c
         out: list[Any] = []
         if self.park is not None:
             out.append(c.park == self.park)
@@ -430,18 +442,17 @@ class Register:
             total = conn.execute(
                 select(func.count()).select_from(leads).where(*where)
             ).scalar_one()
+            # thousands match: walking the leads newest first finds a page at once,
+            # where an index on the filter would sort every match (SQLite's planner
+            # cannot weigh the two)
+            broad = where and self.is_sqlite and total > _BROAD and limit is not None
             query = (
                 select(leads, companies.c.name.label("company"))
                 .outerjoin(companies, companies.c.id == leads.c.company_id)
-                .where(*where)
+                .where(*(filters.where(unindexed=True) if broad else where))
                 .order_by(leads.c.id.desc())
                 .offset(offset)
             )
-            if where and total > _BROAD and limit is not None:
-                # thousands match: walking the leads newest first finds a page at once,
-                # where an index on the filter would sort every match (SQLite's planner
-                # cannot weigh the two without a hint)
-                query = query.with_hint(leads, "NOT INDEXED", "sqlite")
             if limit is not None:
                 query = query.limit(limit)
             rows = [lead_dict(row) for row in conn.execute(query)]

@@ -696,3 +696,17 @@ def test_filters_on_the_api(db_url: str, tmp_path: Path) -> None:
     with Register.open(db_url) as register:
         total, page = register.leads(Filters(park="铁山港工业区"), limit=2)
         assert total == 5 and len(page) == 2 and page[0]["lead_pk"] > page[1]["lead_pk"]
+
+
+def test_a_broad_filter_reads_its_page_in_id_order_with_the_same_result(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import screening.register.store as store
+
+    stored(db_url, tmp_path, 30)
+    filters = Filters(industry="C26", min_investment=Decimal(3000), park="铁山港工业区")
+    with Register.open(db_url) as register:
+        narrow = register.leads(filters, limit=5, offset=2)
+        monkeypatch.setattr(store, "_BROAD", 0)  # every filter counts as broad
+        broad = register.leads(filters, limit=5, offset=2)
+    assert narrow == broad and narrow[0] > 7
