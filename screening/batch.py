@@ -38,7 +38,8 @@ class Screened(NamedTuple):
     number: int
     line: bytes  # UTF-8 with its newline: encoded by the worker, so the parent only writes
     decision: str
-    record: Any = None  # with --register: what the register stores (register.records.Record)
+    # with --register: what the register stores of the row (register.records.Record)
+    record: Any = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ class BatchCounts:
 _screener: Any = None
 _lang = "zh"
 _columns: dict[str, str] | None = None
-_register: Any = None  # with --register: the register's FindingCodec; each result carries its record
+# with --register: the register's FindingCodec; each result carries its record
+_register: Any = None
 
 
 def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str, columns: dict[str, str] | None = None,
@@ -114,8 +116,8 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             continue
         source, number, values = item
         try:
-            if _register is not None and type(values) is not dict:  # the register stores flat values
-                values = _flat_values(values)
+            if _register is not None and type(values) is not dict:
+                values = _flat_values(values)  # the register stores flat values
             judged.append((source, number, screen_values(values) if type(values) is dict else screen(values), values))
         except ScreeningError as exc:
             judged.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
@@ -132,7 +134,8 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             out.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
             continue
         if _register is not None:
-            out.append((number, line, decision.outcome.value, _record(source, number, values, decision, line)))
+            record = _record(source, number, values, decision, line)
+            out.append((number, line, decision.outcome.value, record))
         else:
             out.append((number, line, decision.outcome.value))
     return out
@@ -146,11 +149,14 @@ def _flat_values(project: Project) -> dict[str, Any]:
     return convert_inputs(flatten(project), _screener.ruleset.inputs)
 
 
-def _record(source: str, number: int, values: dict[str, Any], decision: Any, line: bytes) -> Any:
+def _record(
+    source: str, number: int, values: dict[str, Any], decision: Any, line: bytes
+) -> tuple[Any, ...]:
     from screening.register import records  # imported once, by _start_worker
 
+    made_up = records.row_id(source, number)
     # a plain tuple pickles faster
-    return tuple(records.record_of(values, decision, line, _register, records.row_id(source, number)))
+    return tuple(records.record_of(values, decision, line, _register, made_up))
 
 
 def _read(source: str, number: int, data: dict[str, Any] | str) -> tuple[str, int, Any] | Invalid:

@@ -31,7 +31,8 @@ class BatchOutputs:
     def __init__(self, targets: list[tuple[str, Path]], ruleset: RuleSet, as_of: dt.date, input_path: str,
                  lang: str, html_sections: int, register: Any = None) -> None:
         self.targets = targets
-        self.register = register  # a register.sink.RegisterSink with --register: every screened row is stored
+        # with --register, a register.sink.RegisterSink: every screened row is stored
+        self.register = register
         self.ruleset = ruleset
         self.as_of = as_of
         self.input_path = input_path
