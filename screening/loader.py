@@ -211,6 +211,19 @@ def load_ruleset(ref: str | Path, as_of: dt.date | None = None) -> RuleSet:
     return merged
 
 
+def load_chain(paths: list[Path], as_of: dt.date | None = None) -> RuleSet:
+    """Merge and type-check the given files, parents first, as `load_ruleset` would merge
+    the chain it resolves; `extends` is not resolved again (the register's snapshots are
+    chains whose files keep their bytes, wherever the ids would resolve now)."""
+    errors: list[Diagnostic] = []
+    chain = [_read(path, errors) for path in paths]
+    if errors:
+        raise RuleSetError("", diagnostics=sorted(errors, key=_order))
+    merged = _merge(chain, as_of)
+    _typecheck(merged, {item.model.id: item for item in chain})
+    return merged
+
+
 def _is_path(ref: str) -> bool:
     """Whether `find_ruleset` reads `ref` as a file path rather than a shipped id."""
     as_path = Path(ref)
