@@ -8,18 +8,14 @@ readable here (units appended, 是/否 → true/false); the project model valida
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import json
 import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain, islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,20 +26,23 @@ from screening.io.columns import (
     FIELD_KINDS,
     Column,
     HeaderMap,
-    InputError,
-    find_header,
+    header_matcher,
+    map_headers,
     match_header,
+)
+from screening.io.tables import (
+    DELIMITERS,
+    HEADER_SCAN,
+    WORKBOOKS,
+    HeaderNotFound,
+    InputError,
+    number_text,
+    open_table,
 )
 from screening.model.project import CHOICE_ALIASES, NO, YES
 from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
 from screening.source import load_yaml_file
 
-# Rows searched for the header: title rows, blank rows, two-row headers.
-HEADER_SCAN = 50
-_CHUNK = 1 << 16  # bytes per read while checking the encoding
-
-TABULAR = {".csv": ",", ".tsv": "\t"}
-WORKBOOK = {".xlsx", ".xlsm"}
 LINES = {".jsonl", ".ndjson"}
 PROJECT_FILES = {".yaml", ".yml", ".json"}
 
@@ -141,17 +140,10 @@ def read_rows(
     if not p.is_file():
         raise InputError("找不到输入文件 / input not found", SourceSpan(str(p)))
     suffix = p.suffix.lower()
-    if suffix in TABULAR:
-        return _read_csv(p, columns, TABULAR[suffix])
-    if suffix in WORKBOOK:
-        return _read_xlsx(p, columns, sheet)
     if suffix in LINES:
         return _read_jsonl(p, columns, deferred)
-    if suffix == ".xls":
-        raise InputError(
-            "不支持旧版 .xls，请另存为 .xlsx / save the workbook as .xlsx",
-            SourceSpan(str(p)),
-        )
+    if suffix in DELIMITERS or suffix in WORKBOOKS or suffix == ".xls":
+        return _read_table(p, columns, sheet)
     raise InputError(
         f"不支持的输入格式 {suffix or '（无扩展名）'}"
         "（可用：.csv .tsv .xlsx .jsonl 或文件夹）/ "
@@ -201,13 +193,9 @@ _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "
 
 
 def _number_text(value: int | float | Decimal) -> str:
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise CellError("数值不是有限数 / number is not finite")
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)  # the shortest text that round-trips: what the user typed
-    return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CellError("数值不是有限数 / number is not finite")
+    return number_text(value)
 
 
 def _text(value: object) -> str:
@@ -343,143 +331,41 @@ def _rows_of_table(
             yield Row(str(source), number, data)
 
 
-def _locate(
-    source: Path, first_rows: Sequence[Sequence[object]], columns: dict[str, str] | None
-) -> tuple[int, tuple[int, ...], HeaderMap, tuple[Diagnostic, ...]]:
-    """(rows before the data, header row numbers, header map, warnings) of a table."""
-    location = find_header(first_rows, columns)
-    if location is None:
+def _read_table(
+    path: Path, columns: dict[str, str] | None, sheet: str | None
+) -> RowStream:
+    """A CSV/TSV/XLSX file through `screening.io.tables`, mapped to project fields."""
+    try:
+        table = open_table(path, header_matcher(columns), sheet=sheet)
+    except HeaderNotFound:
         raise InputError(
             f"前 {HEADER_SCAN} 行中没有表头（至少需要 2 个可识别的列名，"
             "如 项目名称、总投资(万元)；其他列名可用 --columns 映射）/ "
             "no header row with at least 2 known columns",
-            SourceSpan(str(source)),
-        )
-    numbers = tuple(range(location.first + 1, location.first + location.height + 1))
+            SourceSpan(str(path)),
+        ) from None
+    header = map_headers(table.header.labels, columns)
+    numbers = table.header_rows
     warnings = tuple(
         Diagnostic(
             "COL",
             issue.reason,
-            SourceSpan(str(source), numbers[-1], issue.index + 1),
+            SourceSpan(str(path), numbers[-1], issue.index + 1),
             issue.header,
             "warning",
         )
-        for issue in location.header.issues
+        for issue in header.issues
     )
-    return location.first + location.height, numbers, location.header, warnings
-
-
-# ---- CSV -----------------------------------------------------------------------------
-
-
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig / utf-16 by BOM, utf-8 when every byte is UTF-8, else gb18030."""
-    with path.open("rb") as handle:
-        start = handle.read(4)
-        if start.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"  # Excel's "Unicode text" export
-        handle.seek(0)
-        # The whole file is checked (in chunks, not held): a GBK export can begin with
-        # ASCII-only lines that are also valid UTF-8.
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            for chunk in iter(lambda: handle.read(_CHUNK), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"  # a superset of GBK and GB2312
-    return "utf-8"
-
-
-def _read_csv(path: Path, columns: dict[str, str] | None, delimiter: str) -> RowStream:
-    encoding = detect_encoding(path)
-    # errors="replace": a stray byte spoils one row (reported there), not the file.
-    handle = path.open(encoding=encoding, errors="replace", newline="")
-    records = _guarded(path, csv.reader(handle, delimiter=delimiter))
-    return _table_stream(path, records, columns, "csv", handle.close, encoding)
-
-
-def _table_stream(
-    path: Path,
-    records: Iterator[Sequence[object]],
-    columns: dict[str, str] | None,
-    format: str,
-    close: Callable[[], None],
-    encoding: str | None = None,
-) -> RowStream:
-    """Find the header among the first records, then stream the rows below it."""
-    try:
-        first = list(islice(records, HEADER_SCAN))
-        skip, header_rows, header, warnings = _locate(path, first, columns)
-    except BaseException:
-        close()
-        raise
-    numbered = enumerate(chain(first[skip:], records), skip + 1)
     return RowStream(
         str(path),
-        _rows_of_table(path, numbered, header),
-        format=format,
-        encoding=encoding,
+        _rows_of_table(path, table, header),
+        format=table.format,
+        encoding=table.encoding,
         header=header,
-        header_rows=header_rows,
+        header_rows=numbers,
         warnings=warnings,
-        on_close=close,
+        on_close=table.close,
     )
-
-
-def _guarded(path: Path, reader: Any) -> Iterator[list[str]]:
-    """csv records; a quoting failure becomes an InputError at its line."""
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise InputError(
-            f"CSV 格式错误 / malformed CSV: {exc}",
-            SourceSpan(str(path), reader.line_num),
-        ) from None
-
-
-# ---- XLSX ----------------------------------------------------------------------------
-
-
-def _cell_value(cell: Any) -> object:
-    value = cell.value
-    # A cell shown as 15% holds 0.15: say so, or a header "(%)" would make it 0.15%.
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if is_number and "%" in (getattr(cell, "number_format", None) or ""):
-        percent = (Decimal(_number_text(value)) * 100).normalize()
-        return f"{percent:f}%"
-    return value
-
-
-def _read_xlsx(
-    path: Path, columns: dict[str, str] | None, sheet: str | None
-) -> RowStream:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InputError(
-            f"无法打开工作簿 / cannot open workbook: {exc}", SourceSpan(str(path))
-        ) from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            names = "、".join(book.sheetnames)
-            raise InputError(
-                f"没有工作表「{sheet}」（现有：{names}）/ no such sheet",
-                SourceSpan(str(path)),
-            )
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        # exporters often write a wrong <dimension>: read every row
-        ws.reset_dimensions()
-    except BaseException:
-        book.close()
-        raise
-    records = ([_cell_value(c) for c in row] for row in ws.iter_rows())
-    return _table_stream(path, records, columns, "xlsx", book.close)
 
 
 # ---- JSONL ---------------------------------------------------------------------------
