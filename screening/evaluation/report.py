@@ -496,7 +496,7 @@ def render_text(
             out.append(
                 f"  {cls['title']}: {cls['firms']} ({share})  {'scores' if en else '得分'} {span}"
             )
-        for b in track["benchmarks"]:
+        for b in track["benchmarks"] if track["rated"] else ():
             unit = f" {b['unit']}" if b["unit"] else ""
             out.append(
                 f"  {'benchmark' if en else '基准'} {b['title']}: {b['value']}{unit}（{b['source_text']}）"

@@ -1,34 +1,32 @@
-"""The one place evaluation opens a spreadsheet: raw cells and the header row.
+"""The one place evaluation opens a spreadsheet: header columns and raw rows.
 
-An adapter over `screening.io.readers` until the generic bounded table reader
-(`screening/io/tables.py`, branch in10-input) lands; switching to it changes this
-module only. It streams (memory does not grow with the rows), detects a CSV's
-encoding (UTF-8, UTF-16, GBK/GB18030), refuses a workbook whose parts would
-inflate beyond reason (a zip bomb) and finds the header among the first rows
-with a vocabulary the caller gives. It knows nothing about firms.
+Built on the generic bounded table reader `screening.io.tables` (CSV/TSV/XLSX,
+encoding detection, title rows and two-row headers, streamed rows), with the
+firm vocabulary the caller gives. It adds what the evaluation needs on top: each
+header's unit, the warning for a column that maps to nothing, and — until
+`screening.io.tables` refuses them itself — a workbook whose parts would inflate
+beyond reason (a zip bomb) is refused before it is parsed. It knows nothing about
+firms.
 """
 
 from __future__ import annotations
 
-import csv
-import math
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 from screening.errors import Diagnostic, SourceSpan
-from screening.io.columns import InputError
-from screening.io.readers import HEADER_SCAN, detect_encoding
+from screening.io.tables import WORKBOOKS, InputError, open_table as _open
 
 # A workbook is a zip: refuse one whose parts inflate past these before parsing it.
 MAX_UNCOMPRESSED = 4 << 30  # bytes, all parts together
 MAX_RATIO = 200  # uncompressed ÷ compressed, for any part larger than RATIO_FLOOR
 RATIO_FLOOR = 64 << 20
-MIN_KNOWN = 2  # a header row maps at least this many columns
+
+# Headers with no figures, so common that warning about them is noise.
+SILENT = {"序号", "备注", "说明", "no", "no.", "remark", "remarks"}
 
 # header text → (field, unit to append to plain numbers) or None when unknown
 Vocabulary = Callable[[str], "tuple[str, str | None] | None"]
@@ -46,14 +44,11 @@ class HeaderColumn:
 
 @dataclass
 class Table:
-    """An opened table: where its header was, what it maps, and its data rows."""
+    """An opened table: its mapped columns and warnings, and its rows below the header."""
 
     source: str
-    format: str
-    encoding: str | None
-    header_row: int  # as the user sees it (1-based)
     columns: tuple[HeaderColumn, ...]
-    rows: Iterator[tuple[int, Sequence[Any]]]  # (row number, cells) below the header
+    rows: Iterator[tuple[int, Sequence[Any]]]  # (row number as the user sees it, cells)
     warnings: list[Diagnostic] = field(default_factory=list)
     _close: Callable[[], None] | None = None
 
@@ -73,100 +68,37 @@ class Table:
 def open_table(
     path: Path | str, vocabulary: Vocabulary, sheet: str | None = None
 ) -> Table:
-    """Open CSV/TSV/XLSX and locate its header with `vocabulary`."""
+    """Open CSV/TSV/XLSX, locate its header with `vocabulary`, map its columns."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError("找不到输入文件 / input not found", SourceSpan(str(p)))
-    suffix = p.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        encoding = detect_encoding(p)
-        handle = p.open(encoding=encoding, errors="replace", newline="")
-        reader = csv.reader(handle, delimiter="\t" if suffix == ".tsv" else ",")
-        return _located(
-            p, "csv", encoding, _csv_records(p, reader), vocabulary, handle.close
-        )
-    if suffix in (".xlsx", ".xlsm"):
-        records, close = _xlsx_records(p, sheet)
-        return _located(p, "xlsx", None, records, vocabulary, close)
-    if suffix == ".xls":
-        raise InputError(
-            "不支持旧版 .xls，请另存为 .xlsx / save the workbook as .xlsx",
-            SourceSpan(str(p)),
-        )
-    raise InputError(
-        f"不支持的输入格式 {suffix or '（无扩展名）'}（可用：.csv .tsv .xlsx）/ "
-        "unsupported input format",
-        SourceSpan(str(p)),
-    )
+    if p.suffix.lower() in WORKBOOKS and p.is_file():
+        check_zip(p)
 
+    def match(text: str) -> str | None:
+        found = vocabulary(text)
+        return None if found is None else found[0]
 
-def _map(
-    cells: Sequence[Any], vocabulary: Vocabulary
-) -> tuple[list[HeaderColumn], list[tuple[int, str]]]:
+    table = _open(p, match, sheet=sheet)
+    header_row = table.header_rows[-1]
     columns: list[HeaderColumn] = []
-    unknown: list[tuple[int, str]] = []
+    warnings: list[Diagnostic] = []
     taken: set[str] = set()
-    for index, cell in enumerate(cells):
-        text = "" if cell is None else str(cell).strip()
-        if not text:
+    for index, text in enumerate(table.header.labels):
+        if not text or text.strip().lower() in SILENT:
             continue
         found = vocabulary(text)
         if found is None or found[0] in taken:
-            unknown.append((index, text))
+            reason = (
+                "未识别的列名，已忽略 / unknown header, ignored"
+                if found is None
+                else f"与前面的列同为 {found[0]}，已忽略 / a second column for "
+                f"{found[0]}, ignored"
+            )
+            span = SourceSpan(str(p), header_row, index + 1)
+            warnings.append(Diagnostic("COL", reason, span, text, "warning"))
             continue
         taken.add(found[0])
         columns.append(HeaderColumn(index, text, found[0], found[1]))
-    return columns, unknown
-
-
-def _located(
-    path: Path,
-    format: str,
-    encoding: str | None,
-    records: Iterator[Sequence[Any]],
-    vocabulary: Vocabulary,
-    close: Callable[[], None],
-) -> Table:
-    try:
-        first = list(islice(records, HEADER_SCAN))
-        for index, cells in enumerate(first):
-            columns, unknown = _map(cells, vocabulary)
-            if len(columns) >= MIN_KNOWN:
-                break
-        else:
-            raise InputError(
-                f"前 {HEADER_SCAN} 行中没有表头（至少需要 {MIN_KNOWN} 个可识别的列名，"
-                "如 企业名称、用地面积(亩)）/ no header row with known columns",
-                SourceSpan(str(path)),
-            )
-    except BaseException:
-        close()
-        raise
-    header_row = index + 1
-    warnings = [
-        Diagnostic(
-            "COL",
-            "未识别的列名，已忽略 / unknown or repeated header, ignored",
-            SourceSpan(str(path), header_row, column + 1),
-            text,
-            "warning",
-        )
-        for column, text in unknown
-    ]
-    rows = enumerate(chain(first[index + 1 :], records), header_row + 1)
-    return Table(
-        str(path), format, encoding, header_row, tuple(columns), rows, warnings, close
-    )
-
-
-def _csv_records(path: Path, reader: Any) -> Iterator[list[str]]:
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise InputError(
-            f"CSV 格式错误 / malformed CSV: {exc}",
-            SourceSpan(str(path), reader.line_num),
-        ) from None
+    return Table(table.source, tuple(columns), table, warnings, table.close)
 
 
 def check_zip(path: Path) -> None:
@@ -192,41 +124,3 @@ def check_zip(path: Path) -> None:
                 "a part inflates suspiciously (zip bomb?)",
                 SourceSpan(str(path)),
             )
-
-
-def _cell(cell: Any) -> Any:
-    value = cell.value
-    # a cell shown as 15% holds 0.15: say so, or a header "(%)" would read it as 0.15%
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if is_number and "%" in (getattr(cell, "number_format", None) or ""):
-        if isinstance(value, float) and not math.isfinite(value):
-            return value
-        return f"{(Decimal(repr(value)) * 100).normalize():f}%"
-    return value
-
-
-def _xlsx_records(
-    path: Path, sheet: str | None
-) -> tuple[Iterator[list[Any]], Callable[[], None]]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    check_zip(path)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InputError(
-            f"无法打开工作簿 / cannot open workbook: {exc}", SourceSpan(str(path))
-        ) from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise InputError(
-                f"没有工作表「{sheet}」（现有：{'、'.join(book.sheetnames)}）/ no such sheet",
-                SourceSpan(str(path)),
-            )
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        ws.reset_dimensions()  # exporters often write a wrong <dimension>
-    except BaseException:
-        book.close()
-        raise
-    return ([_cell(c) for c in row] for row in ws.iter_rows()), book.close
