@@ -18,6 +18,8 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from screening.evaluation.scheme import Condition, Expr, IndicatorDef, Scheme, TrackDef
+from screening.evaluation.fast import ratio_of, round_ratio
+from screening.expr import nodes as n
 from screening.expr.evaluate import Env, Missing, Undefined
 
 _NO_METRICS: dict[str, Any] = {}
@@ -47,8 +49,8 @@ class Measured(NamedTuple):
     figures: tuple[
         tuple[str, str], ...
     ]  # the inputs read, as written (canonical units)
-    # per indicator with an aggregate benchmark: (numerator, denominator) of its value
-    parts: tuple[tuple[Fraction, Fraction] | None, ...] = ()
+    # per indicator with an aggregate benchmark: its numerator's and denominator's ratios
+    parts: tuple[tuple[tuple[int, int], tuple[int, int]] | None, ...] = ()
 
 
 def production_months(start: dt.date, year: int) -> int:
@@ -56,156 +58,130 @@ def production_months(start: dt.date, year: int) -> int:
     return (year - start.year) * 12 + (12 - start.month)
 
 
-def firm_values(values: Mapping[str, Any], year: int) -> dict[str, Any]:
-    """A row's values plus the derived figures expressions may read."""
-    out = dict(values)
+def add_derived(values: dict[str, Any], year: int) -> dict[str, Any]:
+    """A row's values with the derived figures expressions may read, added in place."""
     start = values.get("production_start")
-    if isinstance(start, dt.date):
-        out["production_months"] = production_months(start, year)
+    if type(start) is dt.date:
+        values["production_months"] = production_months(start, year)
     power = values.get("electricity_kwh")
-    if isinstance(power, Decimal):
-        out["electricity_10k_kwh"] = power.scaleb(-4)
-    return out
+    if type(power) is Decimal:
+        values["electricity_10k_kwh"] = power.scaleb(-4)
+    return values
 
 
 def rounded(value: Fraction, decimals: int | None) -> Fraction:
     """`value` rounded half away from zero to `decimals` places (None: unchanged)."""
     if decimals is None:
         return value
-    scale = 10**decimals
-    magnitude = (abs(value.numerator) * scale * 2 + value.denominator) // (
-        2 * value.denominator
-    )
-    return Fraction(magnitude if value >= 0 else -magnitude, scale)
+    return Fraction(*round_ratio(value.numerator, value.denominator, decimals))
 
 
-def _holds(expr: Expr, env: Env) -> bool | tuple[str, ...]:
+def _holds(expr: Expr, values: Mapping[str, Any]) -> bool | tuple[str, ...]:
     """True/False, or the names that were missing (a condition that cannot be decided)."""
     try:
-        return bool(expr.run(env))
+        return bool(expr.test(values))  # type: ignore[misc]
     except Missing as exc:
         return tuple(sorted(exc.names))
     except Undefined as exc:
         return (exc.code,)
 
 
-def _track(scheme: Scheme, env: Env) -> tuple[int, tuple[str, ...]]:
+def _track(scheme: Scheme, values: Mapping[str, Any]) -> tuple[int, tuple[str, ...]]:
     missing: set[str] = set()
     for index, track in enumerate(scheme.tracks):
         if track.when is None:
             return index, ()
-        held = _holds(track.when, env)
+        held = _holds(track.when, values)
         if held is True:
             return index, ()
-        if isinstance(held, tuple):
+        if type(held) is tuple:
             missing.update(held)
     return -1, tuple(sorted(missing))
 
 
-def _value(
-    ind: IndicatorDef, env: Env
-) -> tuple[Fraction | None, tuple[Any, ...] | None]:
-    try:
-        value = ind.expr.run(env)
-    except Missing as exc:
-        return None, ("missing", tuple(sorted(exc.names)))
-    except Undefined as exc:
-        return None, ("undefined", exc.code)
-    return rounded(Fraction(value), ind.decimals), None
-
-
 def _conditions(
     items: Sequence[Condition],
-    env: Env,
+    values: Mapping[str, Any],
     kind: str,
     unknown: list[tuple[str, str, tuple[str, ...]]],
 ) -> list[int]:
     applied = []
     for index, item in enumerate(items):
-        held = _holds(item.when, env)
+        held = _holds(item.when, values)
         if held is True:
             applied.append(index)
-        elif isinstance(held, tuple):
+        elif type(held) is tuple:
             unknown.append((kind, item.id, held))
     return applied
 
 
 def _figure(value: Any) -> str:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return (
-            f"{value.normalize():f}"
-            if value == value.to_integral_value()
-            else str(value)
-        )
+    if kind is dt.date:
+        return value.isoformat()
     return str(value)
 
 
+_IDENTITY = ("credit_code", "name")
+
+
 def measure(
-    scheme: Scheme, seq: int, row: int, values: Mapping[str, Any], year: int
+    scheme: Scheme, seq: int, row: int, values: dict[str, Any], year: int
 ) -> Measured:
-    """Pass 1 for one firm: track, exclusions, indicator values, adjustments, overrides."""
-    env = Env(firm_values(values, year), _NO_METRICS)
+    """Pass 1 for one firm: track, exclusions, indicator values, adjustments, overrides.
+
+    `values` gains the derived figures (see `add_derived`).
+    """
+    figures = tuple(
+        (key, _figure(value)) for key, value in values.items() if key not in _IDENTITY
+    )
+    add_derived(values, year)
     firm_id = str(values.get("credit_code") or values.get("name"))
     name = str(values.get("name") or "")
-    figures = tuple(
-        (key, _figure(value))
-        for key, value in values.items()
-        if key not in ("credit_code", "name")
-    )
-    track_index, missing = _track(scheme, env)
+    track_index, missing = _track(scheme, values)
     unknown: list[tuple[str, str, tuple[str, ...]]] = []
     if track_index < 0:
-        return Measured(
-            seq,
-            row,
-            firm_id,
-            name,
-            -1,
-            ("no_track", missing),
-            (),
-            (),
-            (),
-            (),
-            -1,
-            figures,
-        )
+        no_track = ("no_track", missing)
+        return Measured(seq, row, firm_id, name, -1, no_track, (), (), (), (), -1, figures)
     track = scheme.tracks[track_index]
     reason: tuple[Any, ...] | None = None
     for item in scheme.exclusions:
-        held = _holds(item.when, env)
+        held = _holds(item.when, values)
         if held is True:
             reason = ("excluded", item.id)
             break
-        if isinstance(held, tuple):
+        if type(held) is tuple:
             if item.if_missing == "exclude":
                 reason = ("excluded_unknown", item.id, held)
                 break
             unknown.append(("exclusion", item.id, held))
     values_out: list[tuple[int, int] | None] = []
     gaps: list[tuple[Any, ...] | None] = []
-    parts: list[tuple[Fraction, Fraction] | None] = []
+    parts: list[tuple[tuple[int, int], tuple[int, int]] | None] = []
     if reason is None:
         for ind in track.indicators:
-            value, gap = _value(ind, env)
-            values_out.append(
-                None if value is None else (value.numerator, value.denominator)
-            )
+            try:
+                values_out.append(ind.value_of(values))  # type: ignore[misc]
+                gaps.append(None)
+                parts.append(_parts(ind, values) if ind.numerator is not None else None)
+                continue
+            except Missing as exc:
+                gap: tuple[Any, ...] = ("missing", tuple(sorted(exc.names)))
+            except Undefined as exc:
+                gap = ("undefined", exc.code)
+            values_out.append(None)
             gaps.append(gap)
-            if gap is not None and ind.missing == "not_rated" and reason is None:
+            parts.append(None)
+            if ind.missing == "not_rated" and reason is None:
                 reason = ("missing", ind.id, gap)
-            parts.append(_parts(ind, env) if value is not None else None)
-    adjustments = (
-        _conditions(scheme.adjustments, env, "adjustment", unknown)
-        if reason is None
-        else []
-    )
-    overrides = (
-        _conditions(scheme.overrides, env, "override", unknown)
-        if reason is None
-        else []
-    )
+    adjustments = overrides = ()
+    if reason is None:
+        adjustments = tuple(_conditions(scheme.adjustments, values, "adjustment", unknown))
+        overrides = tuple(_conditions(scheme.overrides, values, "override", unknown))
     return Measured(
         seq,
         row,
@@ -215,7 +191,7 @@ def measure(
         reason,
         tuple(values_out),
         tuple(gaps),
-        tuple(adjustments),
+        adjustments,
         tuple(unknown),
         overrides[0] if overrides else -1,
         figures,
@@ -223,11 +199,23 @@ def measure(
     )
 
 
-def _parts(ind: IndicatorDef, env: Env) -> tuple[Fraction, Fraction] | None:
+def _parts(
+    ind: IndicatorDef, values: Mapping[str, Any]
+) -> tuple[tuple[int, int], tuple[int, int]]:
     # the value's numerator and denominator, for Σ numerator ÷ Σ denominator
-    if ind.numerator is None or ind.denominator is None:
-        return None
-    return Fraction(ind.numerator.run(env)), Fraction(ind.denominator.run(env))
+    top, bottom = ind.numerator, ind.denominator
+    assert top is not None and bottom is not None
+    env = None
+    out = []
+    for part in (top, bottom):
+        node = part.node
+        if isinstance(node, n.Name) and node.name in values:
+            out.append(ratio_of(values[node.name]))
+        else:
+            env = env or Env(dict(values), _NO_METRICS)
+            value = Fraction(part.run(env))
+            out.append((value.numerator, value.denominator))
+    return out[0], out[1]
 
 
 @dataclass(frozen=True)

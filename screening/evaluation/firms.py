@@ -13,9 +13,9 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, Underflow
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,10 @@ _DATE = re.compile(
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+# Unit conversion that refuses to round (as screening.model.units converts).
+_EXACT = Context(prec=60, Emax=10**6, Emin=-(10**6), traps=[Inexact, InvalidOperation, Overflow, Underflow])
 
 
 class CellError(ValueError):
@@ -231,15 +235,21 @@ def _scale(value: Any) -> str:
     return found
 
 
+_CODE_VALUE = {ch: i for i, ch in enumerate(_CODE_CHARS)}
+_CODE_FORM = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
+
+
 def credit_code(value: Any) -> str:
     """A 统一社会信用代码, normalised; CellError when its form or check digit is wrong."""
-    code = re.sub(r"\s+", "", _text(value)).upper()
-    if len(code) != 18 or any(ch not in _CODE_CHARS for ch in code):
+    code = value if type(value) is str and _CODE_FORM.fullmatch(value) else None
+    if code is None:
+        code = re.sub(r"\s+", "", _text(value)).upper()
+    if not _CODE_FORM.fullmatch(code):
         raise CellError(
             f"统一社会信用代码应为 18 位（数字与大写字母，不含 I O Z S V），实际为 {code!r} / "
             "a credit code has 18 characters"
         )
-    total = sum(_CODE_CHARS.index(ch) * w for ch, w in zip(code, _CODE_WEIGHTS))
+    total = sum(_CODE_VALUE[ch] * w for ch, w in zip(code, _CODE_WEIGHTS))
     check = _CODE_CHARS[(31 - total % 31) % 31]
     if code[-1] != check:
         raise CellError(
@@ -248,9 +258,13 @@ def credit_code(value: Any) -> str:
     return code
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or (type(value) is str and value.strip().lower() in EMPTY)
+
+
 def convert(value: Any, field: FirmField, unit: str | None) -> Any:
     """One cell as the evaluation reads it; None for an empty cell."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in EMPTY):
+    if _is_empty(value):
         return None
     if isinstance(value, str) and "\ufffd" in value:
         raise CellError(
@@ -271,37 +285,135 @@ def convert(value: Any, field: FirmField, unit: str | None) -> Any:
     return _text(value)
 
 
+def converter(field: FirmField, unit: str | None) -> Any:
+    """`convert` for one column, with a fast path for the commonest cells.
+
+    A plain number in an amount column (most cells of a 亩均 sheet) is read by
+    Decimal directly; anything else — units, thousands separators, full-width
+    digits, placeholders — by `convert`. Both give the same value.
+    """
+    if field.name == "credit_code":
+        return _code_cell
+    if field.kind in ("text", "bool", "scale", "date"):
+        return _FAST[field.kind](field, unit)
+    if not field.is_amount or field.kind == INTENSITY:
+        return lambda value: convert(value, field, unit)
+    factor = UNIT_FACTORS[field.kind].get(unit.lower()) if unit else None
+    minimum = field.minimum
+
+    def amount(value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                return convert(value, field, unit)
+        elif kind is int:
+            number = Decimal(value)
+        elif kind is float and math.isfinite(value):
+            number = Decimal(repr(value))
+        else:
+            return convert(value, field, unit)
+        if not number.is_finite() or (unit and factor is None):
+            return convert(value, field, unit)
+        if factor is not None:
+            try:
+                number = _EXACT.multiply(number, factor)
+            except ArithmeticError:
+                return convert(value, field, unit)
+        if minimum is not None and (number <= 0 if minimum == "positive" else number < 0):
+            return convert(value, field, unit)  # worded there
+        return number
+
+    return amount
+
+
+def _code_cell(value: Any) -> Any:
+    if type(value) is str and _CODE_FORM.fullmatch(value):
+        return credit_code(value)
+    return convert(value, FIRM_FIELDS["credit_code"], None)
+
+
+def _text_cell(field: FirmField, unit: str | None) -> Any:
+    def text(value: Any) -> Any:
+        if type(value) is str and "\ufffd" not in value:
+            if value.strip().lower() in EMPTY:
+                return None
+            return unicodedata.normalize("NFKC", value).strip()
+        return convert(value, field, unit)
+
+    return text
+
+
+def _lookup_cell(table: Mapping[str, Any]) -> Any:
+    def make(field: FirmField, unit: str | None) -> Any:
+        def lookup(value: Any) -> Any:
+            if type(value) is str:
+                found = table.get(value.strip())
+                if found is not None:
+                    return found
+            return convert(value, field, unit)
+
+        return lookup
+
+    return make
+
+
+def _date_cell(field: FirmField, unit: str | None) -> Any:
+    def date(value: Any) -> Any:
+        if type(value) is str and len(value) == 10:
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        return convert(value, field, unit)
+
+    return date
+
+
+_FAST = {
+    "text": _text_cell,
+    "bool": _lookup_cell({"是": True, "否": False}),
+    "scale": _lookup_cell({"规上": "规上", "规下": "规下"}),
+    "date": _date_cell,
+}
+
+
 def _firm(
-    table: Table, number: int, cells: Any, fields: Mapping[str, FirmField]
+    source: str,
+    number: int,
+    cells: Sequence[Any],
+    columns: Sequence[tuple[int, str, str, Any]],
 ) -> FirmRow:
     values: dict[str, Any] = {}
-    for column in table.columns:
-        raw = cells[column.index] if column.index < len(cells) else None
+    width = len(cells)
+    for index, header, name, read in columns:
+        raw = cells[index] if index < width else None
+        if raw is None or raw == "":
+            continue
         try:
-            value = convert(raw, fields[column.field], column.unit)
+            value = read(raw)
         except CellError as exc:
-            return FirmRow(table.source, number, None, column.header, str(exc))
+            return FirmRow(source, number, None, header, str(exc))
         if value is not None:
-            values[column.field] = value
+            values[name] = value
     if not values:
-        return FirmRow(table.source, number, {})
-    name = str(values.get("name", "")).replace(" ", "").lower()
-    if "credit_code" not in values and name in TOTALS:
-        return FirmRow(
-            table.source,
-            number,
-            None,
-            skipped=f"合计行，未评价 / a totals line ({name})",
-        )
-    if "credit_code" not in values and "name" not in values:
-        return FirmRow(
-            table.source,
-            number,
-            None,
-            None,
-            "缺少统一社会信用代码和企业名称 / neither a credit code nor a firm name",
-        )
-    return FirmRow(table.source, number, values)
+        return FirmRow(source, number, {})
+    if "credit_code" not in values:
+        name = str(values.get("name", "")).replace(" ", "").lower()
+        if name in TOTALS:
+            return FirmRow(
+                source, number, None, skipped=f"合计行，未评价 / a totals line ({name})"
+            )
+        if "name" not in values:
+            return FirmRow(
+                source,
+                number,
+                None,
+                None,
+                "缺少统一社会信用代码和企业名称 / neither a credit code nor a firm name",
+            )
+    return FirmRow(source, number, values)
 
 
 @dataclass
@@ -322,8 +434,13 @@ class FirmTable:
         return self.table.columns
 
     def __iter__(self) -> Iterator[FirmRow]:
+        columns = [
+            (c.index, c.header, c.field, converter(self.fields[c.field], c.unit))
+            for c in self.table.columns
+        ]
+        source = self.table.source
         for number, cells in self.table.rows:
-            row = _firm(self.table, number, cells, self.fields)
+            row = _firm(source, number, cells, columns)
             if row.values != {}:  # a blank row
                 yield row
 

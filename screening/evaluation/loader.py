@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from screening.errors import Diagnostic, ExpressionError, RuleSetError, SourceSpan
 from screening.evaluation import model as spec
+from screening.evaluation.fast import condition_function, value_function
 from screening.evaluation.fields import DERIVED, FIRM_FIELDS, FirmField
 from screening.evaluation.scheme import (
     ClassRule,
@@ -315,7 +316,9 @@ class _Builder:
                 )
             return None, None
         span = self.loaded.span(at)
-        return Expr(text, node, compile_expr(node, {}, {}), span), found
+        run = compile_expr(node, {}, {})
+        test = condition_function(node, run) if want == "bool" else None
+        return Expr(text, node, run, span, test), found
 
     def _condition(self, text: str, at: tuple[Any, ...]) -> Expr:
         expr, _ = self._expr(text, at, "bool")
@@ -393,6 +396,7 @@ class _Builder:
             basis=ind.basis,
             note=ind.note,
             span=self.loaded.span(at),
+            value_of=value_function(expr.node, expr.run, ind.decimals) if expr else None,
         )
 
     def _classes(

@@ -67,7 +67,9 @@ class Accumulator:
         self.denominators: dict[int, int] = {}
 
     def add(
-        self, value: tuple[int, int], parts: tuple[Fraction, Fraction] | None
+        self,
+        value: tuple[int, int],
+        parts: tuple[tuple[int, int], tuple[int, int]] | None,
     ) -> None:
         """One rated firm's value (numerator, denominator) and its aggregate parts."""
         self.count += 1
@@ -88,13 +90,10 @@ class Accumulator:
         elif self.keeps_values:
             self.values.append(Fraction(num, den))
         if parts is not None:
-            for total, part in (
-                (self.numerators, parts[0]),
-                (self.denominators, parts[1]),
-            ):
-                total[part.denominator] = (
-                    total.get(part.denominator, 0) + part.numerator
-                )
+            (an, ad), (bn, bd) = parts
+            numerators, denominators = self.numerators, self.denominators
+            numerators[ad] = numerators.get(ad, 0) + an
+            denominators[bd] = denominators.get(bd, 0) + bn
 
     def statistic(self) -> Statistic:
         """The statistics of the values added so far."""

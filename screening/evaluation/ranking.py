@@ -24,8 +24,10 @@ from typing import Any
 from screening.evaluation.scheme import ClassRule
 
 
-def _float(value: Fraction) -> float:
+def _float(value: Any) -> float:
     try:
+        if type(value) is int:
+            return float(value)
         return value.numerator / value.denominator  # correctly rounded
     except OverflowError:
         return math.inf if value > 0 else -math.inf
@@ -71,12 +73,17 @@ class Ranked:
 
 
 def rank(
-    scores: Sequence[Fraction],
-    tie_values: Sequence[tuple[Fraction | None, ...]] | None,
+    scores: Sequence[Any],
+    tie_values: Sequence[tuple[Any, ...]] | None,
     rule: ClassRule,
     class_ids: Sequence[str],
+    scale: int = 1,
 ) -> Ranked:
-    """Order, rank and class a track's rated firms (scores by position)."""
+    """Order, rank and class a track's rated firms.
+
+    `scores` by position are exact (ints or Fractions) in units of 1 / `scale`;
+    `tie_values` hold each firm's tie-break indicator values (None: missing).
+    """
     n = len(scores)
 
     def full_key(i: int) -> tuple[Any, ...]:
@@ -89,9 +96,14 @@ def rank(
     start = 0
     while start < n:
         end = start + 1
-        key = full_key(order[start])
-        while end < n and full_key(order[end]) == key:
-            end += 1
+        first = scores[order[start]]
+        if tie_values:
+            key = full_key(order[start])
+            while end < n and scores[order[end]] == first and full_key(order[end]) == key:
+                end += 1
+        else:
+            while end < n and scores[order[end]] == first:
+                end += 1
         groups.append((start, end))
         start = end
     ranks = [0] * n
@@ -102,17 +114,14 @@ def rank(
     places: dict[str, int] = {}
     if rule.by == "score" or (rule.small_below is not None and n < rule.small_below):
         thresholds = rule.thresholds if rule.by == "score" else rule.small_thresholds
+        # in the scores' units; an integral bound compares as a plain int (fast)
+        scaled = [(c, _plain(least * scale)) for c, least in thresholds]
         used = "score" if rule.by == "score" else "small_population"
+        single = rule.small_class if rule.by != "score" else None
         for i in range(n):
-            if rule.by != "score" and rule.small_class is not None:
-                classes[i] = rule.small_class
-            else:
-                classes[i] = by_threshold(scores[i], thresholds, rule.last)
+            classes[i] = single or by_threshold(scores[i], scaled, rule.last)
         return Ranked(order, ranks, groups, classes, used, places)
-    places = {
-        class_id: _count(share * n, rule.count or "floor")
-        for class_id, share in rule.upper
-    }
+    places = {c: _count(share * n, rule.count or "floor") for c, share in rule.upper}
     bounds = [(places[c], c) for c, _ in rule.upper]
     for start, end in groups:
         place = start + 1 if rule.ties == "better" else end  # 1-based
@@ -130,6 +139,10 @@ def by_threshold(
         if score >= least:
             return class_id
     return last
+
+
+def _plain(value: Fraction) -> Fraction | int:
+    return value.numerator if value.denominator == 1 else value
 
 
 def _count(places: Fraction, how: str) -> int:

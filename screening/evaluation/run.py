@@ -9,14 +9,15 @@ it again in rank order. Every row ends as rated, not rated or invalid.
 
 from __future__ import annotations
 
-import pickle
+import marshal
+import mmap
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from screening.errors import Diagnostic, SourceSpan
 from screening.evaluation.evaluate import Measured, Scored, measure, score
@@ -33,9 +34,15 @@ from screening.evaluation.results import (
     TrackSummary,
 )
 from screening.evaluation.scheme import Scheme, TrackDef
+from screening.evaluation.scorer import Score, TrackScorer
 from screening.expr.nodes import names
 
-HISTOGRAM_BINS = 20  # at most; bins are 10 points wide unless the range needs wider
+HISTOGRAM_BINS = 20
+
+# What pass 1 makes of a row (see screening.evaluation.parallel.outcome_of):
+# ("skip", source, row, reason) · ("bad", source, row, column, reason) ·
+# ("firm", source, row, identity column, Measured as a tuple)
+Outcome = tuple[Any, ...]  # at most; bins are 10 points wide unless the range needs wider
 
 
 @dataclass
@@ -45,6 +52,18 @@ class PreviousYear:
     source: str | None = None
     results: dict[str, Previous] = field(default_factory=dict)
     statistics: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+class Placed(NamedTuple):
+    """A rated firm's place in its track: rank, final class and exact score."""
+
+    firm_id: str
+    name: str
+    track: str
+    rank: int
+    of: int
+    class_id: str | None
+    score: Fraction
 
 
 @dataclass
@@ -69,33 +88,43 @@ class _TrackState:
 
 
 class _Spill:
-    """Measured firms on disk, read back by sequence number."""
+    """Measured firms on disk (marshalled tuples), read back in order or by sequence number."""
 
     def __init__(self) -> None:
-        self.file: IO[bytes] = (
-            tempfile.TemporaryFile()
-        )  # unnamed: nothing is left behind
-        self.offsets = array("q")
-        self._end = 0
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # unnamed: nothing is left behind
+        self.offsets = array("q", [0])  # record i is bytes offsets[i]:offsets[i + 1]
+        self._map: mmap.mmap | None = None
 
-    def add(self, firm: Measured) -> None:
-        data = pickle.dumps(tuple(firm), pickle.HIGHEST_PROTOCOL)
-        self.offsets.append(self._end)
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def add(self, firm: tuple[Any, ...], slot: int) -> None:
+        """Append a measured firm (as a tuple) as record `slot` (its sequence number)."""
+        data = marshal.dumps((slot, *firm[1:]))
         self.file.write(data)
-        self._end += len(data)
+        self.offsets.append(self.offsets[-1] + len(data))
+
+    def _view(self) -> mmap.mmap:
+        if self._map is None:
+            self.file.flush()
+            if self.offsets[-1] == 0:
+                self.file.write(b"\0")  # mmap cannot map an empty file
+                self.file.flush()
+            self._map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
+        return self._map
 
     def get(self, seq: int) -> Measured:
-        self.file.flush()
-        self.file.seek(self.offsets[seq])
-        return Measured(*pickle.load(self.file))
+        view = self._view()
+        return Measured(*marshal.loads(view[self.offsets[seq] : self.offsets[seq + 1]]))
 
     def sequential(self) -> Iterator[Measured]:
-        self.file.flush()
-        self.file.seek(0)
-        for _ in range(len(self.offsets)):
-            yield Measured(*pickle.load(self.file))
+        view, offsets, loads = self._view(), self.offsets, marshal.loads
+        for i in range(len(self)):
+            yield Measured(*loads(view[offsets[i] : offsets[i + 1]]))
 
     def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
         self.file.close()
 
 
@@ -144,6 +173,24 @@ class Evaluation:
                 yield self._unrated(self._spill.get(seq), state)
         for _, seq in self._no_track:
             yield self._unrated(self._spill.get(seq), None)
+
+    def class_list(self) -> Iterator[Placed]:
+        """Each rated firm's place, in the order of `firms` — without the per-indicator
+        detail, so a million firms are listed in seconds."""
+        overrides = self.scheme.overrides
+        for state in self._states:
+            ranked = state.ranked
+            if ranked is None:
+                continue
+            of = len(ranked.order)
+            for start, end in ranked.groups:
+                group = [(ranked.order[at], self._spill.get(state.seqs[ranked.order[at]])) for at in range(start, end)]
+                group.sort(key=lambda item: item[1].firm_id)
+                for pos, firm in group:
+                    override = state.overrides[pos]
+                    final = overrides[override].class_id if override >= 0 else ranked.classes[pos]
+                    score = Fraction(state.scores[pos]) / state.scale
+                    yield Placed(firm.firm_id, firm.name, state.track.id, ranked.ranks[pos], of, final, score)
 
     def _rated(self, state: _TrackState) -> Iterator[FirmResult]:
         ranked, summary = state.ranked, state.summary
@@ -227,12 +274,19 @@ def evaluate_file(
     sheet: str | None = None,
     previous: PreviousYear | None = None,
     benchmarks: Given | None = None,
+    jobs: int = 1,
 ) -> Evaluation:
-    """Read a firms spreadsheet and evaluate it (see `evaluate_rows`)."""
+    """Read a firms spreadsheet and evaluate it (see `evaluate_rows`).
+
+    With `jobs` > 1 and a large input, rows are read and measured by that many
+    worker processes (`screening.evaluation.parallel`); results are the same.
+    """
+    from screening.evaluation.parallel import outcomes
+
     table = read_firms(path, scheme.fields, sheet)
     try:
-        ev = evaluate_rows(
-            table,
+        ev = _evaluate(
+            outcomes(table, scheme, year, jobs),
             scheme,
             year,
             source=str(path),
@@ -289,6 +343,25 @@ def evaluate_rows(
     warnings: list[Diagnostic] | None = None,
 ) -> Evaluation:
     """Evaluate a population of firm rows with `scheme` for `year`."""
+    from screening.evaluation.parallel import outcome_of_row
+
+    items = (outcome_of_row(row, scheme, year) for row in rows)
+    return _evaluate(
+        items, scheme, year, source=source, previous=previous, benchmarks=benchmarks,
+        warnings=warnings,
+    )
+
+
+def _evaluate(
+    items: Iterable[Outcome],
+    scheme: Scheme,
+    year: int,
+    *,
+    source: str,
+    previous: PreviousYear | None,
+    benchmarks: Given | None,
+    warnings: list[Diagnostic] | None,
+) -> Evaluation:
     previous = previous or PreviousYear()
     given = benchmarks or {}
     states = [
@@ -297,9 +370,7 @@ def evaluate_rows(
     ]
     spill = _Spill()
     try:
-        counts, errors, skipped, no_track = _measure_all(
-            rows, scheme, year, states, spill
-        )
+        counts, errors, skipped, no_track = _measure_all(items, states, spill)
         _unratable(states)
         _score_all(scheme, states, spill, previous.statistics, given, previous)
         for state in states:
@@ -310,82 +381,51 @@ def evaluate_rows(
     counts.rated = sum(s.summary.rated for s in states if s.summary)
     counts.not_rated = sum(len(s.not_rated) for s in states) + len(no_track)
     return Evaluation(
-        scheme,
-        year,
-        source,
-        states,
-        spill,
-        no_track,
-        counts,
-        errors,
-        skipped,
-        warnings or [],
-        previous,
-        given,
+        scheme, year, source, states, spill, no_track, counts, errors, skipped,
+        warnings or [], previous, given,
     )
 
 
 def _measure_all(
-    rows: Iterable[FirmRow],
-    scheme: Scheme,
-    year: int,
-    states: list[_TrackState],
-    spill: _Spill,
+    items: Iterable[Outcome], states: list[_TrackState], spill: _Spill
 ) -> tuple[Counts, list[BadRow], list[BadRow], list[tuple[str, int]]]:
     counts = Counts()
     errors: list[BadRow] = []
     skipped: list[BadRow] = []
     no_track: list[tuple[str, int]] = []
     first_row: dict[str, int] = {}
-    seq = 0
-    for row in rows:
-        if row.skipped is not None:
+    for item in items:
+        kind = item[0]
+        if kind == "skip":
             counts.skipped += 1
-            skipped.append(BadRow(row.source, row.number, None, row.skipped))
+            skipped.append(BadRow(*item[1:]))  # type: ignore[arg-type]
             continue
         counts.rows += 1
-        if row.values is None:
-            errors.append(BadRow(row.source, row.number, row.column, row.reason or ""))
+        if kind == "bad":
+            errors.append(BadRow(*item[1:]))  # type: ignore[arg-type]
             continue
-        stated_year = row.values.get("year")
-        if stated_year is not None and stated_year != year:
-            errors.append(
-                BadRow(
-                    row.source,
-                    row.number,
-                    "年度",
-                    f"年度 {stated_year} 与评价年度 {year} 不符 / the row is for another year",
-                )
-            )
+        _, source, number, column, firm = item
+        firm_id = firm[2]
+        first = first_row.get(firm_id)
+        if first is not None:
+            reason = f"与第 {first} 行为同一企业（{firm_id}）/ the same firm as row {first}"
+            errors.append(BadRow(source, number, column, reason))
             continue
-        firm_id = row.firm_id
-        if firm_id in first_row:
-            errors.append(
-                BadRow(
-                    row.source,
-                    row.number,
-                    "统一社会信用代码" if "credit_code" in row.values else "企业名称",
-                    f"与第 {first_row[firm_id]} 行为同一企业（{firm_id}）/ the same firm as row {first_row[firm_id]}",
-                )
-            )
-            continue
-        first_row[firm_id] = row.number
-        firm = measure(scheme, seq, row.number, row.values, year)
-        spill.add(firm)
-        if firm.track < 0:
-            no_track.append((firm.firm_id, seq))
+        first_row[firm_id] = number
+        slot = len(spill)
+        spill.add(firm, slot)
+        track, reason, values, parts = firm[4], firm[5], firm[6], firm[12]
+        if track < 0:
+            no_track.append((firm_id, slot))
         else:
-            state = states[firm.track]
-            if firm.reason is None:
-                state.seqs.append(seq)
-                for i, (value, accumulator) in enumerate(
-                    zip(firm.values, state.accumulators)
-                ):
+            state = states[track]
+            if reason is None:
+                state.seqs.append(slot)
+                for i, (value, accumulator) in enumerate(zip(values, state.accumulators, strict=True)):
                     if value is not None:
-                        accumulator.add(value, firm.parts[i] if firm.parts else None)
+                        accumulator.add(value, parts[i] if parts else None)
             else:
-                state.not_rated.append((firm.firm_id, seq))
-        seq += 1
+                state.not_rated.append((firm_id, slot))
     counts.invalid = len(errors)
     return counts, errors, skipped, no_track
 
@@ -412,123 +452,116 @@ def _score_all(
     given: Given,
     previous: PreviousYear,
 ) -> None:
-    scores: list[list[Fraction]] = []
-    ties: list[list[tuple[Fraction | None, ...]]] = []
-    pending: list[
-        list[tuple[int, tuple[int, ...]]]
-    ] = []  # (position, indicators averaged)
-    point_sums: list[list[Fraction]] = []
+    scorers: list[TrackScorer | None] = []
+    scores: list[list[Score]] = []
+    ties: list[list[tuple[Any, ...]]] = []
+    pending: list[list[tuple[int, list[int]]]] = []  # (position, indicators averaged)
+    point_sums: list[list[Score]] = []
     point_counts: list[list[int]] = []
     positions: list[dict[int, int]] = []
     for state in states:
         summary = state.summary = TrackSummary(state.track)
         summary.statistics = [a.statistic() for a in state.accumulators]
         summary.benchmarks = [
-            benchmark(state.track, ind, stat, previous_stats, given)
-            if len(state.seqs)
-            else None
-            for ind, stat in zip(state.track.indicators, summary.statistics)
+            benchmark(state.track, ind, stat, previous_stats, given) if len(state.seqs) else None
+            for ind, stat in zip(state.track.indicators, summary.statistics, strict=True)
         ]
+        values = [b.value if b else None for b in summary.benchmarks]
+        state.scorer = TrackScorer(scheme, state.track, values) if len(state.seqs) else None
+        scorers.append(state.scorer)
         scores.append([])
         ties.append([])
         pending.append([])
-        point_sums.append([Fraction(0)] * len(state.track.indicators))
+        point_sums.append([0] * len(state.track.indicators))
         point_counts.append([0] * len(state.track.indicators))
         positions.append({seq: pos for pos, seq in enumerate(state.seqs)})
     unrated_ids: dict[int, str] = {}
+    results = previous.results
     for firm in spill.sequential():
-        if firm.track < 0:
-            continue
         index = firm.track
+        if index < 0:
+            continue
         state = states[index]
         position = positions[index].get(firm.seq)
-        if position is None:
+        scorer = scorers[index]
+        if position is None or scorer is None:
             unrated_ids[firm.seq] = firm.firm_id
             continue
-        summary = state.summary
-        assert summary is not None
-        scored = score(
-            scheme,
-            state.track,
-            firm,
-            [b.value if b else None for b in summary.benchmarks],
-            [None] * len(state.track.indicators),
-        )
-        averaged = []
-        for i, points in enumerate(scored.points):
-            if points.substituted == "average":
-                averaged.append(i)
-            elif points.substituted is None and points.points is not None:
-                point_sums[index][i] += points.points
-                point_counts[index][i] += 1
-        partial = (
-            sum((p.points for p in scored.points if p.points is not None), Fraction(0))
-            + scored.bonus
-            - scored.deduction
-        )
-        scores[index].append(partial)
+        total, points, averaged = scorer.score(firm)
+        sums, counts = point_sums[index], point_counts[index]
+        for i, got in enumerate(points):
+            if got is not None and firm.values[i] is not None:
+                sums[i] += got
+                counts[i] += 1
+        scores[index].append(total)
         if averaged:
-            pending[index].append((position, tuple(averaged)))
-        if state.track.classes.tie_break:
-            ties[index].append(
-                tuple(
-                    Fraction(*firm.values[i]) if firm.values[i] is not None else None
-                    for i in state.track.classes.tie_break
-                )
-            )
+            pending[index].append((position, averaged))
+        tie_break = state.track.classes.tie_break
+        if tie_break:
+            ties[index].append(tuple(_tie_value(state.track, i, firm.values[i]) for i in tie_break))
         state.overrides.append(firm.override)
-        last_year = previous.results.get(firm.firm_id)
-        state.previous.append(
-            _class_index(scheme, last_year.class_id if last_year else None)
-        )
+        last_year = results.get(firm.firm_id) if results else None
+        state.previous.append(_class_index(scheme, last_year.class_id if last_year else None))
     for index, state in enumerate(states):
         summary = state.summary
+        scorer = scorers[index]
         assert summary is not None
+        scale = scorer.scale if scorer is not None else 1
         summary.averages = [
-            (total / n if n else None) if ind.missing == "average" else None
+            (Fraction(total, scale) / n if n else None) if ind.missing == "average" else None
             for ind, total, n in zip(
-                state.track.indicators, point_sums[index], point_counts[index]
+                state.track.indicators, point_sums[index], point_counts[index], strict=True
             )
         ]
+        if pending[index] and scale != 1:  # an average is not a whole multiple of 1/scale
+            scores[index] = [Fraction(value, scale) for value in scores[index]]
+            scale = 1
         for position, averaged in pending[index]:
             for i in averaged:
                 scores[index][position] += summary.averages[i]  # type: ignore[operator]
         state.not_rated = sorted(
-            (firm_id or unrated_ids.get(seq, ""), seq)
-            for firm_id, seq in state.not_rated
+            (firm_id or unrated_ids.get(seq, ""), seq) for firm_id, seq in state.not_rated
         )
         summary.rated = len(state.seqs)
         summary.not_rated = len(state.not_rated)
+        state.scores, state.scale = scores[index], scale
         if state.seqs:
             state.ranked = rank(
-                scores[index],
-                ties[index] or None,
-                state.track.classes,
-                scheme.class_ids,
+                scores[index], ties[index] or None, state.track.classes, scheme.class_ids, scale
             )
-            _classes(scheme, state, scores[index])
+            _classes(scheme, state, scores[index], scale)
+
+
+def _tie_value(track: TrackDef, i: int, value: tuple[int, int] | None) -> Any:
+    # compared only with values of the same indicator: k of k/10^p when rounded
+    if value is None:
+        return None
+    return value[0] if track.indicators[i].decimals is not None else Fraction(*value)
 
 
 def _class_index(scheme: Scheme, class_id: str | None) -> int:
+    if class_id is None:
+        return -1
     ids = scheme.class_ids
     return ids.index(class_id) if class_id in ids else -1
 
 
-def _classes(scheme: Scheme, state: _TrackState, scores: list[Fraction]) -> None:
+def _classes(scheme: Scheme, state: _TrackState, scores: list[Score], scale: int) -> None:
     ranked, summary = state.ranked, state.summary
     assert ranked is not None and summary is not None
     summary.rule = ranked.rule
     summary.places = dict(ranked.places)
     ids = scheme.class_ids
-    summary.ranked_counts = {c: 0 for c in ids}
-    summary.counts = {c: 0 for c in ids}
-    lows: dict[str, Fraction] = {}
-    highs: dict[str, Fraction] = {}
+    ranked_counts = {c: 0 for c in ids}
+    counts = {c: 0 for c in ids}
+    lows: dict[str, Score] = {}
+    highs: dict[str, Score] = {}
+    overrides = scheme.overrides
     for pos, class_id in enumerate(ranked.classes):
-        summary.ranked_counts[class_id] += 1
+        ranked_counts[class_id] += 1
         override = state.overrides[pos]
-        final = scheme.overrides[override].class_id if override >= 0 else class_id
-        summary.counts[final] += 1  # type: ignore[index]
+        final = overrides[override].class_id if override >= 0 else class_id
+        counts[final] += 1  # type: ignore[index]
         before = state.previous[pos]
         if before < 0:
             summary.new += 1
@@ -540,49 +573,56 @@ def _classes(scheme: Scheme, state: _TrackState, scores: list[Fraction]) -> None
             lows[class_id] = value
         if class_id not in highs or value > highs[class_id]:
             highs[class_id] = value
-    summary.cutoffs = {c: (lows[c], highs[c]) for c in ids if c in lows}
-    summary.histogram = _histogram(scores)
+    summary.ranked_counts, summary.counts = ranked_counts, counts
+    summary.cutoffs = {
+        c: (Fraction(lows[c]) / scale, Fraction(highs[c]) / scale) for c in ids if c in lows
+    }
+    summary.histogram = _histogram(scores, scale)
 
 
-def _histogram(scores: list[Fraction]) -> Histogram:
-    low, high = min(scores), max(scores)
+def _histogram(scores: list[Score], scale: int) -> Histogram:
+    low, high = Fraction(min(scores)) / scale, Fraction(max(scores)) / scale
     low_bin = (low // 10) * 10
-    width = Fraction(10)
+    width = 10
     while (high - low_bin) / width >= HISTOGRAM_BINS:
         width *= 2
     bins = int((high - low_bin) // width) + 1
     counts = [0] * bins
+    start, step = low_bin * scale, width * scale  # in the scores' own units: integers
     for value in scores:
-        counts[min(int((value - low_bin) // width), bins - 1)] += 1
-    return Histogram(Fraction(low_bin), width, tuple(counts))
+        counts[min(int((value - start) // step), bins - 1)] += 1
+    return Histogram(Fraction(low_bin), Fraction(width), tuple(counts))
 
 
 def _summarise(scheme: Scheme, state: _TrackState, spill: _Spill, given: Given) -> None:
-    """What pulls the last class down, and movers against last year (needs final classes)."""
-    ranked, summary = state.ranked, state.summary
-    if ranked is None or summary is None:
+    """What pulls the last class down: its firms below each benchmark, points short."""
+    ranked, summary, scorer = state.ranked, state.summary, state.scorer
+    if ranked is None or summary is None or scorer is None:
         return
     last = scheme.class_ids[-1]
-    short: dict[str, list[Any]] = {
-        ind.id: [0, Fraction(0)] for ind in state.track.indicators
-    }
+    indicators = state.track.indicators
+    below = [0] * len(indicators)
+    short: list[Score] = [0] * len(indicators)  # in 1 / scale, but for averaged items
+    averaged = [0] * len(indicators)  # times an item was scored by the average
+    weights = [ind.weight * scorer.scale for ind in indicators]
     for pos, class_id in enumerate(ranked.classes):
         override = state.overrides[pos]
         final = scheme.overrides[override].class_id if override >= 0 else class_id
         if final != last:
             continue
         firm = spill.get(state.seqs[pos])
-        scored = score(
-            scheme,
-            state.track,
-            firm,
-            [b.value if b else None for b in summary.benchmarks],
-            summary.averages,
-        )
-        for points in scored.points:
-            entry = short[points.indicator.id]
-            if points.ratio is not None and points.ratio < 1:
-                entry[0] += 1
-            if points.points is not None:
-                entry[1] += points.indicator.weight - points.points
-    summary.shortfalls = {k: (v[0], v[1]) for k, v in short.items()}
+        _, points, _ = scorer.score(firm)
+        for i, got in enumerate(points):
+            value = firm.values[i]
+            if value is not None and scorer.below_benchmark(i, value):
+                below[i] += 1
+            if got is None:
+                averaged[i] += 1
+            else:
+                short[i] += weights[i] - got
+    totals = [
+        Fraction(short[i]) / scorer.scale
+        + averaged[i] * (ind.weight - (summary.averages[i] or 0))
+        for i, ind in enumerate(indicators)
+    ]
+    summary.shortfalls = {ind.id: (below[i], totals[i]) for i, ind in enumerate(indicators)}

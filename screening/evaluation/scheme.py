@@ -7,6 +7,7 @@ evaluation never goes back to the YAML.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -27,6 +28,8 @@ class Expr:
     node: n.Node
     run: Evaluator
     span: SourceSpan
+    # a condition's truth from a firm's values (`screening.evaluation.fast`); None for numbers
+    test: Callable[[Mapping[str, Any]], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class IndicatorDef:
     basis: str | None
     note: str | None
     span: SourceSpan
+    # the value, rounded to `decimals`, as an integer ratio from a firm's values
+    value_of: Callable[[Mapping[str, Any]], tuple[int, int]] | None = None
 
 
 @dataclass(frozen=True)
