@@ -119,6 +119,8 @@ def _figure(value: Any) -> str:
     kind = type(value)
     if kind is str:
         return value
+    if kind is Decimal:
+        return str(value)
     if kind is bool:
         return "true" if value else "false"
     if kind is dt.date:
@@ -146,7 +148,9 @@ def measure(
     unknown: list[tuple[str, str, tuple[str, ...]]] = []
     if track_index < 0:
         no_track = ("no_track", missing)
-        return Measured(seq, row, firm_id, name, -1, no_track, (), (), (), (), -1, figures)
+        return Measured(
+            seq, row, firm_id, name, -1, no_track, (), (), (), (), -1, figures
+        )
     track = scheme.tracks[track_index]
     reason: tuple[Any, ...] | None = None
     for item in scheme.exclusions:
@@ -180,7 +184,9 @@ def measure(
                 reason = ("missing", ind.id, gap)
     adjustments = overrides = ()
     if reason is None:
-        adjustments = tuple(_conditions(scheme.adjustments, values, "adjustment", unknown))
+        adjustments = tuple(
+            _conditions(scheme.adjustments, values, "adjustment", unknown)
+        )
         overrides = tuple(_conditions(scheme.overrides, values, "override", unknown))
     return Measured(
         seq,

@@ -60,7 +60,9 @@ def round_ratio(num: int, den: int, decimals: int | None) -> Ratio:
     return (k if num >= 0 else -k), scale
 
 
-def value_function(node: n.Node, general: Callable[[Env], Any], decimals: int | None) -> Callable[[Values], Ratio]:
+def value_function(
+    node: n.Node, general: Callable[[Env], Any], decimals: int | None
+) -> Callable[[Values], Ratio]:
     """A function from a firm's values to an indicator's (rounded) value as a ratio.
 
     Raises Missing / Undefined exactly as the general evaluator does.
@@ -96,7 +98,9 @@ def value_function(node: n.Node, general: Callable[[Env], Any], decimals: int | 
     return evaluate
 
 
-def condition_function(node: n.Node, general: Callable[[Env], Any]) -> Callable[[Values], bool]:
+def condition_function(
+    node: n.Node, general: Callable[[Env], Any]
+) -> Callable[[Values], bool]:
     """A function from a firm's values to a condition's truth; Missing as the general one."""
     fast = _condition(node)
     if fast is not None:
@@ -119,8 +123,16 @@ def _condition(node: n.Node) -> Callable[[Values], Any] | None:
             return value
 
         return flag
-    if isinstance(node, n.Compare) and isinstance(node.left, n.Name) and node.op in _COMPARE:
-        name, missing, compare = node.left.name, frozenset((node.left.name,)), _COMPARE[node.op]
+    if (
+        isinstance(node, n.Compare)
+        and isinstance(node.left, n.Name)
+        and node.op in _COMPARE
+    ):
+        name, missing, compare = (
+            node.left.name,
+            frozenset((node.left.name,)),
+            _COMPARE[node.op],
+        )
         right = node.right
         if isinstance(right, n.Number):
             cn, cd = right.value.numerator, right.value.denominator

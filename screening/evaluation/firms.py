@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -68,7 +69,12 @@ _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 # Unit conversion that refuses to round (as screening.model.units converts).
-_EXACT = Context(prec=60, Emax=10**6, Emin=-(10**6), traps=[Inexact, InvalidOperation, Overflow, Underflow])
+_EXACT = Context(
+    prec=60,
+    Emax=10**6,
+    Emin=-(10**6),
+    traps=[Inexact, InvalidOperation, Overflow, Underflow],
+)
 
 
 class CellError(ValueError):
@@ -249,7 +255,9 @@ def credit_code(value: Any) -> str:
             f"统一社会信用代码应为 18 位（数字与大写字母，不含 I O Z S V），实际为 {code!r} / "
             "a credit code has 18 characters"
         )
-    total = sum(_CODE_VALUE[ch] * w for ch, w in zip(code, _CODE_WEIGHTS))
+    total = sum(
+        map(operator.mul, map(_CODE_VALUE.__getitem__, code[:17]), _CODE_WEIGHTS)
+    )
     check = _CODE_CHARS[(31 - total % 31) % 31]
     if code[-1] != check:
         raise CellError(
@@ -282,6 +290,8 @@ def convert(value: Any, field: FirmField, unit: str | None) -> Any:
         return _integer(value)
     if field.kind == "scale":
         return _scale(value)
+    if isinstance(value, str):
+        return value.strip()  # names and codes as written
     return _text(value)
 
 
@@ -304,6 +314,8 @@ def converter(field: FirmField, unit: str | None) -> Any:
     def amount(value: Any) -> Any:
         kind = type(value)
         if kind is str:
+            if "_" in value:  # Decimal reads 1_000; the unit parser, rightly, does not
+                return convert(value, field, unit)
             try:
                 number = Decimal(value)
             except InvalidOperation:
@@ -321,7 +333,9 @@ def converter(field: FirmField, unit: str | None) -> Any:
                 number = _EXACT.multiply(number, factor)
             except ArithmeticError:
                 return convert(value, field, unit)
-        if minimum is not None and (number <= 0 if minimum == "positive" else number < 0):
+        if minimum is not None and (
+            number <= 0 if minimum == "positive" else number < 0
+        ):
             return convert(value, field, unit)  # worded there
         return number
 
@@ -337,9 +351,8 @@ def _code_cell(value: Any) -> Any:
 def _text_cell(field: FirmField, unit: str | None) -> Any:
     def text(value: Any) -> Any:
         if type(value) is str and "\ufffd" not in value:
-            if value.strip().lower() in EMPTY:
-                return None
-            return unicodedata.normalize("NFKC", value).strip()
+            text = value.strip()
+            return None if text.lower() in EMPTY else text
         return convert(value, field, unit)
 
     return text

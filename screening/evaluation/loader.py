@@ -396,7 +396,9 @@ class _Builder:
             basis=ind.basis,
             note=ind.note,
             span=self.loaded.span(at),
-            value_of=value_function(expr.node, expr.run, ind.decimals) if expr else None,
+            value_of=value_function(expr.node, expr.run, ind.decimals)
+            if expr
+            else None,
         )
 
     def _classes(

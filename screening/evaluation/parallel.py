@@ -46,7 +46,11 @@ def outcome_of_row(row: FirmRow, scheme: Scheme, year: int) -> Outcome:
 
 
 def _outcomes(
-    source: str, rows: Sequence[tuple[int, Sequence[Any]]], columns: Columns, scheme: Scheme, year: int
+    source: str,
+    rows: Sequence[tuple[int, Sequence[Any]]],
+    columns: Columns,
+    scheme: Scheme,
+    year: int,
 ) -> list[Outcome]:
     out = []
     for number, cells in rows:
@@ -58,7 +62,10 @@ def _outcomes(
 
 def _columns(table: FirmTable, scheme: Scheme) -> Columns:
     fields = table.fields
-    return [(c.index, c.header, c.field, converter(fields[c.field], c.unit)) for c in table.columns]
+    return [
+        (c.index, c.header, c.field, converter(fields[c.field], c.unit))
+        for c in table.columns
+    ]
 
 
 # --- the worker side -------------------------------------------------------------------
@@ -66,22 +73,31 @@ def _columns(table: FirmTable, scheme: Scheme) -> Columns:
 _worker: dict[str, Any] = {}
 
 
-def _start(scheme_path: str, header: list[tuple[int, str, str, str | None]], year: int) -> None:
+def _start(
+    scheme_path: str, header: list[tuple[int, str, str, str | None]], year: int
+) -> None:
     from screening.evaluation.loader import load_scheme
 
     scheme = load_scheme(scheme_path)
-    columns = [(i, text, name, converter(scheme.fields[name], unit)) for i, text, name, unit in header]
+    columns = [
+        (i, text, name, converter(scheme.fields[name], unit))
+        for i, text, name, unit in header
+    ]
     _worker.update(scheme=scheme, columns=columns, year=year)
 
 
 def _work(source: str, rows: list[tuple[int, list[Any]]]) -> list[Outcome]:
-    return _outcomes(source, rows, _worker["columns"], _worker["scheme"], _worker["year"])
+    return _outcomes(
+        source, rows, _worker["columns"], _worker["scheme"], _worker["year"]
+    )
 
 
 # --- the parent side -------------------------------------------------------------------
 
 
-def outcomes(table: FirmTable, scheme: Scheme, year: int, jobs: int) -> Iterator[Outcome]:
+def outcomes(
+    table: FirmTable, scheme: Scheme, year: int, jobs: int
+) -> Iterator[Outcome]:
     """Every row's outcome, in input order; in `jobs` processes when the input is large."""
     source = table.table.source
     raw = table.table.rows
@@ -95,13 +111,20 @@ def outcomes(table: FirmTable, scheme: Scheme, year: int, jobs: int) -> Iterator
     header = [(c.index, c.header, c.field, c.unit) for c in table.columns]
     context = multiprocessing.get_context("spawn")  # no fork of a process mid-read
     with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start, initargs=(scheme.path, header, year)
+        jobs,
+        mp_context=context,
+        initializer=_start,
+        initargs=(scheme.path, header, year),
     ) as pool:
         pending: deque[Future[list[Outcome]]] = deque()
         try:
-            for chunk in iter(lambda: [(n, list(c)) for n, c in islice(raw, CHUNK)], []):
+            for chunk in iter(
+                lambda: [(n, list(c)) for n, c in islice(raw, CHUNK)], []
+            ):
                 pending.append(pool.submit(_work, source, chunk))
-                while len(pending) >= 3 * jobs:  # bounded: read only as fast as measured
+                while (
+                    len(pending) >= 3 * jobs
+                ):  # bounded: read only as fast as measured
                     yield from pending.popleft().result()
             while pending:
                 yield from pending.popleft().result()

@@ -16,7 +16,8 @@ boundary takes the class of its first place (`ties: better`) or of its last
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -39,12 +40,12 @@ def exact_sorted(values: Sequence[Fraction]) -> list[Fraction]:
 
 
 def exact_order(
-    values: Sequence[Fraction],
+    values: Sequence[Any],
     exact_key: Callable[[int], Any],
     descending: bool = False,
-) -> list[int]:
+) -> array[int]:
     """Positions of `values` in order (by float, runs of equal floats by `exact_key`)."""
-    floats = [_float(v) for v in values]
+    floats = array("d", map(_float, values))
     order = sorted(range(len(values)), key=floats.__getitem__, reverse=descending)
     start = 0
     while start < len(order):
@@ -57,19 +58,27 @@ def exact_order(
                 order[start:end], key=exact_key, reverse=descending
             )
         start = end
-    return order
+    return array("q", order)
 
 
 @dataclass(frozen=True)
 class Ranked:
     """A track's rated firms in rank order, with ranks, tie groups and classes."""
 
-    order: list[int]  # positions (into the track's firms), best first
-    ranks: list[int]  # by position: competition rank (1, 2, 2, 4)
-    groups: list[tuple[int, int]]  # [start, end) slices of `order` holding equal keys
+    order: array[int]  # positions (into the track's firms), best first
+    ranks: array[int]  # by position: competition rank (1, 2, 2, 4)
+    starts: array[
+        int
+    ]  # where each group of equal keys starts in `order`, then len(order)
     classes: list[str]  # by position: the class the rule gives
     rule: str  # score / rank_share / small_population
     places: dict[str, int]  # by rank share: the cumulative places each class reaches
+
+    @property
+    def groups(self) -> Iterator[tuple[int, int]]:
+        """[start, end) slices of `order` holding equal keys, best first."""
+        starts = self.starts
+        return ((starts[i], starts[i + 1]) for i in range(len(starts) - 1))
 
 
 def rank(
@@ -92,24 +101,27 @@ def rank(
         return (scores[i], *((v is not None, v if v is not None else 0) for v in extra))
 
     order = exact_order(scores, full_key, descending=True)
-    groups: list[tuple[int, int]] = []
+    starts = array("q")
     start = 0
     while start < n:
+        starts.append(start)
         end = start + 1
         first = scores[order[start]]
         if tie_values:
             key = full_key(order[start])
-            while end < n and scores[order[end]] == first and full_key(order[end]) == key:
+            while (
+                end < n and scores[order[end]] == first and full_key(order[end]) == key
+            ):
                 end += 1
         else:
             while end < n and scores[order[end]] == first:
                 end += 1
-        groups.append((start, end))
         start = end
-    ranks = [0] * n
-    for start, end in groups:
-        for place in range(start, end):
-            ranks[order[place]] = start + 1
+    starts.append(n)
+    ranks = array("q", bytes(8 * n))
+    for g in range(len(starts) - 1):
+        for place in range(starts[g], starts[g + 1]):
+            ranks[order[place]] = starts[g] + 1
     classes = [""] * n
     places: dict[str, int] = {}
     if rule.by == "score" or (rule.small_below is not None and n < rule.small_below):
@@ -120,15 +132,16 @@ def rank(
         single = rule.small_class if rule.by != "score" else None
         for i in range(n):
             classes[i] = single or by_threshold(scores[i], scaled, rule.last)
-        return Ranked(order, ranks, groups, classes, used, places)
+        return Ranked(order, ranks, starts, classes, used, places)
     places = {c: _count(share * n, rule.count or "floor") for c, share in rule.upper}
     bounds = [(places[c], c) for c, _ in rule.upper]
-    for start, end in groups:
+    for g in range(len(starts) - 1):
+        start, end = starts[g], starts[g + 1]
         place = start + 1 if rule.ties == "better" else end  # 1-based
         class_id = next((c for bound, c in bounds if place <= bound), rule.last)
         for at in range(start, end):
             classes[order[at]] = class_id
-    return Ranked(order, ranks, groups, classes, "rank_share", places)
+    return Ranked(order, ranks, starts, classes, "rank_share", places)
 
 
 def by_threshold(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -21,17 +22,21 @@ from screening.evaluation.promises import Action, PromiseCheck
 from screening.evaluation.results import FirmResult, TrackSummary
 from screening.evaluation.run import Evaluation
 from screening.evaluation.scheme import Scheme
-from screening.evaluation.texts import RATIO_PLACES, SCORE_PLACES, decimal, exact, show
+from screening.evaluation.texts import RATIO_PLACES, SCORE_PLACES, exact, json_number
 
 
 def number(
     value: Fraction | int | None, places: int = SCORE_PLACES
 ) -> int | float | None:
     """A value rounded half up to `places`, as a JSON number (None stays null)."""
-    rounded = decimal(value, places)
-    if rounded is None:
-        return None
-    return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+    return json_number(value, places)
+
+
+@lru_cache(maxsize=4096)
+def _constant_number(value: Fraction | None, places: int) -> int | float | None:
+    return json_number(
+        value, places
+    )  # weights and benchmarks: the same in every record
 
 
 def _places(ind: Any) -> int:
@@ -227,7 +232,7 @@ def firm_dict(ev: Evaluation, firm: FirmResult, lang: str) -> dict[str, Any]:
         "row": m.row,
         "track": firm.track.id if firm.track else None,
         "status": "rated" if firm.rated else "not_rated",
-        "score": number(firm.score),
+        "score": number(firm.score, texts.score_places(firm.score, firm.track)),
         "score_exact": exact(firm.score),
         "rank": firm.rank,
         "of": firm.of,
@@ -255,7 +260,7 @@ def firm_dict(ev: Evaluation, firm: FirmResult, lang: str) -> dict[str, Any]:
                     p.benchmark, max(_places(p.indicator), RATIO_PLACES)
                 ),
                 "ratio": number(p.ratio, RATIO_PLACES),
-                "weight": number(p.indicator.weight),
+                "weight": _constant_number(p.indicator.weight, SCORE_PLACES),
                 "points": number(p.points),
                 "capped": p.capped,
                 "floored": p.floored,

@@ -10,7 +10,7 @@ it again in rank order. Every row ends as rated, not rated or invalid.
 from __future__ import annotations
 
 import marshal
-import mmap
+import os
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from screening.errors import Diagnostic, SourceSpan
-from screening.evaluation.evaluate import Measured, Scored, measure, score
+from screening.evaluation.evaluate import Measured, Scored, score
 from screening.evaluation.fields import DERIVED_FROM
 from screening.evaluation.firms import FirmRow, read_firms
 from screening.evaluation.population import Accumulator, Given, PreviousStats, benchmark
@@ -42,7 +42,9 @@ HISTOGRAM_BINS = 20
 # What pass 1 makes of a row (see screening.evaluation.parallel.outcome_of):
 # ("skip", source, row, reason) · ("bad", source, row, column, reason) ·
 # ("firm", source, row, identity column, Measured as a tuple)
-Outcome = tuple[Any, ...]  # at most; bins are 10 points wide unless the range needs wider
+Outcome = tuple[
+    Any, ...
+]  # at most; bins are 10 points wide unless the range needs wider
 
 
 @dataclass
@@ -88,12 +90,16 @@ class _TrackState:
 
 
 class _Spill:
-    """Measured firms on disk (marshalled tuples), read back in order or by sequence number."""
+    """Measured firms on disk (marshalled tuples), read back in order or by sequence number.
+
+    Read with pread, not mapped: mapped pages would count in the run's resident memory.
+    """
 
     def __init__(self) -> None:
-        self.file: IO[bytes] = tempfile.TemporaryFile()  # unnamed: nothing is left behind
+        self.file: IO[bytes] = (
+            tempfile.TemporaryFile()
+        )  # unnamed: nothing is left behind
         self.offsets = array("q", [0])  # record i is bytes offsets[i]:offsets[i + 1]
-        self._map: mmap.mmap | None = None
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -104,28 +110,82 @@ class _Spill:
         self.file.write(data)
         self.offsets.append(self.offsets[-1] + len(data))
 
-    def _view(self) -> mmap.mmap:
-        if self._map is None:
-            self.file.flush()
-            if self.offsets[-1] == 0:
-                self.file.write(b"\0")  # mmap cannot map an empty file
-                self.file.flush()
-            self._map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
-        return self._map
-
     def get(self, seq: int) -> Measured:
-        view = self._view()
-        return Measured(*marshal.loads(view[self.offsets[seq] : self.offsets[seq + 1]]))
+        self.file.flush()
+        start = self.offsets[seq]
+        data = os.pread(self.file.fileno(), self.offsets[seq + 1] - start, start)
+        return Measured(*marshal.loads(data))
 
     def sequential(self) -> Iterator[Measured]:
-        view, offsets, loads = self._view(), self.offsets, marshal.loads
-        for i in range(len(self)):
-            yield Measured(*loads(view[offsets[i] : offsets[i + 1]]))
+        self.file.flush()
+        offsets, loads, fd = self.offsets, marshal.loads, self.file.fileno()
+        block, base, i, n = b"", 0, 0, len(self)
+        while i < n:
+            if offsets[i + 1] > base + len(block):  # read the next megabyte of records
+                base = offsets[i]
+                block = os.pread(fd, max(_BLOCK, offsets[i + 1] - base), base)
+            yield Measured(*loads(block[offsets[i] - base : offsets[i + 1] - base]))
+            i += 1
 
     def close(self) -> None:
-        if self._map is not None:
-            self._map.close()
         self.file.close()
+
+
+_BLOCK = 1 << 20
+
+
+class _Seen:
+    """Firm ids already read, and their rows: an open-addressing table of 64-bit hashes.
+
+    Eight bytes a slot instead of a dict's hundred or so a string key; a hash seen
+    before is checked against the id stored in the spill, so no firm is mistaken
+    for another.
+    """
+
+    def __init__(self, spill: _Spill) -> None:
+        self.spill = spill
+        self.hashes = array("q", [0]) * 1024
+        self.slots = array("q", [-1]) * 1024
+        self.rows = array("q")  # by slot: the row number the firm was read from
+        self.used = 0
+
+    def first(self, firm_id: str) -> int | None:
+        """The row the id was first read from, or None (the caller then `add`s it)."""
+        mask = len(self.hashes) - 1
+        key = hash(firm_id)
+        at = key & mask
+        while self.slots[at] >= 0:
+            if self.hashes[at] == key:
+                slot = self.slots[at]
+                if self.spill.get(slot).firm_id == firm_id:
+                    return self.rows[slot]
+            at = (at + 1) & mask
+        return None
+
+    def add(self, firm_id: str, slot: int, row: int) -> None:
+        """Record the id of spill record `slot`, read from `row`."""
+        self.rows.append(row)
+        if (self.used + 1) * 2 > len(self.hashes):
+            self._grow()
+        mask = len(self.hashes) - 1
+        key = hash(firm_id)
+        at = key & mask
+        while self.slots[at] >= 0:
+            at = (at + 1) & mask
+        self.hashes[at], self.slots[at] = key, slot
+        self.used += 1
+
+    def _grow(self) -> None:
+        hashes, slots = self.hashes, self.slots
+        self.hashes = array("q", [0]) * (2 * len(hashes))
+        self.slots = array("q", [-1]) * (2 * len(slots))
+        mask = len(self.hashes) - 1
+        for key, slot in zip(hashes, slots, strict=True):
+            if slot >= 0:
+                at = key & mask
+                while self.slots[at] >= 0:
+                    at = (at + 1) & mask
+                self.hashes[at], self.slots[at] = key, slot
 
 
 class Evaluation:
@@ -184,13 +244,28 @@ class Evaluation:
                 continue
             of = len(ranked.order)
             for start, end in ranked.groups:
-                group = [(ranked.order[at], self._spill.get(state.seqs[ranked.order[at]])) for at in range(start, end)]
+                group = [
+                    (ranked.order[at], self._spill.get(state.seqs[ranked.order[at]]))
+                    for at in range(start, end)
+                ]
                 group.sort(key=lambda item: item[1].firm_id)
                 for pos, firm in group:
                     override = state.overrides[pos]
-                    final = overrides[override].class_id if override >= 0 else ranked.classes[pos]
+                    final = (
+                        overrides[override].class_id
+                        if override >= 0
+                        else ranked.classes[pos]
+                    )
                     score = Fraction(state.scores[pos]) / state.scale
-                    yield Placed(firm.firm_id, firm.name, state.track.id, ranked.ranks[pos], of, final, score)
+                    yield Placed(
+                        firm.firm_id,
+                        firm.name,
+                        state.track.id,
+                        ranked.ranks[pos],
+                        of,
+                        final,
+                        score,
+                    )
 
     def _rated(self, state: _TrackState) -> Iterator[FirmResult]:
         ranked, summary = state.ranked, state.summary
@@ -347,7 +422,12 @@ def evaluate_rows(
 
     items = (outcome_of_row(row, scheme, year) for row in rows)
     return _evaluate(
-        items, scheme, year, source=source, previous=previous, benchmarks=benchmarks,
+        items,
+        scheme,
+        year,
+        source=source,
+        previous=previous,
+        benchmarks=benchmarks,
         warnings=warnings,
     )
 
@@ -381,8 +461,18 @@ def _evaluate(
     counts.rated = sum(s.summary.rated for s in states if s.summary)
     counts.not_rated = sum(len(s.not_rated) for s in states) + len(no_track)
     return Evaluation(
-        scheme, year, source, states, spill, no_track, counts, errors, skipped,
-        warnings or [], previous, given,
+        scheme,
+        year,
+        source,
+        states,
+        spill,
+        no_track,
+        counts,
+        errors,
+        skipped,
+        warnings or [],
+        previous,
+        given,
     )
 
 
@@ -393,7 +483,7 @@ def _measure_all(
     errors: list[BadRow] = []
     skipped: list[BadRow] = []
     no_track: list[tuple[str, int]] = []
-    first_row: dict[str, int] = {}
+    seen = _Seen(spill)
     for item in items:
         kind = item[0]
         if kind == "skip":
@@ -406,14 +496,16 @@ def _measure_all(
             continue
         _, source, number, column, firm = item
         firm_id = firm[2]
-        first = first_row.get(firm_id)
+        first = seen.first(firm_id)
         if first is not None:
-            reason = f"与第 {first} 行为同一企业（{firm_id}）/ the same firm as row {first}"
+            reason = (
+                f"与第 {first} 行为同一企业（{firm_id}）/ the same firm as row {first}"
+            )
             errors.append(BadRow(source, number, column, reason))
             continue
-        first_row[firm_id] = number
         slot = len(spill)
         spill.add(firm, slot)
+        seen.add(firm_id, slot, number)
         track, reason, values, parts = firm[4], firm[5], firm[6], firm[12]
         if track < 0:
             no_track.append((firm_id, slot))
@@ -421,7 +513,9 @@ def _measure_all(
             state = states[track]
             if reason is None:
                 state.seqs.append(slot)
-                for i, (value, accumulator) in enumerate(zip(values, state.accumulators, strict=True)):
+                for i, (value, accumulator) in enumerate(
+                    zip(values, state.accumulators, strict=True)
+                ):
                     if value is not None:
                         accumulator.add(value, parts[i] if parts else None)
             else:
@@ -458,23 +552,30 @@ def _score_all(
     pending: list[list[tuple[int, list[int]]]] = []  # (position, indicators averaged)
     point_sums: list[list[Score]] = []
     point_counts: list[list[int]] = []
-    positions: list[dict[int, int]] = []
+    position_of = array("q", [-1]) * len(spill)  # slot → position in its track
     for state in states:
         summary = state.summary = TrackSummary(state.track)
         summary.statistics = [a.statistic() for a in state.accumulators]
         summary.benchmarks = [
-            benchmark(state.track, ind, stat, previous_stats, given) if len(state.seqs) else None
-            for ind, stat in zip(state.track.indicators, summary.statistics, strict=True)
+            benchmark(state.track, ind, stat, previous_stats, given)
+            if len(state.seqs)
+            else None
+            for ind, stat in zip(
+                state.track.indicators, summary.statistics, strict=True
+            )
         ]
         values = [b.value if b else None for b in summary.benchmarks]
-        state.scorer = TrackScorer(scheme, state.track, values) if len(state.seqs) else None
+        state.scorer = (
+            TrackScorer(scheme, state.track, values) if len(state.seqs) else None
+        )
         scorers.append(state.scorer)
         scores.append([])
         ties.append([])
         pending.append([])
         point_sums.append([0] * len(state.track.indicators))
         point_counts.append([0] * len(state.track.indicators))
-        positions.append({seq: pos for pos, seq in enumerate(state.seqs)})
+        for pos, slot in enumerate(state.seqs):
+            position_of[slot] = pos
     unrated_ids: dict[int, str] = {}
     results = previous.results
     for firm in spill.sequential():
@@ -482,9 +583,9 @@ def _score_all(
         if index < 0:
             continue
         state = states[index]
-        position = positions[index].get(firm.seq)
+        position = position_of[firm.seq]
         scorer = scorers[index]
-        if position is None or scorer is None:
+        if position < 0 or scorer is None:
             unrated_ids[firm.seq] = firm.firm_id
             continue
         total, points, averaged = scorer.score(firm)
@@ -498,36 +599,52 @@ def _score_all(
             pending[index].append((position, averaged))
         tie_break = state.track.classes.tie_break
         if tie_break:
-            ties[index].append(tuple(_tie_value(state.track, i, firm.values[i]) for i in tie_break))
+            ties[index].append(
+                tuple(_tie_value(state.track, i, firm.values[i]) for i in tie_break)
+            )
         state.overrides.append(firm.override)
         last_year = results.get(firm.firm_id) if results else None
-        state.previous.append(_class_index(scheme, last_year.class_id if last_year else None))
+        state.previous.append(
+            _class_index(scheme, last_year.class_id if last_year else None)
+        )
     for index, state in enumerate(states):
         summary = state.summary
         scorer = scorers[index]
         assert summary is not None
         scale = scorer.scale if scorer is not None else 1
         summary.averages = [
-            (Fraction(total, scale) / n if n else None) if ind.missing == "average" else None
+            (Fraction(total, scale) / n if n else None)
+            if ind.missing == "average"
+            else None
             for ind, total, n in zip(
-                state.track.indicators, point_sums[index], point_counts[index], strict=True
+                state.track.indicators,
+                point_sums[index],
+                point_counts[index],
+                strict=True,
             )
         ]
-        if pending[index] and scale != 1:  # an average is not a whole multiple of 1/scale
+        if (
+            pending[index] and scale != 1
+        ):  # an average is not a whole multiple of 1/scale
             scores[index] = [Fraction(value, scale) for value in scores[index]]
             scale = 1
         for position, averaged in pending[index]:
             for i in averaged:
                 scores[index][position] += summary.averages[i]  # type: ignore[operator]
         state.not_rated = sorted(
-            (firm_id or unrated_ids.get(seq, ""), seq) for firm_id, seq in state.not_rated
+            (firm_id or unrated_ids.get(seq, ""), seq)
+            for firm_id, seq in state.not_rated
         )
         summary.rated = len(state.seqs)
         summary.not_rated = len(state.not_rated)
         state.scores, state.scale = scores[index], scale
         if state.seqs:
             state.ranked = rank(
-                scores[index], ties[index] or None, state.track.classes, scheme.class_ids, scale
+                scores[index],
+                ties[index] or None,
+                state.track.classes,
+                scheme.class_ids,
+                scale,
             )
             _classes(scheme, state, scores[index], scale)
 
@@ -546,7 +663,9 @@ def _class_index(scheme: Scheme, class_id: str | None) -> int:
     return ids.index(class_id) if class_id in ids else -1
 
 
-def _classes(scheme: Scheme, state: _TrackState, scores: list[Score], scale: int) -> None:
+def _classes(
+    scheme: Scheme, state: _TrackState, scores: list[Score], scale: int
+) -> None:
     ranked, summary = state.ranked, state.summary
     assert ranked is not None and summary is not None
     summary.rule = ranked.rule
@@ -575,7 +694,9 @@ def _classes(scheme: Scheme, state: _TrackState, scores: list[Score], scale: int
             highs[class_id] = value
     summary.ranked_counts, summary.counts = ranked_counts, counts
     summary.cutoffs = {
-        c: (Fraction(lows[c]) / scale, Fraction(highs[c]) / scale) for c in ids if c in lows
+        c: (Fraction(lows[c]) / scale, Fraction(highs[c]) / scale)
+        for c in ids
+        if c in lows
     }
     summary.histogram = _histogram(scores, scale)
 
@@ -625,4 +746,6 @@ def _summarise(scheme: Scheme, state: _TrackState, spill: _Spill, given: Given) 
         + averaged[i] * (ind.weight - (summary.averages[i] or 0))
         for i, ind in enumerate(indicators)
     ]
-    summary.shortfalls = {ind.id: (below[i], totals[i]) for i, ind in enumerate(indicators)}
+    summary.shortfalls = {
+        ind.id: (below[i], totals[i]) for i, ind in enumerate(indicators)
+    }

@@ -33,7 +33,9 @@ class _Term:
         floor: tuple[int, int] | None,
     ) -> None:
         self.coefficient = coefficient  # points × D = coefficient × k
-        self.cap_at, self.cap_points = cap if cap else (None, 0)  # k above cap_at: capped
+        self.cap_at, self.cap_points = (
+            cap if cap else (None, 0)
+        )  # k above cap_at: capped
         self.floor_at, self.floor_points = floor if floor else (None, 0)
 
 
@@ -72,7 +74,9 @@ class TrackScorer:
                 denominators.append(limit.denominator)
         d = math.lcm(*denominators)
         self.scale = d
-        for ind, b, unit in zip(track.indicators, self.benchmarks, per_unit, strict=True):
+        for ind, b, unit in zip(
+            track.indicators, self.benchmarks, per_unit, strict=True
+        ):
             assert ind.decimals is not None and b is not None
             at = b * 10**ind.decimals  # value ÷ benchmark = k ÷ at
             # k is whole: k > cap × at ⟺ k > ⌊cap × at⌋, k < floor × at ⟺ k < ⌈floor × at⌉
@@ -88,9 +92,13 @@ class TrackScorer:
             )
             self.terms.append(_Term(int(unit * d), cap, floor))
         self.adjustment_points = [int((a.points or 0) * d) for a in scheme.adjustments]
-        self.bonus_limit = int(scheme.bonus_limit * d) if scheme.bonus_limit is not None else None
+        self.bonus_limit = (
+            int(scheme.bonus_limit * d) if scheme.bonus_limit is not None else None
+        )
         self.deduction_limit = (
-            int(scheme.deduction_limit * d) if scheme.deduction_limit is not None else None
+            int(scheme.deduction_limit * d)
+            if scheme.deduction_limit is not None
+            else None
         )
 
     def score(self, firm: Measured) -> tuple[Score, list[Score | None], list[int]]:
@@ -100,10 +108,18 @@ class TrackScorer:
         missing and scored by the track's average has points None here.
         """
         if not self.integral:
-            scored = score(self.scheme, self.track, firm, self.benchmarks, [None] * len(self.benchmarks))
+            scored = score(
+                self.scheme,
+                self.track,
+                firm,
+                self.benchmarks,
+                [None] * len(self.benchmarks),
+            )
             points = [p.points for p in scored.points]
             total = sum((p for p in points if p is not None), Fraction(0))
-            averaged = [i for i, p in enumerate(scored.points) if p.substituted == "average"]
+            averaged = [
+                i for i, p in enumerate(scored.points) if p.substituted == "average"
+            ]
             return total + scored.bonus - scored.deduction, points, averaged  # type: ignore[return-value]
         total = 0
         points: list[Score | None] = []

@@ -7,10 +7,12 @@ Titles, never internal ids, in Chinese output. Numbers are shown rounded half up
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from fractions import Fraction
 from typing import Any
 
-from screening.evaluation.evaluate import Points, rounded
+from screening.evaluation.evaluate import Points
+from screening.evaluation.fast import round_ratio
 from screening.evaluation.fields import DERIVED, FIRM_FIELDS
 from screening.evaluation.population import Benchmark
 from screening.evaluation.results import FirmResult
@@ -20,26 +22,67 @@ SCORE_PLACES = 2
 RATIO_PLACES = 4
 
 
+def _scaled(value: Fraction | int, places: int) -> int:
+    """value × 10^places rounded half away from zero, as an integer (no Fraction built)."""
+    if type(value) is int:
+        return value * 10**places
+    return round_ratio(value.numerator, value.denominator, places)[0]
+
+
 def decimal(value: Fraction | int | None, places: int) -> Decimal | None:
     """An exact value rounded half up to `places`, as a Decimal (None stays None)."""
     if value is None:
         return None
-    exact = rounded(Fraction(value), places)
-    number = Decimal(exact.numerator) / Decimal(exact.denominator)
-    return (
-        number.quantize(Decimal(1).scaleb(-places))
-        if places
-        else number.quantize(Decimal(1))
-    )
+    return Decimal(_scaled(value, places)).scaleb(-places)
+
+
+def _digits(k: int, places: int) -> str:
+    """k ÷ 10^places written out, trailing zeros dropped."""
+    sign = "-" if k < 0 else ""
+    whole, part = divmod(abs(k), 10**places)
+    if not part:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{part:0{places}d}".rstrip("0")
 
 
 def show(value: Fraction | int | None, places: int = SCORE_PLACES) -> str:
     """A value as shown: rounded half up, trailing zeros dropped."""
-    number = decimal(value, places)
-    if number is None:
+    if value is None:
         return "—"
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return _digits(_scaled(value, places), places)
+
+
+def json_number(
+    value: Fraction | int | None, places: int = SCORE_PLACES
+) -> int | float | None:
+    """A value rounded half up to `places`, as a JSON number (an int when whole)."""
+    if value is None:
+        return None
+    k = _scaled(value, places)
+    whole, part = divmod(k, 10**places)
+    if not part:
+        return whole
+    return float(
+        _digits(k, places)
+    )  # the shortest float that reads back as these digits
+
+
+def score_places(score: Fraction | None, track: TrackDef | None) -> int:
+    """Places to show a score with: 2, or more when 2 would round it onto a class threshold.
+
+    A firm at 129.9988 is B under "A ≥ 130"; shown as 130 it would look like an A.
+    """
+    if score is None or track is None:
+        return SCORE_PLACES
+    rule = track.classes
+    cuts = [t for _, t in (*rule.thresholds, *rule.small_thresholds)]
+    places = SCORE_PLACES
+    while places < 8:
+        shown = Fraction(_scaled(score, places), 10**places)
+        if all((shown >= t) == (score >= t) for t in cuts):
+            break
+        places += 2
+    return places
 
 
 def exact(value: Fraction | None) -> str | None:
@@ -225,11 +268,17 @@ def benchmark_source(b: Benchmark, n: int, lang: str) -> str:
     return label(b.source, lang)
 
 
+@lru_cache(maxsize=4096)
+def _constant(value: Fraction, places: int) -> str:
+    # weights, benchmarks, caps: the same few values in every firm's sentences
+    return show(value, places)
+
+
 def indicator_line(scheme: Scheme, p: Points, lang: str, source: str) -> str:
     """One indicator's sentence: value, benchmark, ratio, points; or why it has no value."""
     ind = p.indicator
     title = ind.title.get(lang)
-    weight = show(ind.weight)
+    weight = _constant(ind.weight, SCORE_PLACES)
     gap = gap_text(scheme, p.gap, lang)
     if p.substituted == "zero":
         return _t("zero", lang, title=title, gap=gap, weight=weight)
@@ -240,11 +289,11 @@ def indicator_line(scheme: Scheme, p: Points, lang: str, source: str) -> str:
     places = ind.decimals if ind.decimals is not None else RATIO_PLACES
     limit = ""
     if ind.cap is not None:
-        limit += _t("cap", lang, cap=show(ind.cap, 4)) + (
+        limit += _t("cap", lang, cap=_constant(ind.cap, 4)) + (
             label("capped", lang) if p.capped else ""
         )
     if ind.floor is not None:
-        limit += _t("floor", lang, floor=show(ind.floor, 4)) + (
+        limit += _t("floor", lang, floor=_constant(ind.floor, 4)) + (
             label("floored", lang) if p.floored else ""
         )
     unit = f" {ind.unit}" if ind.unit else ""
@@ -254,7 +303,7 @@ def indicator_line(scheme: Scheme, p: Points, lang: str, source: str) -> str:
         title=title,
         value=show(p.value, places),
         unit=unit,
-        benchmark=show(p.benchmark, max(places, RATIO_PLACES)),
+        benchmark=_constant(p.benchmark, max(places, RATIO_PLACES)),
         source=source,
         ratio=show(p.ratio, RATIO_PLACES),
         points=show(p.points),
@@ -416,7 +465,7 @@ def why(
         _t(
             "score",
             lang,
-            score=show(firm.score),
+            score=show(firm.score, score_places(firm.score, firm.track)),
             track=track_title,
             rank=firm.rank,
             of=firm.of,
