@@ -38,6 +38,7 @@ class Screened(NamedTuple):
     number: int
     line: bytes  # UTF-8 with its newline: encoded by the worker, so the parent only writes
     decision: str
+    record: Any = None  # with --register: what the register stores (register.records.Record)
 
 
 @dataclass(frozen=True)
@@ -69,16 +70,22 @@ class BatchCounts:
 _screener: Any = None
 _lang = "zh"
 _columns: dict[str, str] | None = None
+_register: Any = None  # with --register: the register's FindingCodec; each result carries its record
 
 
 def _start_worker(ruleset_ref: str, as_of: dt.date | None, lang: str, columns: dict[str, str] | None = None,
-                  own_process: bool = False) -> None:
-    global _screener, _lang, _columns
+                  own_process: bool = False, register: bool = False) -> None:
+    global _screener, _lang, _columns, _register
     from screening.loader import load_ruleset
     from screening.screen import Screener
 
     _screener = Screener(load_ruleset(ruleset_ref, as_of=as_of))
     _lang, _columns = lang, columns
+    _register = None
+    if register:
+        from screening.register.records import FindingCodec
+
+        _register = FindingCodec()
     if own_process:  # never in the caller's process: the collector's settings are process-wide
         # Screening allocates many short-lived objects and keeps bounded memos; the rule set,
         # modules and memos need no scanning for cycles on every few hundred allocations
@@ -107,7 +114,9 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             continue
         source, number, values = item
         try:
-            judged.append((source, number, screen_values(values) if type(values) is dict else screen(values)))
+            if _register is not None and type(values) is not dict:  # the register stores flat values
+                values = _flat_values(values)
+            judged.append((source, number, screen_values(values) if type(values) is dict else screen(values), values))
         except ScreeningError as exc:
             judged.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
     ruleset, lang = _screener.ruleset, _lang
@@ -116,14 +125,32 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
         if isinstance(item, Invalid):
             out.append(item)
             continue
-        source, number, decision = item
+        source, number, decision, values = item
         try:
             line = contract_bytes(decision, ruleset, lang)
         except ScreeningError as exc:
             out.append(Invalid(source, number, exc.diagnostics[0].field, exc.diagnostics[0].message))
             continue
-        out.append((number, line, decision.outcome.value))
+        if _register is not None:
+            out.append((number, line, decision.outcome.value, _record(source, number, values, decision, line)))
+        else:
+            out.append((number, line, decision.outcome.value))
     return out
+
+
+def _flat_values(project: Project) -> dict[str, Any]:
+    """A validated project's flat values, as `Screener.screen` makes them."""
+    from screening.inputs import convert_inputs
+    from screening.model.project import flatten
+
+    return convert_inputs(flatten(project), _screener.ruleset.inputs)
+
+
+def _record(source: str, number: int, values: dict[str, Any], decision: Any, line: bytes) -> Any:
+    from screening.register.records import record_of, row_id
+
+    # a plain tuple pickles faster
+    return tuple(record_of(values, decision, line, _register, row_id(source, number)))
 
 
 def _read(source: str, number: int, data: dict[str, Any] | str) -> tuple[str, int, Any] | Invalid:
@@ -170,11 +197,12 @@ def run_batch(
     lang: str = "zh",
     on_progress: Callable[[int], None] | None = None,
     columns: dict[str, str] | None = None,
+    register: bool = False,
 ) -> BatchCounts:
     """Screen every row, calling back in input order; returns the reconciled counts.
 
     `columns` is the header map the rows were read with (JSONL rows read deferred are
-    parsed by the workers).
+    parsed by the workers). With `register`, each Screened carries its register record.
     """
     counts = BatchCounts()
 
@@ -210,7 +238,7 @@ def run_batch(
             yield chunk
 
     if jobs <= 1:
-        _start_worker(ruleset_ref, as_of, lang, columns)
+        _start_worker(ruleset_ref, as_of, lang, columns, register=register)
         for chunk in chunks():
             consume(_screen_chunk(chunk))
         return counts
@@ -218,7 +246,7 @@ def run_batch(
     # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C core, a
     # failed start) the pool breaks and says so, where a Pool would wait forever.
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                             initargs=(ruleset_ref, as_of, lang, columns, True)) as pool:
+                             initargs=(ruleset_ref, as_of, lang, columns, True, register)) as pool:
         pending: deque[Future[list[Done]]] = deque()
         try:
             for chunk in chunks():

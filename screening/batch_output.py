@@ -29,8 +29,9 @@ class BatchOutputs:
     """The outputs of one batch run and the notes and counts it reports."""
 
     def __init__(self, targets: list[tuple[str, Path]], ruleset: RuleSet, as_of: dt.date, input_path: str,
-                 lang: str, html_sections: int) -> None:
+                 lang: str, html_sections: int, register: Any = None) -> None:
         self.targets = targets
+        self.register = register  # a register.sink.RegisterSink with --register: every screened row is stored
         self.ruleset = ruleset
         self.as_of = as_of
         self.input_path = input_path
@@ -60,8 +61,12 @@ class BatchOutputs:
                 self.notes += [str(w) for w in stream.warnings]
                 header = stream.header
 
+                register = self.register
+
                 def on_result(item: Screened) -> None:
                     out.write(item.line)
+                    if register is not None:
+                        register.add(item)
 
                 def on_invalid(item: Invalid) -> None:
                     column = item.field
@@ -73,10 +78,12 @@ class BatchOutputs:
 
                 with _progress(show_progress) as advance:
                     self.counts = run_batch(stream, rules_ref, self.as_of, jobs, on_result, on_invalid,
-                                            self.lang, advance, columns)
+                                            self.lang, advance, columns, register=register is not None)
             if self.counts.rows != self.counts.screened + self.counts.invalid:
                 raise ScreeningError(  # never expected: it would mean a row was lost
                     f"行数不平衡：{self.counts.rows} ≠ {self.counts.screened} + {self.counts.invalid} / rows lost")
+            if self.register is not None:
+                self.register.finish(self.counts.rows, self.counts.invalid)
             self._write_outputs(temp)
         finally:
             temp.unlink(missing_ok=True)

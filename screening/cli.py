@@ -121,10 +121,12 @@ BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "ht
 @click.option("--sheet", help="XLSX 工作表名（默认第一个）/ worksheet name.")
 @click.option("--html-sections", type=click.IntRange(0), default=500, show_default=True,
               help="HTML 报告中逐项列出的项目数上限 / projects listed one by one in the HTML report.")
+@click.option("--register", "register_db", is_flag=False, flag_value="", default=None, metavar="[DB]",
+              help="每行筛查结果存入项目库（默认 $SCREENING_DB 或 ./screening.db）/ store every screened row in the register.")
 @lang_option
 @as_of_option
 def batch(input_path: str, rules_ref: str, outputs: tuple[str, ...], jobs: int | None, columns_file: str | None,
-          sheet: str | None, html_sections: int, lang: str, as_of: dt.date | None) -> None:
+          sheet: str | None, html_sections: int, lang: str, as_of: dt.date | None, register_db: str | None) -> None:
     """批量筛查表格（CSV、XLSX）、JSONL 或项目文件夹并出报告 / Screen a spreadsheet, JSONL or folder; write reports."""
     import os
 
@@ -139,11 +141,18 @@ def batch(input_path: str, rules_ref: str, outputs: tuple[str, ...], jobs: int |
                 raise ScreeningError(f"{output}: 不支持的输出格式（可用 .xlsx .html .csv .jsonl）/ unsupported output format")
             targets.append((kind, Path(output)))
         ruleset = load_ruleset(rules_ref, as_of=day)
-        sink = BatchOutputs(targets, ruleset, day, input_path, lang, html_sections)
+        stored = None
+        if register_db is not None:
+            from screening.register.sink import open_sink
+
+            stored = open_sink(register_db or None, ruleset, rules_ref, lang, input_path)
+        sink = BatchOutputs(targets, ruleset, day, input_path, lang, html_sections, register=stored)
         sink.run(rules_ref, columns_file, sheet, jobs or os.cpu_count() or 1, show_progress=sys.stderr.isatty())
     for line in sink.notes:
         click.echo(line, err=True)
     click.echo(sink.summary_line(), err=True)
+    if stored is not None:
+        click.echo(stored.summary_line(), err=True)
 
 
 @main.group(invoke_without_command=True)
@@ -285,6 +294,11 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
 from screening.evaluation.cli import evaluate  # noqa: E402  (回头看, issue 13)
 
 main.add_command(evaluate)
+
+from screening.register.cli import db_group, register_group  # noqa: E402  (the project register, issue 11)
+
+main.add_command(register_group)
+main.add_command(db_group)
 
 
 if __name__ == "__main__":  # pragma: no cover
