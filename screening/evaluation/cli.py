@@ -118,6 +118,18 @@ def _date(
     help="承诺与实际情况表（承诺投资强度、已到位固定资产投资、承诺投产日期……）/ promises and actuals.",
 )
 @click.option(
+    "--from-register",
+    "from_register",
+    is_flag=True,
+    help="从项目库读取承诺与实绩（--db 指定库）/ promises and actuals from the register.",
+)
+@click.option(
+    "--db",
+    "db_ref",
+    metavar="PATH|URL",
+    help="项目库（默认 $SCREENING_DB 或 ./screening.db）/ the register database.",
+)
+@click.option(
     "--tolerance",
     default="0%",
     callback=_share,
@@ -163,6 +175,8 @@ def evaluate(
     previous_figures: str | None,
     benchmarks: dict[tuple[str | None, str], Fraction],
     promises_path: str | None,
+    from_register: bool,
+    db_ref: str | None,
     tolerance: Fraction,
     grace_days: int,
     as_of: dt.date | None,
@@ -194,6 +208,16 @@ def evaluate(
             previous.statistics.update(figures.statistics)
             previous.source = previous.source or figures.source
         promises = read_promises(promises_path) if promises_path else None
+        if from_register:
+            from screening.evaluation.promises import PromiseFile
+            from screening.evaluation.register_source import promises_from_register
+
+            found = promises_from_register(db_ref, year)
+            if promises is not None:  # a promises file given as well: its rows win
+                found.update(promises.records)
+                promises.records = found
+            else:
+                promises = PromiseFile(found)
         with evaluate_file(
             firms_path,
             scheme,

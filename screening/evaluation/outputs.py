@@ -141,21 +141,18 @@ def write_outputs(
             stack.callback(action_book.discard)
             books.append((action_book, actions_path))
             sinks.append(action_book)
-        seen: set[str] = set()
         for firm in ev.firms():
             data = firm_dict(ev, firm, lang)
             for sink in sinks:
                 sink.add(data)
             if wants_text and len(text_firms) <= text_limit:
                 text_firms.append(data)
-            if records and firm.firm_id in records:
-                seen.add(firm.firm_id)
             action = action_for(ev.scheme, firm, firm.promise)
             if action is not None:
                 written.actions.append(action)
         unmatched = []
         for firm_id, record in sorted(records.items()):
-            if firm_id in seen:
+            if firm_id in ev.promised:
                 continue
             check = check_promises(record, None, day, tolerance)
             unmatched.append(

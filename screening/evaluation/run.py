@@ -12,6 +12,7 @@ from __future__ import annotations
 import marshal
 import os
 import tempfile
+import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,11 @@ class PreviousYear:
     source: str | None = None
     results: dict[str, Previous] = field(default_factory=dict)
     statistics: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+def fold_name(name: str) -> str:
+    """A firm name as compared: full-width forms and spaces folded (甲公司 = 甲 公司)."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).lower()
 
 
 class Placed(NamedTuple):
@@ -220,7 +226,11 @@ class Evaluation:
         self._spill = spill
         self._no_track = no_track
         self.absent: frozenset[str] = frozenset()  # fields no column of the input holds
-        self.promises: Mapping[str, Any] = {}
+        self.promises: Mapping[str, Any] = {}  # key → PromiseRecord
+        self.promised: set[str] = (
+            set()
+        )  # keys of the records matched to an evaluated firm
+        self._by_name: dict[str, str] | None = None
         self.promise_check: Any = (
             None  # a callable (firm record, result) → PromiseCheck
         )
@@ -321,14 +331,25 @@ class Evaluation:
         previous = self.previous.results.get(result.firm_id)
         promise = None
         if self.promise_check is not None:
-            record = self.promises.get(result.firm_id)
-            if record is not None:
-                promise = self.promise_check(record, result)
+            key = self.promise_key(result.firm_id, result.measured.name)
+            if key is not None:
+                self.promised.add(key)
+                promise = self.promise_check(self.promises[key], result)
         if previous is None and promise is None:
             return result
         return FirmResult(
             **{**result.__dict__, "previous": previous, "promise": promise}
         )
+
+    def promise_key(self, firm_id: str, name: str) -> str | None:
+        """The key of the firm's promise record: by credit code, else by folded name."""
+        if firm_id in self.promises:
+            return firm_id
+        if self._by_name is None:
+            self._by_name = {
+                fold_name(r.name or k): k for k, r in self.promises.items()
+            }
+        return self._by_name.get(fold_name(name)) if name else None
 
     def close(self) -> None:
         """Remove the spill file."""
