@@ -228,3 +228,50 @@ def test_option_values_are_checked(fmt: str) -> None:
         code=2,
     )
     assert "Invalid value" in result.stderr
+
+
+def test_the_readme_command_runs_on_the_shipped_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(
+        x
+        for x in readme.splitlines()
+        if x.startswith("screening evaluate cases/evaluations/sample")
+    )
+    args = line.split()[1:]
+    args = [str(ROOT / a) if a.startswith("cases/") else a for a in args]
+    monkeypatch.chdir(tmp_path)
+    result = invoke(args)
+    assert "共 60 行 = 参评 57 + 不参评 2 + 无效 1（合计行 1）" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "反制清单.xlsx",
+        "回头看.html",
+        "回头看.xlsx",
+    ]
+    book = openpyxl.load_workbook(tmp_path / "反制清单.xlsx", read_only=True)
+    rows = list(book["反制清单"].iter_rows(values_only=True))[1:]
+    reasons = {r[1]: r[3] for r in rows}
+    assert any("投资强度" in r for r in reasons.values()) and any(
+        "末类" in r for r in reasons.values()
+    )
+
+
+def test_the_sample_is_what_its_script_writes(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_sample", ROOT / "cases/evaluations/make_sample.py"
+    )
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    module.HERE = tmp_path
+    module.main()
+    for name in ("sample-firms-2025.xlsx", "sample-promises-2025.xlsx"):
+        fresh = openpyxl.load_workbook(tmp_path / name, read_only=True).active
+        shipped = openpyxl.load_workbook(
+            ROOT / "cases/evaluations" / name, read_only=True
+        ).active
+        assert list(fresh.iter_rows(values_only=True)) == list(
+            shipped.iter_rows(values_only=True)
+        )
