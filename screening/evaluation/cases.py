@@ -172,7 +172,8 @@ def check(path: Path | str) -> list[str]:
         got_errors = [(e["row"], e["column"]) for e in head["errors"]]
         want_errors = [(e.row, e.column) for e in expect.errors]
         if [r for r, _ in got_errors] != [r for r, _ in want_errors] or any(
-            c is not None and c != g for (_, c), (_, g) in zip(want_errors, got_errors)
+            c is not None and c != g
+            for (_, c), (_, g) in zip(want_errors, got_errors, strict=False)
         ):
             out.append(f"errors: expected {want_errors}, got {got_errors}")
     if expect.actions is not None and [a["id"] for a in actions] != expect.actions:

@@ -17,8 +17,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from screening.evaluation.scheme import Condition, Expr, IndicatorDef, Scheme, TrackDef
 from screening.evaluation.fast import ratio_of, round_ratio
+from screening.evaluation.scheme import Condition, Expr, IndicatorDef, Scheme, TrackDef
 from screening.expr import nodes as n
 from screening.expr.evaluate import Env, Missing, Undefined
 
@@ -272,7 +272,7 @@ def score(
     total = Fraction(0)
     complete = True
     for ind, value, gap, benchmark, average in zip(
-        track.indicators, firm.values, firm.gaps, benchmarks, averages
+        track.indicators, firm.values, firm.gaps, benchmarks, averages, strict=True
     ):
         if value is not None:
             result = indicator_points(ind, Fraction(*value), benchmark)  # type: ignore[arg-type]

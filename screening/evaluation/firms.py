@@ -222,9 +222,9 @@ def _date(value: Any) -> dt.date:
 
 
 def _integer(value: Any) -> int:
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        if math.isfinite(value) and value == int(value):
-            return int(value)
+    is_number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    if is_number and math.isfinite(value) and value == int(value):
+        return int(value)
     text = _text(value).removesuffix("年").removesuffix("年度")
     if text.isdigit():
         return int(text)

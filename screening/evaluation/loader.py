@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -486,7 +487,7 @@ class _Builder:
             )
             return ()
         values = [(c, Fraction(given[c])) for c in expected]
-        for (a, x), (b, y) in zip(values, values[1:]):
+        for (a, x), (b, y) in itertools.pairwise(values):
             if (x <= y) if decreasing else (x >= y):
                 order = "递减" if decreasing else "递增"
                 self.error(

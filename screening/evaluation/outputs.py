@@ -89,13 +89,14 @@ def write_outputs(
     lang: str,
     *,
     promises: Mapping[str, PromiseRecord] | None = None,
-    tolerance: Tolerance = Tolerance(),
+    tolerance: Tolerance | None = None,
     as_of: dt.date | None = None,
     actions_path: Path | None = None,
     text_limit: int = 20,
 ) -> tuple[Written, str | None]:
     """Write every target in one pass over the firms; the text rendering when asked for."""
     day = as_of or dt.date(ev.year, 12, 31)
+    tolerance = tolerance or Tolerance()
     records = dict(promises or {})
     if records:
         ev.promises = records

@@ -192,7 +192,9 @@ def statistics_from_figures(
             if firm.track < 0 or firm.reason is not None:
                 continue
             track = scheme.tracks[firm.track]
-            for i, (ind, value) in enumerate(zip(track.indicators, firm.values)):
+            for i, (ind, value) in enumerate(
+                zip(track.indicators, firm.values, strict=True)
+            ):
                 if value is not None:
                     accumulators[(track.id, ind.id)].add(
                         value, firm.parts[i] if firm.parts else None

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import csv
 import json
-from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -117,6 +117,7 @@ def track_dict(ev: Evaluation, summary: TrackSummary, lang: str) -> dict[str, An
                 summary.benchmarks,
                 summary.averages or [None] * len(indicators),
                 summary.statistics,
+                strict=True,
             )
         ],
         "statistics": [
@@ -127,7 +128,7 @@ def track_dict(ev: Evaluation, summary: TrackSummary, lang: str) -> dict[str, An
                 "median_exact": exact(stat.median),
                 "aggregate_exact": exact(stat.aggregate),
             }
-            for ind, stat in zip(indicators, summary.statistics)
+            for ind, stat in zip(indicators, summary.statistics, strict=True)
         ],
         "histogram": (
             {

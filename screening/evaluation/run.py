@@ -102,9 +102,8 @@ class _Spill:
     """
 
     def __init__(self) -> None:
-        self.file: IO[bytes] = (
-            tempfile.TemporaryFile()
-        )  # unnamed: nothing is left behind
+        # unnamed: nothing is left behind, even by a killed run
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self.offsets = array("q", [0])  # record i is bytes offsets[i]:offsets[i + 1]
 
     def __len__(self) -> int:
@@ -548,7 +547,9 @@ def _measure_all(
 def _unratable(states: list[_TrackState]) -> None:
     """A track where no firm has an indicator scored by its average cannot rate anyone."""
     for state in states:
-        for ind, accumulator in zip(state.track.indicators, state.accumulators):
+        for ind, accumulator in zip(
+            state.track.indicators, state.accumulators, strict=True
+        ):
             if ind.missing == "average" and accumulator.count == 0 and len(state.seqs):
                 state.unrated = ("no_average", ind.id)
                 break

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from screening.errors import Diagnostic, SourceSpan
-from screening.io.tables import WORKBOOKS, InputError, open_table as _open
+from screening.io.tables import WORKBOOKS, InputError
+from screening.io.tables import open_table as _open
 
 # A workbook is a zip: refuse one whose parts inflate past these before parsing it.
 MAX_UNCOMPRESSED = 4 << 30  # bytes, all parts together

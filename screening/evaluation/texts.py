@@ -7,8 +7,8 @@ Titles, never internal ids, in Chinese output. Numbers are shown rounded half up
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from screening.evaluation.evaluate import Points
@@ -424,10 +424,8 @@ def why(
         lines = [reason_text(scheme, firm.track, firm.measured.reason, lang)]
         return lines + unknown_lines(scheme, firm, lang, absent)
     lines = []
-    for p, b in zip(firm.points, summary.benchmarks):
-        source = (
-            benchmark_source(b, summary.statistics[len(lines)].count, lang) if b else ""
-        )
+    for i, (p, b) in enumerate(zip(firm.points, summary.benchmarks, strict=True)):
+        source = benchmark_source(b, summary.statistics[i].count, lang) if b else ""
         line = indicator_line(scheme, p, lang, source)
         if p.indicator.basis:
             line += f"{label('sep', lang)}{label('basis', lang)}{label('colon', lang)}{p.indicator.basis}"

@@ -19,9 +19,9 @@ END = dt.date(2025, 12, 31)
 
 
 def _items(
-    record: PromiseRecord, tolerance: Tolerance = Tolerance()
+    record: PromiseRecord, tolerance: Tolerance | None = None
 ) -> dict[str, tuple]:
-    check = check_promises(record, None, END, tolerance)
+    check = check_promises(record, None, END, tolerance or Tolerance())
     return {
         i.key: (i.promised, i.actual, i.gap, i.share, i.status) for i in check.items
     }

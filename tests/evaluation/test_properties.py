@@ -32,7 +32,11 @@ _W = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 def _code(i: int) -> str:
     body = f"91320800{i:09d}"
     return (
-        body + _CODE[(31 - sum(_CODE.index(c) * w for c, w in zip(body, _W)) % 31) % 31]
+        body
+        + _CODE[
+            (31 - sum(_CODE.index(c) * w for c, w in zip(body, _W, strict=True)) % 31)
+            % 31
+        ]
     )
 
 

@@ -49,8 +49,8 @@ def test_units_in_headers_are_converted_exactly(tmp_path: Path) -> None:
 def test_a_gbk_export_with_title_rows_is_read(tmp_path: Path) -> None:
     path = tmp_path / "firms.csv"
     text = (
-        "2025年度亩均效益评价数据\n\n序号,企业名称,统一社会信用代码,用地面积(亩),备注\n1,乙公司,%s,12,无\n"
-        % CODE
+        "2025年度亩均效益评价数据\n\n序号,企业名称,统一社会信用代码,用地面积(亩),备注\n"
+        f"1,乙公司,{CODE},12,无\n"
     )
     path.write_bytes(text.encode("gbk"))
     table = read_firms(path)
