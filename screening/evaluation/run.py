@@ -253,12 +253,7 @@ class Evaluation:
                 continue
             of = len(ranked.order)
             for start, end in ranked.groups:
-                group = [
-                    (ranked.order[at], self._spill.get(state.seqs[ranked.order[at]]))
-                    for at in range(start, end)
-                ]
-                group.sort(key=lambda item: item[1].firm_id)
-                for pos, firm in group:
+                for pos, firm in self._group(state, ranked, start, end):
                     override = state.overrides[pos]
                     final = (
                         overrides[override].class_id
@@ -276,17 +271,30 @@ class Evaluation:
                         score,
                     )
 
+    def _group(
+        self, state: _TrackState, ranked: Ranked, start: int, end: int
+    ) -> Iterator[tuple[int, Measured]]:
+        """A group of equal keys by firm id: (position, record), read as they are needed.
+
+        A group can hold a large share of a population (every firm at the cap of every
+        indicator): only the ids are held while it is sorted.
+        """
+        spill, seqs, order = self._spill, state.seqs, ranked.order
+        if end - start == 1:
+            yield order[start], spill.get(seqs[order[start]])
+            return
+        ids = sorted(
+            (spill.get(seqs[order[at]]).firm_id, order[at]) for at in range(start, end)
+        )
+        for _, pos in ids:
+            yield pos, spill.get(seqs[pos])
+
     def _rated(self, state: _TrackState) -> Iterator[FirmResult]:
         ranked, summary = state.ranked, state.summary
         if ranked is None or summary is None:
             return
         for start, end in ranked.groups:
-            group = [
-                (ranked.order[at], self._spill.get(state.seqs[ranked.order[at]]))
-                for at in range(start, end)
-            ]
-            group.sort(key=lambda item: item[1].firm_id)
-            for pos, firm in group:
+            for pos, firm in self._group(state, ranked, start, end):
                 scored = self._score(state, firm)
                 override = state.overrides[pos]
                 ranked_class = ranked.classes[pos]
