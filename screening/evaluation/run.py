@@ -486,6 +486,7 @@ def _evaluate(
     except BaseException:
         spill.close()
         raise
+    no_track.sort()  # by firm id, as every other list of firms: input order never shows
     counts.rated = sum(s.summary.rated for s in states if s.summary)
     counts.not_rated = sum(len(s.not_rated) for s in states) + len(no_track)
     return Evaluation(

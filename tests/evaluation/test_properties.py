@@ -94,8 +94,9 @@ def test_shuffling_the_rows_changes_no_firms_class_score_or_rank(
             assert _results(first, scheme) == _results(second, scheme)
 
 
-def _json(path: Path, out: Path) -> bytes:
-    with evaluate_file(path, HUAIAN, 2025, benchmarks=GIVEN) as ev:
+def _json(path: Path, out: Path, scheme=HUAIAN) -> bytes:
+    given = GIVEN if scheme is HUAIAN else None
+    with evaluate_file(path, scheme, 2025, benchmarks=given) as ev:
         write_outputs(ev, [("json", out)], "zh")
     return out.read_bytes()
 
