@@ -352,6 +352,9 @@ class HeaderMap:
         return next((c for c in self.columns if c.field == field), None)
 
 
+UNKNOWN_HEADER = "未识别的列名 / unknown header"
+
+
 @dataclass(frozen=True)
 class HeaderMatch:
     """One header's reading: a field and unit, or the reason it maps to nothing."""
@@ -409,11 +412,11 @@ def _match(name: str, extra: dict[str, str]) -> HeaderMatch:
         )
         return HeaderMatch(field, unit if found else None)
     if bracket is None:
-        return HeaderMatch(None, reason="未识别的列名 / unknown header")
+        return HeaderMatch(None, reason=UNKNOWN_HEADER)
     base, inside = bracket.group(1), bracket.group(2)
     field = _lookup(base, extra) or _lookup(re.sub(r"\([^()]*\)", "", base), extra)
     if field is None:
-        return HeaderMatch(None, reason="未识别的列名 / unknown header")
+        return HeaderMatch(None, reason=UNKNOWN_HEADER)
     if FIELD_KINDS.get(field) not in UNIT_FACTORS:
         return HeaderMatch(field)  # (是/否), (GB/T 4754-2017): a hint, not a unit
     found, unit = _bracket_unit(field, inside)
