@@ -24,6 +24,7 @@ from screening.errors import Diagnostic
 from screening.evaluation.fields import FIRM_FIELDS, INTENSITY, FirmField
 from screening.evaluation.table import HeaderColumn, Table, open_table
 from screening.io.columns import normalise_header
+from screening.io.tables import Overlong
 from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
 
 # Placeholders offices type for "no value": absent, never zero.
@@ -272,6 +273,11 @@ def _is_empty(value: Any) -> bool:
 
 def convert(value: Any, field: FirmField, unit: str | None) -> Any:
     """One cell as the evaluation reads it; None for an empty cell."""
+    if type(value) is Overlong:
+        raise CellError(
+            f"单元格超过 {value.limit:,} 个字符，无法读取 / cell longer than {value.limit:,} "
+            "characters"
+        )
     if _is_empty(value):
         return None
     if isinstance(value, str) and "\ufffd" in value:

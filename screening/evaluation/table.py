@@ -1,30 +1,23 @@
 """The one place evaluation opens a spreadsheet: header columns and raw rows.
 
 Built on the generic bounded table reader `screening.io.tables` (CSV/TSV/XLSX,
-encoding detection, title rows and two-row headers, streamed rows), with the
-firm vocabulary the caller gives. It adds what the evaluation needs on top: each
-header's unit, the warning for a column that maps to nothing, and — until
-`screening.io.tables` refuses them itself — a workbook whose parts would inflate
-beyond reason (a zip bomb) is refused before it is parsed. It knows nothing about
-firms.
+encoding detection, title rows and two-row headers, streamed rows, Excel's bounds:
+a zip bomb or a file past them refused before its rows are read, an over-long cell
+spoiling its row only), with the firm vocabulary the caller gives. It adds what
+the evaluation needs on top: each header's unit and the warning for a column that
+maps to nothing. It knows nothing about firms.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from screening.errors import Diagnostic, SourceSpan
-from screening.io.tables import WORKBOOKS, InputError
 from screening.io.tables import open_table as _open
 
-# A workbook is a zip: refuse one whose parts inflate past these before parsing it.
-MAX_UNCOMPRESSED = 4 << 30  # bytes, all parts together
-MAX_RATIO = 200  # uncompressed ÷ compressed, for any part larger than RATIO_FLOOR
-RATIO_FLOOR = 64 << 20
 
 # Headers with no figures, so common that warning about them is noise.
 SILENT = {"序号", "备注", "说明", "no", "no.", "remark", "remarks"}
@@ -71,8 +64,6 @@ def open_table(
 ) -> Table:
     """Open CSV/TSV/XLSX, locate its header with `vocabulary`, map its columns."""
     p = Path(path)
-    if p.suffix.lower() in WORKBOOKS and p.is_file():
-        check_zip(p)
 
     def match(text: str) -> str | None:
         found = vocabulary(text)
@@ -100,28 +91,3 @@ def open_table(
         taken.add(found[0])
         columns.append(HeaderColumn(index, text, found[0], found[1]))
     return Table(table.source, tuple(columns), table, warnings, table.close)
-
-
-def check_zip(path: Path) -> None:
-    """Refuse a workbook whose parts would inflate beyond reason (a zip bomb)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(
-            f"无法打开工作簿 / cannot open workbook: {exc}", SourceSpan(str(path))
-        ) from None
-    total = sum(part.file_size for part in parts)
-    if total > MAX_UNCOMPRESSED:
-        raise InputError(
-            f"工作簿解压后过大（{total} 字节），拒绝读取 / workbook inflates too far",
-            SourceSpan(str(path)),
-        )
-    for part in parts:
-        ratio = part.file_size / max(part.compress_size, 1)
-        if part.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
-            raise InputError(
-                f"工作簿部件 {part.filename} 压缩比异常（{ratio:.0f}:1），疑似压缩炸弹 / "
-                "a part inflates suspiciously (zip bomb?)",
-                SourceSpan(str(path)),
-            )
