@@ -365,8 +365,13 @@ def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
     from screening.validate import resolve_refs
     from screening.validate import validate as run_validate
 
+    from screening.evaluation.loader import is_scheme_ref
+    from screening.evaluation.validate import scheme_ids, validate_scheme
+
     with user_errors():
-        reports = [run_validate(ref) for ref in resolve_refs(list(rulesets))]
+        schemes = [ref for ref in rulesets if is_scheme_ref(ref)] + (scheme_ids() if "all" in rulesets else [])
+        reports = [run_validate(ref) for ref in resolve_refs([r for r in rulesets if not is_scheme_ref(r)])]
+        reports += [validate_scheme(ref) for ref in schemes]
     click.echo(render_validate(reports, fmt), nl=False)
     if any(r.errors for r in reports):
         sys.exit(EXIT_ERROR)
@@ -375,7 +380,7 @@ def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
 
 
 @main.command()
-@click.argument("which", type=click.Choice(["ruleset", "project"]))
+@click.argument("which", type=click.Choice(["ruleset", "project", "evaluation", "evaluation-case"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件 / write to a file.")
 def schema(which: str, output: str | None) -> None:
     """输出规则集或项目/案例文件的 JSON Schema / Print the JSON Schema for rule sets or projects."""
@@ -460,6 +465,10 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
         impact = compare(rule_changes(before, after), pairs)
     click.echo(render_diff(impact, before, after, fmt), nl=False)
 
+
+from screening.evaluation.cli import evaluate  # noqa: E402  (回头看, issue 13)
+
+main.add_command(evaluate)
 
 from screening.register.cli import db_group, register_group  # noqa: E402  (the project register, issue 11)
 

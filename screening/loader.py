@@ -63,6 +63,7 @@ def shipped_ids() -> list[str]:
         if base.is_dir():
             return sorted(
                 p.relative_to(base).with_suffix("").as_posix() for p in base.rglob("*.yaml")
+                if p.relative_to(base).parts[0] != "evaluations"  # 亩均 schemes, not rule sets
             )
     return []
 
