@@ -60,6 +60,8 @@ class Screened(NamedTuple):
     )  # UTF-8 JSON-contract line with its newline, when an output needs it
     # XLSX summary row and finding rows (report.xlsx.Rendered as a plain tuple)
     rows: tuple[bytes, tuple[bytes, ...]] | None = None
+    # with --register: what the register stores of the row (register.records.Record)
+    record: Any = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ _lang = "zh"
 _columns: dict[str, str] | None = None
 _line = True
 _sheet_rows: Any = None  # report.xlsx.DecisionRows when an XLSX is written
+# with --register: the register's FindingCodec; each result carries its record
+_register: Any = None
 
 
 def _start_worker(
@@ -112,8 +116,9 @@ def _start_worker(
     own_process: bool = False,
     parts: tuple[str, ...] = ("line",),
     parent: int | None = None,
+    register: bool = False,
 ) -> None:
-    global _screener, _lang, _columns, _line, _sheet_rows
+    global _screener, _lang, _columns, _line, _sheet_rows, _register
     if own_process:
         _die_with(parent)
         # Ctrl-C reaches the whole process group: the batch stops its workers itself.
@@ -125,7 +130,13 @@ def _start_worker(
     from screening.screener import Screener
 
     _screener = Screener(load_ruleset(ruleset_ref, as_of=as_of))
-    _lang, _columns, _line = lang, columns, "line" in parts
+    # the register keeps each row's contract hash: the line is made whatever the outputs
+    _lang, _columns, _line = lang, columns, "line" in parts or register
+    _register = None
+    if register:
+        from screening.register.records import FindingCodec
+
+        _register = FindingCodec()
     _sheet_rows = None
     if "xlsx" in parts:
         from screening.report.xlsx import DecisionRows
@@ -254,11 +265,14 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             continue
         source, number, values = item
         try:
+            if _register is not None and type(values) is not dict:
+                values = _flat_values(values)  # the register stores flat values
             judged.append(
                 (
                     source,
                     number,
                     screen_values(values) if type(values) is dict else screen(values),
+                    values,
                 )
             )
         except Exception as exc:  # noqa: BLE001
@@ -269,18 +283,41 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
         if isinstance(item, Invalid):
             out.append(item)
             continue
-        source, number, decision = item
+        source, number, decision, values = item
         try:
             # every requested rendering succeeds, or the row is refused in every output
             line = contract_bytes(decision, ruleset, lang) if want_line else None
             rows_ = (
                 tuple(sheet_rows.render(decision)) if sheet_rows is not None else None
             )
+            record = (
+                _record(source, number, values, decision, line)  # type: ignore[arg-type]
+                if _register is not None
+                else None
+            )
         except Exception as exc:  # noqa: BLE001
             out.append(_refusal(source, number, exc))
             continue
-        out.append((number, decision.outcome.value, line, rows_))
+        out.append((number, decision.outcome.value, line, rows_, record))
     return out
+
+
+def _flat_values(project: Project) -> dict[str, Any]:
+    """A validated project's flat values, as `Screener.screen` makes them."""
+    from screening.inputs import convert_inputs
+    from screening.model.project import flatten
+
+    return convert_inputs(flatten(project), _screener.ruleset.inputs)
+
+
+def _record(
+    source: str, number: int, values: dict[str, Any], decision: Any, line: bytes
+) -> tuple[Any, ...]:
+    """What the register stores of a screened row, as a plain tuple (cheaper to pickle)."""
+    from screening.register import records  # imported once, by _start_worker
+
+    made_up = records.row_id(source, number)
+    return tuple(records.record_of(values, decision, line, _register, made_up))
 
 
 def _read(
@@ -343,12 +380,14 @@ def run_batch(
     on_progress: Callable[[int], None] | None = None,
     columns: dict[str, str] | None = None,
     parts: tuple[str, ...] = ("line",),
+    register: bool = False,
 ) -> BatchCounts:
     """Screen every row, calling back in input order; returns the reconciled counts.
 
     `columns` is the header map the rows were read with (JSONL rows read deferred are
     parsed by the workers); `parts` what each screened row is rendered as (see PARTS).
-    Skipped rows come to `on_invalid` too, with kind "skipped".
+    Skipped rows come to `on_invalid` too, with kind "skipped". With `register`, each
+    Screened carries its register record.
     """
     counts = BatchCounts()
 
@@ -401,14 +440,14 @@ def run_batch(
             yield chunk
 
     if jobs <= 1:
-        _start_worker(ruleset_ref, as_of, lang, columns, parts=parts)
+        _start_worker(ruleset_ref, as_of, lang, columns, parts=parts, register=register)
         for chunk in chunks():
             consume(_screen_chunk(chunk))
         return counts
     context = multiprocessing.get_context(
         "spawn"
     )  # no fork of a process holding the engine
-    initargs = (ruleset_ref, as_of, lang, columns, True, parts, os.getpid())
+    initargs = (ruleset_ref, as_of, lang, columns, True, parts, os.getpid(), register)
 
     def start() -> ProcessPoolExecutor:
         # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C

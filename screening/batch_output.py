@@ -91,8 +91,11 @@ class BatchOutputs:
         input_path: str,
         lang: str,
         html_sections: int,
+        register: Any = None,
     ) -> None:
         self.targets = targets
+        # with --register, a register.sink.RegisterSink: every screened row is stored
+        self.register = register
         self.ruleset = ruleset
         self.as_of = as_of
         self.input_path = input_path
@@ -124,7 +127,10 @@ class BatchOutputs:
         parts = (("line",) if kinds & {"jsonl", "csv", "html"} else ()) + (
             ("xlsx",) if xlsx else ()
         )
+        register = self.register
         with contextlib.ExitStack() as cleanup:
+            if register is not None:
+                cleanup.callback(register.close)  # what its writer holds is written, nothing more
             staged: list[StagedFile] = []
             cleanup.callback(lambda: [_quiet(s.discard) for s in staged])
             line_file: Path | None = None
@@ -165,6 +171,8 @@ class BatchOutputs:
                 header = stream.header
 
                 def on_result(item: Screened) -> None:
+                    if register is not None:
+                        register.add(item)
                     if lines is not None:
                         try:
                             lines.write(item.line)  # type: ignore[arg-type]
@@ -214,6 +222,7 @@ class BatchOutputs:
                         advance,
                         columns,
                         parts,
+                        register=register is not None,
                     )
             c = self.counts
             if c.rows != c.screened + c.invalid + c.skipped:
@@ -221,6 +230,8 @@ class BatchOutputs:
                     f"行数不平衡：{c.rows} ≠ {c.screened} + {c.invalid} + "
                     f"{c.skipped} / rows lost"
                 )
+            if register is not None:  # every screening stored before any output appears
+                register.finish(c.rows, c.invalid)
             if lines is not None:
                 _guarded(jsonl or self.targets[0][1], lines.close)
             if log is not None:

@@ -198,6 +198,8 @@ BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "ht
 @click.option("--sheet", help="XLSX 工作表名（默认第一个）/ worksheet name.")
 @click.option("--html-sections", type=click.IntRange(0), default=500, show_default=True,
               help="HTML 报告中逐项列出的项目数上限 / projects listed one by one in the HTML report.")
+@click.option("--register", "register_db", is_flag=False, flag_value="", default=None, metavar="[DB]",
+              help="每行筛查结果存入项目库（默认 $SCREENING_DB 或 ./screening.db）/ store every screened row in the register.")
 @lang_option
 @as_of_option
 def batch(
@@ -210,6 +212,7 @@ def batch(
     html_sections: int,
     lang: str,
     as_of: dt.date | None,
+    register_db: str | None,
 ) -> None:
     """批量筛查表格（CSV、XLSX）、JSONL 或项目文件夹并出报告 / Screen a spreadsheet, JSONL or folder; write reports."""
     import os
@@ -220,6 +223,7 @@ def batch(
 
     day = as_of or dt.date.today()
     caught: list[int] = []
+    stored = None  # with --register, the register's sink
     try:
         with user_errors(), _signals_interrupt(caught):
             targets = []
@@ -246,8 +250,12 @@ def batch(
                     remove_stale(folder)  # what a killed run left
                     remove_stale_locks(folder)
                 ruleset = load_ruleset(rules_ref, as_of=day)
+                if register_db is not None:
+                    from screening.register.sink import open_sink
+
+                    stored = open_sink(register_db or None, ruleset, rules_ref, lang, input_path)
                 sink = BatchOutputs(
-                    targets, ruleset, day, input_path, lang, html_sections
+                    targets, ruleset, day, input_path, lang, html_sections, register=stored
                 )
                 sink.run(
                     rules_ref,
@@ -281,6 +289,8 @@ def batch(
             err=True,
         )
     click.echo(sink.summary_line(), err=True)
+    if stored is not None:
+        click.echo(stored.summary_line(), err=True)
 
 
 @contextlib.contextmanager
@@ -355,8 +365,13 @@ def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
     from screening.validate import resolve_refs
     from screening.validate import validate as run_validate
 
+    from screening.evaluation.loader import is_scheme_ref
+    from screening.evaluation.validate import scheme_ids, validate_scheme
+
     with user_errors():
-        reports = [run_validate(ref) for ref in resolve_refs(list(rulesets))]
+        schemes = [ref for ref in rulesets if is_scheme_ref(ref)] + (scheme_ids() if "all" in rulesets else [])
+        reports = [run_validate(ref) for ref in resolve_refs([r for r in rulesets if not is_scheme_ref(r)])]
+        reports += [validate_scheme(ref) for ref in schemes]
     click.echo(render_validate(reports, fmt), nl=False)
     if any(r.errors for r in reports):
         sys.exit(EXIT_ERROR)
@@ -365,7 +380,7 @@ def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
 
 
 @main.command()
-@click.argument("which", type=click.Choice(["ruleset", "project"]))
+@click.argument("which", type=click.Choice(["ruleset", "project", "evaluation", "evaluation-case"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件 / write to a file.")
 def schema(which: str, output: str | None) -> None:
     """输出规则集或项目/案例文件的 JSON Schema / Print the JSON Schema for rule sets or projects."""
@@ -449,6 +464,16 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
             pairs.append((pid, old_screener.screen(case.project), new_screener.screen(case.project)))
         impact = compare(rule_changes(before, after), pairs)
     click.echo(render_diff(impact, before, after, fmt), nl=False)
+
+
+from screening.evaluation.cli import evaluate  # noqa: E402  (回头看, issue 13)
+
+main.add_command(evaluate)
+
+from screening.register.cli import db_group, register_group  # noqa: E402  (the project register, issue 11)
+
+main.add_command(register_group)
+main.add_command(db_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,7 @@ from screening.loader import load_ruleset
 from screening.screener import Screener
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = sorted((ROOT / "cases").rglob("*.yaml"))
+CASES = sorted(p for p in (ROOT / "cases").rglob("*.yaml") if "evaluations" not in p.parts)  # tests/evaluation
 AS_OF = dt.date(2025, 6, 30)  # a fixed day, so cases do not change with the calendar
 
 
