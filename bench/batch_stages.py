@@ -42,7 +42,7 @@ from screening.loader import load_ruleset  # noqa: E402
 from screening.model.project import Project, flatten  # noqa: E402
 from screening.report.contract import contract_bytes  # noqa: E402
 from screening.row_values import plain_values  # noqa: E402
-from screening.screen import Screener  # noqa: E402
+from screening.screener import Screener  # noqa: E402
 
 ROUNDS = 5
 MODEL_PATH = ("validate", "values")  # timed for comparison, not in the worker total

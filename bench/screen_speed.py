@@ -23,7 +23,7 @@ os.chdir(ROOT)
 from screening.loader import load_ruleset  # noqa: E402
 from screening.model.project import Project, flatten  # noqa: E402
 from screening.report.contract import to_contract  # noqa: E402
-from screening.screen import Screener  # noqa: E402
+from screening.screener import Screener  # noqa: E402
 
 INDUSTRIES = ["C2613", "C2661", "C3985", "C3841", "C1391", "C2110", "C3011", "C3130", "D4411"]
 CATALOGUE = ["encouraged", "permitted", "permitted", "permitted", "restricted", "eliminated"]

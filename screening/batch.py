@@ -127,7 +127,7 @@ def _start_worker(
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from screening.loader import load_ruleset
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     _screener = Screener(load_ruleset(ruleset_ref, as_of=as_of))
     # the register keeps each row's contract hash: the line is made whatever the outputs

@@ -86,7 +86,7 @@ def screen(
     as_of: dt.date | None,
 ) -> None:
     """逐个筛查项目（或案例）文件 / Screen project or case files (folders: every *.yaml)."""
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     with user_errors():
         files = case_files(list(projects))
@@ -171,7 +171,7 @@ def _screener_for(
 ) -> Any:
     """The screener of a case's rule set (--rules, else its `ruleset:`) as of `day`, built
     once; a case's own `ruleset:` that is refused is reported at its line in the case file."""
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     ref = _rules_for(case, rules_ref)
     if (ref, day) not in screeners:
@@ -403,7 +403,7 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
     from screening.casecheck import check_case
     from screening.coverage import Coverage
     from screening.report.workbench import render_coverage
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     passed = failed = 0
     coverage = Coverage()
@@ -442,7 +442,7 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
     """规则变更影响分析：OLD → NEW 对项目（默认 cases/）的影响 / Impact of changing OLD into NEW."""
     from screening.diff import compare, rule_changes
     from screening.report.workbench import render_diff
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     day = as_of or dt.date.today()
     with user_errors():

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from screening.evaluation.fast import ratio_of, round_ratio
 from screening.evaluation.scheme import Condition, Expr, IndicatorDef, Scheme, TrackDef
 from screening.expr import nodes as n
-from screening.expr.evaluate import Env, Missing, Undefined
+from screening.expr.evaluate import Ctx, Missing, Undefined, to_fraction
 
 _NO_METRICS: dict[str, Any] = {}
 
@@ -218,8 +218,8 @@ def _parts(
         if isinstance(node, n.Name) and node.name in values:
             out.append(ratio_of(values[node.name]))
         else:
-            env = env or Env(dict(values), _NO_METRICS)
-            value = Fraction(part.run(env))
+            env = env or Ctx(values, _NO_METRICS)
+            value = to_fraction(part.run(env))
             out.append((value.numerator, value.denominator))
     return out[0], out[1]
 

@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from screening.expr import nodes as n
-from screening.expr.evaluate import Env, Missing, Undefined
+from screening.expr.evaluate import Ctx, Missing, Undefined, to_fraction
 
 Values = Mapping[str, Any]
 Ratio = tuple[int, int]  # numerator, positive denominator
@@ -61,7 +61,7 @@ def round_ratio(num: int, den: int, decimals: int | None) -> Ratio:
 
 
 def value_function(
-    node: n.Node, general: Callable[[Env], Any], decimals: int | None
+    node: n.Node, general: Callable[[Ctx], Any], decimals: int | None
 ) -> Callable[[Values], Ratio]:
     """A function from a firm's values to an indicator's (rounded) value as a ratio.
 
@@ -92,14 +92,14 @@ def value_function(
         return divide
 
     def evaluate(values: Values) -> Ratio:
-        value = Fraction(general(Env(dict(values), _NO_METRICS)))
+        value = to_fraction(general(Ctx(values, _NO_METRICS)))
         return round_ratio(value.numerator, value.denominator, decimals)
 
     return evaluate
 
 
 def condition_function(
-    node: n.Node, general: Callable[[Env], Any]
+    node: n.Node, general: Callable[[Ctx], Any]
 ) -> Callable[[Values], bool]:
     """A function from a firm's values to a condition's truth; Missing as the general one."""
     fast = _condition(node)
@@ -107,7 +107,7 @@ def condition_function(
         return fast
 
     def evaluate(values: Values) -> bool:
-        return bool(general(Env(dict(values), _NO_METRICS)))
+        return bool(general(Ctx(values, _NO_METRICS)))
 
     return evaluate
 

@@ -633,7 +633,7 @@ class Register:
         stored (always so in the screening's own language, unless something is wrong).
         """
         from screening.report.contract import contract_bytes
-        from screening.screen import Screener
+        from screening.screener import Screener
 
         stored = self.screening(screening_id)
         ruleset = self.snapshot_ruleset(stored["snapshot_id"])

@@ -14,7 +14,7 @@ from screening.evaluation.evaluate import Measured, measure, score
 from screening.evaluation.loader import load_scheme
 from screening.evaluation.ranking import exact_order, rank
 from screening.evaluation.scorer import TrackScorer
-from screening.expr.evaluate import Env, Missing, Undefined
+from screening.expr.evaluate import Ctx, Missing, Undefined, to_fraction
 
 HUANGYAN = load_scheme("huangyan")
 HUAIAN = load_scheme("huaian-2024")
@@ -27,7 +27,7 @@ maybe = st.one_of(st.none(), figures)
 
 def _general(expr, values):  # the expression language's own evaluator, in Fractions
     try:
-        return ("ok", Fraction(expr.run(Env(dict(values), {}))))
+        return ("ok", to_fraction(expr.run(Ctx(values, {}))))
     except Missing as exc:
         return ("missing", exc.names)
     except Undefined as exc:

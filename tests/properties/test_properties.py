@@ -9,10 +9,10 @@ from functools import cache
 from hypothesis import given
 from hypothesis import strategies as st
 
-from screening.findings import Kind, Outcome, Status
+from screening.findings import Outcome, Status
 from screening.loader import load_ruleset
 from screening.model.project import Project, flatten
-from screening.screen import Screener
+from screening.screener import Screener
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -74,7 +74,7 @@ def test_missing_veto_or_gate_input_never_passes(data: dict, field: tuple[str, s
     del data[field[0]][field[1]]
     decision = _screen(starter(), data)
     assert decision.outcome is not Outcome.PASS
-    hard = [f for f in decision.findings if f.kind in (Kind.VETO, Kind.GATE)]
+    hard = [f for f in decision.findings if f.kind in ("veto", "gate")]
     assert any(f.status is Status.MISSING for f in hard) or decision.outcome is Outcome.REJECT
 
 

@@ -23,7 +23,7 @@ from screening.register.records import (
 )
 from screening.register.schema import to_scaled
 from screening.report.contract import contract_bytes
-from screening.screen import Screener
+from screening.screener import Screener
 from tests.register.conftest import beihai_rows
 
 values = st.dictionaries(
