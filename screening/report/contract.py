@@ -42,26 +42,61 @@ def contract_bytes(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> by
     return _writer(ruleset, lang).line(decision).encode()
 
 
+class _Frame:
+    """A finding's JSON for one rule, status and presence of figures, encoded around its
+    holes: the figures, the sentence's own figures and the remedy."""
+
+    __slots__ = ("head", "middle", "sentence", "message", "tail", "threshold", "threshold_text", "top", "top_text")
+
+    def __init__(self, rule: Any, status: Status, figures: bool, explain: Explainer, ruleset: RuleSet) -> None:
+        self.head = (f'{{"rule": {json_string(rule.id)}, "group": {json_string(rule.spec.group)}, '
+                     f'"kind": {json_string(rule.kind)}, "status": "{status.value}", "actual": ')
+        self.middle = f', "unit": {_encode(rule.unit or None)}, "points": '
+        sentence = explain.sentence_of(rule.id, status, figures)
+        self.sentence = sentence if not isinstance(sentence, str) else None
+        # the message, JSON-escaped: a constant, or a format template of the sentence's figures
+        self.message = json_string(sentence if isinstance(sentence, str) else sentence.format)[1:-1] \
+            if sentence is not None else None
+        if self.sentence is not None and self.sentence.constant is not None:
+            self.message, self.sentence = json_string(self.sentence.constant)[1:-1], None
+        self.tail = f'", "basis": {_encode(rule.spec.basis)}, "remedy": '
+        self.threshold = reported_threshold(rule, ruleset)
+        self.threshold_text = "" if self.threshold is COMPUTED else _number_text(number(self.threshold))
+        top = getattr(rule.spec, "max_points", None)
+        self.top = None if top is None else Fraction(top)
+        self.top_text = _number_text(number(self.top))
+
+    def fits(self, finding: Finding) -> bool:
+        """Whether the finding is one this frame was made for (else it is written whole)."""
+        if self.message is None or finding.branches or finding.reason is not None or finding.missing:
+            return False
+        return self.sentence is None or self.sentence.fits(finding)
+
+    def text(self, finding: Finding, remedy: str | None) -> str:
+        found = finding.threshold
+        threshold = self.threshold_text
+        if self.threshold is COMPUTED or (found is not self.threshold and found != self.threshold):
+            threshold = _number_text(number(found))
+        top = self.top_text if finding.max_points == self.top else _number_text(number(finding.max_points))
+        sentence = self.sentence
+        message = self.message if sentence is None else self.message.format_map(sentence.values(finding))  # type: ignore[union-attr]
+        return (f'{self.head}{_number_text(number(finding.actual))}, "threshold": {threshold}{self.middle}'
+                f'{_number_text(number(finding.points))}, "max_points": {top}, "message": "{message}'
+                f'{self.tail}{_text_or_null(remedy)}}}')
+
+
 class _LineWriter:
-    """One rule set's contract lines in one language, from parts encoded once."""
+    """One rule set's contract lines in one language, from frames encoded once."""
 
     def __init__(self, ruleset: RuleSet, lang: str) -> None:
         self.explain = explainer(ruleset, lang)
         self.ruleset = ruleset
         self.ruleset_text = _encode(_head_ruleset(ruleset.id, ruleset.version, ruleset.sha256, ruleset.path))
         self.as_of_text = _encode(ruleset.as_of.isoformat() if ruleset.as_of else None)
-        # per rule: the finding's JSON up to its status, its unit, basis, and the threshold
-        # and most points it shows when they are the rule's own constants
-        self.parts: dict[str, tuple[str, str, str, Any, str, Any, str]] = {}
-        for rule in ruleset.rules:
-            head = (f'{{"rule": {json_string(rule.id)}, "group": {json_string(rule.spec.group)}, '
-                    f'"kind": {json_string(rule.kind)}, "status": "')
-            threshold = reported_threshold(rule, ruleset)
-            top = getattr(rule.spec, "max_points", None)
-            top = None if top is None else Fraction(top)
-            self.parts[rule.id] = (head, _encode(rule.unit or None), _encode(rule.spec.basis),
-                                   threshold, "" if threshold is COMPUTED else _number_text(number(threshold)),
-                                   top, _number_text(number(top)))
+        # per rule, status (pass or fail) and whether the finding has figures: its frame
+        self.frames = {(rule.id, status, figures): _Frame(rule, status, figures, self.explain, ruleset)
+                       for rule in ruleset.rules for status in (Status.PASS, Status.FAIL)
+                       for figures in (True, False)}
 
     def line(self, decision: Decision) -> str:
         rs = self.ruleset
@@ -71,26 +106,14 @@ class _LineWriter:
         explain = self.explain
         texts = []
         remedies: dict[str, str | None] = {}
-        parts_of = self.parts
+        frames = self.frames
         for finding in decision.findings:
-            parts = parts_of.get(finding.rule)
-            if parts is None or (finding.unit or None) != (explain.rules[finding.rule].unit or None):
-                texts.append(_encode(_finding(finding, explain)))
-                continue
-            head, unit, basis, threshold, threshold_text, top, top_text = parts
-            found = finding.threshold
-            if threshold is COMPUTED or (found is not threshold and found != threshold):
-                threshold_text = _number_text(number(found))
-            if finding.max_points is not top and finding.max_points != top:
-                top_text = _number_text(number(finding.max_points))
             remedy = remedies[finding.rule] = explain.remedy(finding)
-            texts.append(
-                f'{head}{_STATUS[finding.status]}", "actual": {_number_text(number(finding.actual))}, '
-                f'"threshold": {threshold_text}, "unit": {unit}, '
-                f'"points": {_number_text(number(finding.points))}, "max_points": {top_text}, '
-                f'"message": {json_string(explain.message(finding))}, "basis": {basis}, '
-                f'"remedy": {_text_or_null(remedy)}}}'
-            )
+            frame = frames.get((finding.rule, finding.status, finding.actual is not None))
+            if frame is not None and frame.fits(finding):
+                texts.append(frame.text(finding, remedy))
+            else:  # missing data, not applicable, either-or, a finding built elsewhere
+                texts.append(_encode(_finding(finding, explain)))
         summary = explain.summary(decision, remedies)
         return (
             f'{{"project": {{"id": {_text_or_null(decision.project_id)}, '

@@ -197,14 +197,23 @@ class _Sentence:
         self.format, self.needs = _compile(template, constants)
         self.constant = None if self.needs else self.format.format_map({})
 
+    def fits(self, finding: Finding) -> bool:
+        """Whether the finding holds this rule's own operator, unit, most points and fixed
+        threshold, the words compiled in."""
+        return not (finding.op != self.op or (finding.unit or None) != (self.unit or None)
+                    or finding.max_points != self.max_points
+                    or (self.threshold is not COMPUTED and finding.threshold is not self.threshold
+                        and finding.threshold != self.threshold))
+
     def fill(self, finding: Finding) -> str:
-        if (finding.op != self.op or (finding.unit or None) != (self.unit or None)
-                or finding.max_points != self.max_points
-                or (self.threshold is not COMPUTED and finding.threshold is not self.threshold
-                    and finding.threshold != self.threshold)):
+        if not self.fits(finding):
             return self._whole(finding)  # not this rule's own figures (a finding built elsewhere)
         if self.constant is not None:
             return self.constant
+        return self.format.format_map(self.values(finding))
+
+    def values(self, finding: Finding) -> dict[str, str]:
+        """The finding's own figures as the sentence shows them."""
         values = {}
         for name in self.needs:
             if name == "actual":
@@ -213,7 +222,7 @@ class _Sentence:
                 values[name] = self.explain.threshold_text(finding.threshold, finding.op, self.shown)
             else:
                 values[name] = "" if finding.points is None else show(finding.points)
-        return self.format.format_map(values)
+        return values
 
     def _whole(self, finding: Finding) -> str:
         explain, shown = self.explain, self.shown
@@ -317,6 +326,29 @@ class Explainer:
         if found is None:
             found = self._sentences[entry] = _Sentence(self, rule_id, template(), extra)
         return found
+
+    def sentence_of(self, rule_id: str, status: Status, figures: bool = True) -> _Sentence | str | None:
+        """How the sentence of a finding of `rule_id` with `status` and the rule's own
+        figures reads, whatever the figures: a compiled sentence to fill, a constant
+        text, or None when it cannot be told before the finding is made.
+
+        The kind writes a probe finding's sentence, with this explainer's words except
+        `say` and `custom`, which are recorded: a kind's choice of words depends only on
+        what the probe holds (the status, that figures are present, the rule's operator,
+        unit and fixed threshold), which a frame's user checks for each finding."""
+        rule = self.rules[rule_id]
+        kind = self.kinds[rule_id]
+        threshold = reported_threshold(rule, self.ruleset)
+        top = getattr(rule.spec, "max_points", None)
+        probe = Finding(rule.id, rule.spec.group, rule.kind, status, actual=_PROBE if figures else None,
+                        threshold=_PROBE if threshold is COMPUTED else threshold, op=rule_op(rule),
+                        unit=rule.unit, points=_PROBE if top is not None else None,
+                        max_points=None if top is None else Fraction(top))
+        recorder = _Recorder(self)
+        written = kind.sentence(probe, recorder)
+        if recorder.used is None:
+            return written  # no figure in it
+        return recorder.used if written is _MARK else None
 
     def own(self, finding: Finding, holds: bool) -> str | None:
         """An info rule's own words: its `message` when the fact holds, else `otherwise`."""
@@ -489,6 +521,33 @@ class Explainer:
             for finding in gains[:3]:
                 lines.append(text("summary.improve", lang, text=self.remedy(finding)))
         return lines
+
+
+_PROBE = Fraction(0)  # a probe's figures (never shown: `say` and `custom` are recorded)
+_MARK = "\x00sentence\x00"
+
+
+class _Recorder:
+    """The explainer's words for a probe finding, noting the compiled sentence `say` or
+    `custom` would fill (see Explainer.sentence_of)."""
+
+    def __init__(self, explain: Explainer) -> None:
+        self.explain = explain
+        self.used: _Sentence | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.explain, name)
+
+    def say(self, finding: Finding, key: str, /, **extra: str) -> str:
+        self.used = self.explain._sentence(finding.rule, key, lambda: text(key, self.explain.lang), extra)
+        return _MARK
+
+    def custom(self, finding: Finding) -> str | None:
+        message = self.explain.rules[finding.rule].spec.message
+        if finding.status is not Status.FAIL or message is None:
+            return None
+        self.used = self.explain._sentence(finding.rule, "", lambda: message.get(self.explain.lang), {})
+        return _MARK
 
 
 _built: dict[tuple[int, str], tuple[RuleSet, Explainer]] = {}
