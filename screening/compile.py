@@ -194,7 +194,7 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
             "too many engine rules for the tested design"
         )
     base = f"screening_{rs.sha256[:16]}"
-    chunks = [_chunks(base, level, engine_rules[level], builder) for level in range(levels)]
+    chunks = [_chunks(base, level, engine_rules[level], builder, plans) for level in range(levels)]
     return Compiled(
         name=base, ruleset=rs, plans=plans, strata=levels, chunks=chunks, metrics=metrics,
         derive_rule={r.spec.sets: i for i, r in enumerate(rs.rules) if r.kind == "derive"},  # type: ignore[union-attr]
@@ -203,7 +203,7 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
 
 
 def _chunks(base: str, level: int, rules: dict[str, tuple[dict[str, Any], Part | None, Part | None]],
-            builder: _Builder) -> list[Chunk]:
+            builder: _Builder, plans: list[RulePlan]) -> list[Chunk]:
     """A stratum's engine rules packed in order into chunks inside the engine's limits."""
     out: list[Chunk] = []
     current: dict[str, dict[str, Any]] = {}
@@ -226,9 +226,11 @@ def _chunks(base: str, level: int, rules: dict[str, tuple[dict[str, Any], Part |
         if current and (len(current) >= MAX_CHUNK_RULES or properties > MAX_CHUNK_PROPERTIES):
             close()
         if len(reads_natives) + len(reads_atoms) > MAX_CHUNK_PROPERTIES:
+            rule = plans[int(key[1:].split("_")[0])].rule
             raise RuleSetError(
-                f"规则 {key} 读取 {len(reads_natives) + len(reads_atoms)} 个事实属性，超过推理引擎的上限 "
-                f"{MAX_CHUNK_PROPERTIES}；请拆分该规则 / one rule reads more fact properties than the engine holds"
+                f"规则 {rule.id} 的条件含 {len(reads_natives) + len(reads_atoms)} 项比较与字段，超过推理引擎一次匹配的上限 "
+                f"{MAX_CHUNK_PROPERTIES}；请拆分为几条规则 / the rule's condition has more comparisons and fields "
+                "than the engine matches at once: split it", rule.source,
             )
         current[key] = definition
         natives.update(reads_natives)
