@@ -37,7 +37,6 @@ from screening.errors import EngineError, ScreeningError
 from screening.io.readers import Row, parse_deferred
 from screening.model.project import Project
 from screening.report.contract import contract_bytes
-from screening.row_values import plain_values
 
 # rows per task: enough to amortise pickling, few enough to keep in order cheaply
 CHUNK = 200
@@ -323,7 +322,7 @@ def _record(
 def _read(
     source: str, number: int, data: dict[str, Any] | str
 ) -> tuple[str, int, Any] | Invalid:
-    """A row's flat values (or, if the fast path declines, its Project), or why not."""
+    """A row's validated Project, or why not (the model words every refusal)."""
     if (
         type(data) is str
     ):  # a JSONL line: parsed here, in parallel, rather than by the reader
@@ -331,10 +330,6 @@ def _read(
         if parsed.data is None:
             return _refused(parsed)
         data = parsed.data
-    # the model's values without pydantic; None: the model reads the row, words errors
-    values = plain_values(data, _screener.ruleset.inputs)
-    if values is not None:
-        return source, number, values
     try:
         return source, number, Project.model_validate(data)
     except ValidationError as exc:
