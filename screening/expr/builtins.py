@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from screening.expr import nodes as n
@@ -219,11 +220,11 @@ def _first_present(values: list[Callable[[], Any]]) -> Any:
 
 def _compile_coalesce(node: n.Call, compiler: _Compiler) -> Evaluator:
     args = [compiler.build(arg) for arg in node.args]
-    return lambda ctx: _first_present([lambda arg=arg: arg(ctx) for arg in args])
+    return lambda ctx: _first_present([partial(arg, ctx) for arg in args])
 
 
 def _reference_coalesce(node: n.Call, evaluate: Evaluate, tables: dict[str, Any]) -> Any:
-    return _first_present([lambda arg=arg: evaluate(arg) for arg in node.args])
+    return _first_present([partial(evaluate, arg) for arg in node.args])
 
 
 FUNCTIONS: dict[str, Builtin] = {
