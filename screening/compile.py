@@ -29,6 +29,7 @@ from screening.errors import RuleSetError
 from screening.expr import nodes as n
 from screening.expr.builtins import FUNCTIONS
 from screening.expr.evaluate import Ctx, Evaluator, compile_expr, constant
+from screening.findings import Points
 from screening.kinds import RuleKind, get
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS
@@ -105,9 +106,9 @@ class RulePlan:
     actual_field: str | None  # the actual is this input as given: shown without arithmetic
     op: str | None
     inputs: tuple[str, ...]
-    max_points: Fraction | None = None
-    bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
-    linear: tuple[tuple[Fraction, Fraction], ...] | None = None
+    max_points: Points | None = None
+    bands: tuple[tuple[Fraction | None, Fraction | None, Points], ...] | None = None
+    linear: tuple[tuple[Fraction, Points], ...] | None = None
     # a table or parameter the rule needs is empty: 未配置, never judged
     unconfigured: str | None = None
     unconfigured_reason: str = "table_not_configured"  # or parameter_not_configured
@@ -293,7 +294,7 @@ def _rule(tag: dict[str, str], side: dict[str, Any], extra: dict[str, Any] | Non
     return {"all": [{"m": {"$and": terms}}]}
 
 
-def points(value: Any) -> int | Fraction:
+def points(value: Any) -> Points:
     """A number of points: a whole number as an int (most are: sums and comparisons of
     ints cost a fraction of Fractions'), else exactly as a Fraction."""
     exact = Fraction(value)

@@ -128,7 +128,7 @@ class RuleKind:
         raise NotImplementedError
 
 
-def _zero(plan: RulePlan) -> Fraction | None:
+def _zero(plan: RulePlan) -> int | None:
     return 0 if plan.max_points is not None else None
 
 
