@@ -35,7 +35,7 @@ def rule_shape() -> Any:
 def _complete_the_model() -> None:
     from screening.model import ruleset
 
-    ruleset.RuleSpec = rule_shape()  # type: ignore[attr-defined]
+    ruleset.RuleSpec = rule_shape()
     ruleset.RuleSetFile.model_rebuild()
 
 
