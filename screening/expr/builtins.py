@@ -181,7 +181,8 @@ def _compile_between(node: n.Call, compiler: _Compiler) -> Evaluator:
 
     def between(ctx: Ctx) -> bool:
         (a, b), (c, d), (e, f) = value(ctx), low(ctx), high(ctx)
-        return c * b <= a * d and a * f <= e * b
+        inside: bool = c * b <= a * d and a * f <= e * b
+        return inside
 
     return between
 

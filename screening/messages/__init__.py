@@ -16,7 +16,8 @@ def catalogue(lang: str) -> dict[str, Any]:
     """All templates of one language (zh when the language is unknown)."""
     name = f"{lang if lang in LANGS else 'zh'}.yaml"
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    templates: dict[str, Any] = yaml.safe_load(text)
+    return templates
 
 
 def text(key: str, lang: str, /, **params: Any) -> str:

@@ -132,7 +132,7 @@ def _condition(rule: Any) -> str | None:
     if branches:
         return " 或 / or ".join(f"[{b.name}] {b.require}" for b in branches)
     for key in ("require", "fail_if", "when", "value"):
-        text = getattr(rule, key, None)
+        text: str | None = getattr(rule, key, None)
         if text is not None:
             return text
     return None
