@@ -840,6 +840,7 @@ def _summarise(scheme: Scheme, state: _TrackState, blocks: _Blocks) -> None:
     below = [0] * len(indicators)
     short: list[Score] = [0] * len(indicators)  # in 1 / scale, but for averaged items
     averaged = [0] * len(indicators)  # times an item was scored by the average
+    counted = [0] * len(indicators)  # times an item was scored by its value
     weights = [ind.weight * scorer.scale for ind in indicators]
     track = scheme.tracks.index(state.track)
     start = 0
@@ -854,11 +855,12 @@ def _summarise(scheme: Scheme, state: _TrackState, blocks: _Blocks) -> None:
         _, points, _ = scorer.score_columns(len(chosen), taken, None)
         for i, (column, got) in enumerate(zip(taken, points, strict=True)):
             below[i] += scorer.count_below(i, column)
-            for p in got:
-                if p is None:
-                    averaged[i] += 1
-                else:
-                    short[i] += weights[i] - p
+            scored = [p for p in got if p is not None]
+            averaged[i] += len(got) - len(scored)
+            counted[i] += len(scored)
+            short[i] -= sum(scored)
+    # Σ (weight − points) over the scored items, the weights added once at the end
+    short = [s + w * c for s, w, c in zip(short, weights, counted, strict=True)]
     totals = [
         Fraction(short[i]) / scorer.scale
         + averaged[i] * (ind.weight - (summary.averages[i] or 0))
