@@ -239,7 +239,7 @@ class Plan:
     # -- the general path: one measured firm at a time ------------------------------
 
     def add_outcome(self, batch: Batch, outcome: Outcome, record: bytes) -> None:
-        """Append what the general path made of one row (see `parallel.outcome_of_row`)."""
+        """Append what the general path made of one row (see `outcome_of_row`)."""
         if outcome[0] != "firm":
             batch.events.append((len(batch), outcome))
             return

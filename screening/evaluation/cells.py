@@ -1,4 +1,4 @@
-"""One column's cells at once → the values `firms.converter` gives each, and the refused.
+"""A column's cells at once → the values `firms.converter` gives each, and the refused.
 
 Converting a million rows cell by cell costs a Python call per cell; most columns of
 a 亩均 sheet are uniform (every cell a plain number, a 是/否, an ISO date, a valid

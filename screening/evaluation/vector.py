@@ -96,7 +96,7 @@ class Columns:
         return found
 
     def rows(self) -> list[dict[str, Any]]:
-        """Each firm's values as a row gives them to `evaluate.measure` (derived added)."""
+        """Each firm's values as `evaluate.measure` gets them, derived added."""
         if self._rows is None:
             names = [*self.fields, *DERIVED]
             columns = [self.values(name) for name in names]
@@ -166,7 +166,9 @@ def _condition(node: n.Node) -> ColumnOf | None:
         if any(item is None for item in items):
             return None
         combine = _all if node.op == "and" else _any
-        return lambda c: list(map(combine, zip(*(item(c) for item in items))))  # type: ignore[misc]
+        return lambda c: list(
+            map(combine, zip(*(item(c) for item in items), strict=True))  # type: ignore[misc]
+        )
     return None
 
 
