@@ -107,6 +107,33 @@ class Bulk:
         )
         return cur.fetchall() if returning else []
 
+    def copy_all(
+        self,
+        cur: Any,
+        table: Table,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+    ) -> bool:
+        """PostgreSQL: COPY every row in (binary, the cheapest way in for the server
+        and the client); False, with nothing written, if another writer took one of
+        their keys since we looked (the caller then inserts with ON CONFLICT)."""
+        import psycopg
+
+        names = _quoted(columns)
+        cur.execute("SAVEPOINT bulk_copy")
+        try:
+            with cur.copy(
+                f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types([_array_type(table.c[n])[:-2] for n in columns])
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT bulk_copy")
+            return False
+        cur.execute("RELEASE SAVEPOINT bulk_copy")
+        return True
+
     def update(
         self,
         cur: Any,
@@ -363,15 +390,18 @@ def store_rows(
     raced: set[str] = set()
     if new:
         keys = sorted(new)  # one lock order for every writer
-        returned = bulk.insert(
-            cur, leads, _LEAD_COLUMNS, [new[k] for k in keys], returning="key, id"
-        )
+        lead_rows = [new[k] for k in keys]
         if bulk.sqlite:  # the writer holds the write lock: every lead is new
+            bulk.insert(cur, leads, _LEAD_COLUMNS, lead_rows)
             assert cur.rowcount == len(keys), (cur.rowcount, len(keys))
+        if bulk.sqlite or bulk.copy_all(cur, leads, _LEAD_COLUMNS, lead_rows):
             lead_ids.update(
                 bulk.select_in(cur, "SELECT key, id FROM leads WHERE key {}", keys)
             )  # type: ignore[arg-type]
         else:
+            returned = bulk.insert(
+                cur, leads, _LEAD_COLUMNS, lead_rows, returning="key, id"
+            )
             lead_ids.update(returned)  # type: ignore[arg-type]
             # another writer's leads (created between our look-up and insert) are
             # existing ones
@@ -421,13 +451,16 @@ def store_rows(
                 adopt,
             )
     if rows:
-        returned = bulk.insert(
-            cur, screenings, _SCREENING_COLUMNS, rows, returning="key"
-        )
         if bulk.sqlite:  # the writer holds the write lock: every screening is new
+            bulk.insert(cur, screenings, _SCREENING_COLUMNS, rows)
             assert cur.rowcount == len(rows), (cur.rowcount, len(rows))
             stored = len(rows)
-        else:  # another writer may have stored some meanwhile
+        elif bulk.copy_all(cur, screenings, _SCREENING_COLUMNS, rows):
+            stored = len(rows)
+        else:  # another writer stored some meanwhile
+            returned = bulk.insert(
+                cur, screenings, _SCREENING_COLUMNS, rows, returning="key"
+            )
             stored = len(returned)
         counts["stored"] = stored
         counts["duplicates"] += len(rows) - stored
