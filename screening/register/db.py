@@ -105,7 +105,9 @@ def make_engine(url: str) -> Engine:
             parsed,
             connect_args={
                 "connect_timeout": 10,
-                "options": f"-c lock_timeout={int(timeout * 1000)} -c TimeZone=UTC",
+                # no JIT: compiling a KPI's plan took longer than running it
+                "options": f"-c lock_timeout={int(timeout * 1000)} -c TimeZone=UTC"
+                " -c jit=off",
             },
             pool_pre_ping=True,
         )
