@@ -3,8 +3,11 @@
 This is the batch's hot path (a few thousand rows per transaction, every row of a
 100,000-row batch): statements are plain SQL with the driver's parameters, values are
 converted here as the schema's types would convert them, and nothing is compiled per
-call. It runs inside a transaction the register began; see `Register.store` for the
-steps and what makes them idempotent.
+call. On SQLite rows go in by `executemany` (a loop in C, in the process); on
+PostgreSQL every step is one statement whatever the number of rows — the rows travel
+as one binary array per column (`unnest`), so the server parses and plans a statement
+once per transaction, not once per row. It runs inside a transaction the register
+began; see `Register.store` for the steps and what makes them idempotent.
 """
 
 from __future__ import annotations
@@ -13,10 +16,42 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from screening.register.records import fold, generated_key, screening_key
-from screening.register.schema import to_scaled
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+)
+from sqlalchemy.types import TypeDecorator
 
-_IN = 500  # values per IN (…) list
+from screening.register.records import fold, generated_key, screening_key
+from screening.register.schema import companies, leads, screenings, to_scaled
+
+_IN = 500  # values per IN (…) list (SQLite)
+
+
+def _array_type(column: Any) -> str:
+    """The PostgreSQL array type a column's values travel in (text for VARCHAR(n):
+    inserting text into the column checks the length, where a cast would cut it)."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    for base, name in (
+        (Boolean, "bool"),
+        (BigInteger, "int8"),
+        (Integer, "int4"),
+        (DateTime, "timestamp"),
+        (Date, "date"),
+        (LargeBinary, "bytea"),
+        (String, "text"),  # Text too
+    ):
+        if isinstance(kind, base):
+            return name + "[]"
+    raise TypeError(f"no array type for {column}")
 
 
 class Bulk:
@@ -43,36 +78,104 @@ class Bulk:
     def marks(self, count: int) -> str:
         return ", ".join([self.mark] * count)
 
-    def insert_new(self, cur: Any, sql: str, rows: list[tuple[Any, ...]]) -> set[Any]:
-        """Insert rows (`sql` ends in ON CONFLICT (key) DO NOTHING); the keys inserted.
-
-        On SQLite the writer holds the write lock since it looked the keys up, so every
-        row is new; on PostgreSQL another writer may have inserted some meanwhile, and
-        RETURNING says which rows were ours.
-        """
+    def insert(
+        self,
+        cur: Any,
+        table: Table,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        conflict: str = "key",
+        returning: str | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Insert rows, skipping those whose `conflict` column is taken; on PostgreSQL
+        the `returning` columns of the rows inserted (on SQLite, nothing)."""
+        names = _quoted(columns)
         if self.sqlite:
-            cur.executemany(sql, rows)
-            assert cur.rowcount == len(rows), (cur.rowcount, len(rows))
-            return {row[0] for row in rows}
-        cur.executemany(sql + " RETURNING key", rows, returning=True)
-        found: set[Any] = set()
-        while True:
-            found.update(
-                bytes(r[0]) if isinstance(r[0], memoryview) else r[0]
-                for r in cur.fetchall()
+            marks = self.marks(len(columns))
+            cur.executemany(
+                f"INSERT INTO {table.name} ({names}) VALUES ({marks}) "
+                f"ON CONFLICT ({conflict}) DO NOTHING",
+                rows,
             )
-            if not cur.nextset():
-                return found
+            return []
+        arrays = ", ".join(f"%b::{_array_type(table.c[n])}" for n in columns)
+        cur.execute(
+            f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT ({conflict}) DO NOTHING"
+            + (f" RETURNING {returning}" if returning else ""),
+            [list(values) for values in zip(*rows, strict=True)],
+        )
+        return cur.fetchall() if returning else []
+
+    def copy_all(
+        self,
+        cur: Any,
+        table: Table,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+    ) -> bool:
+        """PostgreSQL: COPY every row in (binary, the cheapest way in for the server
+        and the client); False, with nothing written, if another writer took one of
+        their keys since we looked (the caller then inserts with ON CONFLICT)."""
+        import psycopg
+
+        names = _quoted(columns)
+        cur.execute("SAVEPOINT bulk_copy")
+        try:
+            with cur.copy(
+                f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types([_array_type(table.c[n])[:-2] for n in columns])
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT bulk_copy")
+            return False
+        cur.execute("RELEASE SAVEPOINT bulk_copy")
+        return True
+
+    def update(
+        self,
+        cur: Any,
+        table: Table,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+    ) -> None:
+        """Set `columns` of the rows whose id ends each tuple (in the order given)."""
+        if self.sqlite:
+            sets = ", ".join(f'"{n}" = ?' for n in columns)
+            cur.executemany(f"UPDATE {table.name} SET {sets} WHERE id = ?", rows)
+            return
+        # the rows locked in id order first, as one writer after another would
+        cur.execute(
+            f"SELECT id FROM {table.name} WHERE id = ANY(%b) ORDER BY id FOR UPDATE",
+            [[row[-1] for row in rows]],
+        )
+        arrays = ", ".join(f"%b::{_array_type(table.c[n])}" for n in (*columns, "id"))
+        names = ", ".join(f'"{n}"' for n in (*columns, "id"))
+        sets = ", ".join(f'"{n}" = new."{n}"' for n in columns)
+        cur.execute(
+            f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS new({names}) "
+            f"WHERE {table.name}.id = new.id",
+            [list(values) for values in zip(*rows, strict=True)],
+        )
 
     def select_in(
-        self, cur: Any, sql: str, values: Sequence[Any]
+        self, cur: Any, sql: str, values: Sequence[Any], fetch: bool = True
     ) -> list[tuple[Any, ...]]:
-        """`sql` (ending in `IN ({})`) for each slice of `values`; all rows."""
+        """`sql` (with `{}` where a column's test against `values` goes: `IN (…)`, or
+        on PostgreSQL `= ANY(array)`) for all of `values`; all rows (when `fetch`)."""
+        if not values:
+            return []
+        if not self.sqlite:
+            cur.execute(sql.format("= ANY(%b)"), [list(values)])
+            return cur.fetchall() if fetch else []
         rows: list[tuple[Any, ...]] = []
         for start in range(0, len(values), _IN):
             part = values[start : start + _IN]
-            cur.execute(sql.format(self.marks(len(part))), tuple(part))
-            rows.extend(cur.fetchall())
+            cur.execute(sql.format(f"IN ({self.marks(len(part))})"), tuple(part))
+            if fetch:
+                rows.extend(cur.fetchall())
         return rows
 
 
@@ -137,7 +240,6 @@ def store_rows(
     """Store `items` (register.store.Pending) for `run`; returns the counts and each item's lead."""
     counts = {"stored": 0, "duplicates": 0, "new_leads": 0, "updated_leads": 0}
     stamp, on = bulk.time(now), bulk.day(now.date())
-    m = bulk.mark
     # 1. companies, by folded name
     names: dict[str, str] = {}
     for item in items:
@@ -147,14 +249,16 @@ def store_rows(
     company_ids: dict[str, int] = {}
     if names:
         keys = sorted(names)
-        sql = "SELECT name_key, id FROM companies WHERE name_key IN ({})"
+        sql = "SELECT name_key, id FROM companies WHERE name_key {}"
         company_ids.update(bulk.select_in(cur, sql, keys))  # type: ignore[arg-type]
         missing = [k for k in keys if k not in company_ids]
         if missing:
-            cur.executemany(
-                f"INSERT INTO companies (name, name_key, recorded_at, actor) VALUES ({bulk.marks(4)}) "
-                "ON CONFLICT (name_key) DO NOTHING",
+            bulk.insert(
+                cur,
+                companies,
+                ("name", "name_key", "recorded_at", "actor"),
                 [(names[k], k, stamp, run.actor) for k in missing],
+                conflict="name_key",
             )
             company_ids.update(bulk.select_in(cur, sql, missing))  # type: ignore[arg-type]
     # 2. leads: by id, by company + name, or by where the row came from
@@ -174,7 +278,7 @@ def store_rows(
             )
         )
     found: dict[int, tuple[Any, ...]] = {}
-    lead_sql = "SELECT id, key, project_id, identity FROM leads WHERE {} IN ({{}})"
+    lead_sql = "SELECT id, key, project_id, identity FROM leads WHERE {} {{}}"
     for row in bulk.select_in(
         cur, lead_sql.format("key"), sorted({p[3] for p in prepared})
     ):
@@ -199,7 +303,7 @@ def store_rows(
     for row in bulk.select_in(
         cur,
         "SELECT id, key, project_id, identity FROM leads WHERE id IN "
-        "(SELECT min(id) FROM leads WHERE identity IN ({}) GROUP BY identity)",
+        "(SELECT min(id) FROM leads WHERE identity {} GROUP BY identity)",
         without_id,
     ):
         first[row[3]] = row
@@ -231,7 +335,7 @@ def store_rows(
         bytes(row[0]): row[1]
         for row in bulk.select_in(
             cur,
-            "SELECT key, adopted FROM screenings WHERE key IN ({})",
+            "SELECT key, adopted FROM screenings WHERE key {}",
             [k[0] for k in keyed],
         )
     }
@@ -244,9 +348,11 @@ def store_rows(
         [k for k in keyed if k[0] in existing and not existing[k[0]]] if adopted else []
     )
     if promoted:
-        cur.executemany(
-            f"UPDATE screenings SET adopted = {m} WHERE key = {m}",
-            [(bulk.flag(True), k[0]) for k in promoted],
+        bulk.select_in(
+            cur,
+            f"UPDATE screenings SET adopted = {bulk.flag(True)} WHERE key {{}}",
+            [k[0] for k in promoted],
+            fetch=False,
         )
 
     def lead_values(item: Any) -> tuple[Any, ...]:
@@ -284,18 +390,28 @@ def store_rows(
     raced: set[str] = set()
     if new:
         keys = sorted(new)  # one lock order for every writer
-        inserted = bulk.insert_new(
-            cur,
-            f"INSERT INTO leads ({_quoted(_LEAD_COLUMNS)}) "
-            f"VALUES ({bulk.marks(len(_LEAD_COLUMNS))}) ON CONFLICT (key) DO NOTHING",
-            [new[k] for k in keys],
-        )
-        counts["new_leads"] = len(inserted)
-        # another writer's leads (created between our look-up and insert) are existing
-        raced = set(keys) - inserted
-        lead_ids.update(
-            bulk.select_in(cur, "SELECT key, id FROM leads WHERE key IN ({})", keys)
-        )  # type: ignore[arg-type]
+        lead_rows = [new[k] for k in keys]
+        if bulk.sqlite:  # the writer holds the write lock: every lead is new
+            bulk.insert(cur, leads, _LEAD_COLUMNS, lead_rows)
+            assert cur.rowcount == len(keys), (cur.rowcount, len(keys))
+        if bulk.sqlite or bulk.copy_all(cur, leads, _LEAD_COLUMNS, lead_rows):
+            lead_ids.update(
+                bulk.select_in(cur, "SELECT key, id FROM leads WHERE key {}", keys)
+            )  # type: ignore[arg-type]
+        else:
+            returned = bulk.insert(
+                cur, leads, _LEAD_COLUMNS, lead_rows, returning="key, id"
+            )
+            lead_ids.update(returned)  # type: ignore[arg-type]
+            # another writer's leads (created between our look-up and insert) are
+            # existing ones
+            raced = {k for k in keys if k not in lead_ids}
+            lead_ids.update(
+                bulk.select_in(
+                    cur, "SELECT key, id FROM leads WHERE key {}", sorted(raced)
+                )
+            )  # type: ignore[arg-type]
+        counts["new_leads"] = len(keys) - len(raced)
     # 5. the screenings
     rows = []
     last_of_lead: dict[int, tuple[Any, str | None]] = {}
@@ -335,19 +451,25 @@ def store_rows(
                 adopt,
             )
     if rows:
-        stored = bulk.insert_new(
-            cur,
-            f"INSERT INTO screenings ({_quoted(_SCREENING_COLUMNS)}) "
-            f"VALUES ({bulk.marks(len(_SCREENING_COLUMNS))}) ON CONFLICT (key) DO NOTHING",
-            rows,
-        )
-        counts["stored"] = len(stored)
-        counts["duplicates"] += len(rows) - len(stored)
+        if bulk.sqlite:  # the writer holds the write lock: every screening is new
+            bulk.insert(cur, screenings, _SCREENING_COLUMNS, rows)
+            assert cur.rowcount == len(rows), (cur.rowcount, len(rows))
+            stored = len(rows)
+        elif bulk.copy_all(cur, screenings, _SCREENING_COLUMNS, rows):
+            stored = len(rows)
+        else:  # another writer stored some meanwhile
+            returned = bulk.insert(
+                cur, screenings, _SCREENING_COLUMNS, rows, returning="key"
+            )
+            stored = len(returned)
+        counts["stored"] = stored
+        counts["duplicates"] += len(rows) - stored
     # 6. existing leads take the values and decision of their latest row
     if last_of_lead and adopted:
-        sets = ", ".join(f'"{c}" = {m}' for c in _UPDATE_COLUMNS)
-        cur.executemany(
-            f"UPDATE leads SET {sets} WHERE id = {m}",
+        bulk.update(
+            cur,
+            leads,
+            _UPDATE_COLUMNS,
             [
                 ((adopt or item.record.ident[0]), *lead_values(item), stamp, lid)
                 for lid, (item, adopt) in sorted(last_of_lead.items())

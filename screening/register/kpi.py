@@ -122,6 +122,41 @@ def _stage_at(end: dt.date) -> Any:
     return case(*whens, else_=literal("洽谈"))
 
 
+def _stock(conn: Any, end: dt.date, scope: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The leads registered by the end of `end`: (park, current stage, decision, count)
+    rows, and (park, current stage, stage at `end`, count) rows moving some of them to
+    the stage they were in at `end`.
+
+    The current stage is the one `_stage_at` gives with every date reached (an ending,
+    else the highest stage with a date: moves clear the dates of later stages), and
+    `stage_on` is its date. So a lead whose `stage_on` is on or before `end` was in its
+    current stage at `end` already, whatever the dates below it. The leads registered
+    by `end` are counted by their current stage from a covering index, and only those
+    that reached it after `end` are looked at again: they are read from a partial
+    index of the leads that moved on after the day they were registered (a new lead is
+    not in it, so storing a batch does not pay for it).
+    """
+    c = leads.c
+    if end >= dt.date.today():
+        # no stage is dated after today and every lead is registered by then
+        current = select(c.park, c.stage, c.decision, func.count()).where(*scope)
+        return list(conn.execute(current.group_by(c.park, c.stage, c.decision))), []
+    registered = select(c.park, c.stage, c.decision, func.count()).where(
+        c.registered_on <= end, *scope
+    )
+    then = _stage_at(end)
+    moved = select(c.park, c.stage, then, func.count()).where(
+        c.stage_on > end,
+        c.registered_on <= end,
+        c.stage_on > c.registered_on,  # the partial index's condition
+        *scope,
+    )
+    return (
+        list(conn.execute(registered.group_by(c.park, c.stage, c.decision))),
+        list(conn.execute(moved.group_by(c.park, c.stage, then))),
+    )
+
+
 def _rate(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
     if not denominator:
         return None
@@ -175,24 +210,17 @@ def compute_kpis(
 
     bands = sorted(set(DEFAULT_BANDS) | (targets.bands() if targets else set()))
     with register.read() as conn:
-        # stock at the end: one group per park, stage and decision. When the period runs
-        # to today or later no stage can be dated after its end and every lead is
-        # registered by then: the current stage is the stage, read from a covering
-        # index. Before that, the stage at the end comes from the days each stage was
-        # reached, in one pass over the leads; one registered later has none (NULL).
-        # (A lead is in the pipeline from 洽谈, which earlier stage dates move back.)
-        stage = c.stage if end >= dt.date.today() else _stage_at(end)
-        for row in conn.execute(
-            select(park_col, stage, c.decision, func.count())
-            .where(*scope)
-            .group_by(park_col, stage, c.decision)
-        ):
-            if row[1] is None:
-                continue
-            item = entry(row[0])
-            item["leads"] += row[3]
-            item["by_stage"][row[1]] += row[3]
-            item["by_decision"][row[2] or "none"] += row[3]
+        # stock at the end: one group per park, stage and decision
+        registered, moved = _stock(conn, end, scope)
+        for park_name, stage_name, decision, n in registered:
+            item = entry(park_name)
+            item["leads"] += n
+            item["by_stage"][stage_name] += n
+            item["by_decision"][decision or "none"] += n
+        for park_name, stage_name, was, n in moved:
+            item = entry(park_name)
+            item["by_stage"][stage_name] -= n
+            item["by_stage"][was] += n
         for row in conn.execute(
             select(park_col, c.decision, func.count())
             .where(c.registered_on >= start, c.registered_on <= end, *scope)
@@ -236,18 +264,33 @@ def compute_kpis(
             .limit(1)
             .scalar_subquery()
         )
-        for row in conn.execute(
-            select(park_col, c.promised_total, last).where(
+        invested = (
+            select(
+                c.park.label("park"),
+                c.promised_total.label("promised"),
+                last.label("invested"),
+            )
+            .where(
                 c.signed_on >= start,
                 c.signed_on <= end,
                 c.promised_total.is_not(None),
                 *scope,
             )
+            .subquery()
+        )
+        for park_name, n, promised, reported in conn.execute(
+            select(
+                invested.c.park,
+                func.count(),
+                func.sum(invested.c.promised),
+                func.sum(invested.c.invested),
+            ).group_by(invested.c.park)
         ):
-            item = entry(row[0])
-            item["with_promise"] += 1
-            item["promised_total"] += row[1]
-            item["invested"] += row[2] or Decimal(0)
+            item = entry(park_name)
+            item["with_promise"] += n
+            item["promised_total"] += promised
+            # amounts are ≥ 0: a sum of 0 means nothing was reported (as Decimal(0))
+            item["invested"] += reported if reported else Decimal(0)
         # projects of at least each band reaching a stage in the period
         amount_col = func.coalesce(c.promised_total, c.investment_total)
         for stage_name, column in TARGET_STAGES.items():

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import func, select
 
 from screening.cli import main
-from screening.register import Register
+from screening.register import Register, schema
+from screening.register import kpi as kpi_module
 from screening.register.kpi import compute_kpis, period_of
 from screening.register.targets import load_targets
 from tests.register.conftest import beihai_rows, write_jsonl
@@ -183,6 +185,53 @@ def test_kpis_for_a_quarter_and_a_park(pipeline: str) -> None:
         Decimal("0.0"),
     )
     assert tsg["by_stage"]["开工"] == 1  # bh-4 started 2025-01-10
+
+
+def test_the_stock_at_a_past_end_is_each_leads_stage_then(pipeline: str) -> None:
+    """The stock (counted from the current stages, corrected for the leads that reached
+    theirs after the end) equals one pass giving every lead its stage at the end."""
+    with Register.open(pipeline) as r:
+        # moves back and out of order (with an override), and an ending undone
+        r.record_stage(
+            "bh-000004", "签约", D(2025, 8, 1), "测试员", override=True, note="回退"
+        )
+        r.record_stage(
+            "bh-000008", "洽谈", D(2025, 9, 1), "测试员", override=True, note="重启"
+        )
+        r.record_stage("bh-000003", "签约", D(2024, 7, 1), "测试员")
+        r.record_stage("bh-000003", "退出", D(2026, 2, 1), "测试员", reason="迁出")
+        ends = [
+            D(y, m, d)
+            for y in (2024, 2025, 2026)
+            for m in range(1, 13)
+            for d in (1, 15)
+        ]
+        ends = [end for end in ends if end < dt.date.today()]
+        then = kpi_module._stage_at
+        c = schema.leads.c
+        for park in (None, TSG):
+            for end in ends:
+                report = compute_kpis(
+                    r, period_of(None, None, None, D(2024, 1, 1), end, end), park=park
+                )
+                with r.read() as conn:
+                    stage_then = then(end)  # one object: the same SQL in GROUP BY
+                    query = select(c.park, stage_then, func.count()).group_by(
+                        c.park, stage_then
+                    )
+                    if park is not None:
+                        query = query.where(c.park == park)
+                    expected: dict[str, dict[str, int]] = {}
+                    for name, stage, n in conn.execute(query):
+                        if stage is not None:
+                            expected.setdefault(name, {})[stage] = n
+                for item in report["parks"]:
+                    if item["park"] == "合计":
+                        continue
+                    found = {k: v for k, v in item["by_stage"].items() if v}
+                    assert found == expected.pop(item["park"], {}), (park, end)
+                    assert item["leads"] == sum(found.values())
+                assert expected == {}, (park, end)
 
 
 def test_targets_against_counts_and_the_cli(pipeline: str, tmp_path: Path) -> None:
