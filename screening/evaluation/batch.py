@@ -108,8 +108,13 @@ class Batch:
     @classmethod
     def unwire(cls, data: bytes) -> Batch:
         """The batch `wire` gave."""
-        *head, by_track, records = marshal.loads(data)
-        return cls(*head, [TrackFirms(*t) for t in by_track], records)  # type: ignore[misc]
+        source, events, numbers, ids, names, coded, tracks, rated, by_track, records = (
+            marshal.loads(data)
+        )
+        firms = [TrackFirms(*t) for t in by_track]
+        return cls(
+            source, events, numbers, ids, names, coded, tracks, rated, firms, records
+        )
 
     def extend(self, other: Batch) -> None:
         """Append `other`'s rows after this batch's."""
@@ -261,8 +266,9 @@ class Plan:
             zip(track.indicators, firm.values, strict=True)
         ):
             if value is not None and ind.decimals is not None:
-                value = value[0]
-            into.values[i].append(value)
+                into.values[i].append(value[0])  # k of k / 10^decimals
+            else:
+                into.values[i].append(value)
             bucket = into.parts[i]
             if bucket is not None:
                 bucket.append(firm.parts[i] if firm.parts else None)
@@ -425,7 +431,8 @@ class Plan:
 def _record(row: tuple[int, Sequence[Any]]) -> bytes:
     # marshal takes plain cells; a workbook's dates (and an over-long cell) need pickle
     try:
-        return marshal.dumps(row)
+        # typed for marshallable values only; at run time any other raises ValueError
+        return marshal.dumps(row)  # type: ignore[arg-type]
     except ValueError:
         return pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)
 

@@ -120,14 +120,14 @@ def run_case(
                 here / case.previous_figures, scheme, case.year - 1
             ).statistics
         )
-    given = {
-        (tuple(k.split(".", 1)) if "." in k else (None, k)): Fraction(v)
-        for k, v in case.benchmarks.items()
-    }
+    given: dict[tuple[str | None, str], Fraction] = {}
+    for key, value in case.benchmarks.items():
+        track, dot, name = key.partition(".")
+        given[(track, name) if dot else (None, key)] = Fraction(value)
     promises = read_promises(here / case.promises) if case.promises else None
     with evaluate_file(
         here / case.firms, scheme, case.year, previous=previous, benchmarks=given
-    ) as ev:  # type: ignore[arg-type]
+    ) as ev:
         if promises is not None:
             ev.errors.extend(promises.errors)
         written, _ = write_outputs(

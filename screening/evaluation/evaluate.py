@@ -116,16 +116,13 @@ def _conditions(
 
 
 def _figure(value: Any) -> str:
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return value
-    if kind is Decimal:
-        return str(value)
-    if kind is bool:
+    if type(value) is bool:
         return "true" if value else "false"
-    if kind is dt.date:
+    if type(value) is dt.date:
         return value.isoformat()
-    return str(value)
+    return str(value)  # a Decimal and anything else
 
 
 _IDENTITY = ("credit_code", "name")
@@ -182,7 +179,8 @@ def measure(
             parts.append(None)
             if ind.missing == "not_rated" and reason is None:
                 reason = ("missing", ind.id, gap)
-    adjustments = overrides = ()
+    adjustments: tuple[int, ...] = ()
+    overrides: tuple[int, ...] = ()
     if reason is None:
         adjustments = tuple(
             _conditions(scheme.adjustments, values, "adjustment", unknown)

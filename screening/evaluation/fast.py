@@ -25,7 +25,7 @@ from screening.expr.evaluate import Ctx, Missing, Undefined, to_fraction
 Values = Mapping[str, Any]
 Ratio = tuple[int, int]  # numerator, positive denominator
 _NO_METRICS: dict[str, Any] = {}
-_COMPARE = {
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,

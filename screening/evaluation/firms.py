@@ -116,18 +116,18 @@ def vocabulary(fields: Mapping[str, FirmField]) -> Any:
         bracket = _BRACKETED.match(name)
         if bracket is None:
             return None
-        found = index.get(bracket.group(1)) or index.get(
+        named = index.get(bracket.group(1)) or index.get(
             re.sub(r"\([^()]*\)", "", bracket.group(1))
         )
-        if found is None:
+        if named is None:
             return None
-        field = fields[found]
+        field = fields[named]
         if not field.is_amount:
-            return found, None  # (是/否), (YYYY-MM-DD): a hint, not a unit
+            return named, None  # (是/否), (YYYY-MM-DD): a hint, not a unit
         unit = _bracket_unit(field, bracket.group(2))
         if unit is None:
             return None  # a unit that does not fit the field: the column is reported unknown
-        return found, unit or None
+        return named, unit or None
 
     return match
 

@@ -71,14 +71,19 @@ def _pack(chunk: Rows) -> bytes:
     # marshal is several times faster than pickle on rows of strings; a workbook's
     # dates (and an over-long cell) are not marshallable
     try:
-        return b"m" + marshal.dumps(chunk)
+        # typed for marshallable values only; at run time any other raises ValueError
+        return b"m" + marshal.dumps(chunk)  # type: ignore[arg-type]
     except ValueError:
         return b"p" + pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpack(data: bytes) -> Rows:
     body = data[1:]
-    return marshal.loads(body) if data[:1] == b"m" else pickle.loads(body)  # noqa: S301 (from our parent)
+    if data[:1] == b"m":
+        rows: Rows = marshal.loads(body)
+    else:
+        rows = pickle.loads(body)  # noqa: S301 (from our parent)
+    return rows
 
 
 # --- the worker side -------------------------------------------------------------------
@@ -101,4 +106,5 @@ def _start(
 
 
 def _work(source: str, rows: bytes) -> bytes:
-    return _worker["plan"].measure(source, _unpack(rows), _worker["columns"]).wire()
+    plan: Plan = _worker["plan"]
+    return plan.measure(source, _unpack(rows), _worker["columns"]).wire()

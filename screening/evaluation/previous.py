@@ -22,7 +22,7 @@ from screening.evaluation.population import Accumulator, Statistic
 from screening.evaluation.results import Previous
 from screening.evaluation.run import PreviousYear
 from screening.evaluation.scheme import Scheme
-from screening.io.columns import InputError
+from screening.io.tables import InputError
 
 # Columns of a published class list.
 RESULT_FIELDS: dict[str, FirmField] = {

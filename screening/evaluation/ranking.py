@@ -25,7 +25,7 @@ from typing import Any
 from screening.evaluation.scheme import ClassRule
 
 
-def _float(value: Any) -> float:
+def _float(value: Fraction | int) -> float:
     try:
         if type(value) is int:
             return float(value)
@@ -145,7 +145,9 @@ def rank(
 
 
 def by_threshold(
-    score: Fraction, thresholds: Sequence[tuple[str, Fraction]], last: str
+    score: Fraction | int,
+    thresholds: Sequence[tuple[str, Fraction | int]],
+    last: str,
 ) -> str:
     """The first class whose least score the firm reaches (≥), else the last class."""
     for class_id, least in thresholds:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -204,7 +204,7 @@ def promise_dict(check: PromiseCheck | None) -> dict[str, Any] | None:
                 "actual": (str(item.actual) if item.actual else None)
                 if is_date
                 else number(item.actual, RATIO_PLACES),  # type: ignore[arg-type]
-                "gap": item.gap if is_date else number(item.gap, RATIO_PLACES),  # type: ignore[arg-type]
+                "gap": item.gap if is_date else number(item.gap, RATIO_PLACES),
                 "share": number(item.share * 100, 2)
                 if item.share is not None
                 else None,
@@ -468,7 +468,7 @@ class CsvWriter:
 def render_text(
     ev: Evaluation,
     firms: Iterable[Mapping[str, Any]],
-    actions: list[Mapping[str, Any]],
+    actions: Sequence[Mapping[str, Any]],
     lang: str,
     limit: int,
 ) -> str:

@@ -141,7 +141,8 @@ class _Spill:
     def row_of(self, seq: int) -> int:
         """The row number the firm in slot `seq` was read from."""
         record = self._load(seq)
-        return record[0] if len(record) == 2 else record[1]
+        row: int = record[0] if len(record) == 2 else record[1]
+        return row
 
     def close(self) -> None:
         self.file.close()
@@ -690,9 +691,9 @@ def _score_all(
                 state.track.indicators, summary.statistics, strict=True
             )
         ]
-        values = [b.value if b else None for b in summary.benchmarks]
+        given_values = [b.value if b else None for b in summary.benchmarks]
         state.scorer = (
-            TrackScorer(scheme, state.track, values) if len(state.seqs) else None
+            TrackScorer(scheme, state.track, given_values) if len(state.seqs) else None
         )
         pending.append([])
         point_sums.append([0] * len(state.track.indicators))
@@ -730,9 +731,9 @@ def _score_all(
         else:
             state.previous.extend([-1] * size)
     for index, state in enumerate(states):
+        assert state.summary is not None
         summary = state.summary
         scorer = state.scorer
-        assert summary is not None
         scale = scorer.scale if scorer is not None else 1
         summary.averages = [
             (Fraction(total, scale) / n if n else None)
@@ -749,8 +750,8 @@ def _score_all(
         if pending[index] and scale != 1:  # an average is not a whole multiple of 1/scale
             scores = [Fraction(value, scale) for value in scores]
             scale = 1
-        for position, averaged in pending[index]:
-            for i in averaged:
+        for position, indicators in pending[index]:
+            for i in indicators:
                 scores[position] += summary.averages[i]  # type: ignore[operator]
         summary.rated = len(state.seqs)
         summary.not_rated = len(state.not_rated)
@@ -790,13 +791,14 @@ def _classes(
         ranked_counts[class_id] += 1
         override = state.overrides[pos]
         final = overrides[override].class_id if override >= 0 else class_id
-        counts[final] += 1  # type: ignore[index]
+        assert final is not None  # every override names its class (model.Override)
+        counts[final] += 1
         before = state.previous[pos]
         if before < 0:
             summary.new += 1
         else:
             move = (ids[before], final)
-            summary.movers[move] = summary.movers.get(move, 0) + 1  # type: ignore[index]
+            summary.movers[move] = summary.movers.get(move, 0) + 1
         value = scores[pos]
         if class_id not in lows or value < lows[class_id]:
             lows[class_id] = value

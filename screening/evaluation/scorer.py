@@ -26,6 +26,11 @@ class _Term:
     """One indicator in units of 1/D: points of value k/10^p, its cap and floor."""
 
     __slots__ = ("coefficient", "cap_at", "cap_points", "floor_at", "floor_points")
+    coefficient: int
+    cap_at: int | None
+    cap_points: int
+    floor_at: int | None
+    floor_points: int
 
     def __init__(
         self,
@@ -117,15 +122,15 @@ class TrackScorer:
                 self.benchmarks,
                 [None] * len(self.benchmarks),
             )
-            points = [p.points for p in scored.points]
-            total = sum((p for p in points if p is not None), Fraction(0))
+            points: list[Score | None] = [p.points for p in scored.points]
+            total: Score = sum((p for p in points if p is not None), Fraction(0))
             averaged = [
                 i for i, p in enumerate(scored.points) if p.substituted == "average"
             ]
-            return total + scored.bonus - scored.deduction, points, averaged  # type: ignore[return-value]
+            return total + scored.bonus - scored.deduction, points, averaged
         total = 0
-        points: list[Score | None] = []
-        averaged: list[int] = []
+        points = []
+        averaged = []
         for i, (term, value) in enumerate(zip(self.terms, firm.values, strict=True)):
             if value is None:
                 if self.track.indicators[i].missing == "average":

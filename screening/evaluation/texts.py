@@ -25,7 +25,8 @@ RATIO_PLACES = 4
 def _scaled(value: Fraction | int, places: int) -> int:
     """value × 10^places rounded half away from zero, as an integer (no Fraction built)."""
     if type(value) is int:
-        return value * 10**places
+        scale: int = 10**places  # int ** int is typed Any (a negative power is a float)
+        return value * scale
     return round_ratio(value.numerator, value.denominator, places)[0]
 
 
@@ -59,7 +60,8 @@ def json_number(
     if value is None:
         return None
     k = _scaled(value, places)
-    whole, part = divmod(k, 10**places)
+    unit: int = 10**places
+    whole, part = divmod(k, unit)
     if not part:
         return whole
     return float(
@@ -517,7 +519,7 @@ def move(scheme: Scheme, before: str | None, after: str | None) -> str | None:
     ids = scheme.class_ids
     if before not in ids or after not in ids:
         return None
-    a, b = ids.index(before), ids.index(after)  # type: ignore[arg-type]
+    a, b = ids.index(before), ids.index(after)
     return "same" if a == b else ("up" if b < a else "down")
 
 

@@ -123,7 +123,7 @@ def condition_column(expr: Expr) -> ColumnOf:
     assert test is not None
 
     def general(columns: Columns) -> list[Any]:
-        out = []
+        out: list[bool | None] = []
         for values in columns.rows():
             try:
                 out.append(bool(test(values)))

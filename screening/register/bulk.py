@@ -250,17 +250,17 @@ def store_rows(
     if names:
         keys = sorted(names)
         sql = "SELECT name_key, id FROM companies WHERE name_key {}"
-        company_ids.update(bulk.select_in(cur, sql, keys))  # type: ignore[arg-type]
-        missing = [k for k in keys if k not in company_ids]
-        if missing:
+        company_ids.update(bulk.select_in(cur, sql, keys))
+        new_keys = [k for k in keys if k not in company_ids]
+        if new_keys:
             bulk.insert(
                 cur,
                 companies,
                 ("name", "name_key", "recorded_at", "actor"),
-                [(names[k], k, stamp, run.actor) for k in missing],
+                [(names[k], k, stamp, run.actor) for k in new_keys],
                 conflict="name_key",
             )
-            company_ids.update(bulk.select_in(cur, sql, missing))  # type: ignore[arg-type]
+            company_ids.update(bulk.select_in(cur, sql, new_keys))
     # 2. leads: by id, by company + name, or by where the row came from
     prepared = []
     for item in items:
@@ -372,8 +372,8 @@ def store_rows(
     new: dict[str, tuple[Any, ...]] = {}
     for _skey, item, key, lead_id, _adopt, identity in fresh:
         if lead_id is None:
-            first = new.get(key)
-            registered = (stamp, on, run.actor) if first is None else first[8:11]
+            earlier = new.get(key)
+            registered = (stamp, on, run.actor) if earlier is None else earlier[8:11]
             values = lead_values(item)
             new[key] = (
                 key,
@@ -397,12 +397,12 @@ def store_rows(
         if bulk.sqlite or bulk.copy_all(cur, leads, _LEAD_COLUMNS, lead_rows):
             lead_ids.update(
                 bulk.select_in(cur, "SELECT key, id FROM leads WHERE key {}", keys)
-            )  # type: ignore[arg-type]
+            )
         else:
             returned = bulk.insert(
                 cur, leads, _LEAD_COLUMNS, lead_rows, returning="key, id"
             )
-            lead_ids.update(returned)  # type: ignore[arg-type]
+            lead_ids.update(returned)
             # another writer's leads (created between our look-up and insert) are
             # existing ones
             raced = {k for k in keys if k not in lead_ids}
@@ -410,7 +410,7 @@ def store_rows(
                 bulk.select_in(
                     cur, "SELECT key, id FROM leads WHERE key {}", sorted(raced)
                 )
-            )  # type: ignore[arg-type]
+            )
         counts["new_leads"] = len(keys) - len(raced)
     # 5. the screenings
     rows = []

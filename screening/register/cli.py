@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -529,8 +530,11 @@ def register_committee(
     click.echo(f"{done['lead']}: {done['decision']}（{done['meeting_on']}）")
 
 
-def _figure_options(names: list[tuple[str, str, str]]) -> Any:
-    def wrap(func: Any) -> Any:
+_F = TypeVar("_F", bound=Callable[..., Any])  # a command function, options added
+
+
+def _figure_options(names: list[tuple[str, str, str]]) -> Callable[[_F], _F]:
+    def wrap(func: _F) -> _F:
         for flag, dest, help_text in reversed(names):
             func = click.option(flag, dest, metavar="AMOUNT", help=help_text)(func)
         return func

@@ -81,8 +81,8 @@ def export_xlsx(
     with register.read() as conn:
         sheet = book.create_sheet("项目" if zh else "leads")
         sheet.append([zh_ if zh else en for _k, zh_, en in _LEADS])
-        for row in _lead_rows(register, conn, filters, lang, pks):
-            sheet.append(row)
+        for cells in _lead_rows(register, conn, filters, lang, pks):
+            sheet.append(cells)
             counts["leads"] += 1
         for row in conn.execute(select(*_key_columns()).where(_in(pks))):
             keys[row.id] = row.key

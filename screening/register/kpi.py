@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -305,7 +306,7 @@ def compute_kpis(
                 item["bands"][stage_name] = {
                     str(band): n for band, n in zip(bands, row[1:], strict=True)
                 }
-    total = _total(parks, entry if not parks else None)
+    total = _total(parks, entry)
     rows = [parks[k] for k in sorted(parks)] + ([total] if len(parks) != 1 else [])
     for item in rows:
         item["履约率"] = _rate(item["signed_started"], item["signed"])
@@ -344,10 +345,12 @@ def compute_kpis(
     }
 
 
-def _total(parks: dict[str, dict[str, Any]], make: Any) -> dict[str, Any]:
+def _total(
+    parks: dict[str, dict[str, Any]], make: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
     import copy
 
-    if not parks:
+    if not parks:  # an empty entry for ALL (which `make` also adds to parks)
         return make(ALL)
     first = next(iter(parks.values()))
     total = copy.deepcopy(first)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -145,6 +146,10 @@ def render_leads(
     return "\n".join(lines) + "\n"
 
 
+# a lead's event list: (heading, its items, one item as a line)
+_Section = tuple[str, list[dict[str, Any]], Callable[[dict[str, Any]], str]]
+
+
 def render_lead(lead: dict[str, Any], lang: str) -> str:
     """A lead's record: who, where, stage, the latest decision and every screening and event."""
     zh = lang == "zh"
@@ -191,7 +196,7 @@ def render_lead(lead: dict[str, Any], lang: str) -> str:
                 f"      {'来源' if zh else 'source'}: {source['input']}"
                 + (f" {'第' if zh else 'row '}{row}{'行' if zh else ''}" if row else "")
             )
-    for title, items, fmt in (
+    sections: tuple[_Section, ...] = (
         (
             "阶段 / stages" if zh else "stages",
             lead["stages"],
@@ -231,7 +236,8 @@ def render_lead(lead: dict[str, Any], lang: str) -> str:
                 + _figures(a, lang)
             ),
         ),
-    ):
+    )
+    for title, items, fmt in sections:
         if items:
             out += ["", f"{title}:"] + [fmt(item) for item in items]
     return "\n".join(out) + "\n"

@@ -162,7 +162,7 @@ def rescreen(
     register.finish_run(run, result.leads, result.counts, len(result.invalid))
     for snapshot_id, group in sorted(pairs.items()):
         old = register.snapshot_ruleset(snapshot_id)
-        result.groups.append((old, compare(rule_changes(old, new), group)))  # type: ignore[arg-type]
+        result.groups.append((old, compare(rule_changes(old, new), group)))
     return result
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from screening.register.schema import metadata
 
 config = context.config
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=metadata,
         render_as_batch=True,  # SQLite has no ALTER for most changes: copy-and-move tables
         compare_type=True,
@@ -25,6 +25,8 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:  # pragma: no cover - only when alembic is run by hand with a URL
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None, "alembic run by hand needs sqlalchemy.url"
+    engine = create_engine(url)
     with engine.begin() as conn:
         _run(conn)
