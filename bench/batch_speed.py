@@ -193,7 +193,7 @@ def throughput(n: int, distinct: bool = False) -> None:
         # of the last run's output makes the next run's writes cost several times the CPU
         output.unlink()
         (OUT / f"{kind}-{SHORT}-jobs{jobs}.out.jsonl").unlink()
-        disagree = sum(a != b for a, b in zip(got, expected)) + abs(len(got) - len(expected))
+        disagree = sum(a != b for a, b in zip(got, expected, strict=False)) + abs(len(got) - len(expected))
         cpu_us = (cpu - start_cpu) / (n - SHORT) * 1e6  # start-up's CPU left out, as in "steady"
         print(f"screening batch --jobs {jobs}: whole run {n / seconds:,.0f}/s; "
               f"steady {(n - SHORT) / (seconds - started):,.0f}/s (start-up {started:.1f} s); "

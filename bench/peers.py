@@ -228,8 +228,8 @@ def main() -> None:
     ours = [d.outcome.value for d in outputs["screening findings"]]
     theirs = [r["result"]["decision"] for r in outputs["zen trace=True"]]
     hand = outputs["hand-written exact"]
-    disagree_hand = sum(a != b for a, b in zip(ours, hand))
-    disagree_zen = sum(a != b for a, b in zip(ours, theirs))
+    disagree_hand = sum(a != b for a, b in zip(ours, hand, strict=True))
+    disagree_zen = sum(a != b for a, b in zip(ours, theirs, strict=True))
     rate = {name: args.n / statistics.median(times) for name, times in seconds.items()}
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "

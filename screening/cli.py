@@ -385,12 +385,11 @@ def rules_show(ref: str, as_of: dt.date | None, fmt: str) -> None:
 @click.option("--strict", is_flag=True, help="警告也算失败（退出码 1）/ exit 1 on warnings.")
 def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
     """检查规则集，逐条报告问题（文件:行:列）/ Check rule sets; every problem as file:line:column."""
+    from screening.evaluation.loader import is_scheme_ref
+    from screening.evaluation.validate import scheme_ids, validate_scheme
     from screening.report.workbench import render_validate
     from screening.validate import resolve_refs
     from screening.validate import validate as run_validate
-
-    from screening.evaluation.loader import is_scheme_ref
-    from screening.evaluation.validate import scheme_ids, validate_scheme
 
     with user_errors():
         schemes = [ref for ref in rulesets if is_scheme_ref(ref)] + (scheme_ids() if "all" in rulesets else [])

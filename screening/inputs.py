@@ -15,7 +15,6 @@ from screening.model.project import yes_no
 from screening.model.ruleset import InputField
 from screening.model.units import CANONICAL_UNIT, UnitError, parse_amount
 
-
 _LIMIT = Decimal("1e12")  # a declared number's magnitude at most
 
 

@@ -21,7 +21,16 @@ from screening.errors import Diagnostic, ExpressionError, RuleSetError, SourceSp
 from screening.expr import nodes as n
 from screening.expr.lexer import OffsetSpan
 from screening.expr.parser import parse
-from screening.expr.types import BOOL, TEXT, Symbol, Type, check, check_bool, check_number, suggest
+from screening.expr.types import (
+    BOOL,
+    TEXT,
+    Symbol,
+    Type,
+    check,
+    check_bool,
+    check_number,
+    suggest,
+)
 from screening.expr.units import normalise_unit
 from screening.model import ruleset as spec
 from screening.model.diagnose import diagnostics_from

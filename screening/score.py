@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 
 from screening.findings import Finding, Status
-
 
 Points = int | Fraction  # whole points as ints, others exactly
 
@@ -33,7 +33,7 @@ def points_for(
     first = steps[0][0]
     if num * first.denominator <= first.numerator * den:
         return steps[0][1]
-    for (x0, y0), (x1, y1) in zip(steps, steps[1:]):
+    for (x0, y0), (x1, y1) in pairwise(steps):
         if num * x1.denominator <= x1.numerator * den:
             # y0 + (y1 - y0) * (value - x0) / (x1 - x0)
             got = y0 + (y1 - y0) * Fraction(num * x0.denominator - x0.numerator * den, den * x0.denominator) / (x1 - x0)

@@ -13,13 +13,21 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from screening.compile import COMPUTED, BranchPlan, Chunk, Compiled, Part, RulePlan, compile_ruleset
+from screening.compile import (
+    COMPUTED,
+    BranchPlan,
+    Chunk,
+    Compiled,
+    Part,
+    RulePlan,
+    compile_ruleset,
+)
 from screening.decision import Decider
 from screening.engine import Engine, Fired, default_engine, field, text_field
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Missing, Undefined, to_fraction
 from screening.expr.reference import Reference, exact_tables
-from screening.findings import Decision, Finding, RemedyOption
+from screening.findings import Decision, RemedyOption
 from screening.inputs import convert_inputs
 from screening.model.effective import RuleSet
 from screening.model.project import FIELDS, Project, flatten

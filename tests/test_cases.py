@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from screening.cases import load_case
 from screening.casecheck import check_case
+from screening.cases import load_case
 from screening.errors import ProjectError
 from screening.loader import load_ruleset
 from screening.screener import Screener

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from screening.compile import MAX_CHUNK_PROPERTIES, MAX_CHUNK_RULES, MAX_ENGINE_RULES, compile_ruleset
+from screening.compile import (
+    MAX_CHUNK_PROPERTIES,
+    MAX_CHUNK_RULES,
+    MAX_ENGINE_RULES,
+    compile_ruleset,
+)
 from screening.findings import Status
 from screening.loader import load_ruleset, shipped_ids
 from screening.model.project import Project

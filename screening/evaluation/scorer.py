@@ -173,10 +173,10 @@ class TrackScorer:
             return self._score_firms(size, values, adjustments)
         points = [self._points(i, column) for i, column in enumerate(values)]
         filled = [p if None not in p else [x or 0 for x in p] for p in points]
-        totals = list(map(sum, zip(*filled))) if filled else [0] * size
+        totals = list(map(sum, zip(*filled, strict=True))) if filled else [0] * size
         if adjustments is not None and any(adjustments):
             adjusted = self._adjusted
-            totals = [t + adjusted(m) if m else t for t, m in zip(totals, adjustments)]
+            totals = [t + adjusted(m) if m else t for t, m in zip(totals, adjustments, strict=True)]
         averaged: dict[int, list[int]] = {}
         for i, ind in enumerate(self.track.indicators):
             if ind.missing == "average" and None in values[i]:

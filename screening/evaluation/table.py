@@ -18,7 +18,6 @@ from typing import Any
 from screening.errors import Diagnostic, SourceSpan
 from screening.io.tables import open_table as _open
 
-
 # Headers with no figures, so common that warning about them is noise.
 SILENT = {"序号", "备注", "说明", "no", "no.", "remark", "remarks"}
 

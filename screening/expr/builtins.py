@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, table_key
-from screening.expr.types import BOOL, Scope, Type, check, check_number, comparable, error, same_unit, suggest
+from screening.expr.types import (
+    BOOL,
+    Scope,
+    Type,
+    check,
+    check_number,
+    comparable,
+    error,
+    same_unit,
+    suggest,
+)
 
 if TYPE_CHECKING:
     from screening.expr.evaluate import _Compiler

@@ -155,7 +155,7 @@ def _list(node: n.ListOf, scope: Scope) -> Type:
     if not node.items:
         raise error("列表不能为空 / empty list", node)
     item_types = [check(item, scope) for item in node.items]
-    for item, found in zip(node.items, item_types):
+    for item, found in zip(node.items, item_types, strict=True):
         if not isinstance(item, (n.Number, n.Text, n.Boolean)):
             raise error("列表只能包含常量 / list items must be constants", item)
         if found.kind != item_types[0].kind:

@@ -48,7 +48,14 @@ from screening.io.tables import (
 )
 from screening.io.totals import Totals
 from screening.model.project import CHOICE_ALIASES, NO, YES
-from screening.model.units import BARE_DIGITS, PLAIN_NUMBER, UNIT_FACTORS, UnitError, date_message, parse_amount
+from screening.model.units import (
+    BARE_DIGITS,
+    PLAIN_NUMBER,
+    UNIT_FACTORS,
+    UnitError,
+    date_message,
+    parse_amount,
+)
 from screening.source import load_yaml_file
 
 LINES = {".jsonl", ".ndjson"}

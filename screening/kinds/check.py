@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from screening.expr.evaluate import Missing, Undefined
 from screening.findings import BranchFinding, Finding, Remedy, Status
-from screening.kinds.base import Effect, Judge, RuleKind, Words, shared_sentence, unready
+from screening.kinds.base import (
+    Effect,
+    Judge,
+    RuleKind,
+    Words,
+    shared_sentence,
+    unready,
+)
 
 if TYPE_CHECKING:
     from screening.compile import RulePlan

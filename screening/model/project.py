@@ -13,16 +13,21 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib import resources
 from decimal import Decimal
+from importlib import resources
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 
 from screening.model.units import BARE_DIGITS, CANONICAL_UNIT, UnitError, parse_amount
-
-
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from pathlib import Path
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_, select, update

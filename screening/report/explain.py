@@ -16,7 +16,15 @@ from typing import Any
 
 from screening.compile import COMPUTED, reported_threshold, rule_op
 from screening.expr import nodes as n
-from screening.findings import BranchFinding, Decision, Finding, Outcome, Remedy, RemedyOption, Status
+from screening.findings import (
+    BranchFinding,
+    Decision,
+    Finding,
+    Outcome,
+    Remedy,
+    RemedyOption,
+    Status,
+)
 from screening.kinds import RuleKind, get
 from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet

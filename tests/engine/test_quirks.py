@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from durable.engine import MessageNotHandledException, MessageObservedException
 
-from screening.compile import MAX_ENGINE_RULES, compile_ruleset
 from screening import engine as engine_module
+from screening.compile import MAX_ENGINE_RULES, compile_ruleset
 from screening.engine import Engine, QuietHost, field
 from screening.errors import EngineError, RuleSetError
 from screening.findings import Outcome

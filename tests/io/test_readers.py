@@ -12,7 +12,13 @@ import pytest
 
 from screening.errors import YamlError
 from screening.io.columns import Column, InputError
-from screening.io.readers import CellError, RowError, convert_cell, parse_deferred, read_rows
+from screening.io.readers import (
+    CellError,
+    RowError,
+    convert_cell,
+    parse_deferred,
+    read_rows,
+)
 from screening.model.project import Project, flatten
 from screening.model.units import UnitError, parse_amount
 from screening.source import load_yaml_file

@@ -8,15 +8,16 @@ from functools import cache
 from hypothesis import given
 from hypothesis import strategies as st
 
+from screening.engine import Engine
 from screening.findings import Outcome, Status
 from screening.loader import load_ruleset
 from screening.model.project import Project, flatten
-from screening.engine import Engine
 from screening.report.contract import contract_bytes
 from screening.screener import Screener
 from tests.conftest import ROOT
-
-from tests.oracles import starter as hand_written  # the independent, hand-written evaluation
+from tests.oracles import (
+    starter as hand_written,  # the independent, hand-written evaluation
+)
 
 amount = st.integers(min_value=1, max_value=500_000)
 area = st.integers(min_value=1, max_value=3_000)

@@ -147,4 +147,4 @@ def test_the_database_comes_from_the_environment_when_not_given(
 
 
 def test_the_head_the_code_knows_is_the_newest_migration() -> None:
-    assert regdb.HEAD == regdb.head_revision()
+    assert regdb.head_revision() == regdb.HEAD
