@@ -60,6 +60,7 @@ class Screened(NamedTuple):
     )  # UTF-8 JSON-contract line with its newline, when an output needs it
     # XLSX summary row and finding rows (report.xlsx.Rendered as a plain tuple)
     rows: tuple[bytes, tuple[bytes, ...]] | None = None
+    record: Any = None  # with --register: what the register stores (register.records.Record)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ _lang = "zh"
 _columns: dict[str, str] | None = None
 _line = True
 _sheet_rows: Any = None  # report.xlsx.DecisionRows when an XLSX is written
+_register: Any = None  # with --register: the register's FindingCodec; each result carries its record
 
 
 def _start_worker(
@@ -112,8 +114,9 @@ def _start_worker(
     own_process: bool = False,
     parts: tuple[str, ...] = ("line",),
     parent: int | None = None,
+    register: bool = False,
 ) -> None:
-    global _screener, _lang, _columns, _line, _sheet_rows
+    global _screener, _lang, _columns, _line, _sheet_rows, _register
     if own_process:
         _die_with(parent)
         # Ctrl-C reaches the whole process group: the batch stops its workers itself.
@@ -131,6 +134,11 @@ def _start_worker(
         from screening.report.xlsx import DecisionRows
 
         _sheet_rows = DecisionRows(_screener.ruleset, lang)
+    _register = None
+    if register:
+        from screening.register.records import FindingCodec
+
+        _register = FindingCodec()
     if own_process:  # never in the caller's: the collector's settings are process-wide
         # Screening allocates many short-lived objects and keeps bounded memos; the rule
         # set, modules and memos need no scanning for cycles on every few hundred
@@ -254,22 +262,26 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             continue
         source, number, values = item
         try:
+            if _register is not None and type(values) is not dict:  # the register stores flat values
+                values = _flat_values(values)
             judged.append(
                 (
                     source,
                     number,
                     screen_values(values) if type(values) is dict else screen(values),
+                    values,
                 )
             )
         except Exception as exc:  # noqa: BLE001
             judged.append(_refusal(source, number, exc))
     ruleset, lang, want_line, sheet_rows = _screener.ruleset, _lang, _line, _sheet_rows
+    want_line = want_line or _register is not None  # a register record holds the line
     out: list[Done] = []
     for item in judged:
         if isinstance(item, Invalid):
             out.append(item)
             continue
-        source, number, decision = item
+        source, number, decision, values = item
         try:
             # every requested rendering succeeds, or the row is refused in every output
             line = contract_bytes(decision, ruleset, lang) if want_line else None
@@ -279,8 +291,33 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
         except Exception as exc:  # noqa: BLE001
             out.append(_refusal(source, number, exc))
             continue
-        out.append((number, decision.outcome.value, line, rows_))
+        if _register is not None:
+            record = _record(source, number, values, decision, line)
+            out.append((number, decision.outcome.value, line, rows_, record))
+        else:
+            out.append((number, decision.outcome.value, line, rows_))
     return out
+
+
+def _flat_values(project: Project) -> dict[str, Any]:
+    """A validated project's flat values, as `Screener.screen` makes them."""
+    from screening.inputs import convert_inputs
+    from screening.model.project import flatten
+
+    return convert_inputs(flatten(project), _screener.ruleset.inputs)
+
+
+def _record(
+    source: str, number: int, values: dict[str, Any], decision: Any, line: bytes
+) -> Any:
+    from screening.register import records  # imported once, by _start_worker
+
+    # a plain tuple pickles faster
+    return tuple(
+        records.record_of(
+            values, decision, line, _register, records.row_id(source, number)
+        )
+    )
 
 
 def _read(
@@ -343,12 +380,14 @@ def run_batch(
     on_progress: Callable[[int], None] | None = None,
     columns: dict[str, str] | None = None,
     parts: tuple[str, ...] = ("line",),
+    register: bool = False,
 ) -> BatchCounts:
     """Screen every row, calling back in input order; returns the reconciled counts.
 
     `columns` is the header map the rows were read with (JSONL rows read deferred are
     parsed by the workers); `parts` what each screened row is rendered as (see PARTS).
-    Skipped rows come to `on_invalid` too, with kind "skipped".
+    Skipped rows come to `on_invalid` too, with kind "skipped". With `register`, each
+    Screened carries its register record.
     """
     counts = BatchCounts()
 
@@ -401,14 +440,14 @@ def run_batch(
             yield chunk
 
     if jobs <= 1:
-        _start_worker(ruleset_ref, as_of, lang, columns, parts=parts)
+        _start_worker(ruleset_ref, as_of, lang, columns, parts=parts, register=register)
         for chunk in chunks():
             consume(_screen_chunk(chunk))
         return counts
     context = multiprocessing.get_context(
         "spawn"
     )  # no fork of a process holding the engine
-    initargs = (ruleset_ref, as_of, lang, columns, True, parts, os.getpid())
+    initargs = (ruleset_ref, as_of, lang, columns, True, parts, os.getpid(), register)
 
     def start() -> ProcessPoolExecutor:
         # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C

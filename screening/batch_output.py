@@ -91,8 +91,11 @@ class BatchOutputs:
         input_path: str,
         lang: str,
         html_sections: int,
+        register: Any = None,
     ) -> None:
         self.targets = targets
+        # a register.sink.RegisterSink with --register: every screened row is stored
+        self.register = register
         self.ruleset = ruleset
         self.as_of = as_of
         self.input_path = input_path
@@ -125,6 +128,9 @@ class BatchOutputs:
             ("xlsx",) if xlsx else ()
         )
         with contextlib.ExitStack() as cleanup:
+            register = self.register
+            if register is not None:
+                cleanup.callback(register.close)
             staged: list[StagedFile] = []
             cleanup.callback(lambda: [_quiet(s.discard) for s in staged])
             line_file: Path | None = None
@@ -177,6 +183,8 @@ class BatchOutputs:
                             book.add(item.decision, Rendered(*item.rows))  # type: ignore[misc]
                         except OSError as exc:
                             raise cannot_write(xlsx, exc) from None  # type: ignore[arg-type]
+                    if register is not None:
+                        register.add(item)
 
                 def on_invalid(item: Invalid) -> None:
                     column = item.field
@@ -214,6 +222,7 @@ class BatchOutputs:
                         advance,
                         columns,
                         parts,
+                        register=register is not None,
                     )
             c = self.counts
             if c.rows != c.screened + c.invalid + c.skipped:
@@ -221,6 +230,8 @@ class BatchOutputs:
                     f"行数不平衡：{c.rows} ≠ {c.screened} + {c.invalid} + "
                     f"{c.skipped} / rows lost"
                 )
+            if register is not None:
+                register.finish(c.rows, c.invalid + c.skipped)
             if lines is not None:
                 _guarded(jsonl or self.targets[0][1], lines.close)
             if log is not None:

@@ -198,6 +198,8 @@ BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "ht
 @click.option("--sheet", help="XLSX 工作表名（默认第一个）/ worksheet name.")
 @click.option("--html-sections", type=click.IntRange(0), default=500, show_default=True,
               help="HTML 报告中逐项列出的项目数上限 / projects listed one by one in the HTML report.")
+@click.option("--register", "register_db", is_flag=False, flag_value="", default=None, metavar="[DB]",
+              help="每行筛查结果存入项目库（默认 $SCREENING_DB 或 ./screening.db）/ store every screened row in the register.")
 @lang_option
 @as_of_option
 def batch(
@@ -210,6 +212,7 @@ def batch(
     html_sections: int,
     lang: str,
     as_of: dt.date | None,
+    register_db: str | None,
 ) -> None:
     """批量筛查表格（CSV、XLSX）、JSONL 或项目文件夹并出报告 / Screen a spreadsheet, JSONL or folder; write reports."""
     import os
@@ -220,6 +223,7 @@ def batch(
 
     day = as_of or dt.date.today()
     caught: list[int] = []
+    stored = None
     try:
         with user_errors(), _signals_interrupt(caught):
             targets = []
@@ -246,8 +250,21 @@ def batch(
                     remove_stale(folder)  # what a killed run left
                     remove_stale_locks(folder)
                 ruleset = load_ruleset(rules_ref, as_of=day)
+                stored = None
+                if register_db is not None:
+                    from screening.register.sink import open_sink
+
+                    stored = open_sink(
+                        register_db or None, ruleset, rules_ref, lang, input_path
+                    )
                 sink = BatchOutputs(
-                    targets, ruleset, day, input_path, lang, html_sections
+                    targets,
+                    ruleset,
+                    day,
+                    input_path,
+                    lang,
+                    html_sections,
+                    register=stored,
                 )
                 sink.run(
                     rules_ref,
@@ -281,6 +298,8 @@ def batch(
             err=True,
         )
     click.echo(sink.summary_line(), err=True)
+    if stored is not None:
+        click.echo(stored.summary_line(), err=True)
 
 
 @contextlib.contextmanager
@@ -449,6 +468,12 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
             pairs.append((pid, old_screener.screen(case.project), new_screener.screen(case.project)))
         impact = compare(rule_changes(before, after), pairs)
     click.echo(render_diff(impact, before, after, fmt), nl=False)
+
+
+from screening.register.cli import db_group, register_group  # noqa: E402  (the project register, issue 11)
+
+main.add_command(register_group)
+main.add_command(db_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

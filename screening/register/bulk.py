@@ -1,0 +1,357 @@
+"""Storing screened rows in bulk, on the driver's own cursor.
+
+This is the batch's hot path (a few thousand rows per transaction, every row of a
+100,000-row batch): statements are plain SQL with the driver's parameters, values are
+converted here as the schema's types would convert them, and nothing is compiled per
+call. It runs inside a transaction the register began; see `Register.store` for the
+steps and what makes them idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from screening.register.records import fold, generated_key, screening_key
+from screening.register.schema import to_scaled
+
+_IN = 500  # values per IN (…) list
+
+
+class Bulk:
+    """Statements and conversions for one backend (SQLite or PostgreSQL)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.sqlite = dialect == "sqlite"
+        self.mark = "?" if self.sqlite else "%s"
+
+    # values as the schema's column types store them
+    def day(self, value: dt.date | None) -> Any:
+        if value is None or not self.sqlite:
+            return value
+        return value.isoformat()
+
+    def time(self, value: dt.datetime) -> Any:
+        if not self.sqlite:
+            return value
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def flag(self, value: bool) -> Any:
+        return int(value) if self.sqlite else value
+
+    def marks(self, count: int) -> str:
+        return ", ".join([self.mark] * count)
+
+    def insert_new(self, cur: Any, sql: str, rows: list[tuple[Any, ...]]) -> set[Any]:
+        """Insert rows (`sql` ends in ON CONFLICT (key) DO NOTHING); the keys inserted.
+
+        On SQLite the writer holds the write lock since it looked the keys up, so every
+        row is new; on PostgreSQL another writer may have inserted some meanwhile, and
+        RETURNING says which rows were ours.
+        """
+        if self.sqlite:
+            cur.executemany(sql, rows)
+            assert cur.rowcount == len(rows), (cur.rowcount, len(rows))
+            return {row[0] for row in rows}
+        cur.executemany(sql + " RETURNING key", rows, returning=True)
+        found: set[Any] = set()
+        while True:
+            found.update(
+                bytes(r[0]) if isinstance(r[0], memoryview) else r[0]
+                for r in cur.fetchall()
+            )
+            if not cur.nextset():
+                return found
+
+    def select_in(
+        self, cur: Any, sql: str, values: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        """`sql` (ending in `IN ({})`) for each slice of `values`; all rows."""
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), _IN):
+            part = values[start : start + _IN]
+            cur.execute(sql.format(self.marks(len(part))), tuple(part))
+            rows.extend(cur.fetchall())
+        return rows
+
+
+_LEAD_COLUMNS = (
+    "key",
+    "project_id",
+    "identity",
+    "name",
+    "company_id",
+    "park",
+    "industry",
+    "investment_total",
+    "registered_at",
+    "registered_on",
+    "registered_by",
+    "decision",
+    "score",
+    "screened_at",
+    "stage",
+    "stage_on",
+    "updated_at",
+)
+_SCREENING_COLUMNS = (
+    "key",
+    "lead_id",
+    "run_id",
+    "snapshot_id",
+    "source_row",
+    "lang",
+    "decision",
+    "score",
+    "vetoed",
+    "missing",
+    "findings",
+    "values",
+    "contract_sha256",
+    "adopted",
+    "screened_at",
+    "actor",
+)
+_UPDATE_COLUMNS = (
+    "project_id",
+    "name",
+    "company_id",
+    "park",
+    "industry",
+    "investment_total",
+    "decision",
+    "score",
+    "screened_at",
+    "updated_at",
+)
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def store_rows(
+    bulk: Bulk, cur: Any, run: Any, items: Sequence[Any], now: dt.datetime
+) -> tuple[dict[str, int], list[str]]:
+    """Store `items` (register.store.Pending) for `run`; returns the counts and each item's lead."""
+    counts = {"stored": 0, "duplicates": 0, "new_leads": 0, "updated_leads": 0}
+    stamp, on = bulk.time(now), bulk.day(now.date())
+    m = bulk.mark
+    # 1. companies, by folded name
+    names: dict[str, str] = {}
+    for item in items:
+        company = item.record.ident[2]
+        if company:
+            names.setdefault(fold(company), company)
+    company_ids: dict[str, int] = {}
+    if names:
+        keys = sorted(names)
+        sql = "SELECT name_key, id FROM companies WHERE name_key IN ({})"
+        company_ids.update(bulk.select_in(cur, sql, keys))  # type: ignore[arg-type]
+        missing = [k for k in keys if k not in company_ids]
+        if missing:
+            cur.executemany(
+                f"INSERT INTO companies (name, name_key, recorded_at, actor) VALUES ({bulk.marks(4)}) "
+                "ON CONFLICT (name_key) DO NOTHING",
+                [(names[k], k, stamp, run.actor) for k in missing],
+            )
+            company_ids.update(bulk.select_in(cur, sql, missing))  # type: ignore[arg-type]
+    # 2. leads: by id, by company + name, or by where the row came from
+    prepared = []
+    for item in items:
+        pid = item.record.ident[0]
+        identity = item.record.identity
+        candidate = (
+            item.lead or pid or generated_key(identity, run.input_sha256, item.row)
+        )
+        prepared.append(
+            (
+                item,
+                None if item.lead else pid,
+                None if item.lead else identity,
+                candidate,
+            )
+        )
+    found: dict[int, tuple[Any, ...]] = {}
+    lead_sql = "SELECT id, key, project_id, identity FROM leads WHERE {} IN ({{}})"
+    for row in bulk.select_in(
+        cur, lead_sql.format("key"), sorted({p[3] for p in prepared})
+    ):
+        found[row[0]] = row
+    known_keys = {row[1] for row in found.values()}
+    # rows not found by key: a lead given an id later, or one found by company + name
+    # (for a row with an id, only a lead that has none yet; for a row without, the
+    # first registered)
+    missing = [p for p in prepared if p[3] not in known_keys]
+    pids = sorted({p[1] for p in missing if p[1]})
+    for row in bulk.select_in(cur, lead_sql.format("project_id"), pids):
+        found[row[0]] = row
+    free: dict[str, tuple[Any, ...]] = {}  # identity → a lead without an id
+    first: dict[str, tuple[Any, ...]] = {}  # identity → the first lead registered
+    with_id = sorted({p[2] for p in missing if p[2] and p[1]})
+    for row in bulk.select_in(
+        cur, lead_sql.format("project_id IS NULL AND identity"), with_id
+    ):
+        if row[3] not in free or row[0] < free[row[3]][0]:
+            free[row[3]] = row
+    without_id = sorted({p[2] for p in missing if p[2] and not p[1]})
+    for row in bulk.select_in(
+        cur,
+        "SELECT id, key, project_id, identity FROM leads WHERE id IN "
+        "(SELECT min(id) FROM leads WHERE identity IN ({}) GROUP BY identity)",
+        without_id,
+    ):
+        first[row[3]] = row
+    by_key = {row[1]: row for row in found.values()}
+    by_pid: dict[str, tuple[Any, ...]] = {}
+    for row in sorted(found.values(), reverse=True):  # the first registered wins
+        if row[2]:
+            by_pid[row[2]] = row
+    keyed: list[tuple[bytes, Any, str, int | None, str | None, str | None]] = []
+    lead_keys: list[str] = []  # each item's lead, in input order
+    seen: set[bytes] = set()
+    for item, pid, identity, candidate in prepared:
+        lead = by_key.get(candidate) or (by_pid.get(pid) if pid else None)
+        adopt = None
+        if lead is None and identity is not None:
+            match = free.get(identity) if pid else first.get(identity)
+            if match is not None:
+                lead, adopt = match, pid
+        key, lead_id = (candidate, None) if lead is None else (lead[1], lead[0])
+        lead_keys.append(key)
+        skey = screening_key(key, run.ruleset_sha256, item.record.values_sha)
+        if skey in seen:
+            counts["duplicates"] += 1
+            continue
+        seen.add(skey)
+        keyed.append((skey, item, key, lead_id, adopt, identity))
+    # 3. screenings stored already (a rerun, another writer) are not stored again
+    existing = {
+        bytes(row[0]): row[1]
+        for row in bulk.select_in(
+            cur,
+            "SELECT key, adopted FROM screenings WHERE key IN ({})",
+            [k[0] for k in keyed],
+        )
+    }
+    fresh = [k for k in keyed if k[0] not in existing]
+    counts["duplicates"] += len(keyed) - len(fresh)
+    adopted = run.adopted
+    # adopting a screening stored before as a trial (a rescreen, then --adopt): the
+    # same screening, now current
+    promoted = (
+        [k for k in keyed if k[0] in existing and not existing[k[0]]] if adopted else []
+    )
+    if promoted:
+        cur.executemany(
+            f"UPDATE screenings SET adopted = {m} WHERE key = {m}",
+            [(bulk.flag(True), k[0]) for k in promoted],
+        )
+
+    def lead_values(item: Any) -> tuple[Any, ...]:
+        _pid, name, company, park, industry, total = item.record.ident
+        return (
+            name,
+            company_ids.get(fold(company)) if company else None,
+            park,
+            industry,
+            to_scaled(total, floor=True),
+            item.decision if adopted else None,
+            to_scaled(item.record.score) if adopted else None,
+            stamp if adopted else None,
+        )
+
+    # 4. new leads, with the values of their last row here
+    new: dict[str, tuple[Any, ...]] = {}
+    for _skey, item, key, lead_id, _adopt, identity in fresh:
+        if lead_id is None:
+            first = new.get(key)
+            registered = (stamp, on, run.actor) if first is None else first[8:11]
+            values = lead_values(item)
+            new[key] = (
+                key,
+                item.record.ident[0],
+                identity,
+                *values[:5],
+                *registered,
+                *values[5:],
+                "洽谈",
+                on,
+                stamp,
+            )
+    lead_ids: dict[str, int] = {}
+    raced: set[str] = set()
+    if new:
+        keys = sorted(new)  # one lock order for every writer
+        inserted = bulk.insert_new(
+            cur,
+            f"INSERT INTO leads ({_quoted(_LEAD_COLUMNS)}) "
+            f"VALUES ({bulk.marks(len(_LEAD_COLUMNS))}) ON CONFLICT (key) DO NOTHING",
+            [new[k] for k in keys],
+        )
+        counts["new_leads"] = len(inserted)
+        # another writer's leads (created between our look-up and insert) are existing
+        raced = set(keys) - inserted
+        lead_ids.update(
+            bulk.select_in(cur, "SELECT key, id FROM leads WHERE key IN ({})", keys)
+        )  # type: ignore[arg-type]
+    # 5. the screenings
+    rows = []
+    last_of_lead: dict[int, tuple[Any, str | None]] = {}
+    flag = bulk.flag(adopted)
+    for skey, item, key, lead_id, _adopt, _identity in fresh:
+        lid = lead_id if lead_id is not None else lead_ids[key]
+        record = item.record
+        rows.append(
+            (
+                skey,
+                lid,
+                run.id,
+                run.snapshot_id,
+                item.row,
+                run.lang,
+                item.decision,
+                to_scaled(record.score),
+                record.vetoed,
+                record.missing,
+                record.findings,
+                record.values,
+                record.contract_sha256,
+                flag,
+                stamp,
+                run.actor,
+            )
+        )
+    # existing leads take their latest row here (new ones were made from it)
+    promoted_keys = {k[0] for k in promoted}
+    fresh_keys = {row[0] for row in rows}
+    for skey, item, key, lead_id, adopt, _identity in keyed:
+        if skey in promoted_keys or (
+            skey in fresh_keys and (lead_id is not None or key in raced)
+        ):
+            last_of_lead[lead_id if lead_id is not None else lead_ids[key]] = (
+                item,
+                adopt,
+            )
+    if rows:
+        stored = bulk.insert_new(
+            cur,
+            f"INSERT INTO screenings ({_quoted(_SCREENING_COLUMNS)}) "
+            f"VALUES ({bulk.marks(len(_SCREENING_COLUMNS))}) ON CONFLICT (key) DO NOTHING",
+            rows,
+        )
+        counts["stored"] = len(stored)
+        counts["duplicates"] += len(rows) - len(stored)
+    # 6. existing leads take the values and decision of their latest row
+    if last_of_lead and adopted:
+        sets = ", ".join(f'"{c}" = {m}' for c in _UPDATE_COLUMNS)
+        cur.executemany(
+            f"UPDATE leads SET {sets} WHERE id = {m}",
+            [
+                ((adopt or item.record.ident[0]), *lead_values(item), stamp, lid)
+                for lid, (item, adopt) in sorted(last_of_lead.items())
+            ],
+        )
+        counts["updated_leads"] = len(last_of_lead)
+    return counts, lead_keys

@@ -1,0 +1,315 @@
+"""The register's tables (SQLAlchemy Core): companies, leads, rule set snapshots,
+screenings, stages, committee decisions, promises and actuals.
+
+Times are stored in UTC without a zone (SQLite keeps no zone; PostgreSQL gets the
+same values), dates as plain dates. Amounts are exact: scaled integers in 万元 (亩,
+tce …) with four decimals, so sums and band comparisons (≥ 3000万) are exact on both
+backends. The migrations in `migrations/versions` build these tables; this module is
+the shape the code reads and writes, and a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints, so that migrations (batch mode on SQLite) can refer to them.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+SCALE = 4
+
+
+class Amount(TypeDecorator[Decimal]):
+    """An exact Decimal with four decimals, stored as a scaled BIGINT.
+
+    A value with more decimals is refused (the register validates before writing);
+    `floor=True` instead floors it, for columns only ever compared with round bands.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, floor: bool = False) -> None:
+        super().__init__()
+        self.floor = floor
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return to_scaled(Decimal(value), self.floor)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value).scaleb(-SCALE)
+
+
+def to_scaled(value: Decimal | None, floor: bool = False) -> int | None:
+    """The stored integer of an amount (as `Amount` binds it), for bulk writes."""
+    if value is None:
+        return None
+    scaled = value.scaleb(SCALE)
+    whole = (
+        int(scaled)
+        if not floor
+        else int(scaled.to_integral_value(rounding=ROUND_FLOOR))
+    )
+    if not floor and whole != scaled:
+        raise ValueError(f"more than {SCALE} decimals: {value}")
+    return whole
+
+
+def _now_columns() -> list[Column[Any]]:
+    return [
+        Column("recorded_at", DateTime, nullable=False),  # UTC
+        Column("actor", String(100), nullable=False),
+    ]
+
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(500), nullable=False),
+    # the name with spaces and full-width forms folded: one company however it is typed
+    Column("name_key", String(500), nullable=False, unique=True),
+    Column("credit_code", String(32)),  # 统一社会信用代码, when known
+    *_now_columns(),
+)
+
+snapshots = Table(
+    "ruleset_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("ruleset_id", String(200), nullable=False),
+    Column("version", String(50), nullable=False),
+    Column("as_of", Date),
+    Column("title", String(500), nullable=False),
+    # JSON list of [id, kind, zh title, en title] per rule in effective order: the
+    # order of a screening's findings
+    Column("rules", Text, nullable=False),
+    *_now_columns(),
+)
+
+snapshot_files = Table(
+    "ruleset_snapshot_files",
+    metadata,
+    Column(
+        "snapshot_id", Integer, ForeignKey("ruleset_snapshots.id"), primary_key=True
+    ),
+    Column("position", Integer, primary_key=True),  # 0 = the root of the extends chain
+    Column("ruleset_id", String(200), nullable=False),
+    Column("path", String(1000), nullable=False),  # as it was loaded, for the record
+    Column("content", LargeBinary, nullable=False),  # the file's bytes, exactly
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # batch | import | add | rescreen
+    Column("input", String(1000)),
+    Column("input_sha256", String(64)),
+    Column("rules_ref", String(1000), nullable=False),
+    Column("snapshot_id", Integer, ForeignKey("ruleset_snapshots.id"), nullable=False),
+    Column("lang", String(2), nullable=False),
+    Column("started_at", DateTime, nullable=False),  # UTC
+    Column("finished_at", DateTime),  # UTC; null: the run did not finish
+    Column("actor", String(100), nullable=False),
+    Column("rows", Integer),
+    Column("stored", Integer),
+    Column("duplicates", Integer),
+    Column("invalid", Integer),
+)
+
+STAGES = ("洽谈", "签约", "供地", "开工", "投产", "达产")
+ENDINGS = ("终止", "退出")
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "key", String(200), nullable=False, unique=True
+    ),  # the stable lead id users type
+    Column(
+        "project_id", String(200), index=True
+    ),  # the id the project was given, if any
+    # digest of company + name (folded): how a lead without an id is found again
+    Column("identity", String(32)),
+    Column("name", String(500)),
+    Column("company_id", Integer, ForeignKey("companies.id"), index=True),
+    Column("park", String(200)),
+    Column("industry", String(10)),
+    Column(
+        "investment_total", Amount(floor=True)
+    ),  # 万元, from the latest screened values
+    Column("registered_at", DateTime, nullable=False),  # UTC
+    Column("registered_on", Date, nullable=False),  # 洽谈 from
+    Column("registered_by", String(100), nullable=False),
+    # the latest screening that counts (imports; a rescreen only with --adopt)
+    Column("decision", String(6)),
+    Column("score", Amount()),
+    Column("screened_at", DateTime),  # UTC
+    Column("stage", String(4), nullable=False),
+    Column("stage_on", Date, nullable=False),
+    # the date each stage was reached (null: not reached), for KPIs as of any day
+    Column("signed_on", Date),
+    Column("land_on", Date),
+    Column("started_on", Date),
+    Column("producing_on", Date),
+    Column("full_on", Date),
+    Column("ended_on", Date),  # 终止 / 退出
+    Column("committee", String(8)),  # the latest committee decision
+    Column("committee_on", Date),
+    # from the latest promise
+    Column("promised_total", Amount()),
+    Column("promised_start", Date),
+    Column("promised_production", Date),
+    Column("updated_at", DateTime, nullable=False),  # UTC
+)
+
+screenings = Table(
+    "screenings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # idempotence: sha256(lead key, rule set sha256 (which covers as-of), values)[:16]
+    Column("key", LargeBinary(16), nullable=False, unique=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("snapshot_id", Integer, ForeignKey("ruleset_snapshots.id"), nullable=False),
+    Column("source_row", Integer),  # the row of the run's input
+    Column("lang", String(2), nullable=False),
+    Column("decision", String(6), nullable=False),
+    Column("score", Amount()),  # as the contract shows it (2 decimals)
+    Column("vetoed", Text, nullable=False),  # JSON list of rule ids
+    Column("missing", Text, nullable=False),  # JSON list of field paths
+    # JSON list, one entry per rule in the snapshot's order: [status, actual, points],
+    # trailing nulls dropped; messages are regenerated from the snapshot
+    Column("findings", Text, nullable=False),
+    Column("values", Text, nullable=False),  # the flat canonical values screened (JSON)
+    Column("contract_sha256", LargeBinary(32), nullable=False),
+    Column(
+        "adopted", Boolean, nullable=False
+    ),  # counts as the lead's current screening
+    Column("screened_at", DateTime, nullable=False),  # UTC
+    Column("actor", String(100), nullable=False),
+    Index("ix_screenings_lead_id_id", "lead_id", "id"),
+)
+
+stage_events = Table(
+    "stage_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False, index=True),
+    Column("stage", String(4), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("reason", Text),  # 终止 / 退出
+    Column("note", Text),
+    Column("override", Boolean, nullable=False),  # recorded out of order, with a note
+    *_now_columns(),
+)
+
+COMMITTEE = {"同意": "agree", "不同意": "disagree", "暂缓": "defer"}
+
+committee_decisions = Table(
+    "committee_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False, index=True),
+    Column("decision", String(8), nullable=False),  # 同意 | 不同意 | 暂缓
+    Column("meeting_on", Date, nullable=False),
+    Column("note", Text),
+    Column(
+        "screening_id", Integer, ForeignKey("screenings.id")
+    ),  # what the committee saw
+    *_now_columns(),
+)
+
+promises = Table(
+    "promises",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False, index=True),
+    Column("signed_on", Date),
+    Column("total_investment", Amount()),  # 万元
+    Column("fixed_assets", Amount()),  # 万元
+    Column("land_mu", Amount()),  # 亩
+    Column("annual_output", Amount()),  # 万元 a year at full production
+    Column("annual_tax", Amount()),  # 万元 a year at full production
+    Column("employees", Integer),
+    Column("energy_tce", Amount()),  # tce a year
+    Column("start_by", Date),
+    Column("production_by", Date),
+    Column("note", Text),
+    *_now_columns(),
+)
+
+actuals = Table(
+    "actuals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), nullable=False, index=True),
+    Column("reported_on", Date, nullable=False),
+    Column("year", Integer),  # the year the yearly figures are for
+    Column("invested", Amount()),  # 万元 in place, cumulative
+    Column("fixed_assets_invested", Amount()),  # 万元 in place, cumulative
+    Column("annual_output", Amount()),  # 万元 in `year`
+    Column("annual_tax", Amount()),  # 万元 in `year`
+    Column("employees", Integer),
+    Column("energy_tce", Amount()),
+    Column("note", Text),
+    *_now_columns(),
+)
+
+# What `register list` and `kpi` filter and group on (migration 0002; the query plans
+# are in docs/register.md). Stage dates are indexed only where set.
+Index(
+    "ix_leads_identity_project_id", leads.c.identity, leads.c.project_id
+)  # migration 0001
+Index("ix_leads_park_stage_decision", leads.c.park, leads.c.stage, leads.c.decision)
+Index("ix_leads_decision", leads.c.decision)
+Index("ix_leads_stage", leads.c.stage)
+Index("ix_leads_industry_investment_total", leads.c.industry, leads.c.investment_total)
+Index("ix_leads_registered_on", leads.c.registered_on)
+Index("ix_leads_investment_total", leads.c.investment_total)
+Index("ix_committee_decisions_meeting_on", committee_decisions.c.meeting_on)
+# a cohort is read from its index alone: each carries what the KPIs read
+for _column, _carried in {
+    "signed_on": ("park", "started_on", "promised_total", "investment_total"),
+    "started_on": ("park", "promised_total", "investment_total"),
+    "producing_on": ("park", "promised_total", "investment_total"),
+    "promised_start": ("park", "started_on"),
+    "promised_production": ("park", "producing_on"),
+}.items():
+    _where = leads.c[_column].is_not(None)
+    Index(
+        f"ix_leads_{_column}",
+        leads.c[_column],
+        *(leads.c[name] for name in _carried),
+        sqlite_where=_where,
+        postgresql_where=_where,
+    )

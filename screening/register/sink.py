@@ -1,0 +1,157 @@
+"""Storing a batch as it is screened: screened rows are buffered and written a few
+thousand per transaction, so a killed run leaves whole screenings only and a rerun
+stores just what is missing.
+
+The transactions run on a writer thread: the batch's main loop goes on handing out
+and collecting work while a transaction is written (the database driver does its work
+without holding the GIL), instead of leaving the workers idle meanwhile. At most two
+batches wait for the writer, so memory stays bounded; a failed write stops the run at
+the next row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import threading
+from pathlib import Path
+from typing import Any
+
+from screening.model.effective import RuleSet
+from screening.register.db import RegisterError, actor_name, shown_url
+from screening.register.records import Record
+from screening.register.store import BATCH_ROWS, Pending, Register, Run, StoreCounts
+
+
+def input_sha256(path: str | Path) -> str:
+    """sha256 of an input file, or of a folder's files (relative names and contents)."""
+    p = Path(path)
+    digest = hashlib.sha256()
+    if p.is_dir():
+        for item in sorted(f for f in p.rglob("*") if f.is_file()):
+            digest.update(item.relative_to(p).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(item.read_bytes()).digest())
+        return digest.hexdigest()
+    with p.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def batch_size() -> int:
+    """Rows per transaction: BATCH_ROWS, or $SCREENING_REGISTER_BATCH (at least 1)."""
+    raw = os.environ.get("SCREENING_REGISTER_BATCH")
+    if not raw:
+        return BATCH_ROWS
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        raise RegisterError(
+            f"SCREENING_REGISTER_BATCH 应为行数：{raw!r} / expected a number of rows"
+        ) from None
+
+
+class RegisterSink:
+    """Takes each screened row of a run (`add`) and stores them in transactions."""
+
+    def __init__(
+        self, register: Register, run: Run, batch_rows: int | None = None
+    ) -> None:
+        self.register = register
+        self.run = run
+        self.batch_rows = batch_rows or batch_size()
+        self.counts = StoreCounts()
+        self._pending: list[Pending] = []
+        self._queue: queue.Queue[list[Pending] | None] = queue.Queue(maxsize=2)
+        self._writer: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def add(self, screened: Any) -> None:
+        """One screened row: a `batch.Screened` carrying its register record."""
+        # the record travels from the worker as a plain tuple (cheaper to pickle)
+        self._pending.append(
+            Pending(screened.number, screened.decision, Record._make(screened.record))
+        )
+        if len(self._pending) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand what is buffered to the writer: one transaction."""
+        self._raise()
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        if self._writer is None:
+            self._writer = threading.Thread(
+                target=self._write, name="register-writer", daemon=True
+            )
+            self._writer.start()
+        self._queue.put(pending)
+
+    def _write(self) -> None:
+        while True:
+            pending = self._queue.get()
+            if pending is None:
+                return
+            if self._error is not None:
+                continue  # a write failed: the rest is not written (the run stops)
+            try:
+                self.counts.add(self.register.store(self.run, pending))
+            except BaseException as exc:  # handed to the main thread by _raise
+                self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:  # it stays set: nothing more is written
+            raise self._error
+
+    def stop(self) -> None:
+        """Wait for the writer to write what it holds, and end it."""
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+
+    def finish(self, rows: int, invalid: int) -> None:
+        """Store the rest, wait for the writer and record the run's counts."""
+        self.flush()
+        self.stop()
+        self._raise()
+        self.register.finish_run(self.run, rows, self.counts, invalid)
+
+    def close(self) -> None:
+        """Stop the writer (what it holds is written, nothing more) and release the register."""
+        self._pending = []
+        self.stop()
+        self.register.close()
+
+    def summary_line(self) -> str:
+        c = self.counts
+        return (
+            f"项目库 {shown_url(self.register.url)}：新存 {c.stored} 次筛查（新项目 {c.new_leads}，"
+            f"更新 {c.updated_leads}），已有 {c.duplicates} / register: {c.stored} screenings stored, "
+            f"{c.duplicates} already there"
+        )
+
+
+def open_sink(
+    db_ref: str | None,
+    ruleset: RuleSet,
+    rules_ref: str,
+    lang: str,
+    input_path: str,
+    kind: str = "batch",
+    actor: str | None = None,
+) -> RegisterSink:
+    """Open (creating if new) the register and start a run that stores into it."""
+    register = Register.open(db_ref, create=True)
+    run = register.start_run(
+        kind,
+        ruleset,
+        rules_ref,
+        lang,
+        actor_name(actor),
+        input_path=str(input_path),
+        input_sha256=input_sha256(input_path),
+    )
+    return RegisterSink(register, run)
