@@ -13,22 +13,16 @@ import csv
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from screening.errors import ScreeningError, SourceSpan
+from screening.errors import SourceSpan
+from screening.io.tables import MIN_KNOWN, InputError, cell_text, locate_header
 from screening.model.project import input_kinds
 from screening.model.units import UNIT_FACTORS
 from screening.source import load_yaml_file
-
-
-class InputError(ScreeningError):
-    """A batch input or a column-map file cannot be read as a whole."""
-
-    code = "INP"
-
 
 # Field path → how the reader converts its cells: a unit kind of
 # screening.model.units.UNIT_FACTORS, or text / integer / bool / catalogue / eia.
@@ -382,6 +376,9 @@ class HeaderMap:
         return next((c for c in self.columns if c.field == field), None)
 
 
+UNKNOWN_HEADER = "未识别的列名 / unknown header"
+
+
 @dataclass(frozen=True)
 class HeaderMatch:
     """One header's reading: a field and unit, or the reason it maps to nothing."""
@@ -439,11 +436,11 @@ def _match(name: str, extra: dict[str, str]) -> HeaderMatch:
         )
         return HeaderMatch(field, unit if found else None)
     if bracket is None:
-        return HeaderMatch(None, reason="未识别的列名 / unknown header")
+        return HeaderMatch(None, reason=UNKNOWN_HEADER)
     base, inside = bracket.group(1), bracket.group(2)
     field = _lookup(base, extra) or _lookup(re.sub(r"\([^()]*\)", "", base), extra)
     if field is None:
-        return HeaderMatch(None, reason="未识别的列名 / unknown header")
+        return HeaderMatch(None, reason=UNKNOWN_HEADER)
     if FIELD_KINDS.get(field) not in UNIT_FACTORS:
         return HeaderMatch(field)  # (是/否), (GB/T 4754-2017): a hint, not a unit
     found, unit = _bracket_unit(field, inside)
@@ -464,7 +461,7 @@ def map_headers(
     issues: list[HeaderIssue] = []
     taken: dict[str, Column] = {}
     for index, header in enumerate(headers):
-        text = _cell_text(header)
+        text = cell_text(header)
         if not text or normalise_header(text) in _SILENT:
             continue
         found = _match(normalise_header(text), extra_index)
@@ -487,50 +484,8 @@ def map_headers(
     return HeaderMap(tuple(columns), tuple(issues))
 
 
-def _cell_text(value: object) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _has_number(row: Sequence[object]) -> bool:
-    # Data rows almost always hold a number; a sub-header row never does.
-    for value in row:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return True
-        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d[\d,.]*\s*%?\s*", value):
-            return True
-    return False
-
-
-def _stack(
-    parent: Sequence[object], child: Sequence[object], extra: dict[str, str]
-) -> list[str]:
-    """Labels of a two-row header: 投资 merged over 总投资 | 固定资产投资."""
-    labels: list[str] = []
-    group = ""
-    for index in range(max(len(parent), len(child))):
-        top = _cell_text(parent[index]) if index < len(parent) else ""
-        below = _cell_text(child[index]) if index < len(child) else ""
-        # A merged group cell keeps its text in its first column only: carry it right.
-        group = top or group
-        if not below:
-            labels.append(top)  # a header merged down over both rows
-            continue
-        # The child alone when it maps (用地 over 容积率), the two joined when only
-        # they do (用地 over 面积(亩)).
-        joined = group + below
-        if group and not _is_known(below, extra) and _is_known(joined, extra):
-            labels.append(joined)
-        else:
-            labels.append(below)
-    return labels
-
-
-def _is_known(text: str, extra: dict[str, str]) -> bool:
-    return _match(normalise_header(text), extra).field is not None
-
-
 @dataclass(frozen=True)
-class HeaderLocation:
+class MappedHeader:
     """Where the header sits (0-based first row, 1 or 2 rows) and what it means."""
 
     first: int
@@ -538,32 +493,26 @@ class HeaderLocation:
     header: HeaderMap
 
 
-MIN_KNOWN = 2
+def header_matcher(extra: dict[str, str] | None = None) -> Callable[[str], str | None]:
+    """One header text → its field path or None, for `screening.io.tables`."""
+    extra_index = _extra_index(extra)
+
+    def match(text: str) -> str | None:
+        name = normalise_header(text)
+        return None if name in _SILENT else _match(name, extra_index).field
+
+    return match
 
 
 def find_header(
     rows: Sequence[Sequence[object]], extra: dict[str, str] | None = None
-) -> HeaderLocation | None:
-    """The header among the first rows, or None: the first row mapping ≥ 2 columns.
-
-    It is joined with the row above or below when that is the other half of a
-    two-row header (the pair then maps more columns).
-    """
-    extra_index = _extra_index(extra)
-    for index, row in enumerate(rows):
-        single = map_headers(list(row), extra)
-        if len(single.columns) < MIN_KNOWN:
-            continue
-        options = [HeaderLocation(index, 1, single)]
-        if index > 0 and any(_cell_text(v) for v in rows[index - 1]):
-            labels = _stack(rows[index - 1], row, extra_index)
-            options.append(HeaderLocation(index - 1, 2, map_headers(labels, extra)))
-        if index + 1 < len(rows) and not _has_number(rows[index + 1]):
-            labels = _stack(row, rows[index + 1], extra_index)
-            options.append(HeaderLocation(index, 2, map_headers(labels, extra)))
-        # max keeps the first of equals: one row unless two rows map more columns
-        return max(options, key=lambda option: len(option.header.columns))
-    return None
+) -> MappedHeader | None:
+    """The header among the first rows (see `tables.locate_header`), mapped."""
+    location = locate_header(rows, header_matcher(extra), min_known=MIN_KNOWN)
+    if location is None:
+        return None
+    header = map_headers(location.labels, extra)
+    return MappedHeader(location.first, location.height, header)
 
 
 def check_field(path: str) -> str | None:

@@ -1,49 +1,56 @@
 """Batch inputs (CSV, XLSX, JSONL, a folder of project files) → numbered rows.
 
 Every reader streams: memory does not grow with the number of rows. A row is a nested
-project mapping with canonical keys, or the reason it could not be read (its row
-number, column and why); a bad row never stops the others. Values are only made
-readable here (units appended, 是/否 → true/false); the project model validates them.
+project mapping with canonical keys, the reason it could not be read (its row number,
+column and why), or why it is not a project (a totals row: `screening.io.totals`); a
+bad row never stops the others. Tables are opened through `screening.io.tables`,
+within `Limits`. Values are only made readable here (units appended, 是/否 →
+true/false); the project model validates them.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import json
 import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain, islice
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from screening.cases import CASE_KEYS
 from screening.errors import Diagnostic, SourceSpan, YamlError
 from screening.io.columns import (
     FIELD_KINDS,
+    UNKNOWN_HEADER,
     Column,
+    HeaderIssue,
     HeaderMap,
-    InputError,
-    find_header,
+    header_matcher,
+    map_headers,
     match_header,
 )
+from screening.io.tables import (
+    DEFAULT_LIMITS,
+    DELIMITERS,
+    HEADER_SCAN,
+    WORKBOOKS,
+    HeaderNotFound,
+    InputError,
+    Limits,
+    Overlong,
+    number_text,
+    open_table,
+)
+from screening.io.totals import Totals
 from screening.model.project import CHOICE_ALIASES, NO, YES
-from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
+from screening.model.units import UNIT_FACTORS, UnitError, date_message, parse_amount
 from screening.source import load_yaml_file
 
-# Rows searched for the header: title rows, blank rows, two-row headers.
-HEADER_SCAN = 50
-_CHUNK = 1 << 16  # bytes per read while checking the encoding
-
-TABULAR = {".csv": ",", ".tsv": "\t"}
-WORKBOOK = {".xlsx", ".xlsm"}
 LINES = {".jsonl", ".ndjson"}
 PROJECT_FILES = {".yaml", ".yml", ".json"}
 
@@ -130,10 +137,12 @@ def read_rows(
     *,
     sheet: str | None = None,
     deferred: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> RowStream:
     """Open a batch input and stream its rows; `columns` adds header → field maps.
 
     With `deferred`, JSONL lines come unparsed (`Row.text`); see `parse_deferred`.
+    `limits` bounds what the input may hold (`screening.io.tables.Limits`).
     """
     p = Path(path)
     if p.is_dir():
@@ -141,17 +150,10 @@ def read_rows(
     if not p.is_file():
         raise InputError("找不到输入文件 / input not found", SourceSpan(str(p)))
     suffix = p.suffix.lower()
-    if suffix in TABULAR:
-        return _read_csv(p, columns, TABULAR[suffix])
-    if suffix in WORKBOOK:
-        return _read_xlsx(p, columns, sheet)
     if suffix in LINES:
-        return _read_jsonl(p, columns, deferred)
-    if suffix == ".xls":
-        raise InputError(
-            "不支持旧版 .xls，请另存为 .xlsx / save the workbook as .xlsx",
-            SourceSpan(str(p)),
-        )
+        return _read_jsonl(p, columns, deferred, limits)
+    if suffix in DELIMITERS or suffix in WORKBOOKS or suffix == ".xls":
+        return _read_table(p, columns, sheet, limits)
     raise InputError(
         f"不支持的输入格式 {suffix or '（无扩展名）'}"
         "（可用：.csv .tsv .xlsx .jsonl 或文件夹）/ "
@@ -201,13 +203,9 @@ _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "
 
 
 def _number_text(value: int | float | Decimal) -> str:
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise CellError("数值不是有限数 / number is not finite")
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)  # the shortest text that round-trips: what the user typed
-    return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CellError("数值不是有限数 / number is not finite")
+    return number_text(value)
 
 
 def _text(value: object) -> str:
@@ -216,14 +214,34 @@ def _text(value: object) -> str:
     if isinstance(value, (int, float, Decimal)):
         return _number_text(value)
     if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
+        return _date_text(value)
     return str(value).strip()
+
+
+def _date_text(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()  # a date, as Excel stores one
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return value.isoformat()
 
 
 def _amount(value: object, kind: str, unit: str | None) -> str:
     if isinstance(value, bool):
         raise CellError("应为数值，不是是/否 / expected a number, not yes/no")
-    text = unicodedata.normalize("NFKC", _text(value))  # full-width digits, ％
+    if isinstance(value, (dt.date, dt.time)):
+        shown = _date_text(value) if isinstance(value, dt.date) else str(value)
+        raise CellError(date_message(shown))
+    if type(value) is float or type(value) is int:
+        text = _number_text(value)  # digits only: valid whatever the unit
+        if len(text) < 16 and "e" not in text:
+            return f"{text}{unit}" if unit else text
+    else:
+        text = _text(value)
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)  # full-width digits, ．, ％
+        if len(text) < 16 and _BARE_DIGITS.fullmatch(text):
+            return f"{text}{unit}" if unit else text
     if unit and _PLAIN_NUMBER.fullmatch(text):
         text = f"{text}{unit}"
     try:
@@ -231,6 +249,10 @@ def _amount(value: object, kind: str, unit: str | None) -> str:
     except UnitError as exc:
         raise CellError(str(exc)) from None
     return text
+
+
+# digits and a point, short: nothing for parse_amount to refuse, whatever the unit
+_BARE_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def _integer(value: object) -> int:
@@ -251,7 +273,12 @@ def _integer(value: object) -> int:
 def _flag(value: object) -> bool:
     if isinstance(value, bool):
         return value
-    text = unicodedata.normalize("NFKC", _text(value)).lower()
+    text = _text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -260,8 +287,11 @@ def _flag(value: object) -> bool:
 
 
 def _choice(value: object, kind: str) -> str:
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value))).lower()
+    text = _text(value)
     found = _CHOICES[kind].get(text)
+    if found is None:
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+        found = _CHOICES[kind].get(text)
     if found is None:
         raise CellError(
             f"无法识别「{_text(value)}」（应为 {_CHOICE_HINT[kind]}）/ "
@@ -283,28 +313,190 @@ def _extra(value: object) -> object:
     return text
 
 
-def convert_cell(value: object, column: Column) -> object:
-    """One cell as the project model reads it; `_ABSENT` for an empty cell."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in _EMPTY):
+Convert = Callable[[object], object]
+
+
+def _converter(field: str, unit: str | None) -> Convert:
+    """How a column's present cells are read: chosen once per column, not per cell."""
+    kind = FIELD_KINDS.get(field, "extra")
+    if kind in UNIT_FACTORS:
+        return lambda value: _amount(value, kind, unit)
+    if kind == "integer":
+        return _integer
+    if kind == "bool":
+        return _flag
+    if kind in _CHOICES:
+        return lambda value: _choice(value, kind)
+    if kind == "extra":
+        return _extra
+    return _text
+
+
+def _overlong(value: Overlong) -> CellError:
+    if value.line:
+        return CellError(
+            f"所在行超过 {value.limit:,} 个字符，在此列截断，未读取 / "
+            f"the line is longer than {value.limit:,} characters (cut in this "
+            "column), not read"
+        )
+    return CellError(
+        f"单元格超过 {value.limit:,} 个字符，无法读取 / "
+        f"cell longer than {value.limit:,} characters"
+    )
+
+
+def _present(value: object) -> bool:
+    """False for an empty cell or a placeholder for "no value" (absent, never zero)."""
+    if value is None:
+        return False
+    if type(value) is str:
+        # placeholders are short: only those are compared, after folding
+        return not (len(value) <= 6 and value.strip().lower() in _EMPTY)
+    return True
+
+
+def _read_cell(value: object, convert: Convert) -> object:
+    if type(value) is Overlong:
+        raise _overlong(value)
+    if not _present(value):
         return _ABSENT
-    if isinstance(value, str) and "\ufffd" in value:
+    if type(value) is str and "\ufffd" in value:
         # Bytes the file's encoding could not decode (read with errors="replace"):
         # this row's text is damaged, the other rows are not.
         raise CellError(
             "含无法解码的字节，请检查文件编码 / undecodable bytes in this cell"
         )
-    kind = FIELD_KINDS.get(column.field, "extra")
+    return convert(value)
+
+
+def convert_cell(value: object, column: Column) -> object:
+    """One cell as the project model reads it; `_ABSENT` for an empty cell."""
+    return _read_cell(value, _converter(column.field, column.unit))
+
+
+_SLOW = object()  # a fast reading declined: the general one decides
+
+
+def _fast(field: str, unit: str | None) -> Convert:
+    """The common cells of a column read directly, anything else `_SLOW`.
+
+    Each gives exactly what `convert_cell` gives for the cells it takes.
+    """
+    kind = FIELD_KINDS.get(field, "extra")
+    suffix = unit or ""
     if kind in UNIT_FACTORS:
-        return _amount(value, kind, column.unit)
-    if kind == "integer":
-        return _integer(value)
-    if kind == "bool":
-        return _flag(value)
+        percent = kind == "fraction"
+
+        def amount(value: Any) -> object:
+            kind_of = type(value)
+            if kind_of is float:
+                text = _floats.get(value)
+                if text is None:
+                    if not math.isfinite(value):
+                        return _SLOW
+                    text = number_text(value)
+                    if len(text) >= 16 or "e" in text:
+                        return _SLOW
+                    if len(_floats) >= 4096:
+                        _floats.clear()
+                    _floats[value] = text  # figures repeat down a column
+                return text + suffix
+            if kind_of is str and len(value) < 16:
+                if _BARE_DIGITS.fullmatch(value):
+                    return value + suffix
+                if percent and value[-1:] == "%" and _BARE_DIGITS.fullmatch(value[:-1]):
+                    return value
+            elif kind_of is int and -(10**15) < value < 10**15:
+                return f"{value}{suffix}"
+            return _SLOW
+
+        return amount
     if kind in _CHOICES:
-        return _choice(value, kind)
+        choices = _CHOICES[kind]
+        return lambda value: choices.get(value, _SLOW) if type(value) is str else _SLOW
+    if kind == "bool":
+        return _fast_flag
+    if kind == "integer":
+        return lambda value: value if type(value) is int else _SLOW
     if kind == "extra":
-        return _extra(value)
-    return _text(value)
+        return lambda value: _SLOW
+
+    def text(value: Any) -> object:
+        if type(value) is str:
+            stripped = value.strip()
+            # placeholders are short: only those are compared, after folding
+            short = len(stripped) <= 4
+            if "\ufffd" not in stripped and not (short and stripped.lower() in _EMPTY):
+                return stripped
+        return _SLOW
+
+    return text
+
+
+def _fast_flag(value: Any) -> object:
+    if type(value) is bool:
+        return value
+    return _FLAGS.get(value, _SLOW) if type(value) is str else _SLOW
+
+
+_floats: dict[float, str] = {}
+_FLAGS = {word: True for word in _TRUE} | {word: False for word in _FALSE}
+
+
+class _Plan(NamedTuple):
+    """A mapped column as a row reads it (a tuple: unpacked once per cell)."""
+
+    index: int
+    header: str
+    fast: Convert
+    convert: Convert
+    parents: tuple[str, ...]
+    leaf: str
+
+
+def _plans(header: HeaderMap) -> tuple[_Plan, ...]:
+    plans = []
+    for column in header.columns:
+        *parents, leaf = column.field.split(".")
+        fast = _fast(column.field, column.unit)
+        convert = _converter(column.field, column.unit)
+        plan = _Plan(column.index, column.header, fast, convert, tuple(parents), leaf)
+        plans.append(plan)
+    return tuple(plans)
+
+
+def _project(
+    cells: Sequence[object], plans: Sequence[_Plan]
+) -> tuple[dict[str, Any] | None, RowError | None]:
+    """A row's project mapping or its first unreadable cell; ({}, None) if blank."""
+    data: dict[str, Any] = {}
+    width = len(cells)
+    for index, _, fast, convert, parents, leaf in plans:
+        if index >= width:
+            continue
+        raw = cells[index]
+        if raw is None or raw == "":
+            continue
+        value = fast(raw)
+        if value is _SLOW:
+            try:
+                value = _read_cell(raw, convert)
+            except CellError as exc:
+                return None, RowError(_header_at(plans, index), str(exc))
+            if value is _ABSENT:
+                continue
+        node = data
+        for key in parents:
+            child = node.get(key)
+            if child is None:
+                child = node[key] = {}
+            node = child
+        node[leaf] = value
+    return data, None
+
+
+def _header_at(plans: Sequence[_Plan], index: int) -> str:
+    return next(plan.header for plan in plans if plan.index == index)
 
 
 def _put(data: dict[str, Any], path: str, value: object) -> None:
@@ -315,171 +507,94 @@ def _put(data: dict[str, Any], path: str, value: object) -> None:
     node[leaf] = value
 
 
-def _project(
-    cells: Sequence[object], header: HeaderMap
-) -> tuple[dict[str, Any] | None, RowError | None]:
-    """A row's project mapping or its first unreadable cell; ({}, None) if blank."""
-    data: dict[str, Any] = {}
-    for column in header.columns:
-        raw = cells[column.index] if column.index < len(cells) else None
-        try:
-            value = convert_cell(raw, column)
-        except CellError as exc:
-            return None, RowError(column.header, str(exc))
-        if value is not _ABSENT:
-            _put(data, column.field, value)
-    return data, None
-
-
 def _rows_of_table(
     source: Path, numbered: Iterable[tuple[int, Sequence[object]]], header: HeaderMap
 ) -> Iterator[Row]:
+    plans = _plans(header)
+    totals = Totals(header)
+    name = str(source)
     for number, cells in numbered:
-        data, error = _project(cells, header)
+        data, error = _project(cells, plans)
         if error is not None:
-            yield Row(str(source), number, None, error)
+            reason = totals.labelled(cells)
+            if reason is not None:  # a totals row with a figure unread: still skipped
+                yield Row(name, number, None, skip=reason)
+            else:
+                yield Row(name, number, None, error)
         elif data:  # a row without any mapped value is blank: skipped, still counted
+            reason = totals.skip(cells, data)
+            if reason is not None:
+                yield Row(name, number, None, skip=reason)
+                continue
             data.setdefault("id", f"{source.stem}-row{number}")
-            yield Row(str(source), number, data)
+            yield Row(name, number, data)
 
 
-def _locate(
-    source: Path, first_rows: Sequence[Sequence[object]], columns: dict[str, str] | None
-) -> tuple[int, tuple[int, ...], HeaderMap, tuple[Diagnostic, ...]]:
-    """(rows before the data, header row numbers, header map, warnings) of a table."""
-    location = find_header(first_rows, columns)
-    if location is None:
+# Unknown headers past this many are summed up in one warning (a sheet may have
+# thousands of columns the rules do not read).
+_UNKNOWN_SHOWN = 5
+
+
+def _header_warnings(
+    source: str, line: int, issues: Sequence[HeaderIssue]
+) -> tuple[Diagnostic, ...]:
+    """One warning per header issue, the unknown headers summed up when many."""
+    unknown = [issue for issue in issues if issue.reason == UNKNOWN_HEADER]
+    many = len(unknown) > _UNKNOWN_SHOWN
+    shown = [i for i in issues if not (many and i.reason == UNKNOWN_HEADER)]
+    warnings = [
+        Diagnostic(
+            "COL",
+            issue.reason,
+            SourceSpan(source, line, issue.index + 1),
+            issue.header,
+            "warning",
+        )
+        for issue in shown
+    ]
+    if many:
+        names = "、".join(issue.header for issue in unknown[:_UNKNOWN_SHOWN])
+        first = unknown[0]
+        warnings.insert(
+            0,
+            Diagnostic(
+                "COL",
+                f"{len(unknown):,} 列未识别，已忽略（如 {names} 等）/ {len(unknown):,} "
+                "unknown headers ignored (the first shown)",
+                SourceSpan(source, line, first.index + 1),
+                names,
+                "warning",
+            ),
+        )
+    return tuple(warnings)
+
+
+def _read_table(
+    path: Path, columns: dict[str, str] | None, sheet: str | None, limits: Limits
+) -> RowStream:
+    """A CSV/TSV/XLSX file through `screening.io.tables`, mapped to project fields."""
+    try:
+        table = open_table(path, header_matcher(columns), sheet=sheet, limits=limits)
+    except HeaderNotFound:
         raise InputError(
             f"前 {HEADER_SCAN} 行中没有表头（至少需要 2 个可识别的列名，"
             "如 项目名称、总投资(万元)；其他列名可用 --columns 映射）/ "
             "no header row with at least 2 known columns",
-            SourceSpan(str(source)),
-        )
-    numbers = tuple(range(location.first + 1, location.first + location.height + 1))
-    warnings = tuple(
-        Diagnostic(
-            "COL",
-            issue.reason,
-            SourceSpan(str(source), numbers[-1], issue.index + 1),
-            issue.header,
-            "warning",
-        )
-        for issue in location.header.issues
-    )
-    return location.first + location.height, numbers, location.header, warnings
-
-
-# ---- CSV -----------------------------------------------------------------------------
-
-
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig / utf-16 by BOM, utf-8 when every byte is UTF-8, else gb18030."""
-    with path.open("rb") as handle:
-        start = handle.read(4)
-        if start.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"  # Excel's "Unicode text" export
-        handle.seek(0)
-        # The whole file is checked (in chunks, not held): a GBK export can begin with
-        # ASCII-only lines that are also valid UTF-8.
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            for chunk in iter(lambda: handle.read(_CHUNK), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"  # a superset of GBK and GB2312
-    return "utf-8"
-
-
-def _read_csv(path: Path, columns: dict[str, str] | None, delimiter: str) -> RowStream:
-    encoding = detect_encoding(path)
-    # errors="replace": a stray byte spoils one row (reported there), not the file.
-    handle = path.open(encoding=encoding, errors="replace", newline="")
-    records = _guarded(path, csv.reader(handle, delimiter=delimiter))
-    return _table_stream(path, records, columns, "csv", handle.close, encoding)
-
-
-def _table_stream(
-    path: Path,
-    records: Iterator[Sequence[object]],
-    columns: dict[str, str] | None,
-    format: str,
-    close: Callable[[], None],
-    encoding: str | None = None,
-) -> RowStream:
-    """Find the header among the first records, then stream the rows below it."""
-    try:
-        first = list(islice(records, HEADER_SCAN))
-        skip, header_rows, header, warnings = _locate(path, first, columns)
-    except BaseException:
-        close()
-        raise
-    numbered = enumerate(chain(first[skip:], records), skip + 1)
+            SourceSpan(str(path)),
+        ) from None
+    header = map_headers(table.header.labels, columns)
+    numbers = table.header_rows
+    warnings = _header_warnings(str(path), numbers[-1], header.issues)
     return RowStream(
         str(path),
-        _rows_of_table(path, numbered, header),
-        format=format,
-        encoding=encoding,
+        _rows_of_table(path, table, header),
+        format=table.format,
+        encoding=table.encoding,
         header=header,
-        header_rows=header_rows,
+        header_rows=numbers,
         warnings=warnings,
-        on_close=close,
+        on_close=table.close,
     )
-
-
-def _guarded(path: Path, reader: Any) -> Iterator[list[str]]:
-    """csv records; a quoting failure becomes an InputError at its line."""
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise InputError(
-            f"CSV 格式错误 / malformed CSV: {exc}",
-            SourceSpan(str(path), reader.line_num),
-        ) from None
-
-
-# ---- XLSX ----------------------------------------------------------------------------
-
-
-def _cell_value(cell: Any) -> object:
-    value = cell.value
-    # A cell shown as 15% holds 0.15: say so, or a header "(%)" would make it 0.15%.
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if is_number and "%" in (getattr(cell, "number_format", None) or ""):
-        percent = (Decimal(_number_text(value)) * 100).normalize()
-        return f"{percent:f}%"
-    return value
-
-
-def _read_xlsx(
-    path: Path, columns: dict[str, str] | None, sheet: str | None
-) -> RowStream:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InputError(
-            f"无法打开工作簿 / cannot open workbook: {exc}", SourceSpan(str(path))
-        ) from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            names = "、".join(book.sheetnames)
-            raise InputError(
-                f"没有工作表「{sheet}」（现有：{names}）/ no such sheet",
-                SourceSpan(str(path)),
-            )
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        # exporters often write a wrong <dimension>: read every row
-        ws.reset_dimensions()
-    except BaseException:
-        book.close()
-        raise
-    records = ([_cell_value(c) for c in row] for row in ws.iter_rows())
-    return _table_stream(path, records, columns, "xlsx", book.close)
 
 
 # ---- JSONL ---------------------------------------------------------------------------
@@ -517,19 +632,42 @@ def _from_object(
     return data, None
 
 
-def _read_jsonl(path: Path, columns: dict[str, str] | None, deferred: bool = False) -> RowStream:
+def _read_jsonl(
+    path: Path, columns: dict[str, str] | None, deferred: bool, limits: Limits
+) -> RowStream:
     handle = path.open(encoding="utf-8-sig", errors="replace")
     source, stem = str(path), path.stem
 
     def rows() -> Iterator[Row]:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
+        for number, line in enumerate(_bounded_lines(handle, limits), 1):
+            if line is None:
+                reason = (
+                    f"行超过 {limits.max_line_chars:,} 个字符，未读取 / line longer "
+                    f"than {limits.max_line_chars:,} characters, not read"
+                )
+                yield Row(source, number, None, RowError(None, reason))
+            elif line.strip():
                 if deferred:
                     yield Row(source, number, None, text=line.rstrip("\r\n"))
                 else:
                     yield _jsonl_row(source, stem, number, line.rstrip("\r\n"), columns)
 
     return RowStream(source, rows(), format="jsonl", encoding="utf-8", on_close=handle.close)
+
+
+def _bounded_lines(handle: Any, limits: Limits) -> Iterator[str | None]:
+    """The file's lines; None for one past `limits.max_line_chars` (skipped unheld)."""
+    limit = limits.max_line_chars
+    while True:  # readline with a bound: a line is never held past the limit
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = handle.readline(1 << 16)
+            yield None
+        else:
+            yield line
 
 
 def parse_deferred(row: Row, columns: dict[str, str] | None) -> Row:
@@ -554,6 +692,23 @@ def _jsonl_row(
     return Row(source, number, data, error)
 
 
+_DEPTH = DEFAULT_LIMITS.max_depth
+
+
+def _depth(obj: object) -> int:
+    """How deep objects and arrays nest (without recursion: it may be deep)."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        elif not isinstance(node, list):
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((item, depth + 1) for item in node)
+    return deepest
+
+
 def _parse_line(
     line: str, columns: dict[str, str] | None
 ) -> tuple[dict[str, Any] | None, RowError | None]:
@@ -563,6 +718,12 @@ def _parse_line(
         )
     try:
         obj = _JSON.decode(line)
+        if line.count("{") + line.count("[") > _DEPTH and _depth(obj) > _DEPTH:
+            raise RecursionError
+    except RecursionError:  # the decoder's own guard, or ours
+        return None, RowError(
+            None, f"JSON 嵌套超过 {_DEPTH} 层 / nested deeper than {_DEPTH} levels"
+        )
     except json.JSONDecodeError as exc:
         reason = f"JSON 语法错误 / JSON syntax error: {exc.msg} (列 {exc.colno})"
         return None, RowError(None, reason)

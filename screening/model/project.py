@@ -7,9 +7,12 @@ fits. `FIELDS` is the catalogue of canonical dotted paths that rule expressions 
 
 from __future__ import annotations
 
+import csv
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
+from importlib import resources
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -69,14 +72,20 @@ def quantity(kind: str, title: str, title_en: str, *, le: int | str, integer: bo
     ]
 
 
-YES = frozenset({"是", "yes", "y", "true", "1", "有"})
-NO = frozenset({"否", "no", "n", "false", "0", "无"})
+# 涉及 / 不涉及: as forms ask "是否涉及生态保护红线"
+YES = frozenset({"是", "yes", "y", "true", "1", "有", "涉及"})
+NO = frozenset({"否", "no", "n", "false", "0", "无", "不涉及"})
 
 
 def yes_no(value: object) -> object:
-    """"是"/"否" (and yes/no, true/false, 1/0) as a boolean; anything else unchanged."""
+    """"是"/"否" (yes/no, true/false, 1/0, 涉及/不涉及) as a boolean; else unchanged."""
     if isinstance(value, str):
         text = value.strip().lower()
+        if text in YES:
+            return True
+        if text in NO:
+            return False
+        text = "".join(unicodedata.normalize("NFKC", text).split())  # ＹＥＳ, 不 涉 及
         if text in YES:
             return True
         if text in NO:
@@ -225,8 +234,23 @@ def section_of(division: int) -> str | None:
     return None
 
 
+def _industry_codes() -> dict[str, str]:
+    """GB/T 4754-2017: every 门类, 大类, 中类 and 小类 code → its name (package data)."""
+    text = resources.files("screening.data").joinpath("gbt4754-2017.csv")
+    with text.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: row["name"] for row in csv.DictReader(handle)}
+
+
+INDUSTRY_CODES: dict[str, str] = _industry_codes()
+
+
 def normalise_industry(value: object) -> str:
-    """Validate a GB/T 4754-2017 code (C3841, 3841, C38) and return it with its letter."""
+    """Validate a GB/T 4754-2017 code (C3841, 3841, C38) and return it with its letter.
+
+    A code of the right shape that the 2017 edition does not list is refused: codes
+    of the 2002 and 2011 editions are not read as 2017 codes (C3725, 2002's 汽车零部件及
+    配件制造, would be 2017's 城市轨道交通 group).
+    """
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -247,7 +271,15 @@ def normalise_industry(value: object) -> str:
             f"行业代码 {value!r}：大类 {division:02d} 属于门类 {expected}，不是 {letter} / "
             f"division {division:02d} belongs to section {expected}"
         )
-    return f"{expected}{division:02d}{rest}"
+    code = f"{expected}{division:02d}{rest}"
+    if code not in INDUSTRY_CODES:
+        raise ValueError(
+            f"行业代码 {value!r} 不在 GB/T 4754-2017 中；2002 或 2011 版的旧代码请按 "
+            "2017 版重新编码（同样的数字在 2017 版中可能是另一行业）/ "
+            f"{code} is not a GB/T 4754-2017 code; a 2002 or 2011 code must be "
+            "re-coded in the 2017 edition (the same digits may mean another industry)"
+        )
+    return code
 
 
 class Project(_Strict):

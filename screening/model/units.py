@@ -6,7 +6,9 @@ t for emissions, a fraction 0–1 for shares. Conversions are exact (Decimal).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import unicodedata
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, Underflow
 
 # quantity kind → {unit spelling (lower-case, no spaces) → factor to the canonical unit}
@@ -50,6 +52,29 @@ class UnitError(ValueError):
     """An amount whose number or unit cannot be read."""
 
 
+# a date as offices type one: 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, with a time
+_DATE = re.compile(
+    r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*"
+)
+
+
+def date_message(shown: str) -> str:
+    """The error for a date where a number belongs (a date typed in a number column)."""
+    return f"应为数字，实际是日期 {shown} / expected a number, got a date {shown}"
+
+
+def _as_date(text: str) -> str | None:
+    """2024-03-05 when `text` is a date as typed, else None."""
+    match = _DATE.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
 def parse_amount(value: object, kind: str) -> Decimal:
     """Read a number or a number-with-unit string of `kind` as a canonical Decimal."""
     if isinstance(value, bool):
@@ -61,12 +86,18 @@ def parse_amount(value: object, kind: str) -> Decimal:
     if isinstance(value, float):
         # repr gives the shortest decimal that round-trips, i.e. what the user typed
         return Decimal(repr(value))
+    if isinstance(value, (dt.date, dt.datetime)):  # YAML reads 2024-03-05 as a date
+        raise UnitError(date_message(value.isoformat()[:10]))
     if not isinstance(value, str):
         raise UnitError(f"应为数值 / expected a number, got {type(value).__name__}")
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)  # full-width digits, ．, ％, ㎡
     match = _AMOUNT.match(value)
     if not match or not match.group(1) or match.group(1) in "+-.":
         raise UnitError(f"无法识别的数值 {value!r} / not a number")
     number_text, unit_text = match.group(1), match.group(2)
+    if unit_text and (date := _as_date(value)) is not None:
+        raise UnitError(date_message(date))
     try:
         number = Decimal(number_text.replace(",", "").replace("，", ""))
     except InvalidOperation:

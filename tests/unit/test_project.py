@@ -82,3 +82,18 @@ def test_plain_numbers_read_exactly_as_parse_amount_reads_them(text: str) -> Non
     # amounts without unit or separator take a shortcut past parse_amount: same Decimal, digit for digit
     read = Project.model_validate({"investment": {"total": text}}).investment
     assert read is not None and str(read.total) == str(parse_amount(text, "money"))
+
+
+@pytest.mark.parametrize(
+    ("word", "value"),
+    [("涉及", True), ("不涉及", False), ("不 涉 及", False), ("ＹＥＳ", True), ("是", True)],
+)
+def test_yes_no_words_offices_use(word: str, value: bool) -> None:
+    project = Project.model_validate({"environment": {"in_red_line": word}})
+    assert project.environment is not None
+    assert project.environment.in_red_line is value
+
+
+def test_full_width_amounts_in_a_project() -> None:
+    project = Project.model_validate({"investment": {"total": "２．４亿元"}})
+    assert flatten(project)["investment.total"] == Decimal("24000")

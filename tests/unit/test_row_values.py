@@ -48,6 +48,9 @@ def exactly(values: dict[str, Any]) -> list[tuple[str, type, Any]]:
     ({"output": {"employees": "5.0"}}, "output.employees", Decimal("5.0")),
     ({"environment": {"in_red_line": " YES "}}, "environment.in_red_line", True),
     ({"environment": {"in_red_line": "否"}}, "environment.in_red_line", False),
+    ({"environment": {"in_red_line": "不涉及"}}, "environment.in_red_line", False),
+    ({"environment": {"in_red_line": "涉及"}}, "environment.in_red_line", True),
+    ({"environment": {"in_red_line": "ＹＥＳ"}}, "environment.in_red_line", True),
     ({"environment": {"catalogue": " 鼓励类 "}}, "environment.catalogue", "encouraged"),
     ({"environment": {"eia_category": "\u3000报告表"}}, "environment.eia_category", "report_table"),
     ({"industry": {"code": "c2613"}}, "industry.group", "261"),
@@ -78,6 +81,8 @@ def test_plain_rows_are_read_as_the_model_reads_them(data: dict[str, Any], path:
     {"environment": {"in_red_line": "on"}},
     {"environment": {"in_red_line": 1}},
     {"extra": {"note": "\ud800"}},
+    {"investment": {"total": "２．４亿元"}},
+    {"investment": {"total": "４５００"}},
 ])
 def test_rows_the_model_reads_otherwise_are_left_to_it(data: dict[str, Any]) -> None:
     model_values(data)  # valid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -45,3 +46,39 @@ def test_amounts_normalise(value: object, kind: str, expected: Decimal) -> None:
 def test_bad_amounts_say_why(value: object, kind: str, message: str) -> None:
     with pytest.raises(UnitError, match=message):
         parse_amount(value, kind)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        ("２．４亿元", "money", Decimal("24000")),
+        ("４５００", "money", Decimal("4500")),
+        ("１２％", "fraction", Decimal("0.12")),
+        ("1.5㎡", "area", Decimal("0.00225")),
+    ],
+)
+def test_full_width_figures_read_as_typed(
+    value: str, kind: str, expected: Decimal
+) -> None:
+    assert parse_amount(value, kind) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-03-05",
+        "2024/3/5",
+        "2024.3.5",
+        "2024年3月5日",
+        "2024-03-05 00:00:00",
+        "2024-03-05T00:00:00",
+        dt.date(2024, 3, 5),
+        dt.datetime(2024, 3, 5, 8, 30),
+    ],
+)
+def test_a_date_is_not_a_number(value: object) -> None:
+    with pytest.raises(UnitError) as caught:
+        parse_amount(value, "money")
+    assert str(caught.value) == (
+        "应为数字，实际是日期 2024-03-05 / expected a number, got a date 2024-03-05"
+    )

@@ -1,0 +1,1 @@
+"""Package data: code lists read by the project model."""

@@ -1,0 +1,231 @@
+"""Totals rows of a spreadsheet (合计, 小计, 平均 …): told apart from projects.
+
+A row is a totals row when
+
+* its name or id cell, or its first non-empty text cell (the 序号 column often holds
+  it), says so: after removing spaces, punctuation and a bracketed note ("合 计",
+  "总计:", "合计（万元）", "Total"), it is one of 合计 小计 总计 共计 累计 汇总 总和
+  平均 均值 (a leading qualifier such as 本页 全年 一季度 allowed when the text ends
+  with the word, up to 12 characters), or total / subtotal / sum / average / mean; or
+* its figures are the column sums, exactly (in Decimal, in canonical units), of the
+  data rows since the last totals row or of all data rows so far (subtotals, then a
+  grand total): at least two rows summed, every figure the row gives equals its sum,
+  and at least 2 of them are not zero if the row has neither name nor id, 3 if it
+  has one. Only additive quantities count (money, area, energy, electricity, mass,
+  people); shares and ratios are not summed.
+
+A coincidence that a real project's figures equal the sums of two or more rows above
+in three columns at once is what this accepts as the risk; such a row is reported as
+skipped with its reason, so it is seen, never silently screened or lost.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
+from typing import Any
+
+from screening.io.columns import FIELD_KINDS, HeaderMap
+from screening.io.tables import number_text
+from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
+
+_WORDS = "合计|小计|总计|共计|累计|汇总|总和|平均值|平均|均值"
+_EXACT_WORD = re.compile(
+    rf"(?:{_WORDS}|total|subtotal|grandtotal|sum|average|mean)(?:数|值|金额)?"
+)
+_ENDS_WITH_WORD = re.compile(rf".{{0,10}}(?:{_WORDS})(?:数|值|金额)?")
+_STARTS_WITH_WORD = re.compile(r"(?:合计|小计|总计|共计|汇总).{0,10}")
+# every word above holds one of these (or is Latin): a quick test first
+_MAYBE = re.compile(r"[计汇和均計匯]|total|sum|average|mean|ｔ|ｓ|ａ|ｍ", re.I)
+_NOTE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
+_NOISE = re.compile(r"[\s:：,，.。、;；\-—_*#/]+")
+_ADDITIVE = {"money", "area", "energy", "electricity", "mass", "count"}
+_SUMS = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow])
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
+def totals_label(text: str) -> bool:
+    """Whether a cell's text names a totals row (合计, 小 计, 总计:, Total …)."""
+    if len(text) > 40 or not _MAYBE.search(text):
+        return False
+    folded = _NOISE.sub("", _NOTE.sub("", unicodedata.normalize("NFKC", text))).lower()
+    if not folded or any(char.isdigit() for char in folded):
+        return False
+    return bool(
+        _EXACT_WORD.fullmatch(folded)
+        or (len(folded) <= 12 and _ENDS_WITH_WORD.fullmatch(folded))
+        or (len(folded) <= 12 and _STARTS_WITH_WORD.fullmatch(folded))
+    )
+
+
+class Totals:
+    """Tells a table's totals rows from its projects, row by row, in order."""
+
+    def __init__(self, header: HeaderMap) -> None:
+        self._labels = [c.index for c in header.columns if c.field in ("name", "id")]
+        self._names = self._labels
+        # (column index, header, field path, kind, factor of its unit)
+        self._figures: list[tuple[int, str, tuple[str, ...], str, Decimal]] = []
+        for column in header.columns:
+            kind = FIELD_KINDS.get(column.field, "")
+            if kind in _ADDITIVE:
+                factors = UNIT_FACTORS[kind]
+                factor = factors.get(column.unit or "", Decimal(1))
+                path = tuple(column.field.split("."))
+                self._figures.append((column.index, column.header, path, kind, factor))
+        # sums of the rows since the last totals row, and of the rows before them
+        self._block = [_ZERO] * len(self._figures)
+        self._block_rows = 0
+        self._closed = [_ZERO] * len(self._figures)
+        self._closed_rows = 0
+        self._summing = len(self._figures) >= 2
+
+    def labelled(self, cells: Sequence[object]) -> str | None:
+        """The skip reason when a cell labels the row as totals, else None."""
+        for index in self._labels:
+            text = cells[index] if index < len(cells) else None
+            if isinstance(text, str) and totals_label(text):
+                return _labelled(text)
+        for index, value in enumerate(cells):
+            if value is None or value == "":
+                continue
+            if index not in self._labels and type(value) is str and totals_label(value):
+                return _labelled(value)
+            break
+        return None
+
+    def skip(self, cells: Sequence[object], data: dict[str, Any]) -> str | None:
+        """Why this data row is not a project, or None (then it counts towards sums)."""
+        reason = self.labelled(cells)
+        if reason is not None:
+            self._reset()
+            return reason
+        if not self._summing:
+            return None
+        figures = self._figures_of(cells, data)
+        if figures is None:  # a figure past exact sums: no more sums for this table
+            self._summing = False
+            return None
+        named = any(
+            index < len(cells) and cells[index] not in (None, "")
+            for index in self._names
+        )
+        needed = 3 if named else 2
+        block, closed = self._block, self._closed
+        try:
+            matched = _matches(figures, block, self._block_rows, needed)
+            rows = self._block_rows
+            if not matched and self._closed_rows:
+                # all rows so far: the rows before this block and the block
+                rows = self._closed_rows + self._block_rows
+                matched = _matches(figures, _Sums(closed, block), rows, needed)
+            if matched:
+                headers = "、".join(self._figures[i][1] for i in matched[:3])
+                self._reset()
+                return (
+                    f"{headers} 等于上方 {rows} 行之和，视为合计行，不是项目 / "
+                    f"{headers} equal the sums of the {rows} rows above: "
+                    "a totals row, not a project"
+                )
+            add = _SUMS.add
+            for i, figure in enumerate(figures):
+                if figure is not None:
+                    block[i] = add(block[i], figure)
+        except ArithmeticError:
+            self._summing = False
+        self._block_rows += 1
+        return None
+
+    def _reset(self) -> None:
+        try:
+            pairs = zip(self._closed, self._block, strict=True)
+            self._closed = [_SUMS.add(a, b) for a, b in pairs]
+        except ArithmeticError:
+            self._summing = False
+        self._closed_rows += self._block_rows
+        self._block = [_ZERO] * len(self._figures)
+        self._block_rows = 0
+
+    def _figures_of(
+        self, cells: Sequence[object], data: dict[str, Any]
+    ) -> list[Decimal | None] | None:
+        figures: list[Decimal | None] = []
+        append = figures.append
+        width = len(cells)
+        for index, _, path, kind, factor in self._figures:
+            raw = cells[index] if index < width else None
+            if raw is None or raw == "":
+                append(None)
+                continue
+            try:
+                number = _figure(raw)
+                if number is None:  # as read: a unit of its own, separators, full width
+                    node: Any = data
+                    for key in path:
+                        node = node.get(key) if isinstance(node, dict) else None
+                    append(None if node is None else parse_amount(str(node), kind))
+                    continue
+                append(number if factor == _ONE else _SUMS.multiply(number, factor))
+            except (UnitError, ArithmeticError):
+                return None
+        return figures
+
+
+def _figure(raw: Any) -> Decimal | None:
+    """A plain figure as typed (4500, 41000.5, "52000"), or None: read it as text."""
+    kind = type(raw)
+    if kind is str:
+        if raw.isascii() and raw.replace(".", "", 1).isdigit():
+            return Decimal(raw)
+        return None
+    if kind is not float and kind is not int:
+        return None
+    number = _figures.get(raw)
+    if number is None:
+        if kind is float and not math.isfinite(raw):
+            return None
+        number = Decimal(number_text(raw))
+        if len(_figures) >= _KEPT:
+            _figures.clear()
+        _figures[raw] = number  # figures repeat down a column
+    return number
+
+
+_KEPT = 4096
+_figures: dict[Any, Decimal] = {}
+
+
+def _labelled(text: str) -> str:
+    shown = text.strip()
+    return f"合计行（{shown}），不是项目 / a totals row ({shown}), not a project"
+
+
+class _Sums:
+    """Two lists of sums added item by item, only for the items looked at."""
+
+    def __init__(self, first: list[Decimal], second: list[Decimal]) -> None:
+        self._first, self._second = first, second
+
+    def __getitem__(self, index: int) -> Decimal:
+        return _SUMS.add(self._first[index], self._second[index])
+
+
+def _matches(
+    figures: list[Decimal | None], sums: Any, rows: int, needed: int
+) -> list[int]:
+    """The columns whose figure equals its sum, if every figure does and enough do."""
+    if rows < 2:
+        return []
+    matched = []
+    for i, figure in enumerate(figures):
+        if figure is None:
+            continue
+        if figure != sums[i]:
+            return []
+        if figure != _ZERO:
+            matched.append(i)
+    return matched if len(matched) >= needed else []
