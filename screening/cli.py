@@ -475,6 +475,11 @@ from screening.register.cli import db_group, register_group  # noqa: E402  (the 
 main.add_command(register_group)
 main.add_command(db_group)
 
+from screening.web import cli as web_cli  # noqa: E402  (the web app, issue 12)
+
+main.add_command(web_cli.serve)
+main.add_command(web_cli.users)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
