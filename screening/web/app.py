@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    MutableMapping,
+)
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +203,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
         ),
         lifespan=lifespan,
         docs_url="/api/docs",
+        swagger_ui_oauth2_redirect_url=None,  # no OAuth: tokens are issued by the admin
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -271,11 +279,27 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     return app
 
 
+def app_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """Every route of an app, routers included (FastAPI may keep an included router as
+    one entry that holds its routes)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from app_routes(inner.routes)
+        else:
+            yield route
+
+
 def _check_rules(app: FastAPI) -> None:
     """Every route says who may use it (one `allow(...)`), or the app does not start."""
-    for route in app.routes:
-        if isinstance(route, APIRoute) and rule_of(route) is None:
-            raise RuntimeError(f"route without an access rule: {route.path}")
+    checked = 0
+    for route in app_routes(app.routes):
+        if isinstance(route, APIRoute):
+            checked += 1
+            if rule_of(route) is None:
+                raise RuntimeError(f"route without an access rule: {route.path}")
+    if not checked:
+        raise RuntimeError("no routes found to check")
 
 
 def rule_of(route: APIRoute) -> Allow | None:

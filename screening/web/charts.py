@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-WIDTH = 560
+WIDTH = 460
 ROW = 26  # height of one horizontal bar's row
-LABEL = 120  # room for the labels left of the bars
+LABEL = 110  # room for the labels left of the bars
 
 
 def horizontal_bars(

@@ -108,7 +108,7 @@ def list_drafts(root: Path, limit: int = 30) -> list[dict[str, Any]]:
 def adopted_file(rules: Path, ruleset_id: str, sha256: str, content: bytes) -> Path:
     """Where an adopted rule set is kept (written once; the same content, same file)."""
     slug = re.sub(r"[^0-9A-Za-z_.-]+", "-", ruleset_id).strip("-.") or "ruleset"
-    path = rules / f"{slug}-{sha256[:12]}.yaml"
+    path = rules.resolve() / f"{slug}-{sha256[:12]}.yaml"  # found from any folder
     if not path.exists():
         temp = path.with_suffix(".tmp")
         temp.write_bytes(content)

@@ -14,6 +14,7 @@ again stores only what is missing (the register's storing is idempotent).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -263,7 +264,7 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
     from screening.loader import load_ruleset
     from screening.register.sink import open_sink
 
-    folder = settings.data / "batches" / job["key"]
+    folder = (settings.data / "batches" / job["key"]).resolve()
     source = folder / f"input{job['format']}"
     state = {"done": 0, "stop": False}
 
@@ -307,12 +308,13 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
             [("xlsx", folder / "report.xlsx"), ("html", folder / "report.html")],
             ruleset,
             job["as_of"],
-            job["filename"],
+            source.name,  # read from the job's folder: the reports show no server path
             job["lang"],
             500,
             register=Counted(),
         )
-        outputs.run(job["rules_ref"], None, None, settings.batch_jobs)
+        with contextlib.chdir(folder):
+            outputs.run(job["rules_ref"], None, None, settings.batch_jobs)
         counts = outputs.counts.as_dict()
         summary = {
             "top": progress.top(),
@@ -380,11 +382,23 @@ def _errors(companion: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _absolute(settings: Settings) -> Settings:
+    """The settings with the register and data folder as absolute paths."""
+    from dataclasses import replace
+
+    from screening.register.db import resolve_url
+
+    url = resolve_url(settings.db)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        url = "sqlite:///" + str(Path(url[len("sqlite:///") :]).resolve())
+    return replace(settings, db=url, data_dir=str(settings.data.resolve()))
+
+
 def main() -> int:
     """The runner: take queued jobs one by one until none is left."""
     import fcntl
 
-    settings = Settings.from_env()
+    settings = _absolute(Settings.from_env())  # a job runs in its own folder
     root = settings.data / "batches"
     root.mkdir(parents=True, exist_ok=True)
     register = Register.open(settings.db)

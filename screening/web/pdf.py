@@ -31,7 +31,6 @@ FLAGS = (
     "--disable-sync",
     "--disable-extensions",
     "--no-pdf-header-footer",
-    "--blink-settings=scriptEnabled=false",  # the print views need no script
     "--proxy-server=127.0.0.1:9",  # nothing to fetch: the pages are self-contained
 )
 

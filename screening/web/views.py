@@ -168,6 +168,21 @@ def sheet_views(
     return report_sheet_views(results, lang, rulesets)
 
 
+def ruleset_choices(request: Request) -> list[tuple[str, str]]:
+    """Every rule set a user may pick, with its title: (reference, "reference — title")."""
+    service = request.app.state.service
+    lang = lang_of(request)
+    out = []
+    for ref in service.choices():
+        try:
+            title = service.ruleset(ref, dt.date.today()).title
+            shown = (title.en or title.zh) if lang == "en" else title.zh
+            out.append((ref, f"{ref} — {shown}"))
+        except Exception:  # noqa: BLE001 - a local file that no longer loads: its id only
+            out.append((ref, ref))
+    return out
+
+
 def adopted_rulesets(register: Any) -> dict[str, str]:
     """The adopted local rule sets: id → the file of its newest adoption."""
     from sqlalchemy import select

@@ -16,7 +16,7 @@ from screening.errors import ScreeningError
 from screening.web.auth import OFFICER, READERS, allow
 from screening.web.jobs import SUFFIXES, JobQueue, UploadRefused
 from screening.web.pages import actor, audit
-from screening.web.views import lang_of, render
+from screening.web.views import lang_of, render, ruleset_choices
 
 router = APIRouter(include_in_schema=False)
 REPORTS = {
@@ -92,7 +92,7 @@ def _page(request: Request, error: str | None = None, status: int = 200) -> Resp
         "batches.html.j2",
         status=status,
         jobs=queue(request).list(),
-        choices=request.app.state.service.choices(),
+        choices=ruleset_choices(request),
         error=error,
         suffixes=" ".join(SUFFIXES),
         max_mb=request.app.state.settings.max_upload_bytes // (1 << 20),

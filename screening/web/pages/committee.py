@@ -60,11 +60,19 @@ def _items(request: Request, meeting: dict[str, Any]) -> list[dict[str, Any]]:
             for c in lead["committee_decisions"]
             if c["meeting_on"] == meeting["meeting_on"]
         ]
+        lang = lang_of(request)
+        vetoes = []
+        if current is not None:  # by title: Chinese pages show titles, not ids
+            titles = {
+                f["rule"]: f["title"][lang] or f["rule"] for f in current["findings"]
+            }
+            vetoes = [titles.get(rule, rule) for rule in current["vetoed_by"]]
         out.append(
             {
                 "lead": lead,
                 "current": current,
-                "vetoed": bool(current and current["vetoed_by"]),
+                "vetoed": bool(vetoes),
+                "vetoes": vetoes,
                 "decided": decided[-1] if decided else None,
                 "keypath": quote(key, safe=""),
             }

@@ -21,7 +21,7 @@ from screening.web.fields import (
 )
 from screening.web.pages import actor, register
 from screening.web.service import ScreeningService
-from screening.web.views import lang_of, render
+from screening.web.views import lang_of, render, ruleset_choices
 from screening.web.writer import StoreRefused
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +66,7 @@ def _form(
         values=values,
         errors=errors,
         general=[*(general or []), *unplaced, *([problem] if problem else [])],
-        choices=service(request).choices(),
+        choices=ruleset_choices(request),
         ruleset=ref,
         as_of=as_of,
     )
