@@ -219,19 +219,13 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     app.state.jobs = jobs.JobQueue(register, settings)
     app.state.templates = views.environment()
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (
-        account,
-        leads,
-        decisions,
-        batches,
-        pipeline,
-        committee,
-        rulesets,
-        admin,
-    ):
-        app.include_router(module.router)
+    # the API first (machine clients' requests are matched before any page's route),
+    # static files last
     app.include_router(api.router)
+    pages = (account, leads, decisions, batches, pipeline, committee, rulesets, admin)
+    for module in pages:
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _check_rules(app)
 
     @app.exception_handler(NotSignedIn)

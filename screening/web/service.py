@@ -92,6 +92,7 @@ class ScreeningService:
         self._snapshots: OrderedDict[int, RuleSet] = OrderedDict()
         self._size = size
         self._local: tuple[float, dict[str, str]] = (-1e9, {})
+        self._shipped: tuple[float, tuple[str, ...]] = (-1e9, ())
 
     # --- which rule sets ------------------------------------------------------------
 
@@ -103,9 +104,17 @@ class ScreeningService:
             self._local = (now, dict(self._adopted()))
         return self._local[1]
 
+    def shipped(self) -> tuple[str, ...]:
+        """The shipped rule set ids (the rules folder walked again after a minute, not
+        for every request)."""
+        now = time.monotonic()
+        if now - self._shipped[0] > 60.0:
+            self._shipped = (now, tuple(shipped_ids()))
+        return self._shipped[1]
+
     def choices(self) -> list[str]:
         """Every reference a user may pick: shipped ids, then `local:<id>` ones."""
-        return [*shipped_ids(), *(LOCAL + rid for rid in sorted(self.local()))]
+        return [*self.shipped(), *(LOCAL + rid for rid in sorted(self.local()))]
 
     def resolve(self, ref: str) -> str:
         """A user's reference → what the loader reads; never an arbitrary path."""
@@ -116,7 +125,7 @@ class ScreeningService:
             )
             if path is not None:
                 return path
-        elif ref in shipped_ids():
+        elif ref in self.shipped():
             return ref
         raise UnknownRuleSet(
             f"未知规则集 {ref!r}（可用：{', '.join(self.choices())}）/ "
@@ -160,13 +169,14 @@ class ScreeningService:
         self, project: Project, ref: str, as_of: dt.date, lang: str = "zh"
     ) -> Screened:
         """Screen a validated project (its rule set's own fields checked here)."""
+        target = self.resolve(ref)
         ruleset = self.ruleset(ref, as_of)
         with ENGINE_LOCK:
             screener = self.screener(ruleset)
             values = convert_inputs(flatten(project), ruleset.inputs)
             decision = screener.screen_values(values)
             line = contract_bytes(decision, ruleset, lang)
-        return Screened(ruleset, self.resolve(ref), decision, values, line)
+        return Screened(ruleset, target, decision, values, line)
 
     def snapshot(self, register: Any, snapshot_id: int) -> RuleSet:
         """A stored screening's rule set, from its snapshot (read once per worker)."""

@@ -61,6 +61,10 @@ class StoreWriter:
         self, screened: Screened, actor: str, lang: str, timeout: float = 120.0
     ) -> str:
         """Store one screened project and wait until it is stored; its lead's id."""
+        return self.submit(screened, actor, lang).result(timeout)
+
+    def submit(self, screened: Screened, actor: str, lang: str) -> Future[str]:
+        """Hand one screened project to the writer: its lead's id, once stored."""
         values = screened.values
         if (
             not values.get("id")
@@ -78,7 +82,7 @@ class StoreWriter:
         self._queue.put(
             (run, Pending(None, screened.decision.outcome.value, record), done)
         )
-        return done.result(timeout)
+        return done
 
     def _write(self) -> None:
         while True:
