@@ -3,22 +3,16 @@
     python bench/batch_stages.py [N]     # N candidates per round (default 4,000)
 
 One process, the Beihai park rule set, the bench's generated candidates. Each round
-takes fresh candidates (the memos are warm from earlier rounds, as in a long batch)
-and times every stage of a worker's loop in CPU time, then the hand-written
-evaluation of the same rules on the same candidates. The medians over the rounds
-are printed in µs and as a ratio to the hand-written time: this machine's noise
-moves absolute figures by tens of percent, the ratios much less.
+takes fresh candidates and times every stage of a worker's loop in CPU time, then the
+hand-written evaluation of the same rules on the same candidates. The medians over
+the rounds are printed in µs and as a ratio to the hand-written time: this machine's
+noise moves absolute figures by tens of percent, the ratios much less.
 
     loads     JSON text → dict (the JSONL reader)
-    plain     dict → flat values, declared inputs converted: the fast path a worker takes
+    validate  dict → Project (pydantic, units): the one reader of rows
+    values    Project → flat values, declared inputs converted
     screen    values → Decision (facts, durable-rules, findings)
     line      Decision → the JSON-contract line (messages, remedies, summary)
-
-and, apart from the worker total, the model path a worker takes for the rows the fast
-path declines (none of the generated ones; the count is printed):
-
-    validate  dict → Project (pydantic, units)
-    values    Project → flat values, declared inputs converted
 """
 
 from __future__ import annotations
@@ -41,11 +35,9 @@ from screening.inputs import convert_inputs  # noqa: E402
 from screening.loader import load_ruleset  # noqa: E402
 from screening.model.project import Project, flatten  # noqa: E402
 from screening.report.contract import contract_bytes  # noqa: E402
-from screening.row_values import plain_values  # noqa: E402
-from screening.screen import Screener  # noqa: E402
+from screening.screener import Screener  # noqa: E402
 
 ROUNDS = 5
-MODEL_PATH = ("validate", "values")  # timed for comparison, not in the worker total
 
 
 def _timed(results: dict[str, list[float]], label: str, step: Callable[[Any], Any], items: list[Any]) -> list[Any]:
@@ -66,33 +58,24 @@ def main(n: int) -> None:
     ruleset = load_ruleset(RULES, as_of=dt.date.fromisoformat(AS_OF))
     screener = Screener(ruleset)
     results: dict[str, list[float]] = {}
-    declined = 0
-    for round_ in range(ROUNDS + 1):  # round 0 warms the memos and is not counted
+    for round_ in range(ROUNDS + 1):  # round 0 warms the caches and is not counted
         timings: dict[str, list[float]] = results if round_ else {}
         batch = lines[round_ * n:(round_ + 1) * n]
         raw = _timed(timings, "loads", json.loads, batch)
-        plain = _timed(timings, "plain", lambda d: plain_values(d, ruleset.inputs), raw)
         projects = _timed(timings, "validate", Project.model_validate, raw)
-        modelled = _timed(timings, "values", lambda p: convert_inputs(flatten(p), ruleset.inputs), projects)
-        declined += sum(v is None for v in plain) if round_ else 0
-        values = [v if v is not None else m for v, m in zip(plain, modelled)]
+        values = _timed(timings, "values", lambda p: convert_inputs(flatten(p), ruleset.inputs), projects)
         decisions = _timed(timings, "screen", screener.screen_values, values)
         _timed(timings, "line", lambda d: contract_bytes(d, ruleset), decisions)
         _timed(timings, "hand-written", hand_written, values)
     hand = statistics.median(results.pop("hand-written"))
     print(f"machine: {machine()}; rule set {RULES}; {ROUNDS} rounds of {n:,} candidates, one process, CPU time")
     print(f"{'hand-written':>12}: {hand:7.1f} µs/candidate  (1.00x)")
-    model_cost = {label: statistics.median(results.pop(label)) for label in MODEL_PATH}
-    share = declined / (ROUNDS * n)  # of the rows, those that also take the model path
-    total = share * sum(model_cost.values())
+    total = 0.0
     for label, values in results.items():
         cost = statistics.median(values)
         total += cost
         print(f"{label:>12}: {cost:7.1f} µs/candidate  ({cost / hand:.2f}x)")
     print(f"{'worker total':>12}: {total:7.1f} µs/candidate  ({total / hand:.2f}x) → one core ≈ {1e6 / total:,.0f}/s")
-    print(f"model path, taken by the {share:.1%} of rows the fast path declines (in the total in that share):")
-    for label, cost in model_cost.items():
-        print(f"{label:>12}: {cost:7.1f} µs/candidate  ({cost / hand:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def load_project(path: str | Path) -> Project:
 
 def screen(project: Project, ruleset: RuleSet | str, as_of: dt.date | None = None) -> Decision:
     """Screen one project against a rule set (object, id or path)."""
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     if not isinstance(ruleset, RuleSet):
         ruleset = load_ruleset(ruleset, as_of=as_of)

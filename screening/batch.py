@@ -37,7 +37,6 @@ from screening.errors import EngineError, ScreeningError
 from screening.io.readers import Row, parse_deferred
 from screening.model.project import Project
 from screening.report.contract import contract_bytes
-from screening.row_values import plain_values
 
 # rows per task: enough to amortise pickling, few enough to keep in order cheaply
 CHUNK = 200
@@ -60,7 +59,8 @@ class Screened(NamedTuple):
     )  # UTF-8 JSON-contract line with its newline, when an output needs it
     # XLSX summary row and finding rows (report.xlsx.Rendered as a plain tuple)
     rows: tuple[bytes, tuple[bytes, ...]] | None = None
-    record: Any = None  # with --register: what the register stores (register.records.Record)
+    # with --register: what the register stores of the row (register.records.Record)
+    record: Any = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ _lang = "zh"
 _columns: dict[str, str] | None = None
 _line = True
 _sheet_rows: Any = None  # report.xlsx.DecisionRows when an XLSX is written
-_register: Any = None  # with --register: the register's FindingCodec; each result carries its record
+# with --register: the register's FindingCodec; each result carries its record
+_register: Any = None
 
 
 def _start_worker(
@@ -125,20 +126,21 @@ def _start_worker(
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from screening.loader import load_ruleset
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     _screener = Screener(load_ruleset(ruleset_ref, as_of=as_of))
-    _lang, _columns, _line = lang, columns, "line" in parts
-    _sheet_rows = None
-    if "xlsx" in parts:
-        from screening.report.xlsx import DecisionRows
-
-        _sheet_rows = DecisionRows(_screener.ruleset, lang)
+    # the register keeps each row's contract hash: the line is made whatever the outputs
+    _lang, _columns, _line = lang, columns, "line" in parts or register
     _register = None
     if register:
         from screening.register.records import FindingCodec
 
         _register = FindingCodec()
+    _sheet_rows = None
+    if "xlsx" in parts:
+        from screening.report.xlsx import DecisionRows
+
+        _sheet_rows = DecisionRows(_screener.ruleset, lang)
     if own_process:  # never in the caller's: the collector's settings are process-wide
         # Screening allocates many short-lived objects and keeps bounded memos; the rule
         # set, modules and memos need no scanning for cycles on every few hundred
@@ -262,8 +264,8 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             continue
         source, number, values = item
         try:
-            if _register is not None and type(values) is not dict:  # the register stores flat values
-                values = _flat_values(values)
+            if _register is not None and type(values) is not dict:
+                values = _flat_values(values)  # the register stores flat values
             judged.append(
                 (
                     source,
@@ -275,7 +277,6 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
         except Exception as exc:  # noqa: BLE001
             judged.append(_refusal(source, number, exc))
     ruleset, lang, want_line, sheet_rows = _screener.ruleset, _lang, _line, _sheet_rows
-    want_line = want_line or _register is not None  # a register record holds the line
     out: list[Done] = []
     for item in judged:
         if isinstance(item, Invalid):
@@ -288,14 +289,15 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             rows_ = (
                 tuple(sheet_rows.render(decision)) if sheet_rows is not None else None
             )
+            record = (
+                _record(source, number, values, decision, line)  # type: ignore[arg-type]
+                if _register is not None
+                else None
+            )
         except Exception as exc:  # noqa: BLE001
             out.append(_refusal(source, number, exc))
             continue
-        if _register is not None:
-            record = _record(source, number, values, decision, line)
-            out.append((number, decision.outcome.value, line, rows_, record))
-        else:
-            out.append((number, decision.outcome.value, line, rows_))
+        out.append((number, decision.outcome.value, line, rows_, record))
     return out
 
 
@@ -309,21 +311,18 @@ def _flat_values(project: Project) -> dict[str, Any]:
 
 def _record(
     source: str, number: int, values: dict[str, Any], decision: Any, line: bytes
-) -> Any:
+) -> tuple[Any, ...]:
+    """What the register stores of a screened row, as a plain tuple (cheaper to pickle)."""
     from screening.register import records  # imported once, by _start_worker
 
-    # a plain tuple pickles faster
-    return tuple(
-        records.record_of(
-            values, decision, line, _register, records.row_id(source, number)
-        )
-    )
+    made_up = records.row_id(source, number)
+    return tuple(records.record_of(values, decision, line, _register, made_up))
 
 
 def _read(
     source: str, number: int, data: dict[str, Any] | str
 ) -> tuple[str, int, Any] | Invalid:
-    """A row's flat values (or, if the fast path declines, its Project), or why not."""
+    """A row's validated Project, or why not (the model words every refusal)."""
     if (
         type(data) is str
     ):  # a JSONL line: parsed here, in parallel, rather than by the reader
@@ -331,10 +330,6 @@ def _read(
         if parsed.data is None:
             return _refused(parsed)
         data = parsed.data
-    # the model's values without pydantic; None: the model reads the row, words errors
-    values = plain_values(data, _screener.ruleset.inputs)
-    if values is not None:
-        return source, number, values
     try:
         return source, number, Project.model_validate(data)
     except ValidationError as exc:

@@ -94,7 +94,7 @@ class BatchOutputs:
         register: Any = None,
     ) -> None:
         self.targets = targets
-        # a register.sink.RegisterSink with --register: every screened row is stored
+        # with --register, a register.sink.RegisterSink: every screened row is stored
         self.register = register
         self.ruleset = ruleset
         self.as_of = as_of
@@ -127,10 +127,10 @@ class BatchOutputs:
         parts = (("line",) if kinds & {"jsonl", "csv", "html"} else ()) + (
             ("xlsx",) if xlsx else ()
         )
+        register = self.register
         with contextlib.ExitStack() as cleanup:
-            register = self.register
             if register is not None:
-                cleanup.callback(register.close)
+                cleanup.callback(register.close)  # what its writer holds is written, nothing more
             staged: list[StagedFile] = []
             cleanup.callback(lambda: [_quiet(s.discard) for s in staged])
             line_file: Path | None = None
@@ -171,6 +171,8 @@ class BatchOutputs:
                 header = stream.header
 
                 def on_result(item: Screened) -> None:
+                    if register is not None:
+                        register.add(item)
                     if lines is not None:
                         try:
                             lines.write(item.line)  # type: ignore[arg-type]
@@ -183,8 +185,6 @@ class BatchOutputs:
                             book.add(item.decision, Rendered(*item.rows))  # type: ignore[misc]
                         except OSError as exc:
                             raise cannot_write(xlsx, exc) from None  # type: ignore[arg-type]
-                    if register is not None:
-                        register.add(item)
 
                 def on_invalid(item: Invalid) -> None:
                     column = item.field
@@ -230,8 +230,8 @@ class BatchOutputs:
                     f"行数不平衡：{c.rows} ≠ {c.screened} + {c.invalid} + "
                     f"{c.skipped} / rows lost"
                 )
-            if register is not None:
-                register.finish(c.rows, c.invalid + c.skipped)
+            if register is not None:  # every screening stored before any output appears
+                register.finish(c.rows, c.invalid)
             if lines is not None:
                 _guarded(jsonl or self.targets[0][1], lines.close)
             if log is not None:

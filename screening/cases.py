@@ -147,7 +147,8 @@ def case_files(paths: list[str | Path]) -> list[Path]:
     for item in paths:
         p = Path(item)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json") and f.is_file()))
+            out.extend(sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json") and f.is_file()
+                              and "evaluations" not in f.relative_to(p).parts[:-1]))  # 亩均 evaluation cases
         else:
             out.append(p)
     return out

@@ -86,7 +86,7 @@ def screen(
     as_of: dt.date | None,
 ) -> None:
     """逐个筛查项目（或案例）文件 / Screen project or case files (folders: every *.yaml)."""
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     with user_errors():
         files = case_files(list(projects))
@@ -171,7 +171,7 @@ def _screener_for(
 ) -> Any:
     """The screener of a case's rule set (--rules, else its `ruleset:`) as of `day`, built
     once; a case's own `ruleset:` that is refused is reported at its line in the case file."""
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     ref = _rules_for(case, rules_ref)
     if (ref, day) not in screeners:
@@ -223,7 +223,7 @@ def batch(
 
     day = as_of or dt.date.today()
     caught: list[int] = []
-    stored = None
+    stored = None  # with --register, the register's sink
     try:
         with user_errors(), _signals_interrupt(caught):
             targets = []
@@ -250,21 +250,12 @@ def batch(
                     remove_stale(folder)  # what a killed run left
                     remove_stale_locks(folder)
                 ruleset = load_ruleset(rules_ref, as_of=day)
-                stored = None
                 if register_db is not None:
                     from screening.register.sink import open_sink
 
-                    stored = open_sink(
-                        register_db or None, ruleset, rules_ref, lang, input_path
-                    )
+                    stored = open_sink(register_db or None, ruleset, rules_ref, lang, input_path)
                 sink = BatchOutputs(
-                    targets,
-                    ruleset,
-                    day,
-                    input_path,
-                    lang,
-                    html_sections,
-                    register=stored,
+                    targets, ruleset, day, input_path, lang, html_sections, register=stored
                 )
                 sink.run(
                     rules_ref,
@@ -374,8 +365,13 @@ def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
     from screening.validate import resolve_refs
     from screening.validate import validate as run_validate
 
+    from screening.evaluation.loader import is_scheme_ref
+    from screening.evaluation.validate import scheme_ids, validate_scheme
+
     with user_errors():
-        reports = [run_validate(ref) for ref in resolve_refs(list(rulesets))]
+        schemes = [ref for ref in rulesets if is_scheme_ref(ref)] + (scheme_ids() if "all" in rulesets else [])
+        reports = [run_validate(ref) for ref in resolve_refs([r for r in rulesets if not is_scheme_ref(r)])]
+        reports += [validate_scheme(ref) for ref in schemes]
     click.echo(render_validate(reports, fmt), nl=False)
     if any(r.errors for r in reports):
         sys.exit(EXIT_ERROR)
@@ -384,7 +380,7 @@ def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
 
 
 @main.command()
-@click.argument("which", type=click.Choice(["ruleset", "project"]))
+@click.argument("which", type=click.Choice(["ruleset", "project", "evaluation", "evaluation-case"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件 / write to a file.")
 def schema(which: str, output: str | None) -> None:
     """输出规则集或项目/案例文件的 JSON Schema / Print the JSON Schema for rule sets or projects."""
@@ -407,7 +403,7 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
     from screening.casecheck import check_case
     from screening.coverage import Coverage
     from screening.report.workbench import render_coverage
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     passed = failed = 0
     coverage = Coverage()
@@ -446,7 +442,7 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
     """规则变更影响分析：OLD → NEW 对项目（默认 cases/）的影响 / Impact of changing OLD into NEW."""
     from screening.diff import compare, rule_changes
     from screening.report.workbench import render_diff
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     day = as_of or dt.date.today()
     with user_errors():
@@ -469,6 +465,10 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
         impact = compare(rule_changes(before, after), pairs)
     click.echo(render_diff(impact, before, after, fmt), nl=False)
 
+
+from screening.evaluation.cli import evaluate  # noqa: E402  (回头看, issue 13)
+
+main.add_command(evaluate)
 
 from screening.register.cli import db_group, register_group  # noqa: E402  (the project register, issue 11)
 

@@ -1,24 +1,25 @@
-"""`RuleSet` → a durable-rules JSON ruleset plus the plan the engine follows.
+"""`RuleSet` → the durable-rules rulesets and the plan of plain steps the screener follows.
 
 Pure: no engine import. The division of labour, for speed and exactness:
 * Python computes, before the assert, what durable-rules cannot do exactly or
-  cheaply: arithmetic (exact rationals), lookups, and which rules have all their
-  inputs. A numeric comparison reaches the engine as the sign of (left − right),
-  so 不低于 decides at equality exactly as on paper. A rule missing an input is
-  reported `missing` by Python whatever the engine does with the partial fact.
-* durable-rules matches the compiled *failing side* of every check (plus the
-  not-applicable side of rules with `applies_if`, the true side of derivations
-  and the awarded side of bonuses)
-  against the fact. A pass is inferred for ready rules whose failing side did not
-  fire, so a typical project fires few actions.
-* Derived facts chain by strata: rules that read a derived fact are matched
-  against the next fact asserted into the same session, once the derivation is known.
+  cheaply: arithmetic (exact integer ratios), lookups, and which rules have all their
+  inputs. A numeric comparison reaches the engine as the sign of (left − right), decided
+  by cross-multiplying integers, so 不低于 decides at equality exactly as on paper. A
+  rule missing an input is reported `missing` by Python whatever the engine does.
+* durable-rules matches, per rule, the side its kind names (the failing side of a
+  check, the true side of a derivation or a bonus, the not-applicable side of an
+  `applies_if`) against the fact; a ready check whose failing side did not fire
+  passes, so a typical project fires few actions.
+* Derived facts chain by strata: rules that read a derived fact are matched against
+  the next fact, once the derivation is known.
+* Each stratum's engine rules are split into chunks, each its own durable-rules ruleset
+  inside the engine's limits (matches per assert, properties per fact, rules per
+  ruleset), so a rule set of any size that validates screens every candidate.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -26,36 +27,29 @@ from typing import Any
 
 from screening.errors import RuleSetError
 from screening.expr import nodes as n
-from screening.expr.evaluate import (
-    Env,
-    Evaluator,
-    Undefined,
-    compile_expr,
-    to_decimal,
-    to_exact,
-    zero_inputs,
-)
-from screening.findings import Kind
+from screening.expr.builtins import FUNCTIONS
+from screening.expr.evaluate import Ctx, Evaluator, compile_expr, constant
+from screening.kinds import RuleKind, get
 from screening.model.effective import EffectiveRule, RuleSet
-from screening.model.ruleset import BonusRule, ScoreRule
 from screening.model.project import FIELDS
 
-# durable-rules fails to load rulesets of roughly 480+ rules (jruizgit/rules#312).
-MAX_ENGINE_RULES = 400
+# durable-rules 2.0.28's limits, measured (tests/engine/test_limits.py): an assert handles
+# at most 64 matches (a fixed stack in the C core: error 303 past it), a fact holds at most
+# 255 properties (error 302), and loading a ruleset of some 500 rules that share a first
+# test never returns. A chunk stays well inside all three.
+MAX_CHUNK_RULES = 60
+MAX_CHUNK_PROPERTIES = 240  # fact keys a chunk's rules read, besides `sid` and the stratum tag `t`
+# Beyond this a rule set is larger than the design was measured for (validate says so).
+MAX_ENGINE_RULES = 4000
 
 
 @dataclass(frozen=True)
 class Atom:
-    """A comparison Python evaluates and puts in the fact: a sign (-1/0/1) or a bool.
-
-    `fast` computes it in Decimal inside `EXACT` and raises Inexact when it cannot
-    be exact; `fn` computes it in exact rationals, always.
-    """
+    """A comparison Python decides and puts in the fact: a sign (-1/0/1) or a truth value."""
 
     key: str
     kind: str  # "sign" | "bool"
-    fn: Evaluator
-    fast: Evaluator
+    evaluate: Evaluator
     reads: tuple[str, ...] = ()  # the project fields and derived names it depends on (metrics expanded)
 
 
@@ -65,178 +59,233 @@ class Part:
 
     atoms: tuple[Atom, ...]
     native: tuple[str, ...]  # field paths / derived names the engine matches directly
-    inputs: tuple[str, ...]  # project fields it depends on, for "fields to obtain"
+    native_keys: tuple[str, ...]  # their fact keys
+    inputs: tuple[str, ...]  # project fields it depends on (through derivations too)
+    fields: tuple[str, ...]  # the project fields it reads itself (metrics expanded)
+    derived: tuple[str, ...]  # the derived facts it reads
     # the part's lookups: when an input is missing, a lookup with no value for this
     # project (a "/" cell) still makes the rule not applicable rather than missing
     lookups: tuple[Evaluator, ...] = ()
 
 
+COMPUTED = object()  # a reported threshold that is evaluated per project (a table cell)
+
+
 @dataclass(frozen=True)
 class BranchPlan:
-    """One branch of a `require_any` rule: judged in Python, to say which branch passed
-    and what each would take. The engine matches the rule's failing side (no branch
-    holds)."""
+    """One branch of a `require_any` rule, judged in Python to say which branch passed
+    and what each would take (the engine matches the rule's failing side: none holds)."""
 
     name: str
     node: n.Node  # the branch's requirement
-    test: Evaluator  # its truth, in exact rationals
-    fast_test: Evaluator  # the same in Decimal (run inside EXACT; Inexact → `test`)
+    test: Evaluator  # its truth
+    part: Part  # what it reads, for missing data
     actual: Evaluator | None  # left side of its comparison, as for a rule's own
     threshold: Evaluator | None
+    threshold_constant: Any
     op: str | None
     unit: str | None
-    inputs: tuple[str, ...]
-    lookups: tuple[Evaluator, ...]
-    fast_actual: Evaluator | None = None
-    fast_threshold: Evaluator | None = None
 
 
 @dataclass(frozen=True)
 class RulePlan:
-    """How one rule is screened: its parts and the values it reports."""
+    """How one rule is screened: its kind, its parts and the values it reports."""
 
     index: int
     rule: EffectiveRule
+    kind: RuleKind
     stratum: int
     condition: Part | None
     applies: Part | None
-    value: Evaluator | None  # score/bonus value
-    actual: Evaluator | None  # left side of a top-level comparison
-    threshold: Evaluator | None  # right side (or (lo, hi) for between)
+    value: Evaluator | None  # a graded rule's value
+    value_part: Part | None  # what the value reads, for missing data
+    actual: Evaluator | None  # left side of a top-level comparison (or between's value)
+    threshold: Evaluator | None  # right side (or between's bounds, as a pair of evaluators)
+    threshold_constant: Any  # the threshold when it is a constant, else COMPUTED
+    actual_field: str | None  # the actual is this input as given: shown without arithmetic
     op: str | None
     inputs: tuple[str, ...]
-    kind: Kind = Kind.GATE
     max_points: Fraction | None = None
     bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
     linear: tuple[tuple[Fraction, Fraction], ...] | None = None
     # a table or parameter the rule needs is empty: 未配置, never judged
     unconfigured: str | None = None
-    value_lookups: tuple[Evaluator, ...] = ()
-    # the Decimal forms (run inside EXACT; Inexact → use the rational form above)
-    fast_value: Evaluator | None = None
-    fast_actual: Evaluator | None = None
-    fast_threshold: Evaluator | None = None
-    # the actual and threshold shown involve no arithmetic (a field against a constant or a
-    # table cell): nothing in them can round, so they are read without a rounding context
-    reported_plainly: bool = False
     unconfigured_reason: str = "table_not_configured"  # or parameter_not_configured
     branches: tuple[BranchPlan, ...] = ()  # require_any
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """Some of one stratum's engine rules, loaded as one durable-rules ruleset."""
+
+    name: str
+    stratum: int
+    definition: dict[str, dict[str, Any]]
+    natives: tuple[tuple[str, str, bool], ...]  # (name, fact key, whether a derived fact)
+    atoms: tuple[Atom, ...]
+
+
 @dataclass
 class Compiled:
-    """A compiled rule set: the engine definition and the per-rule plans."""
+    """A compiled rule set: the engine's chunks and the per-rule plans."""
 
     name: str
     ruleset: RuleSet
-    definition: dict[str, dict[str, Any]]
     plans: list[RulePlan]
     strata: int
-    field_keys: dict[str, str]
-    derived_keys: dict[str, str]
+    chunks: list[list[Chunk]]  # per stratum
     metrics: dict[str, Evaluator]
-    decimal_metrics: dict[str, Evaluator]
     derive_rule: dict[str, int] = field(default_factory=dict)  # derived name → plan index
-    stratum_atoms: list[tuple[Atom, ...]] = field(default_factory=list)  # each evaluated once per fact
-    stratum_natives: list[tuple[str, ...]] = field(default_factory=list)
     build: Callable[[n.Node], Evaluator] | None = None  # for remedies: compile a sub-expression
 
-    def env(self, values: dict[str, Any]) -> Env:
-        """An evaluation environment for one project's values."""
-        return Env(dict(values), self.metrics, self.decimal_metrics)
+    def ctx(self, values: dict[str, Any]) -> Ctx:
+        """An evaluation context for one project's values."""
+        return Ctx(values, self.metrics)
 
+    def absent(self, part: Part, values: Any, derived: Any) -> frozenset[str]:
+        """What a part lacks to be judged: the fields it reads that are absent, and for each
+        derived fact it reads that is unknown, the fields its derivation lacks."""
+        absent = {name for name in part.fields if name not in values}
+        for name in part.derived:
+            if derived.get(name) is None:
+                plan = self.plans[self.derive_rule[name]]
+                absent |= {field for field in plan.inputs if field not in values} or {name}
+        return frozenset(absent)
 
-def _constants(rs: RuleSet) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, param in rs.parameters.items():
-        value = param.value
-        if isinstance(value, list):
-            out[name] = frozenset(to_exact(v) for v in value)
-        else:
-            out[name] = to_exact(value)
-    return out
-
-
-def _parts(plans: list[RulePlan], level: int) -> list[Part]:
-    return [part for plan in plans if plan.stratum == level and plan.unconfigured is None
-            for part in (plan.applies, plan.condition) if part]
-
-
-def _stratum_atoms(plans: list[RulePlan], level: int) -> tuple[Atom, ...]:
-    return tuple({atom.key: atom for part in _parts(plans, level) for atom in part.atoms}.values())
-
-
-def _stratum_natives(plans: list[RulePlan], level: int) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(name for part in _parts(plans, level) for name in part.native))
-
-
-def _cells(values: Any, convert: Callable[[Any], Any]) -> Any:
-    if isinstance(values, dict):
-        return {key: _cells(value, convert) for key, value in values.items()}
-    return convert(values)
+    @property
+    def engine_rules(self) -> int:
+        return sum(len(chunk.definition) for chunks in self.chunks for chunk in chunks)
 
 
 def compile_ruleset(rs: RuleSet) -> Compiled:
-    """Compile an effective rule set; the engine name is derived from its content hash."""
-    constants = _constants(rs)
-    tables = {name: {"values": _cells(t.values, to_exact), "default": to_exact(t.default)} for name, t in rs.tables.items()}
-    decimal_constants = {k: (frozenset(map(to_decimal, v)) if isinstance(v, frozenset) else to_decimal(v))
-                         for k, v in constants.items()}
-    decimal_tables = {name: {"values": _cells(t.values, to_decimal), "default": to_decimal(t.default)}
-                      for name, t in rs.tables.items()}
+    """Compile an effective rule set; engine ruleset names derive from its content hash."""
+    constants = {name: param.value for name, param in rs.parameters.items()}
+    tables = {name: {"values": _cells(t.values), "default": constant(t.default)} for name, t in rs.tables.items()}
 
     def build(node: n.Node) -> Evaluator:
         return compile_expr(node, tables, constants)
 
-    def build_decimal(node: n.Node) -> Evaluator:
-        return compile_expr(node, decimal_tables, decimal_constants, decimal=True)
-
     metrics = {name: build(node) for name, node in rs.metric_nodes.items()}
-    decimal_metrics = {name: build_decimal(node) for name, node in rs.metric_nodes.items()}
     derived = {r.spec.sets: r for r in rs.rules if r.kind == "derive"}  # type: ignore[union-attr]
-    field_names = set(FIELDS) | set(rs.inputs)
-    builder = _Builder(build, build_decimal, field_names, derived, rs)
+    builder = _Builder(build, set(FIELDS) | set(rs.inputs), derived, rs)
     strata = builder.strata()
+    levels = 1 + max(strata.values(), default=0)
     plans: list[RulePlan] = []
-    definition: dict[str, dict[str, Any]] = {}
+    engine_rules: list[dict[str, tuple[dict[str, Any], Part | None, Part | None]]] = [{} for _ in range(levels)]
     for index, rule in enumerate(rs.rules):
         plan = builder.plan(index, rule, strata[rule.id])
         plans.append(plan)
         if plan.unconfigured is not None:
             continue  # 未配置: never judged, so nothing to match and no atoms to compute
         tag = {"t": f"s{plan.stratum}"}
-        if plan.applies is not None:
-            not_applicable = builder.condition(rule.applies_if, negate=True)  # type: ignore[arg-type]
-            definition[f"r{index}_na"] = _rule(tag, not_applicable)
-        applicable = builder.condition(rule.applies_if, negate=False) if rule.applies_if else None
-        if rule.kind in ("veto", "gate", "review"):
-            # require and require_any fail on their negation, fail_if on itself
-            negate = rule.spec.fail_if is None  # type: ignore[union-attr]
-            side = builder.condition(rule.condition, negate=negate)  # type: ignore[arg-type]
-            definition[f"r{index}_fail"] = _rule(tag, side, applicable)
-        elif rule.kind == "bonus" and rule.condition is not None:
-            # bonuses are the exception, so the awarded side fires (fewer actions)
-            side = builder.condition(rule.condition, negate=False)
-            definition[f"r{index}_true"] = _rule(tag, side, applicable)
-        elif rule.kind in ("derive", "info"):
-            side = builder.condition(rule.condition, negate=False)  # type: ignore[arg-type]
-            definition[f"r{index}_true"] = _rule(tag, side, applicable)
-    if len(definition) > MAX_ENGINE_RULES:
+        rules = engine_rules[plan.stratum]
+        if rule.applies_if is not None:
+            not_applicable = builder.condition(rule.applies_if, negate=True)
+            rules[f"r{index}_na"] = (_rule(tag, not_applicable), plan.applies, None)
+        side = plan.kind.engine_side(rule.spec)
+        if side is not None and rule.condition is not None:
+            name, negate = side
+            applicable = builder.condition(rule.applies_if, negate=False) if rule.applies_if else None
+            matched = builder.condition(rule.condition, negate=negate)
+            rules[f"r{index}_{name}"] = (_rule(tag, matched, applicable), plan.condition, plan.applies)
+    if sum(map(len, engine_rules)) > MAX_ENGINE_RULES:
         raise RuleSetError(
-            f"规则集编译后有 {len(definition)} 条引擎规则，超过上限 {MAX_ENGINE_RULES}；"
-            "请用查找表代替逐条规则 / too many engine rules; use lookup tables"
+            f"规则集编译后有 {sum(map(len, engine_rules))} 条引擎规则，超过已测试的上限 {MAX_ENGINE_RULES} / "
+            "too many engine rules for the tested design"
         )
-    name = f"screening_{rs.sha256[:16]}"
-    levels = range(1 + max(strata.values(), default=0))
+    base = f"screening_{rs.sha256[:16]}"
+    chunks = [_chunks(base, level, engine_rules[level], builder, plans) for level in range(levels)]
     return Compiled(
-        name=name, ruleset=rs, definition=definition, plans=plans,
-        strata=len(levels), field_keys=builder.field_keys,
-        derived_keys=builder.derived_keys, metrics=metrics, decimal_metrics=decimal_metrics,
+        name=base, ruleset=rs, plans=plans, strata=levels, chunks=chunks, metrics=metrics,
         derive_rule={r.spec.sets: i for i, r in enumerate(rs.rules) if r.kind == "derive"},  # type: ignore[union-attr]
         build=build,
-        stratum_atoms=[_stratum_atoms(plans, level) for level in levels],
-        stratum_natives=[_stratum_natives(plans, level) for level in levels],
     )
+
+
+def _chunks(base: str, level: int, rules: dict[str, tuple[dict[str, Any], Part | None, Part | None]],
+            builder: _Builder, plans: list[RulePlan]) -> list[Chunk]:
+    """A stratum's engine rules packed in order into chunks inside the engine's limits."""
+    out: list[Chunk] = []
+    current: dict[str, dict[str, Any]] = {}
+    natives: dict[str, None] = {}
+    atoms: dict[str, Atom] = {}
+
+    def close() -> None:
+        if current:
+            out.append(Chunk(f"{base}_s{level}_c{len(out)}", level, dict(current),
+                             tuple((name, builder.key_of(name), name in builder.derived) for name in natives),
+                             tuple(atoms.values())))
+        current.clear()
+        natives.clear()
+        atoms.clear()
+
+    for key, (definition, *parts) in rules.items():
+        reads_natives = {name: None for part in parts if part is not None for name in part.native}
+        reads_atoms = {atom.key: atom for part in parts if part is not None for atom in part.atoms}
+        properties = len(set(natives) | set(reads_natives)) + len(set(atoms) | set(reads_atoms))
+        if current and (len(current) >= MAX_CHUNK_RULES or properties > MAX_CHUNK_PROPERTIES):
+            close()
+        if len(reads_natives) + len(reads_atoms) > MAX_CHUNK_PROPERTIES:
+            rule = plans[int(key[1:].split("_")[0])].rule
+            raise RuleSetError(
+                f"规则 {rule.id} 的条件含 {len(reads_natives) + len(reads_atoms)} 项比较与字段，超过推理引擎一次匹配的上限 "
+                f"{MAX_CHUNK_PROPERTIES}；请拆分为几条规则 / the rule's condition has more comparisons and fields "
+                "than the engine matches at once: split it", rule.source,
+            )
+        current[key] = definition
+        natives.update(reads_natives)
+        atoms.update(reads_atoms)
+    close()
+    return out
+
+
+def constant_of(node: n.Node, rs: RuleSet) -> Any:
+    """A reported threshold known at compile time (a literal or a parameter), or COMPUTED."""
+    if isinstance(node, n.Number):
+        return node.value
+    if isinstance(node, n.Name) and node.name in rs.parameters and node.name not in rs.metric_nodes:
+        value = rs.parameter(node.name)
+        return COMPUTED if value is None or isinstance(value, (bool, str, list)) else value
+    return COMPUTED
+
+
+def comparison_op(node: n.Node | None, negated: bool) -> str | None:
+    """The requirement a comparison (or `between`) reports: its operator, negated for a
+    `fail_if`; None when the node is no top-level comparison."""
+    if isinstance(node, n.Compare) and node.op in _SIGN_TEST:
+        return _NEGATED_OP[node.op] if negated else node.op
+    if isinstance(node, n.Call) and node.func == "between":
+        return "between"
+    return None
+
+
+def rule_op(rule: EffectiveRule) -> str | None:
+    """The requirement a check reports (`>=`, `between` …; for `fail_if` its negation), or
+    None when its condition is no top-level comparison or its kind reports none."""
+    if not get(rule.kind).compares or rule.branches:
+        return None
+    return comparison_op(rule.condition, negated=getattr(rule.spec, "fail_if", None) is not None)
+
+
+def reported_constant(node: n.Node | None, op: str | None, rs: RuleSet) -> Any:
+    """The threshold a comparison reports when it is the same for every project, else COMPUTED."""
+    if op == "between":
+        bounds = (constant_of(node.args[1], rs), constant_of(node.args[2], rs))  # type: ignore[union-attr]
+        return COMPUTED if COMPUTED in bounds else bounds
+    if op is not None:
+        return constant_of(node.right, rs)  # type: ignore[union-attr]
+    return COMPUTED
+
+
+def reported_threshold(rule: EffectiveRule, rs: RuleSet) -> Any:
+    """The threshold a check reports when it is the same for every project, else COMPUTED."""
+    return reported_constant(rule.condition, rule_op(rule), rs)
+
+
+def _cells(values: Any) -> Any:
+    if isinstance(values, dict):
+        return {key: _cells(value) for key, value in values.items()}
+    return constant(values)
 
 
 def _rule(tag: dict[str, str], side: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -244,7 +293,14 @@ def _rule(tag: dict[str, str], side: dict[str, Any], extra: dict[str, Any] | Non
     return {"all": [{"m": {"$and": terms}}]}
 
 
-def _exact(value: Decimal | None) -> Fraction | None:
+def points(value: Any) -> int | Fraction:
+    """A number of points: a whole number as an int (most are: sums and comparisons of
+    ints cost a fraction of Fractions'), else exactly as a Fraction."""
+    exact = Fraction(value)
+    return exact.numerator if exact.denominator == 1 else exact
+
+
+def _exact(value: Any) -> Fraction | None:
     return None if value is None else Fraction(value)
 
 
@@ -255,10 +311,9 @@ _SIGN_TEST = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 class _Builder:
     """Translates expressions to engine conditions, collecting Python atoms per rule."""
 
-    def __init__(self, build: Callable[[n.Node], Evaluator], build_decimal: Callable[[n.Node], Evaluator],
-                 field_names: set[str], derived: dict[str, EffectiveRule], rs: RuleSet) -> None:
+    def __init__(self, build: Callable[[n.Node], Evaluator], field_names: set[str],
+                 derived: dict[str, EffectiveRule], rs: RuleSet) -> None:
         self.build = build
-        self.build_decimal = build_decimal
         self.field_names = field_names
         self.derived = derived
         self.rs = rs
@@ -297,10 +352,10 @@ class _Builder:
         found: set[str] = set()
         for node in (rule.condition, rule.value, rule.applies_if):
             if node is not None:
-                found |= self._expand(n.names(node))
+                found |= self.expand(n.names(node))
         return found
 
-    def _expand(self, names: set[str]) -> set[str]:
+    def expand(self, names: set[str]) -> set[str]:
         """Names, with metrics replaced by what they read (transitively)."""
         out: set[str] = set()
         stack = list(names)
@@ -319,7 +374,7 @@ class _Builder:
         if node is None:
             return ()
         fields: set[str] = set()
-        for name in self._expand(n.names(node)):
+        for name in self.expand(n.names(node)):
             if name in self.field_names:
                 fields.add(name)
             elif name in self.derived and name not in seen:
@@ -327,113 +382,65 @@ class _Builder:
         return tuple(sorted(fields))
 
     # -- plans ------------------------------------------------------------------
-    def _shown(
-        self, top: n.Node | None, negated: bool
-    ) -> tuple[Any, Any, str | None, Any, Any]:
-        """A check's reported actual and threshold (rational and Decimal forms) and its
-        operator, when the condition is one comparison or `between`; else all None."""
-        if isinstance(top, n.Compare) and top.op in _SIGN_TEST:
-            op = (
-                _NEGATED_OP[top.op] if negated else top.op
-            )  # report the requirement, not the failure
-            return (
-                self.build(top.left),
-                self.build(top.right),
-                op,
-                self.build_decimal(top.left),
-                self.build_decimal(top.right),
-            )
-        if isinstance(top, n.Call) and top.func == "between":
-            return (
-                self.build(top.args[0]),
-                _pair(self.build(top.args[1]), self.build(top.args[2])),
-                "between",
-                self.build_decimal(top.args[0]),
-                _pair(self.build_decimal(top.args[1]), self.build_decimal(top.args[2])),
-            )
-        return None, None, None, None, None
+    def _reported(self, top: n.Node | None, op: str | None) -> tuple[Evaluator | None, Evaluator | None, list[n.Node]]:
+        """The actual and threshold a comparison (or `between`) reports, and what the actual reads."""
+        if op == "between":
+            low, high = self.build(top.args[1]), self.build(top.args[2])  # type: ignore[union-attr]
+            return self.build(top.args[0]), _pair(low, high), [top.args[0]]  # type: ignore[union-attr]
+        if op is not None:
+            return self.build(top.left), self.build(top.right), [top.left]  # type: ignore[union-attr]
+        return None, None, []
 
     def branch(self, name: str, node: n.Node, unit: str | None) -> BranchPlan:
         """The plan of one `require_any` branch."""
-        actual, threshold, op, fast_actual, fast_threshold = self._shown(
-            node, negated=False
-        )
-        return BranchPlan(
-            name,
-            node,
-            self.build(node),
-            self.build_decimal(node),
-            actual,
-            threshold,
-            op,
-            unit,
-            self.inputs(node),
-            self.lookups(node),
-            fast_actual,
-            fast_threshold,
-        )
+        op = comparison_op(node, negated=False)
+        actual, threshold, _ = self._reported(node, op)
+        constant = reported_constant(node, op, self.rs)
+        return BranchPlan(name, node, self.build(node), self.reading(node), actual, threshold, constant, op, unit)
 
     def plan(self, index: int, rule: EffectiveRule, stratum: int) -> RulePlan:
-        actual = threshold = fast_actual = fast_threshold = None
-        op = None
         top = rule.condition
+        kind = get(rule.kind)
+        op = rule_op(rule)
+        actual, threshold, reported = self._reported(top, op)
+        threshold_constant = reported_threshold(rule, self.rs)
         branches: tuple[BranchPlan, ...] = ()
-        if rule.kind in ("veto", "gate", "review") and rule.branches:
-            names = [branch.name for branch in rule.spec.require_any]  # type: ignore[union-attr]
-            branches = tuple(
-                self.branch(name, node, unit)
-                for name, (node, unit) in zip(names, rule.branches, strict=True)
-            )
-        elif rule.kind in ("veto", "gate", "review"):
-            actual, threshold, op, fast_actual, fast_threshold = self._shown(
-                top, negated=rule.spec.fail_if is not None)  # type: ignore[union-attr]
+        if kind.compares and rule.branches:
+            names = [branch.name for branch in rule.spec.require_any]
+            branches = tuple(self.branch(name, node, unit)
+                             for name, (node, unit) in zip(names, rule.branches, strict=True))
         value = self.build(rule.value) if rule.value is not None else None
-        fast_value = self.build_decimal(rule.value) if rule.value is not None else None
         if value is not None and actual is None:
-            actual, fast_actual = value, fast_value
+            actual = value
+            reported = [rule.value]  # type: ignore[list-item]
         condition = self.part(rule.condition) if rule.condition is not None else None
         applies = self.part(rule.applies_if) if rule.applies_if is not None else None
-        inputs = tuple(sorted(set(self.inputs(rule.condition)) | set(self.inputs(rule.value)) | set(self.inputs(rule.applies_if))))
+        value_part = self.reading(rule.value) if rule.value is not None else None
+        inputs = tuple(sorted(set(self.inputs(rule.condition)) | set(self.inputs(rule.value))
+                              | set(self.inputs(rule.applies_if))))
         spec_rule = rule.spec
         bands = linear = max_points = None
-        if isinstance(spec_rule, (ScoreRule, BonusRule)):
-            max_points = Fraction(spec_rule.max_points)
-            if spec_rule.bands is not None:
-                bands = tuple((_exact(b.min), _exact(b.max), Fraction(b.points)) for b in spec_rule.bands)
-            if spec_rule.linear is not None:
-                linear = tuple((Fraction(p.at), Fraction(p.points)) for p in spec_rule.linear)
-        reported = [top.left, top.right] if op in _SIGN_TEST else (  # type: ignore[union-attr]
-            list(top.args) if op == "between" else [])  # type: ignore[union-attr]
+        if kind.scored or kind.bonus:
+            max_points = points(spec_rule.max_points)  # type: ignore[union-attr]
+            if spec_rule.bands is not None:  # type: ignore[union-attr]
+                bands = tuple((_exact(b.min), _exact(b.max), points(b.points))
+                              for b in spec_rule.bands)  # type: ignore[union-attr]
+            if spec_rule.linear is not None:  # type: ignore[union-attr]
+                linear = tuple((Fraction(p.at), points(p.points)) for p in spec_rule.linear)  # type: ignore[union-attr]
+        actual_field = None
+        if len(reported) == 1 and isinstance(reported[0], n.Name) and reported[0].name in self.field_names:
+            actual_field = reported[0].name
         unconfigured, reason = self._unconfigured(rule)
-        arithmetic = any(self._arithmetic(node) for node in reported)
-        plainly = bool(reported) and not arithmetic
-        return RulePlan(
-            index, rule, stratum, condition, applies, value, actual, threshold, op,
-            inputs, Kind(rule.kind), max_points, bands, linear, unconfigured,
-            self.lookups(rule.value), fast_value, fast_actual, fast_threshold, plainly,
-            reason, branches,
-        )
-
-    def _arithmetic(self, node: n.Node) -> bool:
-        """Whether the expression, metrics expanded, does any arithmetic."""
-        return any(isinstance(current, n.Arith) for current in self._nodes(node))
-
-    def _nodes(self, node: n.Node | None) -> Iterator[n.Node]:
-        """Every node of the expression, metrics expanded."""
-        stack = [node] if node is not None else []
-        while stack:
-            current = stack.pop()
-            yield current
-            if isinstance(current, n.Name) and current.name in self.rs.metric_nodes:
-                stack.append(self.rs.metric_nodes[current.name])
-            stack.extend(n.children(current))
+        return RulePlan(index, rule, kind, stratum, condition, applies, value, value_part, actual, threshold,
+                        threshold_constant, actual_field, op, inputs, max_points, bands, linear,
+                        unconfigured, reason, branches)
 
     def _unconfigured(self, rule: EffectiveRule) -> tuple[str | None, str]:
         """The first empty table or value-less parameter the rule reads (未配置)."""
         for node in (rule.condition, rule.value, rule.applies_if):
             if node is None:
                 continue
-            for name in sorted(self._expand(n.names(node))):
+            for name in sorted(self.expand(n.names(node))):
                 table = self.rs.tables.get(name)
                 if table is not None and not table.values and table.default is None:
                     return name, "table_not_configured"
@@ -462,6 +469,11 @@ class _Builder:
             stack.extend(n.children(current))
         return found
 
+    def reading(self, node: n.Node) -> Part:
+        """What an expression evaluated in Python reads (a graded value): no atoms."""
+        fields, derived = self.reads(node)
+        return Part((), (), (), self.inputs(node), fields, derived, self.lookups(node))
+
     def part(self, node: n.Node) -> Part:
         self._collect, self._native = [], []
         self.condition(node, negate=False)
@@ -469,51 +481,19 @@ class _Builder:
         atoms = tuple({a.key: a for a in self._collect}.values())
         native = tuple(dict.fromkeys(self._native))
         self._collect = self._native = None
-        return Part(atoms, native, self.inputs(node), self.lookups(node))
+        keys = tuple(self.key_of(name) for name in native)
+        fields, derived = self.reads(node)
+        return Part(atoms, native, keys, self.inputs(node), fields, derived, self.lookups(node))
 
-    def _ratio(self, node: n.Node) -> tuple[n.Node, n.Node]:
-        """`node` as numerator and denominator with no division left (metrics expanded)."""
-        if isinstance(node, n.Name) and node.name in self.rs.metric_nodes:
-            return self._ratio(self.rs.metric_nodes[node.name])
-        if isinstance(node, n.Unary) and node.op == "-":
-            top, bottom = self._ratio(node.operand)
-            return n.Unary(0, "-", top), bottom
-        if isinstance(node, n.Arith):
-            (a, b), (c, d) = self._ratio(node.left), self._ratio(node.right)
-            if node.op == "/":
-                return _times(a, d), _times(b, c)
-            if node.op == "*":
-                return _times(a, c), _times(b, d)
-            return n.Arith(0, node.op, _times(a, d), _times(c, b)), _times(b, d)
-        return node, _ONE
+    def reads(self, node: n.Node) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The project fields and the derived facts an expression reads itself."""
+        names = self.expand(n.names(node))
+        return (tuple(sorted(name for name in names if name in self.field_names)),
+                tuple(sorted(name for name in names if name in self.derived)))
 
-    def _cross_sign(self, left: n.Node, right: n.Node) -> Evaluator:
-        """sign(left − right) in Decimal with every division cross-multiplied away:
-        a/b ≥ c/d is decided as a·d ≥ c·b (signs of b and d accounted for), so no
-        quotient is ever rounded. Runs inside EXACT, where a product too long raises Inexact."""
-        (a, b), (c, d) = self._ratio(left), self._ratio(right)
-        top_left, top_right = self.build_decimal(a), self.build_decimal(c)
-        if b is _ONE and d is _ONE:
-            return _sign(top_left, top_right)
-        bottom_left, bottom_right = self.build_decimal(b), self.build_decimal(d)
-
-        def sign(env: Env) -> int:
-            p, q = top_left(env), top_right(env)  # numerators first: a missing input wins, as in the rational form
-            b_value, d_value = bottom_left(env), bottom_right(env)
-            if b_value == 0 or d_value == 0:
-                zero = zero_inputs(b, env) if b_value == 0 else ()
-                zero += zero_inputs(d, env) if d_value == 0 else ()
-                raise Undefined("division_by_zero", divisor=tuple(sorted(set(zero))))
-            x, y = p * d_value, q * b_value
-            result = (x > y) - (x < y)
-            return result if (b_value > 0) == (d_value > 0) else -result
-
-        return sign
-
-    def lookups(self, node: n.Node | None) -> tuple[Evaluator, ...]:
-        """Closures for every lookup() in the expression, metrics expanded."""
-        return tuple(self.build(current) for current in self._nodes(node)
-                     if isinstance(current, n.Call) and current.func == "lookup")
+    def lookups(self, node: n.Node) -> tuple[Evaluator, ...]:
+        """Closures for every lookup() in the expression, metrics expanded, in written order."""
+        return tuple(self.build(call) for call in n.calls(node, "lookup", self.rs.metric_nodes))
 
     # -- conditions -------------------------------------------------------------
     def condition(self, node: n.Node, negate: bool) -> dict[str, Any]:
@@ -525,35 +505,32 @@ class _Builder:
             return {f"${op}": [self.condition(item, negate) for item in node.items]}
         if isinstance(node, n.Unary) and node.op == "not":
             return self.condition(node.operand, not negate)
-        if isinstance(node, n.Name) and self._is_native(node.name):
-            return {self._key(node.name): not negate}
+        if isinstance(node, n.Name) and self.is_native(node.name):
+            return {self.key(node.name): not negate}
         if isinstance(node, n.Compare):
             return self._compare(node, negate)
-        if isinstance(node, n.Call) and node.func == "between":
-            value, low, high = node.args
-            parts = [n.Compare(node.offset, ">=", value, low), n.Compare(node.offset, "<=", value, high)]
-            return self.condition(n.Logic(node.offset, "and", tuple(parts)), negate)
-        if isinstance(node, n.Call) and node.func == "startswith" and not negate:
-            target = node.args[0]
-            if isinstance(target, n.Name) and self._is_native(target.name):
-                prefixes = "|".join(re.escape(a.value) for a in node.args[1:])  # type: ignore[attr-defined]
-                return {"$mt": {self._key(target.name): f"({prefixes})[0-9A-Za-z]*"}}
+        if isinstance(node, n.Call):
+            native = FUNCTIONS[node.func].engine
+            matched = native(node, self, negate) if native is not None else None
+            if matched is not None:
+                return matched
         return {self._atom("bool", node).key: not negate}
 
     def _compare(self, node: n.Compare, negate: bool) -> dict[str, Any]:
         op = node.op
         left, right = node.left, node.right
-        constant = (n.Text, n.Boolean)
-        if op in ("in", "not in") and isinstance(left, n.Name) and self._is_native(left.name) and isinstance(right, n.ListOf) \
-                and all(isinstance(i, constant) for i in right.items):
+        constant_nodes = (n.Text, n.Boolean)
+        if op in ("in", "not in") and isinstance(left, n.Name) and self.is_native(left.name) \
+                and isinstance(right, n.ListOf) and all(isinstance(i, constant_nodes) for i in right.items):
             inside = (op == "in") != negate
-            key = self._key(left.name)
+            key = self.key(left.name)
             if inside:
                 return {"$or": [{key: item.value} for item in right.items]}  # type: ignore[attr-defined]
             return {"$and": [{"$neq": {key: item.value}} for item in right.items]}  # type: ignore[attr-defined]
-        if op in ("==", "!=") and isinstance(left, n.Name) and self._is_native(left.name) and isinstance(right, constant):
+        if op in ("==", "!=") and isinstance(left, n.Name) and self.is_native(left.name) \
+                and isinstance(right, constant_nodes):
             equal = (op == "==") != negate
-            key = self._key(left.name)
+            key = self.key(left.name)
             return {key: right.value} if equal else {"$neq": {key: right.value}}
         if op in _SIGN_TEST or (op in ("==", "!=") and self._is_numeric(node)):
             atom = self._atom("sign", n.Compare(node.offset, "<=>", left, right))
@@ -582,9 +559,10 @@ class _Builder:
         if declared is not None:
             return declared.type == "number"
         value = self.rs.parameter(name)
-        return name in self.rs.metric_nodes or (isinstance(value, (int, Decimal)) and not isinstance(value, bool))
+        return name in self.rs.metric_nodes or isinstance(value, (int, Decimal, Fraction))
 
-    def _is_native(self, name: str) -> bool:
+    def is_native(self, name: str) -> bool:
+        """Whether the engine holds `name` in the fact as it is (a derived fact, text, a flag)."""
         if name in self.derived:
             return True
         if name in self.field_names:
@@ -594,9 +572,13 @@ class _Builder:
             return kind in ("bool", "text", "choice")
         return False
 
-    def _key(self, name: str) -> str:
+    def key(self, name: str) -> str:
+        """The fact key of a native name, noted as read by the part being built."""
         if self._native is not None:
             self._native.append(name)
+        return self.key_of(name)
+
+    def key_of(self, name: str) -> str:
         if name in self.derived:
             return self.derived_keys.setdefault(name, f"d{len(self.derived_keys)}")
         return self.field_keys.setdefault(name, f"f{len(self.field_keys)}")
@@ -605,37 +587,26 @@ class _Builder:
         found = self.atoms.get((kind, node))
         if found is None:
             if kind == "sign":  # node is Compare("<=>", left, right): the sign of left − right
-                fn = _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
-                fast = self._cross_sign(node.left, node.right)  # type: ignore[attr-defined]
+                evaluate = _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
             else:
-                fn, fast = self.build(node), self.build_decimal(node)
-            reads = tuple(sorted(name for name in self._expand(n.names(node))
+                evaluate = self.build(node)
+            reads = tuple(sorted(name for name in self.expand(n.names(node))
                                  if name in self.field_names or name in self.derived))
-            found = Atom(f"x{len(self.atoms)}", kind, fn, fast, reads)
+            found = Atom(f"x{len(self.atoms)}", kind, evaluate, reads)
             self.atoms[(kind, node)] = found
         if self._collect is not None:
             self._collect.append(found)
         return found
 
 
-_ONE = n.Number(0, Fraction(1))
-
-
-def _times(a: n.Node, b: n.Node) -> n.Node:
-    if a is _ONE:
-        return b
-    if b is _ONE:
-        return a
-    return n.Arith(0, "*", a, b)
-
-
 def _pair(low: Evaluator, high: Evaluator) -> Evaluator:
-    return lambda env: (low(env), high(env))
+    return lambda ctx: (low(ctx), high(ctx))
 
 
 def _sign(left: Evaluator, right: Evaluator) -> Evaluator:
-    def sign(env: Env) -> int:
-        a, b = left(env), right(env)
-        return (a > b) - (a < b)
+    def sign(ctx: Ctx) -> int:
+        (a, b), (c, d) = left(ctx), right(ctx)
+        x, y = a * d, c * b  # both denominators are positive
+        return (x > y) - (x < y)
 
     return sign

@@ -4,8 +4,13 @@ Quirks (see ../shared/NOTES-durable-rules.md; each has a test in tests/engine/):
 * a fact matching no rule is "not handled" (MessageNotHandledException in the
   Python wrapper, result code 1 from the core) → a normal outcome: nothing failed;
 * facts are never batched (assert_facts loses firings or segfaults) → one per call;
-* one session per candidate, deleted afterwards (1,024 live sessions at most,
-  duplicate-fact errors after ~54,000 facts in one session, memory growth);
+* one session per fact, deleted afterwards (1,024 live sessions at most,
+  duplicate-fact errors after ~54,000 facts in one session, memory growth); what a
+  fresh session fires is a function of the fact's text, so the answer is remembered
+  by that exact text and a repeated fact is not asserted again;
+* at most 64 matches per assert, 255 properties per fact, and a hang loading ~500
+  rules sharing a first test → the compiler splits rules into chunks well inside
+  these (see compile.py), each loaded as its own ruleset;
 * an exception inside an action is swallowed by durable's Python wrapper, which
   also costs a closure and two state JSON round trips per action → facts are
   asserted through the C core (`durable_rules_engine`) directly, each firing is
@@ -31,24 +36,27 @@ import itertools
 import json
 import re
 from collections.abc import Callable
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import durable_rules_engine as core
 from durable.engine import Host
 
-from screening.compile import Compiled
+from screening.compile import Chunk
 from screening.errors import EngineError
 
-Fired = set[tuple[int, str]]
-# A fact is a list of fields, each made by `field()`: checked and JSON-encoded once, so a
-# candidate's fact is joined from texts most earlier candidates already had.
-NextFact = Callable[[int, Fired], list[str] | None]
+Fired = frozenset[tuple[int, str]]
+NOTHING: Fired = frozenset()
 
 _MAX_INT = 2**31
 _NOT_HANDLED, _OBSERVED = 1, 2  # result codes of core.assert_fact
 _WARMUP = "warmup"
 _ACTION = re.compile(r'\{\s*"r(\d+)_([a-z]+)"')
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(…, ensure_ascii=False), one encoder
+# Answers remembered per chunk. What a fresh session fires for a fact is a function of the
+# fact's text alone, so an answer looked up by that exact text can never be stale; the
+# bound only keeps memory flat when facts rarely repeat.
+ANSWERS_KEPT = 20_000
 
 
 class QuietHost(Host):
@@ -59,66 +67,67 @@ class QuietHost(Host):
 
 
 class Engine:
-    """Runs compiled rule sets, one durable-rules session per candidate."""
+    """Matches facts against compiled chunks, one durable-rules session per fact."""
 
     def __init__(self) -> None:
         self._host = QuietHost()
-        self._registered: set[str] = set()
         self._handles: dict[str, int] = {}
+        self._answers: dict[str, dict[str, Fired]] = {}
         self._sids = itertools.count(1)
 
-    def register(self, compiled: Compiled) -> None:
-        """Load a compiled rule set into the engine once (by its content-hash name)."""
-        if compiled.name in self._registered or not compiled.definition:
+    def register(self, chunk: Chunk) -> None:
+        """Load a chunk into the engine once (by its content-hash name)."""
+        if chunk.name in self._handles:
             return
-        # durable-rules wants an action per rule; ours never run through it (see infer)
-        rules = {key: {**body, "run": _unused_action} for key, body in compiled.definition.items()}
+        # durable-rules wants an action per rule; ours never run through it (see match)
+        rules = {key: {**body, "run": _unused_action} for key, body in chunk.definition.items()}
         rules[_WARMUP] = {"all": [{"m": {"t": _WARMUP}}], "run": _unused_action}
         try:
-            self._host.set_rulesets({compiled.name: rules})
+            self._host.set_rulesets({chunk.name: rules})
         except Exception as exc:  # the C core reports load failures as bare Exceptions
             raise EngineError(f"推理引擎无法加载规则集 / the engine could not load the rule set: {exc}") from None
         # Fire one action before any real session is deleted (see the module docstring).
-        self._host.assert_fact(compiled.name, {"sid": _WARMUP, "t": _WARMUP})
-        self._host.delete_state(compiled.name, _WARMUP)
-        self._handles[compiled.name] = self._host.get_ruleset(compiled.name)._handle
-        self._registered.add(compiled.name)
+        self._host.assert_fact(chunk.name, {"sid": _WARMUP, "t": _WARMUP})
+        self._host.delete_state(chunk.name, _WARMUP)
+        self._handles[chunk.name] = self._host.get_ruleset(chunk.name)._handle
+        self._answers[chunk.name] = {}
 
-    def infer(self, compiled: Compiled, next_fact: NextFact) -> Fired:
-        """Assert one fact per stratum into a fresh session; return the (rule, side) pairs fired.
-
-        `next_fact(stratum, fired_so_far)` builds each fact, a list of `field()` texts, once
-        the previous strata's derivations are known, or returns None when there is nothing to match.
-        """
-        fired: Fired = set()
-        if not compiled.definition:
-            for stratum in range(compiled.strata):
-                next_fact(stratum, fired)
-            return fired
-        self.register(compiled)
-        handle = self._handles[compiled.name]
-        sid = str(next(self._sids))
-        asserted = False
-        try:
-            for stratum in range(compiled.strata):
-                fields = next_fact(stratum, fired)
-                if fields is None:
-                    continue
-                asserted = True  # even an unmatched fact opens the session
-                code, state = core.assert_fact(handle, f'{{{", ".join(fields)}, "sid": "{sid}", "t": "s{stratum}"}}')
-                if code == _NOT_HANDLED:
-                    continue  # no failing side matched: every ready rule passed
-                if code == _OBSERVED:
-                    raise EngineError(
-                        "推理引擎把不同事实误判为重复（durable-rules 缺陷）/ the engine rejected a fact as a duplicate"
-                    )
-                self._drain(handle, state, fired)
-        finally:
-            if asserted:  # deleting a session that was never opened is error 309
-                core.delete_state(handle, sid)
+    def match(self, chunk: Chunk, fields: str) -> Fired:
+        """The (rule, side) pairs a fresh session fires for a fact of `fields` (joined
+        `field()` texts), tagged with the chunk's stratum."""
+        answers = self._answers.get(chunk.name)
+        if answers is None:
+            self.register(chunk)
+            answers = self._answers[chunk.name]
+        fired = answers.get(fields)
+        if fired is None:
+            if len(answers) >= ANSWERS_KEPT:
+                answers.clear()
+            fired = answers[fields] = self._assert(chunk, fields)
         return fired
 
-    def _drain(self, handle: int, state: int, fired: Fired) -> None:
+    def _assert(self, chunk: Chunk, fields: str) -> Fired:
+        handle = self._handles[chunk.name]
+        sid = str(next(self._sids))
+        fired: set[tuple[int, str]] = set()
+        separator = ", " if fields else ""
+        try:
+            code, state = core.assert_fact(handle, f'{{{fields}{separator}"sid": "{sid}", "t": "s{chunk.stratum}"}}')
+        except Exception as exc:  # the C core's own limits, reported as bare Exceptions
+            core.delete_state(handle, sid)
+            raise EngineError(f"推理引擎无法处理该事实 / the engine could not match the fact: {exc}") from None
+        try:
+            if code == _OBSERVED:
+                raise EngineError(
+                    "推理引擎把不同事实误判为重复（durable-rules 缺陷）/ the engine rejected a fact as a duplicate"
+                )
+            if code != _NOT_HANDLED:  # not handled: no failing side matched, every ready rule passed
+                self._drain(handle, state, fired)
+        finally:
+            core.delete_state(handle, sid)  # an unmatched fact opens the session too
+        return frozenset(fired) if fired else NOTHING
+
+    def _drain(self, handle: int, state: int, fired: set[tuple[int, str]]) -> None:
         """Take every queued firing of this session, record it, and complete it."""
         result = core.start_action_for_state(handle, state)
         message = result[1] if result else None
@@ -132,13 +141,19 @@ class Engine:
 
 
 def field(key: str, value: Any) -> str:
-    """One field of a fact as JSON text (`"x3": -1`), checked: callers memoise it."""
+    """One field of a fact as JSON text (`"x3": -1`), checked."""
     if key in _RESERVED:
         raise EngineError(f"事实键 {key!r} 为引擎保留字 / reserved fact key")
     kind = type(value)  # exact types: a subclass of int or str has no business in a fact
     if not (kind is bool or kind is str or (kind is int and -_MAX_INT < value < _MAX_INT)):
         raise EngineError(f"事实字段 {key} 的值 {value!r} 不能交给推理引擎 / value not allowed in a fact")
     return f"{_encode(key)}: {_encode(value)}"
+
+
+def text_field(key: str) -> Callable[[str], str]:
+    """A maker of `field(key, text)` for text values: the key checked once, the text encoded."""
+    prefix = field(key, "")[:-2]  # '"f3": '
+    return lambda text: prefix + encode_basestring(text)
 
 
 _RESERVED = frozenset({"id", "sid", "t"})  # the engine's session key, a loop (see above), our stratum tag

@@ -6,7 +6,6 @@ Facts only; prose is written at render time from `messages` in the chosen langua
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -17,16 +16,6 @@ class Status(str, Enum):
     FAIL = "fail"
     MISSING = "missing"
     NOT_APPLICABLE = "not_applicable"
-
-
-class Kind(str, Enum):
-    VETO = "veto"
-    GATE = "gate"
-    SCORE = "score"
-    BONUS = "bonus"
-    REVIEW = "review"
-    DERIVE = "derive"
-    INFO = "info"  # a fact for the committee: never changes the decision or the score
 
 
 class Outcome(str, Enum):
@@ -79,7 +68,7 @@ class Finding(NamedTuple):
 
     rule: str
     group: str
-    kind: Kind
+    kind: str  # the rule's kind, a name in screening.kinds.KINDS
     status: Status
     actual: Any = None
     threshold: Any = None
@@ -97,9 +86,9 @@ class Finding(NamedTuple):
         return (self.rule, self.status.value)
 
 
-@dataclass(frozen=True)
-class Decision:
-    """The screening result for one project under one rule set."""
+class Decision(NamedTuple):
+    """The screening result for one project under one rule set: an immutable record,
+    cheap to make (one per project of a batch)."""
 
     project_id: str | None
     project_name: str | None

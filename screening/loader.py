@@ -63,6 +63,7 @@ def shipped_ids() -> list[str]:
         if base.is_dir():
             return sorted(
                 p.relative_to(base).with_suffix("").as_posix() for p in base.rglob("*.yaml")
+                if p.relative_to(base).parts[0] != "evaluations"  # 亩均 schemes, not rule sets
             )
     return []
 
@@ -208,6 +209,19 @@ def load_ruleset(ref: str | Path, as_of: dt.date | None = None) -> RuleSet:
     _typecheck(merged, {item.model.id: item for item in chain})
     if _is_path(str(ref)):
         merged.path = str(ref)
+    return merged
+
+
+def load_chain(paths: list[Path], as_of: dt.date | None = None) -> RuleSet:
+    """Merge and type-check the given files, parents first, as `load_ruleset` would merge
+    the chain it resolves; `extends` is not resolved again (the register's snapshots are
+    chains whose files keep their bytes, wherever the ids would resolve now)."""
+    errors: list[Diagnostic] = []
+    chain = [_read(path, errors) for path in paths]
+    if errors:
+        raise RuleSetError("", diagnostics=sorted(errors, key=_order))
+    merged = _merge(chain, as_of)
+    _typecheck(merged, {item.model.id: item for item in chain})
     return merged
 
 

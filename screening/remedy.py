@@ -9,23 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 from screening.expr import nodes as n
-from screening.expr.evaluate import Env, Evaluator, Missing, Undefined
+from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined
 from screening.findings import RemedyOption
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
 
-# One undone operation: (env, num, den, direction) → (num, den, direction) of the
+# One undone operation: (ctx, num, den, direction) → (num, den, direction) of the
 # field's value, or None when there is none. The target travels as the exact rational
 # num / den, den > 0 and not necessarily reduced: integer products are several times
 # cheaper than Fraction arithmetic and the value is the same. `direction` carries the
 # sign of d(outer)/d(this node) down the chain; coming back it says whether the outer
 # value rises (+1) or falls (-1) as the field grows.
 _Solved = tuple[int, int, int] | None
-_Step = Callable[[Env, int, int, int], _Solved]
+_Step = Callable[[Ctx, int, int, int], _Solved]
 # The value of the side not holding the field as (numerator, denominator), den > 0.
-_Ratio = Callable[[Env], tuple[int, int]]
+_Ratio = Callable[[Ctx], tuple[int, int]]
 
 
 class Solver:
@@ -40,7 +41,7 @@ class Solver:
         # holding the node keeps its id from being reused by another expression
         self._plans: dict[int, tuple[n.Node, tuple[tuple[str, str, _Step], ...]]] = {}
 
-    def options(self, node: n.Node, relation: str, target: Fraction, env: Env) -> tuple[RemedyOption, ...]:
+    def options(self, node: n.Node, relation: str, target: Fraction, ctx: Ctx) -> tuple[RemedyOption, ...]:
         """For `node relation target` to hold: one option per input that can be solved for."""
         entry = self._plans.get(id(node))
         if entry is None:
@@ -49,7 +50,7 @@ class Solver:
         out = []
         for field, unit, invert in entry[1]:
             try:
-                solved = invert(env, num, den, 1)
+                solved = invert(ctx, num, den, 1)
             except (Missing, Undefined, ZeroDivisionError):
                 continue
             if solved is None:
@@ -118,88 +119,82 @@ class Solver:
         # read straight from the project's values; anything else is evaluated
         name = node.name if isinstance(node, n.Name) else ""
         if "." in name and name not in self.metric_nodes:
-            return lambda env: env.get_ratio(name)
-        evaluate = self.build(node)
-
-        def ratio(env: Env) -> tuple[int, int]:
-            value = evaluate(env)
-            return value.numerator, value.denominator
-
-        return ratio
+            return lambda ctx: ctx.get(name)  # type: ignore[no-any-return]
+        return self.build(node)  # compiled evaluators give numbers as ratios
 
 
 # Each step below solves `x op other = num / den` (or `other op x`) for x, the side
 # holding the field, with other = a / b, and hands x on to the step undoing x's own
 # operation.
 
-def _reached(env: Env, num: int, den: int, direction: int) -> tuple[int, int, int]:
+def _reached(ctx: Ctx, num: int, den: int, direction: int) -> tuple[int, int, int]:
     return num, den, direction
 
 
-def _unsolvable(env: Env, num: int, den: int, direction: int) -> None:
+def _unsolvable(ctx: Ctx, num: int, den: int, direction: int) -> None:
     return None
 
 
 def _negated(inner: _Step) -> _Step:  # -x
-    return lambda env, num, den, direction: inner(env, -num, den, -direction)
+    return lambda ctx, num, den, direction: inner(ctx, -num, den, -direction)
 
 
 def _added(inner: _Step, other: _Ratio) -> _Step:  # x + other or other + x
-    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
-        a, b = other(env)
-        return inner(env, num * b - a * den, den * b, direction)
+    def step(ctx: Ctx, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(ctx)
+        return inner(ctx, num * b - a * den, den * b, direction)
 
     return step
 
 
 def _minuend(inner: _Step, other: _Ratio) -> _Step:  # x - other
-    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
-        a, b = other(env)
-        return inner(env, num * b + a * den, den * b, direction)
+    def step(ctx: Ctx, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(ctx)
+        return inner(ctx, num * b + a * den, den * b, direction)
 
     return step
 
 
 def _subtrahend(inner: _Step, other: _Ratio) -> _Step:  # other - x
-    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
-        a, b = other(env)
-        return inner(env, a * den - num * b, den * b, -direction)
+    def step(ctx: Ctx, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(ctx)
+        return inner(ctx, a * den - num * b, den * b, -direction)
 
     return step
 
 
 def _factor(inner: _Step, other: _Ratio) -> _Step:  # x * other or other * x
-    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
-        a, b = other(env)
+    def step(ctx: Ctx, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(ctx)
         if a > 0:
-            return inner(env, num * b, den * a, direction)
+            return inner(ctx, num * b, den * a, direction)
         if a < 0:  # the sign moves to the numerator, keeping den > 0
-            return inner(env, -num * b, -den * a, -direction)
+            return inner(ctx, -num * b, -den * a, -direction)
         return None
 
     return step
 
 
 def _dividend(inner: _Step, other: _Ratio) -> _Step:  # x / other
-    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
-        a, b = other(env)
+    def step(ctx: Ctx, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(ctx)
         if a == 0:
             return None
-        return inner(env, num * a, den * b, direction if a > 0 else -direction)
+        return inner(ctx, num * a, den * b, direction if a > 0 else -direction)
 
     return step
 
 
 def _divisor(inner: _Step, other: _Ratio) -> _Step:  # other / x
-    def step(env: Env, num: int, den: int, direction: int) -> _Solved:
-        a, b = other(env)
+    def step(ctx: Ctx, num: int, den: int, direction: int) -> _Solved:
+        a, b = other(ctx)
         if a == 0 or num == 0:  # other / x = 0 has no solution
             return None
         # other / x falls as x grows (x > 0) when other > 0
         turn = -direction if a > 0 else direction
         if num > 0:
-            return inner(env, a * den, b * num, turn)
-        return inner(env, -a * den, -b * num, turn)
+            return inner(ctx, a * den, b * num, turn)
+        return inner(ctx, -a * den, -b * num, turn)
 
     return step
 
@@ -213,21 +208,24 @@ _UNDO: dict[tuple[str, bool], Callable[[_Step, _Ratio], _Step]] = {
 
 
 def next_band(
-    bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None,
-    linear: tuple[tuple[Fraction, Fraction], ...] | None,
+    bands: tuple[tuple[Fraction | None, Fraction | None, Any], ...] | None,
+    linear: tuple[tuple[Fraction, Any], ...] | None,
     value: Fraction,
-    points: Fraction,
-) -> tuple[Fraction, Fraction] | None:
+    points: Any,
+) -> tuple[Fraction, Any] | None:
     """The nearest value that earns more points than `points`, with the points it earns."""
     if bands is not None:
-        above = [(low, p) for low, _, p in bands if p > points and low is not None and low > value]
+        better = [band for band in bands if band[2] > points]  # few: most are passed over here
+        if not better:
+            return None
+        above = [(low, p) for low, _, p in better if low is not None and low > value]
         if above:
             return min(above)
         # bands where less is better (energy per output, say): reach below a band's max
-        below = [(high, p) for _, high, p in bands if p > points and high is not None and high <= value]
+        below = [(high, p) for _, high, p in better if high is not None and high <= value]
         if not below:
             return None
-        high, better = max(below)
-        return (high - Fraction(1, 100), better)
+        high, gain = max(below)
+        return (high - Fraction(1, 100), gain)
     top_at, top_points = max(linear or (), key=lambda pair: pair[1])
     return (top_at, top_points) if top_points > points else None

@@ -9,11 +9,15 @@ from screening.cases import Expect
 from screening.model.project import Project
 from screening.model.ruleset import RuleSetFile
 
-SCHEMAS = ("ruleset", "project")
+SCHEMAS = ("ruleset", "project", "evaluation", "evaluation-case")
 
 
 def json_schema(which: str) -> dict[str, Any]:
     """The schema named `which` (ruleset or project); a project schema also admits case keys."""
+    if which in ("evaluation", "evaluation-case"):
+        from screening.evaluation.schema import evaluation_schema
+
+        return evaluation_schema(which)
     if which == "ruleset":
         schema = RuleSetFile.model_json_schema(by_alias=True)
         schema["title"] = "screening rule set / 规则集"

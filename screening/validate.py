@@ -51,6 +51,18 @@ def validate(ref: str) -> Report:
     return Report(ref, tuple(sorted(check_ruleset(ruleset), key=_order)))
 
 
+def _engine(rs: RuleSet) -> list[Diagnostic]:
+    """What the compiler refuses: a rule set beyond what the engine's design was measured
+    for (rules, a condition matching more than the engine holds at once), derivation cycles."""
+    from screening.compile import compile_ruleset
+
+    try:
+        compile_ruleset(rs)
+    except ScreeningError as exc:
+        return list(exc.diagnostics)
+    return []
+
+
 def _order(d: Diagnostic) -> tuple[str, int, int, str]:
     span = d.span or SourceSpan("")
     return (span.path, span.line or 0, span.column or 0, d.code)
@@ -64,6 +76,7 @@ def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
         out += _domains(rs, rule)
         if rule.spec.basis is None and _is_shipped(rs, rule.origin):
             out.append(_diag(WARNING, "VAL", "规则缺少 basis（政策依据）/ rule has no basis", rs, rule, ("id",)))
+    out += _engine(rs)
     out += _tables(rs)
     out += _unconfigured(rs)
     out += _weights(rs)

@@ -1,29 +1,30 @@
-"""Type-checked trees → Python closures evaluated in exact arithmetic.
+"""Type-checked trees → Python closures, evaluated exactly in integer arithmetic.
 
-Two compiled forms of every expression give the same exact answers:
-* exact rationals (`Fraction`): always exact, slow;
-* `Decimal`, evaluated inside `EXACT` — a context that traps Inexact, so any
-  result it returns is exact; a division that does not terminate (1000 / 3)
-  raises `Inexact` and the caller falls back to the rational form.
-So 4500 / 15 is exactly 300 and a value equal to its threshold compares equal.
+A number is carried as a ratio of two integers `(numerator, denominator)`, the
+denominator positive and the pair not necessarily in lowest terms: every operation
+is a few integer products, with no rounding and no normalisation, so 4500 / 15 is
+exactly 300 and a value equal to its threshold compares equal. Comparisons
+cross-multiply (a/b ≥ c/d as a·d ≥ c·b). Text, booleans and lists of constants are
+carried as they are.
+
 An absent input raises `Missing`; a value that has no meaning for this project
-(division by zero, an unconfigured table) raises `Undefined`. Nothing here calls `eval`.
+(division by zero, an unconfigured table) raises `Undefined`. Nothing here calls
+`eval`. Built-in functions are declared in `screening.expr.builtins`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
 
 from screening.expr import nodes as n
 
-Evaluator = Callable[["Env"], Any]
+Pair = tuple[int, int]
+Evaluator = Callable[["Ctx"], Any]
 
-# Decimal arithmetic that refuses to round: a result computed under it is exact.
-EXACT = Context(prec=60, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
-_ROUNDING = Context(prec=28)  # for spelling a key, never for deciding
+_SPELLING = Context(prec=28)  # for spelling a lookup key, never for deciding
 
 
 class Missing(Exception):
@@ -43,61 +44,46 @@ class Undefined(Exception):
         self.params = params
 
 
-class Env:
-    """One project's values plus lazily computed, memoised metrics, in both number forms."""
+class Ctx:
+    """One project's values, with its numbers as ratios and its metrics, each computed once."""
 
-    __slots__ = ("values", "metrics", "decimal_metrics", "_exact", "_memo", "_decimal_memo")
+    __slots__ = ("values", "metrics", "_numbers", "_results")
 
-    def __init__(self, values: dict[str, Any], metrics: Mapping[str, Evaluator],
-                 decimal_metrics: Mapping[str, Evaluator] | None = None) -> None:
+    def __init__(self, values: Mapping[str, Any], metrics: Mapping[str, Evaluator]) -> None:
         self.values = values
         self.metrics = metrics
-        self.decimal_metrics = decimal_metrics or {}
-        self._exact: dict[str, Fraction] = {}
-        self._memo: dict[str, Any] = {}
-        self._decimal_memo: dict[str, Any] = {}
+        self._numbers: dict[str, Pair] = {}
+        self._results: dict[str, Any] = {}
 
     def get(self, name: str) -> Any:
-        """A value as an exact rational (numbers) or as it is (text, booleans)."""
-        value = self.values.get(name, _ABSENT)
-        if value is not _ABSENT:
-            if type(value) is Decimal:  # converted on first use: most fields are never read
-                exact = self._exact.get(name)
-                if exact is None:
-                    exact = self._exact[name] = Fraction(value)
-                return exact
-            return value
-        return self._metric(name, self.metrics, self._memo)
-
-    def get_ratio(self, name: str) -> tuple[int, int]:
-        """A number as `get` gives it, as (numerator, denominator) in lowest terms.
-
-        Cheaper than `get` for an input: building a Fraction from a Decimal costs
-        several times more than the ratio.
-        """
-        value = self.values.get(name, _ABSENT)
-        if type(value) is Decimal:
-            return value.as_integer_ratio()
-        value = self.get(name)
-        return value.numerator, value.denominator
-
-    def get_decimal(self, name: str) -> Any:
-        """A value as a Decimal (numbers) or as it is; metrics evaluated in Decimal form."""
-        value = self.values.get(name, _ABSENT)
-        if value is not _ABSENT:
-            return value
-        return self._metric(name, self.decimal_metrics, self._decimal_memo)
-
-    def _metric(self, name: str, metrics: Mapping[str, Evaluator], memo: dict[str, Any]) -> Any:
-        metric = metrics.get(name)
-        if metric is None:
+        """An input or metric: a number as a ratio, text and booleans as they are;
+        Missing when absent."""
+        found = self._numbers.get(name)
+        if found is not None:
+            return found
+        value = self.values.get(name)
+        if value is None:
+            if name in self.metrics:
+                return self.metric(name)
             raise Missing(frozenset((name,)))
-        if name not in memo:
+        kind = type(value)
+        if kind is Decimal:  # inputs are Decimals: read once as a ratio
+            found = self._numbers[name] = value.as_integer_ratio()
+            return found
+        if kind is str or kind is bool:
+            return value
+        found = self._numbers[name] = as_pair(value)
+        return found
+
+    def metric(self, name: str) -> Any:
+        """A metric's value, computed once for this project (its Missing or Undefined too)."""
+        result = self._results.get(name, _ABSENT)
+        if result is _ABSENT:
             try:
-                memo[name] = metric(self)
-            except (Missing, Undefined, Inexact) as exc:
-                memo[name] = exc
-        result = memo[name]
+                result = self.metrics[name](self)
+            except (Missing, Undefined) as exc:
+                result = exc
+            self._results[name] = result
         if isinstance(result, Exception):
             raise result
         return result
@@ -106,222 +92,205 @@ class Env:
 _ABSENT = object()
 
 
-def zero_inputs(divisor: n.Node, env: Env) -> tuple[str, ...]:
-    """The names in a divisor that is zero whose value is zero, for the message to name
-    them (every name it reads when none is zero by itself, as in `a - b`)."""
-    names = sorted(n.names(divisor))
-    zero = []
-    for name in names:
-        try:
-            value = env.get(name)
-        except (Missing, Undefined, ArithmeticError):  # a parameter, or a metric unset
-            continue
-        if not isinstance(value, (bool, str)) and value == 0:
-            zero.append(name)
-    return tuple(zero) or tuple(names)
+def as_pair(value: Any) -> Pair:
+    """A Decimal, int or Fraction as (numerator, denominator > 0)."""
+    if isinstance(value, (Decimal, Fraction, int)) and not isinstance(value, bool):
+        return value.as_integer_ratio()
+    raise TypeError(f"not a number: {value!r}")
 
 
-def to_exact(value: Any) -> Any:
-    """Decimal/int → Fraction; other values unchanged. Floats never reach here."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (Decimal, int)):
-        return Fraction(value)
+def to_fraction(value: Any) -> Any:
+    """A ratio as a Fraction; other values (text, booleans, None) unchanged."""
+    if type(value) is tuple:
+        return Fraction(*value)
     return value
 
 
+def sign(left: Pair, right: Pair) -> int:
+    """-1, 0 or 1 as left is below, equal to or above right."""
+    x, y = left[0] * right[1], right[0] * left[1]
+    return (x > y) - (x < y)
+
+
 def table_key(value: Any) -> str:
-    """How a lookup key is spelled in a table: 5 → "5", Fraction(1, 2) → "0.5"."""
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return str(value.numerator)
-        return str(_ROUNDING.divide(Decimal(value.numerator), Decimal(value.denominator)))
-    if isinstance(value, Decimal):
-        return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
+    """How a lookup key is spelled in a table: 5 → "5", 1/2 → "0.5", text as it is."""
+    if type(value) is tuple:
+        num, den = value
+        if num % den == 0:
+            return str(num // den)
+        return str(_SPELLING.divide(Decimal(num), Decimal(den)))
     return str(value)
 
 
-def to_decimal(value: Any) -> Any:
-    """Fraction/int → Decimal when the decimal is exact; other values unchanged."""
-    if isinstance(value, bool) or not isinstance(value, (Fraction, int)):
-        return value
-    fraction = Fraction(value)
-    return EXACT.divide(Decimal(fraction.numerator), Decimal(fraction.denominator))
+def compile_expr(node: n.Node, tables: Mapping[str, Any], constants: Mapping[str, Any]) -> Evaluator:
+    """A closure computing `node` for one `Ctx`; numbers come back as ratios.
 
-
-def compile_expr(node: n.Node, tables: Mapping[str, dict[str, Any]], constants: Mapping[str, Any],
-                 decimal: bool = False) -> Evaluator:
-    """A closure computing `node`; `constants` are parameters, inlined at compile time.
-
-    With `decimal`, numbers are Decimals and the closure must run inside `EXACT`
-    (see the module docstring); `tables` and `constants` must then hold Decimals.
+    `constants` are parameters (Decimal, int, text, bool, a list, or None when unset),
+    inlined at compile time; `tables` map a table name to `{"values": cells, "default": …}`.
     """
-    return _Compiler(tables, constants, decimal).build(node)
+    return _Compiler(tables, constants).build(node)
+
+
+def constant(value: Any) -> Any:
+    """A parameter or table cell in the evaluator's form: numbers as ratios, lists as sets."""
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return frozenset(constant(item) for item in value)
+    if isinstance(value, (Decimal, Fraction, int)) and not isinstance(value, bool):
+        num, den = value.as_integer_ratio()
+        return (num, den)
+    return value
 
 
 class _Compiler:
-    def __init__(self, tables: Mapping[str, dict[str, Any]], constants: Mapping[str, Any], decimal: bool) -> None:
+    """Builds closures node by node; calls are delegated to the built-in registry."""
+
+    def __init__(self, tables: Mapping[str, Any], constants: Mapping[str, Any]) -> None:
         self.tables = tables
         self.constants = constants
-        self.decimal = decimal
 
     def build(self, node: n.Node) -> Evaluator:
-        method = getattr(self, "_" + type(node).__name__.lower())
-        return method(node)
+        return _BUILDERS[type(node)](self, node)
 
     def _number(self, node: n.Number) -> Evaluator:
-        value: Any = to_decimal(node.value) if self.decimal else node.value
-        return lambda env: value
+        value = node.value.as_integer_ratio()
+        return lambda ctx: value
 
-    def _text(self, node: n.Text) -> Evaluator:
+    def _literal(self, node: n.Text | n.Boolean) -> Evaluator:
         value = node.value
-        return lambda env: value
+        return lambda ctx: value
 
-    def _boolean(self, node: n.Boolean) -> Evaluator:
-        value = node.value
-        return lambda env: value
-
-    def _listof(self, node: n.ListOf) -> Evaluator:
-        convert = to_decimal if self.decimal else (lambda v: v)
-        value = frozenset(convert(item.value) for item in node.items)  # type: ignore[attr-defined]
-        return lambda env: value
+    def _list(self, node: n.ListOf) -> Evaluator:
+        value = frozenset(_reduced(constant(item.value)) for item in node.items)  # type: ignore[attr-defined]
+        return lambda ctx: value
 
     def _name(self, node: n.Name) -> Evaluator:
-        if node.name in self.constants:
-            value = self.constants[node.name]
+        name = node.name
+        if name in self.constants:
+            value = constant(self.constants[name])
             if value is None:
-                missing = frozenset((node.name,))
+                missing = frozenset((name,))
 
-                def unset(env: Env) -> Any:
+                def unset(ctx: Ctx) -> Any:
                     raise Missing(missing)
 
                 return unset
-            return lambda env: value
-        name = node.name
-        if self.decimal:
-            return lambda env: env.get_decimal(name)
-        return lambda env: env.get(name)
+            return lambda ctx: value
+        return lambda ctx: ctx.get(name)
 
     def _unary(self, node: n.Unary) -> Evaluator:
         operand = self.build(node.operand)
         if node.op == "not":
-            return lambda env: not operand(env)
-        return lambda env: -operand(env)
+            return lambda ctx: not operand(ctx)
+
+        def negate(ctx: Ctx) -> Pair:
+            num, den = operand(ctx)
+            return -num, den
+
+        return negate
 
     def _arith(self, node: n.Arith) -> Evaluator:
         left, right = self.build(node.left), self.build(node.right)
-        if node.op == "+":
-            return lambda env: left(env) + right(env)
-        if node.op == "-":
-            return lambda env: left(env) - right(env)
-        if node.op == "*":
-            return lambda env: left(env) * right(env)
+        op = node.op
+        if op == "+":
 
+            def add(ctx: Ctx) -> Pair:
+                (a, b), (c, d) = left(ctx), right(ctx)
+                return a * d + c * b, b * d
+
+            return add
+        if op == "-":
+
+            def subtract(ctx: Ctx) -> Pair:
+                (a, b), (c, d) = left(ctx), right(ctx)
+                return a * d - c * b, b * d
+
+            return subtract
+        if op == "*":
+
+            def multiply(ctx: Ctx) -> Pair:
+                (a, b), (c, d) = left(ctx), right(ctx)
+                return a * c, b * d
+
+            return multiply
         divisor = node.right
 
-        def divide(env: Env) -> Any:
-            numerator, denominator = left(env), right(env)
-            if denominator == 0:
-                raise Undefined("division_by_zero", divisor=zero_inputs(divisor, env))
-            return numerator / denominator
+        def divide(ctx: Ctx) -> Pair:
+            (a, b), (c, d) = left(ctx), right(ctx)
+            if c > 0:
+                return a * d, b * c
+            if c < 0:
+                return -a * d, -b * c
+            raise Undefined("division_by_zero", divisor=zero_inputs(divisor, ctx.get))
 
         return divide
 
     def _compare(self, node: n.Compare) -> Evaluator:
         left, right = self.build(node.left), self.build(node.right)
         op = node.op
-        if op == "in":
-            return lambda env: left(env) in right(env)
-        if op == "not in":
-            return lambda env: left(env) not in right(env)
-        return _COMPARATORS[op](left, right)
+        if op in ("in", "not in"):
+            inside = op == "in"
+            return lambda ctx: (_reduced(left(ctx)) in right(ctx)) is inside
+        test = _TESTS[op]
+
+        def compare(ctx: Ctx) -> bool:
+            a, b = left(ctx), right(ctx)
+            if type(a) is tuple:
+                return test(a[0] * b[1], b[0] * a[1])
+            return test(a, b)  # text or booleans: == and != only (the type checker saw to it)
+
+        return compare
 
     def _logic(self, node: n.Logic) -> Evaluator:
         items = [self.build(item) for item in node.items]
         if node.op == "and":
-            return lambda env: all(item(env) for item in items)
-        return lambda env: any(item(env) for item in items)
+            return lambda ctx: all(item(ctx) for item in items)
+        return lambda ctx: any(item(ctx) for item in items)
 
     def _call(self, node: n.Call) -> Evaluator:
-        return getattr(self, "_fn_" + node.func)(node)
+        from screening.expr.builtins import FUNCTIONS
 
-    def _fn_lookup(self, node: n.Call) -> Evaluator:
-        table_name = node.args[0].name  # type: ignore[attr-defined]
-        table = self.tables[table_name]
-        keys = [self.build(arg) for arg in node.args[1:]]
-
-        def lookup(env: Env) -> Any:
-            key_values = [table_key(key(env)) for key in keys]
-            values, default = table["values"], table.get("default")
-            if not values and default is None:
-                raise Undefined("table_not_configured", table=table_name)
-            cell: Any = values
-            for key in key_values:
-                cell = cell.get(key) if isinstance(cell, dict) else None
-                if cell is None:
-                    break
-            if cell is None or isinstance(cell, dict):
-                if default is None:
-                    raise Undefined("key_not_in_table", table=table_name, key="/".join(key_values))
-                cell = default
-            return cell
-
-        return lookup
-
-    def _fn_min(self, node: n.Call) -> Evaluator:
-        args = [self.build(arg) for arg in node.args]
-        return lambda env: min(arg(env) for arg in args)
-
-    def _fn_max(self, node: n.Call) -> Evaluator:
-        args = [self.build(arg) for arg in node.args]
-        return lambda env: max(arg(env) for arg in args)
-
-    def _fn_startswith(self, node: n.Call) -> Evaluator:
-        text = self.build(node.args[0])
-        prefixes = tuple(arg.value for arg in node.args[1:])  # type: ignore[attr-defined]
-        return lambda env: text(env).startswith(prefixes)
-
-    def _fn_between(self, node: n.Call) -> Evaluator:
-        value, low, high = (self.build(arg) for arg in node.args)
-        return lambda env: low(env) <= value(env) <= high(env)
-
-    def _fn_coalesce(self, node: n.Call) -> Evaluator:
-        args = [self.build(arg) for arg in node.args]
-
-        def coalesce(env: Env) -> Any:
-            missing: set[str] = set()
-            for arg in args:
-                try:
-                    return arg(env)
-                except Missing as exc:
-                    missing |= exc.names
-            raise Missing(frozenset(missing))
-
-        return coalesce
+        return FUNCTIONS[node.func].compile(node, self)
 
 
-def _lt(a: Evaluator, b: Evaluator) -> Evaluator:
-    return lambda env: a(env) < b(env)
+def zero_inputs(divisor: n.Node, get: Callable[[str], Any]) -> tuple[str, ...]:
+    """The names in a divisor that is zero whose value is zero, for the message to name
+    them (every name it reads when none is zero by itself, as in `a - b`)."""
+    names = sorted(n.names(divisor))
+    zero = []
+    for name in names:
+        try:
+            value = get(name)
+        except (Missing, Undefined):  # a parameter, or a metric unset
+            continue
+        if type(value) is tuple and value[0] == 0 or not isinstance(value, (bool, str, tuple)) and value == 0:
+            zero.append(name)
+    return tuple(zero) or tuple(names)
 
 
-def _le(a: Evaluator, b: Evaluator) -> Evaluator:
-    return lambda env: a(env) <= b(env)
+def _reduced(value: Any) -> Any:
+    if type(value) is tuple:
+        return Fraction(*value).as_integer_ratio()
+    return value
 
 
-def _gt(a: Evaluator, b: Evaluator) -> Evaluator:
-    return lambda env: a(env) > b(env)
+_TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda x, y: x < y,
+    "<=": lambda x, y: x <= y,
+    ">": lambda x, y: x > y,
+    ">=": lambda x, y: x >= y,
+    "==": lambda x, y: x == y,
+    "!=": lambda x, y: x != y,
+}
 
-
-def _ge(a: Evaluator, b: Evaluator) -> Evaluator:
-    return lambda env: a(env) >= b(env)
-
-
-def _eq(a: Evaluator, b: Evaluator) -> Evaluator:
-    return lambda env: a(env) == b(env)
-
-
-def _ne(a: Evaluator, b: Evaluator) -> Evaluator:
-    return lambda env: a(env) != b(env)
-
-
-_COMPARATORS = {"<": _lt, "<=": _le, ">": _gt, ">=": _ge, "==": _eq, "!=": _ne}
+_BUILDERS: dict[type, Callable[[_Compiler, Any], Evaluator]] = {
+    n.Number: _Compiler._number,
+    n.Text: _Compiler._literal,
+    n.Boolean: _Compiler._literal,
+    n.ListOf: _Compiler._list,
+    n.Name: _Compiler._name,
+    n.Unary: _Compiler._unary,
+    n.Arith: _Compiler._arith,
+    n.Compare: _Compiler._compare,
+    n.Logic: _Compiler._logic,
+    n.Call: _Compiler._call,
+}

@@ -95,3 +95,22 @@ def names(node: Node) -> set[str]:
             found.add(current.name)
         stack.extend(children(current))
     return found
+
+
+def calls(node: Node, func: str, metrics: dict[str, Node]) -> list[Call]:
+    """Every call of `func` in the expression, metrics expanded where they are read, in
+    the order they are written (each metric once)."""
+    found: list[Call] = []
+    seen: set[str] = set()
+
+    def walk(current: Node) -> None:
+        if isinstance(current, Call) and current.func == func:
+            found.append(current)
+        if isinstance(current, Name) and current.name in metrics and current.name not in seen:
+            seen.add(current.name)
+            walk(metrics[current.name])
+        for child in children(current):
+            walk(child)
+
+    walk(node)
+    return found

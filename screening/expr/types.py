@@ -49,7 +49,8 @@ class Symbol:
 Scope = Mapping[str, Symbol]
 
 
-def _error(message: str, node: n.Node) -> ExpressionError:
+def error(message: str, node: n.Node) -> ExpressionError:
+    """An ExpressionError placed at `node`."""
     return ExpressionError(message, OffsetSpan(node.offset))  # type: ignore[arg-type]
 
 
@@ -67,23 +68,24 @@ def check(node: n.Node, scope: Scope) -> Type:
 def check_bool(node: n.Node, scope: Scope) -> Type:
     found = check(node, scope)
     if found.kind != "bool":
-        raise _error(f"条件应为真/假，这里是 {found.describe()} / a condition must be boolean", node)
+        raise error(f"条件应为真/假，这里是 {found.describe()} / a condition must be boolean", node)
     return found
 
 
 def check_number(node: n.Node, scope: Scope) -> Type:
     found = check(node, scope)
     if found.kind != "number":
-        raise _error(f"应为数值，这里是 {found.describe()} / expected a number", node)
+        raise error(f"应为数值，这里是 {found.describe()} / expected a number", node)
     return found
 
 
-def _same_unit(left: Type, right: Type, node: n.Node, what: str) -> str | None:
+def same_unit(left: Type, right: Type, node: n.Node, what: str) -> str | None:
+    """The unit both sides share (a bare literal adopts the other's), or an error."""
     if left.unit is None:
         return right.unit
     if right.unit is None or left.unit == right.unit:
         return left.unit
-    raise _error(
+    raise error(
         f"{what}两边单位不一致：{left.unit or '无量纲'} 与 {right.unit or '无量纲'}，请先换算 / "
         f"units differ ({left.unit!r} vs {right.unit!r}); convert first",
         node,
@@ -94,9 +96,9 @@ def _name(node: n.Name, scope: Scope) -> Type:
     symbol = scope.get(node.name)
     if symbol is None:
         hint = suggest(node.name, [k for k, s in scope.items() if s.kind != "table"])
-        raise _error(f"未知的名称 {node.name!r}{hint} / unknown name", node)
+        raise error(f"未知的名称 {node.name!r}{hint} / unknown name", node)
     if symbol.kind == "table":
-        raise _error(f"{node.name!r} 是查找表，请写 lookup({node.name}, …) / use lookup() for tables", node)
+        raise error(f"{node.name!r} 是查找表，请写 lookup({node.name}, …) / use lookup() for tables", node)
     return symbol.type
 
 
@@ -109,7 +111,7 @@ def _unary(node: n.Unary, scope: Scope) -> Type:
 def _arith(node: n.Arith, scope: Scope) -> Type:
     left, right = check_number(node.left, scope), check_number(node.right, scope)
     if node.op in "+-":
-        return Type("number", _same_unit(left, right, node, "加减"))
+        return Type("number", same_unit(left, right, node, "加减"))
     if left.unit is None or right.unit is None:
         unit = left.unit if right.unit is None else right.unit
         if node.op == "/" and left.unit is None and right.unit is not None:
@@ -124,22 +126,23 @@ def _compare(node: n.Compare, scope: Scope) -> Type:
     right = check(node.right, scope)
     if node.op in ("in", "not in"):
         if right.kind != "list" or right.item is None:
-            raise _error("in 的右边应为列表，如 [\"a\", \"b\"] / 'in' needs a list", node.right)
-        _comparable(left, right.item, node)
+            raise error("in 的右边应为列表，如 [\"a\", \"b\"] / 'in' needs a list", node.right)
+        comparable(left, right.item, node)
         return BOOL
-    _comparable(left, right, node)
+    comparable(left, right, node)
     if node.op not in ("==", "!=") and left.kind != "number":
-        raise _error(f"{node.op} 只能比较数值 / {node.op} compares numbers only", node)
+        raise error(f"{node.op} 只能比较数值 / {node.op} compares numbers only", node)
     return BOOL
 
 
-def _comparable(left: Type, right: Type, node: n.Node) -> None:
+def comparable(left: Type, right: Type, node: n.Node) -> None:
+    """An error unless the two types (and their units) can be compared."""
     if left.kind != right.kind:
-        raise _error(
+        raise error(
             f"不能比较 {left.describe()} 与 {right.describe()} / cannot compare these types", node
         )
     if left.kind == "number":
-        _same_unit(left, right, node, "比较")
+        same_unit(left, right, node, "比较")
 
 
 def _logic(node: n.Logic, scope: Scope) -> Type:
@@ -150,108 +153,24 @@ def _logic(node: n.Logic, scope: Scope) -> Type:
 
 def _list(node: n.ListOf, scope: Scope) -> Type:
     if not node.items:
-        raise _error("列表不能为空 / empty list", node)
+        raise error("列表不能为空 / empty list", node)
     item_types = [check(item, scope) for item in node.items]
     for item, found in zip(node.items, item_types):
         if not isinstance(item, (n.Number, n.Text, n.Boolean)):
-            raise _error("列表只能包含常量 / list items must be constants", item)
+            raise error("列表只能包含常量 / list items must be constants", item)
         if found.kind != item_types[0].kind:
-            raise _error("列表元素类型不一致 / list items must share one type", item)
+            raise error("列表元素类型不一致 / list items must share one type", item)
     return Type("list", item=item_types[0])
 
 
 def _call(node: n.Call, scope: Scope) -> Type:
+    from screening.expr.builtins import FUNCTIONS  # the registry imports this module
+
     builtin = FUNCTIONS.get(node.func)
     if builtin is None:
-        raise _error(f"未知的函数 {node.func!r}{suggest(node.func, list(FUNCTIONS))} / unknown function", node)
+        raise error(f"未知的函数 {node.func!r}{suggest(node.func, list(FUNCTIONS))} / unknown function", node)
     return builtin.check(node, scope)
 
-
-@dataclass(frozen=True)
-class Builtin:
-    """A registered function: its type rule. Evaluation lives in expr.evaluate."""
-
-    name: str
-    check: Callable[[n.Call, Scope], Type]
-
-
-def _check_lookup(node: n.Call, scope: Scope) -> Type:
-    if not node.args or not isinstance(node.args[0], n.Name):
-        raise _error("lookup 的第一个参数应为查找表名 / lookup(table, key, …)", node)
-    table = scope.get(node.args[0].name)
-    if table is None or table.kind != "table":
-        tables = [k for k, s in scope.items() if s.kind == "table"]
-        raise _error(
-            f"未知的查找表 {node.args[0].name!r}{suggest(node.args[0].name, tables)} / unknown table",
-            node.args[0],
-        )
-    keys = node.args[1:]
-    if len(keys) != table.key_count:
-        raise _error(
-            f"查找表 {node.args[0].name} 需要 {table.key_count} 个键，给了 {len(keys)} 个 / "
-            f"table takes {table.key_count} key(s)",
-            node,
-        )
-    for key in keys:
-        found = check(key, scope)
-        if found.kind not in ("text", "number"):
-            raise _error("查找键应为文本或数值 / a key must be text or a number", key)
-    return table.type
-
-
-def _check_minmax(node: n.Call, scope: Scope) -> Type:
-    if len(node.args) < 2:
-        raise _error(f"{node.func} 至少需要两个参数 / needs at least two arguments", node)
-    result = check_number(node.args[0], scope)
-    for arg in node.args[1:]:
-        result = Type("number", _same_unit(result, check_number(arg, scope), node, node.func))
-    return result
-
-
-def _check_startswith(node: n.Call, scope: Scope) -> Type:
-    if len(node.args) < 2:
-        raise _error("startswith(文本, 前缀, …) 至少需要一个前缀 / needs a prefix", node)
-    for arg in node.args:
-        if check(arg, scope).kind != "text":
-            raise _error("startswith 的参数应为文本 / startswith takes text", arg)
-    for arg in node.args[1:]:
-        if not isinstance(arg, n.Text):
-            raise _error("前缀应为字符串常量，如 \"C26\" / prefixes must be string constants", arg)
-    return BOOL
-
-
-def _check_between(node: n.Call, scope: Scope) -> Type:
-    if len(node.args) != 3:
-        raise _error("between(值, 下限, 上限) 需要三个参数 / between(x, lo, hi)", node)
-    value, low, high = (check_number(arg, scope) for arg in node.args)
-    _same_unit(value, low, node, "between")
-    _same_unit(value, high, node, "between")
-    return BOOL
-
-
-def _check_coalesce(node: n.Call, scope: Scope) -> Type:
-    if len(node.args) < 2:
-        raise _error("coalesce 至少需要两个参数 / needs at least two arguments", node)
-    first = check(node.args[0], scope)
-    for arg in node.args[1:]:
-        other = check(arg, scope)
-        _comparable(first, other, arg)
-        if first.kind == "number" and first.unit is None:
-            first = other
-    return first
-
-
-FUNCTIONS: dict[str, Builtin] = {
-    b.name: b
-    for b in (
-        Builtin("lookup", _check_lookup),
-        Builtin("min", _check_minmax),
-        Builtin("max", _check_minmax),
-        Builtin("startswith", _check_startswith),
-        Builtin("between", _check_between),
-        Builtin("coalesce", _check_coalesce),
-    )
-}
 
 _CHECKERS: dict[type, Callable[[n.Node, Scope], Type]] = {
     n.Number: lambda node, scope: NUMBER,

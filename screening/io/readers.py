@@ -48,7 +48,7 @@ from screening.io.tables import (
 )
 from screening.io.totals import Totals
 from screening.model.project import CHOICE_ALIASES, NO, YES
-from screening.model.units import UNIT_FACTORS, UnitError, date_message, parse_amount
+from screening.model.units import BARE_DIGITS, PLAIN_NUMBER, UNIT_FACTORS, UnitError, date_message, parse_amount
 from screening.source import load_yaml_file
 
 LINES = {".jsonl", ".ndjson"}
@@ -172,7 +172,6 @@ class CellError(ValueError):
 _ABSENT = object()
 # Placeholders offices type for "no value"; they mean absent, never zero.
 _EMPTY = {"", "-", "--", "—", "——", "－", "/", "n/a", "na", "#n/a", "null", "none"}
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,，]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # the model's words, plus the tick and cross marks spreadsheets use
 _TRUE = YES | {"√", "✓", "✔"}
 _FALSE = NO | {"×", "✗", "✘"}
@@ -240,9 +239,9 @@ def _amount(value: object, kind: str, unit: str | None) -> str:
         text = _text(value)
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)  # full-width digits, ．, ％
-        if len(text) < 16 and _BARE_DIGITS.fullmatch(text):
+        if len(text) < 16 and BARE_DIGITS.fullmatch(text):
             return f"{text}{unit}" if unit else text
-    if unit and _PLAIN_NUMBER.fullmatch(text):
+    if unit and PLAIN_NUMBER.fullmatch(text):
         text = f"{text}{unit}"
     try:
         parse_amount(text, kind)
@@ -251,8 +250,6 @@ def _amount(value: object, kind: str, unit: str | None) -> str:
     return text
 
 
-# digits and a point, short: nothing for parse_amount to refuse, whatever the unit
-_BARE_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def _integer(value: object) -> int:
@@ -402,9 +399,9 @@ def _fast(field: str, unit: str | None) -> Convert:
                     _floats[value] = text  # figures repeat down a column
                 return text + suffix
             if kind_of is str and len(value) < 16:
-                if _BARE_DIGITS.fullmatch(value):
+                if BARE_DIGITS.fullmatch(value):
                     return value + suffix
-                if percent and value[-1:] == "%" and _BARE_DIGITS.fullmatch(value[:-1]):
+                if percent and value[-1:] == "%" and BARE_DIGITS.fullmatch(value[:-1]):
                     return value
             elif kind_of is int and -(10**15) < value < 10**15:
                 return f"{value}{suffix}"

@@ -8,10 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from screening.errors import Diagnostic
-from screening.model import ruleset
+from screening.kinds import KINDS
 from screening.source import LoadedYaml, field_path
 
-_KIND_TAGS = set(ruleset.KINDS)
+_KIND_TAGS = set(KINDS)
 
 
 def _path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -85,7 +85,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         if isinstance(part, int) or current is None:
             continue
         if isinstance(part, str) and part in _KIND_TAGS:
-            current = ruleset.RULE_CLASSES.get(part, ruleset.CheckRule)
+            current = KINDS[part].shape
             continue
         fields = getattr(current, "model_fields", {})
         info = fields.get(part)

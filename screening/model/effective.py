@@ -17,13 +17,7 @@ from screening.model import ruleset as spec
 class EffectiveRule:
     """One rule in force, its parsed expressions and where it was last defined."""
 
-    spec: (
-        spec.CheckRule
-        | spec.ScoreRule
-        | spec.BonusRule
-        | spec.DeriveRule
-        | spec.InfoRule
-    )
+    spec: Any  # the rule as written: its kind's shape (screening.kinds)
     source: SourceSpan
     origin: str  # id of the rule set file that defined it
     condition: n.Node | None = None  # require / fail_if / when

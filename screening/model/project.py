@@ -18,10 +18,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from screening.model.units import CANONICAL_UNIT, UnitError, parse_amount
+from screening.model.units import BARE_DIGITS, CANONICAL_UNIT, UnitError, parse_amount
 
 
-_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class AmountValidator:
     def __call__(self, value: object) -> object:
         if value is None:
             return None
-        if type(value) is str and _PLAIN_NUMBER.fullmatch(value):
+        if type(value) is str and BARE_DIGITS.fullmatch(value):
             # the common case in spreadsheets and JSONL ("4500", "12.5"): read it directly,
             # exactly as parse_amount would, and only the upper bound can fail
             number = Decimal(value)
@@ -398,15 +397,16 @@ def input_kinds() -> dict[str, str]:
 
 
 def flatten(project: Project) -> dict[str, Any]:
-    """The project's present values keyed by canonical dotted path (absent keys omitted)."""
+    """The project's present values keyed by canonical dotted path (absent keys omitted).
+
+    Read from pydantic's own dump of the model (its fields in declaration order), the one
+    reader of rows: a batch reads every row through the model, as a project file is read.
+    """
     values: dict[str, Any] = {}
 
-    def walk(model: BaseModel, prefix: str) -> None:
-        for name in type(model).model_fields:
-            value = getattr(model, name)
-            if value is None:
-                continue
-            if isinstance(value, BaseModel):
+    def walk(block: dict[str, Any], prefix: str) -> None:
+        for name, value in block.items():
+            if type(value) is dict and not (name == "extra" and not prefix):
                 walk(value, f"{prefix}{name}.")
             elif name == "extra" and not prefix:
                 for key, item in value.items():
@@ -415,7 +415,7 @@ def flatten(project: Project) -> dict[str, Any]:
             else:
                 values[f"{prefix}{name}"] = value
 
-    walk(project, "")
+    walk(project.model_dump(exclude_none=True), "")
     return derive_fields(values)
 
 

@@ -1,4 +1,8 @@
-"""The rule-set YAML shape as pydantic models: one class per rule kind. No evaluation."""
+"""The rule-set YAML shape as pydantic models. No evaluation.
+
+Each rule kind declares its own shape in `screening.kinds` (on the bases here); the
+registry there completes `RuleSetFile.rules` with them.
+"""
 
 from __future__ import annotations
 
@@ -186,7 +190,9 @@ def figures_named(items: list[Band] | list[LinearPoint]) -> bool:
     )
 
 
-class _Rule(_Model):
+class BaseRule(_Model):
+    """What every rule has, whatever its kind."""
+
     id: str = Field(pattern=RULE_ID, max_length=120)
     group: str = Field(pattern=NAME)
     title: LocalText | None = None
@@ -206,11 +212,11 @@ class Branch(_Model):
     require: str
 
 
-class CheckRule(_Rule):
+class CheckRule(BaseRule):
     """veto, gate or review: `require` (must hold), `fail_if` (fails when true), or
     `require_any` (holds when any one branch holds: 投资强度 or 亩均税收)."""
 
-    kind: Literal["veto", "gate", "review"]
+    kind: str
     require: str | None = None
     fail_if: str | None = None
     require_any: list[Branch] | None = Field(default=None, min_length=2)
@@ -230,12 +236,15 @@ class CheckRule(_Rule):
         return self
 
 
-class _Graded(_Rule):
+class GradedRule(BaseRule):
+    """A value graded into points: `bands` or `linear`."""
+
     value: str | None = None
     bands: list[Band] | None = Field(default=None, min_length=1)
     linear: list[LinearPoint] | None = Field(default=None, min_length=2)
 
-    def _check_grading(self) -> None:
+    def check_grading(self) -> None:
+        """Refuse a graded rule without exactly one grading or without a value."""
         if (self.bands is None) == (self.linear is None):
             raise ValueError("需要 bands 或 linear 之一（只能一个）/ give exactly one of bands, linear")
         if self.value is None:
@@ -252,61 +261,6 @@ class _Graded(_Rule):
         """The most points the rule can give (its figures resolved: see the loader)."""
         points = [b.points for b in self.bands] if self.bands else [p.points for p in self.linear or []]
         return max(points)  # type: ignore[type-var]
-
-
-class ScoreRule(_Graded):
-    kind: Literal["score"]
-
-    @model_validator(mode="after")
-    def _graded(self) -> ScoreRule:
-        self._check_grading()
-        return self
-
-
-class BonusRule(_Graded):
-    kind: Literal["bonus"]
-    when: str | None = None
-    points: Decimal | None = None
-
-    @model_validator(mode="after")
-    def _shape(self) -> BonusRule:
-        if self.when is not None:
-            if self.points is None or self.value or self.bands or self.linear:
-                raise ValueError("when 形式的加分规则需要 points，且不能有 value/bands/linear / "
-                                 "a 'when' bonus takes points only")
-        else:
-            self._check_grading()
-        return self
-
-    @property
-    def max_points(self) -> Decimal:
-        return self.points if self.points is not None else super().max_points
-
-
-class DeriveRule(_Rule):
-    kind: Literal["derive"]
-    sets: str = Field(pattern=NAME)
-    when: str
-
-
-class InfoRule(_Rule):
-    """A fact shown to the committee that changes no decision and no score: `message`
-    when `when` holds, `otherwise` when it does not."""
-
-    kind: Literal["info"]
-    when: str
-    otherwise: LocalText | None = None
-
-
-Rule = Annotated[
-    CheckRule | ScoreRule | BonusRule | DeriveRule | InfoRule,
-    Field(discriminator="kind"),
-]
-KINDS = ("veto", "gate", "review", "score", "bonus", "derive", "info")
-RULE_CLASSES: dict[str, type[_Rule]] = {
-    "veto": CheckRule, "gate": CheckRule, "review": CheckRule, "score": ScoreRule,
-    "bonus": BonusRule, "derive": DeriveRule, "info": InfoRule,
-}
 
 
 class Disable(_Model):
@@ -335,7 +289,7 @@ class RuleSetFile(_Model):
     groups: dict[Annotated[str, Field(pattern=NAME)], Group] = Field(default_factory=dict)
     weights: dict[str, Decimal] | None = None
     points_total: Decimal | None = None  # declared sum of the score rules' max points
-    rules: list[Rule] = Field(default_factory=list)
+    rules: list[RuleSpec] = Field(default_factory=list)  # noqa: F821 — completed by screening.kinds
     disable: list[Disable] = Field(default_factory=list)
 
     @field_validator("version", mode="before")
@@ -362,3 +316,8 @@ class RuleSetFile(_Model):
             if not name.startswith("extra.") or not name[6:].isidentifier():
                 raise ValueError(f"输入字段 {name!r} 应写作 extra.名称 / inputs are named extra.NAME")
         return value
+
+
+# The kinds' shapes complete `RuleSetFile.rules` (see screening.kinds): imported last, so
+# that the kinds find the bases above whichever module is imported first.
+import screening.kinds  # noqa: E402, F401

@@ -45,6 +45,11 @@ CANONICAL_UNIT = {
     "mass": "t", "fraction": "", "count": "人", "ratio": "",
 }
 
+# The two shapes of a plain figure, one definition each (readers, the model, the review):
+# bare digits with an optional point (nothing for parse_amount to refuse, whatever the
+# unit), and a figure as offices type it (sign, thousands separators, exponent)
+BARE_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,，]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _AMOUNT = re.compile(r"^\s*([+-]?(?:\d[\d,，]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
 
 

@@ -44,7 +44,7 @@ def add_projects(
     from screening.loader import load_ruleset
     from screening.model.project import flatten
     from screening.report.contract import contract_bytes
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     intake = Intake()
     screeners: dict[str, Screener] = {}

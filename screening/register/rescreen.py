@@ -4,7 +4,6 @@ rule change (decisions that change, score deltas, rules that judge differently).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -84,7 +83,7 @@ def rescreen(
     from screening.loader import load_ruleset
     from screening.report.contract import contract_bytes
     from screening.report.explain import round_score
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     new = load_ruleset(rules_ref, as_of=as_of)
     screener = Screener(new)
@@ -147,7 +146,7 @@ def rescreen(
                 tuple(_StoredFinding(f["rule"], Status(f["status"])) for f in findings),
             )
             # compared as shown (two decimals), as the stored score is
-            after = dataclasses.replace(decision, score=round_score(decision.score))
+            after = decision._replace(score=round_score(decision.score))
             pairs.setdefault(row.snapshot_id, []).append((lead["key"], before, after))
             pending.append(
                 Pending(

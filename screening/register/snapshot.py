@@ -16,7 +16,6 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.register.db import RegisterError
@@ -105,24 +104,18 @@ def load_snapshot(
     # The loader's own steps for one chain (read, merge, type-check), given the chain
     # rather than resolving `extends` again: ids resolve through rules/ and the working
     # folder, which may hold other files by now.
-    from screening.loader import _merge, _read, _typecheck
+    from screening.loader import load_chain
 
     with tempfile.TemporaryDirectory(prefix="screening-snapshot-") as folder:
         chain = []
-        errors: list[Any] = []  # a stored snapshot loaded once: none expected
         for position, item in enumerate(files):
             path = (
                 Path(folder)
                 / f"{position:02d}-{Path(item.path).name or 'ruleset.yaml'}"
             )
             path.write_bytes(item.content)
-            chain.append(_read(path, errors))
-        if errors:
-            raise RegisterError(
-                f"规则集快照无法读取：{errors[0].message} / the stored rule set cannot be read"
-            )
-        ruleset = _merge(chain, as_of)
-        _typecheck(ruleset, {loaded.model.id: loaded for loaded in chain})
+            chain.append(path)
+        ruleset = load_chain(chain, as_of)
     if ruleset.sha256 != sha256:
         raise RegisterError(
             f"规则集快照校验失败（sha256 {sha256[:12]}…）/ the stored rule set does not match its sha256"

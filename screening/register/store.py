@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from pathlib import Path
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_, select, update
@@ -633,13 +633,14 @@ class Register:
         stored (always so in the screening's own language, unless something is wrong).
         """
         from screening.report.contract import contract_bytes
-        from screening.screen import Screener
+        from screening.screener import Screener
 
         stored = self.screening(screening_id)
         ruleset = self.snapshot_ruleset(stored["snapshot_id"])
-        ref = stored.get("rules_ref") or ""
-        if Path(ref).suffix in (".yaml", ".yml", ".json"):
-            ruleset.path = ref  # the contract names the file it was given as, if any
+        # a rule set given as a file was labelled with that path in the line, as again here
+        ref = stored.get("rules_ref")
+        if ref and Path(ref).suffix.lower() in (".yaml", ".yml", ".json"):
+            ruleset.path = ref
         decision = Screener(ruleset).screen_values(stored["values"])
         line = contract_bytes(decision, ruleset, lang or stored["lang"])
         import hashlib

@@ -1,103 +1,93 @@
 """Findings and decisions → sentences in zh or en, shared by every renderer.
 
-An `Explainer` holds one rule set's titles and templates for one language, so
-rendering a batch does no repeated lookups.
+An `Explainer` holds one rule set's titles and templates for one language; each rule's
+kind chooses its sentence (`screening.kinds`), the explainer fills it. Nothing is
+remembered between findings: a finding's prose is a few template fills.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from string import Formatter
 from typing import Any
 
+from screening.compile import COMPUTED, reported_threshold, rule_op
 from screening.expr import nodes as n
-from screening.findings import (
-    BranchFinding,
-    Decision,
-    Finding,
-    Kind,
-    Outcome,
-    Remedy,
-    RemedyOption,
-    Status,
-)
+from screening.findings import BranchFinding, Decision, Finding, Outcome, Remedy, RemedyOption, Status
+from screening.kinds import RuleKind, get
 from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, input_kinds
 
-# a review rule reports the requirement that avoids review; the trigger is its negation
-_TRIGGER = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
-# Memoised messages and rendered findings, per explainer: enough for the findings that
-# repeat across a batch, small enough that a million-row batch stays flat in memory.
-MEMO_LIMIT = 5_000
-RULE_MEMO_LIMIT = 1_000  # JSON texts per rule, keyed by the identity of the screener's memoised findings
-_DISPLAY = Context(prec=28)
-HOLE = "\x00"  # stands for the value a memoised sentence is missing (see Explainer.padded)
 # a str as JSON writes it with ensure_ascii=False: called directly, as JSONEncoder.encode
 # builds a whole encoder for anything but a str
-json_string = json.encoder.encode_basestring
-_json_plain = re.compile(r'[^"\\\x00-\x1f]*').fullmatch  # text that JSON writes as it is
-_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
+json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _scaled(num: int, den: int, scale: int) -> int:
+    """num / den × scale rounded half to even: the figure to `scale`'s decimals, as an integer."""
+    q, r = divmod(num * scale, den)  # den > 0: the remainder is never negative
+    twice = 2 * r
+    if twice > den or (twice == den and q & 1):
+        q += 1
+    return q
+
+
+def _ratio(value: Any) -> tuple[int, int] | None:
+    kind = type(value)
+    if kind is Fraction or kind is Decimal:
+        return value.as_integer_ratio()  # type: ignore[no-any-return]
+    if isinstance(value, (Fraction, Decimal)):
+        return value.as_integer_ratio()  # type: ignore[no-any-return]
+    return None
 
 
 def number(value: Any, places: int = 4) -> Any:
-    """A Fraction/Decimal as a JSON-friendly int or float, rounded to `places` decimals."""
-    if value is _last[0] and places == _last[1]:
-        return _last[2]
-    result = _number(value, places)
-    if type(value) is Decimal:
-        _last[:] = (value, places, result)
-    return result
-
-
-# The last Decimal rounded, with its places and result: a new finding's actual value is
-# rounded twice in a row (for its JSON, then for its sentence). Compared by identity.
-_last: list[Any] = [None, 0, None]
-
-
-def _number(value: Any, places: int) -> Any:
+    """A Fraction/Decimal as a JSON-friendly int or float, rounded half to even to `places` decimals."""
     kind = type(value)  # exact types first: this runs for every number in every report
-    if kind is Fraction:
-        if value.denominator == 1:
-            return value.numerator
-        # no memo keyed on the Fraction: hashing one costs more than this division
-        return _rounded(_DISPLAY.divide(Decimal(value.numerator), Decimal(value.denominator)), places)
     if value is None or kind is int or kind is bool:
         return value
-    if kind is Decimal:
-        if value == value.to_integral_value():
-            return int(value)
-        return _rounded(value, places)
-    if isinstance(value, Fraction):
-        return number(Fraction(value), places)
-    if isinstance(value, Decimal):
-        return number(Decimal(value), places)
-    if isinstance(value, (bool, int)):
+    ratio = _ratio(value)
+    if ratio is None:
+        if isinstance(value, tuple):
+            return [number(v, places) for v in value]
         return value
-    if isinstance(value, tuple):
-        return [number(v, places) for v in value]
-    return value
+    num, den = ratio
+    if den == 1:
+        return num
+    scale = 10**places
+    q = _scaled(num, den, scale)
+    return q // scale if q % scale == 0 else q / scale  # int / int: the correctly rounded float
 
 
-def _rounded(exact: Decimal, places: int) -> int | float:
-    # not memoised: the values that reach here are mostly new (a ratio's quotient), and
-    # hashing a long Decimal costs more than rounding it
-    # an explicit context: rounding here must work even inside screening's EXACT context
-    rounded = exact.quantize(_QUANTUM[places], ROUND_HALF_EVEN, _DISPLAY)
-    return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
-
-
-def show(value: Any, lang: str = "zh") -> str:
-    """A value as text: numbers without trailing zeros, booleans as 是/否."""
-    if isinstance(value, bool):
+def show(value: Any, lang: str = "zh", places: int = 4) -> str:
+    """A value as text: numbers to `places` decimals without trailing zeros, booleans as 是/否."""
+    kind = type(value)
+    if kind is bool:
         return text("answer_yes" if value else "answer_no", lang)
-    value = number(value)
-    if isinstance(value, float):
+    if kind is int:
+        return str(value)
+    if value is None:
+        return ""
+    if kind is float:  # a figure read back from JSON (a report's input): as JSON wrote it
         return f"{value:f}".rstrip("0").rstrip(".")
-    return "" if value is None else str(value)
+    ratio = _ratio(value)
+    if ratio is None:
+        if isinstance(value, int):
+            return str(int(value))
+        return str(value)
+    num, den = ratio
+    if den == 1:
+        return str(num)
+    scale = 10**places
+    q = _scaled(num, den, scale)
+    whole, part = divmod(abs(q), scale)
+    sign = "-" if q < 0 else ""
+    if not part:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{str(part).rjust(places, '0').rstrip('0')}"
 
 
 def round_score(score: Fraction | None) -> Fraction | None:
@@ -113,14 +103,10 @@ _SHARES = frozenset(path for path, kind in input_kinds().items() if kind == "fra
 
 
 def _shares(ruleset: RuleSet) -> frozenset[str]:
-    return _SHARES | {
-        path for path, declared in ruleset.inputs.items() if declared.percent
-    }
+    return _SHARES | {path for path, declared in ruleset.inputs.items() if declared.percent}
 
 
-def _compares_a_share(
-    node: n.Node | None, value: n.Node | None, shares: frozenset[str]
-) -> bool:
+def _compares_a_share(node: n.Node | None, value: n.Node | None, shares: frozenset[str]) -> bool:
     if isinstance(node, n.Compare):
         node = node.left
     elif isinstance(node, n.Call) and node.func == "between":
@@ -130,40 +116,12 @@ def _compares_a_share(
     return isinstance(node, n.Name) and node.name in shares
 
 
-def _percent(value: Any, lang: str = "zh") -> str:
+def percent(value: Any, lang: str = "zh") -> str:
     """A fraction shown as a percentage: 0.3 → "30%"."""
     if value is None or isinstance(value, bool):
         return show(value, lang)
-    if type(value) is Decimal:  # × 100 by moving the point, rounded as a Fraction's quotient would be
-        return show(_DISPLAY.plus(value.scaleb(2)), lang) + "%"
-    return show(Fraction(value) * 100, lang) + "%"
-
-
-def _option_value(option: RemedyOption, shares: set[str] | frozenset[str]) -> str:
-    """A remedy option's figure as shown, rounded in the unit it is shown in, in the
-    safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a
-    whole number."""
-    if option.field in shares:
-        return show(safe_bound(option.value * 100, option.relation, 2)) + "%"
-    places = 0 if option.unit in _COUNTS else 2
-    return show(safe_bound(option.value, option.relation, places))
-
-
-def _plain_holes(template: str, name: str) -> bool:
-    """Whether every `{name}` in a format template is bare (no conversion or format spec)."""
-    try:
-        return all(
-            not spec and not conversion for _, field, spec, conversion in Formatter().parse(template) if field == name)
-    except ValueError:  # not a valid template: rendered as written, see _sentence
-        return False
-
-
-def _numeric(finding: Finding, rule: EffectiveRule) -> bool:
-    """Whether a finding's sentence is the numeric kind (actual, requirement, points)."""
-    status, kind = finding.status, finding.kind
-    return not (status is Status.MISSING or status is Status.NOT_APPLICABLE or kind is Kind.DERIVE
-                or kind is Kind.INFO or finding.branches
-                or (kind is Kind.BONUS and rule.value is None))
+    num, den = value.as_integer_ratio()
+    return show(Fraction(num * 100, den), lang) + "%"
 
 
 def unit_label(unit: str | None, lang: str = "zh") -> str:
@@ -198,6 +156,117 @@ def safe_bound(value: Fraction, relation: str, places: int) -> Fraction:
     return Fraction(scaled // value.denominator, scale)
 
 
+def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
+    """A remedy option's figure as shown, rounded in the unit it is shown in, in the
+    safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a
+    whole number."""
+    if option.field in shares:
+        return show(safe_bound(option.value * 100, option.relation, 2)) + "%"
+    places = 0 if option.unit in _COUNTS else 2
+    return show(safe_bound(option.value, option.relation, places))
+
+
+_VARYING = ("actual", "threshold", "points")  # what a finding's sentence may show of its own
+_BRACES = str.maketrans({"{": "{{", "}": "}}"})
+
+
+class _Sentence:
+    """A message template with a rule's constant words filled in, leaving its figures.
+
+    `fill(finding)` gives exactly what filling the whole template with every parameter
+    as shown text gives (`template.format(**params)`), in one format call; a template
+    that does not format (an unknown placeholder, an unclosed brace) reads as written.
+    """
+
+    def __init__(self, explain: Explainer, rule_id: str, template: str, extra: dict[str, str]) -> None:
+        rule = explain.rules[rule_id]
+        self.source, self.extra = template, extra
+        self.shown = percent if rule_id in explain.percent else show
+        self.lang = explain.lang
+        self.explain = explain
+        self.op, self.unit = rule_op(rule), rule.unit
+        self.threshold = reported_threshold(rule, explain.ruleset)
+        max_points = getattr(rule.spec, "max_points", None)
+        self.max_points = None if max_points is None else Fraction(max_points)
+        constants = {
+            "title": explain.titles[rule_id], "unit": _unit(rule.unit, explain.lang), "op": explain.op_text(self.op),
+            "max_points": "" if self.max_points is None else show(self.max_points), **extra,
+        }
+        if self.threshold is not COMPUTED:
+            constants["threshold"] = explain.threshold_text(self.threshold, self.op, self.shown)
+        self.format, self.needs = _compile(template, constants)
+        self.constant = None if self.needs else self.format.format_map({})
+
+    def fits(self, finding: Finding) -> bool:
+        """Whether the finding holds this rule's own operator, unit, most points and fixed
+        threshold, the words compiled in."""
+        return not (finding.op != self.op or (finding.unit or None) != (self.unit or None)
+                    or finding.max_points != self.max_points
+                    or (self.threshold is not COMPUTED and finding.threshold is not self.threshold
+                        and finding.threshold != self.threshold))
+
+    def fill(self, finding: Finding) -> str:
+        if not self.fits(finding):
+            return self._whole(finding)  # not this rule's own figures (a finding built elsewhere)
+        if self.constant is not None:
+            return self.constant
+        return self.format.format_map(self.values(finding))
+
+    def values(self, finding: Finding) -> dict[str, str]:
+        """The finding's own figures as the sentence shows them."""
+        values = {}
+        for name in self.needs:
+            if name == "actual":
+                values[name] = self.shown(finding.actual, self.lang)
+            elif name == "threshold":
+                values[name] = self.explain.threshold_text(finding.threshold, finding.op, self.shown)
+            else:
+                values[name] = "" if finding.points is None else show(finding.points)
+        return values
+
+    def _whole(self, finding: Finding) -> str:
+        explain, shown = self.explain, self.shown
+        params = {
+            "title": explain.titles[finding.rule], "actual": shown(finding.actual, self.lang),
+            "unit": _unit(finding.unit, self.lang),
+            "threshold": explain.threshold_text(finding.threshold, finding.op, shown),
+            "op": explain.op_text(finding.op), "points": "" if finding.points is None else show(finding.points),
+            "max_points": "" if finding.max_points is None else show(finding.max_points), **self.extra,
+        }
+        try:
+            return self.source.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return self.source
+
+
+def _compile(template: str, constants: dict[str, str],
+             varying: tuple[str, ...] = _VARYING) -> tuple[str, tuple[str, ...]]:
+    """`template` with `constants` filled in (each by its own format spec) and the
+    placeholders in `varying` kept; the template as written if it does not format."""
+    out: list[str] = []
+    needs: list[str] = []
+    try:
+        for literal, name, spec, conversion in Formatter().parse(template):
+            out.append(literal.translate(_BRACES))
+            if name is None:
+                continue
+            if name in constants:
+                value = constants[name]
+                if conversion:
+                    value = {"r": repr, "s": str, "a": ascii}[conversion](value)
+                out.append(format(value, spec).translate(_BRACES))
+            elif name in varying and "{" not in spec:
+                needs.append(name)
+                out.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+            else:
+                raise KeyError(name)
+        compiled = "".join(out)
+        compiled.format_map(dict.fromkeys(needs, ""))  # what is kept must format too
+    except (KeyError, IndexError, ValueError):
+        return template.translate(_BRACES), ()
+    return compiled, tuple(dict.fromkeys(needs))
+
+
 class Explainer:
     """Writes one rule set's findings, remedies and summaries in one language."""
 
@@ -205,6 +274,7 @@ class Explainer:
         self.ruleset = ruleset
         self.lang = lang
         self.rules: dict[str, EffectiveRule] = {rule.id: rule for rule in ruleset.rules}
+        self.kinds: dict[str, RuleKind] = {rule.id: get(rule.kind) for rule in ruleset.rules}
         self.positions = {rule.id: index for index, rule in enumerate(ruleset.rules)}
         self.titles = {
             rule.id: rule.spec.title.get(lang) if rule.spec.title is not None else rule.id for rule in ruleset.rules
@@ -212,319 +282,118 @@ class Explainer:
         self.sep = "、" if lang == "zh" else ", "
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
         self.shares = _shares(ruleset)
-        self.percent = {
-            rule.id
-            for rule in ruleset.rules
-            if _compares_a_share(rule.condition, rule.value, self.shares)
-        }
+        self.percent = {rule.id for rule in ruleset.rules
+                        if _compares_a_share(rule.condition, rule.value, self.shares)}
         # require_any rules: each branch's name, title and whether it compares a share
         self.branches: dict[str, list[tuple[str, str, bool]]] = {
             rule.id: [
                 (branch.name, branch.title.get(lang) if branch.title else branch.name,
                  _compares_a_share(node, None, self.shares))
-                for branch, (node, _) in zip(
-                    rule.spec.require_any, rule.branches, strict=True  # type: ignore[union-attr]
-                )
+                for branch, (node, _) in zip(rule.spec.require_any, rule.branches, strict=True)
             ]
             for rule in ruleset.rules
             if rule.branches
         }
-        # rules whose own message formats {actual} with a spec ({actual:>8}), or whose text holds
-        # the hole character (found when first rendered): their sentences are memoised whole,
-        # with the actual value in the key, not with a hole for it
-        self.padded = {rule.id for rule in ruleset.rules
-                       if rule.spec.message is not None and not _plain_holes(rule.spec.message.get(lang), "actual")}
-        self._messages: dict[int, tuple[Finding, str]] = {}
-        self._remedies: dict[int, tuple[Finding, str | None]] = {}
-        self._gate_lines: dict[int, tuple[Finding, str]] = {}
-        # numeric sentences split at the actual value, as text and JSON-escaped
-        self._sentences: dict[tuple[Any, ...], tuple[list[str], list[str]]] = {}
-        self._option_sentences: dict[tuple[str, str, str], list[str]] = {}  # by field, relation, unit: few
-        # whole findings rendered, see contract.py
-        self.rendered: dict[Finding, dict[str, Any]] = {}
-        self.encoded: list[dict[int, tuple[Finding, str]]] = []  # per rule: id(finding) → JSON text
-        self.encoded_heads: dict[tuple[Any, ...], str] = {}  # rule set and as-of → their JSON text
-        # a finding's JSON text around its varying parts, with its sentence's parts (contract.py)
-        self.frames: dict[tuple[Any, ...], tuple[list[str], tuple[list[str], Any] | None]] = {}
+        self._ops = {op: text(f"op.{op}", lang) for op in (">=", ">", "<=", "<", "between")}
+        self._sentences: dict[tuple[Any, ...], _Sentence] = {}
+        self._option_templates: dict[tuple[str, str, str], str] = {}
+        self._or = text("or", lang)
 
-    def field_title(self, path: str) -> str:
-        spec = FIELDS.get(path)
-        if spec is not None:
-            return spec.title_en if self.lang == "en" else spec.title_zh
-        ruleset = self.ruleset
-        for table in (ruleset.inputs, ruleset.parameters, ruleset.metrics):
-            declared = table.get(path)
-            if declared is not None and declared.title is not None:
-                return declared.title.get(self.lang)
-        return path
+    # -- the words a kind's sentence uses (screening.kinds.Words) ----------------------
+    def text(self, key: str, /, **params: Any) -> str:
+        return text(key, self.lang, **params)
 
-    def message(self, finding: Finding) -> str:
-        """The sentence explaining one finding (memoised: most findings repeat across a batch)."""
-        return self._memoised(self._messages, finding, self._message)
+    def title(self, rule_id: str) -> str:
+        return self.titles[rule_id]
 
-    def _memoised(self, memo: dict[int, tuple[Finding, Any]], finding: Finding, render: Any) -> Any:
-        # Keyed by identity: the screener hands back the same Finding for a repeat, and
-        # hashing a finding (its Fractions) would cost more than most renderings.
-        hit = memo.get(id(finding))
-        if hit is None or hit[0] is not finding:
-            if len(memo) > MEMO_LIMIT:
-                memo.clear()
-            hit = memo[id(finding)] = (finding, render(finding))  # the entry keeps the finding, and its id, alive
-        return hit[1]
+    def fields(self, paths: tuple[str, ...]) -> str:
+        return self.sep.join(self.field_title(path) for path in paths)
 
-    def _message(self, finding: Finding) -> str:
-        parts, shown = self._sentence_parts(finding, escaped=False)
-        return shown(finding.actual, self.lang).join(parts) if len(parts) > 1 else parts[0]
+    def say(self, finding: Finding, key: str, /, **extra: str) -> str:
+        return self._sentence(finding.rule, key, lambda: text(key, self.lang), extra).fill(finding)
 
-    def message_json(self, finding: Finding, sentence: tuple[list[str], Any] | None = None) -> str:
-        """`message(finding)` as a JSON string, not memoised by finding: a batch writes each
-        finding's JSON once. A numeric sentence's parts are kept JSON-escaped beside it;
-        `sentence` is those parts as `numeric_sentence` gave them, when the caller kept them."""
-        parts, shown = sentence or self._sentence_parts(finding, escaped=True)
-        if len(parts) == 1:
-            return f'"{parts[0]}"'
-        actual = shown(finding.actual, self.lang)
-        if _json_plain(actual) is None:  # never for figures; a sentence written out is always right
-            return json_string(self._message(finding))
-        return f'"{actual.join(parts)}"'
-
-    def numeric_sentence(self, finding: Finding) -> tuple[list[str], Any] | None:
-        """The JSON-escaped parts of a numeric finding's sentence and what shows its actual
-        value, for a caller to keep under a key covering all else the sentence depends on
-        (rule, status, threshold, unit, points); None where the sentence is not of that kind."""
-        rule = self.rules[finding.rule]
-        if not _numeric(finding, rule):
+    def custom(self, finding: Finding) -> str | None:
+        message = self.rules[finding.rule].spec.message
+        if finding.status is not Status.FAIL or message is None:
             return None
-        sentence = self._numeric_parts(finding, rule, escaped=True)
-        return None if finding.rule in self.padded else sentence  # padded: the sentence holds the actual
+        return self._sentence(finding.rule, "", lambda: message.get(self.lang), {}).fill(finding)
 
-    def _sentence_parts(self, finding: Finding, escaped: bool) -> tuple[list[str], Any]:
-        """A finding's sentence as parts to join with its shown actual value (one part when the
-        sentence does not show it), JSON-escaped or not, and the function showing the value."""
-        lang = self.lang
-        rule = self.rules[finding.rule]
-        if _numeric(finding, rule):
-            return self._numeric_parts(finding, rule, escaped)
-        title = self.titles[finding.rule]
-        status = finding.status
-        if finding.branches:
-            written = self._any_sentence(finding, rule, title)
-        elif finding.kind is Kind.INFO:
-            written = self._info_sentence(finding, rule, title)
-        elif status is Status.MISSING:
-            written = text("finding.missing", lang, title=title,
-                           fields=self.sep.join(self.field_title(f) for f in finding.missing))
-        elif status is Status.NOT_APPLICABLE:
-            params = dict(finding.reason_params)
-            if "divisor" in params:  # the inputs that are zero, by title
-                names = params["divisor"]
-                params["divisor"] = self.sep.join(map(self.field_title, names))
-            written = text(f"finding.{finding.reason}", lang, title=title, **params)
-        elif finding.kind is Kind.DERIVE:
-            written = text(f"finding.derive_{status.value}", lang, title=title)
-        else:  # a bonus with no value of its own
-            written = text(f"finding.bonus_{status.value}", lang, title=title, points=show(finding.points))
-        return [json_string(written)[1:-1] if escaped else written], show
+    def _sentence(self, rule_id: str, key: str, template: Any, extra: dict[str, str]) -> _Sentence:
+        # compiled once per rule, template and constant words: what it holds is the rule's
+        # own (title, unit, operator, a fixed threshold), never a project's figure
+        entry = (rule_id, key, *extra.items()) if extra else (rule_id, key)
+        found = self._sentences.get(entry)
+        if found is None:
+            found = self._sentences[entry] = _Sentence(self, rule_id, template(), extra)
+        return found
 
-    def _info_sentence(self, finding: Finding, rule: EffectiveRule, title: str) -> str:
-        """An info rule: its `message` when the fact holds, else its `otherwise`."""
-        if finding.status is Status.MISSING:
-            return text(
-                "finding.missing",
-                self.lang,
-                title=title,
-                fields=self.sep.join(self.field_title(f) for f in finding.missing),
-            )
-        if finding.status is Status.NOT_APPLICABLE:
-            return text(
-                f"finding.{finding.reason}",
-                self.lang,
-                title=title,
-                **dict(finding.reason_params),
-            )
-        holds = finding.status is Status.PASS
-        own = rule.spec.message if holds else rule.spec.otherwise  # type: ignore[union-attr]
-        if own is not None:
-            template = own.get(self.lang)
-            try:
-                return template.format(title=title)
-            except (KeyError, IndexError, ValueError):
-                return template
-        return text(f"finding.info_{finding.status.value}", self.lang, title=title)
+    def sentence_of(self, rule_id: str, status: Status, figures: bool = True) -> _Sentence | str | None:
+        """How the sentence of a finding of `rule_id` with `status` and the rule's own
+        figures reads, whatever the figures: a compiled sentence to fill, a constant
+        text, or None when it cannot be told before the finding is made.
 
-    def _any_sentence(self, finding: Finding, rule: EffectiveRule, title: str) -> str:
+        The kind writes a probe finding's sentence, with this explainer's words except
+        `say` and `custom`, which are recorded: a kind's choice of words depends only on
+        what the probe holds (the status, that figures are present, the rule's operator,
+        unit and fixed threshold), which a frame's user checks for each finding."""
+        rule = self.rules[rule_id]
+        kind = self.kinds[rule_id]
+        threshold = reported_threshold(rule, self.ruleset)
+        top = getattr(rule.spec, "max_points", None)
+        probe = Finding(rule.id, rule.spec.group, rule.kind, status, actual=_PROBE if figures else None,
+                        threshold=_PROBE if threshold is COMPUTED else threshold, op=rule_op(rule),
+                        unit=rule.unit, points=_PROBE if top is not None else None,
+                        max_points=None if top is None else Fraction(top))
+        recorder = _Recorder(self)
+        written = kind.sentence(probe, recorder)
+        if recorder.used is None:
+            return written  # no figure in it
+        return recorder.used if written is _MARK else None
+
+    def own(self, finding: Finding, holds: bool) -> str | None:
+        """An info rule's own words: its `message` when the fact holds, else `otherwise`."""
+        spec = self.rules[finding.rule].spec
+        own = spec.message if holds else getattr(spec, "otherwise", None)
+        if own is None:
+            return None
+        template = own.get(self.lang)
+        try:
+            return template.format(title=self.titles[finding.rule])  # type: ignore[no-any-return]
+        except (KeyError, IndexError, ValueError):
+            return template  # type: ignore[no-any-return]
+
+    def any_sentence(self, finding: Finding) -> str:
         """A require_any rule: the branch that passed, or every branch's figures."""
         lang = self.lang
-        names = {
-            name: (branch_title, share)
-            for name, branch_title, share in self.branches[finding.rule]
-        }
+        title = self.titles[finding.rule]
+        names = {name: (branch_title, share) for name, branch_title, share in self.branches[finding.rule]}
         passed = next((b for b in finding.branches if b.status is Status.PASS), None)
         if finding.status is Status.PASS and passed is not None:
-            return text(
-                "finding.any_pass",
-                lang,
-                title=title,
-                detail=self._branch_detail(passed, names),
-            )
-        details = text("branch_sep", lang).join(
-            self._branch_detail(b, names) for b in finding.branches
-        )
-        if finding.status is Status.FAIL and rule.spec.message is not None:
-            template = rule.spec.message.get(lang)
+            return text("finding.any_pass", lang, title=title, detail=self._branch_detail(passed, names))
+        details = text("branch_sep", lang).join(self._branch_detail(b, names) for b in finding.branches)
+        message = self.rules[finding.rule].spec.message
+        if finding.status is Status.FAIL and message is not None:
+            template = message.get(lang)
             try:
-                return template.format(title=title, details=details)
+                return template.format(title=title, details=details)  # type: ignore[no-any-return]
             except (KeyError, IndexError, ValueError):
-                return template
-        key = {Status.FAIL: "any_fail", Status.MISSING: "any_missing"}.get(
-            finding.status, "no_branch_applies"
-        )
+                return template  # type: ignore[no-any-return]
+        key = {Status.FAIL: "any_fail", Status.MISSING: "any_missing"}.get(finding.status, "no_branch_applies")
         return text(f"finding.{key}", lang, title=title, details=details)
 
-    def _branch_detail(
-        self, branch: BranchFinding, names: dict[str, tuple[str, bool]]
-    ) -> str:
+    def _branch_detail(self, branch: BranchFinding, names: dict[str, tuple[str, bool]]) -> str:
         lang = self.lang
         title, share = names[branch.name]
-        shown = _percent if share else show
+        shown = percent if share else show
         if branch.status is Status.MISSING:
-            return text(
-                "branch.missing",
-                lang,
-                branch=title,
-                fields=self.sep.join(self.field_title(f) for f in branch.missing),
-            )
+            return text("branch.missing", lang, branch=title, fields=self.fields(branch.missing))
         if branch.status is Status.NOT_APPLICABLE:
             return text("branch.not_applicable", lang, branch=title)
         if branch.op is None or branch.actual is None:
             return text(f"branch.{branch.status.value}", lang, branch=title)
-        threshold = (
-            text(
-                "finding.between",
-                lang,
-                low=shown(branch.threshold[0], lang),
-                high=shown(branch.threshold[1], lang),
-            )
-            if branch.op == "between"
-            else shown(branch.threshold, lang)
-        )
-        return text(
-            f"branch.numeric_{branch.status.value}",
-            lang,
-            branch=title,
-            actual=shown(branch.actual, lang),
-            unit=_unit(branch.unit, lang),
-            op=text(f"op.{branch.op}", lang),
-            threshold=threshold,
-        )
-
-    def _numeric_parts(self, finding: Finding, rule: EffectiveRule, escaped: bool) -> tuple[list[str], Any]:
-        shown = _percent if finding.rule in self.percent else show
-        # Everything but the actual value repeats across a batch (a ratio rule's actual
-        # rarely does): the sentence is memoised with a hole where the actual goes.
-        threshold = finding.threshold
-        key = (finding.rule, finding.status, finding.op, type(threshold), threshold, finding.unit,
-               finding.points, finding.max_points)
-        if finding.rule in self.padded:
-            key += (type(finding.actual), finding.actual)
-        entry = self._sentences.get(key)
-        if entry is None:
-            if len(self._sentences) > MEMO_LIMIT:
-                self._sentences.clear()
-            parts = self._sentence(finding, rule, shown)
-            entry = self._sentences[key] = (parts, [json_string(part)[1:-1] for part in parts])
-        return entry[escaped], shown
-
-    def _sentence(self, finding: Finding, rule: EffectiveRule, shown: Any) -> list[str]:
-        """A numeric finding's sentence, split where its actual value goes (whole for a padded rule)."""
-        actual = shown(finding.actual, self.lang)
-        sentence = self._written(finding, rule, shown, actual)
-        if finding.rule in self.padded:
-            return [sentence]
-        parts = self._written(finding, rule, shown, HOLE).split(HOLE)
-        if actual.join(parts) != sentence:  # the hole character in the rule's title or unit
-            self.padded.add(finding.rule)
-            return [sentence]
-        return parts
-
-    def _written(self, finding: Finding, rule: EffectiveRule, shown: Any, actual: str) -> str:
-        lang, status, kind = self.lang, finding.status, finding.kind
-        params = {
-            "title": self.titles[finding.rule],
-            "actual": actual,
-            "unit": _unit(finding.unit, lang),
-            "threshold": self._threshold(finding, shown), "op": text(f"op.{finding.op}", lang) if finding.op else "",
-            "points": "" if finding.points is None else show(finding.points),
-            "max_points": "" if finding.max_points is None else show(finding.max_points),
-        }
-        if status is Status.FAIL and rule.spec.message is not None:
-            template = rule.spec.message.get(lang)
-            try:
-                return template.format(**params)
-            except (KeyError, IndexError, ValueError):
-                return template
-        if kind in (Kind.SCORE, Kind.BONUS):
-            return text("finding.score", lang, **params)
-        if finding.op is not None and finding.actual is not None:
-            if kind is Kind.REVIEW and finding.op in _TRIGGER:
-                trigger = text(f"trigger.{_TRIGGER[finding.op]}", lang)
-                return text(f"finding.review_{status.value}", lang, trigger=trigger, **params)
-            return text(f"finding.numeric_{status.value}", lang, **params)
-        return text(f"finding.{status.value}", lang, title=params["title"])
-
-    def _threshold(self, finding: Finding, shown: Any = None) -> str:
-        shown = shown or show
-        if finding.op == "between" and isinstance(finding.threshold, tuple):
-            low, high = finding.threshold
-            return text("finding.between", self.lang, low=shown(low, self.lang), high=shown(high, self.lang))
-        return shown(finding.threshold, self.lang)
-
-    def remedy(self, finding: Finding) -> str | None:
-        """What would flip this finding, or None when nothing is to be done."""
-        if finding.remedy is None:
-            return None
-        return self._memoised(self._remedies, finding, self._remedy)
-
-    def _remedy(self, finding: Finding) -> str | None:
-        remedy = finding.remedy
-        assert remedy is not None
-        lang = self.lang
-        title = self.titles[finding.rule]
-        if remedy.code == "veto":
-            return text("remedy.veto", lang)
-        if remedy.code == "condition":
-            return text("remedy.condition", lang, title=title)
-        if remedy.code == "any":
-            return self._any_remedy(finding)
-        options = self._options(remedy)
-        if remedy.code == "score":
-            if options:
-                return text("remedy.score", lang, options=options, gain=show(remedy.gain))
-            return text(
-                "remedy.score_plain",
-                lang,
-                title=title,
-                value=self._target(finding, remedy.target),
-                unit=_unit(finding.unit, lang),
-                gain=show(remedy.gain),
-            )
-        if options:
-            return options
-        relation = ">=" if finding.op in (">=", ">", "between") else "<="
-        return text(
-            "remedy.numeric_none",
-            lang,
-            title=title,
-            relation=text(f"relation.{relation}", lang),
-            value=self._target(finding, remedy.target),
-            unit=_unit(finding.unit, lang),
-        )
-
-    def _target(self, finding: Finding, target: Any) -> str:
-        # a share's target reads as a percentage, as the finding's own sentence shows it
-        if finding.rule in self.percent:
-            return _percent(target, self.lang)
-        return show(target, self.lang)
+        return text(f"branch.numeric_{branch.status.value}", lang, branch=title, actual=shown(branch.actual, lang),
+                    unit=_unit(branch.unit, lang), op=self.op_text(branch.op),
+                    threshold=self.threshold_text(branch.threshold, branch.op, shown))
 
     def _any_remedy(self, finding: Finding) -> str:
         """A failed require_any rule: what each failed branch would take (any one)."""
@@ -539,47 +408,83 @@ class Explainer:
                 what = self._options(remedy, text("or_within", lang))
             elif remedy.code == "numeric":
                 relation = ">=" if branch.op in (">=", ">", "between") else "<="
-                what = text(
-                    "remedy.numeric_none",
-                    lang,
-                    title=title,
-                    relation=text(f"relation.{relation}", lang),
-                    value=show(remedy.target),
-                    unit=_unit(branch.unit, lang),
-                )
+                what = text("remedy.numeric_none", lang, title=title, relation=text(f"relation.{relation}", lang),
+                            value=show(remedy.target), unit=_unit(branch.unit, lang))
             else:
                 what = text("remedy.condition", lang, title=title)
             parts.append(text("remedy.any_branch", lang, branch=title, remedy=what))
         return text("remedy.any", lang, branches=text("branch_sep", lang).join(parts))
 
-    def _options(self, remedy: Remedy, separator: str | None = None) -> str:
-        lang = self.lang
-        texts = []
-        for o in remedy.options:  # each option's sentence memoised with a hole for its value
-            value = _option_value(o, self.shares)
-            key = (o.field, o.relation, o.unit)
-            parts = self._option_sentences.get(key)
-            if parts is None:
-                parts = self._option_sentences[key] = text(
-                    "remedy.option", lang, field=self.field_title(o.field), relation=text(f"relation.{o.relation}", lang),
-                    value=HOLE, unit=_unit(o.unit, lang),
-                ).split(HOLE)
-            if len(parts) != 2:  # a field title holding the hole character: this option without the memo
-                parts = [
-                    text(
-                        "remedy.option",
-                        lang,
-                        field=self.field_title(o.field),
-                        relation=text(f"relation.{o.relation}", lang),
-                        value=value,
-                        unit=_unit(o.unit, lang),
-                    )
-                ]
-            texts.append(value.join(parts))
-        return (separator or text("or", lang)).join(texts)
+    def op_text(self, op: str | None) -> str:
+        return self._ops[op] if op else ""
 
-    def _gate_line(self, finding: Finding) -> str:
-        return text("summary.gate", self.lang, title=self.titles[finding.rule], remedy=self.remedy(finding) or "")
+    def threshold_text(self, threshold: Any, op: str | None, shown: Any) -> str:
+        """A threshold as a sentence shows it (a between's two bounds as a range)."""
+        if op == "between" and isinstance(threshold, tuple):
+            low, high = threshold
+            return text("finding.between", self.lang, low=shown(low, self.lang), high=shown(high, self.lang))
+        return shown(threshold, self.lang)  # type: ignore[no-any-return]
+
+    # -- what renderers ask -------------------------------------------------------------
+    def field_title(self, path: str) -> str:
+        spec = FIELDS.get(path)
+        if spec is not None:
+            return spec.title_en if self.lang == "en" else spec.title_zh
+        ruleset = self.ruleset
+        for table in (ruleset.inputs, ruleset.parameters, ruleset.metrics):
+            declared = table.get(path)
+            if declared is not None and declared.title is not None:
+                return declared.title.get(self.lang)  # type: ignore[no-any-return]
+        return path
+
+    def message(self, finding: Finding) -> str:
+        """The sentence explaining one finding, in the words its kind chooses."""
+        return self.kinds[finding.rule].sentence(finding, self)
+
+    def remedy(self, finding: Finding) -> str | None:
+        """What would flip this finding, or None when nothing is to be done."""
+        remedy = finding.remedy
+        if remedy is None:
+            return None
+        lang = self.lang
+        title = self.titles[finding.rule]
+        if remedy.code == "veto":
+            return text("remedy.veto", lang)
+        if remedy.code == "condition":
+            return text("remedy.condition", lang, title=title)
+        if remedy.code == "any":
+            return self._any_remedy(finding)
+        options = self._options(remedy)
+        if remedy.code == "score":
+            if options:
+                return text("remedy.score", lang, options=options, gain=show(remedy.gain))
+            return text("remedy.score_plain", lang, title=title, value=self._target(finding, remedy.target),
+                        unit=_unit(finding.unit, lang), gain=show(remedy.gain))
+        if options:
+            return options
+        relation = ">=" if finding.op in (">=", ">", "between") else "<="
+        return text("remedy.numeric_none", lang, title=title, relation=text(f"relation.{relation}", lang),
+                    value=self._target(finding, remedy.target), unit=_unit(finding.unit, lang))
+
+    def _target(self, finding: Finding, target: Any) -> str:
+        # a share's target reads as a percentage, as the finding's own sentence shows it
+        if finding.rule in self.percent:
+            return percent(target, self.lang)
+        return show(target, self.lang)
+
+    def _options(self, remedy: Remedy, separator: str | None = None) -> str:
+        return (separator or self._or).join(self._option(o) for o in remedy.options)
+
+    def _option(self, option: RemedyOption) -> str:
+        # compiled once per field, relation and unit: the words around the option's figure
+        entry = (option.field, option.relation, option.unit)
+        template = self._option_templates.get(entry)
+        if template is None:
+            lang = self.lang
+            template = self._option_templates[entry] = _compile(text("remedy.option", lang), {
+                "field": self.field_title(option.field), "relation": text(f"relation.{option.relation}", lang),
+                "unit": _unit(option.unit, lang)}, ("value",))[0]
+        return template.format_map({"value": _option_value(option, self.shares)})
 
     def _finding_of(self, decision: Decision, rule_id: str) -> Finding:
         findings = decision.findings
@@ -588,8 +493,9 @@ class Explainer:
             return findings[index]
         return next(f for f in findings if f.rule == rule_id)  # …unless a caller built them otherwise
 
-    def summary(self, decision: Decision) -> list[str]:
-        """What it would take for the project to pass, most decisive first."""
+    def summary(self, decision: Decision, remedies: dict[str, str | None] | None = None) -> list[str]:
+        """What it would take for the project to pass, most decisive first (`remedies`:
+        the failed gates' remedies by rule, where a renderer has already written them)."""
         if decision.outcome is Outcome.PASS:
             return []
         lang = self.lang
@@ -597,9 +503,11 @@ class Explainer:
         if decision.vetoed_by:
             lines.append(text("summary.vetoed", lang, rules=self.sep.join(self.titles[r] for r in decision.vetoed_by)))
         for rule_id in decision.rejected_by:
-            lines.append(self._memoised(self._gate_lines, self._finding_of(decision, rule_id), self._gate_line))
+            remedy = remedies[rule_id] if remedies is not None and rule_id in remedies else \
+                self.remedy(self._finding_of(decision, rule_id))
+            lines.append(text("summary.gate", lang, title=self.titles[rule_id], remedy=remedy or ""))
         if decision.missing:
-            lines.append(text("summary.missing", lang, fields=self.sep.join(self.field_title(f) for f in decision.missing)))
+            lines.append(text("summary.missing", lang, fields=self.fields(decision.missing)))
         for rule_id in decision.reviewed_by:
             lines.append(text("summary.review_rule", lang, title=self.titles[rule_id]))
         if decision.pass_mark is not None and decision.score is not None and decision.score < decision.pass_mark:
@@ -615,15 +523,42 @@ class Explainer:
         return lines
 
 
-_cache: dict[tuple[int, str], tuple[RuleSet, Explainer]] = {}
+_PROBE = Fraction(0)  # a probe's figures (never shown: `say` and `custom` are recorded)
+_MARK = "\x00sentence\x00"
+
+
+class _Recorder:
+    """The explainer's words for a probe finding, noting the compiled sentence `say` or
+    `custom` would fill (see Explainer.sentence_of)."""
+
+    def __init__(self, explain: Explainer) -> None:
+        self.explain = explain
+        self.used: _Sentence | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.explain, name)
+
+    def say(self, finding: Finding, key: str, /, **extra: str) -> str:
+        self.used = self.explain._sentence(finding.rule, key, lambda: text(key, self.explain.lang), extra)
+        return _MARK
+
+    def custom(self, finding: Finding) -> str | None:
+        message = self.explain.rules[finding.rule].spec.message
+        if finding.status is not Status.FAIL or message is None:
+            return None
+        self.used = self.explain._sentence(finding.rule, "", lambda: message.get(self.explain.lang), {})
+        return _MARK
+
+
+_built: dict[tuple[int, str], tuple[RuleSet, Explainer]] = {}
 
 
 def explainer(ruleset: RuleSet, lang: str) -> Explainer:
-    """The explainer for a rule set and language, built once."""
+    """The explainer for a rule set and language, built once per rule set object."""
     key = (id(ruleset), lang)
-    hit = _cache.get(key)
-    if hit is None or hit[0] is not ruleset:
-        if len(_cache) > 32:
-            _cache.clear()
-        hit = _cache[key] = (ruleset, Explainer(ruleset, lang))
+    hit = _built.get(key)
+    if hit is None or hit[0] is not ruleset:  # the entry holds the rule set, so its id stays its own
+        if len(_built) > 32:
+            _built.clear()
+        hit = _built[key] = (ruleset, Explainer(ruleset, lang))
     return hit[1]

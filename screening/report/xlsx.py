@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from screening.findings import Decision, Finding, Kind, Status
+from screening.findings import Decision, Finding, Status
 from screening.io.writers import (
     FAILING_KINDS,
     StagedFile,
@@ -35,13 +35,7 @@ from screening.io.writers import (
 )
 from screening.io.ziparchive import DeflatedMember, Packed, pack, write_zip
 from screening.model.effective import RuleSet
-from screening.report.explain import (
-    MEMO_LIMIT,
-    RULE_MEMO_LIMIT,
-    explainer,
-    number,
-    round_score,
-)
+from screening.report.explain import explainer, number, round_score
 from screening.report.html import (
     DECISIONS,
     enum_label,
@@ -334,7 +328,7 @@ def finding_fields(finding: Finding, explain: Any) -> dict[str, Any]:
     return {
         "rule": finding.rule,
         "group": finding.group,
-        "kind": finding.kind.value,
+        "kind": finding.kind,
         "status": finding.status.value,
         "actual": number(finding.actual),
         "threshold": number(finding.threshold),
@@ -347,60 +341,43 @@ def finding_fields(finding: Finding, explain: Any) -> dict[str, Any]:
     }
 
 
-_FAILING_ORDER = {Kind(kind): i for i, kind in enumerate(FAILING_KINDS)}
-# a finding's cells before its actual value, between it and its message, and between
-# its message and its remedy: the same for every finding of a frame (see _tail)
-_Frame = tuple[bytes, bytes, bytes]
+_FAILING_ORDER = {kind: i for i, kind in enumerate(FAILING_KINDS)}
 
 
 class DecisionRows:
     """Renders decisions of one rule set in one language as rows, as `result_rows`
-    renders their contract results; a finding's cells are memoised by its identity
-    (the screener hands back the same Finding for a repeat)."""
+    renders their contract results. The cells a rule's findings share (rule, group,
+    kind and status; basis) are rendered once per rule when this is built; a finding's
+    own cells (figures, message, remedy) each time."""
 
     def __init__(self, ruleset: RuleSet, lang: str = "zh") -> None:
         self.lang = "en" if lang == "en" else "zh"
         self.explain = explainer(ruleset, self.lang)
-        self._tails: list[dict[int, tuple[Finding, bytes]]] = []
-        self._frames: dict[tuple[Any, ...], _Frame] = {}
+        self._heads: dict[tuple[str, Status], bytes] = {}
+        self._bases: dict[str, bytes] = {}
+        for rule in ruleset.rules:
+            for status in Status:
+                fields = {"rule": rule.id, "group": rule.spec.group, "kind": rule.kind, "status": status.value}
+                self._heads[rule.id, status] = _cells(_finding_tail(fields, self.lang)[:4], FINDINGS, 2)
+            self._bases[rule.id] = _cell(_REFS[12], rule.spec.basis)
 
     def _tail(self, finding: Finding) -> bytes:
-        """A finding's cells after the project's id and name, with the row's end.
-
-        A new finding (a ratio's actual value is new for nearly every project) differs
-        from others of its rule, status and threshold only in its actual value, message
-        and remedy: the other cells are rendered once per such frame.
-        """
-        threshold = finding.threshold
-        key = (finding.rule, finding.status, type(threshold), threshold, finding.unit,
-               finding.points, finding.max_points)  # fmt: skip
-        frame = self._frames.get(key)
-        if frame is None:
-            if len(self._frames) > MEMO_LIMIT:
-                self._frames.clear()
-            fields = finding_fields(finding, self.explain)
-            hole = {**fields, "actual": None, "message": None, "remedy": None}
-            cells = _finding_tail(hole, self.lang)
-            try:
-                frame = (
-                    _cells(cells[:4], FINDINGS, 2),
-                    _cells(cells[5:9], FINDINGS, 7),
-                    _cells(cells[10:11], FINDINGS, 12),
-                )
-            except Unrepresentable as exc:
-                raise Unrepresentable(f"{finding.rule} {exc}") from None
-            self._frames[key] = frame
-        explain = self.explain
-        try:  # the three cells finding_fields would give, without the others
-            actual = _cell(_REFS[6], _number_or_text(number(finding.actual), self.lang))
-            message = _cell(_REFS[11], explain.message(finding))
-            remedy = _cell(_REFS[13], explain.remedy(finding))
-        except Unrepresentable:  # words the refusal, naming the column
-            fields = finding_fields(finding, explain)
-            return _finding_cells(fields, self.lang) + b"</row>"
-        return b"".join(
-            (frame[0], actual, frame[1], message, frame[2], remedy, b"</row>")
-        )
+        """A finding's cells after the project's id and name, with the row's end."""
+        head = self._heads.get((finding.rule, finding.status))
+        explain, lang = self.explain, self.lang
+        if head is None or finding.kind != explain.rules[finding.rule].kind:  # not one of this rule set's
+            return _finding_cells(finding_fields(finding, explain), lang) + b"</row>"
+        try:
+            figures = _cells(
+                [_number_or_text(number(finding.threshold), lang), finding.unit or None,
+                 number(finding.points), number(finding.max_points)], FINDINGS, 7)
+            return b"".join((
+                head, _cell(_REFS[6], _number_or_text(number(finding.actual), lang)), figures,
+                _cell(_REFS[11], explain.message(finding)), self._bases[finding.rule],
+                _cell(_REFS[13], explain.remedy(finding)), b"</row>",
+            ))
+        except Unrepresentable as exc:  # words the refusal, naming the column
+            raise Unrepresentable(f"{finding.rule} {exc}") from None
 
     def render(self, decision: Decision) -> Rendered:
         """The decision's summary row and finding rows; `Unrepresentable` if a cell
@@ -435,18 +412,7 @@ class DecisionRows:
         )
         head = b'<row r="' + ROW + b'">'
         head += _cells([project["id"], project["name"]], FINDINGS)
-        tails = self._tails
-        while len(tails) < len(decision.findings):
-            tails.append({})
-        rows = []
-        for finding, memo in zip(decision.findings, tails, strict=False):
-            hit = memo.get(id(finding))
-            if hit is None or hit[0] is not finding:
-                if len(memo) >= RULE_MEMO_LIMIT:
-                    memo.clear()
-                hit = memo[id(finding)] = (finding, self._tail(finding))
-            rows.append(head + hit[1])
-        return Rendered(summary, tuple(rows))
+        return Rendered(summary, tuple(head + self._tail(finding) for finding in decision.findings))
 
 
 # ---- the package ---------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """Screening for the web app: the same validation, loader, screener and JSON contract as
 the CLI, and the package's only import of the screener.
 
-The screener's module is being renamed (`screening.screen` → `screening.screener`):
-that is one line here. durable-rules keeps its rule sets in one process-wide host with
-no locks (NOTES-durable-rules.md), and the web server answers on several threads, so
-everything that touches the engine runs under one lock; a worker process screens one
-project at a time, and `--workers` gives more.
+durable-rules keeps its rule sets in one process-wide host with no locks
+(NOTES-durable-rules.md), and the web server answers on several threads, so everything
+that touches the engine runs under one lock; a worker process screens one project at a
+time, and `--workers` gives more.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from screening.model.diagnose import describe
 from screening.model.effective import RuleSet
 from screening.model.project import Project, flatten
 from screening.report.contract import contract_bytes
-from screening.screen import Screener  # the one import of the screener
+from screening.screener import Screener  # the one import of the screener
 
 ENGINE_LOCK = threading.RLock()  # one thread in durable-rules at a time (see above)
 LOCAL = "local:"  # a park's own adopted rule set: "local:<its id>"
@@ -197,8 +196,9 @@ class ScreeningService:
         and values (as `register reproduce` makes it), and its rule set."""
         stored = register.screening(screening_id)
         ruleset = self.snapshot(register, stored["snapshot_id"])
+        # as `Register.reproduce`: a rule set given as a file is labelled with its path
         ref = stored.get("rules_ref") or ""
-        path = ref if Path(ref).suffix in (".yaml", ".yml", ".json") else None
+        path = ref if Path(ref).suffix.lower() in (".yaml", ".yml", ".json") else None
         with ENGINE_LOCK:
             ruleset.path = path  # the contract names the file it was given as, if any
             decision = self.screener(ruleset).screen_values(stored["values"])

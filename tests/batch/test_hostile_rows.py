@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening.loader import load_ruleset
-from screening.screen import Screener
+from screening.screener import Screener
 from tests.cli.test_screen_cli import invoke
 from tests.conftest import SLOW
 

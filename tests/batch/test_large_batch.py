@@ -24,7 +24,7 @@ from screening.io.readers import read_rows
 from screening.loader import load_ruleset
 from screening.model.project import Project, flatten
 from screening.report.contract import to_contract
-from screening.screen import Screener
+from screening.screener import Screener
 from tests.conftest import ROOT, SLOW
 
 sys.path.insert(0, str(ROOT / "bench"))

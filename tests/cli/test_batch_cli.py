@@ -365,7 +365,7 @@ def test_an_engine_error_or_any_failure_is_that_rows_alone(
     leads: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from screening.errors import EngineError
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     original = Screener.screen_values
 
@@ -398,7 +398,7 @@ def test_a_row_that_kills_its_worker_is_found_and_the_rest_screened(
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(
         "import os\n"
-        "from screening.screen import Screener\n"
+        "from screening.screener import Screener\n"
         "_screen = Screener.screen_values\n"
         "def screen_values(self, values):\n"
         "    if values.get('id') == 'L2':\n"

@@ -10,7 +10,7 @@ from hypothesis import given
 
 from screening.loader import load_ruleset
 from screening.model.project import Project
-from screening.screen import Screener
+from screening.screener import Screener
 from tests.conftest import ROOT
 from tests.properties.test_properties import projects
 

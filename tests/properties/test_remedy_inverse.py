@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from screening.expr import nodes as n
-from screening.expr.evaluate import Env, Missing, Undefined, compile_expr
+from screening.expr.evaluate import Ctx, Missing, Undefined, compile_expr, to_fraction
 from screening.findings import RemedyOption
 from screening.remedy import Solver
 
@@ -35,6 +35,10 @@ def build(node: n.Node) -> Any:
     return compile_expr(node, {}, {})
 
 
+def value(node: n.Node, ctx: Ctx) -> Any:
+    return to_fraction(build(node)(ctx))
+
+
 class Recursive:
     """The reference: recursive inversion with Fraction arithmetic, nothing compiled."""
 
@@ -43,7 +47,7 @@ class Recursive:
         self.units = units
 
     def options(
-        self, node: n.Node, relation: str, target: Fraction, env: Env
+        self, node: n.Node, relation: str, target: Fraction, env: Ctx
     ) -> tuple[RemedyOption, ...]:
         out = []
         for field in self.fields(node):
@@ -82,7 +86,7 @@ class Recursive:
         return any(self.contains(child, field) for child in n.children(node))
 
     def solve(
-        self, node: n.Node, target: Fraction, field: str, env: Env, direction: int
+        self, node: n.Node, target: Fraction, field: str, env: Ctx, direction: int
     ) -> tuple[Fraction, int] | None:
         if isinstance(node, n.Name):
             if node.name == field:
@@ -99,7 +103,7 @@ class Recursive:
             return None
         in_left = self.contains(node.left, field)
         inner = node.left if in_left else node.right
-        other = build(node.right if in_left else node.left)(env)
+        other = value(node.right if in_left else node.left, env)
         if node.op == "+":
             return self.solve(inner, target - other, field, env, direction)
         if node.op == "-":
@@ -166,9 +170,9 @@ def expressions(draw: st.DrawFn, metrics: tuple[str, ...], depth: int = 4) -> n.
     return node
 
 
-# an absent input (Missing), or a number as an Env holds it: a Decimal read from a
+# an absent input (Missing), or a number as an Ctx holds it: a Decimal read from a
 # project (mostly) or a Fraction; zero and negatives included. Never a bare int: the
-# evaluators would divide two into a float, which no project gives (inputs are Decimals).
+# ratio of an int is fine too, but no project gives one (inputs are Decimals).
 decimals = st.decimals(
     min_value=0, max_value=100_000, places=4, allow_nan=False, allow_infinity=False
 )
@@ -200,9 +204,9 @@ def problems(
     return metric_nodes, node, draw(st.lists(scenarios, min_size=1, max_size=4))
 
 
-def _env(values: dict[str, Any], metric_nodes: dict[str, n.Node]) -> Env:
+def _env(values: dict[str, Any], metric_nodes: dict[str, n.Node]) -> Ctx:
     present = {name: value for name, value in values.items() if value is not None}
-    return Env(present, {name: build(node) for name, node in metric_nodes.items()})
+    return Ctx(present, {name: build(node) for name, node in metric_nodes.items()})
 
 
 @given(problems())

@@ -144,3 +144,7 @@ def test_the_database_comes_from_the_environment_when_not_given(
     )
     assert result.exit_code == 0 and path.exists()
     assert regdb.resolve_url(None) == f"sqlite:///{path}"
+
+
+def test_the_head_the_code_knows_is_the_newest_migration() -> None:
+    assert regdb.HEAD == regdb.head_revision()

@@ -23,7 +23,7 @@ from screening.register.records import (
 )
 from screening.register.schema import to_scaled
 from screening.report.contract import contract_bytes
-from screening.screen import Screener
+from screening.screener import Screener
 from tests.register.conftest import beihai_rows
 
 values = st.dictionaries(
@@ -62,11 +62,12 @@ def test_equal_decimals_keep_their_own_digits() -> None:
 def test_compact_findings_agree_with_the_contract() -> None:
     ruleset = load_ruleset("parks/beihai-tieshangang-2023", as_of=dt.date(2025, 6, 30))
     screener = Screener(ruleset)
-    from screening.row_values import plain_values
+    from screening.inputs import convert_inputs
+    from screening.model.project import Project, flatten
 
     codec = FindingCodec()
     for row in beihai_rows(60):
-        flat = plain_values(row, ruleset.inputs)
+        flat = convert_inputs(flatten(Project.model_validate(row)), ruleset.inputs)
         decision = screener.screen_values(flat)
         line = contract_bytes(decision, ruleset, "zh")
         contract = json.loads(line)

@@ -144,15 +144,15 @@ def test_two_writers_at_once_lose_nothing_and_duplicate_nothing(
     Register.open(db_url, create=True).close()
     processes = [
         subprocess.Popen(
-            # one output each: a batch refuses an output another batch is writing
-            _batch(src, tmp_path / f"{src.stem}{n}.out.jsonl", db_url, jobs=1),
+            # each run its own output: two runs on one output refuse each other (issue 10)
+            _batch(src, tmp_path / f"{src.stem}.{index}.out.jsonl", db_url, jobs=1),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for n, src in enumerate((first, second, first))
+        for index, src in enumerate((first, second, first))
     ]  # and the first input twice
     for process in processes:
         _, err = process.communicate(timeout=300)

@@ -18,7 +18,7 @@ from screening.report.html import (
     rule_title,
     value_text,
 )
-from screening.screen import Screener
+from screening.screener import Screener
 from tests.conftest import MINIMAL
 
 FIXTURE = Path(__file__).parents[1] / "io" / "fixtures" / "batch_results.json"

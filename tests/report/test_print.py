@@ -21,7 +21,7 @@ from screening.loader import load_ruleset
 from screening.model.project import Project
 from screening.report.contract import to_contract
 from screening.report.html import render_batch_html, render_project_html
-from screening.screen import Screener
+from screening.screener import Screener
 
 CHROMIUM = Path("/usr/bin/chromium")
 # the network is closed: without the background-networking flags Chromium keeps retrying

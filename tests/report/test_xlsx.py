@@ -294,7 +294,7 @@ def test_rows_rendered_from_decisions_equal_rows_from_their_contract(
     from screening.cases import case_files, load_case
     from screening.loader import load_ruleset
     from screening.report.contract import contract_line
-    from screening.screen import Screener
+    from screening.screener import Screener
 
     for ref, folder in (
         ("starter", "cases/starter"),

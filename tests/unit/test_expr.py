@@ -9,7 +9,7 @@ import pytest
 
 from screening.errors import ExpressionError
 from screening.expr import nodes as n
-from screening.expr.evaluate import Env, Missing, Undefined, compile_expr
+from screening.expr.evaluate import Ctx, Missing, Undefined, compile_expr, to_fraction
 from screening.expr.parser import parse
 from screening.expr.types import BOOL, TEXT, Symbol, Type, check, check_bool
 from screening.expr.units import divide, normalise_unit
@@ -84,7 +84,7 @@ def test_units_compose_and_cancel() -> None:
 
 def _run(text: str, values: dict, tables: dict | None = None, constants: dict | None = None):
     fn = compile_expr(parse(text), tables or {}, constants or {})
-    return fn(Env(values, {}))
+    return to_fraction(fn(Ctx(values, {})))
 
 
 def test_exact_arithmetic_meets_the_threshold_on_paper() -> None:
@@ -104,15 +104,18 @@ def test_missing_and_undefined() -> None:
     assert _run("coalesce(x, y)", {"y": Fraction(2)}) == 2
 
 
-def test_get_ratio_is_get_as_numerator_and_denominator() -> None:
-    metrics = {"half": compile_expr(parse("a.x / 2"), {}, {})}
-    env = Env({"a.x": Decimal("-12.50"), "a.y": Fraction(6, 4)}, metrics)
-    for name in ("a.x", "a.y", "half"):
-        value = env.get(name)
-        assert env.get_ratio(name) == (value.numerator, value.denominator)
-    assert env.get_ratio("a.x") == (-25, 2)
+def test_numbers_are_read_as_ratios_and_metrics_once() -> None:
+    calls = []
+
+    def half(ctx: Ctx) -> tuple[int, int]:
+        calls.append(1)
+        return compile_expr(parse("a.x / 2"), {}, {})(ctx)
+
+    ctx = Ctx({"a.x": Decimal("-12.50"), "a.y": Fraction(6, 4), "a.t": "C26"}, {"half": half})
+    assert ctx.get("a.x") == (-25, 2) and ctx.get("a.y") == (3, 2) and ctx.get("a.t") == "C26"
+    assert to_fraction(ctx.get("half")) == Fraction(-25, 4) and ctx.get("half") and calls == [1]
     with pytest.raises(Missing):
-        env.get_ratio("a.z")
+        ctx.get("a.z")
 
 
 def test_lookup_tables() -> None:
@@ -142,24 +145,18 @@ def test_constants_are_inlined_and_an_unset_one_is_missing() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a / b >= 300", True),  # 4500 / 15: exact in Decimal, no fallback
-        ("c / d >= 333.33", True),  # 1000 / 3: not a finite decimal, so Inexact → rationals
-        ("c / d * 3 == 1000", True),  # would be 999.999… if the Decimal quotient were rounded
+        ("a / b >= 300", True),  # 4500 / 15 is exactly 300
+        ("c / d >= 333.33", True),  # 1000 / 3 is no finite decimal: still exact as a ratio
+        ("c / d * 3 == 1000", True),  # would be 999.999… if the quotient were rounded
         ("c / d < 333.3333333333333333333333333333333333333333333333333333333333334", True),
+        ("(a - b) / (b - 15) > 1", None),  # division by zero: undefined, never a number
     ],
 )
-def test_decimal_form_is_exact_or_refuses(text: str, expected: bool) -> None:
-    from decimal import Decimal, Inexact, localcontext
-
-    from screening.expr.evaluate import EXACT
-
+def test_ratio_arithmetic_is_exact(text: str, expected: bool | None) -> None:
     values = {"a": Decimal(4500), "b": Decimal(15), "c": Decimal(1000), "d": Decimal(3)}
-    rational = compile_expr(parse(text), {}, {})(Env(dict(values), {}))
-    assert rational is expected
-    with localcontext(EXACT):
-        try:
-            fast = compile_expr(parse(text), {}, {}, decimal=True)(Env(dict(values), {}))
-        except Inexact:
-            fast = None  # refused: the caller falls back to rationals
-    assert fast in (expected, None)
-    assert (fast is None) == ("c / d" in text)
+    evaluate = compile_expr(parse(text), {}, {})
+    if expected is None:
+        with pytest.raises(Undefined, match="division_by_zero"):
+            evaluate(Ctx(values, {}))
+    else:
+        assert evaluate(Ctx(values, {})) is expected

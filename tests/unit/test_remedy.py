@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from screening.expr.evaluate import Env, compile_expr
+from screening.expr.evaluate import Ctx, compile_expr
 from screening.expr.parser import parse
 from screening.remedy import Solver, next_band
 
@@ -18,8 +18,8 @@ def solver() -> Solver:
     return Solver(METRICS, lambda node: compile_expr(node, {}, {}), UNITS)
 
 
-def env(**values: int) -> Env:
-    return Env({k.replace("__", "."): Fraction(v) for k, v in values.items()}, {})
+def env(**values: int) -> Ctx:
+    return Ctx({k.replace("__", "."): Fraction(v) for k, v in values.items()}, {})
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 
 from screening.findings import Outcome, Status
 from screening.model.project import Project
-from screening.screen import Screener
+from screening.screener import Screener
 from tests.conftest import MINIMAL
 
 RULES = MINIMAL + """\
@@ -287,9 +287,9 @@ def test_screening_leaves_the_callers_decimal_context_as_it_was(screener: Screen
     mine = decimal.Context(prec=7)
     decimal.setcontext(mine)
     try:
-        _screen(screener)  # 4500 / 15: exact arithmetic inside, whatever the caller's precision
+        _screen(screener)  # 4500 / 15: exact integer arithmetic inside, whatever the caller's precision
         assert decimal.getcontext() is mine
-        with pytest.raises(TypeError):
+        with pytest.raises(AttributeError):
             screener.screen_values(None)  # type: ignore[arg-type]
         assert decimal.getcontext() is mine
     finally:

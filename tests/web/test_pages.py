@@ -17,7 +17,7 @@ import pytest
 from screening.cases import load_case
 from screening.loader import load_ruleset
 from screening.report.contract import contract_bytes
-from screening.screen import Screener
+from screening.screener import Screener
 from tests.web.conftest import ROOT, Web, csrf_of
 
 BEIHAI = "parks/beihai-tieshangang-2023"

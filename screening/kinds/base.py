@@ -1,0 +1,162 @@
+"""What every rule kind declares, and the judging steps all kinds share.
+
+A kind is one object (`RuleKind`) holding its YAML shape, which side of its condition
+durable-rules matches, how a project's finding is made, how the finding reads, and
+what a failure does to the decision. The screener, the reference screener, the
+decision and the renderers ask the kind; none of them switches on kind names.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from screening.expr.evaluate import Missing, Undefined
+from screening.findings import Finding, RemedyOption, Status
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from screening.compile import BranchPlan, RulePlan
+    from screening.expr import nodes as n
+
+
+class Effect(str, Enum):
+    """What a failed rule of a kind does to the decision."""
+
+    VETO = "veto"  # rejected, and no change of figures can fix it
+    REJECT = "reject"  # rejected
+    REVIEW = "review"  # sent to review
+    NONE = "none"  # nothing by failing (scores count points; derivations and facts inform)
+
+
+class Judge(Protocol):
+    """What a kind may ask about one project: the compiled screener and the reference
+    screener each answer it their own way."""
+
+    def problem(self, plan: RulePlan, part: str) -> Missing | Undefined | None:
+        """Why the rule's `applies` or `condition` part cannot be judged, or None."""
+
+    def holds(self, plan: RulePlan, side: str) -> bool:
+        """Whether the rule's engine side (`fail`, `true`, `na`) matched."""
+
+    def reported(self, plan: RulePlan) -> tuple[Any, Any]:
+        """The exact actual and threshold values a check shows (None, None if not a comparison)."""
+
+    def value(self, plan: RulePlan) -> Fraction:
+        """A graded rule's value, exactly; raises Missing or Undefined."""
+
+    def options(self, node: n.Node, relation: str, target: Fraction) -> tuple[RemedyOption, ...]:
+        """The inputs' values that would make `node relation target` hold."""
+
+    def branch(self, branch: BranchPlan) -> tuple[bool | Missing | Undefined, Any, Any]:
+        """A `require_any` branch: whether it holds (or why it cannot be judged), and the
+        actual and threshold it shows."""
+
+
+class Words(Protocol):
+    """What a kind's sentence may use: the renderer's templates, titles and figures."""
+
+    def text(self, key: str, /, **params: Any) -> str:
+        """The message template at `key` in the renderer's language, filled with `params`."""
+
+    def title(self, rule_id: str) -> str:
+        """A rule's title."""
+
+    def fields(self, paths: tuple[str, ...]) -> str:
+        """Field titles joined as a list."""
+
+    def say(self, finding: Finding, key: str, /, **extra: str) -> str:
+        """The template at `key` filled with the finding's figures (title, actual, unit,
+        threshold, op, points, max_points) and `extra`, which must depend on the rule only."""
+
+    def custom(self, finding: Finding) -> str | None:
+        """The rule's own message for a failure, filled with its figures; None when it has none."""
+
+    def own(self, finding: Finding, holds: bool) -> str | None:
+        """An info rule's own words for the fact holding or not; None when it has none."""
+
+    def any_sentence(self, finding: Finding) -> str:
+        """A require_any rule's sentence: the branch that passed, or every branch's figures."""
+
+
+class RuleKind:
+    """One kind of rule. Subclasses set the class attributes and override what differs."""
+
+    name: ClassVar[str]
+    shape: ClassVar[type[BaseModel]]  # the YAML shape, a pydantic model with `kind: Literal[name]`
+    effect: ClassVar[Effect] = Effect.NONE
+    # whether missing data for a rule of this kind sends the project to review
+    missing_blocks: ClassVar[bool] = False
+    # whether the fields it lacks are listed in the decision's `missing`
+    lists_missing: ClassVar[bool] = True
+    # whether its points make up the 0–100 score (score rules), or come on top of it (bonuses)
+    scored: ClassVar[bool] = False
+    bonus: ClassVar[bool] = False
+    # whether a top-level comparison in its condition is reported as actual against threshold
+    compares: ClassVar[bool] = False
+
+    def engine_side(self, spec: Any) -> tuple[str, bool] | None:
+        """The side of the rule's condition durable-rules matches, as (name, negate), or None
+        when the engine matches nothing for it (a graded value is arithmetic, done in Python)."""
+        return None
+
+    def finding(self, plan: RulePlan, judge: Judge) -> Finding:
+        """The rule's finding for one project: what every kind shares, then `judge`."""
+        if plan.unconfigured is not None:
+            what = "table" if plan.unconfigured_reason == "table_not_configured" else "parameter"
+            return not_applicable(plan, Undefined(plan.unconfigured_reason, **{what: plan.unconfigured}))
+        if plan.applies is not None:
+            problem = judge.problem(plan, "applies")
+            if isinstance(problem, Undefined):
+                return not_applicable(plan, problem)
+            if problem is not None:
+                return missing(plan, problem)
+            if judge.holds(plan, "na"):
+                return Finding(plan.rule.id, plan.rule.spec.group, plan.kind.name, Status.NOT_APPLICABLE,
+                               unit=plan.rule.unit, points=_zero(plan), max_points=plan.max_points,
+                               reason="applies_if")
+        return self.judge(plan, judge)
+
+    def judge(self, plan: RulePlan, judge: Judge) -> Finding:
+        """The finding once the rule applies (kinds override this)."""
+        raise NotImplementedError
+
+    def sentence(self, finding: Finding, words: Words) -> str:
+        """The finding in prose."""
+        raise NotImplementedError
+
+
+def _zero(plan: RulePlan) -> Fraction | None:
+    return 0 if plan.max_points is not None else None
+
+
+def not_applicable(plan: RulePlan, undefined: Undefined) -> Finding:
+    """Not applicable for a reason with parameters (未配置, a "/" cell, a zero divisor)."""
+    return Finding(plan.rule.id, plan.rule.spec.group, plan.kind.name, Status.NOT_APPLICABLE, unit=plan.rule.unit,
+                   points=_zero(plan), max_points=plan.max_points, reason=undefined.code,
+                   reason_params=tuple(sorted(undefined.params.items())))
+
+
+def missing(plan: RulePlan, problem: Missing) -> Finding:
+    """Missing data: the fields to obtain."""
+    return Finding(plan.rule.id, plan.rule.spec.group, plan.kind.name, Status.MISSING, unit=plan.rule.unit,
+                   points=_zero(plan), max_points=plan.max_points, missing=tuple(sorted(problem.names)))
+
+
+def unready(plan: RulePlan, problem: Missing | Undefined) -> Finding:
+    """The finding of a rule whose part could not be judged."""
+    return not_applicable(plan, problem) if isinstance(problem, Undefined) else missing(plan, problem)
+
+
+def shared_sentence(finding: Finding, words: Words) -> str | None:
+    """The sentences every kind shares (missing data, not applicable), or None."""
+    if finding.status is Status.MISSING:
+        return words.text("finding.missing", title=words.title(finding.rule), fields=words.fields(finding.missing))
+    if finding.status is Status.NOT_APPLICABLE:
+        params = dict(finding.reason_params)
+        if "divisor" in params:  # the inputs that are zero, by title
+            params["divisor"] = words.fields(params["divisor"])
+        return words.text(f"finding.{finding.reason}", title=words.title(finding.rule), **params)
+    return None

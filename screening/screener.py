@@ -1,0 +1,345 @@
+"""Screen projects against one rule set: prepare each stratum's facts, match them, judge.
+
+Python prepares each stratum's facts (exact arithmetic, which inputs are missing),
+durable-rules matches the sides the rules' kinds name, and each rule's kind turns what
+fired into its finding. `Screener(ruleset, reference=True)` judges the same rules by
+walking their expressions in plain Fractions instead — no compilation, no engine —
+for tests to hold the compiled path to. Nothing here renders prose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from screening.compile import COMPUTED, BranchPlan, Chunk, Compiled, Part, RulePlan, compile_ruleset
+from screening.decision import Decider
+from screening.engine import Engine, Fired, default_engine, field, text_field
+from screening.expr import nodes as n
+from screening.expr.evaluate import Ctx, Missing, Undefined, to_fraction
+from screening.expr.reference import Reference, exact_tables
+from screening.findings import Decision, Finding, RemedyOption
+from screening.inputs import convert_inputs
+from screening.model.effective import RuleSet
+from screening.model.project import FIELDS, Project, flatten
+from screening.remedy import Solver
+
+Problem = Missing | Undefined
+
+
+class Screener:
+    """A compiled rule set bound to an engine; `screen` is called once per project."""
+
+    def __init__(self, ruleset: RuleSet, engine: Engine | None = None, reference: bool = False) -> None:
+        self.ruleset = ruleset
+        self.reference = reference
+        self.compiled: Compiled = compile_ruleset(ruleset)
+        compiled = self.compiled
+        self.decider = Decider(ruleset, [plan.kind for plan in compiled.plans])
+        units = {path: f.unit for path, f in FIELDS.items()}
+        units.update({path: i.unit or "" for path, i in ruleset.inputs.items()})
+        self.solver = Solver(ruleset.metric_nodes, compiled.build, units)  # type: ignore[arg-type]
+        # per stratum: the derivations judged in it, whose values later strata read
+        self._derivations: list[list[tuple[RulePlan, str]]] = [[] for _ in range(compiled.strata)]
+        for plan in compiled.plans:
+            if plan.kind.name == "derive":
+                self._derivations[plan.stratum].append((plan, plan.rule.spec.sets))  # type: ignore[union-attr]
+        if reference:
+            self._reference = _ReferenceSetup(ruleset, compiled)
+            return
+        self.engine = engine or default_engine()
+        for chunks in compiled.chunks:
+            for chunk in chunks:
+                self.engine.register(chunk)
+        self._strata = [_Stratum(chunks) for chunks in compiled.chunks]
+        # the fact keys each part reads, to tell quickly whether anything it needs failed
+        self._keys = {id(part): part.native_keys + tuple(atom.key for atom in part.atoms)
+                      for plan in compiled.plans for part in (plan.applies, plan.condition)
+                      if part is not None}
+
+    def screen(self, project: Project) -> Decision:
+        """The decision for one validated project (its extra fields checked against `inputs:`)."""
+        return self.screen_values(convert_inputs(flatten(project), self.ruleset.inputs))
+
+    def screen_values(self, values: dict[str, Any]) -> Decision:
+        """The decision for a project's flat values (as `flatten` and `convert_inputs` give them)."""
+        if self.reference:
+            return self._screen_reference(values)
+        ctx = self.compiled.ctx(values)
+        fired: set[tuple[int, str]] = set()
+        failed: dict[str, Problem] = {}  # fact key → why it could not be put in the fact
+        derived: dict[str, bool] = {}
+        judge = _CompiledJudge(self, ctx, fired, failed, derived)
+        match = self.engine.match
+        for level, stratum in enumerate(self._strata):
+            if level:
+                for plan, name in self._derivations[level - 1]:
+                    value = _derived(plan, judge)
+                    if value is not None:
+                        derived[name] = value
+            texts = stratum.fill(values, ctx, derived, failed)
+            for chunk, keys in stratum.chunks:
+                fired |= match(chunk, ", ".join([texts[key] for key in keys if key in texts]))
+        findings = [plan.kind.finding(plan, judge) for plan in self.compiled.plans]
+        return self.decider.decide(values, findings)
+
+    def _screen_reference(self, values: dict[str, Any]) -> Decision:
+        setup = self._reference
+        known = dict(values)
+        judge = _ReferenceJudge(self, setup, known)
+        for derivations in self._derivations:
+            for plan, name in derivations:
+                value = _derived(plan, judge)
+                if value is not None:
+                    known[name] = value
+        findings = [plan.kind.finding(plan, judge) for plan in self.compiled.plans]
+        return self.decider.decide(values, findings)
+
+
+def _derived(plan: RulePlan, judge: Any) -> bool | None:
+    """A derivation's value for later strata: None when its inputs are missing, False when
+    it does not apply or cannot be judged (未配置, a "/" cell)."""
+    if plan.unconfigured is not None:
+        return False
+    if plan.applies is not None:
+        problem = judge.problem(plan, "applies")
+        if problem is not None:
+            return False if isinstance(problem, Undefined) else None
+        if judge.holds(plan, "na"):
+            return False
+    problem = judge.problem(plan, "condition")
+    if problem is not None:
+        return False if isinstance(problem, Undefined) else None
+    return bool(judge.holds(plan, "true"))
+
+
+class _Stratum:
+    """One stratum's fact fields, each made once per project, and its chunks' keys."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        natives: dict[str, tuple[str, bool, Callable[[str], str]]] = {}
+        atoms: dict[str, Any] = {}
+        for chunk in chunks:
+            for name, key, is_derived in chunk.natives:
+                natives.setdefault(key, (name, is_derived, text_field(key)))
+            for atom in chunk.atoms:
+                values = (-1, 0, 1) if atom.kind == "sign" else (True, False)
+                atoms.setdefault(atom.key, (atom.evaluate, {value: field(atom.key, value) for value in values}))
+        self.natives = [(key, name, is_derived, text, {flag: field(key, flag) for flag in (True, False)})
+                        for key, (name, is_derived, text) in natives.items()]
+        self.atoms = list(atoms.items())
+        self.chunks = [(chunk, tuple([key for _, key, _ in chunk.natives] + [a.key for a in chunk.atoms]))
+                       for chunk in chunks]
+
+    def fill(self, values: dict[str, Any], ctx: Ctx, derived: dict[str, bool],
+             failed: dict[str, Problem]) -> dict[str, str]:
+        """The text of every field this stratum's facts hold; what could not be filled goes to `failed`."""
+        texts: dict[str, str] = {}
+        for key, name, is_derived, text, flags in self.natives:
+            value = derived.get(name) if is_derived else values.get(name)
+            if value is None:
+                failed[key] = Missing(frozenset((name,)))
+            elif type(value) is bool:
+                texts[key] = flags[value]
+            elif type(value) is str:
+                texts[key] = text(value)
+            else:  # refused with a reason: nothing but text and flags is matched natively
+                texts[key] = field(key, value)
+        for key, (evaluate, fields) in self.atoms:
+            try:
+                texts[key] = fields[evaluate(ctx)]
+            except (Missing, Undefined) as exc:
+                failed[key] = exc
+        return texts
+
+
+class _CompiledJudge:
+    """Answers the kinds' questions from the engine's firings and the compiled evaluators."""
+
+    __slots__ = ("screener", "ctx", "fired", "failed", "derived")
+
+    def __init__(self, screener: Screener, ctx: Ctx, fired: set[tuple[int, str]],
+                 failed: dict[str, Problem], derived: dict[str, bool]) -> None:
+        self.screener = screener
+        self.ctx = ctx
+        self.fired = fired
+        self.failed = failed
+        self.derived = derived  # the derived facts known so far
+
+    def problem(self, plan: RulePlan, part_name: str) -> Problem | None:
+        failed = self.failed
+        if not failed:
+            return None
+        part = plan.applies if part_name == "applies" else plan.condition
+        assert part is not None
+        if not any(key in failed for key in self.screener._keys[id(part)]):
+            return None
+        return self._unready(part, [failed[key] for key in self.screener._keys[id(part)] if key in failed])
+
+    def _unready(self, part: Part, problems: list[Problem]) -> Problem:
+        absent = self.screener.compiled.absent(part, self.ctx.values, self.derived)
+        return _unready(part, self.ctx, problems, absent)
+
+    def holds(self, plan: RulePlan, side: str) -> bool:
+        return (plan.index, side) in self.fired
+
+    def reported(self, plan: RulePlan) -> tuple[Any, Any]:
+        if plan.actual is None:
+            return None, None
+        return self._shown(plan.actual, plan.threshold, plan.threshold_constant, plan.op, plan.actual_field)
+
+    def _shown(self, actual: Any, threshold: Any, constant: Any, op: str | None,
+               field_name: str | None) -> tuple[Any, Any]:
+        ctx = self.ctx
+        try:
+            shown = ctx.values[field_name] if field_name else to_fraction(actual(ctx))
+            bound = constant
+            if bound is COMPUTED:
+                bound = threshold(ctx)
+                bound = tuple(map(to_fraction, bound)) if op == "between" else to_fraction(bound)
+        except (Missing, Undefined):
+            return None, None
+        return shown, bound
+
+    def branch(self, branch: BranchPlan) -> tuple[bool | Problem, Any, Any]:
+        try:
+            holds = branch.test(self.ctx)
+        except (Missing, Undefined) as exc:
+            return self._unready(branch.part, [exc]), None, None
+        if branch.actual is None:
+            return bool(holds), None, None
+        return (bool(holds),
+                *self._shown(branch.actual, branch.threshold, branch.threshold_constant, branch.op, None))
+
+    def value(self, plan: RulePlan) -> Fraction:
+        try:
+            return Fraction(*plan.value(self.ctx))  # type: ignore[misc]
+        except (Missing, Undefined) as exc:
+            raise self._unready(plan.value_part, [exc]) from None  # type: ignore[arg-type]
+
+    def options(self, node: n.Node, relation: str, target: Fraction) -> tuple[RemedyOption, ...]:
+        return self.screener.solver.options(node, relation, target, self.ctx)
+
+
+def _unready(part: Part, ctx: Ctx, problems: list[Problem], absent: frozenset[str]) -> Problem:
+    """Why a part cannot be judged, in this order: a lookup with no value for this project
+    (its keys present) makes it not applicable; else absent inputs are missing; else the
+    first problem met (a zero divisor, an unset parameter)."""
+    for lookup in part.lookups:
+        try:
+            lookup(ctx)
+        except Undefined as exc:
+            return exc
+        except Missing:
+            continue
+    if absent:
+        return Missing(absent)
+    for problem in problems:
+        if isinstance(problem, Undefined):
+            return problem
+    names: frozenset[str] = frozenset().union(*(p.names for p in problems if isinstance(p, Missing)))
+    return Missing(names)
+
+
+class _ReferenceSetup:
+    """What the reference judge needs of a rule set: its tables and parameters as Fractions."""
+
+    def __init__(self, ruleset: RuleSet, compiled: Compiled) -> None:
+        self.metrics = ruleset.metric_nodes
+        self.constants = {name: param.value for name, param in ruleset.parameters.items()}
+        self.tables = exact_tables({name: {"values": t.values, "default": t.default}
+                                    for name, t in ruleset.tables.items()})
+        self.compiled = compiled
+
+
+class _ReferenceJudge:
+    """Answers the kinds' questions by evaluating each rule's expressions in plain Fractions."""
+
+    def __init__(self, screener: Screener, setup: _ReferenceSetup, known: dict[str, Any]) -> None:
+        self.screener = screener
+        self.known = known  # the project's values and the derived facts known so far
+        self.reference = Reference(known, setup.metrics, setup.constants, setup.tables)
+
+    def _node(self, plan: RulePlan, part_name: str) -> n.Node:
+        node = plan.rule.applies_if if part_name == "applies" else plan.rule.condition
+        assert node is not None
+        return node
+
+    def problem(self, plan: RulePlan, part_name: str) -> Problem | None:
+        part = plan.applies if part_name == "applies" else plan.condition
+        return self._problem(self._node(plan, part_name), part)  # type: ignore[arg-type]
+
+    def _problem(self, node: n.Node, part: Part) -> Problem | None:
+        for call in n.calls(node, "lookup", self.reference.metrics):
+            try:
+                self.reference.evaluate(call)
+            except Undefined as exc:
+                return exc
+            except Missing:
+                continue
+        absent = self.screener.compiled.absent(part, self.known, self.known)
+        if absent:
+            return Missing(absent)
+        try:
+            self.reference.check(node)
+        except (Missing, Undefined) as exc:
+            return exc
+        return None
+
+    def branch(self, branch: BranchPlan) -> tuple[bool | Problem, Any, Any]:
+        problem = self._problem(branch.node, branch.part)
+        if problem is not None:
+            return problem, None, None
+        holds = bool(self.reference.evaluate(branch.node))
+        return (holds, *self._shown(branch.node, branch.op))
+
+    def holds(self, plan: RulePlan, side: str) -> bool:
+        if side == "na":
+            return not self.reference.evaluate(self._node(plan, "applies"))
+        truth = bool(self.reference.evaluate(self._node(plan, "condition")))
+        if side == "fail" and plan.rule.spec.fail_if is None:  # require, require_any: fail unless it holds
+            return not truth
+        return truth
+
+    def reported(self, plan: RulePlan) -> tuple[Any, Any]:
+        if plan.op is None and plan.rule.value is not None:
+            try:
+                return self.reference.evaluate(plan.rule.value), None
+            except (Missing, Undefined):
+                return None, None
+        return self._shown(plan.rule.condition, plan.op)
+
+    def _shown(self, node: n.Node | None, op: str | None) -> tuple[Any, Any]:
+        evaluate = self.reference.evaluate
+        try:
+            if op == "between":
+                value, low, high = node.args  # type: ignore[union-attr]
+                return evaluate(value), (evaluate(low), evaluate(high))
+            if op is not None:
+                return evaluate(node.left), evaluate(node.right)  # type: ignore[union-attr]
+        except (Missing, Undefined):
+            pass
+        return None, None
+
+    def value(self, plan: RulePlan) -> Fraction:
+        node = plan.rule.value
+        assert node is not None
+        for call in n.calls(node, "lookup", self.reference.metrics):
+            try:
+                self.reference.evaluate(call)
+            except Undefined:
+                raise
+            except Missing:
+                continue
+        absent = self.screener.compiled.absent(plan.value_part, self.known, self.known)  # type: ignore[arg-type]
+        if absent:
+            raise Missing(absent)
+        return self.reference.evaluate(node)  # type: ignore[no-any-return]
+
+    def options(self, node: n.Node, relation: str, target: Fraction) -> tuple[RemedyOption, ...]:
+        ctx = self.screener.compiled.ctx(self.known)
+        return self.screener.solver.options(node, relation, target, ctx)
+
+
+__all__ = ["Fired", "Screener"]
