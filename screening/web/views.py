@@ -169,7 +169,8 @@ def sheet_views(
 
 
 def ruleset_choices(request: Request) -> list[tuple[str, str]]:
-    """Every rule set a user may pick, with its title: (reference, "reference — title")."""
+    """Every rule set a user may pick, with its title:
+    (reference, "reference — title")."""
     service = request.app.state.service
     lang = lang_of(request)
     out = []

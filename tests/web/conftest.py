@@ -1,6 +1,6 @@
-"""Web app fixtures: an app on a fresh register (SQLite and PostgreSQL, from the register's
-fixtures), one account per role with a signed-in client and an API token, and for the
-browser tests a real `screening serve` on a free loopback port."""
+"""Web app fixtures: an app on a fresh register (SQLite and PostgreSQL, from the
+register's fixtures), one account per role with a signed-in client and an API token,
+and for the browser tests a real `screening serve` on a free loopback port."""
 
 from __future__ import annotations
 
@@ -65,6 +65,19 @@ class Web:
     def api(self, role: str | None) -> dict[str, str]:
         """Headers carrying `role`'s API token (none for nobody)."""
         return {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+
+
+@pytest.fixture(autouse=True)
+def _light_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process apps hash with argon2id at its lightest (each test makes four
+    accounts and signs them in: at the shipped cost that is seconds of CPU a test).
+    Real servers (`screening serve`, `screening users`) keep the shipped cost."""
+    from argon2 import PasswordHasher
+
+    from screening.web import accounts
+
+    light = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "_HASHER", light)
 
 
 def csrf_of(html: str) -> str:
@@ -228,7 +241,8 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 def browser_type_launch_args(
     browser_type_launch_args: dict[str, Any],
 ) -> dict[str, Any]:
-    """pytest-playwright drives Debian's Chromium (`playwright install` cannot download)."""
+    """pytest-playwright drives Debian's Chromium (`playwright install` cannot
+    download)."""
     if not CHROMIUM.exists():
         reason = (
             f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"

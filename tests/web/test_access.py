@@ -15,10 +15,10 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
 from screening.web.app import app_routes, rule_of
-from tests.web.conftest import ROLES, Web, csrf_of, sign_in, NAMES
+from tests.web.conftest import NAMES, ROLES, Web, csrf_of, sign_in
 
-O, C, P, A = "officer", "committee", "policy", "admin"
-READ = {O, C, P}
+OFF, C, P, A = "officer", "committee", "policy", "admin"
+READ = {OFF, C, P}
 ANY = set(ROLES)
 PUBLIC = "public"
 
@@ -31,17 +31,17 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/lang"): PUBLIC,
     ("GET", "/account"): ANY,
     ("POST", "/account/password"): ANY,
-    ("GET", "/leads/new"): {O},
-    ("GET", "/leads/new/fields"): {O},
-    ("POST", "/leads/new"): {O},
+    ("GET", "/leads/new"): {OFF},
+    ("GET", "/leads/new/fields"): {OFF},
+    ("POST", "/leads/new"): {OFF},
     ("GET", "/leads/{key:path}/print"): READ,
     ("GET", "/leads/{key:path}/pdf"): READ,
     ("GET", "/leads/{key:path}"): READ,
-    ("POST", "/leads/{key:path}/stage"): {O},
-    ("POST", "/leads/{key:path}/promise"): {O},
-    ("POST", "/leads/{key:path}/actual"): {O},
+    ("POST", "/leads/{key:path}/stage"): {OFF},
+    ("POST", "/leads/{key:path}/promise"): {OFF},
+    ("POST", "/leads/{key:path}/actual"): {OFF},
     ("GET", "/batches"): READ,
-    ("POST", "/batches"): {O},
+    ("POST", "/batches"): {OFF},
     ("GET", "/batches/{key}"): READ,
     ("GET", "/batches/{key}/progress"): READ,
     ("GET", "/batches/{key}/{name}"): READ,
@@ -49,10 +49,10 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/pipeline/export.xlsx"): READ,
     ("GET", "/kpi"): READ,
     ("GET", "/meetings"): READ,
-    ("POST", "/meetings"): {O, C},
+    ("POST", "/meetings"): {OFF, C},
     ("GET", "/meetings/{meeting_id}"): READ,
-    ("POST", "/meetings/{meeting_id}/items"): {O, C},
-    ("POST", "/meetings/{meeting_id}/items/remove"): {O, C},
+    ("POST", "/meetings/{meeting_id}/items"): {OFF, C},
+    ("POST", "/meetings/{meeting_id}/items/remove"): {OFF, C},
     ("POST", "/meetings/{meeting_id}/decisions"): {C},
     ("GET", "/meetings/{meeting_id}/print"): READ,
     ("GET", "/meetings/{meeting_id}/pdf"): READ,
@@ -72,14 +72,14 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     # the JSON API
     ("GET", "/api/v1/health"): PUBLIC,
     ("GET", "/api/v1/whoami"): ANY,
-    ("POST", "/api/v1/screenings"): {O},
+    ("POST", "/api/v1/screenings"): {OFF},
     ("GET", "/api/v1/screenings/{screening_id}"): READ,
-    ("POST", "/api/v1/batches"): {O},
+    ("POST", "/api/v1/batches"): {OFF},
     ("GET", "/api/v1/batches/{key}"): READ,
     ("GET", "/api/v1/batches/{key}/reports/{name}"): READ,
     ("GET", "/api/v1/leads"): READ,
     ("GET", "/api/v1/leads/{key:path}"): READ,
-    ("POST", "/api/v1/leads/{key:path}/stages"): {O},
+    ("POST", "/api/v1/leads/{key:path}/stages"): {OFF},
     ("POST", "/api/v1/leads/{key:path}/committee"): {C},
     ("GET", "/api/v1/kpis"): READ,
     ("GET", "/api/v1/rulesets"): READ,
@@ -96,7 +96,7 @@ ENDS_SESSION = {("POST", "/logout"), ("POST", "/account/password")}
 
 
 def routes(app: Any) -> list[tuple[str, str]]:
-    """Every (method, path) the app answers (HEAD and OPTIONS aside), static files aside."""
+    """Every (method, path) the app answers (HEAD, OPTIONS and static files aside)."""
     out = []
     for route in app_routes(app.routes):
         if isinstance(route, Mount):
@@ -172,7 +172,8 @@ def test_who_gets_in_matches_the_matrix(sqlite_web: Web, role: str | None) -> No
 
 
 def test_the_policy_itself(sqlite_web: Web) -> None:
-    """The rules that matter most, said plainly (the matrix could drift with the code)."""
+    """The rules that matter most, said plainly (the matrix could drift with the
+    code)."""
     assert MATRIX[("POST", "/meetings/{meeting_id}/decisions")] == {C}  # only members
     assert MATRIX[("POST", "/api/v1/leads/{key:path}/committee")] == {C}
     assert (

@@ -1,6 +1,6 @@
-"""The JSON API (SQLite and PostgreSQL): the contract byte for byte as the CLI writes it,
-errors with field paths in the CLI's words, batches submitted and polled, leads, stages,
-committee decisions, KPIs and rule sets."""
+"""The JSON API (SQLite and PostgreSQL): the contract byte for byte as the CLI writes
+it, errors with field paths in the CLI's words, batches submitted and polled, leads,
+stages, committee decisions, KPIs and rule sets."""
 
 from __future__ import annotations
 
@@ -34,10 +34,25 @@ def test_a_screening_is_the_cli_s_json_byte_for_byte_and_is_stored(
     folder.mkdir()
     (folder / CASE.name).write_bytes(CASE.read_bytes())
     subprocess.run(
-        [sys.executable, "-m", "screening", "batch", str(folder), "--rules", BEIHAI,
-         "--as-of", "2025-06-30", "-o", str(tmp_path / "out.jsonl"), "--jobs", "1"],
-        capture_output=True, cwd=ROOT, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "screening",
+            "batch",
+            str(folder),
+            "--rules",
+            BEIHAI,
+            "--as-of",
+            "2025-06-30",
+            "-o",
+            str(tmp_path / "out.jsonl"),
+            "--jobs",
+            "1",
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        check=True,
+    )
     # the bytes `screening batch -o results.jsonl` writes for the same project
     assert response.content == (tmp_path / "out.jsonl").read_bytes()
     assert response.headers["x-lead"] == "bh-001"
@@ -87,9 +102,10 @@ def test_errors_name_the_field_in_the_cli_s_words(web: Web) -> None:
         unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "ruleset"
     )
     path = web.client(None).post(
-        "/api/v1/screenings", json={**_body(), "ruleset": str(ROOT / "rules/national.yaml")},
+        "/api/v1/screenings",
+        json={**_body(), "ruleset": str(ROOT / "rules/national.yaml")},
         headers=web.api("officer"),
-    )  # fmt: skip
+    )
     assert path.status_code == 422  # a file path is never taken from a request
     extra = web.client(None).post(
         "/api/v1/screenings", json={**_body(), "rules": "x"}, headers=web.api("officer")
@@ -136,18 +152,20 @@ def test_leads_stages_and_committee_decisions(web: Web) -> None:
     )
     assert missing.status_code == 404
     member = api.post(
-        "/api/v1/leads/bh-001/committee", json={"decision": "同意", "meeting_on": today, "note": "同意引进"},
+        "/api/v1/leads/bh-001/committee",
+        json={"decision": "同意", "meeting_on": today, "note": "同意引进"},
         headers=web.api("committee"),
-    )  # fmt: skip
+    )
     assert member.status_code == 201
     detail = api.get("/api/v1/leads/bh-001", headers=web.api("policy")).json()
     assert detail["committee"] == "同意" and detail["stages"][0]["stage"] == "签约"
     assert "findings" not in detail["screenings"][0]
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     late = api.post(
-        "/api/v1/leads/bh-001/committee", json={"decision": "暂缓", "meeting_on": future},
+        "/api/v1/leads/bh-001/committee",
+        json={"decision": "暂缓", "meeting_on": future},
         headers=web.api("committee"),
-    )  # fmt: skip
+    )
     assert late.status_code == 422
     assert [e["action"] for e in web.app.state.accounts.audit_entries()[1]][:2] == [
         "committee",
@@ -176,8 +194,10 @@ def test_kpis_and_rule_sets(web: Web) -> None:
 
 
 def test_a_batch_is_submitted_polled_and_reported(web: Web) -> None:
-    csv = ("项目编号,项目名称,企业名称,行业代码,总投资(亿元),用地面积(亩)\n"
-           "A-1,甲项目,甲公司,C2613,3.2,100\nA-2,乙项目,乙公司,C3841,abc,50\n")  # fmt: skip
+    csv = (
+        "项目编号,项目名称,企业名称,行业代码,总投资(亿元),用地面积(亩)\n"
+        "A-1,甲项目,甲公司,C2613,3.2,100\nA-2,乙项目,乙公司,C3841,abc,50\n"
+    )
     submitted = web.client(None).post(
         "/api/v1/batches",
         headers=web.api("officer"),

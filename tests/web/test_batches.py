@@ -18,8 +18,18 @@ from tests.register.conftest import beihai_rows
 from tests.web.conftest import Web, csrf_of, wait_job
 
 BEIHAI = "parks/beihai-tieshangang-2023"
-HEADERS = ["项目编号", "项目名称", "企业名称", "行业代码", "总投资（万元）", "固定资产投资（万元）",
-           "用地面积（亩）", "容积率", "年税收（万元）", "年营业收入（万元）"]  # fmt: skip
+HEADERS = [
+    "项目编号",
+    "项目名称",
+    "企业名称",
+    "行业代码",
+    "总投资（万元）",
+    "固定资产投资（万元）",
+    "用地面积（亩）",
+    "容积率",
+    "年税收（万元）",
+    "年营业收入（万元）",
+]
 
 
 def _xlsx(rows: list[list[Any]]) -> bytes:
@@ -38,9 +48,20 @@ def _rows(n: int) -> list[list[Any]]:
     out = []
     for i, p in enumerate(beihai_rows(n)):
         inv, land, output = p["investment"], p["land"], p.get("output", {})  # type: ignore[index]
-        out.append([f"X-{i:04d}", p["name"], p["company"], p["industry"], inv["total"],
-                    inv["fixed_assets"], land["area_mu"], land.get("plot_ratio"),
-                    output.get("annual_tax"), output.get("annual_revenue")])  # fmt: skip
+        out.append(
+            [
+                f"X-{i:04d}",
+                p["name"],
+                p["company"],
+                p["industry"],
+                inv["total"],
+                inv["fixed_assets"],
+                land["area_mu"],
+                land.get("plot_ratio"),
+                output.get("annual_tax"),
+                output.get("annual_revenue"),
+            ]
+        )
     return out
 
 
@@ -133,8 +154,11 @@ def test_a_job_whose_runner_died_is_marked_failed(sqlite_web: Web) -> None:
     wait_job(sqlite_web, key)
     old = dt.datetime(2020, 1, 1)
     with register.write() as conn:  # as a runner killed mid-run leaves its job
-        conn.execute(update(web_batches).where(web_batches.c.key == key)
-                     .values(status="running", heartbeat_at=old))  # fmt: skip
+        conn.execute(
+            update(web_batches)
+            .where(web_batches.c.key == key)
+            .values(status="running", heartbeat_at=old)
+        )
     assert mark_dead(register) == 1
     job = sqlite_web.app.state.jobs.get(key)
     assert job["status"] == "failed" and "中断" in job["error"]

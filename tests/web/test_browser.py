@@ -68,14 +68,22 @@ def test_an_officer_screens_a_lead_typed_with_units(
     page.wait_for_selector("[id='f-extra.building_density']")  # htmx brought its fields
     page.fill("#f-as_of", "2025-06-30")
     typed = {
-        "id": "TSG-2025-001", "name": "年产5万吨电池级磷酸铁项目",
-        "company": "<script>alert('x')</script>广西某新能源材料有限公司", "park": "铁山港工业区",
-        "industry": "C2613", "region_class": "5", "investment.total": "3.5亿元",
-        "investment.fixed_assets": "2.2亿元", "land.area_mu": "80亩", "land.plot_ratio": "1.2",
-        "land.building_coverage": "55%", "output.annual_revenue": "3.2亿元",
-        "output.annual_tax": "1500万", "environment.energy_tce": "8000吨标准煤",
+        "id": "TSG-2025-001",
+        "name": "年产5万吨电池级磷酸铁项目",
+        "company": "<script>alert('x')</script>广西某新能源材料有限公司",
+        "park": "铁山港工业区",
+        "industry": "C2613",
+        "region_class": "5",
+        "investment.total": "3.5亿元",
+        "investment.fixed_assets": "2.2亿元",
+        "land.area_mu": "80亩",
+        "land.plot_ratio": "1.2",
+        "land.building_coverage": "55%",
+        "output.annual_revenue": "3.2亿元",
+        "output.annual_tax": "1500万",
+        "environment.energy_tce": "8000吨标准煤",
         "extra.building_density": "45%",
-    }  # fmt: skip
+    }
     for name, value in typed.items():
         page.fill(f"[id='f-{name}']", value)
     page.select_option("[id='f-environment.in_red_line']", "false")
@@ -85,7 +93,8 @@ def test_an_officer_screens_a_lead_typed_with_units(
     page.wait_for_url(re.compile(r"/leads/TSG-2025-001"))
     sheet = page.locator("article.sheet")
     assert sheet.locator(".badge.reject").count() == 1
-    # 2.2亿 ÷ 80亩 = 275 万元/亩 passes; 1500万 ÷ 80亩 = 18.75 < 20 fails, with its remedy
+    # 2.2亿 ÷ 80亩 = 275 万元/亩 passes; 1500万 ÷ 80亩 = 18.75 < 20 fails, with its
+    # remedy
     failed = sheet.locator(".block.failed")
     assert "18.75" in failed.inner_text() and "1600 万元" in failed.inner_text()
     assert page.get_by_text(
@@ -203,23 +212,49 @@ def _api_leads(server: Server) -> None:
     from screening.cases import load_case
 
     done = subprocess.run(
-        [sys.executable, "-m", "screening", "users", "token", NAMES["officer"], "--label", "test",
-         "--db", server.db], capture_output=True, text=True, cwd=ROOT, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "screening",
+            "users",
+            "token",
+            NAMES["officer"],
+            "--label",
+            "test",
+            "--db",
+            server.db,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     token = done.stdout.strip()
-    for key, case in (("WEB-PASS", "cases/beihai/bh01-iron-phosphate-pass.yaml"),
-                      ("WEB-VETO", "cases/national/n02-red-line-veto.yaml")):  # fmt: skip
+    for key, case in (
+        ("WEB-PASS", "cases/beihai/bh01-iron-phosphate-pass.yaml"),
+        ("WEB-VETO", "cases/national/n02-red-line-veto.yaml"),
+    ):
         loaded = load_case(ROOT / case)
         project = {
             **loaded.project.model_dump(mode="json", exclude_none=True),
             "id": key,
         }
-        body = json.dumps({"project": project, "ruleset": loaded.ruleset or "national",
-                           "as_of": "2025-06-30"}).encode()  # fmt: skip
+        body = json.dumps(
+            {
+                "project": project,
+                "ruleset": loaded.ruleset or "national",
+                "as_of": "2025-06-30",
+            }
+        ).encode()
         request = urllib.request.Request(
-            f"{server.url}/api/v1/screenings", data=body, method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )  # fmt: skip
+            f"{server.url}/api/v1/screenings",
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+            },
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             assert response.status == 200
 

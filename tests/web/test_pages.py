@@ -73,7 +73,8 @@ def test_the_form_reads_units_as_the_cli_and_the_decision_is_the_cli_s(
     assert response.headers["location"].startswith("/leads/bh-007")
     lead = web.app.state.register.lead("bh-007")
     (stored,) = lead["screenings"]
-    # 3亿元 → 30000 万元, 100亩, 50% → 0.5, 0.7万吨标准煤 → 7000 tce, as the case file says
+    # 3亿元 → 30000 万元, 100亩, 50% → 0.5, 0.7万吨标准煤 → 7000 tce, as the case
+    # file says
     case = load_case(ROOT / "cases/beihai/bh07-intensity-below.yaml")
     rules = load_ruleset(BEIHAI, as_of=dt.date.fromisoformat(AS_OF))
     expected = contract_bytes(Screener(rules).screen(case.project), rules, "zh")
@@ -82,7 +83,7 @@ def test_the_form_reads_units_as_the_cli_and_the_decision_is_the_cli_s(
     assert (
         stored["decision"] == "reject" and stored["values"]["investment.total"] == 30000
     )
-    page = web.client("officer").get(f"/leads/bh-007")
+    page = web.client("officer").get("/leads/bh-007")
     assert page.status_code == 200
     # the remedy (what it would take to pass) is on the page, from the contract
     remedy = next(
@@ -154,8 +155,12 @@ def test_stages_promises_and_actuals_are_recorded_and_audited(web: Web) -> None:
         client, "/leads/bh-007/stage", {"stage": "投产", "on": str(today)}
     )
     assert refused.status_code == 422  # out of order, no override: the register refuses
-    promise = {"total_investment": "3.5亿", "land_mu": "80亩", "employees": "300",
-               "start_by": str(today)}  # fmt: skip
+    promise = {
+        "total_investment": "3.5亿",
+        "land_mu": "80亩",
+        "employees": "300",
+        "start_by": str(today),
+    }
     assert post_form(client, "/leads/bh-007/promise", promise).status_code == 303
     actual = {"reported_on": str(today), "invested": "1.2亿"}
     assert post_form(client, "/leads/bh-007/actual", actual).status_code == 303
@@ -211,8 +216,11 @@ def test_the_committee_builds_an_agenda_prints_it_and_cannot_approve_a_veto(
         member, f"{meeting}/decisions", {"lead": key, "decision": "同意"}
     )
     assert forced.status_code == 422 and "一票否决" in forced.text
-    agreed = post_form(member, f"{meeting}/decisions", {"lead": "bh-007", "decision": "暂缓",
-                                                        "note": "补充材料"})  # fmt: skip
+    agreed = post_form(
+        member,
+        f"{meeting}/decisions",
+        {"lead": "bh-007", "decision": "暂缓", "note": "补充材料"},
+    )
     assert agreed.status_code == 303
     lead = web.app.state.register.lead("bh-007")
     assert (
@@ -251,8 +259,11 @@ rules:
 def _upload_draft(web: Web, text: str) -> Any:
     client = web.client("policy")
     files = {"file": ("我的草稿.yaml", text.encode(), "application/x-yaml")}
-    return client.post("/rulesets/drafts", files=files,
-                       data={"csrf": csrf_of(client.get("/account").text)})  # fmt: skip
+    return client.post(
+        "/rulesets/drafts",
+        files=files,
+        data={"csrf": csrf_of(client.get("/account").text)},
+    )
 
 
 def test_a_draft_is_validated_with_line_numbers(web: Web) -> None:
@@ -363,8 +374,11 @@ def test_the_kpi_page_shows_rates_and_charts(web: Web) -> None:
 
 def test_the_administrator_manages_accounts_and_tokens(web: Web) -> None:
     admin = web.client("admin")
-    made = post_form(admin, "/admin/accounts", {"name": "zhao", "role": "委员",
-                                                 "password": "another long secret"})  # fmt: skip
+    made = post_form(
+        admin,
+        "/admin/accounts",
+        {"name": "zhao", "role": "委员", "password": "another long secret"},
+    )
     assert made.status_code == 303
     weak = post_form(
         admin,
@@ -375,8 +389,9 @@ def test_the_administrator_manages_accounts_and_tokens(web: Web) -> None:
     page = post_form(admin, "/admin/tokens", {"account": "zhao", "label": "平台"})
     token = re.search(r'class="token">([^<]+)<', page.text).group(1)  # type: ignore[union-attr]
     api = web.client(None)
-    assert api.get("/api/v1/whoami", headers={"Authorization": f"Bearer {token}"}).json() == {
-        "name": "zhao", "role": "committee"}  # fmt: skip
+    assert api.get(
+        "/api/v1/whoami", headers={"Authorization": f"Bearer {token}"}
+    ).json() == {"name": "zhao", "role": "committee"}
     token_id = max(t["id"] for t in web.app.state.accounts.tokens())
     assert post_form(admin, f"/admin/tokens/{token_id}/revoke", {}).status_code == 303
     assert (

@@ -38,7 +38,9 @@ def api_schema(api_web: Web) -> Any:
     return schemathesis.openapi.from_asgi("/api/v1/openapi.json", api_web.app)
 
 
-def test_the_api_answers_as_its_openapi_document_says(api_schema: Any, api_web: Web) -> None:
+def test_the_api_answers_as_its_openapi_document_says(
+    api_schema: Any, api_web: Web
+) -> None:
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) > 10
     for operation in operations:

@@ -1,4 +1,5 @@
-"""Sessions, CSRF, login limits, upload bounds and the headers every response carries."""
+"""Sessions, CSRF, login limits, upload bounds and the headers every response
+carries."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from fastapi.testclient import TestClient
 
 from screening.web.auth import LOGIN_COOKIE, SESSION_COOKIE
 from tests.web.conftest import PASSWORD, Web, csrf_of, make_web, sign_in
+
+OX = "http://schemas.openxmlformats.org"  # the OOXML namespaces' root
 
 
 def test_a_change_without_the_csrf_token_is_refused(sqlite_web: Web) -> None:
@@ -100,8 +103,8 @@ def test_login_attempts_are_limited_by_name(sqlite_web: Web) -> None:
         right.status_code == 429 and "15 分钟" in right.text
     )  # even the right password now
     assert sqlite_web.app.state.accounts.audit_entries("login_failed")[0] == 5
-    # another name from elsewhere is not held up by li's failures... from the same address
-    # it counts towards the address's limit (20), not yet reached
+    # another name from elsewhere is not held up by li's failures... from the same
+    # address it counts towards the address's limit (20), not yet reached
     page = client.get("/login")
     other = client.post(
         "/login",
@@ -195,9 +198,10 @@ def test_an_upload_past_its_size_is_refused_before_it_is_read(tmp_path: Path) ->
     assert api.status_code == 413 and api.json()["errors"][0]["message"]
     # a JSON request past its own bound (1 MiB by default) is refused the same way
     screen = web.client(None).post(
-        "/api/v1/screenings", headers={**web.api("officer"), "Content-Type": "application/json"},
+        "/api/v1/screenings",
+        headers={**web.api("officer"), "Content-Type": "application/json"},
         content=b'{"project": {"name": "' + b"x" * (2 << 20) + b'"}}',
-    )  # fmt: skip
+    )
     assert screen.status_code == 413
     assert list((tmp_path / "data" / "batches").glob("*/input*")) == []  # nothing kept
     web.app.state.register.close()
@@ -227,8 +231,8 @@ def test_an_upload_of_another_type_is_refused_and_its_name_never_used(
 def test_a_spreadsheet_bomb_is_refused_by_the_batch_bounds(
     sqlite_web: Web, suffix: str
 ) -> None:
-    """A sheet that inflates a thousandfold is refused (screening.io's bounds), the page says
-    why, and nothing is stored."""
+    """A sheet that inflates a thousandfold is refused (screening.io's bounds), the
+    page says why, and nothing is stored."""
     import zipfile
 
     from tests.web.conftest import wait_job
@@ -240,25 +244,40 @@ def test_a_spreadsheet_bomb_is_refused_by_the_batch_bounds(
     )
     blank = "<row/>" * 3_000_000  # ~18 MB of XML that compresses to a few KB
     sheet = (
-        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{OX}/'
         f'spreadsheetml/2006/main"><sheetData>{rows}{blank}</sheetData></worksheet>'
     )
+    sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    rels = f"{OX}/officeDocument/2006/relationships"
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(
             "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+            f'<?xml version="1.0"?><Types xmlns="{OX}/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            f'ContentType="{sheet_type}.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            f'ContentType="{sheet_type}.worksheet+xml"/></Types>',
         )
         z.writestr(
             "_rels/.rels",
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+            f'<?xml version="1.0"?><Relationships xmlns="{OX}/package/2006/'
+            f'relationships"><Relationship Id="rId1" Type="{rels}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>',
         )
         z.writestr(
             "xl/workbook.xml",
-            '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+            f'<?xml version="1.0"?><workbook xmlns="{OX}/spreadsheetml/2006/main" '
+            f'xmlns:r="{rels}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/>'
+            "</sheets></workbook>",
         )
         z.writestr(
             "xl/_rels/workbook.xml.rels",
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+            f'<?xml version="1.0"?><Relationships xmlns="{OX}/package/2006/'
+            f'relationships"><Relationship Id="rId1" Type="{rels}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>',
         )
         z.writestr("xl/worksheets/sheet1.xml", sheet)
     client = sqlite_web.client("officer")
