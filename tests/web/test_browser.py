@@ -25,7 +25,7 @@ from tests.web.test_batches import _rows, _xlsx
 
 pytestmark = pytest.mark.browser
 DOCS = ROOT / "docs/web"
-KEEP = {"decision", "batch", "agenda", "agenda-pdf", "lead-form", "pipeline", "kpi"}
+KEEP = {"decision", "batch", "agenda-pdf", "lead-form", "kpi"}  # in docs/web/
 
 
 @pytest.fixture
