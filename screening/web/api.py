@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,7 @@ from screening.register.db import RegisterError
 from screening.register.render import plain
 from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
 from screening.web.pages import actor, register
+from screening.web.service import ENGINE_LOCK
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -297,13 +299,20 @@ async def screen(request: Request, body: ScreenRequest) -> Response:
     into the register too, and the header `X-Lead` names its lead."""
     # Screening takes a fraction of a millisecond and holds the GIL throughout: done
     # here, on the event loop, rather than handed to a thread and back; the wait for
-    # the register's writer is awaited, so the loop serves others meanwhile.
+    # the register's writer is awaited, so the loop serves others meanwhile. While a
+    # page holds the engine (a draft's trial rescreen of the pipeline), the screening
+    # waits in a thread instead, so the loop is never blocked on the lock.
     service = request.app.state.service
     lang = body.lang
+    args = (body.project, body.ruleset, body.as_of or dt.date.today(), lang)
     try:
-        screened = service.screen_project(
-            body.project, body.ruleset, body.as_of or dt.date.today(), lang
-        )
+        if ENGINE_LOCK.acquire(blocking=False):
+            try:
+                screened = service.screen_project(*args)
+            finally:
+                ENGINE_LOCK.release()
+        else:
+            screened = await run_in_threadpool(service.screen_project, *args)
     except ScreeningError as exc:
         return _fail(exc)
     headers = {}

@@ -9,7 +9,9 @@ import io
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 from screening.cases import load_case
 from tests.web.conftest import ROOT, Web, wait_job
@@ -238,3 +240,50 @@ def test_the_openapi_document_describes_every_route(web: Web) -> None:
             if path != "/api/v1/health":
                 assert "401" in op["responses"], (method, path)
     assert Path(ROOT / "screening/web/api.py").exists()
+
+
+def test_a_screening_waiting_for_the_engine_does_not_stop_the_server(
+    sqlite_web: Web,
+) -> None:
+    """While a page holds the engine (a draft's trial rescreen), a screening waits for
+    it in a thread: the worker's other requests are still answered meanwhile."""
+    from anyio.from_thread import start_blocking_portal
+    from fastapi.testclient import TestClient
+
+    from screening.web.service import ENGINE_LOCK
+
+    # one event loop for every request, as a worker has (a client not entered runs
+    # each request on a loop of its own)
+    with start_blocking_portal() as loop:
+        client = TestClient(sqlite_web.app)
+        client.portal = loop
+        _while_the_engine_is_held(sqlite_web, client, ENGINE_LOCK)
+
+
+def _while_the_engine_is_held(web: Web, client: Any, lock: Any) -> None:
+    """A screening sent while `lock` is held, then another request."""
+    officer = web.api("officer")
+    assert client.post("/api/v1/screenings", json=_body(), headers=officer).is_success
+    answers: dict[str, int] = {}
+
+    def screen() -> None:
+        body = _body()
+        body["project"]["id"] = "bh-001-again"  # type: ignore[index]
+        response = client.post("/api/v1/screenings", json=body, headers=officer)
+        answers["screening"] = response.status_code
+
+    def health() -> None:
+        answers["health"] = client.get("/api/v1/health").status_code
+
+    with lock:  # as a page does
+        waiting = threading.Thread(target=screen, daemon=True)
+        waiting.start()
+        waiting.join(1.0)
+        assert "screening" not in answers  # it waits for the engine ...
+        other = threading.Thread(target=health, daemon=True)
+        other.start()
+        other.join(60)  # ... and the server answers others meanwhile
+        assert answers.get("health") == 200
+    waiting.join(60)
+    assert answers["screening"] == 200
+    assert web.app.state.register.lead("bh-001-again") is not None
