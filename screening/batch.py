@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -37,6 +37,9 @@ from screening.errors import EngineError, ScreeningError
 from screening.io.readers import Row, parse_deferred
 from screening.model.project import Project
 from screening.report.contract import contract_bytes
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 # rows per task: enough to amortise pickling, few enough to keep in order cheaply
 CHUNK = 200
@@ -201,9 +204,8 @@ def _spawning() -> Iterator[None]:
 # A row to screen (its project mapping, or a JSONL line the worker parses), or one the
 # reader already refused or skipped
 Task = tuple[str, int, dict[str, Any] | str] | Invalid
-Done = (
-    tuple[int, str, bytes | None, Any] | Invalid
-)  # a Screened as a plain tuple, or why not
+# a Screened as a plain tuple (number, decision, line, rows, record), or why not
+Done = tuple[int, str, bytes | None, tuple[Any, ...] | None, Any] | Invalid
 
 
 def _failure(exc: BaseException) -> str:
@@ -257,7 +259,7 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
         except Exception as exc:  # noqa: BLE001 - one row's failure is that row's
             read.append(_refusal(row[0], row[1], exc))
     screen_values, screen = _screener.screen_values, _screener.screen
-    judged: list[tuple[str, int, Any] | Invalid] = []
+    judged: list[tuple[str, int, Any, Any] | Invalid] = []  # (…, decision, values)
     for item in read:
         if isinstance(item, Invalid):
             judged.append(item)
@@ -278,11 +280,11 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             judged.append(_refusal(source, number, exc))
     ruleset, lang, want_line, sheet_rows = _screener.ruleset, _lang, _line, _sheet_rows
     out: list[Done] = []
-    for item in judged:
-        if isinstance(item, Invalid):
-            out.append(item)
+    for entry in judged:
+        if isinstance(entry, Invalid):
+            out.append(entry)
             continue
-        source, number, decision, values = item
+        source, number, decision, values = entry
         try:
             # every requested rendering succeeds, or the row is refused in every output
             line = contract_bytes(decision, ruleset, lang) if want_line else None
@@ -353,7 +355,7 @@ def _refused(row: Row) -> Invalid:
     )
 
 
-def _reason(error: dict[str, Any]) -> str:
+def _reason(error: ErrorDetails) -> str:
     from screening.model.diagnose import (
         describe,
     )  # the same wording as for project files

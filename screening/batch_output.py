@@ -132,7 +132,12 @@ class BatchOutputs:
             if register is not None:
                 cleanup.callback(register.close)  # what its writer holds is written, nothing more
             staged: list[StagedFile] = []
-            cleanup.callback(lambda: [_quiet(s.discard) for s in staged])
+
+            def discard_staged() -> None:
+                for s in staged:
+                    _quiet(s.discard)
+
+            cleanup.callback(discard_staged)
             line_file: Path | None = None
             lines: IO[bytes] | None = None
             if "line" in parts:
@@ -264,7 +269,11 @@ class BatchOutputs:
     def meta(self) -> dict[str, Any]:
         """The run's description for the reports: rule set, date, input, counts."""
         rs = self.ruleset
-        ruleset = {"id": rs.id, "version": rs.version, "sha256": rs.sha256}
+        ruleset: dict[str, Any] = {
+            "id": rs.id,
+            "version": rs.version,
+            "sha256": rs.sha256,
+        }
         if getattr(rs, "path", None):
             ruleset["path"] = rs.path
         return {
@@ -299,7 +308,7 @@ class BatchOutputs:
             self._results(lines),
             log,
             meta,
-            self.lang,  # type: ignore[arg-type]
+            self.lang,
             self.html_sections,
             ruleset=self.ruleset,  # rule and field titles, never a message's first words
         )

@@ -51,7 +51,33 @@ lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="z
                            help="输出语言 / output language.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose larger commands are imported when they are run (or listed), so
+    that `screening screen` does not import the register or the 回头看 (click's
+    "lazily loading subcommands" pattern)."""
+
+    lazy: dict[str, str] = {
+        "evaluate": "screening.evaluation.cli:evaluate",  # 回头看, issue 13
+        "register": "screening.register.cli:register_group",  # the project register
+        "db": "screening.register.cli:db_group",
+        "serve": "screening.web.cli:serve",  # the web app, issue 12
+        "users": "screening.web.cli:users",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.lazy:
+            return super().get_command(ctx, name)
+        import importlib
+
+        module, attribute = self.lazy[name].split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="screening")
 def main() -> None:
     """招商引资项目预评估 — screen investment projects against park policy rules."""
@@ -465,20 +491,6 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
         impact = compare(rule_changes(before, after), pairs)
     click.echo(render_diff(impact, before, after, fmt), nl=False)
 
-
-from screening.evaluation.cli import evaluate  # noqa: E402  (回头看, issue 13)
-
-main.add_command(evaluate)
-
-from screening.register.cli import db_group, register_group  # noqa: E402  (the project register, issue 11)
-
-main.add_command(register_group)
-main.add_command(db_group)
-
-from screening.web import cli as web_cli  # noqa: E402  (the web app, issue 12)
-
-main.add_command(web_cli.serve)
-main.add_command(web_cli.users)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,6 +29,7 @@ from screening.errors import RuleSetError
 from screening.expr import nodes as n
 from screening.expr.builtins import FUNCTIONS
 from screening.expr.evaluate import Ctx, Evaluator, compile_expr, constant
+from screening.findings import Points
 from screening.kinds import RuleKind, get
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS
@@ -105,9 +106,9 @@ class RulePlan:
     actual_field: str | None  # the actual is this input as given: shown without arithmetic
     op: str | None
     inputs: tuple[str, ...]
-    max_points: Fraction | None = None
-    bands: tuple[tuple[Fraction | None, Fraction | None, Fraction], ...] | None = None
-    linear: tuple[tuple[Fraction, Fraction], ...] | None = None
+    max_points: Points | None = None
+    bands: tuple[tuple[Fraction | None, Fraction | None, Points], ...] | None = None
+    linear: tuple[tuple[Fraction, Points], ...] | None = None
     # a table or parameter the rule needs is empty: 未配置, never judged
     unconfigured: str | None = None
     unconfigured_reason: str = "table_not_configured"  # or parameter_not_configured
@@ -166,7 +167,7 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
         return compile_expr(node, tables, constants)
 
     metrics = {name: build(node) for name, node in rs.metric_nodes.items()}
-    derived = {r.spec.sets: r for r in rs.rules if r.kind == "derive"}  # type: ignore[union-attr]
+    derived = {r.spec.sets: r for r in rs.rules if r.kind == "derive"}
     builder = _Builder(build, set(FIELDS) | set(rs.inputs), derived, rs)
     strata = builder.strata()
     levels = 1 + max(strata.values(), default=0)
@@ -197,7 +198,9 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
     chunks = [_chunks(base, level, engine_rules[level], builder, plans) for level in range(levels)]
     return Compiled(
         name=base, ruleset=rs, plans=plans, strata=levels, chunks=chunks, metrics=metrics,
-        derive_rule={r.spec.sets: i for i, r in enumerate(rs.rules) if r.kind == "derive"},  # type: ignore[union-attr]
+        derive_rule={
+            r.spec.sets: i for i, r in enumerate(rs.rules) if r.kind == "derive"
+        },
         build=build,
     )
 
@@ -293,7 +296,7 @@ def _rule(tag: dict[str, str], side: dict[str, Any], extra: dict[str, Any] | Non
     return {"all": [{"m": {"$and": terms}}]}
 
 
-def points(value: Any) -> int | Fraction:
+def points(value: Any) -> Points:
     """A number of points: a whole number as an int (most are: sums and comparisons of
     ints cost a fraction of Fractions'), else exactly as a Fraction."""
     exact = Fraction(value)
@@ -421,12 +424,14 @@ class _Builder:
         spec_rule = rule.spec
         bands = linear = max_points = None
         if kind.scored or kind.bonus:
-            max_points = points(spec_rule.max_points)  # type: ignore[union-attr]
-            if spec_rule.bands is not None:  # type: ignore[union-attr]
+            max_points = points(spec_rule.max_points)
+            if spec_rule.bands is not None:
                 bands = tuple((_exact(b.min), _exact(b.max), points(b.points))
-                              for b in spec_rule.bands)  # type: ignore[union-attr]
-            if spec_rule.linear is not None:  # type: ignore[union-attr]
-                linear = tuple((Fraction(p.at), points(p.points)) for p in spec_rule.linear)  # type: ignore[union-attr]
+                              for b in spec_rule.bands)
+            if spec_rule.linear is not None:
+                linear = tuple(
+                    (Fraction(p.at), points(p.points)) for p in spec_rule.linear
+                )
         actual_field = None
         if len(reported) == 1 and isinstance(reported[0], n.Name) and reported[0].name in self.field_names:
             actual_field = reported[0].name
@@ -607,6 +612,7 @@ def _sign(left: Evaluator, right: Evaluator) -> Evaluator:
     def sign(ctx: Ctx) -> int:
         (a, b), (c, d) = left(ctx), right(ctx)
         x, y = a * d, c * b  # both denominators are positive
-        return (x > y) - (x < y)
+        order: int = (x > y) - (x < y)
+        return order
 
     return sign

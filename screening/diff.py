@@ -80,9 +80,11 @@ def rule_changes(old: RuleSet, new: RuleSet) -> list[Change]:
             out.append(Change("table", name, "added" if before is None else "removed"))
             continue
         for cell in sorted(_flat(before).keys() | _flat(after).keys()):
-            b, a = _flat(before).get(cell), _flat(after).get(cell)
-            if b != a:
-                out.append(Change("table", name, "changed", _plain(b), _plain(a), cell))
+            was, now = _flat(before).get(cell), _flat(after).get(cell)
+            if was != now:
+                out.append(
+                    Change("table", name, "changed", _plain(was), _plain(now), cell)
+                )
     if old.weights != new.weights:
         out.append(Change("weights", "weights", "changed", _plain(old.weights), _plain(new.weights)))
     return sorted(out, key=lambda c: (c.what, c.name, c.detail))

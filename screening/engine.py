@@ -36,7 +36,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 import durable_rules_engine as core

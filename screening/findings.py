@@ -10,6 +10,9 @@ from enum import Enum
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+# A number of points: an int where whole (cheaper to sum and compare), else a Fraction.
+Points = int | Fraction
+
 
 class Status(str, Enum):
     PASS = "pass"
@@ -74,8 +77,8 @@ class Finding(NamedTuple):
     threshold: Any = None
     op: str | None = None
     unit: str | None = None
-    points: Fraction | None = None
-    max_points: Fraction | None = None
+    points: Points | None = None
+    max_points: Points | None = None
     missing: tuple[str, ...] = ()
     reason: str | None = None  # not_applicable: why (table_not_configured, …)
     reason_params: tuple[tuple[str, Any], ...] = ()  # (name, value) pairs for the reason's message

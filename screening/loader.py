@@ -394,7 +394,7 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
         scope[name] = Symbol("table", _table_type(table), key_count=len(table.keys or ()))
     derived = [r for r in rs.rules if r.kind == "derive"]
     for rule in derived:
-        scope[rule.spec.sets] = Symbol("derived", BOOL)  # type: ignore[union-attr]
+        scope[rule.spec.sets] = Symbol("derived", BOOL)
 
     def locate(exc: ExpressionError, where: SourceSpan | None, text: str, path: tuple[Any, ...], origin: str) -> None:
         loaded = files[origin].loaded if origin in files else None
@@ -449,7 +449,7 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
     for rule in rs.rules:
         base = rule.position
         parts: dict[str, n.Node | None] = {}
-        unit: str | None = None
+        unit = None  # str | None, as for the metrics above
         branches: list[tuple[n.Node, str | None]] = []
         for index, branch in enumerate(getattr(rule.spec, "require_any", None) or ()):
             try:
@@ -459,7 +459,7 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
             except ExpressionError as exc:
                 where = base + ("require_any", index, "require")
                 locate(exc, rule.source, branch.require, where, rule.origin)
-        if branches and len(branches) == len(rule.spec.require_any):  # type: ignore[union-attr]
+        if branches and len(branches) == len(rule.spec.require_any):
             parts["require"] = n.Logic(0, "or", tuple(node for node, _ in branches))
         for key in ("require", "fail_if", "when", "value", "applies_if"):
             text = getattr(rule.spec, key, None)

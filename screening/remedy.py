@@ -119,7 +119,7 @@ class Solver:
         # read straight from the project's values; anything else is evaluated
         name = node.name if isinstance(node, n.Name) else ""
         if "." in name and name not in self.metric_nodes:
-            return lambda ctx: ctx.get(name)  # type: ignore[no-any-return]
+            return lambda ctx: ctx.get(name)
         return self.build(node)  # compiled evaluators give numbers as ratios
 
 

@@ -44,7 +44,7 @@ class Screener:
         self._derivations: list[list[tuple[RulePlan, str]]] = [[] for _ in range(compiled.strata)]
         for plan in compiled.plans:
             if plan.kind.name == "derive":
-                self._derivations[plan.stratum].append((plan, plan.rule.spec.sets))  # type: ignore[union-attr]
+                self._derivations[plan.stratum].append((plan, plan.rule.spec.sets))
         if reference:
             self._reference = _ReferenceSetup(ruleset, compiled)
             return

@@ -192,6 +192,7 @@ class _Builder:
             items = [self.build(child, at + (i,)) for i, child in enumerate(node.value)]
             self.active.discard(id(node))
             return items
+        assert isinstance(node, yaml.ScalarNode)  # a composed document has no others
         return self._scalar(node)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:

@@ -21,6 +21,7 @@ from screening.expr import nodes as n
 from screening.loader import find_ruleset, load_ruleset, rules_dirs
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, Land, Output, input_kinds, section_of
+from screening.model.ruleset import Parameter, Table
 from screening.source import field_path
 
 ERROR, WARNING, NOTE = "error", "warning", "note"  # a note never changes the exit code
@@ -262,7 +263,7 @@ def _unconfigured(rs: RuleSet) -> list[Diagnostic]:
     (`pending:`), in the rule set that defines it; a rule set inheriting gaps gets one
     line naming them."""
     read = {r.id: _names_read(rs, r) for r in rs.rules}
-    gaps = [
+    gaps: list[tuple[str, str, str, Table | Parameter]] = [
         ("tables", "查找表", name, t)
         for name, t in rs.tables.items()
         if not t.values and t.default is None
@@ -368,7 +369,10 @@ def _weights(rs: RuleSet) -> list[Diagnostic]:
             out.append(Diagnostic("WGT", f"类别 {group!r} 有评分规则但未设权重，其得分将被忽略 / group has no weight",
                                   top.span(("weights",)), "weights"))
     if rs.points_total is not None:
-        total = sum((Decimal(r.spec.max_points) for r in rs.rules if r.kind == "score"), Decimal(0))  # type: ignore[union-attr]
+        total = sum(
+            (Decimal(r.spec.max_points) for r in rs.rules if r.kind == "score"),
+            Decimal(0),
+        )
         if total != rs.points_total:
             out.append(Diagnostic("WGT", f"评分规则满分合计 {total}，与声明的 points_total {rs.points_total} 不符 / "
                                   "max points do not add up as declared", top.span(("points_total",)), "points_total"))

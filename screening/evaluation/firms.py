@@ -25,7 +25,7 @@ from screening.evaluation.fields import FIRM_FIELDS, INTENSITY, FirmField
 from screening.evaluation.table import HeaderColumn, Table, open_table
 from screening.io.columns import normalise_header
 from screening.io.tables import Overlong
-from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
+from screening.model.units import PLAIN_NUMBER, UNIT_FACTORS, UnitError, parse_amount
 
 # Placeholders offices type for "no value": absent, never zero.
 EMPTY = {
@@ -59,7 +59,6 @@ _SCALE = {
 }
 # A totals line at the foot of a sheet is not a firm.
 TOTALS = {"合计", "总计", "小计", "total", "subtotal"}
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,，]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _BRACKETED = re.compile(r"^(.*)\(([^()]*)\)$")
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)?$"
@@ -169,7 +168,7 @@ def _amount(value: Any, field: FirmField, unit: str | None) -> Decimal:
     if isinstance(value, bool):
         raise CellError("应为数值，不是是/否 / expected a number, not yes/no")
     text = _text(value)
-    if unit and _PLAIN_NUMBER.fullmatch(text):
+    if unit and PLAIN_NUMBER.fullmatch(text):
         text += unit
     kind = field.kind
     if (
@@ -390,10 +389,14 @@ def _date_cell(field: FirmField, unit: str | None) -> Any:
     return date
 
 
+# The cells most sheets hold, read without the general path (also by `cells`).
+_YES_NO_CELLS = {"是": True, "否": False}
+_SCALE_CELLS = {"规上": "规上", "规下": "规下"}
+
 _FAST = {
     "text": _text_cell,
-    "bool": _lookup_cell({"是": True, "否": False}),
-    "scale": _lookup_cell({"规上": "规上", "规下": "规下"}),
+    "bool": _lookup_cell(_YES_NO_CELLS),
+    "scale": _lookup_cell(_SCALE_CELLS),
     "date": _date_cell,
 }
 

@@ -1,16 +1,18 @@
-"""Pass 1 over a large spreadsheet in worker processes: cells → measured firms.
+"""Pass 1 over a large spreadsheet in worker processes: rows → batches of measured firms.
 
-Reading cells is cheap; converting them and measuring a firm is most of pass 1,
-and is independent from firm to firm. The parent reads rows and sends chunks to
-`jobs` processes that each hold the scheme; outcomes come back in input order,
-so counts, duplicates (judged by the parent) and the spill are the same as in
-one process. Small inputs never start a pool. If a worker dies, the run stops
-with an error and writes nothing.
+Reading rows is cheap; converting and measuring them is most of pass 1, and is
+independent from row to row. The parent reads rows and sends chunks (marshalled:
+plain lists pickle slowly) to `jobs` processes that each hold the scheme; each
+chunk comes back as a marshalled `Batch`, in input order, so counts, duplicates
+(judged by the parent) and the spill are the same as in one process. Small inputs
+never start a pool. If a worker dies, the run stops with an error and writes nothing.
 """
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing
+import pickle
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,53 +21,64 @@ from itertools import islice
 from typing import Any
 
 from screening.errors import ScreeningError
-from screening.evaluation.evaluate import measure
-from screening.evaluation.firms import FirmRow, FirmTable, _firm, converter
-from screening.evaluation.scheme import Scheme
+from screening.evaluation.batch import Batch, Column, Plan, table_columns
+from screening.evaluation.firms import FirmTable, converter
 
-CHUNK = 2_000  # rows per task
+CHUNK = 4_000  # rows per batch
 SERIAL_ROWS = 20_000  # inputs up to this many rows are measured in the parent
+AHEAD = 3  # chunks in flight per worker: read only as fast as they are measured
 
-Outcome = tuple[Any, ...]  # see screening.evaluation.run.Outcome
-Columns = list[tuple[int, str, str, Any]]
-
-
-def outcome_of_row(row: FirmRow, scheme: Scheme, year: int) -> Outcome:
-    """What pass 1 makes of one read row: skipped, bad, or a measured firm."""
-    if row.skipped is not None:
-        return ("skip", row.source, row.number, None, row.skipped)
-    if row.values is None:
-        return ("bad", row.source, row.number, row.column, row.reason or "")
-    stated = row.values.get("year")
-    if stated is not None and stated != year:
-        reason = f"年度 {stated} 与评价年度 {year} 不符 / the row is for another year"
-        return ("bad", row.source, row.number, "年度", reason)
-    column = "统一社会信用代码" if "credit_code" in row.values else "企业名称"
-    firm = measure(scheme, 0, row.number, row.values, year)
-    return ("firm", row.source, row.number, column, tuple(firm))
+Rows = Sequence[tuple[int, Sequence[Any]]]
 
 
-def _outcomes(
-    source: str,
-    rows: Sequence[tuple[int, Sequence[Any]]],
-    columns: Columns,
-    scheme: Scheme,
-    year: int,
-) -> list[Outcome]:
-    out = []
-    for number, cells in rows:
-        row = _firm(source, number, cells, columns)
-        if row.values != {}:  # a blank row
-            out.append(outcome_of_row(row, scheme, year))
-    return out
+def batches(table: FirmTable, plan: Plan, jobs: int) -> Iterator[Batch]:
+    """Every row's outcome as batches, in input order; in `jobs` processes when large."""
+    source = table.table.source
+    raw = table.table.rows
+    columns = table_columns(table)
+    first = list(islice(raw, SERIAL_ROWS))
+    for start in range(0, len(first), CHUNK):
+        yield plan.measure(source, first[start : start + CHUNK], columns)
+    if len(first) < SERIAL_ROWS:
+        return
+    if jobs <= 1:
+        for chunk in iter(lambda: list(islice(raw, CHUNK)), []):
+            yield plan.measure(source, chunk, columns)
+        return
+    header = [(c.index, c.header, c.name, c.unit) for c in columns]
+    context = multiprocessing.get_context("spawn")  # no fork of a process mid-read
+    with ProcessPoolExecutor(
+        jobs,
+        mp_context=context,
+        initializer=_start,
+        initargs=(plan.scheme.path, header, plan.year),
+    ) as pool:
+        pending: deque[Future[bytes]] = deque()
+        try:
+            for chunk in iter(lambda: list(islice(raw, CHUNK)), []):
+                pending.append(pool.submit(_work, source, _pack(chunk)))
+                while len(pending) >= AHEAD * jobs:
+                    yield Batch.unwire(pending.popleft().result())
+            while pending:
+                yield Batch.unwire(pending.popleft().result())
+        except BrokenProcessPool as exc:
+            raise ScreeningError(
+                f"评价工作进程意外退出，未写出任何结果 / a worker process died; nothing was written ({exc})"
+            ) from None
 
 
-def _columns(table: FirmTable, scheme: Scheme) -> Columns:
-    fields = table.fields
-    return [
-        (c.index, c.header, c.field, converter(fields[c.field], c.unit))
-        for c in table.columns
-    ]
+def _pack(chunk: Rows) -> bytes:
+    # marshal is several times faster than pickle on rows of strings; a workbook's
+    # dates (and an over-long cell) are not marshallable
+    try:
+        return b"m" + marshal.dumps(chunk)
+    except ValueError:
+        return b"p" + pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(data: bytes) -> Rows:
+    body = data[1:]
+    return marshal.loads(body) if data[:1] == b"m" else pickle.loads(body)  # noqa: S301 (from our parent)
 
 
 # --- the worker side -------------------------------------------------------------------
@@ -79,56 +92,13 @@ def _start(
     from screening.evaluation.loader import load_scheme
 
     scheme = load_scheme(scheme_path)
+    fields = scheme.fields
     columns = [
-        (i, text, name, converter(scheme.fields[name], unit))
+        Column(i, text, name, fields[name], unit, converter(fields[name], unit))
         for i, text, name, unit in header
     ]
-    _worker.update(scheme=scheme, columns=columns, year=year)
+    _worker.update(plan=Plan(scheme, year), columns=columns)
 
 
-def _work(source: str, rows: list[tuple[int, list[Any]]]) -> list[Outcome]:
-    return _outcomes(
-        source, rows, _worker["columns"], _worker["scheme"], _worker["year"]
-    )
-
-
-# --- the parent side -------------------------------------------------------------------
-
-
-def outcomes(
-    table: FirmTable, scheme: Scheme, year: int, jobs: int
-) -> Iterator[Outcome]:
-    """Every row's outcome, in input order; in `jobs` processes when the input is large."""
-    source = table.table.source
-    raw = table.table.rows
-    columns = _columns(table, scheme)
-    first = list(islice(raw, SERIAL_ROWS))
-    yield from _outcomes(source, first, columns, scheme, year)
-    if jobs <= 1:
-        for chunk in iter(lambda: list(islice(raw, CHUNK)), []):
-            yield from _outcomes(source, chunk, columns, scheme, year)
-        return
-    header = [(c.index, c.header, c.field, c.unit) for c in table.columns]
-    context = multiprocessing.get_context("spawn")  # no fork of a process mid-read
-    with ProcessPoolExecutor(
-        jobs,
-        mp_context=context,
-        initializer=_start,
-        initargs=(scheme.path, header, year),
-    ) as pool:
-        pending: deque[Future[list[Outcome]]] = deque()
-        try:
-            for chunk in iter(
-                lambda: [(n, list(c)) for n, c in islice(raw, CHUNK)], []
-            ):
-                pending.append(pool.submit(_work, source, chunk))
-                while (
-                    len(pending) >= 3 * jobs
-                ):  # bounded: read only as fast as measured
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
-        except BrokenProcessPool as exc:
-            raise ScreeningError(
-                f"评价工作进程意外退出，未写出任何结果 / a worker process died; nothing was written ({exc})"
-            ) from None
+def _work(source: str, rows: bytes) -> bytes:
+    return _worker["plan"].measure(source, _unpack(rows), _worker["columns"]).wire()

@@ -13,6 +13,7 @@ from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from screening.errors import ScreeningError
 from screening.evaluation.ranking import exact_sorted
@@ -94,6 +95,27 @@ class Accumulator:
             numerators, denominators = self.numerators, self.denominators
             numerators[ad] = numerators.get(ad, 0) + an
             denominators[bd] = denominators.get(bd, 0) + bn
+
+    def add_column(self, values: list[Any], parts: list[Any] | None) -> None:
+        """`add` for a column of firms: values as `batch.TrackFirms` holds them (k of
+        k / 10^decimals, or (numerator, denominator)), None where a firm has none."""
+        present = [v for v in values if v is not None]
+        if not present:
+            return
+        if self.scale is None or self.keeps_values:  # kept one by one, as `add` does
+            scale = self.scale
+            for v in present:
+                self.add(v if scale is None else (v, scale), None)
+        else:
+            self.count += len(present)
+            self.scaled_sum += sum(present)
+        if parts is not None:
+            numerators, denominators = self.numerators, self.denominators
+            for part in parts:
+                if part is not None:
+                    (an, ad), (bn, bd) = part
+                    numerators[ad] = numerators.get(ad, 0) + an
+                    denominators[bd] = denominators.get(bd, 0) + bn
 
     def statistic(self) -> Statistic:
         """The statistics of the values added so far."""

@@ -1,10 +1,14 @@
 """Two passes over a population: measure every firm, then score, rank and class them.
 
-Rank classes need the whole population, so the firms measured in pass 1 are
-spilled to an unnamed temporary file (gone when the run ends, even if killed),
-and memory holds only what ranking needs: one exact score per rated firm and a
-few small integers. Pass 2 reads the spill once to score; the output pass reads
-it again in rank order. Every row ends as rated, not rated or invalid.
+Rank classes need the whole population, so pass 1 (`batch`, in worker processes
+for a large input: `parallel`) measures firms a batch of rows at a time and the
+run spills what it found to unnamed temporary files (gone when the run ends, even
+if killed): each firm's row, from which an output measures it again in full, and
+per track the indicator values as integer columns. Memory holds only what ranking
+needs: one exact score per rated firm, a few small integers, and each firm's id
+and name packed as bytes. Pass 2 reads the columns once to score, and once more
+for what pulls the last class down; outputs read the rows in rank order. Every
+row ends as rated, not rated or invalid.
 """
 
 from __future__ import annotations
@@ -14,16 +18,28 @@ import os
 import tempfile
 import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import accumulate, compress, groupby, islice
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from screening.errors import Diagnostic, SourceSpan
+from screening.evaluation.batch import (
+    CODE_COLUMN,
+    NAME_COLUMN,
+    Batch,
+    Plan,
+    TrackFirms,
+    load_record,
+    outcome_of_row,
+    table_columns,
+)
 from screening.evaluation.evaluate import Measured, Scored, score
 from screening.evaluation.fields import DERIVED_FROM
-from screening.evaluation.firms import FirmRow, read_firms
+from screening.evaluation.firms import FirmRow, _firm, read_firms
+from screening.evaluation.parallel import CHUNK
 from screening.evaluation.population import Accumulator, Given, PreviousStats, benchmark
 from screening.evaluation.ranking import Ranked, rank
 from screening.evaluation.results import (
@@ -36,16 +52,9 @@ from screening.evaluation.results import (
 )
 from screening.evaluation.scheme import Scheme, TrackDef
 from screening.evaluation.scorer import Score, TrackScorer
-from screening.expr.nodes import names
+from screening.expr.nodes import names as names_in
 
-HISTOGRAM_BINS = 20
-
-# What pass 1 makes of a row (see screening.evaluation.parallel.outcome_of):
-# ("skip", source, row, reason) · ("bad", source, row, column, reason) ·
-# ("firm", source, row, identity column, Measured as a tuple)
-Outcome = tuple[
-    Any, ...
-]  # at most; bins are 10 points wide unless the range needs wider
+HISTOGRAM_BINS = 20  # at most; bins are 10 points wide unless the range needs wider
 
 
 @dataclass
@@ -79,118 +88,177 @@ class _TrackState:
     """A track during the run: its rated firms by position, and what ranking needs."""
 
     track: TrackDef
-    seqs: array[int] = field(
-        default_factory=lambda: array("q")
-    )  # rated firms, by position
-    not_rated: list[tuple[str, int]] = field(default_factory=list)  # (firm id, seq)
+    seqs: array[int] = field(default_factory=lambda: array("q"))  # rated, by position
+    not_rated: list[int] = field(default_factory=list)  # slots; sorted by firm id
     accumulators: list[Accumulator] = field(default_factory=list)
-    unrated: tuple[str, str] | None = (
-        None  # (reason, indicator) when no firm can be rated
-    )
+    unrated: tuple[str, str] | None = None  # (reason, indicator): no firm can be rated
     ranked: Ranked | None = None
     overrides: array[int] = field(default_factory=lambda: array("b"))  # by position
-    previous: array[int] = field(
-        default_factory=lambda: array("b")
-    )  # last year's class index
+    previous: array[int] = field(default_factory=lambda: array("b"))  # last year's class
     summary: TrackSummary | None = None
+    scorer: TrackScorer | None = None
+    scores: list[Score] = field(default_factory=list)  # by position, in 1 / scale
+    scale: int = 1
 
 
 class _Spill:
-    """Measured firms on disk (marshalled tuples), read back in order or by sequence number.
+    """Each firm's spill record on disk, by sequence number (slot); read back by pread.
 
-    Read with pread, not mapped: mapped pages would count in the run's resident memory.
+    A record is its row's cells (measured again by the general path when an output
+    asks for the firm: `remeasure`) or, for rows given as FirmRows, the Measured
+    tuple itself. Read with pread, not mapped: mapped pages would count in the
+    run's resident memory.
     """
 
     def __init__(self) -> None:
         # unnamed: nothing is left behind, even by a killed run
         self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self.offsets = array("q", [0])  # record i is bytes offsets[i]:offsets[i + 1]
+        self.remeasure: Callable[[int, int, Any], Measured] | None = None
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def add(self, firm: tuple[Any, ...], slot: int) -> None:
-        """Append a measured firm (as a tuple) as record `slot` (its sequence number)."""
-        data = marshal.dumps((slot, *firm[1:]))
-        self.file.write(data)
-        self.offsets.append(self.offsets[-1] + len(data))
+    def extend(self, records: list[bytes]) -> None:
+        """Append records, as the next slots."""
+        self.file.write(b"".join(records))
+        _extend_offsets(self.offsets, records)
 
-    def get(self, seq: int) -> Measured:
+    def _load(self, seq: int) -> Any:
         self.file.flush()
         start = self.offsets[seq]
         data = os.pread(self.file.fileno(), self.offsets[seq + 1] - start, start)
-        return Measured(*marshal.loads(data))
+        return load_record(data)
 
-    def sequential(self) -> Iterator[Measured]:
-        self.file.flush()
-        offsets, loads, fd = self.offsets, marshal.loads, self.file.fileno()
-        block, base, i, n = b"", 0, 0, len(self)
-        while i < n:
-            if offsets[i + 1] > base + len(block):  # read the next megabyte of records
-                base = offsets[i]
-                block = os.pread(fd, max(_BLOCK, offsets[i + 1] - base), base)
-            yield Measured(*loads(block[offsets[i] - base : offsets[i + 1] - base]))
-            i += 1
+    def get(self, seq: int) -> Measured:
+        """The firm in slot `seq`, measured."""
+        record = self._load(seq)
+        if len(record) == 2:  # (row number, cells)
+            assert self.remeasure is not None
+            return self.remeasure(seq, *record)
+        return Measured(seq, *record[1:])
+
+    def row_of(self, seq: int) -> int:
+        """The row number the firm in slot `seq` was read from."""
+        record = self._load(seq)
+        return record[0] if len(record) == 2 else record[1]
 
     def close(self) -> None:
         self.file.close()
 
 
-_BLOCK = 1 << 20
+def _extend_offsets(offsets: array[int], items: list[bytes]) -> None:
+    ends = accumulate(map(len, items), initial=offsets[-1])
+    next(ends)  # the last offset, already there
+    offsets.extend(ends)
+
+
+class _Blocks:
+    """Pass 1's per-track columns, batch by batch, on disk: written once, read in order."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self.sizes: list[int] = []
+
+    def add(self, track: int, firms: TrackFirms) -> None:
+        data = marshal.dumps(
+            (track, len(firms), firms.values, firms.adjustments, firms.overrides)
+        )
+        self.file.write(data)
+        self.sizes.append(len(data))
+
+    def __iter__(self) -> Iterator[tuple[int, int, list[list[Any]], Any, Any]]:
+        self.file.flush()
+        fd, offset = self.file.fileno(), 0
+        for size in self.sizes:
+            yield marshal.loads(os.pread(fd, size, offset))
+            offset += size
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class _Names:
+    """Each slot's firm id and name, packed as UTF-8 (a few dozen bytes per firm)."""
+
+    def __init__(self) -> None:
+        self.ids, self.names = bytearray(), bytearray()
+        self.id_at, self.name_at = array("q", [0]), array("q", [0])
+
+    def extend(self, ids: list[str], names: list[str]) -> None:
+        for blob, at, texts in ((self.ids, self.id_at, ids), (self.names, self.name_at, names)):
+            encoded = [t.encode() for t in texts]
+            blob += b"".join(encoded)
+            _extend_offsets(at, encoded)
+
+    def firm_id(self, seq: int) -> str:
+        return self.ids[self.id_at[seq] : self.id_at[seq + 1]].decode()
+
+    def name(self, seq: int) -> str:
+        return self.names[self.name_at[seq] : self.name_at[seq + 1]].decode()
 
 
 class _Seen:
-    """Firm ids already read, and their rows: an open-addressing table of 64-bit hashes.
+    """Firm ids already read: their hashes, checked a batch at a time.
 
-    Eight bytes a slot instead of a dict's hundred or so a string key; a hash seen
-    before is checked against the id stored in the spill, so no firm is mistaken
-    for another.
+    A hash seen before is checked against the stored id, so no firm is mistaken
+    for another; kept only during pass 1.
     """
 
-    def __init__(self, spill: _Spill) -> None:
-        self.spill = spill
-        self.hashes = array("q", [0]) * 1024
-        self.slots = array("q", [-1]) * 1024
-        self.rows = array("q")  # by slot: the row number the firm was read from
-        self.used = 0
+    def __init__(self, names: _Names, spill: _Spill) -> None:
+        self.names, self.spill = names, spill
+        self.hashes: set[int] = set()
+        self.by_slot = array("q")  # hash of each slot's id
 
-    def first(self, firm_id: str) -> int | None:
-        """The row the id was first read from, or None (the caller then `add`s it)."""
-        mask = len(self.hashes) - 1
-        key = hash(firm_id)
-        at = key & mask
-        while self.slots[at] >= 0:
-            if self.hashes[at] == key:
-                slot = self.slots[at]
-                if self.spill.get(slot).firm_id == firm_id:
-                    return self.rows[slot]
-            at = (at + 1) & mask
-        return None
+    def add(self, ids: list[str], numbers: list[int]) -> list[tuple[int, int]]:
+        """Record a batch's ids; (index in the batch, first row) of those seen before.
 
-    def add(self, firm_id: str, slot: int, row: int) -> None:
-        """Record the id of spill record `slot`, read from `row`."""
-        self.rows.append(row)
-        if (self.used + 1) * 2 > len(self.hashes):
-            self._grow()
-        mask = len(self.hashes) - 1
-        key = hash(firm_id)
-        at = key & mask
-        while self.slots[at] >= 0:
-            at = (at + 1) & mask
-        self.hashes[at], self.slots[at] = key, slot
-        self.used += 1
+        The ids of the batch not seen before are the next slots, in order.
+        """
+        hashes = list(map(hash, ids))
+        if len(set(hashes)) == len(hashes) and self.hashes.isdisjoint(hashes):
+            self.hashes.update(hashes)
+            self.by_slot.extend(hashes)
+            return []
+        repeated: list[tuple[int, int]] = []
+        here: dict[str, int] = {}  # the batch's own ids: first row
+        kept = []
+        for i, (key, firm_id) in enumerate(zip(hashes, ids, strict=True)):
+            first = here.get(firm_id)
+            if first is None and key in self.hashes:
+                first = self._earlier(key, firm_id)
+            if first is not None:
+                repeated.append((i, first))
+                continue
+            here[firm_id] = numbers[i]
+            kept.append(key)
+        self.hashes.update(kept)
+        self.by_slot.extend(kept)
+        return repeated
 
-    def _grow(self) -> None:
-        hashes, slots = self.hashes, self.slots
-        self.hashes = array("q", [0]) * (2 * len(hashes))
-        self.slots = array("q", [-1]) * (2 * len(slots))
-        mask = len(self.hashes) - 1
-        for key, slot in zip(hashes, slots, strict=True):
-            if slot >= 0:
-                at = key & mask
-                while self.slots[at] >= 0:
-                    at = (at + 1) & mask
-                self.hashes[at], self.slots[at] = key, slot
+    def _earlier(self, key: int, firm_id: str) -> int | None:
+        at = 0
+        while True:
+            try:
+                at = self.by_slot.index(key, at)
+            except ValueError:
+                return None
+            if self.names.firm_id(at) == firm_id:
+                return self.spill.row_of(at)
+            at += 1
+
+
+class _Ties(Sequence[tuple[Any, ...]]):
+    """Tie-break values per position, from one column per tie-break indicator."""
+
+    def __init__(self, columns: list[list[Any]]) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, i: int) -> tuple[Any, ...]:  # type: ignore[override]
+        return tuple(column[i] for column in self.columns)
 
 
 class Evaluation:
@@ -203,7 +271,8 @@ class Evaluation:
         source: str,
         states: list[_TrackState],
         spill: _Spill,
-        no_track: list[tuple[str, int]],
+        names: _Names,
+        no_track: list[int],
         counts: Counts,
         errors: list[BadRow],
         skipped: list[BadRow],
@@ -223,78 +292,73 @@ class Evaluation:
         self.tracks = [state.summary for state in states]
         self._states = states
         self._spill = spill
+        self._names = names
         self._no_track = no_track
         self.absent: frozenset[str] = frozenset()  # fields no column of the input holds
         self.promises: Mapping[str, Any] = {}  # key → PromiseRecord
-        self.promised: set[str] = (
-            set()
-        )  # keys of the records matched to an evaluated firm
+        self.promised: set[str] = set()  # keys of the records matched to a firm
         self._by_name: dict[str, str] | None = None
-        self.promise_check: Any = (
-            None  # a callable (firm record, result) → PromiseCheck
-        )
+        self.promise_check: Any = None  # a callable (firm record, result) → PromiseCheck
 
     def firms(self) -> Iterator[FirmResult]:
         """Every valid firm: each track's rated firms by rank (ties by id), then not rated."""
         for state in self._states:
             yield from self._rated(state)
-            for _, seq in state.not_rated:
+            for seq in state.not_rated:
                 yield self._unrated(self._spill.get(seq), state)
-        for _, seq in self._no_track:
+        for seq in self._no_track:
             yield self._unrated(self._spill.get(seq), None)
 
     def class_list(self) -> Iterator[Placed]:
         """Each rated firm's place, in the order of `firms` — without the per-indicator
-        detail, so a million firms are listed in seconds."""
+        detail (nor reading the spill), so a million firms are listed in seconds."""
         overrides = self.scheme.overrides
+        names = self._names
         for state in self._states:
             ranked = state.ranked
             if ranked is None:
                 continue
             of = len(ranked.order)
+            ranks, classes, chosen = ranked.ranks, ranked.classes, state.overrides
+            scores, scale, track_id = state.scores, state.scale, state.track.id
             for start, end in ranked.groups:
-                for pos, firm in self._group(state, ranked, start, end):
-                    override = state.overrides[pos]
-                    final = (
-                        overrides[override].class_id
-                        if override >= 0
-                        else ranked.classes[pos]
-                    )
-                    score = Fraction(state.scores[pos]) / state.scale
+                for pos, seq in self._group(state, ranked, start, end):
+                    override = chosen[pos]
+                    final = overrides[override].class_id if override >= 0 else classes[pos]
                     yield Placed(
-                        firm.firm_id,
-                        firm.name,
-                        state.track.id,
-                        ranked.ranks[pos],
+                        names.firm_id(seq),
+                        names.name(seq),
+                        track_id,
+                        ranks[pos],
                         of,
                         final,
-                        score,
+                        Fraction(scores[pos], scale),
                     )
 
     def _group(
         self, state: _TrackState, ranked: Ranked, start: int, end: int
-    ) -> Iterator[tuple[int, Measured]]:
-        """A group of equal keys by firm id: (position, record), read as they are needed.
+    ) -> Iterator[tuple[int, int]]:
+        """A group of equal keys by firm id: (position, slot).
 
         A group can hold a large share of a population (every firm at the cap of every
         indicator): only the ids are held while it is sorted.
         """
-        spill, seqs, order = self._spill, state.seqs, ranked.order
+        seqs, order = state.seqs, ranked.order
         if end - start == 1:
-            yield order[start], spill.get(seqs[order[start]])
+            yield order[start], seqs[order[start]]
             return
-        ids = sorted(
-            (spill.get(seqs[order[at]]).firm_id, order[at]) for at in range(start, end)
-        )
+        firm_id = self._names.firm_id
+        ids = sorted((firm_id(seqs[order[at]]), order[at]) for at in range(start, end))
         for _, pos in ids:
-            yield pos, spill.get(seqs[pos])
+            yield pos, seqs[pos]
 
     def _rated(self, state: _TrackState) -> Iterator[FirmResult]:
         ranked, summary = state.ranked, state.summary
         if ranked is None or summary is None:
             return
         for start, end in ranked.groups:
-            for pos, firm in self._group(state, ranked, start, end):
+            for pos, seq in self._group(state, ranked, start, end):
+                firm = self._spill.get(seq)
                 scored = self._score(state, firm)
                 override = state.overrides[pos]
                 ranked_class = ranked.classes[pos]
@@ -384,18 +448,27 @@ def evaluate_file(
     With `jobs` > 1 and a large input, rows are read and measured by that many
     worker processes (`screening.evaluation.parallel`); results are the same.
     """
-    from screening.evaluation.parallel import outcomes
+    from screening.evaluation.parallel import batches
 
     table = read_firms(path, scheme.fields, sheet)
+    source = table.table.source
+    general = [(c.index, c.header, c.name, c.read) for c in table_columns(table)]
+
+    def remeasure(seq: int, number: int, cells: Sequence[Any]) -> Measured:
+        outcome = outcome_of_row(_firm(source, number, cells, general), scheme, year)
+        assert outcome[0] == "firm", outcome  # it was one when first read
+        return Measured(seq, *outcome[4][1:])
+
     try:
         ev = _evaluate(
-            outcomes(table, scheme, year, jobs),
+            batches(table, Plan(scheme, year), jobs),
             scheme,
             year,
             source=str(path),
             previous=previous,
             benchmarks=benchmarks,
             warnings=list(table.warnings),
+            remeasure=remeasure,
         )
     finally:
         table.close()
@@ -418,7 +491,7 @@ def _absent_conditions(
         ("override", scheme.overrides),
     ):
         for item in items:
-            needed = sorted(names(item.when.node))
+            needed = sorted(names_in(item.when.node))
             if needed and absent.issuperset(needed):
                 fields = [DERIVED_FROM.get(n, n) for n in needed]
                 titles = "、".join(scheme.fields[n].zh for n in fields)
@@ -446,11 +519,17 @@ def evaluate_rows(
     warnings: list[Diagnostic] | None = None,
 ) -> Evaluation:
     """Evaluate a population of firm rows with `scheme` for `year`."""
-    from screening.evaluation.parallel import outcome_of_row
+    plan = Plan(scheme, year)
 
-    items = (outcome_of_row(row, scheme, year) for row in rows)
+    def batches() -> Iterator[Batch]:
+        rest = iter(rows)
+        for chunk in iter(lambda: list(islice(rest, CHUNK)), []):
+            # a batch names one source (for its duplicates' errors)
+            for _, same in groupby(chunk, key=lambda row: row.source):
+                yield plan.measure_firm_rows(list(same))
+
     return _evaluate(
-        items,
+        batches(),
         scheme,
         year,
         source=source,
@@ -461,7 +540,7 @@ def evaluate_rows(
 
 
 def _evaluate(
-    items: Iterable[Outcome],
+    batches: Iterable[Batch],
     scheme: Scheme,
     year: int,
     *,
@@ -469,6 +548,7 @@ def _evaluate(
     previous: PreviousYear | None,
     benchmarks: Given | None,
     warnings: list[Diagnostic] | None,
+    remeasure: Callable[[int, int, Any], Measured] | None = None,
 ) -> Evaluation:
     previous = previous or PreviousYear()
     given = benchmarks or {}
@@ -476,17 +556,25 @@ def _evaluate(
         _TrackState(track, accumulators=[Accumulator(ind) for ind in track.indicators])
         for track in scheme.tracks
     ]
-    spill = _Spill()
+    spill, names, blocks = _Spill(), _Names(), _Blocks()
+    spill.remeasure = remeasure
     try:
-        counts, errors, skipped, no_track = _measure_all(items, states, spill)
+        counts, errors, skipped, no_track = _measure_all(
+            batches, states, spill, names, blocks
+        )
         _unratable(states)
-        _score_all(scheme, states, spill, previous.statistics, given, previous)
+        _score_all(scheme, states, blocks, names, previous.statistics, given, previous)
         for state in states:
-            _summarise(scheme, state, spill, given)
+            _summarise(scheme, state, blocks)
     except BaseException:
         spill.close()
         raise
-    no_track.sort()  # by firm id, as every other list of firms: input order never shows
+    finally:
+        blocks.close()
+    # by firm id, as every other list of firms: input order never shows
+    for state in states:
+        state.not_rated.sort(key=lambda seq: (names.firm_id(seq), seq))
+    no_track.sort(key=lambda seq: (names.firm_id(seq), seq))
     counts.rated = sum(s.summary.rated for s in states if s.summary)
     counts.not_rated = sum(len(s.not_rated) for s in states) + len(no_track)
     return Evaluation(
@@ -495,6 +583,7 @@ def _evaluate(
         source,
         states,
         spill,
+        names,
         no_track,
         counts,
         errors,
@@ -506,49 +595,59 @@ def _evaluate(
 
 
 def _measure_all(
-    items: Iterable[Outcome], states: list[_TrackState], spill: _Spill
-) -> tuple[Counts, list[BadRow], list[BadRow], list[tuple[str, int]]]:
+    batches: Iterable[Batch],
+    states: list[_TrackState],
+    spill: _Spill,
+    names: _Names,
+    blocks: _Blocks,
+) -> tuple[Counts, list[BadRow], list[BadRow], list[int]]:
     counts = Counts()
     errors: list[BadRow] = []
     skipped: list[BadRow] = []
-    no_track: list[tuple[str, int]] = []
-    seen = _Seen(spill)
-    for item in items:
-        kind = item[0]
-        if kind == "skip":
-            counts.skipped += 1
-            skipped.append(BadRow(*item[1:]))  # type: ignore[arg-type]
-            continue
-        counts.rows += 1
-        if kind == "bad":
-            errors.append(BadRow(*item[1:]))  # type: ignore[arg-type]
-            continue
-        _, source, number, column, firm = item
-        firm_id = firm[2]
-        first = seen.first(firm_id)
-        if first is not None:
-            reason = (
-                f"与第 {first} 行为同一企业（{firm_id}）/ the same firm as row {first}"
+    no_track: list[int] = []
+    seen = _Seen(names, spill)
+    for batch in batches:
+        repeated = seen.add(batch.ids, batch.numbers)
+        counts.rows += len(batch)
+        if batch.events or repeated:
+            items = [(at, 0, outcome) for at, outcome in batch.events]
+            for i, first in repeated:
+                firm_id = batch.ids[i]
+                reason = (
+                    f"与第 {first} 行为同一企业（{firm_id}）/ the same firm as row {first}"
+                )
+                column = CODE_COLUMN if batch.coded[i] else NAME_COLUMN
+                items.append(
+                    (i, 1, ("bad", batch.source, batch.numbers[i], column, reason))
+                )
+            items.sort(key=lambda item: item[:2])  # input order
+            for _, _, outcome in items:
+                if outcome[0] == "skip":
+                    counts.skipped += 1
+                    skipped.append(BadRow(*outcome[1:]))
+                else:
+                    errors.append(BadRow(*outcome[1:]))
+            counts.rows += len(batch.events) - sum(
+                1 for _, outcome in batch.events if outcome[0] == "skip"
             )
-            errors.append(BadRow(source, number, column, reason))
-            continue
-        slot = len(spill)
-        spill.add(firm, slot)
-        seen.add(firm_id, slot, number)
-        track, reason, values, parts = firm[4], firm[5], firm[6], firm[12]
-        if track < 0:
-            no_track.append((firm_id, slot))
-        else:
-            state = states[track]
-            if reason is None:
-                state.seqs.append(slot)
-                for i, (value, accumulator) in enumerate(
-                    zip(values, state.accumulators, strict=True)
-                ):
-                    if value is not None:
-                        accumulator.add(value, parts[i] if parts else None)
-            else:
-                state.not_rated.append((firm_id, slot))
+            if repeated:
+                batch = batch.without([i for i, _ in repeated])
+        base = len(spill)
+        spill.extend(batch.records)
+        names.extend(batch.ids, batch.names)
+        for t, firms in enumerate(batch.by_track):
+            if not firms.members:
+                continue
+            state = states[t]
+            state.seqs.extend([base + m for m in firms.members])
+            for accumulator, values, parts in zip(
+                state.accumulators, firms.values, firms.parts, strict=True
+            ):
+                accumulator.add_column(values, parts)
+            blocks.add(t, firms)
+        tracks = batch.tracks
+        for i in compress(range(len(batch)), [not r for r in batch.rated]):
+            (no_track if tracks[i] < 0 else states[tracks[i]].not_rated).append(base + i)
     counts.invalid = len(errors)
     return counts, errors, skipped, no_track
 
@@ -563,27 +662,23 @@ def _unratable(states: list[_TrackState]) -> None:
                 state.unrated = ("no_average", ind.id)
                 break
         if state.unrated is not None:
-            state.not_rated.extend(
-                ("", seq) for seq in state.seqs
-            )  # ids filled in below
+            state.not_rated.extend(state.seqs)
             state.seqs = array("q")
 
 
 def _score_all(
     scheme: Scheme,
     states: list[_TrackState],
-    spill: _Spill,
+    blocks: _Blocks,
+    names: _Names,
     previous_stats: PreviousStats,
     given: Given,
     previous: PreviousYear,
 ) -> None:
-    scorers: list[TrackScorer | None] = []
-    scores: list[list[Score]] = []
-    ties: list[list[tuple[Any, ...]]] = []
     pending: list[list[tuple[int, list[int]]]] = []  # (position, indicators averaged)
     point_sums: list[list[Score]] = []
     point_counts: list[list[int]] = []
-    position_of = array("q", [-1]) * len(spill)  # slot → position in its track
+    ties: list[list[list[Any]]] = []  # per track, per tie-break indicator, by position
     for state in states:
         summary = state.summary = TrackSummary(state.track)
         summary.statistics = [a.statistic() for a in state.accumulators]
@@ -599,48 +694,44 @@ def _score_all(
         state.scorer = (
             TrackScorer(scheme, state.track, values) if len(state.seqs) else None
         )
-        scorers.append(state.scorer)
-        scores.append([])
-        ties.append([])
         pending.append([])
         point_sums.append([0] * len(state.track.indicators))
         point_counts.append([0] * len(state.track.indicators))
-        for pos, slot in enumerate(state.seqs):
-            position_of[slot] = pos
-    unrated_ids: dict[int, str] = {}
+        ties.append([[] for _ in state.track.classes.tie_break])
     results = previous.results
-    for firm in spill.sequential():
-        index = firm.track
-        if index < 0:
-            continue
+    for index, size, values, adjustments, overrides in blocks:
         state = states[index]
-        position = position_of[firm.seq]
-        scorer = scorers[index]
-        if position < 0 or scorer is None:
-            unrated_ids[firm.seq] = firm.firm_id
+        scorer = state.scorer
+        if scorer is None or state.unrated is not None:
             continue
-        total, points, averaged = scorer.score(firm)
+        start = len(state.scores)
+        totals, points, averaged = scorer.score_columns(size, values, adjustments)
         sums, counts = point_sums[index], point_counts[index]
-        for i, got in enumerate(points):
-            if got is not None and firm.values[i] is not None:
-                sums[i] += got
-                counts[i] += 1
-        scores[index].append(total)
-        if averaged:
-            pending[index].append((position, averaged))
-        tie_break = state.track.classes.tie_break
-        if tie_break:
-            ties[index].append(
-                tuple(_tie_value(state.track, i, firm.values[i]) for i in tie_break)
+        for i, ind in enumerate(state.track.indicators):
+            if ind.missing == "average":
+                got = [p for p in points[i] if p is not None]
+                sums[i] += sum(got)
+                counts[i] += len(got)
+        state.scores.extend(totals)
+        pending[index].extend((start + k, items) for k, items in averaged)
+        for column, i in zip(ties[index], state.track.classes.tie_break, strict=True):
+            if state.track.indicators[i].decimals is not None:
+                column.extend(values[i])  # k of k / 10^p: compared within the indicator
+            else:
+                column.extend(None if v is None else Fraction(*v) for v in values[i])
+        state.overrides.extend(overrides if overrides is not None else [-1] * size)
+        if results:
+            found = (
+                results.get(names.firm_id(seq)) for seq in state.seqs[start : start + size]
             )
-        state.overrides.append(firm.override)
-        last_year = results.get(firm.firm_id) if results else None
-        state.previous.append(
-            _class_index(scheme, last_year.class_id if last_year else None)
-        )
+            state.previous.extend(
+                _class_index(scheme, last.class_id if last else None) for last in found
+            )
+        else:
+            state.previous.extend([-1] * size)
     for index, state in enumerate(states):
         summary = state.summary
-        scorer = scorers[index]
+        scorer = state.scorer
         assert summary is not None
         scale = scorer.scale if scorer is not None else 1
         summary.averages = [
@@ -654,37 +745,25 @@ def _score_all(
                 strict=True,
             )
         ]
-        if (
-            pending[index] and scale != 1
-        ):  # an average is not a whole multiple of 1/scale
-            scores[index] = [Fraction(value, scale) for value in scores[index]]
+        scores = state.scores
+        if pending[index] and scale != 1:  # an average is not a whole multiple of 1/scale
+            scores = [Fraction(value, scale) for value in scores]
             scale = 1
         for position, averaged in pending[index]:
             for i in averaged:
-                scores[index][position] += summary.averages[i]  # type: ignore[operator]
-        state.not_rated = sorted(
-            (firm_id or unrated_ids.get(seq, ""), seq)
-            for firm_id, seq in state.not_rated
-        )
+                scores[position] += summary.averages[i]  # type: ignore[operator]
         summary.rated = len(state.seqs)
         summary.not_rated = len(state.not_rated)
-        state.scores, state.scale = scores[index], scale
+        state.scores, state.scale = scores, scale
         if state.seqs:
             state.ranked = rank(
-                scores[index],
-                ties[index] or None,
+                scores,
+                _Ties(ties[index]) if ties[index] else None,
                 state.track.classes,
                 scheme.class_ids,
                 scale,
             )
-            _classes(scheme, state, scores[index], scale)
-
-
-def _tie_value(track: TrackDef, i: int, value: tuple[int, int] | None) -> Any:
-    # compared only with values of the same indicator: k of k/10^p when rounded
-    if value is None:
-        return None
-    return value[0] if track.indicators[i].decimals is not None else Fraction(*value)
+            _classes(scheme, state, scores, scale)
 
 
 def _class_index(scheme: Scheme, class_id: str | None) -> int:
@@ -746,32 +825,42 @@ def _histogram(scores: list[Score], scale: int) -> Histogram:
     return Histogram(Fraction(low_bin), Fraction(width), tuple(counts))
 
 
-def _summarise(scheme: Scheme, state: _TrackState, spill: _Spill, given: Given) -> None:
+def _summarise(scheme: Scheme, state: _TrackState, blocks: _Blocks) -> None:
     """What pulls the last class down: its firms below each benchmark, points short."""
     ranked, summary, scorer = state.ranked, state.summary, state.scorer
     if ranked is None or summary is None or scorer is None:
         return
     last = scheme.class_ids[-1]
+    overrides = scheme.overrides
+    lasts = [
+        (overrides[o].class_id if o >= 0 else c) == last
+        for c, o in zip(ranked.classes, state.overrides, strict=True)
+    ]
     indicators = state.track.indicators
     below = [0] * len(indicators)
     short: list[Score] = [0] * len(indicators)  # in 1 / scale, but for averaged items
     averaged = [0] * len(indicators)  # times an item was scored by the average
+    counted = [0] * len(indicators)  # times an item was scored by its value
     weights = [ind.weight * scorer.scale for ind in indicators]
-    for pos, class_id in enumerate(ranked.classes):
-        override = state.overrides[pos]
-        final = scheme.overrides[override].class_id if override >= 0 else class_id
-        if final != last:
+    track = scheme.tracks.index(state.track)
+    start = 0
+    for index, size, values, _, _ in blocks:
+        if index != track:
             continue
-        firm = spill.get(state.seqs[pos])
-        _, points, _ = scorer.score(firm)
-        for i, got in enumerate(points):
-            value = firm.values[i]
-            if value is not None and scorer.below_benchmark(i, value):
-                below[i] += 1
-            if got is None:
-                averaged[i] += 1
-            else:
-                short[i] += weights[i] - got
+        chosen = list(compress(range(size), lasts[start : start + size]))
+        start += size
+        if not chosen:
+            continue
+        taken = [[column[k] for k in chosen] for column in values]
+        _, points, _ = scorer.score_columns(len(chosen), taken, None)
+        for i, (column, got) in enumerate(zip(taken, points, strict=True)):
+            below[i] += scorer.count_below(i, column)
+            scored = [p for p in got if p is not None]
+            averaged[i] += len(got) - len(scored)
+            counted[i] += len(scored)
+            short[i] -= sum(scored)
+    # Σ (weight − points) over the scored items, the weights added once at the end
+    short = [s + w * c for s, w, c in zip(short, weights, counted, strict=True)]
     totals = [
         Fraction(short[i]) / scorer.scale
         + averaged[i] * (ind.weight - (summary.averages[i] or 0))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 from screening.evaluation.evaluate import Measured, score
 from screening.evaluation.scheme import Scheme, TrackDef
@@ -52,6 +53,7 @@ class TrackScorer:
         )
         self.scale = 1
         self.terms: list[_Term] = []
+        self._by_mask: dict[int, int] = {}
         if self.integral:
             self._integral()
 
@@ -151,6 +153,108 @@ class TrackScorer:
                 deduction = min(deduction, self.deduction_limit)
             total += bonus - deduction
         return total, points, averaged
+
+    def score_columns(
+        self, size: int, values: list[list[Any]], adjustments: list[int] | None
+    ) -> tuple[list[Score], list[list[Score | None]], list[tuple[int, list[int]]]]:
+        """`score` for `size` firms given as columns (see `batch.TrackFirms`).
+
+        `values` per indicator: k of k / 10^decimals (the value's numerator), or
+        (numerator, denominator) without decimals, None for a gap; `adjustments` per
+        firm a bit mask. Returns the scores, the points per indicator and
+        (firm, indicators to average) — as `score` gives them firm by firm.
+        """
+        if not self.integral:
+            return self._score_firms(size, values, adjustments)
+        points = [self._points(i, column) for i, column in enumerate(values)]
+        filled = [p if None not in p else [x or 0 for x in p] for p in points]
+        totals = list(map(sum, zip(*filled))) if filled else [0] * size
+        if adjustments is not None and any(adjustments):
+            adjusted = self._adjusted
+            totals = [t + adjusted(m) if m else t for t, m in zip(totals, adjustments)]
+        averaged: dict[int, list[int]] = {}
+        for i, ind in enumerate(self.track.indicators):
+            if ind.missing == "average" and None in values[i]:
+                for k, value in enumerate(values[i]):
+                    if value is None:
+                        averaged.setdefault(k, []).append(i)
+        return totals, points, sorted(averaged.items())  # type: ignore[return-value]
+
+    def _points(self, i: int, column: list[Any]) -> list[Score | None]:
+        if None in column:  # a gap scores 0, or None until the average is known
+            gap = None if self.track.indicators[i].missing == "average" else 0
+            got = self._points(i, [0 if k is None else k for k in column])
+            return [gap if k is None else p for k, p in zip(column, got, strict=True)]
+        term = self.terms[i]
+        coefficient, cap_at, floor_at = term.coefficient, term.cap_at, term.floor_at
+        cap, floor = term.cap_points, term.floor_points
+        if cap_at is not None and floor_at is not None:
+            return [
+                cap if k > cap_at else floor if k < floor_at else coefficient * k
+                for k in column
+            ]
+        if cap_at is not None:
+            return [cap if k > cap_at else coefficient * k for k in column]
+        if floor_at is not None:
+            return [floor if k < floor_at else coefficient * k for k in column]
+        return [coefficient * k for k in column]
+
+    def _adjusted(self, mask: int) -> int:
+        """Bonus − deduction, within their limits, of the adjustments in `mask`."""
+        found = self._by_mask.get(mask)
+        if found is None:
+            applied = [
+                p for j, p in enumerate(self.adjustment_points) if mask >> j & 1
+            ]
+            bonus = sum(p for p in applied if p > 0)
+            deduction = -sum(p for p in applied if p < 0)
+            if self.bonus_limit is not None:
+                bonus = min(bonus, self.bonus_limit)
+            if self.deduction_limit is not None:
+                deduction = min(deduction, self.deduction_limit)
+            found = self._by_mask[mask] = bonus - deduction
+        return found
+
+    def _score_firms(
+        self, size: int, values: list[list[Any]], adjustments: list[int] | None
+    ) -> tuple[list[Score], list[list[Score | None]], list[tuple[int, list[int]]]]:
+        # Fractions, firm by firm, through `score` (an indicator without decimals)
+        scales = [
+            10**ind.decimals if ind.decimals is not None else None
+            for ind in self.track.indicators
+        ]
+        gaps = (None,) * len(scales)
+        totals: list[Score] = []
+        points: list[list[Score | None]] = [[] for _ in scales]
+        averaged = []
+        for k in range(size):
+            firm_values = tuple(
+                column[k] if scale is None or column[k] is None else (column[k], scale)
+                for column, scale in zip(values, scales, strict=True)
+            )
+            mask = adjustments[k] if adjustments is not None else 0
+            applied = tuple(j for j in range(len(self.scheme.adjustments)) if mask >> j & 1)
+            firm = Measured(0, 0, "", "", 0, None, firm_values, gaps, applied, (), -1, ())
+            total, got, items = self.score(firm)
+            totals.append(total)
+            for column, p in zip(points, got, strict=True):
+                column.append(p)
+            if items:
+                averaged.append((k, items))
+        return totals, points, averaged
+
+    def count_below(self, i: int, column: list[Any]) -> int:
+        """How many of indicator `i`'s values (as in `score_columns`) are below its
+        benchmark."""
+        b = self.benchmarks[i]
+        assert b is not None
+        decimals = self.track.indicators[i].decimals
+        if decimals is not None:  # k / 10^p < bn / bd ⟺ k × bd < bn × 10^p
+            bd, limit = b.denominator, b.numerator * 10**decimals
+            return sum(1 for k in column if k is not None and k * bd < limit)
+        return sum(
+            1 for v in column if v is not None and v[0] * b.denominator < b.numerator * v[1]
+        )
 
     def below_benchmark(self, i: int, value: tuple[int, int]) -> bool:
         """Whether indicator `i`'s value (numerator, denominator) is below its benchmark."""

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from screening.expr import nodes as n
@@ -180,7 +181,8 @@ def _compile_between(node: n.Call, compiler: _Compiler) -> Evaluator:
 
     def between(ctx: Ctx) -> bool:
         (a, b), (c, d), (e, f) = value(ctx), low(ctx), high(ctx)
-        return c * b <= a * d and a * f <= e * b
+        inside: bool = c * b <= a * d and a * f <= e * b
+        return inside
 
     return between
 
@@ -219,11 +221,11 @@ def _first_present(values: list[Callable[[], Any]]) -> Any:
 
 def _compile_coalesce(node: n.Call, compiler: _Compiler) -> Evaluator:
     args = [compiler.build(arg) for arg in node.args]
-    return lambda ctx: _first_present([lambda arg=arg: arg(ctx) for arg in args])
+    return lambda ctx: _first_present([partial(arg, ctx) for arg in args])
 
 
 def _reference_coalesce(node: n.Call, evaluate: Evaluate, tables: dict[str, Any]) -> Any:
-    return _first_present([lambda arg=arg: evaluate(arg) for arg in node.args])
+    return _first_present([partial(evaluate, arg) for arg in node.args])
 
 
 FUNCTIONS: dict[str, Builtin] = {

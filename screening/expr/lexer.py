@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
-from screening.errors import ExpressionError
+from screening.errors import ExpressionError, SourceSpan
 
 KEYWORDS = {"and", "or", "not", "in", "true", "false"}
 
@@ -41,7 +42,10 @@ def tokenize(text: str) -> list[Token]:
         if not match:
             char = text[offset]
             hint = "，请使用英文标点 / use ASCII punctuation" if ord(char) > 127 else ""
-            raise ExpressionError(f"无法识别的字符 {char!r}{hint} / unexpected character", _at(offset))
+            raise ExpressionError(
+                f"无法识别的字符 {char!r}{hint} / unexpected character",
+                offset_span(offset),
+            )
         kind = match.lastgroup or ""
         lexeme = match.group()
         if kind == "number":
@@ -58,9 +62,13 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def _at(offset: int) -> object:
-    # The parser rebases offsets to file positions; see parser.ExpressionSource.
-    return OffsetSpan(offset)
+def offset_span(offset: int) -> SourceSpan:
+    """An ExpressionError's span while only the offset in the expression is known.
+
+    `screening.loader` rebases it to a file position before any diagnostic leaves
+    the expression package, so it is typed as the `SourceSpan` it becomes.
+    """
+    return cast(SourceSpan, OffsetSpan(offset))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -97,7 +98,7 @@ def names(node: Node) -> set[str]:
     return found
 
 
-def calls(node: Node, func: str, metrics: dict[str, Node]) -> list[Call]:
+def calls(node: Node, func: str, metrics: Mapping[str, Node]) -> list[Call]:
     """Every call of `func` in the expression, metrics expanded where they are read, in
     the order they are written (each metric once)."""
     found: list[Call] = []

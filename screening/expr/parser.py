@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from screening.errors import ExpressionError, SourceSpan
+from screening.errors import ExpressionError
 from screening.expr import nodes as n
-from screening.expr.lexer import OffsetSpan, Token, tokenize
+from screening.expr.lexer import Token, offset_span, tokenize
 
 _COMPARE = {"<", "<=", ">", ">=", "==", "!="}
 
@@ -12,12 +12,8 @@ _COMPARE = {"<", "<=", ">", ">=", "==", "!="}
 def parse(text: str) -> n.Node:
     """Parse one expression; ExpressionError spans hold offsets (see `place_error`)."""
     if not isinstance(text, str) or not text.strip():
-        raise ExpressionError("表达式为空 / empty expression", _offset_span(0))
+        raise ExpressionError("表达式为空 / empty expression", offset_span(0))
     return _Parser(tokenize(text)).parse()
-
-
-def _offset_span(offset: int) -> SourceSpan:
-    return OffsetSpan(offset)  # type: ignore[return-value]
 
 
 class _Parser:
@@ -50,7 +46,7 @@ class _Parser:
     def fail(self, message: str) -> None:
         token = self.token
         got = "表达式结尾 / end of expression" if token.kind == "end" else repr(token.text)
-        raise ExpressionError(f"{message}，实际为 {got}", _offset_span(token.offset))
+        raise ExpressionError(f"{message}，实际为 {got}", offset_span(token.offset))
 
     def parse(self) -> n.Node:
         node = self.or_()

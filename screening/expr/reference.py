@@ -8,7 +8,7 @@ compiled screener to its answers. It shares only the built-ins' declarations
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -108,7 +108,7 @@ def exact_tables(tables: Mapping[str, Any]) -> dict[str, Any]:
     return {name: {"values": cells(t["values"]), "default": _exact(t["default"])} for name, t in tables.items()}
 
 
-_COMPARE = {
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,

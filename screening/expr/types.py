@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from screening.errors import ExpressionError
 from screening.expr import nodes as n
-from screening.expr.lexer import OffsetSpan
+from screening.expr.lexer import offset_span
 from screening.expr.units import divide, multiply
 
 
@@ -51,7 +51,7 @@ Scope = Mapping[str, Symbol]
 
 def error(message: str, node: n.Node) -> ExpressionError:
     """An ExpressionError placed at `node`."""
-    return ExpressionError(message, OffsetSpan(node.offset))  # type: ignore[arg-type]
+    return ExpressionError(message, offset_span(node.offset))
 
 
 def suggest(name: str, known: list[str]) -> str:

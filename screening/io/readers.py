@@ -443,7 +443,7 @@ _FLAGS = {word: True for word in _TRUE} | {word: False for word in _FALSE}
 class _Plan(NamedTuple):
     """A mapped column as a row reads it (a tuple: unpacked once per cell)."""
 
-    index: int
+    column: int  # its index in the row (`index` would shadow tuple.index)
     header: str
     fast: Convert
     convert: Convert
@@ -493,7 +493,7 @@ def _project(
 
 
 def _header_at(plans: Sequence[_Plan], index: int) -> str:
-    return next(plan.header for plan in plans if plan.index == index)
+    return next(plan.header for plan in plans if plan.column == index)
 
 
 def _put(data: dict[str, Any], path: str, value: object) -> None:

@@ -369,7 +369,7 @@ class _Lines(Iterator[str]):
         self.record_chars = self.record_lines = 0
 
     def __next__(self) -> str:
-        line = self.handle.readline(self.limit + 1)
+        line: str = self.handle.readline(self.limit + 1)
         if not line:
             raise StopIteration
         if len(line) > self.limit and not line.endswith(("\n", "\r")):

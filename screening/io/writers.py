@@ -20,13 +20,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from screening.kinds import FAILING
+
 # Kinds whose `fail` is a shortcoming, most severe first: a bonus not earned or a
 # derived fact that is false is no failure.
-FAILING_KINDS = ("veto", "gate", "review", "score")
+FAILING_KINDS = FAILING
 
 
 def is_failure(finding: Mapping[str, Any]) -> bool:
-    """A failed veto, gate, review or score rule; a missed bonus is no failure."""
+    """A failed rule of a kind whose failure counts (veto, gate, review, score); a missed
+    bonus is no failure."""
     return finding.get("status") == "fail" and finding.get("kind") in FAILING_KINDS
 
 

@@ -17,8 +17,10 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any
 
+_fast_zlib: ModuleType | None
 try:  # ISA-L's deflate: the same format, about four times as fast as zlib's
     from isal import isal_zlib as _fast_zlib
 except ImportError:  # pragma: no cover - isal is a dependency; zlib serves without it

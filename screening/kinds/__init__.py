@@ -1,21 +1,47 @@
 """The rule kinds, one module each (its YAML shape and its behaviour), registered here.
 
-Adding a kind is adding its module and one line to `_MODULES`: the rule-set model,
-the compiler, both screeners, the decision and the renderers all ask the registry.
+Adding a kind is adding its module to this package: every module here with a `KIND`
+is registered when the package is imported, and the rule-set model, the compiler,
+both screeners, the decision and the renderers ask the registry (a worked example is
+in docs/extending.md).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Annotated, Any, Union
 
 from pydantic import Field
 
-from screening.kinds import bonus, derive, gate, info, review, score, veto
 from screening.kinds.base import Effect, Judge, RuleKind, Words
 
-_MODULES = (veto, gate, review, score, bonus, derive, info)
 
-KINDS: dict[str, RuleKind] = {module.KIND.name: module.KIND for module in _MODULES}
+def _gravity(kind: RuleKind) -> tuple[int, bool, bool, str]:
+    # what a failure does, gravest first; among kinds that change nothing, scores and
+    # bonuses first: the order rules are listed in (schema, failures, documentation)
+    return list(Effect).index(kind.effect), not kind.scored, not kind.bonus, kind.name
+
+
+def _discover() -> dict[str, RuleKind]:
+    found: dict[str, RuleKind] = {}
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        kind = getattr(module, "KIND", None)
+        if isinstance(kind, RuleKind):
+            if kind.name in found:
+                raise ValueError(f"two rule kinds are called {kind.name!r}")
+            found[kind.name] = kind
+    return {kind.name: kind for kind in sorted(found.values(), key=_gravity)}
+
+
+KINDS: dict[str, RuleKind] = _discover()
+
+# the kinds whose failure changes the decision or the score, the gravest first:
+# veto, gate, review, score for the shipped kinds
+FAILING: tuple[str, ...] = tuple(
+    kind.name for kind in KINDS.values() if kind.effect is not Effect.NONE or kind.scored
+)
 
 
 def get(name: str) -> RuleKind:
@@ -35,10 +61,10 @@ def rule_shape() -> Any:
 def _complete_the_model() -> None:
     from screening.model import ruleset
 
-    ruleset.RuleSpec = rule_shape()  # type: ignore[attr-defined]
+    ruleset.RuleSpec = rule_shape()
     ruleset.RuleSetFile.model_rebuild()
 
 
 _complete_the_model()
 
-__all__ = ["KINDS", "Effect", "Judge", "RuleKind", "Words", "get", "rule_shape"]
+__all__ = ["FAILING", "KINDS", "Effect", "Judge", "RuleKind", "Words", "get", "rule_shape"]

@@ -96,6 +96,10 @@ class RuleKind:
     bonus: ClassVar[bool] = False
     # whether a top-level comparison in its condition is reported as actual against threshold
     compares: ClassVar[bool] = False
+    # its own message templates by language (its name under `kind`, a status's label
+    # under `status_by_kind`, …), for a kind added without editing messages/*.yaml; the
+    # YAML files' templates win where both have one
+    messages: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def engine_side(self, spec: Any) -> tuple[str, bool] | None:
         """The side of the rule's condition durable-rules matches, as (name, negate), or None
@@ -128,7 +132,7 @@ class RuleKind:
         raise NotImplementedError
 
 
-def _zero(plan: RulePlan) -> Fraction | None:
+def _zero(plan: RulePlan) -> int | None:
     return 0 if plan.max_points is not None else None
 
 

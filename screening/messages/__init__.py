@@ -13,10 +13,24 @@ LANGS = ("zh", "en")
 
 @cache
 def catalogue(lang: str) -> dict[str, Any]:
-    """All templates of one language (zh when the language is unknown)."""
-    name = f"{lang if lang in LANGS else 'zh'}.yaml"
-    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    """All templates of one language (zh when the language is unknown): the YAML
+    file's, and a rule kind's own (`RuleKind.messages`) where the file has none."""
+    from screening.kinds import KINDS
+
+    lang = lang if lang in LANGS else "zh"
+    text = resources.files(__package__).joinpath(f"{lang}.yaml").read_text(encoding="utf-8")
+    templates: dict[str, Any] = yaml.safe_load(text)
+    for kind in KINDS.values():
+        _fill(templates, kind.messages.get(lang, {}))
+    return templates
+
+
+def _fill(into: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _fill(into[key], value)
+        else:
+            into.setdefault(key, value)
 
 
 def text(key: str, lang: str, /, **params: Any) -> str:

@@ -32,11 +32,13 @@ class EffectiveRule:
 
     @property
     def id(self) -> str:
-        return self.spec.id
+        rule_id: str = self.spec.id
+        return rule_id
 
     @property
     def kind(self) -> str:
-        return self.spec.kind
+        kind: str = self.spec.kind
+        return kind
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,17 @@ fits. `FIELDS` is the catalogue of canonical dotted paths that rule expressions 
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from screening.model.units import BARE_DIGITS, CANONICAL_UNIT, UnitError, parse_amount
 
@@ -56,19 +58,39 @@ class AmountValidator:
         return number
 
 
-def quantity(kind: str, title: str, title_en: str, *, le: int | str, integer: bool = False) -> Any:
-    """An optional non-negative amount of `kind`, converted to its canonical unit."""
-    return Annotated[
-        Decimal | None,
-        BeforeValidator(AmountValidator(kind, Decimal(le))),
-        Field(
-            default=None,
-            json_schema_extra={
-                "kind": kind, "unit": CANONICAL_UNIT[kind], "title_zh": title, "title_en": title_en,
-                "integer": integer,
-            },
-        ),
-    ]
+def _field_info(annotation: Any) -> Any:
+    """The field an `Annotated[type, validator, Field(...)]` form declares.
+
+    A field is declared `name: T | None = quantity(...)` (or flag, choice): like
+    pydantic's own `Field`, the `FieldInfo` is the default and is typed `Any`, so the
+    annotation stays a real static type that mypy checks readers against.
+    """
+    return FieldInfo.from_annotation(annotation)
+
+
+def quantity(
+    kind: str, title: str, title_en: str, *, le: int | str, integer: bool = False
+) -> Any:
+    """An optional non-negative amount of `kind`, converted to its canonical unit.
+
+    The default of a `Decimal | None` field (see `_field_info`).
+    """
+    return _field_info(
+        Annotated[
+            Decimal | None,
+            BeforeValidator(AmountValidator(kind, Decimal(le))),
+            Field(
+                default=None,
+                json_schema_extra={
+                    "kind": kind,
+                    "unit": CANONICAL_UNIT[kind],
+                    "title_zh": title,
+                    "title_en": title_en,
+                    "integer": integer,
+                },
+            ),
+        ]
+    )
 
 
 # 涉及 / 不涉及: as forms ask "是否涉及生态保护红线"
@@ -93,12 +115,21 @@ def yes_no(value: object) -> object:
 
 
 def flag(title: str, title_en: str) -> Any:
-    """An optional yes/no field ("是/否" accepted)."""
-    return Annotated[
-        bool | None,
-        BeforeValidator(yes_no),
-        Field(default=None, json_schema_extra={"kind": "bool", "title_zh": title, "title_en": title_en}),
-    ]
+    """An optional yes/no ("是/否" accepted): the default of a `bool | None` field."""
+    return _field_info(
+        Annotated[
+            bool | None,
+            BeforeValidator(yes_no),
+            Field(
+                default=None,
+                json_schema_extra={
+                    "kind": "bool",
+                    "title_zh": title,
+                    "title_en": title_en,
+                },
+            ),
+        ]
+    )
 
 
 # Chinese names of the choice values, by choice kind (the values themselves are accepted too).
@@ -108,18 +139,32 @@ CHOICE_ALIASES: dict[str, dict[str, str]] = {
 }
 
 
-def choice(kind: str, title: str, title_en: str, options: tuple[str, ...]) -> Any:
-    """An optional value from `options`; `kind` names its Chinese spellings in CHOICE_ALIASES."""
+def choice(kind: str, title: str, title_en: str) -> Any:
+    """An optional choice: the default of a `Literal[...] | None` field, whose Literal
+    lists the values; `kind` names their Chinese spellings in CHOICE_ALIASES."""
     aliases = CHOICE_ALIASES[kind]
 
     def read(value: object) -> object:
         return aliases.get(value.strip(), value.strip()) if isinstance(value, str) else value
 
-    return Annotated[
-        Literal[options] | None,  # type: ignore[valid-type]
-        BeforeValidator(read),
-        Field(default=None, json_schema_extra={"kind": kind, "title_zh": title, "title_en": title_en}),
-    ]
+    return _field_info(
+        Annotated[
+            Any,
+            BeforeValidator(read),
+            Field(
+                default=None,
+                json_schema_extra={
+                    "kind": kind,
+                    "title_zh": title,
+                    "title_en": title_en,
+                },
+            ),
+        ]
+    )
+
+
+CatalogueClass = Literal["encouraged", "permitted", "restricted", "eliminated"]
+EiaCategory = Literal["report", "report_table", "registration"]
 
 
 class _Strict(BaseModel):
@@ -127,19 +172,31 @@ class _Strict(BaseModel):
 
 
 class Investment(_Strict):
-    total: quantity("money", "总投资", "total investment", le="100000000")
-    fixed_assets: quantity("money", "固定资产投资", "fixed-asset investment", le="100000000")
+    total: Decimal | None = quantity(
+        "money", "总投资", "total investment", le="100000000"
+    )
+    fixed_assets: Decimal | None = quantity(
+        "money", "固定资产投资", "fixed-asset investment", le="100000000"
+    )
 
 
 class Land(_Strict):
-    area_mu: quantity("area", "用地面积", "land area", le="1000000")
-    area_ha: quantity("area", "用地面积（公顷）", "land area (ha)", le="1000000")
-    plot_ratio: quantity("ratio", "容积率", "plot ratio", le=20)
-    building_coverage: quantity("fraction", "建筑系数", "building coverage", le=1)
-    admin_share: quantity("fraction", "行政办公及生活服务设施用地比例", "admin and services share", le=1)
-    green_ratio: quantity("fraction", "绿地率", "green ratio", le=1)
-    prefab_rate: quantity("fraction", "装配率", "prefabrication rate", le=1)
-    prefab_area_share: quantity(
+    area_mu: Decimal | None = quantity("area", "用地面积", "land area", le="1000000")
+    area_ha: Decimal | None = quantity(
+        "area", "用地面积（公顷）", "land area (ha)", le="1000000"
+    )
+    plot_ratio: Decimal | None = quantity("ratio", "容积率", "plot ratio", le=20)
+    building_coverage: Decimal | None = quantity(
+        "fraction", "建筑系数", "building coverage", le=1
+    )
+    admin_share: Decimal | None = quantity(
+        "fraction", "行政办公及生活服务设施用地比例", "admin and services share", le=1
+    )
+    green_ratio: Decimal | None = quantity("fraction", "绿地率", "green ratio", le=1)
+    prefab_rate: Decimal | None = quantity(
+        "fraction", "装配率", "prefabrication rate", le=1
+    )
+    prefab_area_share: Decimal | None = quantity(
         "fraction", "装配式建筑面积占比", "prefabricated floor-area share", le=1
     )
 
@@ -174,11 +231,21 @@ def _times(value: object, factor: int) -> object:
 
 
 class Output(_Strict):
-    annual_revenue: quantity("money", "年营业收入", "annual revenue", le="100000000")
-    annual_tax: quantity("money", "年税收", "annual tax", le="10000000")
-    added_value: quantity("money", "年增加值", "annual added value", le="100000000")
-    employees: quantity("count", "从业人数", "employees", le=1000000, integer=True)
-    rd_share: quantity("fraction", "研发投入占营业收入比重", "R&D share of revenue", le=1)
+    annual_revenue: Decimal | None = quantity(
+        "money", "年营业收入", "annual revenue", le="100000000"
+    )
+    annual_tax: Decimal | None = quantity(
+        "money", "年税收", "annual tax", le="10000000"
+    )
+    added_value: Decimal | None = quantity(
+        "money", "年增加值", "annual added value", le="100000000"
+    )
+    employees: Decimal | None = quantity(
+        "count", "从业人数", "employees", le=1000000, integer=True
+    )
+    rd_share: Decimal | None = quantity(
+        "fraction", "研发投入占营业收入比重", "R&D share of revenue", le=1
+    )
 
     @field_validator("employees")
     @classmethod
@@ -189,29 +256,46 @@ class Output(_Strict):
 
 
 class Emissions(_Strict):
-    cod_t: quantity("mass", "化学需氧量排放", "COD emissions", le=10000000)
-    ammonia_t: quantity("mass", "氨氮排放", "ammonia nitrogen emissions", le=10000000)
-    so2_t: quantity("mass", "二氧化硫排放", "SO2 emissions", le=10000000)
-    nox_t: quantity("mass", "氮氧化物排放", "NOx emissions", le=10000000)
-    vocs_t: quantity("mass", "挥发性有机物排放", "VOCs emissions", le=10000000)
-    co2_t: quantity("mass", "二氧化碳排放", "CO2 emissions", le=1000000000)
+    cod_t: Decimal | None = quantity(
+        "mass", "化学需氧量排放", "COD emissions", le=10000000
+    )
+    ammonia_t: Decimal | None = quantity(
+        "mass", "氨氮排放", "ammonia nitrogen emissions", le=10000000
+    )
+    so2_t: Decimal | None = quantity(
+        "mass", "二氧化硫排放", "SO2 emissions", le=10000000
+    )
+    nox_t: Decimal | None = quantity(
+        "mass", "氮氧化物排放", "NOx emissions", le=10000000
+    )
+    vocs_t: Decimal | None = quantity(
+        "mass", "挥发性有机物排放", "VOCs emissions", le=10000000
+    )
+    co2_t: Decimal | None = quantity(
+        "mass", "二氧化碳排放", "CO2 emissions", le=1000000000
+    )
 
 
 class Environment(_Strict):
-    energy_tce: quantity("energy", "年综合能源消费量", "annual energy use", le=100000000)
-    electricity_kwh: quantity("electricity", "年用电量", "annual electricity use", le="1000000000000")
-    in_red_line: flag("是否位于生态保护红线内", "inside the ecological red line")
-    access_list_conflict: flag("是否与生态环境准入清单冲突", "conflicts with the environmental access list")
-    catalogue: choice(
-        "catalogue", "产业结构调整指导目录类别", "industry catalogue class",
-        ("encouraged", "permitted", "restricted", "eliminated"),
+    energy_tce: Decimal | None = quantity(
+        "energy", "年综合能源消费量", "annual energy use", le=100000000
+    )
+    electricity_kwh: Decimal | None = quantity(
+        "electricity", "年用电量", "annual electricity use", le="1000000000000"
+    )
+    in_red_line: bool | None = flag(
+        "是否位于生态保护红线内", "inside the ecological red line"
+    )
+    access_list_conflict: bool | None = flag(
+        "是否与生态环境准入清单冲突", "conflicts with the environmental access list"
+    )
+    catalogue: CatalogueClass | None = choice(
+        "catalogue", "产业结构调整指导目录类别", "industry catalogue class"
     )
     catalogue_item: str | None = Field(
         default=None, json_schema_extra={"title_zh": "目录条目", "title_en": "catalogue item"}
     )
-    eia_category: choice(
-        "eia", "环评类别", "EIA category", ("report", "report_table", "registration")
-    )
+    eia_category: EiaCategory | None = choice("eia", "环评类别", "EIA category")
     emissions: Emissions | None = None
 
 
@@ -236,8 +320,9 @@ def section_of(division: int) -> str | None:
 def _industry_codes() -> dict[str, str]:
     """GB/T 4754-2017: every 门类, 大类, 中类 and 小类 code → its name (package data)."""
     text = resources.files("screening.data").joinpath("gbt4754-2017.csv")
-    with text.open(encoding="utf-8", newline="") as handle:
-        return {row["code"]: row["name"] for row in csv.DictReader(handle)}
+    # newline="" as the csv module asks (Traversable.open does not take it)
+    rows = csv.DictReader(io.StringIO(text.read_text(encoding="utf-8"), newline=""))
+    return {row["code"]: row["name"] for row in rows}
 
 
 INDUSTRY_CODES: dict[str, str] = _industry_codes()
@@ -354,7 +439,7 @@ def _catalogue() -> dict[str, FieldSpec]:
             elif target is bool:
                 fields[path] = FieldSpec(path, "bool", "", zh, en)
             elif getattr(target, "__origin__", None) is Literal:
-                fields[path] = FieldSpec(path, "choice", "", zh, en, tuple(target.__args__))
+                fields[path] = FieldSpec(path, "choice", "", zh, en, get_args(target))
             elif target is int:
                 fields[path] = FieldSpec(path, "number", "", zh, en)
             else:

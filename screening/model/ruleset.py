@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -42,7 +42,7 @@ GROUPS = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class LocalText(_Model):
@@ -260,7 +260,7 @@ class GradedRule(BaseRule):
     def max_points(self) -> Decimal:
         """The most points the rule can give (its figures resolved: see the loader)."""
         points = [b.points for b in self.bands] if self.bands else [p.points for p in self.linear or []]
-        return max(points)  # type: ignore[type-var]
+        return max(cast(list[Decimal], points))  # named figures are resolved by now
 
 
 class Disable(_Model):
@@ -270,6 +270,12 @@ class Disable(_Model):
 
 class Group(_Model):
     title: LocalText
+
+
+if TYPE_CHECKING:
+    # Any rule: the union of the kinds' shapes, which screening.kinds puts here at run
+    # time (this module cannot import the kinds, whose shapes build on it).
+    RuleSpec = Any
 
 
 class RuleSetFile(_Model):
@@ -289,7 +295,7 @@ class RuleSetFile(_Model):
     groups: dict[Annotated[str, Field(pattern=NAME)], Group] = Field(default_factory=dict)
     weights: dict[str, Decimal] | None = None
     points_total: Decimal | None = None  # declared sum of the score rules' max points
-    rules: list[RuleSpec] = Field(default_factory=list)  # noqa: F821 — completed by screening.kinds
+    rules: list[RuleSpec] = Field(default_factory=list)  # completed by screening.kinds
     disable: list[Disable] = Field(default_factory=list)
 
     @field_validator("version", mode="before")

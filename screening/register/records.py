@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from screening.findings import Decision, Finding, Status
+from screening.kinds import FAILING
 from screening.report.explain import json_string, number, round_score
 
 STATUS_CODES = {
@@ -127,12 +128,7 @@ class FindingCodec:
         return "[" + ",".join(parts) + "]"
 
 
-FAILING_KINDS = (
-    "veto",
-    "gate",
-    "review",
-    "score",
-)  # a missed bonus or a false derivation is no failure
+FAILING_KINDS = FAILING  # a missed bonus or a false derivation is no failure
 
 
 def decode_findings(text: str, rules: list[list[str]]) -> list[dict[str, Any]]:

@@ -170,7 +170,7 @@ def _summary(decision: Decision, explain: Explainer) -> str | None:
 
 
 def _text_or_null(text: str | None) -> str:
-    return "null" if text is None else json_string(text)  # type: ignore[no-any-return]
+    return "null" if text is None else json_string(text)
 
 
 def _number_text(value: Any) -> str:

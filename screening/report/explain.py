@@ -8,6 +8,7 @@ remembered between findings: a finding's prose is a few template fills.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from string import Formatter
@@ -23,7 +24,7 @@ from screening.model.project import FIELDS, input_kinds
 
 # a str as JSON writes it with ensure_ascii=False: called directly, as JSONEncoder.encode
 # builds a whole encoder for anything but a str
-json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+json_string = json.encoder.encode_basestring
 
 
 def _scaled(num: int, den: int, scale: int) -> int:
@@ -40,7 +41,7 @@ def _ratio(value: Any) -> tuple[int, int] | None:
     if kind is Fraction or kind is Decimal:
         return value.as_integer_ratio()  # type: ignore[no-any-return]
     if isinstance(value, (Fraction, Decimal)):
-        return value.as_integer_ratio()  # type: ignore[no-any-return]
+        return value.as_integer_ratio()
     return None
 
 
@@ -168,6 +169,7 @@ def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
 
 _VARYING = ("actual", "threshold", "points")  # what a finding's sentence may show of its own
 _BRACES = str.maketrans({"{": "{{", "}": "}}"})
+_CONVERSIONS: dict[str, Callable[[object], str]] = {"r": repr, "s": str, "a": ascii}
 
 
 class _Sentence:
@@ -250,10 +252,11 @@ def _compile(template: str, constants: dict[str, str],
             out.append(literal.translate(_BRACES))
             if name is None:
                 continue
+            spec = spec or ""  # always a str where there is a field
             if name in constants:
                 value = constants[name]
                 if conversion:
-                    value = {"r": repr, "s": str, "a": ascii}[conversion](value)
+                    value = _CONVERSIONS[conversion](value)
                 out.append(format(value, spec).translate(_BRACES))
             elif name in varying and "{" not in spec:
                 needs.append(name)
@@ -434,7 +437,7 @@ class Explainer:
         for table in (ruleset.inputs, ruleset.parameters, ruleset.metrics):
             declared = table.get(path)
             if declared is not None and declared.title is not None:
-                return declared.title.get(self.lang)  # type: ignore[no-any-return]
+                return declared.title.get(self.lang)
         return path
 
     def message(self, finding: Finding) -> str:

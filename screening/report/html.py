@@ -526,7 +526,7 @@ def _environment() -> jinja2.Environment:
 
 def render_batch_html(
     results: Iterable[Mapping[str, Any]],
-    errors: list[dict[str, Any]],
+    errors: Iterable[Mapping[str, Any]],
     meta: dict[str, Any],
     lang: str = "zh",
     max_sections: int | None = None,
@@ -537,7 +537,8 @@ def render_batch_html(
     Counts, the histogram and the top rejecting rules cover every result; the list
     and a one-page sheet per project cover the first `max_sections` (all when None).
     Rule and field titles come from `ruleset`, the rule set applied, when given.
-    Each error may say `"kind": "invalid"` or `"skipped"` (a row that is no project).
+    Each error may say `"kind": "invalid"` or `"skipped"` (a row that is no project);
+    `errors` is gone over several times (a list, or the batch's on-disk error log).
     """
     lang = _lang(lang)
     labels = Labels([ruleset], lang)

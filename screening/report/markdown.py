@@ -24,7 +24,10 @@ def render_markdown(
     labels = Labels(rulesets, lang)
     list_sep = "、" if lang == "zh" else ", "
     out: list[str] = []
-    label = lambda key: text(f"report.{key}", lang)  # noqa: E731
+
+    def label(key: str) -> str:
+        return text(f"report.{key}", lang)
+
     for result in contracts:
         project, ruleset = result["project"], result["ruleset"]
         out.append(f"## {_cell(project['name'])}（{_cell(project['id'])}）" if lang == "zh"

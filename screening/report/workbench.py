@@ -58,7 +58,8 @@ def render_coverage(coverage: Coverage) -> str:
 
 
 def render_rules_show(rs: RuleSet, fmt: str) -> str:
-    data = {
+    # the JSON document (`rules show --format json`); the text form reads it back
+    data: dict[str, Any] = {
         "id": rs.id, "title": rs.title.zh, "version": rs.version, "sha256": rs.sha256,
         "path": rs.path,
         "as_of": rs.as_of.isoformat() if rs.as_of else None, "extends_chain": rs.chain,
@@ -131,7 +132,7 @@ def _condition(rule: Any) -> str | None:
     if branches:
         return " 或 / or ".join(f"[{b.name}] {b.require}" for b in branches)
     for key in ("require", "fail_if", "when", "value"):
-        text = getattr(rule, key, None)
+        text: str | None = getattr(rule, key, None)
         if text is not None:
             return text
     return None
