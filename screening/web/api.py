@@ -26,7 +26,7 @@ from screening.model.project import Project
 from screening.register.db import RegisterError
 from screening.register.render import plain
 from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
-from screening.web.pages import actor, register
+from screening.web.pages import RowId, actor, register
 from screening.web.service import ENGINE_LOCK
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -338,7 +338,7 @@ async def screen(request: Request, body: ScreenRequest) -> Response:
     dependencies=[allow(READERS)],
 )
 def stored_screening(
-    request: Request, screening_id: int, lang: Literal["zh", "en"] = "zh"
+    request: Request, screening_id: RowId, lang: Literal["zh", "en"] = "zh"
 ) -> Response:
     """A stored screening's JSON contract, made again from its rule set snapshot."""
     try:

@@ -329,3 +329,17 @@ def test_the_api_needs_a_token(sqlite_web: Web) -> None:
     browser = sqlite_web.client("committee")
     assert browser.get("/api/v1/leads").status_code == 401
     assert LOGIN_COOKIE  # (the login form's cookie name is a constant of auth)
+
+
+def test_ids_and_pages_past_sql_s_integers_are_refused_not_errors(
+    sqlite_web: Web,
+) -> None:
+    """Found by schemathesis: an id past BIGINT reached the driver (a 500)."""
+    huge = str(2**63)
+    api = sqlite_web.client(None)
+    answer = api.get(f"/api/v1/screenings/{huge}", headers=sqlite_web.api("committee"))
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"]
+    member = sqlite_web.client("committee")
+    assert member.get(f"/meetings/{huge}").status_code == 422
+    assert member.get(f"/meetings/{huge}/print").status_code == 422
+    assert member.get("/pipeline", params={"page": "1" + "0" * 20}).status_code == 200

@@ -3,12 +3,15 @@ decisions, batches, pipeline, committee, rule sets and admin."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Request
 
 from screening.web.accounts import AccountStore
 from screening.web.auth import Identity
+
+# a stored row's id in a path: past SQL's BIGINT it is a 422, not a driver's overflow
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def who(request: Request) -> Identity:

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from screening.web.accounts import AccountError
 from screening.web.auth import ADMIN, allow
-from screening.web.pages import accounts, actor
+from screening.web.pages import RowId, accounts, actor
 from screening.web.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -108,7 +108,7 @@ async def create_token(request: Request) -> Response:
 
 
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[allow(ONLY)])
-def revoke_token(request: Request, token_id: int) -> Response:
+def revoke_token(request: Request, token_id: RowId) -> Response:
     accounts(request).revoke_token(token_id, actor(request))
     request.app.state.tokens.clear()
     return RedirectResponse("/admin/tokens?msg=revoked", 303)

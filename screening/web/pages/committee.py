@@ -21,7 +21,7 @@ from screening.register.store import utc_now
 from screening.report.html import enum_label, label
 from screening.web.auth import COMMITTEE as MEMBER
 from screening.web.auth import OFFICER, READERS, allow
-from screening.web.pages import actor, audit, register
+from screening.web.pages import RowId, actor, audit, register
 from screening.web.pages.decisions import (
     contract_of,
     current_screening,
@@ -124,7 +124,7 @@ async def create_meeting(request: Request) -> Response:
 @router.get(
     "/meetings/{meeting_id}", dependencies=[allow(READERS)], response_class=HTMLResponse
 )
-def meeting_page(request: Request, meeting_id: int) -> Response:
+def meeting_page(request: Request, meeting_id: RowId) -> Response:
     meeting = _meeting(request, meeting_id)
     total, waiting = register(request).leads(
         _waiting(request.query_params.get("park") or None), limit=100
@@ -150,7 +150,7 @@ def _waiting(park: str | None) -> Any:
 
 
 @router.post("/meetings/{meeting_id}/items", dependencies=[allow(AGENDA)])
-async def add_items(request: Request, meeting_id: int) -> Response:
+async def add_items(request: Request, meeting_id: RowId) -> Response:
     """Put leads on the agenda (ticked, or typed one id a line), in that order."""
     meeting = _meeting(request, meeting_id)
     form = await request.form()
@@ -175,7 +175,7 @@ async def add_items(request: Request, meeting_id: int) -> Response:
 
 
 @router.post("/meetings/{meeting_id}/items/remove", dependencies=[allow(AGENDA)])
-async def remove_item(request: Request, meeting_id: int) -> Response:
+async def remove_item(request: Request, meeting_id: RowId) -> Response:
     _meeting(request, meeting_id)
     form = await request.form()
     lead = find_lead(request, str(form.get("lead") or ""))
@@ -191,7 +191,7 @@ async def remove_item(request: Request, meeting_id: int) -> Response:
 
 
 @router.post("/meetings/{meeting_id}/decisions", dependencies=[allow({MEMBER})])
-async def record_decision(request: Request, meeting_id: int) -> Response:
+async def record_decision(request: Request, meeting_id: RowId) -> Response:
     """The committee's decision on one lead of the agenda, dated the meeting's day."""
     meeting = _meeting(request, meeting_id)
     form = await request.form()
@@ -246,12 +246,12 @@ def agenda_html(request: Request, meeting: dict[str, Any]) -> str:
     dependencies=[allow(READERS)],
     response_class=HTMLResponse,
 )
-def print_agenda(request: Request, meeting_id: int) -> Response:
+def print_agenda(request: Request, meeting_id: RowId) -> Response:
     return HTMLResponse(agenda_html(request, _meeting(request, meeting_id)))
 
 
 @router.get("/meetings/{meeting_id}/pdf", dependencies=[allow(READERS)])
-def agenda_pdf(request: Request, meeting_id: int) -> Response:
+def agenda_pdf(request: Request, meeting_id: RowId) -> Response:
     meeting = _meeting(request, meeting_id)
     try:
         pdf = html_to_pdf(

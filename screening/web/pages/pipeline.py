@@ -83,7 +83,8 @@ def pipeline(request: Request) -> Response:
     query = dict(request.query_params)
     try:
         filters = filters_of(query)
-        page = max(1, int(query.get("page") or 1))
+        # past the last page is an empty page, not an offset past SQL's integers
+        page = min(max(1, int(query.get("page") or 1)), 10_000_000)
     except (ScreeningError, ValueError) as exc:
         message = (
             exc.diagnostics[0].message if isinstance(exc, ScreeningError) else str(exc)
