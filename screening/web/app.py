@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from screening.errors import ScreeningError
 from screening.register.store import Register
@@ -237,8 +238,9 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
 
         return RedirectResponse(f"/login?next={quote(target)}", 303)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Response:
+    # Starlette's own class: an unrouted path (a lead key with a newline) is one too
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = str(exc.detail)
         if request.url.path.startswith("/api/"):
             response: Response = _json_error(exc.status_code, message)

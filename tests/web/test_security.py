@@ -343,3 +343,15 @@ def test_ids_and_pages_past_sql_s_integers_are_refused_not_errors(
     assert member.get(f"/meetings/{huge}").status_code == 422
     assert member.get(f"/meetings/{huge}/print").status_code == 422
     assert member.get("/pipeline", params={"page": "1" + "0" * 20}).status_code == 200
+
+
+def test_an_unrouted_api_path_answers_in_the_api_s_error_form(sqlite_web: Web) -> None:
+    """Found by schemathesis: a lead key with a newline matched no route, and the 404
+    came in the framework's form, not the documented one."""
+    api = sqlite_web.client(None)
+    answer = api.post(
+        "/api/v1/leads/a%0Ab/stages",
+        json={"stage": "签约", "on": "2025-01-02"},
+        headers=sqlite_web.api("officer"),
+    )
+    assert answer.status_code == 404 and answer.json()["errors"][0]["message"]
