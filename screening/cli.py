@@ -60,6 +60,8 @@ class LazyGroup(click.Group):
         "evaluate": "screening.evaluation.cli:evaluate",  # 回头看, issue 13
         "register": "screening.register.cli:register_group",  # the project register
         "db": "screening.register.cli:db_group",
+        "serve": "screening.web.cli:serve",  # the web app, issue 12
+        "users": "screening.web.cli:users",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -51,6 +51,7 @@ class Rescreen:
     leads: int = 0
     invalid: list[tuple[str, str]] = field(default_factory=list)  # lead, reason
     adopted: bool = False
+    run_id: int | None = None  # the run that stored the rescreen
 
     def summary_line(self) -> str:
         c = self.counts
@@ -88,6 +89,7 @@ def rescreen(
     screener = Screener(new)
     result = Rescreen(new, adopted=adopt)
     run = register.start_run("rescreen", new, rules_ref, lang, actor, adopted=adopt)
+    result.run_id = run.id
     codec = FindingCodec()
     pairs: dict[
         int, list[tuple[str, Any, Any]]

@@ -343,3 +343,127 @@ Index(
     sqlite_where=_moved,
     postgresql_where=_moved,
 )
+
+# --- the web app (`screening serve`, migration 0003) -----------------------------------
+# Accounts and their sessions and API tokens, the audit log of who changed what, batch
+# uploads run in the background, committee meetings and their agendas, rule set
+# adoptions. In the register's database, so `screening db upgrade` covers them.
+
+ROLES = ("officer", "committee", "policy", "admin")  # 招商专员 委员 政策专员 管理员
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),  # the login name
+    Column("display_name", String(200)),
+    Column("role", String(16), nullable=False),  # one of ROLES
+    Column("password_hash", String(200), nullable=False),  # argon2id, never the password
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),  # UTC
+    Column("created_by", String(100), nullable=False),
+    Column("password_changed_at", DateTime, nullable=False),  # UTC
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),  # of the cookie's id
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),  # the token every form carries
+    Column("created_at", DateTime, nullable=False),  # UTC
+    Column("expires_at", DateTime, nullable=False),  # UTC
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("label", String(200), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),  # shown, to tell tokens apart
+    Column("created_at", DateTime, nullable=False),  # UTC
+    Column("created_by", String(100), nullable=False),
+    Column("revoked_at", DateTime),  # UTC
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),  # UTC
+    Column("actor", String(100), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", String(200)),
+    Column("detail", Text),  # JSON
+    Column("ip", String(64)),
+    # login rate limits count recent failures by name and by address
+    Index("ix_audit_log_action_target_at", "action", "target", "at"),
+    Index("ix_audit_log_action_ip_at", "action", "ip", "at"),
+    Index("ix_audit_log_at", "at"),
+)
+
+web_settings = Table(
+    "web_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+web_batches = Table(
+    "web_batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(32), nullable=False, unique=True),  # random: URLs, folder names
+    Column("owner", String(100), nullable=False),
+    Column("filename", String(255), nullable=False),  # as uploaded: shown, never a path
+    Column("format", String(8), nullable=False),  # .xlsx .csv .tsv .jsonl
+    Column("rules_ref", String(1000), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("lang", String(2), nullable=False),
+    Column("status", String(8), nullable=False),  # queued | running | done | failed
+    Column("total_rows", Integer),
+    Column("done_rows", Integer, nullable=False),
+    Column("counts", Text),  # JSON: the batch's reconciled counts
+    Column("summary", Text),  # JSON: top reasons, invalid and skipped rows
+    Column("error", Text),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("pid", Integer),
+    Column("created_at", DateTime, nullable=False),  # UTC
+    Column("started_at", DateTime),  # UTC
+    Column("finished_at", DateTime),  # UTC
+    Column("heartbeat_at", DateTime),  # UTC: a running job's last sign of life
+    Index("ix_web_batches_status_id", "status", "id"),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("meeting_on", Date, nullable=False),
+    Column("title", String(200), nullable=False),
+    *_now_columns(),
+)
+
+meeting_items = Table(
+    "meeting_items",
+    metadata,
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+ruleset_adoptions = Table(
+    "ruleset_adoptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ruleset_id", String(200), nullable=False, index=True),
+    Column("version", String(50), nullable=False),
+    Column("sha256", String(64), nullable=False),  # of the effective rule set
+    Column("path", String(1000), nullable=False),  # the adopted file, kept as it was
+    Column("note", Text),
+    Column("rescreen_run_id", Integer, ForeignKey("runs.id")),  # when made current
+    *_now_columns(),
+)

@@ -594,6 +594,18 @@ def render_project_html(
     )
 
 
+def sheet_views(
+    results: list[dict[str, Any]],
+    lang: str = "zh",
+    rulesets: Iterable[RuleSet | None] = (),
+) -> list[dict[str, Any]]:
+    """What each project's sheet shows (the `sheet` macro's argument), for pages that
+    embed the sheet, as `render_project_html` renders it (the web app's decision page)."""
+    lang = _lang(lang)
+    views = _Views(Labels(rulesets, lang), lang)
+    return [views.project(i, r) for i, r in enumerate(results, 1)]
+
+
 def _ruleset_meta(
     given: Mapping[str, Any] | None, first: Mapping[str, Any], ruleset: RuleSet | None
 ) -> dict[str, Any]:

@@ -1,0 +1,658 @@
+"""The JSON API, `/api/v1/…`: screen one project (the JSON contract as the response),
+submit a batch and poll it, leads, screenings, stages, committee decisions, KPIs and
+rule sets. Machine clients send `Authorization: Bearer <token>`.
+
+Every error is `{"errors": [{"field": path or null, "message": …}]}`, the message in the
+CLI's own words (the project model's validation, the register's refusals), and every
+status a route returns is documented in its OpenAPI entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from screening.errors import ScreeningError
+from screening.model.diagnose import describe
+from screening.model.project import Project
+from screening.register.db import RegisterError
+from screening.register.render import plain
+from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
+from screening.web.pages import RowId, actor, register
+from screening.web.service import ENGINE_LOCK
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+# --- shapes (for the OpenAPI document) ------------------------------------------------
+
+
+class ErrorItem(BaseModel):
+    """One problem: the field it concerns (a dotted path, or null) and what is wrong."""
+
+    field: str | None
+    message: str
+
+
+class Errors(BaseModel):
+    """Every error response."""
+
+    errors: list[ErrorItem]
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    words = {
+        400: "请求无法解析 / the request cannot be read",
+        401: "需要 API 令牌 / an API token is needed",
+        403: "令牌所属角色无权执行 / the token's role may not do this",
+        404: "不存在 / not found",
+        409: "与现有状态冲突 / conflicts with the current state",
+        413: "请求过大 / the request is too large",
+        422: "内容不符合要求（字段路径与说明）/ invalid (field path and message)",
+        503: "暂不可用 / not available now",
+    }
+    return {code: {"model": Errors, "description": words[code]} for code in codes}
+
+
+AUTH = (401, 403)
+
+
+class ScreenRequest(BaseModel):
+    """One project to screen, as a project file gives it (amounts may carry units)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: Project
+    ruleset: str = Field("national", description="规则集 id（见 GET /api/v1/rulesets）")
+    as_of: dt.date | None = Field(None, description="按该日有效的规则评估（默认今天）")
+    lang: Literal["zh", "en"] = "zh"
+    store: bool = Field(True, description="存入项目库（需要 id，或 company 与 name）")
+
+
+class ContractProject(BaseModel):
+    id: str | None
+    name: str | None
+    company: str | None
+
+
+class ContractRuleSet(BaseModel):
+    id: str
+    version: str
+    sha256: str
+    path: str | None
+
+
+class ContractFinding(BaseModel):
+    rule: str
+    group: str | None
+    kind: str
+    status: Literal["pass", "fail", "missing", "not_applicable"]
+    actual: Any = None
+    threshold: Any = None
+    unit: str | None = None
+    points: float | int | None = None
+    max_points: float | int | None = None
+    message: str | None = None
+    basis: str | None = None
+    remedy: str | None = None
+
+
+class Contract(BaseModel):
+    """The JSON contract (README, "JSON output"): the same bytes `screening screen
+    --format json` and `screening batch -o x.jsonl` write."""
+
+    project: ContractProject
+    ruleset: ContractRuleSet
+    as_of: str | None
+    decision: Literal["pass", "review", "reject"]
+    score: float | int | None
+    vetoed_by: list[str]
+    missing: list[str]
+    findings: list[ContractFinding]
+    summary: str | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class WhoAmI(BaseModel):
+    name: str
+    role: str
+
+
+class Lead(BaseModel):
+    """A lead as the register keeps it (amounts in 万元, dates ISO, times UTC)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    key: str
+    project_id: str | None
+    name: str | None
+    company: str | None
+    park: str | None
+    industry: str | None
+    investment_total: float | int | None
+    decision: Literal["pass", "review", "reject"] | None
+    score: float | int | None
+    stage: str
+    stage_on: str
+    committee: str | None
+    registered_on: str
+
+
+class LeadPage(BaseModel):
+    total: int
+    leads: list[Lead]
+
+
+class ScreeningSummary(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    decision: Literal["pass", "review", "reject"]
+    score: float | int | None
+    ruleset: dict[str, Any]
+    adopted: bool
+    screened_at: str
+    actor: str
+
+
+class LeadDetail(Lead):
+    screenings: list[ScreeningSummary]
+    stages: list[dict[str, Any]]
+    committee_decisions: list[dict[str, Any]]
+    promises: list[dict[str, Any]]
+    actuals: list[dict[str, Any]]
+
+
+class StageRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Literal["签约", "供地", "开工", "投产", "达产", "终止", "退出", "洽谈"]
+    on: dt.date
+    reason: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=2000)
+    override: bool = False
+
+
+class StageDone(BaseModel):
+    lead: str
+    stage: str
+    on: str
+    override: bool
+    model_config = ConfigDict(extra="allow")
+
+
+class CommitteeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["同意", "不同意", "暂缓", "agree", "disagree", "defer"]
+    meeting_on: dt.date
+    note: str | None = Field(None, max_length=2000)
+
+
+class CommitteeDone(BaseModel):
+    lead: str
+    decision: str
+    meeting_on: str
+
+
+class BatchJob(BaseModel):
+    """A batch upload and how far it has got."""
+
+    key: str
+    status: Literal["queued", "running", "done", "failed"]
+    filename: str
+    ruleset: str
+    as_of: str
+    total_rows: int | None
+    done_rows: int
+    counts: dict[str, int] | None
+    error: str | None
+    reports: dict[str, str]
+
+
+class RuleSetInfo(BaseModel):
+    ref: str
+    id: str | None
+    title: str | None
+    version: str | None
+    sha256: str | None
+    error: str | None
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors in the CLI's words, each with the field's dotted path."""
+    out = []
+    for error in exc.errors():
+        loc = [
+            str(p) for p in error.get("loc", ()) if not str(p).startswith("function-")
+        ]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]
+        try:
+            message = describe(error)
+        except Exception:  # noqa: BLE001 - an error shape describe() does not know
+            message = str(error.get("msg", "invalid"))
+        out.append({"field": ".".join(loc) or None, "message": message})
+    return out
+
+
+def status_of(exc: ScreeningError) -> int:
+    """The HTTP status of a refusal: 404 for what does not exist, 503 for a PDF, 422."""
+    message = exc.diagnostics[0].message if exc.diagnostics else ""
+    if isinstance(exc, RegisterError) and message.startswith(("项目库中没有", "没有")):
+        return 404
+    if exc.code == "PDF":
+        return 503
+    return 422
+
+
+def _fail(exc: ScreeningError) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"field": d.field, "message": d.message} for d in exc.diagnostics]},
+        status_code=status_of(exc),
+    )
+
+
+# --- routes ---------------------------------------------------------------------------
+
+
+@router.get("/health", response_model=Health, dependencies=[allow(EVERYONE)])
+def health() -> JSONResponse:
+    """Whether the service answers (no sign-in needed)."""
+    return JSONResponse({"status": "ok"})
+
+
+@router.get(
+    "/whoami",
+    response_model=WhoAmI,
+    responses=_errors(*AUTH),
+    dependencies=[allow(SIGNED_IN)],
+)
+def whoami(request: Request) -> JSONResponse:
+    """The account the token belongs to, and its role."""
+    account = request.state.identity.account
+    return JSONResponse({"name": account.name, "role": account.role})
+
+
+@router.post(
+    "/screenings",
+    response_model=Contract,
+    responses=_errors(400, *AUTH, 413, 422),
+    dependencies=[allow({OFFICER})],
+)
+async def screen(request: Request, body: ScreenRequest) -> Response:
+    """Screen one project: the JSON contract. With `store` (the default) it goes
+    into the register too, and the header `X-Lead` names its lead."""
+    # Screening takes a fraction of a millisecond and holds the GIL throughout: done
+    # here, on the event loop, rather than handed to a thread and back; the wait for
+    # the register's writer is awaited, so the loop serves others meanwhile. While a
+    # page holds the engine (a draft's trial rescreen of the pipeline), the screening
+    # waits in a thread instead, so the loop is never blocked on the lock.
+    service = request.app.state.service
+    lang = body.lang
+    args = (body.project, body.ruleset, body.as_of or dt.date.today(), lang)
+    try:
+        if ENGINE_LOCK.acquire(blocking=False):
+            try:
+                screened = service.screen_project(*args)
+            finally:
+                ENGINE_LOCK.release()
+        else:
+            screened = await run_in_threadpool(service.screen_project, *args)
+    except ScreeningError as exc:
+        return _fail(exc)
+    headers = {}
+    if body.store:
+        from screening.web.writer import StoreRefused
+
+        try:
+            stored = request.app.state.writer.submit(screened, actor(request), lang)
+            lead = await asyncio.wait_for(asyncio.wrap_future(stored), 120)
+        except StoreRefused as exc:
+            return JSONResponse(
+                {"errors": [{"field": "project.id", "message": str(exc)}]},
+                status_code=422,
+            )
+        headers["X-Lead"] = quote(lead, safe="")
+    return Response(screened.line, media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/screenings/{screening_id}",
+    response_model=Contract,
+    responses=_errors(*AUTH, 404, 422),
+    dependencies=[allow(READERS)],
+)
+def stored_screening(
+    request: Request, screening_id: RowId, lang: Literal["zh", "en"] = "zh"
+) -> Response:
+    """A stored screening's JSON contract, made again from its rule set snapshot."""
+    try:
+        contract, _ = request.app.state.service.stored_contract(
+            register(request), screening_id, lang
+        )
+    except ScreeningError as exc:
+        return _fail(exc)
+    return JSONResponse(contract)
+
+
+@router.post(
+    "/batches",
+    status_code=202,
+    response_model=BatchJob,
+    responses=_errors(400, *AUTH, 413, 422),
+    dependencies=[allow({OFFICER})],
+)
+async def submit_batch(
+    request: Request,
+    file: Annotated[UploadFile, File(description="XLSX、CSV、TSV 或 JSONL")],
+    ruleset: str = Form("national"),
+    as_of: str = Form("", description="YYYY-MM-DD，默认今天"),
+    lang: Literal["zh", "en"] = Form("zh"),
+) -> JSONResponse:
+    """Queue a spreadsheet for screening; poll GET /api/v1/batches/{key}."""
+    from screening.web.pages.batches import accept_upload
+
+    form = await request.form()
+    try:
+        key = await accept_upload(request, form, lang)
+    except ScreeningError as exc:
+        return _fail(exc)
+    job = request.app.state.jobs.get(key)
+    return JSONResponse(_job(job), status_code=202)
+
+
+def _job(job: dict[str, Any]) -> dict[str, Any]:
+    base = f"/api/v1/batches/{job['key']}/reports"
+    done = job["status"] == "done"
+    return {
+        "key": job["key"],
+        "status": job["status"],
+        "filename": job["filename"],
+        "ruleset": job["rules_ref"],
+        "as_of": job["as_of"].isoformat(),
+        "total_rows": job["total_rows"],
+        "done_rows": job["done_rows"],
+        "counts": job["counts"],
+        "error": job["error"],
+        "reports": {
+            n: f"{base}/{n}"
+            for n in ("report.xlsx", "report.html", "report.errors.csv")
+        }
+        if done
+        else {},
+    }
+
+
+@router.get(
+    "/batches/{key}",
+    response_model=BatchJob,
+    responses=_errors(*AUTH, 404),
+    dependencies=[allow(READERS)],
+)
+def batch_status(request: Request, key: str) -> JSONResponse:
+    """A batch job's state, counts when done, and its reports."""
+    job = request.app.state.jobs.get(key)
+    if job is None:
+        return JSONResponse(
+            {
+                "errors": [
+                    {"field": "key", "message": "没有这个批量任务 / no such batch"}
+                ]
+            },
+            status_code=404,
+        )
+    return JSONResponse(_job(job))
+
+
+@router.get(
+    "/batches/{key}/reports/{name}",
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "the report"},
+        **_errors(*AUTH, 404),
+    },
+    response_class=Response,
+    dependencies=[allow(READERS)],
+)
+def batch_report(
+    request: Request,
+    key: str,
+    name: Literal["report.xlsx", "report.html", "report.errors.csv"],
+) -> Response:
+    """One of a finished batch's reports."""
+    job = request.app.state.jobs.get(key)
+    path = request.app.state.jobs.folder(key) / name if job else None
+    if job is None or job["status"] != "done" or path is None or not path.is_file():
+        return JSONResponse(
+            {
+                "errors": [
+                    {"field": "key", "message": "报告尚未生成 / no such report yet"}
+                ]
+            },
+            status_code=404,
+        )
+    return FileResponse(path, media_type="application/octet-stream", filename=name)
+
+
+@router.get(
+    "/leads",
+    response_model=LeadPage,
+    responses=_errors(*AUTH, 422),
+    dependencies=[allow(READERS)],
+)
+def list_leads(
+    request: Request,
+    park: str | None = None,
+    stage: str | None = None,
+    decision: Literal["pass", "review", "reject"] | None = None,
+    industry: str | None = Query(None, description="GB/T 4754 代码或前缀（C26）"),
+    band: Literal["3000万", "5000万", "1亿"] | None = Query(
+        None, description="总投资 ≥"
+    ),
+    registered_from: dt.date | None = None,
+    registered_to: dt.date | None = None,
+    committee: Literal["同意", "不同意", "暂缓"] | None = None,
+    limit: int = Query(50, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> JSONResponse:
+    """Leads matching the filters, newest first (`screening register list`)."""
+    from screening.web.pages.pipeline import filters_of
+
+    query = {
+        "park": park or "",
+        "stage": stage or "",
+        "decision": decision or "",
+        "industry": industry or "",
+        "band": band or "",
+        "from": registered_from.isoformat() if registered_from else "",
+        "to": registered_to.isoformat() if registered_to else "",
+        "committee": committee or "",
+    }
+    try:
+        total, rows = register(request).leads(
+            filters_of(query), limit=limit, offset=offset
+        )
+    except ScreeningError as exc:
+        return _fail(exc)
+    return JSONResponse({"total": total, "leads": [_lead(r) for r in rows]})
+
+
+def _lead(row: dict[str, Any]) -> dict[str, Any]:
+    item = {k: v for k, v in row.items() if k not in ("lead_pk", "company_id")}
+    return plain(item)  # type: ignore[no-any-return]
+
+
+@router.get(
+    "/leads/{key:path}",
+    response_model=LeadDetail,
+    responses=_errors(*AUTH, 404),
+    dependencies=[allow(READERS)],
+)
+def get_lead(request: Request, key: str) -> JSONResponse:
+    """A lead with its screenings (decision and score; the contract is at
+    /api/v1/screenings/{id}), stages, committee decisions, promises and actuals."""
+    try:
+        lead = register(request).lead(key)
+    except ScreeningError as exc:
+        return _fail(exc)
+    lead["screenings"] = [
+        {k: v for k, v in s.items() if k not in ("findings", "values")}
+        for s in lead["screenings"]
+    ]
+    return JSONResponse(_lead(lead))
+
+
+@router.post(
+    "/leads/{key:path}/stages",
+    status_code=201,
+    response_model=StageDone,
+    responses=_errors(400, *AUTH, 404, 413, 422),
+    dependencies=[allow({OFFICER})],
+)
+def move_stage(request: Request, key: str, body: StageRequest) -> JSONResponse:
+    """Move a lead to a stage (out-of-order moves only with `override` and a note)."""
+    try:
+        done = register(request).record_stage(
+            key,
+            body.stage,
+            body.on,
+            actor(request),
+            reason=body.reason,
+            note=body.note,
+            override=body.override,
+        )
+    except ScreeningError as exc:
+        return _fail(exc)
+    _audit(request, "stage", done["lead"], done)
+    return JSONResponse(plain(done), status_code=201)
+
+
+@router.post(
+    "/leads/{key:path}/committee",
+    status_code=201,
+    response_model=CommitteeDone,
+    responses=_errors(400, *AUTH, 404, 413, 422),
+    dependencies=[allow({COMMITTEE})],
+)
+def committee_decision(
+    request: Request, key: str, body: CommitteeRequest
+) -> JSONResponse:
+    """Record the committee's decision (同意 is refused for a vetoed lead)."""
+    try:
+        done = register(request).record_committee(
+            key, body.decision, body.meeting_on, actor(request), body.note
+        )
+    except ScreeningError as exc:
+        return _fail(exc)
+    _audit(request, "committee", done["lead"], {**done, "note": body.note})
+    return JSONResponse(plain(done), status_code=201)
+
+
+def _audit(request: Request, action: str, target: str, detail: dict[str, Any]) -> None:
+    from screening.web.pages import audit
+
+    audit(request, action, target, {k: str(v) for k, v in detail.items()})
+
+
+@router.get(
+    "/kpis",
+    responses={
+        200: {"description": "每园区与合计的指标（见 docs/register.md）"},
+        **_errors(*AUTH, 422),
+    },
+    dependencies=[allow(READERS)],
+)
+def kpis(
+    request: Request,
+    year: int | None = Query(None, ge=1990, le=2200),
+    quarter: str | None = Query(None, pattern=r"^\d{4}[Qq][1-4]$"),
+    month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+    start: Annotated[dt.date | None, Query(alias="from")] = None,
+    end: Annotated[dt.date | None, Query(alias="to")] = None,
+    park: str | None = None,
+) -> JSONResponse:
+    """履约率, 资金到位率, 开工率, 投产率 and projects ≥ 3000万 / 5000万 / 1亿
+    (as `screening register kpi`)."""
+    from screening.register.kpi import compute_kpis, period_of
+    from screening.web.pages.pipeline import _targets
+
+    try:
+        period = period_of(year, quarter, month, start, end, dt.date.today())
+        report = compute_kpis(register(request), period, park, _targets(request))
+    except ScreeningError as exc:
+        return _fail(exc)
+    return JSONResponse(plain(report))
+
+
+@router.get(
+    "/rulesets",
+    response_model=list[RuleSetInfo],
+    responses=_errors(*AUTH),
+    dependencies=[allow(READERS)],
+)
+def rulesets(request: Request) -> JSONResponse:
+    """The rule sets a screening may name: shipped ids and adopted `local:` ones."""
+    service = request.app.state.service
+    out = []
+    for ref in service.choices():
+        try:
+            rs = service.ruleset(ref, dt.date.today())
+            out.append(
+                {
+                    "ref": ref,
+                    "id": rs.id,
+                    "title": rs.title.zh,
+                    "version": rs.version,
+                    "sha256": rs.sha256,
+                    "error": None,
+                }
+            )
+        except ScreeningError as exc:
+            out.append(
+                {
+                    "ref": ref,
+                    "id": None,
+                    "title": None,
+                    "version": None,
+                    "sha256": None,
+                    "error": exc.diagnostics[0].message,
+                }
+            )
+    return JSONResponse(out)
+
+
+@router.get(
+    "/ruleset",
+    responses={
+        200: {"description": "`screening rules show --format json`"},
+        **_errors(*AUTH, 422),
+    },
+    dependencies=[allow(READERS)],
+)
+def ruleset(
+    request: Request,
+    ref: str = Query(..., max_length=300),
+    as_of: dt.date | None = None,
+) -> Response:
+    """One rule set merged, with where each part is defined (`screening rules show`)."""
+    from screening.report.workbench import render_rules_show
+
+    try:
+        rs = request.app.state.service.ruleset(ref, as_of or dt.date.today())
+    except ScreeningError as exc:
+        return _fail(exc)
+    return Response(render_rules_show(rs, "json"), media_type="application/json")

@@ -1,0 +1,124 @@
+"""A lead's decision page (the report's one-page sheet, the lead's screenings,
+stages and events), its A4 print view and the PDF of that view."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from screening.register.db import RegisterError
+from screening.register.schema import ENDINGS, STAGES
+from screening.report.html import render_project_html
+from screening.web.auth import READERS, allow
+from screening.web.pages import register
+from screening.web.pdf import PdfError, html_to_pdf
+from screening.web.views import lang_of, render, sheet_views
+
+router = APIRouter(include_in_schema=False)
+
+
+def find_lead(request: Request, key: str) -> dict[str, Any]:
+    """The lead, or a 404 page."""
+    try:
+        return register(request).lead(key)  # type: ignore[no-any-return]
+    except RegisterError as exc:
+        raise HTTPException(404, exc.diagnostics[0].message) from None
+
+
+def current_screening(lead: dict[str, Any]) -> dict[str, Any] | None:
+    """The screening that counts (the latest adopted), else the latest at all."""
+    adopted = [s for s in lead["screenings"] if s["adopted"]]
+    found = adopted or lead["screenings"]
+    return found[-1] if found else None
+
+
+def contract_of(request: Request, screening_id: int) -> tuple[dict[str, Any], Any]:
+    """A stored screening's contract in the page's language, and its rule set."""
+    return request.app.state.service.stored_contract(  # type: ignore[no-any-return]
+        register(request), screening_id, lang_of(request)
+    )
+
+
+def _chosen(
+    request: Request, lead: dict[str, Any], screening: int | None
+) -> dict[str, Any]:
+    if screening is None:
+        found = current_screening(lead)
+        if found is None:
+            raise HTTPException(404, "此项目尚无筛查记录 / the lead has no screening")
+        return found
+    for item in lead["screenings"]:
+        if item["id"] == screening:
+            return item
+    raise HTTPException(
+        404, f"此项目没有筛查记录 {screening} / no such screening of the lead"
+    )
+
+
+@router.get(
+    "/leads/{key:path}/print",
+    dependencies=[allow(READERS)],
+    response_class=HTMLResponse,
+)
+def print_view(request: Request, key: str, screening: int | None = None) -> Response:
+    """The A4 sheet as `screening screen --format html` writes it."""
+    lead = find_lead(request, key)
+    chosen = _chosen(request, lead, screening)
+    contract, ruleset = contract_of(request, chosen["id"])
+    return HTMLResponse(render_project_html([contract], lang_of(request), [ruleset]))
+
+
+@router.get("/leads/{key:path}/pdf", dependencies=[allow(READERS)])
+def pdf_download(request: Request, key: str, screening: int | None = None) -> Response:
+    """The print view as PDF, printed by the server's Chromium."""
+    lead = find_lead(request, key)
+    chosen = _chosen(request, lead, screening)
+    contract, ruleset = contract_of(request, chosen["id"])
+    html = render_project_html([contract], lang_of(request), [ruleset])
+    try:
+        pdf = html_to_pdf(html, request.app.state.settings.pdf_browser)
+    except PdfError as exc:
+        raise HTTPException(503, exc.diagnostics[0].message) from None
+    return pdf_response(pdf, f"评估单-{lead['key']}.pdf")
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """A PDF download under a Chinese file name (RFC 5987), never a path of ours."""
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": 'attachment; filename="screening.pdf"; '
+            f"filename*=UTF-8''{quote(filename, safe='')}"
+        },
+    )
+
+
+@router.get(
+    "/leads/{key:path}", dependencies=[allow(READERS)], response_class=HTMLResponse
+)
+def lead_page(request: Request, key: str, screening: int | None = None) -> Response:
+    """The decision with its reasons and remedies, the lead's history and stages."""
+    lead = find_lead(request, key)
+    sheet = None
+    chosen = None
+    if lead["screenings"]:
+        chosen = _chosen(request, lead, screening)
+        contract, ruleset = contract_of(request, chosen["id"])
+        sheet = sheet_views([contract], lang_of(request), [ruleset])[0]
+    events = register(request).history(lead["key"])
+    return render(
+        request,
+        "lead.html.j2",
+        lead=lead,
+        sheet=sheet,
+        chosen=chosen,
+        events=events,
+        stages=STAGES,
+        endings=ENDINGS,
+        current=current_screening(lead),
+        keypath=quote(lead["key"], safe=""),
+    )

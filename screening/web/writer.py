@@ -1,0 +1,130 @@
+"""Storing what the web app screens, a few requests at a time (group commit).
+
+Each request hands its screened project to one writer thread per worker and waits
+for the transaction that stores it, so a response never says "stored" before the row
+is in the register; the rows that arrived meanwhile go into the same transaction. The
+runs are the worker's: one per person, rule set and language, started when first
+needed and finished when the worker stops (a killed worker leaves them unfinished,
+which the register reads as "did not finish").
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+from screening.register.records import FindingCodec, identity_of, record_of
+from screening.register.store import Pending, Register, Run, StoreCounts
+from screening.web.service import Screened
+
+_MAX_GROUP = 500  # rows per transaction at most
+
+
+class StoreRefused(Exception):
+    """A project the register cannot tell from others (no id, no company + name)."""
+
+
+class StoreWriter:
+    """One worker's writer thread and runs."""
+
+    def __init__(self, register: Register) -> None:
+        self.register = register
+        self._queue: queue.Queue[tuple[Run, Pending, Future[str]] | None] = (
+            queue.Queue()
+        )
+        self._runs: dict[tuple[str, str, str, str], Run] = {}
+        self._counts: dict[int, StoreCounts] = {}
+        self._lock = threading.Lock()
+        self._codec = FindingCodec()
+        self._thread: threading.Thread | None = None
+
+    def _run(self, screened: Screened, actor: str, lang: str) -> Run:
+        key = (actor, screened.ruleset.sha256, lang, screened.rules_ref)
+        with self._lock:
+            run = self._runs.get(key)
+            if run is None:
+                run = self.register.start_run(
+                    "web", screened.ruleset, screened.rules_ref, lang, actor
+                )
+                self._runs[key] = run
+                self._counts[run.id] = StoreCounts()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._write, name="web-register-writer", daemon=True
+                )
+                self._thread.start()
+        return run
+
+    def store(
+        self, screened: Screened, actor: str, lang: str, timeout: float = 120.0
+    ) -> str:
+        """Store one screened project and wait until it is stored; its lead's id."""
+        return self.submit(screened, actor, lang).result(timeout)
+
+    def submit(self, screened: Screened, actor: str, lang: str) -> Future[str]:
+        """Hand one screened project to the writer: its lead's id, once stored."""
+        values = screened.values
+        if (
+            not values.get("id")
+            and identity_of(_text(values.get("company")), _text(values.get("name")))
+            is None
+        ):
+            raise StoreRefused(
+                "存入项目库需要项目编号，或企业名称与项目名称 / "
+                "to store a project give its id, or its company and name"
+            )
+        run = self._run(screened, actor, lang)
+        with self._lock:  # the codec's memo is not for two threads at once
+            record = record_of(values, screened.decision, screened.line, self._codec)
+        done: Future[str] = Future()
+        self._queue.put(
+            (run, Pending(None, screened.decision.outcome.value, record), done)
+        )
+        return done
+
+    def _write(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            while len(group) < _MAX_GROUP:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # stop after this group
+                    break
+                group.append(item)
+            by_run: dict[int, list[tuple[Run, Pending, Future[str]]]] = {}
+            for item in group:
+                by_run.setdefault(item[0].id, []).append(item)
+            for items in by_run.values():
+                run = items[0][0]
+                try:
+                    counts = self.register.store(run, [p for _, p, _ in items])
+                except BaseException as exc:  # handed to each waiting request
+                    for _, _, done in items:
+                        done.set_exception(exc)
+                    continue
+                self._counts[run.id].add(counts)
+                for (_, _, done), lead in zip(items, counts.leads, strict=True):
+                    done.set_result(lead)
+
+    def close(self) -> None:
+        """Store what is queued, stop the thread and finish this worker's runs."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(60)
+            self._thread = None
+        for run in self._runs.values():
+            counts = self._counts[run.id]
+            self.register.finish_run(run, counts.stored + counts.duplicates, counts, 0)
+        self._runs.clear()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
