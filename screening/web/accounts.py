@@ -7,6 +7,7 @@ sha256 of their secret, so a copy of the database holds no usable credential.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import hashlib
 import json
@@ -342,7 +343,7 @@ class AccountStore:
             else Account(row.id, row.name, row.role, row.display_name)
         )
 
-    def tokens(self) -> list[dict[str, Any]]:
+    def tokens(self) -> builtins.list[dict[str, Any]]:
         """Every token (never its secret), newest first, with its account's name."""
         with self.register.read() as conn:
             rows = conn.execute(
@@ -404,7 +405,7 @@ class AccountStore:
         actor: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> tuple[int, list[dict[str, Any]]]:
+    ) -> tuple[int, builtins.list[dict[str, Any]]]:
         """Audit entries, newest first: (how many match, one page)."""
         where = []
         if action:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -304,15 +305,21 @@ async def screen(request: Request, body: ScreenRequest) -> Response:
     # waits in a thread instead, so the loop is never blocked on the lock.
     service = request.app.state.service
     lang = body.lang
-    args = (body.project, body.ruleset, body.as_of or dt.date.today(), lang)
+    screen_it = partial(
+        service.screen_project,
+        body.project,
+        body.ruleset,
+        body.as_of or dt.date.today(),
+        lang,
+    )
     try:
         if ENGINE_LOCK.acquire(blocking=False):
             try:
-                screened = service.screen_project(*args)
+                screened = screen_it()
             finally:
                 ENGINE_LOCK.release()
         else:
-            screened = await run_in_threadpool(service.screen_project, *args)
+            screened = await run_in_threadpool(screen_it)
     except ScreeningError as exc:
         return _fail(exc)
     headers = {}

@@ -265,7 +265,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
         if request.url.path.startswith("/api/"):
             return JSONResponse({"errors": errors}, status_code=status)
         return views.error_page(
-            request, status, "；".join(e["message"] for e in errors)
+            request, status, "；".join(d.message or "" for d in exc.diagnostics)
         )
 
     app.add_middleware(SecurityHeaders)

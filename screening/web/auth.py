@@ -176,7 +176,7 @@ def login_refused(request: Request, name: str) -> bool:
     settings = request.app.state.settings
     since = utc_now() - dt.timedelta(seconds=settings.login_window)
     by_name, by_ip = store(request).recent_failures(name, client_ip(request), since)
-    return (
+    return bool(
         by_name >= settings.login_failures_per_name
         or by_ip >= settings.login_failures_per_ip
     )

@@ -26,6 +26,7 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -313,7 +314,7 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
             500,
             register=Counted(),
         )
-        with contextlib.chdir(folder):
+        with _working_folder(folder):
             outputs.run(job["rules_ref"], None, None, settings.batch_jobs)
         counts = outputs.counts.as_dict()
         summary = {
@@ -360,6 +361,17 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
             error="内部错误，详见服务器日志 / internal error (see the server's log)",
         )
         raise
+
+
+@contextlib.contextmanager
+def _working_folder(folder: Path) -> Iterator[None]:
+    # contextlib.chdir is 3.11's; the runner is its own process, one job at a time
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 def _title(rule: Any, lang: str) -> str:

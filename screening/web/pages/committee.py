@@ -230,7 +230,7 @@ def agenda_html(request: Request, meeting: dict[str, Any]) -> str:
             contracts.append(contract)
             rulesets.append(ruleset)
     sheets = sheet_views(contracts, lang, rulesets)
-    return request.app.state.templates.get_template("agenda_print.html.j2").render(
+    page: str = request.app.state.templates.get_template("agenda_print.html.j2").render(
         lang=lang,
         L=lambda zh, en: en if lang == "en" else zh,
         meeting=meeting,
@@ -239,6 +239,7 @@ def agenda_html(request: Request, meeting: dict[str, Any]) -> str:
         t=lambda key: label(key, lang),
         enum=lambda group, value: enum_label(group, value, lang),
     )
+    return page
 
 
 @router.get(

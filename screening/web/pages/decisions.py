@@ -50,7 +50,8 @@ def _chosen(
         if found is None:
             raise HTTPException(404, "此项目尚无筛查记录 / the lead has no screening")
         return found
-    for item in lead["screenings"]:
+    screenings: list[dict[str, Any]] = lead["screenings"]
+    for item in screenings:
         if item["id"] == screening:
             return item
     raise HTTPException(

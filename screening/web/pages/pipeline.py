@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -160,6 +161,11 @@ def _figures(form: Any, names: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def _text(form: Any, name: str) -> str | None:
+    """A form field's text, stripped; None when it is empty."""
+    return str(form.get(name) or "").strip() or None
+
+
 def _back(key: str, msg: str) -> Response:
     return RedirectResponse(f"/leads/{quote(key, safe='')}?msg={msg}#{msg}", 303)
 
@@ -167,7 +173,7 @@ def _back(key: str, msg: str) -> Response:
 @router.post("/leads/{key:path}/stage", dependencies=[allow({OFFICER})])
 async def move_stage(request: Request, key: str) -> Response:
     form = await request.form()
-    text = lambda name: str(form.get(name) or "").strip() or None  # noqa: E731
+    text = partial(_text, form)
     on = _day(text("on"), "on")
     if on is None:
         raise RegisterError("请填写日期 / give the date", field="on")
@@ -187,7 +193,7 @@ async def move_stage(request: Request, key: str) -> Response:
 @router.post("/leads/{key:path}/promise", dependencies=[allow({OFFICER})])
 async def record_promise(request: Request, key: str) -> Response:
     form = await request.form()
-    text = lambda name: str(form.get(name) or "").strip() or None  # noqa: E731
+    text = partial(_text, form)
     done = register(request).record_promise(
         key,
         _figures(form, PROMISE_FIGURES),
@@ -204,7 +210,7 @@ async def record_promise(request: Request, key: str) -> Response:
 @router.post("/leads/{key:path}/actual", dependencies=[allow({OFFICER})])
 async def record_actual(request: Request, key: str) -> Response:
     form = await request.form()
-    text = lambda name: str(form.get(name) or "").strip() or None  # noqa: E731
+    text = partial(_text, form)
     on = _day(text("reported_on"), "reported_on") or dt.date.today()
     year_text = text("year")
     if year_text is not None and not year_text.isdigit():

@@ -125,7 +125,7 @@ def _checks(request: Request, path: Path, shown: str) -> dict[str, Any]:
     report = validate(str(path))
 
     def place(d: Any) -> dict[str, Any]:
-        item = d.to_dict()
+        item: dict[str, Any] = d.to_dict()
         if item["path"] and (item["path"] == prefix or item["path"].endswith(prefix)):
             item["path"] = shown
         return item

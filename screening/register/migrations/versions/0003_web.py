@@ -8,6 +8,8 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 
-def _who() -> list[sa.Column]:
+def _who() -> list[sa.Column[Any]]:
     return [
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
