@@ -46,7 +46,10 @@ from screening.model.project import Project, flatten  # noqa: E402
 
 
 def templates() -> list[dict[str, Any]]:
-    return [load_case(p).project.model_dump(mode="json", exclude_none=True) for p in case_files(["cases/beihai"])]
+    return [
+        load_case(p).project.model_dump(mode="json", exclude_none=True)
+        for p in case_files(["cases/beihai"])
+    ]
 
 
 def generate(path: Path, n: int, seed: int = 7, distinct: bool = False) -> None:
@@ -65,8 +68,15 @@ def generate(path: Path, n: int, seed: int = 7, distinct: bool = False) -> None:
             for section in ("investment", "land", "output", "environment"):
                 for key, value in list(project.get(section, {}).items()):
                     if isinstance(value, str) and value.replace(".", "", 1).isdigit():
-                        scaled = Decimal(value) * (1 + Decimal(rng.randint(-steps // 4, steps // 4)) / steps)
-                        if key in ("building_coverage", "admin_share", "green_ratio", "rd_share"):
+                        scaled = Decimal(value) * (
+                            1 + Decimal(rng.randint(-steps // 4, steps // 4)) / steps
+                        )
+                        if key in (
+                            "building_coverage",
+                            "admin_share",
+                            "green_ratio",
+                            "rd_share",
+                        ):
                             scaled = min(scaled, Decimal(1))
                         places = Decimal(1) if key == "employees" else Decimal("0.0001")
                         project[section][key] = str(scaled.quantize(places))
@@ -84,33 +94,113 @@ def hand_written(v: dict[str, Any]) -> tuple[str, dict[str, str]]:
     status: dict[str, str] = {}
 
     def check(rule: str, *inputs: str, ok: Any) -> None:
-        status[rule] = "missing" if any(v.get(i) is None for i in inputs) else ("pass" if ok() else "fail")
+        status[rule] = (
+            "missing"
+            if any(v.get(i) is None for i in inputs)
+            else ("pass" if ok() else "fail")
+        )
 
-    check("environment.red_line", "environment.in_red_line", ok=lambda: not v["environment.in_red_line"])
-    check("environment.access_list", "environment.access_list_conflict", ok=lambda: not v["environment.access_list_conflict"])
-    check("industry_fit.catalogue_eliminated", "environment.catalogue", ok=lambda: v["environment.catalogue"] != "eliminated")
-    check("industry_fit.catalogue_restricted", "environment.catalogue", ok=lambda: v["environment.catalogue"] != "restricted")
+    check(
+        "environment.red_line",
+        "environment.in_red_line",
+        ok=lambda: not v["environment.in_red_line"],
+    )
+    check(
+        "environment.access_list",
+        "environment.access_list_conflict",
+        ok=lambda: not v["environment.access_list_conflict"],
+    )
+    check(
+        "industry_fit.catalogue_eliminated",
+        "environment.catalogue",
+        ok=lambda: v["environment.catalogue"] != "eliminated",
+    )
+    check(
+        "industry_fit.catalogue_restricted",
+        "environment.catalogue",
+        ok=lambda: v["environment.catalogue"] != "restricted",
+    )
     two_high = v.get("industry.code", "").startswith(TWO_HIGH)
     if two_high:
-        check("environment.two_high_conditions", "extra.two_high_conditions_met", ok=lambda: v["extra.two_high_conditions_met"])
-        check("energy.two_high_window", "environment.energy_tce", ok=lambda: F(v["environment.energy_tce"]) < 50000)
-    check("energy.provincial_review", "environment.energy_tce", ok=lambda: F(v["environment.energy_tce"]) < 10000)
+        check(
+            "environment.two_high_conditions",
+            "extra.two_high_conditions_met",
+            ok=lambda: v["extra.two_high_conditions_met"],
+        )
+        check(
+            "energy.two_high_window",
+            "environment.energy_tce",
+            ok=lambda: F(v["environment.energy_tce"]) < 50000,
+        )
+    check(
+        "energy.provincial_review",
+        "environment.energy_tce",
+        ok=lambda: F(v["environment.energy_tce"]) < 10000,
+    )
     # on AS_OF the national 2008 容积率 and 建筑系数 gates are no longer in force (they end on
     # 2023-06-24), and the 2023 edition's control values are not configured: no national land gate
-    check("industry_fit.parcel_industry", "industry.division", ok=lambda: v["industry.division"] == "26")
+    check(
+        "industry_fit.parcel_industry",
+        "industry.division",
+        ok=lambda: v["industry.division"] == "26",
+    )
     area = "land.area_mu"
-    check("investment_intensity.parcel", "investment.fixed_assets", area,
-          ok=lambda: F(v["investment.fixed_assets"]) / F(v[area]) >= 250)
-    check("output.intensity", "output.annual_revenue", area, ok=lambda: F(v["output.annual_revenue"]) / F(v[area]) >= 400)
-    check("tax_yield.per_mu", "output.annual_tax", area, ok=lambda: F(v["output.annual_tax"]) / F(v[area]) >= 20)
-    check("land_use.plot_ratio_range", "land.plot_ratio", ok=lambda: F(7, 10) <= F(v["land.plot_ratio"]) <= F(18, 10))
-    check("land_use.building_density", "extra.building_density",
-          ok=lambda: F(35, 100) <= F(v["extra.building_density"]) <= F(65, 100))
-    check("land_use.green_ratio", "land.green_ratio", ok=lambda: F(v["land.green_ratio"]) <= F(2, 10))
-    check("land_use.admin_share", "land.admin_share", ok=lambda: F(v["land.admin_share"]) <= F(7, 100))
-    check("land_use.admin_floor_share", "extra.admin_floor_share", ok=lambda: F(v["extra.admin_floor_share"]) <= F(15, 100))
-    hard = [s for r, s in status.items() if not r.startswith(("energy.", "environment.two_high"))]
-    reviews = [status.get(r) for r in ("environment.two_high_conditions", "energy.two_high_window", "energy.provincial_review")]
+    check(
+        "investment_intensity.parcel",
+        "investment.fixed_assets",
+        area,
+        ok=lambda: F(v["investment.fixed_assets"]) / F(v[area]) >= 250,
+    )
+    check(
+        "output.intensity",
+        "output.annual_revenue",
+        area,
+        ok=lambda: F(v["output.annual_revenue"]) / F(v[area]) >= 400,
+    )
+    check(
+        "tax_yield.per_mu",
+        "output.annual_tax",
+        area,
+        ok=lambda: F(v["output.annual_tax"]) / F(v[area]) >= 20,
+    )
+    check(
+        "land_use.plot_ratio_range",
+        "land.plot_ratio",
+        ok=lambda: F(7, 10) <= F(v["land.plot_ratio"]) <= F(18, 10),
+    )
+    check(
+        "land_use.building_density",
+        "extra.building_density",
+        ok=lambda: F(35, 100) <= F(v["extra.building_density"]) <= F(65, 100),
+    )
+    check(
+        "land_use.green_ratio",
+        "land.green_ratio",
+        ok=lambda: F(v["land.green_ratio"]) <= F(2, 10),
+    )
+    check(
+        "land_use.admin_share",
+        "land.admin_share",
+        ok=lambda: F(v["land.admin_share"]) <= F(7, 100),
+    )
+    check(
+        "land_use.admin_floor_share",
+        "extra.admin_floor_share",
+        ok=lambda: F(v["extra.admin_floor_share"]) <= F(15, 100),
+    )
+    hard = [
+        s
+        for r, s in status.items()
+        if not r.startswith(("energy.", "environment.two_high"))
+    ]
+    reviews = [
+        status.get(r)
+        for r in (
+            "environment.two_high_conditions",
+            "energy.two_high_window",
+            "energy.provincial_review",
+        )
+    ]
     if "fail" in hard:
         return "reject", status
     if "missing" in hard or "fail" in reviews or "missing" in reviews:
@@ -119,6 +209,7 @@ def hand_written(v: dict[str, Any]) -> tuple[str, dict[str, str]]:
 
 
 # --- measuring ---------------------------------------------------------------------------
+
 
 def _tree_rss(pid: int) -> int:
     """Resident memory of a process and its descendants, in bytes (Linux /proc)."""
@@ -137,20 +228,39 @@ def _tree_rss(pid: int) -> int:
 
 def run_batch(source: Path, jobs: int, output: Path) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (the process tree) and peak RSS of one `screening batch` run."""
-    command = [sys.executable, "-m", "screening", "batch", str(source), "--rules", RULES, "--as-of", AS_OF,
-               "--jobs", str(jobs), "-o", str(output)]
+    command = [
+        sys.executable,
+        "-m",
+        "screening",
+        "batch",
+        str(source),
+        "--rules",
+        RULES,
+        "--as-of",
+        AS_OF,
+        "--jobs",
+        str(jobs),
+        "-o",
+        str(output),
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_rss(process.pid))
         time.sleep(0.2)
     seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the batch waited for its workers: they count
+    after = resource.getrusage(
+        resource.RUSAGE_CHILDREN
+    )  # the batch waited for its workers: they count
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if process.returncode != 0:
-        raise SystemExit(f"batch failed: {process.stderr.read() if process.stderr else ''}")
+        raise SystemExit(
+            f"batch failed: {process.stderr.read() if process.stderr else ''}"
+        )
     return seconds, cpu, peak
 
 
@@ -174,31 +284,45 @@ def throughput(n: int, distinct: bool = False) -> None:
     inputs = load_ruleset(RULES).inputs
     values = [convert_inputs(v, inputs) for v in values]
     timings = []
-    for _ in range(5):  # a short burst on a shared machine is noisy: the median of five passes
+    for _ in range(
+        5
+    ):  # a short burst on a shared machine is noisy: the median of five passes
         start = time.process_time()
         expected = [hand_written(v)[0] for v in values]
         timings.append(time.process_time() - start)
     hand_s = statistics.median(timings)
     hand_us = hand_s / n * 1e6
     figures = "figures almost never repeat" if distinct else "figures in 1 % steps"
-    print(f"machine: {machine()}; rule set {RULES}; {n} candidates ({figures}), full findings, JSONL output")
-    print(f"hand-written Python (one process, CPU time, median of 5 passes): {n / hand_s:,.0f} candidates/s "
-          f"({hand_us:.1f} µs each)")
+    print(
+        f"machine: {machine()}; rule set {RULES}; {n} candidates ({figures}), full findings, JSONL output"
+    )
+    print(
+        f"hand-written Python (one process, CPU time, median of 5 passes): {n / hand_s:,.0f} candidates/s "
+        f"({hand_us:.1f} µs each)"
+    )
     for jobs in (1, 2):
         output = OUT / f"{kind}-{n}-jobs{jobs}.out.jsonl"
-        started, start_cpu, _ = run_batch(short, jobs, OUT / f"{kind}-{SHORT}-jobs{jobs}.out.jsonl")
+        started, start_cpu, _ = run_batch(
+            short, jobs, OUT / f"{kind}-{SHORT}-jobs{jobs}.out.jsonl"
+        )
         seconds, cpu, peak = run_batch(source, jobs, output)
         got = [json.loads(line)["decision"] for line in output.open(encoding="utf-8")]
         # outputs are removed once read: a run writes ~12 KB a candidate, and a page cache full
         # of the last run's output makes the next run's writes cost several times the CPU
         output.unlink()
         (OUT / f"{kind}-{SHORT}-jobs{jobs}.out.jsonl").unlink()
-        disagree = sum(a != b for a, b in zip(got, expected, strict=False)) + abs(len(got) - len(expected))
-        cpu_us = (cpu - start_cpu) / (n - SHORT) * 1e6  # start-up's CPU left out, as in "steady"
-        print(f"screening batch --jobs {jobs}: whole run {n / seconds:,.0f}/s; "
-              f"steady {(n - SHORT) / (seconds - started):,.0f}/s (start-up {started:.1f} s); "
-              f"CPU {cpu_us:.0f} µs per candidate = {cpu_us / hand_us:.1f}x hand-written "
-              f"(2 cores: {2e6 / cpu_us:,.0f}/s); peak RSS {peak / 2**20:.0f} MB; disagreements {disagree}")
+        disagree = sum(a != b for a, b in zip(got, expected, strict=False)) + abs(
+            len(got) - len(expected)
+        )
+        cpu_us = (
+            (cpu - start_cpu) / (n - SHORT) * 1e6
+        )  # start-up's CPU left out, as in "steady"
+        print(
+            f"screening batch --jobs {jobs}: whole run {n / seconds:,.0f}/s; "
+            f"steady {(n - SHORT) / (seconds - started):,.0f}/s (start-up {started:.1f} s); "
+            f"CPU {cpu_us:.0f} µs per candidate = {cpu_us / hand_us:.1f}x hand-written "
+            f"(2 cores: {2e6 / cpu_us:,.0f}/s); peak RSS {peak / 2**20:.0f} MB; disagreements {disagree}"
+        )
         if disagree:
             raise SystemExit("the engine and the hand-written evaluation disagree")
 
@@ -211,9 +335,11 @@ def memory(n: int) -> None:
     output = OUT / f"beihai-{n}.out.jsonl"
     seconds, cpu, peak = run_batch(source, 2, output)
     lines = sum(1 for _ in output.open(encoding="utf-8"))
-    print(f"machine: {machine()}; {n:,} candidates, --jobs 2: {seconds:,.0f} s ({n / seconds:,.0f}/s, "
-          f"CPU {cpu / n * 1e6:.0f} µs per candidate), peak RSS of the whole process tree {peak / 2**20:.0f} MB; "
-          f"results written {lines:,}")
+    print(
+        f"machine: {machine()}; {n:,} candidates, --jobs 2: {seconds:,.0f} s ({n / seconds:,.0f}/s, "
+        f"CPU {cpu / n * 1e6:.0f} µs per candidate), peak RSS of the whole process tree {peak / 2**20:.0f} MB; "
+        f"results written {lines:,}"
+    )
     output.unlink()
 
 

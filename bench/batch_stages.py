@@ -40,10 +40,17 @@ from screening.screener import Screener  # noqa: E402
 ROUNDS = 5
 
 
-def _timed(results: dict[str, list[float]], label: str, step: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+def _timed(
+    results: dict[str, list[float]],
+    label: str,
+    step: Callable[[Any], Any],
+    items: list[Any],
+) -> list[Any]:
     start = time.process_time()
     out = [step(item) for item in items]
-    results.setdefault(label, []).append((time.process_time() - start) / len(items) * 1e6)
+    results.setdefault(label, []).append(
+        (time.process_time() - start) / len(items) * 1e6
+    )
     return out
 
 
@@ -60,22 +67,31 @@ def main(n: int) -> None:
     results: dict[str, list[float]] = {}
     for round_ in range(ROUNDS + 1):  # round 0 warms the caches and is not counted
         timings: dict[str, list[float]] = results if round_ else {}
-        batch = lines[round_ * n:(round_ + 1) * n]
+        batch = lines[round_ * n : (round_ + 1) * n]
         raw = _timed(timings, "loads", json.loads, batch)
         projects = _timed(timings, "validate", Project.model_validate, raw)
-        values = _timed(timings, "values", lambda p: convert_inputs(flatten(p), ruleset.inputs), projects)
+        values = _timed(
+            timings,
+            "values",
+            lambda p: convert_inputs(flatten(p), ruleset.inputs),
+            projects,
+        )
         decisions = _timed(timings, "screen", screener.screen_values, values)
         _timed(timings, "line", lambda d: contract_bytes(d, ruleset), decisions)
         _timed(timings, "hand-written", hand_written, values)
     hand = statistics.median(results.pop("hand-written"))
-    print(f"machine: {machine()}; rule set {RULES}; {ROUNDS} rounds of {n:,} candidates, one process, CPU time")
+    print(
+        f"machine: {machine()}; rule set {RULES}; {ROUNDS} rounds of {n:,} candidates, one process, CPU time"
+    )
     print(f"{'hand-written':>12}: {hand:7.1f} µs/candidate  (1.00x)")
     total = 0.0
     for label, values in results.items():
         cost = statistics.median(values)
         total += cost
         print(f"{label:>12}: {cost:7.1f} µs/candidate  ({cost / hand:.2f}x)")
-    print(f"{'worker total':>12}: {total:7.1f} µs/candidate  ({total / hand:.2f}x) → one core ≈ {1e6 / total:,.0f}/s")
+    print(
+        f"{'worker total':>12}: {total:7.1f} µs/candidate  ({total / hand:.2f}x) → one core ≈ {1e6 / total:,.0f}/s"
+    )
 
 
 if __name__ == "__main__":

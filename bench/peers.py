@@ -40,8 +40,25 @@ from screening.report.contract import contract_bytes  # noqa: E402
 from screening.screener import Screener  # noqa: E402
 
 RULES = "bench/peer_rules.yaml"  # starter's nine rules + two national land gates
-INDUSTRIES = ["C2613", "C2661", "C3985", "C3841", "C1391", "C2110", "C3011", "C3130", "D4411"]
-CATALOGUE = ["encouraged", "permitted", "permitted", "permitted", "restricted", "eliminated"]
+INDUSTRIES = [
+    "C2613",
+    "C2661",
+    "C3985",
+    "C3841",
+    "C1391",
+    "C2110",
+    "C3011",
+    "C3130",
+    "D4411",
+]
+CATALOGUE = [
+    "encouraged",
+    "permitted",
+    "permitted",
+    "permitted",
+    "restricted",
+    "eliminated",
+]
 TWO_HIGH = ("C25", "C26", "C30", "C31", "C32", "D4411")
 
 
@@ -102,14 +119,19 @@ def hand_written(v: dict[str, Any]) -> str:
     energy = v.get("environment.energy_tce")
     if energy is None or F(energy) >= 10000:
         review = True
-    if v["industry.code"].startswith(TWO_HIGH) and not v["extra.two_high_conditions_met"]:
+    if (
+        v["industry.code"].startswith(TWO_HIGH)
+        and not v["extra.two_high_conditions_met"]
+    ):
         review = True
     if review:
         return "review"
     per_mu = F(v["output.annual_tax"]) / area
     points = F(0) if per_mu < 10 else (F(30) if per_mu < 20 else F(60))
     out = F(v["output.annual_revenue"]) / area
-    points += F(0) if out <= 200 else (F(40) if out >= 400 else F(40) * (out - 200) / 200)
+    points += (
+        F(0) if out <= 200 else (F(40) if out >= 400 else F(40) * (out - 200) / 200)
+    )
     score = min(F(100), points + (5 if catalogue == "encouraged" else 0))
     return "pass" if score >= 60 else ("review" if score >= 50 else "reject")
 
@@ -118,35 +140,83 @@ def hand_written(v: dict[str, Any]) -> str:
 
 _ZEN_EXPRESSIONS = [
     ("area", "land.area_mu"),
-    ("red_line", "environment.in_red_line == null ? 'missing' : (environment.in_red_line ? 'fail' : 'pass')"),
-    ("catalogue", "environment.catalogue == null ? 'missing' : "
-                  "(environment.catalogue in ['restricted', 'eliminated'] ? 'fail' : 'pass')"),
-    ("intensity_actual", "investment.fixed_assets == null or $.area == null ? null : investment.fixed_assets / $.area"),
-    ("intensity", "$.intensity_actual == null ? 'missing' : ($.intensity_actual >= 250 ? 'pass' : 'fail')"),
-    ("tax_actual", "output.annual_tax == null or $.area == null ? null : output.annual_tax / $.area"),
-    ("tax_points", "$.tax_actual == null ? 0 : ($.tax_actual < 10 ? 0 : ($.tax_actual < 20 ? 30 : 60))"),
+    (
+        "red_line",
+        "environment.in_red_line == null ? 'missing' : (environment.in_red_line ? 'fail' : 'pass')",
+    ),
+    (
+        "catalogue",
+        "environment.catalogue == null ? 'missing' : "
+        "(environment.catalogue in ['restricted', 'eliminated'] ? 'fail' : 'pass')",
+    ),
+    (
+        "intensity_actual",
+        "investment.fixed_assets == null or $.area == null ? null : investment.fixed_assets / $.area",
+    ),
+    (
+        "intensity",
+        "$.intensity_actual == null ? 'missing' : ($.intensity_actual >= 250 ? 'pass' : 'fail')",
+    ),
+    (
+        "tax_actual",
+        "output.annual_tax == null or $.area == null ? null : output.annual_tax / $.area",
+    ),
+    (
+        "tax_points",
+        "$.tax_actual == null ? 0 : ($.tax_actual < 10 ? 0 : ($.tax_actual < 20 ? 30 : 60))",
+    ),
     ("tax", "$.tax_actual == null ? 'missing' : ($.tax_points > 0 ? 'pass' : 'fail')"),
-    ("output_actual", "output.annual_revenue == null or $.area == null ? null : output.annual_revenue / $.area"),
-    ("output_points", "$.output_actual == null ? 0 : ($.output_actual <= 200 ? 0 : "
-                      "($.output_actual >= 400 ? 40 : 40 * ($.output_actual - 200) / 200))"),
-    ("output", "$.output_actual == null ? 'missing' : ($.output_points > 0 ? 'pass' : 'fail')"),
+    (
+        "output_actual",
+        "output.annual_revenue == null or $.area == null ? null : output.annual_revenue / $.area",
+    ),
+    (
+        "output_points",
+        "$.output_actual == null ? 0 : ($.output_actual <= 200 ? 0 : "
+        "($.output_actual >= 400 ? 40 : 40 * ($.output_actual - 200) / 200))",
+    ),
+    (
+        "output",
+        "$.output_actual == null ? 'missing' : ($.output_points > 0 ? 'pass' : 'fail')",
+    ),
     ("bonus_points", "environment.catalogue == 'encouraged' ? 5 : 0"),
-    ("bonus", "environment.catalogue == null ? 'missing' : ($.bonus_points > 0 ? 'pass' : 'fail')"),
-    ("energy", "environment.energy_tce == null ? 'missing' : (environment.energy_tce >= 10000 ? 'fail' : 'pass')"),
-    ("two_high", "industry == null ? 'missing' : (startsWith(industry, 'C25') or startsWith(industry, 'C26') or "
-                 "startsWith(industry, 'C30') or startsWith(industry, 'C31') or startsWith(industry, 'C32') or "
-                 "startsWith(industry, 'D4411') ? 'true' : 'false')"),
-    ("two_high_conditions", "$.two_high == 'missing' ? 'missing' : ($.two_high == 'false' ? 'not_applicable' : "
-                            "(extra.two_high_conditions_met == null ? 'missing' : "
-                            "(extra.two_high_conditions_met ? 'pass' : 'fail')))"),
-    ("coverage", "land.building_coverage == null ? 'missing' : (land.building_coverage >= 0.3 ? 'pass' : 'fail')"),
-    ("admin", "land.admin_share == null ? 'missing' : (land.admin_share <= 0.07 ? 'pass' : 'fail')"),
+    (
+        "bonus",
+        "environment.catalogue == null ? 'missing' : ($.bonus_points > 0 ? 'pass' : 'fail')",
+    ),
+    (
+        "energy",
+        "environment.energy_tce == null ? 'missing' : (environment.energy_tce >= 10000 ? 'fail' : 'pass')",
+    ),
+    (
+        "two_high",
+        "industry == null ? 'missing' : (startsWith(industry, 'C25') or startsWith(industry, 'C26') or "
+        "startsWith(industry, 'C30') or startsWith(industry, 'C31') or startsWith(industry, 'C32') or "
+        "startsWith(industry, 'D4411') ? 'true' : 'false')",
+    ),
+    (
+        "two_high_conditions",
+        "$.two_high == 'missing' ? 'missing' : ($.two_high == 'false' ? 'not_applicable' : "
+        "(extra.two_high_conditions_met == null ? 'missing' : "
+        "(extra.two_high_conditions_met ? 'pass' : 'fail')))",
+    ),
+    (
+        "coverage",
+        "land.building_coverage == null ? 'missing' : (land.building_coverage >= 0.3 ? 'pass' : 'fail')",
+    ),
+    (
+        "admin",
+        "land.admin_share == null ? 'missing' : (land.admin_share <= 0.07 ? 'pass' : 'fail')",
+    ),
     ("score", "min([100, $.tax_points + $.output_points + $.bonus_points])"),
-    ("decision", "$.red_line == 'fail' or $.catalogue == 'fail' or $.intensity == 'fail' or $.coverage == 'fail' "
-                 "or $.admin == 'fail' ? 'reject' : ($.red_line == 'missing' or $.catalogue == 'missing' or "
-                 "$.intensity == 'missing' or $.coverage == 'missing' or $.admin == 'missing' or "
-                 "$.energy != 'pass' or $.two_high_conditions == 'fail' or $.two_high_conditions == 'missing' "
-                 "? 'review' : ($.score >= 60 ? 'pass' : ($.score >= 50 ? 'review' : 'reject')))"),
+    (
+        "decision",
+        "$.red_line == 'fail' or $.catalogue == 'fail' or $.intensity == 'fail' or $.coverage == 'fail' "
+        "or $.admin == 'fail' ? 'reject' : ($.red_line == 'missing' or $.catalogue == 'missing' or "
+        "$.intensity == 'missing' or $.coverage == 'missing' or $.admin == 'missing' or "
+        "$.energy != 'pass' or $.two_high_conditions == 'fail' or $.two_high_conditions == 'missing' "
+        "? 'review' : ($.score >= 60 ? 'pass' : ($.score >= 50 ? 'review' : 'reject')))",
+    ),
 ]
 
 
@@ -156,11 +226,30 @@ def zen_engine() -> Any:
 
     content = {
         "nodes": [
-            {"id": "in", "type": "inputNode", "name": "lead", "position": {"x": 0, "y": 0}},
-            {"id": "checks", "type": "expressionNode", "name": "checks", "position": {"x": 0, "y": 0},
-             "content": {"expressions": [{"id": str(i), "key": key, "value": value}
-                                         for i, (key, value) in enumerate(_ZEN_EXPRESSIONS)]}},
-            {"id": "out", "type": "outputNode", "name": "decision", "position": {"x": 0, "y": 0}},
+            {
+                "id": "in",
+                "type": "inputNode",
+                "name": "lead",
+                "position": {"x": 0, "y": 0},
+            },
+            {
+                "id": "checks",
+                "type": "expressionNode",
+                "name": "checks",
+                "position": {"x": 0, "y": 0},
+                "content": {
+                    "expressions": [
+                        {"id": str(i), "key": key, "value": value}
+                        for i, (key, value) in enumerate(_ZEN_EXPRESSIONS)
+                    ]
+                },
+            },
+            {
+                "id": "out",
+                "type": "outputNode",
+                "name": "decision",
+                "position": {"x": 0, "y": 0},
+            },
         ],
         "edges": [
             {"id": "e1", "sourceId": "in", "targetId": "checks", "type": "edge"},
@@ -176,8 +265,14 @@ def zen_context(project: dict[str, Any]) -> dict[str, Any]:
     def number(value: Any) -> Any:
         return float(value) if isinstance(value, str) and value[:1].isdigit() else value
 
-    return {key: ({k: number(v) for k, v in value.items()} if isinstance(value, dict) else value)
-            for key, value in project.items()}
+    return {
+        key: (
+            {k: number(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else value
+        )
+        for key, value in project.items()
+    }
 
 
 # --- the run -------------------------------------------------------------------------
@@ -197,7 +292,9 @@ def main() -> None:
     try:
         engine = zen_engine()
     except ImportError:
-        raise SystemExit("zen-engine is a bench-only extra: pip install '.[bench]'") from None
+        raise SystemExit(
+            "zen-engine is a bench-only extra: pip install '.[bench]'"
+        ) from None
 
     rng = random.Random(20261201)
     projects = [candidate(rng, i) for i in range(args.n)]
@@ -211,10 +308,14 @@ def main() -> None:
 
     contestants: dict[str, Callable[[], Any]] = {
         "screening findings": lambda: [screener.screen_values(v) for v in values],
-        "screening JSON lines": lambda: [contract_bytes(screener.screen_values(v), ruleset) for v in values],
+        "screening JSON lines": lambda: [
+            contract_bytes(screener.screen_values(v), ruleset) for v in values
+        ],
         "zen trace=True": lambda: [evaluate("checks", c, traced) for c in contexts],
-        "zen trace=True + JSON": lambda: [dumps(evaluate("checks", c, traced), ensure_ascii=False).encode()
-                                          for c in contexts],
+        "zen trace=True + JSON": lambda: [
+            dumps(evaluate("checks", c, traced), ensure_ascii=False).encode()
+            for c in contexts
+        ],
         "zen trace=False": lambda: [evaluate("checks", c) for c in contexts],
         "hand-written exact": lambda: [hand_written(v) for v in values],
     }
@@ -232,17 +333,25 @@ def main() -> None:
     disagree_zen = sum(a != b for a, b in zip(ours, theirs, strict=True))
     rate = {name: args.n / statistics.median(times) for name, times in seconds.items()}
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"one process; {args.n:,} candidates × {args.rounds} rounds (medians)")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"one process; {args.n:,} candidates × {args.rounds} rounds (medians)"
+    )
     counts = {k: ours.count(k) for k in ("pass", "review", "reject")}
-    print(f"decisions: {counts}; disagreements: hand-written {disagree_hand}, zen-engine {disagree_zen}")
+    print(
+        f"decisions: {counts}; disagreements: hand-written {disagree_hand}, zen-engine {disagree_zen}"
+    )
     for name, value in rate.items():
         print(f"  {name:24} {value:>10,.0f} candidates/s")
     findings = rate["screening findings"] / rate["zen trace=True"]
     lines = rate["screening JSON lines"] / rate["zen trace=True + JSON"]
-    print(f"findings ÷ zen trace=True:          {findings:.2f}×  (target ≥ 1.0×, stretch ≥ 1.5×)")
+    print(
+        f"findings ÷ zen trace=True:          {findings:.2f}×  (target ≥ 1.0×, stretch ≥ 1.5×)"
+    )
     print(f"JSON lines ÷ zen trace=True + JSON: {lines:.2f}×  (target ≥ 1.5×)")
-    print(f"hand-written ÷ screening findings:  {rate['hand-written exact'] / rate['screening findings']:.1f}×")
+    print(
+        f"hand-written ÷ screening findings:  {rate['hand-written exact'] / rate['screening findings']:.1f}×"
+    )
     if disagree_hand or disagree_zen:
         raise SystemExit("the contestants disagree on some decisions")
 

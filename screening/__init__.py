@@ -15,7 +15,17 @@ from screening.loader import load_ruleset
 from screening.model.effective import RuleSet
 from screening.model.project import Project
 
-__all__ = ["Decision", "Finding", "Outcome", "Project", "RuleSet", "Status", "load_project", "load_ruleset", "screen"]
+__all__ = [
+    "Decision",
+    "Finding",
+    "Outcome",
+    "Project",
+    "RuleSet",
+    "Status",
+    "load_project",
+    "load_ruleset",
+    "screen",
+]
 __version__ = "0.1.0"
 
 
@@ -24,7 +34,9 @@ def load_project(path: str | Path) -> Project:
     return load_case(path).project
 
 
-def screen(project: Project, ruleset: RuleSet | str, as_of: dt.date | None = None) -> Decision:
+def screen(
+    project: Project, ruleset: RuleSet | str, as_of: dt.date | None = None
+) -> Decision:
     """Screen one project against a rule set (object, id or path)."""
     from screening.screener import Screener
 

@@ -130,7 +130,9 @@ class BatchOutputs:
         register = self.register
         with contextlib.ExitStack() as cleanup:
             if register is not None:
-                cleanup.callback(register.close)  # what its writer holds is written, nothing more
+                cleanup.callback(
+                    register.close
+                )  # what its writer holds is written, nothing more
             staged: list[StagedFile] = []
 
             def discard_staged() -> None:

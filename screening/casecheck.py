@@ -35,9 +35,19 @@ def check_case(case: Case, decision: Decision) -> list[Mismatch]:
     if expect.score is not None:
         score = decision.score
         low, high = expect.score.min, expect.score.max
-        if score is None or (low is not None and score < Fraction(low)) or (high is not None and score > Fraction(high)):
+        if (
+            score is None
+            or (low is not None and score < Fraction(low))
+            or (high is not None and score > Fraction(high))
+        ):
             shown = "none" if score is None else f"{float(score):g}"
-            out.append(Mismatch("score", f"[{low if low is not None else '…'}, {high if high is not None else '…'}]", shown))
+            out.append(
+                Mismatch(
+                    "score",
+                    f"[{low if low is not None else '…'}, {high if high is not None else '…'}]",
+                    shown,
+                )
+            )
     statuses = {f.rule: f.status.value for f in decision.findings}
     for rule_id, status in expect.findings.items():
         got = statuses.get(rule_id, "absent (no such rule in force)")

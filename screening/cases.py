@@ -41,7 +41,9 @@ class Expect(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["pass", "review", "reject"]
     score: ScoreRange | None = None
-    findings: dict[str, Literal["pass", "fail", "missing", "not_applicable"]] = Field(default_factory=dict)
+    findings: dict[str, Literal["pass", "fail", "missing", "not_applicable"]] = Field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,20 @@ class Case:
     as_of: dt.date | None = None  # the day it is screened on (the rules in force then)
 
 
-def project_from_mapping(data: Any, loaded: LoadedYaml, prefix: tuple[Any, ...] = ()) -> Project:
+def project_from_mapping(
+    data: Any, loaded: LoadedYaml, prefix: tuple[Any, ...] = ()
+) -> Project:
     """Validate a project mapping; errors name the file line of each bad field."""
     if not isinstance(data, dict):
-        raise ProjectError("项目文件应为映射（键: 值）/ a project is a mapping", loaded.span(prefix))
+        raise ProjectError(
+            "项目文件应为映射（键: 值）/ a project is a mapping", loaded.span(prefix)
+        )
     try:
         return Project.model_validate(data)
     except ValidationError as exc:
-        raise ProjectError("", diagnostics=diagnostics_from(exc, loaded, "PRJ", Project, prefix)) from None
+        raise ProjectError(
+            "", diagnostics=diagnostics_from(exc, loaded, "PRJ", Project, prefix)
+        ) from None
 
 
 # inputs of `screening batch`, not project files: named so, not misread as YAML
@@ -86,7 +94,10 @@ def load_case(path: str | Path) -> Case:
     loaded = load_yaml_file(path)
     data = loaded.data
     if not isinstance(data, dict):
-        raise ProjectError("项目文件应为映射（键: 值）/ a project is a mapping", SourceSpan(str(path), 1, 1))
+        raise ProjectError(
+            "项目文件应为映射（键: 值）/ a project is a mapping",
+            SourceSpan(str(path), 1, 1),
+        )
     project_data = {k: v for k, v in data.items() if k not in CASE_KEYS}
     project = project_from_mapping(project_data, loaded)
     expect = None
@@ -94,10 +105,16 @@ def load_case(path: str | Path) -> Case:
         try:
             expect = Expect.model_validate(data["expect"])
         except ValidationError as exc:
-            raise ProjectError("", diagnostics=diagnostics_from(exc, loaded, "CAS", Expect, ("expect",))) from None
+            raise ProjectError(
+                "",
+                diagnostics=diagnostics_from(exc, loaded, "CAS", Expect, ("expect",)),
+            ) from None
     ruleset = data.get("ruleset")
     if ruleset is not None and not isinstance(ruleset, str):
-        raise ProjectError("ruleset 应为规则集 id / ruleset must be a rule set id", loaded.span(("ruleset",)))
+        raise ProjectError(
+            "ruleset 应为规则集 id / ruleset must be a rule set id",
+            loaded.span(("ruleset",)),
+        )
     if ruleset is not None and _is_relative_file(ruleset):
         ruleset = os.path.normpath(Path(path).parent / ruleset)
     as_of = _as_of(data.get("as_of"), loaded)
@@ -147,8 +164,15 @@ def case_files(paths: list[str | Path]) -> list[Path]:
     for item in paths:
         p = Path(item)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json") and f.is_file()
-                              and "evaluations" not in f.relative_to(p).parts[:-1]))  # 亩均 evaluation cases
+            out.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.suffix in (".yaml", ".yml", ".json")
+                    and f.is_file()
+                    and "evaluations" not in f.relative_to(p).parts[:-1]
+                )
+            )  # 亩均 evaluation cases
         else:
             out.append(p)
     return out

@@ -34,21 +34,38 @@ def user_errors() -> Iterator[None]:
         sys.exit(EXIT_ERROR)
 
 
-def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+def _as_of(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"应为日期 YYYY-MM-DD / expected a date YYYY-MM-DD: {value!r}") from None
+        raise click.BadParameter(
+            f"应为日期 YYYY-MM-DD / expected a date YYYY-MM-DD: {value!r}"
+        ) from None
 
 
-rules_option = click.option("--rules", "rules_ref", metavar="ID|PATH",
-                            help="规则集 id（见 `screening rules`）或文件路径；省略时用案例文件的 ruleset 键。")
-as_of_option = click.option("--as-of", callback=_as_of, metavar="DATE",
-                            help="按该日有效的规则评估（默认今天）/ rules in force on DATE (default today).")
-lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                           help="输出语言 / output language.")
+rules_option = click.option(
+    "--rules",
+    "rules_ref",
+    metavar="ID|PATH",
+    help="规则集 id（见 `screening rules`）或文件路径；省略时用案例文件的 ruleset 键。",
+)
+as_of_option = click.option(
+    "--as-of",
+    callback=_as_of,
+    metavar="DATE",
+    help="按该日有效的规则评估（默认今天）/ rules in force on DATE (default today).",
+)
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="输出语言 / output language.",
+)
 
 
 class LazyGroup(click.Group):
@@ -126,7 +143,9 @@ def screen(
         for case in cases:
             day = as_of or case.as_of or dt.date.today()  # --as-of, else the case's day
             screener = _screener_for(case, rules_ref, day, screeners)
-            results.append(to_contract(_screen_case(screener, case), screener.ruleset, lang))
+            results.append(
+                to_contract(_screen_case(screener, case), screener.ruleset, lang)
+            )
     rulesets = [s.ruleset for s in screeners.values()]  # for rule and field titles
     if output:
         with user_errors():  # nor over a rule-set file
@@ -180,20 +199,33 @@ def _screen_case(screener: Any, case: Case) -> Any:
     try:
         return screener.screen(case.project)
     except ProjectError as exc:
-        placed = [Diagnostic(d.code, d.message, d.span or case.loaded.span(tuple(d.field.split(".")) if d.field else ()),
-                             d.field) for d in exc.diagnostics]
+        placed = [
+            Diagnostic(
+                d.code,
+                d.message,
+                d.span
+                or case.loaded.span(tuple(d.field.split(".")) if d.field else ()),
+                d.field,
+            )
+            for d in exc.diagnostics
+        ]
         raise ProjectError("", diagnostics=placed) from None
 
 
 def _rules_for(case: Case, rules_ref: str | None) -> str:
     ref = rules_ref or case.ruleset
     if ref is None:
-        raise ScreeningError(f"{case.path}: 请用 --rules 指定规则集 / give --rules (the file names no ruleset)")
+        raise ScreeningError(
+            f"{case.path}: 请用 --rules 指定规则集 / give --rules (the file names no ruleset)"
+        )
     return ref
 
 
 def _screener_for(
-    case: Case, rules_ref: str | None, day: dt.date, screeners: dict[tuple[str, dt.date], Any]
+    case: Case,
+    rules_ref: str | None,
+    day: dt.date,
+    screeners: dict[tuple[str, dt.date], Any],
 ) -> Any:
     """The screener of a case's rule set (--rules, else its `ruleset:`) as of `day`, built
     once; a case's own `ruleset:` that is refused is reported at its line in the case file."""
@@ -215,17 +247,51 @@ BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "ht
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
-@click.option("--rules", "rules_ref", required=True, metavar="ID|PATH", help="规则集 id 或文件路径。")
-@click.option("-o", "--output", "outputs", multiple=True, required=True, metavar="FILE",
-              help="输出文件，可多次给出：.xlsx .html .csv .jsonl / output file(s), by extension.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行进程数（默认 CPU 核数）/ worker processes.")
-@click.option("--columns", "columns_file", type=click.Path(exists=True, dir_okay=False),
-              help="列名映射文件（YAML 或 CSV：表头 → 字段）/ header → field map.")
+@click.option(
+    "--rules",
+    "rules_ref",
+    required=True,
+    metavar="ID|PATH",
+    help="规则集 id 或文件路径。",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    required=True,
+    metavar="FILE",
+    help="输出文件，可多次给出：.xlsx .html .csv .jsonl / output file(s), by extension.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="并行进程数（默认 CPU 核数）/ worker processes.",
+)
+@click.option(
+    "--columns",
+    "columns_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="列名映射文件（YAML 或 CSV：表头 → 字段）/ header → field map.",
+)
 @click.option("--sheet", help="XLSX 工作表名（默认第一个）/ worksheet name.")
-@click.option("--html-sections", type=click.IntRange(0), default=500, show_default=True,
-              help="HTML 报告中逐项列出的项目数上限 / projects listed one by one in the HTML report.")
-@click.option("--register", "register_db", is_flag=False, flag_value="", default=None, metavar="[DB]",
-              help="每行筛查结果存入项目库（默认 $SCREENING_DB 或 ./screening.db）/ store every screened row in the register.")
+@click.option(
+    "--html-sections",
+    type=click.IntRange(0),
+    default=500,
+    show_default=True,
+    help="HTML 报告中逐项列出的项目数上限 / projects listed one by one in the HTML report.",
+)
+@click.option(
+    "--register",
+    "register_db",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[DB]",
+    help="每行筛查结果存入项目库（默认 $SCREENING_DB 或 ./screening.db）/ store every screened row in the register.",
+)
 @lang_option
 @as_of_option
 def batch(
@@ -279,9 +345,17 @@ def batch(
                 if register_db is not None:
                     from screening.register.sink import open_sink
 
-                    stored = open_sink(register_db or None, ruleset, rules_ref, lang, input_path)
+                    stored = open_sink(
+                        register_db or None, ruleset, rules_ref, lang, input_path
+                    )
                 sink = BatchOutputs(
-                    targets, ruleset, day, input_path, lang, html_sections, register=stored
+                    targets,
+                    ruleset,
+                    day,
+                    input_path,
+                    lang,
+                    html_sections,
+                    register=stored,
                 )
                 sink.run(
                     rules_ref,
@@ -370,7 +444,13 @@ def _title(rid: str) -> str:
 @rules.command("show")
 @click.argument("ref", metavar="ID|PATH")
 @as_of_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
 def rules_show(ref: str, as_of: dt.date | None, fmt: str) -> None:
     """显示合并后的有效规则集及各部分的定义位置 / Show the merged rule set with provenance."""
     from screening.report.workbench import render_rules_show
@@ -383,8 +463,16 @@ def rules_show(ref: str, as_of: dt.date | None, fmt: str) -> None:
 
 @main.command()
 @click.argument("rulesets", nargs=-1, required=True, metavar="ID|PATH|all…")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--strict", is_flag=True, help="警告也算失败（退出码 1）/ exit 1 on warnings.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--strict", is_flag=True, help="警告也算失败（退出码 1）/ exit 1 on warnings."
+)
 def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
     """检查规则集，逐条报告问题（文件:行:列）/ Check rule sets; every problem as file:line:column."""
     from screening.evaluation.loader import is_scheme_ref
@@ -394,8 +482,13 @@ def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
     from screening.validate import validate as run_validate
 
     with user_errors():
-        schemes = [ref for ref in rulesets if is_scheme_ref(ref)] + (scheme_ids() if "all" in rulesets else [])
-        reports = [run_validate(ref) for ref in resolve_refs([r for r in rulesets if not is_scheme_ref(r)])]
+        schemes = [ref for ref in rulesets if is_scheme_ref(ref)] + (
+            scheme_ids() if "all" in rulesets else []
+        )
+        reports = [
+            run_validate(ref)
+            for ref in resolve_refs([r for r in rulesets if not is_scheme_ref(r)])
+        ]
         reports += [validate_scheme(ref) for ref in schemes]
     click.echo(render_validate(reports, fmt), nl=False)
     if any(r.errors for r in reports):
@@ -405,8 +498,15 @@ def validate(rulesets: tuple[str, ...], fmt: str, strict: bool) -> None:
 
 
 @main.command()
-@click.argument("which", type=click.Choice(["ruleset", "project", "evaluation", "evaluation-case"]))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件 / write to a file.")
+@click.argument(
+    "which", type=click.Choice(["ruleset", "project", "evaluation", "evaluation-case"])
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="写入文件 / write to a file.",
+)
 def schema(which: str, output: str | None) -> None:
     """输出规则集或项目/案例文件的 JSON Schema / Print the JSON Schema for rule sets or projects."""
     from screening.schema import render_schema
@@ -422,8 +522,18 @@ def schema(which: str, output: str | None) -> None:
 @click.argument("cases", nargs=-1, type=click.Path(exists=True))
 @rules_option
 @as_of_option
-@click.option("--coverage", "show_coverage", is_flag=True, help="每条规则被案例覆盖的情况 / rule coverage.")
-def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | None, show_coverage: bool) -> None:
+@click.option(
+    "--coverage",
+    "show_coverage",
+    is_flag=True,
+    help="每条规则被案例覆盖的情况 / rule coverage.",
+)
+def test_cases(
+    cases: tuple[str, ...],
+    rules_ref: str | None,
+    as_of: dt.date | None,
+    show_coverage: bool,
+) -> None:
     """运行案例并核对预期结果 / Run case files against their expectations."""
     from screening.casecheck import check_case
     from screening.coverage import Coverage
@@ -461,9 +571,17 @@ def test_cases(cases: tuple[str, ...], rules_ref: str | None, as_of: dt.date | N
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
 @click.argument("projects", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
 @as_of_option
-def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date | None) -> None:
+def diff(
+    old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date | None
+) -> None:
     """规则变更影响分析：OLD → NEW 对项目（默认 cases/）的影响 / Impact of changing OLD into NEW."""
     from screening.diff import compare, rule_changes
     from screening.report.workbench import render_diff
@@ -486,10 +604,15 @@ def diff(old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date
                     Screener(load_ruleset(new, as_of=on)),
                 )
             old_screener, new_screener = screeners[on]
-            pairs.append((pid, old_screener.screen(case.project), new_screener.screen(case.project)))
+            pairs.append(
+                (
+                    pid,
+                    old_screener.screen(case.project),
+                    new_screener.screen(case.project),
+                )
+            )
         impact = compare(rule_changes(before, after), pairs)
     click.echo(render_diff(impact, before, after, fmt), nl=False)
-
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -39,7 +39,9 @@ from screening.model.project import FIELDS
 # 255 properties (error 302), and loading a ruleset of some 500 rules that share a first
 # test never returns. A chunk stays well inside all three.
 MAX_CHUNK_RULES = 60
-MAX_CHUNK_PROPERTIES = 240  # fact keys a chunk's rules read, besides `sid` and the stratum tag `t`
+MAX_CHUNK_PROPERTIES = (
+    240  # fact keys a chunk's rules read, besides `sid` and the stratum tag `t`
+)
 # Beyond this a rule set is larger than the design was measured for (validate says so).
 MAX_ENGINE_RULES = 4000
 
@@ -51,7 +53,9 @@ class Atom:
     key: str
     kind: str  # "sign" | "bool"
     evaluate: Evaluator
-    reads: tuple[str, ...] = ()  # the project fields and derived names it depends on (metrics expanded)
+    reads: tuple[
+        str, ...
+    ] = ()  # the project fields and derived names it depends on (metrics expanded)
 
 
 @dataclass(frozen=True)
@@ -101,9 +105,13 @@ class RulePlan:
     value: Evaluator | None  # a graded rule's value
     value_part: Part | None  # what the value reads, for missing data
     actual: Evaluator | None  # left side of a top-level comparison (or between's value)
-    threshold: Evaluator | None  # right side (or between's bounds, as a pair of evaluators)
+    threshold: (
+        Evaluator | None
+    )  # right side (or between's bounds, as a pair of evaluators)
     threshold_constant: Any  # the threshold when it is a constant, else COMPUTED
-    actual_field: str | None  # the actual is this input as given: shown without arithmetic
+    actual_field: (
+        str | None
+    )  # the actual is this input as given: shown without arithmetic
     op: str | None
     inputs: tuple[str, ...]
     max_points: Points | None = None
@@ -122,7 +130,9 @@ class Chunk:
     name: str
     stratum: int
     definition: dict[str, dict[str, Any]]
-    natives: tuple[tuple[str, str, bool], ...]  # (name, fact key, whether a derived fact)
+    natives: tuple[
+        tuple[str, str, bool], ...
+    ]  # (name, fact key, whether a derived fact)
     atoms: tuple[Atom, ...]
 
 
@@ -136,8 +146,12 @@ class Compiled:
     strata: int
     chunks: list[list[Chunk]]  # per stratum
     metrics: dict[str, Evaluator]
-    derive_rule: dict[str, int] = field(default_factory=dict)  # derived name → plan index
-    build: Callable[[n.Node], Evaluator] | None = None  # for remedies: compile a sub-expression
+    derive_rule: dict[str, int] = field(
+        default_factory=dict
+    )  # derived name → plan index
+    build: Callable[[n.Node], Evaluator] | None = (
+        None  # for remedies: compile a sub-expression
+    )
 
     def ctx(self, values: dict[str, Any]) -> Ctx:
         """An evaluation context for one project's values."""
@@ -150,7 +164,9 @@ class Compiled:
         for name in part.derived:
             if derived.get(name) is None:
                 plan = self.plans[self.derive_rule[name]]
-                absent |= {field for field in plan.inputs if field not in values} or {name}
+                absent |= {field for field in plan.inputs if field not in values} or {
+                    name
+                }
         return frozenset(absent)
 
     @property
@@ -161,7 +177,10 @@ class Compiled:
 def compile_ruleset(rs: RuleSet) -> Compiled:
     """Compile an effective rule set; engine ruleset names derive from its content hash."""
     constants = {name: param.value for name, param in rs.parameters.items()}
-    tables = {name: {"values": _cells(t.values), "default": constant(t.default)} for name, t in rs.tables.items()}
+    tables = {
+        name: {"values": _cells(t.values), "default": constant(t.default)}
+        for name, t in rs.tables.items()
+    }
 
     def build(node: n.Node) -> Evaluator:
         return compile_expr(node, tables, constants)
@@ -172,7 +191,9 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
     strata = builder.strata()
     levels = 1 + max(strata.values(), default=0)
     plans: list[RulePlan] = []
-    engine_rules: list[dict[str, tuple[dict[str, Any], Part | None, Part | None]]] = [{} for _ in range(levels)]
+    engine_rules: list[dict[str, tuple[dict[str, Any], Part | None, Part | None]]] = [
+        {} for _ in range(levels)
+    ]
     for index, rule in enumerate(rs.rules):
         plan = builder.plan(index, rule, strata[rule.id])
         plans.append(plan)
@@ -186,18 +207,34 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
         side = plan.kind.engine_side(rule.spec)
         if side is not None and rule.condition is not None:
             name, negate = side
-            applicable = builder.condition(rule.applies_if, negate=False) if rule.applies_if else None
+            applicable = (
+                builder.condition(rule.applies_if, negate=False)
+                if rule.applies_if
+                else None
+            )
             matched = builder.condition(rule.condition, negate=negate)
-            rules[f"r{index}_{name}"] = (_rule(tag, matched, applicable), plan.condition, plan.applies)
+            rules[f"r{index}_{name}"] = (
+                _rule(tag, matched, applicable),
+                plan.condition,
+                plan.applies,
+            )
     if sum(map(len, engine_rules)) > MAX_ENGINE_RULES:
         raise RuleSetError(
             f"规则集编译后有 {sum(map(len, engine_rules))} 条引擎规则，超过已测试的上限 {MAX_ENGINE_RULES} / "
             "too many engine rules for the tested design"
         )
     base = f"screening_{rs.sha256[:16]}"
-    chunks = [_chunks(base, level, engine_rules[level], builder, plans) for level in range(levels)]
+    chunks = [
+        _chunks(base, level, engine_rules[level], builder, plans)
+        for level in range(levels)
+    ]
     return Compiled(
-        name=base, ruleset=rs, plans=plans, strata=levels, chunks=chunks, metrics=metrics,
+        name=base,
+        ruleset=rs,
+        plans=plans,
+        strata=levels,
+        chunks=chunks,
+        metrics=metrics,
         derive_rule={
             r.spec.sets: i for i, r in enumerate(rs.rules) if r.kind == "derive"
         },
@@ -205,8 +242,13 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
     )
 
 
-def _chunks(base: str, level: int, rules: dict[str, tuple[dict[str, Any], Part | None, Part | None]],
-            builder: _Builder, plans: list[RulePlan]) -> list[Chunk]:
+def _chunks(
+    base: str,
+    level: int,
+    rules: dict[str, tuple[dict[str, Any], Part | None, Part | None]],
+    builder: _Builder,
+    plans: list[RulePlan],
+) -> list[Chunk]:
     """A stratum's engine rules packed in order into chunks inside the engine's limits."""
     out: list[Chunk] = []
     current: dict[str, dict[str, Any]] = {}
@@ -215,25 +257,43 @@ def _chunks(base: str, level: int, rules: dict[str, tuple[dict[str, Any], Part |
 
     def close() -> None:
         if current:
-            out.append(Chunk(f"{base}_s{level}_c{len(out)}", level, dict(current),
-                             tuple((name, builder.key_of(name), name in builder.derived) for name in natives),
-                             tuple(atoms.values())))
+            out.append(
+                Chunk(
+                    f"{base}_s{level}_c{len(out)}",
+                    level,
+                    dict(current),
+                    tuple(
+                        (name, builder.key_of(name), name in builder.derived)
+                        for name in natives
+                    ),
+                    tuple(atoms.values()),
+                )
+            )
         current.clear()
         natives.clear()
         atoms.clear()
 
     for key, (definition, *parts) in rules.items():
-        reads_natives = {name: None for part in parts if part is not None for name in part.native}
-        reads_atoms = {atom.key: atom for part in parts if part is not None for atom in part.atoms}
-        properties = len(set(natives) | set(reads_natives)) + len(set(atoms) | set(reads_atoms))
-        if current and (len(current) >= MAX_CHUNK_RULES or properties > MAX_CHUNK_PROPERTIES):
+        reads_natives = {
+            name: None for part in parts if part is not None for name in part.native
+        }
+        reads_atoms = {
+            atom.key: atom for part in parts if part is not None for atom in part.atoms
+        }
+        properties = len(set(natives) | set(reads_natives)) + len(
+            set(atoms) | set(reads_atoms)
+        )
+        if current and (
+            len(current) >= MAX_CHUNK_RULES or properties > MAX_CHUNK_PROPERTIES
+        ):
             close()
         if len(reads_natives) + len(reads_atoms) > MAX_CHUNK_PROPERTIES:
             rule = plans[int(key[1:].split("_")[0])].rule
             raise RuleSetError(
                 f"规则 {rule.id} 的条件含 {len(reads_natives) + len(reads_atoms)} 项比较与字段，超过推理引擎一次匹配的上限 "
                 f"{MAX_CHUNK_PROPERTIES}；请拆分为几条规则 / the rule's condition has more comparisons and fields "
-                "than the engine matches at once: split it", rule.source,
+                "than the engine matches at once: split it",
+                rule.source,
             )
         current[key] = definition
         natives.update(reads_natives)
@@ -246,9 +306,15 @@ def constant_of(node: n.Node, rs: RuleSet) -> Any:
     """A reported threshold known at compile time (a literal or a parameter), or COMPUTED."""
     if isinstance(node, n.Number):
         return node.value
-    if isinstance(node, n.Name) and node.name in rs.parameters and node.name not in rs.metric_nodes:
+    if (
+        isinstance(node, n.Name)
+        and node.name in rs.parameters
+        and node.name not in rs.metric_nodes
+    ):
         value = rs.parameter(node.name)
-        return COMPUTED if value is None or isinstance(value, (bool, str, list)) else value
+        return (
+            COMPUTED if value is None or isinstance(value, (bool, str, list)) else value
+        )
     return COMPUTED
 
 
@@ -267,7 +333,9 @@ def rule_op(rule: EffectiveRule) -> str | None:
     None when its condition is no top-level comparison or its kind reports none."""
     if not get(rule.kind).compares or rule.branches:
         return None
-    return comparison_op(rule.condition, negated=getattr(rule.spec, "fail_if", None) is not None)
+    return comparison_op(
+        rule.condition, negated=getattr(rule.spec, "fail_if", None) is not None
+    )
 
 
 def reported_constant(node: n.Node | None, op: str | None, rs: RuleSet) -> Any:
@@ -291,7 +359,9 @@ def _cells(values: Any) -> Any:
     return constant(values)
 
 
-def _rule(tag: dict[str, str], side: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def _rule(
+    tag: dict[str, str], side: dict[str, Any], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     terms = [tag, side] + ([extra] if extra else [])
     return {"all": [{"m": {"$and": terms}}]}
 
@@ -314,8 +384,13 @@ _SIGN_TEST = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 class _Builder:
     """Translates expressions to engine conditions, collecting Python atoms per rule."""
 
-    def __init__(self, build: Callable[[n.Node], Evaluator], field_names: set[str],
-                 derived: dict[str, EffectiveRule], rs: RuleSet) -> None:
+    def __init__(
+        self,
+        build: Callable[[n.Node], Evaluator],
+        field_names: set[str],
+        derived: dict[str, EffectiveRule],
+        rs: RuleSet,
+    ) -> None:
         self.build = build
         self.field_names = field_names
         self.derived = derived
@@ -337,7 +412,8 @@ class _Builder:
                 return memo[rule.id]
             if rule.id in visiting:
                 raise RuleSetError(
-                    f"派生规则 {rule.id} 循环依赖 / derivations depend on each other in a cycle", rule.source
+                    f"派生规则 {rule.id} 循环依赖 / derivations depend on each other in a cycle",
+                    rule.source,
                 )
             visiting.add(rule.id)
             depth = 0
@@ -372,7 +448,9 @@ class _Builder:
                 stack.extend(n.names(node))
         return out
 
-    def inputs(self, node: n.Node | None, seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    def inputs(
+        self, node: n.Node | None, seen: frozenset[str] = frozenset()
+    ) -> tuple[str, ...]:
         """The project fields an expression depends on, through metrics and derivations."""
         if node is None:
             return ()
@@ -385,7 +463,9 @@ class _Builder:
         return tuple(sorted(fields))
 
     # -- plans ------------------------------------------------------------------
-    def _reported(self, top: n.Node | None, op: str | None) -> tuple[Evaluator | None, Evaluator | None, list[n.Node]]:
+    def _reported(
+        self, top: n.Node | None, op: str | None
+    ) -> tuple[Evaluator | None, Evaluator | None, list[n.Node]]:
         """The actual and threshold a comparison (or `between`) reports, and what the actual reads."""
         if op == "between":
             low, high = self.build(top.args[1]), self.build(top.args[2])  # type: ignore[union-attr]
@@ -399,7 +479,17 @@ class _Builder:
         op = comparison_op(node, negated=False)
         actual, threshold, _ = self._reported(node, op)
         constant = reported_constant(node, op, self.rs)
-        return BranchPlan(name, node, self.build(node), self.reading(node), actual, threshold, constant, op, unit)
+        return BranchPlan(
+            name,
+            node,
+            self.build(node),
+            self.reading(node),
+            actual,
+            threshold,
+            constant,
+            op,
+            unit,
+        )
 
     def plan(self, index: int, rule: EffectiveRule, stratum: int) -> RulePlan:
         top = rule.condition
@@ -410,8 +500,10 @@ class _Builder:
         branches: tuple[BranchPlan, ...] = ()
         if kind.compares and rule.branches:
             names = [branch.name for branch in rule.spec.require_any]
-            branches = tuple(self.branch(name, node, unit)
-                             for name, (node, unit) in zip(names, rule.branches, strict=True))
+            branches = tuple(
+                self.branch(name, node, unit)
+                for name, (node, unit) in zip(names, rule.branches, strict=True)
+            )
         value = self.build(rule.value) if rule.value is not None else None
         if value is not None and actual is None:
             actual = value
@@ -419,26 +511,56 @@ class _Builder:
         condition = self.part(rule.condition) if rule.condition is not None else None
         applies = self.part(rule.applies_if) if rule.applies_if is not None else None
         value_part = self.reading(rule.value) if rule.value is not None else None
-        inputs = tuple(sorted(set(self.inputs(rule.condition)) | set(self.inputs(rule.value))
-                              | set(self.inputs(rule.applies_if))))
+        inputs = tuple(
+            sorted(
+                set(self.inputs(rule.condition))
+                | set(self.inputs(rule.value))
+                | set(self.inputs(rule.applies_if))
+            )
+        )
         spec_rule = rule.spec
         bands = linear = max_points = None
         if kind.scored or kind.bonus:
             max_points = points(spec_rule.max_points)
             if spec_rule.bands is not None:
-                bands = tuple((_exact(b.min), _exact(b.max), points(b.points))
-                              for b in spec_rule.bands)
+                bands = tuple(
+                    (_exact(b.min), _exact(b.max), points(b.points))
+                    for b in spec_rule.bands
+                )
             if spec_rule.linear is not None:
                 linear = tuple(
                     (Fraction(p.at), points(p.points)) for p in spec_rule.linear
                 )
         actual_field = None
-        if len(reported) == 1 and isinstance(reported[0], n.Name) and reported[0].name in self.field_names:
+        if (
+            len(reported) == 1
+            and isinstance(reported[0], n.Name)
+            and reported[0].name in self.field_names
+        ):
             actual_field = reported[0].name
         unconfigured, reason = self._unconfigured(rule)
-        return RulePlan(index, rule, kind, stratum, condition, applies, value, value_part, actual, threshold,
-                        threshold_constant, actual_field, op, inputs, max_points, bands, linear,
-                        unconfigured, reason, branches)
+        return RulePlan(
+            index,
+            rule,
+            kind,
+            stratum,
+            condition,
+            applies,
+            value,
+            value_part,
+            actual,
+            threshold,
+            threshold_constant,
+            actual_field,
+            op,
+            inputs,
+            max_points,
+            bands,
+            linear,
+            unconfigured,
+            reason,
+            branches,
+        )
 
     def _unconfigured(self, rule: EffectiveRule) -> tuple[str | None, str]:
         """The first empty table or value-less parameter the rule reads (未配置)."""
@@ -488,17 +610,23 @@ class _Builder:
         self._collect = self._native = None
         keys = tuple(self.key_of(name) for name in native)
         fields, derived = self.reads(node)
-        return Part(atoms, native, keys, self.inputs(node), fields, derived, self.lookups(node))
+        return Part(
+            atoms, native, keys, self.inputs(node), fields, derived, self.lookups(node)
+        )
 
     def reads(self, node: n.Node) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The project fields and the derived facts an expression reads itself."""
         names = self.expand(n.names(node))
-        return (tuple(sorted(name for name in names if name in self.field_names)),
-                tuple(sorted(name for name in names if name in self.derived)))
+        return (
+            tuple(sorted(name for name in names if name in self.field_names)),
+            tuple(sorted(name for name in names if name in self.derived)),
+        )
 
     def lookups(self, node: n.Node) -> tuple[Evaluator, ...]:
         """Closures for every lookup() in the expression, metrics expanded, in written order."""
-        return tuple(self.build(call) for call in n.calls(node, "lookup", self.rs.metric_nodes))
+        return tuple(
+            self.build(call) for call in n.calls(node, "lookup", self.rs.metric_nodes)
+        )
 
     # -- conditions -------------------------------------------------------------
     def condition(self, node: n.Node, negate: bool) -> dict[str, Any]:
@@ -525,15 +653,24 @@ class _Builder:
         op = node.op
         left, right = node.left, node.right
         constant_nodes = (n.Text, n.Boolean)
-        if op in ("in", "not in") and isinstance(left, n.Name) and self.is_native(left.name) \
-                and isinstance(right, n.ListOf) and all(isinstance(i, constant_nodes) for i in right.items):
+        if (
+            op in ("in", "not in")
+            and isinstance(left, n.Name)
+            and self.is_native(left.name)
+            and isinstance(right, n.ListOf)
+            and all(isinstance(i, constant_nodes) for i in right.items)
+        ):
             inside = (op == "in") != negate
             key = self.key(left.name)
             if inside:
                 return {"$or": [{key: item.value} for item in right.items]}  # type: ignore[attr-defined]
             return {"$and": [{"$neq": {key: item.value}} for item in right.items]}  # type: ignore[attr-defined]
-        if op in ("==", "!=") and isinstance(left, n.Name) and self.is_native(left.name) \
-                and isinstance(right, constant_nodes):
+        if (
+            op in ("==", "!=")
+            and isinstance(left, n.Name)
+            and self.is_native(left.name)
+            and isinstance(right, constant_nodes)
+        ):
             equal = (op == "==") != negate
             key = self.key(left.name)
             return {key: right.value} if equal else {"$neq": {key: right.value}}
@@ -564,7 +701,9 @@ class _Builder:
         if declared is not None:
             return declared.type == "number"
         value = self.rs.parameter(name)
-        return name in self.rs.metric_nodes or isinstance(value, (int, Decimal, Fraction))
+        return name in self.rs.metric_nodes or isinstance(
+            value, (int, Decimal, Fraction)
+        )
 
     def is_native(self, name: str) -> bool:
         """Whether the engine holds `name` in the fact as it is (a derived fact, text, a flag)."""
@@ -573,7 +712,11 @@ class _Builder:
         if name in self.field_names:
             field_spec = FIELDS.get(name)
             declared = self.rs.inputs.get(name)
-            kind = field_spec.type if field_spec else (declared.type if declared else "text")
+            kind = (
+                field_spec.type
+                if field_spec
+                else (declared.type if declared else "text")
+            )
             return kind in ("bool", "text", "choice")
         return False
 
@@ -591,12 +734,19 @@ class _Builder:
     def _atom(self, kind: str, node: n.Node) -> Atom:
         found = self.atoms.get((kind, node))
         if found is None:
-            if kind == "sign":  # node is Compare("<=>", left, right): the sign of left − right
+            if (
+                kind == "sign"
+            ):  # node is Compare("<=>", left, right): the sign of left − right
                 evaluate = _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
             else:
                 evaluate = self.build(node)
-            reads = tuple(sorted(name for name in self.expand(n.names(node))
-                                 if name in self.field_names or name in self.derived))
+            reads = tuple(
+                sorted(
+                    name
+                    for name in self.expand(n.names(node))
+                    if name in self.field_names or name in self.derived
+                )
+            )
             found = Atom(f"x{len(self.atoms)}", kind, evaluate, reads)
             self.atoms[(kind, node)] = found
         if self._collect is not None:

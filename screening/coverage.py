@@ -22,7 +22,9 @@ class Coverage:
     """Status counts per rule, across every rule set the cases were screened with."""
 
     rulesets: dict[str, RuleSet] = field(default_factory=dict)
-    counts: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (origin, rule id) → statuses
+    counts: dict[tuple[str, str], Counter[str]] = field(
+        default_factory=dict
+    )  # (origin, rule id) → statuses
     cases: Counter[str] = field(default_factory=Counter)  # rule set id → cases screened
     unconfigured: set[tuple[str, str]] = field(default_factory=set)
     # rule set id → every rule seen in it, in order: cases on different as-of days see

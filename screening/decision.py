@@ -18,8 +18,13 @@ from screening.model.effective import RuleSet
 from screening.score import total_score
 
 
-def outcome(failed_hard: bool, to_review: bool, score: Fraction | None, mark: Fraction | None,
-            review_band: Fraction) -> Outcome:
+def outcome(
+    failed_hard: bool,
+    to_review: bool,
+    score: Fraction | None,
+    mark: Fraction | None,
+    review_band: Fraction,
+) -> Outcome:
     """reject when a veto or gate failed; review when a veto/gate/review input is missing
     or a review rule triggered (`to_review`); else by the score against the pass mark."""
     if failed_hard:
@@ -77,16 +82,35 @@ class Decider:
         # bonus points count only on top of a score: a rule set without score rules has none
         score = None
         if self.has_score:
-            score = total_score([findings[i] for i in self._scored], [findings[i] for i in self._bonus],
-                                self.ruleset.weights)
+            score = total_score(
+                [findings[i] for i in self._scored],
+                [findings[i] for i in self._bonus],
+                self.ruleset.weights,
+            )
         rs = self.ruleset
         return Decision(
-            _text(values.get("id")), _text(values.get("name")), _text(values.get("company")),
-            rs.id, rs.version, rs.sha256, rs.as_of,
-            outcome(bool(vetoed or rejected), missing_hard or bool(reviewed), score, self.pass_mark,
-                    self.review_band),
-            score, self.pass_mark, self.review_band, tuple(vetoed), tuple(rejected), tuple(reviewed),
-            tuple(sorted(missing)), tuple(findings),
+            _text(values.get("id")),
+            _text(values.get("name")),
+            _text(values.get("company")),
+            rs.id,
+            rs.version,
+            rs.sha256,
+            rs.as_of,
+            outcome(
+                bool(vetoed or rejected),
+                missing_hard or bool(reviewed),
+                score,
+                self.pass_mark,
+                self.review_band,
+            ),
+            score,
+            self.pass_mark,
+            self.review_band,
+            tuple(vetoed),
+            tuple(rejected),
+            tuple(reviewed),
+            tuple(sorted(missing)),
+            tuple(findings),
         )
 
 

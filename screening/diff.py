@@ -11,8 +11,22 @@ from screening.findings import Decision
 from screening.model.effective import RuleSet
 
 _RULE_FIELDS = (
-    "kind", "group", "require", "fail_if", "require_any", "when", "value", "applies_if",
-    "bands", "linear", "points", "sets", "effective", "basis", "title", "message",
+    "kind",
+    "group",
+    "require",
+    "fail_if",
+    "require_any",
+    "when",
+    "value",
+    "applies_if",
+    "bands",
+    "linear",
+    "points",
+    "sets",
+    "effective",
+    "basis",
+    "title",
+    "message",
     "otherwise",
 )
 
@@ -35,14 +49,23 @@ class Impact:
 
     changes: list[Change]
     projects: int = 0
-    decision_changes: list[tuple[str, str, str, Any, Any]] = field(default_factory=list)  # id, old, new, old score, new score
+    decision_changes: list[tuple[str, str, str, Any, Any]] = field(
+        default_factory=list
+    )  # id, old, new, old score, new score
     score_deltas: list[tuple[str, Fraction]] = field(default_factory=list)
-    rule_changes: Counter[str] = field(default_factory=Counter)  # rule id → projects whose status changed
+    rule_changes: Counter[str] = field(
+        default_factory=Counter
+    )  # rule id → projects whose status changed
     transitions: Counter[str] = field(default_factory=Counter)  # "pass→reject" → count
 
     @property
     def unchanged(self) -> bool:
-        return not self.changes and not self.decision_changes and not self.rule_changes and not self.score_deltas
+        return (
+            not self.changes
+            and not self.decision_changes
+            and not self.rule_changes
+            and not self.score_deltas
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -64,14 +87,26 @@ def rule_changes(old: RuleSet, new: RuleSet) -> list[Change]:
         out.append(Change("rule", rid, "added", after=_plain(new_rules[rid])))
     for rid in old_rules.keys() & new_rules.keys():
         for key in _RULE_FIELDS:
-            before, after = _plain(getattr(old_rules[rid], key, None)), _plain(getattr(new_rules[rid], key, None))
+            before, after = (
+                _plain(getattr(old_rules[rid], key, None)),
+                _plain(getattr(new_rules[rid], key, None)),
+            )
             if before != after:
                 out.append(Change("rule", rid, "changed", before, after, key))
-    for what, a, b in (("parameter", old.parameters, new.parameters), ("metric", old.metrics, new.metrics)):
+    for what, a, b in (
+        ("parameter", old.parameters, new.parameters),
+        ("metric", old.metrics, new.metrics),
+    ):
         for name in sorted(a.keys() | b.keys()):
             before, after = _plain(a.get(name)), _plain(b.get(name))
             if before != after:
-                change = "added" if name not in a else "removed" if name not in b else "changed"
+                change = (
+                    "added"
+                    if name not in a
+                    else "removed"
+                    if name not in b
+                    else "changed"
+                )
                 out.append(Change(what, name, change, before, after))
     for name in sorted(old.tables.keys() | new.tables.keys()):
         before = old.tables[name].values if name in old.tables else None
@@ -86,7 +121,15 @@ def rule_changes(old: RuleSet, new: RuleSet) -> list[Change]:
                     Change("table", name, "changed", _plain(was), _plain(now), cell)
                 )
     if old.weights != new.weights:
-        out.append(Change("weights", "weights", "changed", _plain(old.weights), _plain(new.weights)))
+        out.append(
+            Change(
+                "weights",
+                "weights",
+                "changed",
+                _plain(old.weights),
+                _plain(new.weights),
+            )
+        )
     return sorted(out, key=lambda c: (c.what, c.name, c.detail))
 
 
@@ -101,14 +144,28 @@ def _flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def compare(changes: list[Change], pairs: list[tuple[str, Decision, Decision]]) -> Impact:
+def compare(
+    changes: list[Change], pairs: list[tuple[str, Decision, Decision]]
+) -> Impact:
     """The impact over projects screened under both rule sets (id, old decision, new decision)."""
     impact = Impact(changes, projects=len(pairs))
     for pid, before, after in pairs:
         if before.outcome != after.outcome:
-            impact.decision_changes.append((pid, before.outcome.value, after.outcome.value, before.score, after.score))
+            impact.decision_changes.append(
+                (
+                    pid,
+                    before.outcome.value,
+                    after.outcome.value,
+                    before.score,
+                    after.score,
+                )
+            )
             impact.transitions[f"{before.outcome.value}→{after.outcome.value}"] += 1
-        if before.score is not None and after.score is not None and before.score != after.score:
+        if (
+            before.score is not None
+            and after.score is not None
+            and before.score != after.score
+        ):
             impact.score_deltas.append((pid, after.score - before.score))
         old_status = {f.rule: f.status for f in before.findings}
         for finding in after.findings:

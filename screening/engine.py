@@ -52,7 +52,9 @@ _MAX_INT = 2**31
 _NOT_HANDLED, _OBSERVED = 1, 2  # result codes of core.assert_fact
 _WARMUP = "warmup"
 _ACTION = re.compile(r'\{\s*"r(\d+)_([a-z]+)"')
-_encode = json.JSONEncoder(ensure_ascii=False).encode  # = json.dumps(…, ensure_ascii=False), one encoder
+_encode = json.JSONEncoder(
+    ensure_ascii=False
+).encode  # = json.dumps(…, ensure_ascii=False), one encoder
 # Answers remembered per chunk. What a fresh session fires for a fact is a function of the
 # fact's text alone, so an answer looked up by that exact text can never be stale; the
 # bound only keeps memory flat when facts rarely repeat.
@@ -80,12 +82,17 @@ class Engine:
         if chunk.name in self._handles:
             return
         # durable-rules wants an action per rule; ours never run through it (see match)
-        rules = {key: {**body, "run": _unused_action} for key, body in chunk.definition.items()}
+        rules = {
+            key: {**body, "run": _unused_action}
+            for key, body in chunk.definition.items()
+        }
         rules[_WARMUP] = {"all": [{"m": {"t": _WARMUP}}], "run": _unused_action}
         try:
             self._host.set_rulesets({chunk.name: rules})
         except Exception as exc:  # the C core reports load failures as bare Exceptions
-            raise EngineError(f"推理引擎无法加载规则集 / the engine could not load the rule set: {exc}") from None
+            raise EngineError(
+                f"推理引擎无法加载规则集 / the engine could not load the rule set: {exc}"
+            ) from None
         # Fire one action before any real session is deleted (see the module docstring).
         self._host.assert_fact(chunk.name, {"sid": _WARMUP, "t": _WARMUP})
         self._host.delete_state(chunk.name, _WARMUP)
@@ -112,16 +119,23 @@ class Engine:
         fired: set[tuple[int, str]] = set()
         separator = ", " if fields else ""
         try:
-            code, state = core.assert_fact(handle, f'{{{fields}{separator}"sid": "{sid}", "t": "s{chunk.stratum}"}}')
+            code, state = core.assert_fact(
+                handle,
+                f'{{{fields}{separator}"sid": "{sid}", "t": "s{chunk.stratum}"}}',
+            )
         except Exception as exc:  # the C core's own limits, reported as bare Exceptions
             core.delete_state(handle, sid)
-            raise EngineError(f"推理引擎无法处理该事实 / the engine could not match the fact: {exc}") from None
+            raise EngineError(
+                f"推理引擎无法处理该事实 / the engine could not match the fact: {exc}"
+            ) from None
         try:
             if code == _OBSERVED:
                 raise EngineError(
                     "推理引擎把不同事实误判为重复（durable-rules 缺陷）/ the engine rejected a fact as a duplicate"
                 )
-            if code != _NOT_HANDLED:  # not handled: no failing side matched, every ready rule passed
+            if (
+                code != _NOT_HANDLED
+            ):  # not handled: no failing side matched, every ready rule passed
                 self._drain(handle, state, fired)
         finally:
             core.delete_state(handle, sid)  # an unmatched fact opens the session too
@@ -135,8 +149,12 @@ class Engine:
             try:
                 fired.add(_fired_rule(message))
             except BaseException as exc:
-                core.abandon_action(handle, state)  # else the session stays locked by the action
-                raise EngineError(f"规则动作执行出错 / a rule action failed: {exc!r}") from exc
+                core.abandon_action(
+                    handle, state
+                )  # else the session stays locked by the action
+                raise EngineError(
+                    f"规则动作执行出错 / a rule action failed: {exc!r}"
+                ) from exc
             message = core.complete_and_start_action(handle, state)
 
 
@@ -144,9 +162,15 @@ def field(key: str, value: Any) -> str:
     """One field of a fact as JSON text (`"x3": -1`), checked."""
     if key in _RESERVED:
         raise EngineError(f"事实键 {key!r} 为引擎保留字 / reserved fact key")
-    kind = type(value)  # exact types: a subclass of int or str has no business in a fact
-    if not (kind is bool or kind is str or (kind is int and -_MAX_INT < value < _MAX_INT)):
-        raise EngineError(f"事实字段 {key} 的值 {value!r} 不能交给推理引擎 / value not allowed in a fact")
+    kind = type(
+        value
+    )  # exact types: a subclass of int or str has no business in a fact
+    if not (
+        kind is bool or kind is str or (kind is int and -_MAX_INT < value < _MAX_INT)
+    ):
+        raise EngineError(
+            f"事实字段 {key} 的值 {value!r} 不能交给推理引擎 / value not allowed in a fact"
+        )
     return f"{_encode(key)}: {_encode(value)}"
 
 
@@ -156,7 +180,9 @@ def text_field(key: str) -> Callable[[str], str]:
     return lambda text: prefix + encode_basestring(text)
 
 
-_RESERVED = frozenset({"id", "sid", "t"})  # the engine's session key, a loop (see above), our stratum tag
+_RESERVED = frozenset(
+    {"id", "sid", "t"}
+)  # the engine's session key, a loop (see above), our stratum tag
 
 
 def _fired_rule(message: str) -> tuple[int, str]:

@@ -18,7 +18,11 @@ from screening.model.units import CANONICAL_UNIT, UnitError, parse_amount
 _LIMIT = Decimal("1e12")  # a declared number's magnitude at most
 
 
-def convert_inputs(values: dict[str, Any], inputs: dict[str, InputField], span: SourceSpan | None = None) -> dict[str, Any]:
+def convert_inputs(
+    values: dict[str, Any],
+    inputs: dict[str, InputField],
+    span: SourceSpan | None = None,
+) -> dict[str, Any]:
     """`values` with every declared extra field converted; ProjectError lists every bad one."""
     problems: list[Diagnostic] = []
     out = dict(values)
@@ -68,7 +72,9 @@ def _convert(value: Any, declared: InputField) -> Any:
     if declared.type == "bool":
         value = yes_no(value)
         if not isinstance(value, bool):
-            raise ValueError(f"应为 是/否（true/false），实际为 {value!r} / expected yes or no")
+            raise ValueError(
+                f"应为 是/否（true/false），实际为 {value!r} / expected yes or no"
+            )
         return value
     if declared.type == "number":
         try:
@@ -83,5 +89,7 @@ def _convert(value: Any, declared: InputField) -> Any:
         raise ValueError(f"应为文本，实际为 {value!r} / expected text")
     text = str(value)
     if declared.values is not None and text not in declared.values:
-        raise ValueError(f"取值 {text!r} 不在可选值 {declared.values} 中 / not one of the allowed values")
+        raise ValueError(
+            f"取值 {text!r} 不在可选值 {declared.values} 中 / not one of the allowed values"
+        )
     return text

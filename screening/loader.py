@@ -71,8 +71,10 @@ def shipped_ids() -> list[str]:
     for base in rules_dirs():
         if base.is_dir():
             return sorted(
-                p.relative_to(base).with_suffix("").as_posix() for p in base.rglob("*.yaml")
-                if p.relative_to(base).parts[0] != "evaluations"  # 亩均 schemes, not rule sets
+                p.relative_to(base).with_suffix("").as_posix()
+                for p in base.rglob("*.yaml")
+                if p.relative_to(base).parts[0]
+                != "evaluations"  # 亩均 schemes, not rule sets
             )
     return []
 
@@ -89,7 +91,9 @@ def find_ruleset(ref: str) -> Path:
             return _relative(candidate)
     close = difflib.get_close_matches(ref, shipped_ids(), n=1, cutoff=0.5)
     hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
-    raise RuleSetError(f"找不到规则集 {ref!r}{hint} / no such rule set (see `screening rules`)")
+    raise RuleSetError(
+        f"找不到规则集 {ref!r}{hint} / no such rule set (see `screening rules`)"
+    )
 
 
 class _Loaded:
@@ -130,7 +134,10 @@ def _read(path: Path, errors: list[Diagnostic]) -> _Loaded:
     """Read and check one file; schema errors go to `errors`, `extends` still count."""
     loaded = load_yaml_file(path)
     if not isinstance(loaded.data, dict):
-        raise RuleSetError("规则集文件应为映射（键: 值）/ a rule set is a mapping", SourceSpan(str(path), 1, 1))
+        raise RuleSetError(
+            "规则集文件应为映射（键: 值）/ a rule set is a mapping",
+            SourceSpan(str(path), 1, 1),
+        )
     model = None
     try:
         model = spec.RuleSetFile.model_validate(loaded.data)
@@ -141,7 +148,11 @@ def _read(path: Path, errors: list[Diagnostic]) -> _Loaded:
 
 def _order(d: Diagnostic) -> tuple[str, int, int]:
     span = d.span
-    return (span.path if span else "", (span.line or 0) if span else 0, (span.column or 0) if span else 0)
+    return (
+        span.path if span else "",
+        (span.line or 0) if span else 0,
+        (span.column or 0) if span else 0,
+    )
 
 
 def shipped_id_of(path: Path) -> str | None:
@@ -208,7 +219,11 @@ def load_ruleset(ref: str | Path, as_of: dt.date | None = None) -> RuleSet:
     path = find_ruleset(str(ref))
     chain = _chain(path)
     top = chain[-1]
-    if as_of is not None and top.model.effective and not top.model.effective.covers(as_of):
+    if (
+        as_of is not None
+        and top.model.effective
+        and not top.model.effective.covers(as_of)
+    ):
         raise RuleSetError(
             f"规则集 {top.model.id} 在 {as_of} 不在有效期内（{_period(top.model.effective)}）/ "
             "not in force on that date",
@@ -271,15 +286,27 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
         inputs.update(model.inputs)
         for name, table in model.tables.items():
             base = tables.get(name)
-            if base is not None and set(table.model_fields_set) <= {"values", "note", "basis", "default"}:
+            if base is not None and set(table.model_fields_set) <= {
+                "values",
+                "note",
+                "basis",
+                "default",
+            }:
                 # A child that only fills or overrides cells keeps the parent's keys and unit.
-                table = base.model_copy(update={
-                    "values": _deep_merge(base.values, table.values),
-                    **{k: getattr(table, k) for k in table.model_fields_set if k != "values"},
-                })
+                table = base.model_copy(
+                    update={
+                        "values": _deep_merge(base.values, table.values),
+                        **{
+                            k: getattr(table, k)
+                            for k in table.model_fields_set
+                            if k != "values"
+                        },
+                    }
+                )
             if table.keys is None:
                 raise RuleSetError(
-                    f"查找表 {name} 需要 keys（键的名称）/ a table needs keys", loaded.span(("tables", name))
+                    f"查找表 {name} 需要 keys（键的名称）/ a table needs keys",
+                    loaded.span(("tables", name)),
                 )
             tables[name] = table
             provenance[f"tables.{name}"] = loaded.span(("tables", name))
@@ -302,10 +329,18 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
             seen_here.add(rule.id)
             inherited = rule.id in defined
             defined.add(rule.id)
-            if not (_in_force(model.effective, as_of) and _in_force(rule.effective, as_of)):
+            if not (
+                _in_force(model.effective, as_of) and _in_force(rule.effective, as_of)
+            ):
                 continue  # a parent's version, if any, stays in force
-            previous = rules.pop(rule.id, None)  # an override moves to where the child puts it
-            if previous is not None and previous.origin != model.id and not rule.override:
+            previous = rules.pop(
+                rule.id, None
+            )  # an override moves to where the child puts it
+            if (
+                previous is not None
+                and previous.origin != model.id
+                and not rule.override
+            ):
                 raise RuleSetError(
                     f"规则 id {rule.id!r} 已在 {previous.origin}（{previous.source}）中定义；"
                     "如需替换请写 override: true / already defined by a parent; add override: true to replace it",
@@ -316,25 +351,47 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
             if rule.override and previous is None and not inherited:
                 raise RuleSetError(
                     f"override: true，但上级规则集中没有规则 {rule.id!r}{suggest(rule.id, list(rules))} / "
-                    "nothing to override", loaded.span(("rules", index, "override")),
+                    "nothing to override",
+                    loaded.span(("rules", index, "override")),
                 )
-            rules[rule.id] = EffectiveRule(rule, loaded.span(("rules", index)), model.id, position=("rules", index))
+            rules[rule.id] = EffectiveRule(
+                rule, loaded.span(("rules", index)), model.id, position=("rules", index)
+            )
         for index, off in enumerate(model.disable):
             span = loaded.span(("disable", index))
             if off.rule not in rules and off.rule not in defined:
                 hint = suggest(off.rule, list(rules))
-                raise RuleSetError(f"disable: 没有规则 {off.rule!r}{hint} / no such rule to disable", span)
+                raise RuleSetError(
+                    f"disable: 没有规则 {off.rule!r}{hint} / no such rule to disable",
+                    span,
+                )
             rules.pop(off.rule, None)  # not in force on as_of: nothing to disable
             disabled.append(Disabled(off.rule, off.reason, span))
     if as_of is not None:
         digest.update(b"as_of=" + as_of.isoformat().encode())
     return RuleSet(
-        id=top.id, title=top.title, version=top.version, sha256=digest.hexdigest(), as_of=as_of,
-        chain=[item.model.id for item in chain], files={item.model.id: str(item.path) for item in chain},
-        effective=top.effective, basis=top.basis, parameters=params, inputs=inputs, tables=tables,
-        metrics=metrics, metric_nodes={}, metric_types={}, groups=groups, weights=weights,
-        rules=list(rules.values()), disabled=disabled, provenance=provenance,
-        sources={item.model.id: item.loaded for item in chain}, points_total=points_total,
+        id=top.id,
+        title=top.title,
+        version=top.version,
+        sha256=digest.hexdigest(),
+        as_of=as_of,
+        chain=[item.model.id for item in chain],
+        files={item.model.id: str(item.path) for item in chain},
+        effective=top.effective,
+        basis=top.basis,
+        parameters=params,
+        inputs=inputs,
+        tables=tables,
+        metrics=metrics,
+        metric_nodes={},
+        metric_types={},
+        groups=groups,
+        weights=weights,
+        rules=list(rules.values()),
+        disabled=disabled,
+        provenance=provenance,
+        sources={item.model.id: item.loaded for item in chain},
+        points_total=points_total,
     )
 
 
@@ -374,7 +431,9 @@ def _table_type(table: spec.Table) -> Type:
         leaf = table.default
     if isinstance(leaf, str):
         return TEXT
-    return Type("number", normalise_unit(table.unit) if table.unit is not None else None)
+    return Type(
+        "number", normalise_unit(table.unit) if table.unit is not None else None
+    )
 
 
 def _field_symbols(rs: RuleSet) -> dict[str, Symbol]:
@@ -388,7 +447,9 @@ def _field_symbols(rs: RuleSet) -> dict[str, Symbol]:
             scope[path] = Symbol("field", TEXT)
     for path, declared in rs.inputs.items():
         if declared.type == "number":
-            scope[path] = Symbol("field", Type("number", normalise_unit(declared.unit or "")))
+            scope[path] = Symbol(
+                "field", Type("number", normalise_unit(declared.unit or ""))
+            )
         else:
             scope[path] = Symbol("field", BOOL if declared.type == "bool" else TEXT)
     return scope
@@ -400,19 +461,30 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
     for name, param in rs.parameters.items():
         scope[name] = Symbol("parameter", _value_type(param.value, param.unit))
     for name, table in rs.tables.items():
-        scope[name] = Symbol("table", _table_type(table), key_count=len(table.keys or ()))
+        scope[name] = Symbol(
+            "table", _table_type(table), key_count=len(table.keys or ())
+        )
     derived = [r for r in rs.rules if r.kind == "derive"]
     for rule in derived:
         scope[rule.spec.sets] = Symbol("derived", BOOL)
 
-    def locate(exc: ExpressionError, where: SourceSpan | None, text: str, path: tuple[Any, ...], origin: str) -> None:
+    def locate(
+        exc: ExpressionError,
+        where: SourceSpan | None,
+        text: str,
+        path: tuple[Any, ...],
+        origin: str,
+    ) -> None:
         loaded = files[origin].loaded if origin in files else None
         for diag in exc.diagnostics:
             offset = diag.span.offset if isinstance(diag.span, OffsetSpan) else 0
             span = _place(loaded, path, text, offset) if loaded else where
             errors.append(Diagnostic(diag.code, diag.message, span, field_path(path)))
 
-    metric_origin = {name: _origin_of(rs.provenance.get(f"metrics.{name}"), rs) for name in rs.metrics}
+    metric_origin = {
+        name: _origin_of(rs.provenance.get(f"metrics.{name}"), rs)
+        for name in rs.metrics
+    }
     # Metrics may use one another: check in dependency order.
     pending = dict(rs.metrics)
     parsed: dict[str, n.Node] = {}
@@ -420,7 +492,9 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
         try:
             parsed[name] = parse(metric.expr)
         except ExpressionError as exc:
-            locate(exc, None, metric.expr, ("metrics", name, "expr"), metric_origin[name])
+            locate(
+                exc, None, metric.expr, ("metrics", name, "expr"), metric_origin[name]
+            )
             pending.pop(name)
     progress = True
     while pending and progress:
@@ -434,25 +508,42 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
             try:
                 found = check_number(parsed[name], scope)
             except ExpressionError as exc:
-                locate(exc, None, rs.metrics[name].expr, ("metrics", name, "expr"), metric_origin[name])
+                locate(
+                    exc,
+                    None,
+                    rs.metrics[name].expr,
+                    ("metrics", name, "expr"),
+                    metric_origin[name],
+                )
                 continue
             declared = rs.metrics[name].unit
-            if declared is not None and found.unit is not None and normalise_unit(declared) != found.unit:
-                errors.append(Diagnostic(
-                    "EXP",
-                    f"指标 {name} 声明单位 {declared!r}，但表达式得到 {found.unit!r} / "
-                    "declared unit does not match the expression",
-                    rs.provenance.get(f"metrics.{name}"), f"metrics.{name}.unit",
-                ))
+            if (
+                declared is not None
+                and found.unit is not None
+                and normalise_unit(declared) != found.unit
+            ):
+                errors.append(
+                    Diagnostic(
+                        "EXP",
+                        f"指标 {name} 声明单位 {declared!r}，但表达式得到 {found.unit!r} / "
+                        "declared unit does not match the expression",
+                        rs.provenance.get(f"metrics.{name}"),
+                        f"metrics.{name}.unit",
+                    )
+                )
             unit = normalise_unit(declared) if declared is not None else found.unit
             scope[name] = Symbol("metric", Type("number", unit))
             rs.metric_nodes[name] = parsed[name]
             rs.metric_types[name] = Type("number", unit)
     for name in pending:
-        errors.append(Diagnostic(
-            "EXP", f"指标 {name} 相互引用形成循环 / metrics refer to each other in a cycle",
-            rs.provenance.get(f"metrics.{name}"), f"metrics.{name}.expr",
-        ))
+        errors.append(
+            Diagnostic(
+                "EXP",
+                f"指标 {name} 相互引用形成循环 / metrics refer to each other in a cycle",
+                rs.provenance.get(f"metrics.{name}"),
+                f"metrics.{name}.expr",
+            )
+        )
 
     typed_rules = []
     for rule in rs.rules:
@@ -495,10 +586,20 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
             for key in ("min", "max", "at", "points")
             if isinstance(getattr(item, key, None), str)
         )
-        typed_rules.append(EffectiveRule(
-            resolved, rule.source, rule.origin, condition, parts.get("value"),
-            parts.get("applies_if"), unit, rule.position, tuple(branches), figures,
-        ))
+        typed_rules.append(
+            EffectiveRule(
+                resolved,
+                rule.source,
+                rule.origin,
+                condition,
+                parts.get("value"),
+                parts.get("applies_if"),
+                unit,
+                rule.position,
+                tuple(branches),
+                figures,
+            )
+        )
     rs.rules = typed_rules
     if errors:
         raise RuleSetError("", diagnostics=sorted(errors, key=_order))
@@ -622,7 +723,9 @@ def _origin_of(span: SourceSpan | None, rs: RuleSet) -> str:
     return rs.id
 
 
-def _place(loaded: LoadedYaml, path: tuple[Any, ...], text: str, offset: int) -> SourceSpan:
+def _place(
+    loaded: LoadedYaml, path: tuple[Any, ...], text: str, offset: int
+) -> SourceSpan:
     """The file position of character `offset` of the expression scalar at `path`."""
     info = loaded.info(path)
     if info is None:

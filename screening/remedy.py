@@ -32,8 +32,12 @@ _Ratio = Callable[[Ctx], tuple[int, int]]
 class Solver:
     """Inverts expressions over one rule set's metrics; each inversion compiled once."""
 
-    def __init__(self, metric_nodes: dict[str, n.Node], build: Callable[[n.Node], Evaluator],
-                 units: dict[str, str]) -> None:
+    def __init__(
+        self,
+        metric_nodes: dict[str, n.Node],
+        build: Callable[[n.Node], Evaluator],
+        units: dict[str, str],
+    ) -> None:
         self.metric_nodes = metric_nodes
         self.build = build
         self.units = units
@@ -41,7 +45,9 @@ class Solver:
         # holding the node keeps its id from being reused by another expression
         self._plans: dict[int, tuple[n.Node, tuple[tuple[str, str, _Step], ...]]] = {}
 
-    def options(self, node: n.Node, relation: str, target: Fraction, ctx: Ctx) -> tuple[RemedyOption, ...]:
+    def options(
+        self, node: n.Node, relation: str, target: Fraction, ctx: Ctx
+    ) -> tuple[RemedyOption, ...]:
         """For `node relation target` to hold: one option per input that can be solved for."""
         entry = self._plans.get(id(node))
         if entry is None:
@@ -67,8 +73,10 @@ class Solver:
         return tuple(out)
 
     def _plan(self, node: n.Node) -> tuple[tuple[str, str, _Step], ...]:
-        return tuple((field, self.units.get(field, ""), self._inverse(node, field))
-                     for field in self._fields(node))
+        return tuple(
+            (field, self.units.get(field, ""), self._inverse(node, field))
+            for field in self._fields(node)
+        )
 
     def _fields(self, node: n.Node) -> list[str]:
         """Fields that occur exactly once in the expression (metrics expanded), sorted."""
@@ -126,6 +134,7 @@ class Solver:
 # Each step below solves `x op other = num / den` (or `other op x`) for x, the side
 # holding the field, with other = a / b, and hands x on to the step undoing x's own
 # operation.
+
 
 def _reached(ctx: Ctx, num: int, den: int, direction: int) -> tuple[int, int, int]:
     return num, den, direction
@@ -200,10 +209,14 @@ def _divisor(inner: _Step, other: _Ratio) -> _Step:  # other / x
 
 
 _UNDO: dict[tuple[str, bool], Callable[[_Step, _Ratio], _Step]] = {
-    ("+", True): _added, ("+", False): _added,
-    ("-", True): _minuend, ("-", False): _subtrahend,
-    ("*", True): _factor, ("*", False): _factor,
-    ("/", True): _dividend, ("/", False): _divisor,
+    ("+", True): _added,
+    ("+", False): _added,
+    ("-", True): _minuend,
+    ("-", False): _subtrahend,
+    ("*", True): _factor,
+    ("*", False): _factor,
+    ("/", True): _dividend,
+    ("/", False): _divisor,
 }
 
 
@@ -215,14 +228,18 @@ def next_band(
 ) -> tuple[Fraction, Any] | None:
     """The nearest value that earns more points than `points`, with the points it earns."""
     if bands is not None:
-        better = [band for band in bands if band[2] > points]  # few: most are passed over here
+        better = [
+            band for band in bands if band[2] > points
+        ]  # few: most are passed over here
         if not better:
             return None
         above = [(low, p) for low, _, p in better if low is not None and low > value]
         if above:
             return min(above)
         # bands where less is better (energy per output, say): reach below a band's max
-        below = [(high, p) for _, high, p in better if high is not None and high <= value]
+        below = [
+            (high, p) for _, high, p in better if high is not None and high <= value
+        ]
         if not below:
             return None
         high, gain = max(below)

@@ -26,7 +26,10 @@ def json_schema(which: str) -> dict[str, Any]:
     expect = Expect.model_json_schema()
     schema.setdefault("$defs", {}).update(expect.pop("$defs", {}))
     schema["$defs"]["Expect"] = expect
-    schema["properties"]["ruleset"] = {"type": "string", "description": "case files: the rule set id the case is for"}
+    schema["properties"]["ruleset"] = {
+        "type": "string",
+        "description": "case files: the rule set id the case is for",
+    }
     schema["properties"]["as_of"] = {
         "type": "string",
         "format": "date",
@@ -39,4 +42,7 @@ def json_schema(which: str) -> dict[str, Any]:
 
 
 def render_schema(which: str) -> str:
-    return json.dumps(json_schema(which), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return (
+        json.dumps(json_schema(which), ensure_ascii=False, indent=2, sort_keys=True)
+        + "\n"
+    )

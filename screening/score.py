@@ -26,7 +26,8 @@ def points_for(
     if bands is not None:
         for low, high, points in bands:
             if (low is None or num * low.denominator >= low.numerator * den) and (
-                    high is None or num * high.denominator < high.numerator * den):
+                high is None or num * high.denominator < high.numerator * den
+            ):
                 return points
         return 0
     steps = linear or ()
@@ -36,7 +37,9 @@ def points_for(
     for (x0, y0), (x1, y1) in pairwise(steps):
         if num * x1.denominator <= x1.numerator * den:
             # y0 + (y1 - y0) * (value - x0) / (x1 - x0)
-            got = y0 + (y1 - y0) * Fraction(num * x0.denominator - x0.numerator * den, den * x0.denominator) / (x1 - x0)
+            got = y0 + (y1 - y0) * Fraction(
+                num * x0.denominator - x0.numerator * den, den * x0.denominator
+            ) / (x1 - x0)
             return got.numerator if got.denominator == 1 else got
     return steps[-1][1]
 
@@ -50,18 +53,27 @@ def _sum(values: Sequence[Points | None]) -> tuple[int, int]:
             num += value * den
             continue
         d = value.denominator
-        num, den = (num + value.numerator, den) if d == den else (num * d + value.numerator * den, den * d)
+        num, den = (
+            (num + value.numerator, den)
+            if d == den
+            else (num * d + value.numerator * den, den * d)
+        )
     return num, den
 
 
-def total_score(scored: Sequence[Finding], bonuses: Sequence[Finding],
-                weights: dict[str, Decimal] | None) -> Fraction | None:
+def total_score(
+    scored: Sequence[Finding],
+    bonuses: Sequence[Finding],
+    weights: dict[str, Decimal] | None,
+) -> Fraction | None:
     """0–100 from score rules (by group weight when given) plus bonus, capped at 100;
     None when there is nothing to score. Summed as integer ratios, one Fraction at the end."""
     scored = [f for f in scored if f.status is not Status.NOT_APPLICABLE]
     bonus_num, bonus_den = _sum([f.points for f in bonuses])
     if not scored:
-        return None if not bonuses else min(Fraction(100), Fraction(bonus_num, bonus_den))
+        return (
+            None if not bonuses else min(Fraction(100), Fraction(bonus_num, bonus_den))
+        )
     if weights:
         total = Fraction(0)
         for group, weight in weights.items():
@@ -69,7 +81,9 @@ def total_score(scored: Sequence[Finding], bonuses: Sequence[Finding],
             top_num, top_den = _sum([f.max_points for f in in_group])
             if top_num:
                 got_num, got_den = _sum([f.points for f in in_group])
-                total += Fraction(weight) * Fraction(got_num * top_den, got_den * top_num)
+                total += Fraction(weight) * Fraction(
+                    got_num * top_den, got_den * top_num
+                )
         total += Fraction(bonus_num, bonus_den)
     else:
         top_num, top_den = _sum([f.max_points for f in scored])

@@ -39,7 +39,9 @@ Problem = Missing | Undefined
 class Screener:
     """A compiled rule set bound to an engine; `screen` is called once per project."""
 
-    def __init__(self, ruleset: RuleSet, engine: Engine | None = None, reference: bool = False) -> None:
+    def __init__(
+        self, ruleset: RuleSet, engine: Engine | None = None, reference: bool = False
+    ) -> None:
         self.ruleset = ruleset
         self.reference = reference
         self.compiled: Compiled = compile_ruleset(ruleset)
@@ -49,7 +51,9 @@ class Screener:
         units.update({path: i.unit or "" for path, i in ruleset.inputs.items()})
         self.solver = Solver(ruleset.metric_nodes, compiled.build, units)  # type: ignore[arg-type]
         # per stratum: the derivations judged in it, whose values later strata read
-        self._derivations: list[list[tuple[RulePlan, str]]] = [[] for _ in range(compiled.strata)]
+        self._derivations: list[list[tuple[RulePlan, str]]] = [
+            [] for _ in range(compiled.strata)
+        ]
         for plan in compiled.plans:
             if plan.kind.name == "derive":
                 self._derivations[plan.stratum].append((plan, plan.rule.spec.sets))
@@ -62,9 +66,12 @@ class Screener:
                 self.engine.register(chunk)
         self._strata = [_Stratum(chunks) for chunks in compiled.chunks]
         # the fact keys each part reads, to tell quickly whether anything it needs failed
-        self._keys = {id(part): part.native_keys + tuple(atom.key for atom in part.atoms)
-                      for plan in compiled.plans for part in (plan.applies, plan.condition)
-                      if part is not None}
+        self._keys = {
+            id(part): part.native_keys + tuple(atom.key for atom in part.atoms)
+            for plan in compiled.plans
+            for part in (plan.applies, plan.condition)
+            if part is not None
+        }
 
     def screen(self, project: Project) -> Decision:
         """The decision for one validated project (its extra fields checked against `inputs:`)."""
@@ -76,7 +83,9 @@ class Screener:
             return self._screen_reference(values)
         ctx = self.compiled.ctx(values)
         fired: set[tuple[int, str]] = set()
-        failed: dict[str, Problem] = {}  # fact key → why it could not be put in the fact
+        failed: dict[
+            str, Problem
+        ] = {}  # fact key → why it could not be put in the fact
         derived: dict[str, bool] = {}
         judge = _CompiledJudge(self, ctx, fired, failed, derived)
         match = self.engine.match
@@ -88,7 +97,9 @@ class Screener:
                         derived[name] = value
             texts = stratum.fill(values, ctx, derived, failed)
             for chunk, keys in stratum.chunks:
-                fired |= match(chunk, ", ".join([texts[key] for key in keys if key in texts]))
+                fired |= match(
+                    chunk, ", ".join([texts[key] for key in keys if key in texts])
+                )
         findings = [plan.kind.finding(plan, judge) for plan in self.compiled.plans]
         return self.decider.decide(values, findings)
 
@@ -133,15 +144,41 @@ class _Stratum:
                 natives.setdefault(key, (name, is_derived, text_field(key)))
             for atom in chunk.atoms:
                 values = (-1, 0, 1) if atom.kind == "sign" else (True, False)
-                atoms.setdefault(atom.key, (atom.evaluate, {value: field(atom.key, value) for value in values}))
-        self.natives = [(key, name, is_derived, text, {flag: field(key, flag) for flag in (True, False)})
-                        for key, (name, is_derived, text) in natives.items()]
+                atoms.setdefault(
+                    atom.key,
+                    (
+                        atom.evaluate,
+                        {value: field(atom.key, value) for value in values},
+                    ),
+                )
+        self.natives = [
+            (
+                key,
+                name,
+                is_derived,
+                text,
+                {flag: field(key, flag) for flag in (True, False)},
+            )
+            for key, (name, is_derived, text) in natives.items()
+        ]
         self.atoms = list(atoms.items())
-        self.chunks = [(chunk, tuple([key for _, key, _ in chunk.natives] + [a.key for a in chunk.atoms]))
-                       for chunk in chunks]
+        self.chunks = [
+            (
+                chunk,
+                tuple(
+                    [key for _, key, _ in chunk.natives] + [a.key for a in chunk.atoms]
+                ),
+            )
+            for chunk in chunks
+        ]
 
-    def fill(self, values: dict[str, Any], ctx: Ctx, derived: dict[str, bool],
-             failed: dict[str, Problem]) -> dict[str, str]:
+    def fill(
+        self,
+        values: dict[str, Any],
+        ctx: Ctx,
+        derived: dict[str, bool],
+        failed: dict[str, Problem],
+    ) -> dict[str, str]:
         """The text of every field this stratum's facts hold; what could not be filled goes to `failed`."""
         texts: dict[str, str] = {}
         for key, name, is_derived, text, flags in self.natives:
@@ -167,8 +204,14 @@ class _CompiledJudge:
 
     __slots__ = ("screener", "ctx", "fired", "failed", "derived")
 
-    def __init__(self, screener: Screener, ctx: Ctx, fired: set[tuple[int, str]],
-                 failed: dict[str, Problem], derived: dict[str, bool]) -> None:
+    def __init__(
+        self,
+        screener: Screener,
+        ctx: Ctx,
+        fired: set[tuple[int, str]],
+        failed: dict[str, Problem],
+        derived: dict[str, bool],
+    ) -> None:
         self.screener = screener
         self.ctx = ctx
         self.fired = fired
@@ -183,7 +226,10 @@ class _CompiledJudge:
         assert part is not None
         if not any(key in failed for key in self.screener._keys[id(part)]):
             return None
-        return self._unready(part, [failed[key] for key in self.screener._keys[id(part)] if key in failed])
+        return self._unready(
+            part,
+            [failed[key] for key in self.screener._keys[id(part)] if key in failed],
+        )
 
     def _unready(self, part: Part, problems: list[Problem]) -> Problem:
         absent = self.screener.compiled.absent(part, self.ctx.values, self.derived)
@@ -195,17 +241,33 @@ class _CompiledJudge:
     def reported(self, plan: RulePlan) -> tuple[Any, Any]:
         if plan.actual is None:
             return None, None
-        return self._shown(plan.actual, plan.threshold, plan.threshold_constant, plan.op, plan.actual_field)
+        return self._shown(
+            plan.actual,
+            plan.threshold,
+            plan.threshold_constant,
+            plan.op,
+            plan.actual_field,
+        )
 
-    def _shown(self, actual: Any, threshold: Any, constant: Any, op: str | None,
-               field_name: str | None) -> tuple[Any, Any]:
+    def _shown(
+        self,
+        actual: Any,
+        threshold: Any,
+        constant: Any,
+        op: str | None,
+        field_name: str | None,
+    ) -> tuple[Any, Any]:
         ctx = self.ctx
         try:
             shown = ctx.values[field_name] if field_name else to_fraction(actual(ctx))
             bound = constant
             if bound is COMPUTED:
                 bound = threshold(ctx)
-                bound = tuple(map(to_fraction, bound)) if op == "between" else to_fraction(bound)
+                bound = (
+                    tuple(map(to_fraction, bound))
+                    if op == "between"
+                    else to_fraction(bound)
+                )
         except (Missing, Undefined):
             return None, None
         return shown, bound
@@ -217,8 +279,16 @@ class _CompiledJudge:
             return self._unready(branch.part, [exc]), None, None
         if branch.actual is None:
             return bool(holds), None, None
-        return (bool(holds),
-                *self._shown(branch.actual, branch.threshold, branch.threshold_constant, branch.op, None))
+        return (
+            bool(holds),
+            *self._shown(
+                branch.actual,
+                branch.threshold,
+                branch.threshold_constant,
+                branch.op,
+                None,
+            ),
+        )
 
     def value(self, plan: RulePlan) -> Fraction:
         try:
@@ -226,11 +296,15 @@ class _CompiledJudge:
         except (Missing, Undefined) as exc:
             raise self._unready(plan.value_part, [exc]) from None  # type: ignore[arg-type]
 
-    def options(self, node: n.Node, relation: str, target: Fraction) -> tuple[RemedyOption, ...]:
+    def options(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...]:
         return self.screener.solver.options(node, relation, target, self.ctx)
 
 
-def _unready(part: Part, ctx: Ctx, problems: list[Problem], absent: frozenset[str]) -> Problem:
+def _unready(
+    part: Part, ctx: Ctx, problems: list[Problem], absent: frozenset[str]
+) -> Problem:
     """Why a part cannot be judged, in this order: a lookup with no value for this project
     (its keys present) makes it not applicable; else absent inputs are missing; else the
     first problem met (a zero divisor, an unset parameter)."""
@@ -246,7 +320,9 @@ def _unready(part: Part, ctx: Ctx, problems: list[Problem], absent: frozenset[st
     for problem in problems:
         if isinstance(problem, Undefined):
             return problem
-    names: frozenset[str] = frozenset().union(*(p.names for p in problems if isinstance(p, Missing)))
+    names: frozenset[str] = frozenset().union(
+        *(p.names for p in problems if isinstance(p, Missing))
+    )
     return Missing(names)
 
 
@@ -255,16 +331,24 @@ class _ReferenceSetup:
 
     def __init__(self, ruleset: RuleSet, compiled: Compiled) -> None:
         self.metrics = ruleset.metric_nodes
-        self.constants = {name: param.value for name, param in ruleset.parameters.items()}
-        self.tables = exact_tables({name: {"values": t.values, "default": t.default}
-                                    for name, t in ruleset.tables.items()})
+        self.constants = {
+            name: param.value for name, param in ruleset.parameters.items()
+        }
+        self.tables = exact_tables(
+            {
+                name: {"values": t.values, "default": t.default}
+                for name, t in ruleset.tables.items()
+            }
+        )
         self.compiled = compiled
 
 
 class _ReferenceJudge:
     """Answers the kinds' questions by evaluating each rule's expressions in plain Fractions."""
 
-    def __init__(self, screener: Screener, setup: _ReferenceSetup, known: dict[str, Any]) -> None:
+    def __init__(
+        self, screener: Screener, setup: _ReferenceSetup, known: dict[str, Any]
+    ) -> None:
         self.screener = screener
         self.known = known  # the project's values and the derived facts known so far
         self.reference = Reference(known, setup.metrics, setup.constants, setup.tables)
@@ -306,7 +390,9 @@ class _ReferenceJudge:
         if side == "na":
             return not self.reference.evaluate(self._node(plan, "applies"))
         truth = bool(self.reference.evaluate(self._node(plan, "condition")))
-        if side == "fail" and plan.rule.spec.fail_if is None:  # require, require_any: fail unless it holds
+        if (
+            side == "fail" and plan.rule.spec.fail_if is None
+        ):  # require, require_any: fail unless it holds
             return not truth
         return truth
 
@@ -345,7 +431,9 @@ class _ReferenceJudge:
             raise Missing(absent)
         return self.reference.evaluate(node)  # type: ignore[no-any-return]
 
-    def options(self, node: n.Node, relation: str, target: Fraction) -> tuple[RemedyOption, ...]:
+    def options(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...]:
         ctx = self.screener.compiled.ctx(self.known)
         return self.screener.solver.options(node, relation, target, ctx)
 

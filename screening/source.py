@@ -57,7 +57,9 @@ class LoadedYaml:
     path: str
     data: Any
     positions: dict[Path_, NodeInfo] = field(default_factory=dict)
-    keys: dict[Path_, NodeInfo] = field(default_factory=dict)  # where each mapping key is written
+    keys: dict[Path_, NodeInfo] = field(
+        default_factory=dict
+    )  # where each mapping key is written
 
     def span(self, at: Path_ = ()) -> SourceSpan:
         """The span of the value at `at`, or of its nearest ancestor that exists."""
@@ -94,7 +96,9 @@ def field_path(path: Path_) -> str:
     """A YAML path as users read it: ("rules", 0, "require") → rules[0].require."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += (
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        )
     return out
 
 
@@ -104,15 +108,20 @@ def load_yaml_file(path: str | Path) -> LoadedYaml:
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise YamlError(f"文件过大（{size} 字节）/ file too large", SourceSpan(str(p)))
+            raise YamlError(
+                f"文件过大（{size} 字节）/ file too large", SourceSpan(str(p))
+            )
         text = p.read_bytes()
     except OSError as exc:
-        raise YamlError(f"无法读取文件 / cannot read file: {exc.strerror}", SourceSpan(str(p))) from None
+        raise YamlError(
+            f"无法读取文件 / cannot read file: {exc.strerror}", SourceSpan(str(p))
+        ) from None
     try:
         decoded = text.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise YamlError(
-            f"文件不是 UTF-8 编码 / file is not UTF-8 (byte {exc.start})", SourceSpan(str(p))
+            f"文件不是 UTF-8 编码 / file is not UTF-8 (byte {exc.start})",
+            SourceSpan(str(p)),
         ) from None
     return load_yaml_text(decoded, str(p))
 
@@ -123,15 +132,22 @@ def load_yaml_text(text: str, path: str = "<string>") -> LoadedYaml:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        span = SourceSpan(path, mark.line + 1, mark.column + 1) if mark else SourceSpan(path)
+        span = (
+            SourceSpan(path, mark.line + 1, mark.column + 1)
+            if mark
+            else SourceSpan(path)
+        )
         problem = exc.problem or exc.context or "syntax error"
         raise YamlError(f"YAML 语法错误 / YAML syntax error: {problem}", span) from None
     except yaml.YAMLError as exc:
         # ReaderError (a control character, say) has a character position but no mark.
-        raise YamlError(f"YAML 读取错误 / YAML reader error: {exc}", SourceSpan(path)) from None
+        raise YamlError(
+            f"YAML 读取错误 / YAML reader error: {exc}", SourceSpan(path)
+        ) from None
     if len(nodes) > 1:
         raise YamlError(
-            "一个文件只能包含一个 YAML 文档 / one document per file", _span(path, nodes[1])
+            "一个文件只能包含一个 YAML 文档 / one document per file",
+            _span(path, nodes[1]),
         )
     loaded = LoadedYaml(path, None)
     if nodes and nodes[0] is not None:
@@ -147,7 +163,9 @@ def _span(path: str, node: yaml.Node) -> SourceSpan:
 class _Builder:
     """Turns a node graph into plain values, refusing tags and runaway aliases."""
 
-    def __init__(self, path: str, positions: dict[Path_, NodeInfo], keys: dict[Path_, NodeInfo]) -> None:
+    def __init__(
+        self, path: str, positions: dict[Path_, NodeInfo], keys: dict[Path_, NodeInfo]
+    ) -> None:
         self.path = path
         self.positions = positions
         self.keys = keys
@@ -164,23 +182,34 @@ class _Builder:
             )
         if node.tag not in _ALLOWED_TAGS:
             raise YamlError(
-                f"不允许的 YAML 标签 {node.tag!r} / tag not allowed", _span(self.path, node)
+                f"不允许的 YAML 标签 {node.tag!r} / tag not allowed",
+                _span(self.path, node),
             )
         style = getattr(node, "style", None)
         self.positions[at] = NodeInfo(
-            node.start_mark.line + 1, node.start_mark.column + 1, style, node.end_mark.line + 1
+            node.start_mark.line + 1,
+            node.start_mark.column + 1,
+            style,
+            node.end_mark.line + 1,
         )
         if id(node) in self.active:
-            raise YamlError("YAML 别名形成循环 / recursive alias", _span(self.path, node))
+            raise YamlError(
+                "YAML 别名形成循环 / recursive alias", _span(self.path, node)
+            )
         if isinstance(node, yaml.MappingNode):
             self.active.add(id(node))
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 key = self.build(key_node, at + ("<key>",))
                 if isinstance(key, (dict, list)):
-                    raise YamlError("映射的键必须是标量 / mapping keys must be scalars", _span(self.path, key_node))
+                    raise YamlError(
+                        "映射的键必须是标量 / mapping keys must be scalars",
+                        _span(self.path, key_node),
+                    )
                 if key in out:
-                    raise YamlError(f"重复的键 {key!r} / duplicate key", _span(self.path, key_node))
+                    raise YamlError(
+                        f"重复的键 {key!r} / duplicate key", _span(self.path, key_node)
+                    )
                 mark = key_node.start_mark
                 self.keys[at + (key,)] = NodeInfo(mark.line + 1, mark.column + 1)
                 out[key] = self.build(value_node, at + (key,))
@@ -220,8 +249,14 @@ class _Builder:
                 return text
         if tag == _TIMESTAMP:
             try:
-                value = yaml.constructor.SafeConstructor().construct_yaml_timestamp(node)
+                value = yaml.constructor.SafeConstructor().construct_yaml_timestamp(
+                    node
+                )
             except (ValueError, TypeError):
                 return text
-            return value.date() if isinstance(value, dt.datetime) and len(text) <= 10 else value
+            return (
+                value.date()
+                if isinstance(value, dt.datetime) and len(text) <= 10
+                else value
+            )
         return text  # pragma: no cover - tags are filtered above

@@ -76,7 +76,16 @@ def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
         out += _bands(rs, rule)
         out += _domains(rs, rule)
         if rule.spec.basis is None and _is_shipped(rs, rule.origin):
-            out.append(_diag(WARNING, "VAL", "规则缺少 basis（政策依据）/ rule has no basis", rs, rule, ("id",)))
+            out.append(
+                _diag(
+                    WARNING,
+                    "VAL",
+                    "规则缺少 basis（政策依据）/ rule has no basis",
+                    rs,
+                    rule,
+                    ("id",),
+                )
+            )
     out += _engine(rs)
     out += _tables(rs)
     out += _unconfigured(rs)
@@ -85,9 +94,21 @@ def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
     return out
 
 
-def _diag(severity: str, code: str, message: str, rs: RuleSet, rule: EffectiveRule, path: tuple[Any, ...]) -> Diagnostic:
-    return Diagnostic(code, message, rs.span(rule.origin, rule.position + path),
-                      field_path(rule.position + path) + f" [{rule.id}]", severity)
+def _diag(
+    severity: str,
+    code: str,
+    message: str,
+    rs: RuleSet,
+    rule: EffectiveRule,
+    path: tuple[Any, ...],
+) -> Diagnostic:
+    return Diagnostic(
+        code,
+        message,
+        rs.span(rule.origin, rule.position + path),
+        field_path(rule.position + path) + f" [{rule.id}]",
+        severity,
+    )
 
 
 def _is_shipped(rs: RuleSet, origin: str) -> bool:
@@ -103,24 +124,73 @@ def _bands(rs: RuleSet, rule: EffectiveRule) -> list[Diagnostic]:
     if not bands:
         return []
     out = []
-    ordered = sorted(enumerate(bands), key=lambda item: (item[1].min is not None, item[1].min or 0))
+    ordered = sorted(
+        enumerate(bands), key=lambda item: (item[1].min is not None, item[1].min or 0)
+    )
     for index, band in ordered:
         if band.min is not None and band.max is not None and band.max <= band.min:
-            out.append(_diag(ERROR, "BND", f"分档 min {band.min} 不小于 max {band.max} / empty band", rs, rule, ("bands", index)))
+            out.append(
+                _diag(
+                    ERROR,
+                    "BND",
+                    f"分档 min {band.min} 不小于 max {band.max} / empty band",
+                    rs,
+                    rule,
+                    ("bands", index),
+                )
+            )
     for (i, low), (j, high) in itertools.pairwise(ordered):
-        if low.max is None or (high.min is not None and low.max > high.min) or high.min is None:
-            out.append(_diag(ERROR, "BND", f"分档重叠：第 {i + 1} 档与第 {j + 1} 档 / bands {i + 1} and {j + 1} overlap",
-                             rs, rule, ("bands", j)))
+        if (
+            low.max is None
+            or (high.min is not None and low.max > high.min)
+            or high.min is None
+        ):
+            out.append(
+                _diag(
+                    ERROR,
+                    "BND",
+                    f"分档重叠：第 {i + 1} 档与第 {j + 1} 档 / bands {i + 1} and {j + 1} overlap",
+                    rs,
+                    rule,
+                    ("bands", j),
+                )
+            )
         elif high.min is not None and low.max < high.min:
-            out.append(_diag(ERROR, "BND", f"分档之间有空档：[{low.max}, {high.min}) 不属于任何一档，得 0 分 / "
-                             "gap between bands", rs, rule, ("bands", j)))
+            out.append(
+                _diag(
+                    ERROR,
+                    "BND",
+                    f"分档之间有空档：[{low.max}, {high.min}) 不属于任何一档，得 0 分 / "
+                    "gap between bands",
+                    rs,
+                    rule,
+                    ("bands", j),
+                )
+            )
     first, last = ordered[0][1], ordered[-1][1]
     if first.min is not None and first.min > 0:
-        out.append(_diag(WARNING, "BND", f"低于 {first.min} 的值不属于任何一档（得 0 分）；如属有意，请加一档 max: {first.min}, points: 0 / "
-                         "values below the first band get 0 points", rs, rule, ("bands", ordered[0][0])))
+        out.append(
+            _diag(
+                WARNING,
+                "BND",
+                f"低于 {first.min} 的值不属于任何一档（得 0 分）；如属有意，请加一档 max: {first.min}, points: 0 / "
+                "values below the first band get 0 points",
+                rs,
+                rule,
+                ("bands", ordered[0][0]),
+            )
+        )
     if last.max is not None:
-        out.append(_diag(WARNING, "BND", f"不低于 {last.max} 的值不属于任何一档（得 0 分）/ values above the last band get 0 points",
-                         rs, rule, ("bands", ordered[-1][0])))
+        out.append(
+            _diag(
+                WARNING,
+                "BND",
+                f"不低于 {last.max} 的值不属于任何一档（得 0 分）/ values above the last band get 0 points",
+                rs,
+                rule,
+                ("bands", ordered[-1][0]),
+            )
+        )
     return out
 
 
@@ -167,21 +237,43 @@ def _never(node: n.Node, rs: RuleSet) -> str | None:
     if isinstance(node, n.Compare) and isinstance(node.left, n.Name):
         path = node.left.name
         spec = FIELDS.get(path)
-        choices = spec.choices if spec else tuple(rs.inputs[path].values or ()) if path in rs.inputs else ()
-        literals = [node.right] if isinstance(node.right, n.Text) else list(node.right.items) if isinstance(node.right, n.ListOf) else []
+        choices = (
+            spec.choices
+            if spec
+            else tuple(rs.inputs[path].values or ())
+            if path in rs.inputs
+            else ()
+        )
+        literals = (
+            [node.right]
+            if isinstance(node.right, n.Text)
+            else list(node.right.items)
+            if isinstance(node.right, n.ListOf)
+            else []
+        )
         for literal in literals:
             if choices and isinstance(literal, n.Text) and literal.value not in choices:
                 hint = difflib.get_close_matches(literal.value, list(choices), n=1)
-                suggestion = f"（是否想写 {hint[0]}？/ did you mean {hint[0]}?）" if hint else ""
+                suggestion = (
+                    f"（是否想写 {hint[0]}？/ did you mean {hint[0]}?）" if hint else ""
+                )
                 return f"{path} 不可能等于 {literal.value!r}（可选值：{', '.join(choices)}）{suggestion} / not a possible value"
         bounds = _bounds(path)
         if bounds and isinstance(node.right, n.Number):
             low, high = bounds
             value = node.right.value
-            always = {">=": value <= low, ">": value < low, "<": high is not None and value > high,
-                      "<=": high is not None and value >= high}.get(node.op)
-            never = {">=": high is not None and value > high, ">": high is not None and value >= high,
-                     "<": value <= low, "<=": value < low}.get(node.op)
+            always = {
+                ">=": value <= low,
+                ">": value < low,
+                "<": high is not None and value > high,
+                "<=": high is not None and value >= high,
+            }.get(node.op)
+            never = {
+                ">=": high is not None and value > high,
+                ">": high is not None and value >= high,
+                "<": value <= low,
+                "<=": value < low,
+            }.get(node.op)
             if always:
                 return f"{path} {node.op} {_show(value)} 对取值范围内的任何值都成立，此比较不会改变结果 / always true for the field's range"
             if never:
@@ -207,7 +299,11 @@ def _valid_prefix(prefix: str) -> bool:
 
 
 def _show(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else str(Decimal(value.numerator) / Decimal(value.denominator))
+    return (
+        str(value.numerator)
+        if value.denominator == 1
+        else str(Decimal(value.numerator) / Decimal(value.denominator))
+    )
 
 
 # --- tables ------------------------------------------------------------------------
@@ -220,12 +316,26 @@ def _tables(rs: RuleSet) -> list[Diagnostic]:
         depth = len(table.keys or ())
         for path, leaf in _cells(table.values, ()):
             if len(path) != depth:
-                out.append(Diagnostic("TBL", f"查找表 {name} 的单元 {'/'.join(path)} 层数与 keys（{depth} 层）不符 / "
-                                      "cell depth does not match keys", span, f"tables.{name}.values"))
+                out.append(
+                    Diagnostic(
+                        "TBL",
+                        f"查找表 {name} 的单元 {'/'.join(path)} 层数与 keys（{depth} 层）不符 / "
+                        "cell depth does not match keys",
+                        span,
+                        f"tables.{name}.values",
+                    )
+                )
                 break
             if leaf is None:
-                out.append(Diagnostic("TBL", f"查找表 {name} 的单元 {'/'.join(path)} 为空 / empty cell", span,
-                                      f"tables.{name}.values", WARNING))
+                out.append(
+                    Diagnostic(
+                        "TBL",
+                        f"查找表 {name} 的单元 {'/'.join(path)} 为空 / empty cell",
+                        span,
+                        f"tables.{name}.values",
+                        WARNING,
+                    )
+                )
         if not table.domain or not table.values:
             continue
         for level, key_name in enumerate(table.keys or ()):
@@ -236,15 +346,39 @@ def _tables(rs: RuleSet) -> list[Diagnostic]:
                 if len(path) > level and path[level] not in allowed:
                     hint = difflib.get_close_matches(path[level], allowed, n=1)
                     suggestion = f"（是否想写 {hint[0]}？）" if hint else ""
-                    out.append(Diagnostic("TBL", f"查找表 {name} 的键 {path[level]!r} 不在 {key_name} 的取值域内{suggestion} / "
-                                          "key outside the declared domain", span, f"tables.{name}.values"))
-        if all(key in table.domain for key in table.keys or ()) and table.default is None:
+                    out.append(
+                        Diagnostic(
+                            "TBL",
+                            f"查找表 {name} 的键 {path[level]!r} 不在 {key_name} 的取值域内{suggestion} / "
+                            "key outside the declared domain",
+                            span,
+                            f"tables.{name}.values",
+                        )
+                    )
+        if (
+            all(key in table.domain for key in table.keys or ())
+            and table.default is None
+        ):
             present = {path for path, _ in _cells(table.values, ())}
-            missing = [combo for combo in itertools.product(*(table.domain[k] for k in table.keys or ())) if combo not in present]
+            missing = [
+                combo
+                for combo in itertools.product(
+                    *(table.domain[k] for k in table.keys or ())
+                )
+                if combo not in present
+            ]
             if missing:
-                shown = "、".join("/".join(c) for c in missing[:8]) + (f" 等 {len(missing)} 个" if len(missing) > 8 else "")
-                out.append(Diagnostic("TBL", f"查找表 {name} 缺少单元：{shown}（可设 default）/ missing cells", span,
-                                      f"tables.{name}.values"))
+                shown = "、".join("/".join(c) for c in missing[:8]) + (
+                    f" 等 {len(missing)} 个" if len(missing) > 8 else ""
+                )
+                out.append(
+                    Diagnostic(
+                        "TBL",
+                        f"查找表 {name} 缺少单元：{shown}（可设 default）/ missing cells",
+                        span,
+                        f"tables.{name}.values",
+                    )
+                )
     return out
 
 
@@ -360,22 +494,47 @@ def _weights(rs: RuleSet) -> list[Diagnostic]:
     if rs.weights is not None:
         total = sum(rs.weights.values(), Decimal(0))
         if total != 100:
-            out.append(Diagnostic("WGT", f"weights 合计 {total}，应为 100 / weights must add up to 100",
-                                  top.span(("weights",)), "weights"))
+            out.append(
+                Diagnostic(
+                    "WGT",
+                    f"weights 合计 {total}，应为 100 / weights must add up to 100",
+                    top.span(("weights",)),
+                    "weights",
+                )
+            )
         for group in sorted(set(rs.weights) - score_groups):
-            out.append(Diagnostic("WGT", f"weights 中的类别 {group!r} 没有评分规则 / no score rule in this group",
-                                  top.span(("weights", group)), f"weights.{group}"))
+            out.append(
+                Diagnostic(
+                    "WGT",
+                    f"weights 中的类别 {group!r} 没有评分规则 / no score rule in this group",
+                    top.span(("weights", group)),
+                    f"weights.{group}",
+                )
+            )
         for group in sorted(score_groups - set(rs.weights)):
-            out.append(Diagnostic("WGT", f"类别 {group!r} 有评分规则但未设权重，其得分将被忽略 / group has no weight",
-                                  top.span(("weights",)), "weights"))
+            out.append(
+                Diagnostic(
+                    "WGT",
+                    f"类别 {group!r} 有评分规则但未设权重，其得分将被忽略 / group has no weight",
+                    top.span(("weights",)),
+                    "weights",
+                )
+            )
     if rs.points_total is not None:
         total = sum(
             (Decimal(r.spec.max_points) for r in rs.rules if r.kind == "score"),
             Decimal(0),
         )
         if total != rs.points_total:
-            out.append(Diagnostic("WGT", f"评分规则满分合计 {total}，与声明的 points_total {rs.points_total} 不符 / "
-                                  "max points do not add up as declared", top.span(("points_total",)), "points_total"))
+            out.append(
+                Diagnostic(
+                    "WGT",
+                    f"评分规则满分合计 {total}，与声明的 points_total {rs.points_total} 不符 / "
+                    "max points do not add up as declared",
+                    top.span(("points_total",)),
+                    "points_total",
+                )
+            )
     return out
 
 
@@ -391,13 +550,26 @@ def _unused(rs: RuleSet) -> list[Diagnostic]:
     out = []
     reserved = {"pass_mark", "review_band"}
     top_file = rs.files[rs.id]
-    for kind, names in (("tables", rs.tables), ("metrics", rs.metrics), ("parameters", rs.parameters)):
+    for kind, names in (
+        ("tables", rs.tables),
+        ("metrics", rs.metrics),
+        ("parameters", rs.parameters),
+    ):
         for name in names:
             span = rs.provenance.get(f"{kind}.{name}")
-            defined_here = span is not None and span.path == top_file  # a parent's definitions are its own concern
+            defined_here = (
+                span is not None and span.path == top_file
+            )  # a parent's definitions are its own concern
             if defined_here and name not in used and name not in reserved:
-                out.append(Diagnostic("USE", f"{name} 已定义但未被本规则集使用（下级规则集可能使用）/ defined but not used here",
-                                      span, f"{kind}.{name}", WARNING))
+                out.append(
+                    Diagnostic(
+                        "USE",
+                        f"{name} 已定义但未被本规则集使用（下级规则集可能使用）/ defined but not used here",
+                        span,
+                        f"{kind}.{name}",
+                        WARNING,
+                    )
+                )
     return out
 
 

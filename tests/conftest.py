@@ -26,9 +26,11 @@ def _run_from_root(monkeypatch: pytest.MonkeyPatch) -> None:
 def write_ruleset(tmp_path: Path) -> Callable[..., RuleSet]:
     """Write YAML text to a rule-set file in tmp_path and load it."""
 
-    def write(text: str, name: str = "test", as_of: dt.date | None = None, load: bool = True) -> RuleSet | Path:
+    def write(
+        text: str, name: str = "test", as_of: dt.date | None = None, load: bool = True
+    ) -> RuleSet | Path:
         path = tmp_path / f"{name}.yaml"
-        body = text[len(MINIMAL):] if text.startswith(MINIMAL) else text
+        body = text[len(MINIMAL) :] if text.startswith(MINIMAL) else text
         header = MINIMAL if text.startswith(MINIMAL) else ""
         path.write_text(header + textwrap.dedent(body), encoding="utf-8")
         return load_ruleset(str(path), as_of=as_of) if load else path
@@ -50,6 +52,16 @@ import os  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 SLOW = os.environ.get("SCREENING_SLOW") == "1"
-settings.register_profile("short", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("slow", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "short",
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "slow",
+    max_examples=3000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile("slow" if SLOW else "short")

@@ -30,7 +30,9 @@ def starter(v: dict[str, Any]) -> str:
     code = v.get("industry.code")
     if code is None:
         review = True
-    elif code.startswith(TWO_HIGH) and not v.get("extra.two_high_conditions_met", False):
+    elif code.startswith(TWO_HIGH) and not v.get(
+        "extra.two_high_conditions_met", False
+    ):
         review = True  # not met, or missing
     if review:
         return "review"
@@ -41,6 +43,8 @@ def starter(v: dict[str, Any]) -> str:
         points += F(0) if per_mu < 10 else (F(30) if per_mu < 20 else F(60))
     if revenue is not None:
         out = F(revenue) / F(area)
-        points += F(0) if out <= 200 else (F(40) if out >= 400 else F(40) * (out - 200) / 200)
+        points += (
+            F(0) if out <= 200 else (F(40) if out >= 400 else F(40) * (out - 200) / 200)
+        )
     score = min(F(100), points + (5 if catalogue == "encouraged" else 0))
     return "pass" if score >= 60 else ("review" if score >= 50 else "reject")

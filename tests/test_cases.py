@@ -16,7 +16,9 @@ from screening.loader import load_ruleset
 from screening.screener import Screener
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = sorted(p for p in (ROOT / "cases").rglob("*.yaml") if "evaluations" not in p.parts)  # tests/evaluation
+CASES = sorted(
+    p for p in (ROOT / "cases").rglob("*.yaml") if "evaluations" not in p.parts
+)  # tests/evaluation
 AS_OF = dt.date(2025, 6, 30)  # a fixed day, so cases do not change with the calendar
 
 
@@ -25,7 +27,11 @@ def _screener(ruleset_id: str, day: dt.date) -> Screener:
     return Screener(load_ruleset(ruleset_id, as_of=day))
 
 
-@pytest.mark.parametrize("path", CASES, ids=[str(p.relative_to(ROOT / "cases").with_suffix("")) for p in CASES])
+@pytest.mark.parametrize(
+    "path",
+    CASES,
+    ids=[str(p.relative_to(ROOT / "cases").with_suffix("")) for p in CASES],
+)
 def test_case(path: Path) -> None:
     case = load_case(path)
     assert case.expect is not None, "a case file needs an expect: block"

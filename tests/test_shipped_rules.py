@@ -25,9 +25,15 @@ SHIPPED = shipped_ids()
 
 
 def test_the_issue_ids_are_shipped() -> None:
-    for rid in ("national", "parks/longchang-neirong-2022", "parks/wenling-east-2021",
-                "parks/beihai-tieshangang-2023", "schemes/tuanfeng-access",
-                "parks/hanzhong-hekan-2024", "parks/anqing-2019"):
+    for rid in (
+        "national",
+        "parks/longchang-neirong-2022",
+        "parks/wenling-east-2021",
+        "parks/beihai-tieshangang-2023",
+        "schemes/tuanfeng-access",
+        "parks/hanzhong-hekan-2024",
+        "parks/anqing-2019",
+    ):
         assert rid in SHIPPED
 
 
@@ -37,22 +43,32 @@ def test_every_2017_manufacturing_division_maps_or_is_flagged() -> None:
     plot_min = national.tables["plot_ratio_min"].values
     for division in range(13, 44):
         key = f"{division:02d}"
-        assert key in crosswalk.values, f"2017 division {key} is neither mapped nor flagged"
+        assert key in crosswalk.values, (
+            f"2017 division {key} is neither mapped nor flagged"
+        )
         target = crosswalk.values[key]
         if target == "":
-            assert key in (crosswalk.note or ""), f"flagged division {key} must be listed in the table's note"
+            assert key in (crosswalk.note or ""), (
+                f"flagged division {key} must be listed in the table's note"
+            )
         else:
-            assert target in plot_min, f"{key} maps to 2002 division {target}, which 表2 does not list"
+            assert target in plot_min, (
+                f"{key} maps to 2002 division {target}, which 表2 does not list"
+            )
 
 
 @pytest.mark.parametrize("rid", SHIPPED)
 def test_every_shipped_rule_cites_its_basis(rid: str) -> None:
     for rule in load_ruleset(rid).rules:
-        assert rule.spec.basis and len(rule.spec.basis) > 10, f"{rid}: {rule.id} has no basis"
+        assert rule.spec.basis and len(rule.spec.basis) > 10, (
+            f"{rid}: {rule.id} has no basis"
+        )
 
 
 @pytest.mark.parametrize("rid", SHIPPED)
-def test_shipped_rule_sets_compile_into_chunks_inside_the_engine_limits(rid: str) -> None:
+def test_shipped_rule_sets_compile_into_chunks_inside_the_engine_limits(
+    rid: str,
+) -> None:
     compiled = compile_ruleset(load_ruleset(rid))
     assert 0 < compiled.engine_rules <= MAX_ENGINE_RULES
     for chunk in (chunk for chunks in compiled.chunks for chunk in chunks):
@@ -85,18 +101,21 @@ def basis_problems(text: str | None) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("", "empty"),
-    (None, "empty"),
-    ("  ", "empty"),
-    ("北海地块出让条件：投资强度 ≥250（参考文件 §1.7）", "mentions '参考文件'"),
-    ("见 ../shared/reference/policy-figures.md", "mentions 'policy-figures'"),
-    ("国土资发〔2008〕24号（§1.1）", "mentions '§'"),
-    ("原文表述未读到（🧠）", "carries '🧠'"),
-    ("已核实 ✅", "carries '✅'"),
-    ("未找到 ❌", "carries '❌'"),
-    ("来源冲突 ⚠️", "carries '⚠'"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "empty"),
+        (None, "empty"),
+        ("  ", "empty"),
+        ("北海地块出让条件：投资强度 ≥250（参考文件 §1.7）", "mentions '参考文件'"),
+        ("见 ../shared/reference/policy-figures.md", "mentions 'policy-figures'"),
+        ("国土资发〔2008〕24号（§1.1）", "mentions '§'"),
+        ("原文表述未读到（🧠）", "carries '🧠'"),
+        ("已核实 ✅", "carries '✅'"),
+        ("未找到 ❌", "carries '❌'"),
+        ("来源冲突 ⚠️", "carries '⚠'"),
+    ],
+)
 def test_the_basis_check_catches_drafting_notes(text: str | None, problem: str) -> None:
     assert problem in basis_problems(text)
 
@@ -149,12 +168,15 @@ RULES_2023 = {
 }
 
 
-@pytest.mark.parametrize(("day", "present", "absent"), [
-    (dt.date(2022, 6, 30), RULES_2008, RULES_2023),
-    (LAST_2008, RULES_2008, RULES_2023),
-    (FIRST_2023, RULES_2023, RULES_2008),
-    (dt.date.today(), RULES_2023, RULES_2008),
-])
+@pytest.mark.parametrize(
+    ("day", "present", "absent"),
+    [
+        (dt.date(2022, 6, 30), RULES_2008, RULES_2023),
+        (LAST_2008, RULES_2008, RULES_2023),
+        (FIRST_2023, RULES_2023, RULES_2008),
+        (dt.date.today(), RULES_2023, RULES_2008),
+    ],
+)
 def test_the_national_land_rules_are_dated_across_the_2023_edition(
     day: dt.date, present: set, absent: set
 ) -> None:

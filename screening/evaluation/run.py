@@ -94,7 +94,9 @@ class _TrackState:
     unrated: tuple[str, str] | None = None  # (reason, indicator): no firm can be rated
     ranked: Ranked | None = None
     overrides: array[int] = field(default_factory=lambda: array("b"))  # by position
-    previous: array[int] = field(default_factory=lambda: array("b"))  # last year's class
+    previous: array[int] = field(
+        default_factory=lambda: array("b")
+    )  # last year's class
     summary: TrackSummary | None = None
     scorer: TrackScorer | None = None
     scores: list[Score] = field(default_factory=list)  # by position, in 1 / scale
@@ -187,7 +189,10 @@ class _Names:
         self.id_at, self.name_at = array("q", [0]), array("q", [0])
 
     def extend(self, ids: list[str], names: list[str]) -> None:
-        for blob, at, texts in ((self.ids, self.id_at, ids), (self.names, self.name_at, names)):
+        for blob, at, texts in (
+            (self.ids, self.id_at, ids),
+            (self.names, self.name_at, names),
+        ):
             encoded = [t.encode() for t in texts]
             blob += b"".join(encoded)
             _extend_offsets(at, encoded)
@@ -299,7 +304,9 @@ class Evaluation:
         self.promises: Mapping[str, Any] = {}  # key → PromiseRecord
         self.promised: set[str] = set()  # keys of the records matched to a firm
         self._by_name: dict[str, str] | None = None
-        self.promise_check: Any = None  # a callable (firm record, result) → PromiseCheck
+        self.promise_check: Any = (
+            None  # a callable (firm record, result) → PromiseCheck
+        )
 
     def firms(self) -> Iterator[FirmResult]:
         """Every valid firm: each track's rated firms by rank (ties by id), then not rated."""
@@ -325,7 +332,9 @@ class Evaluation:
             for start, end in ranked.groups:
                 for pos, seq in self._group(state, ranked, start, end):
                     override = chosen[pos]
-                    final = overrides[override].class_id if override >= 0 else classes[pos]
+                    final = (
+                        overrides[override].class_id if override >= 0 else classes[pos]
+                    )
                     yield Placed(
                         names.firm_id(seq),
                         names.name(seq),
@@ -614,9 +623,7 @@ def _measure_all(
             items = [(at, 0, outcome) for at, outcome in batch.events]
             for i, first in repeated:
                 firm_id = batch.ids[i]
-                reason = (
-                    f"与第 {first} 行为同一企业（{firm_id}）/ the same firm as row {first}"
-                )
+                reason = f"与第 {first} 行为同一企业（{firm_id}）/ the same firm as row {first}"
                 column = CODE_COLUMN if batch.coded[i] else NAME_COLUMN
                 items.append(
                     (i, 1, ("bad", batch.source, batch.numbers[i], column, reason))
@@ -648,7 +655,9 @@ def _measure_all(
             blocks.add(t, firms)
         tracks = batch.tracks
         for i in compress(range(len(batch)), [not r for r in batch.rated]):
-            (no_track if tracks[i] < 0 else states[tracks[i]].not_rated).append(base + i)
+            (no_track if tracks[i] < 0 else states[tracks[i]].not_rated).append(
+                base + i
+            )
     counts.invalid = len(errors)
     return counts, errors, skipped, no_track
 
@@ -723,7 +732,8 @@ def _score_all(
         state.overrides.extend(overrides if overrides is not None else [-1] * size)
         if results:
             found = (
-                results.get(names.firm_id(seq)) for seq in state.seqs[start : start + size]
+                results.get(names.firm_id(seq))
+                for seq in state.seqs[start : start + size]
             )
             state.previous.extend(
                 _class_index(scheme, last.class_id if last else None) for last in found
@@ -747,7 +757,9 @@ def _score_all(
             )
         ]
         scores = state.scores
-        if pending[index] and scale != 1:  # an average is not a whole multiple of 1/scale
+        if (
+            pending[index] and scale != 1
+        ):  # an average is not a whole multiple of 1/scale
             scores = [Fraction(value, scale) for value in scores]
             scale = 1
         for position, indicators in pending[index]:

@@ -176,7 +176,10 @@ class TrackScorer:
         totals = list(map(sum, zip(*filled, strict=True))) if filled else [0] * size
         if adjustments is not None and any(adjustments):
             adjusted = self._adjusted
-            totals = [t + adjusted(m) if m else t for t, m in zip(totals, adjustments, strict=True)]
+            totals = [
+                t + adjusted(m) if m else t
+                for t, m in zip(totals, adjustments, strict=True)
+            ]
         averaged: dict[int, list[int]] = {}
         for i, ind in enumerate(self.track.indicators):
             if ind.missing == "average" and None in values[i]:
@@ -208,9 +211,7 @@ class TrackScorer:
         """Bonus − deduction, within their limits, of the adjustments in `mask`."""
         found = self._by_mask.get(mask)
         if found is None:
-            applied = [
-                p for j, p in enumerate(self.adjustment_points) if mask >> j & 1
-            ]
+            applied = [p for j, p in enumerate(self.adjustment_points) if mask >> j & 1]
             bonus = sum(p for p in applied if p > 0)
             deduction = -sum(p for p in applied if p < 0)
             if self.bonus_limit is not None:
@@ -238,8 +239,12 @@ class TrackScorer:
                 for column, scale in zip(values, scales, strict=True)
             )
             mask = adjustments[k] if adjustments is not None else 0
-            applied = tuple(j for j in range(len(self.scheme.adjustments)) if mask >> j & 1)
-            firm = Measured(0, 0, "", "", 0, None, firm_values, gaps, applied, (), -1, ())
+            applied = tuple(
+                j for j in range(len(self.scheme.adjustments)) if mask >> j & 1
+            )
+            firm = Measured(
+                0, 0, "", "", 0, None, firm_values, gaps, applied, (), -1, ()
+            )
             total, got, items = self.score(firm)
             totals.append(total)
             for column, p in zip(points, got, strict=True):
@@ -258,7 +263,9 @@ class TrackScorer:
             bd, limit = b.denominator, b.numerator * 10**decimals
             return sum(1 for k in column if k is not None and k * bd < limit)
         return sum(
-            1 for v in column if v is not None and v[0] * b.denominator < b.numerator * v[1]
+            1
+            for v in column
+            if v is not None and v[0] * b.denominator < b.numerator * v[1]
         )
 
     def below_benchmark(self, i: int, value: tuple[int, int]) -> bool:

@@ -118,10 +118,14 @@ def _fraction_key(value: Any) -> str:
 
 def _check_minmax(node: n.Call, scope: Scope) -> Type:
     if len(node.args) < 2:
-        raise error(f"{node.func} 至少需要两个参数 / needs at least two arguments", node)
+        raise error(
+            f"{node.func} 至少需要两个参数 / needs at least two arguments", node
+        )
     result = check_number(node.args[0], scope)
     for arg in node.args[1:]:
-        result = Type("number", same_unit(result, check_number(arg, scope), node, node.func))
+        result = Type(
+            "number", same_unit(result, check_number(arg, scope), node, node.func)
+        )
     return result
 
 
@@ -134,7 +138,9 @@ def _compile_extreme(larger: bool) -> Callable[[n.Call, _Compiler], Evaluator]:
             for arg in args[1:]:
                 other = arg(ctx)
                 x, y = other[0] * best[1], best[0] * other[1]
-                if (x > y) if larger else (x < y):  # on a tie the first stays, as min() keeps it
+                if (
+                    (x > y) if larger else (x < y)
+                ):  # on a tie the first stays, as min() keeps it
                     best = other
             return best
 
@@ -154,7 +160,9 @@ def _check_startswith(node: n.Call, scope: Scope) -> Type:
             raise error("startswith 的参数应为文本 / startswith takes text", arg)
     for arg in node.args[1:]:
         if not isinstance(arg, n.Text):
-            raise error('前缀应为字符串常量，如 "C26" / prefixes must be string constants', arg)
+            raise error(
+                '前缀应为字符串常量，如 "C26" / prefixes must be string constants', arg
+            )
     return BOOL
 
 
@@ -164,7 +172,9 @@ def _compile_startswith(node: n.Call, compiler: _Compiler) -> Evaluator:
     return lambda ctx: text(ctx).startswith(prefixes)
 
 
-def _engine_startswith(node: n.Call, builder: Any, negate: bool) -> dict[str, Any] | None:
+def _engine_startswith(
+    node: n.Call, builder: Any, negate: bool
+) -> dict[str, Any] | None:
     # a field the engine holds natively is matched by a regular expression (durable's
     # $mt), so the prefix test costs no Python atom; its negation stays an atom
     target = node.args[0]
@@ -200,7 +210,10 @@ def _compile_between(node: n.Call, compiler: _Compiler) -> Evaluator:
 def _engine_between(node: n.Call, builder: Any, negate: bool) -> dict[str, Any]:
     # two signs the engine compares, so each bound is decided exactly in Python
     value, low, high = node.args
-    parts = (n.Compare(node.offset, ">=", value, low), n.Compare(node.offset, "<=", value, high))
+    parts = (
+        n.Compare(node.offset, ">=", value, low),
+        n.Compare(node.offset, "<=", value, high),
+    )
     return builder.condition(n.Logic(node.offset, "and", parts), negate)  # type: ignore[no-any-return]
 
 
@@ -234,7 +247,9 @@ def _compile_coalesce(node: n.Call, compiler: _Compiler) -> Evaluator:
     return lambda ctx: _first_present([partial(arg, ctx) for arg in args])
 
 
-def _reference_coalesce(node: n.Call, evaluate: Evaluate, tables: dict[str, Any]) -> Any:
+def _reference_coalesce(
+    node: n.Call, evaluate: Evaluate, tables: dict[str, Any]
+) -> Any:
     return _first_present([partial(evaluate, arg) for arg in node.args])
 
 
@@ -242,18 +257,38 @@ FUNCTIONS: dict[str, Builtin] = {
     b.name: b
     for b in (
         Builtin("lookup", _check_lookup, _compile_lookup, _reference_lookup),
-        Builtin("min", _check_minmax, _compile_extreme(False),
-                lambda node, evaluate, tables: min(evaluate(arg) for arg in node.args)),
-        Builtin("max", _check_minmax, _compile_extreme(True),
-                lambda node, evaluate, tables: max(evaluate(arg) for arg in node.args)),
-        Builtin("startswith", _check_startswith, _compile_startswith,
-                lambda node, evaluate, tables: evaluate(node.args[0]).startswith(
-                    tuple(arg.value for arg in node.args[1:])),  # type: ignore[attr-defined]
-                _engine_startswith),
-        Builtin("between", _check_between, _compile_between,
-                lambda node, evaluate, tables: evaluate(node.args[1]) <= evaluate(node.args[0])
-                <= evaluate(node.args[2]),
-                _engine_between),
+        Builtin(
+            "min",
+            _check_minmax,
+            _compile_extreme(False),
+            lambda node, evaluate, tables: min(evaluate(arg) for arg in node.args),
+        ),
+        Builtin(
+            "max",
+            _check_minmax,
+            _compile_extreme(True),
+            lambda node, evaluate, tables: max(evaluate(arg) for arg in node.args),
+        ),
+        Builtin(
+            "startswith",
+            _check_startswith,
+            _compile_startswith,
+            lambda node, evaluate, tables: evaluate(node.args[0]).startswith(
+                tuple(arg.value for arg in node.args[1:])  # type: ignore[attr-defined]
+            ),
+            _engine_startswith,
+        ),
+        Builtin(
+            "between",
+            _check_between,
+            _compile_between,
+            lambda node, evaluate, tables: (
+                evaluate(node.args[1])
+                <= evaluate(node.args[0])
+                <= evaluate(node.args[2])
+            ),
+            _engine_between,
+        ),
         Builtin("coalesce", _check_coalesce, _compile_coalesce, _reference_coalesce),
     )
 }

@@ -49,7 +49,9 @@ class Ctx:
 
     __slots__ = ("values", "metrics", "_numbers", "_results")
 
-    def __init__(self, values: Mapping[str, Any], metrics: Mapping[str, Evaluator]) -> None:
+    def __init__(
+        self, values: Mapping[str, Any], metrics: Mapping[str, Evaluator]
+    ) -> None:
         self.values = values
         self.metrics = metrics
         self._numbers: dict[str, Pair] = {}
@@ -122,7 +124,9 @@ def table_key(value: Any) -> str:
     return str(value)
 
 
-def compile_expr(node: n.Node, tables: Mapping[str, Any], constants: Mapping[str, Any]) -> Evaluator:
+def compile_expr(
+    node: n.Node, tables: Mapping[str, Any], constants: Mapping[str, Any]
+) -> Evaluator:
     """A closure computing `node` for one `Ctx`; numbers come back as ratios.
 
     `constants` are parameters (Decimal, int, text, bool, a list, or None when unset),
@@ -236,7 +240,9 @@ class _Compiler:
             a, b = left(ctx), right(ctx)
             if type(a) is tuple:
                 return test(a[0] * b[1], b[0] * a[1])
-            return test(a, b)  # text or booleans: == and != only (the type checker saw to it)
+            return test(
+                a, b
+            )  # text or booleans: == and != only (the type checker saw to it)
 
         return compare
 
@@ -262,7 +268,12 @@ def zero_inputs(divisor: n.Node, get: Callable[[str], Any]) -> tuple[str, ...]:
             value = get(name)
         except (Missing, Undefined):  # a parameter, or a metric unset
             continue
-        if type(value) is tuple and value[0] == 0 or not isinstance(value, (bool, str, tuple)) and value == 0:
+        if (
+            type(value) is tuple
+            and value[0] == 0
+            or not isinstance(value, (bool, str, tuple))
+            and value == 0
+        ):
             zero.append(name)
     return tuple(zero) or tuple(names)
 

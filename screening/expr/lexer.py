@@ -50,11 +50,20 @@ def tokenize(text: str) -> list[Token]:
         lexeme = match.group()
         if kind == "number":
             value = Fraction(lexeme.rstrip("%"))
-            tokens.append(Token("number", lexeme, offset, value / 100 if lexeme.endswith("%") else value))
+            tokens.append(
+                Token(
+                    "number",
+                    lexeme,
+                    offset,
+                    value / 100 if lexeme.endswith("%") else value,
+                )
+            )
         elif kind == "string":
             tokens.append(Token("string", lexeme, offset, lexeme[1:-1]))
         elif kind == "name":
-            tokens.append(Token("keyword" if lexeme in KEYWORDS else "name", lexeme, offset))
+            tokens.append(
+                Token("keyword" if lexeme in KEYWORDS else "name", lexeme, offset)
+            )
         elif kind == "op":
             tokens.append(Token("op", lexeme, offset))
         offset = match.end()

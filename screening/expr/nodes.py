@@ -107,7 +107,11 @@ def calls(node: Node, func: str, metrics: Mapping[str, Node]) -> list[Call]:
     def walk(current: Node) -> None:
         if isinstance(current, Call) and current.func == func:
             found.append(current)
-        if isinstance(current, Name) and current.name in metrics and current.name not in seen:
+        if (
+            isinstance(current, Name)
+            and current.name in metrics
+            and current.name not in seen
+        ):
             seen.add(current.name)
             walk(metrics[current.name])
         for child in children(current):

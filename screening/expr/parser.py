@@ -45,7 +45,11 @@ class _Parser:
 
     def fail(self, message: str) -> None:
         token = self.token
-        got = "表达式结尾 / end of expression" if token.kind == "end" else repr(token.text)
+        got = (
+            "表达式结尾 / end of expression"
+            if token.kind == "end"
+            else repr(token.text)
+        )
         raise ExpressionError(f"{message}，实际为 {got}", offset_span(token.offset))
 
     def parse(self) -> n.Node:
@@ -89,8 +93,12 @@ class _Parser:
         else:
             return left
         after = self.token
-        if (after.kind == "op" and after.text in _COMPARE) or (after.kind == "keyword" and after.text == "in"):
-            self.fail("比较不能连写，请用 and 或 between() / chained comparison; use and or between()")
+        if (after.kind == "op" and after.text in _COMPARE) or (
+            after.kind == "keyword" and after.text == "in"
+        ):
+            self.fail(
+                "比较不能连写，请用 and 或 between() / chained comparison; use and or between()"
+            )
         return node
 
     def _next_is_in(self) -> bool:

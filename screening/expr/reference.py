@@ -20,8 +20,13 @@ from screening.expr.evaluate import Missing, Undefined, zero_inputs
 class Reference:
     """Evaluates one rule set's expressions against one project's values."""
 
-    def __init__(self, values: Mapping[str, Any], metrics: Mapping[str, n.Node],
-                 constants: Mapping[str, Any], tables: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        metrics: Mapping[str, n.Node],
+        constants: Mapping[str, Any],
+        tables: Mapping[str, Any],
+    ) -> None:
         self.values = values
         self.metrics = metrics
         self.constants = constants
@@ -61,7 +66,9 @@ class Reference:
             if node.op == "*":
                 return left * right
             if right == 0:
-                raise Undefined("division_by_zero", divisor=zero_inputs(node.right, self._name))
+                raise Undefined(
+                    "division_by_zero", divisor=zero_inputs(node.right, self._name)
+                )
             return left / right
         if isinstance(node, n.Compare):
             left, right = self.evaluate(node.left), self.evaluate(node.right)
@@ -105,7 +112,10 @@ def exact_tables(tables: Mapping[str, Any]) -> dict[str, Any]:
             return {key: cells(value) for key, value in values.items()}
         return _exact(values)
 
-    return {name: {"values": cells(t["values"]), "default": _exact(t["default"])} for name, t in tables.items()}
+    return {
+        name: {"values": cells(t["values"]), "default": _exact(t["default"])}
+        for name, t in tables.items()
+    }
 
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {

@@ -68,7 +68,10 @@ def check(node: n.Node, scope: Scope) -> Type:
 def check_bool(node: n.Node, scope: Scope) -> Type:
     found = check(node, scope)
     if found.kind != "bool":
-        raise error(f"条件应为真/假，这里是 {found.describe()} / a condition must be boolean", node)
+        raise error(
+            f"条件应为真/假，这里是 {found.describe()} / a condition must be boolean",
+            node,
+        )
     return found
 
 
@@ -98,7 +101,10 @@ def _name(node: n.Name, scope: Scope) -> Type:
         hint = suggest(node.name, [k for k, s in scope.items() if s.kind != "table"])
         raise error(f"未知的名称 {node.name!r}{hint} / unknown name", node)
     if symbol.kind == "table":
-        raise error(f"{node.name!r} 是查找表，请写 lookup({node.name}, …) / use lookup() for tables", node)
+        raise error(
+            f"{node.name!r} 是查找表，请写 lookup({node.name}, …) / use lookup() for tables",
+            node,
+        )
     return symbol.type
 
 
@@ -126,7 +132,9 @@ def _compare(node: n.Compare, scope: Scope) -> Type:
     right = check(node.right, scope)
     if node.op in ("in", "not in"):
         if right.kind != "list" or right.item is None:
-            raise error("in 的右边应为列表，如 [\"a\", \"b\"] / 'in' needs a list", node.right)
+            raise error(
+                'in 的右边应为列表，如 ["a", "b"] / \'in\' needs a list', node.right
+            )
         comparable(left, right.item, node)
         return BOOL
     comparable(left, right, node)
@@ -139,7 +147,8 @@ def comparable(left: Type, right: Type, node: n.Node) -> None:
     """An error unless the two types (and their units) can be compared."""
     if left.kind != right.kind:
         raise error(
-            f"不能比较 {left.describe()} 与 {right.describe()} / cannot compare these types", node
+            f"不能比较 {left.describe()} 与 {right.describe()} / cannot compare these types",
+            node,
         )
     if left.kind == "number":
         same_unit(left, right, node, "比较")
@@ -168,7 +177,10 @@ def _call(node: n.Call, scope: Scope) -> Type:
 
     builtin = FUNCTIONS.get(node.func)
     if builtin is None:
-        raise error(f"未知的函数 {node.func!r}{suggest(node.func, list(FUNCTIONS))} / unknown function", node)
+        raise error(
+            f"未知的函数 {node.func!r}{suggest(node.func, list(FUNCTIONS))} / unknown function",
+            node,
+        )
     return builtin.check(node, scope)
 
 

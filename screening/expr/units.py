@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections import Counter
 
 _SYNONYMS = {
-    "吨标煤": "tce", "吨标准煤": "tce", "千瓦时": "kWh", "度": "kWh", "kwh": "kWh",
-    "吨": "t", "人·年": "人", "人年": "人", "ha": "公顷", "hm2": "公顷", "mu": "亩",
+    "吨标煤": "tce",
+    "吨标准煤": "tce",
+    "千瓦时": "kWh",
+    "度": "kWh",
+    "kwh": "kWh",
+    "吨": "t",
+    "人·年": "人",
+    "人年": "人",
+    "ha": "公顷",
+    "hm2": "公顷",
+    "mu": "亩",
 }
 
 
@@ -42,7 +51,9 @@ def _split(text: str) -> tuple[Counter[str], Counter[str]]:
 
 def _factors(part: str) -> list[str]:
     out = []
-    for factor in part.replace("*", "·").split("·") if part not in ("人·年",) else [part]:
+    for factor in (
+        part.replace("*", "·").split("·") if part not in ("人·年",) else [part]
+    ):
         factor = factor.strip("()")
         if factor and factor != "1":
             out.append(_SYNONYMS.get(factor, _SYNONYMS.get(factor.lower(), factor)))

@@ -190,7 +190,10 @@ _CHOICES = {
         "允许": "permitted",
         "限制": "restricted",
         "淘汰": "eliminated",
-        **{value: value for value in ("encouraged", "permitted", "restricted", "eliminated")},
+        **{
+            value: value
+            for value in ("encouraged", "permitted", "restricted", "eliminated")
+        },
     },
     "eia": {
         **CHOICE_ALIASES["eia"],
@@ -255,8 +258,6 @@ def _amount(value: object, kind: str, unit: str | None) -> str:
     except UnitError as exc:
         raise CellError(str(exc)) from None
     return text
-
-
 
 
 def _integer(value: object) -> int:
@@ -616,7 +617,9 @@ def _from_object(
     obj: dict[str, Any], columns: dict[str, str] | None
 ) -> tuple[dict[str, Any] | None, RowError | None]:
     """A JSON object as a project: contract keys kept, spreadsheet-style keys mapped."""
-    if _TOP.issuperset(obj):  # the contract's own shape (as JSONL exports mostly are): as it is
+    if _TOP.issuperset(
+        obj
+    ):  # the contract's own shape (as JSONL exports mostly are): as it is
         return obj, None
     data: dict[str, Any] = {}
     for key, value in obj.items():
@@ -656,7 +659,9 @@ def _read_jsonl(
                 else:
                     yield _jsonl_row(source, stem, number, line.rstrip("\r\n"), columns)
 
-    return RowStream(source, rows(), format="jsonl", encoding="utf-8", on_close=handle.close)
+    return RowStream(
+        source, rows(), format="jsonl", encoding="utf-8", on_close=handle.close
+    )
 
 
 def _bounded_lines(handle: Any, limits: Limits) -> Iterator[str | None]:
@@ -780,6 +785,8 @@ def _project_file(path: Path, number: int) -> Row:
                 None, "项目文件应为映射（键: 值）/ a project file must be a mapping"
             ),
         )
-    data = {k: v for k, v in data.items() if k not in CASE_KEYS}  # a case file screens as its project
+    data = {
+        k: v for k, v in data.items() if k not in CASE_KEYS
+    }  # a case file screens as its project
     data.setdefault("id", path.stem)
     return Row(str(path), number, data)

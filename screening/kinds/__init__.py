@@ -40,7 +40,9 @@ KINDS: dict[str, RuleKind] = _discover()
 # the kinds whose failure changes the decision or the score, the gravest first:
 # veto, gate, review, score for the shipped kinds
 FAILING: tuple[str, ...] = tuple(
-    kind.name for kind in KINDS.values() if kind.effect is not Effect.NONE or kind.scored
+    kind.name
+    for kind in KINDS.values()
+    if kind.effect is not Effect.NONE or kind.scored
 )
 
 
@@ -49,7 +51,9 @@ def get(name: str) -> RuleKind:
     try:
         return KINDS[name]
     except KeyError:
-        raise KeyError(f"no such rule kind {name!r}; kinds: {', '.join(KINDS)}") from None
+        raise KeyError(
+            f"no such rule kind {name!r}; kinds: {', '.join(KINDS)}"
+        ) from None
 
 
 def rule_shape() -> Any:
@@ -67,4 +71,13 @@ def _complete_the_model() -> None:
 
 _complete_the_model()
 
-__all__ = ["FAILING", "KINDS", "Effect", "Judge", "RuleKind", "Words", "get", "rule_shape"]
+__all__ = [
+    "FAILING",
+    "KINDS",
+    "Effect",
+    "Judge",
+    "RuleKind",
+    "Words",
+    "get",
+    "rule_shape",
+]

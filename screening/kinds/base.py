@@ -28,7 +28,9 @@ class Effect(str, Enum):
     VETO = "veto"  # rejected, and no change of figures can fix it
     REJECT = "reject"  # rejected
     REVIEW = "review"  # sent to review
-    NONE = "none"  # nothing by failing (scores count points; derivations and facts inform)
+    NONE = (
+        "none"  # nothing by failing (scores count points; derivations and facts inform)
+    )
 
 
 class Judge(Protocol):
@@ -47,7 +49,9 @@ class Judge(Protocol):
     def value(self, plan: RulePlan) -> Fraction:
         """A graded rule's value, exactly; raises Missing or Undefined."""
 
-    def options(self, node: n.Node, relation: str, target: Fraction) -> tuple[RemedyOption, ...]:
+    def options(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...]:
         """The inputs' values that would make `node relation target` hold."""
 
     def branch(self, branch: BranchPlan) -> tuple[bool | Missing | Undefined, Any, Any]:
@@ -85,7 +89,9 @@ class RuleKind:
     """One kind of rule. Subclasses set the class attributes and override what differs."""
 
     name: ClassVar[str]
-    shape: ClassVar[type[BaseModel]]  # the YAML shape, a pydantic model with `kind: Literal[name]`
+    shape: ClassVar[
+        type[BaseModel]
+    ]  # the YAML shape, a pydantic model with `kind: Literal[name]`
     effect: ClassVar[Effect] = Effect.NONE
     # whether missing data for a rule of this kind sends the project to review
     missing_blocks: ClassVar[bool] = False
@@ -109,8 +115,14 @@ class RuleKind:
     def finding(self, plan: RulePlan, judge: Judge) -> Finding:
         """The rule's finding for one project: what every kind shares, then `judge`."""
         if plan.unconfigured is not None:
-            what = "table" if plan.unconfigured_reason == "table_not_configured" else "parameter"
-            return not_applicable(plan, Undefined(plan.unconfigured_reason, **{what: plan.unconfigured}))
+            what = (
+                "table"
+                if plan.unconfigured_reason == "table_not_configured"
+                else "parameter"
+            )
+            return not_applicable(
+                plan, Undefined(plan.unconfigured_reason, **{what: plan.unconfigured})
+            )
         if plan.applies is not None:
             problem = judge.problem(plan, "applies")
             if isinstance(problem, Undefined):
@@ -118,9 +130,16 @@ class RuleKind:
             if problem is not None:
                 return missing(plan, problem)
             if judge.holds(plan, "na"):
-                return Finding(plan.rule.id, plan.rule.spec.group, plan.kind.name, Status.NOT_APPLICABLE,
-                               unit=plan.rule.unit, points=_zero(plan), max_points=plan.max_points,
-                               reason="applies_if")
+                return Finding(
+                    plan.rule.id,
+                    plan.rule.spec.group,
+                    plan.kind.name,
+                    Status.NOT_APPLICABLE,
+                    unit=plan.rule.unit,
+                    points=_zero(plan),
+                    max_points=plan.max_points,
+                    reason="applies_if",
+                )
         return self.judge(plan, judge)
 
     def judge(self, plan: RulePlan, judge: Judge) -> Finding:
@@ -138,29 +157,55 @@ def _zero(plan: RulePlan) -> int | None:
 
 def not_applicable(plan: RulePlan, undefined: Undefined) -> Finding:
     """Not applicable for a reason with parameters (未配置, a "/" cell, a zero divisor)."""
-    return Finding(plan.rule.id, plan.rule.spec.group, plan.kind.name, Status.NOT_APPLICABLE, unit=plan.rule.unit,
-                   points=_zero(plan), max_points=plan.max_points, reason=undefined.code,
-                   reason_params=tuple(sorted(undefined.params.items())))
+    return Finding(
+        plan.rule.id,
+        plan.rule.spec.group,
+        plan.kind.name,
+        Status.NOT_APPLICABLE,
+        unit=plan.rule.unit,
+        points=_zero(plan),
+        max_points=plan.max_points,
+        reason=undefined.code,
+        reason_params=tuple(sorted(undefined.params.items())),
+    )
 
 
 def missing(plan: RulePlan, problem: Missing) -> Finding:
     """Missing data: the fields to obtain."""
-    return Finding(plan.rule.id, plan.rule.spec.group, plan.kind.name, Status.MISSING, unit=plan.rule.unit,
-                   points=_zero(plan), max_points=plan.max_points, missing=tuple(sorted(problem.names)))
+    return Finding(
+        plan.rule.id,
+        plan.rule.spec.group,
+        plan.kind.name,
+        Status.MISSING,
+        unit=plan.rule.unit,
+        points=_zero(plan),
+        max_points=plan.max_points,
+        missing=tuple(sorted(problem.names)),
+    )
 
 
 def unready(plan: RulePlan, problem: Missing | Undefined) -> Finding:
     """The finding of a rule whose part could not be judged."""
-    return not_applicable(plan, problem) if isinstance(problem, Undefined) else missing(plan, problem)
+    return (
+        not_applicable(plan, problem)
+        if isinstance(problem, Undefined)
+        else missing(plan, problem)
+    )
 
 
 def shared_sentence(finding: Finding, words: Words) -> str | None:
     """The sentences every kind shares (missing data, not applicable), or None."""
     if finding.status is Status.MISSING:
-        return words.text("finding.missing", title=words.title(finding.rule), fields=words.fields(finding.missing))
+        return words.text(
+            "finding.missing",
+            title=words.title(finding.rule),
+            fields=words.fields(finding.missing),
+        )
     if finding.status is Status.NOT_APPLICABLE:
         params = dict(finding.reason_params)
         if "divisor" in params:  # the inputs that are zero, by title
             params["divisor"] = words.fields(params["divisor"])
-        return words.text(f"finding.{finding.reason}", title=words.title(finding.rule), **params)
+        return words.text(
+            f"finding.{finding.reason}", title=words.title(finding.rule), **params
+        )
     return None

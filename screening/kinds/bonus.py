@@ -25,8 +25,10 @@ class BonusRule(GradedRule):
     def _shape(self) -> BonusRule:
         if self.when is not None:
             if self.points is None or self.value or self.bands or self.linear:
-                raise ValueError("when 形式的加分规则需要 points，且不能有 value/bands/linear / "
-                                 "a 'when' bonus takes points only")
+                raise ValueError(
+                    "when 形式的加分规则需要 points，且不能有 value/bands/linear / "
+                    "a 'when' bonus takes points only"
+                )
         else:
             self.check_grading()
         return self
@@ -53,11 +55,20 @@ class Bonus(RuleKind):
             return unready(plan, problem)
         rule = plan.rule
         awarded = judge.holds(plan, "true")
-        return Finding(rule.id, rule.spec.group, plan.kind.name, Status.PASS if awarded else Status.FAIL,
-                       points=plan.max_points if awarded else 0, max_points=plan.max_points)
+        return Finding(
+            rule.id,
+            rule.spec.group,
+            plan.kind.name,
+            Status.PASS if awarded else Status.FAIL,
+            points=plan.max_points if awarded else 0,
+            max_points=plan.max_points,
+        )
 
     def sentence(self, finding: Finding, words: Words) -> str:
-        if finding.actual is not None or finding.status not in (Status.PASS, Status.FAIL):
+        if finding.actual is not None or finding.status not in (
+            Status.PASS,
+            Status.FAIL,
+        ):
             return graded_sentence(finding, words)
         shared = shared_sentence(finding, words)
         if shared is not None:

@@ -34,13 +34,21 @@ class Derive(RuleKind):
             return unready(plan, problem)
         rule = plan.rule
         true = judge.holds(plan, "true")
-        return Finding(rule.id, rule.spec.group, plan.kind.name, Status.PASS if true else Status.FAIL, actual=true)
+        return Finding(
+            rule.id,
+            rule.spec.group,
+            plan.kind.name,
+            Status.PASS if true else Status.FAIL,
+            actual=true,
+        )
 
     def sentence(self, finding: Finding, words: Words) -> str:
         shared = shared_sentence(finding, words)
         if shared is not None:
             return shared
-        return words.text(f"finding.derive_{finding.status.value}", title=words.title(finding.rule))
+        return words.text(
+            f"finding.derive_{finding.status.value}", title=words.title(finding.rule)
+        )
 
 
 KIND = Derive()

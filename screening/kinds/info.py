@@ -35,16 +35,24 @@ class Info(RuleKind):
         if problem is not None:
             return unready(plan, problem)
         rule = plan.rule
-        holds = judge.holds(plan, "true")  # pass: the fact holds (its message shows); fail: not
-        return Finding(rule.id, rule.spec.group, plan.kind.name, Status.PASS if holds else Status.FAIL)
+        holds = judge.holds(
+            plan, "true"
+        )  # pass: the fact holds (its message shows); fail: not
+        return Finding(
+            rule.id,
+            rule.spec.group,
+            plan.kind.name,
+            Status.PASS if holds else Status.FAIL,
+        )
 
     def sentence(self, finding: Finding, words: Words) -> str:
         shared = shared_sentence(finding, words)
         if shared is not None:
             return shared
         holds = finding.status is Status.PASS
-        return words.own(finding, holds) or words.text(f"finding.info_{finding.status.value}",
-                                                      title=words.title(finding.rule))
+        return words.own(finding, holds) or words.text(
+            f"finding.info_{finding.status.value}", title=words.title(finding.rule)
+        )
 
 
 KIND = Info()

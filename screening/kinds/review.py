@@ -26,7 +26,9 @@ class Review(CheckKind):
         if finding.op not in _TRIGGER:
             return super().comparison(finding, words)
         trigger = words.text(f"trigger.{_TRIGGER[finding.op]}")
-        return words.say(finding, f"finding.review_{finding.status.value}", trigger=trigger)
+        return words.say(
+            finding, f"finding.review_{finding.status.value}", trigger=trigger
+        )
 
 
 KIND = Review()

@@ -40,10 +40,23 @@ def graded(plan: RulePlan, judge: Judge) -> Finding:
         if step is not None:
             target, better = step
             relation = ">=" if target > value else "<="
-            remedy = Remedy("score", judge.options(rule.value, relation, target), target,  # type: ignore[arg-type]
-                            better - points)
-    return Finding(rule.id, rule.spec.group, plan.kind.name, Status.PASS if points > 0 else Status.FAIL, value,
-                   unit=rule.unit, points=points, max_points=plan.max_points, remedy=remedy)
+            remedy = Remedy(
+                "score",
+                judge.options(rule.value, relation, target),  # type: ignore[arg-type]
+                target,
+                better - points,
+            )
+    return Finding(
+        rule.id,
+        rule.spec.group,
+        plan.kind.name,
+        Status.PASS if points > 0 else Status.FAIL,
+        value,
+        unit=rule.unit,
+        points=points,
+        max_points=plan.max_points,
+        remedy=remedy,
+    )
 
 
 def graded_sentence(finding: Finding, words: Words) -> str:

@@ -22,7 +22,9 @@ class Veto(CheckKind):
     shape = VetoRule
     effect = Effect.VETO
 
-    def remedy(self, plan: RulePlan, judge: Judge, actual: Any, threshold: Any) -> Remedy:
+    def remedy(
+        self, plan: RulePlan, judge: Judge, actual: Any, threshold: Any
+    ) -> Remedy:
         return Remedy("veto")
 
 

@@ -18,7 +18,11 @@ def catalogue(lang: str) -> dict[str, Any]:
     from screening.kinds import KINDS
 
     lang = lang if lang in LANGS else "zh"
-    text = resources.files(__package__).joinpath(f"{lang}.yaml").read_text(encoding="utf-8")
+    text = (
+        resources.files(__package__)
+        .joinpath(f"{lang}.yaml")
+        .read_text(encoding="utf-8")
+    )
     templates: dict[str, Any] = yaml.safe_load(text)
     for kind in KINDS.values():
         _fill(templates, kind.messages.get(lang, {}))
@@ -44,7 +48,9 @@ def text(key: str, lang: str, /, **params: Any) -> str:
     return found.format(**params) if params else found
 
 
-_templates: dict[tuple[str, str], str] = {}  # (dotted key, lang) → template: a report asks for the same few
+_templates: dict[
+    tuple[str, str], str
+] = {}  # (dotted key, lang) → template: a report asks for the same few
 
 
 def status_label(kind: str, status: str, lang: str) -> str:

@@ -17,8 +17,10 @@ _KIND_TAGS = set(KINDS)
 def _path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     # Discriminated unions add the tag ("veto") and function validators their name.
     return tuple(
-        part for part in loc
-        if part not in _KIND_TAGS and not (isinstance(part, str) and part.startswith("function-"))
+        part
+        for part in loc
+        if part not in _KIND_TAGS
+        and not (isinstance(part, str) and part.startswith("function-"))
     )
 
 
@@ -32,7 +34,9 @@ def _message(error: Any, model: type[BaseModel] | None, parent: Any) -> str:
         if model is not None:
             allowed = _allowed_keys(model, error["loc"][:-1])
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
-            hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
+            hint = (
+                f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
+            )
         del known
         return f"未知的键 {key!r}{hint} / unknown key"
     if kind == "missing":
@@ -108,7 +112,10 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def diagnostics_from(
-    exc: ValidationError, loaded: LoadedYaml, code: str, model: type[BaseModel] | None = None,
+    exc: ValidationError,
+    loaded: LoadedYaml,
+    code: str,
+    model: type[BaseModel] | None = None,
     prefix: tuple[Any, ...] = (),
 ) -> list[Diagnostic]:
     """One diagnostic per pydantic error, placed at the nearest YAML node."""
@@ -117,12 +124,26 @@ def diagnostics_from(
         path = _path(tuple(error["loc"]))
         parent: Any = loaded.data
         for part in prefix + path[:-1]:
-            parent = parent.get(part) if isinstance(parent, dict) else (
-                parent[part] if isinstance(parent, list) and isinstance(part, int) and part < len(parent) else None
+            parent = (
+                parent.get(part)
+                if isinstance(parent, dict)
+                else (
+                    parent[part]
+                    if isinstance(parent, list)
+                    and isinstance(part, int)
+                    and part < len(parent)
+                    else None
+                )
             )
         at = prefix + path
         if error["type"] == "union_tag_invalid":
             at = at + ("kind",)  # point at the misspelt kind itself
-        span = loaded.key_span(at) if error["type"] == "extra_forbidden" else loaded.span(at)
-        out.append(Diagnostic(code, _message(error, model, parent), span, field_path(at)))
+        span = (
+            loaded.key_span(at)
+            if error["type"] == "extra_forbidden"
+            else loaded.span(at)
+        )
+        out.append(
+            Diagnostic(code, _message(error, model, parent), span, field_path(at))
+        )
     return out

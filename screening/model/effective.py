@@ -24,7 +24,9 @@ class EffectiveRule:
     value: n.Node | None = None  # score/bonus value
     applies_if: n.Node | None = None
     unit: str | None = None  # unit of the reported actual value
-    position: tuple[Any, ...] = ()  # YAML path of the rule inside its file, e.g. ("rules", 3)
+    position: tuple[
+        Any, ...
+    ] = ()  # YAML path of the rule inside its file, e.g. ("rules", 3)
     # require_any: each branch's parsed requirement and its compared value's unit
     branches: tuple[tuple[n.Node, str | None], ...] = ()
     # parameters named in its bands or linear points (their values are in `spec`)
@@ -71,8 +73,12 @@ class RuleSet:
     weights: dict[str, Decimal] | None
     rules: list[EffectiveRule]
     disabled: list[Disabled] = field(default_factory=list)
-    provenance: dict[str, SourceSpan] = field(default_factory=dict)  # tables/params/metrics
-    sources: dict[str, Any] = field(default_factory=dict)  # rule-set id → LoadedYaml, for positions
+    provenance: dict[str, SourceSpan] = field(
+        default_factory=dict
+    )  # tables/params/metrics
+    sources: dict[str, Any] = field(
+        default_factory=dict
+    )  # rule-set id → LoadedYaml, for positions
     points_total: Decimal | None = None
     # the file path it was loaded from, when given as a path rather than a shipped id: every
     # output labels it so, since its id alone would claim a shipped rule set
@@ -81,7 +87,11 @@ class RuleSet:
     def span(self, origin: str, path: tuple[Any, ...]) -> SourceSpan:
         """The position of `path` inside the file of rule set `origin`."""
         loaded = self.sources.get(origin)
-        return loaded.span(path) if loaded is not None else SourceSpan(self.files.get(origin, origin))
+        return (
+            loaded.span(path)
+            if loaded is not None
+            else SourceSpan(self.files.get(origin, origin))
+        )
 
     def parameter(self, name: str) -> Any:
         param = self.parameters.get(name)

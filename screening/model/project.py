@@ -45,7 +45,9 @@ class AmountValidator:
             # exactly as parse_amount would, and only the upper bound can fail
             number = Decimal(value)
             if number > self.upper:
-                raise ValueError(f"数值超出合理范围（应不大于 {self.upper}）/ value out of range")
+                raise ValueError(
+                    f"数值超出合理范围（应不大于 {self.upper}）/ value out of range"
+                )
             return number
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("数值不是有限数 / number is not finite")
@@ -59,7 +61,9 @@ class AmountValidator:
         if number < 0:
             raise ValueError("数值应不小于 0 / must not be negative")
         if number > self.upper:
-            raise ValueError(f"数值超出合理范围（应不大于 {self.upper}）/ value out of range")
+            raise ValueError(
+                f"数值超出合理范围（应不大于 {self.upper}）/ value out of range"
+            )
         return number
 
 
@@ -104,7 +108,7 @@ NO = frozenset({"否", "no", "n", "false", "0", "无", "不涉及"})
 
 
 def yes_no(value: object) -> object:
-    """"是"/"否" (yes/no, true/false, 1/0, 涉及/不涉及) as a boolean; else unchanged."""
+    """ "是"/"否" (yes/no, true/false, 1/0, 涉及/不涉及) as a boolean; else unchanged."""
     if isinstance(value, str):
         text = value.strip().lower()
         if text in YES:
@@ -139,7 +143,12 @@ def flag(title: str, title_en: str) -> Any:
 
 # Chinese names of the choice values, by choice kind (the values themselves are accepted too).
 CHOICE_ALIASES: dict[str, dict[str, str]] = {
-    "catalogue": {"鼓励类": "encouraged", "允许类": "permitted", "限制类": "restricted", "淘汰类": "eliminated"},
+    "catalogue": {
+        "鼓励类": "encouraged",
+        "允许类": "permitted",
+        "限制类": "restricted",
+        "淘汰类": "eliminated",
+    },
     "eia": {"报告书": "report", "报告表": "report_table", "登记表": "registration"},
 }
 
@@ -150,7 +159,11 @@ def choice(kind: str, title: str, title_en: str) -> Any:
     aliases = CHOICE_ALIASES[kind]
 
     def read(value: object) -> object:
-        return aliases.get(value.strip(), value.strip()) if isinstance(value, str) else value
+        return (
+            aliases.get(value.strip(), value.strip())
+            if isinstance(value, str)
+            else value
+        )
 
     return _field_info(
         Annotated[
@@ -211,11 +224,17 @@ class Land(_Strict):
         # area_ha is an input spelling only: it becomes area_mu (1 公顷 = 15 亩).
         if isinstance(data, dict) and data.get("area_ha") is not None:
             if data.get("area_mu") is not None:
-                raise ValueError("area_mu 与 area_ha 只能填写一个 / give area_mu or area_ha, not both")
+                raise ValueError(
+                    "area_mu 与 area_ha 只能填写一个 / give area_mu or area_ha, not both"
+                )
             data = dict(data)
             raw = data.pop("area_ha")
             try:
-                ha = parse_amount(raw, "area") if isinstance(raw, str) and not _is_plain_number(raw) else None
+                ha = (
+                    parse_amount(raw, "area")
+                    if isinstance(raw, str) and not _is_plain_number(raw)
+                    else None
+                )
             except UnitError as exc:
                 raise ValueError(f"area_ha: {exc}") from None
             data["area_mu"] = ha if ha is not None else _times(raw, 15)
@@ -298,7 +317,8 @@ class Environment(_Strict):
         "catalogue", "产业结构调整指导目录类别", "industry catalogue class"
     )
     catalogue_item: str | None = Field(
-        default=None, json_schema_extra={"title_zh": "目录条目", "title_en": "catalogue item"}
+        default=None,
+        json_schema_extra={"title_zh": "目录条目", "title_en": "catalogue item"},
     )
     eia_category: EiaCategory | None = choice("eia", "环评类别", "EIA category")
     emissions: Emissions | None = None
@@ -306,10 +326,26 @@ class Environment(_Strict):
 
 # GB/T 4754-2017 门类 by 2-digit division.
 _SECTIONS = (
-    ("A", 1, 5), ("B", 6, 12), ("C", 13, 43), ("D", 44, 46), ("E", 47, 50), ("F", 51, 52),
-    ("G", 53, 60), ("H", 61, 62), ("I", 63, 65), ("J", 66, 69), ("K", 70, 70), ("L", 71, 72),
-    ("M", 73, 75), ("N", 76, 79), ("O", 80, 82), ("P", 83, 83), ("Q", 84, 85), ("R", 86, 90),
-    ("S", 91, 96), ("T", 97, 97),
+    ("A", 1, 5),
+    ("B", 6, 12),
+    ("C", 13, 43),
+    ("D", 44, 46),
+    ("E", 47, 50),
+    ("F", 51, 52),
+    ("G", 53, 60),
+    ("H", 61, 62),
+    ("I", 63, 65),
+    ("J", 66, 69),
+    ("K", 70, 70),
+    ("L", 71, 72),
+    ("M", 73, 75),
+    ("N", 76, 79),
+    ("O", 80, 82),
+    ("P", 83, 83),
+    ("Q", 84, 85),
+    ("R", 86, 90),
+    ("S", 91, 96),
+    ("T", 97, 97),
 )
 _CODE = re.compile(r"^([A-T])?(\d{2})(\d{0,2})$")
 
@@ -343,7 +379,9 @@ def normalise_industry(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise ValueError("行业代码应为文本，如 C3841 / industry code must be text such as C3841")
+        raise ValueError(
+            "行业代码应为文本，如 C3841 / industry code must be text such as C3841"
+        )
     text = value.strip().upper().replace(" ", "")
     match = _CODE.match(text)
     if not match:
@@ -354,7 +392,9 @@ def normalise_industry(value: object) -> str:
     letter, division, rest = match.group(1), int(match.group(2)), match.group(3)
     expected = section_of(division)
     if expected is None:
-        raise ValueError(f"行业代码 {value!r} 的大类 {division:02d} 不存在 / no such division")
+        raise ValueError(
+            f"行业代码 {value!r} 的大类 {division:02d} 不存在 / no such division"
+        )
     if letter and letter != expected:
         raise ValueError(
             f"行业代码 {value!r}：大类 {division:02d} 属于门类 {expected}，不是 {letter} / "
@@ -380,7 +420,9 @@ class Project(_Strict):
     name: str | None = Field(default=None, max_length=500)
     company: str | None = Field(default=None, max_length=500)
     park: str | None = Field(default=None, max_length=200)
-    region_class: int | None = Field(default=None, ge=1, le=7, strict=True, json_schema_extra={"kind": "integer"})
+    region_class: int | None = Field(
+        default=None, ge=1, le=7, strict=True, json_schema_extra={"kind": "integer"}
+    )
     industry: str | None = None
     investment: Investment | None = None
     land: Land | None = None
@@ -408,8 +450,13 @@ class Project(_Strict):
         if isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(item, float) and not math.isfinite(item):
-                    raise ValueError(f"extra.{key}: 数值不是有限数 / number is not finite")
-            return {k: (Decimal(repr(v)) if isinstance(v, float) else v) for k, v in value.items()}
+                    raise ValueError(
+                        f"extra.{key}: 数值不是有限数 / number is not finite"
+                    )
+            return {
+                k: (Decimal(repr(v)) if isinstance(v, float) else v)
+                for k, v in value.items()
+            }
         return value
 
 
@@ -432,15 +479,25 @@ def _catalogue() -> dict[str, FieldSpec]:
         for name, info in model.model_fields.items():
             path = f"{prefix}{name}"
             annotation = info.annotation
-            inner = [a for a in getattr(annotation, "__args__", (annotation,)) if a is not type(None)]
+            inner = [
+                a
+                for a in getattr(annotation, "__args__", (annotation,))
+                if a is not type(None)
+            ]
             target = inner[0] if inner else annotation
             if isinstance(target, type) and issubclass(target, BaseModel):
                 walk(target, path + ".")
                 continue
-            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            extra = (
+                info.json_schema_extra
+                if isinstance(info.json_schema_extra, dict)
+                else {}
+            )
             zh, en = str(extra.get("title_zh", name)), str(extra.get("title_en", name))
             if target is Decimal:
-                fields[path] = FieldSpec(path, "number", str(extra.get("unit", "")), zh, en)
+                fields[path] = FieldSpec(
+                    path, "number", str(extra.get("unit", "")), zh, en
+                )
             elif target is bool:
                 fields[path] = FieldSpec(path, "bool", "", zh, en)
             elif getattr(target, "__origin__", None) is Literal:
@@ -461,7 +518,9 @@ def _catalogue() -> dict[str, FieldSpec]:
     ):
         fields[path] = FieldSpec(path, "text", "", zh, en)
     del fields["industry"]
-    fields["region_class"] = FieldSpec("region_class", "number", "", "地区分类", "region class")
+    fields["region_class"] = FieldSpec(
+        "region_class", "number", "", "地区分类", "region class"
+    )
     return fields
 
 
@@ -475,11 +534,19 @@ def input_kinds() -> dict[str, str]:
 
     def walk(model: type[BaseModel], prefix: str) -> None:
         for name, info in model.model_fields.items():
-            inner = [a for a in getattr(info.annotation, "__args__", (info.annotation,)) if a is not type(None)]
+            inner = [
+                a
+                for a in getattr(info.annotation, "__args__", (info.annotation,))
+                if a is not type(None)
+            ]
             if inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel):
                 walk(inner[0], f"{prefix}{name}.")
             elif name != "extra" or prefix:
-                extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+                extra = (
+                    info.json_schema_extra
+                    if isinstance(info.json_schema_extra, dict)
+                    else {}
+                )
                 kinds[f"{prefix}{name}"] = str(extra.get("kind", "text"))
 
     walk(Project, "")

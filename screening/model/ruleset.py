@@ -42,7 +42,9 @@ GROUPS = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, defer_build=True
+    )
 
 
 class LocalText(_Model):
@@ -73,7 +75,9 @@ class Effective(_Model):
         return self
 
     def covers(self, day: dt.date) -> bool:
-        return (self.from_ is None or self.from_ <= day) and (self.to is None or day <= self.to)
+        return (self.from_ is None or self.from_ <= day) and (
+            self.to is None or day <= self.to
+        )
 
 
 Scalar = Decimal | int | bool | str
@@ -111,20 +115,27 @@ class InputField(_Model):
 
 class Table(_Model):
     title: LocalText | None = None
-    keys: list[Annotated[str, Field(pattern=NAME)]] | None = Field(default=None, min_length=1, max_length=4)
+    keys: list[Annotated[str, Field(pattern=NAME)]] | None = Field(
+        default=None, min_length=1, max_length=4
+    )
     unit: str | None = None
     basis: str | None = None
     note: str | None = None
     values: dict[str, Any] = Field(default_factory=dict)
     default: Scalar | None = None
-    domain: dict[str, list[str]] | None = None  # allowed keys per key name; enables completeness checks
+    domain: dict[str, list[str]] | None = (
+        None  # allowed keys per key name; enables completeness checks
+    )
     pending: str | None = None  # why it is empty (未配置), for `validate` to say
 
     @field_validator("domain", mode="before")
     @classmethod
     def _domain_text(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: [str(x) for x in v] if isinstance(v, list) else v for k, v in value.items()}
+            return {
+                k: [str(x) for x in v] if isinstance(v, list) else v
+                for k, v in value.items()
+            }
         return value
 
     @field_validator("values", mode="before")
@@ -246,7 +257,9 @@ class GradedRule(BaseRule):
     def check_grading(self) -> None:
         """Refuse a graded rule without exactly one grading or without a value."""
         if (self.bands is None) == (self.linear is None):
-            raise ValueError("需要 bands 或 linear 之一（只能一个）/ give exactly one of bands, linear")
+            raise ValueError(
+                "需要 bands 或 linear 之一（只能一个）/ give exactly one of bands, linear"
+            )
         if self.value is None:
             raise ValueError("评分规则需要 value / a graded rule needs value")
         if self.linear is not None:
@@ -254,12 +267,18 @@ class GradedRule(BaseRule):
             # with parameters the loader checks the order, once their values are known
             pairs = itertools.pairwise(ats)
             if not figures_named(self.linear) and any(b <= a for a, b in pairs):  # type: ignore[operator]
-                raise ValueError("linear 的 at 必须递增 / linear 'at' values must increase")
+                raise ValueError(
+                    "linear 的 at 必须递增 / linear 'at' values must increase"
+                )
 
     @property
     def max_points(self) -> Decimal:
         """The most points the rule can give (its figures resolved: see the loader)."""
-        points = [b.points for b in self.bands] if self.bands else [p.points for p in self.linear or []]
+        points = (
+            [b.points for b in self.bands]
+            if self.bands
+            else [p.points for p in self.linear or []]
+        )
         return max(cast(list[Decimal], points))  # named figures are resolved by now
 
 
@@ -288,11 +307,19 @@ class RuleSetFile(_Model):
     extends: list[str] = Field(default_factory=list)
     basis: str | None = None
     note: str | None = None
-    parameters: dict[Annotated[str, Field(pattern=NAME)], Parameter] = Field(default_factory=dict)
+    parameters: dict[Annotated[str, Field(pattern=NAME)], Parameter] = Field(
+        default_factory=dict
+    )
     inputs: dict[str, InputField] = Field(default_factory=dict)
-    tables: dict[Annotated[str, Field(pattern=NAME)], Table] = Field(default_factory=dict)
-    metrics: dict[Annotated[str, Field(pattern=NAME)], Metric] = Field(default_factory=dict)
-    groups: dict[Annotated[str, Field(pattern=NAME)], Group] = Field(default_factory=dict)
+    tables: dict[Annotated[str, Field(pattern=NAME)], Table] = Field(
+        default_factory=dict
+    )
+    metrics: dict[Annotated[str, Field(pattern=NAME)], Metric] = Field(
+        default_factory=dict
+    )
+    groups: dict[Annotated[str, Field(pattern=NAME)], Group] = Field(
+        default_factory=dict
+    )
     weights: dict[str, Decimal] | None = None
     points_total: Decimal | None = None  # declared sum of the score rules' max points
     rules: list[RuleSpec] = Field(default_factory=list)  # completed by screening.kinds
@@ -301,7 +328,11 @@ class RuleSetFile(_Model):
     @field_validator("version", mode="before")
     @classmethod
     def _version_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else value
+        return (
+            str(value)
+            if isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+            else value
+        )
 
     @field_validator("extends", mode="before")
     @classmethod
@@ -312,7 +343,9 @@ class RuleSetFile(_Model):
     @classmethod
     def _bare_values(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: v if isinstance(v, dict) else {"value": v} for k, v in value.items()}
+            return {
+                k: v if isinstance(v, dict) else {"value": v} for k, v in value.items()
+            }
         return value
 
     @field_validator("inputs")
@@ -320,7 +353,9 @@ class RuleSetFile(_Model):
     def _extra_names(cls, value: dict[str, InputField]) -> dict[str, InputField]:
         for name in value:
             if not name.startswith("extra.") or not name[6:].isidentifier():
-                raise ValueError(f"输入字段 {name!r} 应写作 extra.名称 / inputs are named extra.NAME")
+                raise ValueError(
+                    f"输入字段 {name!r} 应写作 extra.名称 / inputs are named extra.NAME"
+                )
         return value
 
 

@@ -14,35 +14,67 @@ from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, Under
 # quantity kind → {unit spelling (lower-case, no spaces) → factor to the canonical unit}
 UNIT_FACTORS: dict[str, dict[str, Decimal]] = {
     "money": {
-        "万元": Decimal(1), "万": Decimal(1), "亿元": Decimal(10000), "亿": Decimal(10000),
-        "元": Decimal("0.0001"), "千元": Decimal("0.1"), "百万元": Decimal(100),
+        "万元": Decimal(1),
+        "万": Decimal(1),
+        "亿元": Decimal(10000),
+        "亿": Decimal(10000),
+        "元": Decimal("0.0001"),
+        "千元": Decimal("0.1"),
+        "百万元": Decimal(100),
     },
     "area": {
-        "亩": Decimal(1), "mu": Decimal(1), "公顷": Decimal(15), "ha": Decimal(15),
-        "hm2": Decimal(15), "hm²": Decimal(15),
+        "亩": Decimal(1),
+        "mu": Decimal(1),
+        "公顷": Decimal(15),
+        "ha": Decimal(15),
+        "hm2": Decimal(15),
+        "hm²": Decimal(15),
         # 1 亩 = 10000/15 m² exactly, so 1 m² = 0.0015 亩
-        "平方米": Decimal("0.0015"), "m2": Decimal("0.0015"), "m²": Decimal("0.0015"),
-        "㎡": Decimal("0.0015"), "万平方米": Decimal(15),
+        "平方米": Decimal("0.0015"),
+        "m2": Decimal("0.0015"),
+        "m²": Decimal("0.0015"),
+        "㎡": Decimal("0.0015"),
+        "万平方米": Decimal(15),
     },
     "energy": {
-        "tce": Decimal(1), "吨标准煤": Decimal(1), "吨标煤": Decimal(1),
-        "万吨标准煤": Decimal(10000), "万吨标煤": Decimal(10000), "万tce": Decimal(10000),
+        "tce": Decimal(1),
+        "吨标准煤": Decimal(1),
+        "吨标煤": Decimal(1),
+        "万吨标准煤": Decimal(10000),
+        "万吨标煤": Decimal(10000),
+        "万tce": Decimal(10000),
     },
     "electricity": {
-        "kwh": Decimal(1), "千瓦时": Decimal(1), "度": Decimal(1),
-        "万千瓦时": Decimal(10000), "万kwh": Decimal(10000), "万度": Decimal(10000),
+        "kwh": Decimal(1),
+        "千瓦时": Decimal(1),
+        "度": Decimal(1),
+        "万千瓦时": Decimal(10000),
+        "万kwh": Decimal(10000),
+        "万度": Decimal(10000),
         "亿千瓦时": Decimal(100000000),
     },
-    "mass": {"t": Decimal(1), "吨": Decimal(1), "kg": Decimal("0.001"), "公斤": Decimal("0.001"),
-             "千克": Decimal("0.001"), "万吨": Decimal(10000)},
+    "mass": {
+        "t": Decimal(1),
+        "吨": Decimal(1),
+        "kg": Decimal("0.001"),
+        "公斤": Decimal("0.001"),
+        "千克": Decimal("0.001"),
+        "万吨": Decimal(10000),
+    },
     "fraction": {"%": Decimal("0.01"), "％": Decimal("0.01")},
     "count": {"人": Decimal(1), "名": Decimal(1)},
     "ratio": {},
 }
 
 CANONICAL_UNIT = {
-    "money": "万元", "area": "亩", "energy": "tce", "electricity": "kWh",
-    "mass": "t", "fraction": "", "count": "人", "ratio": "",
+    "money": "万元",
+    "area": "亩",
+    "energy": "tce",
+    "electricity": "kWh",
+    "mass": "t",
+    "fraction": "",
+    "count": "人",
+    "ratio": "",
 }
 
 # The two shapes of a plain figure, one definition each (readers, the model, the review):
@@ -50,7 +82,9 @@ CANONICAL_UNIT = {
 # unit), and a figure as offices type it (sign, thousands separators, exponent)
 BARE_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,，]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_AMOUNT = re.compile(r"^\s*([+-]?(?:\d[\d,，]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
+_AMOUNT = re.compile(
+    r"^\s*([+-]?(?:\d[\d,，]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$"
+)
 
 
 class UnitError(ValueError):
@@ -119,7 +153,14 @@ def parse_amount(value: object, kind: str) -> Decimal:
     try:  # exactly: a unit never rounds a figure, and one too large for any context is refused
         return _EXACT.multiply(number, factor)
     except ArithmeticError:
-        raise UnitError(f"数值过大或位数过多，无法精确换算：{value!r} / number too large or too long to convert exactly") from None
+        raise UnitError(
+            f"数值过大或位数过多，无法精确换算：{value!r} / number too large or too long to convert exactly"
+        ) from None
 
 
-_EXACT = Context(prec=60, Emax=10**6, Emin=-10**6, traps=[Inexact, InvalidOperation, Overflow, Underflow])
+_EXACT = Context(
+    prec=60,
+    Emax=10**6,
+    Emin=-(10**6),
+    traps=[Inexact, InvalidOperation, Overflow, Underflow],
+)

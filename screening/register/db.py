@@ -252,7 +252,11 @@ def check_version(engine: Engine, url: str, create: bool) -> None:
     """Refuse a database at another revision; create the schema when it is new and `create`."""
     with engine.connect() as conn:  # the common case, without importing Alembic
         try:
-            found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            found = (
+                conn.execute(text("SELECT version_num FROM alembic_version"))
+                .scalars()
+                .all()
+            )
         except DBAPIError:
             found = []
         conn.rollback()

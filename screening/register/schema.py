@@ -358,7 +358,9 @@ accounts = Table(
     Column("name", String(100), nullable=False, unique=True),  # the login name
     Column("display_name", String(200)),
     Column("role", String(16), nullable=False),  # one of ROLES
-    Column("password_hash", String(200), nullable=False),  # argon2id, never the password
+    Column(
+        "password_hash", String(200), nullable=False
+    ),  # argon2id, never the password
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime, nullable=False),  # UTC
     Column("created_by", String(100), nullable=False),
@@ -369,8 +371,12 @@ web_sessions = Table(
     "web_sessions",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("token_sha256", String(64), nullable=False, unique=True),  # of the cookie's id
-    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column(
+        "token_sha256", String(64), nullable=False, unique=True
+    ),  # of the cookie's id
+    Column(
+        "account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True
+    ),
     Column("csrf", String(64), nullable=False),  # the token every form carries
     Column("created_at", DateTime, nullable=False),  # UTC
     Column("expires_at", DateTime, nullable=False),  # UTC
@@ -380,7 +386,9 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column(
+        "account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True
+    ),
     Column("label", String(200), nullable=False),
     Column("token_sha256", String(64), nullable=False, unique=True),
     Column("prefix", String(16), nullable=False),  # shown, to tell tokens apart
@@ -416,7 +424,9 @@ web_batches = Table(
     "web_batches",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", String(32), nullable=False, unique=True),  # random: URLs, folder names
+    Column(
+        "key", String(32), nullable=False, unique=True
+    ),  # random: URLs, folder names
     Column("owner", String(100), nullable=False),
     Column("filename", String(255), nullable=False),  # as uploaded: shown, never a path
     Column("format", String(8), nullable=False),  # .xlsx .csv .tsv .jsonl

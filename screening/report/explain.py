@@ -68,7 +68,9 @@ def number(value: Any, places: int = 4) -> Any:
         return num
     scale = 10**places
     q = _scaled(num, den, scale)
-    return q // scale if q % scale == 0 else q / scale  # int / int: the correctly rounded float
+    return (
+        q // scale if q % scale == 0 else q / scale
+    )  # int / int: the correctly rounded float
 
 
 def show(value: Any, lang: str = "zh", places: int = 4) -> str:
@@ -80,7 +82,9 @@ def show(value: Any, lang: str = "zh", places: int = 4) -> str:
         return str(value)
     if value is None:
         return ""
-    if kind is float:  # a figure read back from JSON (a report's input): as JSON wrote it
+    if (
+        kind is float
+    ):  # a figure read back from JSON (a report's input): as JSON wrote it
         return f"{value:f}".rstrip("0").rstrip(".")
     ratio = _ratio(value)
     if ratio is None:
@@ -112,10 +116,14 @@ _SHARES = frozenset(path for path, kind in input_kinds().items() if kind == "fra
 
 
 def _shares(ruleset: RuleSet) -> frozenset[str]:
-    return _SHARES | {path for path, declared in ruleset.inputs.items() if declared.percent}
+    return _SHARES | {
+        path for path, declared in ruleset.inputs.items() if declared.percent
+    }
 
 
-def _compares_a_share(node: n.Node | None, value: n.Node | None, shares: frozenset[str]) -> bool:
+def _compares_a_share(
+    node: n.Node | None, value: n.Node | None, shares: frozenset[str]
+) -> bool:
     if isinstance(node, n.Compare):
         node = node.left
     elif isinstance(node, n.Call) and node.func == "between":
@@ -175,7 +183,11 @@ def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
     return show(safe_bound(option.value, option.relation, places))
 
 
-_VARYING = ("actual", "threshold", "points")  # what a finding's sentence may show of its own
+_VARYING = (
+    "actual",
+    "threshold",
+    "points",
+)  # what a finding's sentence may show of its own
 _BRACES = str.maketrans({"{": "{{", "}": "}}"})
 _CONVERSIONS: dict[str, Callable[[object], str]] = {"r": repr, "s": str, "a": ascii}
 
@@ -188,7 +200,9 @@ class _Sentence:
     that does not format (an unknown placeholder, an unclosed brace) reads as written.
     """
 
-    def __init__(self, explain: Explainer, rule_id: str, template: str, extra: dict[str, str]) -> None:
+    def __init__(
+        self, explain: Explainer, rule_id: str, template: str, extra: dict[str, str]
+    ) -> None:
         rule = explain.rules[rule_id]
         self.source, self.extra = template, extra
         self.shown = percent if rule_id in explain.percent else show
@@ -199,25 +213,38 @@ class _Sentence:
         max_points = getattr(rule.spec, "max_points", None)
         self.max_points = None if max_points is None else Fraction(max_points)
         constants = {
-            "title": explain.titles[rule_id], "unit": _unit(rule.unit, explain.lang), "op": explain.op_text(self.op),
-            "max_points": "" if self.max_points is None else show(self.max_points), **extra,
+            "title": explain.titles[rule_id],
+            "unit": _unit(rule.unit, explain.lang),
+            "op": explain.op_text(self.op),
+            "max_points": "" if self.max_points is None else show(self.max_points),
+            **extra,
         }
         if self.threshold is not COMPUTED:
-            constants["threshold"] = explain.threshold_text(self.threshold, self.op, self.shown)
+            constants["threshold"] = explain.threshold_text(
+                self.threshold, self.op, self.shown
+            )
         self.format, self.needs = _compile(template, constants)
         self.constant = None if self.needs else self.format.format_map({})
 
     def fits(self, finding: Finding) -> bool:
         """Whether the finding holds this rule's own operator, unit, most points and fixed
         threshold, the words compiled in."""
-        return not (finding.op != self.op or (finding.unit or None) != (self.unit or None)
-                    or finding.max_points != self.max_points
-                    or (self.threshold is not COMPUTED and finding.threshold is not self.threshold
-                        and finding.threshold != self.threshold))
+        return not (
+            finding.op != self.op
+            or (finding.unit or None) != (self.unit or None)
+            or finding.max_points != self.max_points
+            or (
+                self.threshold is not COMPUTED
+                and finding.threshold is not self.threshold
+                and finding.threshold != self.threshold
+            )
+        )
 
     def fill(self, finding: Finding) -> str:
         if not self.fits(finding):
-            return self._whole(finding)  # not this rule's own figures (a finding built elsewhere)
+            return self._whole(
+                finding
+            )  # not this rule's own figures (a finding built elsewhere)
         if self.constant is not None:
             return self.constant
         return self.format.format_map(self.values(finding))
@@ -229,7 +256,9 @@ class _Sentence:
             if name == "actual":
                 values[name] = self.shown(finding.actual, self.lang)
             elif name == "threshold":
-                values[name] = self.explain.threshold_text(finding.threshold, finding.op, self.shown)
+                values[name] = self.explain.threshold_text(
+                    finding.threshold, finding.op, self.shown
+                )
             else:
                 values[name] = "" if finding.points is None else show(finding.points)
         return values
@@ -237,11 +266,16 @@ class _Sentence:
     def _whole(self, finding: Finding) -> str:
         explain, shown = self.explain, self.shown
         params = {
-            "title": explain.titles[finding.rule], "actual": shown(finding.actual, self.lang),
+            "title": explain.titles[finding.rule],
+            "actual": shown(finding.actual, self.lang),
             "unit": _unit(finding.unit, self.lang),
             "threshold": explain.threshold_text(finding.threshold, finding.op, shown),
-            "op": explain.op_text(finding.op), "points": "" if finding.points is None else show(finding.points),
-            "max_points": "" if finding.max_points is None else show(finding.max_points), **self.extra,
+            "op": explain.op_text(finding.op),
+            "points": "" if finding.points is None else show(finding.points),
+            "max_points": ""
+            if finding.max_points is None
+            else show(finding.max_points),
+            **self.extra,
         }
         try:
             return self.source.format(**params)
@@ -249,8 +283,9 @@ class _Sentence:
             return self.source
 
 
-def _compile(template: str, constants: dict[str, str],
-             varying: tuple[str, ...] = _VARYING) -> tuple[str, tuple[str, ...]]:
+def _compile(
+    template: str, constants: dict[str, str], varying: tuple[str, ...] = _VARYING
+) -> tuple[str, tuple[str, ...]]:
     """`template` with `constants` filled in (each by its own format spec) and the
     placeholders in `varying` kept; the template as written if it does not format."""
     out: list[str] = []
@@ -268,7 +303,13 @@ def _compile(template: str, constants: dict[str, str],
                 out.append(format(value, spec).translate(_BRACES))
             elif name in varying and "{" not in spec:
                 needs.append(name)
-                out.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+                out.append(
+                    "{"
+                    + name
+                    + (f"!{conversion}" if conversion else "")
+                    + (f":{spec}" if spec else "")
+                    + "}"
+                )
             else:
                 raise KeyError(name)
         compiled = "".join(out)
@@ -285,27 +326,42 @@ class Explainer:
         self.ruleset = ruleset
         self.lang = lang
         self.rules: dict[str, EffectiveRule] = {rule.id: rule for rule in ruleset.rules}
-        self.kinds: dict[str, RuleKind] = {rule.id: get(rule.kind) for rule in ruleset.rules}
+        self.kinds: dict[str, RuleKind] = {
+            rule.id: get(rule.kind) for rule in ruleset.rules
+        }
         self.positions = {rule.id: index for index, rule in enumerate(ruleset.rules)}
         self.titles = {
-            rule.id: rule.spec.title.get(lang) if rule.spec.title is not None else rule.id for rule in ruleset.rules
+            rule.id: rule.spec.title.get(lang)
+            if rule.spec.title is not None
+            else rule.id
+            for rule in ruleset.rules
         }
         self.sep = "、" if lang == "zh" else ", "
         # checks on a share (建筑系数 0.5) read as percentages in prose; JSON keeps fractions
         self.shares = _shares(ruleset)
-        self.percent = {rule.id for rule in ruleset.rules
-                        if _compares_a_share(rule.condition, rule.value, self.shares)}
+        self.percent = {
+            rule.id
+            for rule in ruleset.rules
+            if _compares_a_share(rule.condition, rule.value, self.shares)
+        }
         # require_any rules: each branch's name, title and whether it compares a share
         self.branches: dict[str, list[tuple[str, str, bool]]] = {
             rule.id: [
-                (branch.name, branch.title.get(lang) if branch.title else branch.name,
-                 _compares_a_share(node, None, self.shares))
-                for branch, (node, _) in zip(rule.spec.require_any, rule.branches, strict=True)
+                (
+                    branch.name,
+                    branch.title.get(lang) if branch.title else branch.name,
+                    _compares_a_share(node, None, self.shares),
+                )
+                for branch, (node, _) in zip(
+                    rule.spec.require_any, rule.branches, strict=True
+                )
             ]
             for rule in ruleset.rules
             if rule.branches
         }
-        self._ops = {op: text(f"op.{op}", lang) for op in (">=", ">", "<=", "<", "between")}
+        self._ops = {
+            op: text(f"op.{op}", lang) for op in (">=", ">", "<=", "<", "between")
+        }
         self._sentences: dict[tuple[Any, ...], _Sentence] = {}
         self._option_templates: dict[tuple[str, str, str], str] = {}
         self._or = text("or", lang)
@@ -321,15 +377,21 @@ class Explainer:
         return self.sep.join(self.field_title(path) for path in paths)
 
     def say(self, finding: Finding, key: str, /, **extra: str) -> str:
-        return self._sentence(finding.rule, key, lambda: text(key, self.lang), extra).fill(finding)
+        return self._sentence(
+            finding.rule, key, lambda: text(key, self.lang), extra
+        ).fill(finding)
 
     def custom(self, finding: Finding) -> str | None:
         message = self.rules[finding.rule].spec.message
         if finding.status is not Status.FAIL or message is None:
             return None
-        return self._sentence(finding.rule, "", lambda: message.get(self.lang), {}).fill(finding)
+        return self._sentence(
+            finding.rule, "", lambda: message.get(self.lang), {}
+        ).fill(finding)
 
-    def _sentence(self, rule_id: str, key: str, template: Any, extra: dict[str, str]) -> _Sentence:
+    def _sentence(
+        self, rule_id: str, key: str, template: Any, extra: dict[str, str]
+    ) -> _Sentence:
         # compiled once per rule, template and constant words: what it holds is the rule's
         # own (title, unit, operator, a fixed threshold), never a project's figure
         entry = (rule_id, key, *extra.items()) if extra else (rule_id, key)
@@ -338,7 +400,9 @@ class Explainer:
             found = self._sentences[entry] = _Sentence(self, rule_id, template(), extra)
         return found
 
-    def sentence_of(self, rule_id: str, status: Status, figures: bool = True) -> _Sentence | str | None:
+    def sentence_of(
+        self, rule_id: str, status: Status, figures: bool = True
+    ) -> _Sentence | str | None:
         """How the sentence of a finding of `rule_id` with `status` and the rule's own
         figures reads, whatever the figures: a compiled sentence to fill, a constant
         text, or None when it cannot be told before the finding is made.
@@ -351,10 +415,18 @@ class Explainer:
         kind = self.kinds[rule_id]
         threshold = reported_threshold(rule, self.ruleset)
         top = getattr(rule.spec, "max_points", None)
-        probe = Finding(rule.id, rule.spec.group, rule.kind, status, actual=_PROBE if figures else None,
-                        threshold=_PROBE if threshold is COMPUTED else threshold, op=rule_op(rule),
-                        unit=rule.unit, points=_PROBE if top is not None else None,
-                        max_points=None if top is None else Fraction(top))
+        probe = Finding(
+            rule.id,
+            rule.spec.group,
+            rule.kind,
+            status,
+            actual=_PROBE if figures else None,
+            threshold=_PROBE if threshold is COMPUTED else threshold,
+            op=rule_op(rule),
+            unit=rule.unit,
+            points=_PROBE if top is not None else None,
+            max_points=None if top is None else Fraction(top),
+        )
         recorder = _Recorder(self)
         written = kind.sentence(probe, recorder)
         if recorder.used is None:
@@ -377,11 +449,21 @@ class Explainer:
         """A require_any rule: the branch that passed, or every branch's figures."""
         lang = self.lang
         title = self.titles[finding.rule]
-        names = {name: (branch_title, share) for name, branch_title, share in self.branches[finding.rule]}
+        names = {
+            name: (branch_title, share)
+            for name, branch_title, share in self.branches[finding.rule]
+        }
         passed = next((b for b in finding.branches if b.status is Status.PASS), None)
         if finding.status is Status.PASS and passed is not None:
-            return text("finding.any_pass", lang, title=title, detail=self._branch_detail(passed, names))
-        details = text("branch_sep", lang).join(self._branch_detail(b, names) for b in finding.branches)
+            return text(
+                "finding.any_pass",
+                lang,
+                title=title,
+                detail=self._branch_detail(passed, names),
+            )
+        details = text("branch_sep", lang).join(
+            self._branch_detail(b, names) for b in finding.branches
+        )
         message = self.rules[finding.rule].spec.message
         if finding.status is Status.FAIL and message is not None:
             template = message.get(lang)
@@ -389,22 +471,34 @@ class Explainer:
                 return template.format(title=title, details=details)  # type: ignore[no-any-return]
             except (KeyError, IndexError, ValueError):
                 return template  # type: ignore[no-any-return]
-        key = {Status.FAIL: "any_fail", Status.MISSING: "any_missing"}.get(finding.status, "no_branch_applies")
+        key = {Status.FAIL: "any_fail", Status.MISSING: "any_missing"}.get(
+            finding.status, "no_branch_applies"
+        )
         return text(f"finding.{key}", lang, title=title, details=details)
 
-    def _branch_detail(self, branch: BranchFinding, names: dict[str, tuple[str, bool]]) -> str:
+    def _branch_detail(
+        self, branch: BranchFinding, names: dict[str, tuple[str, bool]]
+    ) -> str:
         lang = self.lang
         title, share = names[branch.name]
         shown = percent if share else show
         if branch.status is Status.MISSING:
-            return text("branch.missing", lang, branch=title, fields=self.fields(branch.missing))
+            return text(
+                "branch.missing", lang, branch=title, fields=self.fields(branch.missing)
+            )
         if branch.status is Status.NOT_APPLICABLE:
             return text("branch.not_applicable", lang, branch=title)
         if branch.op is None or branch.actual is None:
             return text(f"branch.{branch.status.value}", lang, branch=title)
-        return text(f"branch.numeric_{branch.status.value}", lang, branch=title, actual=shown(branch.actual, lang),
-                    unit=_unit(branch.unit, lang), op=self.op_text(branch.op),
-                    threshold=self.threshold_text(branch.threshold, branch.op, shown))
+        return text(
+            f"branch.numeric_{branch.status.value}",
+            lang,
+            branch=title,
+            actual=shown(branch.actual, lang),
+            unit=_unit(branch.unit, lang),
+            op=self.op_text(branch.op),
+            threshold=self.threshold_text(branch.threshold, branch.op, shown),
+        )
 
     def _any_remedy(self, finding: Finding) -> str:
         """A failed require_any rule: what each failed branch would take (any one)."""
@@ -419,8 +513,14 @@ class Explainer:
                 what = self._options(remedy, text("or_within", lang))
             elif remedy.code == "numeric":
                 relation = ">=" if branch.op in (">=", ">", "between") else "<="
-                what = text("remedy.numeric_none", lang, title=title, relation=text(f"relation.{relation}", lang),
-                            value=show(remedy.target), unit=_unit(branch.unit, lang))
+                what = text(
+                    "remedy.numeric_none",
+                    lang,
+                    title=title,
+                    relation=text(f"relation.{relation}", lang),
+                    value=show(remedy.target),
+                    unit=_unit(branch.unit, lang),
+                )
             else:
                 what = text("remedy.condition", lang, title=title)
             parts.append(text("remedy.any_branch", lang, branch=title, remedy=what))
@@ -433,7 +533,12 @@ class Explainer:
         """A threshold as a sentence shows it (a between's two bounds as a range)."""
         if op == "between" and isinstance(threshold, tuple):
             low, high = threshold
-            return text("finding.between", self.lang, low=shown(low, self.lang), high=shown(high, self.lang))
+            return text(
+                "finding.between",
+                self.lang,
+                low=shown(low, self.lang),
+                high=shown(high, self.lang),
+            )
         return shown(threshold, self.lang)  # type: ignore[no-any-return]
 
     # -- what renderers ask -------------------------------------------------------------
@@ -468,14 +573,28 @@ class Explainer:
         options = self._options(remedy)
         if remedy.code == "score":
             if options:
-                return text("remedy.score", lang, options=options, gain=show(remedy.gain))
-            return text("remedy.score_plain", lang, title=title, value=self._target(finding, remedy.target),
-                        unit=_unit(finding.unit, lang), gain=show(remedy.gain))
+                return text(
+                    "remedy.score", lang, options=options, gain=show(remedy.gain)
+                )
+            return text(
+                "remedy.score_plain",
+                lang,
+                title=title,
+                value=self._target(finding, remedy.target),
+                unit=_unit(finding.unit, lang),
+                gain=show(remedy.gain),
+            )
         if options:
             return options
         relation = ">=" if finding.op in (">=", ">", "between") else "<="
-        return text("remedy.numeric_none", lang, title=title, relation=text(f"relation.{relation}", lang),
-                    value=self._target(finding, remedy.target), unit=_unit(finding.unit, lang))
+        return text(
+            "remedy.numeric_none",
+            lang,
+            title=title,
+            relation=text(f"relation.{relation}", lang),
+            value=self._target(finding, remedy.target),
+            unit=_unit(finding.unit, lang),
+        )
 
     def _target(self, finding: Finding, target: Any) -> str:
         # a share's target reads as a percentage, as the finding's own sentence shows it
@@ -492,19 +611,31 @@ class Explainer:
         template = self._option_templates.get(entry)
         if template is None:
             lang = self.lang
-            template = self._option_templates[entry] = _compile(text("remedy.option", lang), {
-                "field": self.field_title(option.field), "relation": text(f"relation.{option.relation}", lang),
-                "unit": _unit(option.unit, lang)}, ("value",))[0]
+            template = self._option_templates[entry] = _compile(
+                text("remedy.option", lang),
+                {
+                    "field": self.field_title(option.field),
+                    "relation": text(f"relation.{option.relation}", lang),
+                    "unit": _unit(option.unit, lang),
+                },
+                ("value",),
+            )[0]
         return template.format_map({"value": _option_value(option, self.shares)})
 
     def _finding_of(self, decision: Decision, rule_id: str) -> Finding:
         findings = decision.findings
-        index = self.positions.get(rule_id, len(findings))  # findings follow the rule set's order…
+        index = self.positions.get(
+            rule_id, len(findings)
+        )  # findings follow the rule set's order…
         if index < len(findings) and findings[index].rule == rule_id:
             return findings[index]
-        return next(f for f in findings if f.rule == rule_id)  # …unless a caller built them otherwise
+        return next(
+            f for f in findings if f.rule == rule_id
+        )  # …unless a caller built them otherwise
 
-    def summary(self, decision: Decision, remedies: dict[str, str | None] | None = None) -> list[str]:
+    def summary(
+        self, decision: Decision, remedies: dict[str, str | None] | None = None
+    ) -> list[str]:
         """What it would take for the project to pass, most decisive first (`remedies`:
         the failed gates' remedies by rule, where a renderer has already written them)."""
         if decision.outcome is Outcome.PASS:
@@ -512,21 +643,53 @@ class Explainer:
         lang = self.lang
         lines = []
         if decision.vetoed_by:
-            lines.append(text("summary.vetoed", lang, rules=self.sep.join(self.titles[r] for r in decision.vetoed_by)))
+            lines.append(
+                text(
+                    "summary.vetoed",
+                    lang,
+                    rules=self.sep.join(self.titles[r] for r in decision.vetoed_by),
+                )
+            )
         for rule_id in decision.rejected_by:
-            remedy = remedies[rule_id] if remedies is not None and rule_id in remedies else \
-                self.remedy(self._finding_of(decision, rule_id))
-            lines.append(text("summary.gate", lang, title=self.titles[rule_id], remedy=remedy or ""))
+            remedy = (
+                remedies[rule_id]
+                if remedies is not None and rule_id in remedies
+                else self.remedy(self._finding_of(decision, rule_id))
+            )
+            lines.append(
+                text(
+                    "summary.gate",
+                    lang,
+                    title=self.titles[rule_id],
+                    remedy=remedy or "",
+                )
+            )
         if decision.missing:
-            lines.append(text("summary.missing", lang, fields=self.fields(decision.missing)))
+            lines.append(
+                text("summary.missing", lang, fields=self.fields(decision.missing))
+            )
         for rule_id in decision.reviewed_by:
             lines.append(text("summary.review_rule", lang, title=self.titles[rule_id]))
-        if decision.pass_mark is not None and decision.score is not None and decision.score < decision.pass_mark:
-            lines.append(text("summary.score_short", lang, score=show(round_score(decision.score)),
-                              pass_mark=show(decision.pass_mark),
-                              gap=show(round_score(decision.pass_mark - decision.score))))
+        if (
+            decision.pass_mark is not None
+            and decision.score is not None
+            and decision.score < decision.pass_mark
+        ):
+            lines.append(
+                text(
+                    "summary.score_short",
+                    lang,
+                    score=show(round_score(decision.score)),
+                    pass_mark=show(decision.pass_mark),
+                    gap=show(round_score(decision.pass_mark - decision.score)),
+                )
+            )
             gains = sorted(
-                (f for f in decision.findings if f.remedy is not None and f.remedy.code == "score"),
+                (
+                    f
+                    for f in decision.findings
+                    if f.remedy is not None and f.remedy.code == "score"
+                ),
                 key=lambda f: (-(f.remedy.gain or 0), f.rule),  # type: ignore[union-attr]
             )
             for finding in gains[:3]:
@@ -550,14 +713,18 @@ class _Recorder:
         return getattr(self.explain, name)
 
     def say(self, finding: Finding, key: str, /, **extra: str) -> str:
-        self.used = self.explain._sentence(finding.rule, key, lambda: text(key, self.explain.lang), extra)
+        self.used = self.explain._sentence(
+            finding.rule, key, lambda: text(key, self.explain.lang), extra
+        )
         return _MARK
 
     def custom(self, finding: Finding) -> str | None:
         message = self.explain.rules[finding.rule].spec.message
         if finding.status is not Status.FAIL or message is None:
             return None
-        self.used = self.explain._sentence(finding.rule, "", lambda: message.get(self.explain.lang), {})
+        self.used = self.explain._sentence(
+            finding.rule, "", lambda: message.get(self.explain.lang), {}
+        )
         return _MARK
 
 
@@ -568,7 +735,9 @@ def explainer(ruleset: RuleSet, lang: str) -> Explainer:
     """The explainer for a rule set and language, built once per rule set object."""
     key = (id(ruleset), lang)
     hit = _built.get(key)
-    if hit is None or hit[0] is not ruleset:  # the entry holds the rule set, so its id stays its own
+    if (
+        hit is None or hit[0] is not ruleset
+    ):  # the entry holds the rule set, so its id stays its own
         if len(_built) > 32:
             _built.clear()
         hit = _built[key] = (ruleset, Explainer(ruleset, lang))

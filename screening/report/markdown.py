@@ -30,10 +30,15 @@ def render_markdown(
 
     for result in contracts:
         project, ruleset = result["project"], result["ruleset"]
-        out.append(f"## {_cell(project['name'])}（{_cell(project['id'])}）" if lang == "zh"
-                   else f"## {_cell(project['name'])} ({_cell(project['id'])})")
+        out.append(
+            f"## {_cell(project['name'])}（{_cell(project['id'])}）"
+            if lang == "zh"
+            else f"## {_cell(project['name'])} ({_cell(project['id'])})"
+        )
         out.append("")
-        out.append(f"- **{label('decision')}**: {text('decision.' + result['decision'], lang)}")
+        out.append(
+            f"- **{label('decision')}**: {text('decision.' + result['decision'], lang)}"
+        )
         if result["score"] is not None:
             out.append(f"- **{label('score')}**: {result['score']}")
         where = ""
@@ -60,14 +65,24 @@ def render_markdown(
         out.append("| " + " | ".join(label(c) for c in columns) + " |")
         out.append("|" + "---|" * len(columns))
         for f in result["findings"]:
-            points = "" if f["max_points"] is None else f"{f['points']}/{f['max_points']}"
-            out.append("| " + " | ".join((
-                f"{_cell(labels.rule(result, f['rule']))}<br>`{f['rule']}`",
-                text("kind." + f["kind"], lang),
-                status_label(f["kind"], f["status"], lang),
-                points,
-                _cell(f["message"]), _cell(f["remedy"]), _cell(f["basis"]),
-            )) + " |")
+            points = (
+                "" if f["max_points"] is None else f"{f['points']}/{f['max_points']}"
+            )
+            out.append(
+                "| "
+                + " | ".join(
+                    (
+                        f"{_cell(labels.rule(result, f['rule']))}<br>`{f['rule']}`",
+                        text("kind." + f["kind"], lang),
+                        status_label(f["kind"], f["status"], lang),
+                        points,
+                        _cell(f["message"]),
+                        _cell(f["remedy"]),
+                        _cell(f["basis"]),
+                    )
+                )
+                + " |"
+            )
         if result.get("summary"):
             out.append("")
             out.append(f"**{label('to_pass')}**")

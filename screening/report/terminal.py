@@ -15,7 +15,12 @@ from screening.model.effective import RuleSet
 from screening.report.labels import Labels
 
 _DECISION_STYLE = {"pass": "bold green", "review": "bold yellow", "reject": "bold red"}
-_STATUS_STYLE = {"pass": "green", "fail": "red", "missing": "yellow", "not_applicable": "dim"}
+_STATUS_STYLE = {
+    "pass": "green",
+    "fail": "red",
+    "missing": "yellow",
+    "not_applicable": "dim",
+}
 
 
 def render_text(
@@ -29,8 +34,15 @@ def render_text(
     from `rulesets`, the rule sets the results were screened with."""
     labels = Labels(rulesets, lang)
     buffer = StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
-                      no_color=not color, highlight=False, emoji=False)
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+    )
     for index, result in enumerate(contracts):
         if index:
             console.print()
@@ -56,7 +68,11 @@ def _render_one(
     project, ruleset = result["project"], result["ruleset"]
     decision = result["decision"]
     head = Text()
-    head.append(f"{_label('project', lang)}：" if lang == "zh" else f"{_label('project', lang)}: ")
+    head.append(
+        f"{_label('project', lang)}："
+        if lang == "zh"
+        else f"{_label('project', lang)}: "
+    )
     head.append(f"{project['name'] or ''} ({project['id'] or '-'})")
     console.print(head)
     line = Text()
@@ -91,16 +107,25 @@ def _render_one(
     table.add_column(_label("points", lang), no_wrap=True, justify="right")
     table.add_column(_label("message", lang), ratio=1, overflow="fold")
     for finding in result["findings"]:
-        points = "" if finding["max_points"] is None else f"{finding['points']}/{finding['max_points']}"
+        points = (
+            ""
+            if finding["max_points"] is None
+            else f"{finding['points']}/{finding['max_points']}"
+        )
         message = finding["message"]
         if finding["remedy"] and finding["status"] in ("fail",):
             message += f"\n→ {finding['remedy']}"
         rule = Text(titles[finding["rule"]])
         rule.append(f"\n{finding['rule']}", style="dim")  # the id as secondary text
         table.add_row(
-            rule, text(f"kind.{finding['kind']}", lang),
-            Text(status_label(finding["kind"], finding["status"], lang), style=_STATUS_STYLE[finding["status"]]),
-            points, message,
+            rule,
+            text(f"kind.{finding['kind']}", lang),
+            Text(
+                status_label(finding["kind"], finding["status"], lang),
+                style=_STATUS_STYLE[finding["status"]],
+            ),
+            points,
+            message,
         )
     console.print(table)
     if result.get("summary"):

@@ -11,7 +11,12 @@ from screening.errors import Diagnostic
 from screening.model.effective import RuleSet
 from screening.report.explain import number, show
 
-_HEADERS = {"pass": "通过", "fail": "不通过", "missing": "缺数据", "not_applicable": "不适用"}
+_HEADERS = {
+    "pass": "通过",
+    "fail": "不通过",
+    "missing": "缺数据",
+    "not_applicable": "不适用",
+}
 
 
 def diagnostic_line(d: Diagnostic) -> str:
@@ -23,78 +28,146 @@ def diagnostic_line(d: Diagnostic) -> str:
 
 def render_validate(reports: list[Any], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([{"ruleset": r.ref, "errors": r.errors, "warnings": r.warnings,
-                            "diagnostics": [d.to_dict() for d in r.diagnostics]} for r in reports],
-                          ensure_ascii=False, indent=2) + "\n"
+        return (
+            json.dumps(
+                [
+                    {
+                        "ruleset": r.ref,
+                        "errors": r.errors,
+                        "warnings": r.warnings,
+                        "diagnostics": [d.to_dict() for d in r.diagnostics],
+                    }
+                    for r in reports
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
     lines = [diagnostic_line(d) for r in reports for d in r.diagnostics]
     errors = sum(r.errors for r in reports)
     warnings = sum(r.warnings for r in reports)
     notes = sum(d.severity == "note" for r in reports for d in r.diagnostics)
-    lines.append(f"{len(reports)} 个规则集：{errors} 个错误，{warnings} 个警告，{notes} 个提示 / "
-                 f"{len(reports)} rule set(s): {errors} error(s), {warnings} warning(s), {notes} note(s)")
+    lines.append(
+        f"{len(reports)} 个规则集：{errors} 个错误，{warnings} 个警告，{notes} 个提示 / "
+        f"{len(reports)} rule set(s): {errors} error(s), {warnings} warning(s), {notes} note(s)"
+    )
     return "\n".join(lines) + "\n"
 
 
 def render_coverage(coverage: Coverage) -> str:
     lines: list[str] = []
     for rid, ruleset in coverage.rulesets.items():
-        lines.append(f"覆盖情况 / coverage: {rid}（本规则集 {coverage.cases[rid]} 个案例；"
-                     "继承的规则计入所有规则集的案例 / inherited rules count every rule set's cases）")
+        lines.append(
+            f"覆盖情况 / coverage: {rid}（本规则集 {coverage.cases[rid]} 个案例；"
+            "继承的规则计入所有规则集的案例 / inherited rules count every rule set's cases）"
+        )
         rows = coverage.rows(ruleset)
         width = max((len(rule_id) for rule_id, _, _ in rows), default=10)
-        lines.append("  " + "规则 / rule".ljust(width) + "  kind     " + "  ".join(f"{_HEADERS[s]:>4}" for s in STATUSES))
+        lines.append(
+            "  "
+            + "规则 / rule".ljust(width)
+            + "  kind     "
+            + "  ".join(f"{_HEADERS[s]:>4}" for s in STATUSES)
+        )
         for rule_id, kind, counts in rows:
-            lines.append("  " + rule_id.ljust(width) + f"  {kind:<8} " + "  ".join(f"{counts[s]:>6}" for s in STATUSES))
+            lines.append(
+                "  "
+                + rule_id.ljust(width)
+                + f"  {kind:<8} "
+                + "  ".join(f"{counts[s]:>6}" for s in STATUSES)
+            )
         lines.append("")
     gaps = coverage.uncovered()
     if gaps:
         lines.append("未覆盖 / not exercised:")
-        lines += [f"  {origin}: {rule_id}: {', '.join(sides)}" for origin, rule_id, sides in gaps]
+        lines += [
+            f"  {origin}: {rule_id}: {', '.join(sides)}"
+            for origin, rule_id, sides in gaps
+        ]
     else:
-        lines.append("每条已配置规则的通过与不通过两侧都有案例覆盖 / every configured rule's pass and fail sides are exercised")
+        lines.append(
+            "每条已配置规则的通过与不通过两侧都有案例覆盖 / every configured rule's pass and fail sides are exercised"
+        )
     for origin, rule_id in sorted(coverage.unconfigured):
-        lines.append(f"未配置，无法覆盖 / not configured, cannot be exercised: {origin}: {rule_id}")
+        lines.append(
+            f"未配置，无法覆盖 / not configured, cannot be exercised: {origin}: {rule_id}"
+        )
     return "\n".join(lines) + "\n"
 
 
 def render_rules_show(rs: RuleSet, fmt: str) -> str:
     # the JSON document (`rules show --format json`); the text form reads it back
     data: dict[str, Any] = {
-        "id": rs.id, "title": rs.title.zh, "version": rs.version, "sha256": rs.sha256,
+        "id": rs.id,
+        "title": rs.title.zh,
+        "version": rs.version,
+        "sha256": rs.sha256,
         "path": rs.path,
-        "as_of": rs.as_of.isoformat() if rs.as_of else None, "extends_chain": rs.chain,
+        "as_of": rs.as_of.isoformat() if rs.as_of else None,
+        "extends_chain": rs.chain,
         "parameters": {
-            k: {"value": number(p.value) if not isinstance(p.value, list) else p.value,
-                "unit": p.unit, "defined_at": str(rs.provenance.get(f"parameters.{k}")),
-                **_noted(p)}
+            k: {
+                "value": number(p.value) if not isinstance(p.value, list) else p.value,
+                "unit": p.unit,
+                "defined_at": str(rs.provenance.get(f"parameters.{k}")),
+                **_noted(p),
+            }
             for k, p in rs.parameters.items()
         },
         "tables": {
-            k: {"keys": t.keys, "unit": t.unit, "cells": _count(t.values),
+            k: {
+                "keys": t.keys,
+                "unit": t.unit,
+                "cells": _count(t.values),
                 "configured": bool(t.values) or t.default is not None,
-                "defined_at": str(rs.provenance.get(f"tables.{k}")), **_noted(t)}
+                "defined_at": str(rs.provenance.get(f"tables.{k}")),
+                **_noted(t),
+            }
             for k, t in rs.tables.items()
         },
         "metrics": {
-            k: {"expr": m.expr, "unit": m.unit,
-                "defined_at": str(rs.provenance.get(f"metrics.{k}")), **_noted(m)}
+            k: {
+                "expr": m.expr,
+                "unit": m.unit,
+                "defined_at": str(rs.provenance.get(f"metrics.{k}")),
+                **_noted(m),
+            }
             for k, m in rs.metrics.items()
         },
         "rules": [
-            {"id": r.id, "kind": r.kind, "group": r.spec.group,
-             "condition": _condition(r.spec), "applies_if": r.spec.applies_if,
-             "basis": r.spec.basis, "from": r.origin, "defined_at": str(r.source),
-             **_noted(r.spec),
-             **({"effective": _period(r.spec.effective)} if r.spec.effective else {})}
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "group": r.spec.group,
+                "condition": _condition(r.spec),
+                "applies_if": r.spec.applies_if,
+                "basis": r.spec.basis,
+                "from": r.origin,
+                "defined_at": str(r.source),
+                **_noted(r.spec),
+                **(
+                    {"effective": _period(r.spec.effective)} if r.spec.effective else {}
+                ),
+            }
             for r in rs.rules
         ],
-        "disabled": [{"rule": d.rule, "reason": d.reason, "at": str(d.source)} for d in rs.disabled],
+        "disabled": [
+            {"rule": d.rule, "reason": d.reason, "at": str(d.source)}
+            for d in rs.disabled
+        ],
     }
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    lines = [f"{rs.id}  {rs.title.zh}  v{rs.version}", f"  继承链 / chain: {' → '.join(rs.chain)}",
-             *([f"  文件 / file: {rs.path}"] if rs.path else []),
-             f"  sha256: {rs.sha256}", f"  评估基准日 / as of: {data['as_of'] or '（全部，不按日期筛选）'}", "", "参数 / parameters:"]
+    lines = [
+        f"{rs.id}  {rs.title.zh}  v{rs.version}",
+        f"  继承链 / chain: {' → '.join(rs.chain)}",
+        *([f"  文件 / file: {rs.path}"] if rs.path else []),
+        f"  sha256: {rs.sha256}",
+        f"  评估基准日 / as of: {data['as_of'] or '（全部，不按日期筛选）'}",
+        "",
+        "参数 / parameters:",
+    ]
     for name, p in data["parameters"].items():
         unit = f" {p['unit']}" if p["unit"] else ""
         value = f"{p['value']}{unit}"
@@ -105,24 +178,33 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
     lines.append("查找表 / tables:")
     for name, t in data["tables"].items():
         state = f"{t['cells']} 个单元" if t["configured"] else "未配置 / not configured"
-        lines.append(f"  {name} [{', '.join(t['keys'] or [])}] {t['unit'] or ''}: {state}    ← {t['defined_at']}")
+        lines.append(
+            f"  {name} [{', '.join(t['keys'] or [])}] {t['unit'] or ''}: {state}    ← {t['defined_at']}"
+        )
         lines += _notes(t)
     lines.append("指标 / metrics:")
     for name, m in data["metrics"].items():
-        lines.append(f"  {name} = {m['expr']} [{m['unit'] or ''}]    ← {m['defined_at']}")
+        lines.append(
+            f"  {name} = {m['expr']} [{m['unit'] or ''}]    ← {m['defined_at']}"
+        )
         lines += _notes(m)
     lines.append("规则 / rules:")
     for r in data["rules"]:
         dated = f"  [{r['effective']}]" if r.get("effective") else ""
         where = f"    ← {r['defined_at']}"
         lines.append(f"  {r['id']} ({r['kind']}, {r['group']}){dated}{where}")
-        lines.append(f"      {r['condition']}" + (f"    [applies_if: {r['applies_if']}]" if r["applies_if"] else ""))
+        lines.append(
+            f"      {r['condition']}"
+            + (f"    [applies_if: {r['applies_if']}]" if r["applies_if"] else "")
+        )
         if r["basis"]:
             lines.append(f"      依据 / basis: {r['basis']}")
         lines += _notes(r)
     if data["disabled"]:
         lines.append("停用 / disabled:")
-        lines += [f"  {d['rule']}: {d['reason']}    ← {d['at']}" for d in data["disabled"]]
+        lines += [
+            f"  {d['rule']}: {d['reason']}    ← {d['at']}" for d in data["disabled"]
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -169,45 +251,97 @@ def _count(values: Any) -> int:
 
 
 def render_diff(impact: Impact, old: RuleSet, new: RuleSet, fmt: str) -> str:
-    changes = [{"what": c.what, "name": c.name, "change": c.change, "field": c.detail or None,
-                "before": c.before, "after": c.after} for c in impact.changes]
-    decisions = [{"project": pid, "before": b, "after": a, "score_before": number(sb, 2), "score_after": number(sa, 2)}
-                 for pid, b, a, sb, sa in impact.decision_changes]
+    changes = [
+        {
+            "what": c.what,
+            "name": c.name,
+            "change": c.change,
+            "field": c.detail or None,
+            "before": c.before,
+            "after": c.after,
+        }
+        for c in impact.changes
+    ]
+    decisions = [
+        {
+            "project": pid,
+            "before": b,
+            "after": a,
+            "score_before": number(sb, 2),
+            "score_after": number(sa, 2),
+        }
+        for pid, b, a, sb, sa in impact.decision_changes
+    ]
     if fmt == "json":
-        return json.dumps({
-            "old": _identity(old),
-            "new": _identity(new),
-            "changes": changes, "projects": impact.projects, "decision_changes": decisions,
-            "transitions": dict(sorted(impact.transitions.items())),
-            "score_deltas": [{"project": p, "delta": number(d, 2)} for p, d in impact.score_deltas],
-            "rules_changed_behaviour": dict(sorted(impact.rule_changes.items())),
-        }, ensure_ascii=False, indent=2, default=str) + "\n"
+        return (
+            json.dumps(
+                {
+                    "old": _identity(old),
+                    "new": _identity(new),
+                    "changes": changes,
+                    "projects": impact.projects,
+                    "decision_changes": decisions,
+                    "transitions": dict(sorted(impact.transitions.items())),
+                    "score_deltas": [
+                        {"project": p, "delta": number(d, 2)}
+                        for p, d in impact.score_deltas
+                    ],
+                    "rules_changed_behaviour": dict(
+                        sorted(impact.rule_changes.items())
+                    ),
+                },
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+            + "\n"
+        )
     md = fmt == "markdown"
     title = f"规则变更影响分析 / rule change impact: {_named(old)} → {_named(new)}"
     out = [f"{'## ' if md else ''}{title}", ""]
     out.append(f"{'### ' if md else ''}规则差异 / rule-level diff（{len(changes)}）")
     if md and changes:
-        out += ["", "| 对象 | 名称 | 变化 | 字段 | 原 | 新 |", "|---|---|---|---|---|---|"]
+        out += [
+            "",
+            "| 对象 | 名称 | 变化 | 字段 | 原 | 新 |",
+            "|---|---|---|---|---|---|",
+        ]
     for c in changes:
         before, after = _short(c["before"]), _short(c["after"])
         if md:
-            out.append(f"| {c['what']} | `{c['name']}` | {c['change']} | {c['field'] or ''} | {before} | {after} |")
+            out.append(
+                f"| {c['what']} | `{c['name']}` | {c['change']} | {c['field'] or ''} | {before} | {after} |"
+            )
         else:
-            out.append(f"  {c['change']:<8} {c['what']} {c['name']}" + (f".{c['field']}" if c["field"] else "")
-                       + (f": {before} → {after}" if c["change"] == "changed" else ""))
+            out.append(
+                f"  {c['change']:<8} {c['what']} {c['name']}"
+                + (f".{c['field']}" if c["field"] else "")
+                + (f": {before} → {after}" if c["change"] == "changed" else "")
+            )
     if not changes:
         out.append("  无变化 / no change")
-    out += ["", f"{'### ' if md else ''}对项目的影响 / impact on {impact.projects} project(s)"]
+    out += [
+        "",
+        f"{'### ' if md else ''}对项目的影响 / impact on {impact.projects} project(s)",
+    ]
     if impact.transitions:
-        out.append("  " + "，".join(f"{k}: {v}" for k, v in sorted(impact.transitions.items())))
+        out.append(
+            "  " + "，".join(f"{k}: {v}" for k, v in sorted(impact.transitions.items()))
+        )
     for d in decisions:
-        out.append(f"{'- ' if md else '  '}{d['project']}: {d['before']} → {d['after']}"
-                   f"（得分 {show(d['score_before'])} → {show(d['score_after'])}）")
+        out.append(
+            f"{'- ' if md else '  '}{d['project']}: {d['before']} → {d['after']}"
+            f"（得分 {show(d['score_before'])} → {show(d['score_after'])}）"
+        )
     if impact.score_deltas:
         deltas = [float(d) for _, d in impact.score_deltas]
-        out.append(f"  得分变化 / score changes: {len(deltas)} 个项目，最大 +{max(deltas):.2f} / 最小 {min(deltas):+.2f}")
+        out.append(
+            f"  得分变化 / score changes: {len(deltas)} 个项目，最大 +{max(deltas):.2f} / 最小 {min(deltas):+.2f}"
+        )
     for rule, count in sorted(impact.rule_changes.items()):
-        out.append(f"{'- ' if md else '  '}规则 {rule} 结果变化的项目数 / projects whose status changed: {count}")
+        out.append(
+            f"{'- ' if md else '  '}规则 {rule} 结果变化的项目数 / projects whose status changed: {count}"
+        )
     if impact.unchanged:
         out.append("  无影响 / no effect")
     return "\n".join(out) + "\n"
@@ -223,5 +357,7 @@ def _named(rs: RuleSet) -> str:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str) if value is not None else ""
+    text = (
+        json.dumps(value, ensure_ascii=False, default=str) if value is not None else ""
+    )
     return text if len(text) <= 80 else text[:77] + "…"

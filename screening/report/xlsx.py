@@ -357,25 +357,47 @@ class DecisionRows:
         self._bases: dict[str, bytes] = {}
         for rule in ruleset.rules:
             for status in Status:
-                fields = {"rule": rule.id, "group": rule.spec.group, "kind": rule.kind, "status": status.value}
-                self._heads[rule.id, status] = _cells(_finding_tail(fields, self.lang)[:4], FINDINGS, 2)
+                fields = {
+                    "rule": rule.id,
+                    "group": rule.spec.group,
+                    "kind": rule.kind,
+                    "status": status.value,
+                }
+                self._heads[rule.id, status] = _cells(
+                    _finding_tail(fields, self.lang)[:4], FINDINGS, 2
+                )
             self._bases[rule.id] = _cell(_REFS[12], rule.spec.basis)
 
     def _tail(self, finding: Finding) -> bytes:
         """A finding's cells after the project's id and name, with the row's end."""
         head = self._heads.get((finding.rule, finding.status))
         explain, lang = self.explain, self.lang
-        if head is None or finding.kind != explain.rules[finding.rule].kind:  # not one of this rule set's
+        if (
+            head is None or finding.kind != explain.rules[finding.rule].kind
+        ):  # not one of this rule set's
             return _finding_cells(finding_fields(finding, explain), lang) + b"</row>"
         try:
             figures = _cells(
-                [_number_or_text(number(finding.threshold), lang), finding.unit or None,
-                 number(finding.points), number(finding.max_points)], FINDINGS, 7)
-            return b"".join((
-                head, _cell(_REFS[6], _number_or_text(number(finding.actual), lang)), figures,
-                _cell(_REFS[11], explain.message(finding)), self._bases[finding.rule],
-                _cell(_REFS[13], explain.remedy(finding)), b"</row>",
-            ))
+                [
+                    _number_or_text(number(finding.threshold), lang),
+                    finding.unit or None,
+                    number(finding.points),
+                    number(finding.max_points),
+                ],
+                FINDINGS,
+                7,
+            )
+            return b"".join(
+                (
+                    head,
+                    _cell(_REFS[6], _number_or_text(number(finding.actual), lang)),
+                    figures,
+                    _cell(_REFS[11], explain.message(finding)),
+                    self._bases[finding.rule],
+                    _cell(_REFS[13], explain.remedy(finding)),
+                    b"</row>",
+                )
+            )
         except Unrepresentable as exc:  # words the refusal, naming the column
             raise Unrepresentable(f"{finding.rule} {exc}") from None
 
@@ -412,7 +434,9 @@ class DecisionRows:
         )
         head = b'<row r="' + ROW + b'">'
         head += _cells([project["id"], project["name"]], FINDINGS)
-        return Rendered(summary, tuple(head + self._tail(finding) for finding in decision.findings))
+        return Rendered(
+            summary, tuple(head + self._tail(finding) for finding in decision.findings)
+        )
 
 
 # ---- the package ---------------------------------------------------------------------

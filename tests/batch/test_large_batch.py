@@ -35,7 +35,9 @@ SAMPLE = 1_000 if SLOW else 200
 
 
 @pytest.mark.slow
-def test_a_large_batch_loses_nothing_and_screens_each_as_if_alone(tmp_path: Path) -> None:
+def test_a_large_batch_loses_nothing_and_screens_each_as_if_alone(
+    tmp_path: Path,
+) -> None:
     import datetime as dt
 
     source = tmp_path / "candidates.jsonl"
@@ -43,15 +45,28 @@ def test_a_large_batch_loses_nothing_and_screens_each_as_if_alone(tmp_path: Path
     lines: list[str] = []
     invalid: list[object] = []
     with read_rows(source) as rows:
-        counts = run_batch(rows, RULES, dt.date.fromisoformat(AS_OF), 2,
-                           lambda r: lines.append(r.line.decode()), invalid.append)
+        counts = run_batch(
+            rows,
+            RULES,
+            dt.date.fromisoformat(AS_OF),
+            2,
+            lambda r: lines.append(r.line.decode()),
+            invalid.append,
+        )
     assert (counts.rows, counts.screened, counts.invalid, invalid) == (N, N, 0, [])
     results = [json.loads(line) for line in lines]
-    assert [r["project"]["id"] for r in results] == [f"bh-{i:07d}" for i in range(N)]  # none lost, none twice, in order
+    assert [r["project"]["id"] for r in results] == [
+        f"bh-{i:07d}" for i in range(N)
+    ]  # none lost, none twice, in order
 
     ruleset = load_ruleset(RULES, as_of=dt.date.fromisoformat(AS_OF))
-    projects = [Project.model_validate(json.loads(line)) for line in source.open(encoding="utf-8")]
-    expected = [hand_written(convert_inputs(flatten(p), ruleset.inputs))[0] for p in projects]
+    projects = [
+        Project.model_validate(json.loads(line))
+        for line in source.open(encoding="utf-8")
+    ]
+    expected = [
+        hand_written(convert_inputs(flatten(p), ruleset.inputs))[0] for p in projects
+    ]
     assert [r["decision"] for r in results] == expected
     assert Counter(r["decision"] for r in results) == counts.decisions
 
@@ -61,7 +76,9 @@ def test_a_large_batch_loses_nothing_and_screens_each_as_if_alone(tmp_path: Path
         assert json.dumps(single, ensure_ascii=False) + "\n" == lines[index]
 
 
-def test_a_worker_that_dies_ends_the_batch_with_an_error_not_a_hang(tmp_path: Path) -> None:
+def test_a_worker_that_dies_ends_the_batch_with_an_error_not_a_hang(
+    tmp_path: Path,
+) -> None:
     # Workers load the rule set themselves; here they cannot, so every worker dies at start.
     # multiprocessing.Pool would replace them forever and the batch would never end.
     source = tmp_path / "candidates.jsonl"
@@ -80,6 +97,11 @@ def test_a_worker_that_dies_ends_the_batch_with_an_error_not_a_hang(tmp_path: Pa
     )
     runner = tmp_path / "runner.py"
     runner.write_text(script, encoding="utf-8")
-    result = subprocess.run([sys.executable, str(runner)], capture_output=True, text=True, timeout=120,
-                            cwd=Path(__file__).resolve().parents[2])
+    result = subprocess.run(
+        [sys.executable, str(runner)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert "ERROR" in result.stdout and "worker process died" in result.stdout

@@ -24,15 +24,58 @@ def invoke(args: list[str], code: int = 0) -> Result:
 
 
 def test_screen_json_contract_keys_and_stability() -> None:
-    first = invoke(["screen", CASE, "--rules", "starter", "--format", "json", "--as-of", "2025-01-01"]).stdout
-    second = invoke(["screen", CASE, "--rules", "starter", "--format", "json", "--as-of", "2025-01-01"]).stdout
+    first = invoke(
+        [
+            "screen",
+            CASE,
+            "--rules",
+            "starter",
+            "--format",
+            "json",
+            "--as-of",
+            "2025-01-01",
+        ]
+    ).stdout
+    second = invoke(
+        [
+            "screen",
+            CASE,
+            "--rules",
+            "starter",
+            "--format",
+            "json",
+            "--as-of",
+            "2025-01-01",
+        ]
+    ).stdout
     assert first == second  # byte-identical
     data = json.loads(first)
-    assert list(data) == ["project", "ruleset", "as_of", "decision", "score", "vetoed_by", "missing", "findings", "summary"]
+    assert list(data) == [
+        "project",
+        "ruleset",
+        "as_of",
+        "decision",
+        "score",
+        "vetoed_by",
+        "missing",
+        "findings",
+        "summary",
+    ]
     assert list(data["ruleset"]) == ["id", "version", "sha256", "path"]
     assert data["ruleset"]["path"] is None  # a shipped id
     assert list(data["findings"][0]) == [
-        "rule", "group", "kind", "status", "actual", "threshold", "unit", "points", "max_points", "message", "basis", "remedy",
+        "rule",
+        "group",
+        "kind",
+        "status",
+        "actual",
+        "threshold",
+        "unit",
+        "points",
+        "max_points",
+        "message",
+        "basis",
+        "remedy",
     ]
     assert data["decision"] == "review" and data["as_of"] == "2025-01-01"
 
@@ -43,8 +86,15 @@ def test_ruleset_from_the_case_file_when_rules_is_omitted() -> None:
 
 
 def test_several_projects_give_a_json_list_and_text_tables() -> None:
-    data = json.loads(invoke(["screen", "cases/starter", "--format", "json", "--as-of", "2025-01-01"]).stdout)
-    assert [d["project"]["id"] for d in data][:2] == ["st-002", "st-001"]  # files in name order
+    data = json.loads(
+        invoke(
+            ["screen", "cases/starter", "--format", "json", "--as-of", "2025-01-01"]
+        ).stdout
+    )
+    assert [d["project"]["id"] for d in data][:2] == [
+        "st-002",
+        "st-001",
+    ]  # files in name order
     text = invoke(["screen", "cases/starter", "--as-of", "2025-01-01"]).stdout
     assert "结论：复核" in text and "结论：通过" in text
     english = invoke(["screen", CASE, "--lang", "en", "--as-of", "2025-01-01"]).stdout
@@ -52,7 +102,9 @@ def test_several_projects_give_a_json_list_and_text_tables() -> None:
 
 
 def test_markdown_output() -> None:
-    out = invoke(["screen", CASE, "--format", "markdown", "--as-of", "2025-01-01"]).stdout
+    out = invoke(
+        ["screen", CASE, "--format", "markdown", "--as-of", "2025-01-01"]
+    ).stdout
     assert out.startswith("## 年产5万吨电子级化学品项目（st-002）")
     assert "| 投资强度<br>`investment.intensity` | 硬性门槛 | 通过 |" in out
 
@@ -76,7 +128,12 @@ def test_rules_lists_shipped_ids_first_on_each_line() -> None:
 
 
 def test_python_dash_m_works_like_the_command() -> None:
-    result = subprocess.run([sys.executable, "-m", "screening", "rules"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "screening", "rules"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0 and "starter" in result.stdout
 
 
@@ -130,7 +187,10 @@ def test_a_rule_set_from_a_file_is_labelled_with_its_path_in_every_format(
     assert data["ruleset"]["id"] == "starter" and data["ruleset"]["path"] == str(mine)
     sha = data["ruleset"]["sha256"]
     text = invoke(base).stdout
-    assert f"starter v{data['ruleset']['version']} · {sha[:12]} · 文件 {mine}" in text.replace("\n", "")
+    assert (
+        f"starter v{data['ruleset']['version']} · {sha[:12]} · 文件 {mine}"
+        in text.replace("\n", "")
+    )
     assert f"文件 `{mine}`" in invoke(base + ["--format", "markdown"]).stdout
     assert f"{mine}" in invoke(base + ["--format", "html"]).stdout
     shipped = invoke(

@@ -16,12 +16,19 @@ def test_validate_exit_codes_and_json(tmp_path: Path) -> None:
     invoke(["validate", "starter"])
     invoke(["validate", "tests/golden/validate/domains.yaml"])  # warnings only
     invoke(["validate", "tests/golden/validate/domains.yaml", "--strict"], code=1)
-    out = invoke(["validate", "tests/golden/validate/bands.yaml", "--format", "json"], code=2).stdout
+    out = invoke(
+        ["validate", "tests/golden/validate/bands.yaml", "--format", "json"], code=2
+    ).stdout
     report = json.loads(out)[0]
     assert report["errors"] == 2 and report["warnings"] == 1
     assert report["diagnostics"][0] == {
-        "path": "tests/golden/validate/bands.yaml", "line": 9, "column": 35, "code": "BND", "severity": "error",
-        "field": "rules[0].bands[1] [tax.overlap]", "message": "分档重叠：第 1 档与第 2 档 / bands 1 and 2 overlap",
+        "path": "tests/golden/validate/bands.yaml",
+        "line": 9,
+        "column": 35,
+        "code": "BND",
+        "severity": "error",
+        "field": "rules[0].bands[1] [tax.overlap]",
+        "message": "分档重叠：第 1 档与第 2 档 / bands 1 and 2 overlap",
     }
 
 
@@ -32,18 +39,28 @@ def test_every_shipped_rule_set_validates_without_errors() -> None:
 @pytest.mark.parametrize("which", SCHEMAS)
 def test_schemas_are_generated_and_current(which: str) -> None:
     assert invoke(["schema", which]).stdout == render_schema(which)
-    assert (ROOT / f"schema/{which}.schema.json").read_text(encoding="utf-8") == render_schema(which), \
+    assert (ROOT / f"schema/{which}.schema.json").read_text(
+        encoding="utf-8"
+    ) == render_schema(which), (
         f"run `screening schema {which} -o schema/{which}.schema.json`"
+    )
 
 
 def test_shipped_yaml_files_point_editors_at_the_schema() -> None:
     for folder, schema in (("rules", "ruleset"), ("cases", "project")):
         for path in (ROOT / folder).rglob("*.yaml"):
             # 亩均 schemes and their cases have schemas of their own
-            expected = {"rules": "evaluation", "cases": "evaluation-case"}[folder] if "evaluations" in path.parts else schema
+            expected = (
+                {"rules": "evaluation", "cases": "evaluation-case"}[folder]
+                if "evaluations" in path.parts
+                else schema
+            )
             first = path.read_text(encoding="utf-8").splitlines()[0]
             depth = len(path.relative_to(ROOT).parts) - 1
-            assert first == f"# yaml-language-server: $schema={'../' * depth}schema/{expected}.schema.json", path
+            assert (
+                first
+                == f"# yaml-language-server: $schema={'../' * depth}schema/{expected}.schema.json"
+            ), path
 
 
 def test_test_command_reports_like_a_test_runner(tmp_path: Path) -> None:
@@ -51,7 +68,12 @@ def test_test_command_reports_like_a_test_runner(tmp_path: Path) -> None:
     assert out.splitlines()[-1] == "9 passed, 0 failed"
     wrong = tmp_path / "wrong.yaml"
     text = (ROOT / "cases/starter/red-line-veto.yaml").read_text(encoding="utf-8")
-    wrong.write_text(text.replace("decision: reject", "decision: pass").replace("environment.red_line: fail", "environment.red_line: pass"), encoding="utf-8")
+    wrong.write_text(
+        text.replace("decision: reject", "decision: pass").replace(
+            "environment.red_line: fail", "environment.red_line: pass"
+        ),
+        encoding="utf-8",
+    )
     result = invoke(["test", str(wrong)], code=1)
     assert result.stdout.splitlines() == [
         f"FAIL {wrong}: decision: expected pass, got reject",
@@ -63,12 +85,23 @@ def test_test_command_reports_like_a_test_runner(tmp_path: Path) -> None:
 def test_coverage_proves_every_starter_rule_is_exercised() -> None:
     out = invoke(["test", "cases/starter", "--coverage"]).stdout
     assert "every configured rule's pass and fail sides are exercised" in out
-    assert "environment.two_high_conditions  review        2       1       1       5" in out
+    assert (
+        "environment.two_high_conditions  review        2       1       1       5"
+        in out
+    )
 
 
 def test_diff_of_a_rule_set_with_itself_reports_no_change() -> None:
-    out = json.loads(invoke(["diff", "starter", "starter", "--format", "json", "--as-of", "2025-01-01"]).stdout)
-    assert out["changes"] == [] and out["decision_changes"] == [] and out["rules_changed_behaviour"] == {}
+    out = json.loads(
+        invoke(
+            ["diff", "starter", "starter", "--format", "json", "--as-of", "2025-01-01"]
+        ).stdout
+    )
+    assert (
+        out["changes"] == []
+        and out["decision_changes"] == []
+        and out["rules_changed_behaviour"] == {}
+    )
     assert out["projects"] == 9
     assert out["old"]["path"] is None and out["new"]["path"] is None  # shipped ids
 
@@ -87,25 +120,67 @@ def test_diff_labels_a_rule_set_from_a_file_with_its_path(tmp_path: Path) -> Non
 def test_diff_reports_threshold_changes_and_their_impact(tmp_path: Path) -> None:
     stricter = tmp_path / "stricter.yaml"
     text = (ROOT / "rules/starter.yaml").read_text(encoding="utf-8")
-    stricter.write_text(text.replace("require: investment_intensity >= 250", "require: investment_intensity >= 300")
-                        .replace('version: "2024.1"', 'version: "2025.1"'), encoding="utf-8")
-    out = json.loads(invoke(["diff", "starter", str(stricter), "cases/starter", "--format", "json",
-                             "--as-of", "2025-01-01"]).stdout)
-    assert out["changes"] == [{"what": "rule", "name": "investment.intensity", "change": "changed", "field": "require",
-                               "before": "investment_intensity >= 250", "after": "investment_intensity >= 300"}]
+    stricter.write_text(
+        text.replace(
+            "require: investment_intensity >= 250",
+            "require: investment_intensity >= 300",
+        ).replace('version: "2024.1"', 'version: "2025.1"'),
+        encoding="utf-8",
+    )
+    out = json.loads(
+        invoke(
+            [
+                "diff",
+                "starter",
+                str(stricter),
+                "cases/starter",
+                "--format",
+                "json",
+                "--as-of",
+                "2025-01-01",
+            ]
+        ).stdout
+    )
+    assert out["changes"] == [
+        {
+            "what": "rule",
+            "name": "investment.intensity",
+            "change": "changed",
+            "field": "require",
+            "before": "investment_intensity >= 250",
+            "after": "investment_intensity >= 300",
+        }
+    ]
     # intensities in [250, 300) now fail: st-002 (250, was review) and st-004 (260, already vetoed)
     assert [d["project"] for d in out["decision_changes"]] == ["st-002"]
     assert out["transitions"] == {"review→reject": 1}
     assert out["rules_changed_behaviour"] == {"investment.intensity": 2}
-    md = invoke(["diff", "starter", str(stricter), "cases/starter", "--format", "markdown", "--as-of", "2025-01-01"]).stdout
+    md = invoke(
+        [
+            "diff",
+            "starter",
+            str(stricter),
+            "cases/starter",
+            "--format",
+            "markdown",
+            "--as-of",
+            "2025-01-01",
+        ]
+    ).stdout
     assert "| rule | `investment.intensity` | changed | require |" in md
 
 
 def test_rules_show_prints_provenance() -> None:
     out = invoke(["rules", "show", "starter"]).stdout
-    assert "environment.red_line (veto, environment)    ← rules/starter.yaml:47:5" in out
+    assert (
+        "environment.red_line (veto, environment)    ← rules/starter.yaml:47:5" in out
+    )
     data = json.loads(invoke(["rules", "show", "starter", "--format", "json"]).stdout)
-    assert data["parameters"]["energy_review_tce"] == {"value": 10000, "unit": "tce", "defined_at": "rules/starter.yaml:22:5"}
+    assert data["parameters"]["energy_review_tce"] == {
+        "value": 10000,
+        "unit": "tce",
+        "defined_at": "rules/starter.yaml:22:5",
+    }
 
 
 def test_shipped_cases_cover_every_shipped_rule() -> None:

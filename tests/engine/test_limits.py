@@ -31,8 +31,10 @@ def _raw(name: str, rules: int, properties: int, failing: int) -> str:
     """Assert one fact of `properties` signs, `failing` of them negative, into a ruleset
     of `rules` rules each matching one negative sign; the firings counted, or the error."""
     definition: dict[str, Any] = {
-        f"r{i}": {"all": [{"m": {"$and": [{"t": "s0"}, {"$lt": {f"x{i % properties}": 0}}]}}],
-                  "run": lambda closure: None}
+        f"r{i}": {
+            "all": [{"m": {"$and": [{"t": "s0"}, {"$lt": {f"x{i % properties}": 0}}]}}],
+            "run": lambda closure: None,
+        }
         for i in range(rules)
     }
     definition["warm"] = {"all": [{"m": {"t": "warm"}}], "run": lambda closure: None}
@@ -62,13 +64,16 @@ def _raw(name: str, rules: int, properties: int, failing: int) -> str:
 def test_the_raw_engine_handles_64_matches_per_assert_and_refuses_the_65th() -> None:
     assert _raw("limit_64", 64, 64, 64) == "fired 64"
     assert _raw("limit_65", 65, 65, 65) == "Could not assert fact, error code: 303"
-    assert _raw("limit_100_64", 100, 100, 64) == "fired 64"  # rules that do not match cost nothing
+    assert (
+        _raw("limit_100_64", 100, 100, 64) == "fired 64"
+    )  # rules that do not match cost nothing
 
 
 def test_the_raw_engine_holds_251_of_our_properties_per_fact() -> None:
     assert _raw("props_251", 10, 251, 1) == "fired 1"
     assert _raw("props_252", 10, 252, 1) == (
-        "Could not assert fact, error code: 302 / Could not delete state, error code: 309")
+        "Could not assert fact, error code: 302 / Could not delete state, error code: 309"
+    )
 
 
 def _gates(count: int, step: int = 1) -> str:
@@ -80,13 +85,19 @@ def _gates(count: int, step: int = 1) -> str:
 
 
 @pytest.mark.parametrize("count", [MAX_CHUNK_RULES, MAX_CHUNK_RULES + 1, 65, 200])
-def test_every_failing_check_is_found_past_the_engines_64_matches(write_ruleset, count: int) -> None:
+def test_every_failing_check_is_found_past_the_engines_64_matches(
+    write_ruleset, count: int
+) -> None:
     ruleset = write_ruleset(_gates(count))
     compiled = compile_ruleset(ruleset)
     chunks = compiled.chunks[0]
-    assert len(chunks) == -(-count // MAX_CHUNK_RULES)  # split in order, each inside the limits
+    assert len(chunks) == -(
+        -count // MAX_CHUNK_RULES
+    )  # split in order, each inside the limits
     assert all(len(chunk.definition) <= MAX_CHUNK_RULES for chunk in chunks)
-    decision = Screener(ruleset, engine=Engine()).screen(Project.model_validate({"land": {"plot_ratio": 0}}))
+    decision = Screener(ruleset, engine=Engine()).screen(
+        Project.model_validate({"land": {"plot_ratio": 0}})
+    )
     assert decision.outcome is Outcome.REJECT
     assert [f.status for f in decision.findings] == [Status.FAIL] * count
     assert len(decision.rejected_by) == count
@@ -97,16 +108,35 @@ def test_a_stratum_of_more_atoms_than_a_fact_holds_is_split(write_ruleset) -> No
     ruleset = write_ruleset(_gates(600, step=0.01))
     compiled = compile_ruleset(ruleset)
     chunks = compiled.chunks[0]
-    assert all(len(chunk.natives) + len(chunk.atoms) <= MAX_CHUNK_PROPERTIES for chunk in chunks)
+    assert all(
+        len(chunk.natives) + len(chunk.atoms) <= MAX_CHUNK_PROPERTIES
+        for chunk in chunks
+    )
     assert sum(len(chunk.atoms) for chunk in chunks) == 600
-    fast = Screener(ruleset, engine=Engine()).screen(Project.model_validate({"land": {"plot_ratio": 3}}))
-    slow = Screener(ruleset, reference=True).screen(Project.model_validate({"land": {"plot_ratio": 3}}))
+    fast = Screener(ruleset, engine=Engine()).screen(
+        Project.model_validate({"land": {"plot_ratio": 3}})
+    )
+    slow = Screener(ruleset, reference=True).screen(
+        Project.model_validate({"land": {"plot_ratio": 3}})
+    )
     assert fast == slow
-    assert sum(f.status is Status.FAIL for f in fast.findings) == 600 - 201  # 1, 1.01 … 3 pass
+    assert (
+        sum(f.status is Status.FAIL for f in fast.findings) == 600 - 201
+    )  # 1, 1.01 … 3 pass
 
 
-def test_a_condition_the_engine_cannot_match_at_once_is_reported_by_validate(write_ruleset) -> None:
-    wide = " or ".join(f"land.plot_ratio >= {i}" for i in range(MAX_CHUNK_PROPERTIES + 1))
-    ruleset = write_ruleset(MINIMAL + f"rules:\n  - {{id: g.wide, group: land_use, kind: gate, require: '{wide}'}}\n")
+def test_a_condition_the_engine_cannot_match_at_once_is_reported_by_validate(
+    write_ruleset,
+) -> None:
+    wide = " or ".join(
+        f"land.plot_ratio >= {i}" for i in range(MAX_CHUNK_PROPERTIES + 1)
+    )
+    ruleset = write_ruleset(
+        MINIMAL
+        + f"rules:\n  - {{id: g.wide, group: land_use, kind: gate, require: '{wide}'}}\n"
+    )
     problems = check_ruleset(ruleset)
-    assert any("超过推理引擎一次匹配的上限" in d.message and d.span and d.span.line == 5 for d in problems), problems
+    assert any(
+        "超过推理引擎一次匹配的上限" in d.message and d.span and d.span.line == 5
+        for d in problems
+    ), problems

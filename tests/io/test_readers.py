@@ -550,9 +550,14 @@ def test_undecodable_bytes_spoil_only_their_row(tmp_path: Path) -> None:
 def test_deferred_jsonl_lines_parse_to_the_rows_read_at_once(tmp_path: Path) -> None:
     path = tmp_path / "leads.jsonl"
     path.write_bytes(
-        json.dumps({"id": "J1", "investment": {"total": 3.5}}).encode() + b"\n\n"
-        + json.dumps({"项目名称": "物流中心", "总投资(亿元)": 1.2}, ensure_ascii=False).encode() + b"\r\n"
-        + b'{"id": "J3", \n[1, 2]\n{"total": NaN}\n' + '{"name": "乙"}\n'.encode("gbk")
+        json.dumps({"id": "J1", "investment": {"total": 3.5}}).encode()
+        + b"\n\n"
+        + json.dumps(
+            {"项目名称": "物流中心", "总投资(亿元)": 1.2}, ensure_ascii=False
+        ).encode()
+        + b"\r\n"
+        + b'{"id": "J3", \n[1, 2]\n{"total": NaN}\n'
+        + '{"name": "乙"}\n'.encode("gbk")
     )
     columns = {"物流": "name"}
     with read_rows(path, columns) as rows:

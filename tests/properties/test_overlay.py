@@ -20,11 +20,24 @@ BASES = ["starter", "national", "parks/beihai-tieshangang-2023"]
 def _self_overlay(base_id: str, folder: Path) -> Path:
     """A child of `base_id` that re-declares all its parameters, tables, metrics and rules."""
     base = yaml.safe_load((ROOT / f"rules/{base_id}.yaml").read_text(encoding="utf-8"))
-    child = {key: base[key] for key in ("parameters", "inputs", "tables", "metrics", "weights") if key in base}
-    child.update({"id": "overlay", "title": "自身叠加", "version": base["version"], "extends": [base_id],
-                  "rules": [{**rule, "override": True} for rule in base.get("rules", [])]})
+    child = {
+        key: base[key]
+        for key in ("parameters", "inputs", "tables", "metrics", "weights")
+        if key in base
+    }
+    child.update(
+        {
+            "id": "overlay",
+            "title": "自身叠加",
+            "version": base["version"],
+            "extends": [base_id],
+            "rules": [{**rule, "override": True} for rule in base.get("rules", [])],
+        }
+    )
     path = folder / "overlay.yaml"
-    path.write_text(yaml.safe_dump(child, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(child, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return path
 
 
@@ -36,8 +49,16 @@ def _pair(base_id: str, folder: str) -> tuple[Screener, Screener]:
 
 def test_overlay_keeps_every_rule_in_order(tmp_path: Path) -> None:
     for base_id in BASES:
-        base, overlay = load_ruleset(base_id), load_ruleset(str(_self_overlay(base_id, tmp_path)))
-        same = lambda rules: [(r.id, r.spec.model_copy(update={"override": False})) for r in rules]  # noqa: E731
+        base, overlay = (
+            load_ruleset(base_id),
+            load_ruleset(str(_self_overlay(base_id, tmp_path))),
+        )
+
+        def same(rules: list) -> list:
+            return [
+                (r.id, r.spec.model_copy(update={"override": False})) for r in rules
+            ]
+
         assert same(overlay.rules) == same(base.rules)
         assert overlay.tables == base.tables and overlay.parameters == base.parameters
 
@@ -50,5 +71,8 @@ def test_overlay_with_itself_decides_the_same(tmp_path_factory, data: dict) -> N
         base, overlay = _pair(base_id, folder)
         project = Project.model_validate(data)
         first, second = base.screen(project), overlay.screen(project)
-        assert (first.outcome, first.score, [f.check_tuple() for f in first.findings]) == \
-               (second.outcome, second.score, [f.check_tuple() for f in second.findings])
+        assert (
+            first.outcome,
+            first.score,
+            [f.check_tuple() for f in first.findings],
+        ) == (second.outcome, second.score, [f.check_tuple() for f in second.findings])

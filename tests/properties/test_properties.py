@@ -22,17 +22,27 @@ from tests.oracles import (
 amount = st.integers(min_value=1, max_value=500_000)
 area = st.integers(min_value=1, max_value=3_000)
 catalogue = st.sampled_from(["encouraged", "permitted", "restricted", "eliminated"])
-industry = st.sampled_from(["C2613", "C2661", "C3985", "C3841", "C1391", "C2110", "C3011", "C3130", "D4411"])
+industry = st.sampled_from(
+    ["C2613", "C2661", "C3985", "C3841", "C1391", "C2110", "C3011", "C3130", "D4411"]
+)
 
 
 @st.composite
 def projects(draw: st.DrawFn) -> dict:
     return {
-        "id": "p", "industry": draw(industry),
-        "investment": {"fixed_assets": draw(amount)}, "land": {"area_mu": draw(area)},
-        "output": {"annual_tax": draw(st.integers(0, 100_000)), "annual_revenue": draw(st.integers(0, 2_000_000))},
-        "environment": {"in_red_line": draw(st.booleans()), "catalogue": draw(catalogue),
-                        "energy_tce": draw(st.integers(0, 60_000))},
+        "id": "p",
+        "industry": draw(industry),
+        "investment": {"fixed_assets": draw(amount)},
+        "land": {"area_mu": draw(area)},
+        "output": {
+            "annual_tax": draw(st.integers(0, 100_000)),
+            "annual_revenue": draw(st.integers(0, 2_000_000)),
+        },
+        "environment": {
+            "in_red_line": draw(st.booleans()),
+            "catalogue": draw(catalogue),
+            "energy_tce": draw(st.integers(0, 60_000)),
+        },
         "extra": {"two_high_conditions_met": draw(st.booleans())},
     }
 
@@ -66,27 +76,52 @@ def test_more_fixed_assets_never_lower_intensity_points(data: dict, extra: int) 
 def test_a_veto_always_rejects(data: dict) -> None:
     data["environment"]["in_red_line"] = True
     decision = _screen(starter(), data)
-    assert decision.outcome is Outcome.REJECT and "environment.red_line" in decision.vetoed_by
+    assert (
+        decision.outcome is Outcome.REJECT
+        and "environment.red_line" in decision.vetoed_by
+    )
 
 
-@given(projects(), st.sampled_from([("land", "area_mu"), ("investment", "fixed_assets"), ("environment", "in_red_line"),
-                                    ("environment", "catalogue")]))
-def test_missing_veto_or_gate_input_never_passes(data: dict, field: tuple[str, str]) -> None:
+@given(
+    projects(),
+    st.sampled_from(
+        [
+            ("land", "area_mu"),
+            ("investment", "fixed_assets"),
+            ("environment", "in_red_line"),
+            ("environment", "catalogue"),
+        ]
+    ),
+)
+def test_missing_veto_or_gate_input_never_passes(
+    data: dict, field: tuple[str, str]
+) -> None:
     del data[field[0]][field[1]]
     decision = _screen(starter(), data)
     assert decision.outcome is not Outcome.PASS
     hard = [f for f in decision.findings if f.kind in ("veto", "gate")]
-    assert any(f.status is Status.MISSING for f in hard) or decision.outcome is Outcome.REJECT
+    assert (
+        any(f.status is Status.MISSING for f in hard)
+        or decision.outcome is Outcome.REJECT
+    )
 
 
 @given(st.integers(1, 10_000), st.integers(1, 5_000))
-def test_a_value_equal_to_its_threshold_meets_it_exactly(area_mu: int, hundredths: int) -> None:
+def test_a_value_equal_to_its_threshold_meets_it_exactly(
+    area_mu: int, hundredths: int
+) -> None:
     # intensity = fixed / area, with fixed chosen so that intensity is exactly 250
     data = {"investment": {"fixed_assets": 250 * area_mu}, "land": {"area_mu": area_mu}}
-    finding = {f.rule: f for f in _screen(starter(), data).findings}["investment.intensity"]
+    finding = {f.rule: f for f in _screen(starter(), data).findings}[
+        "investment.intensity"
+    ]
     assert finding.status is Status.PASS and finding.actual == 250
-    data["investment"]["fixed_assets"] = str(Decimal(250 * area_mu) - Decimal(hundredths) / 100)  # 0.01–50 万元 short
-    finding = {f.rule: f for f in _screen(starter(), data).findings}["investment.intensity"]
+    data["investment"]["fixed_assets"] = str(
+        Decimal(250 * area_mu) - Decimal(hundredths) / 100
+    )  # 0.01–50 万元 short
+    finding = {f.rule: f for f in _screen(starter(), data).findings}[
+        "investment.intensity"
+    ]
     assert finding.status is Status.FAIL
 
 
@@ -104,4 +139,6 @@ def test_screening_is_deterministic(data: dict) -> None:
     first = _screen(Screener(load_ruleset(path), engine=Engine()), data)
     second = _screen(Screener(load_ruleset(path), engine=Engine()), data)
     assert first == second
-    assert contract_bytes(first, starter().ruleset) == contract_bytes(second, starter().ruleset)
+    assert contract_bytes(first, starter().ruleset) == contract_bytes(
+        second, starter().ruleset
+    )

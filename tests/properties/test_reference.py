@@ -26,9 +26,17 @@ from screening.report.contract import contract_bytes, to_contract
 from screening.screener import Screener
 from tests.conftest import SLOW
 
-NUMBERS = ["investment.fixed_assets", "investment.total", "land.area_mu", "land.plot_ratio",
-           "land.building_coverage", "output.annual_tax", "output.annual_revenue", "output.employees",
-           "environment.energy_tce"]
+NUMBERS = [
+    "investment.fixed_assets",
+    "investment.total",
+    "land.area_mu",
+    "land.plot_ratio",
+    "land.building_coverage",
+    "output.annual_tax",
+    "output.annual_revenue",
+    "output.employees",
+    "environment.energy_tce",
+]
 CATALOGUE = ["encouraged", "permitted", "restricted", "eliminated"]
 INDUSTRIES = ["C2613", "C2661", "C3985", "C3841", "C1391", "D4411", "C3011"]
 METRICS = {
@@ -39,10 +47,28 @@ METRICS = {
 }
 # numeric terms by unit: a comparison or a sum stays within one unit, as the loader requires
 TERMS = {
-    "万元": ["investment.fixed_assets", "investment.total", "output.annual_tax", "output.annual_revenue", "gap",
-            "p_money"],
-    "万元/亩": ["per_mu", "p_high", "lookup(limits, industry.division)", "lookup(empty, industry.division)"],
-    "": ["land.plot_ratio", "land.building_coverage", "tax_rate", "scaled", "p_low", "p_unset"],
+    "万元": [
+        "investment.fixed_assets",
+        "investment.total",
+        "output.annual_tax",
+        "output.annual_revenue",
+        "gap",
+        "p_money",
+    ],
+    "万元/亩": [
+        "per_mu",
+        "p_high",
+        "lookup(limits, industry.division)",
+        "lookup(empty, industry.division)",
+    ],
+    "": [
+        "land.plot_ratio",
+        "land.building_coverage",
+        "tax_rate",
+        "scaled",
+        "p_low",
+        "p_unset",
+    ],
     "亩": ["land.area_mu"],
 }
 # figures near the thresholds the rules use, zero (a divisor), and plain ones
@@ -79,10 +105,21 @@ def comparisons(draw: st.DrawFn) -> str:
 
 @st.composite
 def conditions(draw: st.DrawFn, derived: tuple[str, ...], depth: int = 2) -> str:
-    atoms = [comparisons(), st.just("environment.in_red_line"), st.just("extra.flag"),
-             st.sampled_from([f'environment.catalogue in ["{c}", "eliminated"]' for c in CATALOGUE]),
-             st.sampled_from(['environment.catalogue == "encouraged"', 'extra.zone == "a"']),
-             st.sampled_from(['startswith(industry.code, "C26", "D44")', 'startswith(industry.code, "C3")'])]
+    atoms = [
+        comparisons(),
+        st.just("environment.in_red_line"),
+        st.just("extra.flag"),
+        st.sampled_from(
+            [f'environment.catalogue in ["{c}", "eliminated"]' for c in CATALOGUE]
+        ),
+        st.sampled_from(['environment.catalogue == "encouraged"', 'extra.zone == "a"']),
+        st.sampled_from(
+            [
+                'startswith(industry.code, "C26", "D44")',
+                'startswith(industry.code, "C3")',
+            ]
+        ),
+    ]
     if derived:
         atoms.append(st.sampled_from(derived))
     if depth == 0 or draw(st.booleans()):
@@ -99,28 +136,61 @@ def rules(draw: st.DrawFn) -> list[dict[str, Any]]:
     derived: list[str] = []
     for index in range(draw(st.integers(2, 9))):
         earlier = tuple(derived)  # a rule reads only the facts derived before it
-        kind = draw(st.sampled_from(["veto", "gate", "gate", "review", "score", "bonus", "derive", "info", "any"]))
-        rule: dict[str, Any] = {"id": f"r.n{index}", "group": "land_use", "basis": "测试"}
+        kind = draw(
+            st.sampled_from(
+                [
+                    "veto",
+                    "gate",
+                    "gate",
+                    "review",
+                    "score",
+                    "bonus",
+                    "derive",
+                    "info",
+                    "any",
+                ]
+            )
+        )
+        rule: dict[str, Any] = {
+            "id": f"r.n{index}",
+            "group": "land_use",
+            "basis": "测试",
+        }
         if kind in ("veto", "gate", "review"):
             key = draw(st.sampled_from(["require", "fail_if"]))
             rule.update(kind=kind, **{key: draw(conditions(earlier))})
         elif kind == "any":
-            rule.update(kind=draw(st.sampled_from(["gate", "review"])), require_any=[
-                {"name": f"b{i}", "require": draw(comparisons())} for i in range(draw(st.integers(2, 3)))])
+            rule.update(
+                kind=draw(st.sampled_from(["gate", "review"])),
+                require_any=[
+                    {"name": f"b{i}", "require": draw(comparisons())}
+                    for i in range(draw(st.integers(2, 3)))
+                ],
+            )
         elif kind == "score" or (kind == "bonus" and draw(st.booleans())):
             value = draw(numeric(draw(st.sampled_from(sorted(TERMS)))))
             if draw(st.booleans()):
                 cuts = sorted({draw(figures) for _ in range(draw(st.integers(1, 3)))})
                 bands = [{"max": cuts[0], "points": 0}]
-                bands += [{"min": low, "max": high, "points": 5 * (i + 1)} for i, (low, high) in
-                          enumerate(pairwise(cuts))]
+                bands += [
+                    {"min": low, "max": high, "points": 5 * (i + 1)}
+                    for i, (low, high) in enumerate(pairwise(cuts))
+                ]
                 bands.append({"min": cuts[-1], "points": 5 * len(cuts) + 5})
                 rule.update(kind=kind, value=value, bands=bands)
             else:
                 low = draw(figures)
-                rule.update(kind=kind, value=value, linear=[{"at": low, "points": 0}, {"at": low + 50, "points": 10}])
+                rule.update(
+                    kind=kind,
+                    value=value,
+                    linear=[{"at": low, "points": 0}, {"at": low + 50, "points": 10}],
+                )
         elif kind == "bonus":
-            rule.update(kind="bonus", when=draw(conditions(earlier)), points=draw(st.sampled_from([1, 5])))
+            rule.update(
+                kind="bonus",
+                when=draw(conditions(earlier)),
+                points=draw(st.sampled_from([1, 5])),
+            )
         elif kind == "derive":
             name = f"d{index}"
             rule.update(kind="derive", sets=name, when=draw(conditions(earlier)))
@@ -135,19 +205,39 @@ def rules(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 def _ruleset(folder: Path, drawn: list[dict[str, Any]]) -> Any:
     document = {
-        "id": "generated", "title": "生成的规则集", "version": "1",
-        "parameters": {"p_low": {"value": Decimal("0.3")}, "p_high": {"value": Decimal("250.5"), "unit": "万元/亩"},
-                       "p_money": {"value": 4500, "unit": "万元"}, "p_unset": {"value": None, "unit": ""},
-                       "pass_mark": 40, "review_band": 10},
-        "inputs": {"extra.flag": {"type": "bool"}, "extra.zone": {"type": "text", "values": ["a", "b"]}},
-        "metrics": {name: {"expr": expr, "unit": unit} for name, (expr, unit) in METRICS.items()},
-        "tables": {"limits": {"keys": ["division"], "unit": "万元/亩",
-                              "values": {"26": 300, "38": Decimal("1.5"), "13": 0}},
-                   "empty": {"keys": ["division"], "unit": "万元/亩", "values": {}}},
+        "id": "generated",
+        "title": "生成的规则集",
+        "version": "1",
+        "parameters": {
+            "p_low": {"value": Decimal("0.3")},
+            "p_high": {"value": Decimal("250.5"), "unit": "万元/亩"},
+            "p_money": {"value": 4500, "unit": "万元"},
+            "p_unset": {"value": None, "unit": ""},
+            "pass_mark": 40,
+            "review_band": 10,
+        },
+        "inputs": {
+            "extra.flag": {"type": "bool"},
+            "extra.zone": {"type": "text", "values": ["a", "b"]},
+        },
+        "metrics": {
+            name: {"expr": expr, "unit": unit} for name, (expr, unit) in METRICS.items()
+        },
+        "tables": {
+            "limits": {
+                "keys": ["division"],
+                "unit": "万元/亩",
+                "values": {"26": 300, "38": Decimal("1.5"), "13": 0},
+            },
+            "empty": {"keys": ["division"], "unit": "万元/亩", "values": {}},
+        },
         "rules": drawn,
     }
     path = folder / "generated.yaml"
-    path.write_text(yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
     return load_ruleset(str(path))
 
 
@@ -155,7 +245,12 @@ class _Dumper(yaml.SafeDumper):
     """Writes Decimals as YAML numbers (the loader reads them back exactly)."""
 
 
-_Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value)))
+_Dumper.add_representer(
+    Decimal,
+    lambda dumper, value: dumper.represent_scalar(
+        "tag:yaml.org,2002:float", str(value)
+    ),
+)
 
 
 # what a field may hold within the project model's bounds
@@ -178,15 +273,24 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
         if value is not None:
             sections.setdefault(section, {})[name] = value
     environment = sections.setdefault("environment", {})
-    for key, value in (("in_red_line", maybe(draw(st.booleans()))), ("catalogue", maybe(draw(st.sampled_from(CATALOGUE))))):
+    for key, value in (
+        ("in_red_line", maybe(draw(st.booleans()))),
+        ("catalogue", maybe(draw(st.sampled_from(CATALOGUE)))),
+    ):
         if value is not None:
             environment[key] = value
     data: dict[str, Any] = {"id": "g", **sections}
     industry = maybe(draw(st.sampled_from(INDUSTRIES)))
     if industry is not None:
         data["industry"] = industry
-    extra = {k: v for k, v in (("flag", maybe(draw(st.booleans()))), ("zone", maybe(draw(st.sampled_from("ab")))))
-             if v is not None}
+    extra = {
+        k: v
+        for k, v in (
+            ("flag", maybe(draw(st.booleans()))),
+            ("zone", maybe(draw(st.sampled_from("ab")))),
+        )
+        if v is not None
+    }
     if extra:
         data["extra"] = extra
     return data
@@ -194,13 +298,16 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
 
 @settings(max_examples=400 if SLOW else 60, report_multiple_bugs=False)
 @given(rules(), st.lists(projects(), min_size=1, max_size=6))
-def test_compiled_and_reference_screeners_agree(tmp_path_factory: Any, drawn: list[dict[str, Any]],
-                                                 leads: list[dict[str, Any]]) -> None:
+def test_compiled_and_reference_screeners_agree(
+    tmp_path_factory: Any, drawn: list[dict[str, Any]], leads: list[dict[str, Any]]
+) -> None:
     ruleset = _ruleset(tmp_path_factory.mktemp("generated"), drawn)
     compiled, reference = Screener(ruleset), Screener(ruleset, reference=True)
     for data in leads:
         project = Project.model_validate(data)
         fast, slow = compiled.screen(project), reference.screen(project)
-        assert fast == slow, [(a, b) for a, b in zip(fast.findings, slow.findings, strict=False) if a != b] or fast
+        assert fast == slow, [
+            (a, b) for a, b in zip(fast.findings, slow.findings, strict=False) if a != b
+        ] or fast
         expected = json.dumps(to_contract(slow, ruleset), ensure_ascii=False) + "\n"
         assert contract_bytes(fast, ruleset) == expected.encode()

@@ -66,7 +66,9 @@ def test_a_database_written_by_the_first_migration_is_upgraded_with_its_data(
     refused = CliRunner().invoke(main, ["register", "list", "--db", fresh_url])
     assert refused.exit_code == 2 and "screening db upgrade" in refused.stderr
     upgraded = CliRunner().invoke(main, ["db", "upgrade", "--db", fresh_url])
-    assert upgraded.exit_code == 0 and f"0001 → {regdb.head_revision()}" in upgraded.stdout
+    assert (
+        upgraded.exit_code == 0 and f"0001 → {regdb.head_revision()}" in upgraded.stdout
+    )
     with Register.open(fresh_url) as register:
         total, leads = register.leads(limit=None)
         assert total == 12

@@ -27,11 +27,26 @@ SCOPE = {
 
 def test_precedence_and_offsets() -> None:
     tree = parse("not a and b or c >= 1 + 2 * 3")
-    assert tree == n.Logic(0, "or", (
-        n.Logic(0, "and", (n.Unary(0, "not", n.Name(4, "a")), n.Name(10, "b"))),
-        n.Compare(15, ">=", n.Name(15, "c"), n.Arith(20, "+", n.Number(20, Fraction(1)),
-                                                     n.Arith(24, "*", n.Number(24, Fraction(2)), n.Number(28, Fraction(3))))),
-    ))
+    assert tree == n.Logic(
+        0,
+        "or",
+        (
+            n.Logic(0, "and", (n.Unary(0, "not", n.Name(4, "a")), n.Name(10, "b"))),
+            n.Compare(
+                15,
+                ">=",
+                n.Name(15, "c"),
+                n.Arith(
+                    20,
+                    "+",
+                    n.Number(20, Fraction(1)),
+                    n.Arith(
+                        24, "*", n.Number(24, Fraction(2)), n.Number(28, Fraction(3))
+                    ),
+                ),
+            ),
+        ),
+    )
     assert parse("30%") == n.Number(0, Fraction(3, 10))
 
 
@@ -46,7 +61,9 @@ def test_precedence_and_offsets() -> None:
         ("", 0, "表达式为空"),
     ],
 )
-def test_syntax_errors_point_at_the_offset(text: str, offset: int, message: str) -> None:
+def test_syntax_errors_point_at_the_offset(
+    text: str, offset: int, message: str
+) -> None:
     with pytest.raises(ExpressionError) as info:
         parse(text)
     assert info.value.diagnostics[0].span.offset == offset  # type: ignore[union-attr]
@@ -56,8 +73,14 @@ def test_syntax_errors_point_at_the_offset(text: str, offset: int, message: str)
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("investment.fixed_asset >= 1", "未知的名称 'investment.fixed_asset'（是否想写 investment.fixed_assets？"),
-        ("investment.fixed_assets / land.area_mu >= intensity_ha", "单位不一致：万元/亩 与 万元/公顷"),
+        (
+            "investment.fixed_asset >= 1",
+            "未知的名称 'investment.fixed_asset'（是否想写 investment.fixed_assets？",
+        ),
+        (
+            "investment.fixed_assets / land.area_mu >= intensity_ha",
+            "单位不一致：万元/亩 与 万元/公顷",
+        ),
         ("investment.fixed_assets + land.area_mu > 1", "单位不一致"),
         ("industry.code > 3", "不能比较 text 与 number"),
         ("environment.in_red_line + 1 > 2", "应为数值"),
@@ -78,11 +101,17 @@ def test_units_compose_and_cancel() -> None:
     assert divide("万元", "亩") == "万元/亩"
     assert divide("万元/亩", "万元/亩") == ""
     assert normalise_unit("万元/吨标煤") == "万元/tce"
-    assert check(parse("investment.fixed_assets / land.area_mu"), SCOPE) == Type("number", "万元/亩")
-    assert check(parse("investment.fixed_assets / land.area_mu * 15"), SCOPE) == Type("number", "万元/亩")
+    assert check(parse("investment.fixed_assets / land.area_mu"), SCOPE) == Type(
+        "number", "万元/亩"
+    )
+    assert check(parse("investment.fixed_assets / land.area_mu * 15"), SCOPE) == Type(
+        "number", "万元/亩"
+    )
 
 
-def _run(text: str, values: dict, tables: dict | None = None, constants: dict | None = None):
+def _run(
+    text: str, values: dict, tables: dict | None = None, constants: dict | None = None
+):
     fn = compile_expr(parse(text), tables or {}, constants or {})
     return to_fraction(fn(Ctx(values, {})))
 
@@ -111,20 +140,36 @@ def test_numbers_are_read_as_ratios_and_metrics_once() -> None:
         calls.append(1)
         return compile_expr(parse("a.x / 2"), {}, {})(ctx)
 
-    ctx = Ctx({"a.x": Decimal("-12.50"), "a.y": Fraction(6, 4), "a.t": "C26"}, {"half": half})
-    assert ctx.get("a.x") == (-25, 2) and ctx.get("a.y") == (3, 2) and ctx.get("a.t") == "C26"
-    assert to_fraction(ctx.get("half")) == Fraction(-25, 4) and ctx.get("half") and calls == [1]
+    ctx = Ctx(
+        {"a.x": Decimal("-12.50"), "a.y": Fraction(6, 4), "a.t": "C26"}, {"half": half}
+    )
+    assert (
+        ctx.get("a.x") == (-25, 2)
+        and ctx.get("a.y") == (3, 2)
+        and ctx.get("a.t") == "C26"
+    )
+    assert (
+        to_fraction(ctx.get("half")) == Fraction(-25, 4)
+        and ctx.get("half")
+        and calls == [1]
+    )
     with pytest.raises(Missing):
         ctx.get("a.z")
 
 
 def test_lookup_tables() -> None:
-    tables = {"t": {"values": {"13": {"5": Fraction(7)}}, "default": None}, "empty": {"values": {}, "default": None}}
+    tables = {
+        "t": {"values": {"13": {"5": Fraction(7)}}, "default": None},
+        "empty": {"values": {}, "default": None},
+    }
     values = {"d": "13", "r": Fraction(5)}
     assert _run("lookup(t, d, r)", values, tables) == 7
     with pytest.raises(Undefined) as info:
         _run("lookup(t, d, 6)", values, tables)
-    assert (info.value.code, info.value.params) == ("key_not_in_table", {"table": "t", "key": "13/6"})
+    assert (info.value.code, info.value.params) == (
+        "key_not_in_table",
+        {"table": "t", "key": "13/6"},
+    )
     with pytest.raises(Undefined, match="table_not_configured"):
         _run("lookup(empty, d)", values, tables)
 
@@ -132,12 +177,16 @@ def test_lookup_tables() -> None:
 def test_functions() -> None:
     values = {"c": "C2613", "x": Fraction(5)}
     assert _run('startswith(c, "C25", "C26")', values) is True
-    assert _run("between(x, 5, 6) and min(x, 2) == 2 and max(x, 9) == 9", values) is True
+    assert (
+        _run("between(x, 5, 6) and min(x, 2) == 2 and max(x, 9) == 9", values) is True
+    )
     assert _run('c in ["C2613", "C3841"] and "a" not in ["b"]', values) is True
 
 
 def test_constants_are_inlined_and_an_unset_one_is_missing() -> None:
-    assert _run("x >= limit", {"x": Fraction(3)}, constants={"limit": Fraction(3)}) is True
+    assert (
+        _run("x >= limit", {"x": Fraction(3)}, constants={"limit": Fraction(3)}) is True
+    )
     with pytest.raises(Missing):
         _run("x >= limit", {"x": Fraction(3)}, constants={"limit": None})
 
@@ -146,9 +195,15 @@ def test_constants_are_inlined_and_an_unset_one_is_missing() -> None:
     ("text", "expected"),
     [
         ("a / b >= 300", True),  # 4500 / 15 is exactly 300
-        ("c / d >= 333.33", True),  # 1000 / 3 is no finite decimal: still exact as a ratio
+        (
+            "c / d >= 333.33",
+            True,
+        ),  # 1000 / 3 is no finite decimal: still exact as a ratio
         ("c / d * 3 == 1000", True),  # would be 999.999… if the quotient were rounded
-        ("c / d < 333.3333333333333333333333333333333333333333333333333333333333334", True),
+        (
+            "c / d < 333.3333333333333333333333333333333333333333333333333333333333334",
+            True,
+        ),
         ("(a - b) / (b - 15) > 1", None),  # division by zero: undefined, never a number
     ],
 )

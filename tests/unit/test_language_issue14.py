@@ -166,7 +166,9 @@ def test_either_or_findings_match_the_engine_and_the_contract(write_ruleset) -> 
     ):
         decision = _either(screener, fixed, tax)
         again = _either(screener, fixed, tax)
-        assert again.findings[0] == decision.findings[0]  # the same inputs, the same finding
+        assert (
+            again.findings[0] == decision.findings[0]
+        )  # the same inputs, the same finding
         reference = Screener(screener.ruleset, reference=True)
         assert _either(reference, fixed, tax) == decision  # as the reference judges it
         line = contract_bytes(decision, screener.ruleset)

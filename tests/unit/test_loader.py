@@ -20,7 +20,14 @@ def test_starter_is_shipped_and_loads() -> None:
     assert "starter" in shipped_ids()
     rs = load_ruleset("starter")
     assert rs.id == "starter" and len(rs.rules) >= 6
-    assert {r.kind for r in rs.rules} == {"veto", "gate", "score", "bonus", "review", "derive"}
+    assert {r.kind for r in rs.rules} == {
+        "veto",
+        "gate",
+        "score",
+        "bonus",
+        "review",
+        "derive",
+    }
 
 
 def test_unknown_id_suggests_a_close_one() -> None:
@@ -30,7 +37,9 @@ def test_unknown_id_suggests_a_close_one() -> None:
 
 def test_schema_errors_point_at_lines(write_ruleset) -> None:
     with pytest.raises(RuleSetError) as info:
-        write_ruleset(MINIMAL + """\
+        write_ruleset(
+            MINIMAL
+            + """\
             parametrs: {a: 1}
             rules:
               - id: a.b
@@ -41,16 +50,23 @@ def test_schema_errors_point_at_lines(write_ruleset) -> None:
               - id: c.d
                 group: environment
                 kind: gate
-            """)
+            """
+        )
     errors = _errors(info)
-    assert any(":4:1: [RUL] 未知的键 'parametrs'（是否想写 parameters？" in e for e in errors)
-    assert any(":10:5: [RUL] 未知的键 'requir'（是否想写 require？" in e for e in errors)
+    assert any(
+        ":4:1: [RUL] 未知的键 'parametrs'（是否想写 parameters？" in e for e in errors
+    )
+    assert any(
+        ":10:5: [RUL] 未知的键 'requir'（是否想写 require？" in e for e in errors
+    )
     assert any(":11:5: [RUL] 需要 require 或 fail_if 之一" in e for e in errors)
 
 
 def test_expression_errors_point_at_line_and_column(write_ruleset) -> None:
     with pytest.raises(RuleSetError) as info:
-        write_ruleset(MINIMAL + """\
+        write_ruleset(
+            MINIMAL
+            + """\
             rules:
               - id: a.b
                 group: investment_intensity
@@ -60,22 +76,35 @@ def test_expression_errors_point_at_line_and_column(write_ruleset) -> None:
                 group: investment_intensity
                 kind: gate
                 require: "investment.total >= "
-            """)
+            """
+        )
     errors = _errors(info)
-    assert any(":8:56: [EXP] 未知的名称 'land.area'（是否想写 land.area_mu？" in e and "(rules[0].require)" in e for e in errors)
+    assert any(
+        ":8:56: [EXP] 未知的名称 'land.area'（是否想写 land.area_mu？" in e
+        and "(rules[0].require)" in e
+        for e in errors
+    )
     assert any(":12:35: [EXP] 此处应为数值" in e for e in errors)
 
 
 def test_metric_unit_must_match_its_expression(write_ruleset) -> None:
-    with pytest.raises(RuleSetError, match="声明单位 '万元/公顷'，但表达式得到 '万元/亩'"):
-        write_ruleset(MINIMAL + """\
+    with pytest.raises(
+        RuleSetError, match="声明单位 '万元/公顷'，但表达式得到 '万元/亩'"
+    ):
+        write_ruleset(
+            MINIMAL
+            + """\
             metrics:
               intensity: {expr: investment.fixed_assets / land.area_mu, unit: 万元/公顷}
-            """)
+            """
+        )
 
 
-def test_layering_overrides_disables_and_provenance(write_ruleset, tmp_path: Path) -> None:
-    write_ruleset("""\
+def test_layering_overrides_disables_and_provenance(
+    write_ruleset, tmp_path: Path
+) -> None:
+    write_ruleset(
+        """\
         id: base
         title: 基础
         version: "1"
@@ -85,12 +114,16 @@ def test_layering_overrides_disables_and_provenance(write_ruleset, tmp_path: Pat
           - {id: a.one, group: land_use, kind: gate, require: land.plot_ratio >= 1}
           - {id: a.two, group: land_use, kind: gate, require: land.building_coverage >= 0.3}
           - {id: a.three, group: investment_intensity, kind: gate, require: "investment.fixed_assets / land.area_mu >= lookup(limits, industry.division)"}
-        """, name="base", load=False)
-    child = write_ruleset(f"""\
+        """,
+        name="base",
+        load=False,
+    )
+    child = write_ruleset(
+        f"""\
         id: child
         title: 园区
         version: "2"
-        extends: [{tmp_path / 'base.yaml'}]
+        extends: [{tmp_path / "base.yaml"}]
         tables:
           limits: {{values: {{"38": 180}}}}
         rules:
@@ -98,19 +131,37 @@ def test_layering_overrides_disables_and_provenance(write_ruleset, tmp_path: Pat
           - {{id: b.new, group: land_use, kind: review, fail_if: land.green_ratio > 0.2}}
         disable:
           - {{rule: a.two, reason: 园区采用多层厂房，不考核建筑系数}}
-        """, name="child")
+        """,
+        name="child",
+    )
     assert [r.id for r in child.rules] == ["a.three", "a.one", "b.new"]
     assert child.rules[1].spec.require == "land.plot_ratio >= 1.2"  # type: ignore[union-attr]
-    assert child.rules[1].source.path.endswith("child.yaml") and child.rules[0].origin == "base"
-    assert child.tables["limits"].values == {"26": 200, "38": 180}  # a cell overridden, keys kept
+    assert (
+        child.rules[1].source.path.endswith("child.yaml")
+        and child.rules[0].origin == "base"
+    )
+    assert child.tables["limits"].values == {
+        "26": 200,
+        "38": 180,
+    }  # a cell overridden, keys kept
     assert child.tables["limits"].unit == "万元/亩"
-    assert [(d.rule, d.reason) for d in child.disabled] == [("a.two", "园区采用多层厂房，不考核建筑系数")]
+    assert [(d.rule, d.reason) for d in child.disabled] == [
+        ("a.two", "园区采用多层厂房，不考核建筑系数")
+    ]
     assert child.chain == ["base", "child"]
 
 
 def test_cyclic_and_missing_extends(write_ruleset, tmp_path: Path) -> None:
-    write_ruleset(f"id: x\ntitle: x\nversion: '1'\nextends: [{tmp_path / 'y.yaml'}]\n", name="x", load=False)
-    write_ruleset(f"id: y\ntitle: y\nversion: '1'\nextends: [{tmp_path / 'x.yaml'}]\n", name="y", load=False)
+    write_ruleset(
+        f"id: x\ntitle: x\nversion: '1'\nextends: [{tmp_path / 'y.yaml'}]\n",
+        name="x",
+        load=False,
+    )
+    write_ruleset(
+        f"id: y\ntitle: y\nversion: '1'\nextends: [{tmp_path / 'x.yaml'}]\n",
+        name="y",
+        load=False,
+    )
     with pytest.raises(RuleSetError, match="extends 形成循环：x → y → x"):
         load_ruleset(str(tmp_path / "x.yaml"))
     with pytest.raises(RuleSetError, match="找不到规则集 'natinal'"):
@@ -119,29 +170,44 @@ def test_cyclic_and_missing_extends(write_ruleset, tmp_path: Path) -> None:
 
 def test_duplicate_rule_ids_in_one_file(write_ruleset) -> None:
     with pytest.raises(RuleSetError, match="重复"):
-        write_ruleset(MINIMAL + """\
+        write_ruleset(
+            MINIMAL
+            + """\
             rules:
               - {id: a.b, group: land_use, kind: gate, require: land.plot_ratio >= 1}
               - {id: a.b, group: land_use, kind: gate, require: land.plot_ratio >= 2}
-            """)
+            """
+        )
 
 
 @pytest.mark.parametrize(
     ("as_of", "expected"),
-    [(dt.date(2024, 1, 31), ["old.rule"]), (dt.date(2024, 2, 1), ["new.rule"]), (None, ["old.rule", "new.rule"])],
+    [
+        (dt.date(2024, 1, 31), ["old.rule"]),
+        (dt.date(2024, 2, 1), ["new.rule"]),
+        (None, ["old.rule", "new.rule"]),
+    ],
 )
-def test_as_of_selects_rules_in_force_at_boundaries(write_ruleset, as_of, expected) -> None:
-    rs = write_ruleset(MINIMAL + """\
+def test_as_of_selects_rules_in_force_at_boundaries(
+    write_ruleset, as_of, expected
+) -> None:
+    rs = write_ruleset(
+        MINIMAL
+        + """\
         rules:
           - {id: old.rule, group: industry_fit, kind: veto, fail_if: environment.catalogue == "eliminated", effective: {to: 2024-01-31}}
           - {id: new.rule, group: industry_fit, kind: veto, fail_if: environment.catalogue == "restricted", effective: {from: 2024-02-01}}
-        """, as_of=as_of)
+        """,
+        as_of=as_of,
+    )
     assert [r.id for r in rs.rules] == expected
 
 
 def test_rule_set_not_in_force(write_ruleset) -> None:
     with pytest.raises(RuleSetError, match="不在有效期内"):
-        write_ruleset(MINIMAL + "effective: {from: 2024-02-01}\n", as_of=dt.date(2023, 12, 31))
+        write_ruleset(
+            MINIMAL + "effective: {from: 2024-02-01}\n", as_of=dt.date(2023, 12, 31)
+        )
 
 
 def test_validate_reports_a_misspelt_key_and_a_missing_parent_in_one_run(

@@ -14,35 +14,71 @@ from screening.model.units import parse_amount
 
 
 def test_flatten_normalises_units_and_derives_industry_parts() -> None:
-    project = Project.model_validate({
-        "id": 7, "industry": "3841",
-        "investment": {"total": "3.5亿元"}, "land": {"area_ha": 2},
-        "environment": {"catalogue": "鼓励类", "in_red_line": "否", "eia_category": "报告表"},
-    })
+    project = Project.model_validate(
+        {
+            "id": 7,
+            "industry": "3841",
+            "investment": {"total": "3.5亿元"},
+            "land": {"area_ha": 2},
+            "environment": {
+                "catalogue": "鼓励类",
+                "in_red_line": "否",
+                "eia_category": "报告表",
+            },
+        }
+    )
     assert flatten(project) == {
-        "id": "7", "investment.total": Decimal("35000.0"), "land.area_mu": Decimal("30"),
-        "environment.in_red_line": False, "environment.catalogue": "encouraged",
+        "id": "7",
+        "investment.total": Decimal("35000.0"),
+        "land.area_mu": Decimal("30"),
+        "environment.in_red_line": False,
+        "environment.catalogue": "encouraged",
         "environment.eia_category": "report_table",
-        "industry.code": "C3841", "industry.section": "C", "industry.division": "38", "industry.group": "384",
+        "industry.code": "C3841",
+        "industry.section": "C",
+        "industry.division": "38",
+        "industry.group": "384",
     }
 
 
 @pytest.mark.parametrize(
-    ("code", "expected"), [("C3841", "C3841"), ("c2613", "C2613"), ("D4411", "D4411"), ("26", "C26"), (3841, "C3841")]
+    ("code", "expected"),
+    [
+        ("C3841", "C3841"),
+        ("c2613", "C2613"),
+        ("D4411", "D4411"),
+        ("26", "C26"),
+        (3841, "C3841"),
+    ],
 )
 def test_industry_codes(code: object, expected: str) -> None:
     assert normalise_industry(code) == expected
 
 
-@pytest.mark.parametrize(("code", "message"), [("X12", "格式不符"), ("C4411", "属于门类 D"), ("C99", "不存在"), ("C38411", "格式不符")])
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("X12", "格式不符"),
+        ("C4411", "属于门类 D"),
+        ("C99", "不存在"),
+        ("C38411", "格式不符"),
+    ],
+)
 def test_bad_industry_codes(code: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         normalise_industry(code)
 
 
 def test_every_canonical_field_is_in_the_catalogue() -> None:
-    for path in ("investment.fixed_assets", "land.area_mu", "output.annual_tax", "environment.energy_tce",
-                 "environment.emissions.vocs_t", "industry.division", "region_class"):
+    for path in (
+        "investment.fixed_assets",
+        "land.area_mu",
+        "output.annual_tax",
+        "environment.energy_tce",
+        "environment.emissions.vocs_t",
+        "industry.division",
+        "region_class",
+    ):
         assert path in FIELDS
     assert FIELDS["land.area_mu"].unit == "亩"
     assert "land.area_ha" not in FIELDS  # an input spelling only
@@ -51,13 +87,20 @@ def test_every_canonical_field_is_in_the_catalogue() -> None:
 def test_errors_name_the_field_and_the_line(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(
-        "id: p1\nland:\n  area_mu: -5\n  plot_ratio: abc\ninvestment: {total: .nan}\nfoo: 1\n", encoding="utf-8"
+        "id: p1\nland:\n  area_mu: -5\n  plot_ratio: abc\ninvestment: {total: .nan}\nfoo: 1\n",
+        encoding="utf-8",
     )
     with pytest.raises(ProjectError) as info:
         load_case(path)
     lines = [str(d) for d in info.value.diagnostics]
-    assert any(line.startswith(f"{path}:3:12: [PRJ] 数值应不小于 0") and "(land.area_mu)" in line for line in lines)
-    assert any(line.startswith(f"{path}:4:15: [PRJ] 无法识别的数值 'abc'") for line in lines)
+    assert any(
+        line.startswith(f"{path}:3:12: [PRJ] 数值应不小于 0")
+        and "(land.area_mu)" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith(f"{path}:4:15: [PRJ] 无法识别的数值 'abc'") for line in lines
+    )
     assert any(f"{path}:5:" in line and "(investment.total)" in line for line in lines)
     assert any(line.startswith(f"{path}:6:1: [PRJ] 未知的键 'foo'") for line in lines)
 
@@ -77,7 +120,9 @@ def test_area_given_twice_is_refused() -> None:
         Project.model_validate({"land": {"area_mu": 10, "area_ha": 1}})
 
 
-@pytest.mark.parametrize("text", ["0", "4500", "12.5", "0.0001", "007", "99999999.9999"])
+@pytest.mark.parametrize(
+    "text", ["0", "4500", "12.5", "0.0001", "007", "99999999.9999"]
+)
 def test_plain_numbers_read_exactly_as_parse_amount_reads_them(text: str) -> None:
     # amounts without unit or separator take a shortcut past parse_amount: same Decimal, digit for digit
     read = Project.model_validate({"investment": {"total": text}}).investment
@@ -86,7 +131,13 @@ def test_plain_numbers_read_exactly_as_parse_amount_reads_them(text: str) -> Non
 
 @pytest.mark.parametrize(
     ("word", "value"),
-    [("涉及", True), ("不涉及", False), ("不 涉 及", False), ("ＹＥＳ", True), ("是", True)],
+    [
+        ("涉及", True),
+        ("不涉及", False),
+        ("不 涉 及", False),
+        ("ＹＥＳ", True),
+        ("是", True),
+    ],
 )
 def test_yes_no_words_offices_use(word: str, value: bool) -> None:
     project = Project.model_validate({"environment": {"in_red_line": word}})

@@ -10,8 +10,15 @@ from screening.expr.evaluate import Ctx, compile_expr
 from screening.expr.parser import parse
 from screening.remedy import Solver, next_band
 
-METRICS = {"intensity": parse("investment.fixed_assets / land.area_mu"), "net": parse("output.annual_tax - 10")}
-UNITS = {"investment.fixed_assets": "万元", "land.area_mu": "亩", "output.annual_tax": "万元"}
+METRICS = {
+    "intensity": parse("investment.fixed_assets / land.area_mu"),
+    "net": parse("output.annual_tax - 10"),
+}
+UNITS = {
+    "investment.fixed_assets": "万元",
+    "land.area_mu": "亩",
+    "output.annual_tax": "万元",
+}
 
 
 def solver() -> Solver:
@@ -25,9 +32,33 @@ def env(**values: int) -> Ctx:
 @pytest.mark.parametrize(
     ("expr", "relation", "target", "expected"),
     [
-        ("intensity", ">=", 250, [("investment.fixed_assets", ">=", Fraction(5000)), ("land.area_mu", "<=", Fraction(16))]),
-        ("intensity", "<=", 100, [("investment.fixed_assets", "<=", Fraction(2000)), ("land.area_mu", ">=", Fraction(40))]),
-        ("-intensity", ">=", -100, [("investment.fixed_assets", "<=", Fraction(2000)), ("land.area_mu", ">=", Fraction(40))]),
+        (
+            "intensity",
+            ">=",
+            250,
+            [
+                ("investment.fixed_assets", ">=", Fraction(5000)),
+                ("land.area_mu", "<=", Fraction(16)),
+            ],
+        ),
+        (
+            "intensity",
+            "<=",
+            100,
+            [
+                ("investment.fixed_assets", "<=", Fraction(2000)),
+                ("land.area_mu", ">=", Fraction(40)),
+            ],
+        ),
+        (
+            "-intensity",
+            ">=",
+            -100,
+            [
+                ("investment.fixed_assets", "<=", Fraction(2000)),
+                ("land.area_mu", ">=", Fraction(40)),
+            ],
+        ),
         ("net * 2", ">=", 30, [("output.annual_tax", ">=", Fraction(25))]),
         # 3000 / 7 = 428.571…: exact (a renderer rounds it as shown, see test_explain)
         (
@@ -40,11 +71,29 @@ def env(**values: int) -> Ctx:
             ],
         ),
         # a negative divisor turns the relation round for the dividend, twice for the divisor
-        ("investment.fixed_assets / (0 - land.area_mu)", ">=", -100, [("investment.fixed_assets", "<=", Fraction(2000)), ("land.area_mu", ">=", Fraction(40))]),
+        (
+            "investment.fixed_assets / (0 - land.area_mu)",
+            ">=",
+            -100,
+            [
+                ("investment.fixed_assets", "<=", Fraction(2000)),
+                ("land.area_mu", ">=", Fraction(40)),
+            ],
+        ),
         # other / x = 0 has no solution; x / other = 0 has
-        ("output.annual_tax / land.area_mu", ">=", 0, [("output.annual_tax", ">=", Fraction(0))]),
+        (
+            "output.annual_tax / land.area_mu",
+            ">=",
+            0,
+            [("output.annual_tax", ">=", Fraction(0))],
+        ),
         # investment.total is absent: the area cannot be solved for, the total can
-        ("land.area_mu * investment.total", ">=", 100, [("investment.total", ">=", Fraction(5))]),
+        (
+            "land.area_mu * investment.total",
+            ">=",
+            100,
+            [("investment.total", ">=", Fraction(5))],
+        ),
         # a negative solution is no remedy
         ("output.annual_tax - 10", ">=", -20, []),
     ],
@@ -56,14 +105,34 @@ def test_options(expr: str, relation: str, target: Fraction, expected: list) -> 
 
 
 def test_fields_used_twice_are_not_solved_for() -> None:
-    options = solver().options(parse("land.area_mu * land.area_mu"), ">=", Fraction(100), env(land__area_mu=5))
+    options = solver().options(
+        parse("land.area_mu * land.area_mu"), ">=", Fraction(100), env(land__area_mu=5)
+    )
     assert options == ()
 
 
 def test_next_band_up_and_down() -> None:
-    bands = ((None, Fraction(10), Fraction(0)), (Fraction(10), Fraction(20), Fraction(5)), (Fraction(20), None, Fraction(10)))
-    assert next_band(bands, None, Fraction(12), Fraction(5)) == (Fraction(20), Fraction(10))
+    bands = (
+        (None, Fraction(10), Fraction(0)),
+        (Fraction(10), Fraction(20), Fraction(5)),
+        (Fraction(20), None, Fraction(10)),
+    )
+    assert next_band(bands, None, Fraction(12), Fraction(5)) == (
+        Fraction(20),
+        Fraction(10),
+    )
     assert next_band(bands, None, Fraction(25), Fraction(10)) is None
-    less_is_better = ((None, Fraction(1), Fraction(10)), (Fraction(1), None, Fraction(0)))
-    assert next_band(less_is_better, None, Fraction(3), Fraction(0)) == (Fraction(99, 100), Fraction(10))
-    assert next_band(None, ((Fraction(0), Fraction(0)), (Fraction(10), Fraction(8))), Fraction(5), Fraction(4)) == (Fraction(10), Fraction(8))
+    less_is_better = (
+        (None, Fraction(1), Fraction(10)),
+        (Fraction(1), None, Fraction(0)),
+    )
+    assert next_band(less_is_better, None, Fraction(3), Fraction(0)) == (
+        Fraction(99, 100),
+        Fraction(10),
+    )
+    assert next_band(
+        None,
+        ((Fraction(0), Fraction(0)), (Fraction(10), Fraction(8))),
+        Fraction(5),
+        Fraction(4),
+    ) == (Fraction(10), Fraction(8))

@@ -14,13 +14,18 @@ def test_numbers_are_exact_decimals_and_positions_are_kept() -> None:
     loaded = load_yaml_text("a: 0.7\nb:\n  - 1\n  - 2.50\n", "f.yaml")
     assert loaded.data == {"a": Decimal("0.7"), "b": [1, Decimal("2.50")]}
     assert str(loaded.span(("b", 1))) == "f.yaml:4:5"
-    assert str(loaded.span(("b", 9, "x"))) == "f.yaml:3:3"  # nearest existing ancestor: the list
+    assert (
+        str(loaded.span(("b", 9, "x"))) == "f.yaml:3:3"
+    )  # nearest existing ancestor: the list
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a: !!python/object/apply:os.system ['true']", "f.yaml:1:4: [YML] 不允许的 YAML 标签"),
+        (
+            "a: !!python/object/apply:os.system ['true']",
+            "f.yaml:1:4: [YML] 不允许的 YAML 标签",
+        ),
         ("a: !custom x", "f.yaml:1:4: [YML] 不允许的 YAML 标签"),
         ("a: [1\nb: 2", "f.yaml:2:2: [YML] YAML 语法错误"),
         ("a: 1\na: 2", "f.yaml:2:1: [YML] 重复的键 'a'"),

@@ -39,8 +39,16 @@ def test_amounts_normalise(value: object, kind: str, expected: Decimal) -> None:
         ("abc", "money", "无法识别的数值"),
         (True, "money", "不是布尔值"),
         ([1], "money", "应为数值"),
-        ("1e999999亿元", "money", "数值过大或位数过多"),  # past any context's exponent: refused, not a crash
-        ("1.000000000000000000000000000000000000000000000000000000000001亿元", "money", "数值过大或位数过多"),
+        (
+            "1e999999亿元",
+            "money",
+            "数值过大或位数过多",
+        ),  # past any context's exponent: refused, not a crash
+        (
+            "1.000000000000000000000000000000000000000000000000000000000001亿元",
+            "money",
+            "数值过大或位数过多",
+        ),
     ],
 )
 def test_bad_amounts_say_why(value: object, kind: str, message: str) -> None:
