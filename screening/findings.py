@@ -81,9 +81,8 @@ class Finding(NamedTuple):
     max_points: Points | None = None
     missing: tuple[str, ...] = ()
     reason: str | None = None  # not_applicable: why (table_not_configured, …)
-    reason_params: tuple[
-        tuple[str, Any], ...
-    ] = ()  # (name, value) pairs for the reason's message
+    # (name, value) pairs for the reason's message
+    reason_params: tuple[tuple[str, Any], ...] = ()
     remedy: Remedy | None = None
     branches: tuple[BranchFinding, ...] = ()  # require_any: every branch, in order
 

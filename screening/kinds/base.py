@@ -130,16 +130,7 @@ class RuleKind:
             if problem is not None:
                 return missing(plan, problem)
             if judge.holds(plan, "na"):
-                return Finding(
-                    plan.rule.id,
-                    plan.rule.spec.group,
-                    plan.kind.name,
-                    Status.NOT_APPLICABLE,
-                    unit=plan.rule.unit,
-                    points=_zero(plan),
-                    max_points=plan.max_points,
-                    reason="applies_if",
-                )
+                return _inapplicable(plan, "applies_if")
         return self.judge(plan, judge)
 
     def judge(self, plan: RulePlan, judge: Judge) -> Finding:
@@ -157,6 +148,12 @@ def _zero(plan: RulePlan) -> int | None:
 
 def not_applicable(plan: RulePlan, undefined: Undefined) -> Finding:
     """Not applicable for a reason with parameters (未配置, a "/" cell, a zero divisor)."""
+    return _inapplicable(plan, undefined.code, tuple(sorted(undefined.params.items())))
+
+
+def _inapplicable(
+    plan: RulePlan, reason: str, params: tuple[tuple[str, Any], ...] = ()
+) -> Finding:
     return Finding(
         plan.rule.id,
         plan.rule.spec.group,
@@ -165,8 +162,8 @@ def not_applicable(plan: RulePlan, undefined: Undefined) -> Finding:
         unit=plan.rule.unit,
         points=_zero(plan),
         max_points=plan.max_points,
-        reason=undefined.code,
-        reason_params=tuple(sorted(undefined.params.items())),
+        reason=reason,
+        reason_params=params,
     )
 
 
