@@ -370,7 +370,13 @@ def batch(
             "interrupted: no output written, temporary files removed",
             err=True,
         )
-        sys.exit(128 + (caught[0] if caught else 2))
+        # Everything is cleaned up by now (outputs, locks, workers, the register's
+        # writer), so leave at once: at interpreter exit concurrent.futures joins its
+        # queue's feeder thread, which can stay blocked on a pipe that the terminated
+        # workers never read again, and the process would hang after the signal.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(128 + (caught[0] if caught else 2))
     for line in sink.notes:
         click.echo(line, err=True)
     for error in sink.shown_errors:
