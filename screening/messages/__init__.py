@@ -9,6 +9,9 @@ from typing import Any
 import yaml
 
 LANGS = ("zh", "en")
+# libyaml's safe loader where PyYAML was built with it: several times faster to read
+# the catalogue, which every report needs once
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @cache
@@ -23,7 +26,7 @@ def catalogue(lang: str) -> dict[str, Any]:
         .joinpath(f"{lang}.yaml")
         .read_text(encoding="utf-8")
     )
-    templates: dict[str, Any] = yaml.safe_load(text)
+    templates: dict[str, Any] = yaml.load(text, Loader=_LOADER)  # a safe loader
     for kind in KINDS.values():
         _fill(templates, kind.messages.get(lang, {}))
     return templates
