@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from screening.cli import lang_option
 from screening.errors import ScreeningError
 
 EXIT_ERROR = 2
@@ -84,13 +85,7 @@ def _date(
     metavar="FILE",
     help="输出文件，可多次给出：.xlsx .html .json .jsonl .csv .txt；省略时输出到终端。",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="输出语言 / output language.",
-)
+@lang_option
 @click.option("--sheet", help="XLSX 工作表名（默认第一个）/ worksheet name.")
 @click.option(
     "--previous",

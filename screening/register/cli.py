@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
+from screening.cli import lang_option
+
 # Imported by screening.cli for every command: SQLAlchemy and the register itself are
 # imported only when a register command runs. The top-level CLI's helpers (its error
 # handler) are imported lazily too, since it imports this module.
@@ -59,13 +61,6 @@ db_option = click.option(
 )
 actor_option = click.option(
     "--actor", help="记录人（默认 $SCREENING_USER 或系统用户名）/ who records it."
-)
-lang_option = click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="输出语言 / output language.",
 )
 format_option = click.option(
     "--format",

@@ -506,41 +506,21 @@ class Register:
                     .order_by(screenings.c.id)
                 )
             ]
-            lead["stages"] = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    select(stage_events)
-                    .where(stage_events.c.lead_id == row.id)
-                    .order_by(stage_events.c.id)
-                )
-            ]
-            lead["committee_decisions"] = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    select(committee_decisions)
-                    .where(committee_decisions.c.lead_id == row.id)
-                    .order_by(committee_decisions.c.id)
-                )
-            ]
-            lead["promises"] = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    select(promises)
-                    .where(promises.c.lead_id == row.id)
-                    .order_by(promises.c.id)
-                )
-            ]
-            lead["actuals"] = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    select(actuals)
-                    .where(actuals.c.lead_id == row.id)
-                    .order_by(actuals.c.reported_on, actuals.c.id)
-                )
-            ]
-        for item in ("stages", "committee_decisions", "promises", "actuals"):
-            for entry in lead[item]:
-                entry.pop("lead_id", None)
+            for item, table, order in (
+                ("stages", stage_events, (stage_events.c.id,)),
+                (
+                    "committee_decisions",
+                    committee_decisions,
+                    (committee_decisions.c.id,),
+                ),
+                ("promises", promises, (promises.c.id,)),
+                ("actuals", actuals, (actuals.c.reported_on, actuals.c.id)),
+            ):
+                query = select(table).where(table.c.lead_id == row.id).order_by(*order)
+                lead[item] = [
+                    {k: v for k, v in r._mapping.items() if k != "lead_id"}
+                    for r in conn.execute(query)
+                ]
         return lead
 
     def _screening_dict(self, row: Row[Any]) -> dict[str, Any]:
