@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -159,7 +160,7 @@ def run_cli(
     full = {k: v for k, v in os.environ.items() if k != "SCREENING_DB"}
     full.update({"SCREENING_USER": "测试员", **(env or {})})
     return subprocess.run(
-        ["python", "-m", "screening", *args],
+        [sys.executable, "-m", "screening", *args],
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,
