@@ -9,7 +9,6 @@ status a route returns is documented in its OpenAPI entry.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -327,8 +326,7 @@ async def screen(request: Request, body: ScreenRequest) -> Response:
         from screening.web.writer import StoreRefused
 
         try:
-            stored = request.app.state.writer.submit(screened, actor(request), lang)
-            lead = await asyncio.wait_for(asyncio.wrap_future(stored), 120)
+            lead = await request.app.state.writer.stored(screened, actor(request), lang)
         except StoreRefused as exc:
             return JSONResponse(
                 {"errors": [{"field": "project.id", "message": str(exc)}]},

@@ -192,6 +192,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
         register.close()
 
     app = FastAPI(
+        telemetry=_telemetry(),
         title="screening — 招商引资项目预评估 API",
         version="1",
         description=(
@@ -273,6 +274,29 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     if settings.start_jobs:
         app.state.jobs.recover()
     return app
+
+
+def _telemetry() -> Any:
+    """FastAPI's OpenTelemetry, on where an office has set it up (OTEL_* variables, or
+    providers already configured); elsewhere off, so that each request does not ask
+    the global providers whether anyone listens."""
+    import os
+
+    if any(name.startswith(("OTEL_", "FASTAPI_OTEL_")) for name in os.environ):
+        return {}
+    try:  # FastAPI's own check (a FastAPI without telemetry has nothing to turn off)
+        from fastapi.telemetry._api import _unconfigured
+        from opentelemetry import _logs, metrics, trace
+    except ImportError:
+        return {}
+    providers = (
+        trace.get_tracer_provider(),
+        metrics.get_meter_provider(),
+        _logs.get_logger_provider(),
+    )
+    if not all(_unconfigured(provider) for provider in providers):
+        return {}
+    return {"tracing": False, "metrics": False, "logs": False}
 
 
 def app_routes(routes: Iterable[Any]) -> Iterator[Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -64,7 +65,7 @@ class Allow:
             ):
                 await check_csrf(request, identity)
             return identity
-        api = request.url.path.startswith("/api/")
+        api = is_api(request)
         if identity is None:
             if api:
                 raise HTTPException(
@@ -95,13 +96,19 @@ def store(request: Request) -> AccountStore:
     return request.app.state.accounts  # type: ignore[no-any-return]
 
 
+def is_api(request: Request) -> bool:
+    """Whether a request is for the JSON API (its path as `request.url.path` has it,
+    read without building the URL)."""
+    return str(request.scope["path"]).startswith("/api/")
+
+
 def identify(request: Request) -> Identity | None:
     """Who asks: a bearer token for /api/, the session cookie elsewhere."""
     cached = getattr(request.state, "identity_done", False)
     if cached:
         return request.state.identity  # type: ignore[no-any-return]
     identity = None
-    if request.url.path.startswith("/api/"):
+    if is_api(request):
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
@@ -191,8 +198,6 @@ class TokenCache:
         self._seen: dict[str, tuple[float, Account | None]] = {}
 
     def account(self, accounts: AccountStore, secret: str) -> Account | None:
-        import time
-
         now = time.monotonic()
         hit = self._seen.get(secret)
         if hit is not None and now - hit[0] < self.ttl:

@@ -2,24 +2,30 @@
 
 Each request hands its screened project to one writer thread per worker and waits
 for the transaction that stores it, so a response never says "stored" before the row
-is in the register; the rows that arrived meanwhile go into the same transaction. The
-runs are the worker's: one per person, rule set and language, started when first
+is in the register; the rows that arrived meanwhile go into the same transaction. An
+API request waits on its event loop (`stored`): the writer wakes that loop once per
+transaction, not once per row. The runs are the worker's: one per person, rule set and language, started when first
 needed and finished when the worker stops (a killed worker leaves them unfinished,
 which the register reads as "did not finish").
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import queue
 import threading
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeAlias
 
 from screening.register.records import FindingCodec, identity_of, record_of
 from screening.register.store import Pending, Register, Run, StoreCounts
 from screening.web.service import Screened
 
 _MAX_GROUP = 500  # rows per transaction at most
+# a waiting request: a page's thread (a Future) or an API request's loop
+Waiter: TypeAlias = "Future[str] | asyncio.Future[str]"
+Item: TypeAlias = "tuple[Run, Pending, Waiter]"
 
 
 class StoreRefused(Exception):
@@ -31,9 +37,7 @@ class StoreWriter:
 
     def __init__(self, register: Register) -> None:
         self.register = register
-        self._queue: queue.Queue[tuple[Run, Pending, Future[str]] | None] = (
-            queue.Queue()
-        )
+        self._queue: queue.Queue[Item | None] = queue.Queue()
         self._runs: dict[tuple[str, str, str, str], Run] = {}
         self._counts: dict[int, StoreCounts] = {}
         self._lock = threading.Lock()
@@ -65,6 +69,25 @@ class StoreWriter:
 
     def submit(self, screened: Screened, actor: str, lang: str) -> Future[str]:
         """Hand one screened project to the writer: its lead's id, once stored."""
+        done: Future[str] = Future()
+        self._queue.put(self._item(screened, actor, lang, done))
+        return done
+
+    async def stored(
+        self, screened: Screened, actor: str, lang: str, timeout: float = 120.0
+    ) -> str:
+        """Store one screened project, waiting on the running event loop (which
+        serves other requests meanwhile): its lead's id."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[str] = loop.create_future()
+        self._queue.put(self._item(screened, actor, lang, done))
+        expiry = loop.call_later(timeout, _expire, done)
+        try:
+            return await done
+        finally:
+            expiry.cancel()
+
+    def _item(self, screened: Screened, actor: str, lang: str, done: Waiter) -> Item:
         values = screened.values
         if (
             not values.get("id")
@@ -78,11 +101,7 @@ class StoreWriter:
         run = self._run(screened, actor, lang)
         with self._lock:  # the codec's memo is not for two threads at once
             record = record_of(values, screened.decision, screened.line, self._codec)
-        done: Future[str] = Future()
-        self._queue.put(
-            (run, Pending(None, screened.decision.outcome.value, record), done)
-        )
-        return done
+        return (run, Pending(None, screened.decision.outcome.value, record), done)
 
     def _write(self) -> None:
         while True:
@@ -99,20 +118,21 @@ class StoreWriter:
                     self._queue.put(None)  # stop after this group
                     break
                 group.append(item)
-            by_run: dict[int, list[tuple[Run, Pending, Future[str]]]] = {}
+            by_run: dict[int, list[Item]] = {}
             for item in group:
                 by_run.setdefault(item[0].id, []).append(item)
+            settled: list[tuple[Waiter, str | None, BaseException | None]] = []
             for items in by_run.values():
                 run = items[0][0]
                 try:
                     counts = self.register.store(run, [p for _, p, _ in items])
                 except BaseException as exc:  # handed to each waiting request
-                    for _, _, done in items:
-                        done.set_exception(exc)
+                    settled.extend((done, None, exc) for _, _, done in items)
                     continue
                 self._counts[run.id].add(counts)
                 for (_, _, done), lead in zip(items, counts.leads, strict=True):
-                    done.set_result(lead)
+                    settled.append((done, lead, None))
+            _settle(settled)
 
     def close(self) -> None:
         """Store what is queued, stop the thread and finish this worker's runs."""
@@ -124,6 +144,40 @@ class StoreWriter:
             counts = self._counts[run.id]
             self.register.finish_run(run, counts.stored + counts.duplicates, counts, 0)
         self._runs.clear()
+
+
+def _settle(settled: list[tuple[Waiter, str | None, BaseException | None]]) -> None:
+    """Each waiter its lead or its error; each event loop woken once for all of its
+    own (an asyncio future is settled on its loop's thread only)."""
+    loops: dict[asyncio.AbstractEventLoop, list[Any]] = {}
+    for done, lead, exc in settled:
+        if isinstance(done, asyncio.Future):
+            loops.setdefault(done.get_loop(), []).append((done, lead, exc))
+        elif exc is not None:
+            done.set_exception(exc)
+        else:
+            done.set_result(lead)  # type: ignore[arg-type]
+    for loop, waiting in loops.items():
+        # a loop that has closed has nobody waiting any more
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle_on_loop, waiting)
+
+
+def _settle_on_loop(
+    waiting: list[tuple[asyncio.Future[str], str | None, BaseException | None]],
+) -> None:
+    for done, lead, exc in waiting:
+        if done.done():  # the request was cancelled (its client went away)
+            continue
+        if exc is not None:
+            done.set_exception(exc)
+        else:
+            done.set_result(lead)  # type: ignore[arg-type]
+
+
+def _expire(done: asyncio.Future[str]) -> None:
+    if not done.done():
+        done.set_exception(TimeoutError("项目库写入超时 / the register did not answer"))
 
 
 def _text(value: Any) -> str | None:

@@ -1,0 +1,113 @@
+"""The web app's register writer: requests waiting on an event loop and on threads
+each get their own lead once its transaction is committed, a failed transaction
+fails only its own requests, and the writer goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screening.cases import load_case
+from screening.register.store import Register
+from screening.web.service import Screened, ScreeningService
+from screening.web.writer import StoreRefused, StoreWriter
+from tests.web.conftest import ROOT
+
+CASE = ROOT / "cases/beihai/bh01-iron-phosphate-pass.yaml"
+BEIHAI = "parks/beihai-tieshangang-2023"
+
+
+def _screened(service: ScreeningService, project_id: str | None) -> Screened:
+    project = load_case(CASE).project.model_dump(mode="json", exclude_none=True)
+    project["id"] = project_id
+    if project_id is None:
+        del project["id"], project["company"]  # nothing to tell it from others by
+    return service.screen(project, BEIHAI, dt.date(2025, 6, 30))
+
+
+@pytest.fixture
+def writer(tmp_path: Path) -> Any:
+    register = Register.open(str(tmp_path / "register.db"), create=True)
+    made = StoreWriter(register)
+    yield made
+    made.close()
+    register.close()
+
+
+def test_requests_on_a_loop_and_on_threads_each_get_their_own_lead(
+    writer: StoreWriter, tmp_path: Path
+) -> None:
+    service = ScreeningService(tmp_path / "rules")
+    on_loop = [_screened(service, f"LOOP-{i:03d}") for i in range(40)]
+    on_threads = [_screened(service, f"THREAD-{i:03d}") for i in range(10)]
+    answers: dict[str, str] = {}
+
+    def page(screened: Screened) -> None:
+        answers[str(screened.values["id"])] = writer.store(screened, "zhang", "zh")
+
+    async def api() -> list[str]:
+        return list(
+            await asyncio.gather(*(writer.stored(s, "zhang", "zh") for s in on_loop))
+        )
+
+    threads = [threading.Thread(target=page, args=(s,)) for s in on_threads]
+    for thread in threads:
+        thread.start()
+    leads = asyncio.run(api())
+    for thread in threads:
+        thread.join(60)
+    assert leads == [f"LOOP-{i:03d}" for i in range(40)]
+    assert answers == {f"THREAD-{i:03d}": f"THREAD-{i:03d}" for i in range(10)}
+    for key in (*leads, *answers):
+        (stored,) = writer.register.lead(key)["screenings"]
+        assert stored["decision"] == "pass"
+    with pytest.raises(StoreRefused):
+        asyncio.run(writer.stored(_screened(service, None), "zhang", "zh"))
+
+
+def test_a_failed_transaction_fails_its_requests_and_the_writer_goes_on(
+    writer: StoreWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = ScreeningService(tmp_path / "rules")
+    real = writer.register.store
+    calls = []
+
+    def once_broken(run: Any, items: Any) -> Any:
+        calls.append(len(items))
+        if len(calls) == 1:
+            raise RuntimeError("disk full")
+        return real(run, items)
+
+    monkeypatch.setattr(writer.register, "store", once_broken)
+
+    async def first() -> None:
+        await writer.stored(_screened(service, "BROKEN-1"), "zhang", "zh")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        asyncio.run(first())
+    lead = asyncio.run(writer.stored(_screened(service, "AFTER-1"), "zhang", "zh"))
+    assert lead == "AFTER-1" and writer.register.lead("AFTER-1")["screenings"]
+    assert len(calls) == 2
+
+
+def test_a_request_whose_client_went_away_does_not_stop_the_writer(
+    writer: StoreWriter, tmp_path: Path
+) -> None:
+    service = ScreeningService(tmp_path / "rules")
+
+    async def cancelled_then_another() -> str:
+        waiting = asyncio.ensure_future(
+            writer.stored(_screened(service, "GONE-1"), "zhang", "zh")
+        )
+        await asyncio.sleep(0)
+        waiting.cancel()
+        return await writer.stored(_screened(service, "NEXT-1"), "zhang", "zh")
+
+    assert asyncio.run(cancelled_then_another()) == "NEXT-1"
+    # the cancelled request's row is stored all the same (it was handed over)
+    assert writer.register.lead("GONE-1")["screenings"]
