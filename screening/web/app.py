@@ -10,6 +10,7 @@ route that does not.
 from __future__ import annotations
 
 import contextlib
+import gc
 import secrets
 from collections.abc import (
     AsyncIterator,
@@ -332,4 +333,19 @@ def rule_of(route: APIRoute) -> Allow | None:
 
 def create_app_from_env() -> FastAPI:
     """The app as `screening serve` configures each worker (uvicorn's factory)."""
-    return create_app(settings=Settings.from_env())
+    app = create_app(settings=Settings.from_env())
+    # A worker process of its own (the collector's settings are process-wide, so never
+    # in a test's): a request allocates many short-lived objects, and the modules, the
+    # app and each compiled rule set need no scanning for cycles every few hundred
+    # allocations; a full collection of them stopped a worker for tenths of a second.
+    # As the batch's workers do: what is alive is frozen (again after each compile),
+    # and a young collection waits for 50,000 more objects alive than there were.
+    _freeze()
+    gc.set_threshold(50_000, 20, 20)
+    app.state.service.compiled = _freeze
+    return app
+
+
+def _freeze() -> None:
+    gc.collect()
+    gc.freeze()

@@ -91,6 +91,7 @@ class ScreeningService:
         self._snapshots: OrderedDict[int, RuleSet] = OrderedDict()
         self._size = size
         self._local: tuple[float, dict[str, str]] = (-1e9, {})
+        self.compiled: Callable[[], None] | None = None  # called after each compile
         self._shipped: tuple[float, tuple[str, ...]] = (-1e9, ())
 
     # --- which rule sets ------------------------------------------------------------
@@ -156,6 +157,8 @@ class ScreeningService:
                 self._screeners[ruleset.sha256] = hit
                 if len(self._screeners) > self._size:
                     self._screeners.popitem(last=False)
+                if self.compiled is not None:
+                    self.compiled()
             return hit[1]
 
     # --- screening ------------------------------------------------------------------
