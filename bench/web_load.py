@@ -111,12 +111,22 @@ class Server:
             try:
                 url = f"http://127.0.0.1:{self.port}/api/v1/health"
                 with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
+                    if r.status == 200 and self.listening() >= workers:
                         return
             except OSError:
                 time.sleep(0.2)
         self.stop()
         raise SystemExit("the server did not start: see " + str(folder / "serve.log"))
+
+    def listening(self) -> int:
+        """Sockets listening on the port (each worker has its own on Linux): the
+        first worker up answers the health check before the others are."""
+        try:
+            rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        except OSError:
+            return 1 << 30  # not Linux: the health check alone
+        mine = f":{self.port:04X}"
+        return sum(r.split()[1].endswith(mine) and r.split()[3] == "0A" for r in rows)
 
     def cpu(self) -> float:
         """CPU seconds used so far by the server's process tree (workers and batch
@@ -368,8 +378,9 @@ def cli_batch(path: Path, db: str, folder: Path) -> tuple[float, float]:
 # --- the run --------------------------------------------------------------------------
 
 
-def count_rows(db: str, run_kind: str = "web") -> tuple[int, int]:
-    """(screenings stored by runs of `run_kind`, distinct leads they belong to)."""
+def count_rows(db: str, run_kind: str = "web") -> tuple[int, int, list[int]]:
+    """(screenings stored by runs of `run_kind`, distinct leads they belong to, and
+    how many each run stored: a worker has one run, so that is each worker's share)."""
     from sqlalchemy import func, select
 
     from screening.register.schema import runs, screenings
@@ -383,8 +394,16 @@ def count_rows(db: str, run_kind: str = "web") -> tuple[int, int]:
             .join(runs, runs.c.id == screenings.c.run_id)
             .where(runs.c.kind == run_kind)
         ).one()
+        shares = conn.execute(
+            select(func.count())
+            .select_from(screenings)
+            .join(runs, runs.c.id == screenings.c.run_id)
+            .where(runs.c.kind == run_kind)
+            .group_by(screenings.c.run_id)
+        ).scalars()
+        share = sorted((int(n) for n in shares), reverse=True)
     register.close()
-    return int(stored[0]), int(stored[1])
+    return int(stored[0]), int(stored[1]), share
 
 
 def main() -> None:
@@ -453,11 +472,12 @@ def main() -> None:
               f"{at_screen['p95']:.1f} ms (target < 50), "
               f"trivial p95 {at_trivial['p95']:.1f} ms; closed loop ({clients} "
               f"always waiting) p95 {top_screen['p95']:.1f} ms")  # fmt: skip
-        stored, leads = count_rows(db)
+        stored, leads, share = count_rows(db)
         sent = 4 * args.clients + top_screen["ok"] + at_screen["ok"]
         print(f"register: {stored} screenings stored by the web runs, {leads} leads, "
               f"for {sent} screenings answered 200 (warm-up included): "
-              f"{'none lost' if stored == sent == leads else 'MISMATCH'}")  # fmt: skip
+              f"{'none lost' if stored == sent == leads else 'MISMATCH'}; "
+              f"by worker {' / '.join(map(str, share))}")  # fmt: skip
         if args.upload_rows:
             rows = candidates(args.upload_rows, seed=11)
             for row in rows:

@@ -215,7 +215,9 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     app.state.accounts = accounts
     app.state.tokens = TokenCache()
     app.state.service = service
-    app.state.writer = StoreWriter(register)
+    # the workers' writers take turns on a SQLite file by a lock file (writer.py)
+    turns = data / "register-writer.lock" if register.is_sqlite else None
+    app.state.writer = StoreWriter(register, turns)
     app.state.signer = URLSafeTimedSerializer(
         accounts.setting("session_secret", lambda: secrets.token_urlsafe(48))
     )

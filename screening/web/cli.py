@@ -135,18 +135,28 @@ def serve(
     shown = f"http://{name}:{port}{root_path}/"
     click.echo(f"打开 / open {shown}", err=True)
     os.environ[ENV] = settings.to_env()
-    uvicorn.run(
-        "screening.web.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=forwarded is not None,
-        forwarded_allow_ips=forwarded,
-        root_path=root_path,
-        log_level="info",
-        access_log=False,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "proxy_headers": forwarded is not None,
+        "forwarded_allow_ips": forwarded,
+        "root_path": root_path,
+        "log_level": "info",
+        "access_log": False,
+    }
+    from screening.web import workers as pool
+
+    if workers > 1 and pool.available():  # each worker on a socket of its own
+        try:
+            pool.run("screening.web.app:create_app_from_env", **options)
+        except OSError as exc:
+            raise click.ClickException(
+                f"无法监听 {host}:{port}：{exc.strerror} / cannot listen there"
+            ) from None
+        return
+    uvicorn.run("screening.web.app:create_app_from_env", **options)
 
 
 @click.group("users")

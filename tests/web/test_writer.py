@@ -111,3 +111,43 @@ def test_a_request_whose_client_went_away_does_not_stop_the_writer(
     assert asyncio.run(cancelled_then_another()) == "NEXT-1"
     # the cancelled request's row is stored all the same (it was handed over)
     assert writer.register.lead("GONE-1")["screenings"]
+
+
+def test_two_workers_writers_take_turns_by_their_lock_file(tmp_path: Path) -> None:
+    """Two workers' writers on one SQLite file, sharing a lock file: every request of
+    both stored, none refused as "database is locked"."""
+    db = str(tmp_path / "register.db")
+    turns = tmp_path / "register-writer.lock"
+    registers = [Register.open(db, create=True) for _ in range(2)]
+    writers = [StoreWriter(register, turns) for register in registers]
+    service = ScreeningService(tmp_path / "rules")
+    screened = [
+        [_screened(service, f"W{w}-{i:03d}") for i in range(60)] for w in (0, 1)
+    ]
+
+    async def at_once() -> list[Any]:
+        return list(
+            await asyncio.gather(
+                *(
+                    writer.stored(s, "zhang", "zh")
+                    for pair in zip(*screened, strict=True)
+                    for writer, s in zip(writers, pair, strict=True)
+                )
+            )
+        )
+
+    leads = asyncio.run(at_once())
+    assert sorted(leads) == sorted(f"W{w}-{i:03d}" for w in (0, 1) for i in range(60))
+    assert turns.exists()
+    for writer in writers:
+        writer.close()
+    with registers[0].read() as conn:
+        from sqlalchemy import func, select
+
+        from screening.register.schema import screenings
+
+        assert (
+            conn.execute(select(func.count()).select_from(screenings)).scalar() == 120
+        )
+    for register in registers:
+        register.close()
