@@ -30,6 +30,25 @@ def _screened(service: ScreeningService, project_id: str | None) -> Screened:
     return service.screen(project, BEIHAI, dt.date(2025, 6, 30))
 
 
+def _run(coroutine: Any) -> Any:
+    """`asyncio.run` on a thread of its own (the browser tests leave a loop running
+    on the main thread, where asyncio.run refuses)."""
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            out["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # raised again on the caller's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 @pytest.fixture
 def writer(tmp_path: Path) -> Any:
     register = Register.open(str(tmp_path / "register.db"), create=True)
@@ -58,7 +77,7 @@ def test_requests_on_a_loop_and_on_threads_each_get_their_own_lead(
     threads = [threading.Thread(target=page, args=(s,)) for s in on_threads]
     for thread in threads:
         thread.start()
-    leads = asyncio.run(api())
+    leads = _run(api())
     for thread in threads:
         thread.join(60)
     assert leads == [f"LOOP-{i:03d}" for i in range(40)]
@@ -67,7 +86,7 @@ def test_requests_on_a_loop_and_on_threads_each_get_their_own_lead(
         (stored,) = writer.register.lead(key)["screenings"]
         assert stored["decision"] == "pass"
     with pytest.raises(StoreRefused):
-        asyncio.run(writer.stored(_screened(service, None), "zhang", "zh"))
+        _run(writer.stored(_screened(service, None), "zhang", "zh"))
 
 
 def test_a_failed_transaction_fails_its_requests_and_the_writer_goes_on(
@@ -89,8 +108,8 @@ def test_a_failed_transaction_fails_its_requests_and_the_writer_goes_on(
         await writer.stored(_screened(service, "BROKEN-1"), "zhang", "zh")
 
     with pytest.raises(RuntimeError, match="disk full"):
-        asyncio.run(first())
-    lead = asyncio.run(writer.stored(_screened(service, "AFTER-1"), "zhang", "zh"))
+        _run(first())
+    lead = _run(writer.stored(_screened(service, "AFTER-1"), "zhang", "zh"))
     assert lead == "AFTER-1" and writer.register.lead("AFTER-1")["screenings"]
     assert len(calls) == 2
 
@@ -108,7 +127,7 @@ def test_a_request_whose_client_went_away_does_not_stop_the_writer(
         waiting.cancel()
         return await writer.stored(_screened(service, "NEXT-1"), "zhang", "zh")
 
-    assert asyncio.run(cancelled_then_another()) == "NEXT-1"
+    assert _run(cancelled_then_another()) == "NEXT-1"
     # the cancelled request's row is stored all the same (it was handed over)
     assert writer.register.lead("GONE-1")["screenings"]
 
@@ -136,7 +155,7 @@ def test_two_workers_writers_take_turns_by_their_lock_file(tmp_path: Path) -> No
             )
         )
 
-    leads = asyncio.run(at_once())
+    leads = _run(at_once())
     assert sorted(leads) == sorted(f"W{w}-{i:03d}" for w in (0, 1) for i in range(60))
     assert turns.exists()
     for writer in writers:
