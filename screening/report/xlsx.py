@@ -722,8 +722,10 @@ class _Sheet:
         self.rows += len(rendered)
         self.parts[-1].member.write(
             b"".join(
-                row.replace(ROW, b"%d" % number)
-                for number, row in enumerate(rendered, first)
+                [
+                    row.replace(ROW, b"%d" % number)
+                    for number, row in enumerate(rendered, first)
+                ]
             )
         )
 
