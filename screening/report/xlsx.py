@@ -349,6 +349,7 @@ _TEXT_AT = {
 }
 _NUMBER_AT = [b'<c r="' + ref + ROW + b'"><v>' for ref in _REFS]
 _UNSEEN = object()  # what a memo holds before its first value
+_PASSED, _FAILED = Status.PASS, Status.FAIL
 _MESSAGES_KEPT = 256  # message cells a rule keeps (a memo, bounded)
 # a character that may need work in a text (_NEEDS_WORK says whether it does): one
 # character class, scanned several times as fast as _NEEDS_WORK's alternatives
@@ -392,6 +393,8 @@ class _RuleCells:
     __slots__ = (
         "kind",
         "heads",
+        "passed",
+        "failed",
         "basis",
         "threshold",
         "unit",
@@ -403,6 +406,7 @@ class _RuleCells:
 
     def __init__(self, kind: str, heads: dict[Status, bytes], basis: bytes) -> None:
         self.kind, self.heads, self.basis = kind, heads, basis
+        self.passed, self.failed = heads[Status.PASS], heads[Status.FAIL]
         self.threshold: Any = _UNSEEN
         self.unit: Any = _UNSEEN
         self.fixed = b""
@@ -469,7 +473,14 @@ class DecisionRows:
         cells = self._rules.get(finding.rule)
         if cells is None or finding.kind != cells.kind:  # not one of this rule set's
             return self._whole(finding)
-        head = cells.heads.get(finding.status)
+        status = finding.status  # compared by identity: an Enum hashes in Python
+        head = (
+            cells.passed
+            if status is _PASSED
+            else cells.failed
+            if status is _FAILED
+            else cells.heads.get(status)
+        )
         if head is None:
             return self._whole(finding)
         explain, lang = self.explain, self.lang
@@ -524,7 +535,7 @@ class DecisionRows:
             (
                 (f, m)
                 for f, m in zip(findings, messages, strict=True)
-                if f.status is Status.FAIL and f.kind in _FAILING_ORDER
+                if f.status is _FAILED and f.kind in _FAILING_ORDER
             ),
             key=lambda pair: _FAILING_ORDER[pair[0].kind],
         )

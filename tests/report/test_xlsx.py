@@ -480,3 +480,36 @@ def test_decision_rows_escape_and_refuse_as_the_contracts_rows(text: str) -> Non
             assert str(caught.value) == str(exc)
         else:
             assert rows.render(variant) == expected
+
+
+def test_decision_rows_memos_follow_what_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a rule's threshold, unit and most points are kept as last rendered, its message
+    # cells in a bounded memo: a finding that differs must never get the last one's
+    from decimal import Decimal
+    from fractions import Fraction
+
+    monkeypatch.setattr(xlsx, "_MESSAGES_KEPT", 3)
+    ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
+    rows = xlsx.DecisionRows(ruleset, "zh")
+    changes: list[dict[str, Any]] = [
+        {},
+        {"threshold": Fraction(7, 3)},
+        {"threshold": Decimal("2.3333")},
+        {"threshold": 2},
+        {"threshold": True},
+        {"threshold": None},
+        {"unit": "公顷"},
+        {"max_points": Fraction(9)},
+        {"max_points": 9.0},
+        {"points": Fraction(-1, 3)},
+        {"actual": -0.0},
+        {},
+    ]
+    for change in changes * 2:
+        for decision in decisions:
+            changed = decision._replace(
+                findings=tuple(f._replace(**change) for f in decision.findings)
+            )
+            assert rows.render(changed) == _contract_rows(changed, ruleset, "zh")
