@@ -342,7 +342,7 @@ def finding_fields(finding: Finding, explain: Any) -> dict[str, Any]:
 
 
 _FAILING_ORDER = {kind: i for i, kind in enumerate(FAILING_KINDS)}
-# what starts a cell of each column of the findings sheet, up to its text or number
+# what starts a cell in each column (A, B, …), up to its text or its number
 _TEXT_AT = {
     style: [b'<c r="' + ref + ROW + _TEXT_OPENINGS[style] for ref in _REFS]
     for style in (_PLAIN, _WRAP)
@@ -506,9 +506,8 @@ class DecisionRows:
                     b"</row>",
                 )
             )
-        except (
-            Unrepresentable
-        ):  # worded as the general path words it, naming the column
+        except Unrepresentable:
+            # refused again by the general path, which words it naming the column
             return self._whole(finding)
 
     def _whole(self, finding: Finding) -> bytes:
@@ -585,9 +584,8 @@ class DecisionRows:
                     b"</row>",
                 )
             )
-        except (
-            Unrepresentable
-        ):  # worded as the general path words it, naming the column
+        except Unrepresentable:
+            # refused again by the general path, which words it naming the column
             return self._whole_summary(decision, score, failed, to_pass)
 
     def _whole_summary(
