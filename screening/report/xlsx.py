@@ -388,7 +388,8 @@ def _figure_at(column: int, value: Any, lang: str | None) -> bytes:
 class _RuleCells:
     """The cells one rule's findings share: rule, group, kind and status by status, the
     basis; the threshold and unit, and the most points, as last rendered (a rule's own,
-    the same object finding after finding)."""
+    the same object finding after finding). Each kept cell is one tuple with what it
+    was rendered from, replaced whole: never a cell paired with another's figure."""
 
     __slots__ = (
         "kind",
@@ -396,29 +397,31 @@ class _RuleCells:
         "passed",
         "failed",
         "basis",
-        "threshold",
-        "unit",
         "fixed",
         "top",
-        "top_cell",
         "messages",
     )
 
     def __init__(self, kind: str, heads: dict[Status, bytes], basis: bytes) -> None:
         self.kind, self.heads, self.basis = kind, heads, basis
         self.passed, self.failed = heads[Status.PASS], heads[Status.FAIL]
-        self.threshold: Any = _UNSEEN
-        self.unit: Any = _UNSEEN
-        self.fixed = b""
-        self.top: Any = _UNSEEN
-        self.top_cell = b""
+        # (threshold, unit, their cells) and (most points, its cell), as last rendered
+        self.fixed: tuple[Any, Any, bytes] = (_UNSEEN, _UNSEEN, b"")
+        self.top: tuple[Any, bytes] = (_UNSEEN, b"")
         # message cells by message: a rule's sentences repeat where figures do
         self.messages: dict[str, bytes] = {}
 
-    def remember(self, threshold: Any, unit: str | None, lang: str) -> None:
-        """The threshold and unit cells of a finding (`fixed`), kept for the next."""
-        self.fixed = _figure_at(7, threshold, lang) + _cell(_REFS[8], unit)
-        self.threshold, self.unit = threshold, unit
+    def remember(self, threshold: Any, unit: str | None, lang: str) -> bytes:
+        """The threshold and unit cells of a finding, kept for the next."""
+        cells = _figure_at(7, threshold, lang) + _cell(_REFS[8], unit)
+        self.fixed = (threshold, unit, cells)
+        return cells
+
+    def remember_top(self, top: Any) -> bytes:
+        """The most points' cell of a finding, kept for the next."""
+        cell = _figure_at(10, top, None)
+        self.top = (top, cell)
+        return cell
 
     def message(self, message: str) -> bytes:
         """The message cell of a finding, kept for the findings that say the same."""
@@ -427,11 +430,6 @@ class _RuleCells:
             messages.clear()
         cell = messages[message] = _text_at(11, message)
         return cell
-
-    def remember_top(self, top: Any) -> None:
-        """The most points' cell of a finding (`top_cell`), kept for the next."""
-        self.top_cell = _figure_at(10, top, None)
-        self.top = top
 
 
 class DecisionRows:
@@ -486,20 +484,23 @@ class DecisionRows:
         explain, lang = self.explain, self.lang
         try:
             threshold, unit = finding.threshold, finding.unit or None
-            if threshold is not cells.threshold or unit != cells.unit:
-                cells.remember(threshold, unit, lang)
-            top = finding.max_points
-            if top is not cells.top:
-                cells.remember_top(top)
+            kept = cells.fixed
+            fixed = (
+                kept[2]
+                if threshold is kept[0] and unit == kept[1]
+                else cells.remember(threshold, unit, lang)
+            )
+            top, kept_top = finding.max_points, cells.top
+            top_cell = kept_top[1] if top is kept_top[0] else cells.remember_top(top)
             actual, points = finding.actual, finding.points
             remedy = explain.remedy(finding)
             return b"".join(
                 (
                     head,
                     b"" if actual is None else _figure_at(6, actual, lang),
-                    cells.fixed,
+                    fixed,
                     b"" if points is None else _figure_at(9, points, None),
-                    cells.top_cell,
+                    top_cell,
                     cells.messages.get(message) or cells.message(message),
                     cells.basis,
                     b"" if remedy is None else _text_at(13, remedy),
