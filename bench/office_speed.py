@@ -2,6 +2,7 @@
 
     python bench/office_speed.py [N] [--reps R]   # N rows (default 20,000), R runs each
     python bench/office_speed.py --memory [N]     # XLSX only, peak RSS (1,000,000)
+    python bench/office_speed.py --stages [N]     # in one process: what XLSX adds a row
 
 N candidates (the Beihai park's case projects with perturbed figures, as
 `bench/batch_speed.py` makes them) are written as a CSV in GB18030, the way Excel in a
@@ -15,6 +16,13 @@ rest is the workers'), the XLSX rate as a multiple of the JSONL rate, and the pe
 resident memory of the process tree. At 3,000 rows/s on 2 cores the parent has at most
 333 µs of wall time a row, shared with two workers: its own CPU a row is the figure that
 bounds the rate.
+
+`--stages` times, in this process and in CPU time, what each output costs a row once
+the rows are screened (N rows, default 2,000, rounds alternating): the worker's JSON
+line (`contract_bytes`) against its XLSX rows (`DecisionRows.render`), the pickling of
+each kind of result there and back, and the parent's numbering and deflating of the
+XLSX rows (`XlsxWorkbook.add`). Start-up and the machine's other load stay out of it,
+so the XLSX/JSONL ratio here moves far less than the whole runs' ratio does.
 """
 
 from __future__ import annotations
@@ -217,6 +225,85 @@ def memory(n: int) -> None:
     )
 
 
+def stages(n: int, rounds: int = 5) -> None:
+    """What XLSX adds over JSONL a row, stage by stage, in this process (CPU time)."""
+    import datetime as dt
+    import pickle
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from screening import batch
+    from screening.io.columns import load_column_map
+    from screening.io.readers import read_rows
+    from screening.report.contract import contract_bytes
+    from screening.report.xlsx import DecisionRows, Rendered, XlsxWorkbook
+
+    source, columns_file = _prepare(max(n, 5_000))
+    columns = load_column_map(str(columns_file))
+    batch._start_worker(RULES, dt.date.fromisoformat(AS_OF), "zh", columns)
+    screener = batch._screener
+    decisions = []
+    with read_rows(str(source), columns, deferred=True) as stream:
+        for row in stream:
+            read = batch._read(row.source, row.number, row.data)
+            if isinstance(read, tuple):
+                decisions.append(screener.screen(read[2]))
+            if len(decisions) >= n:
+                break
+    ruleset, rows = screener.ruleset, DecisionRows(screener.ruleset, "zh")
+
+    def line() -> Any:
+        return [(d.outcome.value, contract_bytes(d, ruleset, "zh")) for d in decisions]
+
+    def render() -> Any:
+        return [(d.outcome.value, tuple(rows.render(d))) for d in decisions]
+
+    def there_and_back(results: Any) -> Any:
+        return [
+            pickle.loads(pickle.dumps(results[i : i + batch.CHUNK], -1))
+            for i in range(0, len(results), batch.CHUNK)
+        ]
+
+    def add(rendered: Any) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            book = XlsxWorkbook(Path(folder) / "stages.xlsx")
+            for decision, parts in rendered:
+                book.add(decision, Rendered(*parts))
+            book.discard()
+
+    times: dict[str, list[float]] = {}
+
+    def timed(name: str, step: Any, *args: Any) -> Any:
+        start = time.process_time()
+        made = step(*args)
+        times.setdefault(name, []).append((time.process_time() - start) / n * 1e6)
+        return made
+
+    for _ in range(rounds):
+        lines = timed("line", line)
+        rendered = timed("render", render)
+        timed("pickle line", there_and_back, lines)
+        timed("pickle xlsx", there_and_back, rendered)
+        timed("add", add, rendered)
+    med = {name: statistics.median(values) for name, values in times.items()}
+    jsonl = med["line"] + med["pickle line"]
+    xlsx = med["render"] + med["pickle xlsx"] + med["add"]
+    print(
+        f"machine: {machine()}; rule set {RULES}; {n:,} screened rows, {rounds} "
+        f"rounds alternating, median CPU µs a row"
+    )
+    print(
+        f"  jsonl: line {med['line']:.0f} (worker) + pickling there and back "
+        f"{med['pickle line']:.0f} = {jsonl:.0f}"
+    )
+    print(
+        f"  xlsx : rows {med['render']:.0f} (worker) + pickling there and back "
+        f"{med['pickle xlsx']:.0f} + numbering and deflating {med['add']:.0f} "
+        f"(parent) = {xlsx:.0f}"
+    )
+    print(f"  xlsx / jsonl: {xlsx / jsonl:.2f}; XLSX adds {xlsx - jsonl:.0f} µs a row")
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     reps = 3
@@ -224,7 +311,9 @@ if __name__ == "__main__":
         at = args.index("--reps")
         reps = int(args[at + 1])
         del args[at : at + 2]
-    if args and args[0] == "--memory":
+    if args and args[0] == "--stages":
+        stages(int(args[1]) if len(args) > 1 else 2_000)
+    elif args and args[0] == "--memory":
         memory(int(args[1]) if len(args) > 1 else 1_000_000)
     else:
         throughput(int(args[0]) if args else 20_000, reps)
