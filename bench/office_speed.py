@@ -2,6 +2,7 @@
 
     python bench/office_speed.py [N] [--reps R]   # N rows (default 20,000), R runs each
     python bench/office_speed.py --memory [N]     # XLSX only, peak RSS (1,000,000)
+    python bench/office_speed.py --stages [N]     # in one process: what XLSX adds a row
 
 N candidates (the Beihai park's case projects with perturbed figures, as
 `bench/batch_speed.py` makes them) are written as a CSV in GB18030, the way Excel in a
@@ -9,8 +10,19 @@ Chinese office saves one, with Chinese headers. `screening batch --jobs 2` then 
 it into `.jsonl` and into `.xlsx`, alternately, R times each (a shared machine drifts:
 alternating keeps both kinds under the same load). Printed: the median rows/s of each
 (start-up included), the CPU time a row takes in the whole process tree (parent and
-workers: moves less with the machine's load than wall time), the XLSX rate as a
-multiple of the JSONL rate, and the peak resident memory of the process tree.
+workers: moves less with the machine's load than wall time) and how much of it is the
+parent's (the batch runs under a bootstrap that records its own CPU time at exit; the
+rest is the workers'), the XLSX rate as a multiple of the JSONL rate, and the peak
+resident memory of the process tree. At 3,000 rows/s on 2 cores the parent has at most
+333 µs of wall time a row, shared with two workers: its own CPU a row is the figure that
+bounds the rate.
+
+`--stages` times, in this process and in CPU time, what each output costs a row once
+the rows are screened (N rows, default 2,000, rounds alternating): the worker's JSON
+line (`contract_bytes`) against its XLSX rows (`DecisionRows.render`), the pickling of
+each kind of result there and back, and the parent's numbering and deflating of the
+XLSX rows (`XlsxWorkbook.add`). Start-up and the machine's other load stay out of it,
+so the XLSX/JSONL ratio here moves far less than the whole runs' ratio does.
 """
 
 from __future__ import annotations
@@ -106,12 +118,30 @@ def _columns_file() -> Path:
     return path
 
 
-def _run(source: Path, output: Path, columns: Path) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (parent and workers) and peak RSS of one
-    `screening batch --jobs 2` (the process tree's RSS, sampled every 0.1 s)."""
+# runs the CLI and writes the parent's own CPU seconds to the file named first
+_BOOTSTRAP = (
+    "import atexit, resource, sys\n"
+    "where = sys.argv.pop(1)\n"
+    "def mine():\n"
+    "    r = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    open(where, 'w').write(repr(r.ru_utime + r.ru_stime))\n"
+    "atexit.register(mine)\n"
+    "sys.argv[0] = 'screening'\n"
+    "from screening.cli import main\n"
+    "main()\n"
+)
+
+
+def _run(source: Path, output: Path, columns: Path) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (parent and workers), the parent's own CPU seconds and
+    peak RSS of one `screening batch --jobs 2` (the process tree's RSS, sampled every
+    0.1 s)."""
+    mine = OUT / "office-parent-cpu.txt"
+    mine.unlink(missing_ok=True)
     command = [
-        sys.executable, "-m", "screening", "batch", str(source), "--rules", RULES,
-        "--as-of", AS_OF, "--jobs", "2", "--columns", str(columns), "-o", str(output),
+        sys.executable, "-c", _BOOTSTRAP, str(mine), "batch", str(source), "--rules",
+        RULES, "--as-of", AS_OF, "--jobs", "2", "--columns", str(columns), "-o",
+        str(output),
     ]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -128,7 +158,9 @@ def _run(source: Path, output: Path, columns: Path) -> tuple[float, float, int]:
     if process.returncode != 0:
         stderr = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"batch failed: {stderr}")
-    return seconds, cpu, peak
+    parent = float(mine.read_text())
+    mine.unlink()
+    return seconds, cpu, parent, peak
 
 
 def _prepare(n: int) -> tuple[Path, Path]:
@@ -145,16 +177,18 @@ def throughput(n: int, reps: int) -> None:
     source, columns = _prepare(n)
     rates: dict[str, list[float]] = {".jsonl": [], ".xlsx": []}
     cpus: dict[str, list[float]] = {".jsonl": [], ".xlsx": []}
+    parents: dict[str, list[float]] = {".jsonl": [], ".xlsx": []}
     peaks: dict[str, int] = {".jsonl": 0, ".xlsx": 0}
     started = time.perf_counter()
     for _ in range(reps):
         for suffix in (".jsonl", ".xlsx"):
             output = OUT / f"office-{n}.out{suffix}"
-            seconds, cpu, peak = _run(source, output, columns)
+            seconds, cpu, parent, peak = _run(source, output, columns)
             output.unlink()  # a page cache full of the last output slows the next run
             (OUT / f"office-{n}.out.errors.csv").unlink(missing_ok=True)
             rates[suffix].append(n / seconds)
             cpus[suffix].append(cpu / n * 1e6)
+            parents[suffix].append(parent / n * 1e6)
             peaks[suffix] = max(peaks[suffix], peak)
     jsonl, xlsx = (statistics.median(rates[s]) for s in (".jsonl", ".xlsx"))
     print(
@@ -165,10 +199,12 @@ def throughput(n: int, reps: int) -> None:
     for suffix, rate in ((".jsonl", jsonl), (".xlsx", xlsx)):
         spread = ", ".join(f"{r:,.0f}" for r in rates[suffix])
         cpu = statistics.median(cpus[suffix])
+        parent = statistics.median(parents[suffix])
         print(
             f"  {suffix[1:]:5}: median {rate:,.0f} rows/s ({spread}), start-up "
             f"included; CPU {cpu:.0f} µs a row, parent and workers (2 cores: "
-            f"{2e6 / cpu:,.0f}/s); peak RSS {peaks[suffix] / 2**20:.0f} MB"
+            f"{2e6 / cpu:,.0f}/s), of it the parent {parent:.0f} µs, the workers "
+            f"{cpu - parent:.0f} µs; peak RSS {peaks[suffix] / 2**20:.0f} MB"
         )
     ratio = statistics.median(cpus[".jsonl"]) / statistics.median(cpus[".xlsx"])
     print(f"  xlsx / jsonl: {xlsx / jsonl:.2f} by wall time, {ratio:.2f} by CPU time")
@@ -177,16 +213,95 @@ def throughput(n: int, reps: int) -> None:
 def memory(n: int) -> None:
     source, columns = _prepare(n)
     output = OUT / f"office-{n}.out.xlsx"
-    seconds, cpu, peak = _run(source, output, columns)
+    seconds, cpu, parent, peak = _run(source, output, columns)
     size = output.stat().st_size
     output.unlink()
     (OUT / f"office-{n}.out.errors.csv").unlink(missing_ok=True)
     print(
         f"machine: {machine()}; {n:,} rows, GB18030 CSV → XLSX, --jobs 2: "
         f"{seconds:,.0f} s ({n / seconds:,.0f} rows/s, CPU {cpu / n * 1e6:.0f} µs "
-        f"a row); peak RSS of the process tree {peak / 2**20:.0f} MB; "
+        f"a row, the parent {parent / n * 1e6:.0f} µs); peak RSS of the process tree {peak / 2**20:.0f} MB; "
         f"workbook {size / 2**20:,.0f} MB"
     )
+
+
+def stages(n: int, rounds: int = 5) -> None:
+    """What XLSX adds over JSONL a row, stage by stage, in this process (CPU time)."""
+    import datetime as dt
+    import pickle
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from screening import batch
+    from screening.io.columns import load_column_map
+    from screening.io.readers import read_rows
+    from screening.report.contract import contract_bytes
+    from screening.report.xlsx import DecisionRows, Rendered, XlsxWorkbook
+
+    source, columns_file = _prepare(max(n, 5_000))
+    columns = load_column_map(str(columns_file))
+    batch._start_worker(RULES, dt.date.fromisoformat(AS_OF), "zh", columns)
+    screener = batch._screener
+    decisions = []
+    with read_rows(str(source), columns, deferred=True) as stream:
+        for row in stream:
+            read = batch._read(row.source, row.number, row.data)
+            if isinstance(read, tuple):
+                decisions.append(screener.screen(read[2]))
+            if len(decisions) >= n:
+                break
+    ruleset, rows = screener.ruleset, DecisionRows(screener.ruleset, "zh")
+
+    def line() -> Any:
+        return [(d.outcome.value, contract_bytes(d, ruleset, "zh")) for d in decisions]
+
+    def render() -> Any:
+        return [(d.outcome.value, tuple(rows.render(d))) for d in decisions]
+
+    def there_and_back(results: Any) -> Any:
+        return [
+            pickle.loads(pickle.dumps(results[i : i + batch.CHUNK], -1))
+            for i in range(0, len(results), batch.CHUNK)
+        ]
+
+    def add(rendered: Any) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            book = XlsxWorkbook(Path(folder) / "stages.xlsx")
+            for decision, parts in rendered:
+                book.add(decision, Rendered(*parts))
+            book.discard()
+
+    times: dict[str, list[float]] = {}
+
+    def timed(name: str, step: Any, *args: Any) -> Any:
+        start = time.process_time()
+        made = step(*args)
+        times.setdefault(name, []).append((time.process_time() - start) / n * 1e6)
+        return made
+
+    for _ in range(rounds):
+        lines = timed("line", line)
+        rendered = timed("render", render)
+        timed("pickle line", there_and_back, lines)
+        timed("pickle xlsx", there_and_back, rendered)
+        timed("add", add, rendered)
+    med = {name: statistics.median(values) for name, values in times.items()}
+    jsonl = med["line"] + med["pickle line"]
+    xlsx = med["render"] + med["pickle xlsx"] + med["add"]
+    print(
+        f"machine: {machine()}; rule set {RULES}; {n:,} screened rows, {rounds} "
+        f"rounds alternating, median CPU µs a row"
+    )
+    print(
+        f"  jsonl: line {med['line']:.0f} (worker) + pickling there and back "
+        f"{med['pickle line']:.0f} = {jsonl:.0f}"
+    )
+    print(
+        f"  xlsx : rows {med['render']:.0f} (worker) + pickling there and back "
+        f"{med['pickle xlsx']:.0f} + numbering and deflating {med['add']:.0f} "
+        f"(parent) = {xlsx:.0f}"
+    )
+    print(f"  xlsx / jsonl: {xlsx / jsonl:.2f}; XLSX adds {xlsx - jsonl:.0f} µs a row")
 
 
 if __name__ == "__main__":
@@ -196,7 +311,9 @@ if __name__ == "__main__":
         at = args.index("--reps")
         reps = int(args[at + 1])
         del args[at : at + 2]
-    if args and args[0] == "--memory":
+    if args and args[0] == "--stages":
+        stages(int(args[1]) if len(args) > 1 else 2_000)
+    elif args and args[0] == "--memory":
         memory(int(args[1]) if len(args) > 1 else 1_000_000)
     else:
         throughput(int(args[0]) if args else 20_000, reps)

@@ -342,20 +342,109 @@ def finding_fields(finding: Finding, explain: Any) -> dict[str, Any]:
 
 
 _FAILING_ORDER = {kind: i for i, kind in enumerate(FAILING_KINDS)}
+# what starts a cell in each column (A, B, …), up to its text or its number
+_TEXT_AT = {
+    style: [b'<c r="' + ref + ROW + _TEXT_OPENINGS[style] for ref in _REFS]
+    for style in (_PLAIN, _WRAP)
+}
+_NUMBER_AT = [b'<c r="' + ref + ROW + b'"><v>' for ref in _REFS]
+_UNSEEN = object()  # what a memo holds before its first value
+_PASSED, _FAILED = Status.PASS, Status.FAIL
+_MESSAGES_KEPT = 256  # message cells a rule keeps (a memo, bounded)
+# a character that may need work in a text (_NEEDS_WORK says whether it does): one
+# character class, scanned several times as fast as _NEEDS_WORK's alternatives
+_MAY_NEED_WORK = re.compile(
+    r"[&<>_\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
+).search
+
+
+def _text_at(column: int, text: Any, style: int = _PLAIN) -> bytes:
+    """`_cell` of a text in `column` (0 for A) with `style` (plain or wrapped),
+    escaping only when it must."""
+    if type(text) is not str or not text:
+        return _cell(_REFS[column], text if style == _PLAIN else Styled(text, style))
+    if (
+        _MAY_NEED_WORK(text) is not None
+        or len(text) > EXCEL_CHARS
+        or text[0] in _SPACES
+        or text[-1] in _SPACES
+    ):
+        return _text_cell(_REFS[column], text, style)
+    return _TEXT_AT[style][column] + text.encode() + b"</t></is></c>"
+
+
+def _figure_at(column: int, value: Any, lang: str | None) -> bytes:
+    """A figure's cell: `_cell` of `number(value)`, through `_number_or_text` in
+    `lang` (None: not)."""
+    value = number(value)
+    kind = type(value)
+    if (kind is int or kind is float) and -EXCEL_LARGEST <= value <= EXCEL_LARGEST:
+        return _NUMBER_AT[column] + repr(value).encode() + b"</v></c>"
+    if lang is not None:
+        value = _number_or_text(value, lang)
+    return _cell(_REFS[column], value)
+
+
+class _RuleCells:
+    """The cells one rule's findings share: rule, group, kind and status by status, the
+    basis; the threshold and unit, and the most points, as last rendered (a rule's own,
+    the same object finding after finding). Each kept cell is one tuple with what it
+    was rendered from, replaced whole: never a cell paired with another's figure."""
+
+    __slots__ = (
+        "kind",
+        "heads",
+        "passed",
+        "failed",
+        "basis",
+        "fixed",
+        "top",
+        "messages",
+    )
+
+    def __init__(self, kind: str, heads: dict[Status, bytes], basis: bytes) -> None:
+        self.kind, self.heads, self.basis = kind, heads, basis
+        self.passed, self.failed = heads[Status.PASS], heads[Status.FAIL]
+        # (threshold, unit, their cells) and (most points, its cell), as last rendered
+        self.fixed: tuple[Any, Any, bytes] = (_UNSEEN, _UNSEEN, b"")
+        self.top: tuple[Any, bytes] = (_UNSEEN, b"")
+        # message cells by message: a rule's sentences repeat where figures do
+        self.messages: dict[str, bytes] = {}
+
+    def remember(self, threshold: Any, unit: str | None, lang: str) -> bytes:
+        """The threshold and unit cells of a finding, kept for the next."""
+        cells = _figure_at(7, threshold, lang) + _cell(_REFS[8], unit)
+        self.fixed = (threshold, unit, cells)
+        return cells
+
+    def remember_top(self, top: Any) -> bytes:
+        """The most points' cell of a finding, kept for the next."""
+        cell = _figure_at(10, top, None)
+        self.top = (top, cell)
+        return cell
+
+    def message(self, message: str) -> bytes:
+        """The message cell of a finding, kept for the findings that say the same."""
+        messages = self.messages
+        if len(messages) >= _MESSAGES_KEPT:
+            messages.clear()
+        cell = messages[message] = _text_at(11, message)
+        return cell
 
 
 class DecisionRows:
-    """Renders decisions of one rule set in one language as rows, as `result_rows`
-    renders their contract results. The cells a rule's findings share (rule, group,
-    kind and status; basis) are rendered once per rule when this is built; a finding's
-    own cells (figures, message, remedy) each time."""
+    """Renders decisions of one rule set in one language as rows, byte for byte as
+    `result_rows` renders their contract results. The cells a rule's findings share
+    are rendered once (rule, group, kind and status; basis) or when they change
+    (threshold and unit, most points); a finding's own cells (figures, message,
+    remedy) each time, each from its column's pre-encoded start."""
 
     def __init__(self, ruleset: RuleSet, lang: str = "zh") -> None:
         self.lang = "en" if lang == "en" else "zh"
         self.explain = explainer(ruleset, self.lang)
-        self._heads: dict[tuple[str, Status], bytes] = {}
-        self._bases: dict[str, bytes] = {}
+        self._rules: dict[str, _RuleCells] = {}
         for rule in ruleset.rules:
+            heads = {}
             for status in Status:
                 fields = {
                     "rule": rule.id,
@@ -363,80 +452,163 @@ class DecisionRows:
                     "kind": rule.kind,
                     "status": status.value,
                 }
-                self._heads[rule.id, status] = _cells(
+                heads[status] = _cells(
                     _finding_tail(fields, self.lang)[:4], FINDINGS, 2
                 )
-            self._bases[rule.id] = _cell(_REFS[12], rule.spec.basis)
-
-    def _tail(self, finding: Finding) -> bytes:
-        """A finding's cells after the project's id and name, with the row's end."""
-        head = self._heads.get((finding.rule, finding.status))
-        explain, lang = self.explain, self.lang
-        if (
-            head is None or finding.kind != explain.rules[finding.rule].kind
-        ):  # not one of this rule set's
-            return _finding_cells(finding_fields(finding, explain), lang) + b"</row>"
-        try:
-            figures = _cells(
-                [
-                    _number_or_text(number(finding.threshold), lang),
-                    finding.unit or None,
-                    number(finding.points),
-                    number(finding.max_points),
-                ],
-                FINDINGS,
-                7,
+            basis = _cell(_REFS[12], rule.spec.basis)
+            self._rules[rule.id] = _RuleCells(rule.kind, heads, basis)
+        self._decisions = {
+            decision: _cell(
+                _REFS[3],
+                Styled(enum_label("decision", decision, self.lang), style),
             )
+            for decision, style in _DECISION_STYLE.items()
+        }
+
+    def _tail(self, finding: Finding, message: str) -> bytes:
+        """A finding's cells after the project's id and name, with the row's end
+        (`message`: the finding's, as the explainer writes it)."""
+        cells = self._rules.get(finding.rule)
+        if cells is None or finding.kind != cells.kind:  # not one of this rule set's
+            return self._whole(finding)
+        status = finding.status  # compared by identity: an Enum hashes in Python
+        head = (
+            cells.passed
+            if status is _PASSED
+            else cells.failed
+            if status is _FAILED
+            else cells.heads.get(status)
+        )
+        if head is None:
+            return self._whole(finding)
+        explain, lang = self.explain, self.lang
+        try:
+            threshold, unit = finding.threshold, finding.unit or None
+            kept = cells.fixed
+            fixed = (
+                kept[2]
+                if threshold is kept[0] and unit == kept[1]
+                else cells.remember(threshold, unit, lang)
+            )
+            top, kept_top = finding.max_points, cells.top
+            top_cell = kept_top[1] if top is kept_top[0] else cells.remember_top(top)
+            actual, points = finding.actual, finding.points
+            remedy = explain.remedy(finding)
             return b"".join(
                 (
                     head,
-                    _cell(_REFS[6], _number_or_text(number(finding.actual), lang)),
-                    figures,
-                    _cell(_REFS[11], explain.message(finding)),
-                    self._bases[finding.rule],
-                    _cell(_REFS[13], explain.remedy(finding)),
+                    b"" if actual is None else _figure_at(6, actual, lang),
+                    fixed,
+                    b"" if points is None else _figure_at(9, points, None),
+                    top_cell,
+                    cells.messages.get(message) or cells.message(message),
+                    cells.basis,
+                    b"" if remedy is None else _text_at(13, remedy),
                     b"</row>",
                 )
             )
-        except Unrepresentable as exc:  # words the refusal, naming the column
+        except Unrepresentable:
+            # refused again by the general path, which words it naming the column
+            return self._whole(finding)
+
+    def _whole(self, finding: Finding) -> bytes:
+        """A finding's cells rendered from its contract fields, one by one."""
+        try:
+            return (
+                _cells(
+                    _finding_tail(finding_fields(finding, self.explain), self.lang),
+                    FINDINGS,
+                    2,
+                )
+                + b"</row>"
+            )
+        except Unrepresentable as exc:
             raise Unrepresentable(f"{finding.rule} {exc}") from None
 
     def render(self, decision: Decision) -> Rendered:
         """The decision's summary row and finding rows; `Unrepresentable` if a cell
         cannot hold one of its values."""
-        explain, lang = self.explain, self.lang
+        explain = self.explain
+        findings = decision.findings
+        messages = [explain.message(f) for f in findings]  # each written once
+        failed = sorted(
+            (
+                (f, m)
+                for f, m in zip(findings, messages, strict=True)
+                if f.status is _FAILED and f.kind in _FAILING_ORDER
+            ),
+            key=lambda pair: _FAILING_ORDER[pair[0].kind],
+        )
+        # the summary first: a value no cell holds is refused naming its column there
+        summary = self._summary(decision, [m or f.rule for f, m in failed])
+        head = b"".join(
+            (
+                b'<row r="',
+                ROW,
+                b'">',
+                _text_at(0, decision.project_id),
+                _text_at(1, decision.project_name),
+            )
+        )
+        tail = self._tail
+        return Rendered(
+            summary,
+            tuple([head + tail(f, m) for f, m in zip(findings, messages, strict=True)]),
+        )
+
+    def _summary(self, decision: Decision, failed: list[str]) -> bytes:
+        """The decision's row of the summary sheet (`failed`: its failed rules' words)."""
+        summary = self.explain.summary(decision)
+        to_pass = "\n".join(summary) if summary else None
+        score = number(round_score(decision.score), 2)
+        decision_cell = self._decisions.get(decision.outcome.value)
+        if decision_cell is None:
+            return self._whole_summary(decision, score, failed, to_pass)
+        shown = failed
+        if len(shown) > MAX_FAILED:
+            shown = [*shown[:MAX_FAILED], f"… (+{len(shown) - MAX_FAILED})"]
+        try:
+            return b"".join(
+                (
+                    b'<row r="',
+                    ROW,
+                    b'">',
+                    _text_at(0, decision.project_id),
+                    _text_at(1, decision.project_name),
+                    _text_at(2, decision.project_company),
+                    decision_cell,
+                    _cell(_REFS[4], score),
+                    _text_at(5, ", ".join(decision.vetoed_by) or None),
+                    _text_at(6, "\n".join(shown) or None, _WRAP),
+                    _text_at(7, ", ".join(decision.missing) or None),
+                    _text_at(8, to_pass, _WRAP),
+                    b"</row>",
+                )
+            )
+        except Unrepresentable:
+            # refused again by the general path, which words it naming the column
+            return self._whole_summary(decision, score, failed, to_pass)
+
+    def _whole_summary(
+        self, decision: Decision, score: Any, failed: list[str], to_pass: str | None
+    ) -> bytes:
+        """The summary row rendered from its values, one by one."""
         project = {
             "id": decision.project_id,
             "name": decision.project_name,
             "company": decision.project_company,
         }
-        failed = sorted(
-            (
-                f
-                for f in decision.findings
-                if f.status is Status.FAIL and f.kind in _FAILING_ORDER
-            ),
-            key=lambda f: _FAILING_ORDER[f.kind],
+        values = _summary_values(
+            project,
+            decision.outcome.value,
+            score,
+            decision.vetoed_by,
+            failed,
+            decision.missing,
+            to_pass,
+            self.lang,
         )
-        summary_text = explain.summary(decision)
-        summary = _row(
-            _summary_values(
-                project,
-                decision.outcome.value,
-                number(round_score(decision.score), 2),
-                decision.vetoed_by,
-                [explain.message(f) or f.rule for f in failed],
-                decision.missing,
-                "\n".join(summary_text) if summary_text else None,
-                lang,
-            ),
-            SUMMARY,
-        )
-        head = b'<row r="' + ROW + b'">'
-        head += _cells([project["id"], project["name"]], FINDINGS)
-        return Rendered(
-            summary, tuple(head + self._tail(finding) for finding in decision.findings)
-        )
+        return _row(values, SUMMARY)
 
 
 # ---- the package ---------------------------------------------------------------------
@@ -560,8 +732,10 @@ class _Sheet:
         self.rows += len(rendered)
         self.parts[-1].member.write(
             b"".join(
-                row.replace(ROW, b"%d" % number)
-                for number, row in enumerate(rendered, first)
+                [
+                    row.replace(ROW, b"%d" % number)
+                    for number, row in enumerate(rendered, first)
+                ]
             )
         )
 

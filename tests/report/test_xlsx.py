@@ -404,3 +404,112 @@ def test_a_failed_workbook_leaves_no_temporary_file(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".screening-")]
     book.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+def _decisions(ref: str, folder: str) -> tuple[Any, list[Any]]:
+    from screening.cases import case_files, load_case
+    from screening.loader import load_ruleset
+    from screening.screener import Screener
+
+    ruleset = load_ruleset(ref)
+    screener = Screener(ruleset)
+    return ruleset, [
+        screener.screen(load_case(p).project) for p in case_files([folder])
+    ]
+
+
+def _contract_rows(decision: Any, ruleset: Any, lang: str) -> Any:
+    from screening.report.contract import to_contract
+
+    return xlsx.result_rows(to_contract(decision, ruleset, lang), lang)
+
+
+@pytest.mark.parametrize(
+    ("ref", "folder"),
+    [("starter", "cases/starter"), ("parks/beihai-tieshangang-2023", "cases/beihai")],
+)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rows_rendered_from_decisions_are_their_contracts_rows_byte_for_byte(
+    ref: str, folder: str, lang: str
+) -> None:
+    # DecisionRows renders from pre-encoded parts and memos; result_rows cell by cell
+    ruleset, decisions = _decisions(ref, folder)
+    rows = xlsx.DecisionRows(ruleset, lang)
+    for decision in decisions * 2:  # the second time from the memos
+        assert rows.render(decision) == _contract_rows(decision, ruleset, lang)
+
+
+_HOSTILE_TEXTS = [
+    "  前后空格 & <b>  ",
+    "_x0041_ 公司",
+    "控制\x01字符\x1f",
+    "\u3000全角空格",
+    "换行\n",
+    "\ufffe",
+    "名" * 32_767,
+    "名" * 32_768,
+    "\ud800",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", _HOSTILE_TEXTS)
+def test_decision_rows_escape_and_refuse_as_the_contracts_rows(text: str) -> None:
+    from fractions import Fraction
+
+    ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
+    rows = xlsx.DecisionRows(ruleset, "zh")
+    decision = decisions[0]
+    first = decision.findings[0]
+    variants = [
+        decision._replace(project_name=text),
+        decision._replace(project_company=text, project_id=text),
+        decision._replace(
+            findings=(first._replace(unit=text or None), *decision.findings[1:])
+        ),
+        decision._replace(
+            findings=(first._replace(actual=Fraction(10) ** 400), *decision.findings)
+        ),
+    ]
+    for variant in variants:
+        try:
+            expected = _contract_rows(variant, ruleset, "zh")
+        except xlsx.Unrepresentable as exc:
+            with pytest.raises(xlsx.Unrepresentable) as caught:
+                rows.render(variant)
+            assert str(caught.value) == str(exc)
+        else:
+            assert rows.render(variant) == expected
+
+
+def test_decision_rows_memos_follow_what_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a rule's threshold, unit and most points are kept as last rendered, its message
+    # cells in a bounded memo: a finding that differs must never get the last one's
+    from decimal import Decimal
+    from fractions import Fraction
+
+    monkeypatch.setattr(xlsx, "_MESSAGES_KEPT", 3)
+    ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
+    rows = xlsx.DecisionRows(ruleset, "zh")
+    changes: list[dict[str, Any]] = [
+        {},
+        {"threshold": Fraction(7, 3)},
+        {"threshold": Decimal("2.3333")},
+        {"threshold": 2},
+        {"threshold": True},
+        {"threshold": None},
+        {"unit": "公顷"},
+        {"max_points": Fraction(9)},
+        {"max_points": 9.0},
+        {"points": Fraction(-1, 3)},
+        {"actual": -0.0},
+        {},
+    ]
+    for change in changes * 2:
+        for decision in decisions:
+            changed = decision._replace(
+                findings=tuple(f._replace(**change) for f in decision.findings)
+            )
+            assert rows.render(changed) == _contract_rows(changed, ruleset, "zh")
