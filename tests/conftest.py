@@ -6,6 +6,7 @@ import datetime as dt
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,3 +66,38 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("slow" if SLOW else "short")
+
+
+# The browser tests (web pages, the printed report) drive Debian's Chromium through
+# pytest-playwright's one session browser: `playwright install` cannot download here,
+# and a second sync Playwright started beside pytest-playwright's refuses to run
+# inside the event loop it keeps.
+CHROMIUM = Path("/usr/bin/chromium")
+# the network is closed: without the background-networking flags Chromium keeps retrying
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any],
+) -> dict[str, Any]:
+    """Debian's Chromium, or every browser test skipped with the reason printed."""
+    if not CHROMIUM.exists():
+        reason = (
+            f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
+        )
+        print(f"\nSKIP browser tests: {reason}")
+        pytest.skip(reason)
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+    }

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,35 +22,9 @@ from screening.report.contract import to_contract
 from screening.report.html import render_batch_html, render_project_html
 from screening.screener import Screener
 
-CHROMIUM = Path("/usr/bin/chromium")
-# the network is closed: without the background-networking flags Chromium keeps retrying
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RULES = "parks/beihai-tieshangang-2023"
 AS_OF = dt.date(2025, 6, 30)
 SHARES = ("building_coverage", "admin_share", "green_ratio", "rd_share")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is in the test extra"
-    )
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
-        )
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def print_pages(browser: Any, html: str, tmp_path: Path) -> int:

@@ -28,16 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 ROLES = ("officer", "committee", "policy", "admin")
 NAMES = {"officer": "zhang", "committee": "li", "policy": "wang", "admin": "root"}
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @dataclass
@@ -235,21 +225,6 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any],
-) -> dict[str, Any]:
-    """pytest-playwright drives Debian's Chromium (`playwright install` cannot
-    download)."""
-    if not CHROMIUM.exists():
-        reason = (
-            f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
-        )
-        print(f"\nSKIP browser tests: {reason}")
-        pytest.skip(reason)
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": ARGS}
 
 
 @pytest.fixture(scope="module")
