@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import repeat
-from operator import itemgetter
+from operator import is_, itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -570,7 +570,7 @@ class _Group:
         )
         for key, member, part in zip(self.keys, self.members, parts, strict=True):
             if type(member) is int:
-                if _ABSENT in part:
+                if any(map(is_, part, repeat(_ABSENT))):
                     for at, value in enumerate(part):
                         if value is _ABSENT:
                             del rows[at][key]
@@ -661,6 +661,16 @@ def _rows_of_table(
     name, stem = str(source), source.stem
     for chunk, failure in _chunks(numbered):
         projects = _projects([cells for _, cells in chunk], columns, group)
+        # the data rows' totals answers first (the others leave the sums alone)
+        reasons = iter(
+            totals.skips(
+                [
+                    (cells, data)
+                    for (_, cells), (data, error) in zip(chunk, projects, strict=True)
+                    if error is None and data
+                ]
+            )
+        )
         for (number, cells), (data, error) in zip(chunk, projects, strict=True):
             if error is not None:
                 reason = totals.labelled(cells)
@@ -669,7 +679,7 @@ def _rows_of_table(
                 else:
                     yield Row(name, number, None, error)
             elif data:  # a row without any mapped value is blank: skipped, counted
-                reason = totals.skip(cells, data)
+                reason = next(reasons)
                 if reason is not None:
                     yield Row(name, number, None, skip=reason)
                     continue

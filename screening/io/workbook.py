@@ -679,6 +679,7 @@ def _calamine_rows(
     pad = [None] * (start[1] if start else 0)
     check_lengths = scan.long_cells_possible()
     percent, errors = scan.percent, scan.errors
+    masks: dict[int, list[int]] = {}
 
     def rows() -> Iterator[Cells]:
         # calamine's iter_rows starts at row 1 but at the first used column
@@ -686,8 +687,14 @@ def _calamine_rows(
             cells: Cells = pad + values if pad else values
             if percent and number in percent:
                 mask = percent[number]
-                for column in range(min(mask.bit_length(), len(cells))):
-                    if mask >> column & 1:
+                columns = masks.get(mask)
+                if columns is None:  # rows mostly share their percent columns
+                    columns = masks[mask] = [
+                        c for c in range(mask.bit_length()) if mask >> c & 1
+                    ]
+                width = len(cells)
+                for column in columns:
+                    if column < width:
                         cells[column] = _percent_text(cells[column])
             if errors and number in errors:
                 for column, text in errors[number].items():
