@@ -52,10 +52,10 @@ from screening.io.tables import (
 from screening.io.totals import Totals
 from screening.model.project import CHOICE_ALIASES, NO, YES
 from screening.model.units import (
-    BARE_DIGITS,
     PLAIN_NUMBER,
     UNIT_FACTORS,
     UnitError,
+    bare_digits,
     date_message,
     parse_amount,
 )
@@ -252,7 +252,7 @@ def _amount(value: object, kind: str, unit: str | None) -> str:
         text = _text(value)
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)  # full-width digits, ．, ％
-        if len(text) < 16 and BARE_DIGITS.fullmatch(text):
+        if len(text) < 16 and bare_digits(text):
             return f"{text}{unit}" if unit else text
     if unit and PLAIN_NUMBER.fullmatch(text):
         text = f"{text}{unit}"
@@ -316,8 +316,11 @@ def _extra(value: object) -> object:
     if isinstance(value, float):
         return Decimal(_number_text(value))
     text = _text(value)
-    if re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", text):
-        return Decimal(text)
+    if PLAIN_NUMBER.fullmatch(text):
+        try:
+            return Decimal(text.replace(",", "").replace("，", ""))
+        except ArithmeticError:  # an exponent past what Decimal holds: kept as typed
+            return text
     return text
 
 
@@ -385,7 +388,7 @@ def convert_cell(value: object, column: Column) -> object:
 class _Column(NamedTuple):
     """A mapped column as its rows are read (a tuple: unpacked once per chunk)."""
 
-    index: int  # 0-based, in the row
+    place: int  # 0-based, in the row (`index` would shadow tuple.index)
     header: str
     read: Convert  # a cell → its value, `_ABSENT`, or the `CellError` it raises
     failures: list[CellError]  # what `read` returned as errors since last cleared
@@ -440,13 +443,9 @@ def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> C
                 if not value:
                     return _ABSENT
                 if len(value) < 16:
-                    if BARE_DIGITS.fullmatch(value):
+                    if bare_digits(value):
                         return value + suffix
-                    if (
-                        percent
-                        and value[-1] == "%"
-                        and BARE_DIGITS.fullmatch(value[:-1])
-                    ):
+                    if percent and value[-1] == "%" and bare_digits(value[:-1]):
                         return value
             elif kind_of is int:
                 if -(10**15) < value < 10**15:
@@ -520,7 +519,7 @@ def _by_column(
     rows: Sequence[Cells], columns: Sequence[_Column]
 ) -> list[Sequence[object]]:
     """The mapped cells of `rows`, one sequence per column (None past a short row)."""
-    indexes = [column.index for column in columns]
+    indexes = [column.place for column in columns]
     if len(indexes) > 1 and min(map(len, rows)) > max(indexes):
         return list(zip(*map(itemgetter(*indexes), rows), strict=True))
     return [[cells[i] if i < len(cells) else None for cells in rows] for i in indexes]
@@ -562,14 +561,14 @@ class _Group:
     def build(self, values: Sequence[list[object]], count: int) -> list[dict[str, Any]]:
         """Each row's mapping for this group, without its absent keys (maybe empty)."""
         parts = [
-            values[member] if type(member) is int else member.build(values, count)
+            values[member] if isinstance(member, int) else member.build(values, count)
             for member in self.members
         ]
         rows: list[dict[str, Any]] = list(
             map(dict, map(zip, repeat(self.keys, count), zip(*parts, strict=True)))
         )
         for key, member, part in zip(self.keys, self.members, parts, strict=True):
-            if type(member) is int:
+            if isinstance(member, int):
                 if any(map(is_, part, repeat(_ABSENT))):
                     for at, value in enumerate(part):
                         if value is _ABSENT:
@@ -587,7 +586,7 @@ def _shift(
     """A subgroup's members renumbered from its own columns to all the columns."""
     return tuple(
         places[member]
-        if type(member) is int
+        if isinstance(member, int)
         else _Group(member.keys, _shift(member.members, places))
         for member in members
     )

@@ -28,11 +28,11 @@ from collections.abc import Sequence
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from itertools import accumulate, repeat
 from operator import eq, is_, or_
-from typing import Any
+from typing import Any, cast
 
 from screening.io.columns import FIELD_KINDS, HeaderMap
 from screening.io.tables import number_text
-from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
+from screening.model.units import UNIT_FACTORS, UnitError, bare_digits, parse_amount
 
 _WORDS = "合计|小计|总计|共计|累计|汇总|总和|平均值|平均|均值"
 _EXACT_WORD = re.compile(
@@ -44,8 +44,10 @@ _STARTS_WITH_WORD = re.compile(r"(?:合计|小计|总计|共计|汇总).{0,10}")
 _MAYBE = re.compile(r"[计汇和均計匯]|total|sum|average|mean|ｔ|ｓ|ａ|ｍ", re.I)
 # what _MAYBE finds, as plain substrings of casefolded text (a char matches one of
 # these letters ignoring case exactly when it casefolds to it): searched at once
-_MAYBE_PARTS = ("计", "汇", "和", "均", "計", "匯", "total", "sum", "average", "mean")
-_MAYBE_PARTS += ("ｔ", "ｓ", "ａ", "ｍ")
+_MAYBE_PARTS = (
+    *("计", "汇", "和", "均", "計", "匯", "total", "sum", "average", "mean"),
+    *("ｔ", "ｓ", "ａ", "ｍ"),
+)
 _NOTE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
 _NOISE = re.compile(r"[\s:：,，.。、;；\-—_*#/]+")
 _ADDITIVE = {"money", "area", "energy", "electricity", "mass", "count"}
@@ -176,10 +178,12 @@ class Totals:
             runnings: list[list[Decimal]] = []
             hits = [False] * count
             for i, column in enumerate(columns):
-                part = column[:count]
-                absent = any(map(is_, part, repeat(None)))
-                if absent:
-                    part = [_ZERO if value is None else value for value in part]
+                given = column[:count]
+                part: list[Decimal] = (
+                    [_ZERO if value is None else value for value in given]
+                    if any(map(is_, given, repeat(None)))
+                    else cast(list[Decimal], given)
+                )
                 # an absent or zero figure is no sign of a totals row
                 probe = [f if f else _NAN for f in part] if _ZERO in part else part
                 running = list(accumulate(part, _SUMS.add, initial=self._block[i]))
@@ -312,7 +316,7 @@ def _figure(raw: Any) -> Decimal | None:
     """A plain figure as typed (4500, 41000.5, "52000"), or None: read it as text."""
     kind = type(raw)
     if kind is str:
-        if raw.isascii() and raw.replace(".", "", 1).isdigit():
+        if bare_digits(raw):
             return Decimal(raw)
         return None
     if kind is not float and kind is not int:
