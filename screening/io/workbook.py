@@ -446,9 +446,8 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
     spaced_cells = region.count(spaced, first)
     bare_cells = region.count(bare, first)
     named_rows = region.count(row_open + b' r="', first)
-    if references != spaced_cells + bare_cells + len(pieces) or named_rows != len(
-        pieces
-    ):
+    named = spaced_cells + bare_cells + len(pieces)  # one reference each
+    if references != named or named_rows != len(pieces):
         scan.positional = True
     scan.rows += len(pieces)
     last = _LEADING_NUMBER.match(pieces[-1])
