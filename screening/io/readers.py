@@ -18,6 +18,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
+from operator import is_, itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -39,6 +41,7 @@ from screening.io.tables import (
     DELIMITERS,
     HEADER_SCAN,
     WORKBOOKS,
+    Cells,
     HeaderNotFound,
     InputError,
     Limits,
@@ -49,10 +52,10 @@ from screening.io.tables import (
 from screening.io.totals import Totals
 from screening.model.project import CHOICE_ALIASES, NO, YES
 from screening.model.units import (
-    BARE_DIGITS,
     PLAIN_NUMBER,
     UNIT_FACTORS,
     UnitError,
+    bare_digits,
     date_message,
     parse_amount,
 )
@@ -249,7 +252,7 @@ def _amount(value: object, kind: str, unit: str | None) -> str:
         text = _text(value)
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)  # full-width digits, ．, ％
-        if len(text) < 16 and BARE_DIGITS.fullmatch(text):
+        if len(text) < 16 and bare_digits(text):
             return f"{text}{unit}" if unit else text
     if unit and PLAIN_NUMBER.fullmatch(text):
         text = f"{text}{unit}"
@@ -313,8 +316,11 @@ def _extra(value: object) -> object:
     if isinstance(value, float):
         return Decimal(_number_text(value))
     text = _text(value)
-    if re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", text):
-        return Decimal(text)
+    if PLAIN_NUMBER.fullmatch(text):
+        try:
+            return Decimal(text.replace(",", "").replace("，", ""))
+        except ArithmeticError:  # an exponent past what Decimal holds: kept as typed
+            return text
     return text
 
 
@@ -379,52 +385,116 @@ def convert_cell(value: object, column: Column) -> object:
     return _read_cell(value, _converter(column.field, column.unit))
 
 
-_SLOW = object()  # a fast reading declined: the general one decides
+class _Column(NamedTuple):
+    """A mapped column as its rows are read (a tuple: unpacked once per chunk)."""
+
+    place: int  # 0-based, in the row (`index` would shadow tuple.index)
+    header: str
+    read: Convert  # a cell → its value, `_ABSENT`, or the `CellError` it raises
+    failures: list[CellError]  # what `read` returned as errors since last cleared
+    parents: tuple[str, ...]
+    leaf: str
 
 
-def _fast(field: str, unit: str | None) -> Convert:
-    """The common cells of a column read directly, anything else `_SLOW`.
+def _column(column: Column) -> _Column:
+    *parents, leaf = column.field.split(".")
+    failures: list[CellError] = []
+    read = _column_reader(column.field, column.unit, failures)
+    return _Column(column.index, column.header, read, failures, tuple(parents), leaf)
 
-    Each gives exactly what `convert_cell` gives for the cells it takes.
+
+def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> Convert:
+    """How one column's cells are read: the common cells directly, any other through
+    `_read_cell`, whose `CellError` is returned (and noted in `failures`), not raised.
+
+    It gives exactly what `convert_cell` gives for every cell (tests hold it to that);
+    chosen once per column, it reads a whole column in one `map`.
     """
     kind = FIELD_KINDS.get(field, "extra")
-    suffix = unit or ""
+    convert = _converter(field, unit)
+
+    def general(value: object) -> object:
+        try:
+            return _read_cell(value, convert)
+        except CellError as exc:
+            failures.append(exc)
+            return exc
+
     if kind in UNIT_FACTORS:
+        suffix = unit or ""
         percent = kind == "fraction"
+        floats: dict[float, str] = {}  # figures repeat down a column
 
         def amount(value: Any) -> object:
             kind_of = type(value)
             if kind_of is float:
-                text = _floats.get(value)
+                text = floats.get(value)
                 if text is None:
                     if not math.isfinite(value):
-                        return _SLOW
+                        return general(value)
                     text = number_text(value)
                     if len(text) >= 16 or "e" in text:
-                        return _SLOW
-                    if len(_floats) >= 4096:
-                        _floats.clear()
-                    _floats[value] = text  # figures repeat down a column
-                return text + suffix
-            if kind_of is str and len(value) < 16:
-                if BARE_DIGITS.fullmatch(value):
-                    return value + suffix
-                if percent and value[-1:] == "%" and BARE_DIGITS.fullmatch(value[:-1]):
-                    return value
-            elif kind_of is int and -(10**15) < value < 10**15:
-                return f"{value}{suffix}"
-            return _SLOW
+                        return general(value)
+                    if len(floats) >= 4096:
+                        floats.clear()
+                    text = floats[value] = text + suffix
+                return text
+            if kind_of is str:
+                if not value:
+                    return _ABSENT
+                if len(value) < 16:
+                    if bare_digits(value):
+                        return value + suffix
+                    if percent and value[-1] == "%" and bare_digits(value[:-1]):
+                        return value
+            elif kind_of is int:
+                if -(10**15) < value < 10**15:
+                    return f"{value}{suffix}"
+            elif value is None:
+                return _ABSENT
+            return general(value)
 
         return amount
     if kind in _CHOICES:
         choices = _CHOICES[kind]
-        return lambda value: choices.get(value, _SLOW) if type(value) is str else _SLOW
+
+        def choice(value: Any) -> object:
+            if type(value) is str:
+                found = choices.get(value)
+                if found is not None:
+                    return found
+            elif value is None:
+                return _ABSENT
+            return general(value)
+
+        return choice
     if kind == "bool":
-        return _fast_flag
+
+        def flag(value: Any) -> object:
+            kind_of = type(value)
+            if kind_of is str:
+                found = _FLAGS.get(value)
+                if found is not None:
+                    return found
+            elif kind_of is bool:
+                return value
+            elif value is None:
+                return _ABSENT
+            return general(value)
+
+        return flag
     if kind == "integer":
-        return lambda value: value if type(value) is int else _SLOW
+
+        def integer(value: Any) -> object:
+            if type(value) is int:
+                return value
+            if value is None:
+                return _ABSENT
+            return general(value)
+
+        return integer
     if kind == "extra":
-        return lambda value: _SLOW
+        return lambda value: _ABSENT if value is None else general(value)
 
     def text(value: Any) -> object:
         if type(value) is str:
@@ -433,75 +503,123 @@ def _fast(field: str, unit: str | None) -> Convert:
             short = len(stripped) <= 4
             if "\ufffd" not in stripped and not (short and stripped.lower() in _EMPTY):
                 return stripped
-        return _SLOW
+        elif value is None:
+            return _ABSENT
+        return general(value)
 
     return text
 
 
-def _fast_flag(value: Any) -> object:
-    if type(value) is bool:
-        return value
-    return _FLAGS.get(value, _SLOW) if type(value) is str else _SLOW
-
-
-_floats: dict[float, str] = {}
 _FLAGS = {word: True for word in _TRUE} | {word: False for word in _FALSE}
+# rows read column by column at a time: long enough that a column is one `map`
+_CHUNK_ROWS = 256
 
 
-class _Plan(NamedTuple):
-    """A mapped column as a row reads it (a tuple: unpacked once per cell)."""
-
-    column: int  # its index in the row (`index` would shadow tuple.index)
-    header: str
-    fast: Convert
-    convert: Convert
-    parents: tuple[str, ...]
-    leaf: str
-
-
-def _plans(header: HeaderMap) -> tuple[_Plan, ...]:
-    plans = []
-    for column in header.columns:
-        *parents, leaf = column.field.split(".")
-        fast = _fast(column.field, column.unit)
-        convert = _converter(column.field, column.unit)
-        plan = _Plan(column.index, column.header, fast, convert, tuple(parents), leaf)
-        plans.append(plan)
-    return tuple(plans)
+def _by_column(
+    rows: Sequence[Cells], columns: Sequence[_Column]
+) -> list[Sequence[object]]:
+    """The mapped cells of `rows`, one sequence per column (None past a short row)."""
+    indexes = [column.place for column in columns]
+    if len(indexes) > 1 and min(map(len, rows)) > max(indexes):
+        return list(zip(*map(itemgetter(*indexes), rows), strict=True))
+    return [[cells[i] if i < len(cells) else None for cells in rows] for i in indexes]
 
 
-def _project(
-    cells: Sequence[object], plans: Sequence[_Plan]
-) -> tuple[dict[str, Any] | None, RowError | None]:
-    """A row's project mapping or its first unreadable cell; ({}, None) if blank."""
-    data: dict[str, Any] = {}
-    width = len(cells)
-    for index, _, fast, convert, parents, leaf in plans:
-        if index >= width:
-            continue
-        raw = cells[index]
-        if raw is None or raw == "":
-            continue
-        value = fast(raw)
-        if value is _SLOW:
-            try:
-                value = _read_cell(raw, convert)
-            except CellError as exc:
-                return None, RowError(_header_at(plans, index), str(exc))
-            if value is _ABSENT:
-                continue
-        node = data
-        for key in parents:
-            child = node.get(key)
-            if child is None:
-                child = node[key] = {}
-            node = child
-        node[leaf] = value
-    return data, None
+@dataclass(frozen=True)
+class _Group:
+    """Columns that fill one mapping of a row: its keys, each a column or a subgroup.
+
+    Keys come in the order of each one's first column; a group's mapping is made
+    whole for every row (one `dict(zip(...))`), then the absent keys are taken out.
+    """
+
+    keys: tuple[str, ...]
+    members: tuple[int | _Group, ...]  # a column's place in the columns, or a group
+
+    @classmethod
+    def of(cls, columns: Sequence[_Column], depth: int = 0) -> _Group:
+        """The group of `columns` (all sharing their first `depth` parents)."""
+        keys: list[str] = []
+        parts: dict[str, list[int]] = {}
+        for at, column in enumerate(columns):
+            path = (*column.parents, column.leaf)
+            key = path[depth]
+            if key not in parts:
+                keys.append(key)
+                parts[key] = []
+            parts[key].append(at)
+        members: list[int | _Group] = []
+        for key in keys:
+            places = parts[key]
+            if len(columns[places[0]].parents) == depth:
+                members.append(places[0])  # a leaf: one column per field
+            else:
+                inner = cls.of([columns[at] for at in places], depth + 1)
+                members.append(_Group(inner.keys, _shift(inner.members, places)))
+        return cls(tuple(keys), tuple(members))
+
+    def build(self, values: Sequence[list[object]], count: int) -> list[dict[str, Any]]:
+        """Each row's mapping for this group, without its absent keys (maybe empty)."""
+        parts = [
+            values[member] if isinstance(member, int) else member.build(values, count)
+            for member in self.members
+        ]
+        rows: list[dict[str, Any]] = list(
+            map(dict, map(zip, repeat(self.keys, count), zip(*parts, strict=True)))
+        )
+        for key, member, part in zip(self.keys, self.members, parts, strict=True):
+            if isinstance(member, int):
+                if any(map(is_, part, repeat(_ABSENT))):
+                    for at, value in enumerate(part):
+                        if value is _ABSENT:
+                            del rows[at][key]
+            elif {} in part:
+                for at, mapping in enumerate(part):
+                    if not mapping:
+                        del rows[at][key]
+        return rows
 
 
-def _header_at(plans: Sequence[_Plan], index: int) -> str:
-    return next(plan.header for plan in plans if plan.column == index)
+def _shift(
+    members: tuple[int | _Group, ...], places: list[int]
+) -> tuple[int | _Group, ...]:
+    """A subgroup's members renumbered from its own columns to all the columns."""
+    return tuple(
+        places[member]
+        if isinstance(member, int)
+        else _Group(member.keys, _shift(member.members, places))
+        for member in members
+    )
+
+
+def _projects(
+    rows: Sequence[Cells], columns: Sequence[_Column], group: _Group
+) -> list[tuple[dict[str, Any] | None, RowError | None]]:
+    """Each row's project mapping or its first unreadable cell; ({}, None) if blank.
+
+    Read a column at a time (`group` lays the columns out as a project mapping).
+    """
+    if not columns:
+        return [({}, None) for _ in rows]
+    failed: dict[int, RowError] = {}
+    values: list[list[object]] = []
+    for column, cells in zip(columns, _by_column(rows, columns), strict=True):
+        read, failures = column.read, column.failures
+        part = list(map(read, cells))
+        if failures:
+            for at, value in enumerate(part):
+                if isinstance(value, CellError):
+                    # the first unreadable cell of a row is the one reported
+                    failed.setdefault(at, RowError(column.header, str(value)))
+            failures.clear()
+        values.append(part)
+    datas = group.build(values, len(rows))
+    if not failed:
+        return [(data, None) for data in datas]
+    return [
+        (None, failed[at]) if at in failed else (data, None)
+        for at, data in enumerate(datas)
+    ]
 
 
 def _put(data: dict[str, Any], path: str, value: object) -> None:
@@ -512,27 +630,62 @@ def _put(data: dict[str, Any], path: str, value: object) -> None:
     node[leaf] = value
 
 
+def _chunks(
+    numbered: Iterable[tuple[int, Cells]],
+) -> Iterator[tuple[list[tuple[int, Cells]], Exception | None]]:
+    """The rows in chunks of `_CHUNK_ROWS`; a failure reading one comes after the rows
+    read before it, so they are still screened."""
+    rows = iter(numbered)
+    while True:
+        chunk: list[tuple[int, Cells]] = []
+        try:
+            for item in rows:
+                chunk.append(item)
+                if len(chunk) == _CHUNK_ROWS:
+                    break
+        except Exception as exc:
+            yield chunk, exc
+            return
+        if not chunk:
+            return
+        yield chunk, None
+
+
 def _rows_of_table(
-    source: Path, numbered: Iterable[tuple[int, Sequence[object]]], header: HeaderMap
+    source: Path, numbered: Iterable[tuple[int, Cells]], header: HeaderMap
 ) -> Iterator[Row]:
-    plans = _plans(header)
+    columns = tuple(_column(column) for column in header.columns)
+    group = _Group.of(columns)
     totals = Totals(header)
-    name = str(source)
-    for number, cells in numbered:
-        data, error = _project(cells, plans)
-        if error is not None:
-            reason = totals.labelled(cells)
-            if reason is not None:  # a totals row with a figure unread: still skipped
-                yield Row(name, number, None, skip=reason)
-            else:
-                yield Row(name, number, None, error)
-        elif data:  # a row without any mapped value is blank: skipped, still counted
-            reason = totals.skip(cells, data)
-            if reason is not None:
-                yield Row(name, number, None, skip=reason)
-                continue
-            data.setdefault("id", f"{source.stem}-row{number}")
-            yield Row(name, number, data)
+    name, stem = str(source), source.stem
+    for chunk, failure in _chunks(numbered):
+        projects = _projects([cells for _, cells in chunk], columns, group)
+        # the data rows' totals answers first (the others leave the sums alone)
+        reasons = iter(
+            totals.skips(
+                [
+                    (cells, data)
+                    for (_, cells), (data, error) in zip(chunk, projects, strict=True)
+                    if error is None and data
+                ]
+            )
+        )
+        for (number, cells), (data, error) in zip(chunk, projects, strict=True):
+            if error is not None:
+                reason = totals.labelled(cells)
+                if reason is not None:  # a totals row with a figure unread: skipped
+                    yield Row(name, number, None, skip=reason)
+                else:
+                    yield Row(name, number, None, error)
+            elif data:  # a row without any mapped value is blank: skipped, counted
+                reason = next(reasons)
+                if reason is not None:
+                    yield Row(name, number, None, skip=reason)
+                    continue
+                data.setdefault("id", f"{stem}-row{number}")
+                yield Row(name, number, data)
+        if failure is not None:
+            raise failure
 
 
 # Unknown headers past this many are summed up in one warning (a sheet may have

@@ -474,9 +474,10 @@ def number_text(value: int | float | Decimal) -> str:
             return str(int(value))
         text = repr(value)  # the shortest text that round-trips
         # 16 characters or fewer hold at most 15 digits (a whole float is above)
-        digits = text.lstrip("-0.").split("e")[0].replace(".", "")
-        if len(text) > 16 and len(digits) > 15:
-            text = f"{value:.15g}"
+        if len(text) > 16:
+            digits = text.lstrip("-0.").split("e")[0].replace(".", "")
+            if len(digits) > 15:
+                text = f"{value:.15g}"
         if "e" in text and value.is_integer():
             text = format(Decimal(text), "f")  # 1e+15 as 1000000000000000
         return text

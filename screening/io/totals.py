@@ -26,11 +26,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
-from typing import Any
+from itertools import accumulate, repeat
+from operator import eq, is_, or_
+from typing import Any, cast
 
 from screening.io.columns import FIELD_KINDS, HeaderMap
 from screening.io.tables import number_text
-from screening.model.units import UNIT_FACTORS, UnitError, parse_amount
+from screening.model.units import UNIT_FACTORS, UnitError, bare_digits, parse_amount
 
 _WORDS = "合计|小计|总计|共计|累计|汇总|总和|平均值|平均|均值"
 _EXACT_WORD = re.compile(
@@ -40,11 +42,18 @@ _ENDS_WITH_WORD = re.compile(rf".{{0,10}}(?:{_WORDS})(?:数|值|金额)?")
 _STARTS_WITH_WORD = re.compile(r"(?:合计|小计|总计|共计|汇总).{0,10}")
 # every word above holds one of these (or is Latin): a quick test first
 _MAYBE = re.compile(r"[计汇和均計匯]|total|sum|average|mean|ｔ|ｓ|ａ|ｍ", re.I)
+# what _MAYBE finds, as plain substrings of casefolded text (a char matches one of
+# these letters ignoring case exactly when it casefolds to it): searched at once
+_MAYBE_PARTS = (
+    *("计", "汇", "和", "均", "計", "匯", "total", "sum", "average", "mean"),
+    *("ｔ", "ｓ", "ａ", "ｍ"),
+)
 _NOTE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
 _NOISE = re.compile(r"[\s:：,，.。、;；\-—_*#/]+")
 _ADDITIVE = {"money", "area", "energy", "electricity", "mass", "count"}
 _SUMS = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow])
 _ZERO = Decimal(0)
+_NAN = Decimal("NaN")  # equal to nothing, compared quietly
 _ONE = Decimal(1)
 
 
@@ -100,7 +109,101 @@ class Totals:
 
     def skip(self, cells: Sequence[object], data: dict[str, Any]) -> str | None:
         """Why this data row is not a project, or None (then it counts towards sums)."""
-        reason = self.labelled(cells)
+        return self._skip(cells, data, self.labelled(cells))
+
+    def skips(
+        self, rows: Sequence[tuple[Sequence[object], dict[str, Any]]]
+    ) -> list[str | None]:
+        """`skip` of each of these data rows, in order: the same answers, a chunk at once.
+
+        The rows that are not labelled and whose figures equal no sum in any column
+        cannot be totals: their figures are summed a column at a time; only the others
+        go through `skip`'s own steps.
+        """
+        labels = self._labels_of([cells for cells, _ in rows])
+        reasons: list[str | None] = [None] * len(rows)
+        start = 0
+        while start < len(rows):
+            stop = self._plain_until(rows, labels, start) if self._summing else start
+            if stop < 0:  # a sum past exact arithmetic: row by row, as `skip` finds it
+                stop = start
+                for at in range(start, len(rows)):
+                    reasons[at] = self._skip(*rows[at], labels[at])
+                break
+            if stop < len(rows):
+                reasons[stop] = self._skip(*rows[stop], labels[stop])
+            start = stop + 1
+        return reasons
+
+    def _labels_of(self, rows: Sequence[Sequence[object]]) -> list[str | None]:
+        """`labelled` of each row; one search first over the texts it would look at."""
+        texts: list[str] = []
+        for cells in rows:
+            width = len(cells)
+            for index in self._labels:
+                value = cells[index] if index < width else None
+                if type(value) is str:
+                    texts.append(value)
+            for value in cells:
+                if value is None or value == "":
+                    continue
+                if type(value) is str:
+                    texts.append(value)
+                break
+        folded = "\x00".join(texts).casefold()
+        if not any(part in folded for part in _MAYBE_PARTS):
+            return [None] * len(rows)
+        return [self.labelled(cells) for cells in rows]
+
+    def _plain_until(
+        self,
+        rows: Sequence[tuple[Sequence[object], dict[str, Any]]],
+        labels: Sequence[str | None],
+        start: int,
+    ) -> int:
+        """Sum the rows from `start` that cannot be totals; the first that may be (or
+        len(rows)); -1 when a sum is past exact arithmetic (nothing summed then)."""
+        limit = next(
+            (at for at in range(start, len(rows)) if labels[at] is not None), len(rows)
+        )
+        columns: list[list[Decimal | None]] = []
+        for spec in self._figures:
+            column, failed = _figure_column(rows, start, limit, spec)
+            limit = min(limit, failed)
+            columns.append(column)
+        count = limit - start
+        if not count:
+            return start
+        try:
+            runnings: list[list[Decimal]] = []
+            hits = [False] * count
+            for i, column in enumerate(columns):
+                given = column[:count]
+                part: list[Decimal] = (
+                    [_ZERO if value is None else value for value in given]
+                    if any(map(is_, given, repeat(None)))
+                    else cast(list[Decimal], given)
+                )
+                # an absent or zero figure is no sign of a totals row
+                probe = [f if f else _NAN for f in part] if _ZERO in part else part
+                running = list(accumulate(part, _SUMS.add, initial=self._block[i]))
+                runnings.append(running)
+                hits = list(map(or_, hits, map(eq, probe, running)))
+                if self._closed_rows:
+                    first = _SUMS.add(self._closed[i], self._block[i])
+                    every = accumulate(part, _SUMS.add, initial=first)
+                    hits = list(map(or_, hits, map(eq, probe, every)))
+        except ArithmeticError:
+            return -1
+        plain = hits.index(True) if True in hits else count
+        # the sums up to the row that may be totals
+        self._block = [running[plain] for running in runnings]
+        self._block_rows += plain
+        return start + plain
+
+    def _skip(
+        self, cells: Sequence[object], data: dict[str, Any], reason: str | None
+    ) -> str | None:
         if reason is not None:
             self._reset()
             return reason
@@ -175,11 +278,45 @@ class Totals:
         return figures
 
 
+def _figure_column(
+    rows: Sequence[tuple[Sequence[object], dict[str, Any]]],
+    start: int,
+    limit: int,
+    spec: tuple[int, str, tuple[str, ...], str, Decimal],
+) -> tuple[list[Decimal | None], int]:
+    """One column's figures from `start`, as `_figures_of` reads them, and the row
+    where one cannot be read (`limit` if none)."""
+    index, _, path, kind, factor = spec
+    raws = [
+        cells[index] if index < len(cells) else None for cells, _ in rows[start:limit]
+    ]
+    figures: list[Decimal | None] = list(map(_figure, raws))
+    # `is`, not `in`: Decimal == None asks numbers.Rational, slowly
+    if factor != _ONE or any(map(is_, figures, repeat(None))):
+        for at, raw in enumerate(raws):
+            figure = figures[at]
+            try:
+                if figure is None:
+                    if raw is None or raw == "":
+                        continue
+                    node: Any = rows[start + at][1]
+                    for key in path:
+                        node = node.get(key) if isinstance(node, dict) else None
+                    figures[at] = (
+                        None if node is None else parse_amount(str(node), kind)
+                    )
+                elif factor != _ONE:
+                    figures[at] = _SUMS.multiply(figure, factor)
+            except (UnitError, ArithmeticError):
+                return figures[:at], start + at
+    return figures, limit
+
+
 def _figure(raw: Any) -> Decimal | None:
     """A plain figure as typed (4500, 41000.5, "52000"), or None: read it as text."""
     kind = type(raw)
     if kind is str:
-        if raw.isascii() and raw.replace(".", "", 1).isdigit():
+        if bare_digits(raw):
             return Decimal(raw)
         return None
     if kind is not float and kind is not int:

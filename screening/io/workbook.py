@@ -323,19 +323,33 @@ def _column_letters(number: int) -> str:
     return letters
 
 
-def _greater(text: str, alphabet: str) -> str:
-    """A regex for the strings over `alphabet` that sort after `text`: longer, or the
-    same length and greater (column letters and row numbers sort so)."""
+def _not_after(text: str, alphabet: str) -> str:
+    """A regex for the non-empty strings over `alphabet` that do not sort after `text`:
+    shorter, or the same length and not greater (column letters and row numbers sort so).
+    """
     cls = f"[{alphabet[0]}-{alphabet[-1]}]"
-    options = [f"{cls}{{{len(text) + 1},}}"]
+    options = [f"{cls}{{1,{len(text) - 1}}}"] if len(text) > 1 else []
     for at, char in enumerate(text):
-        higher = alphabet[alphabet.index(char) + 1 :]
-        if higher:
+        lower = alphabet[: alphabet.index(char)]
+        if lower:
             rest = len(text) - at - 1
             options.append(
-                f"{re.escape(text[:at])}[{higher[0]}-{higher[-1]}]{cls}{{{rest}}}"
+                f"{re.escape(text[:at])}[{lower[0]}-{lower[-1]}]{cls}{{{rest}}}"
             )
+    options.append(re.escape(text))
     return "|".join(options)
+
+
+def _beyond(last_column: int, last_row: int) -> re.Pattern[bytes]:
+    """A reference other than letters up to `last_column` then digits up to `last_row`.
+
+    One lookahead at each ` r="` (the search skips to them): a row or cell placed
+    beyond the extent measured, or a reference spelt otherwise, matches.
+    """
+    columns = _not_after(_column_letters(last_column), _LETTERS) if last_column else ""
+    rows = _not_after(str(last_row), "0123456789") if last_row else "(?!)"
+    cells = f"(?:{columns})?" if columns else ""
+    return re.compile(f' r="(?!{cells}(?:{rows})")'.encode())
 
 
 @dataclass
@@ -353,7 +367,7 @@ class _Scan:
     xml_bytes: int = 0
     # row → its percent-formatted columns, bit n for 0-based column n
     percent: dict[int, int] = field(default_factory=dict)
-    percent_pattern: re.Pattern[bytes] | None = None
+    percent_patterns: dict[int, re.Pattern[bytes]] = field(default_factory=dict)
     errors: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def fits_calamine(self) -> bool:
@@ -429,9 +443,11 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
     # places cells as the file says, while this pass could not measure them.
     first = region.find(row_open)
     references = region.count(b' r="', first)
-    cells = region.count(spaced, first) + region.count(bare, first)
+    spaced_cells = region.count(spaced, first)
+    bare_cells = region.count(bare, first)
     named_rows = region.count(row_open + b' r="', first)
-    if references != cells + len(pieces) or named_rows != len(pieces):
+    named = spaced_cells + bare_cells + len(pieces)  # one reference each
+    if references != named or named_rows != len(pieces):
         scan.positional = True
     scan.rows += len(pieces)
     last = _LEADING_NUMBER.match(pieces[-1])
@@ -444,37 +460,22 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
     if widest > limits.max_row_bytes:
         raise _error(path, _row_too_large(scan.rows, limits))
     scan.widest_row = max(scan.widest_row, widest)
-    for piece in pieces:
-        # cells come in column order: the last one is the widest
-        at = piece.rfind(spaced)
-        if at < 0:
-            continue
-        ref = _CELL_REF.match(piece, at)
-        if ref is None or piece.rfind(bare) > at:
-            scan.positional = True
-            column = piece.count(spaced) + piece.count(bare)
-        else:
-            column = column_number(ref.group(1))
-        if column > scan.last_column:
-            scan.last_column = column
-            if column > limits.max_columns:
-                raise _error(
-                    path,
-                    f"工作表超过 {limits.max_columns:,} 列（Excel 的上限）/ the sheet "
-                    f"has more than {limits.max_columns:,} columns (Excel's limit)",
-                )
-    if scan.fits_calamine():
+    # Every row and cell named with its reference first (no bare <c>): the last cell
+    # of the last row gives the extent if no reference passes it, which one search
+    # over the references shows, rather than a look at every row's last cell.
+    measured = (
+        not scan.positional
+        and not bare_cells
+        and region.count(cell_open + b' r="', first) == spaced_cells
+        and _measured_at_once(path, scan, region, pieces[-1], spaced)
+    )
+    if not measured:
+        _last_columns(path, scan, pieces, spaced, bare)
         # a row or cell placed beyond the extent just measured (rows come in order,
         # cells too), or a reference with other characters: calamine would hold its
-        # grid up to there (` r="` first: the search skips to it)
-        beyond = (
-            b' r="(?:[A-Z]*[^A-Z"\\d]|(?:'
-            + _greater(_column_letters(scan.last_column), _LETTERS).encode()
-            + b")\\d|[A-Z]*(?:"
-            + _greater(str(scan.last_row), "0123456789").encode()
-            + b')")'
-        )
-        if re.compile(beyond).search(region):
+        # grid up to there
+        beyond = _beyond(scan.last_column, scan.last_row)
+        if scan.fits_calamine() and beyond.search(region):
             scan.positional = True
     if not scan.fits_calamine():
         # openpyxl will read the sheet and see formats and errors itself: the marks,
@@ -491,6 +492,47 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
             scan.errors.setdefault(row, {})[column] = text
 
 
+def _measured_at_once(
+    path: Path, scan: _Scan, region: bytes, last_piece: bytes, spaced: bytes
+) -> bool:
+    """Whether the last row's last cell is the region's extent (then noted in `scan`)."""
+    at = last_piece.rfind(spaced)
+    ref = _CELL_REF.match(last_piece, at) if at >= 0 else None
+    column = max(scan.last_column, column_number(ref.group(1)) if ref else 0)
+    if _beyond(column, scan.last_row).search(region):
+        return False
+    _note_column(path, scan, column)
+    return True
+
+
+def _last_columns(
+    path: Path, scan: _Scan, pieces: list[bytes], spaced: bytes, bare: bytes
+) -> None:
+    """The extent from every row's last cell (cells come in column order)."""
+    for piece in pieces:
+        at = piece.rfind(spaced)
+        if at < 0:
+            continue
+        ref = _CELL_REF.match(piece, at)
+        if ref is None or piece.rfind(bare) > at:
+            scan.positional = True
+            column = piece.count(spaced) + piece.count(bare)
+        else:
+            column = column_number(ref.group(1))
+        if column > scan.last_column:
+            _note_column(path, scan, column)
+
+
+def _note_column(path: Path, scan: _Scan, column: int) -> None:
+    scan.last_column = max(scan.last_column, column)
+    if column > scan.limits.max_columns:
+        raise _error(
+            path,
+            f"工作表超过 {scan.limits.max_columns:,} 列（Excel 的上限）/ the sheet "
+            f"has more than {scan.limits.max_columns:,} columns (Excel's limit)",
+        )
+
+
 def _too_many_rows(path: Path, limits: Limits) -> InputError:
     return _error(
         path,
@@ -501,25 +543,34 @@ def _too_many_rows(path: Path, limits: Limits) -> InputError:
 
 def _mark_percent(scan: _Scan, region: bytes, cell_open: bytes) -> None:
     """Note the cells of `region` styled with a percent format."""
-    attributes = [b' s="%d"' % style for style in sorted(scan.percent_styles)]
-    expected = sum(region.count(attribute) for attribute in attributes)
-    if not expected:
+    counts = {
+        style: region.count(b' s="%d"' % style) for style in sorted(scan.percent_styles)
+    }
+    styles = [style for style, count in counts.items() if count]
+    if not styles:
         return
-    if scan.percent_pattern is None:
-        styles = b"|".join(b"%d" % style for style in sorted(scan.percent_styles))
-        scan.percent_pattern = re.compile(
-            re.escape(cell_open)
-            + rb' r="([A-Z]{1,3})(\d{1,7})" s="(?:'
-            + styles
-            + b')"'
-        )
-    found = scan.percent_pattern.findall(region)
-    if len(found) != expected:
+    # Searched for backwards: the style attribute, rare, is then the pattern's start,
+    # which the regex engine finds by a plain search (the references are everywhere).
+    mirrored = region[::-1]
+    found: list[tuple[bytes, bytes]] = []
+    for style in styles:
+        pattern = scan.percent_patterns.get(style)
+        if pattern is None:
+            pattern = scan.percent_patterns[style] = re.compile(
+                re.escape(b'" s="%d"' % style)[::-1]
+                + rb'(\d{1,7})([A-Z]{1,3})"=r '
+                + re.escape(cell_open[::-1])
+            )
+        found += [
+            (letters[::-1], number[::-1])
+            for number, letters in pattern.findall(mirrored)
+        ]
+    if len(found) != sum(counts.values()):
         # attributes in another order (or a row styled so): cell by cell
         found = [
             (letters, number)
-            for attribute in attributes
-            for letters, number in _cells_with(region, attribute, cell_open)
+            for style in styles
+            for letters, number in _cells_with(region, b' s="%d"' % style, cell_open)
         ]
     marks = scan.percent
     for letters, number in found:
@@ -627,6 +678,7 @@ def _calamine_rows(
     pad = [None] * (start[1] if start else 0)
     check_lengths = scan.long_cells_possible()
     percent, errors = scan.percent, scan.errors
+    masks: dict[int, list[int]] = {}
 
     def rows() -> Iterator[Cells]:
         # calamine's iter_rows starts at row 1 but at the first used column
@@ -634,8 +686,14 @@ def _calamine_rows(
             cells: Cells = pad + values if pad else values
             if percent and number in percent:
                 mask = percent[number]
-                for column in range(min(mask.bit_length(), len(cells))):
-                    if mask >> column & 1:
+                columns = masks.get(mask)
+                if columns is None:  # rows mostly share their percent columns
+                    columns = masks[mask] = [
+                        c for c in range(mask.bit_length()) if mask >> c & 1
+                    ]
+                width = len(cells)
+                for column in columns:
+                    if column < width:
                         cells[column] = _percent_text(cells[column])
             if errors and number in errors:
                 for column, text in errors[number].items():

@@ -12,9 +12,11 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
+from operator import attrgetter
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -27,7 +29,12 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from screening.model.units import BARE_DIGITS, CANONICAL_UNIT, UnitError, parse_amount
+from screening.model.units import (
+    CANONICAL_UNIT,
+    UnitError,
+    bare_digits,
+    parse_amount,
+)
 
 
 @dataclass(frozen=True)
@@ -38,9 +45,7 @@ class AmountValidator:
     upper: Decimal
 
     def __call__(self, value: object) -> object:
-        if value is None:
-            return None
-        if type(value) is str and BARE_DIGITS.fullmatch(value):
+        if type(value) is str and bare_digits(value):
             # the common case in spreadsheets and JSONL ("4500", "12.5"): read it directly,
             # exactly as parse_amount would, and only the upper bound can fail
             number = Decimal(value)
@@ -49,6 +54,8 @@ class AmountValidator:
                     f"数值超出合理范围（应不大于 {self.upper}）/ value out of range"
                 )
             return number
+        if value is None:
+            return None
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("数值不是有限数 / number is not finite")
         try:
@@ -229,20 +236,23 @@ class Land(_Strict):
                 )
             data = dict(data)
             raw = data.pop("area_ha")
-            try:
-                ha = (
-                    parse_amount(raw, "area")
-                    if isinstance(raw, str) and not _is_plain_number(raw)
-                    else None
-                )
-            except UnitError as exc:
-                raise ValueError(f"area_ha: {exc}") from None
-            data["area_mu"] = ha if ha is not None else _times(raw, 15)
+            data["area_mu"] = (
+                _hectares(raw) if isinstance(raw, str) else _times(raw, 15)
+            )
         return data
 
 
-def _is_plain_number(text: str) -> bool:
-    return re.fullmatch(r"\s*[+-]?\d[\d,]*(\.\d+)?\s*", text) is not None
+def _hectares(text: str) -> object:
+    """An area_ha text in 亩: a figure without a unit is in hectares (× 15), one with
+    a unit is read in its unit; which one is the unit parser's own answer."""
+    try:
+        return parse_amount(text, "ratio") * 15  # no unit is accepted for a ratio
+    except (UnitError, ArithmeticError):  # a unit, or a figure past any range
+        pass
+    try:
+        return parse_amount(text, "area")
+    except UnitError as exc:
+        raise ValueError(f"area_ha: {exc}") from None
 
 
 def _times(value: object, factor: int) -> object:
@@ -376,6 +386,10 @@ def normalise_industry(value: object) -> str:
     of the 2002 and 2011 editions are not read as 2017 codes (C3725, 2002's 汽车零部件及
     配件制造, would be 2017's 城市轨道交通 group).
     """
+    if type(value) is str and len(value) >= 3 and value in INDUSTRY_CODES:
+        # a code as the 2017 list writes it (C3841, C38): already normal (a test
+        # holds every listed code of a division or finer to that)
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -448,11 +462,16 @@ class Project(_Strict):
     @classmethod
     def _extra(cls, value: object) -> object:
         if isinstance(value, dict):
+            floats = False
             for key, item in value.items():
-                if isinstance(item, float) and not math.isfinite(item):
-                    raise ValueError(
-                        f"extra.{key}: 数值不是有限数 / number is not finite"
-                    )
+                if isinstance(item, float):
+                    if not math.isfinite(item):
+                        raise ValueError(
+                            f"extra.{key}: 数值不是有限数 / number is not finite"
+                        )
+                    floats = True
+            if not floats:
+                return value
             return {
                 k: (Decimal(repr(v)) if isinstance(v, float) else v)
                 for k, v in value.items()
@@ -553,27 +572,67 @@ def input_kinds() -> dict[str, str]:
     return kinds
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """How `flatten` reads one model: its fields' values at once (declaration order,
+    as pydantic dumps them), their dotted paths, and the reading of each nested model."""
+
+    values: Callable[[BaseModel], tuple[Any, ...]]
+    fields: tuple[tuple[str, _Reading | None], ...]
+
+    @classmethod
+    def of(cls, model: type[BaseModel], prefix: str = "") -> _Reading:
+        """Read off the model's public `model_fields` (`extra` apart: see `flatten`)."""
+        names: list[str] = []
+        fields: list[tuple[str, _Reading | None]] = []
+        for name, info in model.model_fields.items():
+            if name == "extra" and not prefix:
+                continue
+            inner = [
+                a
+                for a in getattr(info.annotation, "__args__", (info.annotation,))
+                if a is not type(None)
+            ]
+            nested = inner[0] if inner else None
+            path = f"{prefix}{name}"
+            if isinstance(nested, type) and issubclass(nested, BaseModel):
+                fields.append((path, cls.of(nested, f"{path}.")))
+            else:
+                fields.append((path, None))
+            names.append(name)
+        getter = attrgetter(*names)
+        if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
+            return cls(lambda model: (getter(model),), tuple(fields))
+        return cls(getter, tuple(fields))
+
+    def read(self, model: BaseModel, values: dict[str, Any]) -> None:
+        """Add the model's present values to `values`."""
+        for (path, inner), value in zip(self.fields, self.values(model), strict=True):
+            if value is None:
+                continue
+            if inner is None:
+                values[path] = value
+            else:
+                inner.read(value, values)
+
+
 def flatten(project: Project) -> dict[str, Any]:
     """The project's present values keyed by canonical dotted path (absent keys omitted).
 
-    Read from pydantic's own dump of the model (its fields in declaration order), the one
-    reader of rows: a batch reads every row through the model, as a project file is read.
+    The validated model's own fields, in declaration order: what pydantic's dump with
+    `exclude_none` holds, read without building the dump (tests hold it to that).
     """
     values: dict[str, Any] = {}
-
-    def walk(block: dict[str, Any], prefix: str) -> None:
-        for name, value in block.items():
-            if type(value) is dict and not (name == "extra" and not prefix):
-                walk(value, f"{prefix}{name}.")
-            elif name == "extra" and not prefix:
-                for key, item in value.items():
-                    if item is not None:
-                        values[f"extra.{key}"] = item
-            else:
-                values[f"{prefix}{name}"] = value
-
-    walk(project.model_dump(exclude_none=True), "")
+    _READING.read(project, values)
+    extra = project.extra
+    if extra:
+        for key, item in extra.items():
+            if item is not None:
+                values[f"extra.{key}"] = item
     return derive_fields(values)
+
+
+_READING = _Reading.of(Project)
 
 
 def derive_fields(values: dict[str, Any]) -> dict[str, Any]:

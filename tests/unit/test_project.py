@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from screening.cases import load_case
+from screening.cases import CASE_KEYS, load_case
 from screening.errors import ProjectError
-from screening.model.project import FIELDS, Project, flatten, normalise_industry
+from screening.model.project import (
+    FIELDS,
+    INDUSTRY_CODES,
+    Project,
+    derive_fields,
+    flatten,
+    normalise_industry,
+)
 from screening.model.units import parse_amount
+from screening.source import load_yaml_file
 
 
 def test_flatten_normalises_units_and_derives_industry_parts() -> None:
@@ -148,3 +158,68 @@ def test_yes_no_words_offices_use(word: str, value: bool) -> None:
 def test_full_width_amounts_in_a_project() -> None:
     project = Project.model_validate({"investment": {"total": "２．４亿元"}})
     assert flatten(project)["investment.total"] == Decimal("24000")
+
+
+def _flatten_by_dump(project: Project) -> dict[str, Any]:
+    """The reading `flatten` replaced: pydantic's dump without None, walked."""
+    values: dict[str, Any] = {}
+
+    def walk(block: dict[str, Any], prefix: str) -> None:
+        for name, value in block.items():
+            if name == "extra" and not prefix:
+                values.update(
+                    {f"extra.{k}": v for k, v in value.items() if v is not None}
+                )
+            elif type(value) is dict:
+                walk(value, f"{prefix}{name}.")
+            else:
+                values[f"{prefix}{name}"] = value
+
+    walk(project.model_dump(exclude_none=True), "")
+    return derive_fields(values)
+
+
+_CASES = sorted(Path(__file__).resolve().parents[2].joinpath("cases").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", _CASES[:40], ids=lambda p: p.name)
+def test_flatten_reads_what_the_dump_holds(path: Path) -> None:
+    data = load_yaml_file(path).data
+    if not isinstance(data, dict):
+        pytest.skip("not a mapping")
+    data = {k: v for k, v in data.items() if k not in CASE_KEYS}
+    try:
+        project = Project.model_validate(data)
+    except ValidationError:
+        pytest.skip("a case of a refused project")
+    got = flatten(project)
+    expected = _flatten_by_dump(project)
+    assert list(got.items()) == list(expected.items())
+
+
+def test_flatten_of_sparse_and_extra_projects() -> None:
+    for data in (
+        {},
+        {"land": {}},
+        {"environment": {"emissions": {"so2_t": 3}}, "extra": {"a": None, "b": "x"}},
+        {"industry": "C38", "region_class": 2, "extra": {}},
+    ):
+        project = Project.model_validate(data)
+        assert list(flatten(project).items()) == list(_flatten_by_dump(project).items())
+
+
+def test_every_listed_code_of_a_division_or_finer_is_already_normal() -> None:
+    # normalise_industry returns such a code as it is given: the slow path agrees
+    for code in INDUSTRY_CODES:
+        if len(code) >= 3:
+            assert normalise_industry(code.lower()) == code
+            assert normalise_industry(code) == code
+
+
+@pytest.mark.parametrize(
+    ("given", "mu"),
+    [("5", 75), (" 5 ", 75), (".5", Decimal("7.5")), ("２．４", 36), ("1,000", 15000),
+     ("3公顷", 45), ("2平方米", Decimal("0.003")), (2.5, Decimal("37.5"))],
+)  # fmt: skip
+def test_hectares_without_a_unit_are_hectares(given: object, mu: Decimal) -> None:
+    assert Project.model_validate({"land": {"area_ha": given}}).land.area_mu == mu  # type: ignore[union-attr]
