@@ -61,7 +61,8 @@ def contract_bytes(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> by
 # a frame's holes, by what fills them: the finding's figures as JSON numbers, its
 # sentence's own figures as shown, its whole message, its remedy, its status
 _ACTUAL, _THRESHOLD, _POINTS, _TOP, _SAY_ACTUAL, _SAY_THRESHOLD, _SAY_POINTS = range(7)
-_MESSAGE, _REMEDY, _STATUS = 7, 8, 9
+_MESSAGE, _REMEDY = 7, 8
+_STATUS = -1  # the general frame's first hole
 _SAYS = {"actual": _SAY_ACTUAL, "threshold": _SAY_THRESHOLD, "points": _SAY_POINTS}
 _NULL = b"null"
 
@@ -87,89 +88,81 @@ _EXACT = frozenset({int, Fraction, Decimal})
 
 class _Frame:
     """One rule's finding JSON in UTF-8 with `%s` holes, for one status and presence of
-    figures (or, the rule's general frame, for any status: its message written whole).
+    figures, with the sentence the rule's kind writes for them (see
+    `Explainer.sentence_of`): a constant, a template of the finding's own figures
+    escaped into the frame, or written whole for each finding.
 
-    `write(finding)` fills it in one `%` call; it returns None for a finding the frame
-    was not made for (another group, kind or unit, or words that would differ), which
-    the rule's general frame or the whole contract then writes.
+    `write(finding)` fills it in one `%` call. It returns None for a finding the frame
+    was not made for (another group, kind or unit, missing data or a reason, branches,
+    or words that would read otherwise), which the rule's general frame then writes.
     """
 
     def __init__(
         self,
         rule: Any,
-        status: Status | None,
+        status: Status,
         figures: bool,
         explain: Explainer,
         ruleset: RuleSet,
     ) -> None:
         self.explain = explain
-        self.group, self.kind = rule.spec.group, rule.kind
-        self.unit = rule.unit or None
+        self.group, self.kind, self.unit = rule.spec.group, rule.kind, rule.unit or None
         self.op = rule_op(rule)
         self.threshold = reported_threshold(rule, ruleset)
+        self.fixed_threshold = self.threshold is not COMPUTED
+        # a threshold computed for each project is written from the finding; this text
+        # is then only ever compared by identity (a finding's None threshold is _NULL)
+        self.threshold_json = (
+            number_json(self.threshold).encode() if self.fixed_threshold else _NULL
+        )
         top = getattr(rule.spec, "max_points", None)
         self.top: Any = None if top is None else Fraction(top)
         self.top_json = number_json(self.top).encode()
-        self.threshold_json = (
-            b"" if self.threshold is COMPUTED else number_json(self.threshold).encode()
-        )
         self.percent = rule.id in explain.percent
-        self.general = status is None
         pieces: list[bytes | int] = [
-            f'{{"rule": {json_string(rule.id)}, "group": {json_string(rule.spec.group)}, '
-            f'"kind": {json_string(rule.kind)}, "status": '.encode(),
-            _STATUS if status is None else f'"{status.value}"'.encode(),
-            b', "actual": ',
-            _ACTUAL if status is None or figures else _NULL,
-            b', "threshold": ',
-            _THRESHOLD,
-            f', "unit": {_encode(self.unit)}, "points": '.encode(),
-            _POINTS,
-            b', "max_points": ',
-            _TOP,
-            b', "message": "',
+            *_head_pieces(rule),
+            f'"{status.value}"'.encode(),
+            *_figure_pieces(rule, _ACTUAL if figures else _NULL),
         ]
-        # the sentence: a constant, a template of the finding's own figures, or (None)
-        # written whole for each finding
-        sentence = (
-            None if status is None else explain.sentence_of(rule.id, status, figures)
-        )
-        self.fixed_words = (
-            False  # whether the words hold the rule's operator, unit, top, threshold
-        )
+        sentence = explain.sentence_of(rule.id, status, figures)
+        # whether the words hold the rule's operator, unit, most points and threshold
+        self.fixed_words = not isinstance(sentence, str) and sentence is not None
         if isinstance(sentence, str):
             pieces.append(_inner(sentence))
         elif sentence is not None and sentence.constant is not None:
             pieces.append(_inner(sentence.constant))
-            self.fixed_words = True
         elif sentence is not None and _plain(sentence.format):
-            self.fixed_words = True
             for literal, name, _, _ in Formatter().parse(sentence.format):
                 pieces.append(_inner(literal))
                 if name is not None:
                     pieces.append(_SAYS[name])
         else:
             pieces.append(_MESSAGE)
-        pieces += [
-            f'", "basis": {_encode(rule.spec.basis)}, "remedy": '.encode(),
-            _REMEDY,
-            b"}",
-        ]
-        holes = [piece for piece in pieces if isinstance(piece, int)]
-        self.template = b"".join(
-            b"%s" if isinstance(piece, int) else piece.replace(b"%", b"%%")
-            for piece in pieces
-        )
+        pieces += _tail_pieces(rule)
+        self.template, holes = _template(pieces)
         self.pick = itemgetter(*holes)
         self.says_threshold = _SAY_THRESHOLD in holes
         self.says_message = _MESSAGE in holes
+        self.holds_threshold = self.fixed_words and self.fixed_threshold
+        # the whole finding when it has no figure, points or remedy of its own
+        self.constant: bytes | None = (
+            None
+            if figures or self.says_threshold or self.says_message
+            else self.template
+            % self.pick(
+                (_NULL, self.threshold_json, _NULL, self.top_json)
+                + (b"",) * 4
+                + (_NULL,)
+            )
+        )
 
     def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
+        """The finding's JSON, or None when this frame was not made for it."""
         (
             rule,
             group,
             kind,
-            status,
+            _,
             actual,
             threshold,
             op,
@@ -182,20 +175,30 @@ class _Frame:
             remedy,
             branches,
         ) = finding
-        if group != self.group or kind != self.kind or (unit or None) != self.unit:
-            return None
-        if not self.general and (missing or reason is not None or branches):
+        if (
+            group != self.group
+            or kind != self.kind
+            or (unit or None) != self.unit
+            or missing
+            or reason is not None
+            or branches
+            or (self.fixed_words and op != self.op)
+        ):
             return None
         known = self.threshold
         if threshold is known:
             threshold_json = self.threshold_json
-        elif known is not COMPUTED and _same(threshold, known):
+        elif threshold is None:
+            if self.holds_threshold:
+                return None  # the words hold the rule's own threshold
+            threshold_json = _NULL
+        elif self.fixed_threshold and _same(threshold, known):
             self.threshold = (
                 threshold  # the same figure: compared by identity from now on
             )
             threshold_json = self.threshold_json
-        elif self.fixed_words and known is not COMPUTED:
-            return None  # the words hold the rule's own threshold
+        elif self.holds_threshold:
+            return None
         else:
             threshold_json = number_json(threshold).encode()
         if top is self.top:
@@ -204,37 +207,21 @@ class _Frame:
             self.top = top  # the same figure: compared by identity from now on
             top_json = self.top_json
         elif self.fixed_words:
-            return None
+            return None  # the words hold the rule's own most points
         else:
             top_json = number_json(top).encode()
-        if self.fixed_words and op != self.op:
-            return None
+        if (
+            actual is None
+            and points is None
+            and remedy is None
+            and self.constant is not None
+            and threshold_json is self.threshold_json
+            and top_json is self.top_json
+        ):
+            return self.constant
         explain = self.explain
-        if actual is None:
-            actual_json, say_actual = _NULL, b""
-        else:
-            shown = figure(actual)
-            if shown is None:
-                actual_json = _encode(number(actual)).encode()
-                say_actual = _inner(
-                    percent(actual, explain.lang)
-                    if self.percent
-                    else show(actual, explain.lang)
-                )
-            else:
-                actual_json = shown[0].encode()
-                say_actual = (
-                    percent(actual).encode() if self.percent else shown[1].encode()
-                )
-        if points is None:
-            points_json, say_points = _NULL, b""
-        else:
-            shown = figure(points)
-            if shown is None:
-                points_json = _encode(number(points)).encode()
-                say_points = _inner(show(points))
-            else:
-                points_json, say_points = shown[0].encode(), shown[1].encode()
+        actual_json, say_actual = _figure(actual, self.percent, explain.lang)
+        points_json, say_points = _figure(points, False, explain.lang)
         say_threshold = (
             _inner(
                 explain.threshold_text(threshold, op, percent if self.percent else show)
@@ -243,11 +230,6 @@ class _Frame:
             else b""
         )
         message = _inner(explain.message(finding)) if self.says_message else b""
-        if remedy is None:
-            remedy_json = _NULL
-        else:
-            text = remedies[rule] = explain.remedy(finding)
-            remedy_json = _NULL if text is None else json_string(text).encode()
         return self.template % self.pick(  # type: ignore[no-any-return]
             (
                 actual_json,
@@ -258,10 +240,134 @@ class _Frame:
                 say_threshold,
                 say_points,
                 message,
-                remedy_json,
-                _STATUSES[status] if self.general else b"",
+                _NULL if remedy is None else _remedy(finding, explain, remedies),
             )
         )
+
+
+class _General:
+    """A rule's finding JSON for any status, its message written for each finding: missing
+    data, not applicable, either-or branches, a finding its status frame does not fit.
+
+    A finding without figures (missing data, not applicable) reads the same whenever it
+    recurs whole, so its message is kept, keyed on the whole immutable finding: a key
+    that holds everything the finding is cannot serve another finding's words."""
+
+    _KEPT = 256  # messages kept per rule: its reasons and sets of missing fields
+
+    def __init__(self, rule: Any, explain: Explainer, ruleset: RuleSet) -> None:
+        self.explain = explain
+        self.group, self.kind, self.unit = rule.spec.group, rule.kind, rule.unit or None
+        self.threshold = reported_threshold(rule, ruleset)
+        self.threshold_json = (
+            _NULL
+            if self.threshold is COMPUTED
+            else number_json(self.threshold).encode()
+        )
+        top = getattr(rule.spec, "max_points", None)
+        self.top: Any = None if top is None else Fraction(top)
+        self.top_json = number_json(self.top).encode()
+        self.template, _ = _template(
+            [
+                *_head_pieces(rule),
+                _STATUS,
+                *_figure_pieces(rule, _ACTUAL),
+                _MESSAGE,
+                *_tail_pieces(rule),
+            ]
+        )
+        self.messages: dict[Finding, bytes] = {}
+
+    def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
+        """The finding's JSON, or None for another group, kind or unit than the rule's."""
+        if (
+            finding.group != self.group
+            or finding.kind != self.kind
+            or (finding.unit or None) != self.unit
+        ):
+            return None
+        threshold, top = finding.threshold, finding.max_points
+        explain = self.explain
+        if finding.actual is None and not finding.branches:
+            message = self.messages.get(finding)
+            if message is None:
+                if len(self.messages) >= self._KEPT:
+                    self.messages.clear()
+                message = self.messages[finding] = _inner(explain.message(finding))
+        else:
+            message = _inner(explain.message(finding))
+        return self.template % (
+            _STATUSES[finding.status],
+            _figure(finding.actual, False, explain.lang)[0],
+            self.threshold_json
+            if threshold is self.threshold or _same(threshold, self.threshold)
+            else number_json(threshold).encode(),
+            _figure(finding.points, False, explain.lang)[0],
+            self.top_json
+            if top is self.top or _same(top, self.top)
+            else number_json(top).encode(),
+            message,
+            _NULL if finding.remedy is None else _remedy(finding, explain, remedies),
+        )
+
+
+def _head_pieces(rule: Any) -> list[bytes | int]:
+    return [
+        f'{{"rule": {json_string(rule.id)}, "group": {json_string(rule.spec.group)}, '
+        f'"kind": {json_string(rule.kind)}, "status": '.encode()
+    ]
+
+
+def _figure_pieces(rule: Any, actual: bytes | int) -> list[bytes | int]:
+    return [
+        b', "actual": ',
+        actual,
+        b', "threshold": ',
+        _THRESHOLD,
+        f', "unit": {_encode(rule.unit or None)}, "points": '.encode(),
+        _POINTS,
+        b', "max_points": ',
+        _TOP,
+        b', "message": "',
+    ]
+
+
+def _tail_pieces(rule: Any) -> list[bytes | int]:
+    return [
+        f'", "basis": {_encode(rule.spec.basis)}, "remedy": '.encode(),
+        _REMEDY,
+        b"}",
+    ]
+
+
+def _template(pieces: list[bytes | int]) -> tuple[bytes, list[int]]:
+    """Constant pieces and holes → a `%` template and its holes in order."""
+    template = b"".join(
+        b"%s" if isinstance(piece, int) else piece.replace(b"%", b"%%")
+        for piece in pieces
+    )
+    return template, [piece for piece in pieces if isinstance(piece, int)]
+
+
+def _figure(value: Any, share: bool, lang: str) -> tuple[bytes, bytes]:
+    """A finding's figure as its JSON number and as its sentence shows it (escaped)."""
+    if value is None:
+        return _NULL, b""
+    texts = figure(value, share)
+    if texts is not None:
+        return texts[0].encode(), texts[1].encode()
+    return (
+        _encode(number(value)).encode(),
+        _inner(percent(value, lang) if share else show(value, lang)),
+    )
+
+
+def _remedy(
+    finding: Finding, explain: Explainer, remedies: dict[str, str | None]
+) -> bytes:
+    """The finding's remedy as JSON, kept by rule for the summary."""
+    text = remedies[finding.rule] = explain.remedy(finding)
+    return _NULL if text is None else json_string(text).encode()
 
 
 def _plain(template: str) -> bool:
@@ -286,7 +392,7 @@ class _RuleFrames:
         self.passed_figures = _Frame(rule, Status.PASS, True, explain, ruleset)
         self.failed = _Frame(rule, Status.FAIL, False, explain, ruleset)
         self.failed_figures = _Frame(rule, Status.FAIL, True, explain, ruleset)
-        self.general = _Frame(rule, None, True, explain, ruleset)
+        self.general = _General(rule, explain, ruleset)
 
 
 class _LineWriter:

@@ -75,24 +75,29 @@ def number(value: Any, places: int = 4) -> Any:
     )  # int / int: the correctly rounded float
 
 
-def figure(value: Any) -> tuple[str, str] | None:
-    """An int, Fraction or Decimal as (its JSON text, its shown text):
-    `(json.dumps(number(value)), show(value))` from one rounding; None for other types."""
+def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
+    """An int, Fraction or Decimal as its JSON text and its shown text, from one ratio:
+    `(json.dumps(number(value)), show(value))`, or `percent(value)` for a `share`; None
+    for other types."""
     kind = type(value)
     if kind is int:
-        whole = int.__repr__(value)
-        return whole, whole
-    if kind is not Fraction and kind is not Decimal:
+        num, den = value, 1
+    elif kind is Fraction or kind is Decimal:
+        num, den = value.as_integer_ratio()
+    else:
         return None
-    num, den = value.as_integer_ratio()
     if den == 1:
         whole = int.__repr__(num)
-        return whole, whole
+        return whole, int.__repr__(num * 100) + "%" if share else whole
     q = _scaled(num, den, _SCALE)
     shown = _decimals(q)
     if q % _SCALE == 0 or -_EXACT_REPR < q < _EXACT_REPR:
-        return shown, shown  # the float's repr is the rounded decimal itself
-    return float.__repr__(q / _SCALE), shown
+        json_text = shown  # the float's repr is the rounded decimal itself
+    else:
+        json_text = float.__repr__(q / _SCALE)
+    if share:
+        return json_text, _decimals(_scaled(num * 100, den, _SCALE)) + "%"
+    return json_text, shown
 
 
 def number_json(value: Any) -> str:
@@ -102,7 +107,7 @@ def number_json(value: Any) -> str:
     if value is None:
         return "null"
     if kind is int or kind is Fraction or kind is Decimal:
-        return figure(value)[0]  # type: ignore[index]
+        return figure(value)[0]  # type: ignore[index]  # never None for these
     if kind is tuple:  # a between's two bounds
         return f"[{', '.join(map(number_json, value))}]"
     return _encode(number(value))
