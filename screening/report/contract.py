@@ -220,8 +220,14 @@ class _Frame:
         ):
             return self.constant
         explain = self.explain
-        actual_json, say_actual = _figure(actual, self.percent, explain.lang)
-        points_json, say_points = _figure(points, False, explain.lang)
+        if actual is None:
+            actual_json, say_actual = _NULL, b""
+        else:
+            actual_json, say_actual = _figure(actual, self.percent, explain.lang)
+        if points is None:
+            points_json, say_points = _NULL, b""
+        else:
+            points_json, say_points = _figure(points, False, explain.lang)
         say_threshold = (
             _inner(
                 explain.threshold_text(threshold, op, percent if self.percent else show)
@@ -299,7 +305,9 @@ class _General:
         return self.template % (
             _STATUSES[finding.status],
             _figure(finding.actual, False, explain.lang)[0],
-            self.threshold_json
+            _NULL
+            if threshold is None
+            else self.threshold_json
             if threshold is self.threshold or _same(threshold, self.threshold)
             else number_json(threshold).encode(),
             _figure(finding.points, False, explain.lang)[0],
@@ -353,6 +361,8 @@ def _figure(value: Any, share: bool, lang: str) -> tuple[bytes, bytes]:
     """A finding's figure as its JSON number and as its sentence shows it (escaped)."""
     if value is None:
         return _NULL, b""
+    if value is True or value is False:  # a derived fact's yes or no
+        return _BOOLEAN[value], _inner(show(value, lang))
     texts = figure(value, share)
     if texts is not None:
         return texts[0].encode(), texts[1].encode()
@@ -380,6 +390,7 @@ def _plain(template: str) -> bool:
 
 
 _STATUSES = {status: f'"{status.value}"'.encode() for status in Status}
+_BOOLEAN = {True: b"true", False: b"false"}
 
 
 class _RuleFrames:

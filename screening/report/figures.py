@@ -48,11 +48,14 @@ def _ratio(value: Any) -> tuple[int, int] | None:
 
 def _decimals(q: int) -> str:
     """q ten-thousandths as prose shows them: no trailing zeros, no point when whole."""
+    if q % _SCALE == 0:
+        return int.__repr__(q // _SCALE)
+    if -_EXACT_REPR < q < _EXACT_REPR:
+        # the float nearest q / 10⁴ (15 significant digits at most) has the shortest
+        # repr that reads back as it, which is that decimal itself: one C call
+        return float.__repr__(q / _SCALE)
     whole, part = divmod(-q if q < 0 else q, _SCALE)
-    sign = "-" if q < 0 else ""
-    if not part:
-        return f"{sign}{whole}"
-    return f"{sign}{whole}.{part:04d}".rstrip("0")
+    return f"{'-' if q < 0 else ''}{whole}.{part:04d}".rstrip("0")
 
 
 def number(value: Any, places: int = 4) -> Any:
@@ -89,12 +92,16 @@ def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
     if den == 1:
         whole = int.__repr__(num)
         return whole, int.__repr__(num * 100) + "%" if share else whole
-    q = _scaled(num, den, _SCALE)
+    q, r = divmod(num * _SCALE, den)  # `_scaled(num, den, _SCALE)`, inline: it is hot
+    if 2 * r > den or (2 * r == den and q & 1):
+        q += 1
     shown = _decimals(q)
-    if q % _SCALE == 0 or -_EXACT_REPR < q < _EXACT_REPR:
-        json_text = shown  # the float's repr is the rounded decimal itself
-    else:
+    # number(value) is q // 10⁴ or the float q / 10⁴, whose repr is `shown` but for
+    # more than 15 significant digits
+    if q % _SCALE and not -_EXACT_REPR < q < _EXACT_REPR:
         json_text = float.__repr__(q / _SCALE)
+    else:
+        json_text = shown
     if share:
         return json_text, _decimals(_scaled(num * 100, den, _SCALE)) + "%"
     return json_text, shown
