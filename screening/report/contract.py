@@ -223,7 +223,11 @@ class _Frame:
         if actual is None:
             actual_json, say_actual = _NULL, b""
         else:
-            actual_json, say_actual = _figure(actual, self.percent, explain.lang)
+            texts = figure(actual, self.percent)
+            if texts is None:
+                actual_json, say_actual = _figure(actual, self.percent, explain.lang)
+            else:
+                actual_json, say_actual = texts[0].encode(), texts[1].encode()
         if points is None:
             points_json, say_points = _NULL, b""
         else:

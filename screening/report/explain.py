@@ -114,6 +114,21 @@ _BRACES = str.maketrans({"{": "{{", "}": "}}"})
 _CONVERSIONS: dict[str, Callable[[object], str]] = {"r": repr, "s": str, "a": ascii}
 
 
+def _around(template: str) -> tuple[str, str, str | None]:
+    """A compiled option template as the words before and after its one bare `{value}`,
+    or, where the figure has a format of its own or recurs, the template to fill."""
+    parts = list(Formatter().parse(template))
+    fields = [i for i, (_, name, _, _) in enumerate(parts) if name is not None]
+    if len(fields) == 1 and parts[fields[0]][1:] == ("value", "", None):
+        at = fields[0]
+        return (
+            "".join(part[0] for part in parts[: at + 1]),
+            "".join(part[0] for part in parts[at + 1 :]),
+            None,
+        )
+    return "", "", template
+
+
 class _Sentence:
     """A message template with a rule's constant words filled in, leaving its figures.
 
@@ -285,7 +300,7 @@ class Explainer:
             op: text(f"op.{op}", lang) for op in (">=", ">", "<=", "<", "between")
         }
         self._sentences: dict[tuple[Any, ...], _Sentence] = {}
-        self._option_templates: dict[tuple[str, str, str], str] = {}
+        self._option_words: dict[tuple[str, str, str], tuple[str, str, str | None]] = {}
         self._or = text("or", lang)
 
     # -- the words a kind's sentence uses (screening.kinds.Words) ----------------------
@@ -525,24 +540,30 @@ class Explainer:
         return show(target, self.lang)
 
     def _options(self, remedy: Remedy, separator: str | None = None) -> str:
-        return (separator or self._or).join(self._option(o) for o in remedy.options)
+        return (separator or self._or).join(map(self._option, remedy.options))
 
     def _option(self, option: RemedyOption) -> str:
-        # compiled once per field, relation and unit: the words around the option's figure
-        entry = (option.field, option.relation, option.unit)
-        template = self._option_templates.get(entry)
-        if template is None:
+        # compiled once per field, relation and unit: the words before and after the
+        # option's figure (or a template, where the figure has a format of its own)
+        field, relation, _, unit = option
+        entry = (field, relation, unit)
+        words = self._option_words.get(entry)
+        if words is None:
             lang = self.lang
-            template = self._option_templates[entry] = _compile(
+            compiled = _compile(
                 text("remedy.option", lang),
                 {
-                    "field": self.field_title(option.field),
-                    "relation": text(f"relation.{option.relation}", lang),
-                    "unit": _unit(option.unit, lang),
+                    "field": self.field_title(field),
+                    "relation": text(f"relation.{relation}", lang),
+                    "unit": _unit(unit, lang),
                 },
                 ("value",),
             )[0]
-        return template.format_map({"value": _option_value(option, self.shares)})
+            words = self._option_words[entry] = _around(compiled)
+        before, after, template = words
+        if template is not None:
+            return template.format_map({"value": _option_value(option, self.shares)})
+        return before + _option_value(option, self.shares) + after
 
     def _finding_of(self, decision: Decision, rule_id: str) -> Finding:
         findings = decision.findings

@@ -92,16 +92,16 @@ def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
     if den == 1:
         whole = int.__repr__(num)
         return whole, int.__repr__(num * 100) + "%" if share else whole
-    q, r = divmod(num * _SCALE, den)  # `_scaled(num, den, _SCALE)`, inline: it is hot
+    # `_decimals(_scaled(num, den, _SCALE))`, inline: this runs for every figure written
+    q, r = divmod(num * _SCALE, den)
     if 2 * r > den or (2 * r == den and q & 1):
         q += 1
-    shown = _decimals(q)
-    # number(value) is q // 10⁴ or the float q / 10⁴, whose repr is `shown` but for
-    # more than 15 significant digits
-    if q % _SCALE and not -_EXACT_REPR < q < _EXACT_REPR:
-        json_text = float.__repr__(q / _SCALE)
-    else:
-        json_text = shown
+    if q % _SCALE == 0:
+        shown = json_text = int.__repr__(q // _SCALE)
+    elif -_EXACT_REPR < q < _EXACT_REPR:
+        shown = json_text = float.__repr__(q / _SCALE)  # see `_decimals`
+    else:  # number(value) is the float q / 10⁴, its repr rounded to 17 digits
+        shown, json_text = _decimals(q), float.__repr__(q / _SCALE)
     if share:
         return json_text, _decimals(_scaled(num * 100, den, _SCALE)) + "%"
     return json_text, shown
@@ -198,6 +198,9 @@ def bound_text(value: Fraction, relation: str, places: int, factor: int = 1) -> 
     """`show(safe_bound(value × factor, relation, places))`, in integers: `places` is at
     most four, so the bound shows exactly."""
     num, den = value.as_integer_ratio()
-    scaled = num * factor * 10**places
+    scaled = num * factor * _POWERS[places]
     bound = -(-scaled // den) if relation in (">=", ">") else scaled // den
-    return _decimals(bound * 10 ** (_PLACES - places))
+    return _decimals(bound * _POWERS[_PLACES - places])
+
+
+_POWERS = tuple(10**places for places in range(_PLACES + 1))
