@@ -83,9 +83,24 @@ def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
     `(json.dumps(number(value)), show(value))`, or `percent(value)` for a `share`; None
     for other types."""
     kind = type(value)
-    if kind is int:
+    if kind is Decimal:
+        text = str(value)
+        dot = text.find(".")
+        if dot > 0 and len(text) - dot <= 5 and len(text) <= 16 and "E" not in text:
+            # at most four decimals and fifteen digits, written out: exact as it
+            # reads, and the float nearest it has that repr (see `_decimals`)
+            shown = text.rstrip("0")
+            if shown[-1] == ".":
+                shown = "0" if shown == "-0." else shown[:-1]
+            if share:
+                tenths = int(text[:dot] + text[dot + 1 :])  # q / 10^places
+                q = tenths * _POWERS[_PLACES + dot + 1 - len(text)]
+                return shown, _decimals(q * 100) + "%"
+            return shown, shown
+        num, den = value.as_integer_ratio()
+    elif kind is int:
         num, den = value, 1
-    elif kind is Fraction or kind is Decimal:
+    elif kind is Fraction:
         num, den = value.as_integer_ratio()
     else:
         return None
@@ -102,8 +117,10 @@ def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
         shown = json_text = float.__repr__(q / _SCALE)  # see `_decimals`
     else:  # number(value) is the float q / 10⁴, its repr rounded to 17 digits
         shown, json_text = _decimals(q), float.__repr__(q / _SCALE)
-    if share:
-        return json_text, _decimals(_scaled(num * 100, den, _SCALE)) + "%"
+    if share:  # value × 100 to four decimals: q × 100 when q was exact
+        return json_text, _decimals(
+            q * 100 if r == 0 else _scaled(num * 100, den, _SCALE)
+        ) + "%"
     return json_text, shown
 
 
