@@ -125,8 +125,9 @@ class _Frame:
             *_figure_pieces(rule, _ACTUAL if figures else _NULL),
         ]
         sentence = explain.sentence_of(rule.id, status, figures)
-        # whether the words hold the rule's operator, unit, most points and threshold
-        self.fixed_words = not isinstance(sentence, str) and sentence is not None
+        # words told from a probe holding the rule's operator, unit, most points and
+        # fixed threshold: they are the finding's only when it holds these too
+        self.probed = sentence is not None
         if isinstance(sentence, str):
             pieces.append(_inner(sentence))
         elif sentence is not None and sentence.constant is not None:
@@ -143,7 +144,7 @@ class _Frame:
         self.pick = itemgetter(*holes)
         self.says_threshold = _SAY_THRESHOLD in holes
         self.says_message = _MESSAGE in holes
-        self.holds_threshold = self.fixed_words and self.fixed_threshold
+        self.holds_threshold = self.probed and self.fixed_threshold
         # the whole finding when it has no figure, points or remedy of its own
         self.constant: bytes | None = (
             None
@@ -182,7 +183,7 @@ class _Frame:
             or missing
             or reason is not None
             or branches
-            or (self.fixed_words and op != self.op)
+            or (self.probed and op != self.op)
         ):
             return None
         known = self.threshold
@@ -206,7 +207,7 @@ class _Frame:
         elif _same(top, self.top):
             self.top = top  # the same figure: compared by identity from now on
             top_json = self.top_json
-        elif self.fixed_words:
+        elif self.probed:
             return None  # the words hold the rule's own most points
         else:
             top_json = number_json(top).encode()
@@ -257,13 +258,7 @@ class _Frame:
 
 class _General:
     """A rule's finding JSON for any status, its message written for each finding: missing
-    data, not applicable, either-or branches, a finding its status frame does not fit.
-
-    A finding without figures (missing data, not applicable) reads the same whenever it
-    recurs whole, so its message is kept, keyed on the whole immutable finding: a key
-    that holds everything the finding is cannot serve another finding's words."""
-
-    _KEPT = 256  # messages kept per rule: its reasons and sets of missing fields
+    data, not applicable, either-or branches, a finding its status frame does not fit."""
 
     def __init__(self, rule: Any, explain: Explainer, ruleset: RuleSet) -> None:
         self.explain = explain
@@ -286,7 +281,6 @@ class _General:
                 *_tail_pieces(rule),
             ]
         )
-        self.messages: dict[Finding, bytes] = {}
 
     def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
         """The finding's JSON, or None for another group, kind or unit than the rule's."""
@@ -298,27 +292,19 @@ class _General:
             return None
         threshold, top = finding.threshold, finding.max_points
         explain = self.explain
-        if finding.actual is None and not finding.branches:
-            message = self.messages.get(finding)
-            if message is None:
-                if len(self.messages) >= self._KEPT:
-                    self.messages.clear()
-                message = self.messages[finding] = _inner(explain.message(finding))
-        else:
-            message = _inner(explain.message(finding))
         return self.template % (
             _STATUSES[finding.status],
-            _figure(finding.actual, False, explain.lang)[0],
+            number_json(finding.actual).encode(),
             _NULL
             if threshold is None
             else self.threshold_json
             if threshold is self.threshold or _same(threshold, self.threshold)
             else number_json(threshold).encode(),
-            _figure(finding.points, False, explain.lang)[0],
+            number_json(finding.points).encode(),
             self.top_json
             if top is self.top or _same(top, self.top)
             else number_json(top).encode(),
-            message,
+            _inner(explain.message(finding)),
             _NULL if finding.remedy is None else _remedy(finding, explain, remedies),
         )
 
