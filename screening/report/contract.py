@@ -1,17 +1,22 @@
 """The JSON contract: one decision → a dict with keys in documented order, stable bytes.
 
-`to_contract` gives the dict; `contract_bytes` writes the same JSON line directly, each
-finding from its rule's pre-encoded parts around the values that vary (status, figures,
-message, remedy), so that a batch line costs a few string joins per finding.
+`to_contract` gives the dict; `contract_bytes` writes the same JSON line directly in
+UTF-8: each finding is one `%` fill of its rule's frame, the finding's JSON encoded
+once per rule, status and presence of figures around the holes that vary (the
+figures, the sentence's own figures, the remedy), so that a batch line costs a few
+small conversions per finding and no encoding of the whole line.
 """
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from fractions import Fraction
+from operator import itemgetter
+from string import Formatter
 from typing import Any
 
-from screening.compile import COMPUTED, reported_threshold
+from screening.compile import COMPUTED, reported_threshold, rule_op
 from screening.findings import Decision, Finding, Status
 from screening.model.effective import RuleSet
 from screening.report.explain import (
@@ -19,8 +24,11 @@ from screening.report.explain import (
     explainer,
     json_string,
     number,
+    percent,
     round_score,
+    show,
 )
+from screening.report.figures import figure, number_json, score_json
 
 _encode = json.JSONEncoder(
     ensure_ascii=False
@@ -47,24 +55,47 @@ def contract_line(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> str
 
 def contract_bytes(decision: Decision, ruleset: RuleSet, lang: str = "zh") -> bytes:
     """`contract_line(…)` in UTF-8 with its newline, as a batch writes it."""
-    return _writer(ruleset, lang).line(decision).encode()
+    return _writer(ruleset, lang).line(decision)
+
+
+# a frame's holes, by what fills them: the finding's figures as JSON numbers, its
+# sentence's own figures as shown, its whole message, its remedy, its status
+_ACTUAL, _THRESHOLD, _POINTS, _TOP, _SAY_ACTUAL, _SAY_THRESHOLD, _SAY_POINTS = range(7)
+_MESSAGE, _REMEDY = 7, 8
+_STATUS = -1  # the general frame's first hole
+_SAYS = {"actual": _SAY_ACTUAL, "threshold": _SAY_THRESHOLD, "points": _SAY_POINTS}
+_NULL = b"null"
+
+
+def _inner(text: str) -> bytes:
+    """`text` as it reads inside a JSON string, in UTF-8."""
+    return json_string(text)[1:-1].encode()
+
+
+def _same(found: Any, known: Any) -> bool:
+    """Whether `found` is written as `known` is: the same exact number (an int, Fraction
+    or Decimal; a float or a bool equal to one is written otherwise), or both bounds so."""
+    kind = type(found)
+    if kind in _EXACT:
+        return type(known) in _EXACT and bool(found == known)
+    if kind is tuple and type(known) is tuple:
+        return len(found) == len(known) and all(map(_same, found, known))
+    return False
+
+
+_EXACT = frozenset({int, Fraction, Decimal})
 
 
 class _Frame:
-    """A finding's JSON for one rule, status and presence of figures, encoded around its
-    holes: the figures, the sentence's own figures and the remedy."""
+    """One rule's finding JSON in UTF-8 with `%s` holes, for one status and presence of
+    figures, with the sentence the rule's kind writes for them (see
+    `Explainer.sentence_of`): a constant, a template of the finding's own figures
+    escaped into the frame, or written whole for each finding.
 
-    __slots__ = (
-        "head",
-        "middle",
-        "sentence",
-        "message",
-        "tail",
-        "threshold",
-        "threshold_text",
-        "top",
-        "top_text",
-    )
+    `write(finding)` fills it in one `%` call. It returns None for a finding the frame
+    was not made for (another group, kind or unit, missing data or a reason, branches,
+    or words that would read otherwise), which the rule's general frame then writes.
+    """
 
     def __init__(
         self,
@@ -74,69 +105,295 @@ class _Frame:
         explain: Explainer,
         ruleset: RuleSet,
     ) -> None:
-        self.head = (
-            f'{{"rule": {json_string(rule.id)}, "group": {json_string(rule.spec.group)}, '
-            f'"kind": {json_string(rule.kind)}, "status": "{status.value}", "actual": '
-        )
-        self.middle = f', "unit": {_encode(rule.unit or None)}, "points": '
-        sentence = explain.sentence_of(rule.id, status, figures)
-        self.sentence = sentence if not isinstance(sentence, str) else None
-        # the message, JSON-escaped: a constant, or a format template of the sentence's figures
-        self.message = (
-            json_string(sentence if isinstance(sentence, str) else sentence.format)[
-                1:-1
-            ]
-            if sentence is not None
-            else None
-        )
-        if self.sentence is not None and self.sentence.constant is not None:
-            self.message, self.sentence = (
-                json_string(self.sentence.constant)[1:-1],
-                None,
-            )
-        self.tail = f'", "basis": {_encode(rule.spec.basis)}, "remedy": '
+        self.explain = explain
+        self.group, self.kind, self.unit = rule.spec.group, rule.kind, rule.unit or None
+        self.op = rule_op(rule)
         self.threshold = reported_threshold(rule, ruleset)
-        self.threshold_text = (
-            "" if self.threshold is COMPUTED else _number_text(number(self.threshold))
+        self.fixed_threshold = self.threshold is not COMPUTED
+        # a threshold computed for each project is written from the finding; this text
+        # is then only ever compared by identity (a finding's None threshold is _NULL)
+        self.threshold_json = (
+            number_json(self.threshold).encode() if self.fixed_threshold else _NULL
         )
         top = getattr(rule.spec, "max_points", None)
-        self.top = None if top is None else Fraction(top)
-        self.top_text = _number_text(number(self.top))
+        self.top: Any = None if top is None else Fraction(top)
+        self.top_json = number_json(self.top).encode()
+        self.percent = rule.id in explain.percent
+        pieces: list[bytes | int] = [
+            *_head_pieces(rule),
+            f'"{status.value}"'.encode(),
+            *_figure_pieces(rule, _ACTUAL if figures else _NULL),
+        ]
+        sentence = explain.sentence_of(rule.id, status, figures)
+        # words told from a probe holding the rule's operator, unit, most points and
+        # fixed threshold: they are the finding's only when it holds these too
+        self.probed = sentence is not None
+        if isinstance(sentence, str):
+            pieces.append(_inner(sentence))
+        elif sentence is not None and sentence.constant is not None:
+            pieces.append(_inner(sentence.constant))
+        elif sentence is not None and _plain(sentence.format):
+            for literal, name, _, _ in Formatter().parse(sentence.format):
+                pieces.append(_inner(literal))
+                if name is not None:
+                    pieces.append(_SAYS[name])
+        else:
+            pieces.append(_MESSAGE)
+        pieces += _tail_pieces(rule)
+        self.template, holes = _template(pieces)
+        self.pick = itemgetter(*holes)
+        self.says_threshold = _SAY_THRESHOLD in holes
+        self.says_message = _MESSAGE in holes
+        self.holds_threshold = self.probed and self.fixed_threshold
+        # the whole finding when it has no figure, points or remedy of its own
+        self.constant: bytes | None = (
+            None
+            if figures or self.says_threshold or self.says_message
+            else self.template
+            % self.pick(
+                (_NULL, self.threshold_json, _NULL, self.top_json)
+                + (b"",) * 4
+                + (_NULL,)
+            )
+        )
 
-    def fits(self, finding: Finding) -> bool:
-        """Whether the finding is one this frame was made for (else it is written whole)."""
+    def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
+        """The finding's JSON, or None when this frame was not made for it."""
+        (
+            rule,
+            group,
+            kind,
+            _,
+            actual,
+            threshold,
+            op,
+            unit,
+            points,
+            top,
+            missing,
+            reason,
+            _,
+            remedy,
+            branches,
+        ) = finding
         if (
-            self.message is None
-            or finding.branches
-            or finding.reason is not None
-            or finding.missing
+            group != self.group
+            or kind != self.kind
+            or (unit or None) != self.unit
+            or missing
+            or reason is not None
+            or branches
+            or (self.probed and op != self.op)
         ):
-            return False
-        return self.sentence is None or self.sentence.fits(finding)
+            return None
+        known = self.threshold
+        if threshold is known:
+            threshold_json = self.threshold_json
+        elif threshold is None:
+            if self.holds_threshold:
+                return None  # the words hold the rule's own threshold
+            threshold_json = _NULL
+        elif self.fixed_threshold and _same(threshold, known):
+            self.threshold = (
+                threshold  # the same figure: compared by identity from now on
+            )
+            threshold_json = self.threshold_json
+        elif self.holds_threshold:
+            return None
+        else:
+            threshold_json = number_json(threshold).encode()
+        if top is self.top:
+            top_json = self.top_json
+        elif _same(top, self.top):
+            self.top = top  # the same figure: compared by identity from now on
+            top_json = self.top_json
+        elif self.probed:
+            return None  # the words hold the rule's own most points
+        else:
+            top_json = number_json(top).encode()
+        if (
+            actual is None
+            and points is None
+            and remedy is None
+            and self.constant is not None
+            and threshold_json is self.threshold_json
+            and top_json is self.top_json
+        ):
+            return self.constant
+        explain = self.explain
+        if actual is None:
+            actual_json, say_actual = _NULL, b""
+        else:
+            texts = figure(actual, self.percent)
+            if texts is None:
+                actual_json, say_actual = _figure(actual, self.percent, explain.lang)
+            else:
+                actual_json, say_actual = texts[0].encode(), texts[1].encode()
+        if points is None:
+            points_json, say_points = _NULL, b""
+        else:
+            points_json, say_points = _figure(points, False, explain.lang)
+        say_threshold = (
+            _inner(
+                explain.threshold_text(threshold, op, percent if self.percent else show)
+            )
+            if self.says_threshold
+            else b""
+        )
+        message = _inner(explain.message(finding)) if self.says_message else b""
+        return self.template % self.pick(  # type: ignore[no-any-return]
+            (
+                actual_json,
+                threshold_json,
+                points_json,
+                top_json,
+                say_actual,
+                say_threshold,
+                say_points,
+                message,
+                _NULL if remedy is None else _remedy(finding, explain, remedies),
+            )
+        )
 
-    def text(self, finding: Finding, remedy: str | None) -> str:
-        found = finding.threshold
-        threshold = self.threshold_text
-        if self.threshold is COMPUTED or (
-            found is not self.threshold and found != self.threshold
+
+class _General:
+    """A rule's finding JSON for any status, its message written for each finding: missing
+    data, not applicable, either-or branches, a finding its status frame does not fit."""
+
+    def __init__(self, rule: Any, explain: Explainer, ruleset: RuleSet) -> None:
+        self.explain = explain
+        self.group, self.kind, self.unit = rule.spec.group, rule.kind, rule.unit or None
+        self.threshold = reported_threshold(rule, ruleset)
+        self.threshold_json = (
+            _NULL
+            if self.threshold is COMPUTED
+            else number_json(self.threshold).encode()
+        )
+        top = getattr(rule.spec, "max_points", None)
+        self.top: Any = None if top is None else Fraction(top)
+        self.top_json = number_json(self.top).encode()
+        self.template, _ = _template(
+            [
+                *_head_pieces(rule),
+                _STATUS,
+                *_figure_pieces(rule, _ACTUAL),
+                _MESSAGE,
+                *_tail_pieces(rule),
+            ]
+        )
+
+    def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
+        """The finding's JSON, or None for another group, kind or unit than the rule's."""
+        if (
+            finding.group != self.group
+            or finding.kind != self.kind
+            or (finding.unit or None) != self.unit
         ):
-            threshold = _number_text(number(found))
-        top = (
-            self.top_text
-            if finding.max_points == self.top
-            else _number_text(number(finding.max_points))
+            return None
+        threshold, top = finding.threshold, finding.max_points
+        explain = self.explain
+        return self.template % (
+            _STATUSES[finding.status],
+            number_json(finding.actual).encode(),
+            _NULL
+            if threshold is None
+            else self.threshold_json
+            if threshold is self.threshold or _same(threshold, self.threshold)
+            else number_json(threshold).encode(),
+            number_json(finding.points).encode(),
+            self.top_json
+            if top is self.top or _same(top, self.top)
+            else number_json(top).encode(),
+            _inner(explain.message(finding)),
+            _NULL if finding.remedy is None else _remedy(finding, explain, remedies),
         )
-        sentence = self.sentence
-        message = (
-            self.message
-            if sentence is None
-            else self.message.format_map(sentence.values(finding))  # type: ignore[union-attr]
-        )
-        return (
-            f'{self.head}{_number_text(number(finding.actual))}, "threshold": {threshold}{self.middle}'
-            f'{_number_text(number(finding.points))}, "max_points": {top}, "message": "{message}'
-            f"{self.tail}{_text_or_null(remedy)}}}"
-        )
+
+
+def _head_pieces(rule: Any) -> list[bytes | int]:
+    return [
+        f'{{"rule": {json_string(rule.id)}, "group": {json_string(rule.spec.group)}, '
+        f'"kind": {json_string(rule.kind)}, "status": '.encode()
+    ]
+
+
+def _figure_pieces(rule: Any, actual: bytes | int) -> list[bytes | int]:
+    return [
+        b', "actual": ',
+        actual,
+        b', "threshold": ',
+        _THRESHOLD,
+        f', "unit": {_encode(rule.unit or None)}, "points": '.encode(),
+        _POINTS,
+        b', "max_points": ',
+        _TOP,
+        b', "message": "',
+    ]
+
+
+def _tail_pieces(rule: Any) -> list[bytes | int]:
+    return [
+        f'", "basis": {_encode(rule.spec.basis)}, "remedy": '.encode(),
+        _REMEDY,
+        b"}",
+    ]
+
+
+def _template(pieces: list[bytes | int]) -> tuple[bytes, list[int]]:
+    """Constant pieces and holes → a `%` template and its holes in order."""
+    template = b"".join(
+        b"%s" if isinstance(piece, int) else piece.replace(b"%", b"%%")
+        for piece in pieces
+    )
+    return template, [piece for piece in pieces if isinstance(piece, int)]
+
+
+def _figure(value: Any, share: bool, lang: str) -> tuple[bytes, bytes]:
+    """A finding's figure as its JSON number and as its sentence shows it (escaped)."""
+    if value is None:
+        return _NULL, b""
+    if value is True or value is False:  # a derived fact's yes or no
+        return _BOOLEAN[value], _inner(show(value, lang))
+    texts = figure(value, share)
+    if texts is not None:
+        return texts[0].encode(), texts[1].encode()
+    return (
+        _encode(number(value)).encode(),
+        _inner(percent(value, lang) if share else show(value, lang)),
+    )
+
+
+def _remedy(
+    finding: Finding, explain: Explainer, remedies: dict[str, str | None]
+) -> bytes:
+    """The finding's remedy as JSON, kept by rule for the summary."""
+    text = remedies[finding.rule] = explain.remedy(finding)
+    return _NULL if text is None else json_string(text).encode()
+
+
+def _plain(template: str) -> bool:
+    """Whether a compiled sentence's every placeholder is a bare name (no conversion or
+    format spec), so its shown figures can be written into the frame escaped."""
+    return all(
+        name is None or (name in _SAYS and not spec and not conversion)
+        for _, name, spec, conversion in Formatter().parse(template)
+    )
+
+
+_STATUSES = {status: f'"{status.value}"'.encode() for status in Status}
+_BOOLEAN = {True: b"true", False: b"false"}
+
+
+class _RuleFrames:
+    """A rule's frames: one per status and presence of figures, and its general one."""
+
+    __slots__ = ("passed", "passed_figures", "failed", "failed_figures", "general")
+
+    def __init__(self, rule: Any, explain: Explainer, ruleset: RuleSet) -> None:
+        self.passed = _Frame(rule, Status.PASS, False, explain, ruleset)
+        self.passed_figures = _Frame(rule, Status.PASS, True, explain, ruleset)
+        self.failed = _Frame(rule, Status.FAIL, False, explain, ruleset)
+        self.failed_figures = _Frame(rule, Status.FAIL, True, explain, ruleset)
+        self.general = _General(rule, explain, ruleset)
 
 
 class _LineWriter:
@@ -147,53 +404,75 @@ class _LineWriter:
         self.ruleset = ruleset
         self.ruleset_text = _encode(
             _head_ruleset(ruleset.id, ruleset.version, ruleset.sha256, ruleset.path)
-        )
-        self.as_of_text = _encode(ruleset.as_of.isoformat() if ruleset.as_of else None)
-        # per rule, status (pass or fail) and whether the finding has figures: its frame
-        self.frames = {
-            (rule.id, status, figures): _Frame(
-                rule, status, figures, self.explain, ruleset
-            )
-            for rule in ruleset.rules
-            for status in (Status.PASS, Status.FAIL)
-            for figures in (True, False)
+        ).encode()
+        self.as_of_text = _encode(
+            ruleset.as_of.isoformat() if ruleset.as_of else None
+        ).encode()
+        self.rules = {
+            rule.id: _RuleFrames(rule, self.explain, ruleset) for rule in ruleset.rules
         }
+        self.passed, self.failed = Status.PASS, Status.FAIL
 
-    def line(self, decision: Decision) -> str:
+    def line(self, decision: Decision) -> bytes:
         rs = self.ruleset
         if (decision.ruleset_id, decision.ruleset_version, decision.ruleset_sha256) != (
             rs.id,
             rs.version,
             rs.sha256,
         ) or decision.as_of != rs.as_of:
-            return _encode(to_contract(decision, rs, self.explain.lang)) + "\n"
+            return (
+                _encode(to_contract(decision, rs, self.explain.lang)) + "\n"
+            ).encode()
         explain = self.explain
         texts = []
         remedies: dict[str, str | None] = {}
-        frames = self.frames
+        rules = self.rules
+        passed, failed = self.passed, self.failed
         for finding in decision.findings:
-            remedy = remedies[finding.rule] = explain.remedy(finding)
-            frame = frames.get(
-                (finding.rule, finding.status, finding.actual is not None)
-            )
-            if frame is not None and frame.fits(finding):
-                texts.append(frame.text(finding, remedy))
-            else:  # missing data, not applicable, either-or, a finding built elsewhere
-                texts.append(_encode(_finding(finding, explain)))
+            frames = rules.get(finding.rule)
+            written = None
+            if frames is not None:
+                status, figures = finding.status, finding.actual is not None
+                if status is passed:
+                    frame = frames.passed_figures if figures else frames.passed
+                    written = frame.write(finding, remedies)
+                elif status is failed:
+                    frame = frames.failed_figures if figures else frames.failed
+                    written = frame.write(finding, remedies)
+                if written is None:
+                    written = frames.general.write(finding, remedies)
+            if written is None:  # a finding built elsewhere
+                remedy = remedies[finding.rule] = explain.remedy(finding)
+                written = _encode(_finding(finding, explain, remedy)).encode()
+            texts.append(written)
         summary = explain.summary(decision, remedies)
-        return (
-            f'{{"project": {{"id": {_text_or_null(decision.project_id)}, '
-            f'"name": {_text_or_null(decision.project_name)}, "company": {_text_or_null(decision.project_company)}}}, '
-            f'"ruleset": {self.ruleset_text}, "as_of": {self.as_of_text}, "decision": "{decision.outcome.value}", '
-            f'"score": {_number_text(number(round_score(decision.score), 2))}, '
-            f'"vetoed_by": {_strings(decision.vetoed_by)}, "missing": {_strings(decision.missing)}, '
-            f'"findings": [{", ".join(texts)}], "summary": {_text_or_null(chr(10).join(summary) if summary else None)}}}\n'
+        return b"".join(
+            (
+                b'{"project": {"id": ',
+                _text_or_null(decision.project_id),
+                b', "name": ',
+                _text_or_null(decision.project_name),
+                b', "company": ',
+                _text_or_null(decision.project_company),
+                b'}, "ruleset": ',
+                self.ruleset_text,
+                b', "as_of": ',
+                self.as_of_text,
+                b', "decision": "',
+                decision.outcome.value.encode(),
+                b'", "score": ',
+                score_json(decision.score).encode(),
+                b', "vetoed_by": ',
+                _strings(decision.vetoed_by),
+                b', "missing": ',
+                _strings(decision.missing),
+                b', "findings": [',
+                b", ".join(texts),
+                b'], "summary": ',
+                _text_or_null("\n".join(summary) if summary else None),
+                b"}\n",
+            )
         )
-
-
-_STATUS = {
-    status: status.value for status in Status
-}  # an Enum's .value is a descriptor call
 
 
 _writers: dict[tuple[int, str], _LineWriter] = {}
@@ -212,8 +491,12 @@ def _writer(ruleset: RuleSet, lang: str) -> _LineWriter:
     return found
 
 
-def _strings(items: tuple[str, ...]) -> str:
-    return f"[{', '.join(map(json_string, items))}]"
+def _strings(items: tuple[str, ...]) -> bytes:
+    return f"[{', '.join(map(json_string, items))}]".encode()
+
+
+def _text_or_null(text: str | None) -> bytes:
+    return _NULL if text is None else json_string(text).encode()
 
 
 def _head_ruleset(
@@ -247,23 +530,9 @@ def _summary(decision: Decision, explain: Explainer) -> str | None:
     return "\n".join(summary) if summary else None
 
 
-def _text_or_null(text: str | None) -> str:
-    return "null" if text is None else json_string(text)
-
-
-def _number_text(value: Any) -> str:
-    """`_encode(value)` for what `number` returns, without building an encoder for a scalar."""
-    kind = type(value)
-    if kind is float:
-        return float.__repr__(value)  # what json writes for a finite float
-    if kind is int:
-        return int.__repr__(value)
-    if value is None:
-        return "null"
-    return _encode(value)  # booleans, lists (a between's two bounds)
-
-
-def _finding(finding: Finding, explain: Explainer) -> dict[str, Any]:
+def _finding(
+    finding: Finding, explain: Explainer, remedy: Any = COMPUTED
+) -> dict[str, Any]:
     return {
         "rule": finding.rule,
         "group": finding.group,
@@ -276,7 +545,7 @@ def _finding(finding: Finding, explain: Explainer) -> dict[str, Any]:
         "max_points": number(finding.max_points),
         "message": explain.message(finding),
         "basis": explain.rules[finding.rule].spec.basis,
-        "remedy": explain.remedy(finding),
+        "remedy": explain.remedy(finding) if remedy is COMPUTED else remedy,
     }
 
 

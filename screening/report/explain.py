@@ -7,9 +7,7 @@ remembered between findings: a finding's prose is a few template fills.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from decimal import Decimal
 from fractions import Fraction
 from string import Formatter
 from typing import Any
@@ -29,86 +27,29 @@ from screening.kinds import RuleKind, get
 from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, input_kinds
+from screening.report.figures import (
+    bound_text,
+    json_string,
+    number,
+    percent,
+    round_score,
+    safe_bound,
+    show,
+)
 
-# a str as JSON writes it with ensure_ascii=False: called directly, as JSONEncoder.encode
-# builds a whole encoder for anything but a str
-json_string = json.encoder.encode_basestring
-
-
-def _scaled(num: int, den: int, scale: int) -> int:
-    """num / den × scale rounded half to even: the figure to `scale`'s decimals, as an integer."""
-    q, r = divmod(num * scale, den)  # den > 0: the remainder is never negative
-    twice = 2 * r
-    if twice > den or (twice == den and q & 1):
-        q += 1
-    return q
-
-
-def _ratio(value: Any) -> tuple[int, int] | None:
-    kind = type(value)
-    if kind is Fraction or kind is Decimal:
-        return value.as_integer_ratio()  # type: ignore[no-any-return]
-    if isinstance(value, (Fraction, Decimal)):
-        return value.as_integer_ratio()
-    return None
-
-
-def number(value: Any, places: int = 4) -> Any:
-    """A Fraction/Decimal as a JSON-friendly int or float, rounded half to even to `places` decimals."""
-    kind = type(value)  # exact types first: this runs for every number in every report
-    if value is None or kind is int or kind is bool:
-        return value
-    ratio = _ratio(value)
-    if ratio is None:
-        if isinstance(value, tuple):
-            return [number(v, places) for v in value]
-        return value
-    num, den = ratio
-    if den == 1:
-        return num
-    scale = 10**places
-    q = _scaled(num, den, scale)
-    return (
-        q // scale if q % scale == 0 else q / scale
-    )  # int / int: the correctly rounded float
-
-
-def show(value: Any, lang: str = "zh", places: int = 4) -> str:
-    """A value as text: numbers to `places` decimals without trailing zeros, booleans as 是/否."""
-    kind = type(value)
-    if kind is bool:
-        return text("answer_yes" if value else "answer_no", lang)
-    if kind is int:
-        return str(value)
-    if value is None:
-        return ""
-    if (
-        kind is float
-    ):  # a figure read back from JSON (a report's input): as JSON wrote it
-        return f"{value:f}".rstrip("0").rstrip(".")
-    ratio = _ratio(value)
-    if ratio is None:
-        if isinstance(value, int):
-            return str(int(value))
-        return str(value)
-    num, den = ratio
-    if den == 1:
-        return str(num)
-    scale = 10**places
-    q = _scaled(num, den, scale)
-    whole, part = divmod(abs(q), scale)
-    sign = "-" if q < 0 else ""
-    if not part:
-        return f"{sign}{whole}"
-    return f"{sign}{whole}.{str(part).rjust(places, '0').rstrip('0')}"
-
-
-def round_score(score: Fraction | None) -> Fraction | None:
-    """Scores are shown to two decimals (the exact value decides)."""
-    if score is None:
-        return None
-    return Fraction(round(score * 100), 100)
-
+# the public names; the figures' texts (number, show, …) live in screening.report.figures
+# and are imported from here too
+__all__ = [
+    "Explainer",
+    "explainer",
+    "json_string",
+    "number",
+    "percent",
+    "round_score",
+    "safe_bound",
+    "show",
+    "unit_label",
+]
 
 # project fields that are shares (0–1), shown as percentages in prose; a rule set adds
 # its declared inputs marked `percent: true`
@@ -133,14 +74,6 @@ def _compares_a_share(
     return isinstance(node, n.Name) and node.name in shares
 
 
-def percent(value: Any, lang: str = "zh") -> str:
-    """A fraction shown as a percentage: 0.3 → "30%"."""
-    if value is None or isinstance(value, bool):
-        return show(value, lang)
-    num, den = value.as_integer_ratio()
-    return show(Fraction(num * 100, den), lang) + "%"
-
-
 def unit_label(unit: str | None, lang: str = "zh") -> str:
     """A unit as written in `lang`: 万元/亩 in Chinese, "×10k CNY/mu" in English.
 
@@ -163,24 +96,13 @@ def _unit(unit: str | None, lang: str) -> str:
 _COUNTS = {"人"}  # units of whole things: a remedy in people is a whole number
 
 
-def safe_bound(value: Fraction, relation: str, places: int) -> Fraction:
-    """`value` rounded to `places` decimals in the direction that keeps `relation` met:
-    up for 不低于 / 高于, down for 不超过 / 低于 (meeting the shown figure suffices)."""
-    scale = 10**places
-    scaled = value.numerator * scale
-    if relation in (">=", ">"):
-        return Fraction(-(-scaled // value.denominator), scale)
-    return Fraction(scaled // value.denominator, scale)
-
-
 def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
     """A remedy option's figure as shown, rounded in the unit it is shown in, in the
     safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a
     whole number."""
     if option.field in shares:
-        return show(safe_bound(option.value * 100, option.relation, 2)) + "%"
-    places = 0 if option.unit in _COUNTS else 2
-    return show(safe_bound(option.value, option.relation, places))
+        return bound_text(option.value, option.relation, 2, 100) + "%"
+    return bound_text(option.value, option.relation, 0 if option.unit in _COUNTS else 2)
 
 
 _VARYING = (
@@ -190,6 +112,21 @@ _VARYING = (
 )  # what a finding's sentence may show of its own
 _BRACES = str.maketrans({"{": "{{", "}": "}}"})
 _CONVERSIONS: dict[str, Callable[[object], str]] = {"r": repr, "s": str, "a": ascii}
+
+
+def _around(template: str) -> tuple[str, str, str | None]:
+    """A compiled option template as the words before and after its one bare `{value}`,
+    or, where the figure has a format of its own or recurs, the template to fill."""
+    parts = list(Formatter().parse(template))
+    fields = [i for i, (_, name, _, _) in enumerate(parts) if name is not None]
+    if len(fields) == 1 and parts[fields[0]][1:] == ("value", "", None):
+        at = fields[0]
+        return (
+            "".join(part[0] for part in parts[: at + 1]),
+            "".join(part[0] for part in parts[at + 1 :]),
+            None,
+        )
+    return "", "", template
 
 
 class _Sentence:
@@ -363,7 +300,7 @@ class Explainer:
             op: text(f"op.{op}", lang) for op in (">=", ">", "<=", "<", "between")
         }
         self._sentences: dict[tuple[Any, ...], _Sentence] = {}
-        self._option_templates: dict[tuple[str, str, str], str] = {}
+        self._option_words: dict[tuple[str, str, str], tuple[str, str, str | None]] = {}
         self._or = text("or", lang)
 
     # -- the words a kind's sentence uses (screening.kinds.Words) ----------------------
@@ -603,24 +540,30 @@ class Explainer:
         return show(target, self.lang)
 
     def _options(self, remedy: Remedy, separator: str | None = None) -> str:
-        return (separator or self._or).join(self._option(o) for o in remedy.options)
+        return (separator or self._or).join(map(self._option, remedy.options))
 
     def _option(self, option: RemedyOption) -> str:
-        # compiled once per field, relation and unit: the words around the option's figure
-        entry = (option.field, option.relation, option.unit)
-        template = self._option_templates.get(entry)
-        if template is None:
+        # compiled once per field, relation and unit: the words before and after the
+        # option's figure (or a template, where the figure has a format of its own)
+        field, relation, _, unit = option
+        entry = (field, relation, unit)
+        words = self._option_words.get(entry)
+        if words is None:
             lang = self.lang
-            template = self._option_templates[entry] = _compile(
+            compiled = _compile(
                 text("remedy.option", lang),
                 {
-                    "field": self.field_title(option.field),
-                    "relation": text(f"relation.{option.relation}", lang),
-                    "unit": _unit(option.unit, lang),
+                    "field": self.field_title(field),
+                    "relation": text(f"relation.{relation}", lang),
+                    "unit": _unit(unit, lang),
                 },
                 ("value",),
             )[0]
-        return template.format_map({"value": _option_value(option, self.shares)})
+            words = self._option_words[entry] = _around(compiled)
+        before, after, template = words
+        if template is not None:
+            return template.format_map({"value": _option_value(option, self.shares)})
+        return before + _option_value(option, self.shares) + after
 
     def _finding_of(self, decision: Decision, rule_id: str) -> Finding:
         findings = decision.findings
@@ -637,7 +580,7 @@ class Explainer:
         self, decision: Decision, remedies: dict[str, str | None] | None = None
     ) -> list[str]:
         """What it would take for the project to pass, most decisive first (`remedies`:
-        the failed gates' remedies by rule, where a renderer has already written them)."""
+        the findings' remedies by rule, where a renderer has already written them)."""
         if decision.outcome is Outcome.PASS:
             return []
         lang = self.lang
@@ -693,7 +636,12 @@ class Explainer:
                 key=lambda f: (-(f.remedy.gain or 0), f.rule),  # type: ignore[union-attr]
             )
             for finding in gains[:3]:
-                lines.append(text("summary.improve", lang, text=self.remedy(finding)))
+                remedy = (
+                    remedies[finding.rule]
+                    if remedies is not None and finding.rule in remedies
+                    else self.remedy(finding)
+                )
+                lines.append(text("summary.improve", lang, text=remedy))
         return lines
 
 

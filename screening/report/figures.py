@@ -1,0 +1,223 @@
+"""Exact figures as text: as the JSON contract writes them and as prose shows them.
+
+Every number a report writes passes here: a Fraction, Decimal or int is rounded half
+to even to four decimals from its integer ratio, once, and both texts come from that
+one rounded integer (`figure`), so a finding's JSON and its sentence cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from screening.messages import text
+
+# a str as JSON writes it with ensure_ascii=False: called directly, as JSONEncoder.encode
+# builds a whole encoder for anything but a str
+json_string = json.encoder.encode_basestring
+_encode = json.JSONEncoder(
+    ensure_ascii=False
+).encode  # = json.dumps(…, ensure_ascii=False)
+
+_PLACES = 4
+_SCALE = 10**_PLACES
+# below this many units of the fourth decimal (15 significant digits) a rounded figure's
+# float is the one nearest its decimal text, and Python's shortest repr is that text
+_EXACT_REPR = 10**15
+
+
+def _scaled(num: int, den: int, scale: int) -> int:
+    """num / den × scale rounded half to even: the figure to `scale`'s decimals, as an integer."""
+    q, r = divmod(num * scale, den)  # den > 0: the remainder is never negative
+    twice = 2 * r
+    if twice > den or (twice == den and q & 1):
+        q += 1
+    return q
+
+
+def _ratio(value: Any) -> tuple[int, int] | None:
+    kind = type(value)
+    if kind is Fraction or kind is Decimal:
+        return value.as_integer_ratio()  # type: ignore[no-any-return]
+    if isinstance(value, (Fraction, Decimal)):
+        return value.as_integer_ratio()
+    return None
+
+
+def _decimals(q: int) -> str:
+    """q ten-thousandths as prose shows them: no trailing zeros, no point when whole."""
+    if q % _SCALE == 0:
+        return int.__repr__(q // _SCALE)
+    if -_EXACT_REPR < q < _EXACT_REPR:
+        # the float nearest q / 10⁴ (15 significant digits at most) has the shortest
+        # repr that reads back as it, which is that decimal itself: one C call
+        return float.__repr__(q / _SCALE)
+    whole, part = divmod(-q if q < 0 else q, _SCALE)
+    return f"{'-' if q < 0 else ''}{whole}.{part:04d}".rstrip("0")
+
+
+def number(value: Any, places: int = 4) -> Any:
+    """A Fraction/Decimal as a JSON-friendly int or float, rounded half to even to `places` decimals."""
+    kind = type(value)  # exact types first: this runs for every number in every report
+    if value is None or kind is int or kind is bool:
+        return value
+    ratio = _ratio(value)
+    if ratio is None:
+        if isinstance(value, tuple):
+            return [number(v, places) for v in value]
+        return value
+    num, den = ratio
+    if den == 1:
+        return num
+    scale = 10**places
+    q = _scaled(num, den, scale)
+    return (
+        q // scale if q % scale == 0 else q / scale
+    )  # int / int: the correctly rounded float
+
+
+def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
+    """An int, Fraction or Decimal as its JSON text and its shown text, from one ratio:
+    `(json.dumps(number(value)), show(value))`, or `percent(value)` for a `share`; None
+    for other types."""
+    kind = type(value)
+    if kind is Decimal:
+        text = str(value)
+        dot = text.find(".")
+        if dot > 0 and len(text) - dot <= 5 and len(text) <= 16 and "E" not in text:
+            # at most four decimals and fifteen digits, written out: exact as it
+            # reads, and the float nearest it has that repr (see `_decimals`)
+            shown = text.rstrip("0")
+            if shown[-1] == ".":
+                shown = "0" if shown == "-0." else shown[:-1]
+            if share:
+                tenths = int(text[:dot] + text[dot + 1 :])  # q / 10^places
+                q = tenths * _POWERS[_PLACES + dot + 1 - len(text)]
+                return shown, _decimals(q * 100) + "%"
+            return shown, shown
+        num, den = value.as_integer_ratio()
+    elif kind is int:
+        num, den = value, 1
+    elif kind is Fraction:
+        num, den = value.as_integer_ratio()
+    else:
+        return None
+    if den == 1:
+        whole = int.__repr__(num)
+        return whole, int.__repr__(num * 100) + "%" if share else whole
+    # `_decimals(_scaled(num, den, _SCALE))`, inline: this runs for every figure written
+    q, r = divmod(num * _SCALE, den)
+    if 2 * r > den or (2 * r == den and q & 1):
+        q += 1
+    if q % _SCALE == 0:
+        shown = json_text = int.__repr__(q // _SCALE)
+    elif -_EXACT_REPR < q < _EXACT_REPR:
+        shown = json_text = float.__repr__(q / _SCALE)  # see `_decimals`
+    else:  # number(value) is the float q / 10⁴, its repr rounded to 17 digits
+        shown, json_text = _decimals(q), float.__repr__(q / _SCALE)
+    if share:  # value × 100 to four decimals: q × 100 when q was exact
+        return json_text, _decimals(
+            q * 100 if r == 0 else _scaled(num * 100, den, _SCALE)
+        ) + "%"
+    return json_text, shown
+
+
+def number_json(value: Any) -> str:
+    """`json.dumps(number(value), ensure_ascii=False)`, computed without an encoder for a
+    plain number."""
+    kind = type(value)
+    if value is None:
+        return "null"
+    if kind is int or kind is Fraction or kind is Decimal:
+        return figure(value)[0]  # type: ignore[index]  # never None for these
+    if kind is tuple:  # a between's two bounds
+        return f"[{', '.join(map(number_json, value))}]"
+    return _encode(number(value))
+
+
+def show(value: Any, lang: str = "zh", places: int = 4) -> str:
+    """A value as text: numbers to `places` decimals without trailing zeros, booleans as 是/否."""
+    kind = type(value)
+    if kind is bool:
+        return text("answer_yes" if value else "answer_no", lang)
+    if kind is int:
+        return str(value)
+    if value is None:
+        return ""
+    if (
+        kind is float
+    ):  # a figure read back from JSON (a report's input): as JSON wrote it
+        return f"{value:f}".rstrip("0").rstrip(".")
+    ratio = _ratio(value)
+    if ratio is None:
+        if isinstance(value, int):
+            return str(int(value))
+        return str(value)
+    num, den = ratio
+    if den == 1:
+        return str(num)
+    if places == _PLACES:
+        return _decimals(_scaled(num, den, _SCALE))
+    scale = 10**places
+    q = _scaled(num, den, scale)
+    whole, part = divmod(abs(q), scale)
+    sign = "-" if q < 0 else ""
+    if not part:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{str(part).rjust(places, '0').rstrip('0')}"
+
+
+def percent(value: Any, lang: str = "zh") -> str:
+    """A fraction shown as a percentage: 0.3 → "30%"."""
+    if value is None or isinstance(value, bool):
+        return show(value, lang)
+    num, den = value.as_integer_ratio()
+    if (
+        type(den) is int and den > 0
+    ):  # value × 100, to four decimals, as `show` rounds it
+        return _decimals(_scaled(num * 100, den, _SCALE)) + "%"
+    return show(Fraction(num * 100, den), lang) + "%"
+
+
+def round_score(score: Fraction | None) -> Fraction | None:
+    """Scores are shown to two decimals (the exact value decides)."""
+    if score is None:
+        return None
+    return Fraction(round(score * 100), 100)
+
+
+def score_json(score: Any) -> str:
+    """`json.dumps(number(round_score(score), 2))`: the score to two decimals, from its ratio."""
+    if score is None:
+        return "null"
+    if type(score) is not Fraction and type(score) is not int:
+        return _encode(number(round_score(score), 2))
+    num, den = score.as_integer_ratio()
+    hundredths = _scaled(num, den, 100)  # what round(score × 100) gives: half to even
+    if hundredths % 100 == 0:
+        return int.__repr__(hundredths // 100)
+    return float.__repr__(hundredths / 100)
+
+
+def safe_bound(value: Fraction, relation: str, places: int) -> Fraction:
+    """`value` rounded to `places` decimals in the direction that keeps `relation` met:
+    up for 不低于 / 高于, down for 不超过 / 低于 (meeting the shown figure suffices)."""
+    scale = 10**places
+    scaled = value.numerator * scale
+    if relation in (">=", ">"):
+        return Fraction(-(-scaled // value.denominator), scale)
+    return Fraction(scaled // value.denominator, scale)
+
+
+def bound_text(value: Fraction, relation: str, places: int, factor: int = 1) -> str:
+    """`show(safe_bound(value × factor, relation, places))`, in integers: `places` is at
+    most four, so the bound shows exactly."""
+    num, den = value.as_integer_ratio()
+    scaled = num * factor * _POWERS[places]
+    bound = -(-scaled // den) if relation in (">=", ">") else scaled // den
+    return _decimals(bound * _POWERS[_PLACES - places])
+
+
+_POWERS = tuple(10**places for places in range(_PLACES + 1))
