@@ -737,7 +737,12 @@ class _Builder:
             if (
                 kind == "sign"
             ):  # node is Compare("<=>", left, right): the sign of left − right
-                evaluate = _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
+                bound = constant_of(node.right, self.rs)  # type: ignore[attr-defined]
+                evaluate = (
+                    _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
+                    if bound is COMPUTED
+                    else _sign_against(self.build(node.left), constant(bound))  # type: ignore[attr-defined]
+                )
             else:
                 evaluate = self.build(node)
             reads = tuple(
@@ -756,6 +761,18 @@ class _Builder:
 
 def _pair(low: Evaluator, high: Evaluator) -> Evaluator:
     return lambda ctx: (low(ctx), high(ctx))
+
+
+def _sign_against(left: Evaluator, bound: tuple[int, int]) -> Evaluator:
+    c, d = bound
+
+    def sign(ctx: Ctx) -> int:
+        a, b = left(ctx)
+        x, y = a * d, c * b  # both denominators are positive
+        order: int = (x > y) - (x < y)
+        return order
+
+    return sign
 
 
 def _sign(left: Evaluator, right: Evaluator) -> Evaluator:

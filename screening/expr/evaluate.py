@@ -86,6 +86,8 @@ class Ctx:
             except (Missing, Undefined) as exc:
                 result = exc
             self._results[name] = result
+            if type(result) is tuple:  # a number: `get` finds it at its first look
+                self._numbers[name] = result
         if isinstance(result, Exception):
             raise result
         return result
