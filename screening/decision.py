@@ -69,13 +69,11 @@ class Decider:
                 missing_hard = missing_hard or blocks
         vetoed, rejected, reviewed = failed
         # bonus points count only on top of a score: a rule set without score rules has none
-        ratio = None
-        if self.has_score:
-            ratio = score_ratio(
-                [findings[i] for i in self._scored],
-                [findings[i] for i in self._bonus],
-                self.ruleset.weights,
-            )
+        ratio = (
+            score_ratio(findings, self._scored, self._bonus, self.ruleset.weights)
+            if self.has_score
+            else None
+        )
         if vetoed or rejected:
             decided = Outcome.REJECT
         elif missing_hard or reviewed:
@@ -104,8 +102,8 @@ class Decider:
             tuple(vetoed),
             tuple(rejected),
             tuple(reviewed),
-            tuple(sorted(missing)),
-            tuple(findings),
+            tuple(sorted(missing)) if missing else (),
+            findings if type(findings) is tuple else tuple(findings),
         )
 
 

@@ -138,11 +138,6 @@ class Solver:
         return _UNDO[node.op, in_left](inner, other)
 
     def _ratio(self, node: n.Node) -> _Ratio:
-        # a dotted name that is no metric is an input (parameter names have no dot):
-        # read straight from the project's values; anything else is evaluated
-        name = node.name if isinstance(node, n.Name) else ""
-        if "." in name and name not in self.metric_nodes:
-            return lambda ctx: ctx.get(name)
         return self.build(node)  # compiled evaluators give numbers as ratios
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
@@ -108,7 +108,7 @@ def _points_ratio(points: Points) -> _Ratio:
 _HUNDREDTH = Fraction(1, 100)
 
 
-def _sum(values: Sequence[Points | None]) -> tuple[int, int]:
+def _sum(values: Iterable[Points | None]) -> tuple[int, int]:
     num, den = 0, 1
     for value in values:
         if value is None:
@@ -126,22 +126,27 @@ def _sum(values: Sequence[Points | None]) -> tuple[int, int]:
 
 
 def score_ratio(
-    scored: Sequence[Finding],
-    bonuses: Sequence[Finding],
+    findings: Sequence[Finding],
+    scored: Sequence[int],
+    bonuses: Sequence[int],
     weights: dict[str, Decimal] | None,
 ) -> tuple[int, int] | None:
-    """0–100 from score rules (by group weight when given) plus bonus, capped at 100, as
-    the integer ratio (numerator, denominator > 0); None when there is nothing to score."""
-    scored = [f for f in scored if f.status is not Status.NOT_APPLICABLE]
-    bonus_num, bonus_den = _sum([f.points for f in bonuses])
-    if not scored:
+    """0–100 from the score rules' findings at `scored` (by group weight when given)
+    plus the bonuses' at `bonuses`, capped at 100, as the integer ratio (numerator,
+    denominator > 0); None when there is nothing to score."""
+    inapplicable = Status.NOT_APPLICABLE
+    counted = [
+        f for f in map(findings.__getitem__, scored) if f.status is not inapplicable
+    ]
+    bonus_num, bonus_den = _sum([findings[i].points for i in bonuses])
+    if not counted:
         if not bonuses:
             return None
         return (100, 1) if bonus_num > 100 * bonus_den else (bonus_num, bonus_den)
     if weights:
         num, den = 0, 1
         for group, weight in weights.items():
-            in_group = [f for f in scored if f.group == group]
+            in_group = [f for f in counted if f.group == group]
             top_num, top_den = _sum([f.max_points for f in in_group])
             if top_num:
                 got_num, got_den = _sum([f.points for f in in_group])
@@ -156,8 +161,8 @@ def score_ratio(
                 num, den = num * part_den + part_num * den, den * part_den
         num, den = num * bonus_den + bonus_num * den, den * bonus_den
     else:
-        top_num, top_den = _sum([f.max_points for f in scored])
-        got_num, got_den = _sum([f.points for f in scored])
+        top_num, top_den = _sum([f.max_points for f in counted])
+        got_num, got_den = _sum([f.points for f in counted])
         # 100 · got / top + bonus, as one ratio
         if top_num:
             num, den = 100 * got_num * top_den, got_den * top_num
@@ -180,5 +185,8 @@ def total_score(
 ) -> Fraction | None:
     """0–100 from score rules (by group weight when given) plus bonus, capped at 100;
     None when there is nothing to score (see `score_ratio`)."""
-    ratio = score_ratio(scored, bonuses, weights)
+    findings = [*scored, *bonuses]
+    ratio = score_ratio(
+        findings, range(len(scored)), range(len(scored), len(findings)), weights
+    )
     return None if ratio is None else Fraction(*ratio)

@@ -25,7 +25,7 @@ from screening.compile import (
 from screening.decision import Decider
 from screening.engine import Engine, Fired, default_engine, field, text_field
 from screening.expr import nodes as n
-from screening.expr.evaluate import Ctx, Missing, Undefined, to_fraction
+from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, to_fraction
 from screening.expr.reference import Reference, exact_tables
 from screening.findings import Decision, RemedyOption
 from screening.inputs import convert_inputs
@@ -84,7 +84,7 @@ class Screener:
         """The decision for a project's flat values (as `flatten` and `convert_inputs` give them)."""
         if self.reference:
             return self._screen_reference(values)
-        run = _Run(self.compiled.ctx(values))
+        run = _Run(values, self.compiled.metrics)
         derived = run.derived
         match = self.engine.match
         for level, stratum in enumerate(self._strata):
@@ -94,7 +94,7 @@ class Screener:
                     if value is not None:
                         derived[name] = value
             run.fired |= stratum.match(match, run)
-        return self.decider.decide(values, [step(run) for step in self._steps])
+        return self.decider.decide(values, tuple([step(run) for step in self._steps]))
 
     def _screen_reference(self, values: dict[str, Any]) -> Decision:
         known = dict(values)
@@ -179,7 +179,7 @@ class _Stratum:
     ) -> set[tuple[int, str]] | Fired:
         """What the engine fires for this stratum's facts; what could not be put in a
         fact goes to the run's `failed`."""
-        texts = self.fill(run.ctx, run.derived, run.failed)
+        texts = self.fill(run, run.derived, run.failed)
         if len(self.chunks) == 1:  # the fields are in the chunk's order already
             return match(self.chunks[0][0], ", ".join(texts.values()))
         fired: set[tuple[int, str]] = set()
@@ -213,14 +213,15 @@ class _Stratum:
         return texts
 
 
-class _Run:
-    """One project's run through the compiled screener: its values, what the engine
-    fired, the fact keys that could not be filled (and why), the derived facts so far."""
+class _Run(Ctx):
+    """One project's run through the compiled screener: its values (the evaluators'
+    context), what the engine fired, the fact keys that could not be filled (and why),
+    the derived facts so far."""
 
-    __slots__ = ("ctx", "fired", "failed", "derived")
+    __slots__ = ("fired", "failed", "derived")
 
-    def __init__(self, ctx: Ctx) -> None:
-        self.ctx = ctx
+    def __init__(self, values: dict[str, Any], metrics: dict[str, Evaluator]) -> None:
+        super().__init__(values, metrics)
         self.fired: set[tuple[int, str]] = set()
         self.failed: dict[str, Problem] = {}  # fact key → why it could not be filled
         self.derived: dict[str, bool] = {}
@@ -262,8 +263,8 @@ class _CompiledJudge:
         return problem
 
     def _unready(self, part: Part, problems: list[Problem], run: _Run) -> Problem:
-        absent = self.compiled.absent(part, run.ctx.values, run.derived)
-        return _unready(part, run.ctx, problems, absent)
+        absent = self.compiled.absent(part, run.values, run.derived)
+        return _unready(part, run, problems, absent)
 
     def holds(self, plan: RulePlan, side: str) -> Callable[[_Run], bool]:
         fired = (plan.index, side)
@@ -298,7 +299,7 @@ class _CompiledJudge:
 
         def judged(run: _Run) -> tuple[bool | Problem, Any, Any]:
             try:
-                holds = test(run.ctx)
+                holds = test(run)
             except (Missing, Undefined) as exc:
                 return unready(part, [exc], run), None, None
             if shown is None:
@@ -313,7 +314,7 @@ class _CompiledJudge:
 
         def graded(run: _Run) -> Fraction:
             try:
-                num, den = value(run.ctx)
+                num, den = value(run)
             except (Missing, Undefined) as exc:
                 raise unready(part, [exc], run) from None
             return Fraction(num, den)
@@ -324,7 +325,7 @@ class _CompiledJudge:
         self, node: n.Node, relation: str
     ) -> Callable[[_Run, Fraction], tuple[RemedyOption, ...]]:
         inverse = self.solver.inverse(node, relation)
-        return lambda run, target: inverse(run.ctx, target)
+        return lambda run, target: inverse(run, target)
 
 
 def _shown(
@@ -338,11 +339,11 @@ def _shown(
     value as a Fraction; a constant threshold as written, else evaluated."""
     if constant is not COMPUTED:
         if field_name is not None:
-            return lambda run: (run.ctx.values[field_name], constant)
+            return lambda run: (run.values[field_name], constant)
 
         def against_constant(run: _Run) -> tuple[Any, Any]:
             try:
-                return to_fraction(actual(run.ctx)), constant
+                return to_fraction(actual(run)), constant
             except (Missing, Undefined):
                 return None, None
 
@@ -350,7 +351,7 @@ def _shown(
     between = op == "between"
 
     def computed(run: _Run) -> tuple[Any, Any]:
-        ctx = run.ctx
+        ctx = run
         try:
             shown = ctx.values[field_name] if field_name else to_fraction(actual(ctx))
             bound = threshold(ctx)

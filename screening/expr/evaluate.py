@@ -181,7 +181,12 @@ class _Compiler:
 
                 return unset
             return lambda ctx: value
-        return lambda ctx: ctx.get(name)
+
+        def read(ctx: Ctx) -> Any:
+            found = ctx._numbers.get(name)  # a number already read: the common case
+            return ctx.get(name) if found is None else found
+
+        return read
 
     def _unary(self, node: n.Unary) -> Evaluator:
         operand = self.build(node.operand)
