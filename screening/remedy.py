@@ -13,7 +13,7 @@ from fractions import Fraction
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined
 from screening.findings import Points, RemedyOption
-from screening.score import Bands, Grading, Linear
+from screening.score import Bands, Grading, Linear, points_ratio
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
 
@@ -64,7 +64,7 @@ class Solver:
         plan = entry[1]
 
         def options(ctx: Ctx, target: Fraction) -> tuple[RemedyOption, ...]:
-            num, den = target.numerator, target.denominator
+            num, den = target.as_integer_ratio()
             out = []
             for field, unit, invert in plan:
                 try:
@@ -235,5 +235,7 @@ def next_band(
 ) -> tuple[Fraction, Points] | None:
     """The nearest value that earns more points than `points`, with the points it earns
     (see `Grading.next_band`)."""
-    found = Grading(bands, linear).next_band(value.numerator, value.denominator, points)
+    found = Grading(bands, linear).next_band(
+        value.numerator, value.denominator, points_ratio(points)
+    )
     return None if found is None else found[:2]

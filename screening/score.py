@@ -31,20 +31,33 @@ class Grading:
         if bands is None:
             steps = linear or ()
             self.linear = tuple(
-                (at.numerator, at.denominator, *_points_ratio(points), points)
+                (at.numerator, at.denominator, *points_ratio(points), points)
                 for at, points in steps
             )
             top_at, top_points = max(steps, key=lambda pair: pair[1])
-            self._top = (top_at, top_points, top_at.as_integer_ratio())
+            self._top = (
+                top_at,
+                top_points,
+                top_at.as_integer_ratio(),
+                points_ratio(top_points),
+            )
             return
         # the nearest better band: going up, the lowest `min` above the value (the fewer
         # points on a tie); going down (less is better), just below the highest `max`
         # at or under it
-        self._up = sorted(
-            ((low, points) for low, _, points in bands if low is not None),
-        )
+        self._up = [
+            (low, points, low.as_integer_ratio(), points_ratio(points))
+            for low, points in sorted(
+                (low, points) for low, _, points in bands if low is not None
+            )
+        ]
         self._down = [
-            (high, points, high - _HUNDREDTH)
+            (
+                high - _HUNDREDTH,
+                points,
+                high.as_integer_ratio(),
+                points_ratio(points),
+            )
             for high, points in sorted(
                 ((high, points) for _, high, points in bands if high is not None),
                 reverse=True,
@@ -79,30 +92,41 @@ class Grading:
         return steps[-1][4]
 
     def next_band(
-        self, num: int, den: int, points: Points
+        self, num: int, den: int, earned: _Ratio
     ) -> tuple[Fraction, Points, bool] | None:
-        """The nearest value earning more than `points`, the points it earns, and whether
-        it lies above the value num / den; None when no value earns more."""
+        """The nearest value earning more than the points `earned` (as a ratio) for the
+        value num / den, the points it earns, and whether it lies above the value; None
+        when no value earns more."""
+        p, q = earned
         if self.bands is None:
-            top_at, top_points, (a, b) = self._top
-            return (
-                (top_at, top_points, a * den > num * b) if top_points > points else None
-            )
-        for low, better in self._up:
-            if better > points and low.numerator * den > num * low.denominator:
+            top_at, top_points, (a, b), (r, t) = self._top
+            if r * q > p * t:
+                return top_at, top_points, a * den > num * b
+            return None
+        for low, better, (a, b), (r, t) in self._up:
+            if r * q > p * t and a * den > num * b:
                 return low, better, True
-        for high, better, below in self._down:
-            if better > points and high.numerator * den <= num * high.denominator:
+        for below, better, (a, b), (r, t) in self._down:
+            if r * q > p * t and a * den <= num * b:
                 return below, better, False
         return None
 
 
+def points_ratio(points: Points) -> _Ratio:
+    """A number of points as (numerator, denominator > 0)."""
+    return (points, 1) if type(points) is int else points.as_integer_ratio()
+
+
+def gain(better: Points, points: Points) -> Points:
+    """better − points: an int when both are, else exactly a Fraction."""
+    if type(better) is int and type(points) is int:
+        return better - points
+    (a, b), (c, d) = points_ratio(better), points_ratio(points)
+    return Fraction(a * d - c * b, b * d)
+
+
 def _ratio(value: Fraction | None) -> _Ratio | None:
     return None if value is None else (value.numerator, value.denominator)
-
-
-def _points_ratio(points: Points) -> _Ratio:
-    return (points, 1) if type(points) is int else points.as_integer_ratio()
 
 
 _HUNDREDTH = Fraction(1, 100)

@@ -63,6 +63,10 @@ class Ctx:
         found = self._numbers.get(name)
         if found is not None:
             return found
+        return self.read(name)
+
+    def read(self, name: str) -> Any:
+        """`get` for a name not yet read as a number."""
         value = self.values.get(name)
         if value is None:
             if name in self.metrics:
@@ -184,7 +188,7 @@ class _Compiler:
 
         def read(ctx: Ctx) -> Any:
             found = ctx._numbers.get(name)  # a number already read: the common case
-            return ctx.get(name) if found is None else found
+            return ctx.read(name) if found is None else found
 
         return read
 

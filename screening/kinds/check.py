@@ -255,4 +255,10 @@ def requirement_remedy(
 
 
 def _numeric(value: Any) -> bool:
-    return isinstance(value, (Decimal, Fraction)) or (type(value) is int)
+    kind = type(value)
+    return (
+        kind is Fraction
+        or kind is Decimal
+        or kind is int
+        or isinstance(value, (Decimal, Fraction))
+    )

@@ -18,7 +18,7 @@ from screening.kinds.base import (
     unready,
 )
 from screening.model.ruleset import GradedRule
-from screening.score import Grading
+from screening.score import Grading, gain, points_ratio
 
 if TYPE_CHECKING:
     from screening.compile import RulePlan
@@ -40,6 +40,7 @@ def graded(plan: RulePlan, judge: Judge) -> Step:
     grading = Grading(plan.bands, plan.linear)
     top = plan.max_points
     assert top is not None and rule.value is not None
+    top_num, top_den = points_ratio(top)
     raise_to, lower_to = (judge.options(rule.value, r) for r in (">=", "<="))
     rule_head, unit = head(plan), rule.unit
     pass_, fail = Status.PASS, Status.FAIL
@@ -49,22 +50,23 @@ def graded(plan: RulePlan, judge: Judge) -> Step:
             value = value_of(run)
         except (Missing, Undefined) as problem:
             return unready(plan, problem)
-        num, den = value.numerator, value.denominator
+        num, den = value.as_integer_ratio()
         points = grading.points(num, den)
+        earned = points_ratio(points)
         remedy = None
-        if points < top:
-            step = grading.next_band(num, den, points)
+        if earned[0] * top_den < top_num * earned[1]:  # below the maximum
+            step = grading.next_band(num, den, earned)
             if step is not None:
                 target, better, up = step
                 remedy = Remedy(
                     "score",
                     (raise_to if up else lower_to)(run, target),
                     target,
-                    better - points,  # type: ignore[arg-type]  # Points: an int where whole
+                    gain(better, points),  # type: ignore[arg-type]  # Points: an int where whole
                 )
         return Finding(
             *rule_head,
-            pass_ if points > 0 else fail,
+            pass_ if earned[0] > 0 else fail,
             value,
             unit=unit,
             points=points,
