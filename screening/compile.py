@@ -685,6 +685,17 @@ class _Builder:
             return {_SIGN_TEST[op]: {atom.key: 0}}
         return {self._atom("bool", node).key: not negate}
 
+    def _input_name(self, node: n.Node) -> str | None:
+        """The project field `node` reads as it is, when it is only that."""
+        if (
+            isinstance(node, n.Name)
+            and node.name in self.field_names
+            and node.name not in self.rs.metric_nodes
+            and node.name not in self.rs.parameters
+        ):
+            return node.name
+        return None
+
     def _is_numeric(self, node: n.Compare) -> bool:
         for side in (node.left, node.right):
             if isinstance(side, n.Number):
@@ -741,7 +752,12 @@ class _Builder:
                 evaluate = (
                     _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
                     if bound is COMPUTED
-                    else _sign_against(self.build(node.left), constant(bound))  # type: ignore[attr-defined]
+                    else _sign_against(
+                        self.build(node.left),  # type: ignore[attr-defined]
+                        constant(bound),
+                        bound,
+                        self._input_name(node.left),  # type: ignore[attr-defined]
+                    )
                 )
             else:
                 evaluate = self.build(node)
@@ -763,7 +779,13 @@ def _pair(low: Evaluator, high: Evaluator) -> Evaluator:
     return lambda ctx: (low(ctx), high(ctx))
 
 
-def _sign_against(left: Evaluator, bound: tuple[int, int]) -> Evaluator:
+def _sign_against(
+    left: Evaluator, bound: tuple[int, int], written: Any, field_name: str | None
+) -> Evaluator:
+    """The sign of left − a constant; `written` is the constant as the rule set gives it.
+
+    An input compared with a Decimal or int constant is compared as given when it is a
+    Decimal: Decimal comparison is exact, and the input need not be read as a ratio."""
     c, d = bound
 
     def sign(ctx: Ctx) -> int:
@@ -772,7 +794,17 @@ def _sign_against(left: Evaluator, bound: tuple[int, int]) -> Evaluator:
         order: int = (x > y) - (x < y)
         return order
 
-    return sign
+    if field_name is None or type(written) not in (Decimal, int):
+        return sign
+
+    def input_sign(ctx: Ctx) -> int:
+        value = ctx.values.get(field_name)
+        if type(value) is Decimal:
+            order: int = (value > written) - (value < written)
+            return order
+        return sign(ctx)  # absent (Missing) or not a Decimal: as any number
+
+    return input_sign
 
 
 def _sign(left: Evaluator, right: Evaluator) -> Evaluator:
