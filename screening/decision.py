@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from screening.expr.evaluate import exact
 from screening.findings import Decision, Finding, Outcome, Status
 from screening.kinds import Effect, RuleKind
 from screening.loader import pass_mark
@@ -96,7 +97,7 @@ class Decider:
             _text(get("company")),
             *self._ruleset,
             decided,
-            None if ratio is None else Fraction(*ratio),
+            None if ratio is None else exact(*ratio),
             self.pass_mark,
             self.review_band,
             tuple(vetoed),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from screening.expr import nodes as n
-from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined
+from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, exact
 from screening.findings import Points, RemedyOption
 from screening.score import Bands, Grading, Linear, points_ratio
 
@@ -80,7 +80,7 @@ class Solver:
                 # percentage, people as a whole number), in the direction `needed` keeps met
                 out.append(
                     RemedyOption(
-                        field, senses[direction], Fraction(value_num, value_den), unit
+                        field, senses[direction], exact(value_num, value_den), unit
                     )
                 )
             return tuple(out)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
 
+from screening.expr.evaluate import exact
 from screening.findings import Finding, Points, Status
 
 Bands = tuple[tuple[Fraction | None, Fraction | None, Points], ...]
@@ -88,7 +89,7 @@ class Grading:
                 top = p * t * rise + (r * q - p * t) * run
                 bottom = q * t * rise
                 whole, rest = divmod(top, bottom)
-                return whole if rest == 0 else Fraction(top, bottom)
+                return whole if rest == 0 else exact(top, bottom)
         return steps[-1][4]
 
     def next_band(
@@ -122,7 +123,7 @@ def gain(better: Points, points: Points) -> Points:
     if type(better) is int and type(points) is int:
         return better - points
     (a, b), (c, d) = points_ratio(better), points_ratio(points)
-    return Fraction(a * d - c * b, b * d)
+    return exact(a * d - c * b, b * d)
 
 
 def _ratio(value: Fraction | None) -> _Ratio | None:
@@ -213,4 +214,4 @@ def total_score(
     ratio = score_ratio(
         findings, range(len(scored)), range(len(scored), len(findings)), weights
     )
-    return None if ratio is None else Fraction(*ratio)
+    return None if ratio is None else exact(*ratio)

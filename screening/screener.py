@@ -25,7 +25,14 @@ from screening.compile import (
 from screening.decision import Decider
 from screening.engine import Engine, Fired, default_engine, field, text_field
 from screening.expr import nodes as n
-from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, to_fraction
+from screening.expr.evaluate import (
+    Ctx,
+    Evaluator,
+    Missing,
+    Undefined,
+    exact,
+    to_fraction,
+)
 from screening.expr.reference import Reference, exact_tables
 from screening.findings import Decision, RemedyOption
 from screening.inputs import convert_inputs
@@ -317,7 +324,7 @@ class _CompiledJudge:
                 num, den = value(run)
             except (Missing, Undefined) as exc:
                 raise unready(part, [exc], run) from None
-            return Fraction(num, den)
+            return exact(num, den)
 
         return graded
 
