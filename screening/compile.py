@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -784,8 +784,9 @@ def _sign_against(
 ) -> Evaluator:
     """The sign of left − a constant; `written` is the constant as the rule set gives it.
 
-    An input compared with a Decimal or int constant is compared as given when it is a
-    Decimal: Decimal comparison is exact, and the input need not be read as a ratio."""
+    An input compared with a constant a Decimal writes exactly (250, 35%, not 1/3) is
+    compared as given when it is a Decimal: Decimal comparison is exact, and the input
+    need not be read as a ratio."""
     c, d = bound
 
     def sign(ctx: Ctx) -> int:
@@ -794,17 +795,32 @@ def _sign_against(
         order: int = (x > y) - (x < y)
         return order
 
-    if field_name is None or type(written) not in (Decimal, int):
+    decimal = _decimal(written)
+    if field_name is None or decimal is None:
         return sign
 
     def input_sign(ctx: Ctx) -> int:
         value = ctx.values.get(field_name)
         if type(value) is Decimal:
-            order: int = (value > written) - (value < written)
+            order: int = (value > decimal) - (value < decimal)
             return order
         return sign(ctx)  # absent (Missing) or not a Decimal: as any number
 
     return input_sign
+
+
+_WIDE = Context(prec=200)
+
+
+def _decimal(value: Any) -> Decimal | int | None:
+    """A constant as a Decimal (or int) equal to it exactly, or None (1/3 has none)."""
+    if type(value) is Decimal or type(value) is int:
+        return value
+    if type(value) is Fraction:
+        decimal = _WIDE.divide(Decimal(value.numerator), Decimal(value.denominator))
+        if Fraction(decimal) == value:
+            return decimal
+    return None
 
 
 def _sign(left: Evaluator, right: Evaluator) -> Evaluator:
