@@ -8,7 +8,9 @@ The same candidates (figures that rarely repeat, as in real leads) go through:
   serialised to JSON;
 * a hand-written exact evaluation (Fractions) of the same checks.
 Each contestant runs over all candidates once a round, alternating, for several rounds;
-rates are medians over the rounds, per core (one process). Decisions are compared:
+rates are medians over the rounds, per core (one process, its CPU time: on a shared
+machine wall time also counts the time other processes hold the core, unevenly
+between contestants). Decisions are compared:
 any disagreement fails the run.
 
 Run: python bench/peers.py [N] [--rounds R]
@@ -279,9 +281,9 @@ def zen_context(project: dict[str, Any]) -> dict[str, Any]:
 
 
 def _timed(work: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
+    start = time.process_time()  # all the process's threads: zen-engine's too
     result = work()
-    return time.perf_counter() - start, result
+    return time.process_time() - start, result
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -685,6 +685,17 @@ class _Builder:
             return {_SIGN_TEST[op]: {atom.key: 0}}
         return {self._atom("bool", node).key: not negate}
 
+    def _input_name(self, node: n.Node) -> str | None:
+        """The project field `node` reads as it is, when it is only that."""
+        if (
+            isinstance(node, n.Name)
+            and node.name in self.field_names
+            and node.name not in self.rs.metric_nodes
+            and node.name not in self.rs.parameters
+        ):
+            return node.name
+        return None
+
     def _is_numeric(self, node: n.Compare) -> bool:
         for side in (node.left, node.right):
             if isinstance(side, n.Number):
@@ -737,7 +748,17 @@ class _Builder:
             if (
                 kind == "sign"
             ):  # node is Compare("<=>", left, right): the sign of left − right
-                evaluate = _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
+                bound = constant_of(node.right, self.rs)  # type: ignore[attr-defined]
+                evaluate = (
+                    _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
+                    if bound is COMPUTED
+                    else _sign_against(
+                        self.build(node.left),  # type: ignore[attr-defined]
+                        constant(bound),
+                        bound,
+                        self._input_name(node.left),  # type: ignore[attr-defined]
+                    )
+                )
             else:
                 evaluate = self.build(node)
             reads = tuple(
@@ -756,6 +777,50 @@ class _Builder:
 
 def _pair(low: Evaluator, high: Evaluator) -> Evaluator:
     return lambda ctx: (low(ctx), high(ctx))
+
+
+def _sign_against(
+    left: Evaluator, bound: tuple[int, int], written: Any, field_name: str | None
+) -> Evaluator:
+    """The sign of left − a constant; `written` is the constant as the rule set gives it.
+
+    An input compared with a constant a Decimal writes exactly (250, 35%, not 1/3) is
+    compared as given when it is a Decimal: Decimal comparison is exact, and the input
+    need not be read as a ratio."""
+    c, d = bound
+
+    def sign(ctx: Ctx) -> int:
+        a, b = left(ctx)
+        x, y = a * d, c * b  # both denominators are positive
+        order: int = (x > y) - (x < y)
+        return order
+
+    decimal = _decimal(written)
+    if field_name is None or decimal is None:
+        return sign
+
+    def input_sign(ctx: Ctx) -> int:
+        value = ctx.values.get(field_name)
+        if type(value) is Decimal:
+            order: int = (value > decimal) - (value < decimal)
+            return order
+        return sign(ctx)  # absent (Missing) or not a Decimal: as any number
+
+    return input_sign
+
+
+_WIDE = Context(prec=200)
+
+
+def _decimal(value: Any) -> Decimal | int | None:
+    """A constant as a Decimal (or int) equal to it exactly, or None (1/3 has none)."""
+    if type(value) is Decimal or type(value) is int:
+        return value
+    if type(value) is Fraction:
+        decimal = _WIDE.divide(Decimal(value.numerator), Decimal(value.denominator))
+        if Fraction(decimal) == value:
+            return decimal
+    return None
 
 
 def _sign(left: Evaluator, right: Evaluator) -> Evaluator:

@@ -2,7 +2,8 @@
 
 1. any veto or gate failed → reject;
 2. otherwise any veto/gate/review input missing, or a review rule triggered → review;
-3. otherwise the score against the pass mark and review band (no score rules: pass).
+3. otherwise the score against the pass mark and review band (no score rules: pass),
+   compared as integer ratios.
 """
 
 from __future__ import annotations
@@ -11,33 +12,12 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from screening.expr.evaluate import exact
 from screening.findings import Decision, Finding, Outcome, Status
 from screening.kinds import Effect, RuleKind
 from screening.loader import pass_mark
 from screening.model.effective import RuleSet
-from screening.score import total_score
-
-
-def outcome(
-    failed_hard: bool,
-    to_review: bool,
-    score: Fraction | None,
-    mark: Fraction | None,
-    review_band: Fraction,
-) -> Outcome:
-    """reject when a veto or gate failed; review when a veto/gate/review input is missing
-    or a review rule triggered (`to_review`); else by the score against the pass mark."""
-    if failed_hard:
-        return Outcome.REJECT
-    if to_review:
-        return Outcome.REVIEW
-    if mark is None or score is None:
-        return Outcome.PASS
-    if score >= mark:
-        return Outcome.PASS
-    if score >= mark - review_band:
-        return Outcome.REVIEW
-    return Outcome.REJECT
+from screening.score import score_ratio
 
 
 class Decider:
@@ -49,68 +29,82 @@ class Decider:
         self.pass_mark = Fraction(mark) if mark is not None else None
         self.review_band = Fraction(band)
         self.has_score = any(kind.scored for kind in kinds)
-        # per rule, in order: what its failure does, and what its missing data does
-        self._on_fail = [kind.effect for kind in kinds]
-        self._on_missing = [(kind.lists_missing, kind.missing_blocks) for kind in kinds]
+        # per rule, in order: the list its failure goes to (vetoed, rejected, reviewed
+        # by index, or None), whether its missing fields are listed, and whether they block
+        lists = {Effect.VETO: 0, Effect.REJECT: 1, Effect.REVIEW: 2}
+        self._rules = [
+            (lists.get(kind.effect), kind.lists_missing, kind.missing_blocks)
+            for kind in kinds
+        ]
         self._scored = [index for index, kind in enumerate(kinds) if kind.scored]
         self._bonus = [index for index, kind in enumerate(kinds) if kind.bonus]
+        # the pass mark and the foot of the review band as integer ratios
+        self._marks = (
+            None
+            if self.pass_mark is None
+            else (
+                self.pass_mark.as_integer_ratio(),
+                (self.pass_mark - self.review_band).as_integer_ratio(),
+            )
+        )
+        rs = ruleset
+        self._ruleset = (rs.id, rs.version, rs.sha256, rs.as_of)
 
     def decide(self, values: dict[str, Any], findings: Sequence[Finding]) -> Decision:
         """The decision for one project's findings (in rule-set order)."""
-        vetoed: list[str] = []
-        rejected: list[str] = []
-        reviewed: list[str] = []
+        failed: tuple[list[str], list[str], list[str]] = ([], [], [])
         missing: set[str] = set()
         missing_hard = False  # a rule whose kind blocks on missing data lacks it
-        for index, finding in enumerate(findings):
+        passed, inapplicable, fail = Status.PASS, Status.NOT_APPLICABLE, Status.FAIL
+        for finding, (effect, listed, blocks) in zip(
+            findings, self._rules, strict=True
+        ):
             status = finding.status
-            if status is Status.PASS or status is Status.NOT_APPLICABLE:
+            if status is passed or status is inapplicable:
                 continue
-            if status is Status.FAIL:
-                effect = self._on_fail[index]
-                if effect is Effect.VETO:
-                    vetoed.append(finding.rule)
-                elif effect is Effect.REJECT:
-                    rejected.append(finding.rule)
-                elif effect is Effect.REVIEW:
-                    reviewed.append(finding.rule)
-            else:  # missing
-                listed, blocks = self._on_missing[index]
-                if listed:
-                    missing.update(finding.missing)
-                    missing_hard = missing_hard or blocks
+            if status is fail:
+                if effect is not None:
+                    failed[effect].append(finding.rule)
+            elif listed:  # missing
+                missing.update(finding.missing)
+                missing_hard = missing_hard or blocks
+        vetoed, rejected, reviewed = failed
         # bonus points count only on top of a score: a rule set without score rules has none
-        score = None
-        if self.has_score:
-            score = total_score(
-                [findings[i] for i in self._scored],
-                [findings[i] for i in self._bonus],
-                self.ruleset.weights,
-            )
-        rs = self.ruleset
+        ratio = (
+            score_ratio(findings, self._scored, self._bonus, self.ruleset.weights)
+            if self.has_score
+            else None
+        )
+        if vetoed or rejected:
+            decided = Outcome.REJECT
+        elif missing_hard or reviewed:
+            decided = Outcome.REVIEW
+        elif self._marks is None or ratio is None:
+            decided = Outcome.PASS
+        else:
+            num, den = ratio
+            (mark_num, mark_den), (foot_num, foot_den) = self._marks
+            if num * mark_den >= mark_num * den:
+                decided = Outcome.PASS
+            elif num * foot_den >= foot_num * den:
+                decided = Outcome.REVIEW
+            else:
+                decided = Outcome.REJECT
+        get = values.get
         return Decision(
-            _text(values.get("id")),
-            _text(values.get("name")),
-            _text(values.get("company")),
-            rs.id,
-            rs.version,
-            rs.sha256,
-            rs.as_of,
-            outcome(
-                bool(vetoed or rejected),
-                missing_hard or bool(reviewed),
-                score,
-                self.pass_mark,
-                self.review_band,
-            ),
-            score,
+            _text(get("id")),
+            _text(get("name")),
+            _text(get("company")),
+            *self._ruleset,
+            decided,
+            None if ratio is None else exact(*ratio),
             self.pass_mark,
             self.review_band,
             tuple(vetoed),
             tuple(rejected),
             tuple(reviewed),
-            tuple(sorted(missing)),
-            tuple(findings),
+            tuple(sorted(missing)) if missing else (),
+            findings if type(findings) is tuple else tuple(findings),
         )
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
 
 from screening.expr import nodes as n
-from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined
-from screening.findings import RemedyOption
+from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, exact
+from screening.findings import Points, RemedyOption
+from screening.score import Bands, Grading, Linear, points_ratio
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
 
@@ -49,28 +49,43 @@ class Solver:
         self, node: n.Node, relation: str, target: Fraction, ctx: Ctx
     ) -> tuple[RemedyOption, ...]:
         """For `node relation target` to hold: one option per input that can be solved for."""
+        return self.inverse(node, relation)(ctx, target)
+
+    def inverse(
+        self, node: n.Node, relation: str
+    ) -> Callable[[Ctx, Fraction], tuple[RemedyOption, ...]]:
+        """The options for `node relation target` as a function of a project and a target,
+        its inversion steps compiled once per expression."""
         entry = self._plans.get(id(node))
         if entry is None:
             entry = self._plans[id(node)] = (node, self._plan(node))
-        num, den = target.numerator, target.denominator
-        out = []
-        for field, unit, invert in entry[1]:
-            try:
-                solved = invert(ctx, num, den, 1)
-            except (Missing, Undefined, ZeroDivisionError):
-                continue
-            if solved is None:
-                continue
-            value_num, value_den, direction = solved
-            if value_num < 0:  # a negative figure is no remedy
-                continue
-            # increasing the field raises the value: keep the relation's sense; else flip it
-            needed = relation if direction > 0 else _FLIP[relation]
-            # exact: a renderer rounds it in the unit it shows it in (a share as a
-            # percentage, people as a whole number), in the direction `needed` keeps met
-            value = Fraction(value_num, value_den)
-            out.append(RemedyOption(field, needed, value, unit))
-        return tuple(out)
+        # increasing the field raises the value: keep the relation's sense; else flip it
+        senses = {1: relation, -1: _FLIP[relation]}
+        plan = entry[1]
+
+        def options(ctx: Ctx, target: Fraction) -> tuple[RemedyOption, ...]:
+            num, den = target.as_integer_ratio()
+            out = []
+            for field, unit, invert in plan:
+                try:
+                    solved = invert(ctx, num, den, 1)
+                except (Missing, Undefined, ZeroDivisionError):
+                    continue
+                if solved is None:
+                    continue
+                value_num, value_den, direction = solved
+                if value_num < 0:  # a negative figure is no remedy
+                    continue
+                # exact: a renderer rounds it in the unit it shows it in (a share as a
+                # percentage, people as a whole number), in the direction `needed` keeps met
+                out.append(
+                    RemedyOption(
+                        field, senses[direction], exact(value_num, value_den), unit
+                    )
+                )
+            return tuple(out)
+
+        return options
 
     def _plan(self, node: n.Node) -> tuple[tuple[str, str, _Step], ...]:
         return tuple(
@@ -123,11 +138,6 @@ class Solver:
         return _UNDO[node.op, in_left](inner, other)
 
     def _ratio(self, node: n.Node) -> _Ratio:
-        # a dotted name that is no metric is an input (parameter names have no dot):
-        # read straight from the project's values; anything else is evaluated
-        name = node.name if isinstance(node, n.Name) else ""
-        if "." in name and name not in self.metric_nodes:
-            return lambda ctx: ctx.get(name)
         return self.build(node)  # compiled evaluators give numbers as ratios
 
 
@@ -221,28 +231,11 @@ _UNDO: dict[tuple[str, bool], Callable[[_Step, _Ratio], _Step]] = {
 
 
 def next_band(
-    bands: tuple[tuple[Fraction | None, Fraction | None, Any], ...] | None,
-    linear: tuple[tuple[Fraction, Any], ...] | None,
-    value: Fraction,
-    points: Any,
-) -> tuple[Fraction, Any] | None:
-    """The nearest value that earns more points than `points`, with the points it earns."""
-    if bands is not None:
-        better = [
-            band for band in bands if band[2] > points
-        ]  # few: most are passed over here
-        if not better:
-            return None
-        above = [(low, p) for low, _, p in better if low is not None and low > value]
-        if above:
-            return min(above)
-        # bands where less is better (energy per output, say): reach below a band's max
-        below = [
-            (high, p) for _, high, p in better if high is not None and high <= value
-        ]
-        if not below:
-            return None
-        high, gain = max(below)
-        return (high - Fraction(1, 100), gain)
-    top_at, top_points = max(linear or (), key=lambda pair: pair[1])
-    return (top_at, top_points) if top_points > points else None
+    bands: Bands | None, linear: Linear | None, value: Fraction, points: Points
+) -> tuple[Fraction, Points] | None:
+    """The nearest value that earns more points than `points`, with the points it earns
+    (see `Grading.next_band`)."""
+    found = Grading(bands, linear).next_band(
+        value.numerator, value.denominator, points_ratio(points)
+    )
+    return None if found is None else found[:2]

@@ -2,49 +2,138 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
 
-from screening.findings import Finding, Status
+from screening.expr.evaluate import exact
+from screening.findings import Finding, Points, Status
 
-Points = int | Fraction  # whole points as ints, others exactly
-
-
-def points_for(
-    bands: tuple[tuple[Fraction | None, Fraction | None, Points], ...] | None,
-    linear: tuple[tuple[Fraction, Points], ...] | None,
-    value: Fraction,
-) -> Points:
-    """Points for `value`: the first band (min inclusive, max exclusive) containing it,
-    or linear interpolation between (at, points) pairs, flat outside them.
-
-    Compared and interpolated on numerators and denominators: integer products, at most
-    one Fraction at the end."""
-    num, den = value.numerator, value.denominator
-    if bands is not None:
-        for low, high, points in bands:
-            if (low is None or num * low.denominator >= low.numerator * den) and (
-                high is None or num * high.denominator < high.numerator * den
-            ):
-                return points
-        return 0
-    steps = linear or ()
-    first = steps[0][0]
-    if num * first.denominator <= first.numerator * den:
-        return steps[0][1]
-    for (x0, y0), (x1, y1) in pairwise(steps):
-        if num * x1.denominator <= x1.numerator * den:
-            # y0 + (y1 - y0) * (value - x0) / (x1 - x0)
-            got = y0 + (y1 - y0) * Fraction(
-                num * x0.denominator - x0.numerator * den, den * x0.denominator
-            ) / (x1 - x0)
-            return got.numerator if got.denominator == 1 else got
-    return steps[-1][1]
+Bands = tuple[tuple[Fraction | None, Fraction | None, Points], ...]
+Linear = tuple[tuple[Fraction, Points], ...]
+_Ratio = tuple[int, int]
 
 
-def _sum(values: Sequence[Points | None]) -> tuple[int, int]:
+class Grading:
+    """One graded rule's bands or linear points, read once into integer ratios: the
+    points a value earns and the nearest value earning more, decided by cross-multiplying
+    numerators and denominators (at most one Fraction made, for a fractional result)."""
+
+    def __init__(self, bands: Bands | None, linear: Linear | None) -> None:
+        self.bands = (
+            None
+            if bands is None
+            else tuple(
+                (_ratio(low), _ratio(high), points) for low, high, points in bands
+            )
+        )
+        self.linear = None
+        if bands is None:
+            steps = linear or ()
+            self.linear = tuple(
+                (at.numerator, at.denominator, *points_ratio(points), points)
+                for at, points in steps
+            )
+            top_at, top_points = max(steps, key=lambda pair: pair[1])
+            self._top = (
+                top_at,
+                top_points,
+                top_at.as_integer_ratio(),
+                points_ratio(top_points),
+            )
+            return
+        # the nearest better band: going up, the lowest `min` above the value (the fewer
+        # points on a tie); going down (less is better), just below the highest `max`
+        # at or under it
+        self._up = [
+            (low, points, low.as_integer_ratio(), points_ratio(points))
+            for low, points in sorted(
+                (low, points) for low, _, points in bands if low is not None
+            )
+        ]
+        self._down = [
+            (
+                high - _HUNDREDTH,
+                points,
+                high.as_integer_ratio(),
+                points_ratio(points),
+            )
+            for high, points in sorted(
+                ((high, points) for _, high, points in bands if high is not None),
+                reverse=True,
+            )
+        ]
+
+    def points(self, num: int, den: int) -> Points:
+        """Points for the value num / den (den > 0): the first band (min inclusive, max
+        exclusive) containing it, or linear interpolation between (at, points) pairs,
+        flat outside them."""
+        if self.bands is not None:
+            for low, high, points in self.bands:
+                if (low is None or num * low[1] >= low[0] * den) and (
+                    high is None or num * high[1] < high[0] * den
+                ):
+                    return points
+            return 0
+        steps = self.linear
+        assert steps is not None
+        a, b, _, _, first = steps[0]
+        if num * b <= a * den:
+            return first
+        for (a, b, p, q, _), (c, d, r, t, _) in pairwise(steps):
+            if num * d <= c * den:
+                # y0 + (y1 - y0) · (value - x0) / (x1 - x0), with x0 = a/b, x1 = c/d,
+                # y0 = p/q, y1 = r/t: one ratio of integers
+                run, rise = (num * b - a * den) * d, den * (c * b - a * d)
+                top = p * t * rise + (r * q - p * t) * run
+                bottom = q * t * rise
+                whole, rest = divmod(top, bottom)
+                return whole if rest == 0 else exact(top, bottom)
+        return steps[-1][4]
+
+    def next_band(
+        self, num: int, den: int, earned: _Ratio
+    ) -> tuple[Fraction, Points, bool] | None:
+        """The nearest value earning more than the points `earned` (as a ratio) for the
+        value num / den, the points it earns, and whether it lies above the value; None
+        when no value earns more."""
+        p, q = earned
+        if self.bands is None:
+            top_at, top_points, (a, b), (r, t) = self._top
+            if r * q > p * t:
+                return top_at, top_points, a * den > num * b
+            return None
+        for low, better, (a, b), (r, t) in self._up:
+            if r * q > p * t and a * den > num * b:
+                return low, better, True
+        for below, better, (a, b), (r, t) in self._down:
+            if r * q > p * t and a * den <= num * b:
+                return below, better, False
+        return None
+
+
+def points_ratio(points: Points) -> _Ratio:
+    """A number of points as (numerator, denominator > 0)."""
+    return (points, 1) if type(points) is int else points.as_integer_ratio()
+
+
+def gain(better: Points, points: Points) -> Points:
+    """better − points: an int when both are, else exactly a Fraction."""
+    if type(better) is int and type(points) is int:
+        return better - points
+    (a, b), (c, d) = points_ratio(better), points_ratio(points)
+    return exact(a * d - c * b, b * d)
+
+
+def _ratio(value: Fraction | None) -> _Ratio | None:
+    return None if value is None else (value.numerator, value.denominator)
+
+
+_HUNDREDTH = Fraction(1, 100)
+
+
+def _sum(values: Iterable[Points | None]) -> tuple[int, int]:
     num, den = 0, 1
     for value in values:
         if value is None:
@@ -61,40 +150,68 @@ def _sum(values: Sequence[Points | None]) -> tuple[int, int]:
     return num, den
 
 
+def score_ratio(
+    findings: Sequence[Finding],
+    scored: Sequence[int],
+    bonuses: Sequence[int],
+    weights: dict[str, Decimal] | None,
+) -> tuple[int, int] | None:
+    """0–100 from the score rules' findings at `scored` (by group weight when given)
+    plus the bonuses' at `bonuses`, capped at 100, as the integer ratio (numerator,
+    denominator > 0); None when there is nothing to score."""
+    inapplicable = Status.NOT_APPLICABLE
+    counted = [
+        f for f in map(findings.__getitem__, scored) if f.status is not inapplicable
+    ]
+    bonus_num, bonus_den = _sum([findings[i].points for i in bonuses])
+    if not counted:
+        if not bonuses:
+            return None
+        return (100, 1) if bonus_num > 100 * bonus_den else (bonus_num, bonus_den)
+    if weights:
+        num, den = 0, 1
+        for group, weight in weights.items():
+            in_group = [f for f in counted if f.group == group]
+            top_num, top_den = _sum([f.max_points for f in in_group])
+            if top_num:
+                got_num, got_den = _sum([f.points for f in in_group])
+                # weight · got / top, the weight a Decimal read exactly
+                w_num, w_den = weight.as_integer_ratio()
+                part_num, part_den = (
+                    w_num * got_num * top_den,
+                    w_den * got_den * top_num,
+                )
+                if part_den < 0:
+                    part_num, part_den = -part_num, -part_den
+                num, den = num * part_den + part_num * den, den * part_den
+        num, den = num * bonus_den + bonus_num * den, den * bonus_den
+    else:
+        top_num, top_den = _sum([f.max_points for f in counted])
+        got_num, got_den = _sum([f.points for f in counted])
+        # 100 · got / top + bonus, as one ratio
+        if top_num:
+            num, den = 100 * got_num * top_den, got_den * top_num
+        else:
+            num, den = 0, 1
+        if den < 0:
+            num, den = -num, -den
+        num, den = num * bonus_den + bonus_num * den, den * bonus_den
+    if num < 0:
+        return 0, 1
+    if num > 100 * den:
+        return 100, 1
+    return num, den
+
+
 def total_score(
     scored: Sequence[Finding],
     bonuses: Sequence[Finding],
     weights: dict[str, Decimal] | None,
 ) -> Fraction | None:
     """0–100 from score rules (by group weight when given) plus bonus, capped at 100;
-    None when there is nothing to score. Summed as integer ratios, one Fraction at the end."""
-    scored = [f for f in scored if f.status is not Status.NOT_APPLICABLE]
-    bonus_num, bonus_den = _sum([f.points for f in bonuses])
-    if not scored:
-        return (
-            None if not bonuses else min(Fraction(100), Fraction(bonus_num, bonus_den))
-        )
-    if weights:
-        total = Fraction(0)
-        for group, weight in weights.items():
-            in_group = [f for f in scored if f.group == group]
-            top_num, top_den = _sum([f.max_points for f in in_group])
-            if top_num:
-                got_num, got_den = _sum([f.points for f in in_group])
-                total += Fraction(weight) * Fraction(
-                    got_num * top_den, got_den * top_num
-                )
-        total += Fraction(bonus_num, bonus_den)
-    else:
-        top_num, top_den = _sum([f.max_points for f in scored])
-        got_num, got_den = _sum([f.points for f in scored])
-        # 100 · got / top + bonus, as one ratio
-        if top_num:
-            num, den = 100 * got_num * top_den, got_den * top_num
-        else:
-            num, den = 0, 1
-        total = Fraction(num * bonus_den + bonus_num * den, den * bonus_den)
-    return max(_ZERO, min(_HUNDRED, total))
-
-
-_ZERO, _HUNDRED = Fraction(0), Fraction(100)
+    None when there is nothing to score (see `score_ratio`)."""
+    findings = [*scored, *bonuses]
+    ratio = score_ratio(
+        findings, range(len(scored)), range(len(scored), len(findings)), weights
+    )
+    return None if ratio is None else exact(*ratio)

@@ -25,10 +25,18 @@ from screening.compile import (
 from screening.decision import Decider
 from screening.engine import Engine, Fired, default_engine, field, text_field
 from screening.expr import nodes as n
-from screening.expr.evaluate import Ctx, Missing, Undefined, to_fraction
+from screening.expr.evaluate import (
+    Ctx,
+    Evaluator,
+    Missing,
+    Undefined,
+    exact,
+    to_fraction,
+)
 from screening.expr.reference import Reference, exact_tables
 from screening.findings import Decision, RemedyOption
 from screening.inputs import convert_inputs
+from screening.kinds import Judge
 from screening.model.effective import RuleSet
 from screening.model.project import FIELDS, Project, flatten
 from screening.remedy import Solver
@@ -37,7 +45,10 @@ Problem = Missing | Undefined
 
 
 class Screener:
-    """A compiled rule set bound to an engine; `screen` is called once per project."""
+    """A compiled rule set bound to an engine; `screen` is called once per project.
+
+    Each rule's kind turns its plan into a step once, here: the findings of a project
+    are its rules' steps run on that project's facts and firings."""
 
     def __init__(
         self, ruleset: RuleSet, engine: Engine | None = None, reference: bool = False
@@ -50,28 +61,27 @@ class Screener:
         units = {path: f.unit for path, f in FIELDS.items()}
         units.update({path: i.unit or "" for path, i in ruleset.inputs.items()})
         self.solver = Solver(ruleset.metric_nodes, compiled.build, units)  # type: ignore[arg-type]
+        judge: _CompiledJudge | _ReferenceJudge
+        if reference:
+            self._reference = _ReferenceSetup(ruleset, compiled)
+            judge = _ReferenceJudge()
+        else:
+            self.engine = engine or default_engine()
+            for chunks in compiled.chunks:
+                for chunk in chunks:
+                    self.engine.register(chunk)
+            self._strata = [_Stratum(chunks) for chunks in compiled.chunks]
+            judge = _CompiledJudge(compiled, self.solver)
         # per stratum: the derivations judged in it, whose values later strata read
-        self._derivations: list[list[tuple[RulePlan, str]]] = [
+        self._derivations: list[list[tuple[str, Callable[[Any], bool | None]]]] = [
             [] for _ in range(compiled.strata)
         ]
         for plan in compiled.plans:
             if plan.kind.name == "derive":
-                self._derivations[plan.stratum].append((plan, plan.rule.spec.sets))
-        if reference:
-            self._reference = _ReferenceSetup(ruleset, compiled)
-            return
-        self.engine = engine or default_engine()
-        for chunks in compiled.chunks:
-            for chunk in chunks:
-                self.engine.register(chunk)
-        self._strata = [_Stratum(chunks) for chunks in compiled.chunks]
-        # the fact keys each part reads, to tell quickly whether anything it needs failed
-        self._keys = {
-            id(part): part.native_keys + tuple(atom.key for atom in part.atoms)
-            for plan in compiled.plans
-            for part in (plan.applies, plan.condition)
-            if part is not None
-        }
+                self._derivations[plan.stratum].append(
+                    (plan.rule.spec.sets, _derivation(plan, judge))
+                )
+        self._steps = [plan.kind.finding(plan, judge) for plan in compiled.plans]
 
     def screen(self, project: Project) -> Decision:
         """The decision for one validated project (its extra fields checked against `inputs:`)."""
@@ -81,56 +91,55 @@ class Screener:
         """The decision for a project's flat values (as `flatten` and `convert_inputs` give them)."""
         if self.reference:
             return self._screen_reference(values)
-        ctx = self.compiled.ctx(values)
-        fired: set[tuple[int, str]] = set()
-        failed: dict[
-            str, Problem
-        ] = {}  # fact key → why it could not be put in the fact
-        derived: dict[str, bool] = {}
-        judge = _CompiledJudge(self, ctx, fired, failed, derived)
+        run = _Run(values, self.compiled.metrics)
+        derived = run.derived
         match = self.engine.match
         for level, stratum in enumerate(self._strata):
             if level:
-                for plan, name in self._derivations[level - 1]:
-                    value = _derived(plan, judge)
+                for name, derivation in self._derivations[level - 1]:
+                    value = derivation(run)
                     if value is not None:
                         derived[name] = value
-            texts = stratum.fill(values, ctx, derived, failed)
-            for chunk, keys in stratum.chunks:
-                fired |= match(
-                    chunk, ", ".join([texts[key] for key in keys if key in texts])
-                )
-        findings = [plan.kind.finding(plan, judge) for plan in self.compiled.plans]
-        return self.decider.decide(values, findings)
+            run.fired |= stratum.match(match, run)
+        return self.decider.decide(values, tuple([step(run) for step in self._steps]))
 
     def _screen_reference(self, values: dict[str, Any]) -> Decision:
-        setup = self._reference
         known = dict(values)
-        judge = _ReferenceJudge(self, setup, known)
+        run = _ReferenceRun(self, self._reference, known)
         for derivations in self._derivations:
-            for plan, name in derivations:
-                value = _derived(plan, judge)
+            for name, derivation in derivations:
+                value = derivation(run)
                 if value is not None:
                     known[name] = value
-        findings = [plan.kind.finding(plan, judge) for plan in self.compiled.plans]
-        return self.decider.decide(values, findings)
+        return self.decider.decide(values, [step(run) for step in self._steps])
 
 
-def _derived(plan: RulePlan, judge: Any) -> bool | None:
+def _derivation(plan: RulePlan, judge: Judge) -> Callable[[Any], bool | None]:
     """A derivation's value for later strata: None when its inputs are missing, False when
     it does not apply or cannot be judged (未配置, a "/" cell)."""
     if plan.unconfigured is not None:
-        return False
-    if plan.applies is not None:
-        problem = judge.problem(plan, "applies")
-        if problem is not None:
-            return False if isinstance(problem, Undefined) else None
-        if judge.holds(plan, "na"):
-            return False
+        return lambda run: False
     problem = judge.problem(plan, "condition")
-    if problem is not None:
-        return False if isinstance(problem, Undefined) else None
-    return bool(judge.holds(plan, "true"))
+    true = judge.holds(plan, "true")
+    if plan.applies is None:
+        applies_problem = inapplicable = None
+    else:
+        applies_problem = judge.problem(plan, "applies")
+        inapplicable = judge.holds(plan, "na")
+
+    def derivation(run: Any) -> bool | None:
+        if applies_problem is not None and inapplicable is not None:
+            unready_because = applies_problem(run)
+            if unready_because is not None:
+                return False if isinstance(unready_because, Undefined) else None
+            if inapplicable(run):
+                return False
+        unready_because = problem(run)
+        if unready_because is not None:
+            return False if isinstance(unready_because, Undefined) else None
+        return bool(true(run))
+
+    return derivation
 
 
 class _Stratum:
@@ -172,14 +181,26 @@ class _Stratum:
             for chunk in chunks
         ]
 
+    def match(
+        self, match: Callable[[Chunk, str], Fired], run: _Run
+    ) -> set[tuple[int, str]] | Fired:
+        """What the engine fires for this stratum's facts; what could not be put in a
+        fact goes to the run's `failed`."""
+        texts = self.fill(run, run.derived, run.failed)
+        if len(self.chunks) == 1:  # the fields are in the chunk's order already
+            return match(self.chunks[0][0], ", ".join(texts.values()))
+        fired: set[tuple[int, str]] = set()
+        for chunk, keys in self.chunks:
+            fired |= match(
+                chunk, ", ".join([texts[key] for key in keys if key in texts])
+            )
+        return fired
+
     def fill(
-        self,
-        values: dict[str, Any],
-        ctx: Ctx,
-        derived: dict[str, bool],
-        failed: dict[str, Problem],
+        self, ctx: Ctx, derived: dict[str, bool], failed: dict[str, Problem]
     ) -> dict[str, str]:
         """The text of every field this stratum's facts hold; what could not be filled goes to `failed`."""
+        values = ctx.values
         texts: dict[str, str] = {}
         for key, name, is_derived, text, flags in self.natives:
             value = derived.get(name) if is_derived else values.get(name)
@@ -199,49 +220,67 @@ class _Stratum:
         return texts
 
 
+class _Run(Ctx):
+    """One project's run through the compiled screener: its values (the evaluators'
+    context), what the engine fired, the fact keys that could not be filled (and why),
+    the derived facts so far."""
+
+    __slots__ = ("fired", "failed", "derived")
+
+    def __init__(self, values: dict[str, Any], metrics: dict[str, Evaluator]) -> None:
+        super().__init__(values, metrics)
+        self.fired: set[tuple[int, str]] = set()
+        self.failed: dict[str, Problem] = {}  # fact key → why it could not be filled
+        self.derived: dict[str, bool] = {}
+
+
+def _never(run: Any) -> None:
+    return None
+
+
+def _unshown(run: Any) -> tuple[None, None]:
+    return None, None
+
+
 class _CompiledJudge:
-    """Answers the kinds' questions from the engine's firings and the compiled evaluators."""
+    """Answers the kinds' questions with steps over the engine's firings and the compiled
+    evaluators, settling at build time what a rule reads and shows."""
 
-    __slots__ = ("screener", "ctx", "fired", "failed", "derived")
+    def __init__(self, compiled: Compiled, solver: Solver) -> None:
+        self.compiled = compiled
+        self.solver = solver
 
-    def __init__(
-        self,
-        screener: Screener,
-        ctx: Ctx,
-        fired: set[tuple[int, str]],
-        failed: dict[str, Problem],
-        derived: dict[str, bool],
-    ) -> None:
-        self.screener = screener
-        self.ctx = ctx
-        self.fired = fired
-        self.failed = failed
-        self.derived = derived  # the derived facts known so far
-
-    def problem(self, plan: RulePlan, part_name: str) -> Problem | None:
-        failed = self.failed
-        if not failed:
-            return None
+    def problem(
+        self, plan: RulePlan, part_name: str
+    ) -> Callable[[_Run], Problem | None]:
         part = plan.applies if part_name == "applies" else plan.condition
         assert part is not None
-        if not any(key in failed for key in self.screener._keys[id(part)]):
-            return None
-        return self._unready(
-            part,
-            [failed[key] for key in self.screener._keys[id(part)] if key in failed],
-        )
+        keys = part.native_keys + tuple(atom.key for atom in part.atoms)
+        if not keys:
+            return _never
+        reads = frozenset(keys)
+        unready = self._unready
 
-    def _unready(self, part: Part, problems: list[Problem]) -> Problem:
-        absent = self.screener.compiled.absent(part, self.ctx.values, self.derived)
-        return _unready(part, self.ctx, problems, absent)
+        def problem(run: _Run) -> Problem | None:
+            failed = run.failed
+            if not failed or reads.isdisjoint(failed):
+                return None
+            return unready(part, [failed[key] for key in keys if key in failed], run)
 
-    def holds(self, plan: RulePlan, side: str) -> bool:
-        return (plan.index, side) in self.fired
+        return problem
 
-    def reported(self, plan: RulePlan) -> tuple[Any, Any]:
+    def _unready(self, part: Part, problems: list[Problem], run: _Run) -> Problem:
+        absent = self.compiled.absent(part, run.values, run.derived)
+        return _unready(part, run, problems, absent)
+
+    def holds(self, plan: RulePlan, side: str) -> Callable[[_Run], bool]:
+        fired = (plan.index, side)
+        return lambda run: fired in run.fired
+
+    def reported(self, plan: RulePlan) -> Callable[[_Run], tuple[Any, Any]]:
         if plan.actual is None:
-            return None, None
-        return self._shown(
+            return _unshown
+        return _shown(
             plan.actual,
             plan.threshold,
             plan.threshold_constant,
@@ -249,57 +288,86 @@ class _CompiledJudge:
             plan.actual_field,
         )
 
-    def _shown(
-        self,
-        actual: Any,
-        threshold: Any,
-        constant: Any,
-        op: str | None,
-        field_name: str | None,
-    ) -> tuple[Any, Any]:
-        ctx = self.ctx
-        try:
-            shown = ctx.values[field_name] if field_name else to_fraction(actual(ctx))
-            bound = constant
-            if bound is COMPUTED:
-                bound = threshold(ctx)
-                bound = (
-                    tuple(map(to_fraction, bound))
-                    if op == "between"
-                    else to_fraction(bound)
-                )
-        except (Missing, Undefined):
-            return None, None
-        return shown, bound
-
-    def branch(self, branch: BranchPlan) -> tuple[bool | Problem, Any, Any]:
-        try:
-            holds = branch.test(self.ctx)
-        except (Missing, Undefined) as exc:
-            return self._unready(branch.part, [exc]), None, None
-        if branch.actual is None:
-            return bool(holds), None, None
-        return (
-            bool(holds),
-            *self._shown(
+    def branch(
+        self, branch: BranchPlan
+    ) -> Callable[[_Run], tuple[bool | Problem, Any, Any]]:
+        test, part, unready = branch.test, branch.part, self._unready
+        shown = (
+            None
+            if branch.actual is None
+            else _shown(
                 branch.actual,
                 branch.threshold,
                 branch.threshold_constant,
                 branch.op,
                 None,
-            ),
+            )
         )
 
-    def value(self, plan: RulePlan) -> Fraction:
-        try:
-            return Fraction(*plan.value(self.ctx))  # type: ignore[misc]
-        except (Missing, Undefined) as exc:
-            raise self._unready(plan.value_part, [exc]) from None  # type: ignore[arg-type]
+        def judged(run: _Run) -> tuple[bool | Problem, Any, Any]:
+            try:
+                holds = test(run)
+            except (Missing, Undefined) as exc:
+                return unready(part, [exc], run), None, None
+            if shown is None:
+                return bool(holds), None, None
+            return (bool(holds), *shown(run))
+
+        return judged
+
+    def value(self, plan: RulePlan) -> Callable[[_Run], Fraction]:
+        value, part, unready = plan.value, plan.value_part, self._unready
+        assert value is not None and part is not None
+
+        def graded(run: _Run) -> Fraction:
+            try:
+                num, den = value(run)
+            except (Missing, Undefined) as exc:
+                raise unready(part, [exc], run) from None
+            return exact(num, den)
+
+        return graded
 
     def options(
-        self, node: n.Node, relation: str, target: Fraction
-    ) -> tuple[RemedyOption, ...]:
-        return self.screener.solver.options(node, relation, target, self.ctx)
+        self, node: n.Node, relation: str
+    ) -> Callable[[_Run, Fraction], tuple[RemedyOption, ...]]:
+        inverse = self.solver.inverse(node, relation)
+        return lambda run, target: inverse(run, target)
+
+
+def _shown(
+    actual: Any,
+    threshold: Any,
+    constant: Any,
+    op: str | None,
+    field_name: str | None,
+) -> Callable[[_Run], tuple[Any, Any]]:
+    """The exact actual and threshold a comparison shows: an input as given, else its
+    value as a Fraction; a constant threshold as written, else evaluated."""
+    if constant is not COMPUTED:
+        if field_name is not None:
+            return lambda run: (run.values[field_name], constant)
+
+        def against_constant(run: _Run) -> tuple[Any, Any]:
+            try:
+                return to_fraction(actual(run)), constant
+            except (Missing, Undefined):
+                return None, None
+
+        return against_constant
+    between = op == "between"
+
+    def computed(run: _Run) -> tuple[Any, Any]:
+        ctx = run
+        try:
+            shown = ctx.values[field_name] if field_name else to_fraction(actual(ctx))
+            bound = threshold(ctx)
+            bound = tuple(map(to_fraction, bound)) if between else to_fraction(bound)
+        except (Missing, Undefined):
+            return None, None
+        return shown, bound
+
+    return computed
 
 
 def _unready(
@@ -344,7 +412,37 @@ class _ReferenceSetup:
 
 
 class _ReferenceJudge:
-    """Answers the kinds' questions by evaluating each rule's expressions in plain Fractions."""
+    """Answers the kinds' questions with steps that evaluate each rule's expressions in
+    plain Fractions, per project (its `_ReferenceRun`)."""
+
+    def problem(
+        self, plan: RulePlan, part: str
+    ) -> Callable[[_ReferenceRun], Problem | None]:
+        return lambda run: run.problem(plan, part)
+
+    def holds(self, plan: RulePlan, side: str) -> Callable[[_ReferenceRun], bool]:
+        return lambda run: run.holds(plan, side)
+
+    def reported(self, plan: RulePlan) -> Callable[[_ReferenceRun], tuple[Any, Any]]:
+        return lambda run: run.reported(plan)
+
+    def value(self, plan: RulePlan) -> Callable[[_ReferenceRun], Fraction]:
+        return lambda run: run.value(plan)
+
+    def options(
+        self, node: n.Node, relation: str
+    ) -> Callable[[_ReferenceRun, Fraction], tuple[RemedyOption, ...]]:
+        return lambda run, target: run.options(node, relation, target)
+
+    def branch(
+        self, branch: BranchPlan
+    ) -> Callable[[_ReferenceRun], tuple[bool | Problem, Any, Any]]:
+        return lambda run: run.branch(branch)
+
+
+class _ReferenceRun:
+    """One project's run through the reference screener: its rules' expressions walked
+    in plain Fractions, nothing compiled, no engine."""
 
     def __init__(
         self, screener: Screener, setup: _ReferenceSetup, known: dict[str, Any]

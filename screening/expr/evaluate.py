@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Context, Decimal
 from fractions import Fraction
+from math import gcd
 from typing import Any
 
 from screening.expr import nodes as n
@@ -63,6 +64,10 @@ class Ctx:
         found = self._numbers.get(name)
         if found is not None:
             return found
+        return self.read(name)
+
+    def read(self, name: str) -> Any:
+        """`get` for a name not yet read as a number."""
         value = self.values.get(name)
         if value is None:
             if name in self.metrics:
@@ -86,6 +91,8 @@ class Ctx:
             except (Missing, Undefined) as exc:
                 result = exc
             self._results[name] = result
+            if type(result) is tuple:  # a number: `get` finds it at its first look
+                self._numbers[name] = result
         if isinstance(result, Exception):
             raise result
         return result
@@ -104,8 +111,57 @@ def as_pair(value: Any) -> Pair:
 def to_fraction(value: Any) -> Any:
     """A ratio as a Fraction; other values (text, booleans, None) unchanged."""
     if type(value) is tuple:
-        return Fraction(*value)
+        return exact(*value)
     return value
+
+
+def _coprime_maker() -> Callable[[int, int], Fraction]:
+    """How to make a Fraction from a numerator and a positive denominator already in
+    lowest terms, skipping the checks `Fraction(num, den)` makes of its arguments (half
+    its cost, and findings and remedies make several a project): Fraction's own
+    constructor for that on Python 3.12+, else its two slots set directly. Checked
+    once here against `Fraction(num, den)`; the public constructor if they differ."""
+    from_coprime = getattr(Fraction, "_from_coprime_ints", None)
+    if from_coprime is not None:
+        make: Callable[[int, int], Fraction] = from_coprime
+    else:
+        new = object.__new__
+
+        def make(num: int, den: int) -> Fraction:
+            made = new(Fraction)
+            made._numerator = num  # type: ignore[attr-defined]
+            made._denominator = den  # type: ignore[attr-defined]
+            return made
+
+    try:
+        sample, expected = make(-3, 4), Fraction(-3, 4)
+        same = (
+            type(sample) is Fraction
+            and sample == expected
+            and hash(sample) == hash(expected)
+            and (sample.numerator, sample.denominator) == (-3, 4)
+            and str(sample) == str(expected)
+        )
+    except Exception:
+        same = False
+    return make if same else Fraction
+
+
+_coprime = _coprime_maker()
+
+
+def exact(num: int, den: int) -> Fraction:
+    """The ratio num / den (den ≠ 0) as a Fraction in lowest terms: `Fraction(num, den)`,
+    made for the integers the evaluators give."""
+    if den <= 0:
+        if den == 0:
+            raise ZeroDivisionError(f"Fraction({num}, 0)")
+        num, den = -num, -den
+    divisor = gcd(num, den)
+    if divisor != 1:
+        num //= divisor
+        den //= divisor
+    return _coprime(num, den)
 
 
 def sign(left: Pair, right: Pair) -> int:
@@ -179,7 +235,12 @@ class _Compiler:
 
                 return unset
             return lambda ctx: value
-        return lambda ctx: ctx.get(name)
+
+        def read(ctx: Ctx) -> Any:
+            found = ctx._numbers.get(name)  # a number already read: the common case
+            return ctx.read(name) if found is None else found
+
+        return read
 
     def _unary(self, node: n.Unary) -> Evaluator:
         operand = self.build(node.operand)

@@ -8,6 +8,7 @@ decision and the renderers ask the kind; none of them switches on kind names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -33,28 +34,39 @@ class Effect(str, Enum):
     )
 
 
-class Judge(Protocol):
-    """What a kind may ask about one project: the compiled screener and the reference
-    screener each answer it their own way."""
+# One rule's finding for one project, from that project's run (whatever the judge's
+# steps read: the compiled screener's facts and firings, or the reference's values).
+Step = Callable[[Any], Finding]
+Problem = Missing | Undefined
 
-    def problem(self, plan: RulePlan, part: str) -> Missing | Undefined | None:
+
+class Judge(Protocol):
+    """What a kind may ask about a rule, asked once when a screener is built: each answer
+    is a step the screener runs per project (on that project's `run`). The compiled
+    screener settles at build time all it can (the fact keys a part reads, constant
+    thresholds, a remedy's inverse steps); the reference screener walks the rule's
+    expressions per project."""
+
+    def problem(self, plan: RulePlan, part: str) -> Callable[[Any], Problem | None]:
         """Why the rule's `applies` or `condition` part cannot be judged, or None."""
 
-    def holds(self, plan: RulePlan, side: str) -> bool:
+    def holds(self, plan: RulePlan, side: str) -> Callable[[Any], bool]:
         """Whether the rule's engine side (`fail`, `true`, `na`) matched."""
 
-    def reported(self, plan: RulePlan) -> tuple[Any, Any]:
+    def reported(self, plan: RulePlan) -> Callable[[Any], tuple[Any, Any]]:
         """The exact actual and threshold values a check shows (None, None if not a comparison)."""
 
-    def value(self, plan: RulePlan) -> Fraction:
-        """A graded rule's value, exactly; raises Missing or Undefined."""
+    def value(self, plan: RulePlan) -> Callable[[Any], Fraction]:
+        """A graded rule's value, exactly; the step raises Missing or Undefined."""
 
     def options(
-        self, node: n.Node, relation: str, target: Fraction
-    ) -> tuple[RemedyOption, ...]:
-        """The inputs' values that would make `node relation target` hold."""
+        self, node: n.Node, relation: str
+    ) -> Callable[[Any, Fraction], tuple[RemedyOption, ...]]:
+        """The inputs' values that would make `node relation target` hold, for a target."""
 
-    def branch(self, branch: BranchPlan) -> tuple[bool | Missing | Undefined, Any, Any]:
+    def branch(
+        self, branch: BranchPlan
+    ) -> Callable[[Any], tuple[bool | Problem, Any, Any]]:
         """A `require_any` branch: whether it holds (or why it cannot be judged), and the
         actual and threshold it shows."""
 
@@ -112,34 +124,51 @@ class RuleKind:
         when the engine matches nothing for it (a graded value is arithmetic, done in Python)."""
         return None
 
-    def finding(self, plan: RulePlan, judge: Judge) -> Finding:
-        """The rule's finding for one project: what every kind shares, then `judge`."""
+    def finding(self, plan: RulePlan, judge: Judge) -> Step:
+        """The step making the rule's finding for one project: what every kind shares
+        (未配置, `applies_if`), then the kind's own `judge` step."""
         if plan.unconfigured is not None:
             what = (
                 "table"
                 if plan.unconfigured_reason == "table_not_configured"
                 else "parameter"
             )
-            return not_applicable(
+            unconfigured = not_applicable(
                 plan, Undefined(plan.unconfigured_reason, **{what: plan.unconfigured})
             )
-        if plan.applies is not None:
-            problem = judge.problem(plan, "applies")
-            if isinstance(problem, Undefined):
-                return not_applicable(plan, problem)
-            if problem is not None:
-                return missing(plan, problem)
-            if judge.holds(plan, "na"):
-                return _inapplicable(plan, "applies_if")
-        return self.judge(plan, judge)
+            return lambda run: unconfigured
+        judged = self.judge(plan, judge)
+        if plan.applies is None:
+            return judged
+        problem = judge.problem(plan, "applies")
+        inapplicable = judge.holds(plan, "na")
+        not_applying = _inapplicable(plan, "applies_if")
 
-    def judge(self, plan: RulePlan, judge: Judge) -> Finding:
-        """The finding once the rule applies (kinds override this)."""
+        def applying(run: Any) -> Finding:
+            unready_because = problem(run)
+            if unready_because is not None:
+                return unready(plan, unready_because)
+            if inapplicable(run):
+                return not_applying
+            return judged(run)
+
+        return applying
+
+    def judge(self, plan: RulePlan, judge: Judge) -> Step:
+        """The step making the finding once the rule applies (kinds override this).
+
+        Findings are immutable: one that is the same for every project (a flag's pass
+        or fail, say) is made here once and returned by the step."""
         raise NotImplementedError
 
     def sentence(self, finding: Finding, words: Words) -> str:
         """The finding in prose."""
         raise NotImplementedError
+
+
+def head(plan: RulePlan) -> tuple[str, str, str]:
+    """The first three fields of every finding of a rule: its id, group and kind."""
+    return plan.rule.id, plan.rule.spec.group, plan.kind.name
 
 
 def _zero(plan: RulePlan) -> int | None:

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import model_validator
 
 from screening.findings import Finding, Status
-from screening.kinds.base import Judge, RuleKind, Words, shared_sentence, unready
+from screening.kinds.base import (
+    Judge,
+    RuleKind,
+    Step,
+    Words,
+    head,
+    shared_sentence,
+    unready,
+)
 from screening.kinds.score import graded, graded_sentence
 from screening.model.ruleset import GradedRule
 
@@ -47,22 +55,22 @@ class Bonus(RuleKind):
         # bonuses are the exception, so the awarded side fires (fewer actions)
         return ("true", False) if spec.when is not None else None
 
-    def judge(self, plan: RulePlan, judge: Judge) -> Finding:
+    def judge(self, plan: RulePlan, judge: Judge) -> Step:
         if plan.value is not None:
             return graded(plan, judge)
         problem = judge.problem(plan, "condition")
-        if problem is not None:
-            return unready(plan, problem)
-        rule = plan.rule
-        awarded = judge.holds(plan, "true")
-        return Finding(
-            rule.id,
-            rule.spec.group,
-            plan.kind.name,
-            Status.PASS if awarded else Status.FAIL,
-            points=plan.max_points if awarded else 0,
-            max_points=plan.max_points,
-        )
+        holds = judge.holds(plan, "true")
+        top = plan.max_points
+        awarded = Finding(*head(plan), Status.PASS, points=top, max_points=top)
+        not_awarded = Finding(*head(plan), Status.FAIL, points=0, max_points=top)
+
+        def bonus(run: Any) -> Finding:
+            unready_because = problem(run)
+            if unready_because is not None:
+                return unready(plan, unready_because)
+            return awarded if holds(run) else not_awarded
+
+        return bonus
 
     def sentence(self, finding: Finding, words: Words) -> str:
         if finding.actual is not None or finding.status not in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,9 @@ from screening.kinds.base import (
     Effect,
     Judge,
     RuleKind,
+    Step,
     Words,
+    head,
     shared_sentence,
     unready,
 )
@@ -34,125 +37,160 @@ class CheckKind(RuleKind):
             spec.fail_if is None,
         )  # require and require_any fail where they do not hold
 
-    def judge(self, plan: RulePlan, judge: Judge) -> Finding:
+    def judge(self, plan: RulePlan, judge: Judge) -> Step:
         if plan.branches:
             return self._any(plan, judge)
         problem = judge.problem(plan, "condition")
-        if problem is not None:
-            return unready(plan, problem)
-        rule = plan.rule
-        actual, threshold = judge.reported(plan)
-        if judge.holds(plan, "fail"):
-            return Finding(
-                rule.id,
-                rule.spec.group,
-                plan.kind.name,
+        fails = judge.holds(plan, "fail")
+        remedy = self.remedy(plan, judge)
+        rule_id, group, kind = head(plan)
+        op, unit = plan.op, plan.rule.unit
+        if op is None:  # no figures to show: the same two findings for every project
+            failed = Finding(
+                rule_id,
+                group,
+                kind,
                 Status.FAIL,
-                actual,
-                threshold,
-                plan.op,
-                rule.unit,
-                remedy=self.remedy(plan, judge, actual, threshold),
+                unit=unit,
+                remedy=remedy(None, None, None),
             )
-        return Finding(
-            rule.id,
-            rule.spec.group,
-            plan.kind.name,
-            Status.PASS,
-            actual,
-            threshold,
-            plan.op,
-            rule.unit,
-        )
+            passed = Finding(rule_id, group, kind, Status.PASS, unit=unit)
 
-    def remedy(
-        self, plan: RulePlan, judge: Judge, actual: Any, threshold: Any
-    ) -> Remedy:
+            def flagged(run: Any) -> Finding:
+                unready_because = problem(run)
+                if unready_because is not None:
+                    return unready(plan, unready_because)
+                return failed if fails(run) else passed
+
+            return flagged
+        reported = judge.reported(plan)
+        fail, pass_ = Status.FAIL, Status.PASS
+
+        def compared(run: Any) -> Finding:
+            unready_because = problem(run)
+            if unready_because is not None:
+                return unready(plan, unready_because)
+            actual, threshold = reported(run)
+            if fails(run):
+                return Finding(
+                    rule_id,
+                    group,
+                    kind,
+                    fail,
+                    actual,
+                    threshold,
+                    op,
+                    unit,
+                    remedy=remedy(run, actual, threshold),
+                )
+            return Finding(rule_id, group, kind, pass_, actual, threshold, op, unit)
+
+        return compared
+
+    def remedy(self, plan: RulePlan, judge: Judge) -> RemedyStep:
         """What would flip a failure: the inputs' values that meet a threshold, else the condition."""
         return requirement_remedy(
-            plan.rule.condition, plan.op, judge, actual, threshold
+            plan.rule.condition, plan.op, plan.threshold_constant, judge
         )
 
-    def _any(self, plan: RulePlan, judge: Judge) -> Finding:
+    def _any(self, plan: RulePlan, judge: Judge) -> Step:
         """A `require_any` rule: met when one branch is (the others' data then does not
         matter); otherwise missing while a branch lacks data, failed when every judged
         one fails. Which branch passed, and what each failed one would take, travel in
         `branches`."""
-        rule = plan.rule
         veto = self.effect is Effect.VETO
-        results = []
-        for branch in plan.branches:
-            holds, actual, threshold = judge.branch(branch)
-            if isinstance(holds, Undefined):
-                results.append(BranchFinding(branch.name, Status.NOT_APPLICABLE))
-            elif isinstance(holds, Missing):
-                results.append(
-                    BranchFinding(
-                        branch.name, Status.MISSING, missing=tuple(sorted(holds.names))
+        steps = [
+            (
+                branch,
+                judge.branch(branch),
+                None
+                if veto
+                else requirement_remedy(
+                    branch.node, branch.op, branch.threshold_constant, judge
+                ),
+            )
+            for branch in plan.branches
+        ]
+        problem = judge.problem(plan, "condition")
+        fails = judge.holds(plan, "fail")
+        rule_head = head(plan)
+        none_met = Remedy("veto" if veto else "any")
+
+        def any_branch(run: Any) -> Finding:
+            results = []
+            for branch, judged, remedy in steps:
+                holds, actual, threshold = judged(run)
+                if isinstance(holds, Undefined):
+                    results.append(BranchFinding(branch.name, Status.NOT_APPLICABLE))
+                elif isinstance(holds, Missing):
+                    results.append(
+                        BranchFinding(
+                            branch.name,
+                            Status.MISSING,
+                            missing=tuple(sorted(holds.names)),
+                        )
                     )
-                )
-            elif holds:
-                results.append(
-                    BranchFinding(
-                        branch.name,
-                        Status.PASS,
-                        actual,
-                        threshold,
-                        branch.op,
-                        branch.unit,
+                elif holds:
+                    results.append(
+                        BranchFinding(
+                            branch.name,
+                            Status.PASS,
+                            actual,
+                            threshold,
+                            branch.op,
+                            branch.unit,
+                        )
                     )
-                )
-            else:
-                remedy = (
-                    None
-                    if veto
-                    else requirement_remedy(
-                        branch.node, branch.op, judge, actual, threshold
+                else:
+                    results.append(
+                        BranchFinding(
+                            branch.name,
+                            Status.FAIL,
+                            actual,
+                            threshold,
+                            branch.op,
+                            branch.unit,
+                            remedy=None
+                            if remedy is None
+                            else remedy(run, actual, threshold),
+                        )
                     )
+            branches = tuple(results)
+            passed = next((r for r in branches if r.status is Status.PASS), None)
+            if problem(run) is None:  # every branch judged: the engine decides
+                passed = None if fails(run) else passed or branches[0]
+            if passed is not None:
+                return Finding(
+                    *rule_head,
+                    Status.PASS,
+                    passed.actual,
+                    passed.threshold,
+                    passed.op,
+                    passed.unit,
+                    branches=branches,
                 )
-                results.append(
-                    BranchFinding(
-                        branch.name,
-                        Status.FAIL,
-                        actual,
-                        threshold,
-                        branch.op,
-                        branch.unit,
-                        remedy=remedy,
-                    )
+            missing_fields = tuple(
+                sorted({name for r in branches for name in r.missing})
+            )
+            if missing_fields:
+                return Finding(
+                    *rule_head,
+                    Status.MISSING,
+                    missing=missing_fields,
+                    branches=branches,
                 )
-        head = (rule.id, rule.spec.group, plan.kind.name)
-        branches = tuple(results)
-        passed = next((r for r in branches if r.status is Status.PASS), None)
-        if (
-            judge.problem(plan, "condition") is None
-        ):  # every branch judged: the engine decides
-            passed = None if judge.holds(plan, "fail") else passed or branches[0]
-        if passed is not None:
+            if any(r.status is Status.FAIL for r in branches):
+                return Finding(
+                    *rule_head, Status.FAIL, remedy=none_met, branches=branches
+                )
             return Finding(
-                *head,
-                Status.PASS,
-                passed.actual,
-                passed.threshold,
-                passed.op,
-                passed.unit,
+                *rule_head,
+                Status.NOT_APPLICABLE,
+                reason="no_branch_applies",
                 branches=branches,
             )
-        missing_fields = tuple(sorted({name for r in branches for name in r.missing}))
-        if missing_fields:
-            return Finding(
-                *head, Status.MISSING, missing=missing_fields, branches=branches
-            )
-        if any(r.status is Status.FAIL for r in branches):
-            return Finding(
-                *head,
-                Status.FAIL,
-                remedy=Remedy("veto" if veto else "any"),
-                branches=branches,
-            )
-        return Finding(
-            *head, Status.NOT_APPLICABLE, reason="no_branch_applies", branches=branches
-        )
+
+        return any_branch
 
     def sentence(self, finding: Finding, words: Words) -> str:
         if finding.branches:
@@ -174,20 +212,53 @@ class CheckKind(RuleKind):
         return words.say(finding, f"finding.numeric_{finding.status.value}")
 
 
+# What would flip one project's failure, from its run and the actual and threshold shown.
+RemedyStep = Callable[[Any, Any, Any], Remedy]
+_CONDITION = Remedy("condition")
+
+
 def requirement_remedy(
-    top: Any, op: str | None, judge: Judge, actual: Any, threshold: Any
-) -> Remedy:
+    top: Any, op: str | None, constant: Any, judge: Judge
+) -> RemedyStep:
     """What would meet a failed requirement `top`: input values for a comparison, else
-    the condition itself."""
-    if op in (">=", ">", "<=", "<") and _numeric(actual) and _numeric(threshold):
-        target = threshold if type(threshold) is Fraction else Fraction(threshold)
-        return Remedy("numeric", judge.options(top.left, op, target), target)
-    if op == "between" and _numeric(actual):
-        low, high = (Fraction(bound) for bound in threshold)
-        relation, bound = (">=", low) if actual < low else ("<=", high)
-        return Remedy("numeric", judge.options(top.args[0], relation, bound), bound)
-    return Remedy("condition")
+    the condition itself. `constant` is the threshold when it is the same for every
+    project (else COMPUTED): its exact target is then made once."""
+    if op in (">=", ">", "<=", "<"):
+        options = judge.options(top.left, op)
+        fixed = Fraction(constant) if _numeric(constant) else None
+
+        def numeric(run: Any, actual: Any, threshold: Any) -> Remedy:
+            if not (_numeric(actual) and _numeric(threshold)):
+                return _CONDITION
+            if threshold is constant and fixed is not None:  # the compiled screener's
+                target = fixed
+            else:
+                target = (
+                    threshold if type(threshold) is Fraction else Fraction(threshold)
+                )
+            return Remedy("numeric", options(run, target), target)
+
+        return numeric
+    if op == "between":
+        above, below = (judge.options(top.args[0], r) for r in (">=", "<="))
+
+        def between(run: Any, actual: Any, threshold: Any) -> Remedy:
+            if not _numeric(actual):
+                return _CONDITION
+            low, high = (Fraction(bound) for bound in threshold)
+            if actual < low:
+                return Remedy("numeric", above(run, low), low)
+            return Remedy("numeric", below(run, high), high)
+
+        return between
+    return lambda run, actual, threshold: _CONDITION
 
 
 def _numeric(value: Any) -> bool:
-    return isinstance(value, (Decimal, Fraction)) or (type(value) is int)
+    kind = type(value)
+    return (
+        kind is Fraction
+        or kind is Decimal
+        or kind is int
+        or isinstance(value, (Decimal, Fraction))
+    )

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from screening.findings import Finding, Status
-from screening.kinds.base import Judge, RuleKind, Words, shared_sentence, unready
+from screening.kinds.base import (
+    Judge,
+    RuleKind,
+    Step,
+    Words,
+    head,
+    shared_sentence,
+    unready,
+)
 from screening.model.ruleset import NAME, BaseRule
 
 if TYPE_CHECKING:
@@ -28,19 +36,19 @@ class Derive(RuleKind):
     def engine_side(self, spec: Any) -> tuple[str, bool]:
         return "true", False
 
-    def judge(self, plan: RulePlan, judge: Judge) -> Finding:
+    def judge(self, plan: RulePlan, judge: Judge) -> Step:
         problem = judge.problem(plan, "condition")
-        if problem is not None:
-            return unready(plan, problem)
-        rule = plan.rule
         true = judge.holds(plan, "true")
-        return Finding(
-            rule.id,
-            rule.spec.group,
-            plan.kind.name,
-            Status.PASS if true else Status.FAIL,
-            actual=true,
-        )
+        passed = Finding(*head(plan), Status.PASS, actual=True)
+        failed = Finding(*head(plan), Status.FAIL, actual=False)
+
+        def derived(run: Any) -> Finding:
+            unready_because = problem(run)
+            if unready_because is not None:
+                return unready(plan, unready_because)
+            return passed if true(run) else failed
+
+        return derived
 
     def sentence(self, finding: Finding, words: Words) -> str:
         shared = shared_sentence(finding, words)

@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from screening.findings import Finding, Status
-from screening.kinds.base import Judge, RuleKind, Words, shared_sentence, unready
+from screening.kinds.base import (
+    Judge,
+    RuleKind,
+    Step,
+    Words,
+    head,
+    shared_sentence,
+    unready,
+)
 from screening.model.ruleset import BaseRule, LocalText
 
 if TYPE_CHECKING:
@@ -30,20 +38,20 @@ class Info(RuleKind):
     def engine_side(self, spec: Any) -> tuple[str, bool]:
         return "true", False
 
-    def judge(self, plan: RulePlan, judge: Judge) -> Finding:
+    def judge(self, plan: RulePlan, judge: Judge) -> Step:
         problem = judge.problem(plan, "condition")
-        if problem is not None:
-            return unready(plan, problem)
-        rule = plan.rule
-        holds = judge.holds(
-            plan, "true"
-        )  # pass: the fact holds (its message shows); fail: not
-        return Finding(
-            rule.id,
-            rule.spec.group,
-            plan.kind.name,
-            Status.PASS if holds else Status.FAIL,
-        )
+        holds = judge.holds(plan, "true")
+        # pass: the fact holds (its message shows); fail: it does not
+        passed = Finding(*head(plan), Status.PASS)
+        failed = Finding(*head(plan), Status.FAIL)
+
+        def informed(run: Any) -> Finding:
+            unready_because = problem(run)
+            if unready_because is not None:
+                return unready(plan, unready_because)
+            return passed if holds(run) else failed
+
+        return informed
 
     def sentence(self, finding: Finding, words: Words) -> str:
         shared = shared_sentence(finding, words)

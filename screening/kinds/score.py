@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import model_validator
 
 from screening.expr.evaluate import Missing, Undefined
 from screening.findings import Finding, Remedy, Status
-from screening.kinds.base import Judge, RuleKind, Words, shared_sentence, unready
+from screening.kinds.base import (
+    Judge,
+    RuleKind,
+    Step,
+    Words,
+    head,
+    shared_sentence,
+    unready,
+)
 from screening.model.ruleset import GradedRule
-from screening.remedy import next_band
-from screening.score import points_for
+from screening.score import Grading, gain, points_ratio
 
 if TYPE_CHECKING:
     from screening.compile import RulePlan
@@ -26,37 +33,48 @@ class ScoreRule(GradedRule):
         return self
 
 
-def graded(plan: RulePlan, judge: Judge) -> Finding:
+def graded(plan: RulePlan, judge: Judge) -> Step:
     """A graded value's finding: its points, and the nearest band that would earn more."""
     rule = plan.rule
-    try:
-        value = judge.value(plan)
-    except (Missing, Undefined) as problem:
-        return unready(plan, problem)
-    points = points_for(plan.bands, plan.linear, value)
-    remedy = None
-    if points < plan.max_points:  # type: ignore[operator]
-        step = next_band(plan.bands, plan.linear, value, points)
-        if step is not None:
-            target, better = step
-            relation = ">=" if target > value else "<="
-            remedy = Remedy(
-                "score",
-                judge.options(rule.value, relation, target),  # type: ignore[arg-type]
-                target,
-                better - points,
-            )
-    return Finding(
-        rule.id,
-        rule.spec.group,
-        plan.kind.name,
-        Status.PASS if points > 0 else Status.FAIL,
-        value,
-        unit=rule.unit,
-        points=points,
-        max_points=plan.max_points,
-        remedy=remedy,
-    )
+    value_of = judge.value(plan)
+    grading = Grading(plan.bands, plan.linear)
+    top = plan.max_points
+    assert top is not None and rule.value is not None
+    top_num, top_den = points_ratio(top)
+    raise_to, lower_to = (judge.options(rule.value, r) for r in (">=", "<="))
+    rule_head, unit = head(plan), rule.unit
+    pass_, fail = Status.PASS, Status.FAIL
+
+    def graded_step(run: Any) -> Finding:
+        try:
+            value = value_of(run)
+        except (Missing, Undefined) as problem:
+            return unready(plan, problem)
+        num, den = value.as_integer_ratio()
+        points = grading.points(num, den)
+        earned = points_ratio(points)
+        remedy = None
+        if earned[0] * top_den < top_num * earned[1]:  # below the maximum
+            step = grading.next_band(num, den, earned)
+            if step is not None:
+                target, better, up = step
+                remedy = Remedy(
+                    "score",
+                    (raise_to if up else lower_to)(run, target),
+                    target,
+                    gain(better, points),  # type: ignore[arg-type]  # Points: an int where whole
+                )
+        return Finding(
+            *rule_head,
+            pass_ if earned[0] > 0 else fail,
+            value,
+            unit=unit,
+            points=points,
+            max_points=top,
+            remedy=remedy,
+        )
+
+    return graded_step
 
 
 def graded_sentence(finding: Finding, words: Words) -> str:
@@ -72,7 +90,7 @@ class Score(RuleKind):
     shape = ScoreRule
     scored = True
 
-    def judge(self, plan: RulePlan, judge: Judge) -> Finding:
+    def judge(self, plan: RulePlan, judge: Judge) -> Step:
         return graded(plan, judge)
 
     def sentence(self, finding: Finding, words: Words) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from screening.findings import Remedy
 from screening.kinds.base import Effect, Judge
-from screening.kinds.check import CheckKind
+from screening.kinds.check import CheckKind, RemedyStep
 from screening.model.ruleset import CheckRule
 
 if TYPE_CHECKING:
@@ -22,10 +22,11 @@ class Veto(CheckKind):
     shape = VetoRule
     effect = Effect.VETO
 
-    def remedy(
-        self, plan: RulePlan, judge: Judge, actual: Any, threshold: Any
-    ) -> Remedy:
-        return Remedy("veto")
+    def remedy(self, plan: RulePlan, judge: Judge) -> RemedyStep:
+        return lambda run, actual, threshold: _VETOED
+
+
+_VETOED = Remedy("veto")  # no change of figures can fix it
 
 
 KIND = Veto()
