@@ -320,29 +320,39 @@ class Evaluation:
     def class_list(self) -> Iterator[Placed]:
         """Each rated firm's place, in the order of `firms` — without the per-indicator
         detail (nor reading the spill), so a million firms are listed in seconds."""
-        overrides = self.scheme.overrides
+        final_of = [item.class_id for item in self.scheme.overrides]
         names = self._names
+        ids, id_at, texts, text_at = names.ids, names.id_at, names.names, names.name_at
+        make = tuple.__new__  # Placed's own constructor, without its Python frame
         for state in self._states:
             ranked = state.ranked
             if ranked is None:
                 continue
             of = len(ranked.order)
+            order, seqs = ranked.order, state.seqs
             ranks, classes, chosen = ranked.ranks, ranked.classes, state.overrides
             scores, scale, track_id = state.scores, state.scale, state.track.id
             for start, end in ranked.groups:
-                for pos, seq in self._group(state, ranked, start, end):
+                # one key, so one score, for the whole group
+                score = Fraction(scores[order[start]], scale)
+                if end - start == 1:
+                    pos = order[start]
+                    group: Iterable[tuple[int, int]] = ((pos, seqs[pos]),)
+                else:
+                    group = self._group(state, ranked, start, end)
+                for pos, seq in group:
                     override = chosen[pos]
-                    final = (
-                        overrides[override].class_id if override >= 0 else classes[pos]
-                    )
-                    yield Placed(
-                        names.firm_id(seq),
-                        names.name(seq),
-                        track_id,
-                        ranks[pos],
-                        of,
-                        final,
-                        Fraction(scores[pos], scale),
+                    yield make(
+                        Placed,
+                        (
+                            ids[id_at[seq] : id_at[seq + 1]].decode(),
+                            texts[text_at[seq] : text_at[seq + 1]].decode(),
+                            track_id,
+                            ranks[pos],
+                            of,
+                            final_of[override] if override >= 0 else classes[pos],
+                            score,
+                        ),
                     )
 
     def _group(
