@@ -142,7 +142,9 @@ def block_rows(
     lines = text.split("\n")
     if len(lines) > block.lines:
         lines.pop()  # after the last line end
-    return [
-        (number, line.split(delimiter) if line else [])
-        for number, line in enumerate(lines, block.first)
-    ]
+    cells = [line.split(delimiter) for line in lines]
+    if "" in lines:  # a blank line is a record without cells, as csv reads it
+        for i, line in enumerate(lines):
+            if not line:
+                cells[i] = []
+    return list(zip(range(block.first, block.first + len(cells)), cells, strict=True))

@@ -60,8 +60,7 @@ class Columns:
         if found is None:
             if self._source is not None:
                 columns, positions = self._source
-                column = columns.values(name)
-                found = [column[i] for i in positions]
+                found = list(map(columns.values(name).__getitem__, positions))
             else:
                 found = self._derived(name)
             self._values[name] = found
