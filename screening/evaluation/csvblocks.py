@@ -116,12 +116,15 @@ _NOT_PLAIN = re.compile(rb'"|\r(?!\n)')
 
 def _plain_lines(data: bytes, encoding: str) -> int:
     """How many bytes of whole plain lines `data` (cut at a line end) begins with."""
-    found = _NOT_PLAIN.search(data)
-    end = len(data) if found is None else data.rfind(b"\n", 0, found.start()) + 1
-    if end == 0:
-        return 0
+    end = len(data)
+    if b'"' in data or data.count(b"\r") != data.count(b"\r\n"):  # C-speed scans
+        found = _NOT_PLAIN.search(data)
+        if found is not None:
+            end = data.rfind(b"\n", 0, found.start()) + 1
+            if end == 0:
+                return 0
     head = data[:end] if end < len(data) else data
-    if len(head) > _PLAIN_LINE and max(map(len, head.split(b"\n"))) > _PLAIN_LINE:
+    if not _short_lines(head):
         return 0
     if encoding in _STRICT:
         try:
@@ -129,6 +132,19 @@ def _plain_lines(data: bytes, encoding: str) -> int:
         except UnicodeDecodeError:
             return 0
     return end
+
+
+_WINDOW = (_PLAIN_LINE + 1) // 2
+
+
+def _short_lines(data: bytes) -> bool:
+    """Whether no line of `data` is longer than `_PLAIN_LINE` bytes."""
+    # a longer line holds a whole aligned window of _WINDOW bytes without a line end:
+    # when every window has one, no line is that long (else, measure every line)
+    for start in range(0, len(data) - _WINDOW + 1, _WINDOW):
+        if data.find(b"\n", start, start + _WINDOW) < 0:
+            return max(map(len, data.split(b"\n"))) <= _PLAIN_LINE
+    return True
 
 
 def block_rows(

@@ -153,3 +153,20 @@ def test_workers_on_blocks_then_the_reader_give_the_row_by_row_outputs(
     monkeypatch.setattr(csvblocks, "BLOCK", 4096)
     fast = _outputs(evaluate_file, path, scheme, jobs=2)
     assert fast == _outputs(rowwise.evaluate_file, path, scheme)
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    lengths=st.lists(
+        st.sampled_from([0, 1, 100, 16383, 16384, 16385, 32766, 32767, 32768, 40000]),
+        min_size=1,
+        max_size=5,
+    ),
+    last_end=st.booleans(),
+)
+def test_the_window_check_finds_every_long_line(
+    lengths: list[int], last_end: bool
+) -> None:
+    data = b"\n".join(b"x" * n for n in lengths) + (b"\n" if last_end else b"")
+    longest = max(map(len, data.split(b"\n")))
+    assert csvblocks._short_lines(data) == (longest <= csvblocks._PLAIN_LINE)
