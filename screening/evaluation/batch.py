@@ -326,7 +326,10 @@ class Plan:
         )
         batch.source = source
         batch.numbers, batch.ids, batch.names, batch.coded = numbers, ids, shown, coded
-        batch.records = list(map(_record, rows))
+        try:  # marshal takes plain cells (a CSV's), all at once
+            batch.records = list(map(marshal.dumps, rows))  # type: ignore[arg-type]
+        except ValueError:
+            batch.records = list(map(_record, rows))
         if not slow:
             return batch
         # the rows the column path did not take, by the general path, in order

@@ -7,6 +7,7 @@ main group by `screening.cli` with one `add_command`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 from fractions import Fraction
@@ -153,6 +154,12 @@ def _date(
     help="另存反制清单（XLSX）/ write the 反制 list to its own workbook.",
 )
 @click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="并行进程数（默认 CPU 核数；小表不开进程）/ worker processes (default: CPU cores).",
+)
+@click.option(
     "--limit",
     type=click.IntRange(0),
     default=20,
@@ -176,6 +183,7 @@ def evaluate(
     grace_days: int,
     as_of: dt.date | None,
     actions_path: str | None,
+    jobs: int | None,
     limit: int,
 ) -> None:
     """回头看：亩均效益综合评价与承诺兑现核查 / Evaluate landed firms' yearly per-mu efficiency."""
@@ -220,6 +228,7 @@ def evaluate(
             sheet=sheet,
             previous=previous,
             benchmarks=benchmarks,
+            jobs=jobs or os.cpu_count() or 1,
         ) as ev:
             if promises is not None:
                 ev.errors.extend(promises.errors)

@@ -20,6 +20,8 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import compress, pairwise
+from operator import ne
 from typing import Any
 
 from screening.evaluation.scheme import ClassRule
@@ -100,24 +102,16 @@ def rank(
         extra = tie_values[i] if tie_values else ()
         return (scores[i], *((v is not None, v if v is not None else 0) for v in extra))
 
-    order = exact_order(scores, full_key, descending=True)
-    starts = array("q")
-    start = 0
-    while start < n:
-        starts.append(start)
-        end = start + 1
-        first = scores[order[start]]
-        if tie_values:
-            key = full_key(order[start])
-            while (
-                end < n and scores[order[end]] == first and full_key(order[end]) == key
-            ):
-                end += 1
-        else:
-            while end < n and scores[order[end]] == first:
-                end += 1
-        start = end
-    starts.append(n)
+    if not tie_values and set(map(type, scores)) <= {int}:
+        # integers sort exactly and fast; stable, as exact_order leaves equal keys
+        order = array("q", sorted(range(n), key=scores.__getitem__, reverse=True))
+        ranked = list(map(scores.__getitem__, order))
+        starts = array("q", [0] if n else [])
+        starts.extend(compress(range(1, n), map(ne, ranked[1:], ranked)))
+        starts.append(n)
+    else:
+        order = exact_order(scores, full_key, descending=True)
+        starts = _starts(scores, order, full_key if tie_values else None)
     ranks = array("q", bytes(8 * n))
     for g in range(len(starts) - 1):
         for place in range(starts[g], starts[g + 1]):
@@ -130,8 +124,19 @@ def rank(
         scaled = [(c, _plain(least * scale)) for c, least in thresholds]
         used = "score" if rule.by == "score" else "small_population"
         single = rule.small_class if rule.by != "score" else None
-        for i in range(n):
-            classes[i] = single or by_threshold(scores[i], scaled, rule.last)
+        if single:
+            classes = [single] * n
+        elif all(a[1] > b[1] for a, b in pairwise(scaled)):
+            # the least scores fall class by class: the class falls along the order
+            k, last = 0, len(scaled)
+            for pos in order:
+                value = scores[pos]
+                while k < last and value < scaled[k][1]:
+                    k += 1
+                classes[pos] = scaled[k][0] if k < last else rule.last
+        else:
+            for i in range(n):
+                classes[i] = by_threshold(scores[i], scaled, rule.last)
         return Ranked(order, ranks, starts, classes, used, places)
     places = {c: _count(share * n, rule.count or "floor") for c, share in rule.upper}
     bounds = [(places[c], c) for c, _ in rule.upper]
@@ -142,6 +147,33 @@ def rank(
         for at in range(start, end):
             classes[order[at]] = class_id
     return Ranked(order, ranks, starts, classes, "rank_share", places)
+
+
+def _starts(
+    scores: Sequence[Any],
+    order: array[int],
+    full_key: Callable[[int], tuple[Any, ...]] | None,
+) -> array[int]:
+    """Where each group of equal keys starts in `order`, then len(order)."""
+    n = len(order)
+    starts = array("q")
+    start = 0
+    while start < n:
+        starts.append(start)
+        end = start + 1
+        first = scores[order[start]]
+        if full_key is not None:
+            key = full_key(order[start])
+            while (
+                end < n and scores[order[end]] == first and full_key(order[end]) == key
+            ):
+                end += 1
+        else:
+            while end < n and scores[order[end]] == first:
+                end += 1
+        start = end
+    starts.append(n)
+    return starts
 
 
 def by_threshold(

@@ -18,10 +18,12 @@ import os
 import tempfile
 import unicodedata
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import accumulate, compress, groupby, islice
+from itertools import accumulate, compress, groupby, islice, repeat
+from operator import eq, floordiv, sub
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -193,7 +195,7 @@ class _Names:
             (self.ids, self.id_at, ids),
             (self.names, self.name_at, names),
         ):
-            encoded = [t.encode() for t in texts]
+            encoded = list(map(str.encode, texts))
             blob += b"".join(encoded)
             _extend_offsets(at, encoded)
 
@@ -320,29 +322,39 @@ class Evaluation:
     def class_list(self) -> Iterator[Placed]:
         """Each rated firm's place, in the order of `firms` — without the per-indicator
         detail (nor reading the spill), so a million firms are listed in seconds."""
-        overrides = self.scheme.overrides
+        final_of = [item.class_id for item in self.scheme.overrides]
         names = self._names
+        ids, id_at, texts, text_at = names.ids, names.id_at, names.names, names.name_at
+        make = tuple.__new__  # Placed's own constructor, without its Python frame
         for state in self._states:
             ranked = state.ranked
             if ranked is None:
                 continue
             of = len(ranked.order)
+            order, seqs = ranked.order, state.seqs
             ranks, classes, chosen = ranked.ranks, ranked.classes, state.overrides
             scores, scale, track_id = state.scores, state.scale, state.track.id
             for start, end in ranked.groups:
-                for pos, seq in self._group(state, ranked, start, end):
+                # one key, so one score, for the whole group
+                score = Fraction(scores[order[start]], scale)
+                if end - start == 1:
+                    pos = order[start]
+                    group: Iterable[tuple[int, int]] = ((pos, seqs[pos]),)
+                else:
+                    group = self._group(state, ranked, start, end)
+                for pos, seq in group:
                     override = chosen[pos]
-                    final = (
-                        overrides[override].class_id if override >= 0 else classes[pos]
-                    )
-                    yield Placed(
-                        names.firm_id(seq),
-                        names.name(seq),
-                        track_id,
-                        ranks[pos],
-                        of,
-                        final,
-                        Fraction(scores[pos], scale),
+                    yield make(
+                        Placed,
+                        (
+                            ids[id_at[seq] : id_at[seq + 1]].decode(),
+                            texts[text_at[seq] : text_at[seq + 1]].decode(),
+                            track_id,
+                            ranks[pos],
+                            of,
+                            final_of[override] if override >= 0 else classes[pos],
+                            score,
+                        ),
                     )
 
     def _group(
@@ -647,7 +659,7 @@ def _measure_all(
             if not firms.members:
                 continue
             state = states[t]
-            state.seqs.extend([base + m for m in firms.members])
+            state.seqs.extend(map(base.__add__, firms.members))
             for accumulator, values, parts in zip(
                 state.accumulators, firms.values, firms.parts, strict=True
             ):
@@ -794,28 +806,30 @@ def _classes(
     summary.rule = ranked.rule
     summary.places = dict(ranked.places)
     ids = scheme.class_ids
-    ranked_counts = {c: 0 for c in ids}
-    counts = {c: 0 for c in ids}
+    classes, chosen, before = ranked.classes, state.overrides, state.previous
+    final_of = [item.class_id or "" for item in scheme.overrides]  # each names one
+    finals = (
+        [final_of[o] if o >= 0 else c for c, o in zip(classes, chosen, strict=True)]
+        if max(chosen, default=-1) >= 0
+        else classes
+    )
+    ranked_counts = dict.fromkeys(ids, 0) | Counter(classes)
+    counts = dict.fromkeys(ids, 0) | Counter(finals)
+    if max(before, default=-1) < 0:
+        summary.new += len(classes)
+    else:
+        for last, final in zip(before, finals, strict=True):
+            if last < 0:
+                summary.new += 1
+            else:
+                move = (ids[last], final)
+                summary.movers[move] = summary.movers.get(move, 0) + 1
     lows: dict[str, Score] = {}
     highs: dict[str, Score] = {}
-    overrides = scheme.overrides
-    for pos, class_id in enumerate(ranked.classes):
-        ranked_counts[class_id] += 1
-        override = state.overrides[pos]
-        final = overrides[override].class_id if override >= 0 else class_id
-        assert final is not None  # every override names its class (model.Override)
-        counts[final] += 1
-        before = state.previous[pos]
-        if before < 0:
-            summary.new += 1
-        else:
-            move = (ids[before], final)
-            summary.movers[move] = summary.movers.get(move, 0) + 1
-        value = scores[pos]
-        if class_id not in lows or value < lows[class_id]:
-            lows[class_id] = value
-        if class_id not in highs or value > highs[class_id]:
-            highs[class_id] = value
+    for c in ids:  # a few passes in C rather than one in Python
+        held = list(compress(scores, map(eq, classes, repeat(c))))
+        if held:
+            lows[c], highs[c] = min(held), max(held)
     summary.ranked_counts, summary.counts = ranked_counts, counts
     summary.cutoffs = {
         c: (Fraction(lows[c]) / scale, Fraction(highs[c]) / scale)
@@ -834,8 +848,13 @@ def _histogram(scores: list[Score], scale: int) -> Histogram:
     bins = int((high - low_bin) // width) + 1
     counts = [0] * bins
     start, step = low_bin * scale, width * scale  # in the scores' own units: integers
-    for value in scores:
-        counts[min(int((value - start) // step), bins - 1)] += 1
+    if type(start) is int and type(step) is int and set(map(type, scores)) == {int}:
+        found = Counter(map(floordiv, map(sub, scores, repeat(start)), repeat(step)))
+        for at, many in found.items():
+            counts[min(at, bins - 1)] += many
+    else:
+        for value in scores:
+            counts[min(int((value - start) // step), bins - 1)] += 1
     return Histogram(Fraction(low_bin), Fraction(width), tuple(counts))
 
 

@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import repeat
-from operator import is_
+from operator import itemgetter
 from typing import Any
 
 from screening.evaluation.evaluate import _parts, production_months
@@ -60,8 +60,7 @@ class Columns:
         if found is None:
             if self._source is not None:
                 columns, positions = self._source
-                column = columns.values(name)
-                found = [column[i] for i in positions]
+                found = list(map(columns.values(name).__getitem__, positions))
             else:
                 found = self._derived(name)
             self._values[name] = found
@@ -86,10 +85,11 @@ class Columns:
         found = self._ratios.get(name)
         if found is None:
             column = self.values(name)
-            if not any(map(is_, column, repeat(None))) and set(map(type, column)) == {
-                Decimal
-            }:
+            kinds = set(map(type, column))
+            if kinds == {Decimal}:
                 found = list(map(Decimal.as_integer_ratio, column))
+            elif kinds == {int}:
+                found = list(zip(column, repeat(1)))
             else:
                 found = [None if v is None else ratio_of(v) for v in column]
             self._ratios[name] = found
@@ -213,10 +213,25 @@ def indicator_column(ind: IndicatorDef) -> ColumnOf:
                 for a, b in zip(c.ratios(top), c.ratios(bottom), strict=True)
             ]
         twice = 2 * 10**decimals
-        return lambda c: [
-            None if a is None or b is None or b[0] == 0 else _rounded(a, b, twice)
-            for a, b in zip(c.ratios(top), c.ratios(bottom), strict=True)
-        ]
+
+        def rounded(c: Columns) -> list[Any]:
+            tops, bottoms = c.ratios(top), c.ratios(bottom)
+            if (
+                None not in tops
+                and None not in bottoms
+                and min(map(itemgetter(0), tops), default=0) >= 0
+                and min(map(itemgetter(0), bottoms), default=1) > 0
+            ):  # the commonest column: `_rounded` inline, every value ≥ 0 over > 0
+                return [
+                    (an * bd * twice + ad * bn) // (2 * ad * bn)
+                    for (an, ad), (bn, bd) in zip(tops, bottoms, strict=True)
+                ]
+            return [
+                None if a is None or b is None or b[0] == 0 else _rounded(a, b, twice)
+                for a, b in zip(tops, bottoms, strict=True)
+            ]
+
+        return rounded
     value_of = ind.value_of
     assert value_of is not None
 

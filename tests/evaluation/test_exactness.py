@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from screening.evaluation.evaluate import Measured, measure, score
 from screening.evaluation.loader import load_scheme
-from screening.evaluation.ranking import exact_order, rank
+from screening.evaluation.ranking import by_threshold, exact_order, rank
 from screening.evaluation.scorer import TrackScorer
 from screening.expr.evaluate import Ctx, Missing, Undefined, to_fraction
 
@@ -259,3 +259,43 @@ def test_measured_firms_survive_the_spill() -> None:
 
     firm = measure(HUANGYAN, 0, 2, _firm(), 2025)
     assert Measured(*marshal.loads(marshal.dumps(tuple(firm)))) == firm
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    units=st.lists(st.integers(-50, 400), min_size=1, max_size=60),
+    scheme=st.sampled_from([HUANGYAN, HUAIAN]),
+    least=st.lists(st.integers(-60, 420), max_size=4),
+    descending=st.booleans(),
+)
+def test_integer_scores_take_the_fast_order_and_threshold_walk_exactly(
+    units: list[int], scheme, least: list[int], descending: bool
+) -> None:
+    # ints (sorted as ints, classes walked along the order) against the same scores
+    # as Fractions (sorted by float, then exactly; classed firm by firm)
+    scale = 4
+    ids = scheme.class_ids
+    bounds = sorted(set(least), reverse=True) if descending else least
+    thresholds = tuple(
+        (ids[i % len(ids)], Fraction(b, 3)) for i, b in enumerate(bounds)
+    )
+    rule = scheme.tracks[0].classes
+    from dataclasses import replace
+
+    for changed in (
+        replace(rule, by="score", thresholds=thresholds),
+        replace(rule, by="rank_share", small_below=None),
+    ):
+        fast = rank(units, None, changed, ids, scale)
+        exact = rank([Fraction(u) for u in units], None, changed, ids, scale)
+        assert list(fast.order) == list(exact.order)
+        assert list(fast.ranks) == list(exact.ranks)
+        assert list(fast.starts) == list(exact.starts)
+        assert fast.classes == exact.classes
+        assert fast.rule == exact.rule
+        if fast.rule != "rank_share":  # each firm on its own, as by_threshold says
+            scaled = [(c, b * scale) for c, b in changed.thresholds]
+            if fast.rule == "small_population":
+                scaled = [(c, b * scale) for c, b in changed.small_thresholds]
+            alone = [by_threshold(Fraction(u), scaled, changed.last) for u in units]
+            assert fast.classes == alone or changed.small_class is not None
