@@ -60,6 +60,19 @@ def round_ratio(num: int, den: int, decimals: int | None) -> Ratio:
     return (k if num >= 0 else -k), scale
 
 
+def field_ratio(node: n.Node) -> tuple[str, str] | None:
+    """The two names of an indicator that is one name divided by another (亩均税收 =
+    tax / area), the commonest shape and the one the fast paths special-case; else None."""
+    if (
+        isinstance(node, n.Arith)
+        and node.op == "/"
+        and isinstance(node.left, n.Name)
+        and isinstance(node.right, n.Name)
+    ):
+        return node.left.name, node.right.name
+    return None
+
+
 def value_function(
     node: n.Node, general: Callable[[Ctx], Any], decimals: int | None
 ) -> Callable[[Values], Ratio]:
@@ -67,13 +80,9 @@ def value_function(
 
     Raises Missing / Undefined exactly as the general evaluator does.
     """
-    if (
-        isinstance(node, n.Arith)
-        and node.op == "/"
-        and isinstance(node.left, n.Name)
-        and isinstance(node.right, n.Name)
-    ):
-        top, bottom = node.left.name, node.right.name
+    names = field_ratio(node)
+    if names is not None:
+        top, bottom = names
         top_missing, bottom_missing = frozenset((top,)), frozenset((bottom,))
 
         def divide(values: Values) -> Ratio:

@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import Any
 
 from screening.evaluation.evaluate import _parts, production_months
-from screening.evaluation.fast import _COMPARE, ratio_of, round_ratio
+from screening.evaluation.fast import _COMPARE, field_ratio, ratio_of, round_ratio
 from screening.evaluation.fields import DERIVED
 from screening.evaluation.scheme import Expr, IndicatorDef
 from screening.expr import nodes as n
@@ -198,13 +198,9 @@ def indicator_column(ind: IndicatorDef) -> ColumnOf:
     """Per firm: the indicator's value rounded to its decimals — k of k / 10^decimals,
     or (numerator, denominator) in lowest terms without decimals — or None."""
     node, decimals = ind.expr.node, ind.decimals
-    if (
-        isinstance(node, n.Arith)
-        and node.op == "/"
-        and isinstance(node.left, n.Name)
-        and isinstance(node.right, n.Name)
-    ):
-        top, bottom = node.left.name, node.right.name
+    names = field_ratio(node)
+    if names is not None:
+        top, bottom = names
         if decimals is None:
             return lambda c: [
                 None
@@ -263,13 +259,9 @@ def parts_column(ind: IndicatorDef) -> Callable[[Columns, list[Any]], list[Any]]
     """Per firm with a value: its numerator's and denominator's ratios (an aggregate's
     Σ numerator ÷ Σ denominator), as `evaluate.measure` gives them; None without."""
     node = ind.expr.node
-    if (
-        isinstance(node, n.Arith)
-        and node.op == "/"
-        and isinstance(node.left, n.Name)
-        and isinstance(node.right, n.Name)
-    ):
-        top, bottom = node.left.name, node.right.name
+    names = field_ratio(node)
+    if names is not None:
+        top, bottom = names
         return lambda c, values: [
             None if v is None else (a, b)
             for v, a, b in zip(values, c.ratios(top), c.ratios(bottom), strict=True)
