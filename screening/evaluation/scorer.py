@@ -149,14 +149,7 @@ class TrackScorer:
             points.append(got)
             total += got
         if firm.adjustments:
-            applied = [self.adjustment_points[i] for i in firm.adjustments]
-            bonus = sum(p for p in applied if p > 0)
-            deduction = -sum(p for p in applied if p < 0)
-            if self.bonus_limit is not None:
-                bonus = min(bonus, self.bonus_limit)
-            if self.deduction_limit is not None:
-                deduction = min(deduction, self.deduction_limit)
-            total += bonus - deduction
+            total += self._net([self.adjustment_points[i] for i in firm.adjustments])
         return total, points, averaged
 
     def score_columns(
@@ -211,15 +204,20 @@ class TrackScorer:
         """Bonus − deduction, within their limits, of the adjustments in `mask`."""
         found = self._by_mask.get(mask)
         if found is None:
-            applied = [p for j, p in enumerate(self.adjustment_points) if mask >> j & 1]
-            bonus = sum(p for p in applied if p > 0)
-            deduction = -sum(p for p in applied if p < 0)
-            if self.bonus_limit is not None:
-                bonus = min(bonus, self.bonus_limit)
-            if self.deduction_limit is not None:
-                deduction = min(deduction, self.deduction_limit)
-            found = self._by_mask[mask] = bonus - deduction
+            found = self._by_mask[mask] = self._net(
+                [p for j, p in enumerate(self.adjustment_points) if mask >> j & 1]
+            )
         return found
+
+    def _net(self, applied: list[int]) -> int:
+        """Bonus − deduction of the adjustments `applied`, each within its limit."""
+        bonus = sum(p for p in applied if p > 0)
+        deduction = -sum(p for p in applied if p < 0)
+        if self.bonus_limit is not None:
+            bonus = min(bonus, self.bonus_limit)
+        if self.deduction_limit is not None:
+            deduction = min(deduction, self.deduction_limit)
+        return bonus - deduction
 
     def _score_firms(
         self, size: int, values: list[list[Any]], adjustments: list[int] | None
