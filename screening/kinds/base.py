@@ -184,9 +184,7 @@ def _inapplicable(
     plan: RulePlan, reason: str, params: tuple[tuple[str, Any], ...] = ()
 ) -> Finding:
     return Finding(
-        plan.rule.id,
-        plan.rule.spec.group,
-        plan.kind.name,
+        *head(plan),
         Status.NOT_APPLICABLE,
         unit=plan.rule.unit,
         points=_zero(plan),
@@ -199,9 +197,7 @@ def _inapplicable(
 def missing(plan: RulePlan, problem: Missing) -> Finding:
     """Missing data: the fields to obtain."""
     return Finding(
-        plan.rule.id,
-        plan.rule.spec.group,
-        plan.kind.name,
+        *head(plan),
         Status.MISSING,
         unit=plan.rule.unit,
         points=_zero(plan),
