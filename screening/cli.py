@@ -53,6 +53,14 @@ rules_option = click.option(
     metavar="ID|PATH",
     help="规则集 id（见 `screening rules`）或文件路径；省略时用案例文件的 ruleset 键。",
 )
+# a command that screens rows, not case files: no case names its rule set
+required_rules_option = click.option(
+    "--rules",
+    "rules_ref",
+    required=True,
+    metavar="ID|PATH",
+    help="规则集 id 或文件路径。",
+)
 as_of_option = click.option(
     "--as-of",
     callback=_as_of,
@@ -247,13 +255,7 @@ BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "ht
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
-@click.option(
-    "--rules",
-    "rules_ref",
-    required=True,
-    metavar="ID|PATH",
-    help="规则集 id 或文件路径。",
-)
+@required_rules_option
 @click.option(
     "-o",
     "--output",

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from screening.cli import lang_option
+from screening.cli import lang_option, required_rules_option
 
 # Imported by screening.cli for every command: SQLAlchemy and the register itself are
 # imported only when a register command runs. The top-level CLI's helpers (its error
@@ -290,13 +290,7 @@ def register_add(
 
 @register_group.command("import")
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
-@click.option(
-    "--rules",
-    "rules_ref",
-    required=True,
-    metavar="ID|PATH",
-    help="规则集 id 或文件路径。",
-)
+@required_rules_option
 @click.option(
     "--as-of",
     callback=_date,
