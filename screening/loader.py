@@ -36,7 +36,7 @@ from screening.model import ruleset as spec
 from screening.model.diagnose import diagnostics_from
 from screening.model.effective import Disabled, EffectiveRule, RuleSet
 from screening.model.project import FIELDS
-from screening.source import LoadedYaml, field_path, load_yaml_file
+from screening.source import LoadedYaml, field_path, load_yaml_bytes, read_file
 
 PASS_MARK = "pass_mark"
 REVIEW_BAND = "review_band"
@@ -131,8 +131,19 @@ class _Loaded:
 
 
 def _read(path: Path, errors: list[Diagnostic]) -> _Loaded:
-    """Read and check one file; schema errors go to `errors`, `extends` still count."""
-    loaded = load_yaml_file(path)
+    """Read and check one file; schema errors go to `errors`, `extends` still count.
+
+    A file whose bytes were read and validated cleanly before comes from the rule-set
+    cache (`screening.rulecache`): the same positions and model, without building the
+    model's schema; any other is read and validated here, and its problems reported.
+    """
+    from screening import rulecache
+
+    raw = read_file(path)
+    cached = rulecache.lookup(raw)
+    if cached is not None:
+        return _Loaded(path, cached.loaded(str(path)), cached.model, raw)
+    loaded = load_yaml_bytes(raw, path)
     if not isinstance(loaded.data, dict):
         raise RuleSetError(
             "规则集文件应为映射（键: 值）/ a rule set is a mapping",
@@ -143,7 +154,9 @@ def _read(path: Path, errors: list[Diagnostic]) -> _Loaded:
         model = spec.RuleSetFile.model_validate(loaded.data)
     except ValidationError as exc:
         errors += diagnostics_from(exc, loaded, "RUL", spec.RuleSetFile)
-    return _Loaded(path, loaded, model, path.read_bytes())
+    else:
+        rulecache.store(raw, loaded, model)
+    return _Loaded(path, loaded, model, raw)
 
 
 def _order(d: Diagnostic) -> tuple[str, int, int]:
@@ -270,7 +283,11 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
     inputs: dict[str, spec.InputField] = {}
     tables: dict[str, spec.Table] = {}
     metrics: dict[str, spec.Metric] = {}
-    groups = {k: spec.LocalText(zh=zh, en=en) for k, (zh, en) in spec.GROUPS.items()}
+    # the built-in group titles are constants, not input: built as validation would
+    groups = {
+        k: spec.LocalText.model_construct(zh=zh, en=en)
+        for k, (zh, en) in spec.GROUPS.items()
+    }
     weights: dict[str, Decimal] | None = None
     points_total: Decimal | None = None
     rules: dict[str, EffectiveRule] = {}

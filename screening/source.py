@@ -104,6 +104,11 @@ def field_path(path: Path_) -> str:
 
 def load_yaml_file(path: str | Path) -> LoadedYaml:
     """Read and safely parse one YAML (or JSON) file."""
+    return load_yaml_bytes(read_file(path), path)
+
+
+def read_file(path: str | Path) -> bytes:
+    """A file's bytes, refusing one too large to be a rule set or a project."""
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -111,19 +116,24 @@ def load_yaml_file(path: str | Path) -> LoadedYaml:
             raise YamlError(
                 f"文件过大（{size} 字节）/ file too large", SourceSpan(str(p))
             )
-        text = p.read_bytes()
+        return p.read_bytes()
     except OSError as exc:
         raise YamlError(
             f"无法读取文件 / cannot read file: {exc.strerror}", SourceSpan(str(p))
         ) from None
+
+
+def load_yaml_bytes(raw: bytes, path: str | Path) -> LoadedYaml:
+    """Safely parse the bytes of file `path` (UTF-8, a BOM allowed)."""
+    name = str(Path(path))
     try:
-        decoded = text.decode("utf-8-sig")
+        decoded = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise YamlError(
             f"文件不是 UTF-8 编码 / file is not UTF-8 (byte {exc.start})",
-            SourceSpan(str(p)),
+            SourceSpan(name),
         ) from None
-    return load_yaml_text(decoded, str(p))
+    return load_yaml_text(decoded, name)
 
 
 def load_yaml_text(text: str, path: str = "<string>") -> LoadedYaml:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +18,15 @@ from screening.model.effective import RuleSet
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2025, 1, 1)
+
+# The rule-set cache (screening.rulecache) of a test run lives in a folder of its own,
+# never the user's; the commands that tests run as subprocesses inherit it.
+_CACHE = tempfile.mkdtemp(prefix="screening-test-cache-")
+os.environ["SCREENING_CACHE_DIR"] = _CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +60,6 @@ version: "1"
 
 # Property and fuzz suites: a short form by default (CI), thousands of examples with
 # SCREENING_SLOW=1 (the tests marked `slow` read FUZZ_EXAMPLES).
-import os  # noqa: E402
-
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 SLOW = os.environ.get("SCREENING_SLOW") == "1"

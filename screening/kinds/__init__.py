@@ -63,10 +63,12 @@ def rule_shape() -> Any:
 
 
 def _complete_the_model() -> None:
+    # The rule-set model is declared with `defer_build`: pydantic builds its schema (the
+    # costliest part of starting up) when a file is first validated, resolving
+    # `RuleSpec` then; a file from the rule-set cache needs no schema at all.
     from screening.model import ruleset
 
     ruleset.RuleSpec = rule_shape()
-    ruleset.RuleSetFile.model_rebuild()
 
 
 _complete_the_model()
