@@ -1,5 +1,5 @@
 """`python -m screening` works like the `screening` command."""
 
-from screening.cli import main
+from screening.cli import run
 
-main()
+run()
