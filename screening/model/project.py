@@ -372,8 +372,10 @@ def _industry_codes() -> dict[str, str]:
     """GB/T 4754-2017: every 门类, 大类, 中类 and 小类 code → its name (package data)."""
     text = resources.files("screening.data").joinpath("gbt4754-2017.csv")
     # newline="" as the csv module asks (Traversable.open does not take it)
-    rows = csv.DictReader(io.StringIO(text.read_text(encoding="utf-8"), newline=""))
-    return {row["code"]: row["name"] for row in rows}
+    rows = csv.reader(io.StringIO(text.read_text(encoding="utf-8"), newline=""))
+    header = next(rows)
+    code, name = header.index("code"), header.index("name")
+    return {row[code]: row[name] for row in rows}
 
 
 INDUSTRY_CODES: dict[str, str] = _industry_codes()
