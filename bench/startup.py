@@ -73,7 +73,11 @@ def main() -> None:
     variants: dict[str, tuple[list[str], dict[str, str]]] = {
         "python -c pass": ([sys.executable, "-c", "pass"], base),
         "import click, yaml, pydantic, rich": (
-            [sys.executable, "-c", "import click, yaml, pydantic, rich.table"],
+            [
+                sys.executable,
+                "-c",
+                "import click, yaml, rich.table; from pydantic import BaseModel, Field",
+            ],
             base,
         ),
         "screen CASE (warm cache)": ([*screen, "screen", case], base),
