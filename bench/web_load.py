@@ -7,8 +7,8 @@
 
 Starts `screening serve --workers N` on a free 127.0.0.1 port with a fresh register,
 then drives it with C concurrent keep-alive connections from one asyncio process (a
-few dozen lines of HTTP/1.1 rather than an HTTP library, so the client takes as little
-of the two cores as it can), in the same run:
+few dozen lines of HTTP/1.1 on uvloop rather than an HTTP library, so the client
+takes as little of the two cores as it can), in the same run:
 
 1. a trivial endpoint of the same app, GET /api/v1/whoami (token checked, nothing
    else): the baseline;
@@ -169,23 +169,76 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-# --- the client: keep-alive HTTP/1.1 over asyncio streams -----------------------------
+# --- the client: keep-alive HTTP/1.1, one asyncio protocol per connection -----------
 
 
-async def _exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> tuple[int, bytes]:
-    writer.write(request)
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    body = await reader.readexactly(length) if length else b""
-    return status, body
+class Connection(asyncio.Protocol):
+    """One keep-alive connection sending a request and reading its answer at a time:
+    the bytes as they arrive, the head parsed once (status, Content-Length), no
+    stream reader layered on top, so the client takes as little CPU as it can."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiting: asyncio.Future[tuple[int, bytes]] | None = None
+        self.head: tuple[int, int, int] | None = None  # status, body start, length
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        loop = asyncio.get_running_loop()
+        _, connection = await loop.create_connection(cls, "127.0.0.1", port)
+        return connection
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        """Send one request; its status and body."""
+        if self.transport is None or self.transport.is_closing():
+            raise ConnectionResetError("the connection is closed")
+        self.waiting = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return await self.waiting
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        if self.head is None:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(buffer[:end]).lower()
+            at = head.find(b"\r\ncontent-length:")
+            length = 0
+            if at > 0:
+                stop = head.find(b"\r\n", at + 2)
+                length = int(head[at + 17 : stop if stop > 0 else len(head)])
+            self.head = (int(head[9:12]), end + 4, length)
+        status, start, length = self.head
+        if len(buffer) - start < length:
+            return
+        body = bytes(buffer[start : start + length])
+        del buffer[: start + length]
+        self.head = None
+        if self.waiting is not None and not self.waiting.done():
+            self.waiting.set_result((status, body))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiting is not None and not self.waiting.done():
+            self.waiting.set_exception(exc or ConnectionResetError("closed"))
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+def run(coroutine: Any) -> Any:
+    """`asyncio.run` on uvloop (the server's loop too): a leaner client."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def get(path: str, token: str) -> bytes:
@@ -211,24 +264,24 @@ async def drive(port: int, requests: list[bytes], clients: int) -> dict[str, Any
     deadline = time.monotonic() + MAX_SECONDS
 
     async def client() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        connection = await Connection.open(port)
         try:
             while queue and time.monotonic() < deadline:
                 request = queue.pop()
                 start = time.perf_counter()
                 try:
-                    status, body = await _exchange(reader, writer, request)
-                except (OSError, asyncio.IncompleteReadError) as exc:
+                    status, body = await connection.exchange(request)
+                except OSError as exc:
                     errors.append(repr(exc))
-                    writer.close()
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    connection.close()
+                    connection = await Connection.open(port)
                     continue
                 latencies.append(time.perf_counter() - start)
                 statuses[status] = statuses.get(status, 0) + 1
                 if status != 200 and len(errors) < 5:
                     errors.append(f"{status}: {body[:200]!r}")
         finally:
-            writer.close()
+            connection.close()
 
     start = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
@@ -254,7 +307,7 @@ async def paced(
     deadline = time.monotonic() + MAX_SECONDS
 
     async def client(index: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        connection = await Connection.open(port)
         try:
             for n, request in enumerate(requests[index::clients]):
                 due = start + (n * clients + index) / rate
@@ -263,13 +316,13 @@ async def paced(
                     await asyncio.sleep(delay)
                 if time.monotonic() > deadline:
                     return
-                status, body = await _exchange(reader, writer, request)
+                status, body = await connection.exchange(request)
                 latencies.append(time.perf_counter() - due)
                 statuses[status] = statuses.get(status, 0) + 1
                 if status != 200 and len(errors) < 5:
                     errors.append(f"{status}: {body[:200]!r}")
         finally:
-            writer.close()
+            connection.close()
 
     await asyncio.gather(*(client(i) for i in range(clients)))
     return {
@@ -438,8 +491,8 @@ def main() -> None:
             for p in projects
         ]  # fmt: skip
         # warm every worker: its rule set compiled, its writer and run started
-        asyncio.run(drive(port, bodies[: 4 * args.clients], args.clients))
-        asyncio.run(drive(port, [get("/api/v1/whoami", token)] * 200, args.clients))
+        run(drive(port, bodies[: 4 * args.clients], args.clients))
+        run(drive(port, [get("/api/v1/whoami", token)] * 200, args.clients))
         half = args.requests // 2
         whoami = get("/api/v1/whoami", token)
         clients, rate = args.clients, args.rate
@@ -457,7 +510,7 @@ def main() -> None:
         for name, phase in phases:
             cpu = server.cpu()
             before = resource.getrusage(resource.RUSAGE_SELF)
-            result = asyncio.run(phase())  # type: ignore[arg-type]
+            result = run(phase())
             used = resource.getrusage(resource.RUSAGE_SELF)
             results[name] = summary(name, result, server.cpu() - cpu)
             client = used.ru_utime + used.ru_stime - before.ru_utime - before.ru_stime

@@ -297,12 +297,20 @@ def whoami(request: Request) -> JSONResponse:
 async def screen(request: Request, body: ScreenRequest) -> Response:
     """Screen one project: the JSON contract. With `store` (the default) it goes
     into the register too, and the header `X-Lead` names its lead."""
+    # a well-formed request from an officer's token is answered before it gets here,
+    # by `direct.DirectScreening`, with this same `screened_response`
+    return await screened_response(request.app.state, actor(request), body)
+
+
+async def screened_response(state: Any, by: str, body: ScreenRequest) -> Response:
+    """The answer to one screening request from `by` (an account's name), validated:
+    the contract's bytes as they are (never serialised again), or its errors."""
     # Screening takes a fraction of a millisecond and holds the GIL throughout: done
     # here, on the event loop, rather than handed to a thread and back; the wait for
     # the register's writer is awaited, so the loop serves others meanwhile. While a
     # page holds the engine (a draft's trial rescreen of the pipeline), the screening
     # waits in a thread instead, so the loop is never blocked on the lock.
-    service = request.app.state.service
+    service = state.service
     lang = body.lang
     screen_it = partial(
         service.screen_project,
@@ -326,7 +334,7 @@ async def screen(request: Request, body: ScreenRequest) -> Response:
         from screening.web.writer import StoreRefused
 
         try:
-            lead = await request.app.state.writer.stored(screened, actor(request), lang)
+            lead = await state.writer.stored(screened, by, lang)
         except StoreRefused as exc:
             return JSONResponse(
                 {"errors": [{"field": "project.id", "message": str(exc)}]},

@@ -272,6 +272,16 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
             request, status, "；".join(d.message or "" for d in exc.diagnostics)
         )
 
+    from screening.web.direct import PATH, DirectScreening
+
+    # the hot route answered without FastAPI's layers when all is well (direct.py),
+    # inside the bounds and headers every response has
+    app.add_middleware(
+        DirectScreening,
+        state=app.state,
+        roles=_roles_of(app, "POST", PATH),
+        handlers=app.exception_handlers,
+    )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, settings=settings)
     if settings.start_jobs:
@@ -331,6 +341,20 @@ def rule_of(route: APIRoute) -> Allow | None:
         if isinstance(dependency.call, Allow):
             return dependency.call
     return None
+
+
+def _roles_of(app: FastAPI, method: str, path: str) -> frozenset[str]:
+    """The roles a route allows (a route for signed-in roles only)."""
+    for route in app_routes(app.routes):
+        if (
+            isinstance(route, APIRoute)
+            and route.path == path
+            and method in (route.methods or ())
+        ):
+            rule = rule_of(route)
+            if rule is not None and rule.roles is not None:
+                return rule.roles
+    raise RuntimeError(f"no route with an access rule for signed-in roles: {path}")
 
 
 def create_app_from_env() -> FastAPI:

@@ -109,12 +109,9 @@ def identify(request: Request) -> Identity | None:
         return request.state.identity  # type: ignore[no-any-return]
     identity = None
     if is_api(request):
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            account = request.app.state.tokens.account(store(request), token.strip())
-            if account is not None:
-                identity = Identity(account, "token")
+        identity = token_identity(
+            request.app.state, request.headers.get("authorization", "")
+        )
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
@@ -130,6 +127,17 @@ def identify(request: Request) -> Identity | None:
     request.state.identity = identity
     request.state.identity_done = True
     return identity
+
+
+def token_identity(state: Any, header: str) -> Identity | None:
+    """Who an API request's `Authorization: Bearer <token>` names (None: nobody);
+    `state` is the app's (its accounts and token cache)."""
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    account = state.tokens.account(state.accounts, token)
+    return None if account is None else Identity(account, "token")
 
 
 async def check_csrf(request: Request, identity: Identity) -> None:

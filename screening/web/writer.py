@@ -3,10 +3,11 @@
 Each request hands its screened project to one writer thread per worker and waits
 for the transaction that stores it, so a response never says "stored" before the row
 is in the register; the rows that arrived meanwhile go into the same transaction. An
-API request waits on its event loop (`stored`): the writer wakes that loop once per
-transaction, not once per row. The runs are the worker's: one per person, rule set and language, started when first
-needed and finished when the worker stops (a killed worker leaves them unfinished,
-which the register reads as "did not finish").
+API request waits on its event loop (`stored`): the requests one turn of the loop
+screens are handed over together, and the writer wakes that loop once per
+transaction, not once per row. The runs are the worker's: one per person, rule set
+and language, started when first needed and finished when the worker stops (a killed
+worker leaves them unfinished, which the register reads as "did not finish").
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from screening.register.records import FindingCodec, identity_of, record_of
 from screening.register.store import Pending, Register, Run, StoreCounts
 from screening.web.service import Screened
 
-_MAX_GROUP = 500  # rows per transaction at most
+_MAX_GROUP = 500  # rows per transaction (a loop's hand-over is kept whole)
 # a waiting request: a page's thread (a Future) or an API request's loop
 Waiter: TypeAlias = "Future[str] | asyncio.Future[str]"
 Item: TypeAlias = "tuple[Run, Pending, Waiter]"
@@ -40,7 +41,10 @@ class StoreWriter:
     def __init__(self, register: Register, turns: Path | None = None) -> None:
         self.register = register
         self._turns = turns  # a lock file the workers' writers take turns by
-        self._queue: queue.Queue[Item | None] = queue.Queue()
+        # the writer's queue holds lists of items: an event loop's requests are handed
+        # over together, once per turn of the loop (`stored`)
+        self._queue: queue.Queue[list[Item] | None] = queue.Queue()
+        self._held: dict[asyncio.AbstractEventLoop, list[Item]] = {}
         self._runs: dict[tuple[str, str, str, str], Run] = {}
         self._counts: dict[int, StoreCounts] = {}
         self._lock = threading.Lock()
@@ -73,7 +77,7 @@ class StoreWriter:
     def submit(self, screened: Screened, actor: str, lang: str) -> Future[str]:
         """Hand one screened project to the writer: its lead's id, once stored."""
         done: Future[str] = Future()
-        self._queue.put(self._item(screened, actor, lang, done))
+        self._queue.put([self._item(screened, actor, lang, done)])
         return done
 
     async def stored(
@@ -83,12 +87,23 @@ class StoreWriter:
         serves other requests meanwhile): its lead's id."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[str] = loop.create_future()
-        self._queue.put(self._item(screened, actor, lang, done))
+        item = self._item(screened, actor, lang, done)
+        # held until the requests this turn of the loop runs have screened theirs:
+        # then all go to the writer at once (one wake-up, one transaction), not one
+        # each for a writer that would store them one or two at a time
+        held = self._held.get(loop)
+        if held is None:
+            held = self._held[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        held.append(item)
         expiry = loop.call_later(timeout, _expire, done)
         try:
             return await done
         finally:
             expiry.cancel()
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._queue.put(self._held.pop(loop))
 
     def _item(self, screened: Screened, actor: str, lang: str, done: Waiter) -> Item:
         values = screened.values
@@ -111,16 +126,16 @@ class StoreWriter:
             first = self._queue.get()
             if first is None:
                 return
-            group = [first]
+            group = first
             while len(group) < _MAX_GROUP:
                 try:
-                    item = self._queue.get_nowait()
+                    items = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is None:
+                if items is None:
                     self._queue.put(None)  # stop after this group
                     break
-                group.append(item)
+                group.extend(items)
             by_run: dict[int, list[Item]] = {}
             for item in group:
                 by_run.setdefault(item[0].id, []).append(item)

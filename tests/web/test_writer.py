@@ -170,3 +170,35 @@ def test_two_workers_writers_take_turns_by_their_lock_file(tmp_path: Path) -> No
         )
     for register in registers:
         register.close()
+
+
+def test_a_loop_s_requests_of_one_turn_go_into_one_transaction(
+    writer: StoreWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests screened in the same turn of their event loop are handed to the
+    writer together: one transaction for all of them, each its own lead back."""
+    service = ScreeningService(tmp_path / "rules")
+    real = writer.register.store
+    calls: list[int] = []
+
+    def counted(run: Any, items: Any) -> Any:
+        calls.append(len(items))
+        return real(run, items)
+
+    monkeypatch.setattr(writer.register, "store", counted)
+    together = [_screened(service, f"TURN-{i:03d}") for i in range(30)]
+    apart = [_screened(service, f"APART-{i}") for i in range(3)]
+
+    async def requests() -> list[str]:
+        leads = list(
+            await asyncio.gather(*(writer.stored(s, "zhang", "zh") for s in together))
+        )
+        for screened in apart:  # one after another: a turn (and a transaction) each
+            leads.append(await writer.stored(screened, "zhang", "zh"))
+        return leads
+
+    leads = _run(requests())
+    assert leads == [f"TURN-{i:03d}" for i in range(30)] + [
+        f"APART-{i}" for i in range(3)
+    ]
+    assert calls == [30, 1, 1, 1]
