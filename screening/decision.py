@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from screening.expr.evaluate import exact
-from screening.findings import Decision, Finding, Outcome, Status
+from screening.findings import Decision, Finding, Outcome, Status, new_record
 from screening.kinds import Effect, RuleKind
 from screening.loader import pass_mark
 from screening.model.effective import RuleSet
@@ -96,23 +96,26 @@ class Decider:
         get = values.get
         identity, name, company = get("id"), get("name"), get("company")
         rs_id, version, sha256, as_of = self._ruleset
-        return Decision(
-            None if identity is None else str(identity),
-            None if name is None else str(name),
-            None if company is None else str(company),
-            rs_id,
-            version,
-            sha256,
-            as_of,
-            decided,
-            None if ratio is None else exact(*ratio),
-            self.pass_mark,
-            self.review_band,
-            tuple(vetoed) if vetoed else (),
-            tuple(rejected) if rejected else (),
-            tuple(reviewed) if reviewed else (),
-            tuple(sorted(missing)) if missing else (),
-            findings if type(findings) is tuple else tuple(findings),
+        return new_record(
+            Decision,
+            (
+                None if identity is None else str(identity),
+                None if name is None else str(name),
+                None if company is None else str(company),
+                rs_id,
+                version,
+                sha256,
+                as_of,
+                decided,
+                None if ratio is None else exact(*ratio),
+                self.pass_mark,
+                self.review_band,
+                tuple(vetoed) if vetoed else (),
+                tuple(rejected) if rejected else (),
+                tuple(reviewed) if reviewed else (),
+                tuple(sorted(missing)) if missing else (),
+                findings if type(findings) is tuple else tuple(findings),
+            ),
         )
 
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, exact
-from screening.findings import Points, RemedyOption
+from screening.findings import Points, RemedyOption, new_record
 from screening.score import Bands, Grading, Linear, points_ratio
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
@@ -62,6 +62,7 @@ class Solver:
         # increasing the field raises the value: keep the relation's sense; else flip it
         senses = {1: relation, -1: _FLIP[relation]}
         plan = entry[1]
+        new = new_record
 
         def options(ctx: Ctx, target: Fraction) -> tuple[RemedyOption, ...]:
             num, den = target.as_integer_ratio()
@@ -79,8 +80,9 @@ class Solver:
                 # exact: a renderer rounds it in the unit it shows it in (a share as a
                 # percentage, people as a whole number), in the direction `needed` keeps met
                 out.append(
-                    RemedyOption(
-                        field, senses[direction], exact(value_num, value_den), unit
+                    new(
+                        RemedyOption,
+                        (field, senses[direction], exact(value_num, value_den), unit),
                     )
                 )
             return tuple(out)

@@ -30,7 +30,6 @@ from screening.expr.evaluate import (
     Evaluator,
     Missing,
     Undefined,
-    exact,
     to_fraction,
 )
 from screening.expr.reference import Reference, exact_tables
@@ -315,24 +314,23 @@ class _CompiledJudge:
 
         return judged
 
-    def value(self, plan: RulePlan) -> Callable[[_Run], Fraction]:
+    def value(self, plan: RulePlan) -> Callable[[_Run], tuple[int, int]]:
         value, part, unready = plan.value, plan.value_part, self._unready
         assert value is not None and part is not None
 
-        def graded(run: _Run) -> Fraction:
+        def graded(run: _Run) -> tuple[int, int]:
             try:
-                num, den = value(run)
+                ratio: tuple[int, int] = value(run)
             except (Missing, Undefined) as exc:
                 raise unready(part, [exc], run) from None
-            return exact(num, den)
+            return ratio
 
         return graded
 
     def options(
         self, node: n.Node, relation: str
     ) -> Callable[[_Run, Fraction], tuple[RemedyOption, ...]]:
-        inverse = self.solver.inverse(node, relation)
-        return lambda run, target: inverse(run, target)
+        return self.solver.inverse(node, relation)
 
 
 def _shown(
@@ -426,8 +424,8 @@ class _ReferenceJudge:
     def reported(self, plan: RulePlan) -> Callable[[_ReferenceRun], tuple[Any, Any]]:
         return lambda run: run.reported(plan)
 
-    def value(self, plan: RulePlan) -> Callable[[_ReferenceRun], Fraction]:
-        return lambda run: run.value(plan)
+    def value(self, plan: RulePlan) -> Callable[[_ReferenceRun], tuple[int, int]]:
+        return lambda run: run.value(plan).as_integer_ratio()
 
     def options(
         self, node: n.Node, relation: str

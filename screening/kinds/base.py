@@ -56,8 +56,9 @@ class Judge(Protocol):
     def reported(self, plan: RulePlan) -> Callable[[Any], tuple[Any, Any]]:
         """The exact actual and threshold values a check shows (None, None if not a comparison)."""
 
-    def value(self, plan: RulePlan) -> Callable[[Any], Fraction]:
-        """A graded rule's value, exactly; the step raises Missing or Undefined."""
+    def value(self, plan: RulePlan) -> Callable[[Any], tuple[int, int]]:
+        """A graded rule's value, exactly, as (numerator, denominator > 0), not
+        necessarily in lowest terms; the step raises Missing or Undefined."""
 
     def options(
         self, node: n.Node, relation: str

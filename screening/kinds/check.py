@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from screening.expr.evaluate import Missing, Undefined
-from screening.findings import BranchFinding, Finding, Remedy, Status
+from screening.findings import BranchFinding, Finding, Remedy, Status, new_record
 from screening.kinds.base import (
     Effect,
     Judge,
@@ -64,7 +64,7 @@ class CheckKind(RuleKind):
 
             return flagged
         reported = judge.reported(plan)
-        fail, pass_ = Status.FAIL, Status.PASS
+        fail, pass_, new = Status.FAIL, Status.PASS, new_record
 
         def compared(run: Any) -> Finding:
             unready_because = problem(run)
@@ -72,18 +72,47 @@ class CheckKind(RuleKind):
                 return unready(plan, unready_because)
             actual, threshold = reported(run)
             if fails(run):
-                return Finding(
+                # every field of Finding, in order (see findings.new_record)
+                return new(
+                    Finding,
+                    (
+                        rule_id,
+                        group,
+                        kind,
+                        fail,
+                        actual,
+                        threshold,
+                        op,
+                        unit,
+                        None,
+                        None,
+                        (),
+                        None,
+                        (),
+                        remedy(run, actual, threshold),
+                        (),
+                    ),
+                )
+            return new(
+                Finding,
+                (
                     rule_id,
                     group,
                     kind,
-                    fail,
+                    pass_,
                     actual,
                     threshold,
                     op,
                     unit,
-                    remedy=remedy(run, actual, threshold),
-                )
-            return Finding(rule_id, group, kind, pass_, actual, threshold, op, unit)
+                    None,
+                    None,
+                    (),
+                    None,
+                    (),
+                    None,
+                    (),
+                ),
+            )
 
         return compared
 
@@ -236,7 +265,7 @@ def requirement_remedy(
                 target = (
                     threshold if type(threshold) is Fraction else Fraction(threshold)
                 )
-            return Remedy("numeric", options(run, target), target)
+            return new_record(Remedy, ("numeric", options(run, target), target, None))
 
         return numeric
     if op == "between":
