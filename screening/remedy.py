@@ -51,6 +51,20 @@ class Solver:
         """For `node relation target` to hold: one option per input that can be solved for."""
         return self.inverse(node, relation)(ctx, target)
 
+    def fixed(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...] | None:
+        """The options for `node relation target` when they read nothing of the project:
+        `node` is an input as given, so its one option is the target itself (negative:
+        none). None for any other expression."""
+        if (
+            not isinstance(node, n.Name)
+            or node.name in self.metric_nodes
+            or "." not in node.name  # a parameter, a derived fact: nothing to solve for
+        ):
+            return None
+        return self.inverse(node, relation)(_NO_PROJECT, target)
+
     def inverse(
         self, node: n.Node, relation: str
     ) -> Callable[[Ctx, Fraction], tuple[RemedyOption, ...]]:
@@ -142,6 +156,9 @@ class Solver:
     def _ratio(self, node: n.Node) -> _Ratio:
         return self.build(node)  # compiled evaluators give numbers as ratios
 
+
+# A context with no values: an input as given is solved for without reading any.
+_NO_PROJECT = Ctx({}, {})
 
 # Each step below solves `x op other = num / den` (or `other op x`) for x, the side
 # holding the field, with other = a / b, and hands x on to the step undoing x's own

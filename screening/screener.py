@@ -332,6 +332,11 @@ class _CompiledJudge:
     ) -> Callable[[_Run, Fraction], tuple[RemedyOption, ...]]:
         return self.solver.inverse(node, relation)
 
+    def fixed_options(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...] | None:
+        return self.solver.fixed(node, relation, target)
+
 
 def _shown(
     actual: Any,
@@ -431,6 +436,11 @@ class _ReferenceJudge:
         self, node: n.Node, relation: str
     ) -> Callable[[_ReferenceRun, Fraction], tuple[RemedyOption, ...]]:
         return lambda run, target: run.options(node, relation, target)
+
+    def fixed_options(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...] | None:
+        return None  # worked out per project, for the compiled screener to be held to
 
     def branch(
         self, branch: BranchPlan

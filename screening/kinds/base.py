@@ -65,6 +65,13 @@ class Judge(Protocol):
     ) -> Callable[[Any, Fraction], tuple[RemedyOption, ...]]:
         """The inputs' values that would make `node relation target` hold, for a target."""
 
+    def fixed_options(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...] | None:
+        """The options for `node relation target` when they are the same for every
+        project (`node` an input as given), made once; None when they are not, or when
+        the judge works them out per project."""
+
     def branch(
         self, branch: BranchPlan
     ) -> Callable[[Any], tuple[bool | Problem, Any, Any]]:

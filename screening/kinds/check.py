@@ -255,11 +255,21 @@ def requirement_remedy(
     if op in (">=", ">", "<=", "<"):
         options = judge.options(top.left, op)
         fixed = Fraction(constant) if _numeric(constant) else None
+        # an input as given against a constant (x >= 250): what meets it reads nothing of
+        # the project, so the one remedy is made here
+        fixed_options = (
+            None if fixed is None else judge.fixed_options(top.left, op, fixed)
+        )
+        fixed_remedy = (
+            None if fixed_options is None else Remedy("numeric", fixed_options, fixed)
+        )
 
         def numeric(run: Any, actual: Any, threshold: Any) -> Remedy:
             if not (_numeric(actual) and _numeric(threshold)):
                 return _CONDITION
             if threshold is constant and fixed is not None:  # the compiled screener's
+                if fixed_remedy is not None:
+                    return fixed_remedy
                 target = fixed
             else:
                 target = (
