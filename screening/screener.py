@@ -10,6 +10,7 @@ for tests to hold the compiled path to. Nothing here renders prose.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -152,9 +153,11 @@ class _Stratum:
                 natives.setdefault(key, (name, is_derived, text_field(key)))
             for atom in chunk.atoms:
                 values = (-1, 0, 1) if atom.kind == "sign" else (True, False)
+                against: tuple[Any, Any] = atom.against or (None, None)
                 atoms.setdefault(
                     atom.key,
                     (
+                        *against,
                         atom.evaluate,
                         {value: field(atom.key, value) for value in values},
                     ),
@@ -169,7 +172,7 @@ class _Stratum:
             )
             for key, (name, is_derived, text) in natives.items()
         ]
-        self.atoms = list(atoms.items())
+        self.atoms = [(key, *atom) for key, atom in atoms.items()]
         self.chunks = [
             (
                 chunk,
@@ -211,7 +214,14 @@ class _Stratum:
                 texts[key] = text(value)
             else:  # refused with a reason: nothing but text and flags is matched natively
                 texts[key] = field(key, value)
-        for key, (evaluate, fields) in self.atoms:
+        for key, name, bound, evaluate, fields in self.atoms:
+            if (
+                name is not None
+            ):  # an input against a constant: a Decimal compared inline
+                value = values.get(name)
+                if type(value) is Decimal:
+                    texts[key] = fields[(value > bound) - (value < bound)]
+                    continue
             try:
                 texts[key] = fields[evaluate(ctx)]
             except (Missing, Undefined) as exc:
