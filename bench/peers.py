@@ -16,7 +16,10 @@ any disagreement fails the run.
 Two phases, each printed with its own ratios (`--phase` picks one):
 * as built: the inputs and every contestant's last outputs stay on the collector's
   heap, so each full collection also walks the bench's own 50,000 project dicts,
-  flattened values, zen contexts and the other contestants' outputs;
+  flattened values, zen contexts and the other contestants' outputs; and a full
+  collection runs in whichever contestant's time the heap's growth since the last one
+  crosses the collector's threshold, growth that earlier contestants left too (with
+  one round a contestant may pay for none, or for one another began);
 * setup frozen: after the inputs are built the heap is collected and `gc.freeze()`d
   (as screening's batch workers freeze theirs after import), and before each
   contestant the previous outputs are let go and the heap collected, so a contestant's
