@@ -13,12 +13,28 @@ machine wall time also counts the time other processes hold the core, unevenly
 between contestants). Decisions are compared:
 any disagreement fails the run.
 
-Run: python bench/peers.py [N] [--rounds R]
+Two phases, each printed with its own ratios (`--phase` picks one):
+* as built: the inputs and every contestant's last outputs stay on the collector's
+  heap, so each full collection also walks the bench's own 50,000 project dicts,
+  flattened values, zen contexts and the other contestants' outputs; and a full
+  collection runs in whichever contestant's time the heap's growth since the last one
+  crosses the collector's threshold, growth that earlier contestants left too (with
+  one round a contestant may pay for none, or for one another began);
+* setup frozen: after the inputs are built the heap is collected and `gc.freeze()`d
+  (as screening's batch workers freeze theirs after import), and before each
+  contestant the previous outputs are let go and the heap collected, so a contestant's
+  collections walk only what it made itself. The same for every contestant; the
+  collector stays on throughout.
+Per contestant it prints the collections it triggered (gen 0/1/2, a round's median)
+and the CPU time they took.
+
+Run: python bench/peers.py [N] [--rounds R] [--phase both|built|frozen]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -280,16 +296,108 @@ def zen_context(project: dict[str, Any]) -> dict[str, Any]:
 # --- the run -------------------------------------------------------------------------
 
 
-def _timed(work: Callable[[], Any]) -> tuple[float, Any]:
+class _Collections:
+    """Counts the collector's runs by generation and the CPU time they take (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0]
+        self.seconds = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._observe)
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.counts[info["generation"]] += 1
+            self.seconds += time.process_time() - self._started
+
+    def reset(self) -> None:
+        self.counts = [0, 0, 0]
+        self.seconds = 0.0
+
+
+def _timed(
+    work: Callable[[], Any], collections: _Collections
+) -> tuple[float, Any, tuple[int, int, int], float]:
+    collections.reset()
     start = time.process_time()  # all the process's threads: zen-engine's too
     result = work()
-    return time.process_time() - start, result
+    elapsed = time.process_time() - start
+    counts = collections.counts
+    return elapsed, result, (counts[0], counts[1], counts[2]), collections.seconds
+
+
+def _decisions(name: str, output: list[Any]) -> list[str]:
+    """A contestant's decisions, for the comparison (JSON lines are not compared)."""
+    if name == "screening findings":
+        return [d.outcome.value for d in output]
+    if name == "zen trace=True":
+        return [r["result"]["decision"] for r in output]
+    if name == "hand-written exact":
+        return output
+    return []
+
+
+def _phase(
+    label: str,
+    contestants: dict[str, Callable[[], Any]],
+    rounds: int,
+    n: int,
+    frozen: bool,
+    collections: _Collections,
+) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Every contestant, alternating, `rounds` times: rates (medians) and decisions."""
+    seconds: dict[str, list[float]] = {name: [] for name in contestants}
+    gcs: dict[str, list[tuple[int, int, int]]] = {name: [] for name in contestants}
+    gc_seconds: dict[str, list[float]] = {name: [] for name in contestants}
+    outputs: dict[str, Any] = {}
+    decisions: dict[str, list[str]] = {}
+    for _ in range(rounds):
+        for name, work in contestants.items():
+            if frozen:  # what earlier contestants made is no part of this one's heap
+                outputs.clear()
+                gc.collect()
+            elapsed, outputs[name], counts, in_gc = _timed(work, collections)
+            seconds[name].append(elapsed)
+            gcs[name].append(counts)
+            gc_seconds[name].append(in_gc)
+            decisions[name] = _decisions(name, outputs[name])
+    outputs.clear()
+    gc.collect()
+    print(f"{label}:")
+    rate = {name: n / statistics.median(times) for name, times in seconds.items()}
+    for name, value in rate.items():
+        g0, g1, g2 = (int(statistics.median(c[i] for c in gcs[name])) for i in range(3))
+        in_gc = statistics.median(gc_seconds[name])
+        share = in_gc / statistics.median(seconds[name])
+        print(
+            f"  {name:24} {value:>10,.0f} candidates/s   "
+            f"collections gen0/1/2 {g0:>5}/{g1:>4}/{g2:>2}, {in_gc:5.2f} s in GC ({share:4.0%})"
+        )
+    findings = rate["screening findings"] / rate["zen trace=True"]
+    lines = rate["screening JSON lines"] / rate["zen trace=True + JSON"]
+    print(
+        f"  findings ÷ zen trace=True:          {findings:.2f}×  (target ≥ 1.0×, stretch ≥ 1.5×)"
+    )
+    print(f"  JSON lines ÷ zen trace=True + JSON: {lines:.2f}×  (target ≥ 1.5×)")
+    print(
+        f"  hand-written ÷ screening findings:  "
+        f"{rate['hand-written exact'] / rate['screening findings']:.1f}×"
+    )
+    return rate, decisions
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--phase",
+        choices=("both", "built", "frozen"),
+        default="both",
+        help="as built (the heap as the inputs left it), setup frozen, or both (default)",
+    )
     args = parser.parse_args()
     try:
         engine = zen_engine()
@@ -321,39 +429,53 @@ def main() -> None:
         "zen trace=False": lambda: [evaluate("checks", c) for c in contexts],
         "hand-written exact": lambda: [hand_written(v) for v in values],
     }
-    seconds: dict[str, list[float]] = {name: [] for name in contestants}
-    outputs: dict[str, Any] = {}
-    for _ in range(args.rounds):
-        for name, work in contestants.items():
-            elapsed, outputs[name] = _timed(work)
-            seconds[name].append(elapsed)
-
-    ours = [d.outcome.value for d in outputs["screening findings"]]
-    theirs = [r["result"]["decision"] for r in outputs["zen trace=True"]]
-    hand = outputs["hand-written exact"]
-    disagree_hand = sum(a != b for a, b in zip(ours, hand, strict=True))
-    disagree_zen = sum(a != b for a, b in zip(ours, theirs, strict=True))
-    rate = {name: args.n / statistics.median(times) for name, times in seconds.items()}
-
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"one process; {args.n:,} candidates × {args.rounds} rounds (medians)"
+        f"one process; {args.n:,} candidates × {args.rounds} rounds (medians); "
+        f"load average at start {os.getloadavg()[0]:.2f}"
     )
+    collections = _Collections()
+    ratios: dict[str, float] = {}
+    decisions: dict[str, list[str]] = {}
+    if args.phase in ("both", "built"):
+        rate, decisions = _phase(
+            "as built (no freeze; the inputs and the last outputs on the collected heap)",
+            contestants,
+            args.rounds,
+            args.n,
+            False,
+            collections,
+        )
+        ratios["as built"] = rate["screening findings"] / rate["zen trace=True"]
+    if args.phase in ("both", "frozen"):
+        gc.collect()
+        gc.freeze()  # the inputs, the engines and the modules: built once, never garbage
+        rate, decisions = _phase(
+            "setup frozen (gc.freeze() after the inputs are built; outputs let go and "
+            "the heap collected before each contestant; the same for every contestant)",
+            contestants,
+            args.rounds,
+            args.n,
+            True,
+            collections,
+        )
+        gc.unfreeze()
+        ratios["setup frozen"] = rate["screening findings"] / rate["zen trace=True"]
+
+    ours = decisions["screening findings"]
+    theirs = decisions["zen trace=True"]
+    hand = decisions["hand-written exact"]
+    disagree_hand = sum(a != b for a, b in zip(ours, hand, strict=True))
+    disagree_zen = sum(a != b for a, b in zip(ours, theirs, strict=True))
     counts = {k: ours.count(k) for k in ("pass", "review", "reject")}
     print(
         f"decisions: {counts}; disagreements: hand-written {disagree_hand}, zen-engine {disagree_zen}"
     )
-    for name, value in rate.items():
-        print(f"  {name:24} {value:>10,.0f} candidates/s")
-    findings = rate["screening findings"] / rate["zen trace=True"]
-    lines = rate["screening JSON lines"] / rate["zen trace=True + JSON"]
     print(
-        f"findings ÷ zen trace=True:          {findings:.2f}×  (target ≥ 1.0×, stretch ≥ 1.5×)"
+        "findings ÷ zen trace=True: "
+        + "; ".join(f"{label} {value:.2f}×" for label, value in ratios.items())
     )
-    print(f"JSON lines ÷ zen trace=True + JSON: {lines:.2f}×  (target ≥ 1.5×)")
-    print(
-        f"hand-written ÷ screening findings:  {rate['hand-written exact'] / rate['screening findings']:.1f}×"
-    )
+    print(f"load average at end {os.getloadavg()[0]:.2f}")
     if disagree_hand or disagree_zen:
         raise SystemExit("the contestants disagree on some decisions")
 

@@ -56,6 +56,9 @@ class Atom:
     reads: tuple[
         str, ...
     ] = ()  # the project fields and derived names it depends on (metrics expanded)
+    # a sign of an input against a constant a Decimal writes exactly: (the input, the
+    # constant), for the screener to compare a Decimal input inline; else None
+    against: tuple[str, Decimal | int] | None = None
 
 
 @dataclass(frozen=True)
@@ -745,10 +748,15 @@ class _Builder:
     def _atom(self, kind: str, node: n.Node) -> Atom:
         found = self.atoms.get((kind, node))
         if found is None:
+            against: tuple[str, Decimal | int] | None = None
             if (
                 kind == "sign"
             ):  # node is Compare("<=>", left, right): the sign of left − right
                 bound = constant_of(node.right, self.rs)  # type: ignore[attr-defined]
+                field_name = self._input_name(node.left)  # type: ignore[attr-defined]
+                written = None if bound is COMPUTED else _decimal(bound)
+                if field_name is not None and written is not None:
+                    against = (field_name, written)
                 evaluate = (
                     _sign(self.build(node.left), self.build(node.right))  # type: ignore[attr-defined]
                     if bound is COMPUTED
@@ -768,7 +776,7 @@ class _Builder:
                     if name in self.field_names or name in self.derived
                 )
             )
-            found = Atom(f"x{len(self.atoms)}", kind, evaluate, reads)
+            found = Atom(f"x{len(self.atoms)}", kind, evaluate, reads, against)
             self.atoms[(kind, node)] = found
         if self._collect is not None:
             self._collect.append(found)

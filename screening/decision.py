@@ -13,11 +13,11 @@ from fractions import Fraction
 from typing import Any
 
 from screening.expr.evaluate import exact
-from screening.findings import Decision, Finding, Outcome, Status
+from screening.findings import Decision, Finding, Outcome, Status, new_record
 from screening.kinds import Effect, RuleKind
 from screening.loader import pass_mark
 from screening.model.effective import RuleSet
-from screening.score import score_ratio
+from screening.score import Scorer
 
 
 class Decider:
@@ -36,8 +36,11 @@ class Decider:
             (lists.get(kind.effect), kind.lists_missing, kind.missing_blocks)
             for kind in kinds
         ]
-        self._scored = [index for index, kind in enumerate(kinds) if kind.scored]
-        self._bonus = [index for index, kind in enumerate(kinds) if kind.bonus]
+        self._scorer = Scorer(
+            [index for index, kind in enumerate(kinds) if kind.scored],
+            [index for index, kind in enumerate(kinds) if kind.bonus],
+            ruleset.weights,
+        )
         # the pass mark and the foot of the review band as integer ratios
         self._marks = (
             None
@@ -52,61 +55,69 @@ class Decider:
 
     def decide(self, values: dict[str, Any], findings: Sequence[Finding]) -> Decision:
         """The decision for one project's findings (in rule-set order)."""
+        rules = self._rules
+        if len(findings) != len(rules):
+            raise ValueError(f"{len(findings)} findings for {len(rules)} rules")
         failed: tuple[list[str], list[str], list[str]] = ([], [], [])
-        missing: set[str] = set()
+        missing: set[str] | None = None
         missing_hard = False  # a rule whose kind blocks on missing data lacks it
-        passed, inapplicable, fail = Status.PASS, Status.NOT_APPLICABLE, Status.FAIL
-        for finding, (effect, listed, blocks) in zip(
-            findings, self._rules, strict=True
-        ):
+        passed, inapplicable, fail = _PASS, _NOT_APPLICABLE, _FAIL
+        for index, finding in enumerate(findings):
             status = finding.status
-            if status is passed or status is inapplicable:
-                continue
-            if status is fail:
-                if effect is not None:
-                    failed[effect].append(finding.rule)
-            elif listed:  # missing
-                missing.update(finding.missing)
-                missing_hard = missing_hard or blocks
+            if status is not passed and status is not inapplicable:
+                effect, listed, blocks = rules[index]
+                if status is fail:
+                    if effect is not None:
+                        failed[effect].append(finding.rule)
+                elif listed:  # missing
+                    if missing is None:
+                        missing = set(finding.missing)
+                    else:
+                        missing.update(finding.missing)
+                    missing_hard = missing_hard or blocks
         vetoed, rejected, reviewed = failed
         # bonus points count only on top of a score: a rule set without score rules has none
-        ratio = (
-            score_ratio(findings, self._scored, self._bonus, self.ruleset.weights)
-            if self.has_score
-            else None
-        )
+        ratio = self._scorer.ratio(findings) if self.has_score else None
         if vetoed or rejected:
-            decided = Outcome.REJECT
+            decided = _REJECT
         elif missing_hard or reviewed:
-            decided = Outcome.REVIEW
+            decided = _REVIEW
         elif self._marks is None or ratio is None:
-            decided = Outcome.PASS
+            decided = _PASS_OUTCOME
         else:
             num, den = ratio
             (mark_num, mark_den), (foot_num, foot_den) = self._marks
             if num * mark_den >= mark_num * den:
-                decided = Outcome.PASS
+                decided = _PASS_OUTCOME
             elif num * foot_den >= foot_num * den:
-                decided = Outcome.REVIEW
+                decided = _REVIEW
             else:
-                decided = Outcome.REJECT
+                decided = _REJECT
         get = values.get
-        return Decision(
-            _text(get("id")),
-            _text(get("name")),
-            _text(get("company")),
-            *self._ruleset,
-            decided,
-            None if ratio is None else exact(*ratio),
-            self.pass_mark,
-            self.review_band,
-            tuple(vetoed),
-            tuple(rejected),
-            tuple(reviewed),
-            tuple(sorted(missing)) if missing else (),
-            findings if type(findings) is tuple else tuple(findings),
+        identity, name, company = get("id"), get("name"), get("company")
+        rs_id, version, sha256, as_of = self._ruleset
+        return new_record(
+            Decision,
+            (
+                None if identity is None else str(identity),
+                None if name is None else str(name),
+                None if company is None else str(company),
+                rs_id,
+                version,
+                sha256,
+                as_of,
+                decided,
+                None if ratio is None else exact(*ratio),
+                self.pass_mark,
+                self.review_band,
+                tuple(vetoed) if vetoed else (),
+                tuple(rejected) if rejected else (),
+                tuple(reviewed) if reviewed else (),
+                tuple(sorted(missing)) if missing else (),
+                findings if type(findings) is tuple else tuple(findings),
+            ),
         )
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+_PASS, _NOT_APPLICABLE, _FAIL = Status.PASS, Status.NOT_APPLICABLE, Status.FAIL
+_PASS_OUTCOME, _REVIEW, _REJECT = Outcome.PASS, Outcome.REVIEW, Outcome.REJECT

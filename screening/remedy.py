@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, exact
-from screening.findings import Points, RemedyOption
+from screening.findings import Points, RemedyOption, new_record
 from screening.score import Bands, Grading, Linear, points_ratio
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
@@ -51,6 +51,20 @@ class Solver:
         """For `node relation target` to hold: one option per input that can be solved for."""
         return self.inverse(node, relation)(ctx, target)
 
+    def fixed(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...] | None:
+        """The options for `node relation target` when they read nothing of the project:
+        `node` is an input as given, so its one option is the target itself (negative:
+        none). None for any other expression."""
+        if (
+            not isinstance(node, n.Name)
+            or node.name in self.metric_nodes
+            or "." not in node.name  # a parameter, a derived fact: nothing to solve for
+        ):
+            return None
+        return self.inverse(node, relation)(_NO_PROJECT, target)
+
     def inverse(
         self, node: n.Node, relation: str
     ) -> Callable[[Ctx, Fraction], tuple[RemedyOption, ...]]:
@@ -62,6 +76,7 @@ class Solver:
         # increasing the field raises the value: keep the relation's sense; else flip it
         senses = {1: relation, -1: _FLIP[relation]}
         plan = entry[1]
+        new = new_record
 
         def options(ctx: Ctx, target: Fraction) -> tuple[RemedyOption, ...]:
             num, den = target.as_integer_ratio()
@@ -79,8 +94,9 @@ class Solver:
                 # exact: a renderer rounds it in the unit it shows it in (a share as a
                 # percentage, people as a whole number), in the direction `needed` keeps met
                 out.append(
-                    RemedyOption(
-                        field, senses[direction], exact(value_num, value_den), unit
+                    new(
+                        RemedyOption,
+                        (field, senses[direction], exact(value_num, value_den), unit),
                     )
                 )
             return tuple(out)
@@ -140,6 +156,9 @@ class Solver:
     def _ratio(self, node: n.Node) -> _Ratio:
         return self.build(node)  # compiled evaluators give numbers as ratios
 
+
+# A context with no values: an input as given is solved for without reading any.
+_NO_PROJECT = Ctx({}, {})
 
 # Each step below solves `x op other = num / den` (or `other op x`) for x, the side
 # holding the field, with other = a / b, and hands x on to the step undoing x's own

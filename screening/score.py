@@ -203,6 +203,73 @@ def score_ratio(
     return num, den
 
 
+class Scorer:
+    """`score_ratio` for one rule set's scored and bonus rules, read once: without group
+    weights the sums are made in one pass of integer arithmetic over the findings."""
+
+    def __init__(
+        self,
+        scored: Sequence[int],
+        bonuses: Sequence[int],
+        weights: dict[str, Decimal] | None,
+    ) -> None:
+        self.scored = tuple(scored)
+        self.bonuses = tuple(bonuses)
+        self.weights = weights
+
+    def ratio(self, findings: Sequence[Finding]) -> tuple[int, int] | None:
+        """The score of one project's findings as (numerator, denominator > 0), or None."""
+        if self.weights:
+            return score_ratio(findings, self.scored, self.bonuses, self.weights)
+        inapplicable = _NOT_APPLICABLE
+        top_num, top_den, got_num, got_den = 0, 1, 0, 1
+        counted = False
+        for index in self.scored:
+            finding = findings[index]
+            if finding.status is inapplicable:
+                continue
+            counted = True
+            top, got = finding.max_points, finding.points
+            if type(top) is int:
+                top_num += top * top_den
+            elif top is not None:
+                a, b = top.as_integer_ratio()
+                top_num, top_den = top_num * b + a * top_den, top_den * b
+            if type(got) is int:
+                got_num += got * got_den
+            elif got is not None:
+                a, b = got.as_integer_ratio()
+                got_num, got_den = got_num * b + a * got_den, got_den * b
+        bonus_num, bonus_den = 0, 1
+        for index in self.bonuses:
+            got = findings[index].points
+            if type(got) is int:
+                bonus_num += got * bonus_den
+            elif got is not None:
+                a, b = got.as_integer_ratio()
+                bonus_num, bonus_den = bonus_num * b + a * bonus_den, bonus_den * b
+        if not counted:
+            if not self.bonuses:
+                return None
+            return (100, 1) if bonus_num > 100 * bonus_den else (bonus_num, bonus_den)
+        # 100 · got / top + bonus, as one ratio
+        if top_num:
+            num, den = 100 * got_num * top_den, got_den * top_num
+            if den < 0:
+                num, den = -num, -den
+        else:
+            num, den = 0, 1
+        num, den = num * bonus_den + bonus_num * den, den * bonus_den
+        if num < 0:
+            return 0, 1
+        if num > 100 * den:
+            return 100, 1
+        return num, den
+
+
+_NOT_APPLICABLE = Status.NOT_APPLICABLE
+
+
 def total_score(
     scored: Sequence[Finding],
     bonuses: Sequence[Finding],

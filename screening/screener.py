@@ -10,6 +10,7 @@ for tests to hold the compiled path to. Nothing here renders prose.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -30,7 +31,6 @@ from screening.expr.evaluate import (
     Evaluator,
     Missing,
     Undefined,
-    exact,
     to_fraction,
 )
 from screening.expr.reference import Reference, exact_tables
@@ -153,9 +153,11 @@ class _Stratum:
                 natives.setdefault(key, (name, is_derived, text_field(key)))
             for atom in chunk.atoms:
                 values = (-1, 0, 1) if atom.kind == "sign" else (True, False)
+                against: tuple[Any, Any] = atom.against or (None, None)
                 atoms.setdefault(
                     atom.key,
                     (
+                        *against,
                         atom.evaluate,
                         {value: field(atom.key, value) for value in values},
                     ),
@@ -170,7 +172,7 @@ class _Stratum:
             )
             for key, (name, is_derived, text) in natives.items()
         ]
-        self.atoms = list(atoms.items())
+        self.atoms = [(key, *atom) for key, atom in atoms.items()]
         self.chunks = [
             (
                 chunk,
@@ -212,7 +214,14 @@ class _Stratum:
                 texts[key] = text(value)
             else:  # refused with a reason: nothing but text and flags is matched natively
                 texts[key] = field(key, value)
-        for key, (evaluate, fields) in self.atoms:
+        for key, name, bound, evaluate, fields in self.atoms:
+            if (
+                name is not None
+            ):  # an input against a constant: a Decimal compared inline
+                value = values.get(name)
+                if type(value) is Decimal:
+                    texts[key] = fields[(value > bound) - (value < bound)]
+                    continue
             try:
                 texts[key] = fields[evaluate(ctx)]
             except (Missing, Undefined) as exc:
@@ -315,24 +324,28 @@ class _CompiledJudge:
 
         return judged
 
-    def value(self, plan: RulePlan) -> Callable[[_Run], Fraction]:
+    def value(self, plan: RulePlan) -> Callable[[_Run], tuple[int, int]]:
         value, part, unready = plan.value, plan.value_part, self._unready
         assert value is not None and part is not None
 
-        def graded(run: _Run) -> Fraction:
+        def graded(run: _Run) -> tuple[int, int]:
             try:
-                num, den = value(run)
+                ratio: tuple[int, int] = value(run)
             except (Missing, Undefined) as exc:
                 raise unready(part, [exc], run) from None
-            return exact(num, den)
+            return ratio
 
         return graded
 
     def options(
         self, node: n.Node, relation: str
     ) -> Callable[[_Run, Fraction], tuple[RemedyOption, ...]]:
-        inverse = self.solver.inverse(node, relation)
-        return lambda run, target: inverse(run, target)
+        return self.solver.inverse(node, relation)
+
+    def fixed_options(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...] | None:
+        return self.solver.fixed(node, relation, target)
 
 
 def _shown(
@@ -426,13 +439,18 @@ class _ReferenceJudge:
     def reported(self, plan: RulePlan) -> Callable[[_ReferenceRun], tuple[Any, Any]]:
         return lambda run: run.reported(plan)
 
-    def value(self, plan: RulePlan) -> Callable[[_ReferenceRun], Fraction]:
-        return lambda run: run.value(plan)
+    def value(self, plan: RulePlan) -> Callable[[_ReferenceRun], tuple[int, int]]:
+        return lambda run: run.value(plan).as_integer_ratio()
 
     def options(
         self, node: n.Node, relation: str
     ) -> Callable[[_ReferenceRun, Fraction], tuple[RemedyOption, ...]]:
         return lambda run, target: run.options(node, relation, target)
+
+    def fixed_options(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...] | None:
+        return None  # worked out per project, for the compiled screener to be held to
 
     def branch(
         self, branch: BranchPlan

@@ -148,6 +148,12 @@ def _coprime_maker() -> Callable[[int, int], Fraction]:
 
 
 _coprime = _coprime_maker()
+# whether `_coprime` sets the two slots itself, so `exact` can do that inline (one call
+# fewer a Fraction: findings and remedies make several a project)
+_SLOTS = (
+    getattr(Fraction, "_from_coprime_ints", None) is None and _coprime is not Fraction
+)
+_new_object = object.__new__
 
 
 def exact(num: int, den: int) -> Fraction:
@@ -161,6 +167,11 @@ def exact(num: int, den: int) -> Fraction:
     if divisor != 1:
         num //= divisor
         den //= divisor
+    if _SLOTS:
+        made = _new_object(Fraction)
+        made._numerator = num  # type: ignore[attr-defined]
+        made._denominator = den  # type: ignore[attr-defined]
+        return made
     return _coprime(num, den)
 
 

@@ -56,13 +56,21 @@ class Judge(Protocol):
     def reported(self, plan: RulePlan) -> Callable[[Any], tuple[Any, Any]]:
         """The exact actual and threshold values a check shows (None, None if not a comparison)."""
 
-    def value(self, plan: RulePlan) -> Callable[[Any], Fraction]:
-        """A graded rule's value, exactly; the step raises Missing or Undefined."""
+    def value(self, plan: RulePlan) -> Callable[[Any], tuple[int, int]]:
+        """A graded rule's value, exactly, as (numerator, denominator > 0), not
+        necessarily in lowest terms; the step raises Missing or Undefined."""
 
     def options(
         self, node: n.Node, relation: str
     ) -> Callable[[Any, Fraction], tuple[RemedyOption, ...]]:
         """The inputs' values that would make `node relation target` hold, for a target."""
+
+    def fixed_options(
+        self, node: n.Node, relation: str, target: Fraction
+    ) -> tuple[RemedyOption, ...] | None:
+        """The options for `node relation target` when they are the same for every
+        project (`node` an input as given), made once; None when they are not, or when
+        the judge works them out per project."""
 
     def branch(
         self, branch: BranchPlan

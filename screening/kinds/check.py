@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from screening.expr.evaluate import Missing, Undefined
-from screening.findings import BranchFinding, Finding, Remedy, Status
+from screening.findings import BranchFinding, Finding, Remedy, Status, new_record
 from screening.kinds.base import (
     Effect,
     Judge,
@@ -64,7 +64,7 @@ class CheckKind(RuleKind):
 
             return flagged
         reported = judge.reported(plan)
-        fail, pass_ = Status.FAIL, Status.PASS
+        fail, pass_, new = Status.FAIL, Status.PASS, new_record
 
         def compared(run: Any) -> Finding:
             unready_because = problem(run)
@@ -72,18 +72,47 @@ class CheckKind(RuleKind):
                 return unready(plan, unready_because)
             actual, threshold = reported(run)
             if fails(run):
-                return Finding(
+                # every field of Finding, in order (see findings.new_record)
+                return new(
+                    Finding,
+                    (
+                        rule_id,
+                        group,
+                        kind,
+                        fail,
+                        actual,
+                        threshold,
+                        op,
+                        unit,
+                        None,
+                        None,
+                        (),
+                        None,
+                        (),
+                        remedy(run, actual, threshold),
+                        (),
+                    ),
+                )
+            return new(
+                Finding,
+                (
                     rule_id,
                     group,
                     kind,
-                    fail,
+                    pass_,
                     actual,
                     threshold,
                     op,
                     unit,
-                    remedy=remedy(run, actual, threshold),
-                )
-            return Finding(rule_id, group, kind, pass_, actual, threshold, op, unit)
+                    None,
+                    None,
+                    (),
+                    None,
+                    (),
+                    None,
+                    (),
+                ),
+            )
 
         return compared
 
@@ -226,17 +255,27 @@ def requirement_remedy(
     if op in (">=", ">", "<=", "<"):
         options = judge.options(top.left, op)
         fixed = Fraction(constant) if _numeric(constant) else None
+        # an input as given against a constant (x >= 250): what meets it reads nothing of
+        # the project, so the one remedy is made here
+        fixed_options = (
+            None if fixed is None else judge.fixed_options(top.left, op, fixed)
+        )
+        fixed_remedy = (
+            None if fixed_options is None else Remedy("numeric", fixed_options, fixed)
+        )
 
         def numeric(run: Any, actual: Any, threshold: Any) -> Remedy:
             if not (_numeric(actual) and _numeric(threshold)):
                 return _CONDITION
             if threshold is constant and fixed is not None:  # the compiled screener's
+                if fixed_remedy is not None:
+                    return fixed_remedy
                 target = fixed
             else:
                 target = (
                     threshold if type(threshold) is Fraction else Fraction(threshold)
                 )
-            return Remedy("numeric", options(run, target), target)
+            return new_record(Remedy, ("numeric", options(run, target), target, None))
 
         return numeric
     if op == "between":

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import model_validator
 
-from screening.expr.evaluate import Missing, Undefined
-from screening.findings import Finding, Remedy, Status
+from screening.expr.evaluate import Missing, Undefined, exact
+from screening.findings import Finding, Remedy, Status, new_record
 from screening.kinds.base import (
     Judge,
     RuleKind,
@@ -42,36 +42,50 @@ def graded(plan: RulePlan, judge: Judge) -> Step:
     assert top is not None and rule.value is not None
     top_num, top_den = points_ratio(top)
     raise_to, lower_to = (judge.options(rule.value, r) for r in (">=", "<="))
-    rule_head, unit = head(plan), rule.unit
+    (rule_id, group, kind), unit = head(plan), rule.unit
     pass_, fail = Status.PASS, Status.FAIL
 
     def graded_step(run: Any) -> Finding:
         try:
-            value = value_of(run)
+            num, den = value_of(run)
         except (Missing, Undefined) as problem:
             return unready(plan, problem)
-        num, den = value.as_integer_ratio()
         points = grading.points(num, den)
-        earned = points_ratio(points)
+        earned = (points, 1) if type(points) is int else points.as_integer_ratio()
         remedy = None
         if earned[0] * top_den < top_num * earned[1]:  # below the maximum
             step = grading.next_band(num, den, earned)
             if step is not None:
                 target, better, up = step
-                remedy = Remedy(
-                    "score",
-                    (raise_to if up else lower_to)(run, target),
-                    target,
-                    gain(better, points),  # type: ignore[arg-type]  # Points: an int where whole
+                remedy = new_record(
+                    Remedy,
+                    (
+                        "score",
+                        (raise_to if up else lower_to)(run, target),
+                        target,
+                        gain(better, points),
+                    ),
                 )
-        return Finding(
-            *rule_head,
-            pass_ if earned[0] > 0 else fail,
-            value,
-            unit=unit,
-            points=points,
-            max_points=top,
-            remedy=remedy,
+        # every field of Finding, in order (see findings.new_record)
+        return new_record(
+            Finding,
+            (
+                rule_id,
+                group,
+                kind,
+                pass_ if earned[0] > 0 else fail,
+                exact(num, den),
+                None,
+                None,
+                unit,
+                points,
+                top,
+                (),
+                None,
+                (),
+                remedy,
+                (),
+            ),
         )
 
     return graded_step

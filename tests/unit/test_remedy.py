@@ -136,3 +136,27 @@ def test_next_band_up_and_down() -> None:
         Fraction(5),
         Fraction(4),
     ) == (Fraction(10), Fraction(8))
+
+
+@pytest.mark.parametrize(
+    ("relation", "target"),
+    [(">=", Fraction(30, 100)), ("<", Fraction(10000)), ("<=", Fraction(-1))],
+)
+def test_an_input_as_given_has_the_same_options_for_every_project(
+    relation: str, target: Fraction
+) -> None:
+    node = parse("output.annual_tax")
+    fixed = solver().fixed(node, relation, target)
+    for tax in (0, 7, 12345):
+        per_project = solver().options(
+            node, relation, target, env(output__annual_tax=tax)
+        )
+        assert fixed == per_project
+    assert fixed == (
+        () if target < 0 else (("output.annual_tax", relation, target, "万元"),)
+    )
+
+
+@pytest.mark.parametrize("expr", ["intensity", "output.annual_tax * 2", "net"])
+def test_an_expression_over_inputs_has_no_fixed_options(expr: str) -> None:
+    assert solver().fixed(parse(expr), ">=", Fraction(250)) is None
