@@ -273,7 +273,7 @@ def stages(n: int, rounds: int = 5) -> None:
         for at in range(0, len(decisions), chunk):
             results, summaries, findings = [], [], []
             for i, d in enumerate(decisions[at : at + chunk], at):
-                summary, finding_rows = rows.render(d)
+                summary, finding_rows = rows.render_bodies(d)
                 summaries.append(summary)
                 findings += finding_rows
                 results.append((i, d.outcome.value, None, None))

@@ -66,7 +66,7 @@ class Screened(NamedTuple):
 
 class SheetRows(NamedTuple):
     """A chunk's XLSX rows, in input order: the summary rows and the finding rows of
-    its screened rows, row numbers left as report.xlsx.ROW (the parent numbers them).
+    its screened rows, without their opening tags (the parent writes them, numbered).
     One pair of lists a chunk, not rows carried by each result: fewer, larger
     objects to pickle and to hand to the workbook."""
 
@@ -301,7 +301,9 @@ def _screen_chunk(rows: list[Task]) -> Chunk:
         try:
             # every requested rendering succeeds, or the row is refused in every output
             line = contract_bytes(decision, ruleset, lang) if want_line else None
-            rendered = sheet_rows.render(decision) if sheet_rows is not None else None
+            rendered = (
+                sheet_rows.render_bodies(decision) if sheet_rows is not None else None
+            )
             record = (
                 _record(source, number, values, decision, line)  # type: ignore[arg-type]
                 if _register is not None

@@ -51,7 +51,7 @@ from screening.report.explain import (
     round_score,
     show,
 )
-from screening.report.figures import figure
+from screening.report.figures import figure, score_json
 from screening.report.html import (
     DECISIONS,
     enum_label,
@@ -254,8 +254,16 @@ def _cells(
     return _trimmed(cells) if ends else cells
 
 
+_ROW_OPENING = b'<row r="' + ROW + b'">'
+
+
+def _body(values: Sequence[Any], columns: tuple[tuple[str, int], ...]) -> bytes:
+    """A row without its opening tag."""
+    return _cells(values, columns) + b"</row>"
+
+
 def _row(values: Sequence[Any], columns: tuple[tuple[str, int], ...]) -> bytes:
-    return b'<row r="' + ROW + b'">' + _cells(values, columns) + b"</row>"
+    return _ROW_OPENING + _body(values, columns)
 
 
 def _number_or_text(value: Any, lang: str) -> Any:
@@ -347,7 +355,7 @@ def result_rows(result: Mapping[str, Any], lang: str = "zh") -> Rendered:
         ),
         SUMMARY,
     )
-    head = b'<row r="' + ROW + b'">'
+    head = _ROW_OPENING
     head += _cells([project.get("id"), project.get("name")], FINDINGS, ends=False)
     findings = tuple(
         head + _finding_cells(f, lang) + b"</row>" for f in result.get("findings") or ()
@@ -419,7 +427,8 @@ def _figure_at(value: Any, lang: str | None) -> bytes:
     return _cell(value)
 
 
-_STATUS_INDEX = {status.value: i for i, status in enumerate(Status)}
+# each status by its identity: an Enum hashes in Python, id() in C
+_STATUS_INDEX = {id(status): i for i, status in enumerate(Status)}
 
 
 def _texts(items: Any) -> bool:
@@ -531,6 +540,8 @@ class _RuleCells:
         "sentences",
         "share",
         "frames",
+        "passed_frames",
+        "failed_frames",
         "constants",
     )
 
@@ -567,6 +578,9 @@ class _RuleCells:
             (passed, figures): _frame(self, passed, sentence, explain.lang)
             for (passed, figures), sentence in self.sentences.items()
         }
+        # the same, by presence of figures (False, True), for each status
+        self.passed_frames = [self.frames[True, False], self.frames[True, True]]
+        self.failed_frames = [self.frames[False, False], self.frames[False, True]]
 
     def remember(self, threshold: Any, unit: str | None, lang: str) -> bytes:
         """The threshold and unit cells of a finding, kept for the next."""
@@ -600,8 +614,7 @@ class _RuleCells:
             or finding.branches
         ):
             return None
-        status = finding.status
-        index = _STATUS_INDEX.get(status.value) if type(status) is Status else None
+        index = _STATUS_INDEX.get(id(finding.status))
         if index is None:
             return None
         top = finding.max_points
@@ -624,7 +637,11 @@ class _RuleCells:
             if type(value) is not str and not (type(value) is tuple and _texts(value)):
                 return None
         unit, op, group = finding.unit, finding.op, finding.group
-        if not all(v is None or type(v) is str for v in (unit, op, group)):
+        if (
+            (unit is not None and type(unit) is not str)
+            or (op is not None and type(op) is not str)
+            or type(group) is not str
+        ):
             return None
         return (index, threshold is None, reason, params, missing, unit, op, group)
 
@@ -742,13 +759,13 @@ class DecisionRows:
         """`_tail` from the rule's frame, or None when the finding does not fit one."""
         status = finding.status
         if status is _PASSED:
-            passed = True
+            frames = cells.passed_frames
         elif status is _FAILED:
-            passed = False
+            frames = cells.failed_frames
         else:
             return None
         actual = finding.actual
-        frame = cells.frames[passed, actual is not None]
+        frame = frames[actual is not None]
         if frame is None or cells.sentence(finding) is None:
             return None
         if actual is None:
@@ -870,6 +887,14 @@ class DecisionRows:
     def render(self, decision: Decision) -> Rendered:
         """The decision's summary row and finding rows; `Unrepresentable` if a cell
         cannot hold one of its values."""
+        summary, findings = self.render_bodies(decision)
+        return Rendered(
+            _ROW_OPENING + summary, tuple([_ROW_OPENING + row for row in findings])
+        )
+
+    def render_bodies(self, decision: Decision) -> tuple[bytes, list[bytes]]:
+        """`render`'s rows without their opening tag (as `XlsxWorkbook.add_rows` takes
+        them, numbering them as it writes them)."""
         remedy_of, rules, tail = self.explain.remedy, self._rules, self._tail
         remedies: dict[str, str | None] = {}
         failed: list[tuple[int, str]] = []
@@ -877,7 +902,9 @@ class DecisionRows:
         refused: Unrepresentable | None = None
         try:
             for finding in decision.findings:
-                remedy = remedies[finding.rule] = remedy_of(finding)
+                remedy = remedies[finding.rule] = (
+                    None if finding.remedy is None else remedy_of(finding)
+                )
                 written, message = tail(finding, rules.get(finding.rule), remedy)
                 tails.append(written)
                 if finding.status is _FAILED and finding.kind in _FAILING_ORDER:
@@ -889,30 +916,28 @@ class DecisionRows:
         failed.sort(key=itemgetter(0))  # stable: in the rule set's order within a kind
         # the summary first: a value no cell holds is refused naming its column there
         summary = self._summary(decision, [m for _, m in failed], remedies)
-        head = b"".join(
-            (
-                b'<row r="',
-                ROW,
-                b'">',
-                _text_at(decision.project_id),
-                _text_at(decision.project_name),
-            )
-        )
+        head = _text_at(decision.project_id) + _text_at(decision.project_name)
         if refused is not None:
             raise refused
-        return Rendered(summary, tuple([head + t for t in tails]))
+        return summary, [head + t for t in tails]
 
     def _summary(
         self, decision: Decision, failed: list[str], remedies: dict[str, str | None]
     ) -> bytes:
-        """The decision's row of the summary sheet (`failed`: its failed rules' words;
-        `remedies`: its findings' by rule)."""
+        """The decision's row of the summary sheet without its opening tag (`failed`:
+        its failed rules' words; `remedies`: its findings' by rule)."""
         summary = self.explain.summary(decision, remedies)
         to_pass = "\n".join(summary) if summary else None
-        score = number(round_score(decision.score), 2)
         decision_cell = self._decisions.get(decision.outcome.value)
-        if decision_cell is None:
+        score_text = score_json(decision.score)  # number(round_score(score), 2)
+        if decision_cell is None or len(score_text) > 15 or "e" in score_text:
+            score = number(round_score(decision.score), 2)
             return self._whole_summary(decision, score, failed, to_pass)
+        score_cell = (
+            _EMPTY
+            if score_text == "null"
+            else _NUMBER_OPENING + score_text.encode() + _NUMBER_END
+        )
         shown = failed
         if len(shown) > MAX_FAILED:
             shown = [*shown[:MAX_FAILED], f"… (+{len(shown) - MAX_FAILED})"]
@@ -923,22 +948,23 @@ class DecisionRows:
                     _text_at(decision.project_name),
                     _text_at(decision.project_company),
                     decision_cell,
-                    _cell(score),
+                    score_cell,
                     _text_at(", ".join(decision.vetoed_by) or None),
                     _text_at("\n".join(shown) or None, _WRAP),
                     _text_at(", ".join(decision.missing) or None),
                     _text_at(to_pass, _WRAP),
                 )
             )
-            return b'<row r="' + ROW + b'">' + _trimmed(cells) + b"</row>"
+            return _trimmed(cells) + b"</row>"
         except Unrepresentable:
             # refused again by the general path, which words it naming the column
+            score = number(round_score(decision.score), 2)
             return self._whole_summary(decision, score, failed, to_pass)
 
     def _whole_summary(
         self, decision: Decision, score: Any, failed: list[str], to_pass: str | None
     ) -> bytes:
-        """The summary row rendered from its values, one by one."""
+        """The summary row (without its opening tag) from its values, one by one."""
         project = {
             "id": decision.project_id,
             "name": decision.project_name,
@@ -954,7 +980,7 @@ class DecisionRows:
             to_pass,
             self.lang,
         )
-        return _row(values, SUMMARY)
+        return _body(values, SUMMARY)
 
 
 # ---- the package ---------------------------------------------------------------------
@@ -1085,6 +1111,19 @@ class _Sheet:
             )
         )
 
+    def add_bodies(self, bodies: Sequence[bytes]) -> None:
+        """`add` rows given without their opening tag, which is written numbered."""
+        first = self.rows + 1
+        if first + len(bodies) > MAX_ROWS:
+            for body in bodies:
+                self.add(_ROW_OPENING + body)
+            return
+        self.rows += len(bodies)
+        pieces: list[bytes] = [b""] * (2 * len(bodies))
+        pieces[::2] = [b'<row r="%d">' % n for n in range(first, first + len(bodies))]
+        pieces[1::2] = bodies
+        self.parts[-1].member.write(b"".join(pieces))
+
     def _close(self) -> None:
         title, member = self.parts[-1]
         last = _REFS[len(self.columns) - 1].decode()
@@ -1151,10 +1190,11 @@ class XlsxWorkbook:
         self.findings.add_all(rendered.findings)
 
     def add_rows(self, summary: Sequence[bytes], findings: Sequence[bytes]) -> None:
-        """Append projects' summary rows and finding rows, rendered (as `Rendered`'s)
-        and counted (in `decisions`) elsewhere: a batch worker's chunk."""
-        self.summary.add_all(summary)
-        self.findings.add_all(findings)
+        """Append projects' summary rows and finding rows, rendered without their
+        opening tags (`DecisionRows.render_bodies`) and counted (in `decisions`)
+        elsewhere: a batch worker's chunk."""
+        self.summary.add_bodies(summary)
+        self.findings.add_bodies(findings)
 
     def add_error(self, error: Mapping[str, Any]) -> None:
         """Append one invalid or skipped row (`kind` says which; invalid by default)."""

@@ -551,8 +551,8 @@ def test_cells_carry_no_reference_and_every_reader_places_them_alike(
     ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
     rows = xlsx.DecisionRows(ruleset, "zh")
     book = xlsx.XlsxWorkbook(tmp_path / "x.xlsx")
-    rendered = [rows.render(d) for d in decisions]
-    book.add_rows([r.summary for r in rendered], [f for r in rendered for f in r[1]])
+    rendered = [rows.render_bodies(d) for d in decisions]
+    book.add_rows([r[0] for r in rendered], [f for r in rendered for f in r[1]])
     book.decisions.update(d.outcome.value for d in decisions)
     book.add_error({"source": "a.csv", "row": 3, "column": None, "reason": "x"})
     book.close({"ruleset": {"id": ruleset.id}, "as_of": None})
@@ -586,3 +586,30 @@ def test_the_fixture_workbook_reads_the_same_in_calamine(
     expected = _sheets(tmp_path / "batch.xlsx")  # the values test_summary_sheet checks
     assert _calamine(tmp_path / "batch.xlsx") == expected
     assert _streamed(tmp_path / "batch.xlsx") == expected
+
+
+def test_a_batch_chunk_past_a_full_sheet_continues_on_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a worker's rows come without their opening tag; the workbook numbers them, and
+    # starts 明细 (2) where 明细 is full, as it does row by row
+    ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
+    rows = xlsx.DecisionRows(ruleset, "zh")
+    bodies = [rows.render_bodies(d) for d in decisions]
+    books = {}
+    for name, limit in (("whole", xlsx.MAX_ROWS), ("split", 40)):
+        monkeypatch.setattr(xlsx, "MAX_ROWS", limit)
+        book = xlsx.XlsxWorkbook(tmp_path / f"{name}.xlsx")
+        for at in range(0, len(bodies), 2):  # chunks of two projects
+            chunk = bodies[at : at + 2]
+            book.add_rows([s for s, _ in chunk], [f for _, fs in chunk for f in fs])
+        book.close({})
+        books[name] = _sheets(tmp_path / f"{name}.xlsx")
+    whole, split = books["whole"]["明细"], books["split"]
+    parts = [title for title in split if title.startswith("明细")]
+    assert parts[:2] == ["明细", "明细 (2)"] and len(parts) == -(
+        -(len(whole) - 1) // 39
+    )
+    assert all(len(split[title]) <= 40 for title in parts)
+    assert [row for title in parts for row in split[title][1:]] == whole[1:]
+    assert all(split[title][0] == whole[0] for title in parts)
