@@ -704,6 +704,11 @@ class DecisionRows:
                 )
             basis = _cell(rule.spec.basis)
             self._rules[rule.id] = _RuleCells(rule, heads, basis, self.explain)
+        # a yes or no figure's cell and how a sentence shows it
+        self._answers = {
+            answer: (_figure_at(answer, self.lang), show(answer, self.lang))
+            for answer in (True, False)
+        }
         self._decisions = {
             decision: _cell(
                 Styled(enum_label("decision", decision, self.lang), style),
@@ -773,11 +778,15 @@ class DecisionRows:
         else:
             texts = figure(actual, cells.share)
             if texts is None:
-                return None
-            number, shown = texts
-            if len(number) > 15 or "e" in number:  # perhaps beyond what Excel holds
-                return None
-            actual_cell = _NUMBER_OPENING + number.encode() + _NUMBER_END
+                if type(actual) is not bool:  # a float, a text: rare
+                    return None
+                # a derived fact's yes or no, as _figure_at and _Sentence show it
+                actual_cell, shown = self._answers[actual]
+            else:
+                number, shown = texts
+                if len(number) > 15 or "e" in number:  # may be beyond what Excel holds
+                    return None
+                actual_cell = _NUMBER_OPENING + number.encode() + _NUMBER_END
         threshold = frame.threshold
         if threshold is None:
             threshold, unit = finding.threshold, finding.unit or None
