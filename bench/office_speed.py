@@ -19,10 +19,11 @@ bounds the rate.
 
 `--stages` times, in this process and in CPU time, what each output costs a row once
 the rows are screened (N rows, default 2,000, rounds alternating): the worker's JSON
-line (`contract_bytes`) against its XLSX rows (`DecisionRows.render`), the pickling of
-each kind of result there and back, and the parent's numbering and deflating of the
-XLSX rows (`XlsxWorkbook.add`). Start-up and the machine's other load stay out of it,
-so the XLSX/JSONL ratio here moves far less than the whole runs' ratio does.
+line (`contract_bytes`) against its XLSX rows (`DecisionRows.render_bodies`), the
+pickling of what a worker returns for a chunk of each kind there and back
+(`batch.Chunk`), and the parent's numbering and deflating of the XLSX rows
+(`XlsxWorkbook.add_rows`). Start-up and the machine's other load stay out of it, so
+the XLSX/JSONL ratio here moves far less than the whole runs' ratio does.
 """
 
 from __future__ import annotations
