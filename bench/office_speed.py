@@ -19,10 +19,11 @@ bounds the rate.
 
 `--stages` times, in this process and in CPU time, what each output costs a row once
 the rows are screened (N rows, default 2,000, rounds alternating): the worker's JSON
-line (`contract_bytes`) against its XLSX rows (`DecisionRows.render`), the pickling of
-each kind of result there and back, and the parent's numbering and deflating of the
-XLSX rows (`XlsxWorkbook.add`). Start-up and the machine's other load stay out of it,
-so the XLSX/JSONL ratio here moves far less than the whole runs' ratio does.
+line (`contract_bytes`) against its XLSX rows (`DecisionRows.render_bodies`), the
+pickling of what a worker returns for a chunk of each kind there and back
+(`batch.Chunk`), and the parent's numbering and deflating of the XLSX rows
+(`XlsxWorkbook.add_rows`). Start-up and the machine's other load stay out of it, so
+the XLSX/JSONL ratio here moves far less than the whole runs' ratio does.
 """
 
 from __future__ import annotations
@@ -236,7 +237,7 @@ def stages(n: int, rounds: int = 5) -> None:
     from screening.io.columns import load_column_map
     from screening.io.readers import read_rows
     from screening.report.contract import contract_bytes
-    from screening.report.xlsx import DecisionRows, Rendered, XlsxWorkbook
+    from screening.report.xlsx import DecisionRows, XlsxWorkbook
 
     source, columns_file = _prepare(max(n, 5_000))
     columns = load_column_map(str(columns_file))
@@ -252,23 +253,43 @@ def stages(n: int, rounds: int = 5) -> None:
                 break
     ruleset, rows = screener.ruleset, DecisionRows(screener.ruleset, "zh")
 
+    chunk = batch.CHUNK
+
     def line() -> Any:
-        return [(d.outcome.value, contract_bytes(d, ruleset, "zh")) for d in decisions]
-
-    def render() -> Any:
-        return [(d.outcome.value, tuple(rows.render(d))) for d in decisions]
-
-    def there_and_back(results: Any) -> Any:
+        # what a worker returns for each chunk (batch.Chunk) when the output is JSONL
         return [
-            pickle.loads(pickle.dumps(results[i : i + batch.CHUNK], -1))
-            for i in range(0, len(results), batch.CHUNK)
+            (
+                [
+                    (i, d.outcome.value, contract_bytes(d, ruleset, "zh"), None)
+                    for i, d in enumerate(decisions[at : at + chunk], at)
+                ],
+                None,
+            )
+            for at in range(0, len(decisions), chunk)
         ]
 
-    def add(rendered: Any) -> None:
+    def render() -> Any:
+        # … and when it is XLSX: no line; the chunk's rows in two lists (SheetRows)
+        chunks = []
+        for at in range(0, len(decisions), chunk):
+            results, summaries, findings = [], [], []
+            for i, d in enumerate(decisions[at : at + chunk], at):
+                summary, finding_rows = rows.render_bodies(d)
+                summaries.append(summary)
+                findings += finding_rows
+                results.append((i, d.outcome.value, None, None))
+            chunks.append((results, (summaries, findings)))
+        return chunks
+
+    def there_and_back(chunks: Any) -> Any:
+        return [pickle.loads(pickle.dumps(c, -1)) for c in chunks]
+
+    def add(chunks: Any) -> None:
         with tempfile.TemporaryDirectory() as folder:
             book = XlsxWorkbook(Path(folder) / "stages.xlsx")
-            for decision, parts in rendered:
-                book.add(decision, Rendered(*parts))
+            for results, (summaries, findings) in chunks:
+                book.decisions.update(result[1] for result in results)
+                book.add_rows(summaries, findings)
             book.discard()
 
     times: dict[str, list[float]] = {}

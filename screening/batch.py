@@ -60,10 +60,18 @@ class Screened(NamedTuple):
     line: (
         bytes | None
     )  # UTF-8 JSON-contract line with its newline, when an output needs it
-    # XLSX summary row and finding rows (report.xlsx.Rendered as a plain tuple)
-    rows: tuple[bytes, tuple[bytes, ...]] | None = None
     # with --register: what the register stores of the row (register.records.Record)
     record: Any = None
+
+
+class SheetRows(NamedTuple):
+    """A chunk's XLSX rows, in input order: the summary rows and the finding rows of
+    its screened rows, without their opening tags (the parent writes them, numbered).
+    One pair of lists a chunk, not rows carried by each result: fewer, larger
+    objects to pickle and to hand to the workbook."""
+
+    summary: list[bytes]
+    findings: list[bytes]
 
 
 @dataclass(frozen=True)
@@ -204,8 +212,11 @@ def _spawning() -> Iterator[None]:
 # A row to screen (its project mapping, or a JSONL line the worker parses), or one the
 # reader already refused or skipped
 Task = tuple[str, int, dict[str, Any] | str] | Invalid
-# a Screened as a plain tuple (number, decision, line, rows, record), or why not
-Done = tuple[int, str, bytes | None, tuple[Any, ...] | None, Any] | Invalid
+# a Screened as a plain tuple (number, decision, line, record), or why not
+Done = tuple[int, str, bytes | None, Any] | Invalid
+# what a worker returns for a chunk: each row's result, and the chunk's XLSX rows (as
+# a plain tuple, SheetRows) when an XLSX is written
+Chunk = tuple[list[Done], tuple[list[bytes], list[bytes]] | None]
 
 
 def _failure(exc: BaseException) -> str:
@@ -242,12 +253,12 @@ def _refusal(source: str, number: int, exc: BaseException) -> Invalid:
     return Invalid(source, number, None, _failure(exc))
 
 
-def _screen_chunk(rows: list[Task]) -> list[Done]:
+def _screen_chunk(rows: list[Task]) -> Chunk:
     """Screen a chunk stage by stage (read every row, screen all, render all).
 
     Each stage's code and memos stay warm in the processor's caches, which interleaving
     the stages row by row loses. Order is kept; a row that fails a stage stays an
-    Invalid.
+    Invalid (and has no XLSX rows).
     """
     read: list[tuple[str, int, Any] | Invalid] = []
     for row in rows:
@@ -280,6 +291,8 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
             judged.append(_refusal(source, number, exc))
     ruleset, lang, want_line, sheet_rows = _screener.ruleset, _lang, _line, _sheet_rows
     out: list[Done] = []
+    summaries: list[bytes] = []
+    findings: list[bytes] = []
     for entry in judged:
         if isinstance(entry, Invalid):
             out.append(entry)
@@ -288,8 +301,8 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
         try:
             # every requested rendering succeeds, or the row is refused in every output
             line = contract_bytes(decision, ruleset, lang) if want_line else None
-            rows_ = (
-                tuple(sheet_rows.render(decision)) if sheet_rows is not None else None
+            rendered = (
+                sheet_rows.render_bodies(decision) if sheet_rows is not None else None
             )
             record = (
                 _record(source, number, values, decision, line)  # type: ignore[arg-type]
@@ -299,8 +312,11 @@ def _screen_chunk(rows: list[Task]) -> list[Done]:
         except Exception as exc:  # noqa: BLE001
             out.append(_refusal(source, number, exc))
             continue
-        out.append((number, decision.outcome.value, line, rows_, record))
-    return out
+        if rendered is not None:
+            summaries.append(rendered[0])
+            findings += rendered[1]
+        out.append((number, decision.outcome.value, line, record))
+    return out, ((summaries, findings) if sheet_rows is not None else None)
 
 
 def _flat_values(project: Project) -> dict[str, Any]:
@@ -378,17 +394,20 @@ def run_batch(
     columns: dict[str, str] | None = None,
     parts: tuple[str, ...] = ("line",),
     register: bool = False,
+    on_sheet_rows: Callable[[SheetRows], None] | None = None,
 ) -> BatchCounts:
     """Screen every row, calling back in input order; returns the reconciled counts.
 
     `columns` is the header map the rows were read with (JSONL rows read deferred are
     parsed by the workers); `parts` what each screened row is rendered as (see PARTS).
     Skipped rows come to `on_invalid` too, with kind "skipped". With `register`, each
-    Screened carries its register record.
+    Screened carries its register record. With "xlsx" in `parts`, `on_sheet_rows` is
+    given each chunk's XLSX rows once its rows' results have been given.
     """
     counts = BatchCounts()
 
-    def consume(results: list[Done]) -> None:
+    def consume(chunk: Chunk) -> None:
+        results, sheet_rows = chunk
         decisions = counts.decisions
         for item in results:
             if type(item) is tuple:
@@ -402,6 +421,8 @@ def run_batch(
                 else:
                     counts.invalid += 1
                 on_invalid(item)  # type: ignore[arg-type]
+        if sheet_rows is not None and on_sheet_rows is not None:
+            on_sheet_rows(SheetRows(*sheet_rows))
         if on_progress is not None:
             on_progress(counts.screened + counts.invalid + counts.skipped)
 
@@ -471,7 +492,7 @@ def run_batch(
         # row by row in a pool that works: a row that kills its worker is that row's
         for task in chunk:
             if isinstance(task, Invalid):
-                consume([task])
+                consume(([task], None))
                 continue
             try:
                 with _spawning():
@@ -479,12 +500,12 @@ def run_batch(
                 consume(single.result())
             except BrokenProcessPool:
                 _stop(pool)
-                consume([Invalid(task[0], task[1], None, _CRASHED)])
+                consume(([Invalid(task[0], task[1], None, _CRASHED)], None))
                 pool = start()
         return pool
 
     pool = start()
-    pending: deque[tuple[list[Task], Future[list[Done]]]] = deque()
+    pending: deque[tuple[list[Task], Future[Chunk]]] = deque()
 
     def drain(pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
         chunk, future = pending.popleft()

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from screening.batch import BatchCounts, Invalid, Screened, run_batch
+from screening.batch import BatchCounts, Invalid, Screened, SheetRows, run_batch
 from screening.errors import ScreeningError
 from screening.io.columns import load_column_map
 from screening.io.guard import cannot_write
@@ -157,7 +157,7 @@ class BatchOutputs:
                 cleanup.callback(_quiet, lines.close)
             book = None
             if xlsx is not None:
-                from screening.report.xlsx import Rendered, XlsxWorkbook
+                from screening.report.xlsx import XlsxWorkbook
 
                 book = _guarded(xlsx, XlsxWorkbook, xlsx, self.lang)
                 cleanup.callback(_quiet, book.discard)
@@ -188,10 +188,14 @@ class BatchOutputs:
                                 jsonl or self.targets[0][1], exc
                             ) from None
                     if book is not None:
-                        try:
-                            book.add(item.decision, Rendered(*item.rows))  # type: ignore[misc]
-                        except OSError as exc:
-                            raise cannot_write(xlsx, exc) from None  # type: ignore[arg-type]
+                        book.decisions[item.decision] += 1
+
+                def on_sheet_rows(rows: SheetRows) -> None:
+                    assert book is not None and xlsx is not None
+                    try:
+                        book.add_rows(rows.summary, rows.findings)
+                    except OSError as exc:
+                        raise cannot_write(xlsx, exc) from None
 
                 def on_invalid(item: Invalid) -> None:
                     column = item.field
@@ -230,6 +234,7 @@ class BatchOutputs:
                         columns,
                         parts,
                         register=register is not None,
+                        on_sheet_rows=on_sheet_rows,
                     )
             c = self.counts
             if c.rows != c.screened + c.invalid + c.skipped:

@@ -5,9 +5,13 @@ Sheets 汇总 (one row per project, decisions coloured), 明细 (project × find
 sheet that reaches Excel's row limit continues on "明细 (2)".
 
 Written for speed and flat memory: a batch's worker processes render each decision's
-rows as SpreadsheetML (`DecisionRows`, row numbers left as a placeholder), and the
-parent only numbers them and streams them, deflated, into one temporary file per sheet
-(`XlsxWorkbook`); the package is assembled at the end and renamed into place. A library
+rows as SpreadsheetML (`DecisionRows`, row numbers left as a placeholder; cells without
+their optional reference, so a row's number is its only one), and the parent only
+numbers them and streams them, deflated, into one temporary file per sheet
+(`XlsxWorkbook`); the package is assembled at the end and renamed into place. A cell
+without a reference is the column after the one before it (ECMA-376 §18.3.1.4; an
+empty cell between two others is written as `<c/>`): openpyxl and calamine read it so
+(tests/report/test_xlsx.py), as Excel and LibreOffice are reported to. A library
 writer (openpyxl, XlsxWriter) works in one process, a cell at a time, some ten times
 too slowly for a batch (README, "Excel at full speed"). Strings are inline strings,
 never formulas, so a cell typed as "=HYPERLINK(…)" stays text. A value no cell can
@@ -22,9 +26,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+from operator import itemgetter
 from pathlib import Path
+from string import Formatter
 from typing import Any, NamedTuple
 
+from screening.compile import COMPUTED, reported_threshold, rule_op
 from screening.findings import Decision, Finding, Status
 from screening.io.writers import (
     FAILING_KINDS,
@@ -35,7 +44,14 @@ from screening.io.writers import (
 )
 from screening.io.ziparchive import DeflatedMember, Packed, pack, write_zip
 from screening.model.effective import RuleSet
-from screening.report.explain import explainer, number, round_score
+from screening.report.explain import (
+    explainer,
+    number,
+    percent,
+    round_score,
+    show,
+)
+from screening.report.figures import figure, score_json
 from screening.report.html import (
     DECISIONS,
     enum_label,
@@ -132,11 +148,18 @@ def _column(index: int) -> bytes:
 
 
 _REFS = [_column(i) for i in range(1, 27)]
-# what follows a text cell's reference, up to its text, by style
+# Cells carry no reference (SpreadsheetML's `r` is optional: each cell is the column
+# after the one before it): a cell left empty between two others is an empty `<c/>`,
+# empty cells that end a row are left out. Rows keep their number.
+_EMPTY = b"<c/>"
+# what opens a text cell, up to its text, by style
 _TEXT_OPENINGS = [
-    b'" t="inlineStr"' + (b' s="%d"' % style if style else b"") + b"><is><t>"
+    b'<c t="inlineStr"' + (b' s="%d"' % style if style else b"") + b"><is><t>"
     for style in range(6)
 ]
+_TEXT_END = b"</t></is></c>"
+_NUMBER_OPENING = b"<c><v>"
+_NUMBER_END = b"</v></c>"
 _XML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 # Characters XML 1.0 cannot carry (control characters make Excel refuse the whole
 # file): dropped. An "_xHHHH_" in the text, which Excel would decode as an escape: its
@@ -155,7 +178,7 @@ _NEEDS_WORK = re.compile(
 _SPACES = " \t\n\r\u3000"
 
 
-def _text_cell(ref: bytes, text: str, style: int) -> bytes:
+def _text_cell(text: str, style: int) -> bytes:
     if len(text) > EXCEL_CHARS:
         raise Unrepresentable(
             f"文本长 {len(text):,} 字符，超过 Excel 单元格上限 {EXCEL_CHARS:,} / "
@@ -176,10 +199,10 @@ def _text_cell(ref: bytes, text: str, style: int) -> bytes:
     opening = _TEXT_OPENINGS[style]
     if text[0] in _SPACES or text[-1] in _SPACES:
         opening = opening[:-1] + b' xml:space="preserve">'
-    return b'<c r="' + ref + ROW + opening + body + b"</t></is></c>"
+    return opening + body + _TEXT_END
 
 
-def _number_cell(ref: bytes, value: int | float, style: int) -> bytes:
+def _number_cell(value: int | float, style: int) -> bytes:
     if not -EXCEL_LARGEST <= value <= EXCEL_LARGEST:
         raise Unrepresentable(
             "数值超出 Excel 单元格可表示的范围（绝对值不超过 9.99999999999999E+307）/ "
@@ -187,40 +210,60 @@ def _number_cell(ref: bytes, value: int | float, style: int) -> bytes:
         )
     text = float.__repr__(value) if type(value) is float else int.__repr__(value)
     styled = b' s="%d"' % style if style else b""
-    return b'<c r="' + ref + ROW + b'"' + styled + b"><v>" + text.encode() + b"</v></c>"
+    return b"<c" + styled + b"><v>" + text.encode() + _NUMBER_END
 
 
-def _cell(ref: bytes, value: Any) -> bytes:
+def _cell(value: Any) -> bytes:
     if type(value) is str:  # the most common: no style
-        return _text_cell(ref, value, _PLAIN) if value else b""
+        return _text_cell(value, _PLAIN) if value else _EMPTY
     style = _PLAIN
     if type(value) is Styled:
         value, style = value
     if value is None or value == "":
-        return b""
+        return _EMPTY
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _number_cell(ref, value, style)
-    return _text_cell(ref, str(value), style)
+        return _number_cell(value, style)
+    return _text_cell(str(value), style)
+
+
+def _trimmed(cells: bytes) -> bytes:
+    """Cells that end a row without their trailing empty ones."""
+    while cells.endswith(_EMPTY):
+        cells = cells[: -len(_EMPTY)]
+    return cells
 
 
 def _cells(
-    values: Sequence[Any], columns: tuple[tuple[str, int], ...], first: int = 0
+    values: Sequence[Any],
+    columns: tuple[tuple[str, int], ...],
+    first: int = 0,
+    ends: bool = True,
 ) -> bytes:
+    """The cells of `values` from column `first` (0 for A); `ends`: they end the row."""
     try:
-        return b"".join(_cell(_REFS[first + i], v) for i, v in enumerate(values))
+        cells = b"".join([_cell(v) for v in values])
     except Unrepresentable as exc:  # say which column: found again, on this rare path
         for i, value in enumerate(values):
             try:
-                _cell(_REFS[first + i], value)
+                _cell(value)
             except Unrepresentable:
                 raise Unrepresentable(
                     f"{label(columns[first + i][0])}: {exc}"
                 ) from None
         raise
+    return _trimmed(cells) if ends else cells
+
+
+_ROW_OPENING = b'<row r="' + ROW + b'">'
+
+
+def _body(values: Sequence[Any], columns: tuple[tuple[str, int], ...]) -> bytes:
+    """A row without its opening tag."""
+    return _cells(values, columns) + b"</row>"
 
 
 def _row(values: Sequence[Any], columns: tuple[tuple[str, int], ...]) -> bytes:
-    return b'<row r="' + ROW + b'">' + _cells(values, columns) + b"</row>"
+    return _ROW_OPENING + _body(values, columns)
 
 
 def _number_or_text(value: Any, lang: str) -> Any:
@@ -312,8 +355,8 @@ def result_rows(result: Mapping[str, Any], lang: str = "zh") -> Rendered:
         ),
         SUMMARY,
     )
-    head = b'<row r="' + ROW + b'">'
-    head += _cells([project.get("id"), project.get("name")], FINDINGS)
+    head = _ROW_OPENING
+    head += _cells([project.get("id"), project.get("name")], FINDINGS, ends=False)
     findings = tuple(
         head + _finding_cells(f, lang) + b"</row>" for f in result.get("findings") or ()
     )
@@ -322,9 +365,14 @@ def result_rows(result: Mapping[str, Any], lang: str = "zh") -> Rendered:
 
 # ---- rows from a decision, in a batch worker -----------------------------------------
 
+_UNSAID = object()  # a message or remedy not given: the explainer writes it
 
-def finding_fields(finding: Finding, explain: Any) -> dict[str, Any]:
-    """A finding's JSON-contract fields (report/contract.py writes the same)."""
+
+def finding_fields(
+    finding: Finding, explain: Any, message: Any = _UNSAID, remedy: Any = _UNSAID
+) -> dict[str, Any]:
+    """A finding's JSON-contract fields (report/contract.py writes the same); its
+    `message` and `remedy` as given, else as the explainer writes them."""
     return {
         "rule": finding.rule,
         "group": finding.group,
@@ -335,19 +383,13 @@ def finding_fields(finding: Finding, explain: Any) -> dict[str, Any]:
         "unit": finding.unit or None,
         "points": number(finding.points),
         "max_points": number(finding.max_points),
-        "message": explain.message(finding),
+        "message": explain.message(finding) if message is _UNSAID else message,
         "basis": explain.rules[finding.rule].spec.basis,
-        "remedy": explain.remedy(finding),
+        "remedy": explain.remedy(finding) if remedy is _UNSAID else remedy,
     }
 
 
 _FAILING_ORDER = {kind: i for i, kind in enumerate(FAILING_KINDS)}
-# what starts a cell in each column (A, B, …), up to its text or its number
-_TEXT_AT = {
-    style: [b'<c r="' + ref + ROW + _TEXT_OPENINGS[style] for ref in _REFS]
-    for style in (_PLAIN, _WRAP)
-}
-_NUMBER_AT = [b'<c r="' + ref + ROW + b'"><v>' for ref in _REFS]
 _UNSEEN = object()  # what a memo holds before its first value
 _PASSED, _FAILED = Status.PASS, Status.FAIL
 _MESSAGES_KEPT = 256  # message cells a rule keeps (a memo, bounded)
@@ -356,40 +398,129 @@ _MESSAGES_KEPT = 256  # message cells a rule keeps (a memo, bounded)
 _MAY_NEED_WORK = re.compile(
     r"[&<>_\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 ).search
+_EXACT = frozenset({int, Fraction, Decimal})
 
 
-def _text_at(column: int, text: Any, style: int = _PLAIN) -> bytes:
-    """`_cell` of a text in `column` (0 for A) with `style` (plain or wrapped),
-    escaping only when it must."""
+def _text_at(text: Any, style: int = _PLAIN) -> bytes:
+    """`_cell` of a text with `style` (plain or wrapped), escaping only when it must."""
     if type(text) is not str or not text:
-        return _cell(_REFS[column], text if style == _PLAIN else Styled(text, style))
+        return _cell(text if style == _PLAIN else Styled(text, style))
     if (
         _MAY_NEED_WORK(text) is not None
         or len(text) > EXCEL_CHARS
         or text[0] in _SPACES
         or text[-1] in _SPACES
     ):
-        return _text_cell(_REFS[column], text, style)
-    return _TEXT_AT[style][column] + text.encode() + b"</t></is></c>"
+        return _text_cell(text, style)
+    return _TEXT_OPENINGS[style] + text.encode() + _TEXT_END
 
 
-def _figure_at(column: int, value: Any, lang: str | None) -> bytes:
+def _figure_at(value: Any, lang: str | None) -> bytes:
     """A figure's cell: `_cell` of `number(value)`, through `_number_or_text` in
     `lang` (None: not)."""
     value = number(value)
     kind = type(value)
     if (kind is int or kind is float) and -EXCEL_LARGEST <= value <= EXCEL_LARGEST:
-        return _NUMBER_AT[column] + repr(value).encode() + b"</v></c>"
+        return _NUMBER_OPENING + repr(value).encode() + _NUMBER_END
     if lang is not None:
         value = _number_or_text(value, lang)
-    return _cell(_REFS[column], value)
+    return _cell(value)
+
+
+# each status by its identity: an Enum hashes in Python, id() in C
+_STATUS_INDEX = {id(status): i for i, status in enumerate(Status)}
+
+
+def _texts(items: Any) -> bool:
+    """Whether `items` is a tuple of texts."""
+    return type(items) is tuple and all(type(item) is str for item in items)
+
+
+def _same(found: Any, known: Any) -> bool:
+    """Whether `found` is the same exact figure as `known` (an int, Fraction or Decimal;
+    a float or a bool equal to one reads otherwise), or both bounds are."""
+    kind = type(found)
+    if kind in _EXACT:
+        return type(known) in _EXACT and bool(found == known)
+    if kind is tuple and type(known) is tuple:
+        return len(found) == len(known) and all(map(_same, found, known))
+    return False
+
+
+class _Frame(NamedTuple):
+    """A rule's finding row after the project's id and name, for one status and
+    presence of figures, pre-encoded around what varies from finding to finding: the
+    actual figure's cell, the points' cell, the actual figure in the message, the
+    remedy. For the findings that hold the rule's own figures (`_RuleCells.sentence`)."""
+
+    head: bytes  # rule, group, kind and status
+    threshold: bytes | None  # threshold and unit (None: computed for each project)
+    top: bytes  # the most points, and the message's opening
+    message: str | None  # the message, when constant
+    format: str | None  # else: the message as a format of the actual figure as shown
+    close: bytes  # the message's end and the basis
+    end: bytes  # the same when no remedy follows, with the row's end
+
+
+def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame | None:
+    """The frame of a rule's findings whose message is `sentence` (see `_Frame`), or
+    None where the words need work for each finding: escaping, spaces that end them,
+    or figures other than the actual one."""
+    message = format_ = None
+    if type(sentence) is str:
+        message = sentence
+    elif sentence is not None and sentence.constant is not None:
+        message = sentence.constant
+    elif (
+        sentence is not None
+        and tuple(sentence.needs) == ("actual",)
+        and all(
+            name is None or (name == "actual" and not spec and not conversion)
+            for _, name, spec, conversion in Formatter().parse(sentence.format)
+        )
+    ):
+        format_ = sentence.format
+    words = message if message is not None else format_
+    if (
+        not words
+        or _MAY_NEED_WORK(words) is not None
+        or len(words) > EXCEL_CHARS // 2
+        or words[0] in _SPACES + "{"
+        or words[-1] in _SPACES + "}"
+    ):
+        return None
+    head = cells.passed if passed else cells.failed
+    threshold = (
+        _figure_at(cells.threshold, lang) + _cell(cells.unit)
+        if cells.fixed_threshold
+        else None
+    )
+    top = _figure_at(cells.max_points, None)
+    if message is not None:
+        opening, close = _TEXT_OPENINGS[_PLAIN] + message.encode() + _TEXT_END, b""
+    else:
+        opening, close = _TEXT_OPENINGS[_PLAIN], _TEXT_END
+    basis = cells.basis
+    return _Frame(
+        head,
+        threshold,
+        top + opening,
+        message,
+        format_,
+        close + basis,
+        close + (b"" if basis == _EMPTY else basis) + b"</row>",
+    )
 
 
 class _RuleCells:
-    """The cells one rule's findings share: rule, group, kind and status by status, the
-    basis; the threshold and unit, and the most points, as last rendered (a rule's own,
-    the same object finding after finding). Each kept cell is one tuple with what it
-    was rendered from, replaced whole: never a cell paired with another's figure."""
+    """What one rule's findings share: the cells of rule, group, kind and status by
+    status, the basis; the threshold and unit, and the most points, as last rendered
+    (a rule's own, the same object finding after finding), each kept as one tuple with
+    what it was rendered from, replaced whole: never a cell paired with another's
+    figure. And the rule's sentences by status and presence of figures, as the
+    explainer compiles them (`Explainer.sentence_of`), with what a finding must hold
+    for its message to be one of them: the rule's group, kind, unit, operator, most
+    points and fixed threshold."""
 
     __slots__ = (
         "kind",
@@ -400,26 +531,66 @@ class _RuleCells:
         "fixed",
         "top",
         "messages",
+        "group",
+        "unit",
+        "op",
+        "threshold",
+        "fixed_threshold",
+        "max_points",
+        "sentences",
+        "share",
+        "frames",
+        "passed_frames",
+        "failed_frames",
+        "constants",
     )
 
-    def __init__(self, kind: str, heads: dict[Status, bytes], basis: bytes) -> None:
-        self.kind, self.heads, self.basis = kind, heads, basis
+    def __init__(
+        self, rule: Any, heads: dict[Status, bytes], basis: bytes, explain: Any
+    ) -> None:
+        self.kind, self.heads, self.basis = rule.kind, heads, basis
         self.passed, self.failed = heads[Status.PASS], heads[Status.FAIL]
         # (threshold, unit, their cells) and (most points, its cell), as last rendered
         self.fixed: tuple[Any, Any, bytes] = (_UNSEEN, _UNSEEN, b"")
         self.top: tuple[Any, bytes] = (_UNSEEN, b"")
         # message cells by message: a rule's sentences repeat where figures do
         self.messages: dict[str, bytes] = {}
+        self.group, self.unit, self.op = (
+            rule.spec.group,
+            rule.unit or None,
+            rule_op(rule),
+        )
+        self.threshold = reported_threshold(rule, explain.ruleset)
+        self.fixed_threshold = self.threshold is not COMPUTED
+        top = getattr(rule.spec, "max_points", None)
+        self.max_points: Any = None if top is None else Fraction(top)
+        # by (passed, figures): a constant text, a compiled sentence, or None (the
+        # explainer writes each finding's)
+        self.sentences = {
+            (status is _PASSED, figures): explain.sentence_of(rule.id, status, figures)
+            for status in (_PASSED, _FAILED)
+            for figures in (False, True)
+        }
+        self.share = rule.id in explain.percent  # its actual figure read as a percent
+        # rows of findings without figures of their own, by constant_key
+        self.constants: dict[tuple[Any, ...], tuple[bytes, str]] = {}
+        self.frames = {
+            (passed, figures): _frame(self, passed, sentence, explain.lang)
+            for (passed, figures), sentence in self.sentences.items()
+        }
+        # the same, by presence of figures (False, True), for each status
+        self.passed_frames = [self.frames[True, False], self.frames[True, True]]
+        self.failed_frames = [self.frames[False, False], self.frames[False, True]]
 
     def remember(self, threshold: Any, unit: str | None, lang: str) -> bytes:
         """The threshold and unit cells of a finding, kept for the next."""
-        cells = _figure_at(7, threshold, lang) + _cell(_REFS[8], unit)
+        cells = _figure_at(threshold, lang) + _cell(unit)
         self.fixed = (threshold, unit, cells)
         return cells
 
     def remember_top(self, top: Any) -> bytes:
         """The most points' cell of a finding, kept for the next."""
-        cell = _figure_at(10, top, None)
+        cell = _figure_at(top, None)
         self.top = (top, cell)
         return cell
 
@@ -428,8 +599,83 @@ class _RuleCells:
         messages = self.messages
         if len(messages) >= _MESSAGES_KEPT:
             messages.clear()
-        cell = messages[message] = _text_at(11, message)
+        cell = messages[message] = _text_at(message)
         return cell
+
+    def constant_key(self, finding: Finding) -> tuple[Any, ...] | None:
+        """What tells a finding's row apart from the rule's other findings without
+        figures of their own (no actual figure, points or remedy; the rule's threshold
+        or none, its most points): its status, reason, missing data, unit, operator and
+        group, all texts. None for any other finding."""
+        if (
+            finding.actual is not None
+            or finding.points is not None
+            or finding.remedy is not None
+            or finding.branches
+        ):
+            return None
+        index = _STATUS_INDEX.get(id(finding.status))
+        if index is None:
+            return None
+        top = finding.max_points
+        if top is not self.max_points:
+            if not _same(top, self.max_points):
+                return None
+            self.max_points = top  # the same figure: compared by identity from now on
+        threshold = finding.threshold
+        if threshold is not None and threshold is not self.threshold:
+            if not self.fixed_threshold or not _same(threshold, self.threshold):
+                return None
+            self.threshold = threshold  # the same: by identity from now on
+        reason, params, missing = finding.reason, finding.reason_params, finding.missing
+        if not (reason is None or type(reason) is str) or not _texts(missing):
+            return None
+        for pair in params:
+            if type(pair) is not tuple or len(pair) != 2 or type(pair[0]) is not str:
+                return None
+            value = pair[1]
+            if type(value) is not str and not (type(value) is tuple and _texts(value)):
+                return None
+        unit, op, group = finding.unit, finding.op, finding.group
+        if (
+            (unit is not None and type(unit) is not str)
+            or (op is not None and type(op) is not str)
+            or type(group) is not str
+        ):
+            return None
+        return (index, threshold is None, reason, params, missing, unit, op, group)
+
+    def keep(self, key: tuple[Any, ...], made: tuple[bytes, str]) -> None:
+        """Keep the row of a finding without figures of its own (a memo, bounded)."""
+        if len(self.constants) >= _MESSAGES_KEPT:
+            self.constants.clear()
+        self.constants[key] = made
+
+    def sentence(self, finding: Finding) -> Any:
+        """The rule's sentence that is `finding`'s message, or None when the explainer
+        must write it (another group, kind, unit, operator, threshold or most points
+        than the rule's, missing data, a reason, branches; as `contract_bytes` tells)."""
+        if (
+            finding.group != self.group
+            or (finding.unit or None) != self.unit
+            or finding.op != self.op
+            or finding.missing
+            or finding.reason is not None
+            or finding.branches
+        ):
+            return None
+        top = finding.max_points
+        if top is not self.max_points:
+            if not _same(top, self.max_points):
+                return None
+            self.max_points = top  # the same figure: compared by identity from now on
+        if self.fixed_threshold:
+            threshold = finding.threshold
+            if threshold is not self.threshold:
+                if threshold is None or not _same(threshold, self.threshold):
+                    return None
+                self.threshold = threshold  # the same: by identity from now on
+        return self.sentences[finding.status is _PASSED, finding.actual is not None]
 
 
 class DecisionRows:
@@ -437,7 +683,8 @@ class DecisionRows:
     `result_rows` renders their contract results. The cells a rule's findings share
     are rendered once (rule, group, kind and status; basis) or when they change
     (threshold and unit, most points); a finding's own cells (figures, message,
-    remedy) each time, each from its column's pre-encoded start."""
+    remedy) each time, its message from the rule's compiled sentence where the finding
+    holds the rule's own figures (as the JSON line writes it)."""
 
     def __init__(self, ruleset: RuleSet, lang: str = "zh") -> None:
         self.lang = "en" if lang == "en" else "zh"
@@ -453,24 +700,147 @@ class DecisionRows:
                     "status": status.value,
                 }
                 heads[status] = _cells(
-                    _finding_tail(fields, self.lang)[:4], FINDINGS, 2
+                    _finding_tail(fields, self.lang)[:4], FINDINGS, 2, ends=False
                 )
-            basis = _cell(_REFS[12], rule.spec.basis)
-            self._rules[rule.id] = _RuleCells(rule.kind, heads, basis)
+            basis = _cell(rule.spec.basis)
+            self._rules[rule.id] = _RuleCells(rule, heads, basis, self.explain)
+        # a yes or no figure's cell and how a sentence shows it
+        self._answers = {
+            answer: (_figure_at(answer, self.lang), show(answer, self.lang))
+            for answer in (True, False)
+        }
         self._decisions = {
             decision: _cell(
-                _REFS[3],
                 Styled(enum_label("decision", decision, self.lang), style),
             )
             for decision, style in _DECISION_STYLE.items()
         }
 
-    def _tail(self, finding: Finding, message: str) -> bytes:
-        """A finding's cells after the project's id and name, with the row's end
-        (`message`: the finding's, as the explainer writes it)."""
-        cells = self._rules.get(finding.rule)
+    def _message(self, finding: Finding, cells: _RuleCells | None) -> tuple[str, Any]:
+        """`explain.message(finding)`, from the rule's compiled sentence where it can,
+        and the actual figure's cell when the sentence showed it (else None)."""
+        if cells is not None and finding.kind == cells.kind:
+            status = finding.status
+            sentence = (
+                cells.sentence(finding)
+                if status is _PASSED or status is _FAILED
+                else None
+            )
+            if type(sentence) is str:
+                return sentence, None
+            if sentence is not None:
+                if sentence.constant is not None:
+                    return sentence.constant, None
+                # what _Sentence.fill does once the finding fits, the actual figure's
+                # texts made once for its cell and its sentence
+                actual_cell = None
+                values = {}
+                for name in sentence.needs:
+                    if name == "actual":
+                        actual = finding.actual
+                        shown = sentence.shown
+                        texts = figure(actual, shown is percent)
+                        if texts is None:
+                            values[name] = shown(actual, self.lang)
+                            continue
+                        values[name] = texts[1]
+                        if len(texts[0]) < 16 and "e" not in texts[0]:
+                            actual_cell = (
+                                _NUMBER_OPENING + texts[0].encode() + _NUMBER_END
+                            )
+                    elif name == "threshold":
+                        values[name] = self.explain.threshold_text(
+                            finding.threshold, finding.op, sentence.shown
+                        )
+                    else:
+                        points = finding.points
+                        values[name] = "" if points is None else show(points)
+                return sentence.format.format_map(values), actual_cell
+        return self.explain.message(finding), None
+
+    def _framed(
+        self, finding: Finding, cells: _RuleCells, remedy: Any
+    ) -> tuple[bytes, str] | None:
+        """`_tail` from the rule's frame, or None when the finding does not fit one."""
+        status = finding.status
+        if status is _PASSED:
+            frames = cells.passed_frames
+        elif status is _FAILED:
+            frames = cells.failed_frames
+        else:
+            return None
+        actual = finding.actual
+        frame = frames[actual is not None]
+        if frame is None or cells.sentence(finding) is None:
+            return None
+        if actual is None:
+            actual_cell, shown = _EMPTY, ""
+        else:
+            texts = figure(actual, cells.share)
+            if texts is None:
+                if type(actual) is not bool:  # a float, a text: rare
+                    return None
+                # a derived fact's yes or no, as _figure_at and _Sentence show it
+                actual_cell, shown = self._answers[actual]
+            else:
+                number, shown = texts
+                if len(number) > 15 or "e" in number:  # may be beyond what Excel holds
+                    return None
+                actual_cell = _NUMBER_OPENING + number.encode() + _NUMBER_END
+        threshold = frame.threshold
+        if threshold is None:
+            threshold, unit = finding.threshold, finding.unit or None
+            kept = cells.fixed
+            threshold = (
+                kept[2]
+                if threshold is kept[0] and unit == kept[1]
+                else cells.remember(threshold, unit, self.lang)
+            )
+        points = finding.points
+        message = frame.message
+        if message is None:
+            message = frame.format.format_map({"actual": shown})  # type: ignore[union-attr]
+            words = message.encode()
+        else:
+            words = b""
+        row = b"".join(
+            (
+                frame.head,
+                actual_cell,
+                threshold,
+                _EMPTY if points is None else _figure_at(points, None),
+                frame.top,
+                words,
+                frame.end if remedy is None else frame.close + _text_at(remedy),
+            )
+        )
+        return (row if remedy is None else row + b"</row>"), message
+
+    def _tail(
+        self, finding: Finding, cells: _RuleCells | None, remedy: Any
+    ) -> tuple[bytes, str]:
+        """A finding's cells after the project's id and name, with the row's end, and
+        its message (`remedy`: the finding's, as the explainer writes it)."""
         if cells is None or finding.kind != cells.kind:  # not one of this rule set's
-            return self._whole(finding)
+            message = self.explain.message(finding)
+            return self._whole(finding, message, remedy), message
+        framed = self._framed(finding, cells, remedy)
+        if framed is not None:
+            return framed
+        key = None if remedy is not None else cells.constant_key(finding)
+        if key is None:
+            return self._general(finding, cells, remedy)
+        made = cells.constants.get(key)
+        if made is None:
+            made = self._general(finding, cells, remedy)
+            cells.keep(key, made)
+        return made
+
+    def _general(
+        self, finding: Finding, cells: _RuleCells, remedy: Any
+    ) -> tuple[bytes, str]:
+        """`_tail` of any finding of one of the rule set's rules."""
+        message, actual_cell = self._message(finding, cells)
         status = finding.status  # compared by identity: an Enum hashes in Python
         head = (
             cells.passed
@@ -480,8 +850,8 @@ class DecisionRows:
             else cells.heads.get(status)
         )
         if head is None:
-            return self._whole(finding)
-        explain, lang = self.explain, self.lang
+            return self._whole(finding, message, remedy), message
+        lang = self.lang
         try:
             threshold, unit = finding.threshold, finding.unit or None
             kept = cells.fixed
@@ -493,106 +863,117 @@ class DecisionRows:
             top, kept_top = finding.max_points, cells.top
             top_cell = kept_top[1] if top is kept_top[0] else cells.remember_top(top)
             actual, points = finding.actual, finding.points
-            remedy = explain.remedy(finding)
-            return b"".join(
+            if actual_cell is None:
+                actual_cell = _EMPTY if actual is None else _figure_at(actual, lang)
+            row = b"".join(
                 (
                     head,
-                    b"" if actual is None else _figure_at(6, actual, lang),
+                    actual_cell,
                     fixed,
-                    b"" if points is None else _figure_at(9, points, None),
+                    _EMPTY if points is None else _figure_at(points, None),
                     top_cell,
                     cells.messages.get(message) or cells.message(message),
                     cells.basis,
-                    b"" if remedy is None else _text_at(13, remedy),
-                    b"</row>",
                 )
             )
+            if remedy is not None:
+                return row + _text_at(remedy) + b"</row>", message
+            if row.endswith(_EMPTY):  # no basis: the row ends sooner
+                row = _trimmed(row)
+            return row + b"</row>", message
         except Unrepresentable:
             # refused again by the general path, which words it naming the column
-            return self._whole(finding)
+            return self._whole(finding, message, remedy), message
 
-    def _whole(self, finding: Finding) -> bytes:
+    def _whole(self, finding: Finding, message: str, remedy: Any) -> bytes:
         """A finding's cells rendered from its contract fields, one by one."""
+        fields = finding_fields(finding, self.explain, message, remedy)
         try:
-            return (
-                _cells(
-                    _finding_tail(finding_fields(finding, self.explain), self.lang),
-                    FINDINGS,
-                    2,
-                )
-                + b"</row>"
-            )
+            return _cells(_finding_tail(fields, self.lang), FINDINGS, 2) + b"</row>"
         except Unrepresentable as exc:
             raise Unrepresentable(f"{finding.rule} {exc}") from None
 
     def render(self, decision: Decision) -> Rendered:
         """The decision's summary row and finding rows; `Unrepresentable` if a cell
         cannot hold one of its values."""
-        explain = self.explain
-        findings = decision.findings
-        messages = [explain.message(f) for f in findings]  # each written once
-        failed = sorted(
-            (
-                (f, m)
-                for f, m in zip(findings, messages, strict=True)
-                if f.status is _FAILED and f.kind in _FAILING_ORDER
-            ),
-            key=lambda pair: _FAILING_ORDER[pair[0].kind],
-        )
-        # the summary first: a value no cell holds is refused naming its column there
-        summary = self._summary(decision, [m or f.rule for f, m in failed])
-        head = b"".join(
-            (
-                b'<row r="',
-                ROW,
-                b'">',
-                _text_at(0, decision.project_id),
-                _text_at(1, decision.project_name),
-            )
-        )
-        tail = self._tail
+        summary, findings = self.render_bodies(decision)
         return Rendered(
-            summary,
-            tuple([head + tail(f, m) for f, m in zip(findings, messages, strict=True)]),
+            _ROW_OPENING + summary, tuple([_ROW_OPENING + row for row in findings])
         )
 
-    def _summary(self, decision: Decision, failed: list[str]) -> bytes:
-        """The decision's row of the summary sheet (`failed`: its failed rules' words)."""
-        summary = self.explain.summary(decision)
+    def render_bodies(self, decision: Decision) -> tuple[bytes, list[bytes]]:
+        """`render`'s rows without their opening tag (as `XlsxWorkbook.add_rows` takes
+        them, numbering them as it writes them)."""
+        remedy_of, rules, tail = self.explain.remedy, self._rules, self._tail
+        remedies: dict[str, str | None] = {}
+        failed: list[tuple[int, str]] = []
+        tails: list[bytes] = []
+        refused: Unrepresentable | None = None
+        try:
+            for finding in decision.findings:
+                remedy = remedies[finding.rule] = (
+                    None if finding.remedy is None else remedy_of(finding)
+                )
+                written, message = tail(finding, rules.get(finding.rule), remedy)
+                tails.append(written)
+                if finding.status is _FAILED and finding.kind in _FAILING_ORDER:
+                    failed.append(
+                        (_FAILING_ORDER[finding.kind], message or finding.rule)
+                    )
+        except Unrepresentable as exc:
+            refused = exc
+        failed.sort(key=itemgetter(0))  # stable: in the rule set's order within a kind
+        # the summary first: a value no cell holds is refused naming its column there
+        summary = self._summary(decision, [m for _, m in failed], remedies)
+        head = _text_at(decision.project_id) + _text_at(decision.project_name)
+        if refused is not None:
+            raise refused
+        return summary, [head + t for t in tails]
+
+    def _summary(
+        self, decision: Decision, failed: list[str], remedies: dict[str, str | None]
+    ) -> bytes:
+        """The decision's row of the summary sheet without its opening tag (`failed`:
+        its failed rules' words; `remedies`: its findings' by rule)."""
+        summary = self.explain.summary(decision, remedies)
         to_pass = "\n".join(summary) if summary else None
-        score = number(round_score(decision.score), 2)
         decision_cell = self._decisions.get(decision.outcome.value)
-        if decision_cell is None:
+        score_text = score_json(decision.score)  # number(round_score(score), 2)
+        if decision_cell is None or len(score_text) > 15 or "e" in score_text:
+            score = number(round_score(decision.score), 2)
             return self._whole_summary(decision, score, failed, to_pass)
+        score_cell = (
+            _EMPTY
+            if score_text == "null"
+            else _NUMBER_OPENING + score_text.encode() + _NUMBER_END
+        )
         shown = failed
         if len(shown) > MAX_FAILED:
             shown = [*shown[:MAX_FAILED], f"… (+{len(shown) - MAX_FAILED})"]
         try:
-            return b"".join(
+            cells = b"".join(
                 (
-                    b'<row r="',
-                    ROW,
-                    b'">',
-                    _text_at(0, decision.project_id),
-                    _text_at(1, decision.project_name),
-                    _text_at(2, decision.project_company),
+                    _text_at(decision.project_id),
+                    _text_at(decision.project_name),
+                    _text_at(decision.project_company),
                     decision_cell,
-                    _cell(_REFS[4], score),
-                    _text_at(5, ", ".join(decision.vetoed_by) or None),
-                    _text_at(6, "\n".join(shown) or None, _WRAP),
-                    _text_at(7, ", ".join(decision.missing) or None),
-                    _text_at(8, to_pass, _WRAP),
-                    b"</row>",
+                    score_cell,
+                    _text_at(", ".join(decision.vetoed_by) or None),
+                    _text_at("\n".join(shown) or None, _WRAP),
+                    _text_at(", ".join(decision.missing) or None),
+                    _text_at(to_pass, _WRAP),
                 )
             )
+            return _trimmed(cells) + b"</row>"
         except Unrepresentable:
             # refused again by the general path, which words it naming the column
+            score = number(round_score(decision.score), 2)
             return self._whole_summary(decision, score, failed, to_pass)
 
     def _whole_summary(
         self, decision: Decision, score: Any, failed: list[str], to_pass: str | None
     ) -> bytes:
-        """The summary row rendered from its values, one by one."""
+        """The summary row (without its opening tag) from its values, one by one."""
         project = {
             "id": decision.project_id,
             "name": decision.project_name,
@@ -608,7 +989,7 @@ class DecisionRows:
             to_pass,
             self.lang,
         )
-        return _row(values, SUMMARY)
+        return _body(values, SUMMARY)
 
 
 # ---- the package ---------------------------------------------------------------------
@@ -739,6 +1120,19 @@ class _Sheet:
             )
         )
 
+    def add_bodies(self, bodies: Sequence[bytes]) -> None:
+        """`add` rows given without their opening tag, which is written numbered."""
+        first = self.rows + 1
+        if first + len(bodies) > MAX_ROWS:
+            for body in bodies:
+                self.add(_ROW_OPENING + body)
+            return
+        self.rows += len(bodies)
+        pieces: list[bytes] = [b""] * (2 * len(bodies))
+        pieces[::2] = [b'<row r="%d">' % n for n in range(first, first + len(bodies))]
+        pieces[1::2] = bodies
+        self.parts[-1].member.write(b"".join(pieces))
+
     def _close(self) -> None:
         title, member = self.parts[-1]
         last = _REFS[len(self.columns) - 1].decode()
@@ -803,6 +1197,13 @@ class XlsxWorkbook:
         self.decisions[decision] += 1
         self.summary.add(rendered.summary)
         self.findings.add_all(rendered.findings)
+
+    def add_rows(self, summary: Sequence[bytes], findings: Sequence[bytes]) -> None:
+        """Append projects' summary rows and finding rows, rendered without their
+        opening tags (`DecisionRows.render_bodies`) and counted (in `decisions`)
+        elsewhere: a batch worker's chunk."""
+        self.summary.add_bodies(summary)
+        self.findings.add_bodies(findings)
 
     def add_error(self, error: Mapping[str, Any]) -> None:
         """Append one invalid or skipped row (`kind` says which; invalid by default)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -513,3 +514,102 @@ def test_decision_rows_memos_follow_what_changes(
                 findings=tuple(f._replace(**change) for f in decision.findings)
             )
             assert rows.render(changed) == _contract_rows(changed, ruleset, "zh")
+
+
+def _calamine(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    return {
+        name: [
+            tuple(None if value == "" else value for value in row)
+            for row in book.get_sheet_by_name(name).to_python()
+        ]
+        for name in book.sheet_names
+    }
+
+
+def _streamed(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    # openpyxl's streaming reader gives each row up to its last cell: padded here
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        sheets = {ws.title: _values(ws) for ws in book.worksheets}
+    finally:
+        book.close()
+    for title, rows in sheets.items():
+        width = max(map(len, rows))
+        sheets[title] = [row + (None,) * (width - len(row)) for row in rows]
+    return sheets
+
+
+def test_cells_carry_no_reference_and_every_reader_places_them_alike(
+    tmp_path: Path,
+) -> None:
+    # Cells are written without their optional `r` (an empty one between two others
+    # as <c/>), rows with their number: openpyxl (loading and streaming) and calamine
+    # must place every value in the same cell, the empty ones included.
+    ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
+    rows = xlsx.DecisionRows(ruleset, "zh")
+    book = xlsx.XlsxWorkbook(tmp_path / "x.xlsx")
+    rendered = [rows.render_bodies(d) for d in decisions]
+    book.add_rows([r[0] for r in rendered], [f for r in rendered for f in r[1]])
+    book.decisions.update(d.outcome.value for d in decisions)
+    book.add_error({"source": "a.csv", "row": 3, "column": None, "reason": "x"})
+    book.close({"ruleset": {"id": ruleset.id}, "as_of": None})
+    with zipfile.ZipFile(tmp_path / "x.xlsx") as package:
+        sheets = [
+            package.read(n).decode()
+            for n in package.namelist()
+            if n.startswith("xl/worksheets/")
+        ]
+    assert all("<c r=" not in sheet for sheet in sheets)
+    assert any("<c/>" in sheet for sheet in sheets)  # an empty cell between two others
+    for sheet in sheets:  # rows numbered 1, 2, … in order
+        numbers = [int(n) for n in re.findall(r'<row r="(\d+)"', sheet)]
+        assert numbers == list(range(1, len(numbers) + 1)) and numbers
+    loaded = _sheets(tmp_path / "x.xlsx")
+    assert loaded == _streamed(tmp_path / "x.xlsx") == _calamine(tmp_path / "x.xlsx")
+    findings = loaded["明细"]
+    assert len(findings) == 1 + sum(len(d.findings) for d in decisions)
+    # a finding without a figure: its threshold still in column H, its basis in M
+    first = decisions[0].findings[0]
+    assert findings[1][2] == first.rule and findings[1][12] == (
+        ruleset.rules[0].spec.basis
+    )
+    assert all(len(row) == len(xlsx.FINDINGS) for row in findings)
+
+
+def test_the_fixture_workbook_reads_the_same_in_calamine(
+    tmp_path: Path, batch: dict[str, Any]
+) -> None:
+    _write(tmp_path / "batch.xlsx", batch)
+    expected = _sheets(tmp_path / "batch.xlsx")  # the values test_summary_sheet checks
+    assert _calamine(tmp_path / "batch.xlsx") == expected
+    assert _streamed(tmp_path / "batch.xlsx") == expected
+
+
+def test_a_batch_chunk_past_a_full_sheet_continues_on_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a worker's rows come without their opening tag; the workbook numbers them, and
+    # starts 明细 (2) where 明细 is full, as it does row by row
+    ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
+    rows = xlsx.DecisionRows(ruleset, "zh")
+    bodies = [rows.render_bodies(d) for d in decisions]
+    books = {}
+    for name, limit in (("whole", xlsx.MAX_ROWS), ("split", 40)):
+        monkeypatch.setattr(xlsx, "MAX_ROWS", limit)
+        book = xlsx.XlsxWorkbook(tmp_path / f"{name}.xlsx")
+        for at in range(0, len(bodies), 2):  # chunks of two projects
+            chunk = bodies[at : at + 2]
+            book.add_rows([s for s, _ in chunk], [f for _, fs in chunk for f in fs])
+        book.close({})
+        books[name] = _sheets(tmp_path / f"{name}.xlsx")
+    whole, split = books["whole"]["明细"], books["split"]
+    parts = [title for title in split if title.startswith("明细")]
+    assert parts[:2] == ["明细", "明细 (2)"] and len(parts) == -(
+        -(len(whole) - 1) // 39
+    )
+    assert all(len(split[title]) <= 40 for title in parts)
+    assert [row for title in parts for row in split[title][1:]] == whole[1:]
+    assert all(split[title][0] == whole[0] for title in parts)
