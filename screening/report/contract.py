@@ -121,6 +121,10 @@ class _Frame:
         self.top: Any = None if top is None else Fraction(top)
         self.top_json = number_json(self.top).encode()
         self.percent = rule.id in explain.percent
+        self.lang = explain.lang
+        self.yes_no = {
+            value: _inner(show(value, explain.lang)) for value in (True, False)
+        }
         pieces: list[bytes | int] = [
             *_head_pieces(rule),
             f'"{status.value}"'.encode(),
@@ -144,6 +148,25 @@ class _Frame:
         pieces += _tail_pieces(rule)
         self.template, holes = _template(pieces)
         self.pick = itemgetter(*holes)
+        # the frame with the rule's own threshold and most points written in, for the
+        # findings that hold them: its holes picked from (actual, points, the sentence's
+        # actual and points, remedy)
+        own, own_holes = _template(
+            [
+                self.threshold_json
+                if piece == _THRESHOLD
+                else self.top_json
+                if piece == _TOP
+                else piece
+                for piece in pieces
+            ]
+        )
+        fits = set(own_holes) <= set(_OWN_HOLES)
+        self.own: bytes | None = own if fits else None
+        self.own_shape = tuple(own_holes)
+        self.own_pick = itemgetter(
+            *([_OWN_HOLES.index(h) for h in own_holes] if fits else [0, 0])
+        )
         self.says_threshold = _SAY_THRESHOLD in holes
         self.says_message = _MESSAGE in holes
         self.holds_threshold = self.probed and self.fixed_threshold
@@ -213,30 +236,47 @@ class _Frame:
             return None  # the words hold the rule's own most points
         else:
             top_json = number_json(top).encode()
-        if (
-            actual is None
-            and points is None
-            and remedy is None
-            and self.constant is not None
-            and threshold_json is self.threshold_json
-            and top_json is self.top_json
-        ):
-            return self.constant
-        explain = self.explain
+        own = threshold_json is self.threshold_json and top_json is self.top_json
         if actual is None:
+            if points is None and remedy is None and own and self.constant is not None:
+                return self.constant
             actual_json, say_actual = _NULL, b""
+        elif actual is True or actual is False:  # a derived fact's yes or no
+            actual_json, say_actual = _BOOLEAN[actual], self.yes_no[actual]
         else:
             texts = figure(actual, self.percent)
             if texts is None:
-                actual_json, say_actual = _figure(actual, self.percent, explain.lang)
+                actual_json, say_actual = _figure(actual, self.percent, self.lang)
             else:
                 json_text, shown = texts
                 actual_json = json_text.encode()
                 say_actual = actual_json if shown is json_text else shown.encode()
         if points is None:
             points_json, say_points = _NULL, b""
+        elif type(points) is int:
+            points_json = say_points = int.__repr__(points).encode()
         else:
-            points_json, say_points = _figure(points, False, explain.lang)
+            points_json, say_points = _figure(points, False, self.lang)
+        remedy_json = (
+            _NULL if remedy is None else _remedy(finding, self.prose, remedies)
+        )
+        written = self.own
+        if own and written is not None:
+            shape = self.own_shape
+            if shape == _GATE:
+                return written % (actual_json, say_actual, remedy_json)
+            if shape == _SCORE:
+                return written % (
+                    actual_json,
+                    points_json,
+                    say_actual,
+                    say_points,
+                    remedy_json,
+                )
+            return written % self.own_pick(  # type: ignore[no-any-return]
+                (actual_json, points_json, say_actual, say_points, remedy_json)
+            )
+        explain = self.explain
         say_threshold = (
             _inner(
                 explain.threshold_text(threshold, op, percent if self.percent else show)
@@ -255,9 +295,14 @@ class _Frame:
                 say_threshold,
                 say_points,
                 message,
-                _NULL if remedy is None else _remedy(finding, self.prose, remedies),
+                remedy_json,
             )
         )
+
+
+_OWN_HOLES = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
+_GATE = (_ACTUAL, _SAY_ACTUAL, _REMEDY)  # the shapes of most checks' frames
+_SCORE = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
 
 
 class _General:
