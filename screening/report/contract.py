@@ -342,16 +342,25 @@ class _General:
         ):
             return None
         threshold, top = finding.threshold, finding.max_points
+        actual, points, status = finding.actual, finding.points, finding.status
         explain = self.explain
         return self.template % (
-            _STATUSES[finding.status],
-            number_json(finding.actual).encode(),
+            _NOT_APPLICABLE
+            if status is Status.NOT_APPLICABLE
+            else _MISSING
+            if status is Status.MISSING
+            else _STATUSES[status],
+            _NULL if actual is None else number_json(actual).encode(),
             _NULL
             if threshold is None
             else self.threshold_json
             if threshold is self.threshold or _same(threshold, self.threshold)
             else number_json(threshold).encode(),
-            number_json(finding.points).encode(),
+            _NULL
+            if points is None
+            else int.__repr__(points).encode()
+            if type(points) is int
+            else number_json(points).encode(),
             self.top_json
             if top is self.top or _same(top, self.top)
             else number_json(top).encode(),
@@ -431,6 +440,7 @@ def _plain(template: str) -> bool:
 
 
 _STATUSES = {status: f'"{status.value}"'.encode() for status in Status}
+_NOT_APPLICABLE, _MISSING = _STATUSES[Status.NOT_APPLICABLE], _STATUSES[Status.MISSING]
 _BOOLEAN = {True: b"true", False: b"false"}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import cmp_to_key
 from string import Formatter
 from typing import Any
 
@@ -889,7 +890,7 @@ class Prose:
             if f.remedy is not None and f.remedy.code == "score"
         ]
         if len(gains) > 1:
-            gains.sort(key=lambda f: (-(f.remedy.gain or 0), f.rule))  # type: ignore[union-attr]
+            gains.sort(key=_MOST_GAIN_FIRST)
         before, after = self.improve
         for finding in gains[:3]:
             remedy = (
@@ -905,6 +906,18 @@ class Prose:
         return lines
 
 
+def _gain_order(a: Finding, b: Finding) -> int:
+    """The order of `Explainer.summary`'s key (-gain, rule), gains compared by their
+    integer ratios (no Fraction made)."""
+    an, ad = (a.remedy.gain or 0).as_integer_ratio()  # type: ignore[union-attr]
+    bn, bd = (b.remedy.gain or 0).as_integer_ratio()  # type: ignore[union-attr]
+    more, less = an * bd, bn * ad  # denominators are positive
+    if more != less:
+        return -1 if more > less else 1
+    return -1 if a.rule < b.rule else 1 if a.rule > b.rule else 0
+
+
+_MOST_GAIN_FIRST = cmp_to_key(_gain_order)
 _RATIOS = frozenset({type(None), int, Fraction})  # a score's types summed by ratios
 
 
