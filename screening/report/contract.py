@@ -300,6 +300,7 @@ class _Frame:
         )
 
 
+_POINTS_TYPES = frozenset({type(None), int, Fraction})
 _OWN_HOLES = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
 _GATE = (_ACTUAL, _SAY_ACTUAL, _REMEDY)  # the shapes of most checks' frames
 _SCORE = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
@@ -332,9 +333,37 @@ class _General:
                 *_tail_pieces(rule),
             ]
         )
+        # a finding not applicable for the rule's `applies_if` (the most frequent kind of
+        # general finding) holds nothing of the project's: written once from a probe, it
+        # is that finding's JSON whenever a finding equals the probe
+        self.inapplicable = Finding(
+            rule.id,
+            rule.spec.group,
+            rule.kind,
+            Status.NOT_APPLICABLE,
+            unit=rule.unit,
+            points=None if self.top is None else 0,
+            max_points=self.top,
+            reason="applies_if",
+        )
+        self.inapplicable_json: bytes | None = None
+        try:
+            self.inapplicable_json = self.write(self.inapplicable, {})
+        except Exception:  # words that do not format: written per finding, as they fail
+            self.inapplicable_json = None
 
     def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
         """The finding's JSON, or None for another group, kind or unit than the rule's."""
+        if (
+            finding.status is Status.NOT_APPLICABLE
+            and finding == self.inapplicable
+            and self.inapplicable_json is not None
+            # int and Fraction points are the same figure (findings.Points); a float or
+            # a bool equal to them is written otherwise
+            and type(finding.points) in _POINTS_TYPES
+            and type(finding.max_points) in _POINTS_TYPES
+        ):
+            return self.inapplicable_json
         if (
             finding.group != self.group
             or finding.kind != self.kind

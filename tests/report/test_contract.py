@@ -304,6 +304,11 @@ def test_screened_lines_are_the_contract_in_json(
             "environment": {"catalogue": "encouraged", "energy_tce": 20000},
             "industry": "C3841",
         },
+        {  # r.energy not applicable (applies_if), written from its probe
+            "land": {"area_mu": 7, "building_coverage": "0.35"},
+            "environment": {"energy_tce": 20000},
+            "extra": {"flag": True},
+        },
     ):
         decision = screener.screen(Project.model_validate(data))
         for lang in ("zh", "en"):
