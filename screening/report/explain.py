@@ -2,7 +2,9 @@
 
 An `Explainer` holds one rule set's titles and templates for one language; each rule's
 kind chooses its sentence (`screening.kinds`), the explainer fills it. Nothing is
-remembered between findings: a finding's prose is a few template fills.
+remembered between findings: a finding's prose is a few template fills. `Prose` gives
+the explainer's remedies and summaries from words compiled per rule set (the JSON
+contract lines use it); the explainer stays the reference it is tested against.
 """
 
 from __future__ import annotations
