@@ -17,10 +17,11 @@ from string import Formatter
 from typing import Any
 
 from screening.compile import COMPUTED, reported_threshold, rule_op
-from screening.findings import Decision, Finding, Status
+from screening.findings import Decision, Finding, Outcome, Status
 from screening.model.effective import RuleSet
 from screening.report.explain import (
     Explainer,
+    Prose,
     explainer,
     json_string,
     number,
@@ -104,8 +105,9 @@ class _Frame:
         figures: bool,
         explain: Explainer,
         ruleset: RuleSet,
+        prose: Prose,
     ) -> None:
-        self.explain = explain
+        self.explain, self.prose = explain, prose
         self.group, self.kind, self.unit = rule.spec.group, rule.kind, rule.unit or None
         self.op = rule_op(rule)
         self.threshold = reported_threshold(rule, ruleset)
@@ -119,6 +121,10 @@ class _Frame:
         self.top: Any = None if top is None else Fraction(top)
         self.top_json = number_json(self.top).encode()
         self.percent = rule.id in explain.percent
+        self.lang = explain.lang
+        self.yes_no = {
+            value: _inner(show(value, explain.lang)) for value in (True, False)
+        }
         pieces: list[bytes | int] = [
             *_head_pieces(rule),
             f'"{status.value}"'.encode(),
@@ -142,6 +148,25 @@ class _Frame:
         pieces += _tail_pieces(rule)
         self.template, holes = _template(pieces)
         self.pick = itemgetter(*holes)
+        # the frame with the rule's own threshold and most points written in, for the
+        # findings that hold them: its holes picked from (actual, points, the sentence's
+        # actual and points, remedy)
+        own, own_holes = _template(
+            [
+                self.threshold_json
+                if piece == _THRESHOLD
+                else self.top_json
+                if piece == _TOP
+                else piece
+                for piece in pieces
+            ]
+        )
+        fits = set(own_holes) <= set(_OWN_HOLES)
+        self.own: bytes | None = own if fits else None
+        self.own_shape = tuple(own_holes)
+        self.own_pick = itemgetter(
+            *([_OWN_HOLES.index(h) for h in own_holes] if fits else [0, 0])
+        )
         self.says_threshold = _SAY_THRESHOLD in holes
         self.says_message = _MESSAGE in holes
         self.holds_threshold = self.probed and self.fixed_threshold
@@ -211,28 +236,47 @@ class _Frame:
             return None  # the words hold the rule's own most points
         else:
             top_json = number_json(top).encode()
-        if (
-            actual is None
-            and points is None
-            and remedy is None
-            and self.constant is not None
-            and threshold_json is self.threshold_json
-            and top_json is self.top_json
-        ):
-            return self.constant
-        explain = self.explain
+        own = threshold_json is self.threshold_json and top_json is self.top_json
         if actual is None:
+            if points is None and remedy is None and own and self.constant is not None:
+                return self.constant
             actual_json, say_actual = _NULL, b""
+        elif actual is True or actual is False:  # a derived fact's yes or no
+            actual_json, say_actual = _BOOLEAN[actual], self.yes_no[actual]
         else:
             texts = figure(actual, self.percent)
             if texts is None:
-                actual_json, say_actual = _figure(actual, self.percent, explain.lang)
+                actual_json, say_actual = _figure(actual, self.percent, self.lang)
             else:
-                actual_json, say_actual = texts[0].encode(), texts[1].encode()
+                json_text, shown = texts
+                actual_json = json_text.encode()
+                say_actual = actual_json if shown is json_text else shown.encode()
         if points is None:
             points_json, say_points = _NULL, b""
+        elif type(points) is int:
+            points_json = say_points = int.__repr__(points).encode()
         else:
-            points_json, say_points = _figure(points, False, explain.lang)
+            points_json, say_points = _figure(points, False, self.lang)
+        remedy_json = (
+            _NULL if remedy is None else _remedy(finding, self.prose, remedies)
+        )
+        written = self.own
+        if own and written is not None:
+            shape = self.own_shape
+            if shape == _GATE:
+                return written % (actual_json, say_actual, remedy_json)
+            if shape == _SCORE:
+                return written % (
+                    actual_json,
+                    points_json,
+                    say_actual,
+                    say_points,
+                    remedy_json,
+                )
+            return written % self.own_pick(  # type: ignore[no-any-return]
+                (actual_json, points_json, say_actual, say_points, remedy_json)
+            )
+        explain = self.explain
         say_threshold = (
             _inner(
                 explain.threshold_text(threshold, op, percent if self.percent else show)
@@ -251,17 +295,25 @@ class _Frame:
                 say_threshold,
                 say_points,
                 message,
-                _NULL if remedy is None else _remedy(finding, explain, remedies),
+                remedy_json,
             )
         )
+
+
+_POINTS_TYPES = frozenset({type(None), int, Fraction})
+_OWN_HOLES = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
+_GATE = (_ACTUAL, _SAY_ACTUAL, _REMEDY)  # the shapes of most checks' frames
+_SCORE = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
 
 
 class _General:
     """A rule's finding JSON for any status, its message written for each finding: missing
     data, not applicable, either-or branches, a finding its status frame does not fit."""
 
-    def __init__(self, rule: Any, explain: Explainer, ruleset: RuleSet) -> None:
-        self.explain = explain
+    def __init__(
+        self, rule: Any, explain: Explainer, ruleset: RuleSet, prose: Prose
+    ) -> None:
+        self.explain, self.prose = explain, prose
         self.group, self.kind, self.unit = rule.spec.group, rule.kind, rule.unit or None
         self.threshold = reported_threshold(rule, ruleset)
         self.threshold_json = (
@@ -281,9 +333,37 @@ class _General:
                 *_tail_pieces(rule),
             ]
         )
+        # a finding not applicable for the rule's `applies_if` (the most frequent kind of
+        # general finding) holds nothing of the project's: written once from a probe, it
+        # is that finding's JSON whenever a finding equals the probe
+        self.inapplicable = Finding(
+            rule.id,
+            rule.spec.group,
+            rule.kind,
+            Status.NOT_APPLICABLE,
+            unit=rule.unit,
+            points=None if self.top is None else 0,
+            max_points=self.top,
+            reason="applies_if",
+        )
+        self.inapplicable_json: bytes | None = None
+        try:
+            self.inapplicable_json = self.write(self.inapplicable, {})
+        except Exception:  # words that do not format: written per finding, as they fail
+            self.inapplicable_json = None
 
     def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
         """The finding's JSON, or None for another group, kind or unit than the rule's."""
+        if (
+            finding.status is Status.NOT_APPLICABLE
+            and finding == self.inapplicable
+            and self.inapplicable_json is not None
+            # int and Fraction points are the same figure (findings.Points); a float or
+            # a bool equal to them is written otherwise
+            and type(finding.points) in _POINTS_TYPES
+            and type(finding.max_points) in _POINTS_TYPES
+        ):
+            return self.inapplicable_json
         if (
             finding.group != self.group
             or finding.kind != self.kind
@@ -291,21 +371,30 @@ class _General:
         ):
             return None
         threshold, top = finding.threshold, finding.max_points
+        actual, points, status = finding.actual, finding.points, finding.status
         explain = self.explain
         return self.template % (
-            _STATUSES[finding.status],
-            number_json(finding.actual).encode(),
+            _NOT_APPLICABLE
+            if status is Status.NOT_APPLICABLE
+            else _MISSING
+            if status is Status.MISSING
+            else _STATUSES[status],
+            _NULL if actual is None else number_json(actual).encode(),
             _NULL
             if threshold is None
             else self.threshold_json
             if threshold is self.threshold or _same(threshold, self.threshold)
             else number_json(threshold).encode(),
-            number_json(finding.points).encode(),
+            _NULL
+            if points is None
+            else int.__repr__(points).encode()
+            if type(points) is int
+            else number_json(points).encode(),
             self.top_json
             if top is self.top or _same(top, self.top)
             else number_json(top).encode(),
             _inner(explain.message(finding)),
-            _NULL if finding.remedy is None else _remedy(finding, explain, remedies),
+            _NULL if finding.remedy is None else _remedy(finding, self.prose, remedies),
         )
 
 
@@ -355,18 +444,18 @@ def _figure(value: Any, share: bool, lang: str) -> tuple[bytes, bytes]:
         return _BOOLEAN[value], _inner(show(value, lang))
     texts = figure(value, share)
     if texts is not None:
-        return texts[0].encode(), texts[1].encode()
+        json_text, shown = texts
+        written = json_text.encode()
+        return written, written if shown is json_text else shown.encode()
     return (
         _encode(number(value)).encode(),
         _inner(percent(value, lang) if share else show(value, lang)),
     )
 
 
-def _remedy(
-    finding: Finding, explain: Explainer, remedies: dict[str, str | None]
-) -> bytes:
+def _remedy(finding: Finding, prose: Prose, remedies: dict[str, str | None]) -> bytes:
     """The finding's remedy as JSON, kept by rule for the summary."""
-    text = remedies[finding.rule] = explain.remedy(finding)
+    text = remedies[finding.rule] = prose.remedy(finding)
     return _NULL if text is None else json_string(text).encode()
 
 
@@ -380,6 +469,7 @@ def _plain(template: str) -> bool:
 
 
 _STATUSES = {status: f'"{status.value}"'.encode() for status in Status}
+_NOT_APPLICABLE, _MISSING = _STATUSES[Status.NOT_APPLICABLE], _STATUSES[Status.MISSING]
 _BOOLEAN = {True: b"true", False: b"false"}
 
 
@@ -388,12 +478,14 @@ class _RuleFrames:
 
     __slots__ = ("passed", "passed_figures", "failed", "failed_figures", "general")
 
-    def __init__(self, rule: Any, explain: Explainer, ruleset: RuleSet) -> None:
-        self.passed = _Frame(rule, Status.PASS, False, explain, ruleset)
-        self.passed_figures = _Frame(rule, Status.PASS, True, explain, ruleset)
-        self.failed = _Frame(rule, Status.FAIL, False, explain, ruleset)
-        self.failed_figures = _Frame(rule, Status.FAIL, True, explain, ruleset)
-        self.general = _General(rule, explain, ruleset)
+    def __init__(
+        self, rule: Any, explain: Explainer, ruleset: RuleSet, prose: Prose
+    ) -> None:
+        self.passed = _Frame(rule, Status.PASS, False, explain, ruleset, prose)
+        self.passed_figures = _Frame(rule, Status.PASS, True, explain, ruleset, prose)
+        self.failed = _Frame(rule, Status.FAIL, False, explain, ruleset, prose)
+        self.failed_figures = _Frame(rule, Status.FAIL, True, explain, ruleset, prose)
+        self.general = _General(rule, explain, ruleset, prose)
 
 
 class _LineWriter:
@@ -402,28 +494,40 @@ class _LineWriter:
     def __init__(self, ruleset: RuleSet, lang: str) -> None:
         self.explain = explainer(ruleset, lang)
         self.ruleset = ruleset
-        self.ruleset_text = _encode(
+        ruleset_text = _encode(
             _head_ruleset(ruleset.id, ruleset.version, ruleset.sha256, ruleset.path)
         ).encode()
-        self.as_of_text = _encode(
+        as_of_text = _encode(
             ruleset.as_of.isoformat() if ruleset.as_of else None
         ).encode()
+        # the line with holes: project id, name and company, decision, score, vetoed_by,
+        # missing, findings, summary
+        self.template = (
+            b'{"project": {"id": %s, "name": %s, "company": %s}, "ruleset": '
+            + ruleset_text.replace(b"%", b"%%")
+            + b', "as_of": '
+            + as_of_text.replace(b"%", b"%%")
+            + b', "decision": "%s", "score": %s, "vetoed_by": %s, "missing": %s, '
+            b'"findings": [%s], "summary": %s}\n'
+        )
+        self.prose = prose = Prose(self.explain)
         self.rules = {
-            rule.id: _RuleFrames(rule, self.explain, ruleset) for rule in ruleset.rules
+            rule.id: _RuleFrames(rule, self.explain, ruleset, prose)
+            for rule in ruleset.rules
         }
         self.passed, self.failed = Status.PASS, Status.FAIL
 
     def line(self, decision: Decision) -> bytes:
         rs = self.ruleset
-        if (decision.ruleset_id, decision.ruleset_version, decision.ruleset_sha256) != (
-            rs.id,
-            rs.version,
-            rs.sha256,
-        ) or decision.as_of != rs.as_of:
+        if (
+            decision.ruleset_id != rs.id
+            or decision.ruleset_version != rs.version
+            or decision.ruleset_sha256 != rs.sha256
+            or decision.as_of != rs.as_of
+        ):
             return (
                 _encode(to_contract(decision, rs, self.explain.lang)) + "\n"
             ).encode()
-        explain = self.explain
         texts = []
         remedies: dict[str, str | None] = {}
         rules = self.rules
@@ -432,47 +536,52 @@ class _LineWriter:
             frames = rules.get(finding.rule)
             written = None
             if frames is not None:
-                status, figures = finding.status, finding.actual is not None
+                status = finding.status
                 if status is passed:
-                    frame = frames.passed_figures if figures else frames.passed
+                    frame = (
+                        frames.passed
+                        if finding.actual is None
+                        else frames.passed_figures
+                    )
                     written = frame.write(finding, remedies)
                 elif status is failed:
-                    frame = frames.failed_figures if figures else frames.failed
+                    frame = (
+                        frames.failed
+                        if finding.actual is None
+                        else frames.failed_figures
+                    )
                     written = frame.write(finding, remedies)
                 if written is None:
                     written = frames.general.write(finding, remedies)
             if written is None:  # a finding built elsewhere
-                remedy = remedies[finding.rule] = explain.remedy(finding)
-                written = _encode(_finding(finding, explain, remedy)).encode()
+                remedy = remedies[finding.rule] = self.prose.remedy(finding)
+                written = _encode(_finding(finding, self.explain, remedy)).encode()
             texts.append(written)
-        summary = explain.summary(decision, remedies)
-        return b"".join(
-            (
-                b'{"project": {"id": ',
-                _text_or_null(decision.project_id),
-                b', "name": ',
-                _text_or_null(decision.project_name),
-                b', "company": ',
-                _text_or_null(decision.project_company),
-                b'}, "ruleset": ',
-                self.ruleset_text,
-                b', "as_of": ',
-                self.as_of_text,
-                b', "decision": "',
-                decision.outcome.value.encode(),
-                b'", "score": ',
-                score_json(decision.score).encode(),
-                b', "vetoed_by": ',
-                _strings(decision.vetoed_by),
-                b', "missing": ',
-                _strings(decision.missing),
-                b', "findings": [',
-                b", ".join(texts),
-                b'], "summary": ',
-                _text_or_null("\n".join(summary) if summary else None),
-                b"}\n",
-            )
+        summary = self.prose.summary(decision, remedies)
+        project_id, name, company = (
+            decision.project_id,
+            decision.project_name,
+            decision.project_company,
         )
+        outcome = decision.outcome
+        return self.template % (
+            _NULL if project_id is None else json_string(project_id).encode(),
+            _NULL if name is None else json_string(name).encode(),
+            _NULL if company is None else json_string(company).encode(),
+            b"reject"
+            if outcome is _REJECT
+            else b"review"
+            if outcome is _REVIEW
+            else outcome.value.encode(),
+            score_json(decision.score).encode(),
+            _strings(decision.vetoed_by),
+            _strings(decision.missing),
+            b", ".join(texts),
+            json_string("\n".join(summary)).encode() if summary else _NULL,
+        )
+
+
+_REJECT, _REVIEW = Outcome.REJECT, Outcome.REVIEW
 
 
 _writers: dict[tuple[int, str], _LineWriter] = {}
@@ -492,6 +601,8 @@ def _writer(ruleset: RuleSet, lang: str) -> _LineWriter:
 
 
 def _strings(items: tuple[str, ...]) -> bytes:
+    if not items:
+        return b"[]"
     return f"[{', '.join(map(json_string, items))}]".encode()
 
 

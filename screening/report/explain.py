@@ -2,13 +2,16 @@
 
 An `Explainer` holds one rule set's titles and templates for one language; each rule's
 kind chooses its sentence (`screening.kinds`), the explainer fills it. Nothing is
-remembered between findings: a finding's prose is a few template fills.
+remembered between findings: a finding's prose is a few template fills. `Prose` gives
+the explainer's remedies and summaries from words compiled per rule set (the JSON
+contract lines use it); the explainer stays the reference it is tested against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import cmp_to_key
 from string import Formatter
 from typing import Any
 
@@ -29,11 +32,14 @@ from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, input_kinds
 from screening.report.figures import (
     bound_text,
+    decimals,
+    figure,
     json_string,
     number,
     percent,
     round_score,
     safe_bound,
+    scaled,
     show,
 )
 
@@ -690,3 +696,243 @@ def explainer(ruleset: RuleSet, lang: str) -> Explainer:
             _built.clear()
         hit = _built[key] = (ruleset, Explainer(ruleset, lang))
     return hit[1]
+
+
+def _pieces(
+    template: str, constants: dict[str, str], holes: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """`template` with `constants` filled in, as the words around `holes`, each a bare
+    placeholder met once and in this order: `(w₀, w₁, …)` with w₀ + v₁ + w₁ + … ==
+    `template.format(**constants, **values)`; None for any other template."""
+    compiled, needs = _compile(template, constants, holes)
+    if needs != holes:
+        return None
+    words: list[str] = []
+    names: list[str] = []
+    for literal, name, spec, conversion in Formatter().parse(compiled):
+        if name is None:
+            words.append(literal)
+            continue
+        if spec or conversion or len(words) != len(names):
+            return None
+        words.append(literal)
+        names.append(name)
+    if len(words) == len(names):  # the template ends with a placeholder
+        words.append("")
+    return tuple(words) if tuple(names) == holes else None
+
+
+class Prose:
+    """A rule set's remedies and summary lines in one language, exactly as `Explainer`
+    words them (`remedy`, `summary`), from words compiled once per rule set: a finding's
+    figures are the only holes, filled by concatenation. What it has no compiled words
+    for (either-or remedies, a remedy with no options, a template of another shape) it
+    asks the explainer."""
+
+    def __init__(self, explain: Explainer) -> None:
+        self.explain = explain
+        lang = self.lang = explain.lang
+        titles = explain.titles
+        self.veto = text("remedy.veto", lang)
+        self.or_ = text("or", lang)
+        self.score = _pieces(text("remedy.score", lang), {}, ("options", "gain"))
+        self.option_template = text("remedy.option", lang)
+        self.option_words: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+        self.conditions: dict[str, str] = (
+            _by_rule(titles, "remedy.condition", lang) or {}
+        )
+        self.vetoed = _pieces(text("summary.vetoed", lang), {}, ("rules",))
+        self.gates = _by_rule(titles, "summary.gate", lang, ("remedy",))
+        self.reviews = _by_rule(titles, "summary.review_rule", lang)
+        self.short = _pieces(
+            text("summary.score_short", lang), {}, ("score", "pass_mark", "gap")
+        )
+        self.improve = _pieces(text("summary.improve", lang), {}, ("text",))
+
+    def remedy(self, finding: Finding) -> str | None:
+        """`Explainer.remedy(finding)`."""
+        remedy = finding.remedy
+        if remedy is None:
+            return None
+        code = remedy.code
+        if code == "numeric" or code == "score":
+            options = remedy.options
+            if options:
+                joined = self.options(options)
+                if joined and code == "numeric":
+                    return joined
+                score = self.score
+                if joined and score is not None:
+                    gain = remedy.gain
+                    shown = figure(gain)
+                    return (
+                        score[0]
+                        + joined
+                        + score[1]
+                        + (show(gain) if shown is None else shown[1])
+                        + score[2]
+                    )
+        elif code == "veto":
+            return self.veto
+        elif code == "condition":
+            words = self.conditions.get(finding.rule)
+            if words is not None:
+                return words
+        return self.explain.remedy(finding)
+
+    def options(self, options: tuple[RemedyOption, ...]) -> str:
+        """`Explainer._options`: each option's words around its bound, shown rounded in
+        the safe direction (see `_option_value`)."""
+        found = self.option_words
+        texts = []
+        for field, relation, value, unit in options:
+            words = found.get((field, relation, unit))
+            if words is None:
+                words = self._option(field, relation, unit)
+            before, after, template, scale, up, back, suffix = words
+            num, den = value.as_integer_ratio()
+            scaled = num * scale
+            shown = (
+                decimals((-(-scaled // den) if up else scaled // den) * back) + suffix
+            )
+            texts.append(
+                before + shown + after
+                if template is None
+                else template.format_map({"value": shown})
+            )
+        return texts[0] if len(texts) == 1 else self.or_.join(texts)
+
+    def _option(self, field: str, relation: str, unit: str) -> tuple[Any, ...]:
+        explain, lang = self.explain, self.lang
+        compiled = _compile(
+            self.option_template,
+            {
+                "field": explain.field_title(field),
+                "relation": text(f"relation.{relation}", lang),
+                "unit": _unit(unit, lang),
+            },
+            ("value",),
+        )[0]
+        share = field in explain.shares
+        places = 2 if share or unit not in _COUNTS else 0
+        words = self.option_words[(field, relation, unit)] = (
+            *_around(compiled),
+            (100 if share else 1) * 10**places,
+            relation in (">=", ">"),
+            10 ** (4 - places),
+            "%" if share else "",
+        )
+        return words
+
+    def summary(self, decision: Decision, remedies: dict[str, str | None]) -> list[str]:
+        """`Explainer.summary(decision, remedies)`."""
+        if decision.outcome is Outcome.PASS:
+            return []
+        explain = self.explain
+        score, pass_mark = decision.score, decision.pass_mark
+        if (
+            self.vetoed is None
+            or self.gates is None
+            or self.reviews is None
+            or self.short is None
+            or self.improve is None
+            or type(score) not in _RATIOS
+            or type(pass_mark) not in _RATIOS
+        ):
+            return explain.summary(decision, remedies)
+        lines = []
+        if decision.vetoed_by:
+            titles = explain.titles
+            before, after = self.vetoed
+            lines.append(
+                before
+                + explain.sep.join([titles[r] for r in decision.vetoed_by])
+                + after
+            )
+        gates = self.gates
+        for rule_id in decision.rejected_by:
+            remedy = (
+                remedies[rule_id]
+                if rule_id in remedies
+                else explain.remedy(explain._finding_of(decision, rule_id))
+            )
+            before, after = gates[rule_id]
+            lines.append(before + (remedy or "") + after)
+        if decision.missing:
+            lines.append(
+                text(
+                    "summary.missing",
+                    self.lang,
+                    fields=explain.fields(decision.missing),
+                )
+            )
+        reviews = self.reviews
+        for rule_id in decision.reviewed_by:
+            lines.append(reviews[rule_id])
+        if pass_mark is None or score is None:
+            return lines
+        sn, sd = score.as_integer_ratio()
+        pn, pd = pass_mark.as_integer_ratio()
+        if sn * pd >= pn * sd:  # score ≥ pass mark (denominators are positive)
+            return lines
+        before, between, gap_before, after = self.short
+        shown = figure(pass_mark)
+        lines.append(
+            before
+            + decimals(scaled(sn, sd, 100) * 100)
+            + between
+            + (shown[1] if shown is not None else show(pass_mark))
+            + gap_before
+            + decimals(scaled(pn * sd - sn * pd, pd * sd, 100) * 100)
+            + after
+        )
+        gains = [
+            f
+            for f in decision.findings
+            if f.remedy is not None and f.remedy.code == "score"
+        ]
+        if len(gains) > 1:
+            gains.sort(key=_MOST_GAIN_FIRST)
+        before, after = self.improve
+        for finding in gains[:3]:
+            remedy = (
+                remedies[finding.rule]
+                if finding.rule in remedies
+                else self.remedy(finding)
+            )
+            lines.append(
+                before + remedy + after
+                if type(remedy) is str
+                else text("summary.improve", self.lang, text=remedy)
+            )
+        return lines
+
+
+def _gain_order(a: Finding, b: Finding) -> int:
+    """The order of `Explainer.summary`'s key (-gain, rule), gains compared by their
+    integer ratios (no Fraction made)."""
+    an, ad = (a.remedy.gain or 0).as_integer_ratio()  # type: ignore[union-attr]
+    bn, bd = (b.remedy.gain or 0).as_integer_ratio()  # type: ignore[union-attr]
+    more, less = an * bd, bn * ad  # denominators are positive
+    if more != less:
+        return -1 if more > less else 1
+    return -1 if a.rule < b.rule else 1 if a.rule > b.rule else 0
+
+
+_MOST_GAIN_FIRST = cmp_to_key(_gain_order)
+_RATIOS = frozenset({type(None), int, Fraction})  # a score's types summed by ratios
+
+
+def _by_rule(
+    titles: dict[str, str], key: str, lang: str, holes: tuple[str, ...] = ()
+) -> Any:
+    """Per rule, the template at `key` with the rule's title filled in: the text, or the
+    words around `holes`; None when the template has another shape."""
+    template = text(key, lang)
+    found: dict[str, Any] = {}
+    for rule_id, title in titles.items():
+        words = _pieces(template, {"title": title}, holes)
+        if words is None:
+            return None
+        found[rule_id] = words if holes else words[0]
+    return found

@@ -28,7 +28,7 @@ _SCALE = 10**_PLACES
 _EXACT_REPR = 10**15
 
 
-def _scaled(num: int, den: int, scale: int) -> int:
+def scaled(num: int, den: int, scale: int) -> int:
     """num / den × scale rounded half to even: the figure to `scale`'s decimals, as an integer."""
     q, r = divmod(num * scale, den)  # den > 0: the remainder is never negative
     twice = 2 * r
@@ -46,7 +46,7 @@ def _ratio(value: Any) -> tuple[int, int] | None:
     return None
 
 
-def _decimals(q: int) -> str:
+def decimals(q: int) -> str:
     """q ten-thousandths as prose shows them: no trailing zeros, no point when whole."""
     if q % _SCALE == 0:
         return int.__repr__(q // _SCALE)
@@ -72,7 +72,7 @@ def number(value: Any, places: int = 4) -> Any:
     if den == 1:
         return num
     scale = 10**places
-    q = _scaled(num, den, scale)
+    q = scaled(num, den, scale)
     return (
         q // scale if q % scale == 0 else q / scale
     )  # int / int: the correctly rounded float
@@ -88,14 +88,14 @@ def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
         dot = text.find(".")
         if dot > 0 and len(text) - dot <= 5 and len(text) <= 16 and "E" not in text:
             # at most four decimals and fifteen digits, written out: exact as it
-            # reads, and the float nearest it has that repr (see `_decimals`)
+            # reads, and the float nearest it has that repr (see `decimals`)
             shown = text.rstrip("0")
             if shown[-1] == ".":
                 shown = "0" if shown == "-0." else shown[:-1]
             if share:
-                tenths = int(text[:dot] + text[dot + 1 :])  # q / 10^places
+                tenths = int(text.replace(".", "", 1))  # q / 10^places
                 q = tenths * _POWERS[_PLACES + dot + 1 - len(text)]
-                return shown, _decimals(q * 100) + "%"
+                return shown, decimals(q * 100) + "%"
             return shown, shown
         num, den = value.as_integer_ratio()
     elif kind is int:
@@ -107,19 +107,19 @@ def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
     if den == 1:
         whole = int.__repr__(num)
         return whole, int.__repr__(num * 100) + "%" if share else whole
-    # `_decimals(_scaled(num, den, _SCALE))`, inline: this runs for every figure written
+    # `decimals(scaled(num, den, _SCALE))`, inline: this runs for every figure written
     q, r = divmod(num * _SCALE, den)
     if 2 * r > den or (2 * r == den and q & 1):
         q += 1
     if q % _SCALE == 0:
         shown = json_text = int.__repr__(q // _SCALE)
     elif -_EXACT_REPR < q < _EXACT_REPR:
-        shown = json_text = float.__repr__(q / _SCALE)  # see `_decimals`
+        shown = json_text = float.__repr__(q / _SCALE)  # see `decimals`
     else:  # number(value) is the float q / 10⁴, its repr rounded to 17 digits
-        shown, json_text = _decimals(q), float.__repr__(q / _SCALE)
+        shown, json_text = decimals(q), float.__repr__(q / _SCALE)
     if share:  # value × 100 to four decimals: q × 100 when q was exact
-        return json_text, _decimals(
-            q * 100 if r == 0 else _scaled(num * 100, den, _SCALE)
+        return json_text, decimals(
+            q * 100 if r == 0 else scaled(num * 100, den, _SCALE)
         ) + "%"
     return json_text, shown
 
@@ -159,9 +159,9 @@ def show(value: Any, lang: str = "zh", places: int = 4) -> str:
     if den == 1:
         return str(num)
     if places == _PLACES:
-        return _decimals(_scaled(num, den, _SCALE))
+        return decimals(scaled(num, den, _SCALE))
     scale = 10**places
-    q = _scaled(num, den, scale)
+    q = scaled(num, den, scale)
     whole, part = divmod(abs(q), scale)
     sign = "-" if q < 0 else ""
     if not part:
@@ -177,7 +177,7 @@ def percent(value: Any, lang: str = "zh") -> str:
     if (
         type(den) is int and den > 0
     ):  # value × 100, to four decimals, as `show` rounds it
-        return _decimals(_scaled(num * 100, den, _SCALE)) + "%"
+        return decimals(scaled(num * 100, den, _SCALE)) + "%"
     return show(Fraction(num * 100, den), lang) + "%"
 
 
@@ -195,7 +195,7 @@ def score_json(score: Any) -> str:
     if type(score) is not Fraction and type(score) is not int:
         return _encode(number(round_score(score), 2))
     num, den = score.as_integer_ratio()
-    hundredths = _scaled(num, den, 100)  # what round(score × 100) gives: half to even
+    hundredths = scaled(num, den, 100)  # what round(score × 100) gives: half to even
     if hundredths % 100 == 0:
         return int.__repr__(hundredths // 100)
     return float.__repr__(hundredths / 100)
@@ -217,7 +217,7 @@ def bound_text(value: Fraction, relation: str, places: int, factor: int = 1) -> 
     num, den = value.as_integer_ratio()
     scaled = num * factor * _POWERS[places]
     bound = -(-scaled // den) if relation in (">=", ">") else scaled // den
-    return _decimals(bound * _POWERS[_PLACES - places])
+    return decimals(bound * _POWERS[_PLACES - places])
 
 
 _POWERS = tuple(10**places for places in range(_PLACES + 1))

@@ -28,6 +28,7 @@ from screening.findings import (
 from screening.model.effective import RuleSet
 from screening.model.project import Project
 from screening.report.contract import contract_bytes, to_contract
+from screening.report.explain import Prose, explainer
 from screening.report.figures import (
     bound_text,
     figure,
@@ -303,6 +304,11 @@ def test_screened_lines_are_the_contract_in_json(
             "environment": {"catalogue": "encouraged", "energy_tce": 20000},
             "industry": "C3841",
         },
+        {  # r.energy not applicable (applies_if), written from its probe
+            "land": {"area_mu": 7, "building_coverage": "0.35"},
+            "environment": {"energy_tce": 20000},
+            "extra": {"flag": True},
+        },
     ):
         decision = screener.screen(Project.model_validate(data))
         for lang in ("zh", "en"):
@@ -310,6 +316,38 @@ def test_screened_lines_are_the_contract_in_json(
                 to_contract(decision, ruleset, lang), ensure_ascii=False
             )
             assert contract_bytes(decision, ruleset, lang) == (expected + "\n").encode()
+
+
+@settings(
+    max_examples=1500 if SLOW else 100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data(), lang=st.sampled_from(["zh", "en"]))
+def test_compiled_remedies_and_summaries_read_as_the_explainer_writes_them(
+    contract_case: tuple[RuleSet, Decision], data: st.DataObject, lang: str
+) -> None:
+    ruleset, template = contract_case
+    decision = _decision(data, ruleset, template)
+    if data.draw(st.integers(0, 3)):  # most often short of the pass mark, or near it
+        decision = decision._replace(
+            outcome=data.draw(st.sampled_from([Outcome.REVIEW, Outcome.REJECT])),
+            pass_mark=data.draw(st.sampled_from([Fraction(60), 60, Fraction(121, 2)])),
+            score=data.draw(  # whole points (an int) or a fraction
+                st.integers(0, 70) | st.fractions(0, 70, max_denominator=1000)
+            ),
+        )
+    explain = explainer(ruleset, lang)
+    prose = Prose(explain)
+    for finding in decision.findings:
+        assert prose.remedy(finding) == explain.remedy(finding)
+    # the summary from every finding's remedy, from some of them, and from none
+    written = {f.rule: prose.remedy(f) for f in decision.findings if f.remedy}
+    some = dict(list(written.items())[: data.draw(st.integers(0, len(written)))])
+    expected = explain.summary(decision)
+    assert prose.summary(decision, written) == expected
+    assert prose.summary(decision, some) == expected
+    assert prose.summary(decision, {}) == expected
 
 
 @settings(max_examples=3000 if SLOW else 200, deadline=None)
