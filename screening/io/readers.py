@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import repeat
+from itertools import islice, repeat
 from operator import is_, itemgetter
 from pathlib import Path
 from types import TracebackType
@@ -466,7 +466,13 @@ def _column_reader(
                 if text is None:
                     if not math.isfinite(value):
                         return general(value)
-                    text = number_text(value)
+                    # number_text's answer, its common cases inline: the shortest
+                    # text, a whole float's without ".0" (and -0.0's as 0)
+                    text = repr(value)
+                    if text[-2:] == ".0":
+                        text = text[:-2] if text != "-0.0" else "0"
+                    elif len(text) > 16:
+                        text = number_text(value)  # 15 digits, as Excel shows it
                     if len(text) >= 16 or "e" in text:
                         return general(value)
                     if len(known) >= _KNOWN:
@@ -705,10 +711,8 @@ def _chunks(
     while True:
         chunk: list[tuple[int, Cells]] = []
         try:
-            for item in rows:
-                chunk.append(item)
-                if len(chunk) == _CHUNK_ROWS:
-                    break
+            # extend keeps what it took before a failure
+            chunk.extend(islice(rows, _CHUNK_ROWS))
         except Exception as exc:
             yield chunk, exc
             return
@@ -748,7 +752,8 @@ def _rows_of_table(
                 if reason is not None:
                     yield Row(name, number, None, skip=reason)
                     continue
-                data.setdefault("id", f"{stem}-row{number}")
+                if "id" not in data:  # (the text made only when it is needed)
+                    data["id"] = f"{stem}-row{number}"
                 yield Row(name, number, data)
         if failure is not None:
             raise failure
