@@ -18,11 +18,11 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import repeat
+from itertools import islice, repeat
 from operator import is_, itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from screening.cases import CASE_KEYS
 from screening.errors import Diagnostic, SourceSpan, YamlError
@@ -385,6 +385,10 @@ def convert_cell(value: object, column: Column) -> object:
     return _read_cell(value, _converter(column.field, column.unit))
 
 
+ReadAll = Callable[[Sequence[object]], list[object]]
+"""A column's cells → what `Convert` gives for each, in one call."""
+
+
 class _Column(NamedTuple):
     """A mapped column as its rows are read (a tuple: unpacked once per chunk)."""
 
@@ -394,21 +398,50 @@ class _Column(NamedTuple):
     failures: list[CellError]  # what `read` returned as errors since last cleared
     parents: tuple[str, ...]
     leaf: str
+    read_all: ReadAll  # `read` of each cell of a chunk's column, as a list
 
 
 def _column(column: Column) -> _Column:
     *parents, leaf = column.field.split(".")
     failures: list[CellError] = []
-    read = _column_reader(column.field, column.unit, failures)
-    return _Column(column.index, column.header, read, failures, tuple(parents), leaf)
+    read, read_all = _column_reader(column.field, column.unit, failures)
+    return _Column(
+        column.index, column.header, read, failures, tuple(parents), leaf, read_all
+    )
 
 
-def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> Convert:
+# The cell types whose equal values read alike in a column's `known` results (its
+# keys are floats and texts: an int equals only the whole float it reads as; a bool
+# equals 1 or 0 and a Decimal 3.0 equals 3.0, but neither reads as that float does).
+_PLAIN_TYPES = frozenset({float, int, str, type(None)})
+
+
+def _known_first(read: Convert, known: dict[Any, Any]) -> ReadAll:
+    """`read` of each cell, looked up in `known` (cell → `read`'s answer) at C speed
+    where the cells' types allow it, `read` itself only for the others."""
+
+    def read_all(cells: Sequence[object]) -> list[object]:
+        if not _PLAIN_TYPES.issuperset(map(type, cells)):
+            return list(map(read, cells))
+        part: list[object] = list(map(known.get, cells))
+        if any(map(is_, part, repeat(None))):  # `read` never answers None
+            for at, value in enumerate(part):
+                if value is None:
+                    part[at] = read(cells[at])
+        return part
+
+    return read_all
+
+
+def _column_reader(
+    field: str, unit: str | None, failures: list[CellError]
+) -> tuple[Convert, ReadAll]:
     """How one column's cells are read: the common cells directly, any other through
-    `_read_cell`, whose `CellError` is returned (and noted in `failures`), not raised.
+    `_read_cell`, whose `CellError` is returned (and noted in `failures`), not raised;
+    and how a chunk's column is read at once (the same answers, in a list).
 
     It gives exactly what `convert_cell` gives for every cell (tests hold it to that);
-    chosen once per column, it reads a whole column in one `map`.
+    chosen once per column, it reads a whole column in one call.
     """
     kind = FIELD_KINDS.get(field, "extra")
     convert = _converter(field, unit)
@@ -423,21 +456,28 @@ def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> C
     if kind in UNIT_FACTORS:
         suffix = unit or ""
         percent = kind == "fraction"
-        floats: dict[float, str] = {}  # figures repeat down a column
+        # figures (and percentages) → their reading: they repeat down a column
+        known: dict[float | str, str] = {}
 
         def amount(value: Any) -> object:
             kind_of = type(value)
             if kind_of is float:
-                text = floats.get(value)
+                text = known.get(value)
                 if text is None:
                     if not math.isfinite(value):
                         return general(value)
-                    text = number_text(value)
+                    # number_text's answer, its common cases inline: the shortest
+                    # text, a whole float's without ".0" (and -0.0's as 0)
+                    text = repr(value)
+                    if text[-2:] == ".0":
+                        text = text[:-2] if text != "-0.0" else "0"
+                    elif len(text) > 16:
+                        text = number_text(value)  # 15 digits, as Excel shows it
                     if len(text) >= 16 or "e" in text:
                         return general(value)
-                    if len(floats) >= 4096:
-                        floats.clear()
-                    text = floats[value] = text + suffix
+                    if len(known) >= _KNOWN:
+                        known.clear()
+                    text = known[value] = text + suffix
                 return text
             if kind_of is str:
                 if not value:
@@ -446,6 +486,11 @@ def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> C
                     if bare_digits(value):
                         return value + suffix
                     if percent and value[-1] == "%" and bare_digits(value[:-1]):
+                        # a share shown as a percentage (a workbook's "15%"): these
+                        # repeat down a column, as figures do, unlike typed texts
+                        if len(known) >= _KNOWN:
+                            known.clear()
+                        known[value] = value
                         return value
             elif kind_of is int:
                 if -(10**15) < value < 10**15:
@@ -454,7 +499,7 @@ def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> C
                 return _ABSENT
             return general(value)
 
-        return amount
+        return amount, _known_first(amount, known)
     if kind in _CHOICES:
         choices = _CHOICES[kind]
 
@@ -467,7 +512,7 @@ def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> C
                 return _ABSENT
             return general(value)
 
-        return choice
+        return choice, _known_first(choice, choices)
     if kind == "bool":
 
         def flag(value: Any) -> object:
@@ -482,7 +527,7 @@ def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> C
                 return _ABSENT
             return general(value)
 
-        return flag
+        return flag, _known_first(flag, _FLAGS)
     if kind == "integer":
 
         def integer(value: Any) -> object:
@@ -492,9 +537,13 @@ def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> C
                 return _ABSENT
             return general(value)
 
-        return integer
+        return integer, _each(integer)
     if kind == "extra":
-        return lambda value: _ABSENT if value is None else general(value)
+
+        def extra(value: object) -> object:
+            return _ABSENT if value is None else general(value)
+
+        return extra, _each(extra)
 
     def text(value: Any) -> object:
         if type(value) is str:
@@ -507,9 +556,27 @@ def _column_reader(field: str, unit: str | None, failures: list[CellError]) -> C
             return _ABSENT
         return general(value)
 
-    return text
+    def text_all(cells: Sequence[object]) -> list[object]:
+        # all texts, none damaged and none a placeholder: each one stripped, as
+        # `text` gives it (else cell by cell)
+        if _STR.issuperset(map(type, cells)):
+            texts = cast(Sequence[str], cells)
+            if "\ufffd" not in "".join(texts):
+                stripped = list(map(str.strip, texts))
+                if _EMPTY.isdisjoint(map(str.lower, stripped)):
+                    return list[object](stripped)
+        return list(map(text, cells))
+
+    return text, text_all
 
 
+def _each(read: Convert) -> ReadAll:
+    """`read` of each cell, in a list."""
+    return lambda cells: list(map(read, cells))
+
+
+_STR = frozenset({str})
+_KNOWN = 4096  # readings kept per column (cleared when full)
 _FLAGS = {word: True for word in _TRUE} | {word: False for word in _FALSE}
 # rows read column by column at a time: long enough that a column is one `map`
 _CHUNK_ROWS = 256
@@ -521,6 +588,11 @@ def _by_column(
     """The mapped cells of `rows`, one sequence per column (None past a short row)."""
     indexes = [column.place for column in columns]
     if len(indexes) > 1 and min(map(len, rows)) > max(indexes):
+        if max(map(len, rows)) <= 2 * len(indexes):
+            # few columns left unmapped: the whole rows turned over at once (zip
+            # stops at the shortest row, which holds every mapped column)
+            turned = list(zip(*rows, strict=False))
+            return [turned[i] for i in indexes]
         return list(zip(*map(itemgetter(*indexes), rows), strict=True))
     return [[cells[i] if i < len(cells) else None for cells in rows] for i in indexes]
 
@@ -560,23 +632,23 @@ class _Group:
 
     def build(self, values: Sequence[list[object]], count: int) -> list[dict[str, Any]]:
         """Each row's mapping for this group, without its absent keys (maybe empty)."""
-        parts = [
-            values[member] if isinstance(member, int) else member.build(values, count)
-            for member in self.members
-        ]
-        rows: list[dict[str, Any]] = list(
-            map(dict, map(zip, repeat(self.keys, count), zip(*parts, strict=True)))
-        )
-        for key, member, part in zip(self.keys, self.members, parts, strict=True):
+        # key by key into every row's mapping (in the keys' order): faster than a
+        # `dict(zip(keys, values))` a row, which builds a zip and a tuple for each
+        rows: list[dict[str, Any]] = [{} for _ in range(count)]
+        for key, member in zip(self.keys, self.members, strict=True):
             if isinstance(member, int):
+                part = values[member]
                 if any(map(is_, part, repeat(_ABSENT))):
-                    for at, value in enumerate(part):
-                        if value is _ABSENT:
-                            del rows[at][key]
-            elif {} in part:
-                for at, mapping in enumerate(part):
-                    if not mapping:
-                        del rows[at][key]
+                    for row, value in zip(rows, part, strict=True):
+                        if value is not _ABSENT:
+                            row[key] = value
+                else:
+                    for row, value in zip(rows, part, strict=True):
+                        row[key] = value
+            else:
+                for row, mapping in zip(rows, member.build(values, count), strict=True):
+                    if mapping:
+                        row[key] = mapping
         return rows
 
 
@@ -604,8 +676,8 @@ def _projects(
     failed: dict[int, RowError] = {}
     values: list[list[object]] = []
     for column, cells in zip(columns, _by_column(rows, columns), strict=True):
-        read, failures = column.read, column.failures
-        part = list(map(read, cells))
+        failures = column.failures
+        part = column.read_all(cells)
         if failures:
             for at, value in enumerate(part):
                 if isinstance(value, CellError):
@@ -639,10 +711,8 @@ def _chunks(
     while True:
         chunk: list[tuple[int, Cells]] = []
         try:
-            for item in rows:
-                chunk.append(item)
-                if len(chunk) == _CHUNK_ROWS:
-                    break
+            # extend keeps what it took before a failure
+            chunk.extend(islice(rows, _CHUNK_ROWS))
         except Exception as exc:
             yield chunk, exc
             return
@@ -682,7 +752,8 @@ def _rows_of_table(
                 if reason is not None:
                     yield Row(name, number, None, skip=reason)
                     continue
-                data.setdefault("id", f"{stem}-row{number}")
+                if "id" not in data:  # (the text made only when it is needed)
+                    data["id"] = f"{stem}-row{number}"
                 yield Row(name, number, data)
         if failure is not None:
             raise failure

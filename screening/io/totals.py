@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from itertools import accumulate, repeat
-from operator import eq, is_, or_
+from operator import eq, is_, itemgetter, or_
 from typing import Any, cast
 
 from screening.io.columns import FIELD_KINDS, HeaderMap
@@ -138,18 +138,31 @@ class Totals:
     def _labels_of(self, rows: Sequence[Sequence[object]]) -> list[str | None]:
         """`labelled` of each row; one search first over the texts it would look at."""
         texts: list[str] = []
-        for cells in rows:
-            width = len(cells)
-            for index in self._labels:
-                value = cells[index] if index < width else None
-                if type(value) is str:
-                    texts.append(value)
-            for value in cells:
-                if value is None or value == "":
-                    continue
-                if type(value) is str:
-                    texts.append(value)
-                break
+        wide = bool(rows) and min(map(len, rows)) > max(self._labels, default=0)
+        if wide:  # a column at a time: the label columns, then each row's first cell
+            for index in (*self._labels, 0):
+                column = list(map(itemgetter(index), rows))
+                if index == 0 and (None in column or "" in column):
+                    wide = False  # rows whose first cell is empty: row by row
+                    break
+                if _STR.issuperset(map(type, column)):
+                    texts += column
+                else:
+                    texts += [value for value in column if type(value) is str]
+        if not wide:
+            texts.clear()
+            for cells in rows:
+                width = len(cells)
+                for index in self._labels:
+                    value = cells[index] if index < width else None
+                    if type(value) is str:
+                        texts.append(value)
+                for value in cells:
+                    if value is None or value == "":
+                        continue
+                    if type(value) is str:
+                        texts.append(value)
+                    break
         folded = "\x00".join(texts).casefold()
         if not any(part in folded for part in _MAYBE_PARTS):
             return [None] * len(rows)
@@ -287,10 +300,22 @@ def _figure_column(
     """One column's figures from `start`, as `_figures_of` reads them, and the row
     where one cannot be read (`limit` if none)."""
     index, _, path, kind, factor = spec
-    raws = [
-        cells[index] if index < len(cells) else None for cells, _ in rows[start:limit]
-    ]
-    figures: list[Decimal | None] = list(map(_figure, raws))
+    cells_of = list(map(itemgetter(0), rows[start:limit]))
+    if cells_of and min(map(len, cells_of)) > index:
+        raws: list[Any] = list(map(itemgetter(index), cells_of))
+    else:
+        raws = [cells[index] if index < len(cells) else None for cells in cells_of]
+    figures: list[Decimal | None]
+    if _PLAIN_TYPES.issuperset(map(type, raws)):
+        # the figures already known looked up at once (an int equals only the whole
+        # float it reads as; a bool, equal to 1 or 0, is not a figure: not here)
+        figures = list(map(_figures.get, raws))
+        if any(map(is_, figures, repeat(None))):
+            for at, figure in enumerate(figures):
+                if figure is None:
+                    figures[at] = _figure(raws[at])
+    else:
+        figures = list(map(_figure, raws))
     # `is`, not `in`: Decimal == None asks numbers.Rational, slowly
     if factor != _ONE or any(map(is_, figures, repeat(None))):
         for at, raw in enumerate(raws):
@@ -333,7 +358,9 @@ def _figure(raw: Any) -> Decimal | None:
 
 
 _KEPT = 4096
-_figures: dict[Any, Decimal] = {}
+_figures: dict[Any, Decimal] = {}  # only floats and ints: a text is read each time
+_PLAIN_TYPES = frozenset({float, int, str, type(None)})
+_STR = frozenset({str})
 
 
 def _labelled(text: str) -> str:

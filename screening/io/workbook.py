@@ -368,6 +368,7 @@ class _Scan:
     # row → its percent-formatted columns, bit n for 0-based column n
     percent: dict[int, int] = field(default_factory=dict)
     percent_patterns: dict[int, re.Pattern[bytes]] = field(default_factory=dict)
+    percent_bits: dict[bytes, int] = field(default_factory=dict)  # letters backwards
     errors: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def fits_calamine(self) -> bool:
@@ -552,6 +553,7 @@ def _mark_percent(scan: _Scan, region: bytes, cell_open: bytes) -> None:
     # Searched for backwards: the style attribute, rare, is then the pattern's start,
     # which the regex engine finds by a plain search (the references are everywhere).
     mirrored = region[::-1]
+    # (row number, column letters) of each cell, both spelt backwards
     found: list[tuple[bytes, bytes]] = []
     for style in styles:
         pattern = scan.percent_patterns.get(style)
@@ -561,21 +563,22 @@ def _mark_percent(scan: _Scan, region: bytes, cell_open: bytes) -> None:
                 + rb'(\d{1,7})([A-Z]{1,3})"=r '
                 + re.escape(cell_open[::-1])
             )
-        found += [
-            (letters[::-1], number[::-1])
-            for number, letters in pattern.findall(mirrored)
-        ]
+        found += pattern.findall(mirrored)
     if len(found) != sum(counts.values()):
         # attributes in another order (or a row styled so): cell by cell
         found = [
-            (letters, number)
+            (number[::-1], letters[::-1])
             for style in styles
             for letters, number in _cells_with(region, b' s="%d"' % style, cell_open)
         ]
     marks = scan.percent
-    for letters, number in found:
-        row = int(number)
-        marks[row] = marks.get(row, 0) | 1 << (column_number(letters) - 1)
+    bits = scan.percent_bits
+    for number, letters in found:
+        bit = bits.get(letters)
+        if bit is None:  # a sheet has few percent columns
+            bit = bits[letters] = 1 << (column_number(letters[::-1]) - 1)
+        row = int(number[::-1])
+        marks[row] = marks.get(row, 0) | bit
 
 
 def _cells_with(
@@ -694,7 +697,10 @@ def _calamine_rows(
                 width = len(cells)
                 for column in columns:
                     if column < width:
-                        cells[column] = _percent_text(cells[column])
+                        value = cells[column]
+                        # a share already shown (they repeat), else worked out
+                        text = _percents.get(value) if type(value) is float else None
+                        cells[column] = _percent_text(value) if text is None else text
             if errors and number in errors:
                 for column, text in errors[number].items():
                     if column < len(cells):

@@ -100,6 +100,44 @@ def test_a_column_reads_each_cell_as_convert_cell_does(
     ]
 
 
+PLAIN_CELLS = st.one_of(
+    st.none(),
+    WORDS,
+    st.sampled_from(["15%", "3.1%", "0%", "12.5%", " 15%", "1" * 15 + "%", "是 "]),
+    st.integers(min_value=-(10**17), max_value=10**17),
+    st.sampled_from([0, 1, 0.0, 1.0, -0.0, 0.5, 52970.0, 1e15, 1e-7, True, False]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([Decimal(1), Decimal("3.0"), Decimal("0.15")]),
+)
+
+
+@settings(deadline=None)
+@given(st.sampled_from(FIELDS), st.lists(PLAIN_CELLS, min_size=1, max_size=30))
+def test_a_chunk_s_column_reads_as_its_cells_one_by_one(
+    field: tuple[str, str | None], cells: list[object]
+) -> None:
+    # twice: the second reading finds the first one's figures already known
+    reader = readers._column(Column(0, "h", *field))
+    for _ in range(2):
+        got = reader.read_all(cells)
+        for value, cell in zip(got, cells, strict=True):
+            assert _same(value, _by_cell(cell, Column(0, "h", *field))), cell
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_cells_equal_to_a_known_figure_still_read_as_their_own_type(
+    field: tuple[str, str | None],
+) -> None:
+    # True == 1.0 and Decimal("3.0") == 3.0 as keys, but neither reads as the float
+    column = Column(0, "h", *field)
+    reader = readers._column(column)
+    known: list[object] = [1.0, 0.0, 3.0, "15%", 0.5]
+    for cells in (known, [True, False, 1, 0, "15%"], [Decimal("3.0"), 3, 1.0]):
+        got = reader.read_all(cells)
+        for value, cell in zip(got, cells, strict=True):
+            assert _same(value, _by_cell(cell, column)), cell
+
+
 def _row_by_row(
     cells: list[object], columns: list[Column]
 ) -> tuple[dict[str, Any] | None, RowError | None]:
