@@ -10,7 +10,6 @@ small conversions per finding and no encoding of the whole line.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from fractions import Fraction
 from operator import itemgetter
 from string import Formatter
@@ -29,7 +28,7 @@ from screening.report.explain import (
     round_score,
     show,
 )
-from screening.report.figures import figure, number_json, score_json
+from screening.report.figures import figure, number_json, same_figure, score_json
 
 _encode = json.JSONEncoder(
     ensure_ascii=False
@@ -71,20 +70,6 @@ _NULL = b"null"
 def _inner(text: str) -> bytes:
     """`text` as it reads inside a JSON string, in UTF-8."""
     return json_string(text)[1:-1].encode()
-
-
-def _same(found: Any, known: Any) -> bool:
-    """Whether `found` is written as `known` is: the same exact number (an int, Fraction
-    or Decimal; a float or a bool equal to one is written otherwise), or both bounds so."""
-    kind = type(found)
-    if kind in _EXACT:
-        return type(known) in _EXACT and bool(found == known)
-    if kind is tuple and type(known) is tuple:
-        return len(found) == len(known) and all(map(_same, found, known))
-    return False
-
-
-_EXACT = frozenset({int, Fraction, Decimal})
 
 
 class _Frame:
@@ -218,7 +203,7 @@ class _Frame:
             if self.holds_threshold:
                 return None  # the words hold the rule's own threshold
             threshold_json = _NULL
-        elif self.fixed_threshold and _same(threshold, known):
+        elif self.fixed_threshold and same_figure(threshold, known):
             self.threshold = (
                 threshold  # the same figure: compared by identity from now on
             )
@@ -229,7 +214,7 @@ class _Frame:
             threshold_json = number_json(threshold).encode()
         if top is self.top:
             top_json = self.top_json
-        elif _same(top, self.top):
+        elif same_figure(top, self.top):
             self.top = top  # the same figure: compared by identity from now on
             top_json = self.top_json
         elif self.probed:
@@ -383,7 +368,7 @@ class _General:
             _NULL
             if threshold is None
             else self.threshold_json
-            if threshold is self.threshold or _same(threshold, self.threshold)
+            if threshold is self.threshold or same_figure(threshold, self.threshold)
             else number_json(threshold).encode(),
             _NULL
             if points is None
@@ -391,7 +376,7 @@ class _General:
             if type(points) is int
             else number_json(points).encode(),
             self.top_json
-            if top is self.top or _same(top, self.top)
+            if top is self.top or same_figure(top, self.top)
             else number_json(top).encode(),
             _inner(explain.message(finding)),
             _NULL if finding.remedy is None else _remedy(finding, self.prose, remedies),

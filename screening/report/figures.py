@@ -221,3 +221,17 @@ def bound_text(value: Fraction, relation: str, places: int, factor: int = 1) -> 
 
 
 _POWERS = tuple(10**places for places in range(_PLACES + 1))
+
+
+_EXACT = frozenset({int, Fraction, Decimal})
+
+
+def same_figure(found: Any, known: Any) -> bool:
+    """Whether `found` is written as `known` is: the same exact number (an int, Fraction
+    or Decimal; a float or a bool equal to one is written otherwise), or both bounds so."""
+    kind = type(found)
+    if kind in _EXACT:
+        return type(known) in _EXACT and bool(found == known)
+    if kind is tuple and type(known) is tuple:
+        return len(found) == len(known) and all(map(same_figure, found, known))
+    return False

@@ -26,7 +26,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from decimal import Decimal
 from fractions import Fraction
 from operator import itemgetter
 from pathlib import Path
@@ -51,7 +50,7 @@ from screening.report.explain import (
     round_score,
     show,
 )
-from screening.report.figures import figure, score_json
+from screening.report.figures import figure, same_figure, score_json
 from screening.report.html import (
     DECISIONS,
     enum_label,
@@ -398,7 +397,6 @@ _MESSAGES_KEPT = 256  # message cells a rule keeps (a memo, bounded)
 _MAY_NEED_WORK = re.compile(
     r"[&<>_\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 ).search
-_EXACT = frozenset({int, Fraction, Decimal})
 
 
 def _text_at(text: Any, style: int = _PLAIN) -> bytes:
@@ -434,17 +432,6 @@ _STATUS_INDEX = {id(status): i for i, status in enumerate(Status)}
 def _texts(items: Any) -> bool:
     """Whether `items` is a tuple of texts."""
     return type(items) is tuple and all(type(item) is str for item in items)
-
-
-def _same(found: Any, known: Any) -> bool:
-    """Whether `found` is the same exact figure as `known` (an int, Fraction or Decimal;
-    a float or a bool equal to one reads otherwise), or both bounds are."""
-    kind = type(found)
-    if kind in _EXACT:
-        return type(known) in _EXACT and bool(found == known)
-    if kind is tuple and type(known) is tuple:
-        return len(found) == len(known) and all(map(_same, found, known))
-    return False
 
 
 class _Frame(NamedTuple):
@@ -619,12 +606,12 @@ class _RuleCells:
             return None
         top = finding.max_points
         if top is not self.max_points:
-            if not _same(top, self.max_points):
+            if not same_figure(top, self.max_points):
                 return None
             self.max_points = top  # the same figure: compared by identity from now on
         threshold = finding.threshold
         if threshold is not None and threshold is not self.threshold:
-            if not self.fixed_threshold or not _same(threshold, self.threshold):
+            if not self.fixed_threshold or not same_figure(threshold, self.threshold):
                 return None
             self.threshold = threshold  # the same: by identity from now on
         reason, params, missing = finding.reason, finding.reason_params, finding.missing
@@ -666,13 +653,13 @@ class _RuleCells:
             return None
         top = finding.max_points
         if top is not self.max_points:
-            if not _same(top, self.max_points):
+            if not same_figure(top, self.max_points):
                 return None
             self.max_points = top  # the same figure: compared by identity from now on
         if self.fixed_threshold:
             threshold = finding.threshold
             if threshold is not self.threshold:
-                if threshold is None or not _same(threshold, self.threshold):
+                if threshold is None or not same_figure(threshold, self.threshold):
                     return None
                 self.threshold = threshold  # the same: by identity from now on
         return self.sentences[finding.status is _PASSED, finding.actual is not None]
