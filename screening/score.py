@@ -184,7 +184,6 @@ def score_ratio(
                 if part_den < 0:
                     part_num, part_den = -part_num, -part_den
                 num, den = num * part_den + part_num * den, den * part_den
-        num, den = num * bonus_den + bonus_num * den, den * bonus_den
     else:
         top_num, top_den = _sum([f.max_points for f in counted])
         got_num, got_den = _sum([f.points for f in counted])
@@ -195,7 +194,12 @@ def score_ratio(
             num, den = 0, 1
         if den < 0:
             num, den = -num, -den
-        num, den = num * bonus_den + bonus_num * den, den * bonus_den
+    return _capped(num, den, bonus_num, bonus_den)
+
+
+def _capped(num: int, den: int, bonus_num: int, bonus_den: int) -> tuple[int, int]:
+    """num/den + bonus_num/bonus_den (both denominators > 0) held within 0–100."""
+    num, den = num * bonus_den + bonus_num * den, den * bonus_den
     if num < 0:
         return 0, 1
     if num > 100 * den:
@@ -259,12 +263,7 @@ class Scorer:
                 num, den = -num, -den
         else:
             num, den = 0, 1
-        num, den = num * bonus_den + bonus_num * den, den * bonus_den
-        if num < 0:
-            return 0, 1
-        if num > 100 * den:
-            return 100, 1
-        return num, den
+        return _capped(num, den, bonus_num, bonus_den)
 
 
 _NOT_APPLICABLE = Status.NOT_APPLICABLE
