@@ -589,6 +589,16 @@ class _RuleCells:
         cell = messages[message] = _text_at(message)
         return cell
 
+    def holds_top(self, top: Any) -> bool:
+        """Whether `top` is the rule's own most points (the same figure); once it is,
+        that object is compared by identity from then on."""
+        if top is self.max_points:
+            return True
+        if not same_figure(top, self.max_points):
+            return False
+        self.max_points = top
+        return True
+
     def constant_key(self, finding: Finding) -> tuple[Any, ...] | None:
         """What tells a finding's row apart from the rule's other findings without
         figures of their own (no actual figure, points or remedy; the rule's threshold
@@ -604,11 +614,8 @@ class _RuleCells:
         index = _STATUS_INDEX.get(id(finding.status))
         if index is None:
             return None
-        top = finding.max_points
-        if top is not self.max_points:
-            if not same_figure(top, self.max_points):
-                return None
-            self.max_points = top  # the same figure: compared by identity from now on
+        if not self.holds_top(finding.max_points):
+            return None
         threshold = finding.threshold
         if threshold is not None and threshold is not self.threshold:
             if not self.fixed_threshold or not same_figure(threshold, self.threshold):
@@ -651,11 +658,8 @@ class _RuleCells:
             or finding.branches
         ):
             return None
-        top = finding.max_points
-        if top is not self.max_points:
-            if not same_figure(top, self.max_points):
-                return None
-            self.max_points = top  # the same figure: compared by identity from now on
+        if not self.holds_top(finding.max_points):
+            return None
         if self.fixed_threshold:
             threshold = finding.threshold
             if threshold is not self.threshold:
