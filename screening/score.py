@@ -150,15 +150,16 @@ def _sum(values: Iterable[Points | None]) -> tuple[int, int]:
     return num, den
 
 
-def score_ratio(
+def weighted_ratio(
     findings: Sequence[Finding],
     scored: Sequence[int],
     bonuses: Sequence[int],
-    weights: dict[str, Decimal] | None,
+    weights: dict[str, Decimal],
 ) -> tuple[int, int] | None:
-    """0–100 from the score rules' findings at `scored` (by group weight when given)
-    plus the bonuses' at `bonuses`, capped at 100, as the integer ratio (numerator,
-    denominator > 0); None when there is nothing to score."""
+    """0–100 from the score rules' findings at `scored` by group weight plus the
+    bonuses' at `bonuses`, capped at 100, as the integer ratio (numerator,
+    denominator > 0); None when there is nothing to score. (`Scorer` sums the
+    unweighted score itself, in one pass.)"""
     inapplicable = Status.NOT_APPLICABLE
     counted = [
         f for f in map(findings.__getitem__, scored) if f.status is not inapplicable
@@ -168,32 +169,21 @@ def score_ratio(
         if not bonuses:
             return None
         return (100, 1) if bonus_num > 100 * bonus_den else (bonus_num, bonus_den)
-    if weights:
-        num, den = 0, 1
-        for group, weight in weights.items():
-            in_group = [f for f in counted if f.group == group]
-            top_num, top_den = _sum([f.max_points for f in in_group])
-            if top_num:
-                got_num, got_den = _sum([f.points for f in in_group])
-                # weight · got / top, the weight a Decimal read exactly
-                w_num, w_den = weight.as_integer_ratio()
-                part_num, part_den = (
-                    w_num * got_num * top_den,
-                    w_den * got_den * top_num,
-                )
-                if part_den < 0:
-                    part_num, part_den = -part_num, -part_den
-                num, den = num * part_den + part_num * den, den * part_den
-    else:
-        top_num, top_den = _sum([f.max_points for f in counted])
-        got_num, got_den = _sum([f.points for f in counted])
-        # 100 · got / top + bonus, as one ratio
+    num, den = 0, 1
+    for group, weight in weights.items():
+        in_group = [f for f in counted if f.group == group]
+        top_num, top_den = _sum([f.max_points for f in in_group])
         if top_num:
-            num, den = 100 * got_num * top_den, got_den * top_num
-        else:
-            num, den = 0, 1
-        if den < 0:
-            num, den = -num, -den
+            got_num, got_den = _sum([f.points for f in in_group])
+            # weight · got / top, the weight a Decimal read exactly
+            w_num, w_den = weight.as_integer_ratio()
+            part_num, part_den = (
+                w_num * got_num * top_den,
+                w_den * got_den * top_num,
+            )
+            if part_den < 0:
+                part_num, part_den = -part_num, -part_den
+            num, den = num * part_den + part_num * den, den * part_den
     return _capped(num, den, bonus_num, bonus_den)
 
 
@@ -208,7 +198,7 @@ def _capped(num: int, den: int, bonus_num: int, bonus_den: int) -> tuple[int, in
 
 
 class Scorer:
-    """`score_ratio` for one rule set's scored and bonus rules, read once: without group
+    """The score for one rule set's scored and bonus rules, read once: without group
     weights the sums are made in one pass of integer arithmetic over the findings."""
 
     def __init__(
@@ -224,7 +214,7 @@ class Scorer:
     def ratio(self, findings: Sequence[Finding]) -> tuple[int, int] | None:
         """The score of one project's findings as (numerator, denominator > 0), or None."""
         if self.weights:
-            return score_ratio(findings, self.scored, self.bonuses, self.weights)
+            return weighted_ratio(findings, self.scored, self.bonuses, self.weights)
         inapplicable = _NOT_APPLICABLE
         top_num, top_den, got_num, got_den = 0, 1, 0, 1
         counted = False
@@ -267,17 +257,3 @@ class Scorer:
 
 
 _NOT_APPLICABLE = Status.NOT_APPLICABLE
-
-
-def total_score(
-    scored: Sequence[Finding],
-    bonuses: Sequence[Finding],
-    weights: dict[str, Decimal] | None,
-) -> Fraction | None:
-    """0–100 from score rules (by group weight when given) plus bonus, capped at 100;
-    None when there is nothing to score (see `score_ratio`)."""
-    findings = [*scored, *bonuses]
-    ratio = score_ratio(
-        findings, range(len(scored)), range(len(scored), len(findings)), weights
-    )
-    return None if ratio is None else exact(*ratio)
