@@ -107,7 +107,7 @@ class Decider:
                 sha256,
                 as_of,
                 decided,
-                None if ratio is None else exact(*ratio),
+                None if ratio is None else _score(*ratio),
                 self.pass_mark,
                 self.review_band,
                 tuple(vetoed) if vetoed else (),
@@ -119,5 +119,16 @@ class Decider:
         )
 
 
+def _score(num: int, den: int) -> Fraction:
+    """The score num / den (den > 0) as a Fraction: a whole one from `_WHOLE`, made once
+    (a Fraction is an object the cyclic collector tracks as long as it lives, and a
+    decision keeps its score)."""
+    whole, rest = divmod(num, den)
+    if rest == 0 and 0 <= whole <= 100:
+        return _WHOLE[whole]
+    return exact(num, den)
+
+
+_WHOLE = tuple(Fraction(points) for points in range(101))
 _PASS, _NOT_APPLICABLE, _FAIL = Status.PASS, Status.NOT_APPLICABLE, Status.FAIL
 _PASS_OUTCOME, _REVIEW, _REJECT = Outcome.PASS, Outcome.REVIEW, Outcome.REJECT
