@@ -28,7 +28,11 @@ Two phases, each printed with its own ratios (`--phase` picks one):
 Per contestant it prints the collections it triggered (gen 0/1/2, a round's median)
 and the CPU time they took.
 
-Run: python bench/peers.py [N] [--rounds R] [--phase both|built|frozen]
+`--tracked` (a diagnostic; nothing else is run) prints how many objects the cyclic
+collector tracks that each contestant's result for one candidate keeps alive: what a
+full collection walks again for every result held.
+
+Run: python bench/peers.py [N] [--rounds R] [--phase both|built|frozen] [--tracked]
 """
 
 from __future__ import annotations
@@ -328,6 +332,23 @@ def _timed(
     return elapsed, result, (counts[0], counts[1], counts[2]), collections.seconds
 
 
+def _tracked(contestants: dict[str, Callable[[], Any]], n: int) -> None:
+    """Per contestant, the objects the collector tracks that its n results keep alive
+    (the inputs frozen first), per result."""
+    gc.collect()
+    gc.freeze()
+    for name, work in contestants.items():
+        before = len(gc.get_objects())  # the frozen objects are not listed
+        kept = work()
+        gc.collect()  # untracks the tuples and dicts that hold only atoms
+        print(
+            f"  {name:24} {(len(gc.get_objects()) - before) / n:6.1f} tracked objects a result"
+        )
+        del kept
+        gc.collect()
+    gc.unfreeze()
+
+
 def _decisions(name: str, output: list[Any]) -> list[str]:
     """A contestant's decisions, for the comparison (JSON lines are not compared)."""
     if name == "screening findings":
@@ -398,6 +419,11 @@ def main() -> None:
         default="both",
         help="as built (the heap as the inputs left it), setup frozen, or both (default)",
     )
+    parser.add_argument(
+        "--tracked",
+        action="store_true",
+        help="only count the objects the collector tracks per result (a diagnostic)",
+    )
     args = parser.parse_args()
     try:
         engine = zen_engine()
@@ -434,6 +460,9 @@ def main() -> None:
         f"one process; {args.n:,} candidates × {args.rounds} rounds (medians); "
         f"load average at start {os.getloadavg()[0]:.2f}"
     )
+    if args.tracked:
+        _tracked(contestants, args.n)
+        return
     collections = _Collections()
     ratios: dict[str, float] = {}
     decisions: dict[str, list[str]] = {}
