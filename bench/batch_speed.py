@@ -3,6 +3,7 @@
     python bench/batch_speed.py [N]            # throughput, --jobs 1 and 2, ratio, agreement
     python bench/batch_speed.py --distinct [N] # the same with figures that almost never repeat
     python bench/batch_speed.py --memory [N]   # streaming: peak RSS screening N candidates (default 1,000,000)
+    python bench/batch_speed.py --breakdown [N] # --jobs 2 (distinct figures): whose CPU time it is
 
 Candidates are generated from the Beihai case files with perturbed figures, written to
 bench/out/ as JSONL, and screened with `screening batch` (full findings, JSON contract
@@ -19,6 +20,7 @@ Three figures per run, because a shared machine is noisy and start-up is fixed:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -327,6 +329,85 @@ def throughput(n: int, distinct: bool = False) -> None:
             raise SystemExit("the engine and the hand-written evaluation disagree")
 
 
+def _cpu_by_part(pid: int) -> dict[str, float]:
+    """CPU seconds so far of a batch's process (its main thread, its other threads: the
+    executor's result and queue-feeding threads) and of each of its descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def seconds(stat: str) -> float:
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    parts: dict[str, float] = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as handle:
+            name = "parent: main thread" if int(tid) == pid else "parent: other threads"
+            parts[name] = parts.get(name, 0.0) + seconds(handle.read())
+    stack = [pid]
+    while stack:
+        with open(f"/proc/{stack[-1]}/task/{stack[-1]}/children") as handle:
+            kids = [int(c) for c in handle.read().split()]
+        stack.pop()
+        for kid in kids:
+            with open(f"/proc/{kid}/stat") as handle:
+                parts[f"child {kid}"] = seconds(handle.read())
+            stack.append(kid)
+    return parts
+
+
+def _sampled(source: Path, output: Path) -> dict[str, float]:
+    """The last CPU sample of every part of one `--jobs 2` run (sampled every 0.1 s:
+    what a part spends after its last sample, at most 0.1 s, is not counted)."""
+    command = [sys.executable, "-m", "screening", "batch", str(source), "--rules"]
+    command += [RULES, "--as-of", AS_OF, "--jobs", "2", "-o", str(output)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    last: dict[str, float] = {}
+    while process.poll() is None:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            last.update(_cpu_by_part(process.pid))
+        time.sleep(0.1)
+    if process.returncode != 0:
+        raise SystemExit("batch failed")
+    output.unlink()
+    output.with_name(f"{output.stem}.errors.csv").unlink()
+    return last
+
+
+def breakdown(n: int) -> None:
+    """Where the CPU time of a `--jobs 2` batch goes, per candidate once started (the
+    short run's CPU subtracted, as for "steady"): the parent's main thread (reading,
+    handing out rows, writing the output), its other threads (the executor's), each
+    child (the workers and multiprocessing's resource tracker)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    source, short = OUT / f"distinct-{n}.jsonl", OUT / f"distinct-{SHORT}.jsonl"
+    generate(source, n, distinct=True)
+    generate(short, SHORT, distinct=True)
+    print(
+        f"machine: {machine()}; load {os.getloadavg()[0]:.1f}; {n} candidates, --jobs 2"
+    )
+
+    def by_role(parts: dict[str, float]) -> dict[str, float]:
+        children = sorted(
+            (v for k, v in parts.items() if k.startswith("child")), reverse=True
+        )
+        roles = {k: v for k, v in parts.items() if k.startswith("parent")}
+        # the busiest two children are the workers; the rest: the resource tracker
+        roles |= {f"worker {i + 1}": v for i, v in enumerate(children[:2])}
+        roles["other children"] = sum(children[2:])
+        return roles
+
+    start = by_role(_sampled(short, OUT / "breakdown-short.out.jsonl"))
+    whole = by_role(_sampled(source, OUT / "breakdown.out.jsonl"))
+    total = 0.0
+    for role, cpu in whole.items():
+        steady = (cpu - start.get(role, 0.0)) / (n - SHORT) * 1e6
+        total += steady
+        print(f"{role:>22}: {steady:6.1f} µs per candidate (whole run {cpu:.2f} s)")
+    print(f"{'all':>22}: {total:6.1f} µs per candidate")
+
+
 def memory(n: int) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     source = OUT / f"beihai-{n}.jsonl"
@@ -347,6 +428,8 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if args and args[0] == "--memory":
         memory(int(args[1]) if len(args) > 1 else 1_000_000)
+    elif args and args[0] == "--breakdown":
+        breakdown(int(args[1]) if len(args) > 1 else 20_000)
     else:
         distinct = "--distinct" in args
         numbers = [a for a in args if a != "--distinct"]
