@@ -645,10 +645,11 @@ class _RuleCells:
             self.constants.clear()
         self.constants[key] = made
 
-    def sentence(self, finding: Finding) -> Any:
-        """The rule's sentence that is `finding`'s message, or None when the explainer
-        must write it (another group, kind, unit, operator, threshold or most points
-        than the rule's, missing data, a reason, branches; as `contract_bytes` tells)."""
+    def fits(self, finding: Finding) -> bool:
+        """Whether one of the rule's sentences is `finding`'s message: not when the
+        explainer must write it (another group, kind, unit, operator, threshold or most
+        points than the rule's, missing data, a reason, branches; as `contract_bytes`
+        tells)."""
         if (
             finding.group != self.group
             or (finding.unit or None) != self.unit
@@ -657,15 +658,23 @@ class _RuleCells:
             or finding.reason is not None
             or finding.branches
         ):
-            return None
-        if not self.holds_top(finding.max_points):
-            return None
+            return False
+        top = finding.max_points
+        if top is not self.max_points and not self.holds_top(top):
+            return False
         if self.fixed_threshold:
             threshold = finding.threshold
             if threshold is not self.threshold:
                 if threshold is None or not same_figure(threshold, self.threshold):
-                    return None
+                    return False
                 self.threshold = threshold  # the same: by identity from now on
+        return True
+
+    def sentence(self, finding: Finding) -> Any:
+        """The rule's sentence that is `finding`'s message, or None when the explainer
+        must write it (see `fits`)."""
+        if not self.fits(finding):
+            return None
         return self.sentences[finding.status is _PASSED, finding.actual is not None]
 
 
@@ -762,7 +771,7 @@ class DecisionRows:
             return None
         actual = finding.actual
         frame = frames[actual is not None]
-        if frame is None or cells.sentence(finding) is None:
+        if frame is None or not cells.fits(finding):
             return None
         if actual is None:
             actual_cell, shown = _EMPTY, ""
@@ -812,12 +821,19 @@ class DecisionRows:
     ) -> tuple[bytes, str]:
         """A finding's cells after the project's id and name, with the row's end, and
         its message (`remedy`: the finding's, as the explainer writes it)."""
+        if cells is not None and finding.kind == cells.kind:
+            framed = self._framed(finding, cells, remedy)
+            if framed is not None:
+                return framed
+        return self._unframed(finding, cells, remedy)
+
+    def _unframed(
+        self, finding: Finding, cells: _RuleCells | None, remedy: Any
+    ) -> tuple[bytes, str]:
+        """`_tail` of a finding that does not fit its rule's frame."""
         if cells is None or finding.kind != cells.kind:  # not one of this rule set's
             message = self.explain.message(finding)
             return self._whole(finding, message, remedy), message
-        framed = self._framed(finding, cells, remedy)
-        if framed is not None:
-            return framed
         key = None if remedy is not None else cells.constant_key(finding)
         if key is None:
             return self._general(finding, cells, remedy)
@@ -895,17 +911,25 @@ class DecisionRows:
     def render_bodies(self, decision: Decision) -> tuple[bytes, list[bytes]]:
         """`render`'s rows without their opening tag (as `XlsxWorkbook.add_rows` takes
         them, numbering them as it writes them)."""
-        remedy_of, rules, tail = self.explain.remedy, self._rules, self._tail
+        remedy_of, rules = self.explain.remedy, self._rules
+        framed, unframed = self._framed, self._unframed  # `_tail`, inline
         remedies: dict[str, str | None] = {}
         failed: list[tuple[int, str]] = []
         tails: list[bytes] = []
         refused: Unrepresentable | None = None
         try:
             for finding in decision.findings:
-                remedy = remedies[finding.rule] = (
+                rule = finding.rule
+                remedy = remedies[rule] = (
                     None if finding.remedy is None else remedy_of(finding)
                 )
-                written, message = tail(finding, rules.get(finding.rule), remedy)
+                cells = rules.get(rule)
+                made = (
+                    framed(finding, cells, remedy)
+                    if cells is not None and finding.kind == cells.kind
+                    else None
+                )
+                written, message = made or unframed(finding, cells, remedy)
                 tails.append(written)
                 if finding.status is _FAILED and finding.kind in _FAILING_ORDER:
                     failed.append(
