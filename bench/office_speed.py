@@ -3,6 +3,7 @@
     python bench/office_speed.py [N] [--reps R]   # N rows (default 20,000), R runs each
     python bench/office_speed.py --memory [N]     # XLSX only, peak RSS (1,000,000)
     python bench/office_speed.py --stages [N]     # in one process: what XLSX adds a row
+    python bench/office_speed.py [N] --baseline PYTHON  # … and XLSX by another checkout
 
 N candidates (the Beihai park's case projects with perturbed figures, as
 `bench/batch_speed.py` makes them) are written as a CSV in GB18030, the way Excel in a
@@ -13,7 +14,9 @@ alternating keeps both kinds under the same load). Printed: the median rows/s of
 workers: moves less with the machine's load than wall time) and how much of it is the
 parent's (the batch runs under a bootstrap that records its own CPU time at exit; the
 rest is the workers'), the XLSX rate as a multiple of the JSONL rate, and the peak
-resident memory of the process tree. At 3,000 rows/s on 2 cores the parent has at most
+resident memory of the process tree. `--baseline PYTHON` adds, in the same rounds, the
+XLSX run of the checkout that interpreter imports `screening` from (e.g. another
+worktree's `.venv/bin/python`), and prints this checkout's XLSX against it. At 3,000 rows/s on 2 cores the parent has at most
 333 µs of wall time a row, shared with two workers: its own CPU a row is the figure that
 bounds the rate.
 
@@ -133,21 +136,24 @@ _BOOTSTRAP = (
 )
 
 
-def _run(source: Path, output: Path, columns: Path) -> tuple[float, float, float, int]:
+def _run(
+    source: Path, output: Path, columns: Path, python: str = sys.executable
+) -> tuple[float, float, float, int]:
     """Wall seconds, CPU seconds (parent and workers), the parent's own CPU seconds and
     peak RSS of one `screening batch --jobs 2` (the process tree's RSS, sampled every
-    0.1 s)."""
+    0.1 s), run by `python` from OUT (so that `screening` is the one `python` has
+    installed, never a checkout in the working directory)."""
     mine = OUT / "office-parent-cpu.txt"
     mine.unlink(missing_ok=True)
     command = [
-        sys.executable, "-c", _BOOTSTRAP, str(mine), "batch", str(source), "--rules",
+        python, "-c", _BOOTSTRAP, str(mine), "batch", str(source), "--rules",
         RULES, "--as-of", AS_OF, "--jobs", "2", "--columns", str(columns), "-o",
         str(output),
     ]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=OUT
     )
     peak = 0
     while process.poll() is None:
@@ -174,41 +180,63 @@ def _prepare(n: int) -> tuple[Path, Path]:
     return source, _columns_file()
 
 
-def throughput(n: int, reps: int) -> None:
+def throughput(n: int, reps: int, baseline: str | None = None) -> None:
     source, columns = _prepare(n)
-    rates: dict[str, list[float]] = {".jsonl": [], ".xlsx": []}
-    cpus: dict[str, list[float]] = {".jsonl": [], ".xlsx": []}
-    parents: dict[str, list[float]] = {".jsonl": [], ".xlsx": []}
-    peaks: dict[str, int] = {".jsonl": 0, ".xlsx": 0}
+    # what is run: the output's suffix, the interpreter, and the name printed
+    kinds = [(".jsonl", sys.executable, "jsonl"), (".xlsx", sys.executable, "xlsx")]
+    if baseline is not None:
+        kinds.append((".xlsx", baseline, "xlsx, baseline"))
+    rates: dict[str, list[float]] = {name: [] for *_, name in kinds}
+    cpus: dict[str, list[float]] = {name: [] for *_, name in kinds}
+    parents: dict[str, list[float]] = {name: [] for *_, name in kinds}
+    peaks: dict[str, int] = {name: 0 for *_, name in kinds}
     started = time.perf_counter()
-    for _ in range(reps):
-        for suffix in (".jsonl", ".xlsx"):
+    for round_ in range(reps):
+        # this checkout's XLSX and the baseline's take turns at going first
+        order = kinds if round_ % 2 == 0 else [kinds[0], *reversed(kinds[1:])]
+        for suffix, python, name in order:
             output = OUT / f"office-{n}.out{suffix}"
-            seconds, cpu, parent, peak = _run(source, output, columns)
+            seconds, cpu, parent, peak = _run(source, output, columns, python)
             output.unlink()  # a page cache full of the last output slows the next run
             (OUT / f"office-{n}.out.errors.csv").unlink(missing_ok=True)
-            rates[suffix].append(n / seconds)
-            cpus[suffix].append(cpu / n * 1e6)
-            parents[suffix].append(parent / n * 1e6)
-            peaks[suffix] = max(peaks[suffix], peak)
-    jsonl, xlsx = (statistics.median(rates[s]) for s in (".jsonl", ".xlsx"))
+            rates[name].append(n / seconds)
+            cpus[name].append(cpu / n * 1e6)
+            parents[name].append(parent / n * 1e6)
+            peaks[name] = max(peaks[name], peak)
+    jsonl, xlsx = (statistics.median(rates[s]) for s in ("jsonl", "xlsx"))
     print(
         f"machine: {machine()}; rule set {RULES}; {n:,} rows, GB18030 CSV, "
         f"screening batch --jobs 2, {reps} runs each, alternating "
         f"({time.perf_counter() - started:.0f} s in all)"
     )
-    for suffix, rate in ((".jsonl", jsonl), (".xlsx", xlsx)):
-        spread = ", ".join(f"{r:,.0f}" for r in rates[suffix])
-        cpu = statistics.median(cpus[suffix])
-        parent = statistics.median(parents[suffix])
+    if baseline is not None:
+        print(f"  baseline: {baseline}")
+    for name in rates:
+        rate = statistics.median(rates[name])
+        spread = ", ".join(f"{r:,.0f}" for r in rates[name])
+        cpu = statistics.median(cpus[name])
+        parent = statistics.median(parents[name])
         print(
-            f"  {suffix[1:]:5}: median {rate:,.0f} rows/s ({spread}), start-up "
+            f"  {name}: median {rate:,.0f} rows/s ({spread}), start-up "
             f"included; CPU {cpu:.0f} µs a row, parent and workers (2 cores: "
             f"{2e6 / cpu:,.0f}/s), of it the parent {parent:.0f} µs, the workers "
-            f"{cpu - parent:.0f} µs; peak RSS {peaks[suffix] / 2**20:.0f} MB"
+            f"{cpu - parent:.0f} µs; peak RSS {peaks[name] / 2**20:.0f} MB"
         )
-    ratio = statistics.median(cpus[".jsonl"]) / statistics.median(cpus[".xlsx"])
+    ratio = statistics.median(cpus["jsonl"]) / statistics.median(cpus["xlsx"])
     print(f"  xlsx / jsonl: {xlsx / jsonl:.2f} by wall time, {ratio:.2f} by CPU time")
+    if baseline is not None:
+        # each round's pair ran back to back, under much the same load
+        walls = [
+            a / b for a, b in zip(rates["xlsx"], rates["xlsx, baseline"], strict=True)
+        ]
+        times = [
+            b / a for a, b in zip(cpus["xlsx"], cpus["xlsx, baseline"], strict=True)
+        ]
+        print(
+            f"  xlsx / baseline xlsx, the median of the rounds' ratios: "
+            f"{statistics.median(walls):.2f} by rate, "
+            f"{statistics.median(times):.2f} by CPU time a row (above 1: faster)"
+        )
 
 
 def memory(n: int) -> None:
@@ -332,9 +360,14 @@ if __name__ == "__main__":
         at = args.index("--reps")
         reps = int(args[at + 1])
         del args[at : at + 2]
+    baseline = None
+    if "--baseline" in args:
+        at = args.index("--baseline")
+        baseline = args[at + 1]
+        del args[at : at + 2]
     if args and args[0] == "--stages":
         stages(int(args[1]) if len(args) > 1 else 2_000)
     elif args and args[0] == "--memory":
         memory(int(args[1]) if len(args) > 1 else 1_000_000)
     else:
-        throughput(int(args[0]) if args else 20_000, reps)
+        throughput(int(args[0]) if args else 20_000, reps, baseline)
