@@ -30,7 +30,10 @@ crc32 = _fast_zlib.crc32 if _fast_zlib is not None else zlib.crc32
 ZIP64_ABOVE = 0xFFFFFFFF  # a size or offset above this needs ZIP64
 _MASK = 0xFFFFFFFF  # what a 32-bit field holds when ZIP64 has the value
 _BATCH = 1 << 18  # bytes gathered before each call into the compressor
-LEVEL = 1  # the fastest deflate level: worksheets repeat and compress well anyway
+# ISA-L's level 1: on the office bench's findings sheet (16 KB of XML a row) it takes
+# 7.7 µs a row for 17.1 MB, level 0 7.5 µs for 21.3 MB, level 2 8.9 µs for the same
+# 17.1 MB, level 3 82 µs for 14.0 MB; zlib's level 1 44 µs for 17.3 MB
+LEVEL = 1
 
 
 @dataclass(frozen=True)
