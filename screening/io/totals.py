@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from itertools import accumulate, repeat
-from operator import eq, is_, itemgetter, or_
+from operator import eq, is_, itemgetter
 from typing import Any, cast
 
 from screening.io.columns import FIELD_KINDS, HeaderMap
@@ -92,6 +92,9 @@ class Totals:
         self._closed = [_ZERO] * len(self._figures)
         self._closed_rows = 0
         self._summing = len(self._figures) >= 2
+        # each figure column's readings (its cell → Decimal): figures repeat down a
+        # column, and a column of unique figures does not push another's out
+        self._known: list[dict[Any, Decimal]] = [{} for _ in self._figures]
 
     def labelled(self, cells: Sequence[object]) -> str | None:
         """The skip reason when a cell labels the row as totals, else None."""
@@ -180,8 +183,14 @@ class Totals:
             (at for at in range(start, len(rows)) if labels[at] is not None), len(rows)
         )
         columns: list[list[Decimal | None]] = []
-        for spec in self._figures:
-            column, failed = _figure_column(rows, start, limit, spec)
+        cells_of = list(map(itemgetter(0), rows[start:limit]))  # once, for each column
+        narrowest = min(map(len, cells_of), default=0)
+        for spec, known in zip(self._figures, self._known, strict=True):
+            if len(cells_of) > limit - start:  # a figure before could not be read
+                cells_of = cells_of[: limit - start]
+            column, failed = _figure_column(
+                rows, start, cells_of, narrowest, spec, known
+            )
             limit = min(limit, failed)
             columns.append(column)
         count = limit - start
@@ -189,7 +198,7 @@ class Totals:
             return start
         try:
             runnings: list[list[Decimal]] = []
-            hits = [False] * count
+            plain = count  # the first row whose figure equals its column's sum
             for i, column in enumerate(columns):
                 given = column[:count]
                 part: list[Decimal] = (
@@ -198,17 +207,20 @@ class Totals:
                     else cast(list[Decimal], given)
                 )
                 # an absent or zero figure is no sign of a totals row
-                probe = [f if f else _NAN for f in part] if _ZERO in part else part
+                probe = part if all(part) else [f if f else _NAN for f in part]
                 running = list(accumulate(part, _SUMS.add, initial=self._block[i]))
                 runnings.append(running)
-                hits = list(map(or_, hits, map(eq, probe, running)))
+                equal = list(map(eq, probe, running))
+                if True in equal:
+                    plain = min(plain, equal.index(True))
                 if self._closed_rows:
                     first = _SUMS.add(self._closed[i], self._block[i])
                     every = accumulate(part, _SUMS.add, initial=first)
-                    hits = list(map(or_, hits, map(eq, probe, every)))
+                    equal = list(map(eq, probe, every))
+                    if True in equal:
+                        plain = min(plain, equal.index(True))
         except ArithmeticError:
             return -1
-        plain = hits.index(True) if True in hits else count
         # the sums up to the row that may be totals
         self._block = [running[plain] for running in runnings]
         self._block_rows += plain
@@ -272,13 +284,15 @@ class Totals:
         figures: list[Decimal | None] = []
         append = figures.append
         width = len(cells)
-        for index, _, path, kind, factor in self._figures:
+        for (index, _, path, kind, factor), known in zip(
+            self._figures, self._known, strict=True
+        ):
             raw = cells[index] if index < width else None
             if raw is None or raw == "":
                 append(None)
                 continue
             try:
-                number = _figure(raw)
+                number = _figure(raw, known)
                 if number is None:  # as read: a unit of its own, separators, full width
                     node: Any = data
                     for key in path:
@@ -294,14 +308,17 @@ class Totals:
 def _figure_column(
     rows: Sequence[tuple[Sequence[object], dict[str, Any]]],
     start: int,
-    limit: int,
+    cells_of: list[Sequence[object]],
+    narrowest: int,
     spec: tuple[int, str, tuple[str, ...], str, Decimal],
+    known: dict[Any, Decimal],
 ) -> tuple[list[Decimal | None], int]:
-    """One column's figures from `start`, as `_figures_of` reads them, and the row
-    where one cannot be read (`limit` if none)."""
+    """One column's figures of the rows from `start` (their cells: `cells_of`, the
+    shortest `narrowest` long), as `_figures_of` reads them, and the row where one
+    cannot be read (the end of `cells_of` if none)."""
     index, _, path, kind, factor = spec
-    cells_of = list(map(itemgetter(0), rows[start:limit]))
-    if cells_of and min(map(len, cells_of)) > index:
+    limit = start + len(cells_of)
+    if cells_of and narrowest > index:
         raws: list[Any] = list(map(itemgetter(index), cells_of))
     else:
         raws = [cells[index] if index < len(cells) else None for cells in cells_of]
@@ -309,13 +326,13 @@ def _figure_column(
     if _PLAIN_TYPES.issuperset(map(type, raws)):
         # the figures already known looked up at once (an int equals only the whole
         # float it reads as; a bool, equal to 1 or 0, is not a figure: not here)
-        figures = list(map(_figures.get, raws))
+        figures = list(map(known.get, raws))
         if any(map(is_, figures, repeat(None))):
             for at, figure in enumerate(figures):
                 if figure is None:
-                    figures[at] = _figure(raws[at])
+                    figures[at] = _figure(raws[at], known)
     else:
-        figures = list(map(_figure, raws))
+        figures = [_figure(raw, known) for raw in raws]
     # `is`, not `in`: Decimal == None asks numbers.Rational, slowly
     if factor != _ONE or any(map(is_, figures, repeat(None))):
         for at, raw in enumerate(raws):
@@ -337,8 +354,11 @@ def _figure_column(
     return figures, limit
 
 
-def _figure(raw: Any) -> Decimal | None:
-    """A plain figure as typed (4500, 41000.5, "52000"), or None: read it as text."""
+def _figure(raw: Any, known: dict[Any, Decimal]) -> Decimal | None:
+    """A plain figure as typed (4500, 41000.5, "52000"), or None: read it as text.
+
+    Floats and ints are kept in `known` (a column's: figures repeat down it).
+    """
     kind = type(raw)
     if kind is str:
         if bare_digits(raw):
@@ -346,19 +366,28 @@ def _figure(raw: Any) -> Decimal | None:
         return None
     if kind is not float and kind is not int:
         return None
-    number = _figures.get(raw)
+    number = known.get(raw)
     if number is None:
-        if kind is float and not math.isfinite(raw):
-            return None
-        number = Decimal(number_text(raw))
-        if len(_figures) >= _KEPT:
-            _figures.clear()
-        _figures[raw] = number  # figures repeat down a column
+        if kind is float:
+            # number_text's answer, its common cases inline: the shortest text, a
+            # whole float's without ".0" (-0.0's as 0)
+            text = repr(raw)
+            if len(text) > 16 or "e" in text or "n" in text:  # also inf and nan
+                if not math.isfinite(raw):
+                    return None
+                text = number_text(raw)
+            elif text[-2:] == ".0":
+                text = text[:-2] if text != "-0.0" else "0"
+            number = Decimal(text)
+        else:
+            number = Decimal(number_text(raw))
+        if len(known) >= _KEPT:
+            known.clear()
+        known[raw] = number
     return number
 
 
-_KEPT = 4096
-_figures: dict[Any, Decimal] = {}  # only floats and ints: a text is read each time
+_KEPT = 4096  # readings kept per column (cleared when full)
 _PLAIN_TYPES = frozenset({float, int, str, type(None)})
 _STR = frozenset({str})
 

@@ -326,17 +326,30 @@ def _column_letters(number: int) -> str:
 def _not_after(text: str, alphabet: str) -> str:
     """A regex for the non-empty strings over `alphabet` that do not sort after `text`:
     shorter, or the same length and not greater (column letters and row numbers sort so).
+
+    Written as tersely as it can be (each class merged, no empty repeat): the sheet
+    pass tries it at every reference, where each alternative tried costs.
     """
-    cls = f"[{alphabet[0]}-{alphabet[-1]}]"
-    options = [f"{cls}{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+
+    def chars(low: str, high: str) -> str:
+        return re.escape(low) if low == high else f"[{low}-{high}]"
+
+    def times(count: int) -> str:
+        whole = chars(alphabet[0], alphabet[-1])
+        return "" if not count else whole if count == 1 else f"{whole}{{{count}}}"
+
+    options: list[str] = []
     for at, char in enumerate(text):
-        lower = alphabet[: alphabet.index(char)]
-        if lower:
-            rest = len(text) - at - 1
-            options.append(
-                f"{re.escape(text[:at])}[{lower[0]}-{lower[-1]}]{cls}{{{rest}}}"
-            )
-    options.append(re.escape(text))
+        rest = len(text) - at - 1
+        # the last character may equal text's; an earlier one must be lower
+        high = char if not rest else alphabet[alphabet.index(char) - 1]
+        if rest and char == alphabet[0]:
+            continue  # nothing is lower
+        options.append(f"{re.escape(text[:at])}{chars(alphabet[0], high)}{times(rest)}")
+    if len(text) > 1:  # shorter: after the same length's, which are longer
+        whole = chars(alphabet[0], alphabet[-1])
+        shorter = len(text) - 1
+        options.append(whole if shorter == 1 else f"{whole}{{1,{shorter}}}")
     return "|".join(options)
 
 
