@@ -137,6 +137,42 @@ def test_python_dash_m_works_like_the_command() -> None:
     assert result.returncode == 0 and "starter" in result.stdout
 
 
+# `run` as the console script calls it, reporting whether the collector is on when
+# the command's own code runs (and for `screen`, the bytes it wrote before `os._exit`)
+_RUN_AND_REPORT_COLLECTOR = """
+import gc, sys
+import click
+from screening import cli
+for name in ("rules", "screen"):
+    command = cli.main.commands[name]
+    body = command.callback
+    def probe(*args, _body=body, **kwargs):
+        print(f"collector enabled: {gc.isenabled()}", file=sys.stderr)
+        return _body(*args, **kwargs)
+    command.callback = probe
+sys.argv = ["screening", *sys.argv[1:]]
+cli.run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "enabled"),
+    [(["rules"], True), (["screen", CASE, "--lang", "en"], False)],
+)
+def test_run_pauses_the_collector_for_screen_only_and_screen_writes_the_same(
+    args: list[str], enabled: bool
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_AND_REPORT_COLLECTOR, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"collector enabled: {enabled}" in result.stderr
+    assert result.stdout == invoke(args).stdout  # as in-process, collector on
+
+
 def _fake_shipped(tmp_path: Path, monkeypatch) -> Path:
     """A rules folder whose parks/fake.yaml says it is `starter`, which it is not."""
     rules = tmp_path / "rules"
