@@ -134,21 +134,21 @@ class _Frame:
         self.template, holes = _template(pieces)
         self.pick = itemgetter(*holes)
         # the frame with the rule's own threshold and most points written in, for the
-        # findings that hold them: its holes picked from (actual, points, the sentence's
-        # actual and points, remedy)
-        own, own_holes = _template(
-            [
-                self.threshold_json
-                if piece == _THRESHOLD
-                else self.top_json
-                if piece == _TOP
-                else piece
-                for piece in pieces
-            ]
-        )
-        fits = set(own_holes) <= set(_OWN_HOLES)
-        self.own: bytes | None = own if fits else None
-        self.own_shape = tuple(own_holes)
+        # findings that hold them: filled from (actual, points, the sentence's actual
+        # and points, remedy) in that order, a hole it lacks read as nothing (`%.0s`)
+        own_pieces = [
+            self.threshold_json
+            if piece == _THRESHOLD
+            else self.top_json
+            if piece == _TOP
+            else piece
+            for piece in pieces
+        ]
+        self.own = _in_order(own_pieces, _OWN_HOLES)
+        # where the words show them otherwise (twice, or points before actual): picked
+        own, own_holes = _template(own_pieces)
+        fits = self.own is None and set(own_holes) <= set(_OWN_HOLES)
+        self.picked: bytes | None = own if fits else None
         self.own_pick = itemgetter(
             *([_OWN_HOLES.index(h) for h in own_holes] if fits else [0, 0])
         )
@@ -239,18 +239,15 @@ class _Frame:
         if points is None:
             points_json, say_points = _NULL, b""
         elif type(points) is int:
-            points_json = say_points = int.__repr__(points).encode()
+            points_json = say_points = str(points).encode()
         else:
             points_json, say_points = _figure(points, False, self.lang)
         remedy_json = (
             _NULL if remedy is None else _remedy(finding, self.prose, remedies)
         )
-        written = self.own
-        if own and written is not None:
-            shape = self.own_shape
-            if shape == _GATE:
-                return written % (actual_json, say_actual, remedy_json)
-            if shape == _SCORE:
+        if own:
+            written = self.own
+            if written is not None:
                 return written % (
                     actual_json,
                     points_json,
@@ -258,9 +255,11 @@ class _Frame:
                     say_points,
                     remedy_json,
                 )
-            return written % self.own_pick(  # type: ignore[no-any-return]
-                (actual_json, points_json, say_actual, say_points, remedy_json)
-            )
+            written = self.picked
+            if written is not None:
+                return written % self.own_pick(  # type: ignore[no-any-return]
+                    (actual_json, points_json, say_actual, say_points, remedy_json)
+                )
         explain = self.explain
         say_threshold = (
             _inner(
@@ -287,8 +286,6 @@ class _Frame:
 
 _POINTS_TYPES = frozenset({type(None), int, Fraction})
 _OWN_HOLES = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
-_GATE = (_ACTUAL, _SAY_ACTUAL, _REMEDY)  # the shapes of most checks' frames
-_SCORE = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
 
 
 class _General:
@@ -372,7 +369,7 @@ class _General:
             else number_json(threshold).encode(),
             _NULL
             if points is None
-            else int.__repr__(points).encode()
+            else str(points).encode()
             if type(points) is int
             else number_json(points).encode(),
             self.top_json
@@ -419,6 +416,24 @@ def _template(pieces: list[bytes | int]) -> tuple[bytes, list[int]]:
         for piece in pieces
     )
     return template, [piece for piece in pieces if isinstance(piece, int)]
+
+
+def _in_order(pieces: list[bytes | int], holes: tuple[int, ...]) -> bytes | None:
+    """A `%` template taking one value for each of `holes`, in that order: the pieces'
+    holes met in that order at most once each, a hole not met consuming its value as
+    nothing (`%.0s`); None when the pieces hold another hole or meet them otherwise."""
+    out: list[bytes] = []
+    at = 0  # the next of `holes` to fill
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            out.append(piece.replace(b"%", b"%%"))
+            continue
+        if piece not in holes[at:]:
+            return None
+        skipped = holes.index(piece) - at
+        out.append(b"%.0s" * skipped + b"%s")
+        at += skipped + 1
+    return b"".join(out) + b"%.0s" * (len(holes) - at)
 
 
 def _figure(value: Any, share: bool, lang: str) -> tuple[bytes, bytes]:
