@@ -65,6 +65,7 @@ _MESSAGE, _REMEDY = 7, 8
 _STATUS = -1  # the general frame's first hole
 _SAYS = {"actual": _SAY_ACTUAL, "threshold": _SAY_THRESHOLD, "points": _SAY_POINTS}
 _NULL = b"null"
+_HOLE = b"\x00"  # never in JSON text (escaped as \u0000): where a message goes
 
 
 def _inner(text: str) -> bytes:
@@ -333,6 +334,12 @@ class _General:
             self.inapplicable_json = self.write(self.inapplicable, {})
         except Exception:  # words that do not format: written per finding, as they fail
             self.inapplicable_json = None
+        self.rule_id, self.title = rule.id, explain.titles[rule.id]
+        # the rule's findings not applicable for another reason (未配置, a key not in
+        # a table): per reason and names of its parameters, the JSON around the message
+        # and the message's template with the rule's title filled in (see `_reasoned`)
+        self.reasons: dict[tuple[str, tuple[str, ...]], tuple[str, bytes, bytes] | None]
+        self.reasons = {}
 
     def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
         """The finding's JSON, or None for another group, kind or unit than the rule's."""
@@ -346,6 +353,17 @@ class _General:
             and type(finding.max_points) in _POINTS_TYPES
         ):
             return self.inapplicable_json
+        if (
+            finding.status is Status.NOT_APPLICABLE
+            and finding.reason is not None
+            and finding[:11] == self.inapplicable[:11]
+            and finding[13:] == self.inapplicable[13:]
+            and type(finding.points) in _POINTS_TYPES
+            and type(finding.max_points) in _POINTS_TYPES
+        ):
+            written = self._reasoned(finding.reason, finding.reason_params)
+            if written is not None:
+                return written
         if (
             finding.group != self.group
             or finding.kind != self.kind
@@ -378,6 +396,51 @@ class _General:
             _inner(explain.message(finding)),
             _NULL if finding.remedy is None else _remedy(finding, self.prose, remedies),
         )
+
+    def _reasoned(
+        self, reason: str, params: tuple[tuple[str, Any], ...]
+    ) -> bytes | None:
+        """The JSON of the rule's probe not applicable for `reason` with `params`, its
+        message one format call; None where the words are not a plain fill of text
+        parameters."""
+        names = tuple([name for name, _ in params])
+        key = (reason, names)
+        words = self.reasons.get(key) if key in self.reasons else self._words(*key)
+        if words is None:
+            return None
+        values = dict(params)
+        for value in values.values():
+            if type(value) is not str:
+                return None
+        template, before, after = words
+        return before + _inner(template.format_map(values)) + after
+
+    def _words(
+        self, reason: str, names: tuple[str, ...]
+    ) -> tuple[str, bytes, bytes] | None:
+        """Compiled once per reason and parameter names: the message template (see
+        `Prose.reason_words`) and the JSON around it."""
+        words: tuple[str, bytes, bytes] | None = None
+        try:
+            template = self.prose.reason_words(self.inapplicable, reason, names)
+            if template is not None:
+                before, after = (
+                    self.template
+                    % (
+                        _NOT_APPLICABLE,
+                        _NULL,
+                        _NULL,
+                        number_json(self.inapplicable.points).encode(),
+                        self.top_json,
+                        _HOLE,
+                        _NULL,
+                    )
+                ).split(_HOLE)
+                words = template, before, after
+        except Exception:  # JSON that is not one message's: written per finding
+            words = None
+        self.reasons[(reason, names)] = words
+        return words
 
 
 def _head_pieces(rule: Any) -> list[bytes | int]:
