@@ -334,7 +334,6 @@ class _General:
             self.inapplicable_json = self.write(self.inapplicable, {})
         except Exception:  # words that do not format: written per finding, as they fail
             self.inapplicable_json = None
-        self.rule_id, self.title = rule.id, explain.titles[rule.id]
         # the rule's findings not applicable for another reason (未配置, a key not in
         # a table): per reason and names of its parameters, the JSON around the message
         # and the message's template with the rule's title filled in (see `_reasoned`)
