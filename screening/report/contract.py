@@ -65,6 +65,7 @@ _MESSAGE, _REMEDY = 7, 8
 _STATUS = -1  # the general frame's first hole
 _SAYS = {"actual": _SAY_ACTUAL, "threshold": _SAY_THRESHOLD, "points": _SAY_POINTS}
 _NULL = b"null"
+_HOLE = b"\x00"  # never in JSON text (escaped as \u0000): where a message goes
 
 
 def _inner(text: str) -> bytes:
@@ -134,21 +135,21 @@ class _Frame:
         self.template, holes = _template(pieces)
         self.pick = itemgetter(*holes)
         # the frame with the rule's own threshold and most points written in, for the
-        # findings that hold them: its holes picked from (actual, points, the sentence's
-        # actual and points, remedy)
-        own, own_holes = _template(
-            [
-                self.threshold_json
-                if piece == _THRESHOLD
-                else self.top_json
-                if piece == _TOP
-                else piece
-                for piece in pieces
-            ]
-        )
-        fits = set(own_holes) <= set(_OWN_HOLES)
-        self.own: bytes | None = own if fits else None
-        self.own_shape = tuple(own_holes)
+        # findings that hold them: filled from (actual, points, the sentence's actual
+        # and points, remedy) in that order, a hole it lacks read as nothing (`%.0s`)
+        own_pieces = [
+            self.threshold_json
+            if piece == _THRESHOLD
+            else self.top_json
+            if piece == _TOP
+            else piece
+            for piece in pieces
+        ]
+        self.own = _in_order(own_pieces, _OWN_HOLES)
+        # where the words show them otherwise (twice, or points before actual): picked
+        own, own_holes = _template(own_pieces)
+        fits = self.own is None and set(own_holes) <= set(_OWN_HOLES)
+        self.picked: bytes | None = own if fits else None
         self.own_pick = itemgetter(
             *([_OWN_HOLES.index(h) for h in own_holes] if fits else [0, 0])
         )
@@ -239,18 +240,15 @@ class _Frame:
         if points is None:
             points_json, say_points = _NULL, b""
         elif type(points) is int:
-            points_json = say_points = int.__repr__(points).encode()
+            points_json = say_points = str(points).encode()
         else:
             points_json, say_points = _figure(points, False, self.lang)
         remedy_json = (
             _NULL if remedy is None else _remedy(finding, self.prose, remedies)
         )
-        written = self.own
-        if own and written is not None:
-            shape = self.own_shape
-            if shape == _GATE:
-                return written % (actual_json, say_actual, remedy_json)
-            if shape == _SCORE:
+        if own:
+            written = self.own
+            if written is not None:
                 return written % (
                     actual_json,
                     points_json,
@@ -258,9 +256,11 @@ class _Frame:
                     say_points,
                     remedy_json,
                 )
-            return written % self.own_pick(  # type: ignore[no-any-return]
-                (actual_json, points_json, say_actual, say_points, remedy_json)
-            )
+            written = self.picked
+            if written is not None:
+                return written % self.own_pick(  # type: ignore[no-any-return]
+                    (actual_json, points_json, say_actual, say_points, remedy_json)
+                )
         explain = self.explain
         say_threshold = (
             _inner(
@@ -287,8 +287,6 @@ class _Frame:
 
 _POINTS_TYPES = frozenset({type(None), int, Fraction})
 _OWN_HOLES = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
-_GATE = (_ACTUAL, _SAY_ACTUAL, _REMEDY)  # the shapes of most checks' frames
-_SCORE = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
 
 
 class _General:
@@ -336,6 +334,11 @@ class _General:
             self.inapplicable_json = self.write(self.inapplicable, {})
         except Exception:  # words that do not format: written per finding, as they fail
             self.inapplicable_json = None
+        # the rule's findings not applicable for another reason (未配置, a key not in
+        # a table): per reason and names of its parameters, the JSON around the message
+        # and the message's template with the rule's title filled in (see `_reasoned`)
+        self.reasons: dict[tuple[str, tuple[str, ...]], tuple[str, bytes, bytes] | None]
+        self.reasons = {}
 
     def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
         """The finding's JSON, or None for another group, kind or unit than the rule's."""
@@ -349,6 +352,17 @@ class _General:
             and type(finding.max_points) in _POINTS_TYPES
         ):
             return self.inapplicable_json
+        if (
+            finding.status is Status.NOT_APPLICABLE
+            and finding.reason is not None
+            and finding[:11] == self.inapplicable[:11]
+            and finding[13:] == self.inapplicable[13:]
+            and type(finding.points) in _POINTS_TYPES
+            and type(finding.max_points) in _POINTS_TYPES
+        ):
+            written = self._reasoned(finding.reason, finding.reason_params)
+            if written is not None:
+                return written
         if (
             finding.group != self.group
             or finding.kind != self.kind
@@ -372,7 +386,7 @@ class _General:
             else number_json(threshold).encode(),
             _NULL
             if points is None
-            else int.__repr__(points).encode()
+            else str(points).encode()
             if type(points) is int
             else number_json(points).encode(),
             self.top_json
@@ -381,6 +395,51 @@ class _General:
             _inner(explain.message(finding)),
             _NULL if finding.remedy is None else _remedy(finding, self.prose, remedies),
         )
+
+    def _reasoned(
+        self, reason: str, params: tuple[tuple[str, Any], ...]
+    ) -> bytes | None:
+        """The JSON of the rule's probe not applicable for `reason` with `params`, its
+        message one format call; None where the words are not a plain fill of text
+        parameters."""
+        names = tuple([name for name, _ in params])
+        key = (reason, names)
+        words = self.reasons.get(key) if key in self.reasons else self._words(*key)
+        if words is None:
+            return None
+        values = dict(params)
+        for value in values.values():
+            if type(value) is not str:
+                return None
+        template, before, after = words
+        return before + _inner(template.format_map(values)) + after
+
+    def _words(
+        self, reason: str, names: tuple[str, ...]
+    ) -> tuple[str, bytes, bytes] | None:
+        """Compiled once per reason and parameter names: the message template (see
+        `Prose.reason_words`) and the JSON around it."""
+        words: tuple[str, bytes, bytes] | None = None
+        try:
+            template = self.prose.reason_words(self.inapplicable, reason, names)
+            if template is not None:
+                before, after = (
+                    self.template
+                    % (
+                        _NOT_APPLICABLE,
+                        _NULL,
+                        _NULL,
+                        number_json(self.inapplicable.points).encode(),
+                        self.top_json,
+                        _HOLE,
+                        _NULL,
+                    )
+                ).split(_HOLE)
+                words = template, before, after
+        except Exception:  # JSON that is not one message's: written per finding
+            words = None
+        self.reasons[(reason, names)] = words
+        return words
 
 
 def _head_pieces(rule: Any) -> list[bytes | int]:
@@ -419,6 +478,24 @@ def _template(pieces: list[bytes | int]) -> tuple[bytes, list[int]]:
         for piece in pieces
     )
     return template, [piece for piece in pieces if isinstance(piece, int)]
+
+
+def _in_order(pieces: list[bytes | int], holes: tuple[int, ...]) -> bytes | None:
+    """A `%` template taking one value for each of `holes`, in that order: the pieces'
+    holes met in that order at most once each, a hole not met consuming its value as
+    nothing (`%.0s`); None when the pieces hold another hole or meet them otherwise."""
+    out: list[bytes] = []
+    at = 0  # the next of `holes` to fill
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            out.append(piece.replace(b"%", b"%%"))
+            continue
+        if piece not in holes[at:]:
+            return None
+        skipped = holes.index(piece) - at
+        out.append(b"%.0s" * skipped + b"%s")
+        at += skipped + 1
+    return b"".join(out) + b"%.0s" * (len(holes) - at)
 
 
 def _figure(value: Any, share: bool, lang: str) -> tuple[bytes, bytes]:

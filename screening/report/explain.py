@@ -749,6 +749,30 @@ class Prose:
         )
         self.improve = _pieces(text("summary.improve", lang), {}, ("text",))
 
+    def reason_words(
+        self, probe: Finding, reason: str, names: tuple[str, ...]
+    ) -> str | None:
+        """How the sentence of `probe` not applicable for `reason` with text parameters
+        `names` reads: the template at `finding.<reason>` with the rule's title filled
+        in, to fill with their values by one format call; None when the kind words it
+        otherwise (told from the probe with markers for values) or it does not format."""
+        explain = self.explain
+        try:
+            template, needs = _compile(
+                text(f"finding.{reason}", self.lang),
+                {"title": explain.titles[probe.rule]},
+                names,
+            )
+            markers = {name: f"\x00{index}\x00" for index, name in enumerate(names)}
+            written = explain.message(
+                probe._replace(reason=reason, reason_params=tuple(markers.items()))
+            )
+            if set(needs) <= set(names) and written == template.format_map(markers):
+                return template
+        except Exception:  # words that do not format: written per finding, as they fail
+            return None
+        return None
+
     def remedy(self, finding: Finding) -> str | None:
         """`Explainer.remedy(finding)`."""
         remedy = finding.remedy

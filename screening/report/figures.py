@@ -49,11 +49,11 @@ def _ratio(value: Any) -> tuple[int, int] | None:
 def decimals(q: int) -> str:
     """q ten-thousandths as prose shows them: no trailing zeros, no point when whole."""
     if q % _SCALE == 0:
-        return int.__repr__(q // _SCALE)
+        return str(q // _SCALE)
     if -_EXACT_REPR < q < _EXACT_REPR:
         # the float nearest q / 10⁴ (15 significant digits at most) has the shortest
         # repr that reads back as it, which is that decimal itself: one C call
-        return float.__repr__(q / _SCALE)
+        return repr(q / _SCALE)
     whole, part = divmod(-q if q < 0 else q, _SCALE)
     return f"{'-' if q < 0 else ''}{whole}.{part:04d}".rstrip("0")
 
@@ -105,18 +105,18 @@ def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
     else:
         return None
     if den == 1:
-        whole = int.__repr__(num)
-        return whole, int.__repr__(num * 100) + "%" if share else whole
+        whole = str(num)
+        return whole, str(num * 100) + "%" if share else whole
     # `decimals(scaled(num, den, _SCALE))`, inline: this runs for every figure written
     q, r = divmod(num * _SCALE, den)
     if 2 * r > den or (2 * r == den and q & 1):
         q += 1
     if q % _SCALE == 0:
-        shown = json_text = int.__repr__(q // _SCALE)
+        shown = json_text = str(q // _SCALE)
     elif -_EXACT_REPR < q < _EXACT_REPR:
-        shown = json_text = float.__repr__(q / _SCALE)  # see `decimals`
+        shown = json_text = repr(q / _SCALE)  # see `decimals`
     else:  # number(value) is the float q / 10⁴, its repr rounded to 17 digits
-        shown, json_text = decimals(q), float.__repr__(q / _SCALE)
+        shown, json_text = decimals(q), repr(q / _SCALE)
     if share:  # value × 100 to four decimals: q × 100 when q was exact
         return json_text, decimals(
             q * 100 if r == 0 else scaled(num * 100, den, _SCALE)
@@ -197,8 +197,8 @@ def score_json(score: Any) -> str:
     num, den = score.as_integer_ratio()
     hundredths = scaled(num, den, 100)  # what round(score × 100) gives: half to even
     if hundredths % 100 == 0:
-        return int.__repr__(hundredths // 100)
-    return float.__repr__(hundredths / 100)
+        return str(hundredths // 100)
+    return repr(hundredths / 100)
 
 
 def safe_bound(value: Fraction, relation: str, places: int) -> Fraction:

@@ -403,3 +403,50 @@ def test_a_remedy_bound_is_the_safe_bound_shown(
     assert bound_text(value, relation, places, factor) == show(
         safe_bound(value * factor, relation, places)
     )
+
+
+_WORDS = st.text(st.sampled_from('ab甲{}"\\%\x00\n:'), max_size=6)
+
+
+@settings(
+    max_examples=1500 if SLOW else 40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data(), lang=st.sampled_from(["zh", "en"]))
+def test_findings_not_applicable_for_a_reason_are_the_contract_in_json(
+    contract_case: tuple[RuleSet, Decision], data: st.DataObject, lang: str
+) -> None:
+    """Findings as the screener makes them when a rule is not applicable for a reason
+    (未配置, a key not in a table, a zero divisor), whatever the reason's parameters
+    say: written from the rule's compiled words, byte for byte the plain line."""
+    ruleset, template = contract_case
+    found = []
+    for rule in ruleset.rules:
+        top = getattr(rule.spec, "max_points", None)
+        reason, params = data.draw(st.sampled_from(_REASONS))
+        values = tuple(
+            (name, data.draw(_WORDS | st.just(value)))
+            if isinstance(value, str)
+            else (name, value)
+            for name, value in params
+        )
+        found.append(
+            Finding(
+                rule.id,
+                rule.spec.group,
+                rule.kind,
+                Status.NOT_APPLICABLE,
+                unit=rule.unit,
+                points=None if top is None else data.draw(st.sampled_from([0, 0.0])),
+                max_points=None
+                if top is None
+                else data.draw(st.sampled_from([top, Fraction(top), float(top)])),
+                reason=reason,
+                reason_params=values,
+            )
+        )
+    decision = template._replace(findings=tuple(found))
+    expected = json.dumps(to_contract(decision, ruleset, lang), ensure_ascii=False)
+    for _ in range(2):  # the second time from the words compiled the first
+        assert contract_bytes(decision, ruleset, lang) == (expected + "\n").encode()
