@@ -6,7 +6,6 @@ Facts only; prose is written at render time from `messages` in the chosen langua
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 from enum import Enum
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -40,112 +39,13 @@ class RemedyOption(NamedTuple):
     unit: str
 
 
-# What solves a remedy's options when they are first read: (the inputs it reads, in the
-# order it names them; the target) → the options. One per rule, made once.
-Solve = Callable[[tuple[Any, ...], Fraction], tuple[RemedyOption, ...]]
+class Remedy(NamedTuple):
+    """What would flip a finding: options (any one suffices), or a plain statement."""
 
-
-class Remedy:
-    """What would flip a finding: options (any one suffices), or a plain statement.
-
-    An immutable value, compared and hashed by its four fields like the NamedTuple it
-    was. The compiled screener makes its options lazily (`Remedy.later`): it keeps the
-    few inputs they read, as an atomic tuple, and solves them when `options` is first
-    read — most findings' remedies are never rendered, and a remedy that holds no
-    records until then keeps the cyclic collector's work per decision small."""
-
-    __slots__ = ("code", "target", "gain", "_options", "_solve", "_inputs")
-    _fields = ("code", "options", "target", "gain")
-
-    code: str  # numeric | veto | condition | score | missing | any
-    target: Any  # the threshold to reach (numeric) or next band (score)
-    gain: Points | None  # score: points to gain
-    _options: tuple[RemedyOption, ...] | None  # None until solved
-    _solve: Solve | None
-    _inputs: tuple[Any, ...]  # what `_solve` reads, as given (atoms)
-
-    def __init__(
-        self,
-        code: str,
-        options: tuple[RemedyOption, ...] = (),
-        target: Any = None,
-        gain: Points | None = None,
-    ) -> None:
-        _set(self, "code", code)
-        _set(self, "target", target)
-        _set(self, "gain", gain)
-        _set(self, "_options", options)
-        _set(self, "_solve", None)
-        _set(self, "_inputs", ())
-
-    @classmethod
-    def later(
-        cls,
-        code: str,
-        solve: Solve,
-        inputs: tuple[Any, ...],
-        target: Fraction,
-        gain: Points | None = None,
-    ) -> Remedy:
-        """A remedy whose options are `solve(inputs, target)`, solved when first read
-        (`inputs`: the values, never changed, of the inputs `solve` reads)."""
-        remedy = _new_object(cls)
-        _set(remedy, "code", code)
-        _set(remedy, "target", target)
-        _set(remedy, "gain", gain)
-        _set(remedy, "_options", None)
-        _set(remedy, "_solve", solve)
-        _set(remedy, "_inputs", inputs)
-        return remedy
-
-    @property
-    def options(self) -> tuple[RemedyOption, ...]:
-        """The inputs' values that would flip the finding (any one suffices)."""
-        options = self._options
-        if options is None:
-            # solved at most once per thread that gets here first; the same either way
-            solve = self._solve
-            assert solve is not None
-            options = solve(self._inputs, self.target)
-            _set(self, "_options", options)
-        return options
-
-    def _astuple(self) -> tuple[Any, ...]:
-        return (self.code, self.options, self.target, self.gain)
-
-    def _asdict(self) -> dict[str, Any]:
-        return dict(zip(self._fields, self._astuple(), strict=True))
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._astuple())
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Remedy:
-            return NotImplemented
-        return self._astuple() == other._astuple()
-
-    def __hash__(self) -> int:
-        return hash(self._astuple())
-
-    def __repr__(self) -> str:
-        return (
-            "Remedy("
-            + ", ".join(f"{name}={value!r}" for name, value in self._asdict().items())
-            + ")"
-        )
-
-    def __reduce__(self) -> tuple[type[Remedy], tuple[Any, ...]]:
-        return Remedy, self._astuple()  # solved: a plain value to pickle or copy
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"Remedy is immutable: cannot set {name}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Remedy is immutable: cannot delete {name}")
-
-
-_new_object = object.__new__
-_set = object.__setattr__
+    code: str  # numeric | veto | condition | score | missing
+    options: tuple[RemedyOption, ...] = ()
+    target: Any = None  # the threshold to reach (numeric) or next band (score)
+    gain: Fraction | None = None  # score: points to gain
 
 
 class BranchFinding(NamedTuple):

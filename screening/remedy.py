@@ -7,13 +7,12 @@ inverting the arithmetic, holding the others at the project's values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
 
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, exact
-from screening.findings import Points, RemedyOption, Solve, new_record
+from screening.findings import Points, RemedyOption, new_record
 from screening.score import Bands, Grading, Linear, points_ratio
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
@@ -38,12 +37,10 @@ class Solver:
         metric_nodes: dict[str, n.Node],
         build: Callable[[n.Node], Evaluator],
         units: dict[str, str],
-        metrics: Mapping[str, Evaluator] | None = None,
     ) -> None:
         self.metric_nodes = metric_nodes
         self.build = build
         self.units = units
-        self.metrics = metrics or {}  # the metrics' evaluators, for `later`
         # id(node) → the node and, per field solvable for, (field, unit, inverse);
         # holding the node keeps its id from being reused by another expression
         self._plans: dict[int, tuple[n.Node, tuple[tuple[str, str, _Step], ...]]] = {}
@@ -105,32 +102,6 @@ class Solver:
             return tuple(out)
 
         return options
-
-    def later(self, node: n.Node, relation: str) -> tuple[tuple[str, ...], Solve]:
-        """`inverse` for a remedy solved when first read (`Remedy.later`): the inputs
-        its options read (metrics expanded), and the function solving them from those
-        inputs' values, in that order, and a target."""
-        options = self.inverse(node, relation)
-        reads = tuple(sorted(self._reads(node)))
-        metrics = self.metrics
-
-        def solve(
-            inputs: tuple[Any, ...], target: Fraction
-        ) -> tuple[RemedyOption, ...]:
-            return options(Ctx(dict(zip(reads, inputs, strict=True)), metrics), target)
-
-        return reads, solve
-
-    def _reads(self, node: n.Node) -> set[str]:
-        """Every name the expression reads that is not a metric, metrics expanded."""
-        found: set[str] = set()
-        for name in n.names(node):
-            inner = self.metric_nodes.get(name)
-            if inner is None:
-                found.add(name)
-            else:
-                found |= self._reads(inner)
-        return found
 
     def _plan(self, node: n.Node) -> tuple[tuple[str, str, _Step], ...]:
         return tuple(

@@ -34,7 +34,7 @@ from screening.expr.evaluate import (
     to_fraction,
 )
 from screening.expr.reference import Reference, exact_tables
-from screening.findings import Decision, Points, Remedy, RemedyOption
+from screening.findings import Decision, RemedyOption
 from screening.inputs import convert_inputs
 from screening.kinds import Judge
 from screening.model.effective import RuleSet
@@ -60,12 +60,7 @@ class Screener:
         self.decider = Decider(ruleset, [plan.kind for plan in compiled.plans])
         units = {path: f.unit for path, f in FIELDS.items()}
         units.update({path: i.unit or "" for path, i in ruleset.inputs.items()})
-        self.solver = Solver(
-            ruleset.metric_nodes,
-            compiled.build,  # type: ignore[arg-type]
-            units,
-            compiled.metrics,
-        )
+        self.solver = Solver(ruleset.metric_nodes, compiled.build, units)  # type: ignore[arg-type]
         judge: _CompiledJudge | _ReferenceJudge
         if reference:
             self._reference = _ReferenceSetup(ruleset, compiled)
@@ -342,21 +337,10 @@ class _CompiledJudge:
 
         return graded
 
-    def remedy(
-        self, code: str, node: n.Node, relation: str
-    ) -> Callable[[_Run, Fraction, Points | None], Remedy]:
-        # solved when first read, from the few inputs it reads (an atomic tuple): a
-        # remedy that holds no records until then costs the collector one object
-        reads, solve = self.solver.later(node, relation)
-        later = Remedy.later
-
-        def remedy(run: _Run, target: Fraction, gain: Points | None) -> Remedy:
-            get = run.values.get
-            return later(
-                code, solve, tuple([get(name) for name in reads]), target, gain
-            )
-
-        return remedy
+    def options(
+        self, node: n.Node, relation: str
+    ) -> Callable[[_Run, Fraction], tuple[RemedyOption, ...]]:
+        return self.solver.inverse(node, relation)
 
     def fixed_options(
         self, node: n.Node, relation: str, target: Fraction
@@ -458,12 +442,10 @@ class _ReferenceJudge:
     def value(self, plan: RulePlan) -> Callable[[_ReferenceRun], tuple[int, int]]:
         return lambda run: run.value(plan).as_integer_ratio()
 
-    def remedy(
-        self, code: str, node: n.Node, relation: str
-    ) -> Callable[[_ReferenceRun, Fraction, Points | None], Remedy]:
-        return lambda run, target, gain: Remedy(
-            code, run.options(node, relation, target), target, gain
-        )
+    def options(
+        self, node: n.Node, relation: str
+    ) -> Callable[[_ReferenceRun, Fraction], tuple[RemedyOption, ...]]:
+        return lambda run, target: run.options(node, relation, target)
 
     def fixed_options(
         self, node: n.Node, relation: str, target: Fraction

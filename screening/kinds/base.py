@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from screening.expr.evaluate import Missing, Undefined
-from screening.findings import Finding, Points, Remedy, RemedyOption, Status
+from screening.findings import Finding, RemedyOption, Status
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -60,11 +60,10 @@ class Judge(Protocol):
         """A graded rule's value, exactly, as (numerator, denominator > 0), not
         necessarily in lowest terms; the step raises Missing or Undefined."""
 
-    def remedy(
-        self, code: str, node: n.Node, relation: str
-    ) -> Callable[[Any, Fraction, Points | None], Remedy]:
-        """The remedy `code` for a project, a target and the points it would gain: its
-        options the inputs' values that would make `node relation target` hold."""
+    def options(
+        self, node: n.Node, relation: str
+    ) -> Callable[[Any, Fraction], tuple[RemedyOption, ...]]:
+        """The inputs' values that would make `node relation target` hold, for a target."""
 
     def fixed_options(
         self, node: n.Node, relation: str, target: Fraction

@@ -253,7 +253,7 @@ def requirement_remedy(
     the condition itself. `constant` is the threshold when it is the same for every
     project (else COMPUTED): its exact target is then made once."""
     if op in (">=", ">", "<=", "<"):
-        remedy = judge.remedy("numeric", top.left, op)
+        options = judge.options(top.left, op)
         fixed = Fraction(constant) if _numeric(constant) else None
         # an input as given against a constant (x >= 250): what meets it reads nothing of
         # the project, so the one remedy is made here
@@ -275,19 +275,19 @@ def requirement_remedy(
                 target = (
                     threshold if type(threshold) is Fraction else Fraction(threshold)
                 )
-            return remedy(run, target, None)
+            return new_record(Remedy, ("numeric", options(run, target), target, None))
 
         return numeric
     if op == "between":
-        above, below = (judge.remedy("numeric", top.args[0], r) for r in (">=", "<="))
+        above, below = (judge.options(top.args[0], r) for r in (">=", "<="))
 
         def between(run: Any, actual: Any, threshold: Any) -> Remedy:
             if not _numeric(actual):
                 return _CONDITION
             low, high = (Fraction(bound) for bound in threshold)
             if actual < low:
-                return above(run, low, None)
-            return below(run, high, None)
+                return Remedy("numeric", above(run, low), low)
+            return Remedy("numeric", below(run, high), high)
 
         return between
     return lambda run, actual, threshold: _CONDITION

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import model_validator
 
 from screening.expr.evaluate import Missing, Undefined, exact
-from screening.findings import Finding, Status, new_record
+from screening.findings import Finding, Remedy, Status, new_record
 from screening.kinds.base import (
     Judge,
     RuleKind,
@@ -41,7 +41,7 @@ def graded(plan: RulePlan, judge: Judge) -> Step:
     top = plan.max_points
     assert top is not None and rule.value is not None
     top_num, top_den = points_ratio(top)
-    raise_to, lower_to = (judge.remedy("score", rule.value, r) for r in (">=", "<="))
+    raise_to, lower_to = (judge.options(rule.value, r) for r in (">=", "<="))
     (rule_id, group, kind), unit = head(plan), rule.unit
     pass_, fail = Status.PASS, Status.FAIL
 
@@ -57,8 +57,14 @@ def graded(plan: RulePlan, judge: Judge) -> Step:
             step = grading.next_band(num, den, earned)
             if step is not None:
                 target, better, up = step
-                remedy = (raise_to if up else lower_to)(
-                    run, target, gain(better, points)
+                remedy = new_record(
+                    Remedy,
+                    (
+                        "score",
+                        (raise_to if up else lower_to)(run, target),
+                        target,
+                        gain(better, points),
+                    ),
                 )
         # every field of Finding, in order (see findings.new_record)
         return new_record(
