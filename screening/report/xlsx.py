@@ -761,7 +761,8 @@ class DecisionRows:
     def _framed(
         self, finding: Finding, cells: _RuleCells, remedy: Any
     ) -> tuple[bytes, str] | None:
-        """`_tail` from the rule's frame, or None when the finding does not fit one."""
+        """`_unframed`'s answer from the rule's frame, or None when the finding does not
+        fit one."""
         status = finding.status
         if status is _PASSED:
             frames = cells.passed_frames
@@ -816,21 +817,12 @@ class DecisionRows:
         )
         return (row if remedy is None else row + b"</row>"), message
 
-    def _tail(
-        self, finding: Finding, cells: _RuleCells | None, remedy: Any
-    ) -> tuple[bytes, str]:
-        """A finding's cells after the project's id and name, with the row's end, and
-        its message (`remedy`: the finding's, as the explainer writes it)."""
-        if cells is not None and finding.kind == cells.kind:
-            framed = self._framed(finding, cells, remedy)
-            if framed is not None:
-                return framed
-        return self._unframed(finding, cells, remedy)
-
     def _unframed(
         self, finding: Finding, cells: _RuleCells | None, remedy: Any
     ) -> tuple[bytes, str]:
-        """`_tail` of a finding that does not fit its rule's frame."""
+        """A finding's cells after the project's id and name, with the row's end, and
+        its message (`remedy`: the finding's, as the explainer writes it), for a finding
+        that does not fit its rule's frame (see `_framed`)."""
         if cells is None or finding.kind != cells.kind:  # not one of this rule set's
             message = self.explain.message(finding)
             return self._whole(finding, message, remedy), message
@@ -846,7 +838,7 @@ class DecisionRows:
     def _general(
         self, finding: Finding, cells: _RuleCells, remedy: Any
     ) -> tuple[bytes, str]:
-        """`_tail` of any finding of one of the rule set's rules."""
+        """`_unframed` of any finding of one of the rule set's rules."""
         message, actual_cell = self._message(finding, cells)
         status = finding.status  # compared by identity: an Enum hashes in Python
         head = (
@@ -912,7 +904,7 @@ class DecisionRows:
         """`render`'s rows without their opening tag (as `XlsxWorkbook.add_rows` takes
         them, numbering them as it writes them)."""
         remedy_of, rules = self.explain.remedy, self._rules
-        framed, unframed = self._framed, self._unframed  # `_tail`, inline
+        framed, unframed = self._framed, self._unframed
         remedies: dict[str, str | None] = {}
         failed: list[tuple[int, str]] = []
         tails: list[bytes] = []
