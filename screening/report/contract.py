@@ -286,6 +286,9 @@ class _Frame:
 
 
 _POINTS_TYPES = frozenset({type(None), int, Fraction})
+# a Finding's reason and reason_params, by position: the fields a reason's words fill
+_REASON = Finding._fields.index("reason")
+_AFTER_REASON = Finding._fields.index("reason_params") + 1
 _OWN_HOLES = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
 
 
@@ -344,25 +347,22 @@ class _General:
         """The finding's JSON, or None for another group, kind or unit than the rule's."""
         if (
             finding.status is Status.NOT_APPLICABLE
-            and finding == self.inapplicable
-            and self.inapplicable_json is not None
             # int and Fraction points are the same figure (findings.Points); a float or
             # a bool equal to them is written otherwise
             and type(finding.points) in _POINTS_TYPES
             and type(finding.max_points) in _POINTS_TYPES
         ):
-            return self.inapplicable_json
-        if (
-            finding.status is Status.NOT_APPLICABLE
-            and finding.reason is not None
-            and finding[:11] == self.inapplicable[:11]
-            and finding[13:] == self.inapplicable[13:]
-            and type(finding.points) in _POINTS_TYPES
-            and type(finding.max_points) in _POINTS_TYPES
-        ):
-            written = self._reasoned(finding.reason, finding.reason_params)
-            if written is not None:
-                return written
+            probe = self.inapplicable
+            if finding == probe and self.inapplicable_json is not None:
+                return self.inapplicable_json
+            if (
+                finding.reason is not None
+                and finding[:_REASON] == probe[:_REASON]  # all but the reason's fields
+                and finding[_AFTER_REASON:] == probe[_AFTER_REASON:]
+            ):
+                written = self._reasoned(finding.reason, finding.reason_params)
+                if written is not None:
+                    return written
         if (
             finding.group != self.group
             or finding.kind != self.kind
