@@ -46,6 +46,7 @@ from screening.io.tables import (
     InputError,
     Limits,
     Overlong,
+    float_text,
     number_text,
     open_table,
 )
@@ -466,13 +467,7 @@ def _column_reader(
                 if text is None:
                     if not math.isfinite(value):
                         return general(value)
-                    # number_text's answer, its common cases inline: the shortest
-                    # text, a whole float's without ".0" (and -0.0's as 0)
-                    text = repr(value)
-                    if text[-2:] == ".0":
-                        text = text[:-2] if text != "-0.0" else "0"
-                    elif len(text) > 16:
-                        text = number_text(value)  # 15 digits, as Excel shows it
+                    text = float_text(value)
                     if len(text) >= 16 or "e" in text:
                         return general(value)
                     if len(known) >= _KNOWN:

@@ -458,6 +458,18 @@ def _check_rows(path: Path, encoding: str, delimiter: str, limits: Limits) -> No
 # ---- numbers -------------------------------------------------------------------------
 
 
+def float_text(value: float) -> str:
+    """`number_text` of a finite float, its common cases (the shortest text, a whole
+    float's without ".0", -0.0's as 0) without its general steps: the readers ask it
+    of every new figure."""
+    text = repr(value)
+    if len(text) > 16 or "e" in text:
+        return number_text(value)
+    if text[-2:] == ".0":
+        return text[:-2] if text != "-0.0" else "0"
+    return text
+
+
 def number_text(value: int | float | Decimal) -> str:
     """A number as the user typed it: whole floats without ".0", others shortest.
 

@@ -31,7 +31,7 @@ from operator import eq, is_, itemgetter
 from typing import Any, cast
 
 from screening.io.columns import FIELD_KINDS, HeaderMap
-from screening.io.tables import number_text
+from screening.io.tables import float_text, number_text
 from screening.model.units import UNIT_FACTORS, UnitError, bare_digits, parse_amount
 
 _WORDS = "合计|小计|总计|共计|累计|汇总|总和|平均值|平均|均值"
@@ -369,16 +369,9 @@ def _figure(raw: Any, known: dict[Any, Decimal]) -> Decimal | None:
     number = known.get(raw)
     if number is None:
         if kind is float:
-            # number_text's answer, its common cases inline: the shortest text, a
-            # whole float's without ".0" (-0.0's as 0)
-            text = repr(raw)
-            if len(text) > 16 or "e" in text or "n" in text:  # also inf and nan
-                if not math.isfinite(raw):
-                    return None
-                text = number_text(raw)
-            elif text[-2:] == ".0":
-                text = text[:-2] if text != "-0.0" else "0"
-            number = Decimal(text)
+            if not math.isfinite(raw):
+                return None
+            number = Decimal(float_text(raw))
         else:
             number = Decimal(number_text(raw))
         if len(known) >= _KEPT:

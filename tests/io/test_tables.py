@@ -7,12 +7,16 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from screening.io.tables import (
     HeaderLocation,
     HeaderNotFound,
     InputError,
+    float_text,
     locate_header,
+    number_text,
     open_table,
 )
 
@@ -94,3 +98,9 @@ def test_formats_that_are_not_tables(tmp_path: Path, name: str, message: str) ->
     with pytest.raises(InputError) as caught:
         open_table(path, firm_match)
     assert str(caught.value) == f"{path}: [INP] {message}"
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_float_text_is_number_text_of_any_finite_float(value: float) -> None:
+    """The readers' fast `float_text` answers as `number_text` does."""
+    assert float_text(value) == number_text(value)
