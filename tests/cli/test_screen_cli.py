@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -404,3 +405,48 @@ def test_square_brackets_in_titles_and_messages_are_printed_whole(
     assert out.splitlines()[0].endswith("[b] (st-003)")  # the project's name
     assert "│ [see art. 5] [bold]项目选址" in out  # the message column (zh in both)
     assert (f"（{shown}）" if lang == "zh" else f"({shown})") in out  # the summary
+
+
+# `run` as the console script calls it, reporting pydantic's documented plugin switch
+# as the command's own code left it
+_RUN_AND_REPORT_PLUGINS = """
+import os, sys
+from screening import cli
+for name in ("rules", "screen"):
+    command = cli.main.commands[name]
+    def probe(*args, _body=command.callback, **kwargs):
+        try:
+            return _body(*args, **kwargs)
+        finally:
+            switch = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+            print(f"plugins: {switch!r}", file=sys.stderr)
+    command.callback = probe
+sys.argv = ["screening", *sys.argv[1:]]
+cli.run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "given", "reported"),
+    [
+        (["screen", CASE], None, "plugins: '__all__'"),
+        (["screen", CASE], "", "plugins: ''"),  # the user's own choice (all on)
+        (["screen", CASE], "logfire", "plugins: 'logfire'"),
+        (["rules"], None, "plugins: None"),
+    ],
+)
+def test_screen_turns_pydantic_plugins_off_unless_the_user_chose(
+    args: list[str], given: str | None, reported: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_AND_REPORT_PLUGINS, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert reported in result.stderr
