@@ -269,15 +269,17 @@ def _decode_positions(
         raise _Corrupt("positions")
     out: dict[tuple[Any, ...], NodeInfo] = {}
     for path, line, column, style, end_line in rows:
-        if not (isinstance(line, int) and isinstance(column, int)):
+        if type(line) is not int or type(column) is not int:
             raise _Corrupt("position")
-        if not isinstance(path, list):
+        if type(path) is not list:
             raise _Corrupt("path")
-        # a path is keys and indexes: JSON's own types but for a rare Decimal or date key
-        key = tuple(
-            _decode(part, models) if isinstance(part, (dict, list)) else part
-            for part in path
-        )
+        key = tuple(path)
+        if dict in map(type, key):
+            # a path is keys and indexes: JSON's own types but for a rare Decimal or
+            # date key, which is tagged as values are
+            key = tuple(
+                _decode(part, models) if type(part) is dict else part for part in key
+            )
         out[key] = NodeInfo(line, column, style, end_line)
     return out
 
