@@ -26,11 +26,10 @@ import os
 import stat
 import sys
 import tempfile
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -45,9 +44,11 @@ _SOURCES = ("model/ruleset.py", "source.py", "rulecache.py")
 _KINDS = "kinds"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A file as `loader` reads it: its document with positions, and its model."""
+class Entry(NamedTuple):
+    """A file as `loader` reads it: its document with positions, and its model.
+
+    A named tuple: a frozen dataclass costs `screening screen` about 1 ms to declare.
+    """
 
     data: Any
     positions: dict[tuple[Any, ...], NodeInfo]
