@@ -5,6 +5,9 @@
 Each round runs, one after the other (so that the machine's load falls on all alike):
 * `python -c pass`: the bare interpreter, the floor every command pays;
 * `python -c "import click, yaml, pydantic, rich"`: the libraries `screen` needs anyway;
+* the same and one pydantic model declared and validated (plugins off, as `screen` has
+  them): pydantic imports most of itself, and the plugin loader `importlib.metadata`,
+  only when it builds its first validator, which `screen` cannot avoid;
 * `screening screen CASE` with a warm rule-set cache (the usual run);
 * the same with an empty cache (the first run after a rule-set file changed);
 * the same with the cache off (`SCREENING_CACHE=0`);
@@ -32,6 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CASE = "cases/beihai/bh01-iron-phosphate-pass.yaml"
 README_CASES = [CASE, "cases/beihai/bh07-intensity-below.yaml"]
+LIBRARIES_AND_A_MODEL = """
+import click, yaml, rich.table
+from pydantic import BaseModel, Field
+class Model(BaseModel):
+    name: str | None = Field(default=None, max_length=10)
+Model.model_validate({"name": "x"})
+"""
 
 
 def screening_command() -> list[str]:
@@ -79,6 +89,10 @@ def main() -> None:
                 "import click, yaml, rich.table; from pydantic import BaseModel, Field",
             ],
             base,
+        ),
+        "the same + one pydantic model": (
+            [sys.executable, "-c", LIBRARIES_AND_A_MODEL],
+            {**base, "PYDANTIC_DISABLE_PLUGINS": "__all__"},
         ),
         "screen CASE (warm cache)": ([*screen, "screen", case], base),
         "screen CASE (empty cache)": (

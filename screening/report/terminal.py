@@ -1,4 +1,9 @@
-"""Decisions → a readable terminal table (rich), Chinese by default."""
+"""Decisions → a readable terminal table (rich), Chinese by default.
+
+Everything printed is literal text: the console's markup is off, so a message or a
+rule title in square brackets (`[见第5条]`, `[see art. 5]`) is printed whole, never
+read as a rich style; styles are set only here, with `Text` and `style=`.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +47,7 @@ def render_text(
         no_color=not color,
         highlight=False,
         emoji=False,
+        markup=False,  # titles, messages and remedies come from rule sets and cases
     )
     for index, result in enumerate(contracts):
         if index:

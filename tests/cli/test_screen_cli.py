@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -373,3 +374,79 @@ def test_screen_html_to_a_file_never_over_an_input(tmp_path: Path) -> None:
         ["screen", str(case), "-o", str(tmp_path / "no-such-folder" / "x.html")], code=2
     )
     assert "无法写入" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_square_brackets_in_titles_and_messages_are_printed_whole(
+    tmp_path: Path, lang: str
+) -> None:
+    # rich reads `[see art. 5]` as console markup unless told not to: it would vanish
+    rules = (ROOT / "rules/starter.yaml").read_text(encoding="utf-8")
+    title = "title: {zh: 生态保护红线, en: ecological protection red line}"
+    message = "message: {zh: 项目选址位于生态保护红线内，"
+    assert title in rules and message in rules
+    rules = rules.replace(
+        title, 'title: {zh: "[见第5条]红线", en: "[see art. 5] red line"}'
+    ).replace(
+        message, "message: {zh: '[see art. 5] [bold]项目选址位于生态保护红线内'}\n#"
+    )
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(rules, encoding="utf-8")
+    case = (ROOT / "cases/starter/red-line-veto.yaml").read_text(encoding="utf-8")
+    case = case.replace("name: 滨海湿地旁", "name: '[b]'\n#")
+    (tmp_path / "case.yaml").write_text(case, encoding="utf-8")
+    out = invoke(
+        ["screen", str(tmp_path / "case.yaml"), "--rules", str(mine)]
+        + ["--as-of", "2025-01-01", "--lang", lang]
+    ).stdout
+    shown = "[见第5条]红线" if lang == "zh" else "[see art. 5] red line"
+    assert f"{shown} (environment.red_line)" in out  # the vetoes line
+    assert f"│{shown}" in out  # the table's rule column
+    assert out.splitlines()[0].endswith("[b] (st-003)")  # the project's name
+    assert "│ [see art. 5] [bold]项目选址" in out  # the message column (zh in both)
+    assert (f"（{shown}）" if lang == "zh" else f"({shown})") in out  # the summary
+
+
+# `run` as the console script calls it, reporting pydantic's documented plugin switch
+# as the command's own code left it
+_RUN_AND_REPORT_PLUGINS = """
+import os, sys
+from screening import cli
+for name in ("rules", "screen"):
+    command = cli.main.commands[name]
+    def probe(*args, _body=command.callback, **kwargs):
+        try:
+            return _body(*args, **kwargs)
+        finally:
+            switch = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+            print(f"plugins: {switch!r}", file=sys.stderr)
+    command.callback = probe
+sys.argv = ["screening", *sys.argv[1:]]
+cli.run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "given", "reported"),
+    [
+        (["screen", CASE], None, "plugins: '__all__'"),
+        (["screen", CASE], "", "plugins: ''"),  # the user's own choice (all on)
+        (["screen", CASE], "logfire", "plugins: 'logfire'"),
+        (["rules"], None, "plugins: None"),
+    ],
+)
+def test_screen_turns_pydantic_plugins_off_unless_the_user_chose(
+    args: list[str], given: str | None, reported: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_AND_REPORT_PLUGINS, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert reported in result.stderr
