@@ -44,6 +44,7 @@ from screening.io.writers import (
 from screening.io.ziparchive import DeflatedMember, Packed, pack, write_zip
 from screening.model.effective import RuleSet
 from screening.report.explain import (
+    Prose,
     explainer,
     number,
     percent,
@@ -391,11 +392,13 @@ def finding_fields(
 _FAILING_ORDER = {kind: i for i, kind in enumerate(FAILING_KINDS)}
 _UNSEEN = object()  # what a memo holds before its first value
 _PASSED, _FAILED = Status.PASS, Status.FAIL
+_NOT_APPLICABLE = Status.NOT_APPLICABLE
 _MESSAGES_KEPT = 256  # message cells a rule keeps (a memo, bounded)
-# a character that may need work in a text (_NEEDS_WORK says whether it does): one
-# character class, scanned several times as fast as _NEEDS_WORK's alternatives
+# a character that may need work in a text (_NEEDS_WORK says whether it does), with
+# "_x" found by `in`: one character class, scanned several times as fast as
+# _NEEDS_WORK's alternatives, and no false alarm for the "_" of an identifier
 _MAY_NEED_WORK = re.compile(
-    r"[&<>_\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
+    r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 ).search
 
 
@@ -405,6 +408,7 @@ def _text_at(text: Any, style: int = _PLAIN) -> bytes:
         return _cell(text if style == _PLAIN else Styled(text, style))
     if (
         _MAY_NEED_WORK(text) is not None
+        or "_x" in text
         or len(text) > EXCEL_CHARS
         or text[0] in _SPACES
         or text[-1] in _SPACES
@@ -425,13 +429,14 @@ def _figure_at(value: Any, lang: str | None) -> bytes:
     return _cell(value)
 
 
-# each status by its identity: an Enum hashes in Python, id() in C
-_STATUS_INDEX = {id(status): i for i, status in enumerate(Status)}
-
-
-def _texts(items: Any) -> bool:
-    """Whether `items` is a tuple of texts."""
-    return type(items) is tuple and all(type(item) is str for item in items)
+# the points a probe's row holds as the same figure (findings.Points); a float or a
+# bool equal to them is written otherwise
+_POINTS_TYPES = frozenset({type(None), int, Fraction})
+_REASON = Finding._fields.index("reason")
+_AFTER_REASON = Finding._fields.index("reason_params") + 1
+# what stands for a reason's parameter while its words are compiled: text that a
+# cell carries as it is (private-use characters), told apart by its number
+_MARK = "\ue000%d\ue001"
 
 
 class _Frame(NamedTuple):
@@ -471,6 +476,7 @@ def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame 
     if (
         not words
         or _MAY_NEED_WORK(words) is not None
+        or "_x" in words
         or len(words) > EXCEL_CHARS // 2
         or words[0] in _SPACES + "{"
         or words[-1] in _SPACES + "}"
@@ -529,7 +535,9 @@ class _RuleCells:
         "frames",
         "passed_frames",
         "failed_frames",
-        "constants",
+        "probe",
+        "probe_row",
+        "reasons",
     )
 
     def __init__(
@@ -559,8 +567,23 @@ class _RuleCells:
             for figures in (False, True)
         }
         self.share = rule.id in explain.percent  # its actual figure read as a percent
-        # rows of findings without figures of their own, by constant_key
-        self.constants: dict[tuple[Any, ...], tuple[bytes, str]] = {}
+        # a finding not applicable for the rule's `applies_if` holds nothing of the
+        # project's: its row is written once (by DecisionRows), and a finding that
+        # differs from it only in its reason (未配置, a key not in a table) is that row
+        # with the reason's words, compiled once per reason and parameter names
+        self.probe = Finding(
+            rule.id,
+            rule.spec.group,
+            rule.kind,
+            Status.NOT_APPLICABLE,
+            unit=rule.unit,
+            points=None if top is None else 0,
+            max_points=self.max_points,
+            reason="applies_if",
+        )
+        self.probe_row: tuple[bytes, str] | None = None
+        self.reasons: dict[tuple[str, tuple[str, ...]], tuple[str, bytes, bytes] | None]
+        self.reasons = {}
         self.frames = {
             (passed, figures): _frame(self, passed, sentence, explain.lang)
             for (passed, figures), sentence in self.sentences.items()
@@ -598,52 +621,6 @@ class _RuleCells:
             return False
         self.max_points = top
         return True
-
-    def constant_key(self, finding: Finding) -> tuple[Any, ...] | None:
-        """What tells a finding's row apart from the rule's other findings without
-        figures of their own (no actual figure, points or remedy; the rule's threshold
-        or none, its most points): its status, reason, missing data, unit, operator and
-        group, all texts. None for any other finding."""
-        if (
-            finding.actual is not None
-            or finding.points is not None
-            or finding.remedy is not None
-            or finding.branches
-        ):
-            return None
-        index = _STATUS_INDEX.get(id(finding.status))
-        if index is None:
-            return None
-        if not self.holds_top(finding.max_points):
-            return None
-        threshold = finding.threshold
-        if threshold is not None and threshold is not self.threshold:
-            if not self.fixed_threshold or not same_figure(threshold, self.threshold):
-                return None
-            self.threshold = threshold  # the same: by identity from now on
-        reason, params, missing = finding.reason, finding.reason_params, finding.missing
-        if not (reason is None or type(reason) is str) or not _texts(missing):
-            return None
-        for pair in params:
-            if type(pair) is not tuple or len(pair) != 2 or type(pair[0]) is not str:
-                return None
-            value = pair[1]
-            if type(value) is not str and not (type(value) is tuple and _texts(value)):
-                return None
-        unit, op, group = finding.unit, finding.op, finding.group
-        if (
-            (unit is not None and type(unit) is not str)
-            or (op is not None and type(op) is not str)
-            or type(group) is not str
-        ):
-            return None
-        return (index, threshold is None, reason, params, missing, unit, op, group)
-
-    def keep(self, key: tuple[Any, ...], made: tuple[bytes, str]) -> None:
-        """Keep the row of a finding without figures of its own (a memo, bounded)."""
-        if len(self.constants) >= _MESSAGES_KEPT:
-            self.constants.clear()
-        self.constants[key] = made
 
     def fits(self, finding: Finding) -> bool:
         """Whether one of the rule's sentences is `finding`'s message: not when the
@@ -689,6 +666,8 @@ class DecisionRows:
     def __init__(self, ruleset: RuleSet, lang: str = "zh") -> None:
         self.lang = "en" if lang == "en" else "zh"
         self.explain = explainer(ruleset, self.lang)
+        # remedies and summaries from words compiled once, as the JSON line writes them
+        self.prose = Prose(self.explain)
         self._rules: dict[str, _RuleCells] = {}
         for rule in ruleset.rules:
             heads = {}
@@ -703,7 +682,13 @@ class DecisionRows:
                     _finding_tail(fields, self.lang)[:4], FINDINGS, 2, ends=False
                 )
             basis = _cell(rule.spec.basis)
-            self._rules[rule.id] = _RuleCells(rule, heads, basis, self.explain)
+            cells = self._rules[rule.id] = _RuleCells(rule, heads, basis, self.explain)
+            try:
+                cells.probe_row = self._general(cells.probe, cells, None)
+            except (
+                Exception
+            ):  # words that do not format: written per finding, as they fail
+                cells.probe_row = None
         # a yes or no figure's cell and how a sentence shows it
         self._answers = {
             answer: (_figure_at(answer, self.lang), show(answer, self.lang))
@@ -826,14 +811,72 @@ class DecisionRows:
         if cells is None or finding.kind != cells.kind:  # not one of this rule set's
             message = self.explain.message(finding)
             return self._whole(finding, message, remedy), message
-        key = None if remedy is not None else cells.constant_key(finding)
-        if key is None:
-            return self._general(finding, cells, remedy)
-        made = cells.constants.get(key)
-        if made is None:
-            made = self._general(finding, cells, remedy)
-            cells.keep(key, made)
-        return made
+        if (
+            remedy is None
+            and finding.status is _NOT_APPLICABLE
+            and type(finding.points) in _POINTS_TYPES
+            and type(finding.max_points) in _POINTS_TYPES
+        ):
+            probe = cells.probe
+            if finding == probe and cells.probe_row is not None:
+                return cells.probe_row
+            if (
+                finding.reason is not None
+                and finding[:_REASON] == probe[:_REASON]  # all but the reason's fields
+                and finding[_AFTER_REASON:] == probe[_AFTER_REASON:]
+            ):
+                made = self._reasoned(cells, finding.reason, finding.reason_params)
+                if made is not None:
+                    return made
+        return self._general(finding, cells, remedy)
+
+    def _reasoned(
+        self, cells: _RuleCells, reason: str, params: tuple[tuple[str, Any], ...]
+    ) -> tuple[bytes, str] | None:
+        """`_general` of the rule's probe not applicable for `reason` with `params`,
+        its message one format call; None where the words are not a plain fill of text
+        parameters."""
+        names = tuple([name for name, _ in params])
+        key = (reason, names)
+        words = cells.reasons[key] if key in cells.reasons else self._words(cells, *key)
+        if words is None:
+            return None
+        values = dict(params)
+        for value in values.values():
+            if type(value) is not str:
+                return None
+        template, before, after = words
+        message = template.format_map(values)
+        if not message:  # an empty cell would end the row sooner
+            return None
+        try:
+            return before + _text_at(message) + after, message
+        except Unrepresentable:  # refused by _general, naming the column
+            return None
+
+    def _words(
+        self, cells: _RuleCells, reason: str, names: tuple[str, ...]
+    ) -> tuple[str, bytes, bytes] | None:
+        """Compiled once per reason and parameter names: the message's template (see
+        `Prose.reason_words`) and the row around its cell, cut from the row `_general`
+        writes with marks for the parameters."""
+        words: tuple[str, bytes, bytes] | None = None
+        try:
+            template = self.prose.reason_words(cells.probe, reason, names)
+            if template is not None:
+                marks = {name: _MARK % index for index, name in enumerate(names)}
+                marked = cells.probe._replace(
+                    reason=reason, reason_params=tuple(marks.items())
+                )
+                row, message = self._general(marked, cells, None)
+                cell = _text_at(template.format_map(marks))
+                if message == template.format_map(marks) and row.count(cell) == 1:
+                    before, after = row.split(cell)
+                    words = template, before, after
+        except Exception:  # words that do not format: written per finding, as they fail
+            words = None
+        cells.reasons[(reason, names)] = words
+        return words
 
     def _general(
         self, finding: Finding, cells: _RuleCells, remedy: Any
@@ -903,7 +946,7 @@ class DecisionRows:
     def render_bodies(self, decision: Decision) -> tuple[bytes, list[bytes]]:
         """`render`'s rows without their opening tag (as `XlsxWorkbook.add_rows` takes
         them, numbering them as it writes them)."""
-        remedy_of, rules = self.explain.remedy, self._rules
+        remedy_of, rules = self.prose.remedy, self._rules
         framed, unframed = self._framed, self._unframed
         remedies: dict[str, str | None] = {}
         failed: list[tuple[int, str]] = []
@@ -942,7 +985,7 @@ class DecisionRows:
     ) -> bytes:
         """The decision's row of the summary sheet without its opening tag (`failed`:
         its failed rules' words; `remedies`: its findings' by rule)."""
-        summary = self.explain.summary(decision, remedies)
+        summary = self.prose.summary(decision, remedies)
         to_pass = "\n".join(summary) if summary else None
         decision_cell = self._decisions.get(decision.outcome.value)
         score_text = score_json(decision.score)  # number(round_score(score), 2)

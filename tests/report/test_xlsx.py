@@ -433,10 +433,10 @@ def _contract_rows(decision: Any, ruleset: Any, lang: str) -> Any:
 def test_rows_rendered_from_decisions_are_their_contracts_rows_byte_for_byte(
     ref: str, folder: str, lang: str
 ) -> None:
-    # DecisionRows renders from pre-encoded parts and memos; result_rows cell by cell
+    # DecisionRows renders from pre-encoded parts; result_rows cell by cell
     ruleset, decisions = _decisions(ref, folder)
     rows = xlsx.DecisionRows(ruleset, lang)
-    for decision in decisions * 2:  # the second time from the memos
+    for decision in decisions * 2:  # the second time with what it keeps
         assert rows.render(decision) == _contract_rows(decision, ruleset, lang)
 
 
@@ -472,6 +472,16 @@ def test_decision_rows_escape_and_refuse_as_the_contracts_rows(text: str) -> Non
             findings=(first._replace(actual=Fraction(10) ** 400), *decision.findings)
         ),
     ]
+    # a finding not applicable for a reason of the rule set's, with the text as its
+    # parameter: the row from the reason's compiled words, or refused alike
+    at, reasoned = next(
+        (i, f) for i, f in enumerate(decision.findings) if f.reason_params
+    )
+    (name, _), *_ = reasoned.reason_params
+    for params in (((name, text),), ((name, text), ("other", "y")), ((name, (text,)),)):
+        findings = list(decision.findings)
+        findings[at] = reasoned._replace(reason_params=params)
+        variants.append(decision._replace(findings=tuple(findings)))
     for variant in variants:
         try:
             expected = _contract_rows(variant, ruleset, "zh")
