@@ -92,10 +92,17 @@ def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
             shown = text.rstrip("0")
             if shown[-1] == ".":
                 shown = "0" if shown == "-0." else shown[:-1]
-            if share:
-                tenths = int(text.replace(".", "", 1))  # q / 10^places
-                q = tenths * _POWERS[_PLACES + dot + 1 - len(text)]
-                return shown, decimals(q * 100) + "%"
+            if share:  # × 100: the point moved two digits right, in the text
+                negative = text[0] == "-"
+                part = text[dot + 1 :]
+                if len(part) < 2:
+                    part += "0"
+                whole = (text[negative:dot] + part[:2]).lstrip("0") or "0"
+                part = part[2:].rstrip("0")
+                hundred = whole + "." + part if part else whole
+                if negative and hundred != "0":
+                    hundred = "-" + hundred
+                return shown, hundred + "%"
             return shown, shown
         num, den = value.as_integer_ratio()
     elif kind is int:
