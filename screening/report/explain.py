@@ -813,12 +813,18 @@ class Prose:
             words = found.get((field, relation, unit))
             if words is None:
                 words = self._option(field, relation, unit)
-            before, after, template, scale, up, back, suffix = words
+            before, after, template, scale, up, hundredths, suffix = words
             num, den = value.as_integer_ratio()
             scaled = num * scale
-            shown = (
-                decimals((-(-scaled // den) if up else scaled // den) * back) + suffix
-            )
+            bound = -(-scaled // den) if up else scaled // den
+            # `decimals(bound × 10⁴⁻ᵖˡᵃᶜᵉˢ)` from the bound itself: a whole number, or
+            # hundredths whose float (one correctly rounded division) reads as them
+            if not hundredths or bound % 100 == 0:
+                shown = str(bound // 100 if hundredths else bound) + suffix
+            elif -_WHOLE_HUNDREDTHS < bound < _WHOLE_HUNDREDTHS:
+                shown = repr(bound / 100) + suffix
+            else:
+                shown = decimals(bound * 100) + suffix
             texts.append(
                 before + shown + after
                 if template is None
@@ -843,7 +849,7 @@ class Prose:
             *_around(compiled),
             (100 if share else 1) * 10**places,
             relation in (">=", ">"),
-            10 ** (4 - places),
+            places == 2,  # the bound in hundredths, else whole
             "%" if share else "",
         )
         return words
@@ -943,6 +949,9 @@ def _gain_order(a: Finding, b: Finding) -> int:
     return -1 if a.rule < b.rule else 1 if a.rule > b.rule else 0
 
 
+# hundredths below this (10¹⁵ ten-thousandths) are shown by their float's repr (see
+# `decimals`)
+_WHOLE_HUNDREDTHS = 10**13
 _MOST_GAIN_FIRST = cmp_to_key(_gain_order)
 _RATIOS = frozenset({type(None), int, Fraction})  # a score's types summed by ratios
 
