@@ -243,9 +243,11 @@ class _Frame:
             points_json = say_points = str(points).encode()
         else:
             points_json, say_points = _figure(points, False, self.lang)
-        remedy_json = (
-            _NULL if remedy is None else _remedy(finding, self.prose, remedies)
-        )
+        if remedy is None:
+            remedy_json = _NULL
+        else:  # `_remedy(…)`, inline: a failed finding of a ratio has one
+            said = remedies[rule] = self.prose.remedy(finding)
+            remedy_json = _NULL if said is None else json_string(said).encode()
         if own:
             written = self.own
             if written is not None:

@@ -787,15 +787,13 @@ class Prose:
                     return joined
                 score = self.score
                 if joined and score is not None:
-                    gain = remedy.gain
-                    shown = figure(gain)
-                    return (
-                        score[0]
-                        + joined
-                        + score[1]
-                        + (show(gain) if shown is None else shown[1])
-                        + score[2]
-                    )
+                    gain: Any = remedy.gain  # an int where the points are whole
+                    if type(gain) is int:
+                        gained = str(gain)
+                    else:
+                        shown = figure(gain)
+                        gained = show(gain) if shown is None else shown[1]
+                    return score[0] + joined + score[1] + gained + score[2]
         elif code == "veto":
             return self.veto
         elif code == "condition":
