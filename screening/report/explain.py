@@ -32,8 +32,8 @@ from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, input_kinds
 from screening.report.figures import (
     bound_text,
-    decimals,
     figure,
+    hundredths,
     json_string,
     number,
     percent,
@@ -811,18 +811,12 @@ class Prose:
             words = found.get((field, relation, unit))
             if words is None:
                 words = self._option(field, relation, unit)
-            before, after, template, scale, up, hundredths, suffix = words
+            before, after, template, scale, up, cents, suffix = words
             num, den = value.as_integer_ratio()
             scaled = num * scale
             bound = -(-scaled // den) if up else scaled // den
-            # `decimals(bound × 10⁴⁻ᵖˡᵃᶜᵉˢ)` from the bound itself: a whole number, or
-            # hundredths whose float (one correctly rounded division) reads as them
-            if not hundredths or bound % 100 == 0:
-                shown = str(bound // 100 if hundredths else bound) + suffix
-            elif -_WHOLE_HUNDREDTHS < bound < _WHOLE_HUNDREDTHS:
-                shown = repr(bound / 100) + suffix
-            else:
-                shown = decimals(bound * 100) + suffix
+            # `decimals(bound × 10⁴⁻ᵖˡᵃᶜᵉˢ)`, from the bound itself
+            shown = (hundredths(bound) if cents else str(bound)) + suffix
             texts.append(
                 before + shown + after
                 if template is None
@@ -907,11 +901,11 @@ class Prose:
         shown = figure(pass_mark)
         lines.append(
             before
-            + decimals(scaled(sn, sd, 100) * 100)
+            + hundredths(scaled(sn, sd, 100))
             + between
             + (shown[1] if shown is not None else show(pass_mark))
             + gap_before
-            + decimals(scaled(pn * sd - sn * pd, pd * sd, 100) * 100)
+            + hundredths(scaled(pn * sd - sn * pd, pd * sd, 100))
             + after
         )
         gains = [
@@ -947,9 +941,6 @@ def _gain_order(a: Finding, b: Finding) -> int:
     return -1 if a.rule < b.rule else 1 if a.rule > b.rule else 0
 
 
-# hundredths below this (10¹⁵ ten-thousandths) are shown by their float's repr (see
-# `decimals`)
-_WHOLE_HUNDREDTHS = 10**13
 _MOST_GAIN_FIRST = cmp_to_key(_gain_order)
 _RATIOS = frozenset({type(None), int, Fraction})  # a score's types summed by ratios
 

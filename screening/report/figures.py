@@ -58,6 +58,18 @@ def decimals(q: int) -> str:
     return f"{'-' if q < 0 else ''}{whole}.{part:04d}".rstrip("0")
 
 
+def hundredths(h: int) -> str:
+    """h hundredths as prose shows them: `decimals(h × 100)`, from h itself."""
+    if h % 100 == 0:
+        return str(h // 100)
+    if -_EXACT_HUNDREDTHS < h < _EXACT_HUNDREDTHS:
+        return repr(h / 100)  # one correctly rounded division: see `decimals`
+    return decimals(h * 100)
+
+
+_EXACT_HUNDREDTHS = _EXACT_REPR // 100
+
+
 def number(value: Any, places: int = 4) -> Any:
     """A Fraction/Decimal as a JSON-friendly int or float, rounded half to even to `places` decimals."""
     kind = type(value)  # exact types first: this runs for every number in every report
