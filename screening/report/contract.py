@@ -243,9 +243,11 @@ class _Frame:
             points_json = say_points = str(points).encode()
         else:
             points_json, say_points = _figure(points, False, self.lang)
-        remedy_json = (
-            _NULL if remedy is None else _remedy(finding, self.prose, remedies)
-        )
+        if remedy is None:
+            remedy_json = _NULL
+        else:  # `_remedy(…)`, inline: a failed finding of a ratio has one
+            said = remedies[rule] = self.prose.remedy(finding)
+            remedy_json = _NULL if said is None else json_string(said).encode()
         if own:
             written = self.own
             if written is not None:
@@ -285,6 +287,7 @@ class _Frame:
         )
 
 
+_UNSEEN: Any = object()  # a reason and names not compiled yet
 _POINTS_TYPES = frozenset({type(None), int, Fraction})
 # a Finding's reason and reason_params, by position: the fields a reason's words fill
 _REASON = Finding._fields.index("reason")
@@ -353,14 +356,19 @@ class _General:
             and type(finding.max_points) in _POINTS_TYPES
         ):
             probe = self.inapplicable
-            if finding == probe and self.inapplicable_json is not None:
+            reason = finding.reason
+            if (
+                reason == probe.reason  # else it differs from the probe
+                and finding == probe
+                and self.inapplicable_json is not None
+            ):
                 return self.inapplicable_json
             if (
-                finding.reason is not None
+                reason is not None
                 and finding[:_REASON] == probe[:_REASON]  # all but the reason's fields
                 and finding[_AFTER_REASON:] == probe[_AFTER_REASON:]
             ):
-                written = self._reasoned(finding.reason, finding.reason_params)
+                written = self._reasoned(reason, finding.reason_params)
                 if written is not None:
                     return written
         if (
@@ -402,15 +410,18 @@ class _General:
         """The JSON of the rule's probe not applicable for `reason` with `params`, its
         message one format call; None where the words are not a plain fill of text
         parameters."""
-        names = tuple([name for name, _ in params])
-        key = (reason, names)
-        words = self.reasons.get(key) if key in self.reasons else self._words(*key)
-        if words is None:
-            return None
         values = dict(params)
         for value in values.values():
             if type(value) is not str:
                 return None
+        if len(values) != len(params):  # a name given twice: written per finding
+            return None
+        key = (reason, tuple(values))
+        words: tuple[str, bytes, bytes] | None = self.reasons.get(key, _UNSEEN)
+        if words is _UNSEEN:
+            words = self._words(*key)
+        if words is None:
+            return None
         template, before, after = words
         return before + _inner(template.format_map(values)) + after
 

@@ -32,8 +32,8 @@ from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, input_kinds
 from screening.report.figures import (
     bound_text,
-    decimals,
     figure,
+    hundredths,
     json_string,
     number,
     percent,
@@ -787,15 +787,13 @@ class Prose:
                     return joined
                 score = self.score
                 if joined and score is not None:
-                    gain = remedy.gain
-                    shown = figure(gain)
-                    return (
-                        score[0]
-                        + joined
-                        + score[1]
-                        + (show(gain) if shown is None else shown[1])
-                        + score[2]
-                    )
+                    gain: Any = remedy.gain  # an int where the points are whole
+                    if type(gain) is int:
+                        gained = str(gain)
+                    else:
+                        shown = figure(gain)
+                        gained = show(gain) if shown is None else shown[1]
+                    return score[0] + joined + score[1] + gained + score[2]
         elif code == "veto":
             return self.veto
         elif code == "condition":
@@ -813,12 +811,12 @@ class Prose:
             words = found.get((field, relation, unit))
             if words is None:
                 words = self._option(field, relation, unit)
-            before, after, template, scale, up, back, suffix = words
+            before, after, template, scale, up, cents, suffix = words
             num, den = value.as_integer_ratio()
             scaled = num * scale
-            shown = (
-                decimals((-(-scaled // den) if up else scaled // den) * back) + suffix
-            )
+            bound = -(-scaled // den) if up else scaled // den
+            # `decimals(bound × 10⁴⁻ᵖˡᵃᶜᵉˢ)`, from the bound itself
+            shown = (hundredths(bound) if cents else str(bound)) + suffix
             texts.append(
                 before + shown + after
                 if template is None
@@ -843,7 +841,7 @@ class Prose:
             *_around(compiled),
             (100 if share else 1) * 10**places,
             relation in (">=", ">"),
-            10 ** (4 - places),
+            places == 2,  # the bound in hundredths, else whole
             "%" if share else "",
         )
         return words
@@ -903,11 +901,11 @@ class Prose:
         shown = figure(pass_mark)
         lines.append(
             before
-            + decimals(scaled(sn, sd, 100) * 100)
+            + hundredths(scaled(sn, sd, 100))
             + between
             + (shown[1] if shown is not None else show(pass_mark))
             + gap_before
-            + decimals(scaled(pn * sd - sn * pd, pd * sd, 100) * 100)
+            + hundredths(scaled(pn * sd - sn * pd, pd * sd, 100))
             + after
         )
         gains = [

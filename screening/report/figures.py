@@ -58,6 +58,18 @@ def decimals(q: int) -> str:
     return f"{'-' if q < 0 else ''}{whole}.{part:04d}".rstrip("0")
 
 
+def hundredths(h: int) -> str:
+    """h hundredths as prose shows them: `decimals(h × 100)`, from h itself."""
+    if h % 100 == 0:
+        return str(h // 100)
+    if -_EXACT_HUNDREDTHS < h < _EXACT_HUNDREDTHS:
+        return repr(h / 100)  # one correctly rounded division: see `decimals`
+    return decimals(h * 100)
+
+
+_EXACT_HUNDREDTHS = _EXACT_REPR // 100
+
+
 def number(value: Any, places: int = 4) -> Any:
     """A Fraction/Decimal as a JSON-friendly int or float, rounded half to even to `places` decimals."""
     kind = type(value)  # exact types first: this runs for every number in every report
@@ -92,10 +104,17 @@ def figure(value: Any, share: bool = False) -> tuple[str, str] | None:
             shown = text.rstrip("0")
             if shown[-1] == ".":
                 shown = "0" if shown == "-0." else shown[:-1]
-            if share:
-                tenths = int(text.replace(".", "", 1))  # q / 10^places
-                q = tenths * _POWERS[_PLACES + dot + 1 - len(text)]
-                return shown, decimals(q * 100) + "%"
+            if share:  # × 100: the point moved two digits right, in the text
+                negative = text[0] == "-"
+                part = text[dot + 1 :]
+                if len(part) < 2:
+                    part += "0"
+                whole = (text[negative:dot] + part[:2]).lstrip("0") or "0"
+                part = part[2:].rstrip("0")
+                hundred = whole + "." + part if part else whole
+                if negative and hundred != "0":
+                    hundred = "-" + hundred
+                return shown, hundred + "%"
             return shown, shown
         num, den = value.as_integer_ratio()
     elif kind is int:

@@ -31,7 +31,9 @@ from screening.report.contract import contract_bytes, to_contract
 from screening.report.explain import Prose, explainer
 from screening.report.figures import (
     bound_text,
+    decimals,
     figure,
+    hundredths,
     number,
     number_json,
     percent,
@@ -408,6 +410,14 @@ def test_a_remedy_bound_is_the_safe_bound_shown(
     assert bound_text(value, relation, places, factor) == show(
         safe_bound(value * factor, relation, places)
     )
+
+
+@given(
+    st.integers(-(10**20), 10**20)
+    | st.sampled_from([10**13 - 1, 10**13, -(10**13) + 1, -(10**13), 150, -150])
+)
+def test_hundredths_are_shown_as_their_ten_thousandths_are(h: int) -> None:
+    assert hundredths(h) == decimals(h * 100)
 
 
 _WORDS = st.text(st.sampled_from('ab甲{}"\\%\x00\n:'), max_size=6)
