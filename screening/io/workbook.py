@@ -459,8 +459,13 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
     # places cells as the file says, while this pass could not measure them.
     first = region.find(row_open)
     references = region.count(b' r="', first)
-    spaced_cells = region.count(spaced, first)
-    bare_cells = region.count(bare, first)
+    named_cells = region.count(cell_open + b' r="', first)
+    if region.count(cell_open, first) == named_cells:
+        # each "<c" starts a cell named first (the common sheet): none is bare
+        spaced_cells, bare_cells = named_cells, 0
+    else:
+        spaced_cells = region.count(spaced, first)
+        bare_cells = region.count(bare, first)
     named_rows = region.count(row_open + b' r="', first)
     named = spaced_cells + bare_cells + len(pieces)  # one reference each
     if references != named or named_rows != len(pieces):
@@ -482,7 +487,7 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
     measured = (
         not scan.positional
         and not bare_cells
-        and region.count(cell_open + b' r="', first) == spaced_cells
+        and named_cells == spaced_cells
         and _measured_at_once(path, scan, region, pieces[-1], spaced)
     )
     if not measured:
