@@ -811,7 +811,8 @@ def _read_table(
     warnings = _header_warnings(str(path), numbers[-1], header.issues)
     return RowStream(
         str(path),
-        _rows_of_table(path, table, header),
+        # the stream closes the table when a row fails, as the table itself would
+        _rows_of_table(path, table.unguarded(), header),
         format=table.format,
         encoding=table.encoding,
         header=header,

@@ -140,6 +140,11 @@ class Table(Iterator[tuple[int, Cells]]):
             self.close()
             raise
 
+    def unguarded(self) -> Iterator[tuple[int, Cells]]:
+        """The same rows, for a caller that closes the table itself when they fail
+        (one call a row fewer)."""
+        return self._rows
+
     def close(self) -> None:
         """Release the file (also done when the rows run out)."""
         if self._close is not None:

@@ -25,9 +25,16 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
+from decimal import (
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from itertools import accumulate, repeat
-from operator import eq, is_, itemgetter
+from operator import add, eq, is_, itemgetter
 from typing import Any, cast
 
 from screening.io.columns import FIELD_KINDS, HeaderMap
@@ -199,26 +206,29 @@ class Totals:
         try:
             runnings: list[list[Decimal]] = []
             plain = count  # the first row whose figure equals its column's sum
-            for i, column in enumerate(columns):
-                given = column[:count]
-                part: list[Decimal] = (
-                    [_ZERO if value is None else value for value in given]
-                    if any(map(is_, given, repeat(None)))
-                    else cast(list[Decimal], given)
-                )
-                # an absent or zero figure is no sign of a totals row
-                probe = part if all(part) else [f if f else _NAN for f in part]
-                running = list(accumulate(part, _SUMS.add, initial=self._block[i]))
-                runnings.append(running)
-                equal = list(map(eq, probe, running))
-                if True in equal:
-                    plain = min(plain, equal.index(True))
-                if self._closed_rows:
-                    first = _SUMS.add(self._closed[i], self._block[i])
-                    every = accumulate(part, _SUMS.add, initial=first)
-                    equal = list(map(eq, probe, every))
+            # `+` in the context of exact sums: it signals as `_SUMS.add` does, at
+            # less than half the cost a figure
+            with localcontext(_SUMS):
+                for i, column in enumerate(columns):
+                    given = column[:count]
+                    part: list[Decimal] = (
+                        [_ZERO if value is None else value for value in given]
+                        if any(map(is_, given, repeat(None)))
+                        else cast(list[Decimal], given)
+                    )
+                    # an absent or zero figure is no sign of a totals row
+                    probe = part if all(part) else [f if f else _NAN for f in part]
+                    running = list(accumulate(part, add, initial=self._block[i]))
+                    runnings.append(running)
+                    equal = list(map(eq, probe, running))
                     if True in equal:
                         plain = min(plain, equal.index(True))
+                    if self._closed_rows:
+                        first = self._closed[i] + self._block[i]
+                        every = accumulate(part, add, initial=first)
+                        equal = list(map(eq, probe, every))
+                        if True in equal:
+                            plain = min(plain, equal.index(True))
         except ArithmeticError:
             return -1
         # the sums up to the row that may be totals

@@ -21,6 +21,8 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import eq, itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -381,7 +383,7 @@ class _Scan:
     # row → its percent-formatted columns, bit n for 0-based column n
     percent: dict[int, int] = field(default_factory=dict)
     percent_patterns: dict[int, re.Pattern[bytes]] = field(default_factory=dict)
-    percent_bits: dict[bytes, int] = field(default_factory=dict)  # letters backwards
+    percent_bits: dict[bytes, int] = field(default_factory=dict)  # by letters
     errors: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def fits_calamine(self) -> bool:
@@ -457,8 +459,13 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
     # places cells as the file says, while this pass could not measure them.
     first = region.find(row_open)
     references = region.count(b' r="', first)
-    spaced_cells = region.count(spaced, first)
-    bare_cells = region.count(bare, first)
+    named_cells = region.count(cell_open + b' r="', first)
+    if region.count(cell_open, first) == named_cells:
+        # each "<c" starts a cell named first (the common sheet): none is bare
+        spaced_cells, bare_cells = named_cells, 0
+    else:
+        spaced_cells = region.count(spaced, first)
+        bare_cells = region.count(bare, first)
     named_rows = region.count(row_open + b' r="', first)
     named = spaced_cells + bare_cells + len(pieces)  # one reference each
     if references != named or named_rows != len(pieces):
@@ -480,7 +487,7 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
     measured = (
         not scan.positional
         and not bare_cells
-        and region.count(cell_open + b' r="', first) == spaced_cells
+        and named_cells == spaced_cells
         and _measured_at_once(path, scan, region, pieces[-1], spaced)
     )
     if not measured:
@@ -557,41 +564,47 @@ def _too_many_rows(path: Path, limits: Limits) -> InputError:
 
 def _mark_percent(scan: _Scan, region: bytes, cell_open: bytes) -> None:
     """Note the cells of `region` styled with a percent format."""
-    counts = {
-        style: region.count(b' s="%d"' % style) for style in sorted(scan.percent_styles)
-    }
-    styles = [style for style, count in counts.items() if count]
-    if not styles:
-        return
-    # Searched for backwards: the style attribute, rare, is then the pattern's start,
-    # which the regex engine finds by a plain search (the references are everywhere).
-    mirrored = region[::-1]
-    # (row number, column letters) of each cell, both spelt backwards
+    attributes = {style: b' s="%d"' % style for style in sorted(scan.percent_styles)}
+    # (column letters, row number) of each cell
     found: list[tuple[bytes, bytes]] = []
-    for style in styles:
+    for style, attribute in attributes.items():
+        pieces = region.split(attribute)
+        if len(pieces) == 1:
+            continue
+        # The reference right before each style attribute: the bytes before each
+        # one, as far back as a reference reaches, searched at once (NUL, which no
+        # XML holds, parts them), rather than the region, where references abound.
         pattern = scan.percent_patterns.get(style)
         if pattern is None:
             pattern = scan.percent_patterns[style] = re.compile(
-                re.escape(b'" s="%d"' % style)[::-1]
-                + rb'(\d{1,7})([A-Z]{1,3})"=r '
-                + re.escape(cell_open[::-1])
+                re.escape(cell_open) + rb' r="([A-Z]{1,3})(\d{1,7})"\x00'
             )
-        found += pattern.findall(mirrored)
-    if len(found) != sum(counts.values()):
-        # attributes in another order (or a row styled so): cell by cell
-        found = [
-            (number[::-1], letters[::-1])
-            for style in styles
-            for letters, number in _cells_with(region, b' s="%d"' % style, cell_open)
-        ]
-    marks = scan.percent
-    bits = scan.percent_bits
-    for number, letters in found:
-        bit = bits.get(letters)
-        if bit is None:  # a sheet has few percent columns
-            bit = bits[letters] = 1 << (column_number(letters[::-1]) - 1)
-        row = int(number[::-1])
-        marks[row] = marks.get(row, 0) | bit
+        reach = len(cell_open) + 16
+        tails = b"\x00".join([piece[-reach:] for piece in pieces[:-1]]) + b"\x00"
+        cells = pattern.findall(tails)
+        if len(cells) != len(pieces) - 1 or tails.count(0) != len(cells):
+            # attributes in another order (or a row styled so): cell by cell
+            cells = list(_cells_with(region, attribute, cell_open))
+        found += cells
+    if not found:
+        return
+    marks, bits = scan.percent, scan.percent_bits
+    every = list(map(itemgetter(0), found))  # each cell's letters
+    columns = set(every)  # a sheet has few percent columns
+    for letters in columns:
+        if letters not in bits:
+            bits[letters] = 1 << (column_number(letters) - 1)
+    rows = list(map(int, map(itemgetter(1), found)))
+    # the common sheet: each percent column styled in the same rows, rows new to the
+    # marks (a region holds rows of its own): one mask for all of them, set at once
+    first, *others = (
+        set(compress(rows, map(eq, every, repeat(letters)))) for letters in columns
+    )
+    if all(part == first for part in others) and marks.keys().isdisjoint(first):
+        marks.update(dict.fromkeys(first, sum(bits[letters] for letters in columns)))
+        return
+    for row, letters in zip(rows, every, strict=True):
+        marks[row] = marks.get(row, 0) | bits[letters]
 
 
 def _cells_with(

@@ -383,3 +383,58 @@ def test_no_marks_are_kept_for_a_sheet_openpyxl_reads(
     monkeypatch.setattr(workbook, "CALAMINE_CELLS", 1000)
     scan = _scan(path)
     assert not scan.fits_calamine() and not scan.percent and not scan.errors
+
+
+# a cell: none, a plain figure, or a percent-styled one with its reference first or last
+_STYLED = st.lists(
+    st.lists(st.sampled_from(["", "plain", "percent", "percent-s-first"]), max_size=4),
+    max_size=8,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_STYLED)
+def test_the_scan_finds_every_percent_cell(
+    tmp_path_factory: pytest.TempPathFactory, layout: list[list[str]]
+) -> None:
+    """Whichever cells are styled as percentages, and however their attributes are
+    ordered, the scan marks exactly those (row → bit of each 0-based column), and
+    calamine reads them as openpyxl does."""
+    xml = ['<row r="1"><c r="A1" t="inlineStr"><is><t>表头</t></is></c></row>']
+    expected: dict[int, int] = {}
+    for number, kinds in enumerate(layout, 2):
+        cells = []
+        for column, kind in enumerate(kinds):
+            ref = f"{'ABCD'[column]}{number}"
+            if kind == "plain":
+                cells.append(f'<c r="{ref}"><v>0.25</v></c>')
+            elif kind == "percent":
+                cells.append(f'<c r="{ref}" s="1"><v>0.25</v></c>')
+            elif kind == "percent-s-first":
+                cells.append(f'<c s="1" r="{ref}"><v>0.25</v></c>')
+            if kind.startswith("percent"):
+                expected[number] = expected.get(number, 0) | 1 << column
+        xml.append(f'<row r="{number}">{"".join(cells)}</row>')
+    folder = tmp_path_factory.mktemp("p")
+    path = rawxlsx.write(folder / "p.xlsx", rawxlsx.sheet_xml("".join(xml)))
+    assert _scan(path).percent == expected
+    by_calamine = _cells(path)
+    original = workbook.CALAMINE_CELLS
+    workbook.CALAMINE_CELLS = 0
+    try:
+        by_openpyxl = _cells(path)
+    finally:
+        workbook.CALAMINE_CELLS = original
+    assert _filled(by_calamine) == _filled(by_openpyxl)
+
+
+def _filled(rows: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+    """The rows with a value, without the trailing empty cells openpyxl keeps."""
+    kept = []
+    for number, cells in rows:
+        values = [None if c == "" else c for c in cells]
+        while values and values[-1] is None:
+            values.pop()
+        if values:
+            kept.append((number, values))
+    return kept
