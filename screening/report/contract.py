@@ -22,6 +22,7 @@ from screening.report.explain import (
     Explainer,
     Prose,
     explainer,
+    inapplicable_probe,
     json_string,
     number,
     percent,
@@ -325,16 +326,7 @@ class _General:
         # a finding not applicable for the rule's `applies_if` (the most frequent kind of
         # general finding) holds nothing of the project's: written once from a probe, it
         # is that finding's JSON whenever a finding equals the probe
-        self.inapplicable = Finding(
-            rule.id,
-            rule.spec.group,
-            rule.kind,
-            Status.NOT_APPLICABLE,
-            unit=rule.unit,
-            points=None if self.top is None else 0,
-            max_points=self.top,
-            reason="applies_if",
-        )
+        self.inapplicable = inapplicable_probe(rule)
         self.inapplicable_json: bytes | None = None
         try:
             self.inapplicable_json = self.write(self.inapplicable, {})

@@ -102,6 +102,23 @@ def _unit(unit: str | None, lang: str) -> str:
 _COUNTS = {"人"}  # units of whole things: a remedy in people is a whole number
 
 
+def inapplicable_probe(rule: EffectiveRule) -> Finding:
+    """`rule`'s finding not applicable for its `applies_if`: it holds nothing of the
+    project's, so a renderer writes it once and compares findings with it, whole or
+    but for the reason's fields (see `Prose.reason_words`)."""
+    top = getattr(rule.spec, "max_points", None)
+    return Finding(
+        rule.id,
+        rule.spec.group,
+        rule.kind,
+        Status.NOT_APPLICABLE,
+        unit=rule.unit,
+        points=None if top is None else 0,
+        max_points=None if top is None else Fraction(top),
+        reason="applies_if",
+    )
+
+
 def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
     """A remedy option's figure as shown, rounded in the unit it is shown in, in the
     safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a

@@ -46,6 +46,7 @@ from screening.model.effective import RuleSet
 from screening.report.explain import (
     Prose,
     explainer,
+    inapplicable_probe,
     number,
     percent,
     round_score,
@@ -571,16 +572,7 @@ class _RuleCells:
         # project's: its row is written once (by DecisionRows), and a finding that
         # differs from it only in its reason (未配置, a key not in a table) is that row
         # with the reason's words, compiled once per reason and parameter names
-        self.probe = Finding(
-            rule.id,
-            rule.spec.group,
-            rule.kind,
-            Status.NOT_APPLICABLE,
-            unit=rule.unit,
-            points=None if top is None else 0,
-            max_points=self.max_points,
-            reason="applies_if",
-        )
+        self.probe = inapplicable_probe(rule)
         self.probe_row: tuple[bytes, str] | None = None
         self.reasons: dict[tuple[str, tuple[str, ...]], tuple[str, bytes, bytes] | None]
         self.reasons = {}
