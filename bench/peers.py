@@ -29,8 +29,8 @@ Per contestant it prints the collections it triggered (gen 0/1/2, a round's medi
 and the CPU time they took.
 
 `--tracked` (a diagnostic; nothing else is run) prints how many objects the cyclic
-collector tracks that each contestant's result for one candidate keeps alive: what a
-full collection walks again for every result held.
+collector tracks that each contestant's result for one candidate keeps alive, and
+those objects by type: what a full collection walks again for every result held.
 
 Run: python bench/peers.py [N] [--rounds R] [--phase both|built|frozen] [--tracked]
 """
@@ -46,6 +46,7 @@ import random
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -341,9 +342,16 @@ def _tracked(contestants: dict[str, Callable[[], Any]], n: int) -> None:
         before = len(gc.get_objects())  # the frozen objects are not listed
         kept = work()
         gc.collect()  # untracks the tuples and dicts that hold only atoms
+        tracked = gc.get_objects()
         print(
-            f"  {name:24} {(len(gc.get_objects()) - before) / n:6.1f} tracked objects a result"
+            f"  {name:24} {(len(tracked) - before) / n:6.1f} tracked objects a result"
         )
+        by_type = Counter(type(o).__name__ for o in tracked)
+        del tracked
+        # by type, what a result keeps (types under 0.05 a result: caches made once)
+        kinds = [(k, c / n) for k, c in by_type.most_common() if c / n >= 0.05]
+        if kinds:
+            print("    " + ", ".join(f"{kind} {share:.2f}" for kind, share in kinds))
         del kept
         gc.collect()
     gc.unfreeze()
