@@ -2,7 +2,8 @@
 
 The lines a spooled batch appends are the bytes of an unspooled one, in input order,
 whether chunks come back as part-files or, after a worker died, row by row through the
-pipe; no part-file outlives the run, whether it ends, is interrupted or loses a worker.
+pipe; a run uses a part-file for each chunk in flight, again and again, and none
+outlives the run, whether it ends, is interrupted or loses a worker.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from screening.batch import CHUNK, Invalid, Screened, run_batch
+from screening import batch
+from screening.batch import Invalid, Screened, run_batch
 from screening.io.readers import read_rows
 from screening.io.writers import append_file
 from tests.conftest import ROOT
@@ -21,8 +23,9 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 from batch_speed import AS_OF, RULES, generate  # noqa: E402
 
-N = 3 * CHUNK + 50  # several chunks, the last a short one
-CRASH = 2 * CHUNK + 7  # a row of the third chunk
+CHUNK = 40  # rows a chunk here: more chunks than are in flight at once
+N = 16 * CHUNK + 10  # the last chunk a short one
+CRASH = 10 * CHUNK + 7  # a row of the eleventh chunk
 AS = dt.date.fromisoformat(AS_OF)
 
 
@@ -31,6 +34,11 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("spool") / "candidates.jsonl"
     generate(path, N, seed=3, distinct=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "CHUNK", CHUNK)
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +52,11 @@ def reference(source: Path) -> bytes:
 
 def _spooled(
     source: Path, folder: Path
-) -> tuple[bytes, list[Screened], list[Invalid], list[int]]:
+) -> tuple[bytes, list[Screened], list[Invalid], list[tuple[Path, int]]]:
     spool = folder / "results.tmp"
     screened: list[Screened] = []
     invalid: list[Invalid] = []
-    parts: list[int] = []
+    parts: list[tuple[Path, int]] = []
 
     with (folder / "lines").open("wb", buffering=1 << 20) as handle:
 
@@ -59,7 +67,7 @@ def _spooled(
 
         def on_part(part: Path, length: int) -> None:
             assert part.parent == folder and part.name.endswith(".part.tmp")
-            parts.append(length)
+            parts.append((part, length))
             append_file(handle, part, length)
 
         with read_rows(source, deferred=True) as rows:
@@ -86,7 +94,9 @@ def test_spooled_lines_are_the_unspooled_bytes_and_no_part_file_is_left(
     lines, screened, invalid, parts = _spooled(source, tmp_path)
     assert invalid == [] and len(screened) == N
     assert all(item.line is None for item in screened)  # none came through the pipe
-    assert len(parts) == 4 and sum(parts) == len(reference)  # one part-file a chunk
+    assert len(parts) == 17 and sum(n for _, n in parts) == len(reference)
+    # a part-file for each chunk in flight (4 a job at most), used again and again
+    assert len({path for path, _ in parts}) <= 4 * 2
     assert lines == reference
     assert _parts_left(tmp_path) == []
 
