@@ -114,53 +114,23 @@ def remove_stale(folder: Path | str) -> list[Path]:
 def append_file(handle: IO[bytes], part: Path | str, length: int) -> None:
     """Append the first `length` bytes of the file `part` to the open file `handle`.
 
-    Copied by the kernel (copy_file_range, else sendfile) when it can, without passing
-    through this process; by reads and writes otherwise. A part-file shorter than
-    `length` is an error: the output would silently lack lines.
+    By reads and writes of up to 8 MB: measured here (ext4, 2.4 MB parts), the
+    kernel's copy_file_range and sendfile took half as long again. A part-file shorter
+    than `length` is an error: the output would silently lack lines.
     """
-    handle.flush()  # what the buffer holds goes first
-    out = handle.fileno()
+    done = 0
     with open(part, "rb") as source:
-        done = 0
-        for copy in (_copy_range, _send):
-            try:
-                while done < length:
-                    moved = copy(source.fileno(), out, length - done)
-                    if moved == 0:
-                        break
-                    done += moved
+        while done < length:
+            block = source.read(min(length - done, _APPEND_BLOCK))
+            if not block:
                 break
-            except (
-                OSError
-            ) as exc:  # not supported here: the next way, where it left off
-                if exc.errno not in _UNSUPPORTED or done:
-                    raise
-        else:
-            source.seek(done)
-            while done < length:
-                block = source.read(min(length - done, 1 << 20))
-                if not block:
-                    break
-                handle.write(block)
-                done += len(block)
-            handle.flush()
+            handle.write(block)
+            done += len(block)
     if done != length:
         raise OSError(errno.EIO, f"part-file {part} holds {done} of {length} bytes")
 
 
-_UNSUPPORTED = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF}
-
-
-def _copy_range(source: int, out: int, count: int) -> int:
-    if not hasattr(os, "copy_file_range"):
-        raise OSError(errno.ENOSYS, "no copy_file_range")
-    return os.copy_file_range(source, out, count)
-
-
-def _send(source: int, out: int, count: int) -> int:
-    if not hasattr(os, "sendfile"):
-        raise OSError(errno.ENOSYS, "no sendfile")
-    return os.sendfile(out, source, None, count)
+_APPEND_BLOCK = 8 << 20
 
 
 def public_mode(path: Path | str) -> None:
