@@ -11,6 +11,13 @@ anything unexpected) makes that row invalid with a short reason; a row that kill
 worker process outright is found by screening the chunks then in flight row by row in
 a fresh pool, and is reported invalid too. Workers exit with the batch: they ignore
 Ctrl-C (the batch stops them) and die with their parent even when it is killed.
+
+With a spool (`run_batch(spool=…)`), workers write each chunk's contract lines to a
+part-file named after the batch's process (`writers.temp_file`), and only a short
+record of the chunk comes back through the pipe; the parent appends each part-file to
+its output in input order. Part-files are used again by later chunks (there are as
+many as chunks in flight) and deleted when the run ends. A chunk whose worker died is
+redone row by row with its lines sent back, its part-file never read.
 """
 
 from __future__ import annotations
@@ -29,12 +36,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import ValidationError
 
 from screening.errors import EngineError, ScreeningError
 from screening.io.readers import Row, parse_deferred
+from screening.io.writers import temp_file
 from screening.model.project import Project
 from screening.report.contract import contract_bytes
 
@@ -214,9 +223,10 @@ def _spawning() -> Iterator[None]:
 Task = tuple[str, int, dict[str, Any] | str] | Invalid
 # a Screened as a plain tuple (number, decision, line, record), or why not
 Done = tuple[int, str, bytes | None, Any] | Invalid
-# what a worker returns for a chunk: each row's result, and the chunk's XLSX rows (as
-# a plain tuple, SheetRows) when an XLSX is written
-Chunk = tuple[list[Done], tuple[list[bytes], list[bytes]] | None]
+# what a worker returns for a chunk: each row's result, the chunk's XLSX rows (as a
+# plain tuple, SheetRows) when an XLSX is written, and how many bytes of lines it
+# wrote to the chunk's part-file (None: the lines, if any, are in the results)
+Chunk = tuple[list[Done], tuple[list[bytes], list[bytes]] | None, int | None]
 
 
 def _failure(exc: BaseException) -> str:
@@ -253,12 +263,13 @@ def _refusal(source: str, number: int, exc: BaseException) -> Invalid:
     return Invalid(source, number, None, _failure(exc))
 
 
-def _screen_chunk(rows: list[Task]) -> Chunk:
+def _screen_chunk(rows: list[Task], part: str | None = None) -> Chunk:
     """Screen a chunk stage by stage (read every row, screen all, render all).
 
     Each stage's code and memos stay warm in the processor's caches, which interleaving
     the stages row by row loses. Order is kept; a row that fails a stage stays an
-    Invalid (and has no XLSX rows).
+    Invalid (and has no XLSX rows). With `part`, the screened rows' lines are written
+    to that file (in order) instead of being returned.
     """
     read: list[tuple[str, int, Any] | Invalid] = []
     for row in rows:
@@ -316,7 +327,33 @@ def _screen_chunk(rows: list[Task]) -> Chunk:
             summaries.append(rendered[0])
             findings += rendered[1]
         out.append((number, decision.outcome.value, line, record))
-    return out, ((summaries, findings) if sheet_rows is not None else None)
+    sheet = (summaries, findings) if sheet_rows is not None else None
+    if part is not None and want_line:
+        written = _spool(out, part)
+        if written is not None:
+            return [_unlined(item) for item in out], sheet, written
+    return out, sheet, None
+
+
+def _spool(out: list[Done], part: str) -> int | None:
+    """Write the screened rows' lines at the start of `part`, in order; how many bytes,
+    or None when the part-file cannot be written (the lines then go back through the
+    pipe, and the parent says which output cannot be written if it cannot either).
+
+    Not truncated: what lies beyond the bytes written is an earlier chunk's, never read.
+    Writing over pages the file already has costs a tenth of writing a new file.
+    """
+    data = b"".join([item[2] for item in out if type(item) is tuple])  # type: ignore[misc]
+    try:
+        with open(part, "r+b") as handle:
+            handle.write(data)
+    except OSError:
+        return None
+    return len(data)
+
+
+def _unlined(item: Done) -> Done:
+    return (item[0], item[1], None, item[3]) if type(item) is tuple else item
 
 
 def _flat_values(project: Project) -> dict[str, Any]:
@@ -395,6 +432,8 @@ def run_batch(
     parts: tuple[str, ...] = ("line",),
     register: bool = False,
     on_sheet_rows: Callable[[SheetRows], None] | None = None,
+    spool: Path | None = None,
+    on_part: Callable[[Path, int], None] | None = None,
 ) -> BatchCounts:
     """Screen every row, calling back in input order; returns the reconciled counts.
 
@@ -403,11 +442,31 @@ def run_batch(
     Skipped rows come to `on_invalid` too, with kind "skipped". With `register`, each
     Screened carries its register record. With "xlsx" in `parts`, `on_sheet_rows` is
     given each chunk's XLSX rows once its rows' results have been given.
+
+    With `spool` and `on_part` (and "line" in `parts`, and more than one job), workers
+    write their chunks' lines to part-files beside `spool`: the Screened of those rows
+    carry no line, and `on_part(path, length)` is given each chunk's part-file once its
+    rows' results have been given (it appends the file's first `length` bytes). A
+    part-file is used again for a later chunk (one for each chunk in flight, at most)
+    and every one is deleted when the run ends, however it ends.
     """
     counts = BatchCounts()
+    spooling = spool is not None and on_part is not None and "line" in parts
+    made: list[Path] = []  # every part-file of this run: deleted at its end
+    free: list[Path] = []  # those no chunk in flight is using
 
-    def consume(chunk: Chunk) -> None:
-        results, sheet_rows = chunk
+    def release(part: Path | None) -> None:
+        if part is not None:
+            free.append(part)
+
+    def consume(chunk: Chunk, part: Path | None = None) -> None:
+        try:
+            take(chunk, part)
+        finally:
+            release(part)
+
+    def take(chunk: Chunk, part: Path | None) -> None:
+        results, sheet_rows, written = chunk
         decisions = counts.decisions
         for item in results:
             if type(item) is tuple:
@@ -421,6 +480,8 @@ def run_batch(
                 else:
                     counts.invalid += 1
                 on_invalid(item)  # type: ignore[arg-type]
+        if written is not None and part is not None and on_part is not None:
+            on_part(part, written)
         if sheet_rows is not None and on_sheet_rows is not None:
             on_sheet_rows(SheetRows(*sheet_rows))
         if on_progress is not None:
@@ -492,7 +553,7 @@ def run_batch(
         # row by row in a pool that works: a row that kills its worker is that row's
         for task in chunk:
             if isinstance(task, Invalid):
-                consume(([task], None))
+                consume(([task], None, None))
                 continue
             try:
                 with _spawning():
@@ -500,33 +561,53 @@ def run_batch(
                 consume(single.result())
             except BrokenProcessPool:
                 _stop(pool)
-                consume(([Invalid(task[0], task[1], None, _CRASHED)], None))
+                consume(([Invalid(task[0], task[1], None, _CRASHED)], None, None))
                 pool = start()
         return pool
 
     pool = start()
-    pending: deque[tuple[list[Task], Future[Chunk]]] = deque()
+    pending: deque[tuple[list[Task], Future[Chunk], Path | None]] = deque()
 
     def drain(pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
-        chunk, future = pending.popleft()
+        chunk, future, part = pending.popleft()
         try:
-            consume(future.result())
-            return pool
+            result = future.result()
         except (
             BrokenProcessPool
         ):  # one of the chunks in flight killed a worker: find the row
             _stop(pool)
-            suspects = [chunk, *(c for c, _ in pending)]
+            # its workers are gone: what they wrote of the chunks in flight is never
+            # read, and those part-files are free for chunks to come
+            release(part)
+            suspects = [chunk]
+            for other, _, other_part in pending:
+                suspects.append(other)
+                release(other_part)
             pending.clear()
             pool = start()
             for suspect in suspects:
                 pool = isolate(pool, suspect)
             return pool
+        consume(result, part)
+        return pool
+
+    def submit(chunk: list[Task]) -> None:
+        part = None
+        if spooling and free:
+            part = free.pop()
+        elif spooling:
+            assert spool is not None
+            part = temp_file(spool, "part")  # named after this process: remove_stale
+            made.append(part)
+        with _spawning():
+            future = pool.submit(
+                _screen_chunk, chunk, None if part is None else str(part)
+            )
+        pending.append((chunk, future, part))
 
     try:
         for chunk in chunks():
-            with _spawning():
-                pending.append((chunk, pool.submit(_screen_chunk, chunk)))
+            submit(chunk)
             while (
                 len(pending) >= 4 * jobs
             ):  # bounded: the input is read only as fast as it is screened
@@ -534,9 +615,14 @@ def run_batch(
         while pending:
             pool = drain(pool)
     except BaseException:
-        _stop(pool)
+        _stop(pool)  # first: no worker writes a part-file once they are deleted
         raise
-    pool.shutdown()
+    else:
+        pool.shutdown()
+    finally:
+        for part in made:
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
     return counts
 
 

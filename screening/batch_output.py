@@ -29,6 +29,7 @@ from screening.io.writers import (
     CsvWriter,
     ErrorsCsvWriter,
     StagedFile,
+    append_file,
     public_mode,
     temp_file,
 )
@@ -180,15 +181,22 @@ class BatchOutputs:
                 def on_result(item: Screened) -> None:
                     if register is not None:
                         register.add(item)
-                    if lines is not None:
+                    if lines is not None and item.line is not None:
                         try:
-                            lines.write(item.line)  # type: ignore[arg-type]
+                            lines.write(item.line)
                         except OSError as exc:
                             raise cannot_write(
                                 jsonl or self.targets[0][1], exc
                             ) from None
                     if book is not None:
                         book.decisions[item.decision] += 1
+
+                def on_part(part: Path, length: int) -> None:
+                    assert lines is not None
+                    try:  # a chunk's lines, written by its worker (see run_batch)
+                        append_file(lines, part, length)
+                    except OSError as exc:
+                        raise cannot_write(jsonl or self.targets[0][1], exc) from None
 
                 def on_sheet_rows(rows: SheetRows) -> None:
                     assert book is not None and xlsx is not None
@@ -235,6 +243,8 @@ class BatchOutputs:
                         parts,
                         register=register is not None,
                         on_sheet_rows=on_sheet_rows,
+                        spool=line_file,
+                        on_part=on_part,
                     )
             c = self.counts
             if c.rows != c.screened + c.invalid + c.skipped:

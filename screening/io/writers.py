@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import os
 import re
@@ -108,6 +109,28 @@ def remove_stale(folder: Path | str) -> list[Path]:
                     os.unlink(entry.path)
                     removed.append(Path(entry.path))
     return removed
+
+
+def append_file(handle: IO[bytes], part: Path | str, length: int) -> None:
+    """Append the first `length` bytes of the file `part` to the open file `handle`.
+
+    By reads and writes of up to 8 MB: measured here (ext4, 2.4 MB parts), the
+    kernel's copy_file_range and sendfile took half as long again. A part-file shorter
+    than `length` is an error: the output would silently lack lines.
+    """
+    done = 0
+    with open(part, "rb") as source:
+        while done < length:
+            block = source.read(min(length - done, _APPEND_BLOCK))
+            if not block:
+                break
+            handle.write(block)
+            done += len(block)
+    if done != length:
+        raise OSError(errno.EIO, f"part-file {part} holds {done} of {length} bytes")
+
+
+_APPEND_BLOCK = 8 << 20
 
 
 def public_mode(path: Path | str) -> None:

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from screening.io import writers
 from screening.io.writers import (
     CSV_COLUMNS,
     CsvWriter,
     JsonlWriter,
+    append_file,
     atomic_open,
     atomic_write,
     csv_row,
@@ -275,3 +277,28 @@ def test_errors_csv(tmp_path: Path) -> None:
         "a.csv,3,'=名称,x,invalid",
         "a.csv,9,,合计,skipped",
     ]
+
+
+def test_append_file_appends_a_part_after_what_is_buffered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writers, "_APPEND_BLOCK", 1 << 16)  # several blocks
+    part = tmp_path / "part"
+    part.write_bytes("一行\n".encode() * 50_000 + b"not this")
+    length = part.stat().st_size - len(b"not this")
+    out = tmp_path / "out"
+    with out.open("wb", buffering=1 << 20) as handle:
+        handle.write(b"before\n")  # still in the buffer: it must go first
+        append_file(handle, part, length)
+        handle.write(b"after\n")
+    assert out.read_bytes() == b"before\n" + "一行\n".encode() * 50_000 + b"after\n"
+
+
+def test_append_file_refuses_a_part_shorter_than_said(tmp_path: Path) -> None:
+    part = tmp_path / "part"
+    part.write_bytes(b"short\n")
+    with (
+        (tmp_path / "out").open("wb") as handle,
+        pytest.raises(OSError, match="6 of 10"),
+    ):
+        append_file(handle, part, 10)

@@ -1,0 +1,157 @@
+"""Workers that write their chunks' lines to part-files (run_batch's spool).
+
+The lines a spooled batch appends are the bytes of an unspooled one, in input order,
+whether chunks come back as part-files or, after a worker died, row by row through the
+pipe; a run uses a part-file for each chunk in flight, again and again, and none
+outlives the run, whether it ends, is interrupted or loses a worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+from screening import batch
+from screening.batch import Invalid, Screened, run_batch
+from screening.io.readers import read_rows
+from screening.io.writers import append_file
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+from batch_speed import AS_OF, RULES, generate  # noqa: E402
+
+CHUNK = 40  # rows a chunk here: more chunks than are in flight at once
+N = 16 * CHUNK + 10  # the last chunk a short one
+CRASH = 10 * CHUNK + 7  # a row of the eleventh chunk
+AS = dt.date.fromisoformat(AS_OF)
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("spool") / "candidates.jsonl"
+    generate(path, N, seed=3, distinct=True)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "CHUNK", CHUNK)
+
+
+@pytest.fixture(scope="module")
+def reference(source: Path) -> bytes:
+    """The lines of the same rows screened in this process, one job, no spool."""
+    lines: list[bytes] = []
+    with read_rows(source, deferred=True) as rows:
+        run_batch(rows, RULES, AS, 1, lambda r: lines.append(r.line or b""), print)
+    return b"".join(lines)
+
+
+def _spooled(
+    source: Path, folder: Path
+) -> tuple[bytes, list[Screened], list[Invalid], list[tuple[Path, int]]]:
+    spool = folder / "results.tmp"
+    screened: list[Screened] = []
+    invalid: list[Invalid] = []
+    parts: list[tuple[Path, int]] = []
+
+    with (folder / "lines").open("wb", buffering=1 << 20) as handle:
+
+        def on_result(item: Screened) -> None:
+            screened.append(item)
+            if item.line is not None:
+                handle.write(item.line)
+
+        def on_part(part: Path, length: int) -> None:
+            assert part.parent == folder and part.name.endswith(".part.tmp")
+            parts.append((part, length))
+            append_file(handle, part, length)
+
+        with read_rows(source, deferred=True) as rows:
+            run_batch(
+                rows,
+                RULES,
+                AS,
+                2,
+                on_result,
+                invalid.append,
+                spool=spool,
+                on_part=on_part,
+            )
+    return (folder / "lines").read_bytes(), screened, invalid, parts
+
+
+def _parts_left(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.endswith(".part.tmp")]
+
+
+def test_spooled_lines_are_the_unspooled_bytes_and_no_part_file_is_left(
+    source: Path, reference: bytes, tmp_path: Path
+) -> None:
+    lines, screened, invalid, parts = _spooled(source, tmp_path)
+    assert invalid == [] and len(screened) == N
+    assert all(item.line is None for item in screened)  # none came through the pipe
+    assert len(parts) == 17 and sum(n for _, n in parts) == len(reference)
+    # a part-file for each chunk in flight (4 a job at most), used again and again
+    assert len({path for path, _ in parts}) <= 4 * 2
+    assert lines == reference
+    assert _parts_left(tmp_path) == []
+
+
+def test_a_row_that_kills_its_worker_costs_its_chunks_part_files_not_their_lines(
+    source: Path, reference: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # sitecustomize runs in every worker started with this path (not in this process)
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os\n"
+        "from screening.screener import Screener\n"
+        "_screen = Screener.screen\n"
+        "def screen(self, project):\n"
+        f"    if project.id == 'bh-{CRASH - 1:07d}':\n"
+        "        os._exit(3)  # as a crash in the C core would\n"
+        "    return _screen(self, project)\n"
+        "Screener.screen = screen\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", str(hook))
+    out = tmp_path / "out"
+    out.mkdir()
+    lines, screened, invalid, parts = _spooled(source, out)
+    assert [(i.number, i.reason) for i in invalid] == [
+        (CRASH, "筛查进程处理此行时意外退出 / the screening process died on this row")
+    ]
+    assert [s.number for s in screened] == [n for n in range(1, N + 1) if n != CRASH]
+    # the chunks screened again row by row sent their lines back; the others spooled
+    assert any(s.line is not None for s in screened) and parts
+    expected = reference.splitlines(keepends=True)
+    del expected[CRASH - 1]
+    assert lines == b"".join(expected)
+    assert _parts_left(out) == []
+
+
+def test_an_interrupted_batch_leaves_no_part_file(source: Path, tmp_path: Path) -> None:
+    seen = 0
+
+    def on_result(item: Screened) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == CHUNK + 10:  # chunks in flight, part-files written and not
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), read_rows(source, deferred=True) as rows:
+        run_batch(
+            rows,
+            RULES,
+            AS,
+            2,
+            on_result,
+            print,
+            spool=tmp_path / "results.tmp",
+            on_part=lambda part, length: None,
+        )
+    assert _parts_left(tmp_path) == []
