@@ -19,6 +19,7 @@ from screening.batch import Invalid, Screened, run_batch
 from screening.io.readers import read_rows
 from screening.io.writers import append_file
 from tests.conftest import ROOT
+from tests.crash import crash_hook
 
 sys.path.insert(0, str(ROOT / "bench"))
 from batch_speed import AS_OF, RULES, generate  # noqa: E402
@@ -104,19 +105,8 @@ def test_spooled_lines_are_the_unspooled_bytes_and_no_part_file_is_left(
 def test_a_row_that_kills_its_worker_costs_its_chunks_part_files_not_their_lines(
     source: Path, reference: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # sitecustomize runs in every worker started with this path (not in this process)
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(
-        "import os\n"
-        "from screening.screener import Screener\n"
-        "_screen = Screener.screen\n"
-        "def screen(self, project):\n"
-        f"    if project.id == 'bh-{CRASH - 1:07d}':\n"
-        "        os._exit(3)  # as a crash in the C core would\n"
-        "    return _screen(self, project)\n"
-        "Screener.screen = screen\n",
-        encoding="utf-8",
+    hook = crash_hook(
+        tmp_path, "screen", "project", f"project.id == 'bh-{CRASH - 1:07d}'"
     )
     monkeypatch.setenv("PYTHONPATH", str(hook))
     out = tmp_path / "out"

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from tests.cli.test_screen_cli import invoke
+from tests.crash import crash_hook
 
 HEADER = "项目编号,项目名称,企业名称,行业代码,总投资(亿元),固定资产投资(万元),用地面积(亩),年营业收入(万元),年税收(万元),年综合能耗(吨标煤),是否位于生态保护红线,产业目录类别\n"
 ROWS = [
@@ -478,20 +479,7 @@ def test_an_engine_error_or_any_failure_is_that_rows_alone(
 def test_a_row_that_kills_its_worker_is_found_and_the_rest_screened(
     tmp_path: Path,
 ) -> None:
-    # sitecustomize runs in every Python process started with this path, the workers too
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(
-        "import os\n"
-        "from screening.screener import Screener\n"
-        "_screen = Screener.screen_values\n"
-        "def screen_values(self, values):\n"
-        "    if values.get('id') == 'L2':\n"
-        "        os._exit(3)  # as a crash in the C core would\n"
-        "    return _screen(self, values)\n"
-        "Screener.screen_values = screen_values\n",
-        encoding="utf-8",
-    )
+    hook = crash_hook(tmp_path, "screen_values", "values", "values.get('id') == 'L2'")
     source = tmp_path / "in.csv"
     source.write_text(
         HEADER + "\n".join([ROWS[0], ROWS[1], ROWS[3]] * 2) + "\n", encoding="utf-8"
