@@ -24,8 +24,10 @@ from screening.report.explain import (
     explainer,
     inapplicable_probe,
     json_string,
+    like_probe,
     number,
     percent,
+    reason_values,
     round_score,
     show,
 )
@@ -289,10 +291,6 @@ class _Frame:
 
 
 _UNSEEN: Any = object()  # a reason and names not compiled yet
-_POINTS_TYPES = frozenset({type(None), int, Fraction})
-# a Finding's reason and reason_params, by position: the fields a reason's words fill
-_REASON = Finding._fields.index("reason")
-_AFTER_REASON = Finding._fields.index("reason_params") + 1
 _OWN_HOLES = (_ACTUAL, _POINTS, _SAY_ACTUAL, _SAY_POINTS, _REMEDY)
 
 
@@ -340,29 +338,14 @@ class _General:
 
     def write(self, finding: Finding, remedies: dict[str, str | None]) -> bytes | None:
         """The finding's JSON, or None for another group, kind or unit than the rule's."""
-        if (
-            finding.status is Status.NOT_APPLICABLE
-            # int and Fraction points are the same figure (findings.Points); a float or
-            # a bool equal to them is written otherwise
-            and type(finding.points) in _POINTS_TYPES
-            and type(finding.max_points) in _POINTS_TYPES
-        ):
-            probe = self.inapplicable
-            reason = finding.reason
-            if (
-                reason == probe.reason  # else it differs from the probe
-                and finding == probe
-                and self.inapplicable_json is not None
-            ):
-                return self.inapplicable_json
-            if (
-                reason is not None
-                and finding[:_REASON] == probe[:_REASON]  # all but the reason's fields
-                and finding[_AFTER_REASON:] == probe[_AFTER_REASON:]
-            ):
-                written = self._reasoned(reason, finding.reason_params)
-                if written is not None:
-                    return written
+        like = like_probe(finding, self.inapplicable)
+        if like and self.inapplicable_json is not None:
+            return self.inapplicable_json
+        reason = finding.reason
+        if like is not None and reason is not None:  # the probe but for its reason
+            written = self._reasoned(reason, finding.reason_params)
+            if written is not None:
+                return written
         if (
             finding.group != self.group
             or finding.kind != self.kind
@@ -402,11 +385,8 @@ class _General:
         """The JSON of the rule's probe not applicable for `reason` with `params`, its
         message one format call; None where the words are not a plain fill of text
         parameters."""
-        values = dict(params)
-        for value in values.values():
-            if type(value) is not str:
-                return None
-        if len(values) != len(params):  # a name given twice: written per finding
+        values = reason_values(params)
+        if values is None:
             return None
         key = (reason, tuple(values))
         words: tuple[str, bytes, bytes] | None = self.reasons.get(key, _UNSEEN)

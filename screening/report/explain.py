@@ -119,6 +119,48 @@ def inapplicable_probe(rule: EffectiveRule) -> Finding:
     )
 
 
+# int and Fraction points are the same figure (findings.Points); a float or a bool
+# equal to them is written otherwise, never from a probe's words
+_PROBE_POINTS = frozenset({type(None), int, Fraction})
+# a Finding's reason and reason_params, by position: the fields a reason's words fill
+_REASON = Finding._fields.index("reason")
+_AFTER_REASON = Finding._fields.index("reason_params") + 1
+
+
+def like_probe(finding: Finding, probe: Finding) -> bool | None:
+    """Whether a renderer may write `finding` from its rule's `inapplicable_probe`:
+    True when it equals the probe, False when it differs from it only in its reason's
+    fields (未配置, a key not in a table: see `reason_values`), None otherwise."""
+    if (
+        finding.status is not Status.NOT_APPLICABLE
+        or type(finding.points) not in _PROBE_POINTS
+        or type(finding.max_points) not in _PROBE_POINTS
+    ):
+        return None
+    reason = finding.reason
+    if reason == probe.reason and finding == probe:  # else it differs from the probe
+        return True
+    if (
+        reason is not None
+        and finding[:_REASON] == probe[:_REASON]  # all but the reason's fields
+        and finding[_AFTER_REASON:] == probe[_AFTER_REASON:]
+    ):
+        return False
+    return None
+
+
+def reason_values(params: tuple[tuple[str, Any], ...]) -> dict[str, str] | None:
+    """A reason's parameters as the values its compiled words (`Prose.reason_words`)
+    are filled with; None unless each is a text and each name is given once."""
+    values = dict(params)
+    for value in values.values():
+        if type(value) is not str:
+            return None
+    if len(values) != len(params):  # a name given twice: written per finding
+        return None
+    return values
+
+
 def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
     """A remedy option's figure as shown, rounded in the unit it is shown in, in the
     safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a

@@ -47,8 +47,10 @@ from screening.report.explain import (
     Prose,
     explainer,
     inapplicable_probe,
+    like_probe,
     number,
     percent,
+    reason_values,
     round_score,
     show,
 )
@@ -393,7 +395,6 @@ def finding_fields(
 _FAILING_ORDER = {kind: i for i, kind in enumerate(FAILING_KINDS)}
 _UNSEEN = object()  # what a memo holds before its first value
 _PASSED, _FAILED = Status.PASS, Status.FAIL
-_NOT_APPLICABLE = Status.NOT_APPLICABLE
 _MESSAGES_KEPT = 256  # message cells a rule keeps (a memo, bounded)
 # a character that may need work in a text (_NEEDS_WORK says whether it does), with
 # "_x" found by `in`: one character class, scanned several times as fast as
@@ -432,9 +433,6 @@ def _figure_at(value: Any, lang: str | None) -> bytes:
 
 # the points a probe's row holds as the same figure (findings.Points); a float or a
 # bool equal to them is written otherwise
-_POINTS_TYPES = frozenset({type(None), int, Fraction})
-_REASON = Finding._fields.index("reason")
-_AFTER_REASON = Finding._fields.index("reason_params") + 1
 # what stands for a reason's parameter while its words are compiled: text that a
 # cell carries as it is (private-use characters), told apart by its number
 _MARK = "\ue000%d\ue001"
@@ -803,23 +801,14 @@ class DecisionRows:
         if cells is None or finding.kind != cells.kind:  # not one of this rule set's
             message = self.explain.message(finding)
             return self._whole(finding, message, remedy), message
-        if (
-            remedy is None
-            and finding.status is _NOT_APPLICABLE
-            and type(finding.points) in _POINTS_TYPES
-            and type(finding.max_points) in _POINTS_TYPES
-        ):
-            probe = cells.probe
-            if finding == probe and cells.probe_row is not None:
-                return cells.probe_row
-            if (
-                finding.reason is not None
-                and finding[:_REASON] == probe[:_REASON]  # all but the reason's fields
-                and finding[_AFTER_REASON:] == probe[_AFTER_REASON:]
-            ):
-                made = self._reasoned(cells, finding.reason, finding.reason_params)
-                if made is not None:
-                    return made
+        like = None if remedy is not None else like_probe(finding, cells.probe)
+        if like and cells.probe_row is not None:
+            return cells.probe_row
+        reason = finding.reason
+        if like is not None and reason is not None:  # the probe but for its reason
+            made = self._reasoned(cells, reason, finding.reason_params)
+            if made is not None:
+                return made
         return self._general(finding, cells, remedy)
 
     def _reasoned(
@@ -828,15 +817,13 @@ class DecisionRows:
         """`_general` of the rule's probe not applicable for `reason` with `params`,
         its message one format call; None where the words are not a plain fill of text
         parameters."""
-        names = tuple([name for name, _ in params])
-        key = (reason, names)
+        values = reason_values(params)
+        if values is None:
+            return None
+        key = (reason, tuple(values))
         words = cells.reasons[key] if key in cells.reasons else self._words(cells, *key)
         if words is None:
             return None
-        values = dict(params)
-        for value in values.values():
-            if type(value) is not str:
-                return None
         template, before, after = words
         message = template.format_map(values)
         if not message:  # an empty cell would end the row sooner
