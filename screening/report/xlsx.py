@@ -431,8 +431,6 @@ def _figure_at(value: Any, lang: str | None) -> bytes:
     return _cell(value)
 
 
-# the points a probe's row holds as the same figure (findings.Points); a float or a
-# bool equal to them is written otherwise
 # what stands for a reason's parameter while its words are compiled: text that a
 # cell carries as it is (private-use characters), told apart by its number
 _MARK = "\ue000%d\ue001"
@@ -675,9 +673,7 @@ class DecisionRows:
             cells = self._rules[rule.id] = _RuleCells(rule, heads, basis, self.explain)
             try:
                 cells.probe_row = self._general(cells.probe, cells, None)
-            except (
-                Exception
-            ):  # words that do not format: written per finding, as they fail
+            except Exception:  # words that do not format: written per finding
                 cells.probe_row = None
         # a yes or no figure's cell and how a sentence shows it
         self._answers = {
@@ -848,7 +844,7 @@ class DecisionRows:
                     reason=reason, reason_params=tuple(marks.items())
                 )
                 row, message = self._general(marked, cells, None)
-                cell = _text_at(template.format_map(marks))
+                cell = _text_at(message)
                 if message == template.format_map(marks) and row.count(cell) == 1:
                     before, after = row.split(cell)
                     words = template, before, after
