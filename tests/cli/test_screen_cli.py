@@ -138,17 +138,18 @@ def test_python_dash_m_works_like_the_command() -> None:
     assert result.returncode == 0 and "starter" in result.stdout
 
 
-# `run` as the console script calls it, reporting whether the collector is on when
-# the command's own code runs (and for `screen`, the bytes it wrote before `os._exit`)
-_RUN_AND_REPORT_COLLECTOR = """
-import gc, sys
-import click
+# `run` as the console script calls it, reporting the collector and pydantic's
+# documented plugin switch as they are when the command's own code runs (and for
+# `screen`, the bytes it wrote before `os._exit`)
+_RUN_AND_REPORT = """
+import gc, os, sys
 from screening import cli
 for name in ("rules", "screen"):
     command = cli.main.commands[name]
-    body = command.callback
-    def probe(*args, _body=body, **kwargs):
+    def probe(*args, _body=command.callback, **kwargs):
         print(f"collector enabled: {gc.isenabled()}", file=sys.stderr)
+        switch = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+        print(f"plugins: {switch!r}", file=sys.stderr)
         return _body(*args, **kwargs)
     command.callback = probe
 sys.argv = ["screening", *sys.argv[1:]]
@@ -164,7 +165,7 @@ def test_run_pauses_the_collector_for_screen_only_and_screen_writes_the_same(
     args: list[str], enabled: bool
 ) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", _RUN_AND_REPORT_COLLECTOR, *args],
+        [sys.executable, "-c", _RUN_AND_REPORT, *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -407,25 +408,6 @@ def test_square_brackets_in_titles_and_messages_are_printed_whole(
     assert (f"（{shown}）" if lang == "zh" else f"({shown})") in out  # the summary
 
 
-# `run` as the console script calls it, reporting pydantic's documented plugin switch
-# as the command's own code left it
-_RUN_AND_REPORT_PLUGINS = """
-import os, sys
-from screening import cli
-for name in ("rules", "screen"):
-    command = cli.main.commands[name]
-    def probe(*args, _body=command.callback, **kwargs):
-        try:
-            return _body(*args, **kwargs)
-        finally:
-            switch = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
-            print(f"plugins: {switch!r}", file=sys.stderr)
-    command.callback = probe
-sys.argv = ["screening", *sys.argv[1:]]
-cli.run()
-"""
-
-
 @pytest.mark.parametrize(
     ("args", "given", "reported"),
     [
@@ -442,7 +424,7 @@ def test_screen_turns_pydantic_plugins_off_unless_the_user_chose(
     if given is not None:
         env["PYDANTIC_DISABLE_PLUGINS"] = given
     result = subprocess.run(
-        [sys.executable, "-c", _RUN_AND_REPORT_PLUGINS, *args],
+        [sys.executable, "-c", _RUN_AND_REPORT, *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
