@@ -27,16 +27,27 @@ class Outcome(str, Enum):
     REJECT = "reject"
 
 
-class RemedyOption(NamedTuple):
-    """One way to flip a failed threshold: `field relation value` (e.g. land.area_mu <= 18).
+# One way to flip a failed threshold: `field relation value` (e.g. land.area_mu <= 18),
+# as the plain tuple (field, relation, numerator, denominator, unit), the exact value
+# numerator / denominator in lowest terms, denominator > 0. A plain tuple of atoms, not a
+# record class holding a Fraction: the cyclic collector untracks it, and the tuple of a
+# remedy's options holding only such, where a NamedTuple and its Fraction stayed tracked
+# (walked by every full collection) for as long as their decision was kept. Readers
+# unpack it, or take `option_value`; `remedy_option` makes one from a value.
+RemedyOption = tuple[str, str, int, int, str]
 
-    Immutable records like `Finding`, and as cheap to make: a failed ratio rule makes new
-    ones for nearly every project of a batch."""
 
-    field: str
-    relation: str  # >= > <= <
-    value: Fraction
-    unit: str
+def remedy_option(
+    field: str, relation: str, value: Fraction | int, unit: str
+) -> RemedyOption:
+    """The option `field relation value` (relation one of >= > <= <), in `unit`."""
+    num, den = value.as_integer_ratio()
+    return (field, relation, num, den, unit)
+
+
+def option_value(option: RemedyOption) -> Fraction:
+    """An option's exact value."""
+    return Fraction(option[2], option[3])
 
 
 class Remedy(NamedTuple):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from math import gcd
 
 from screening.expr import nodes as n
-from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, exact
-from screening.findings import Points, RemedyOption, new_record
+from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined
+from screening.findings import Points, RemedyOption
 from screening.score import Bands, Grading, Linear, points_ratio
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
@@ -76,7 +77,6 @@ class Solver:
         # increasing the field raises the value: keep the relation's sense; else flip it
         senses = {1: relation, -1: _FLIP[relation]}
         plan = entry[1]
-        new = new_record
 
         def options(ctx: Ctx, target: Fraction) -> tuple[RemedyOption, ...]:
             num, den = target.as_integer_ratio()
@@ -91,14 +91,14 @@ class Solver:
                 value_num, value_den, direction = solved
                 if value_num < 0:  # a negative figure is no remedy
                     continue
-                # exact: a renderer rounds it in the unit it shows it in (a share as a
-                # percentage, people as a whole number), in the direction `needed` keeps met
-                out.append(
-                    new(
-                        RemedyOption,
-                        (field, senses[direction], exact(value_num, value_den), unit),
-                    )
-                )
+                # exact, in lowest terms (den > 0 here): a renderer rounds it in the unit
+                # it shows it in (a share as a percentage, people as a whole number), in
+                # the direction `needed` keeps met
+                divisor = gcd(value_num, value_den)
+                if divisor != 1:
+                    value_num //= divisor
+                    value_den //= divisor
+                out.append((field, senses[direction], value_num, value_den, unit))
             return tuple(out)
 
         return options

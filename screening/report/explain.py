@@ -165,9 +165,11 @@ def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
     """A remedy option's figure as shown, rounded in the unit it is shown in, in the
     safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a
     whole number."""
-    if option.field in shares:
-        return bound_text(option.value, option.relation, 2, 100) + "%"
-    return bound_text(option.value, option.relation, 0 if option.unit in _COUNTS else 2)
+    field, relation, num, den, unit = option
+    value = Fraction(num, den)
+    if field in shares:
+        return bound_text(value, relation, 2, 100) + "%"
+    return bound_text(value, relation, 0 if unit in _COUNTS else 2)
 
 
 _VARYING = (
@@ -610,7 +612,7 @@ class Explainer:
     def _option(self, option: RemedyOption) -> str:
         # compiled once per field, relation and unit: the words before and after the
         # option's figure (or a template, where the figure has a format of its own)
-        field, relation, _, unit = option
+        field, relation, _, _, unit = option
         entry = (field, relation, unit)
         words = self._option_words.get(entry)
         if words is None:
@@ -866,12 +868,11 @@ class Prose:
         the safe direction (see `_option_value`)."""
         found = self.option_words
         texts = []
-        for field, relation, value, unit in options:
+        for field, relation, num, den, unit in options:
             words = found.get((field, relation, unit))
             if words is None:
                 words = self._option(field, relation, unit)
             before, after, template, scale, up, cents, suffix = words
-            num, den = value.as_integer_ratio()
             scaled = num * scale
             bound = -(-scaled // den) if up else scaled // den
             # `decimals(bound × 10⁴⁻ᵖˡᵃᶜᵉˢ)`, from the bound itself

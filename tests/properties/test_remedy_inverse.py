@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Missing, Undefined, compile_expr, to_fraction
-from screening.findings import RemedyOption
+from screening.findings import RemedyOption, remedy_option
 from screening.remedy import Solver
 
 FIELDS = (
@@ -59,7 +59,7 @@ class Recursive:
                 continue
             value, direction = solved
             needed = relation if direction > 0 else FLIP[relation]
-            out.append(RemedyOption(field, needed, value, self.units.get(field, "")))
+            out.append(remedy_option(field, needed, value, self.units.get(field, "")))
         return tuple(out)
 
     def fields(self, node: n.Node) -> list[str]:
@@ -224,4 +224,5 @@ def test_compiled_solver_matches_recursive_solving(problem: tuple) -> None:
         expected = reference.options(node, relation, target, _env(values, metric_nodes))
         got = solver.options(node, relation, target, _env(values, metric_nodes))
         assert got == expected
-        assert all(type(option.value) is Fraction for option in got)
+        # exact ints, the value in lowest terms (as the reference's Fraction gives it)
+        assert all(type(o[2]) is int and type(o[3]) is int and o[3] > 0 for o in got)

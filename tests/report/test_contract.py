@@ -22,8 +22,8 @@ from screening.findings import (
     Finding,
     Outcome,
     Remedy,
-    RemedyOption,
     Status,
+    remedy_option,
 )
 from screening.model.effective import RuleSet
 from screening.model.project import Project
@@ -153,7 +153,7 @@ def remedies(draw: st.DrawFn) -> Remedy | None:
     if code is None:
         return None
     options = tuple(
-        RemedyOption(
+        remedy_option(
             draw(st.sampled_from(_FIELDS[:3] + ("output.employees",))),
             draw(st.sampled_from([">=", ">", "<=", "<"])),
             draw(st.fractions(min_value=-(10**6), max_value=10**6)),

@@ -8,6 +8,7 @@ import pytest
 
 from screening.expr.evaluate import Ctx, compile_expr
 from screening.expr.parser import parse
+from screening.findings import option_value, remedy_option
 from screening.remedy import Solver, next_band
 
 METRICS = {
@@ -101,7 +102,7 @@ def env(**values: int) -> Ctx:
 def test_options(expr: str, relation: str, target: Fraction, expected: list) -> None:
     e = env(investment__fixed_assets=4000, land__area_mu=20, output__annual_tax=12)
     options = solver().options(parse(expr), relation, Fraction(target), e)
-    assert [(o.field, o.relation, o.value) for o in options] == expected
+    assert [(o[0], o[1], option_value(o)) for o in options] == expected
 
 
 def test_fields_used_twice_are_not_solved_for() -> None:
@@ -153,7 +154,9 @@ def test_an_input_as_given_has_the_same_options_for_every_project(
         )
         assert fixed == per_project
     assert fixed == (
-        () if target < 0 else (("output.annual_tax", relation, target, "万元"),)
+        ()
+        if target < 0
+        else (remedy_option("output.annual_tax", relation, target, "万元"),)
     )
 
 

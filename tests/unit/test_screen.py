@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from screening.findings import Outcome, Status
+from screening.findings import Outcome, Status, option_value
 from screening.model.project import Project
 from screening.screener import Screener
 from tests.conftest import MINIMAL
@@ -111,7 +111,7 @@ def test_failed_gate_rejects_with_a_remedy_per_input(screener: Screener) -> None
     )
     remedy = decision.findings[1].remedy
     assert remedy is not None and remedy.code == "numeric"
-    assert [(o.field, o.relation, o.value) for o in remedy.options] == [
+    assert [(o[0], o[1], option_value(o)) for o in remedy.options] == [
         ("investment.fixed_assets", ">=", Fraction(3750)),
         ("land.area_mu", "<=", Fraction(12)),
     ]
@@ -146,7 +146,7 @@ def test_score_remedy_names_the_next_band(screener: Screener) -> None:
     decision = _screen(screener, output__annual_tax=150)
     remedy = decision.findings[2].remedy
     assert remedy is not None and remedy.code == "score" and remedy.gain == 50
-    assert [(o.field, o.relation, o.value) for o in remedy.options] == [
+    assert [(o[0], o[1], option_value(o)) for o in remedy.options] == [
         ("land.area_mu", "<=", Fraction(75, 10)),
         ("output.annual_tax", ">=", Fraction(300)),
     ]
