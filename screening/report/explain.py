@@ -973,7 +973,10 @@ class Prose:
             for f in decision.findings
             if f.remedy is not None and f.remedy.code == "score"
         ]
-        if len(gains) > 1:
+        if len(gains) == 2:  # the usual case of two score rules: one comparison
+            if _gain_order(gains[0], gains[1]) > 0:
+                gains.reverse()
+        elif len(gains) > 2:
             gains.sort(key=_MOST_GAIN_FIRST)
         before, after = self.improve
         for finding in gains[:3]:
