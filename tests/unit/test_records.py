@@ -17,8 +17,8 @@ from screening.screener import Screener
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# the order the fast makers in kinds/check.py, kinds/score.py, remedy.py and
-# decision.py write the fields in
+# the order the fast makers in kinds/check.py, kinds/score.py and decision.py write
+# the fields in (a remedy option is a plain tuple: see the last test)
 MADE_AS = {
     Finding: (
         "rule",
