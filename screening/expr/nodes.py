@@ -10,8 +10,9 @@ every field, and they pickle.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
+from operator import attrgetter
 from typing import Any, ClassVar, NoReturn
 
 _set = object.__setattr__
@@ -22,6 +23,9 @@ class Node:
 
     __slots__ = ("offset",)
     _fields: ClassVar[tuple[str, ...]] = ()  # the values compared, hashed and shown
+    # what equality and the hash compare: the values (one, or a tuple of several), read
+    # by one C call; a bare node has none, so any two are equal
+    _key: ClassVar[Callable[[Node], object]] = attrgetter("__class__")
 
     offset: int
 
@@ -30,17 +34,16 @@ class Node:
 
     def __init_subclass__(cls) -> None:
         cls._fields = cls.__slots__
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(map(self.__getattribute__, self._fields))
+        cls._key = attrgetter(*cls.__slots__)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._values() == other._values()
+        key = type(self)._key
+        return key(self) == key(other)  # other is of the same class
 
     def __hash__(self) -> int:
-        return hash(self._values())
+        return hash(type(self)._key(self))
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -49,7 +52,7 @@ class Node:
         return f"{type(self).__qualname__}({shown})"
 
     def __reduce__(self) -> tuple[type[Node], tuple[Any, ...]]:
-        return type(self), (self.offset, *self._values())
+        return type(self), (self.offset, *(getattr(self, f) for f in self._fields))
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"cannot assign to field {name!r} of an expression node")
