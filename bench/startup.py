@@ -11,7 +11,9 @@ Each round runs, one after the other (so that the machine's load falls on all al
 * `screening screen CASE` with a warm rule-set cache (the usual run);
 * the same with an empty cache (the first run after a rule-set file changed);
 * the same with the cache off (`SCREENING_CACHE=0`);
-* the README's first command's `screen` step (two cases), warm.
+* the README's first command's `screen` step (two cases), warm;
+* a diagnostic: `screen CASE --format json`, warm, the same run but for the text
+  table (rich): the difference to the warm line is what rendering the table costs.
 
 The cache lives in a temporary folder for the run (`SCREENING_CACHE_DIR`), so the
 user's own cache is neither read nor written. Wall time is per run; CPU time is the
@@ -104,6 +106,10 @@ def main() -> None:
             {**base, "SCREENING_CACHE": "0"},
         ),
         "README screen step (warm)": ([*screen, "screen", *README_CASES], base),
+        "screen CASE --format json (warm)": (
+            [*screen, "screen", case, "--format", "json"],
+            base,
+        ),
     }
     run(*variants["screen CASE (warm cache)"])  # fills the warm cache
     walls: dict[str, list[float]] = {name: [] for name in variants}

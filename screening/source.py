@@ -9,7 +9,6 @@ This module knows nothing about rule sets or projects.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -53,16 +52,37 @@ class NodeInfo(NamedTuple):
     end_line: int | None = None
 
 
-@dataclass
 class LoadedYaml:
-    """A parsed document with the position of every value, keyed by its path."""
+    """A parsed document with the position of every value, keyed by its path.
 
-    path: str
-    data: Any
-    positions: dict[Path_, NodeInfo] = field(default_factory=dict)
-    keys: dict[Path_, NodeInfo] = field(
-        default_factory=dict
-    )  # where each mapping key is written
+    A plain class, not a dataclass: declaring a dataclass compiles its methods from
+    source, a millisecond of every `screening screen`.
+    """
+
+    __slots__ = ("path", "data", "positions", "keys")
+
+    def __init__(
+        self,
+        path: str,
+        data: Any,
+        positions: dict[Path_, NodeInfo] | None = None,
+        keys: dict[Path_, NodeInfo] | None = None,
+    ) -> None:
+        self.path = path
+        self.data = data
+        self.positions: dict[Path_, NodeInfo] = {} if positions is None else positions
+        self.keys: dict[Path_, NodeInfo] = {} if keys is None else keys  # mapping keys
+
+    def __repr__(self) -> str:
+        return f"LoadedYaml(path={self.path!r}, data={self.data!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        mine = (self.path, self.data, self.positions, self.keys)
+        return mine == (other.path, other.data, other.positions, other.keys)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
 
     def span(self, at: Path_ = ()) -> SourceSpan:
         """The span of the value at `at`, or of its nearest ancestor that exists."""

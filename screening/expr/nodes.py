@@ -1,74 +1,189 @@
-"""Expression tree nodes: frozen records with the offset they start at."""
+"""Expression tree nodes: immutable records with the offset they start at.
+
+Plain classes with slots rather than frozen dataclasses: a dataclass compiles its
+methods from source text when it is declared, about 1 ms a class, which every
+`screening screen` paid for these eleven before it read a file. They behave as the
+dataclasses did: keyword or positional construction (the offset first), equality and
+hash by class and values (the offset is not compared), no assignment, a repr naming
+every field, and they pickle.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from fractions import Fraction
+from operator import attrgetter
+from typing import Any, ClassVar, NoReturn
+
+_set = object.__setattr__
 
 
-@dataclass(frozen=True)
 class Node:
-    offset: int = field(default=0, compare=False)
+    """A sub-expression; `offset` is where it starts in the expression's text."""
+
+    __slots__ = ("offset",)
+    _fields: ClassVar[tuple[str, ...]] = ()  # the values compared, hashed and shown
+    # what equality and the hash compare: the values (one, or a tuple of several), read
+    # by one C call; a bare node has none, so any two are equal
+    _key: ClassVar[Callable[[Node], object]] = attrgetter("__class__")
+
+    offset: int
+
+    def __init__(self, offset: int = 0) -> None:
+        _set(self, "offset", offset)
+
+    def __init_subclass__(cls) -> None:
+        cls._fields = cls.__slots__
+        cls._key = attrgetter(*cls.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        key = type(self)._key
+        return key(self) == key(other)  # other is of the same class
+
+    def __hash__(self) -> int:
+        return hash(type(self)._key(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in ("offset", *self._fields)
+        )
+        return f"{type(self).__qualname__}({shown})"
+
+    def __reduce__(self) -> tuple[type[Node], tuple[Any, ...]]:
+        return type(self), (self.offset, *(getattr(self, f) for f in self._fields))
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"cannot assign to field {name!r} of an expression node")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"cannot delete field {name!r} of an expression node")
 
 
-@dataclass(frozen=True)
+_NOTHING = Node()  # the default operand: a node with no value
+
+
 class Number(Node):
-    value: Fraction = Fraction(0)
+    __slots__ = ("value",)
+    value: Fraction
+
+    def __init__(self, offset: int = 0, value: Fraction = Fraction(0)) -> None:
+        _set(self, "offset", offset)
+        _set(self, "value", value)
 
 
-@dataclass(frozen=True)
 class Text(Node):
-    value: str = ""
+    __slots__ = ("value",)
+    value: str
+
+    def __init__(self, offset: int = 0, value: str = "") -> None:
+        _set(self, "offset", offset)
+        _set(self, "value", value)
 
 
-@dataclass(frozen=True)
 class Boolean(Node):
-    value: bool = False
+    __slots__ = ("value",)
+    value: bool
+
+    def __init__(self, offset: int = 0, value: bool = False) -> None:
+        _set(self, "offset", offset)
+        _set(self, "value", value)
 
 
-@dataclass(frozen=True)
 class ListOf(Node):
-    items: tuple[Node, ...] = ()
+    __slots__ = ("items",)
+    items: tuple[Node, ...]
+
+    def __init__(self, offset: int = 0, items: tuple[Node, ...] = ()) -> None:
+        _set(self, "offset", offset)
+        _set(self, "items", items)
 
 
-@dataclass(frozen=True)
 class Name(Node):
     """A dotted name: a project field, metric, parameter, derived fact or table."""
 
-    name: str = ""
+    __slots__ = ("name",)
+    name: str
+
+    def __init__(self, offset: int = 0, name: str = "") -> None:
+        _set(self, "offset", offset)
+        _set(self, "name", name)
 
 
-@dataclass(frozen=True)
 class Unary(Node):
-    op: str = ""  # "-" or "not"
-    operand: Node = field(default_factory=Node)
+    __slots__ = ("op", "operand")
+    op: str  # "-" or "not"
+    operand: Node
+
+    def __init__(self, offset: int = 0, op: str = "", operand: Node = _NOTHING) -> None:
+        _set(self, "offset", offset)
+        _set(self, "op", op)
+        _set(self, "operand", operand)
 
 
-@dataclass(frozen=True)
 class Arith(Node):
-    op: str = ""  # + - * /
-    left: Node = field(default_factory=Node)
-    right: Node = field(default_factory=Node)
+    __slots__ = ("op", "left", "right")
+    op: str  # + - * /
+    left: Node
+    right: Node
+
+    def __init__(
+        self,
+        offset: int = 0,
+        op: str = "",
+        left: Node = _NOTHING,
+        right: Node = _NOTHING,
+    ) -> None:
+        _set(self, "offset", offset)
+        _set(self, "op", op)
+        _set(self, "left", left)
+        _set(self, "right", right)
 
 
-@dataclass(frozen=True)
 class Compare(Node):
-    op: str = ""  # < <= > >= == != in "not in"
-    left: Node = field(default_factory=Node)
-    right: Node = field(default_factory=Node)
+    __slots__ = ("op", "left", "right")
+    op: str  # < <= > >= == != in "not in"
+    left: Node
+    right: Node
+
+    def __init__(
+        self,
+        offset: int = 0,
+        op: str = "",
+        left: Node = _NOTHING,
+        right: Node = _NOTHING,
+    ) -> None:
+        _set(self, "offset", offset)
+        _set(self, "op", op)
+        _set(self, "left", left)
+        _set(self, "right", right)
 
 
-@dataclass(frozen=True)
 class Logic(Node):
-    op: str = ""  # "and" or "or"
-    items: tuple[Node, ...] = ()
+    __slots__ = ("op", "items")
+    op: str  # "and" or "or"
+    items: tuple[Node, ...]
+
+    def __init__(
+        self, offset: int = 0, op: str = "", items: tuple[Node, ...] = ()
+    ) -> None:
+        _set(self, "offset", offset)
+        _set(self, "op", op)
+        _set(self, "items", items)
 
 
-@dataclass(frozen=True)
 class Call(Node):
-    func: str = ""
-    args: tuple[Node, ...] = ()
+    __slots__ = ("func", "args")
+    func: str
+    args: tuple[Node, ...]
+
+    def __init__(
+        self, offset: int = 0, func: str = "", args: tuple[Node, ...] = ()
+    ) -> None:
+        _set(self, "offset", offset)
+        _set(self, "func", func)
+        _set(self, "args", args)
 
 
 def children(node: Node) -> tuple[Node, ...]:

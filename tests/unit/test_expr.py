@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from decimal import Decimal
 from fractions import Fraction
 
@@ -48,6 +49,30 @@ def test_precedence_and_offsets() -> None:
         ),
     )
     assert parse("30%") == n.Number(0, Fraction(3, 10))
+
+
+def test_nodes_are_values_whose_offset_is_not_compared() -> None:
+    tree = parse("not (a.b >= 2 * c) or f(d, [1, 'x'])")
+    moved = parse("   not (a.b >= 2 * c) or f(d, [1, 'x'])")
+    assert tree == moved and hash(tree) == hash(moved)
+    assert tree.offset == 0 and moved.offset == 3
+    assert parse("a.b >= 2") != parse("a.b > 2")
+    assert n.Number(0, Fraction(1)) != n.Text(0, Fraction(1))  # type: ignore[arg-type]
+    assert {parse("x + 1"): "one"}[parse(" x + 1")] == "one"
+    assert pickle.loads(pickle.dumps(tree)) == tree
+    assert pickle.loads(pickle.dumps(moved)).offset == 3
+    assert repr(n.Unary(op="-")) == "Unary(offset=0, op='-', operand=Node(offset=0))"
+    assert repr(n.Number(4, Fraction(1, 2))) == (
+        "Number(offset=4, value=Fraction(1, 2))"
+    )
+    with pytest.raises(AttributeError):
+        tree.offset = 1  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        n.Name(0, "x").name = "y"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del n.Name(0, "x").name
+    keywords = n.Arith(op="+", left=n.Name(name="x"), right=n.Number(value=Fraction(1)))
+    assert keywords == parse("x + 1")
 
 
 @pytest.mark.parametrize(

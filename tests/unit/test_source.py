@@ -17,6 +17,12 @@ def test_numbers_are_exact_decimals_and_positions_are_kept() -> None:
     assert (
         str(loaded.span(("b", 9, "x"))) == "f.yaml:3:3"
     )  # nearest existing ancestor: the list
+    again = load_yaml_text("a: 0.7\nb:\n  - 1\n  - 2.50\n", "f.yaml")
+    assert again == loaded  # the same document, values and positions
+    moved = load_yaml_text("a: 0.7\nb:\n\n  - 1\n  - 2.50\n", "f.yaml")
+    assert moved.data == loaded.data and moved != loaded  # not at the same lines
+    sub = loaded.sub(("b",))
+    assert sub.data == [1, Decimal("2.50")] and str(sub.span((1,))) == "f.yaml:4:5"
 
 
 @pytest.mark.parametrize(
