@@ -8,7 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening.io import ziparchive
@@ -21,10 +21,28 @@ _STEPS = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.fixture(params=["isal", "zlib"])
+def deflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """ISA-L's deflate and CRC combine, or (without isal) zlib's and the Python one."""
+    if request.param == "zlib":
+        monkeypatch.setattr(ziparchive, "_fast_zlib", None)
+        monkeypatch.setattr(ziparchive, "crc32", zlib.crc32)
+        monkeypatch.setattr(ziparchive, "crc32_combine", ziparchive._crc32_combine)
+    elif ziparchive._fast_zlib is None:
+        pytest.skip("isal is not installed")
+    return str(request.param)
+
+
+# the fixture's setting holds for every example: nothing to reset between them
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(steps=_STEPS, repeat=st.integers(1, 200))
 def test_pieces_and_own_bytes_read_back_with_their_crc(
     tmp_path_factory: pytest.TempPathFactory,
+    deflater: str,
     steps: list[tuple[bool, list[bytes]]],
     repeat: int,
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -630,6 +632,65 @@ def test_the_fixture_workbook_reads_the_same_in_calamine(
     expected = _sheets(tmp_path / "batch.xlsx")  # the values test_summary_sheet checks
     assert _calamine(tmp_path / "batch.xlsx") == expected
     assert _streamed(tmp_path / "batch.xlsx") == expected
+
+
+def _numbered(source: Path, target: Path) -> None:
+    """The same workbook with every row numbered (`<row r="N">`), as most writers do."""
+    with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w") as out:
+        for name in package.namelist():
+            data = package.read(name)
+            if name.startswith("xl/worksheets/"):
+                parts = data.split(b"<row>")
+                data = parts[0] + b"".join(
+                    b'<row r="%d">' % n + part for n, part in enumerate(parts[1:], 1)
+                )
+            out.writestr(name, data, zipfile.ZIP_DEFLATED)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_libreoffice_reads_unnumbered_rows_as_numbered_ones(tmp_path: Path) -> None:
+    # Excel cannot run here; LibreOffice can: every sheet of a batch workbook (rows
+    # from deflated pieces, without `r`) converts to the CSV of the same workbook with
+    # its rows numbered
+    ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
+    rows = xlsx.DecisionRows(ruleset, "zh")
+    book = xlsx.XlsxWorkbook(tmp_path / "plain.xlsx")
+    rendered = [rows.render_bodies(d) for d in decisions]
+    for at in range(0, len(rendered), 3):
+        book.add_rows(*_chunk_rows(rendered[at : at + 3], "deflated"))
+    book.decisions.update(d.outcome.value for d in decisions)
+    book.add_error({"source": "a.csv", "row": 3, "column": None, "reason": "x"})
+    book.close({"ruleset": {"id": ruleset.id}, "as_of": "2025-06-30"})
+    _numbered(tmp_path / "plain.xlsx", tmp_path / "numbered.xlsx")
+    # every sheet to its own CSV (the filter's last token, -1), UTF-8 (76)
+    csv = (
+        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    )
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--convert-to",
+            csv,
+            "--outdir",
+            str(tmp_path / "csv"),
+            str(tmp_path / "plain.xlsx"),
+            str(tmp_path / "numbered.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    sheets = ["汇总", "明细", "错误", "规则集"]
+    for sheet in sheets:
+        plain = (tmp_path / "csv" / f"plain-{sheet}.csv").read_text(encoding="utf-8")
+        numbered = (tmp_path / "csv" / f"numbered-{sheet}.csv").read_text("utf-8")
+        assert plain == numbered and plain.count("\n") >= 2
+    assert (tmp_path / "csv" / "plain-明细.csv").read_text("utf-8").count("\n") == (
+        1 + sum(len(d.findings) for d in decisions)
+    )
 
 
 @pytest.mark.parametrize("form", ["lists", "deflated"])
