@@ -55,6 +55,8 @@ from screening.report.contract import contract_bytes
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+    from screening.report.xlsx import DeflatedRows
+
 # rows per task: enough to amortise pickling, few enough to keep in order cheaply
 CHUNK = 200
 REASON_CHARS = 300  # a reason may quote the value it refuses: never a 50 MB one
@@ -85,8 +87,8 @@ class SheetRows(NamedTuple):
     One pair a chunk, not rows carried by each result: fewer, larger objects to pickle
     and to hand to the workbook (`XlsxWorkbook.add_rows` takes either form)."""
 
-    summary: Any
-    findings: Any
+    summary: list[bytes] | DeflatedRows
+    findings: list[bytes] | DeflatedRows
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ Done = tuple[int, str, bytes | None, Any] | Invalid
 # what a worker returns for a chunk: each row's result, the chunk's XLSX rows (as a
 # plain tuple, SheetRows) when an XLSX is written, and how many bytes of lines it
 # wrote to the chunk's part-file (None: the lines, if any, are in the results)
+# (the rows as lists in the caller's process, deflated in a worker's: SheetRows)
 Chunk = tuple[list[Done], tuple[Any, Any] | None, int | None]
 
 
@@ -337,7 +340,8 @@ def _screen_chunk(rows: list[Task], part: str | None = None) -> Chunk:
             summaries.append(rendered[0])
             findings += rendered[1]
         out.append((number, decision.outcome.value, line, record))
-    sheet: tuple[Any, Any] | None = None
+    sheet: tuple[list[bytes], list[bytes]] | tuple[DeflatedRows, DeflatedRows] | None
+    sheet = None
     if sheet_rows is not None:
         deflated = _deflated
         sheet = (

@@ -12,8 +12,8 @@ renamed into place. Rows and cells carry no reference (their `r` is optional in
 ECMA-376 §18.3.1.73 and §18.3.1.4): a row is the one after the row before it, a cell
 the column after the cell before it (an empty cell between two others is written as
 `<c/>`), so a worker needs no row number and the parent never touches a row.
-openpyxl, calamine and screening's own reader read them so (tests/report/test_xlsx.py),
-as Excel and LibreOffice are reported to. A library
+openpyxl, calamine, LibreOffice and screening's own reader read them so
+(tests/report/test_xlsx.py); Excel, which cannot run here, is reported to. A library
 writer (openpyxl, XlsxWriter) works in one process, a cell at a time, some ten times
 too slowly for a batch (README, "Excel at full speed"). Strings are inline strings,
 never formulas, so a cell typed as "=HYPERLINK(…)" stays text. A value no cell can
