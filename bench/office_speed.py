@@ -22,10 +22,10 @@ bounds the rate.
 
 `--stages` times, in this process and in CPU time, what each output costs a row once
 the rows are screened (N rows, default 2,000, rounds alternating): the worker's JSON
-line (`contract_bytes`) against its XLSX rows (`DecisionRows.render_bodies`), the
-pickling of what a worker returns for a chunk of each kind there and back
-(`batch.Chunk`), and the parent's numbering and deflating of the XLSX rows
-(`XlsxWorkbook.add_rows`). Start-up and the machine's other load stay out of it, so
+line (`contract_bytes`) against its XLSX rows (`DecisionRows.render_bodies`) and their
+deflating, a piece a sheet a chunk (`xlsx.deflated_rows`), the pickling of what a
+worker returns for a chunk of each kind there and back (`batch.Chunk`), and the
+parent's appending of the pieces to the sheets (`XlsxWorkbook.add_rows`). Start-up and the machine's other load stay out of it, so
 the XLSX/JSONL ratio here moves far less than the whole runs' ratio does.
 """
 
@@ -265,7 +265,7 @@ def stages(n: int, rounds: int = 5) -> None:
     from screening.io.columns import load_column_map
     from screening.io.readers import read_rows
     from screening.report.contract import contract_bytes
-    from screening.report.xlsx import DecisionRows, XlsxWorkbook
+    from screening.report.xlsx import DecisionRows, XlsxWorkbook, deflated_rows
 
     source, columns_file = _prepare(max(n, 5_000))
     columns = load_column_map(str(columns_file))
@@ -309,6 +309,13 @@ def stages(n: int, rounds: int = 5) -> None:
             chunks.append((results, (summaries, findings)))
         return chunks
 
+    def deflate(chunks: Any) -> Any:
+        # … which a worker process deflates, a piece a sheet (batch._screen_chunk)
+        return [
+            (results, (deflated_rows(summaries), deflated_rows(findings)))
+            for results, (summaries, findings) in chunks
+        ]
+
     def there_and_back(chunks: Any) -> Any:
         return [pickle.loads(pickle.dumps(c, -1)) for c in chunks]
 
@@ -331,12 +338,13 @@ def stages(n: int, rounds: int = 5) -> None:
     for _ in range(rounds):
         lines = timed("line", line)
         rendered = timed("render", render)
+        deflated = timed("deflate", deflate, rendered)
         timed("pickle line", there_and_back, lines)
-        timed("pickle xlsx", there_and_back, rendered)
-        timed("add", add, rendered)
+        timed("pickle xlsx", there_and_back, deflated)
+        timed("add", add, deflated)
     med = {name: statistics.median(values) for name, values in times.items()}
     jsonl = med["line"] + med["pickle line"]
-    xlsx = med["render"] + med["pickle xlsx"] + med["add"]
+    xlsx = med["render"] + med["deflate"] + med["pickle xlsx"] + med["add"]
     print(
         f"machine: {machine()}; rule set {RULES}; {n:,} screened rows, {rounds} "
         f"rounds alternating, median CPU µs a row"
@@ -346,9 +354,9 @@ def stages(n: int, rounds: int = 5) -> None:
         f"{med['pickle line']:.0f} = {jsonl:.0f}"
     )
     print(
-        f"  xlsx : rows {med['render']:.0f} (worker) + pickling there and back "
-        f"{med['pickle xlsx']:.0f} + numbering and deflating {med['add']:.0f} "
-        f"(parent) = {xlsx:.0f}"
+        f"  xlsx : rows {med['render']:.0f} + deflating {med['deflate']:.0f} (worker) "
+        f"+ pickling there and back {med['pickle xlsx']:.0f} + appending "
+        f"{med['add']:.0f} (parent) = {xlsx:.0f}"
     )
     print(f"  xlsx / jsonl: {xlsx / jsonl:.2f}; XLSX adds {xlsx - jsonl:.0f} µs a row")
 

@@ -18,6 +18,11 @@ record of the chunk comes back through the pipe; the parent appends each part-fi
 its output in input order. Part-files are used again by later chunks (there are as
 many as chunks in flight) and deleted when the run ends. A chunk whose worker died is
 redone row by row with its lines sent back, its part-file never read.
+
+A worker process deflates its chunk's XLSX rows itself, a piece a sheet
+(`report.xlsx.deflated_rows`): what comes back through the pipe is a twentieth of the
+rows' XML, and the parent appends the pieces to the sheets without touching a row. A
+dead worker's pieces never arrive; its chunks are redone row by row, as for the lines.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ from screening.report.contract import contract_bytes
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+    from screening.report.xlsx import DeflatedRows
+
 # rows per task: enough to amortise pickling, few enough to keep in order cheaply
 CHUNK = 200
 REASON_CHARS = 300  # a reason may quote the value it refuses: never a 50 MB one
@@ -75,12 +82,13 @@ class Screened(NamedTuple):
 
 class SheetRows(NamedTuple):
     """A chunk's XLSX rows, in input order: the summary rows and the finding rows of
-    its screened rows, without their opening tags (the parent writes them, numbered).
-    One pair of lists a chunk, not rows carried by each result: fewer, larger
-    objects to pickle and to hand to the workbook."""
+    its screened rows, each a list of rows without their opening tags, or (from a
+    worker process) those rows deflated, a piece a sheet (`report.xlsx.DeflatedRows`).
+    One pair a chunk, not rows carried by each result: fewer, larger objects to pickle
+    and to hand to the workbook (`XlsxWorkbook.add_rows` takes either form)."""
 
-    summary: list[bytes]
-    findings: list[bytes]
+    summary: list[bytes] | DeflatedRows
+    findings: list[bytes] | DeflatedRows
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,8 @@ _lang = "zh"
 _columns: dict[str, str] | None = None
 _line = True
 _sheet_rows: Any = None  # report.xlsx.DecisionRows when an XLSX is written
+# report.xlsx.deflated_rows in a worker process: the XLSX rows go back deflated
+_deflated: Any = None
 # with --register: the register's FindingCodec; each result carries its record
 _register: Any = None
 
@@ -137,7 +147,7 @@ def _start_worker(
     parent: int | None = None,
     register: bool = False,
 ) -> None:
-    global _screener, _lang, _columns, _line, _sheet_rows, _register
+    global _screener, _lang, _columns, _line, _sheet_rows, _register, _deflated
     if own_process:
         _die_with(parent)
         # Ctrl-C reaches the whole process group: the batch stops its workers itself.
@@ -156,11 +166,13 @@ def _start_worker(
         from screening.register.records import FindingCodec
 
         _register = FindingCodec()
-    _sheet_rows = None
+    _sheet_rows = _deflated = None
     if "xlsx" in parts:
-        from screening.report.xlsx import DecisionRows
+        from screening.report.xlsx import DecisionRows, deflated_rows
 
         _sheet_rows = DecisionRows(_screener.ruleset, lang)
+        # in the caller's process the workbook deflates the rows as one stream
+        _deflated = deflated_rows if own_process else None
     if own_process:  # never in the caller's: the collector's settings are process-wide
         # Screening allocates many short-lived objects and keeps bounded memos; the rule
         # set, modules and memos need no scanning for cycles on every few hundred
@@ -226,7 +238,8 @@ Done = tuple[int, str, bytes | None, Any] | Invalid
 # what a worker returns for a chunk: each row's result, the chunk's XLSX rows (as a
 # plain tuple, SheetRows) when an XLSX is written, and how many bytes of lines it
 # wrote to the chunk's part-file (None: the lines, if any, are in the results)
-Chunk = tuple[list[Done], tuple[list[bytes], list[bytes]] | None, int | None]
+# (the rows as lists in the caller's process, deflated in a worker's: SheetRows)
+Chunk = tuple[list[Done], tuple[Any, Any] | None, int | None]
 
 
 def _failure(exc: BaseException) -> str:
@@ -327,7 +340,15 @@ def _screen_chunk(rows: list[Task], part: str | None = None) -> Chunk:
             summaries.append(rendered[0])
             findings += rendered[1]
         out.append((number, decision.outcome.value, line, record))
-    sheet = (summaries, findings) if sheet_rows is not None else None
+    sheet: tuple[list[bytes], list[bytes]] | tuple[DeflatedRows, DeflatedRows] | None
+    sheet = None
+    if sheet_rows is not None:
+        deflated = _deflated
+        sheet = (
+            (summaries, findings)
+            if deflated is None
+            else (deflated(summaries), deflated(findings))
+        )
     if part is not None and want_line:
         written = _spool(out, part)
         if written is not None:

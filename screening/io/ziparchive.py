@@ -6,6 +6,11 @@ stays flat and no member is held whole. Python's `zipfile` can only compress wha
 handed at once or one open member at a time; an XLSX needs several sheets filled side
 by side, so the container is written here (ZIP64 where sizes or offsets need it).
 Layout only: what the members hold is the caller's.
+
+A member may also take pieces deflated elsewhere (`deflate_piece`, in a batch worker):
+each is a run of deflate blocks that ends on a byte boundary and refers to nothing
+before its start, so pieces and the member's own output can follow one another; the
+member's CRC-32 is combined from the pieces' (`crc32_combine`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 _fast_zlib: ModuleType | None
 try:  # ISA-L's deflate and CRC-32: the same format and values, several times as fast
@@ -55,6 +60,75 @@ def compressor() -> Any:
     return zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
 
 
+class Piece(NamedTuple):
+    """Bytes deflated on their own (`deflate_piece`), with their CRC-32 and length."""
+
+    data: bytes  # raw deflate blocks, no final one, ending on a byte boundary
+    crc: int
+    size: int  # uncompressed
+
+
+def deflate_piece(parts: Iterable[bytes]) -> Piece:
+    """The parts' bytes, one after another, deflated by a fresh compressor and closed
+    with a sync flush (an empty stored block): whole bytes, no final block and no
+    reference to anything before them, so a member can take them between any other
+    pieces (`DeflatedMember.write_piece`).
+
+    Parts of a few hundred KB deflate faster than one large buffer (which would be
+    copied once more, into fresh pages, and deflated out of the processor's caches).
+    """
+    packer = compressor()
+    crc = size = 0
+    deflated = []
+    for data in parts:
+        crc = crc32(data, crc)
+        size += len(data)
+        deflated.append(packer.compress(data))
+    deflated.append(packer.flush(zlib.Z_SYNC_FLUSH))
+    return Piece(b"".join(deflated), crc, size)
+
+
+def inflate_piece(piece: Piece) -> bytes:
+    """What a piece holds, uncompressed."""
+    return zlib.decompressobj(-15).decompress(piece.data)
+
+
+_POLY = 0xEDB88320  # CRC-32's polynomial, reflected
+
+
+def _times(a: int, b: int) -> int:
+    """a·b modulo CRC-32's polynomial (bit 31 the lowest power: zlib's multmodp)."""
+    m, product = 1 << 31, 0
+    while True:
+        if a & m:
+            product ^= b
+            if not a & (m - 1):
+                return product
+        m >>= 1
+        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
+
+
+# x^(2^n) modulo the polynomial, for n = 0 … 31
+_X2N = [1 << 30]
+for _ in range(31):
+    _X2N.append(_times(_X2N[-1], _X2N[-1]))
+
+
+def _crc32_combine(crc1: int, crc2: int, length2: int) -> int:
+    """The CRC-32 of a + b from a's, b's and b's length (zlib's crc32_combine)."""
+    power, n, k = 1 << 31, length2, 3  # x^0; the shift is 8·length2 bits: 2^3 each
+    while n:
+        if n & 1:
+            power = _times(_X2N[k & 31], power)
+        n >>= 1
+        k += 1
+    return _times(power, crc1) ^ crc2
+
+
+# ISA-L's when it has it (python-isal 1.7 on); the same values
+crc32_combine = getattr(_fast_zlib, "crc32_combine", None) or _crc32_combine
+
+
 def pack(name: str, data: bytes) -> Packed:
     """A small member, deflated in memory."""
     compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
@@ -69,7 +143,8 @@ class DeflatedMember:
         self.name = name
         self.path = temp
         self._out: IO[bytes] | None = temp.open("wb", buffering=1 << 20)
-        self._compressor = compressor()
+        # made when the member deflates bytes itself; dropped at a foreign piece
+        self._compressor: Any = None
         self._pending: list[bytes] = []
         self._pending_size = 0
         self.crc = 0
@@ -82,18 +157,37 @@ class DeflatedMember:
         if self._pending_size >= _BATCH:
             self._drain()
 
+    def write_piece(self, piece: Piece) -> None:
+        """Append bytes deflated elsewhere (`deflate_piece`), after what came before."""
+        self._drain()
+        assert self._out is not None
+        if self._compressor is not None:
+            # its own blocks end on a byte boundary; its history, which would reach
+            # back across the piece, goes with it
+            self._out.write(self._compressor.flush(zlib.Z_SYNC_FLUSH))
+            self._compressor = None
+        self._out.write(piece.data)
+        self.crc = crc32_combine(self.crc, piece.crc, piece.size)
+        self.size += piece.size
+
     def _drain(self) -> None:
+        if not self._pending:
+            return
         data = b"".join(self._pending)
         self._pending, self._pending_size = [], 0
         self.crc = crc32(data, self.crc)
         self.size += len(data)
         assert self._out is not None
+        if self._compressor is None:
+            self._compressor = compressor()
         self._out.write(self._compressor.compress(data))
 
     def finish(self) -> Packed:
         """Close the stream; the member is ready to be copied into an archive."""
         self._drain()
         assert self._out is not None
+        if self._compressor is None:  # nothing of its own since a piece: a final block
+            self._compressor = compressor()
         self._out.write(self._compressor.flush())
         self._out.close()
         self._out = None

@@ -5,13 +5,15 @@ Sheets 汇总 (one row per project, decisions coloured), 明细 (project × find
 sheet that reaches Excel's row limit continues on "明细 (2)".
 
 Written for speed and flat memory: a batch's worker processes render each decision's
-rows as SpreadsheetML (`DecisionRows`, row numbers left as a placeholder; cells without
-their optional reference, so a row's number is its only one), and the parent only
-numbers them and streams them, deflated, into one temporary file per sheet
-(`XlsxWorkbook`); the package is assembled at the end and renamed into place. A cell
-without a reference is the column after the one before it (ECMA-376 §18.3.1.4; an
-empty cell between two others is written as `<c/>`): openpyxl and calamine read it so
-(tests/report/test_xlsx.py), as Excel and LibreOffice are reported to. A library
+rows as SpreadsheetML (`DecisionRows`) and deflate each chunk's rows of a sheet as one
+piece (`deflated_rows`); the parent only appends the pieces, in input order, to one
+temporary file per sheet (`XlsxWorkbook`); the package is assembled at the end and
+renamed into place. Rows and cells carry no reference (their `r` is optional in
+ECMA-376 §18.3.1.73 and §18.3.1.4): a row is the one after the row before it, a cell
+the column after the cell before it (an empty cell between two others is written as
+`<c/>`), so a worker needs no row number and the parent never touches a row.
+openpyxl, calamine, LibreOffice and screening's own reader read them so
+(tests/report/test_xlsx.py); Excel, which cannot run here, is reported to. A library
 writer (openpyxl, XlsxWriter) works in one process, a cell at a time, some ten times
 too slowly for a batch (README, "Excel at full speed"). Strings are inline strings,
 never formulas, so a cell typed as "=HYPERLINK(…)" stays text. A value no cell can
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from operator import itemgetter
@@ -41,7 +43,15 @@ from screening.io.writers import (
     is_failure,
     temp_file,
 )
-from screening.io.ziparchive import DeflatedMember, Packed, pack, write_zip
+from screening.io.ziparchive import (
+    DeflatedMember,
+    Packed,
+    Piece,
+    deflate_piece,
+    inflate_piece,
+    pack,
+    write_zip,
+)
 from screening.model.effective import RuleSet
 from screening.report.explain import (
     Prose,
@@ -67,7 +77,6 @@ MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
 MAX_FAILED = 5  # failed rules listed in a summary cell; the findings sheet has them all
 EXCEL_CHARS = 32_767  # characters an Excel cell holds
 EXCEL_LARGEST = 9.99999999999999e307  # the largest number Excel accepts
-ROW = b"\x01"  # stands for the row number in a rendered row; filled in by XlsxWorkbook
 
 
 class Unrepresentable(ValueError):
@@ -153,7 +162,7 @@ def _column(index: int) -> bytes:
 _REFS = [_column(i) for i in range(1, 27)]
 # Cells carry no reference (SpreadsheetML's `r` is optional: each cell is the column
 # after the one before it): a cell left empty between two others is an empty `<c/>`,
-# empty cells that end a row are left out. Rows keep their number.
+# empty cells that end a row are left out. Rows carry no number either.
 _EMPTY = b"<c/>"
 # what opens a text cell, up to its text, by style
 _TEXT_OPENINGS = [
@@ -257,7 +266,7 @@ def _cells(
     return _trimmed(cells) if ends else cells
 
 
-_ROW_OPENING = b'<row r="' + ROW + b'">'
+_ROW_OPENING = b"<row>"
 
 
 def _body(values: Sequence[Any], columns: tuple[tuple[str, int], ...]) -> bytes:
@@ -335,7 +344,7 @@ def _finding_cells(finding: Mapping[str, Any], lang: str) -> bytes:
 
 
 class Rendered(NamedTuple):
-    """One project's rows as SpreadsheetML, row numbers left as `ROW`."""
+    """One project's rows as SpreadsheetML."""
 
     summary: bytes
     findings: tuple[bytes, ...]
@@ -919,8 +928,8 @@ class DecisionRows:
         )
 
     def render_bodies(self, decision: Decision) -> tuple[bytes, list[bytes]]:
-        """`render`'s rows without their opening tag (as `XlsxWorkbook.add_rows` takes
-        them, numbering them as it writes them)."""
+        """`render`'s rows without their opening tag (as `XlsxWorkbook.add_rows` and
+        `deflated_rows` take them)."""
         remedy_of, rules = self.prose.remedy, self._rules
         framed, unframed = self._framed, self._unframed
         remedies: dict[str, str | None] = {}
@@ -1069,6 +1078,31 @@ def _escape(text: str) -> str:
     return text
 
 
+class DeflatedRows(NamedTuple):
+    """Rows of one sheet (`<row>…</row>` each), deflated as one piece, and how many."""
+
+    piece: Piece
+    rows: int
+
+
+# rows joined at a time: ~180 KB of a findings sheet, which the compressor takes
+# in the processor's caches (one join of a whole chunk's 3 MB took three times as long)
+_GROUP = 256
+
+
+def _grouped(bodies: Sequence[bytes]) -> Iterator[bytes]:
+    """Rows given without their opening tag, as XML, a few hundred rows at a time."""
+    for at in range(0, len(bodies), _GROUP):
+        yield _ROW_OPENING + _ROW_OPENING.join(bodies[at : at + _GROUP])
+
+
+def deflated_rows(bodies: Sequence[bytes]) -> DeflatedRows:
+    """Rows given without their opening tag (`DecisionRows.render_bodies`), deflated
+    as one piece a sheet can take after anything (`XlsxWorkbook.add_rows`): a batch
+    worker's chunk, which then crosses the pipe at a twentieth of its size."""
+    return DeflatedRows(deflate_piece(_grouped(bodies)), len(bodies))
+
+
 class _Part(NamedTuple):
     title: str
     member: DeflatedMember
@@ -1126,37 +1160,41 @@ class _Sheet:
             self._close()
             self._open()
         self.rows += 1
-        self.parts[-1].member.write(rendered.replace(ROW, b"%d" % self.rows))
+        self.parts[-1].member.write(rendered)
 
     def add_all(self, rendered: Sequence[bytes]) -> None:
-        """`add` each row: numbered and written in one go while the part has room."""
-        first = self.rows + 1
-        if first + len(rendered) > MAX_ROWS:
+        """`add` each row: written in one go while the part has room."""
+        if self.rows + len(rendered) > MAX_ROWS:
             for row in rendered:
                 self.add(row)
             return
         self.rows += len(rendered)
-        self.parts[-1].member.write(
-            b"".join(
-                [
-                    row.replace(ROW, b"%d" % number)
-                    for number, row in enumerate(rendered, first)
-                ]
-            )
-        )
+        self.parts[-1].member.write(b"".join(rendered))
 
-    def add_bodies(self, bodies: Sequence[bytes]) -> None:
-        """`add` rows given without their opening tag, which is written numbered."""
-        first = self.rows + 1
-        if first + len(bodies) > MAX_ROWS:
+    def add_bodies(self, bodies: Sequence[bytes] | DeflatedRows) -> None:
+        """`add` rows given without their opening tag, or deflated (`deflated_rows`)."""
+        if isinstance(bodies, DeflatedRows):
+            self._add_deflated(bodies)
+            return
+        if self.rows + len(bodies) > MAX_ROWS:
             for body in bodies:
                 self.add(_ROW_OPENING + body)
             return
         self.rows += len(bodies)
-        pieces: list[bytes] = [b""] * (2 * len(bodies))
-        pieces[::2] = [b'<row r="%d">' % n for n in range(first, first + len(bodies))]
-        pieces[1::2] = bodies
-        self.parts[-1].member.write(b"".join(pieces))
+        write = self.parts[-1].member.write
+        for xml in _grouped(bodies):
+            write(xml)
+
+    def _add_deflated(self, deflated: DeflatedRows) -> None:
+        if self.rows + deflated.rows > MAX_ROWS:
+            # a piece cannot be cut where the part ends: its rows, one by one (once
+            # every MAX_ROWS rows at most)
+            xml = inflate_piece(deflated.piece)
+            rows = xml.split(b"</row>")  # no text holds it: "<" is always escaped
+            self.add_all([row + b"</row>" for row in rows[:-1]])
+            return
+        self.rows += deflated.rows
+        self.parts[-1].member.write_piece(deflated.piece)
 
     def _close(self) -> None:
         title, member = self.parts[-1]
@@ -1223,10 +1261,15 @@ class XlsxWorkbook:
         self.summary.add(rendered.summary)
         self.findings.add_all(rendered.findings)
 
-    def add_rows(self, summary: Sequence[bytes], findings: Sequence[bytes]) -> None:
+    def add_rows(
+        self,
+        summary: Sequence[bytes] | DeflatedRows,
+        findings: Sequence[bytes] | DeflatedRows,
+    ) -> None:
         """Append projects' summary rows and finding rows, rendered without their
-        opening tags (`DecisionRows.render_bodies`) and counted (in `decisions`)
-        elsewhere: a batch worker's chunk."""
+        opening tags (`DecisionRows.render_bodies`), or those deflated
+        (`deflated_rows`), and counted (in `decisions`) elsewhere: a batch worker's
+        chunk."""
         self.summary.add_bodies(summary)
         self.findings.add_bodies(findings)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -552,17 +554,51 @@ def _streamed(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     return sheets
 
 
-def test_cells_carry_no_reference_and_every_reader_places_them_alike(
-    tmp_path: Path,
+def _own(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    # screening's own reader (what `batch` reads an XLSX input with), padded
+    from screening.io.tables import Limits
+    from screening.io.workbook import read_workbook
+
+    with zipfile.ZipFile(path) as package:
+        names = re.findall(
+            r'<sheet name="([^"]+)"', package.read("xl/workbook.xml").decode()
+        )
+    sheets = {}
+    for name in names:
+        rows, close = read_workbook(path, name, Limits())
+        try:
+            sheets[name] = [tuple(None if v == "" else v for v in row) for row in rows]
+        finally:
+            close()
+        width = max(map(len, sheets[name]))
+        sheets[name] = [row + (None,) * (width - len(row)) for row in sheets[name]]
+    return sheets
+
+
+def _chunk_rows(bodies: list[tuple[bytes, list[bytes]]], form: str) -> tuple[Any, Any]:
+    """A chunk's rows as a batch hands them to the workbook: as lists (one job) or
+    deflated a piece a sheet (from a worker process)."""
+    summary = [s for s, _ in bodies]
+    findings = [f for _, fs in bodies for f in fs]
+    if form == "deflated":
+        return xlsx.deflated_rows(summary), xlsx.deflated_rows(findings)
+    return summary, findings
+
+
+@pytest.mark.parametrize("form", ["lists", "deflated"])
+def test_rows_and_cells_carry_no_reference_and_every_reader_places_them_alike(
+    tmp_path: Path, form: str
 ) -> None:
-    # Cells are written without their optional `r` (an empty one between two others
-    # as <c/>), rows with their number: openpyxl (loading and streaming) and calamine
-    # must place every value in the same cell, the empty ones included.
+    # Rows and cells are written without their optional `r` (an empty cell between
+    # two others as <c/>): openpyxl (loading and streaming), calamine and screening's
+    # own reader must place every value in the same row and cell, the empty ones
+    # included, whether the rows came as lists or as deflated pieces.
     ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
     rows = xlsx.DecisionRows(ruleset, "zh")
     book = xlsx.XlsxWorkbook(tmp_path / "x.xlsx")
     rendered = [rows.render_bodies(d) for d in decisions]
-    book.add_rows([r[0] for r in rendered], [f for r in rendered for f in r[1]])
+    for at in range(0, len(rendered), 5):  # chunks of five projects
+        book.add_rows(*_chunk_rows(rendered[at : at + 5], form))
     book.decisions.update(d.outcome.value for d in decisions)
     book.add_error({"source": "a.csv", "row": 3, "column": None, "reason": "x"})
     book.close({"ruleset": {"id": ruleset.id}, "as_of": None})
@@ -572,13 +608,13 @@ def test_cells_carry_no_reference_and_every_reader_places_them_alike(
             for n in package.namelist()
             if n.startswith("xl/worksheets/")
         ]
-    assert all("<c r=" not in sheet for sheet in sheets)
+    assert all("<c r=" not in sheet and "<row " not in sheet for sheet in sheets)
+    assert all(sheet.count("<row>") == sheet.count("</row>") > 0 for sheet in sheets)
     assert any("<c/>" in sheet for sheet in sheets)  # an empty cell between two others
-    for sheet in sheets:  # rows numbered 1, 2, … in order
-        numbers = [int(n) for n in re.findall(r'<row r="(\d+)"', sheet)]
-        assert numbers == list(range(1, len(numbers) + 1)) and numbers
     loaded = _sheets(tmp_path / "x.xlsx")
     assert loaded == _streamed(tmp_path / "x.xlsx") == _calamine(tmp_path / "x.xlsx")
+    assert loaded == _own(tmp_path / "x.xlsx")
+    assert len(loaded["汇总"]) == 1 + len(decisions)
     findings = loaded["明细"]
     assert len(findings) == 1 + sum(len(d.findings) for d in decisions)
     # a finding without a figure: its threshold still in column H, its basis in M
@@ -598,28 +634,102 @@ def test_the_fixture_workbook_reads_the_same_in_calamine(
     assert _streamed(tmp_path / "batch.xlsx") == expected
 
 
+def _numbered(source: Path, target: Path) -> None:
+    """The same workbook with every row numbered (`<row r="N">`), as most writers do."""
+    with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w") as out:
+        for name in package.namelist():
+            data = package.read(name)
+            if name.startswith("xl/worksheets/"):
+                parts = data.split(b"<row>")
+                data = parts[0] + b"".join(
+                    b'<row r="%d">' % n + part for n, part in enumerate(parts[1:], 1)
+                )
+            out.writestr(name, data, zipfile.ZIP_DEFLATED)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_libreoffice_reads_unnumbered_rows_as_numbered_ones(tmp_path: Path) -> None:
+    # Excel cannot run here; LibreOffice can: every sheet of a batch workbook (rows
+    # from deflated pieces, without `r`) converts to the CSV of the same workbook with
+    # its rows numbered
+    ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
+    rows = xlsx.DecisionRows(ruleset, "zh")
+    book = xlsx.XlsxWorkbook(tmp_path / "plain.xlsx")
+    rendered = [rows.render_bodies(d) for d in decisions]
+    for at in range(0, len(rendered), 3):
+        book.add_rows(*_chunk_rows(rendered[at : at + 3], "deflated"))
+    book.decisions.update(d.outcome.value for d in decisions)
+    book.add_error({"source": "a.csv", "row": 3, "column": None, "reason": "x"})
+    book.close({"ruleset": {"id": ruleset.id}, "as_of": "2025-06-30"})
+    _numbered(tmp_path / "plain.xlsx", tmp_path / "numbered.xlsx")
+    # every sheet to its own CSV (the filter's last token, -1), UTF-8 (76)
+    csv = (
+        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    )
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--convert-to",
+            csv,
+            "--outdir",
+            str(tmp_path / "csv"),
+            str(tmp_path / "plain.xlsx"),
+            str(tmp_path / "numbered.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    sheets = ["汇总", "明细", "错误", "规则集"]
+    for sheet in sheets:
+        plain = (tmp_path / "csv" / f"plain-{sheet}.csv").read_text(encoding="utf-8")
+        numbered = (tmp_path / "csv" / f"numbered-{sheet}.csv").read_text("utf-8")
+        assert plain == numbered and plain.count("\n") >= 2
+    assert (tmp_path / "csv" / "plain-明细.csv").read_text("utf-8").count("\n") == (
+        1 + sum(len(d.findings) for d in decisions)
+    )
+
+
+@pytest.mark.parametrize("form", ["lists", "deflated"])
 def test_a_batch_chunk_past_a_full_sheet_continues_on_the_next(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
 ) -> None:
-    # a worker's rows come without their opening tag; the workbook numbers them, and
-    # starts 明细 (2) where 明细 is full, as it does row by row
+    # a worker's rows come without their opening tag, or deflated a piece a sheet; the
+    # workbook starts 明细 (2) where 明细 is full, as it does row by row (a piece that
+    # crosses the end of a part is inflated and its rows added one by one)
     ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
     rows = xlsx.DecisionRows(ruleset, "zh")
     bodies = [rows.render_bodies(d) for d in decisions]
     books = {}
-    for name, limit in (("whole", xlsx.MAX_ROWS), ("split", 40)):
-        monkeypatch.setattr(xlsx, "MAX_ROWS", limit)
+    limit = 12  # 11 rows and the header: 汇总 splits too
+    for name, rows_a_sheet in (("whole", xlsx.MAX_ROWS), ("split", limit)):
+        monkeypatch.setattr(xlsx, "MAX_ROWS", rows_a_sheet)
         book = xlsx.XlsxWorkbook(tmp_path / f"{name}.xlsx")
         for at in range(0, len(bodies), 2):  # chunks of two projects
-            chunk = bodies[at : at + 2]
-            book.add_rows([s for s, _ in chunk], [f for _, fs in chunk for f in fs])
+            book.add_rows(*_chunk_rows(bodies[at : at + 2], form))
+        book.decisions.update(d.outcome.value for d in decisions)
         book.close({})
         books[name] = _sheets(tmp_path / f"{name}.xlsx")
-    whole, split = books["whole"]["明细"], books["split"]
-    parts = [title for title in split if title.startswith("明细")]
-    assert parts[:2] == ["明细", "明细 (2)"] and len(parts) == -(
-        -(len(whole) - 1) // 39
-    )
-    assert all(len(split[title]) <= 40 for title in parts)
-    assert [row for title in parts for row in split[title][1:]] == whole[1:]
-    assert all(split[title][0] == whole[0] for title in parts)
+        assert books[name] == _calamine(tmp_path / f"{name}.xlsx")
+    split = books["split"]
+    for sheet in ("汇总", "明细"):
+        whole = books["whole"][sheet]
+        parts = [title for title in split if title.startswith(sheet)]
+        assert parts[:2] == [sheet, f"{sheet} (2)"]
+        assert len(parts) == -(-(len(whole) - 1) // (limit - 1))
+        assert all(len(split[title]) <= limit for title in parts)
+        assert [row for title in parts for row in split[title][1:]] == whole[1:]
+        assert all(split[title][0] == whole[0] for title in parts)
+    # each part's filter covers its own rows, header included, and no more
+    with zipfile.ZipFile(tmp_path / "split.xlsx") as package:
+        workbook = package.read("xl/workbook.xml").decode()
+        titles = re.findall(r'<sheet name="([^"]+)"', workbook)
+        for i, title in enumerate(titles, 1):
+            sheet_xml = package.read(f"xl/worksheets/sheet{i}.xml").decode()
+            refs = re.findall(r'<autoFilter ref="A1:([A-Z]+)(\d+)"', sheet_xml)
+            if title.startswith(("汇总", "明细")):
+                assert refs and int(refs[0][1]) == len(split[title])
+                assert f"!$A$1:${refs[0][0]}${refs[0][1]}<" in workbook
