@@ -301,3 +301,11 @@ def test_extra_figures_read_as_offices_type_them() -> None:
     assert convert_cell("一级", column) == "一级"
     assert convert_cell(0.5, column) == Decimal("0.5")
     assert math.isclose(float(convert_cell("1e3", column)), 1000.0)  # type: ignore[arg-type]
+
+
+def test_a_data_row_made_at_once_is_the_row_its_constructor_makes() -> None:
+    data = {"id": "p1", "name": "项目"}
+    fast = readers._data_row("leads.xlsx", 7, data)
+    assert fast == readers.Row("leads.xlsx", 7, data)
+    assert repr(fast) == repr(readers.Row("leads.xlsx", 7, data))
+    assert fast.error is fast.text is fast.skip is None
