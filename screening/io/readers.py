@@ -49,6 +49,7 @@ from screening.io.tables import (
     Limits,
     Overlong,
     float_text,
+    float_texts,
     number_text,
     open_table,
 )
@@ -449,6 +450,35 @@ def _known_first(read: Convert, known: dict[Any, Any]) -> ReadAll:
     return read_all
 
 
+def _amounts(read: Convert, known: dict[Any, Any], suffix: str) -> ReadAll:
+    """`_known_first` for a figure column: its floats not known yet (unique figures
+    are the common column) read at once (`float_texts`), each as `read` reads it."""
+    one_by_one = _known_first(read, known)
+
+    def read_all(cells: Sequence[object]) -> list[object]:
+        if not _FLOAT.issuperset(map(type, cells)):
+            return one_by_one(cells)
+        part: list[object] = list(map(known.get, cells))
+        if not any(map(is_, part, repeat(None))):
+            return part
+        floats = cast(Sequence[float], cells)
+        misses = [cell for cell, got in zip(floats, part, strict=True) if got is None]
+        texts = float_texts(misses)
+        if texts is None:
+            return one_by_one(cells)
+        if suffix:
+            texts = [text + suffix for text in texts]
+        if len(known) + len(misses) > _KNOWN:
+            known.clear()
+        known.update(zip(misses, texts, strict=True))
+        if len(misses) == len(part):
+            return list[object](texts)
+        fresh = iter(texts)
+        return [next(fresh) if got is None else got for got in part]
+
+    return read_all
+
+
 def _column_reader(
     field: str, unit: str | None, failures: list[CellError]
 ) -> tuple[Convert, ReadAll]:
@@ -509,7 +539,7 @@ def _column_reader(
                 return _ABSENT
             return general(value)
 
-        return amount, _known_first(amount, known)
+        return amount, _amounts(amount, known, suffix)
     if kind in _CHOICES:
         choices = _CHOICES[kind]
 
@@ -589,6 +619,7 @@ def _each(read: Convert) -> ReadAll:
 
 
 _STR = frozenset({str})
+_FLOAT = frozenset({float})
 _LONGEST_EMPTY = max(map(len, _EMPTY))
 _KNOWN = 4096  # readings kept per column (cleared when full)
 _FLAGS = {word: True for word in _TRUE} | {word: False for word in _FALSE}
