@@ -15,11 +15,13 @@ import json
 import math
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from itertools import islice, repeat
-from operator import is_, itemgetter
+from operator import contains, is_, itemgetter, setitem
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple, cast
@@ -47,6 +49,7 @@ from screening.io.tables import (
     Limits,
     Overlong,
     float_text,
+    float_texts,
     number_text,
     open_table,
 )
@@ -91,6 +94,19 @@ class Row:
     text: str | None = None
     # not a project (a totals row such as 合计): why, as the user is told; never screened
     skip: str | None = None
+
+
+_new_row = partial(object.__new__, Row)
+
+
+def _data_row(source: str, number: int, data: dict[str, Any]) -> Row:
+    """`Row(source, number, data)`, made without the frozen dataclass's `__init__`
+    (a setattr call per field): a table's reader makes one for every row."""
+    row = _new_row()
+    row.__dict__.update(
+        source=source, number=number, data=data, error=None, text=None, skip=None
+    )
+    return row
 
 
 class RowStream(Iterator[Row]):
@@ -434,6 +450,35 @@ def _known_first(read: Convert, known: dict[Any, Any]) -> ReadAll:
     return read_all
 
 
+def _amounts(read: Convert, known: dict[Any, Any], suffix: str) -> ReadAll:
+    """`_known_first` for a figure column: its floats not known yet (unique figures
+    are the common column) read at once (`float_texts`), each as `read` reads it."""
+    one_by_one = _known_first(read, known)
+
+    def read_all(cells: Sequence[object]) -> list[object]:
+        if not _FLOAT.issuperset(map(type, cells)):
+            return one_by_one(cells)
+        part: list[object] = list(map(known.get, cells))
+        if not any(map(is_, part, repeat(None))):
+            return part
+        floats = cast(Sequence[float], cells)
+        misses = [cell for cell, got in zip(floats, part, strict=True) if got is None]
+        texts = float_texts(misses)
+        if texts is None:
+            return one_by_one(cells)
+        if suffix:
+            texts = [text + suffix for text in texts]
+        if len(known) + len(misses) > _KNOWN:
+            known.clear()
+        known.update(zip(misses, texts, strict=True))
+        if len(misses) == len(part):
+            return list[object](texts)
+        fresh = iter(texts)
+        return [next(fresh) if got is None else got for got in part]
+
+    return read_all
+
+
 def _column_reader(
     field: str, unit: str | None, failures: list[CellError]
 ) -> tuple[Convert, ReadAll]:
@@ -494,7 +539,7 @@ def _column_reader(
                 return _ABSENT
             return general(value)
 
-        return amount, _known_first(amount, known)
+        return amount, _amounts(amount, known, suffix)
     if kind in _CHOICES:
         choices = _CHOICES[kind]
 
@@ -558,7 +603,10 @@ def _column_reader(
             texts = cast(Sequence[str], cells)
             if "\ufffd" not in "".join(texts):
                 stripped = list(map(str.strip, texts))
-                if _EMPTY.isdisjoint(map(str.lower, stripped)):
+                # placeholders are short: longer texts need no folding to tell
+                if min(map(len, stripped), default=0) > _LONGEST_EMPTY or (
+                    _EMPTY.isdisjoint(map(str.lower, stripped))
+                ):
                     return list[object](stripped)
         return list(map(text, cells))
 
@@ -571,6 +619,8 @@ def _each(read: Convert) -> ReadAll:
 
 
 _STR = frozenset({str})
+_FLOAT = frozenset({float})
+_LONGEST_EMPTY = max(map(len, _EMPTY))
 _KNOWN = 4096  # readings kept per column (cleared when full)
 _FLAGS = {word: True for word in _TRUE} | {word: False for word in _FALSE}
 # rows read column by column at a time: long enough that a column is one `map`
@@ -596,8 +646,8 @@ def _by_column(
 class _Group:
     """Columns that fill one mapping of a row: its keys, each a column or a subgroup.
 
-    Keys come in the order of each one's first column; a group's mapping is made
-    whole for every row (one `dict(zip(...))`), then the absent keys are taken out.
+    Keys come in the order of each one's first column; every row's mapping is filled
+    key by key, a column at a time, leaving out the absent keys.
     """
 
     keys: tuple[str, ...]
@@ -637,14 +687,21 @@ class _Group:
                     for row, value in zip(rows, part, strict=True):
                         if value is not _ABSENT:
                             row[key] = value
-                else:
-                    for row, value in zip(rows, part, strict=True):
-                        row[key] = value
+                else:  # the column given in every row: set in one C-level pass
+                    _consume(map(setitem, rows, repeat(key), part))
             else:
-                for row, mapping in zip(rows, member.build(values, count), strict=True):
-                    if mapping:
-                        row[key] = mapping
+                mappings = member.build(values, count)
+                if all(mappings):
+                    _consume(map(setitem, rows, repeat(key), mappings))
+                else:
+                    for row, mapping in zip(rows, mappings, strict=True):
+                        if mapping:
+                            row[key] = mapping
         return rows
+
+
+# runs an iterator to its end, keeping nothing (the itertools recipe `consume`)
+_consume: Callable[[Iterable[object]], None] = deque[object](maxlen=0).extend
 
 
 def _shift(
@@ -666,8 +723,22 @@ def _projects(
 
     Read a column at a time (`group` lays the columns out as a project mapping).
     """
+    datas, failed = _read_chunk(rows, columns, group)
+    if not failed:
+        return [(data, None) for data in datas]
+    return [
+        (None, failed[at]) if at in failed else (data, None)
+        for at, data in enumerate(datas)
+    ]
+
+
+def _read_chunk(
+    rows: Sequence[Cells], columns: Sequence[_Column], group: _Group
+) -> tuple[list[dict[str, Any]], dict[int, RowError]]:
+    """`_projects` as two parts: each row's mapping (whatever a failed row's is, it
+    is not used), and the first unreadable cell of each failed row, by its place."""
     if not columns:
-        return [({}, None) for _ in rows]
+        return [{} for _ in rows], {}
     failed: dict[int, RowError] = {}
     values: list[list[object]] = []
     for column, cells in zip(columns, _by_column(rows, columns), strict=True):
@@ -680,13 +751,7 @@ def _projects(
                     failed.setdefault(at, RowError(column.header, str(value)))
             failures.clear()
         values.append(part)
-    datas = group.build(values, len(rows))
-    if not failed:
-        return [(data, None) for data in datas]
-    return [
-        (None, failed[at]) if at in failed else (data, None)
-        for at, data in enumerate(datas)
-    ]
+    return group.build(values, len(rows)), failed
 
 
 def _put(data: dict[str, Any], path: str, value: object) -> None:
@@ -724,17 +789,41 @@ def _rows_of_table(
     totals = Totals(header)
     name, stem = str(source), source.stem
     for chunk, failure in _chunks(numbered):
-        projects = _projects([cells for _, cells in chunk], columns, group)
-        # the data rows' totals answers first (the others leave the sums alone)
-        reasons = iter(
-            totals.skips(
-                [
-                    (cells, data)
-                    for (_, cells), (data, error) in zip(chunk, projects, strict=True)
-                    if error is None and data
-                ]
+        cells_of = list(map(itemgetter(1), chunk))
+        datas, failed = _read_chunk(cells_of, columns, group)
+        if not failed and all(datas):
+            # the common chunk: every row read, none blank; if no totals row either,
+            # the rows are made at once
+            reasons = totals.skips(list(zip(cells_of, datas, strict=True)))
+            if not any(reasons):
+                if not all(map(contains, datas, repeat("id"))):
+                    for (number, _), mapping in zip(chunk, datas, strict=True):
+                        if "id" not in mapping:
+                            mapping["id"] = f"{stem}-row{number}"
+                numbers = map(itemgetter(0), chunk)
+                yield from map(_data_row, repeat(name), numbers, datas)
+                if failure is not None:
+                    raise failure
+                continue
+            projects: list[tuple[dict[str, Any] | None, RowError | None]] = [
+                (data, None) for data in datas
+            ]
+            totals_of = iter(reasons)
+        else:
+            projects = [
+                (None, failed[at]) if at in failed else (data, None)
+                for at, data in enumerate(datas)
+            ]
+            # the data rows' totals answers first (the others leave the sums alone)
+            totals_of = iter(
+                totals.skips(
+                    [
+                        (cells, data)
+                        for cells, (data, error) in zip(cells_of, projects, strict=True)
+                        if error is None and data
+                    ]
+                )
             )
-        )
         for (number, cells), (data, error) in zip(chunk, projects, strict=True):
             if error is not None:
                 reason = totals.labelled(cells)
@@ -743,13 +832,13 @@ def _rows_of_table(
                 else:
                     yield Row(name, number, None, error)
             elif data:  # a row without any mapped value is blank: skipped, counted
-                reason = next(reasons)
+                reason = next(totals_of)
                 if reason is not None:
                     yield Row(name, number, None, skip=reason)
                     continue
                 if "id" not in data:  # (the text made only when it is needed)
                     data["id"] = f"{stem}-row{number}"
-                yield Row(name, number, data)
+                yield _data_row(name, number, data)
         if failure is not None:
             raise failure
 

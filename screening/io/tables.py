@@ -475,6 +475,24 @@ def float_text(value: float) -> str:
     return text
 
 
+def float_texts(values: Sequence[float]) -> list[str] | None:
+    """`float_text` of each of these floats, made at once, or None when one of them
+    needs more than the shortest text (not finite, an exponent, 16 characters or
+    more): then each is read on its own. Unique figures (a column of investments)
+    are read so, a `repr` each rather than a call."""
+    texts = list(map(repr, values))
+    joined = "\x00".join(texts) + "\x00"
+    # "e" for an exponent, "n" for nan and inf
+    if "e" in joined or "n" in joined or max(map(len, texts), default=0) > 15:
+        return None
+    if ".0\x00" in joined:  # whole floats, shown without ".0"
+        texts = [
+            (text[:-2] if text != "-0.0" else "0") if text[-2:] == ".0" else text
+            for text in texts
+        ]
+    return texts
+
+
 def number_text(value: int | float | Decimal) -> str:
     """A number as the user typed it: whole floats without ".0", others shortest.
 

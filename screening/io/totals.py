@@ -38,7 +38,7 @@ from operator import add, eq, is_, itemgetter
 from typing import Any, cast
 
 from screening.io.columns import FIELD_KINDS, HeaderMap
-from screening.io.tables import float_text, number_text
+from screening.io.tables import float_text, float_texts, number_text
 from screening.model.units import UNIT_FACTORS, UnitError, bare_digits, parse_amount
 
 _WORDS = "合计|小计|总计|共计|累计|汇总|总和|平均值|平均|均值"
@@ -337,7 +337,9 @@ def _figure_column(
         # the figures already known looked up at once (an int equals only the whole
         # float it reads as; a bool, equal to 1 or 0, is not a figure: not here)
         figures = list(map(known.get, raws))
-        if any(map(is_, figures, repeat(None))):
+        if any(map(is_, figures, repeat(None))) and not _new_floats(
+            raws, figures, known
+        ):
             for at, figure in enumerate(figures):
                 if figure is None:
                     figures[at] = _figure(raws[at], known)
@@ -362,6 +364,27 @@ def _figure_column(
             except (UnitError, ArithmeticError):
                 return figures[:at], start + at
     return figures, limit
+
+
+def _new_floats(
+    raws: list[Any], figures: list[Decimal | None], known: dict[Any, Decimal]
+) -> bool:
+    """Fill in `figures` where None (not in `known`) when every raw cell is a float
+    whose text `float_texts` gives, all at once, as `_figure` reads each; whether
+    it did."""
+    if not _FLOAT.issuperset(map(type, raws)):
+        return False
+    misses = [raw for raw, figure in zip(raws, figures, strict=True) if figure is None]
+    texts = float_texts(misses)
+    if texts is None:
+        return False
+    numbers = list(map(Decimal, texts))
+    if len(known) + len(misses) > _KEPT:
+        known.clear()
+    known.update(zip(misses, numbers, strict=True))
+    fresh = iter(numbers)
+    figures[:] = [next(fresh) if figure is None else figure for figure in figures]
+    return True
 
 
 def _figure(raw: Any, known: dict[Any, Decimal]) -> Decimal | None:
@@ -393,6 +416,7 @@ def _figure(raw: Any, known: dict[Any, Decimal]) -> Decimal | None:
 _KEPT = 4096  # readings kept per column (cleared when full)
 _PLAIN_TYPES = frozenset({float, int, str, type(None)})
 _STR = frozenset({str})
+_FLOAT = frozenset({float})
 
 
 def _labelled(text: str) -> str:

@@ -301,3 +301,75 @@ def test_extra_figures_read_as_offices_type_them() -> None:
     assert convert_cell("一级", column) == "一级"
     assert convert_cell(0.5, column) == Decimal("0.5")
     assert math.isclose(float(convert_cell("1e3", column)), 1000.0)  # type: ignore[arg-type]
+
+
+def test_a_data_row_made_at_once_is_the_row_its_constructor_makes() -> None:
+    data = {"id": "p1", "name": "项目"}
+    fast = readers._data_row("leads.xlsx", 7, data)
+    assert fast == readers.Row("leads.xlsx", 7, data)
+    assert repr(fast) == repr(readers.Row("leads.xlsx", 7, data))
+    assert fast.error is fast.text is fast.skip is None
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.sampled_from([0.0, -0.0, 41050.0, 1e15, 1e16, 0.1, 2.5, -3.0]),
+        ),
+        max_size=6,
+    )
+)
+def test_floats_read_at_once_read_as_each_alone(values: list[float]) -> None:
+    from screening.io.tables import float_text, float_texts
+
+    texts = float_texts(values)
+    finite = all(map(math.isfinite, values))
+    if texts is not None:
+        assert finite and texts == [float_text(value) for value in values]
+        assert all(len(text) < 16 and "e" not in text for text in texts)
+    elif finite:  # refused only for a text past the shortest one
+        assert any(len(repr(value)) > 15 or "e" in repr(value) for value in values)
+
+
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.1, 4500.0, -0.0, 1e16, 41015.58, 123456789012345.67]),
+)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4).map(_unique_fields),
+    st.lists(st.lists(FLOATS, min_size=4, max_size=4), min_size=1, max_size=12),
+)
+def test_columns_of_floats_read_at_once_as_cell_by_cell(
+    fields: list[tuple[str, str | None]], rows: list[list[object]]
+) -> None:
+    columns = [Column(i, f"列{i}", f, u) for i, (f, u) in enumerate(fields)]
+    readings = tuple(readers._column(c) for c in columns)
+    for _ in range(2):  # the second time, the figures are known
+        got = readers._projects(rows, readings, readers._Group.of(readings))
+        assert got == [_row_by_row(cells, columns) for cells in rows]
+
+
+@settings(deadline=None)
+@given(st.lists(st.lists(FLOATS, min_size=3, max_size=3), min_size=1, max_size=20))
+def test_totals_of_floats_a_chunk_at_a_time_as_row_by_row(
+    figures: list[list[float]],
+) -> None:
+    header = _totals_header()
+    rows = [[n, "项目", *row] for n, row in enumerate(figures)]
+    # a row of the sums (as floats add them: exact or not, it is read alike)
+    rows += [[None, None, *map(sum, zip(*figures, strict=True))]]
+    columns = tuple(readers._column(c) for c in header.columns)
+    projects = readers._projects(rows, columns, readers._Group.of(columns))
+    data_rows = [
+        (cells, data)
+        for cells, (data, error) in zip(rows, projects, strict=True)
+        if error is None and data
+    ]
+    one_by_one = Totals(header)
+    expected = [one_by_one.skip(cells, data) for cells, data in data_rows]
+    assert Totals(header).skips(data_rows) == expected
