@@ -12,11 +12,9 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
-from operator import attrgetter
 from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 from pydantic import (
@@ -730,17 +728,17 @@ def input_kinds() -> dict[str, str]:
 
 
 class _Reading(NamedTuple):
-    """How `flatten` reads one model: its fields' values at once (declaration order,
-    as pydantic dumps them), their dotted paths, and the reading of each nested model."""
+    """How `flatten` reads one model, off its public `model_fields`: runs of plain fields
+    (their names and dotted paths, in declaration order, as pydantic dumps them), each
+    nested model between them with its own reading."""
 
-    values: Callable[[BaseModel], tuple[Any, ...]]
-    fields: tuple[tuple[str, _Reading | None], ...]
+    steps: tuple[tuple[tuple[tuple[str, str], ...], str, _Reading | None], ...]
 
     @classmethod
     def of(cls, model: type[BaseModel], prefix: str = "") -> _Reading:
-        """Read off the model's public `model_fields` (`extra` apart: see `flatten`)."""
-        names: list[str] = []
-        fields: list[tuple[str, _Reading | None]] = []
+        """The reading of `model` (`extra` apart: see `flatten`)."""
+        steps: list[tuple[tuple[tuple[str, str], ...], str, _Reading | None]] = []
+        run: list[tuple[str, str]] = []
         for name, info in model.model_fields.items():
             if name == "extra" and not prefix:
                 continue
@@ -752,24 +750,29 @@ class _Reading(NamedTuple):
             nested = inner[0] if inner else None
             path = f"{prefix}{name}"
             if isinstance(nested, type) and issubclass(nested, BaseModel):
-                fields.append((path, cls.of(nested, f"{path}.")))
+                if run:
+                    steps.append((tuple(run), "", None))
+                    run = []
+                steps.append(((), name, cls.of(nested, f"{path}.")))
             else:
-                fields.append((path, None))
-            names.append(name)
-        getter = attrgetter(*names)
-        if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
-            return cls(lambda model: (getter(model),), tuple(fields))
-        return cls(getter, tuple(fields))
+                run.append((name, path))
+        if run:
+            steps.append((tuple(run), "", None))
+        return cls(tuple(steps))
 
     def read(self, model: BaseModel, values: dict[str, Any]) -> None:
         """Add the model's present values to `values`."""
-        for (path, inner), value in zip(self.fields, self.values(model), strict=True):
-            if value is None:
-                continue
+        fields = vars(model)  # a model's field values, by name
+        for run, name, inner in self.steps:
             if inner is None:
-                values[path] = value
+                for field, path in run:
+                    value = fields[field]
+                    if value is not None:
+                        values[path] = value
             else:
-                inner.read(value, values)
+                nested = fields[name]
+                if nested is not None:
+                    inner.read(nested, values)
 
 
 def flatten(project: Project) -> dict[str, Any]:
