@@ -231,19 +231,26 @@ def _number(value: object) -> Decimal:
     return Decimal(0)
 
 
+def _data_rows(
+    rows: list[list[object]], header: Any
+) -> list[tuple[list[object], dict[str, Any]]]:
+    """The rows that read as projects, each with its cells (what Totals is given)."""
+    columns = tuple(readers._column(c) for c in header.columns)
+    projects = readers._projects(rows, columns, readers._Group.of(columns))
+    return [
+        (cells, data)
+        for cells, (data, error) in zip(rows, projects, strict=True)
+        if error is None and data
+    ]
+
+
 @settings(deadline=None)
 @given(_table(), st.integers(1, 7))
 def test_totals_told_apart_a_chunk_at_a_time_as_row_by_row(
     rows: list[list[object]], size: int
 ) -> None:
     header = _totals_header()
-    columns = tuple(readers._column(c) for c in header.columns)
-    projects = readers._projects(rows, columns, readers._Group.of(columns))
-    data_rows = [
-        (cells, data)
-        for cells, (data, error) in zip(rows, projects, strict=True)
-        if error is None and data
-    ]
+    data_rows = _data_rows(rows, header)
     one_by_one = Totals(header)
     expected = [one_by_one.skip(cells, data) for cells, data in data_rows]
     chunked = Totals(header)
@@ -363,13 +370,7 @@ def test_totals_of_floats_a_chunk_at_a_time_as_row_by_row(
     rows = [[n, "项目", *row] for n, row in enumerate(figures)]
     # a row of the sums (as floats add them: exact or not, it is read alike)
     rows += [[None, None, *map(sum, zip(*figures, strict=True))]]
-    columns = tuple(readers._column(c) for c in header.columns)
-    projects = readers._projects(rows, columns, readers._Group.of(columns))
-    data_rows = [
-        (cells, data)
-        for cells, (data, error) in zip(rows, projects, strict=True)
-        if error is None and data
-    ]
+    data_rows = _data_rows(rows, header)
     one_by_one = Totals(header)
     expected = [one_by_one.skip(cells, data) for cells, data in data_rows]
     assert Totals(header).skips(data_rows) == expected
