@@ -33,8 +33,9 @@ class Node:
         _set(self, "offset", offset)
 
     def __init_subclass__(cls) -> None:
-        cls._fields = cls.__slots__
-        cls._key = attrgetter(*cls.__slots__)
+        # a class's own slots after those it inherits (Binary's, for Arith and Compare)
+        cls._fields = (*cls._fields, *cls.__slots__)
+        cls._key = attrgetter(*cls._fields)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -122,9 +123,11 @@ class Unary(Node):
         _set(self, "operand", operand)
 
 
-class Arith(Node):
+class Binary(Node):
+    """An operator between two sub-expressions: Arith or Compare."""
+
     __slots__ = ("op", "left", "right")
-    op: str  # + - * /
+    op: str
     left: Node
     right: Node
 
@@ -141,23 +144,16 @@ class Arith(Node):
         _set(self, "right", right)
 
 
-class Compare(Node):
-    __slots__ = ("op", "left", "right")
-    op: str  # < <= > >= == != in "not in"
-    left: Node
-    right: Node
+class Arith(Binary):
+    """`left op right`, op one of + - * /."""
 
-    def __init__(
-        self,
-        offset: int = 0,
-        op: str = "",
-        left: Node = _NOTHING,
-        right: Node = _NOTHING,
-    ) -> None:
-        _set(self, "offset", offset)
-        _set(self, "op", op)
-        _set(self, "left", left)
-        _set(self, "right", right)
+    __slots__ = ()
+
+
+class Compare(Binary):
+    """`left op right`, op one of < <= > >= == != in "not in"."""
+
+    __slots__ = ()
 
 
 class Logic(Node):
@@ -190,7 +186,7 @@ def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of a node."""
     if isinstance(node, Unary):
         return (node.operand,)
-    if isinstance(node, (Arith, Compare)):
+    if isinstance(node, Binary):
         return (node.left, node.right)
     if isinstance(node, Logic):
         return node.items
