@@ -723,7 +723,13 @@ def _projects(
 
     Read a column at a time (`group` lays the columns out as a project mapping).
     """
-    datas, failed = _read_chunk(rows, columns, group)
+    return _paired(*_read_chunk(rows, columns, group))
+
+
+def _paired(
+    datas: list[dict[str, Any]], failed: dict[int, RowError]
+) -> list[tuple[dict[str, Any] | None, RowError | None]]:
+    """`_read_chunk`'s two parts as one pair a row: its mapping, or its error."""
     if not failed:
         return [(data, None) for data in datas]
     return [
@@ -805,25 +811,19 @@ def _rows_of_table(
                 if failure is not None:
                     raise failure
                 continue
-            projects: list[tuple[dict[str, Any] | None, RowError | None]] = [
-                (data, None) for data in datas
-            ]
-            totals_of = iter(reasons)
         else:
-            projects = [
-                (None, failed[at]) if at in failed else (data, None)
-                for at, data in enumerate(datas)
-            ]
             # the data rows' totals answers first (the others leave the sums alone)
-            totals_of = iter(
-                totals.skips(
-                    [
-                        (cells, data)
-                        for cells, (data, error) in zip(cells_of, projects, strict=True)
-                        if error is None and data
-                    ]
-                )
+            reasons = totals.skips(
+                [
+                    (cells, data)
+                    for at, (cells, data) in enumerate(
+                        zip(cells_of, datas, strict=True)
+                    )
+                    if at not in failed and data
+                ]
             )
+        projects = _paired(datas, failed)
+        totals_of = iter(reasons)
         for (number, cells), (data, error) in zip(chunk, projects, strict=True):
             if error is not None:
                 reason = totals.labelled(cells)
