@@ -728,17 +728,16 @@ def input_kinds() -> dict[str, str]:
 
 
 class _Reading(NamedTuple):
-    """How `flatten` reads one model, off its public `model_fields`: runs of plain fields
-    (their names and dotted paths, in declaration order, as pydantic dumps them), each
-    nested model between them with its own reading."""
+    """How `flatten` reads one model, off its public `model_fields`: each field's name,
+    its dotted path and, for a nested model, that model's reading (declaration order,
+    as pydantic dumps them)."""
 
-    steps: tuple[tuple[tuple[tuple[str, str], ...], str, _Reading | None], ...]
+    fields: tuple[tuple[str, str, _Reading | None], ...]
 
     @classmethod
     def of(cls, model: type[BaseModel], prefix: str = "") -> _Reading:
         """The reading of `model` (`extra` apart: see `flatten`)."""
-        steps: list[tuple[tuple[tuple[str, str], ...], str, _Reading | None]] = []
-        run: list[tuple[str, str]] = []
+        fields: list[tuple[str, str, _Reading | None]] = []
         for name, info in model.model_fields.items():
             if name == "extra" and not prefix:
                 continue
@@ -750,29 +749,22 @@ class _Reading(NamedTuple):
             nested = inner[0] if inner else None
             path = f"{prefix}{name}"
             if isinstance(nested, type) and issubclass(nested, BaseModel):
-                if run:
-                    steps.append((tuple(run), "", None))
-                    run = []
-                steps.append(((), name, cls.of(nested, f"{path}.")))
+                fields.append((name, path, cls.of(nested, f"{path}.")))
             else:
-                run.append((name, path))
-        if run:
-            steps.append((tuple(run), "", None))
-        return cls(tuple(steps))
+                fields.append((name, path, None))
+        return cls(tuple(fields))
 
     def read(self, model: BaseModel, values: dict[str, Any]) -> None:
         """Add the model's present values to `values`."""
-        fields = vars(model)  # a model's field values, by name
-        for run, name, inner in self.steps:
+        given = vars(model)  # a model's field values, by name
+        for name, path, inner in self.fields:
+            value = given[name]
+            if value is None:
+                continue
             if inner is None:
-                for field, path in run:
-                    value = fields[field]
-                    if value is not None:
-                        values[path] = value
+                values[path] = value
             else:
-                nested = fields[name]
-                if nested is not None:
-                    inner.read(nested, values)
+                inner.read(value, values)
 
 
 def flatten(project: Project) -> dict[str, Any]:
