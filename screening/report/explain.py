@@ -25,6 +25,7 @@ from screening.findings import (
     Remedy,
     RemedyOption,
     Status,
+    option_value,
 )
 from screening.kinds import RuleKind, get
 from screening.messages import catalogue, text
@@ -165,8 +166,8 @@ def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
     """A remedy option's figure as shown, rounded in the unit it is shown in, in the
     safe direction: a share as a percentage to 2 decimals (2.2%, not 3%), people as a
     whole number."""
-    field, relation, num, den, unit = option
-    value = Fraction(num, den)
+    field, relation, _, _, unit = option
+    value = option_value(option)
     if field in shares:
         return bound_text(value, relation, 2, 100) + "%"
     return bound_text(value, relation, 0 if unit in _COUNTS else 2)
