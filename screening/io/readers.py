@@ -49,9 +49,9 @@ from screening.io.tables import (
     Limits,
     Overlong,
     float_text,
-    float_texts,
     number_text,
     open_table,
+    read_floats,
 )
 from screening.io.totals import Totals
 from screening.model.project import CHOICE_ALIASES, NO, YES
@@ -452,8 +452,9 @@ def _known_first(read: Convert, known: dict[Any, Any]) -> ReadAll:
 
 def _amounts(read: Convert, known: dict[Any, Any], suffix: str) -> ReadAll:
     """`_known_first` for a figure column: its floats not known yet (unique figures
-    are the common column) read at once (`float_texts`), each as `read` reads it."""
+    are the common column) read at once (`read_floats`), each as `read` reads it."""
     one_by_one = _known_first(read, known)
+    suffixed: Callable[[str], str] = (lambda text: text + suffix) if suffix else str
 
     def read_all(cells: Sequence[object]) -> list[object]:
         if not _FLOAT.issuperset(map(type, cells)):
@@ -462,19 +463,8 @@ def _amounts(read: Convert, known: dict[Any, Any], suffix: str) -> ReadAll:
         if not any(map(is_, part, repeat(None))):
             return part
         floats = cast(Sequence[float], cells)
-        misses = [cell for cell, got in zip(floats, part, strict=True) if got is None]
-        texts = float_texts(misses)
-        if texts is None:
-            return one_by_one(cells)
-        if suffix:
-            texts = [text + suffix for text in texts]
-        if len(known) + len(misses) > _KNOWN:
-            known.clear()
-        known.update(zip(misses, texts, strict=True))
-        if len(misses) == len(part):
-            return list[object](texts)
-        fresh = iter(texts)
-        return [next(fresh) if got is None else got for got in part]
+        read = read_floats(floats, part, known, _KNOWN, suffixed)
+        return one_by_one(cells) if read is None else read
 
     return read_all
 

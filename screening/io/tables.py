@@ -493,6 +493,31 @@ def float_texts(values: Sequence[float]) -> list[str] | None:
     return texts
 
 
+def read_floats(
+    floats: Sequence[float],
+    found: list[Any],
+    known: dict[Any, Any],
+    limit: int,
+    reading: Callable[[str], Any],
+) -> list[Any] | None:
+    """`found` (each float's reading from `known`, None where not known yet) with its
+    gaps filled at once: `reading` of each new float's `float_text` (`float_texts`),
+    remembered in `known` (cleared first when it would pass `limit`); None when one of
+    them needs `float_text`'s general steps, to be read on its own."""
+    misses = [value for value, got in zip(floats, found, strict=True) if got is None]
+    texts = float_texts(misses)
+    if texts is None:
+        return None
+    readings = list(map(reading, texts))
+    if len(known) + len(misses) > limit:
+        known.clear()
+    known.update(zip(misses, readings, strict=True))
+    if len(misses) == len(found):
+        return readings
+    fresh = iter(readings)
+    return [next(fresh) if got is None else got for got in found]
+
+
 def number_text(value: int | float | Decimal) -> str:
     """A number as the user typed it: whole floats without ".0", others shortest.
 

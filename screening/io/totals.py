@@ -38,7 +38,7 @@ from operator import add, eq, is_, itemgetter
 from typing import Any, cast
 
 from screening.io.columns import FIELD_KINDS, HeaderMap
-from screening.io.tables import float_text, float_texts, number_text
+from screening.io.tables import float_text, number_text, read_floats
 from screening.model.units import UNIT_FACTORS, UnitError, bare_digits, parse_amount
 
 _WORDS = "合计|小计|总计|共计|累计|汇总|总和|平均值|平均|均值"
@@ -370,20 +370,14 @@ def _new_floats(
     raws: list[Any], figures: list[Decimal | None], known: dict[Any, Decimal]
 ) -> bool:
     """Fill in `figures` where None (not in `known`) when every raw cell is a float
-    whose text `float_texts` gives, all at once, as `_figure` reads each; whether
+    whose text `read_floats` reads, all at once, as `_figure` reads each; whether
     it did."""
     if not _FLOAT.issuperset(map(type, raws)):
         return False
-    misses = [raw for raw, figure in zip(raws, figures, strict=True) if figure is None]
-    texts = float_texts(misses)
-    if texts is None:
+    read = read_floats(raws, figures, known, _KEPT, Decimal)
+    if read is None:
         return False
-    numbers = list(map(Decimal, texts))
-    if len(known) + len(misses) > _KEPT:
-        known.clear()
-    known.update(zip(misses, numbers, strict=True))
-    fresh = iter(numbers)
-    figures[:] = [next(fresh) if figure is None else figure for figure in figures]
+    figures[:] = read
     return True
 
 
