@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined, table_key
@@ -38,8 +37,7 @@ Evaluate = Callable[[n.Node], Any]
 EngineCondition = Callable[[n.Call, Any, bool], "dict[str, Any] | None"]
 
 
-@dataclass(frozen=True)
-class Builtin:
+class Builtin(NamedTuple):
     """One function: how it is type-checked, compiled, evaluated for reference, and matched."""
 
     name: str

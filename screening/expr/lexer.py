@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import cast
+from typing import NamedTuple, cast
 
 from screening.errors import ExpressionError, SourceSpan
 
@@ -23,8 +22,7 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One token: kind is number, string, name, keyword, op or end."""
 
     kind: str
@@ -80,8 +78,7 @@ def offset_span(offset: int) -> SourceSpan:
     return cast(SourceSpan, OffsetSpan(offset))
 
 
-@dataclass(frozen=True)
-class OffsetSpan:
+class OffsetSpan(NamedTuple):
     """A position inside an expression before it is placed in its file."""
 
     offset: int

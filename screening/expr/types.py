@@ -6,9 +6,8 @@ whatever it meets (250 compared with 万元/亩 is 250 万元/亩).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from screening.errors import ExpressionError
 from screening.expr import nodes as n
@@ -16,8 +15,7 @@ from screening.expr.lexer import offset_span
 from screening.expr.units import divide, multiply
 
 
-@dataclass(frozen=True)
-class Type:
+class Type(NamedTuple):
     """bool, text, number (with unit) or list (of an item type)."""
 
     kind: str
@@ -37,8 +35,7 @@ TEXT = Type("text")
 NUMBER = Type("number")
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(NamedTuple):
     """What a name refers to: field, metric, parameter, derived, or table."""
 
     kind: str
@@ -56,6 +53,8 @@ def error(message: str, node: n.Node) -> ExpressionError:
 
 def suggest(name: str, known: list[str]) -> str:
     """A ' (是否想写 x？/ did you mean x?)' hint, or ''."""
+    import difflib  # only a misspelt name needs it: not imported by every command
+
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
 

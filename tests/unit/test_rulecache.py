@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -81,7 +80,7 @@ def same_models(a: Any, b: Any) -> bool:
 
 def summary(rs: RuleSet) -> dict[str, Any]:
     """What a loaded rule set holds, positions included, for comparing two loads."""
-    fields = dataclasses.asdict(rs) | {"sources": None}
+    fields = {name: getattr(rs, name) for name in RuleSet.__slots__} | {"sources": None}
     return {
         "fields": fields,
         "sources": {
