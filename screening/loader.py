@@ -7,11 +7,11 @@ the compiler can trust; every problem is reported with file, line and column.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import itertools
 import os
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def rules_dirs() -> list[Path]:
     if os.environ.get("SCREENING_RULES"):
         dirs.append(Path(os.environ["SCREENING_RULES"]))
     dirs.append(Path.cwd() / "rules")
-    dirs.append(Path(__file__).resolve().parent.parent / "rules")
+    dirs.append(_source_rules())
     seen, unique = set(), []
     for d in dirs:
         key = d.resolve() if d.exists() else d
@@ -56,6 +56,12 @@ def rules_dirs() -> list[Path]:
             seen.add(key)
             unique.append(d)
     return unique
+
+
+@cache
+def _source_rules() -> Path:
+    # the source tree's rules folder, resolved once: it does not move while we run
+    return Path(__file__).resolve().parent.parent / "rules"
 
 
 def _relative(path: Path) -> Path:
@@ -89,6 +95,8 @@ def find_ruleset(ref: str) -> Path:
         candidate = base / f"{ref}.yaml"
         if candidate.is_file():
             return _relative(candidate)
+    import difflib  # only a misspelt id needs it: not imported by every command
+
     close = difflib.get_close_matches(ref, shipped_ids(), n=1, cutoff=0.5)
     hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
     raise RuleSetError(
@@ -172,8 +180,11 @@ def shipped_id_of(path: Path) -> str | None:
     """The id a file under a rules directory must have (its path there), else None."""
     resolved = path.resolve()
     for base in rules_dirs():
-        if base.exists() and base.resolve() in resolved.parents:
-            return resolved.relative_to(base.resolve()).with_suffix("").as_posix()
+        if not base.exists():
+            continue
+        folder = base.resolve()
+        if folder in resolved.parents:
+            return resolved.relative_to(folder).with_suffix("").as_posix()
     return None
 
 

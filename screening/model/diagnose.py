@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -24,6 +23,12 @@ def _path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
+def _close_matches(word: str, known: list[str], n: int, cutoff: float) -> list[str]:
+    import difflib  # only a misspelt key needs it: not imported by every command
+
+    return difflib.get_close_matches(word, known, n=n, cutoff=cutoff)
+
+
 def _message(error: Any, model: type[BaseModel] | None, parent: Any) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -33,7 +38,7 @@ def _message(error: Any, model: type[BaseModel] | None, parent: Any) -> str:
         hint = ""
         if model is not None:
             allowed = _allowed_keys(model, error["loc"][:-1])
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
+            close = _close_matches(str(key), allowed, n=1, cutoff=0.5)
             hint = (
                 f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
             )
@@ -53,7 +58,7 @@ def _message(error: Any, model: type[BaseModel] | None, parent: Any) -> str:
         return f"格式不符（应匹配 {ctx.get('pattern')}）/ wrong format"
     if kind == "union_tag_invalid":
         tag = str(ctx.get("tag", ""))
-        close = difflib.get_close_matches(tag, sorted(_KIND_TAGS), n=1, cutoff=0.5)
+        close = _close_matches(tag, sorted(_KIND_TAGS), n=1, cutoff=0.5)
         hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
         return f"未知的规则类型 {tag!r}{hint}；应为 {ctx.get('expected_tags')} 之一 / unknown rule kind"
     if kind == "union_tag_not_found":
