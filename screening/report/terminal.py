@@ -123,15 +123,18 @@ def _render_one(
             message += f"\n→ {finding['remedy']}"
         rule = Text(titles[finding["rule"]])
         rule.append(f"\n{finding['rule']}", style="dim")  # the id as secondary text
+        # every cell a Text, as the console makes of a str (markup, emoji and
+        # highlighting are off), so that rich does not make it twice: to measure
+        # the column and again to render the cell
         table.add_row(
             rule,
-            text(f"kind.{finding['kind']}", lang),
+            Text(text(f"kind.{finding['kind']}", lang)),
             Text(
                 status_label(finding["kind"], finding["status"], lang),
                 style=_STATUS_STYLE[finding["status"]],
             ),
-            points,
-            message,
+            Text(points),
+            Text(message),
         )
     console.print(table)
     if result.get("summary"):
