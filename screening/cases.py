@@ -28,8 +28,13 @@ from screening.source import LoadedYaml, load_yaml_file
 CASE_KEYS = ("ruleset", "as_of", "expect", "description")
 
 
+# A case's expectations are read only from case files (`screening test-cases`, or a case
+# given to `screen`): their schemas are built when one is first read, not by every
+# command that reads a project file.
+
+
 class ScoreRange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     min: Decimal | None = None
     max: Decimal | None = None
 
@@ -37,7 +42,7 @@ class ScoreRange(BaseModel):
 class Expect(BaseModel):
     """What a case expects: a decision, optionally a score range and findings by rule id."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     decision: Literal["pass", "review", "reject"]
     score: ScoreRange | None = None
     findings: dict[str, Literal["pass", "fail", "missing", "not_applicable"]] = Field(
