@@ -11,7 +11,9 @@ never finds an old entry, and its problems are reported exactly as without a cac
 
 Only files that validated cleanly are stored. An entry is JSON; reading one builds
 the models it names (only the rule-set model's own classes) with `model_construct`,
-without running any code an entry could name. A corrupt, foreign or unreadable entry
+without running any code an entry could name. The document itself and the positions
+of its keys, which only a report of a problem reads, are kept as one JSON text inside
+the entry and read when first asked for; its digest is checked with the entry. A corrupt, foreign or unreadable entry
 is ignored (and replaced); a folder that cannot be written costs a cache miss, never
 a failed run. `SCREENING_CACHE=0` turns the cache off; `SCREENING_CACHE_DIR` moves it
 (default `$XDG_CACHE_HOME/screening`, else `~/.cache/screening`).
@@ -26,8 +28,9 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -36,7 +39,7 @@ from pydantic import BaseModel
 from screening.model import ruleset as spec
 from screening.source import LoadedYaml, NodeInfo
 
-FORMAT = 1  # the layout of an entry; raise it when the encoding changes
+FORMAT = 2  # the layout of an entry; raise it when the encoding changes
 MAX_ENTRIES = 256  # entries kept per version of the code, the newest
 OFF = ("0", "off", "no", "false")
 # what the fingerprint hashes besides versions: the code that turns bytes into an entry
@@ -45,19 +48,18 @@ _KINDS = "kinds"
 
 
 class Entry(NamedTuple):
-    """A file as `loader` reads it: its document with positions, and its model.
+    """A file as `loader` reads it: its positions and model, and the rest of its document.
 
     A named tuple: a frozen dataclass costs `screening screen` about 1 ms to declare.
     """
 
-    data: Any
     positions: dict[tuple[Any, ...], NodeInfo]
-    keys: dict[tuple[Any, ...], NodeInfo]
     model: spec.RuleSetFile
+    later: Callable[[], tuple[Any, dict[tuple[Any, ...], NodeInfo]]]
 
     def loaded(self, path: str) -> LoadedYaml:
         """The document as `load_yaml_file(path)` would give it."""
-        return LoadedYaml(path, self.data, self.positions, self.keys)
+        return LoadedYaml(path, None, self.positions, later=self.later)
 
 
 def folder() -> Path | None:
@@ -289,15 +291,27 @@ def _encode_entry(
     raw: bytes, loaded: LoadedYaml, model: spec.RuleSetFile
 ) -> dict[str, Any]:
     models = _models()
+    # the document and its keys' positions, which only a report of a problem reads (a
+    # screening never does): kept as one JSON text inside the entry, read when first
+    # asked for, and checked by its digest with the rest of the entry
+    later = json.dumps(
+        [_encode(loaded.data, models), _encode_positions(loaded.keys, models)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return {
         "format": FORMAT,
         "fingerprint": fingerprint(),
         "sha256": hashlib.sha256(raw).hexdigest(),
-        "data": _encode(loaded.data, models),
         "positions": _encode_positions(loaded.positions, models),
-        "keys": _encode_positions(loaded.keys, models),
         "model": _encode(model, models),
+        "later": later,
+        "later_sha256": _digest(later),
     }
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _decode_entry(entry: Any, raw: bytes) -> Entry:
@@ -307,13 +321,23 @@ def _decode_entry(entry: Any, raw: bytes) -> Entry:
         raise _Corrupt("fingerprint")
     if entry.get("sha256") != hashlib.sha256(raw).hexdigest():
         raise _Corrupt("sha256")
+    later = entry.get("later")
+    if not isinstance(later, str) or entry.get("later_sha256") != _digest(later):
+        raise _Corrupt("later")
     models = _models()
     model = _decode(entry["model"], models)
     if not isinstance(model, spec.RuleSetFile):
         raise _Corrupt("model")
     return Entry(
-        _decode(entry["data"], models),
         _decode_positions(entry["positions"], models),
-        _decode_positions(entry["keys"], models),
         model,
+        partial(_decode_later, later),
     )
+
+
+def _decode_later(text: str) -> tuple[Any, dict[tuple[Any, ...], NodeInfo]]:
+    """The document and its keys' positions from an entry's `later` text, which its
+    digest vouches for as this module's own writing."""
+    models = _models()
+    data, keys = json.loads(text)
+    return _decode(data, models), _decode_positions(keys, models)

@@ -9,6 +9,7 @@ This module knows nothing about rule sets or projects.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -59,7 +60,7 @@ class LoadedYaml:
     source, a millisecond of every `screening screen`.
     """
 
-    __slots__ = ("path", "data", "positions", "keys")
+    __slots__ = ("path", "_data", "positions", "_keys", "_later")
 
     def __init__(
         self,
@@ -67,11 +68,38 @@ class LoadedYaml:
         data: Any,
         positions: dict[Path_, NodeInfo] | None = None,
         keys: dict[Path_, NodeInfo] | None = None,
+        later: Callable[[], tuple[Any, dict[Path_, NodeInfo]]] | None = None,
     ) -> None:
         self.path = path
-        self.data = data
+        self._data = data
         self.positions: dict[Path_, NodeInfo] = {} if positions is None else positions
-        self.keys: dict[Path_, NodeInfo] = {} if keys is None else keys  # mapping keys
+        self._keys: dict[Path_, NodeInfo] = {} if keys is None else keys
+        # what gives the document and its keys' positions when first asked for: a
+        # rule-set cache hit keeps them unread, as a screening never asks (see rulecache)
+        self._later = later
+
+    @property
+    def data(self) -> Any:
+        """The document as plain values."""
+        if self._later is not None:
+            self._read_later()
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value
+
+    @property
+    def keys(self) -> dict[Path_, NodeInfo]:
+        """The position of each mapping key, by the path of its entry."""
+        if self._later is not None:
+            self._read_later()
+        return self._keys
+
+    def _read_later(self) -> None:
+        assert self._later is not None
+        self._data, self._keys = self._later()
+        self._later = None
 
     def __repr__(self) -> str:
         return f"LoadedYaml(path={self.path!r}, data={self.data!r})"

@@ -188,6 +188,8 @@ def test_an_expression_error_is_reported_on_a_hit_too(
         ),
         lambda text: text.replace('"value":3000', '"value":{"n":"three thousand"}'),
         lambda text: text.replace('"value"', '"valeur"'),
+        # the document kept unread (as text inside the entry), its digest left as it was
+        lambda text: text.replace('\\"floor\\"', '\\"flour\\"'),
     ],
     ids=[
         "cut",
@@ -197,6 +199,7 @@ def test_an_expression_error_is_reported_on_a_hit_too(
         "object",
         "bad-decimal",
         "bad-field",
+        "unread-document",
     ],
 )
 def test_a_corrupt_or_foreign_entry_is_ignored_and_replaced(
