@@ -404,6 +404,7 @@ def finding_fields(
 _FAILING_ORDER = {kind: i for i, kind in enumerate(FAILING_KINDS)}
 _UNSEEN = object()  # what a memo holds before its first value
 _PASSED, _FAILED = Status.PASS, Status.FAIL
+_EXACT_INT = 10**15  # an int within it is written as its digits (see _figure_at)
 _MESSAGES_KEPT = 256  # message cells a rule keeps (a memo, bounded)
 # a character that may need work in a text (_NEEDS_WORK says whether it does), with
 # "_x" found by `in`: one character class, scanned several times as fast as
@@ -415,6 +416,8 @@ _MAY_NEED_WORK = re.compile(
 
 def _text_at(text: Any, style: int = _PLAIN) -> bytes:
     """`_cell` of a text with `style` (plain or wrapped), escaping only when it must."""
+    if text is None:
+        return _EMPTY
     if type(text) is not str or not text:
         return _cell(text if style == _PLAIN else Styled(text, style))
     if (
@@ -447,45 +450,61 @@ _MARK = "\ue000%d\ue001"
 
 class _Frame(NamedTuple):
     """A rule's finding row after the project's id and name, for one status and
-    presence of figures, pre-encoded around what varies from finding to finding: the
-    actual figure's cell, the points' cell, the actual figure in the message, the
-    remedy. For the findings that hold the rule's own figures (`_RuleCells.sentence`)."""
+    presence of figures, compiled once around what varies from finding to finding: the
+    actual figure (its cell, and its text in the message), the threshold's cells when
+    they are computed for each project, the points' cell, the remedy. For the findings
+    that hold the rule's own figures (`_RuleCells.framed`)."""
 
     head: bytes  # rule, group, kind and status
     threshold: bytes | None  # threshold and unit (None: computed for each project)
-    top: bytes  # the most points, and the message's opening
+    top: bytes  # the most points, and the message's opening (a constant one whole)
     message: str | None  # the message, when constant
-    format: str | None  # else: the message as a format of the actual figure as shown
+    words: tuple[str, ...] | None  # else: its words around the actual figure as shown
+    encoded: tuple[bytes, ...]  # those words encoded (none for a constant message)
     close: bytes  # the message's end and the basis
     end: bytes  # the same when no remedy follows, with the row's end
+    # the row when nothing varies: no figure, points or remedy, and the rule's own
+    # threshold, or none where it is computed
+    whole: bytes | None
+
+
+def _words(format_: str) -> tuple[str, ...] | None:
+    """A compiled sentence's words around its figure: `format_.format_map({"actual":
+    x}) == x.join(words)` for every text x; None unless each of its fields is a bare
+    `{actual}`."""
+    words, literal = [], ""
+    for text, name, spec, conversion in Formatter().parse(format_):
+        literal += text
+        if name is None:
+            continue
+        if name != "actual" or spec or conversion:
+            return None
+        words.append(literal)
+        literal = ""
+    words.append(literal)
+    return tuple(words)
 
 
 def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame | None:
     """The frame of a rule's findings whose message is `sentence` (see `_Frame`), or
     None where the words need work for each finding: escaping, spaces that end them,
     or figures other than the actual one."""
-    message = format_ = None
+    message = format_ = words = None
     if type(sentence) is str:
         message = sentence
     elif sentence is not None and sentence.constant is not None:
         message = sentence.constant
-    elif (
-        sentence is not None
-        and tuple(sentence.needs) == ("actual",)
-        and all(
-            name is None or (name == "actual" and not spec and not conversion)
-            for _, name, spec, conversion in Formatter().parse(sentence.format)
-        )
-    ):
-        format_ = sentence.format
-    words = message if message is not None else format_
+    elif sentence is not None and tuple(sentence.needs) == ("actual",):
+        words = _words(sentence.format)
+        format_ = None if words is None else sentence.format
+    checked = message if message is not None else format_
     if (
-        not words
-        or _MAY_NEED_WORK(words) is not None
-        or "_x" in words
-        or len(words) > EXCEL_CHARS // 2
-        or words[0] in _SPACES + "{"
-        or words[-1] in _SPACES + "}"
+        not checked
+        or _MAY_NEED_WORK(checked) is not None
+        or "_x" in checked
+        or len(checked) > EXCEL_CHARS // 2
+        or checked[0] in _SPACES + "{"
+        or checked[-1] in _SPACES + "}"
     ):
         return None
     head = cells.passed if passed else cells.failed
@@ -500,14 +519,21 @@ def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame 
     else:
         opening, close = _TEXT_OPENINGS[_PLAIN], _TEXT_END
     basis = cells.basis
+    end = close + (b"" if basis == _EMPTY else basis) + b"</row>"
+    whole = None
+    if message is not None:  # its threshold the rule's, or none when it is computed
+        bare = _EMPTY + _cell(cells.unit) if threshold is None else threshold
+        whole = head + _EMPTY + bare + _EMPTY + top + opening + end
     return _Frame(
         head,
         threshold,
         top + opening,
         message,
-        format_,
+        words,
+        () if words is None else tuple(word.encode() for word in words),
         close + basis,
-        close + (b"" if basis == _EMPTY else basis) + b"</row>",
+        end,
+        whole,
     )
 
 
@@ -544,12 +570,14 @@ class _RuleCells:
         "probe",
         "probe_row",
         "reasons",
+        "lang",
     )
 
     def __init__(
         self, rule: Any, heads: dict[Status, bytes], basis: bytes, explain: Any
     ) -> None:
         self.kind, self.heads, self.basis = rule.kind, heads, basis
+        self.lang = explain.lang
         self.passed, self.failed = heads[Status.PASS], heads[Status.FAIL]
         # (threshold, unit, their cells) and (most points, its cell), as last rendered
         self.fixed: tuple[Any, Any, bytes] = (_UNSEEN, _UNSEEN, b"")
@@ -651,6 +679,93 @@ class _RuleCells:
             return None
         return self.sentences[finding.status is _PASSED, finding.actual is not None]
 
+    def framed(
+        self,
+        finding: Finding,
+        remedy: str | None,
+        answers: Mapping[bool, Any],
+        head: bytes,
+    ) -> tuple[bytes, str | None] | None:
+        """The finding's cells after the project's id and name, with the row's end,
+        from the rule's frame, and its message when it failed (None when it passed:
+        nothing reads it); None when the finding does not fit a frame (`fits`) or
+        holds a figure the frame does not write (a float or a text, a figure that
+        may be beyond what Excel holds). `remedy`: the finding's, as the explainer
+        writes it; `answers`: a yes or no figure's cell and how a sentence shows it;
+        `head`: the project's cells, which open the row."""
+        status, actual = finding.status, finding.actual
+        if status is _PASSED:
+            frame = self.passed_frames[actual is not None]
+        elif status is _FAILED:
+            frame = self.failed_frames[actual is not None]
+        else:
+            return None
+        if frame is None or finding.kind != self.kind or not self.fits(finding):
+            return None
+        points = finding.points
+        threshold = frame.threshold
+        if actual is None:
+            whole = frame.whole
+            if (
+                whole is not None
+                and points is None
+                and remedy is None
+                and (threshold is not None or finding.threshold is None)
+            ):
+                return head + whole, frame.message
+            number, shown, answer = b"", "", _EMPTY
+        else:
+            texts = figure(actual, self.share)
+            if texts is None:
+                if type(actual) is not bool:  # a float, a text: rare
+                    return None
+                # a derived fact's yes or no, as _figure_at and _Sentence show it
+                answer, shown = answers[actual]
+                number = b""
+            else:
+                json_text, shown = texts
+                if len(json_text) > 15 or "e" in json_text:
+                    return None  # may be beyond what Excel holds
+                number, answer = json_text.encode(), b""
+        if threshold is None:
+            threshold, unit = finding.threshold, finding.unit or None
+            kept = self.fixed
+            threshold = (
+                kept[2]
+                if threshold is kept[0] and unit == kept[1]
+                else self.remember(threshold, unit, self.lang)
+            )
+        if points is None:
+            points_cell = _EMPTY
+        elif type(points) is int and -_EXACT_INT < points < _EXACT_INT:
+            points_cell = b"<c><v>%d</v></c>" % points
+        else:
+            points_cell = _figure_at(points, None)
+        message = frame.message
+        if message is None:
+            words = frame.encoded
+            said = words[0] if len(words) == 1 else shown.encode().join(words)
+            if status is _FAILED:
+                message = shown.join(frame.words)  # type: ignore[arg-type]
+        else:
+            said = b""
+        row = b"".join(
+            (
+                head,
+                frame.head,
+                _NUMBER_OPENING if number else answer,
+                number,
+                _NUMBER_END if number else b"",
+                threshold,
+                points_cell,
+                frame.top,
+                said,
+                frame.end if remedy is None else frame.close + _text_at(remedy),
+                b"" if remedy is None else b"</row>",
+            )
+        )
+        return row, message
+
 
 class DecisionRows:
     """Renders decisions of one rule set in one language as rows, byte for byte as
@@ -737,65 +852,6 @@ class DecisionRows:
                         values[name] = "" if points is None else show(points)
                 return sentence.format.format_map(values), actual_cell
         return self.explain.message(finding), None
-
-    def _framed(
-        self, finding: Finding, cells: _RuleCells, remedy: Any
-    ) -> tuple[bytes, str] | None:
-        """`_unframed`'s answer from the rule's frame, or None when the finding does not
-        fit one."""
-        status = finding.status
-        if status is _PASSED:
-            frames = cells.passed_frames
-        elif status is _FAILED:
-            frames = cells.failed_frames
-        else:
-            return None
-        actual = finding.actual
-        frame = frames[actual is not None]
-        if frame is None or not cells.fits(finding):
-            return None
-        if actual is None:
-            actual_cell, shown = _EMPTY, ""
-        else:
-            texts = figure(actual, cells.share)
-            if texts is None:
-                if type(actual) is not bool:  # a float, a text: rare
-                    return None
-                # a derived fact's yes or no, as _figure_at and _Sentence show it
-                actual_cell, shown = self._answers[actual]
-            else:
-                number, shown = texts
-                if len(number) > 15 or "e" in number:  # may be beyond what Excel holds
-                    return None
-                actual_cell = _NUMBER_OPENING + number.encode() + _NUMBER_END
-        threshold = frame.threshold
-        if threshold is None:
-            threshold, unit = finding.threshold, finding.unit or None
-            kept = cells.fixed
-            threshold = (
-                kept[2]
-                if threshold is kept[0] and unit == kept[1]
-                else cells.remember(threshold, unit, self.lang)
-            )
-        points = finding.points
-        message = frame.message
-        if message is None:
-            message = frame.format.format_map({"actual": shown})  # type: ignore[union-attr]
-            words = message.encode()
-        else:
-            words = b""
-        row = b"".join(
-            (
-                frame.head,
-                actual_cell,
-                threshold,
-                _EMPTY if points is None else _figure_at(points, None),
-                frame.top,
-                words,
-                frame.end if remedy is None else frame.close + _text_at(remedy),
-            )
-        )
-        return (row if remedy is None else row + b"</row>"), message
 
     def _unframed(
         self, finding: Finding, cells: _RuleCells | None, remedy: Any
@@ -930,26 +986,32 @@ class DecisionRows:
     def render_bodies(self, decision: Decision) -> tuple[bytes, list[bytes]]:
         """`render`'s rows without their opening tag (as `XlsxWorkbook.add_rows` and
         `deflated_rows` take them)."""
-        remedy_of, rules = self.prose.remedy, self._rules
-        framed, unframed = self._framed, self._unframed
+        remedy_of, rules, answers = self.prose.remedy, self._rules, self._answers
+        unframed = self._unframed
         remedies: dict[str, str | None] = {}
         failed: list[tuple[int, str]] = []
-        tails: list[bytes] = []
+        rows: list[bytes] = []
+        message: str | None  # a failed finding's, for the summary
         refused: Unrepresentable | None = None
         try:
+            # the project's id and name, which open each of its finding rows
+            head = _text_at(decision.project_id) + _text_at(decision.project_name)
             for finding in decision.findings:
-                rule = finding.rule
-                remedy = remedies[rule] = (
-                    None if finding.remedy is None else remedy_of(finding)
-                )
-                cells = rules.get(rule)
+                remedy = None
+                if finding.remedy is not None:  # the summary reads them by rule
+                    remedy = remedies[finding.rule] = remedy_of(finding)
+                cells = rules.get(finding.rule)
                 made = (
-                    framed(finding, cells, remedy)
-                    if cells is not None and finding.kind == cells.kind
-                    else None
+                    None
+                    if cells is None
+                    else cells.framed(finding, remedy, answers, head)
                 )
-                written, message = made or unframed(finding, cells, remedy)
-                tails.append(written)
+                if made is None:
+                    written, message = unframed(finding, cells, remedy)
+                    rows.append(head + written)
+                else:
+                    written, message = made
+                    rows.append(written)
                 if finding.status is _FAILED and finding.kind in _FAILING_ORDER:
                     failed.append(
                         (_FAILING_ORDER[finding.kind], message or finding.rule)
@@ -959,10 +1021,9 @@ class DecisionRows:
         failed.sort(key=itemgetter(0))  # stable: in the rule set's order within a kind
         # the summary first: a value no cell holds is refused naming its column there
         summary = self._summary(decision, [m for _, m in failed], remedies)
-        head = _text_at(decision.project_id) + _text_at(decision.project_name)
         if refused is not None:
             raise refused
-        return summary, [head + t for t in tails]
+        return summary, rows
 
     def _summary(
         self, decision: Decision, failed: list[str], remedies: dict[str, str | None]
