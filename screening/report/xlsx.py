@@ -468,16 +468,16 @@ class _Frame(NamedTuple):
     whole: bytes | None
 
 
-def _words(format_: str) -> tuple[str, ...] | None:
-    """A compiled sentence's words around its figure: `format_.format_map({"actual":
+def _split_at(format_: str, name: str) -> tuple[str, ...] | None:
+    """A compiled template's words around its field `name`: `format_.format_map({name:
     x}) == x.join(words)` for every text x; None unless each of its fields is a bare
-    `{actual}`."""
+    `{name}`."""
     words, literal = [], ""
-    for text, name, spec, conversion in Formatter().parse(format_):
+    for text, field, spec, conversion in Formatter().parse(format_):
         literal += text
-        if name is None:
+        if field is None:
             continue
-        if name != "actual" or spec or conversion:
+        if field != name or spec or conversion:
             return None
         words.append(literal)
         literal = ""
@@ -495,7 +495,7 @@ def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame 
     elif sentence is not None and sentence.constant is not None:
         message = sentence.constant
     elif sentence is not None and tuple(sentence.needs) == ("actual",):
-        words = _words(sentence.format)
+        words = _split_at(sentence.format, "actual")
         format_ = None if words is None else sentence.format
     checked = message if message is not None else format_
     if (
@@ -535,6 +535,15 @@ def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame 
         end,
         whole,
     )
+
+
+class _ReasonWords(NamedTuple):
+    """A rule's not-applicable row for one reason and parameter names, compiled."""
+
+    template: str  # the message, to fill with the parameters' values
+    around: tuple[str, ...] | None  # its words around a single parameter (else None)
+    before: bytes  # the row up to the message's cell
+    after: bytes  # and after it
 
 
 class _RuleCells:
@@ -607,7 +616,7 @@ class _RuleCells:
         # with the reason's words, compiled once per reason and parameter names
         self.probe = inapplicable_probe(rule)
         self.probe_row: tuple[bytes, str] | None = None
-        self.reasons: dict[tuple[str, tuple[str, ...]], tuple[str, bytes, bytes] | None]
+        self.reasons: dict[tuple[str, tuple[str, ...]], _ReasonWords | None]
         self.reasons = {}
         self.frames = {
             (passed, figures): _frame(self, passed, sentence, explain.lang)
@@ -693,24 +702,54 @@ class _RuleCells:
         may be beyond what Excel holds). `remedy`: the finding's, as the explainer
         writes it; `answers`: a yes or no figure's cell and how a sentence shows it;
         `head`: the project's cells, which open the row."""
-        status, actual = finding.status, finding.actual
+        (
+            _,
+            group,
+            kind,
+            status,
+            actual,
+            threshold,
+            op,
+            unit,
+            points,
+            top,
+            missing,
+            reason,
+            _,
+            _,
+            branches,
+        ) = finding
         if status is _PASSED:
             frame = self.passed_frames[actual is not None]
         elif status is _FAILED:
             frame = self.failed_frames[actual is not None]
         else:
             return None
-        if frame is None or finding.kind != self.kind or not self.fits(finding):
+        # `fits`, inline (it runs for almost every finding written)
+        if (
+            frame is None
+            or kind != self.kind
+            or group != self.group
+            or (unit or None) != self.unit
+            or op != self.op
+            or missing
+            or reason is not None
+            or branches
+            or (top is not self.max_points and not self.holds_top(top))
+        ):
             return None
-        points = finding.points
-        threshold = frame.threshold
+        if self.fixed_threshold and threshold is not self.threshold:
+            if threshold is None or not same_figure(threshold, self.threshold):
+                return None
+            self.threshold = threshold  # the same: by identity from now on
+        frame_threshold = frame.threshold
         if actual is None:
             whole = frame.whole
             if (
                 whole is not None
                 and points is None
                 and remedy is None
-                and (threshold is not None or finding.threshold is None)
+                and (frame_threshold is not None or threshold is None)
             ):
                 return head + whole, frame.message
             number, shown, answer = b"", "", _EMPTY
@@ -727,10 +766,10 @@ class _RuleCells:
                 if len(json_text) > 15 or "e" in json_text:
                     return None  # may be beyond what Excel holds
                 number, answer = json_text.encode(), b""
-        if threshold is None:
-            threshold, unit = finding.threshold, finding.unit or None
+        if frame_threshold is None:
+            unit = unit or None
             kept = self.fixed
-            threshold = (
+            frame_threshold = (
                 kept[2]
                 if threshold is kept[0] and unit == kept[1]
                 else self.remember(threshold, unit, self.lang)
@@ -756,7 +795,7 @@ class _RuleCells:
                 _NUMBER_OPENING if number else answer,
                 number,
                 _NUMBER_END if number else b"",
-                threshold,
+                frame_threshold,
                 points_cell,
                 frame.top,
                 said,
@@ -876,17 +915,27 @@ class DecisionRows:
         self, cells: _RuleCells, reason: str, params: tuple[tuple[str, Any], ...]
     ) -> tuple[bytes, str] | None:
         """`_general` of the rule's probe not applicable for `reason` with `params`,
-        its message one format call; None where the words are not a plain fill of text
-        parameters."""
-        values = reason_values(params)
-        if values is None:
-            return None
-        key = (reason, tuple(values))
+        its message its words joined around a single parameter, else one format call;
+        None where the words are not a plain fill of text parameters."""
+        if len(params) == 1:  # the usual: `reason_values`, for one parameter
+            name, value = params[0]
+            if type(value) is not str:
+                return None
+            key: tuple[str, tuple[str, ...]] = (reason, (name,))
+            values = None
+        else:
+            values = reason_values(params)
+            if values is None:
+                return None
+            key = (reason, tuple(values))
         words = cells.reasons[key] if key in cells.reasons else self._words(cells, *key)
         if words is None:
             return None
-        template, before, after = words
-        message = template.format_map(values)
+        template, around, before, after = words
+        if values is None and around is not None:
+            message = value.join(around)
+        else:
+            message = template.format_map(values or dict(params))
         if not message:  # an empty cell would end the row sooner
             return None
         try:
@@ -896,11 +945,11 @@ class DecisionRows:
 
     def _words(
         self, cells: _RuleCells, reason: str, names: tuple[str, ...]
-    ) -> tuple[str, bytes, bytes] | None:
+    ) -> _ReasonWords | None:
         """Compiled once per reason and parameter names: the message's template (see
-        `Prose.reason_words`) and the row around its cell, cut from the row `_general`
-        writes with marks for the parameters."""
-        words: tuple[str, bytes, bytes] | None = None
+        `Prose.reason_words`), its words around a single parameter, and the row around
+        its cell, cut from the row `_general` writes with marks for the parameters."""
+        words: _ReasonWords | None = None
         try:
             template = self.prose.reason_words(cells.probe, reason, names)
             if template is not None:
@@ -912,7 +961,8 @@ class DecisionRows:
                 cell = _text_at(message)
                 if message == template.format_map(marks) and row.count(cell) == 1:
                     before, after = row.split(cell)
-                    words = template, before, after
+                    around = _split_at(template, names[0]) if len(names) == 1 else None
+                    words = _ReasonWords(template, around, before, after)
         except Exception:  # words that do not format: written per finding, as they fail
             words = None
         cells.reasons[(reason, names)] = words
