@@ -753,6 +753,7 @@ class _RuleCells:
             ):
                 return head + whole, frame.message
             number, shown, answer = b"", "", _EMPTY
+            json_text = None
         else:
             texts = figure(actual, self.share)
             if texts is None:
@@ -760,7 +761,7 @@ class _RuleCells:
                     return None
                 # a derived fact's yes or no, as _figure_at and _Sentence show it
                 answer, shown = answers[actual]
-                number = b""
+                number, json_text = b"", None
             else:
                 json_text, shown = texts
                 if len(json_text) > 15 or "e" in json_text:
@@ -783,7 +784,12 @@ class _RuleCells:
         message = frame.message
         if message is None:
             words = frame.encoded
-            said = words[0] if len(words) == 1 else shown.encode().join(words)
+            said = (
+                words[0]
+                if len(words) == 1
+                # the figure's JSON text is mostly the one shown (not a share's)
+                else (number if shown is json_text else shown.encode()).join(words)
+            )
             if status is _FAILED:
                 message = shown.join(frame.words)  # type: ignore[arg-type]
         else:
@@ -1043,8 +1049,10 @@ class DecisionRows:
         rows: list[bytes] = []
         message: str | None  # a failed finding's, for the summary
         refused: Unrepresentable | None = None
+        head = None
         try:
-            # the project's id and name, which open each of its finding rows
+            # the project's id and name, which open each of its finding rows and its
+            # summary row
             head = _text_at(decision.project_id) + _text_at(decision.project_name)
             for finding in decision.findings:
                 remedy = None
@@ -1070,16 +1078,21 @@ class DecisionRows:
             refused = exc
         failed.sort(key=itemgetter(0))  # stable: in the rule set's order within a kind
         # the summary first: a value no cell holds is refused naming its column there
-        summary = self._summary(decision, [m for _, m in failed], remedies)
+        summary = self._summary(decision, [m for _, m in failed], remedies, head)
         if refused is not None:
             raise refused
         return summary, rows
 
     def _summary(
-        self, decision: Decision, failed: list[str], remedies: dict[str, str | None]
+        self,
+        decision: Decision,
+        failed: list[str],
+        remedies: dict[str, str | None],
+        head: bytes | None,
     ) -> bytes:
         """The decision's row of the summary sheet without its opening tag (`failed`:
-        its failed rules' words; `remedies`: its findings' by rule)."""
+        its failed rules' words; `remedies`: its findings' by rule; `head`: the cells
+        of its id and name, None when they were refused)."""
         summary = self.prose.summary(decision, remedies)
         to_pass = "\n".join(summary) if summary else None
         decision_cell = self._decisions.get(decision.outcome.value)
@@ -1096,10 +1109,11 @@ class DecisionRows:
         if len(shown) > MAX_FAILED:
             shown = [*shown[:MAX_FAILED], f"… (+{len(shown) - MAX_FAILED})"]
         try:
+            if head is None:
+                head = _text_at(decision.project_id) + _text_at(decision.project_name)
             cells = b"".join(
                 (
-                    _text_at(decision.project_id),
-                    _text_at(decision.project_name),
+                    head,
                     _text_at(decision.project_company),
                     decision_cell,
                     score_cell,
