@@ -554,7 +554,8 @@ class _RuleCells:
     figure. And the rule's sentences by status and presence of figures, as the
     explainer compiles them (`Explainer.sentence_of`), with what a finding must hold
     for its message to be one of them: the rule's group, kind, unit, operator, most
-    points and fixed threshold."""
+    points and fixed threshold; and its frames (`_Frame`), which write such a
+    finding's row in one join (`framed`)."""
 
     __slots__ = (
         "kind",
@@ -783,12 +784,9 @@ class _RuleCells:
             points_cell = _figure_at(points, None)
         message = frame.message
         if message is None:
-            words = frame.encoded
-            said = (
-                words[0]
-                if len(words) == 1
-                # the figure's JSON text is mostly the one shown (not a share's)
-                else (number if shown is json_text else shown.encode()).join(words)
+            # the figure's JSON text is mostly the one shown (not a share's)
+            said = (number if shown is json_text else shown.encode()).join(
+                frame.encoded
             )
             if status is _FAILED:
                 message = shown.join(frame.words)  # type: ignore[arg-type]
@@ -903,7 +901,7 @@ class DecisionRows:
     ) -> tuple[bytes, str]:
         """A finding's cells after the project's id and name, with the row's end, and
         its message (`remedy`: the finding's, as the explainer writes it), for a finding
-        that does not fit its rule's frame (see `_framed`)."""
+        that does not fit its rule's frame (see `_RuleCells.framed`)."""
         if cells is None or finding.kind != cells.kind:  # not one of this rule set's
             message = self.explain.message(finding)
             return self._whole(finding, message, remedy), message
