@@ -404,6 +404,7 @@ def finding_fields(
 _FAILING_ORDER = {kind: i for i, kind in enumerate(FAILING_KINDS)}
 _UNSEEN = object()  # what a memo holds before its first value
 _PASSED, _FAILED = Status.PASS, Status.FAIL
+_EXACT_INT = 10**15  # an int within it is written as its digits (see _figure_at)
 _MESSAGES_KEPT = 256  # message cells a rule keeps (a memo, bounded)
 # a character that may need work in a text (_NEEDS_WORK says whether it does), with
 # "_x" found by `in`: one character class, scanned several times as fast as
@@ -415,6 +416,8 @@ _MAY_NEED_WORK = re.compile(
 
 def _text_at(text: Any, style: int = _PLAIN) -> bytes:
     """`_cell` of a text with `style` (plain or wrapped), escaping only when it must."""
+    if text is None:
+        return _EMPTY
     if type(text) is not str or not text:
         return _cell(text if style == _PLAIN else Styled(text, style))
     if (
@@ -447,45 +450,61 @@ _MARK = "\ue000%d\ue001"
 
 class _Frame(NamedTuple):
     """A rule's finding row after the project's id and name, for one status and
-    presence of figures, pre-encoded around what varies from finding to finding: the
-    actual figure's cell, the points' cell, the actual figure in the message, the
-    remedy. For the findings that hold the rule's own figures (`_RuleCells.sentence`)."""
+    presence of figures, compiled once around what varies from finding to finding: the
+    actual figure (its cell, and its text in the message), the threshold's cells when
+    they are computed for each project, the points' cell, the remedy. For the findings
+    that hold the rule's own figures (`_RuleCells.framed`)."""
 
     head: bytes  # rule, group, kind and status
     threshold: bytes | None  # threshold and unit (None: computed for each project)
-    top: bytes  # the most points, and the message's opening
+    top: bytes  # the most points, and the message's opening (a constant one whole)
     message: str | None  # the message, when constant
-    format: str | None  # else: the message as a format of the actual figure as shown
+    words: tuple[str, ...] | None  # else: its words around the actual figure as shown
+    encoded: tuple[bytes, ...]  # those words encoded (none for a constant message)
     close: bytes  # the message's end and the basis
     end: bytes  # the same when no remedy follows, with the row's end
+    # the row when nothing varies: no figure, points or remedy, and the rule's own
+    # threshold, or none where it is computed
+    whole: bytes | None
+
+
+def _split_at(format_: str, name: str) -> tuple[str, ...] | None:
+    """A compiled template's words around its field `name`: `format_.format_map({name:
+    x}) == x.join(words)` for every text x; None unless each of its fields is a bare
+    `{name}`."""
+    words, literal = [], ""
+    for text, field, spec, conversion in Formatter().parse(format_):
+        literal += text
+        if field is None:
+            continue
+        if field != name or spec or conversion:
+            return None
+        words.append(literal)
+        literal = ""
+    words.append(literal)
+    return tuple(words)
 
 
 def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame | None:
     """The frame of a rule's findings whose message is `sentence` (see `_Frame`), or
     None where the words need work for each finding: escaping, spaces that end them,
     or figures other than the actual one."""
-    message = format_ = None
+    message = format_ = words = None
     if type(sentence) is str:
         message = sentence
     elif sentence is not None and sentence.constant is not None:
         message = sentence.constant
-    elif (
-        sentence is not None
-        and tuple(sentence.needs) == ("actual",)
-        and all(
-            name is None or (name == "actual" and not spec and not conversion)
-            for _, name, spec, conversion in Formatter().parse(sentence.format)
-        )
-    ):
-        format_ = sentence.format
-    words = message if message is not None else format_
+    elif sentence is not None and tuple(sentence.needs) == ("actual",):
+        words = _split_at(sentence.format, "actual")
+        format_ = None if words is None else sentence.format
+    checked = message if message is not None else format_
     if (
-        not words
-        or _MAY_NEED_WORK(words) is not None
-        or "_x" in words
-        or len(words) > EXCEL_CHARS // 2
-        or words[0] in _SPACES + "{"
-        or words[-1] in _SPACES + "}"
+        not checked
+        or _MAY_NEED_WORK(checked) is not None
+        or "_x" in checked
+        or len(checked) > EXCEL_CHARS // 2
+        or checked[0] in _SPACES + "{"
+        or checked[-1] in _SPACES + "}"
     ):
         return None
     head = cells.passed if passed else cells.failed
@@ -500,15 +519,31 @@ def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame 
     else:
         opening, close = _TEXT_OPENINGS[_PLAIN], _TEXT_END
     basis = cells.basis
+    end = close + (b"" if basis == _EMPTY else basis) + b"</row>"
+    whole = None
+    if message is not None:  # its threshold the rule's, or none when it is computed
+        bare = _EMPTY + _cell(cells.unit) if threshold is None else threshold
+        whole = head + _EMPTY + bare + _EMPTY + top + opening + end
     return _Frame(
         head,
         threshold,
         top + opening,
         message,
-        format_,
+        words,
+        () if words is None else tuple(word.encode() for word in words),
         close + basis,
-        close + (b"" if basis == _EMPTY else basis) + b"</row>",
+        end,
+        whole,
     )
+
+
+class _ReasonWords(NamedTuple):
+    """A rule's not-applicable row for one reason and parameter names, compiled."""
+
+    template: str  # the message, to fill with the parameters' values
+    around: tuple[str, ...] | None  # its words around a single parameter (else None)
+    before: bytes  # the row up to the message's cell
+    after: bytes  # and after it
 
 
 class _RuleCells:
@@ -519,7 +554,8 @@ class _RuleCells:
     figure. And the rule's sentences by status and presence of figures, as the
     explainer compiles them (`Explainer.sentence_of`), with what a finding must hold
     for its message to be one of them: the rule's group, kind, unit, operator, most
-    points and fixed threshold."""
+    points and fixed threshold; and its frames (`_Frame`), which write such a
+    finding's row in one join (`framed`)."""
 
     __slots__ = (
         "kind",
@@ -544,12 +580,14 @@ class _RuleCells:
         "probe",
         "probe_row",
         "reasons",
+        "lang",
     )
 
     def __init__(
         self, rule: Any, heads: dict[Status, bytes], basis: bytes, explain: Any
     ) -> None:
         self.kind, self.heads, self.basis = rule.kind, heads, basis
+        self.lang = explain.lang
         self.passed, self.failed = heads[Status.PASS], heads[Status.FAIL]
         # (threshold, unit, their cells) and (most points, its cell), as last rendered
         self.fixed: tuple[Any, Any, bytes] = (_UNSEEN, _UNSEEN, b"")
@@ -579,7 +617,7 @@ class _RuleCells:
         # with the reason's words, compiled once per reason and parameter names
         self.probe = inapplicable_probe(rule)
         self.probe_row: tuple[bytes, str] | None = None
-        self.reasons: dict[tuple[str, tuple[str, ...]], tuple[str, bytes, bytes] | None]
+        self.reasons: dict[tuple[str, tuple[str, ...]], _ReasonWords | None]
         self.reasons = {}
         self.frames = {
             (passed, figures): _frame(self, passed, sentence, explain.lang)
@@ -650,6 +688,126 @@ class _RuleCells:
         if not self.fits(finding):
             return None
         return self.sentences[finding.status is _PASSED, finding.actual is not None]
+
+    def framed(
+        self,
+        finding: Finding,
+        remedy: str | None,
+        answers: Mapping[bool, Any],
+        head: bytes,
+    ) -> tuple[bytes, str | None] | None:
+        """The finding's cells after the project's id and name, with the row's end,
+        from the rule's frame, and its message when it failed (None when it passed:
+        nothing reads it); None when the finding does not fit a frame (`fits`) or
+        holds a figure the frame does not write (a float or a text, a figure that
+        may be beyond what Excel holds). `remedy`: the finding's, as the explainer
+        writes it; `answers`: a yes or no figure's cell and how a sentence shows it;
+        `head`: the project's cells, which open the row."""
+        (
+            _,
+            group,
+            kind,
+            status,
+            actual,
+            threshold,
+            op,
+            unit,
+            points,
+            top,
+            missing,
+            reason,
+            _,
+            _,
+            branches,
+        ) = finding
+        if status is _PASSED:
+            frame = self.passed_frames[actual is not None]
+        elif status is _FAILED:
+            frame = self.failed_frames[actual is not None]
+        else:
+            return None
+        # `fits`, inline (it runs for almost every finding written)
+        if (
+            frame is None
+            or kind != self.kind
+            or group != self.group
+            or (unit or None) != self.unit
+            or op != self.op
+            or missing
+            or reason is not None
+            or branches
+            or (top is not self.max_points and not self.holds_top(top))
+        ):
+            return None
+        if self.fixed_threshold and threshold is not self.threshold:
+            if threshold is None or not same_figure(threshold, self.threshold):
+                return None
+            self.threshold = threshold  # the same: by identity from now on
+        frame_threshold = frame.threshold
+        if actual is None:
+            whole = frame.whole
+            if (
+                whole is not None
+                and points is None
+                and remedy is None
+                and (frame_threshold is not None or threshold is None)
+            ):
+                return head + whole, frame.message
+            number, shown, answer = b"", "", _EMPTY
+            json_text = None
+        else:
+            texts = figure(actual, self.share)
+            if texts is None:
+                if type(actual) is not bool:  # a float, a text: rare
+                    return None
+                # a derived fact's yes or no, as _figure_at and _Sentence show it
+                answer, shown = answers[actual]
+                number, json_text = b"", None
+            else:
+                json_text, shown = texts
+                if len(json_text) > 15 or "e" in json_text:
+                    return None  # may be beyond what Excel holds
+                number, answer = json_text.encode(), b""
+        if frame_threshold is None:
+            unit = unit or None
+            kept = self.fixed
+            frame_threshold = (
+                kept[2]
+                if threshold is kept[0] and unit == kept[1]
+                else self.remember(threshold, unit, self.lang)
+            )
+        if points is None:
+            points_cell = _EMPTY
+        elif type(points) is int and -_EXACT_INT < points < _EXACT_INT:
+            points_cell = b"<c><v>%d</v></c>" % points
+        else:
+            points_cell = _figure_at(points, None)
+        message = frame.message
+        if message is None:
+            # the figure's JSON text is mostly the one shown (not a share's)
+            said = (number if shown is json_text else shown.encode()).join(
+                frame.encoded
+            )
+            if status is _FAILED:
+                message = shown.join(frame.words)  # type: ignore[arg-type]
+        else:
+            said = b""
+        row = b"".join(
+            (
+                head,
+                frame.head,
+                _NUMBER_OPENING if number else answer,
+                number,
+                _NUMBER_END if number else b"",
+                frame_threshold,
+                points_cell,
+                frame.top,
+                said,
+                frame.end if remedy is None else frame.close + _text_at(remedy),
+                b"" if remedy is None else b"</row>",
+            )
+        )
+        return row, message
 
 
 class DecisionRows:
@@ -738,71 +896,12 @@ class DecisionRows:
                 return sentence.format.format_map(values), actual_cell
         return self.explain.message(finding), None
 
-    def _framed(
-        self, finding: Finding, cells: _RuleCells, remedy: Any
-    ) -> tuple[bytes, str] | None:
-        """`_unframed`'s answer from the rule's frame, or None when the finding does not
-        fit one."""
-        status = finding.status
-        if status is _PASSED:
-            frames = cells.passed_frames
-        elif status is _FAILED:
-            frames = cells.failed_frames
-        else:
-            return None
-        actual = finding.actual
-        frame = frames[actual is not None]
-        if frame is None or not cells.fits(finding):
-            return None
-        if actual is None:
-            actual_cell, shown = _EMPTY, ""
-        else:
-            texts = figure(actual, cells.share)
-            if texts is None:
-                if type(actual) is not bool:  # a float, a text: rare
-                    return None
-                # a derived fact's yes or no, as _figure_at and _Sentence show it
-                actual_cell, shown = self._answers[actual]
-            else:
-                number, shown = texts
-                if len(number) > 15 or "e" in number:  # may be beyond what Excel holds
-                    return None
-                actual_cell = _NUMBER_OPENING + number.encode() + _NUMBER_END
-        threshold = frame.threshold
-        if threshold is None:
-            threshold, unit = finding.threshold, finding.unit or None
-            kept = cells.fixed
-            threshold = (
-                kept[2]
-                if threshold is kept[0] and unit == kept[1]
-                else cells.remember(threshold, unit, self.lang)
-            )
-        points = finding.points
-        message = frame.message
-        if message is None:
-            message = frame.format.format_map({"actual": shown})  # type: ignore[union-attr]
-            words = message.encode()
-        else:
-            words = b""
-        row = b"".join(
-            (
-                frame.head,
-                actual_cell,
-                threshold,
-                _EMPTY if points is None else _figure_at(points, None),
-                frame.top,
-                words,
-                frame.end if remedy is None else frame.close + _text_at(remedy),
-            )
-        )
-        return (row if remedy is None else row + b"</row>"), message
-
     def _unframed(
         self, finding: Finding, cells: _RuleCells | None, remedy: Any
     ) -> tuple[bytes, str]:
         """A finding's cells after the project's id and name, with the row's end, and
         its message (`remedy`: the finding's, as the explainer writes it), for a finding
-        that does not fit its rule's frame (see `_framed`)."""
+        that does not fit its rule's frame (see `_RuleCells.framed`)."""
         if cells is None or finding.kind != cells.kind:  # not one of this rule set's
             message = self.explain.message(finding)
             return self._whole(finding, message, remedy), message
@@ -820,17 +919,27 @@ class DecisionRows:
         self, cells: _RuleCells, reason: str, params: tuple[tuple[str, Any], ...]
     ) -> tuple[bytes, str] | None:
         """`_general` of the rule's probe not applicable for `reason` with `params`,
-        its message one format call; None where the words are not a plain fill of text
-        parameters."""
-        values = reason_values(params)
-        if values is None:
-            return None
-        key = (reason, tuple(values))
+        its message its words joined around a single parameter, else one format call;
+        None where the words are not a plain fill of text parameters."""
+        if len(params) == 1:  # the usual: `reason_values`, for one parameter
+            name, value = params[0]
+            if type(value) is not str:
+                return None
+            key: tuple[str, tuple[str, ...]] = (reason, (name,))
+            values = None
+        else:
+            values = reason_values(params)
+            if values is None:
+                return None
+            key = (reason, tuple(values))
         words = cells.reasons[key] if key in cells.reasons else self._words(cells, *key)
         if words is None:
             return None
-        template, before, after = words
-        message = template.format_map(values)
+        template, around, before, after = words
+        if values is None and around is not None:
+            message = value.join(around)
+        else:
+            message = template.format_map(values or dict(params))
         if not message:  # an empty cell would end the row sooner
             return None
         try:
@@ -840,11 +949,11 @@ class DecisionRows:
 
     def _words(
         self, cells: _RuleCells, reason: str, names: tuple[str, ...]
-    ) -> tuple[str, bytes, bytes] | None:
+    ) -> _ReasonWords | None:
         """Compiled once per reason and parameter names: the message's template (see
-        `Prose.reason_words`) and the row around its cell, cut from the row `_general`
-        writes with marks for the parameters."""
-        words: tuple[str, bytes, bytes] | None = None
+        `Prose.reason_words`), its words around a single parameter, and the row around
+        its cell, cut from the row `_general` writes with marks for the parameters."""
+        words: _ReasonWords | None = None
         try:
             template = self.prose.reason_words(cells.probe, reason, names)
             if template is not None:
@@ -856,7 +965,8 @@ class DecisionRows:
                 cell = _text_at(message)
                 if message == template.format_map(marks) and row.count(cell) == 1:
                     before, after = row.split(cell)
-                    words = template, before, after
+                    around = _split_at(template, names[0]) if len(names) == 1 else None
+                    words = _ReasonWords(template, around, before, after)
         except Exception:  # words that do not format: written per finding, as they fail
             words = None
         cells.reasons[(reason, names)] = words
@@ -930,26 +1040,34 @@ class DecisionRows:
     def render_bodies(self, decision: Decision) -> tuple[bytes, list[bytes]]:
         """`render`'s rows without their opening tag (as `XlsxWorkbook.add_rows` and
         `deflated_rows` take them)."""
-        remedy_of, rules = self.prose.remedy, self._rules
-        framed, unframed = self._framed, self._unframed
+        remedy_of, rules, answers = self.prose.remedy, self._rules, self._answers
+        unframed = self._unframed
         remedies: dict[str, str | None] = {}
         failed: list[tuple[int, str]] = []
-        tails: list[bytes] = []
+        rows: list[bytes] = []
+        message: str | None  # a failed finding's, for the summary
         refused: Unrepresentable | None = None
+        head = None
         try:
+            # the project's id and name, which open each of its finding rows and its
+            # summary row
+            head = _text_at(decision.project_id) + _text_at(decision.project_name)
             for finding in decision.findings:
-                rule = finding.rule
-                remedy = remedies[rule] = (
-                    None if finding.remedy is None else remedy_of(finding)
-                )
-                cells = rules.get(rule)
+                remedy = None
+                if finding.remedy is not None:  # the summary reads them by rule
+                    remedy = remedies[finding.rule] = remedy_of(finding)
+                cells = rules.get(finding.rule)
                 made = (
-                    framed(finding, cells, remedy)
-                    if cells is not None and finding.kind == cells.kind
-                    else None
+                    None
+                    if cells is None
+                    else cells.framed(finding, remedy, answers, head)
                 )
-                written, message = made or unframed(finding, cells, remedy)
-                tails.append(written)
+                if made is None:
+                    written, message = unframed(finding, cells, remedy)
+                    rows.append(head + written)
+                else:
+                    written, message = made
+                    rows.append(written)
                 if finding.status is _FAILED and finding.kind in _FAILING_ORDER:
                     failed.append(
                         (_FAILING_ORDER[finding.kind], message or finding.rule)
@@ -958,17 +1076,21 @@ class DecisionRows:
             refused = exc
         failed.sort(key=itemgetter(0))  # stable: in the rule set's order within a kind
         # the summary first: a value no cell holds is refused naming its column there
-        summary = self._summary(decision, [m for _, m in failed], remedies)
-        head = _text_at(decision.project_id) + _text_at(decision.project_name)
+        summary = self._summary(decision, [m for _, m in failed], remedies, head)
         if refused is not None:
             raise refused
-        return summary, [head + t for t in tails]
+        return summary, rows
 
     def _summary(
-        self, decision: Decision, failed: list[str], remedies: dict[str, str | None]
+        self,
+        decision: Decision,
+        failed: list[str],
+        remedies: dict[str, str | None],
+        head: bytes | None,
     ) -> bytes:
         """The decision's row of the summary sheet without its opening tag (`failed`:
-        its failed rules' words; `remedies`: its findings' by rule)."""
+        its failed rules' words; `remedies`: its findings' by rule; `head`: the cells
+        of its id and name, None when they were refused)."""
         summary = self.prose.summary(decision, remedies)
         to_pass = "\n".join(summary) if summary else None
         decision_cell = self._decisions.get(decision.outcome.value)
@@ -985,10 +1107,11 @@ class DecisionRows:
         if len(shown) > MAX_FAILED:
             shown = [*shown[:MAX_FAILED], f"… (+{len(shown) - MAX_FAILED})"]
         try:
+            if head is None:
+                head = _text_at(decision.project_id) + _text_at(decision.project_name)
             cells = b"".join(
                 (
-                    _text_at(decision.project_id),
-                    _text_at(decision.project_name),
+                    head,
                     _text_at(decision.project_company),
                     decision_cell,
                     score_cell,

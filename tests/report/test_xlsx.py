@@ -9,10 +9,13 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening.report import xlsx
 from screening.report.xlsx import write_xlsx
@@ -733,3 +736,33 @@ def test_a_batch_chunk_past_a_full_sheet_continues_on_the_next(
             if title.startswith(("汇总", "明细")):
                 assert refs and int(refs[0][1]) == len(split[title])
                 assert f"!$A$1:${refs[0][0]}${refs[0][1]}<" in workbook
+
+
+_PIECES = st.one_of(
+    st.text(alphabet="a_{} %\u3000", max_size=3),
+    st.sampled_from(["{actual}", "{other}", "{actual!r}", "{actual:>3}", "{{", "}}"]),
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(_PIECES, max_size=6), st.text(alphabet="0.-%是x_", max_size=4))
+def test_a_frames_words_join_as_its_sentence_formats(
+    pieces: list[str], value: str
+) -> None:
+    # A frame writes a sentence's message as the figure joined between its words
+    # (_split_at); where it splits the sentence, the join must read as the format
+    # fills it, and it splits every sentence whose fields are all a bare {actual}.
+    template = "".join(pieces)
+    try:
+        expected = template.format_map({"actual": value})
+    except (KeyError, IndexError, ValueError):
+        return  # a sentence that does not format has no frame
+    words = xlsx._split_at(template, "actual")
+    fields = [
+        (name, spec, conversion)
+        for _, name, spec, conversion in Formatter().parse(template)
+        if name is not None
+    ]
+    assert (words is not None) == all(f == ("actual", "", None) for f in fields)
+    if words is not None:
+        assert value.join(words) == expected
