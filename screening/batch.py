@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import ValidationError
 
 from screening.errors import EngineError, ScreeningError
-from screening.io.readers import LineBlock, Row, block_rows, parse_deferred
+from screening.io.readers import LineBlock, Row, block_rows, parse_text
 from screening.io.writers import temp_file
 from screening.model.project import Project
 from screening.report.contract import contract_bytes
@@ -436,13 +436,12 @@ def _read(
     source: str, number: int, data: dict[str, Any] | str
 ) -> tuple[str, int, Any] | Invalid:
     """A row's validated Project, or why not (the model words every refusal)."""
-    if (
-        type(data) is str
-    ):  # a JSONL line: parsed here, in parallel, rather than by the reader
-        parsed = parse_deferred(Row(source, number, None, text=data), _columns)
-        if parsed.data is None:
-            return _refused(parsed)
-        data = parsed.data
+    if type(data) is str:  # a JSONL line: parsed here, in parallel, not by the reader
+        parsed, refused = parse_text(source, number, data, _columns)
+        if parsed is None:
+            reason = _short(refused.reason) if refused else "空行 / empty row"
+            return Invalid(source, number, refused.column if refused else None, reason)
+        data = parsed
     try:
         return source, number, Project.model_validate(data)
     except ValidationError as exc:

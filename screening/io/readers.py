@@ -1049,8 +1049,18 @@ def block_rows(block: LineBlock) -> tuple[list[Row], int]:
         if len(line) > limit:
             rows.append(Row(source, number, None, RowError(None, _too_long(limit))))
         elif line.strip():
-            rows.append(Row(source, number, None, text=line))
+            rows.append(_text_row(source, number, line))
     return rows, len(parts)
+
+
+def _text_row(source: str, number: int, text: str) -> Row:
+    """`Row(source, number, None, text=text)`, made without the frozen dataclass's
+    `__init__` (a setattr call per field): a block's every line is one."""
+    row = _new_row()
+    row.__dict__.update(
+        source=source, number=number, data=None, error=None, text=text, skip=None
+    )
+    return row
 
 
 def _too_long(limit: int) -> str:
@@ -1101,10 +1111,23 @@ def parse_deferred(row: Row, columns: dict[str, str] | None) -> Row:
     """A row read with `deferred=True`, parsed as `read_rows` would have parsed it."""
     if row.text is None:
         return row
-    stem = _stems.get(row.source)
-    if stem is None:
-        stem = _stems[row.source] = Path(row.source).stem
-    return _jsonl_row(row.source, stem, row.number, row.text, columns)
+    return Row(
+        row.source, row.number, *parse_text(row.source, row.number, row.text, columns)
+    )
+
+
+def parse_text(
+    source: str, number: int, text: str, columns: dict[str, str] | None
+) -> tuple[dict[str, Any] | None, RowError | None]:
+    """`parse_deferred` of the row (source, number, text), as its data and error: for
+    whoever parses many, without making a row of each."""
+    data, error = _parse_line(text, columns)
+    if data is not None:
+        stem = _stems.get(source)
+        if stem is None:
+            stem = _stems[source] = Path(source).stem
+        data.setdefault("id", f"{stem}-row{number}")
+    return data, error
 
 
 _stems: dict[str, str] = {}  # a batch has one source: its stem names rows without an id
