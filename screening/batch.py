@@ -19,6 +19,13 @@ its output in input order. Part-files are used again by later chunks (there are 
 many as chunks in flight) and deleted when the run ends. A chunk whose worker died is
 redone row by row with its lines sent back, its part-file never read.
 
+A JSONL input can come as blocks of lines (`RowStream.blocks`): the reader only finds
+line ends, each block is a chunk of its own, and whoever screens it splits, decodes
+and numbers its lines (`readers.block_rows`), so the parent does nothing per line. The
+parent counts a block's rows when its results come back, and checks that the lines
+split are the lines it counted; a block whose worker died is split by the parent and
+screened row by row, as any other chunk.
+
 A worker process deflates its chunk's XLSX rows itself, a piece a sheet
 (`report.xlsx.deflated_rows`): what comes back through the pipe is a twentieth of the
 rows' XML, and the parent appends the pieces to the sheets without touching a row. A
@@ -47,7 +54,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import ValidationError
 
 from screening.errors import EngineError, ScreeningError
-from screening.io.readers import Row, parse_deferred
+from screening.io.readers import LineBlock, Row, block_rows, parse_text
 from screening.io.writers import temp_file
 from screening.model.project import Project
 from screening.report.contract import contract_bytes
@@ -230,16 +237,18 @@ def _spawning() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-# A row to screen (its project mapping, or a JSONL line the worker parses), or one the
-# reader already refused or skipped
-Task = tuple[str, int, dict[str, Any] | str] | Invalid
+# A row to screen (its project mapping, or a JSONL line the worker parses), one the
+# reader already refused or skipped, or a block of JSONL lines the worker splits
+RowTask = tuple[str, int, dict[str, Any] | str] | Invalid
+Task = RowTask | LineBlock
 # a Screened as a plain tuple (number, decision, line, record), or why not
 Done = tuple[int, str, bytes | None, Any] | Invalid
 # what a worker returns for a chunk: each row's result, the chunk's XLSX rows (as a
 # plain tuple, SheetRows) when an XLSX is written, and how many bytes of lines it
-# wrote to the chunk's part-file (None: the lines, if any, are in the results)
+# wrote to the chunk's part-file (None: the lines, if any, are in the results), and
+# how many lines it split the chunk's blocks into (`LineBlock.lines`, blank included)
 # (the rows as lists in the caller's process, deflated in a worker's: SheetRows)
-Chunk = tuple[list[Done], tuple[Any, Any] | None, int | None]
+Chunk = tuple[list[Done], tuple[Any, Any] | None, int | None, int]
 
 
 def _failure(exc: BaseException) -> str:
@@ -282,10 +291,11 @@ def _screen_chunk(rows: list[Task], part: str | None = None) -> Chunk:
     Each stage's code and memos stay warm in the processor's caches, which interleaving
     the stages row by row loses. Order is kept; a row that fails a stage stays an
     Invalid (and has no XLSX rows). With `part`, the screened rows' lines are written
-    to that file (in order) instead of being returned.
+    to that file (in order) instead of being returned. Blocks of lines are split here.
     """
+    tasks, lines = _unblocked(rows)
     read: list[tuple[str, int, Any] | Invalid] = []
-    for row in rows:
+    for row in tasks:
         if isinstance(row, Invalid):  # passed through, to come back in its place
             read.append(row)
             continue
@@ -352,8 +362,35 @@ def _screen_chunk(rows: list[Task], part: str | None = None) -> Chunk:
     if part is not None and want_line:
         written = _spool(out, part)
         if written is not None:
-            return [_unlined(item) for item in out], sheet, written
-    return out, sheet, None
+            return [_unlined(item) for item in out], sheet, written, lines
+    return out, sheet, None, lines
+
+
+def _unblocked(rows: list[Task]) -> tuple[list[RowTask], int]:
+    """The tasks with each block of lines split into its rows' tasks (in its place),
+    and how many lines the blocks held (blank ones included)."""
+    if not any(type(row) is LineBlock for row in rows):
+        return rows, 0  # type: ignore[return-value]  # (none is a block)
+    tasks: list[RowTask] = []
+    lines = 0
+    for row in rows:
+        if isinstance(row, LineBlock):
+            split, count = block_rows(row)
+            tasks += map(_task, split)
+            lines += count
+        else:
+            tasks.append(row)
+    return tasks, lines
+
+
+def _task(row: Row) -> RowTask:
+    """What a worker is given of a row read: its data or text, or why it is not one."""
+    if row.text is not None and row.skip is None:
+        return (row.source, row.number, row.text)
+    if row.skip is not None or row.error is not None or row.data is None:
+        # travels with its chunk: errors return in input order whatever --jobs
+        return _refused(row)
+    return (row.source, row.number, row.data)
 
 
 def _spool(out: list[Done], part: str) -> int | None:
@@ -399,13 +436,12 @@ def _read(
     source: str, number: int, data: dict[str, Any] | str
 ) -> tuple[str, int, Any] | Invalid:
     """A row's validated Project, or why not (the model words every refusal)."""
-    if (
-        type(data) is str
-    ):  # a JSONL line: parsed here, in parallel, rather than by the reader
-        parsed = parse_deferred(Row(source, number, None, text=data), _columns)
-        if parsed.data is None:
-            return _refused(parsed)
-        data = parsed.data
+    if type(data) is str:  # a JSONL line: parsed here, in parallel, not by the reader
+        parsed, refused = parse_text(source, number, data, _columns)
+        if parsed is None:
+            reason = _short(refused.reason) if refused else "空行 / empty row"
+            return Invalid(source, number, refused.column if refused else None, reason)
+        data = parsed
     try:
         return source, number, Project.model_validate(data)
     except ValidationError as exc:
@@ -441,7 +477,7 @@ def _reason(error: ErrorDetails) -> str:
 
 
 def run_batch(
-    rows: Iterable[Row],
+    rows: Iterable[Row | LineBlock],
     ruleset_ref: str,
     as_of: dt.date | None,
     jobs: int,
@@ -459,7 +495,8 @@ def run_batch(
     """Screen every row, calling back in input order; returns the reconciled counts.
 
     `columns` is the header map the rows were read with (JSONL rows read deferred are
-    parsed by the workers); `parts` what each screened row is rendered as (see PARTS).
+    parsed by the workers, and blocks of their lines split by them: `RowStream.blocks`);
+    `parts` what each screened row is rendered as (see PARTS).
     Skipped rows come to `on_invalid` too, with kind "skipped". With `register`, each
     Screened carries its register record. With "xlsx" in `parts`, `on_sheet_rows` is
     given each chunk's XLSX rows once its rows' results have been given.
@@ -480,14 +517,18 @@ def run_batch(
         if part is not None:
             free.append(part)
 
-    def consume(chunk: Chunk, part: Path | None = None) -> None:
+    def consume(
+        chunk: Chunk, part: Path | None = None, tasks: list[Task] | None = None
+    ) -> None:
         try:
+            if tasks is not None:
+                _blocks_read(tasks, chunk, counts)
             take(chunk, part)
         finally:
             release(part)
 
     def take(chunk: Chunk, part: Path | None) -> None:
-        results, sheet_rows, written = chunk
+        results, sheet_rows, written, _ = chunk
         decisions = counts.decisions
         for item in results:
             if type(item) is tuple:
@@ -512,6 +553,7 @@ def run_batch(
         chunk: list[Task] = []
         source, number = "", 0
         iterator = iter(rows)
+        new_row = Row
         while True:
             try:
                 row = next(iterator)
@@ -524,15 +566,17 @@ def run_batch(
                     f"{source or '输入'}: 读到第 {number} 行之后无法继续读取 / "
                     f"reading stopped after row {number} ({_failure(exc)})"
                 ) from None
+            if type(row) is not new_row:  # a block of lines: a chunk of its own
+                assert type(row) is LineBlock
+                source, number = row.source, row.first + row.lines - 1
+                if chunk:
+                    yield chunk
+                    chunk = []
+                yield [row]
+                continue
             source, number = row.source, row.number
             counts.rows += 1
-            if row.text is not None and row.skip is None:
-                chunk.append((row.source, row.number, row.text))
-            elif row.skip is not None or row.error is not None or row.data is None:
-                # travels with its chunk: errors return in input order whatever --jobs
-                chunk.append(_refused(row))
-            else:
-                chunk.append((row.source, row.number, row.data))
+            chunk.append(_task(row))
             if len(chunk) >= CHUNK:
                 yield chunk
                 chunk = []
@@ -542,7 +586,7 @@ def run_batch(
     if jobs <= 1:
         _start_worker(ruleset_ref, as_of, lang, columns, parts=parts, register=register)
         for chunk in chunks():
-            consume(_screen_chunk(chunk))
+            consume(_screen_chunk(chunk), tasks=chunk)
         return counts
     context = multiprocessing.get_context(
         "spawn"
@@ -572,9 +616,13 @@ def run_batch(
 
     def isolate(pool: ProcessPoolExecutor, chunk: list[Task]) -> ProcessPoolExecutor:
         # row by row in a pool that works: a row that kills its worker is that row's
-        for task in chunk:
+        # (a block's lines split here, as its worker would have split them)
+        tasks = _unblocked(chunk)[0]
+        if tasks is not chunk:  # the rows of its blocks are counted now
+            counts.rows += len(tasks) - sum(type(t) is not LineBlock for t in chunk)
+        for task in tasks:
             if isinstance(task, Invalid):
-                consume(([task], None, None))
+                consume(([task], None, None, 0))
                 continue
             try:
                 with _spawning():
@@ -582,7 +630,7 @@ def run_batch(
                 consume(single.result())
             except BrokenProcessPool:
                 _stop(pool)
-                consume(([Invalid(task[0], task[1], None, _CRASHED)], None, None))
+                consume(([Invalid(task[0], task[1], None, _CRASHED)], None, None, 0))
                 pool = start()
         return pool
 
@@ -609,7 +657,7 @@ def run_batch(
             for suspect in suspects:
                 pool = isolate(pool, suspect)
             return pool
-        consume(result, part)
+        consume(result, part, chunk)
         return pool
 
     def submit(chunk: list[Task]) -> None:
@@ -645,6 +693,21 @@ def run_batch(
             with contextlib.suppress(OSError):
                 part.unlink(missing_ok=True)
     return counts
+
+
+def _blocks_read(tasks: list[Task], chunk: Chunk, counts: BatchCounts) -> None:
+    """Count the rows of a chunk's blocks of lines, split by whoever screened them;
+    an error if they were split into other lines than the reader counted."""
+    blocks = [task for task in tasks if isinstance(task, LineBlock)]
+    if not blocks:
+        return
+    lines = sum(block.lines for block in blocks)
+    if chunk[3] != lines:  # never expected: rows would be lost or made up
+        raise ScreeningError(
+            f"{blocks[0].source}: 行数不符：读到 {lines} 行，筛查时分出 "
+            f"{chunk[3]} 行 / {lines} lines read, {chunk[3]} split"
+        )
+    counts.rows += len(chunk[0]) - (len(tasks) - len(blocks))
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

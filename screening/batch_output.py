@@ -231,7 +231,7 @@ class BatchOutputs:
 
                 with _progress(show_progress) as advance:
                     self.counts = run_batch(
-                        stream,
+                        stream.blocks(),  # a JSONL input's lines split by the workers
                         rules_ref,
                         self.as_of,
                         jobs,

@@ -11,12 +11,13 @@ true/false); the project model validates them.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import re
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -123,6 +124,7 @@ class RowStream(Iterator[Row]):
         header_rows: tuple[int, ...] = (),
         warnings: tuple[Diagnostic, ...] = (),
         on_close: Callable[[], None] | None = None,
+        blocks: Callable[[], Generator[Row | LineBlock, None, None]] | None = None,
     ) -> None:
         self.source = source
         self.format = format
@@ -132,6 +134,28 @@ class RowStream(Iterator[Row]):
         self.warnings = warnings
         self._rows = rows
         self._on_close = on_close
+        self._blocks = blocks
+
+    def blocks(self) -> Iterator[Row | LineBlock]:
+        """The rows to come, those of a JSONL input read deferred as `LineBlock`s (the
+        lines unsplit, cut at line ends: `block_rows` splits them where they are
+        parsed); any other input's as rows. Instead of iterating the stream itself."""
+        if self._blocks is None:
+            yield from self
+            return
+        items, self._blocks = self._blocks(), None
+        closing = self._on_close
+
+        def close() -> None:
+            items.close()
+            if closing is not None:
+                closing()
+
+        self._on_close = close
+        try:
+            yield from items
+        finally:
+            self.close()
 
     def __next__(self) -> Row:
         try:
@@ -945,22 +969,127 @@ def _read_jsonl(
     source, stem = str(path), path.stem
 
     def rows() -> Iterator[Row]:
-        for number, line in enumerate(_bounded_lines(handle, limits), 1):
-            if line is None:
-                reason = (
-                    f"行超过 {limits.max_line_chars:,} 个字符，未读取 / line longer "
-                    f"than {limits.max_line_chars:,} characters, not read"
-                )
-                yield Row(source, number, None, RowError(None, reason))
-            elif line.strip():
-                if deferred:
-                    yield Row(source, number, None, text=line.rstrip("\r\n"))
-                else:
-                    yield _jsonl_row(source, stem, number, line.rstrip("\r\n"), columns)
+        yield from _line_rows(handle, source, stem, 1, limits, not deferred, columns)
 
     return RowStream(
-        source, rows(), format="jsonl", encoding="utf-8", on_close=handle.close
+        source,
+        rows(),
+        format="jsonl",
+        encoding="utf-8",
+        on_close=handle.close,
+        blocks=partial(_jsonl_blocks, path, limits) if deferred else None,
     )
+
+
+@dataclass(frozen=True)
+class LineBlock:
+    """Whole lines of a JSONL input, as its bytes cut at line ends.
+
+    The reading process only finds line ends and counts them (C-level byte searches);
+    whoever screens the lines splits and decodes them (`block_rows`), so a batch's
+    workers do in parallel what the reader would do alone, line by line.
+    """
+
+    source: str
+    first: int  # the number of its first line
+    lines: int  # how many lines it holds, blank ones included
+    data: bytes
+    limit: int  # `Limits.max_line_chars`: a longer line is refused, as read_rows does
+
+
+# bytes a block of lines is cut from: about 160 lines of a lead; a line longer than
+# this ends the blocks (the rest is read line by line, as without blocks)
+LINE_BLOCK = 1 << 17
+_BOM = b"\xef\xbb\xbf"
+
+
+def _jsonl_blocks(path: Path, limits: Limits) -> Generator[Row | LineBlock, None, None]:
+    """A JSONL input's lines as `LineBlock`s, numbered as `read_rows` numbers them.
+
+    A block holds plain lines only: ended by LF or CRLF, none longer than a block.
+    From a lone CR (a line end to text mode) or a line longer than a block on, the
+    rest of the file is read line by line as `read_rows(deferred=True)` reads it.
+    """
+    source, stem = str(path), path.stem
+    with path.open("rb") as handle:
+        carry = handle.read(len(_BOM))
+        if carry == _BOM:  # utf-8-sig: the mark at the very start is not text
+            carry = b""
+        number = 1
+        while True:
+            more = handle.read(LINE_BLOCK)
+            data = carry + more if carry else more
+            if not data:
+                return
+            cut = data.rfind(b"\n") + 1 if more else len(data)
+            if cut == 0 or data.count(b"\r", 0, cut) != data.count(b"\r\n", 0, cut):
+                handle.seek(handle.tell() - len(data))
+                text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace")
+                yield from _line_rows(text, source, stem, number, limits, False, None)
+                return
+            block, carry = (data[:cut], data[cut:]) if cut < len(data) else (data, b"")
+            lines = block.count(b"\n") + (block[-1] != 10)  # 10: a last line's end
+            yield LineBlock(source, number, lines, block, limits.max_line_chars)
+            number += lines
+
+
+def block_rows(block: LineBlock) -> tuple[list[Row], int]:
+    """A block's rows as `read_rows(deferred=True)` gives them (blank lines none), and
+    how many lines it split the block into (blank ones included)."""
+    # errors="replace", as the reader decodes: a line end is never inside a character,
+    # so each line decodes as it does alone
+    parts = block.data.decode("utf-8", "replace").split("\n")
+    if len(parts) > block.lines:
+        parts.pop()  # after the last line end
+    source, limit = block.source, block.limit
+    rows: list[Row] = []
+    for number, line in enumerate(parts, block.first):
+        if line[-1:] == "\r":  # a CRLF's (a block has no other CR at a line's end)
+            line = line[:-1]
+        if len(line) > limit:
+            rows.append(Row(source, number, None, RowError(None, _too_long(limit))))
+        elif line.strip():
+            rows.append(_text_row(source, number, line))
+    return rows, len(parts)
+
+
+def _text_row(source: str, number: int, text: str) -> Row:
+    """`Row(source, number, None, text=text)`, made without the frozen dataclass's
+    `__init__` (a setattr call per field): a block's every line is one."""
+    row = _new_row()
+    row.__dict__.update(
+        source=source, number=number, data=None, error=None, text=text, skip=None
+    )
+    return row
+
+
+def _too_long(limit: int) -> str:
+    return (
+        f"行超过 {limit:,} 个字符，未读取 / line longer than {limit:,} characters, "
+        "not read"
+    )
+
+
+def _line_rows(
+    handle: Any,
+    source: str,
+    stem: str,
+    first: int,
+    limits: Limits,
+    parse: bool,
+    columns: dict[str, str] | None,
+) -> Iterator[Row]:
+    """The rows of a text handle's lines, the first numbered `first`: each line parsed
+    with the header map `columns` when `parse`, else unparsed (`Row.text`)."""
+    for number, line in enumerate(_bounded_lines(handle, limits), first):
+        if line is None:
+            reason = _too_long(limits.max_line_chars)
+            yield Row(source, number, None, RowError(None, reason))
+        elif line.strip():
+            if parse:
+                yield _jsonl_row(source, stem, number, line.rstrip("\r\n"), columns)
+            else:
+                yield Row(source, number, None, text=line.rstrip("\r\n"))
 
 
 def _bounded_lines(handle: Any, limits: Limits) -> Iterator[str | None]:
@@ -982,10 +1111,23 @@ def parse_deferred(row: Row, columns: dict[str, str] | None) -> Row:
     """A row read with `deferred=True`, parsed as `read_rows` would have parsed it."""
     if row.text is None:
         return row
-    stem = _stems.get(row.source)
-    if stem is None:
-        stem = _stems[row.source] = Path(row.source).stem
-    return _jsonl_row(row.source, stem, row.number, row.text, columns)
+    return Row(
+        row.source, row.number, *parse_text(row.source, row.number, row.text, columns)
+    )
+
+
+def parse_text(
+    source: str, number: int, text: str, columns: dict[str, str] | None
+) -> tuple[dict[str, Any] | None, RowError | None]:
+    """`parse_deferred` of the row (source, number, text), as its data and error: for
+    whoever parses many, without making a row of each."""
+    data, error = _parse_line(text, columns)
+    if data is not None:
+        stem = _stems.get(source)
+        if stem is None:
+            stem = _stems[source] = Path(source).stem
+        data.setdefault("id", f"{stem}-row{number}")
+    return data, error
 
 
 _stems: dict[str, str] = {}  # a batch has one source: its stem names rows without an id
