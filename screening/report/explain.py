@@ -842,15 +842,16 @@ class Prose:
         remedy = finding.remedy
         if remedy is None:
             return None
-        code, gain, options = remedy[0], remedy[2], remedy_options(remedy)
+        code = remedy[0]
         if code == "numeric" or code == "score":
+            options = remedy[3:]  # remedy_options, inline: this runs for every remedy
             if options:
                 joined = self.options(options)
                 if joined and code == "numeric":
                     return joined
                 score = self.score
                 if joined and score is not None:
-                    # an int where the points are whole
+                    gain = remedy[2]  # an int where the points are whole
                     if type(gain) is int:
                         gained = str(gain)
                     else:
