@@ -30,7 +30,9 @@ and the CPU time they took.
 
 `--tracked` (a diagnostic; nothing else is run) prints how many objects the cyclic
 collector tracks that each contestant's result for one candidate keeps alive, and
-those objects by type: what a full collection walks again for every result held.
+those objects by type: what a full collection walks again for every result held; and
+how many reach the oldest generation still tracked: what counts toward the next full
+collection (a tuple of atoms untracked only by a later collection counts too).
 
 Run: python bench/peers.py [N] [--rounds R] [--phase both|built|frozen] [--tracked]
 """
@@ -339,12 +341,14 @@ def _tracked(contestants: dict[str, Callable[[], Any]], n: int) -> None:
     gc.collect()
     gc.freeze()
     for name, work in contestants.items():
+        reached = _reaching_old(work, n)
         before = len(gc.get_objects())  # the frozen objects are not listed
         kept = work()
         gc.collect()  # untracks the tuples and dicts that hold only atoms
         tracked = gc.get_objects()
         print(
             f"  {name:24} {(len(tracked) - before) / n:6.1f} tracked objects a result"
+            f" ({reached:.1f} reach the oldest generation still tracked)"
         )
         by_type = Counter(type(o).__name__ for o in tracked)
         del tracked
@@ -355,6 +359,26 @@ def _tracked(contestants: dict[str, Callable[[], Any]], n: int) -> None:
         del kept
         gc.collect()
     gc.unfreeze()
+
+
+def _reaching_old(work: Callable[[], Any], n: int) -> float:
+    """Of n results made, the objects that reach the oldest generation still tracked,
+    per result: what counts toward the next full collection (a tuple of atoms the young
+    collections have not untracked yet counts, though a full collection later untracks
+    it). No full collection runs meanwhile (its threshold raised for the count only)."""
+    gc.collect()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], 10**9)
+    try:
+        before = len(gc.get_objects(2))
+        kept = work()
+        gc.collect(1)  # the young generations' survivors move on, as they would
+        reached = len(gc.get_objects(2)) - before
+    finally:
+        gc.set_threshold(*thresholds)
+    del kept
+    gc.collect()
+    return reached / n
 
 
 def _decisions(name: str, output: list[Any]) -> list[str]:

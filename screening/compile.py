@@ -28,7 +28,7 @@ from screening.errors import RuleSetError
 from screening.expr import nodes as n
 from screening.expr.builtins import FUNCTIONS
 from screening.expr.evaluate import Ctx, Evaluator, compile_expr, constant
-from screening.findings import Points
+from screening.findings import Points, exact_value
 from screening.kinds import RuleKind, get
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS
@@ -367,8 +367,7 @@ def _rule(
 def points(value: Any) -> Points:
     """A number of points: a whole number as an int (most are: sums and comparisons of
     ints cost a fraction of Fractions'), else exactly as a Fraction."""
-    exact = Fraction(value)
-    return exact.numerator if exact.denominator == 1 else exact
+    return exact_value(Fraction(value))
 
 
 def _exact(value: Any) -> Fraction | None:

@@ -8,7 +8,7 @@ from fractions import Fraction
 from itertools import pairwise
 
 from screening.expr.evaluate import exact
-from screening.findings import Finding, Points, Status
+from screening.findings import Exact, Finding, Points, Status, exact_value
 
 Bands = tuple[tuple[Fraction | None, Fraction | None, Points], ...]
 Linear = tuple[tuple[Fraction, Points], ...]
@@ -36,8 +36,9 @@ class Grading:
                 for at, points in steps
             )
             top_at, top_points = max(steps, key=lambda pair: pair[1])
+            # the values a remedy shows as targets: exact_values (an int where whole)
             self._top = (
-                top_at,
+                exact_value(top_at),
                 top_points,
                 top_at.as_integer_ratio(),
                 points_ratio(top_points),
@@ -47,14 +48,14 @@ class Grading:
         # points on a tie); going down (less is better), just below the highest `max`
         # at or under it
         self._up = [
-            (low, points, low.as_integer_ratio(), points_ratio(points))
+            (exact_value(low), points, low.as_integer_ratio(), points_ratio(points))
             for low, points in sorted(
                 (low, points) for low, _, points in bands if low is not None
             )
         ]
         self._down = [
             (
-                high - _HUNDREDTH,
+                exact_value(high - _HUNDREDTH),
                 points,
                 high.as_integer_ratio(),
                 points_ratio(points),
@@ -94,7 +95,7 @@ class Grading:
 
     def next_band(
         self, num: int, den: int, earned: _Ratio
-    ) -> tuple[Fraction, Points, bool] | None:
+    ) -> tuple[Exact, Points, bool] | None:
         """The nearest value earning more than the points `earned` (as a ratio) for the
         value num / den, the points it earns, and whether it lies above the value; None
         when no value earns more."""
@@ -123,7 +124,7 @@ def gain(better: Points, points: Points) -> Points:
     if type(better) is int and type(points) is int:
         return better - points
     (a, b), (c, d) = points_ratio(better), points_ratio(points)
-    return exact(a * d - c * b, b * d)
+    return exact_value(exact(a * d - c * b, b * d))
 
 
 def _ratio(value: Fraction | None) -> _Ratio | None:

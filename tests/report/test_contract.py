@@ -23,6 +23,7 @@ from screening.findings import (
     Outcome,
     Remedy,
     Status,
+    make_remedy,
     remedy_option,
 )
 from screening.model.effective import RuleSet
@@ -161,7 +162,7 @@ def remedies(draw: st.DrawFn) -> Remedy | None:
         )
         for _ in range(draw(st.integers(0, 3)))
     )
-    return Remedy(
+    return make_remedy(
         code,
         options,
         draw(exact),
@@ -217,7 +218,7 @@ def findings(draw: st.DrawFn, own: dict[str, Any]) -> Finding:
     )
     remedy = draw(remedies())
     if branches and draw(st.booleans()):
-        remedy = Remedy("any")
+        remedy = make_remedy("any")
     return Finding(
         own["rule"],
         own["group"] if draw(st.integers(0, 9)) else "other",
