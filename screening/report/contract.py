@@ -578,22 +578,19 @@ class _LineWriter:
         rules = self.rules
         passed, failed = self.passed, self.failed
         for finding in decision.findings:
-            frames = rules.get(finding.rule)
+            # fields by index (rule, status, actual): a NamedTuple's names are descriptors
+            frames = rules.get(finding[0])
             written = None
             if frames is not None:
-                status = finding.status
+                status = finding[3]
                 if status is passed:
                     frame = (
-                        frames.passed
-                        if finding.actual is None
-                        else frames.passed_figures
+                        frames.passed if finding[4] is None else frames.passed_figures
                     )
                     written = frame.write(finding, remedies)
                 elif status is failed:
                     frame = (
-                        frames.failed
-                        if finding.actual is None
-                        else frames.failed_figures
+                        frames.failed if finding[4] is None else frames.failed_figures
                     )
                     written = frame.write(finding, remedies)
                 if written is None:
