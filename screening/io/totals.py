@@ -150,7 +150,8 @@ class Totals:
         texts: list[str] = []
         wide = bool(rows) and min(map(len, rows)) > max(self._labels, default=0)
         if wide:  # a column at a time: the label columns, then each row's first cell
-            for index in (*self._labels, 0):
+            # (each column once: the first cell is often the id's, a label column)
+            for index in dict.fromkeys((*self._labels, 0)):
                 column = list(map(itemgetter(index), rows))
                 if index == 0 and (None in column or "" in column):
                     wide = False  # rows whose first cell is empty: row by row
