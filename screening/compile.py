@@ -28,7 +28,7 @@ from screening.errors import RuleSetError
 from screening.expr import nodes as n
 from screening.expr.builtins import FUNCTIONS
 from screening.expr.evaluate import Ctx, Evaluator, compile_expr, constant
-from screening.findings import Points, exact_value
+from screening.findings import Points
 from screening.kinds import RuleKind, get
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS
@@ -367,7 +367,8 @@ def _rule(
 def points(value: Any) -> Points:
     """A number of points: a whole number as an int (most are: sums and comparisons of
     ints cost a fraction of Fractions'), else exactly as a Fraction."""
-    return exact_value(Fraction(value))
+    exact = Fraction(value)
+    return exact.numerator if exact.denominator == 1 else exact
 
 
 def _exact(value: Any) -> Fraction | None:

@@ -50,50 +50,13 @@ def option_value(option: RemedyOption) -> Fraction:
     return Fraction(option[2], option[3])
 
 
-# An exact value as records hold it: an int where whole, else a Fraction (`exact_value`).
-Exact = int | Fraction
+class Remedy(NamedTuple):
+    """What would flip a finding: options (any one suffices), or a plain statement."""
 
-
-def exact_value(value: Fraction | int) -> Exact:
-    """The one rule for exact values in records: an int where whole (an int is an atom
-    the cyclic collector never tracks, and sums and compares cheaper), else the Fraction.
-    An int and a whole Fraction compare, hash and render alike."""
-    if type(value) is Fraction and value.denominator == 1:
-        return value.numerator
-    return value
-
-
-# What would flip a finding, as the plain tuple (code, target, gain, *options): `code`
-# one of numeric | veto | condition | any | score | missing; `target` the threshold to
-# reach (numeric) or the next band's value (score) and `gain` the points to gain
-# (score), each an `Exact` or None; then the ways to flip it (any one suffices), each a
-# RemedyOption. A flat tuple, not a record class: with whole figures (ints) it holds
-# only atoms and tuples of atoms, and the cyclic collector untracks it by the second
-# collection it sees (one level of nested tuples each), before a kept decision reaches
-# the oldest generation, where a NamedTuple stayed tracked (walked by every full
-# collection, and counted toward the next) for as long as its decision was kept.
-# `make_remedy` makes one; readers take `remedy[0]`, `[1]`, `[2]` and `remedy_options`.
-Remedy = tuple[Any, ...]
-
-
-def make_remedy(
-    code: str,
-    options: tuple[RemedyOption, ...] = (),
-    target: Any = None,
-    gain: Fraction | int | None = None,
-) -> Remedy:
-    """The remedy `code` with its options, target and gain (a Fraction as its
-    `exact_value`)."""
-    return (
-        code,
-        exact_value(target) if type(target) is Fraction else target,
-        None if gain is None else exact_value(gain),
-    ) + options
-
-
-def remedy_options(remedy: Remedy) -> tuple[RemedyOption, ...]:
-    """A remedy's options, in order."""
-    return remedy[3:]
+    code: str  # numeric | veto | condition | score | missing
+    options: tuple[RemedyOption, ...] = ()
+    target: Any = None  # the threshold to reach (numeric) or next band (score)
+    gain: Fraction | None = None  # score: points to gain
 
 
 class BranchFinding(NamedTuple):

@@ -13,7 +13,7 @@ from math import gcd
 
 from screening.expr import nodes as n
 from screening.expr.evaluate import Ctx, Evaluator, Missing, Undefined
-from screening.findings import Exact, Points, RemedyOption
+from screening.findings import Points, RemedyOption
 from screening.score import Bands, Grading, Linear, points_ratio
 
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
@@ -47,13 +47,13 @@ class Solver:
         self._plans: dict[int, tuple[n.Node, tuple[tuple[str, str, _Step], ...]]] = {}
 
     def options(
-        self, node: n.Node, relation: str, target: Exact, ctx: Ctx
+        self, node: n.Node, relation: str, target: Fraction, ctx: Ctx
     ) -> tuple[RemedyOption, ...]:
         """For `node relation target` to hold: one option per input that can be solved for."""
         return self.inverse(node, relation)(ctx, target)
 
     def fixed(
-        self, node: n.Node, relation: str, target: Exact
+        self, node: n.Node, relation: str, target: Fraction
     ) -> tuple[RemedyOption, ...] | None:
         """The options for `node relation target` when they read nothing of the project:
         `node` is an input as given, so its one option is the target itself (negative:
@@ -68,7 +68,7 @@ class Solver:
 
     def inverse(
         self, node: n.Node, relation: str
-    ) -> Callable[[Ctx, Exact], tuple[RemedyOption, ...]]:
+    ) -> Callable[[Ctx, Fraction], tuple[RemedyOption, ...]]:
         """The options for `node relation target` as a function of a project and a target,
         its inversion steps compiled once per expression."""
         entry = self._plans.get(id(node))
@@ -78,7 +78,7 @@ class Solver:
         senses = {1: relation, -1: _FLIP[relation]}
         plan = entry[1]
 
-        def options(ctx: Ctx, target: Exact) -> tuple[RemedyOption, ...]:
+        def options(ctx: Ctx, target: Fraction) -> tuple[RemedyOption, ...]:
             num, den = target.as_integer_ratio()
             out = []
             for field, unit, invert in plan:
@@ -251,7 +251,7 @@ _UNDO: dict[tuple[str, bool], Callable[[_Step, _Ratio], _Step]] = {
 
 def next_band(
     bands: Bands | None, linear: Linear | None, value: Fraction, points: Points
-) -> tuple[Exact, Points] | None:
+) -> tuple[Fraction, Points] | None:
     """The nearest value that earns more points than `points`, with the points it earns
     (see `Grading.next_band`)."""
     found = Grading(bands, linear).next_band(

@@ -8,7 +8,7 @@ from fractions import Fraction
 from itertools import pairwise
 
 from screening.expr.evaluate import exact
-from screening.findings import Exact, Finding, Points, Status, exact_value
+from screening.findings import Finding, Points, Status
 
 Bands = tuple[tuple[Fraction | None, Fraction | None, Points], ...]
 Linear = tuple[tuple[Fraction, Points], ...]
@@ -36,9 +36,8 @@ class Grading:
                 for at, points in steps
             )
             top_at, top_points = max(steps, key=lambda pair: pair[1])
-            # the values a remedy shows as targets: exact_values (an int where whole)
             self._top = (
-                exact_value(top_at),
+                top_at,
                 top_points,
                 top_at.as_integer_ratio(),
                 points_ratio(top_points),
@@ -48,14 +47,14 @@ class Grading:
         # points on a tie); going down (less is better), just below the highest `max`
         # at or under it
         self._up = [
-            (exact_value(low), points, low.as_integer_ratio(), points_ratio(points))
+            (low, points, low.as_integer_ratio(), points_ratio(points))
             for low, points in sorted(
                 (low, points) for low, _, points in bands if low is not None
             )
         ]
         self._down = [
             (
-                exact_value(high - _HUNDREDTH),
+                high - _HUNDREDTH,
                 points,
                 high.as_integer_ratio(),
                 points_ratio(points),
@@ -95,7 +94,7 @@ class Grading:
 
     def next_band(
         self, num: int, den: int, earned: _Ratio
-    ) -> tuple[Exact, Points, bool] | None:
+    ) -> tuple[Fraction, Points, bool] | None:
         """The nearest value earning more than the points `earned` (as a ratio) for the
         value num / den, the points it earns, and whether it lies above the value; None
         when no value earns more."""
@@ -124,7 +123,7 @@ def gain(better: Points, points: Points) -> Points:
     if type(better) is int and type(points) is int:
         return better - points
     (a, b), (c, d) = points_ratio(better), points_ratio(points)
-    return exact_value(exact(a * d - c * b, b * d))
+    return exact(a * d - c * b, b * d)
 
 
 def _ratio(value: Fraction | None) -> _Ratio | None:

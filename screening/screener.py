@@ -34,7 +34,7 @@ from screening.expr.evaluate import (
     to_fraction,
 )
 from screening.expr.reference import Reference, exact_tables
-from screening.findings import Decision, Exact, RemedyOption
+from screening.findings import Decision, RemedyOption
 from screening.inputs import convert_inputs
 from screening.kinds import Judge
 from screening.model.effective import RuleSet
@@ -339,11 +339,11 @@ class _CompiledJudge:
 
     def options(
         self, node: n.Node, relation: str
-    ) -> Callable[[_Run, Exact], tuple[RemedyOption, ...]]:
+    ) -> Callable[[_Run, Fraction], tuple[RemedyOption, ...]]:
         return self.solver.inverse(node, relation)
 
     def fixed_options(
-        self, node: n.Node, relation: str, target: Exact
+        self, node: n.Node, relation: str, target: Fraction
     ) -> tuple[RemedyOption, ...] | None:
         return self.solver.fixed(node, relation, target)
 
@@ -444,11 +444,11 @@ class _ReferenceJudge:
 
     def options(
         self, node: n.Node, relation: str
-    ) -> Callable[[_ReferenceRun, Exact], tuple[RemedyOption, ...]]:
+    ) -> Callable[[_ReferenceRun, Fraction], tuple[RemedyOption, ...]]:
         return lambda run, target: run.options(node, relation, target)
 
     def fixed_options(
-        self, node: n.Node, relation: str, target: Exact
+        self, node: n.Node, relation: str, target: Fraction
     ) -> tuple[RemedyOption, ...] | None:
         return None  # worked out per project, for the compiled screener to be held to
 
@@ -548,7 +548,7 @@ class _ReferenceRun:
         return self.reference.evaluate(node)  # type: ignore[no-any-return]
 
     def options(
-        self, node: n.Node, relation: str, target: Exact
+        self, node: n.Node, relation: str, target: Fraction
     ) -> tuple[RemedyOption, ...]:
         ctx = self.screener.compiled.ctx(self.known)
         return self.screener.solver.options(node, relation, target, ctx)

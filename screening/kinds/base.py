@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from screening.expr.evaluate import Missing, Undefined
-from screening.findings import Exact, Finding, RemedyOption, Status
+from screening.findings import Finding, RemedyOption, Status
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -61,11 +62,11 @@ class Judge(Protocol):
 
     def options(
         self, node: n.Node, relation: str
-    ) -> Callable[[Any, Exact], tuple[RemedyOption, ...]]:
+    ) -> Callable[[Any, Fraction], tuple[RemedyOption, ...]]:
         """The inputs' values that would make `node relation target` hold, for a target."""
 
     def fixed_options(
-        self, node: n.Node, relation: str, target: Exact
+        self, node: n.Node, relation: str, target: Fraction
     ) -> tuple[RemedyOption, ...] | None:
         """The options for `node relation target` when they are the same for every
         project (`node` an input as given), made once; None when they are not, or when

@@ -8,15 +8,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from screening.expr.evaluate import Missing, Undefined
-from screening.findings import (
-    BranchFinding,
-    Finding,
-    Remedy,
-    Status,
-    exact_value,
-    make_remedy,
-    new_record,
-)
+from screening.findings import BranchFinding, Finding, Remedy, Status, new_record
 from screening.kinds.base import (
     Effect,
     Judge,
@@ -151,7 +143,7 @@ class CheckKind(RuleKind):
         problem = judge.problem(plan, "condition")
         fails = judge.holds(plan, "fail")
         rule_head = head(plan)
-        none_met = make_remedy("veto" if veto else "any")
+        none_met = Remedy("veto" if veto else "any")
 
         def any_branch(run: Any) -> Finding:
             results = []
@@ -251,7 +243,7 @@ class CheckKind(RuleKind):
 
 # What would flip one project's failure, from its run and the actual and threshold shown.
 RemedyStep = Callable[[Any, Any, Any], Remedy]
-_CONDITION = make_remedy("condition")
+_CONDITION = Remedy("condition")
 
 
 def requirement_remedy(
@@ -262,16 +254,14 @@ def requirement_remedy(
     project (else COMPUTED): its exact target is then made once."""
     if op in (">=", ">", "<=", "<"):
         options = judge.options(top.left, op)
-        fixed = exact_value(Fraction(constant)) if _numeric(constant) else None
+        fixed = Fraction(constant) if _numeric(constant) else None
         # an input as given against a constant (x >= 250): what meets it reads nothing of
         # the project, so the one remedy is made here
         fixed_options = (
             None if fixed is None else judge.fixed_options(top.left, op, fixed)
         )
         fixed_remedy = (
-            None
-            if fixed_options is None
-            else make_remedy("numeric", fixed_options, fixed)
+            None if fixed_options is None else Remedy("numeric", fixed_options, fixed)
         )
 
         def numeric(run: Any, actual: Any, threshold: Any) -> Remedy:
@@ -282,11 +272,10 @@ def requirement_remedy(
                     return fixed_remedy
                 target = fixed
             else:
-                target = exact_value(
+                target = (
                     threshold if type(threshold) is Fraction else Fraction(threshold)
                 )
-            # a flat tuple (see findings.Remedy), its target an exact_value
-            return ("numeric", target, None) + options(run, target)
+            return new_record(Remedy, ("numeric", options(run, target), target, None))
 
         return numeric
     if op == "between":
@@ -295,10 +284,10 @@ def requirement_remedy(
         def between(run: Any, actual: Any, threshold: Any) -> Remedy:
             if not _numeric(actual):
                 return _CONDITION
-            low, high = (exact_value(Fraction(bound)) for bound in threshold)
+            low, high = (Fraction(bound) for bound in threshold)
             if actual < low:
-                return make_remedy("numeric", above(run, low), low)
-            return make_remedy("numeric", below(run, high), high)
+                return Remedy("numeric", above(run, low), low)
+            return Remedy("numeric", below(run, high), high)
 
         return between
     return lambda run, actual, threshold: _CONDITION

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import model_validator
 
 from screening.expr.evaluate import Missing, Undefined, exact
-from screening.findings import Finding, Status, new_record
+from screening.findings import Finding, Remedy, Status, new_record
 from screening.kinds.base import (
     Judge,
     RuleKind,
@@ -57,10 +57,15 @@ def graded(plan: RulePlan, judge: Judge) -> Step:
             step = grading.next_band(num, den, earned)
             if step is not None:
                 target, better, up = step
-                # a flat tuple (see findings.Remedy), its target an exact_value
-                remedy = ("score", target, gain(better, points)) + (
-                    raise_to if up else lower_to
-                )(run, target)
+                remedy = new_record(
+                    Remedy,
+                    (
+                        "score",
+                        (raise_to if up else lower_to)(run, target),
+                        target,
+                        gain(better, points),
+                    ),
+                )
         # every field of Finding, in order (see findings.new_record)
         return new_record(
             Finding,

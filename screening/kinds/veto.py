@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from screening.findings import make_remedy
+from screening.findings import Remedy
 from screening.kinds.base import Effect, Judge
 from screening.kinds.check import CheckKind, RemedyStep
 from screening.model.ruleset import CheckRule
@@ -26,7 +26,7 @@ class Veto(CheckKind):
         return lambda run, actual, threshold: _VETOED
 
 
-_VETOED = make_remedy("veto")  # no change of figures can fix it
+_VETOED = Remedy("veto")  # no change of figures can fix it
 
 
 KIND = Veto()

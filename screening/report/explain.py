@@ -22,10 +22,10 @@ from screening.findings import (
     Decision,
     Finding,
     Outcome,
+    Remedy,
     RemedyOption,
     Status,
     option_value,
-    remedy_options,
 )
 from screening.kinds import RuleKind, get
 from screening.messages import catalogue, text
@@ -514,17 +514,16 @@ class Explainer:
             if branch.status is not Status.FAIL or branch.remedy is None:
                 continue
             remedy = branch.remedy
-            code, target, options = remedy[0], remedy[1], remedy_options(remedy)
-            if code == "numeric" and options:
-                what = self._options(options, text("or_within", lang))
-            elif code == "numeric":
+            if remedy.code == "numeric" and remedy.options:
+                what = self._options(remedy, text("or_within", lang))
+            elif remedy.code == "numeric":
                 relation = ">=" if branch.op in (">=", ">", "between") else "<="
                 what = text(
                     "remedy.numeric_none",
                     lang,
                     title=title,
                     relation=text(f"relation.{relation}", lang),
-                    value=show(target),
+                    value=show(remedy.target),
                     unit=_unit(branch.unit, lang),
                 )
             else:
@@ -570,24 +569,25 @@ class Explainer:
             return None
         lang = self.lang
         title = self.titles[finding.rule]
-        code, target, gain = remedy[0], remedy[1], remedy[2]
-        if code == "veto":
+        if remedy.code == "veto":
             return text("remedy.veto", lang)
-        if code == "condition":
+        if remedy.code == "condition":
             return text("remedy.condition", lang, title=title)
-        if code == "any":
+        if remedy.code == "any":
             return self._any_remedy(finding)
-        options = self._options(remedy_options(remedy))
-        if code == "score":
+        options = self._options(remedy)
+        if remedy.code == "score":
             if options:
-                return text("remedy.score", lang, options=options, gain=show(gain))
+                return text(
+                    "remedy.score", lang, options=options, gain=show(remedy.gain)
+                )
             return text(
                 "remedy.score_plain",
                 lang,
                 title=title,
-                value=self._target(finding, target),
+                value=self._target(finding, remedy.target),
                 unit=_unit(finding.unit, lang),
-                gain=show(gain),
+                gain=show(remedy.gain),
             )
         if options:
             return options
@@ -597,7 +597,7 @@ class Explainer:
             lang,
             title=title,
             relation=text(f"relation.{relation}", lang),
-            value=self._target(finding, target),
+            value=self._target(finding, remedy.target),
             unit=_unit(finding.unit, lang),
         )
 
@@ -607,10 +607,8 @@ class Explainer:
             return percent(target, self.lang)
         return show(target, self.lang)
 
-    def _options(
-        self, options: tuple[RemedyOption, ...], separator: str | None = None
-    ) -> str:
-        return (separator or self._or).join(map(self._option, options))
+    def _options(self, remedy: Remedy, separator: str | None = None) -> str:
+        return (separator or self._or).join(map(self._option, remedy.options))
 
     def _option(self, option: RemedyOption) -> str:
         # compiled once per field, relation and unit: the words before and after the
@@ -701,9 +699,9 @@ class Explainer:
                 (
                     f
                     for f in decision.findings
-                    if f.remedy is not None and f.remedy[0] == "score"
+                    if f.remedy is not None and f.remedy.code == "score"
                 ),
-                key=lambda f: (-(f.remedy[2] or 0), f.rule),  # type: ignore[index]
+                key=lambda f: (-(f.remedy.gain or 0), f.rule),  # type: ignore[union-attr]
             )
             for finding in gains[:3]:
                 remedy = (
@@ -842,16 +840,16 @@ class Prose:
         remedy = finding.remedy
         if remedy is None:
             return None
-        code = remedy[0]
+        code = remedy.code
         if code == "numeric" or code == "score":
-            options = remedy[3:]  # remedy_options, inline: this runs for every remedy
+            options = remedy.options
             if options:
                 joined = self.options(options)
                 if joined and code == "numeric":
                     return joined
                 score = self.score
                 if joined and score is not None:
-                    gain = remedy[2]  # an int where the points are whole
+                    gain: Any = remedy.gain  # an int where the points are whole
                     if type(gain) is int:
                         gained = str(gain)
                     else:
@@ -974,7 +972,7 @@ class Prose:
         gains = [
             f
             for f in decision.findings
-            if f.remedy is not None and f.remedy[0] == "score"
+            if f.remedy is not None and f.remedy.code == "score"
         ]
         if len(gains) == 2:  # the usual case of two score rules: one comparison
             if _gain_order(gains[0], gains[1]) > 0:
@@ -999,8 +997,8 @@ class Prose:
 def _gain_order(a: Finding, b: Finding) -> int:
     """The order of `Explainer.summary`'s key (-gain, rule), gains compared by their
     integer ratios (no Fraction made)."""
-    an, ad = (a.remedy[2] or 0).as_integer_ratio()  # type: ignore[index]
-    bn, bd = (b.remedy[2] or 0).as_integer_ratio()  # type: ignore[index]
+    an, ad = (a.remedy.gain or 0).as_integer_ratio()  # type: ignore[union-attr]
+    bn, bd = (b.remedy.gain or 0).as_integer_ratio()  # type: ignore[union-attr]
     more, less = an * bd, bn * ad  # denominators are positive
     if more != less:
         return -1 if more > less else 1

@@ -23,7 +23,6 @@ from screening.findings import (
     Outcome,
     Remedy,
     Status,
-    make_remedy,
     remedy_option,
 )
 from screening.model.effective import RuleSet
@@ -162,7 +161,7 @@ def remedies(draw: st.DrawFn) -> Remedy | None:
         )
         for _ in range(draw(st.integers(0, 3)))
     )
-    return make_remedy(
+    return Remedy(
         code,
         options,
         draw(exact),
@@ -218,7 +217,7 @@ def findings(draw: st.DrawFn, own: dict[str, Any]) -> Finding:
     )
     remedy = draw(remedies())
     if branches and draw(st.booleans()):
-        remedy = make_remedy("any")
+        remedy = Remedy("any")
     return Finding(
         own["rule"],
         own["group"] if draw(st.integers(0, 9)) else "other",

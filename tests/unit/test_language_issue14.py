@@ -105,7 +105,7 @@ def test_either_or_fails_when_no_branch_holds_and_gives_a_remedy_per_branch(
     assert (
         finding.actual is None
         and finding.remedy is not None
-        and finding.remedy[0] == "any"
+        and finding.remedy.code == "any"
     )
     zh = explainer(screener.ruleset, "zh")
     assert zh.message(finding) == (

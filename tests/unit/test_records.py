@@ -10,7 +10,7 @@ from math import gcd
 from pathlib import Path
 from typing import Any
 
-from screening.findings import Decision, Finding, remedy_options
+from screening.findings import Decision, Finding, Remedy
 from screening.loader import load_ruleset
 from screening.model.project import Project, flatten
 from screening.screener import Screener
@@ -18,7 +18,7 @@ from screening.screener import Screener
 ROOT = Path(__file__).resolve().parents[2]
 
 # the order the fast makers in kinds/check.py, kinds/score.py and decision.py write
-# the fields in (a remedy and its options are plain tuples: see the last test)
+# the fields in (a remedy option is a plain tuple: see the last test)
 MADE_AS = {
     Finding: (
         "rule",
@@ -37,6 +37,7 @@ MADE_AS = {
         "remedy",
         "branches",
     ),
+    Remedy: ("code", "options", "target", "gain"),
     Decision: (
         "project_id",
         "project_name",
@@ -97,12 +98,10 @@ def test_records_made_fast_hold_every_field() -> None:
     assert kinds == set(MADE_AS)  # every fast-made record met
 
 
-def test_remedies_are_untracked_tuples_of_atoms() -> None:
-    """A remedy is the flat tuple (code, target, gain, *options), its options plain
-    tuples (field, relation, numerator, denominator, unit), the value in lowest terms,
-    and its whole figures ints: after two collections the collector no longer tracks
-    them, nor a remedy whose figures are whole (a kept decision reaches the oldest
-    generation without it, and costs every full collection less)."""
+def test_remedy_options_are_untracked_tuples_of_atoms() -> None:
+    """A remedy's options are plain tuples (field, relation, numerator, denominator,
+    unit), the value in lowest terms: after a collection the collector no longer tracks
+    them, nor the tuple of options (a kept decision costs every full collection less)."""
     peers: Any = _peers()
     rng = random.Random(11)
     screener = Screener(load_ruleset(ROOT / "bench" / "peer_rules.yaml"))
@@ -111,27 +110,20 @@ def test_remedies_are_untracked_tuples_of_atoms() -> None:
         for i in range(200)
     ]
     # a collection untracks a tuple whose items are untracked by then: the options
-    # in the first, the remedy (visited before its items) in the second
+    # in the first, the tuple of them (visited before its items) at the latest in the next
     gc.collect()
     gc.collect()
-    remedies = [f.remedy for d in decisions for f in d.findings if f.remedy is not None]
-    with_options = [remedy for remedy in remedies if remedy_options(remedy)]
-    assert len(with_options) > 100
-    whole = 0
+    remedies = [
+        f.remedy
+        for d in decisions
+        for f in d.findings
+        if f.remedy is not None and f.remedy.options
+    ]
+    assert len(remedies) > 100
     for remedy in remedies:
-        assert type(remedy) is tuple and len(remedy) >= 3
-        code, target, gain = remedy[:3]
-        options = remedy_options(remedy)
-        assert code in ("numeric", "veto", "condition", "any", "score", "missing")
-        for figure in (target, gain):
-            # an exact value: an int where whole, else a Fraction (never a whole one)
-            assert figure is None or type(figure) is int or figure.denominator != 1
-        if all(figure is None or type(figure) is int for figure in (target, gain)):
-            assert not gc.is_tracked(remedy)
-            whole += 1
-        for field, relation, num, den, unit in options:
+        assert type(remedy.options) is tuple and not gc.is_tracked(remedy.options)
+        for field, relation, num, den, unit in remedy.options:
             assert (type(field), type(relation), type(unit)) == (str, str, str)
             assert relation in (">=", ">", "<=", "<")
             assert type(num) is int and type(den) is int
             assert den > 0 and gcd(num, den) == 1
-    assert whole > 100  # most remedies of the bench's leads: whole targets and gains

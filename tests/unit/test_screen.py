@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from screening.findings import Outcome, Status, option_value, remedy_options
+from screening.findings import Outcome, Status, option_value
 from screening.model.project import Project
 from screening.screener import Screener
 from tests.conftest import MINIMAL
@@ -101,7 +101,7 @@ def test_veto_rejects_whatever_the_score(screener: Screener) -> None:
     )
     assert decision.outcome is Outcome.REJECT
     assert decision.vetoed_by == ("env.red_line",)
-    assert decision.findings[0].remedy == ("veto", None, None)
+    assert decision.findings[0].remedy.code == "veto"  # type: ignore[union-attr]
 
 
 def test_failed_gate_rejects_with_a_remedy_per_input(screener: Screener) -> None:
@@ -110,11 +110,8 @@ def test_failed_gate_rejects_with_a_remedy_per_input(screener: Screener) -> None
         "inv.intensity",
     )
     remedy = decision.findings[1].remedy
-    assert remedy is not None
-    code, target, gain = remedy[:3]
-    options = remedy_options(remedy)
-    assert (code, target, gain) == ("numeric", 250, None) and type(target) is int
-    assert [(o[0], o[1], option_value(o)) for o in options] == [
+    assert remedy is not None and remedy.code == "numeric"
+    assert [(o[0], o[1], option_value(o)) for o in remedy.options] == [
         ("investment.fixed_assets", ">=", Fraction(3750)),
         ("land.area_mu", "<=", Fraction(12)),
     ]
@@ -148,11 +145,8 @@ def test_score_against_pass_mark_and_review_band(
 def test_score_remedy_names_the_next_band(screener: Screener) -> None:
     decision = _screen(screener, output__annual_tax=150)
     remedy = decision.findings[2].remedy
-    assert remedy is not None
-    code, target, gain = remedy[:3]
-    options = remedy_options(remedy)
-    assert (code, gain) == ("score", 50)
-    assert [(o[0], o[1], option_value(o)) for o in options] == [
+    assert remedy is not None and remedy.code == "score" and remedy.gain == 50
+    assert [(o[0], o[1], option_value(o)) for o in remedy.options] == [
         ("land.area_mu", "<=", Fraction(75, 10)),
         ("output.annual_tax", ">=", Fraction(300)),
     ]
