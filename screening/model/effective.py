@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -51,108 +52,39 @@ class Disabled(NamedTuple):
     source: SourceSpan
 
 
+@dataclass
 class RuleSet:
-    """Everything needed to compile and explain: merged parameters, tables, metrics, rules.
+    """Everything needed to compile and explain: merged parameters, tables, metrics, rules."""
 
-    A plain class with slots, built by `screening.loader` with keywords (a dataclass
-    of this many fields costs every command about 1.5 ms to declare); equal when all
-    its fields are, as the dataclass it was.
-    """
-
-    __slots__ = (
-        "id",
-        "title",
-        "version",
-        "sha256",
-        "as_of",
-        "chain",
-        "files",
-        "effective",
-        "basis",
-        "parameters",
-        "inputs",
-        "tables",
-        "metrics",
-        "metric_nodes",
-        "metric_types",
-        "groups",
-        "weights",
-        "rules",
-        "disabled",
-        "provenance",
-        "sources",
-        "points_total",
-        "path",
-    )
-
-    def __init__(
-        self,
-        *,
-        id: str,
-        title: spec.LocalText,
-        version: str,
-        sha256: str,
-        as_of: dt.date | None,
-        chain: list[str],
-        files: dict[str, str],
-        effective: spec.Effective | None,
-        basis: str | None,
-        parameters: dict[str, spec.Parameter],
-        inputs: dict[str, spec.InputField],
-        tables: dict[str, spec.Table],
-        metrics: dict[str, spec.Metric],
-        metric_nodes: dict[str, n.Node],
-        metric_types: dict[str, Type],
-        groups: dict[str, spec.LocalText],
-        weights: dict[str, Decimal] | None,
-        rules: list[EffectiveRule],
-        disabled: list[Disabled] | None = None,
-        provenance: dict[str, SourceSpan] | None = None,
-        sources: dict[str, Any] | None = None,
-        points_total: Decimal | None = None,
-        path: str | None = None,
-    ) -> None:
-        self.id = id
-        self.title = title
-        self.version = version
-        self.sha256 = sha256
-        self.as_of = as_of
-        self.chain = chain
-        self.files = files  # rule-set id → file path
-        self.effective = effective
-        self.basis = basis
-        self.parameters = parameters
-        self.inputs = inputs
-        self.tables = tables
-        self.metrics = metrics
-        self.metric_nodes = metric_nodes
-        self.metric_types = metric_types
-        self.groups = groups
-        self.weights = weights
-        self.rules = rules
-        self.disabled: list[Disabled] = [] if disabled is None else disabled
-        # where tables, parameters and metrics are defined
-        self.provenance: dict[str, SourceSpan] = (
-            {} if provenance is None else provenance
-        )
-        # rule-set id → LoadedYaml, for positions
-        self.sources: dict[str, Any] = {} if sources is None else sources
-        self.points_total = points_total
-        # the file path it was loaded from, when given as a path rather than a shipped
-        # id: every output labels it so, since its id alone would claim a shipped set
-        self.path = path
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not RuleSet:
-            return NotImplemented
-        return all(
-            getattr(self, name) == getattr(other, name) for name in self.__slots__
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"RuleSet(id={self.id!r}, version={self.version!r}, sha256={self.sha256!r})"
-        )
+    id: str
+    title: spec.LocalText
+    version: str
+    sha256: str
+    as_of: dt.date | None
+    chain: list[str]
+    files: dict[str, str]  # rule-set id → file path
+    effective: spec.Effective | None
+    basis: str | None
+    parameters: dict[str, spec.Parameter]
+    inputs: dict[str, spec.InputField]
+    tables: dict[str, spec.Table]
+    metrics: dict[str, spec.Metric]
+    metric_nodes: dict[str, n.Node]
+    metric_types: dict[str, Type]
+    groups: dict[str, spec.LocalText]
+    weights: dict[str, Decimal] | None
+    rules: list[EffectiveRule]
+    disabled: list[Disabled] = field(default_factory=list)
+    provenance: dict[str, SourceSpan] = field(
+        default_factory=dict
+    )  # tables/params/metrics
+    sources: dict[str, Any] = field(
+        default_factory=dict
+    )  # rule-set id → LoadedYaml, for positions
+    points_total: Decimal | None = None
+    # the file path it was loaded from, when given as a path rather than a shipped id: every
+    # output labels it so, since its id alone would claim a shipped rule set
+    path: str | None = None
 
     def span(self, origin: str, path: tuple[Any, ...]) -> SourceSpan:
         """The position of `path` inside the file of rule set `origin`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -80,7 +81,7 @@ def same_models(a: Any, b: Any) -> bool:
 
 def summary(rs: RuleSet) -> dict[str, Any]:
     """What a loaded rule set holds, positions included, for comparing two loads."""
-    fields = {name: getattr(rs, name) for name in RuleSet.__slots__} | {"sources": None}
+    fields = dataclasses.asdict(rs) | {"sources": None}
     return {
         "fields": fields,
         "sources": {
