@@ -578,19 +578,22 @@ class _LineWriter:
         rules = self.rules
         passed, failed = self.passed, self.failed
         for finding in decision.findings:
-            # fields by index (rule, status, actual): a NamedTuple's names are descriptors
-            frames = rules.get(finding[0])
+            frames = rules.get(finding.rule)
             written = None
             if frames is not None:
-                status = finding[3]
+                status = finding.status
                 if status is passed:
                     frame = (
-                        frames.passed if finding[4] is None else frames.passed_figures
+                        frames.passed
+                        if finding.actual is None
+                        else frames.passed_figures
                     )
                     written = frame.write(finding, remedies)
                 elif status is failed:
                     frame = (
-                        frames.failed if finding[4] is None else frames.failed_figures
+                        frames.failed
+                        if finding.actual is None
+                        else frames.failed_figures
                     )
                     written = frame.write(finding, remedies)
                 if written is None:
