@@ -662,24 +662,44 @@ class _RuleCells:
         explainer must write it (another group, kind, unit, operator, threshold or most
         points than the rule's, missing data, a reason, branches; as `contract_bytes`
         tells)."""
+        return self.holds(
+            finding.group,
+            finding.unit,
+            finding.op,
+            finding.missing,
+            finding.reason,
+            finding.branches,
+            finding.max_points,
+            finding.threshold,
+        )
+
+    def holds(
+        self,
+        group: str,
+        unit: str | None,
+        op: str | None,
+        missing: tuple[str, ...],
+        reason: str | None,
+        branches: tuple[Any, ...],
+        top: Any,
+        threshold: Any,
+    ) -> bool:
+        """`fits`, from the finding's fields (`framed` has them unpacked already)."""
         if (
-            finding.group != self.group
-            or (finding.unit or None) != self.unit
-            or finding.op != self.op
-            or finding.missing
-            or finding.reason is not None
-            or finding.branches
+            group != self.group
+            or (unit or None) != self.unit
+            or op != self.op
+            or missing
+            or reason is not None
+            or branches
         ):
             return False
-        top = finding.max_points
         if top is not self.max_points and not self.holds_top(top):
             return False
-        if self.fixed_threshold:
-            threshold = finding.threshold
-            if threshold is not self.threshold:
-                if threshold is None or not same_figure(threshold, self.threshold):
-                    return False
-                self.threshold = threshold  # the same: by identity from now on
+        if self.fixed_threshold and threshold is not self.threshold:
+            if threshold is None or not same_figure(threshold, self.threshold):
+                return False
+            self.threshold = threshold  # the same: by identity from now on
         return True
 
     def sentence(self, finding: Finding) -> Any:
@@ -726,23 +746,14 @@ class _RuleCells:
             frame = self.failed_frames[actual is not None]
         else:
             return None
-        # `fits`, inline (it runs for almost every finding written)
         if (
             frame is None
             or kind != self.kind
-            or group != self.group
-            or (unit or None) != self.unit
-            or op != self.op
-            or missing
-            or reason is not None
-            or branches
-            or (top is not self.max_points and not self.holds_top(top))
+            or not self.holds(
+                group, unit, op, missing, reason, branches, top, threshold
+            )
         ):
             return None
-        if self.fixed_threshold and threshold is not self.threshold:
-            if threshold is None or not same_figure(threshold, self.threshold):
-                return None
-            self.threshold = threshold  # the same: by identity from now on
         frame_threshold = frame.threshold
         if actual is None:
             whole = frame.whole
