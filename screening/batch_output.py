@@ -25,6 +25,7 @@ from screening.errors import ScreeningError
 from screening.io.columns import load_column_map
 from screening.io.guard import cannot_write
 from screening.io.readers import read_rows
+from screening.io.tables import DEFAULT_LIMITS, Limits
 from screening.io.writers import (
     CsvWriter,
     ErrorsCsvWriter,
@@ -119,8 +120,10 @@ class BatchOutputs:
         sheet: str | None,
         jobs: int,
         show_progress: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
-        """Screen the input and write every output (ScreeningError when it cannot)."""
+        """Screen the input and write every output (ScreeningError when it cannot);
+        `limits` bound what the input may hold."""
         columns = load_column_map(columns_file) if columns_file else None
         kinds = {kind for kind, _ in self.targets}
         jsonl = next((path for kind, path in self.targets if kind == "jsonl"), None)
@@ -169,7 +172,7 @@ class BatchOutputs:
                 log = _guarded(self.companion, _ErrorLog, self.companion)
                 cleanup.callback(_quiet, log.discard)
             with read_rows(
-                self.input_path, columns, sheet=sheet, deferred=True
+                self.input_path, columns, sheet=sheet, deferred=True, limits=limits
             ) as stream:
                 if stream.encoding and stream.format == "csv":
                     self.notes.append(

@@ -113,6 +113,15 @@ as_of_option = click.option(
     metavar="DATE",
     help="按该日有效的规则评估（默认今天）/ rules in force on DATE (default today).",
 )
+max_rows_option = click.option(
+    "--max-rows",
+    type=click.IntRange(1),
+    default=None,
+    metavar="N",
+    help="输入的行数上限，含表头，如 Excel 所计（默认 1,048,576，即 Excel 的上限）；"
+    "更大的 CSV 可调高 / most rows the input may hold, header included (default "
+    "Excel's 1,048,576).",
+)
 lang_option = click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
@@ -120,6 +129,14 @@ lang_option = click.option(
     show_default=True,
     help="输出语言 / output language.",
 )
+
+
+def input_limits(max_rows: int | None) -> Any:
+    """The bounds an input is read within (`screening.io.tables.Limits`), with
+    `--max-rows` if given."""
+    from screening.io.tables import DEFAULT_LIMITS, Limits
+
+    return DEFAULT_LIMITS if max_rows is None else Limits(max_rows=max_rows)
 
 
 class LazyGroup(click.Group):
@@ -355,6 +372,7 @@ BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "ht
     metavar="[DB]",
     help="每行筛查结果存入项目库（默认 $SCREENING_DB 或 ./screening.db）/ store every screened row in the register.",
 )
+@max_rows_option
 @lang_option
 @as_of_option
 def batch(
@@ -368,6 +386,7 @@ def batch(
     lang: str,
     as_of: dt.date | None,
     register_db: str | None,
+    max_rows: int | None,
 ) -> None:
     """批量筛查表格（CSV、XLSX）、JSONL 或项目文件夹并出报告 / Screen a spreadsheet, JSONL or folder; write reports."""
     import os
@@ -427,6 +446,7 @@ def batch(
                     sheet,
                     jobs or os.cpu_count() or 1,
                     show_progress=sys.stderr.isatty(),
+                    limits=input_limits(max_rows),
                 )
     except KeyboardInterrupt:
         click.echo(

@@ -47,7 +47,7 @@ class Limits:
     file that is legitimate passes its own, e.g. `Limits(max_rows=5_000_000)`.
     """
 
-    max_rows: int = 1_048_576  # data rows of a sheet or CSV (Excel's sheet limit)
+    max_rows: int = 1_048_576  # rows of a sheet or CSV, header included (as Excel's)
     max_columns: int = 16_384  # Excel's (XFD)
     max_cell_chars: int = 32_767  # Excel's: a longer cell spoils its row only
     # CSV and JSONL: one line, or one CSV record over several lines. 2 Mi characters
@@ -445,10 +445,24 @@ def _cells_of(line: str, delimiter: str) -> Cells:
         return [""]
 
 
+def rows_bound(limits: Limits) -> tuple[str, str]:
+    """Which row limit an input passed, in Chinese and English: Excel's own (the
+    default, which a command's `--max-rows` raises) or the one set for this reading
+    (an upload's, say), which is not Excel's; a `max_rows` not Excel's is never
+    called Excel's."""
+    if limits.max_rows == DEFAULT_LIMITS.max_rows:
+        return (
+            "Excel 的上限；batch 与 register import 可用 --max-rows 调高",
+            "Excel's limit; batch and register import take --max-rows to raise it",
+        )
+    return "本次读取的上限", "the limit set for this reading"
+
+
 def _too_many_rows(path: Path, limits: Limits) -> InputError:
+    zh, en = rows_bound(limits)
     return InputError(
-        f"超过 {limits.max_rows:,} 行（Excel 的上限），请拆分文件 / more than "
-        f"{limits.max_rows:,} rows (Excel's limit): split the file",
+        f"超过 {limits.max_rows:,} 行（{zh}），请拆分文件 / more than "
+        f"{limits.max_rows:,} rows ({en}): split the file",
         SourceSpan(str(path)),
     )
 

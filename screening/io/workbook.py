@@ -28,7 +28,14 @@ from typing import Any
 from xml.etree import ElementTree
 
 from screening.errors import SourceSpan
-from screening.io.tables import Cells, InputError, Limits, Overlong, number_text
+from screening.io.tables import (
+    Cells,
+    InputError,
+    Limits,
+    Overlong,
+    number_text,
+    rows_bound,
+)
 
 # calamine holds a sheet as a dense grid (rows × columns of 32-byte cells, strings
 # apart): measured 1.5 GB for 1,000,000 rows × 20 columns. Up to this many cells (about
@@ -555,10 +562,11 @@ def _note_column(path: Path, scan: _Scan, column: int) -> None:
 
 
 def _too_many_rows(path: Path, limits: Limits) -> InputError:
+    zh, en = rows_bound(limits)
     return _error(
         path,
-        f"工作表超过 {limits.max_rows:,} 行（Excel 的上限）/ the sheet has more "
-        f"than {limits.max_rows:,} rows (Excel's limit)",
+        f"工作表超过 {limits.max_rows:,} 行（{zh}）/ the sheet has more "
+        f"than {limits.max_rows:,} rows ({en})",
     )
 
 

@@ -11,7 +11,12 @@ from typing import Any, TypeVar
 
 import click
 
-from screening.cli import lang_option, required_rules_option
+from screening.cli import (
+    input_limits,
+    lang_option,
+    max_rows_option,
+    required_rules_option,
+)
 
 # Imported by screening.cli for every command: SQLAlchemy and the register itself are
 # imported only when a register command runs. The top-level CLI's helpers (its error
@@ -310,6 +315,7 @@ def register_add(
     default=None,
     help="并行进程数 / worker processes.",
 )
+@max_rows_option
 @lang_option
 @db_option
 @actor_option
@@ -323,6 +329,7 @@ def register_import(
     lang: str,
     db_ref: str | None,
     actor: str | None,
+    max_rows: int | None,
 ) -> None:
     """筛查表格、JSONL、文件夹或项目文件并全部存入项目库 / Screen a batch input and store every row."""
     from screening.register.intake import import_input
@@ -338,6 +345,7 @@ def register_import(
             columns_file,
             sheet,
             jobs or os.cpu_count() or 1,
+            limits=input_limits(max_rows),
         )
         url = register.url
     for note in intake.notes:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from screening.errors import ScreeningError
+from screening.io.tables import DEFAULT_LIMITS, Limits
 from screening.register.records import FindingCodec, record_of
 from screening.register.sink import RegisterSink, input_sha256
 from screening.register.store import Pending, Register, StoreCounts
@@ -102,8 +103,10 @@ def import_input(
     sheet: str | None = None,
     jobs: int = 1,
     kind: str = "import",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Intake:
-    """Screen a batch input (or project files) and store every screened row."""
+    """Screen a batch input (or project files) and store every screened row; `limits`
+    bound what the input may hold."""
     from screening.batch import Invalid, run_batch
     from screening.io.columns import load_column_map
     from screening.io.readers import read_rows
@@ -115,7 +118,9 @@ def import_input(
     ruleset = load_ruleset(rules_ref, as_of=as_of)
     columns = load_column_map(columns_file) if columns_file else None
     intake = Intake()
-    with read_rows(input_path, columns, sheet=sheet, deferred=True) as stream:
+    with read_rows(
+        input_path, columns, sheet=sheet, deferred=True, limits=limits
+    ) as stream:
         if stream.encoding and stream.format == "csv":
             intake.notes.append(f"{input_path}: 编码 / encoding {stream.encoding}")
         intake.notes += [str(w) for w in stream.warnings]

@@ -758,3 +758,42 @@ def test_stale_locks_of_killed_runs_go_and_held_ones_stay(tmp_path: Path) -> Non
         assert remove_stale_locks(tmp_path) == [lock_path(stale)]
         assert lock_path(held).exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_max_rows_bounds_the_input_and_raises_excels_limit(
+    leads: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.jsonl"
+    result = invoke(
+        ["batch", str(leads), "--rules", "starter", "--jobs", "1"]
+        + ["--max-rows", "4", "-o", str(out)],
+        code=2,
+    )
+    assert f"{leads}: [INP] 超过 4 行（本次读取的上限），请拆分文件" in result.stderr
+    assert "Traceback" not in result.stderr
+    # nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leads.csv"]
+    # a header and five data rows: within a bound of six (rows as Excel counts them,
+    # the header too), and within Excel's by default
+    for bound in (["--max-rows", "6"], []):
+        result = invoke(
+            ["batch", str(leads), "--rules", "starter", "--jobs", "1", *bound]
+            + ["-o", str(out)]
+        )
+        lines = _jsonl(out)
+        assert [line["project"]["id"] for line in lines] == ["L1", "L2", "L4"]
+        assert "5" in result.stderr.splitlines()[-1]  # the closing line counts 5 rows
+
+
+def test_register_import_takes_max_rows_too(leads: Path, tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    result = invoke(
+        ["register", "import", str(leads), "--rules", "starter", "--jobs", "1"]
+        + ["--max-rows", "2", "--db", str(db)],
+        code=2,
+    )
+    assert "超过 2 行（本次读取的上限）" in result.stderr
+    invoke(
+        ["register", "import", str(leads), "--rules", "starter", "--jobs", "1"]
+        + ["--max-rows", "6", "--db", str(db)]
+    )

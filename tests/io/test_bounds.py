@@ -118,9 +118,23 @@ def test_too_many_csv_rows_are_refused_before_reading(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_rows(path, limits=SMALL)
     assert str(caught.value) == (
-        f"{path}: [INP] 超过 20 行（Excel 的上限），请拆分文件 / more than 20 rows "
-        "(Excel's limit): split the file"
+        f"{path}: [INP] 超过 20 行（本次读取的上限），请拆分文件 / more than 20 rows "
+        "(the limit set for this reading): split the file"
     )
+
+
+def test_the_default_row_limit_is_excels_and_says_how_to_raise_it(
+    tmp_path: Path,
+) -> None:
+    from screening.io.tables import DEFAULT_LIMITS, rows_bound
+
+    assert DEFAULT_LIMITS.max_rows == 1_048_576
+    assert rows_bound(DEFAULT_LIMITS) == (
+        "Excel 的上限；batch 与 register import 可用 --max-rows 调高",
+        "Excel's limit; batch and register import take --max-rows to raise it",
+    )
+    # a bound set for one reading (an upload's) is never called Excel's
+    assert "Excel" not in "".join(rows_bound(Limits(max_rows=100_000)))
 
 
 def test_line_breaks_inside_cells_are_not_rows(tmp_path: Path) -> None:

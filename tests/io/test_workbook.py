@@ -216,8 +216,9 @@ def test_more_rows_than_excel_holds_is_refused(tmp_path: Path) -> None:
         tmp_path / "rows.xlsx", _header_then(_blank_rows(2, 1_100_000))
     )
     assert _read_guarded(path) == {
-        "error": f"{path}: [INP] 工作表超过 1,048,576 行（Excel 的上限）/ the sheet "
-        "has more than 1,048,576 rows (Excel's limit)"
+        "error": f"{path}: [INP] 工作表超过 1,048,576 行（Excel 的上限；batch 与 "
+        "register import 可用 --max-rows 调高）/ the sheet has more than 1,048,576 "
+        "rows (Excel's limit; batch and register import take --max-rows to raise it)"
     }
 
 
