@@ -31,6 +31,7 @@ the XLSX/JSONL ratio here moves far less than the whole runs' ratio does.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import resource
@@ -361,21 +362,32 @@ def stages(n: int, rounds: int = 5) -> None:
     print(f"  xlsx / jsonl: {xlsx / jsonl:.2f}; XLSX adds {xlsx - jsonl:.0f} µs a row")
 
 
-if __name__ == "__main__":
-    args = sys.argv[1:]
-    reps = 3
-    if "--reps" in args:
-        at = args.index("--reps")
-        reps = int(args[at + 1])
-        del args[at : at + 2]
-    baseline = None
-    if "--baseline" in args:
-        at = args.index("--baseline")
-        baseline = args[at + 1]
-        del args[at : at + 2]
-    if args and args[0] == "--stages":
-        stages(int(args[1]) if len(args) > 1 else 2_000)
-    elif args and args[0] == "--memory":
-        memory(int(args[1]) if len(args) > 1 else 1_000_000)
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, help="rows (default by mode)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--memory", action="store_true", help="XLSX only, peak RSS (1,000,000 rows)"
+    )
+    mode.add_argument(
+        "--stages",
+        action="store_true",
+        help="in one process: what XLSX adds a row (2,000 rows)",
+    )
+    parser.add_argument("--reps", type=int, default=3, help="runs of each kind")
+    parser.add_argument(
+        "--baseline",
+        metavar="PYTHON",
+        help="also XLSX by the checkout this interpreter imports screening from",
+    )
+    args = parser.parse_args()
+    if args.stages:
+        stages(args.n or 2_000)
+    elif args.memory:
+        memory(args.n or 1_000_000)
     else:
-        throughput(int(args[0]) if args else 20_000, reps, baseline)
+        throughput(args.n or 20_000, args.reps, args.baseline)
+
+
+if __name__ == "__main__":
+    main()
