@@ -152,7 +152,7 @@ def import_input(
 
         try:
             counts = run_batch(
-                stream,
+                stream.blocks(),  # a JSONL input's lines split by the workers
                 rules_ref,
                 as_of,
                 jobs,

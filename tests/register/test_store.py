@@ -710,3 +710,38 @@ def test_a_broad_filter_reads_its_page_in_id_order_with_the_same_result(
         monkeypatch.setattr(store, "_BROAD", 0)  # every filter counts as broad
         broad = register.leads(filters, limit=5, offset=2)
     assert narrow == broad and narrow[0] > 7
+
+
+def test_import_of_jsonl_blocks_is_the_same_whatever_the_jobs(tmp_path: Path) -> None:
+    """With several jobs a JSONL input reaches the workers as blocks of lines they
+    split themselves (`RowStream.blocks`): the same rows stored, the same bad lines
+    reported with their line numbers, as one job reading it line by line."""
+    lines = [json.dumps(r, ensure_ascii=False) for r in beihai_rows(30)]
+    lines[4] = "{not json"
+    lines[11] = "[" * 100_000 + "]" * 100_000  # nested past any parser's depth
+    bad = json.loads(lines[20])
+    bad["land"]["area_mu"] = "-5"
+    lines[20] = json.dumps(bad, ensure_ascii=False)
+    source = tmp_path / "leads.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reports = {}
+    for jobs in ("1", "2"):
+        db = f"sqlite:///{tmp_path / f'jobs{jobs}.db'}"
+        result = CliRunner().invoke(
+            main,
+            ["register", "import", str(source), "--rules", BEIHAI, "--as-of", AS_OF]
+            + ["--db", db, "--jobs", jobs],
+            env={"SCREENING_USER": "测试员"},
+        )
+        assert result.exit_code == 0, result.stderr
+        with Register.open(db) as register:
+            leads = sorted(lead["project_id"] for lead in register.leads(limit=None)[1])
+        *errors, closing = result.stderr.splitlines()
+        assert closing.startswith(
+            "共 30 行：存入 27 次筛查（新项目 27，更新 0），已有 0，无效 3"
+        )
+        reports[jobs] = (errors, leads)
+    assert reports["1"] == reports["2"]
+    errors, leads = reports["2"]
+    assert [line.split(":")[1].split()[0] for line in errors] == ["5", "12", "21"]
+    assert len(leads) == 27 and "bh-000004" not in leads
