@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -76,7 +77,31 @@ format_option = click.option(
 )
 
 
+# the filter options `_filters` declares, as the command function would receive them
+_FILTER_OPTIONS = (
+    "park",
+    "stage",
+    "decision",
+    "industry",
+    "date_from",
+    "date_to",
+    "min_investment",
+    "max_investment",
+    "committee",
+)
+
+
 def _filters(func: Any) -> Any:
+    """The lead filter options, given to the command as one `filters` (a `Filters`):
+    adding a filter is a change here and in `_make_filters`, not in every command."""
+
+    @functools.wraps(func)
+    def command(**options: Any) -> Any:
+        given = {name: options.pop(name) for name in _FILTER_OPTIONS}
+        with _cli().user_errors():
+            filters = _make_filters(**given)
+        return func(filters=filters, **options)
+
     for option in reversed(
         [
             click.option("--park", help="园区 / park."),
@@ -121,8 +146,8 @@ def _filters(func: Any) -> Any:
             ),
         ]
     ):
-        func = option(func)
-    return func
+        command = option(command)
+    return command
 
 
 def _money(text: str | None, option: str) -> Decimal | None:
@@ -383,15 +408,7 @@ def register_import(
 @db_option
 @format_option
 def register_list(
-    park: str | None,
-    stage: str | None,
-    decision: str | None,
-    industry: str | None,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    min_investment: str | None,
-    max_investment: str | None,
-    committee: str | None,
+    filters: Any,
     limit: int,
     offset: int,
     show_all: bool,
@@ -402,20 +419,8 @@ def register_list(
     """按园区、阶段、结论、行业、日期、金额筛选项目 / List leads by park, stage, decision, industry, date, amount."""
     from screening.register.render import render_json, render_leads
 
-    with _cli().user_errors():
-        filters = _make_filters(
-            park,
-            stage,
-            decision,
-            industry,
-            date_from,
-            date_to,
-            min_investment,
-            max_investment,
-            committee,
-        )
-        with _open(db_ref) as register:
-            total, rows = register.leads(filters, None if show_all else limit, offset)
+    with _cli().user_errors(), _open(db_ref) as register:
+        total, rows = register.leads(filters, None if show_all else limit, offset)
     if fmt == "json":
         _echo(render_json({"total": total, "offset": offset, "leads": rows}))
     else:
@@ -744,15 +749,7 @@ def register_reproduce(screening_id: int, lang: str | None, db_ref: str | None) 
 def register_rescreen(
     rules_ref: str,
     as_of: dt.date | None,
-    park: str | None,
-    stage: str | None,
-    decision: str | None,
-    industry: str | None,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    min_investment: str | None,
-    max_investment: str | None,
-    committee: str | None,
+    filters: Any,
     adopt: bool,
     fmt: str,
     lang: str,
@@ -762,28 +759,16 @@ def register_rescreen(
     """用新规则集重新筛查库中项目，保存结果并显示对实际项目的影响 / Rescreen stored leads; show the impact."""
     from screening.register.rescreen import render_rescreen, rescreen
 
-    with _cli().user_errors():
-        filters = _make_filters(
-            park,
-            stage,
-            decision,
-            industry,
-            date_from,
-            date_to,
-            min_investment,
-            max_investment,
-            committee,
+    with _cli().user_errors(), _open(db_ref) as register:
+        result = rescreen(
+            register,
+            rules_ref,
+            as_of or dt.date.today(),
+            filters,
+            lang,
+            actor_name(actor),
+            adopt,
         )
-        with _open(db_ref) as register:
-            result = rescreen(
-                register,
-                rules_ref,
-                as_of or dt.date.today(),
-                filters,
-                lang,
-                actor_name(actor),
-                adopt,
-            )
     _echo(render_rescreen(result, fmt))
     click.echo(result.summary_line(), err=True)
 
@@ -870,15 +855,7 @@ def register_kpi(
 @db_option
 def register_export(
     output: str,
-    park: str | None,
-    stage: str | None,
-    decision: str | None,
-    industry: str | None,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    min_investment: str | None,
-    max_investment: str | None,
-    committee: str | None,
+    filters: Any,
     lang: str,
     db_ref: str | None,
 ) -> None:
@@ -890,17 +867,6 @@ def register_export(
             raise RegisterError(
                 f"{output}: 导出文件应为 .xlsx / the export is an .xlsx workbook"
             )
-        filters = _make_filters(
-            park,
-            stage,
-            decision,
-            industry,
-            date_from,
-            date_to,
-            min_investment,
-            max_investment,
-            committee,
-        )
         with _open(db_ref) as register:
             counts = export_xlsx(register, output, filters, lang)
     click.echo(

@@ -316,6 +316,28 @@ def test_list_filters(
     )
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["rescreen", "--rules", BEIHAI],
+        ["export", "-o", "{tmp}/leads.xlsx"],
+    ],
+)
+def test_a_bad_filter_is_one_clear_line_in_every_command_that_filters(
+    db_url: str, tmp_path: Path, command: list[str]
+) -> None:
+    stored(db_url, tmp_path, 2)
+    command = [part.format(tmp=tmp_path) for part in command]
+    for bad, says in (
+        (["--min-investment", "很多"], "--min-investment: 无法识别的数值 '很多'"),
+        (["--stage", "开张"], "开张"),
+    ):
+        error = cli("register", *command, *bad, "--db", db_url, code=2)
+        assert says in error and "Traceback" not in error, error
+    assert not (tmp_path / "leads.xlsx").exists()
+
+
 def test_list_by_registration_date(db_url: str, tmp_path: Path) -> None:
     stored(db_url, tmp_path, 4)
     cli(
