@@ -80,9 +80,10 @@ def user_errors() -> Iterator[None]:
         sys.exit(EXIT_ERROR)
 
 
-def _as_of(
+def date_value(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> dt.date | None:
+    """A date option's value (click callback): YYYY-MM-DD, or a clear error."""
     if value is None:
         return None
     try:
@@ -109,7 +110,7 @@ required_rules_option = click.option(
 )
 as_of_option = click.option(
     "--as-of",
-    callback=_as_of,
+    callback=date_value,
     metavar="DATE",
     help="按该日有效的规则评估（默认今天）/ rules in force on DATE (default today).",
 )

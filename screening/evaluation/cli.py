@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from screening.cli import lang_option
+from screening.cli import date_value, lang_option
 from screening.errors import ScreeningError
 
 EXIT_ERROR = 2
@@ -46,19 +46,6 @@ def _share(ctx: click.Context, param: click.Parameter, value: str) -> Fraction:
             f"应写成百分数，如 10% / expected a percentage such as 10%: {value!r}"
         )
     return Fraction(match.group(1)) / 100
-
-
-def _date(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"应为日期 YYYY-MM-DD / expected a date YYYY-MM-DD: {value!r}"
-        ) from None
 
 
 @click.command("evaluate")
@@ -142,7 +129,7 @@ def _date(
 )
 @click.option(
     "--as-of",
-    callback=_date,
+    callback=date_value,
     metavar="DATE",
     help="判断逾期的日期（默认评价年度 12 月 31 日）/ the day overdue dates are judged on.",
 )

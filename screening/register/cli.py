@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from screening.cli import (
+    date_value,
     input_limits,
     lang_option,
     max_rows_option,
@@ -42,19 +43,6 @@ def actor_name(actor: str | None) -> str:
     from screening.register.db import actor_name as name
 
     return name(actor)
-
-
-def _date(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"应为日期 YYYY-MM-DD / expected a date YYYY-MM-DD: {value!r}"
-        ) from None
 
 
 db_option = click.option(
@@ -120,14 +108,14 @@ def _filters(func: Any) -> Any:
             click.option(
                 "--from",
                 "date_from",
-                callback=_date,
+                callback=date_value,
                 metavar="DATE",
                 help="登记日期自 / registered from.",
             ),
             click.option(
                 "--to",
                 "date_to",
-                callback=_date,
+                callback=date_value,
                 metavar="DATE",
                 help="登记日期至 / registered until.",
             ),
@@ -277,7 +265,7 @@ def register_group() -> None:
 )
 @click.option(
     "--as-of",
-    callback=_date,
+    callback=date_value,
     metavar="DATE",
     help="按该日有效的规则评估（默认今天）/ rules in force on DATE.",
 )
@@ -323,7 +311,7 @@ def register_add(
 @required_rules_option
 @click.option(
     "--as-of",
-    callback=_date,
+    callback=date_value,
     metavar="DATE",
     help="按该日有效的规则评估（默认今天）/ rules in force on DATE.",
 )
@@ -462,7 +450,7 @@ def register_history(lead: str, lang: str, db_ref: str | None, fmt: str) -> None
 @click.option(
     "--date",
     "on",
-    callback=_date,
+    callback=date_value,
     metavar="DATE",
     help="日期（默认今天）/ date (default today).",
 )
@@ -508,7 +496,7 @@ def register_stage(
 @click.option(
     "--meeting-date",
     "meeting_on",
-    callback=_date,
+    callback=date_value,
     required=True,
     metavar="DATE",
     help="会议日期 / meeting date.",
@@ -593,16 +581,19 @@ def _read_figures(
 )
 @click.option(
     "--signed-on",
-    callback=_date,
+    callback=date_value,
     metavar="DATE",
     help="签约日期（默认签约阶段的日期）/ signing date.",
 )
 @click.option(
-    "--start-by", callback=_date, metavar="DATE", help="承诺开工日期 / promised start."
+    "--start-by",
+    callback=date_value,
+    metavar="DATE",
+    help="承诺开工日期 / promised start.",
 )
 @click.option(
     "--production-by",
-    callback=_date,
+    callback=date_value,
     metavar="DATE",
     help="承诺投产日期 / promised production.",
 )
@@ -642,7 +633,7 @@ def register_promise(
 @click.option(
     "--date",
     "on",
-    callback=_date,
+    callback=date_value,
     metavar="DATE",
     help="报告日期（默认今天）/ reported on.",
 )
@@ -726,7 +717,7 @@ def register_reproduce(screening_id: int, lang: str | None, db_ref: str | None) 
 )
 @click.option(
     "--as-of",
-    callback=_date,
+    callback=date_value,
     metavar="DATE",
     help="按该日有效的规则评估（默认今天）/ rules in force on DATE.",
 )
@@ -779,10 +770,14 @@ def register_rescreen(
 @click.option("--quarter", metavar="YYYYQn", help="季度，如 2025Q2 / a quarter.")
 @click.option("--month", metavar="YYYY-MM", help="月份 / a month.")
 @click.option(
-    "--from", "date_from", callback=_date, metavar="DATE", help="期间起 / period from."
+    "--from",
+    "date_from",
+    callback=date_value,
+    metavar="DATE",
+    help="期间起 / period from.",
 )
 @click.option(
-    "--to", "date_to", callback=_date, metavar="DATE", help="期间止 / period to."
+    "--to", "date_to", callback=date_value, metavar="DATE", help="期间止 / period to."
 )
 @click.option(
     "--targets",
