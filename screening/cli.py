@@ -114,6 +114,21 @@ as_of_option = click.option(
     metavar="DATE",
     help="按该日有效的规则评估（默认今天）/ rules in force on DATE (default today).",
 )
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="并行进程数（默认 CPU 核数）/ worker processes (default: CPU cores).",
+)
+columns_option = click.option(
+    "--columns",
+    "columns_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="列名映射文件（YAML 或 CSV：表头 → 字段）/ header → field map.",
+)
+sheet_option = click.option(
+    "--sheet", help="XLSX 工作表名（默认第一个）/ worksheet name."
+)
 max_rows_option = click.option(
     "--max-rows",
     type=click.IntRange(1),
@@ -344,19 +359,9 @@ BATCH_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "ht
     metavar="FILE",
     help="输出文件，可多次给出：.xlsx .html .csv .jsonl / output file(s), by extension.",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="并行进程数（默认 CPU 核数）/ worker processes.",
-)
-@click.option(
-    "--columns",
-    "columns_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="列名映射文件（YAML 或 CSV：表头 → 字段）/ header → field map.",
-)
-@click.option("--sheet", help="XLSX 工作表名（默认第一个）/ worksheet name.")
+@jobs_option
+@columns_option
+@sheet_option
 @click.option(
     "--html-sections",
     type=click.IntRange(0),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from screening.cli import date_value, lang_option
+from screening.cli import date_value, lang_option, sheet_option
 from screening.errors import ScreeningError
 
 EXIT_ERROR = 2
@@ -74,7 +74,7 @@ def _share(ctx: click.Context, param: click.Parameter, value: str) -> Fraction:
     help="输出文件，可多次给出：.xlsx .html .json .jsonl .csv .txt；省略时输出到终端。",
 )
 @lang_option
-@click.option("--sheet", help="XLSX 工作表名（默认第一个）/ worksheet name.")
+@sheet_option
 @click.option(
     "--previous",
     "previous_path",

@@ -13,11 +13,14 @@ from typing import Any, TypeVar
 import click
 
 from screening.cli import (
+    columns_option,
     date_value,
     input_limits,
+    jobs_option,
     lang_option,
     max_rows_option,
     required_rules_option,
+    sheet_option,
 )
 
 # Imported by screening.cli for every command: SQLAlchemy and the register itself are
@@ -315,19 +318,9 @@ def register_add(
     metavar="DATE",
     help="按该日有效的规则评估（默认今天）/ rules in force on DATE.",
 )
-@click.option(
-    "--columns",
-    "columns_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="列名映射文件 / header → field map.",
-)
-@click.option("--sheet", help="XLSX 工作表名 / worksheet name.")
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="并行进程数 / worker processes.",
-)
+@columns_option
+@sheet_option
+@jobs_option
 @max_rows_option
 @lang_option
 @db_option
