@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from screening.cli import (
+    as_of_option,
     columns_option,
     date_value,
     input_limits,
@@ -266,12 +267,7 @@ def register_group() -> None:
     metavar="ID|PATH",
     help="规则集；省略时用案例文件的 ruleset 键。",
 )
-@click.option(
-    "--as-of",
-    callback=date_value,
-    metavar="DATE",
-    help="按该日有效的规则评估（默认今天）/ rules in force on DATE.",
-)
+@as_of_option
 @lang_option
 @db_option
 @actor_option
@@ -312,12 +308,7 @@ def register_add(
 @register_group.command("import")
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
 @required_rules_option
-@click.option(
-    "--as-of",
-    callback=date_value,
-    metavar="DATE",
-    help="按该日有效的规则评估（默认今天）/ rules in force on DATE.",
-)
+@as_of_option
 @columns_option
 @sheet_option
 @jobs_option
@@ -708,12 +699,7 @@ def register_reproduce(screening_id: int, lang: str | None, db_ref: str | None) 
     metavar="ID|PATH",
     help="新规则集 / the new rule set.",
 )
-@click.option(
-    "--as-of",
-    callback=date_value,
-    metavar="DATE",
-    help="按该日有效的规则评估（默认今天）/ rules in force on DATE.",
-)
+@as_of_option
 @_filters
 @click.option(
     "--adopt",
