@@ -266,7 +266,8 @@ def stages(n: int, rounds: int = 5) -> None:
     from screening.io.columns import load_column_map
     from screening.io.readers import read_rows
     from screening.report.contract import contract_bytes
-    from screening.report.xlsx import DecisionRows, XlsxWorkbook, deflated_rows
+    from screening.report.xlsx import XlsxWorkbook, deflated_rows
+    from screening.report.xlsx_rows import DecisionRows
 
     source, columns_file = _prepare(max(n, 5_000))
     columns = load_column_map(str(columns_file))

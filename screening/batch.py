@@ -137,7 +137,7 @@ _screener: Any = None
 _lang = "zh"
 _columns: dict[str, str] | None = None
 _line = True
-_sheet_rows: Any = None  # report.xlsx.DecisionRows when an XLSX is written
+_sheet_rows: Any = None  # report.xlsx_rows.DecisionRows when an XLSX is written
 # report.xlsx.deflated_rows in a worker process: the XLSX rows go back deflated
 _deflated: Any = None
 # with --register: the register's FindingCodec; each result carries its record
@@ -175,7 +175,8 @@ def _start_worker(
         _register = FindingCodec()
     _sheet_rows = _deflated = None
     if "xlsx" in parts:
-        from screening.report.xlsx import DecisionRows, deflated_rows
+        from screening.report.xlsx import deflated_rows
+        from screening.report.xlsx_rows import DecisionRows
 
         _sheet_rows = DecisionRows(_screener.ruleset, lang)
         # in the caller's process the workbook deflates the rows as one stream
@@ -278,7 +279,8 @@ def _refusal(source: str, number: int, exc: BaseException) -> Invalid:
     ):
         diagnostic = exc.diagnostics[0]
         return Invalid(source, number, diagnostic.field, _short(diagnostic.message))
-    from screening.report.xlsx import Unrepresentable  # not at start-up: needs Jinja2
+    # not at start-up: needs Jinja2
+    from screening.report.sheetml import Unrepresentable
 
     if isinstance(exc, Unrepresentable):  # a value no XLSX cell can hold
         return Invalid(source, number, None, _short(str(exc)))

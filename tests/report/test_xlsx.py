@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.report import xlsx
+from screening.report import sheetml, xlsx, xlsx_rows
 from screening.report.xlsx import write_xlsx
 
 FIXTURE = Path(__file__).parents[1] / "io" / "fixtures" / "batch_results.json"
@@ -312,7 +312,7 @@ def test_rows_rendered_from_decisions_equal_rows_from_their_contract(
             screener.screen(load_case(p).project) for p in case_files([folder])
         ]
         for lang in ("zh", "en"):
-            rows = xlsx.DecisionRows(ruleset, lang)
+            rows = xlsx_rows.DecisionRows(ruleset, lang)
             book = xlsx.XlsxWorkbook(tmp_path / "from-decisions.xlsx", lang)
             for decision in decisions * 2:  # the second time from the memo
                 book.add(decision.outcome.value, rows.render(decision))
@@ -324,7 +324,10 @@ def test_rows_rendered_from_decisions_equal_rows_from_their_contract(
             made = _sheets(tmp_path / "from-decisions.xlsx")
             expected = _sheets(tmp_path / "from-contract.xlsx")
             assert made == expected, (ref, lang)
-            assert len(made[xlsx._label("findings_sheet", lang)]) > len(decisions) * 2
+            assert (
+                len(made[sheetml.sheet_label("findings_sheet", lang)])
+                > len(decisions) * 2
+            )
 
 
 @pytest.mark.parametrize(
@@ -343,8 +346,8 @@ def test_a_value_no_cell_can_hold_is_refused(
     batch: dict[str, Any], change: dict[str, Any], words: str
 ) -> None:
     result = {**copy.deepcopy(batch["results"][0]), **change}
-    with pytest.raises(xlsx.Unrepresentable) as caught:
-        xlsx.result_rows(result)
+    with pytest.raises(sheetml.Unrepresentable) as caught:
+        xlsx_rows.result_rows(result)
     assert words in str(caught.value)
 
 
@@ -406,7 +409,7 @@ def test_a_failed_workbook_leaves_no_temporary_file(
     tmp_path: Path, batch: dict[str, Any]
 ) -> None:
     book = xlsx.XlsxWorkbook(tmp_path / "x.xlsx")
-    book.add("pass", xlsx.result_rows(batch["results"][0]))
+    book.add("pass", xlsx_rows.result_rows(batch["results"][0]))
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".screening-")]
     book.discard()
     assert list(tmp_path.iterdir()) == []
@@ -427,7 +430,7 @@ def _decisions(ref: str, folder: str) -> tuple[Any, list[Any]]:
 def _contract_rows(decision: Any, ruleset: Any, lang: str) -> Any:
     from screening.report.contract import to_contract
 
-    return xlsx.result_rows(to_contract(decision, ruleset, lang), lang)
+    return xlsx_rows.result_rows(to_contract(decision, ruleset, lang), lang)
 
 
 @pytest.mark.parametrize(
@@ -440,7 +443,7 @@ def test_rows_rendered_from_decisions_are_their_contracts_rows_byte_for_byte(
 ) -> None:
     # DecisionRows renders from pre-encoded parts; result_rows cell by cell
     ruleset, decisions = _decisions(ref, folder)
-    rows = xlsx.DecisionRows(ruleset, lang)
+    rows = xlsx_rows.DecisionRows(ruleset, lang)
     for decision in decisions * 2:  # the second time with what it keeps
         assert rows.render(decision) == _contract_rows(decision, ruleset, lang)
 
@@ -464,7 +467,7 @@ def test_decision_rows_escape_and_refuse_as_the_contracts_rows(text: str) -> Non
     from fractions import Fraction
 
     ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
-    rows = xlsx.DecisionRows(ruleset, "zh")
+    rows = xlsx_rows.DecisionRows(ruleset, "zh")
     decision = decisions[0]
     first = decision.findings[0]
     variants = [
@@ -490,8 +493,8 @@ def test_decision_rows_escape_and_refuse_as_the_contracts_rows(text: str) -> Non
     for variant in variants:
         try:
             expected = _contract_rows(variant, ruleset, "zh")
-        except xlsx.Unrepresentable as exc:
-            with pytest.raises(xlsx.Unrepresentable) as caught:
+        except sheetml.Unrepresentable as exc:
+            with pytest.raises(sheetml.Unrepresentable) as caught:
                 rows.render(variant)
             assert str(caught.value) == str(exc)
         else:
@@ -506,9 +509,9 @@ def test_decision_rows_memos_follow_what_changes(
     from decimal import Decimal
     from fractions import Fraction
 
-    monkeypatch.setattr(xlsx, "_MESSAGES_KEPT", 3)
+    monkeypatch.setattr(xlsx_rows, "_MESSAGES_KEPT", 3)
     ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
-    rows = xlsx.DecisionRows(ruleset, "zh")
+    rows = xlsx_rows.DecisionRows(ruleset, "zh")
     changes: list[dict[str, Any]] = [
         {},
         {"threshold": Fraction(7, 3)},
@@ -597,7 +600,7 @@ def test_rows_and_cells_carry_no_reference_and_every_reader_places_them_alike(
     # own reader must place every value in the same row and cell, the empty ones
     # included, whether the rows came as lists or as deflated pieces.
     ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
-    rows = xlsx.DecisionRows(ruleset, "zh")
+    rows = xlsx_rows.DecisionRows(ruleset, "zh")
     book = xlsx.XlsxWorkbook(tmp_path / "x.xlsx")
     rendered = [rows.render_bodies(d) for d in decisions]
     for at in range(0, len(rendered), 5):  # chunks of five projects
@@ -625,7 +628,7 @@ def test_rows_and_cells_carry_no_reference_and_every_reader_places_them_alike(
     assert findings[1][2] == first.rule and findings[1][12] == (
         ruleset.rules[0].spec.basis
     )
-    assert all(len(row) == len(xlsx.FINDINGS) for row in findings)
+    assert all(len(row) == len(sheetml.FINDINGS) for row in findings)
 
 
 def test_the_fixture_workbook_reads_the_same_in_calamine(
@@ -656,7 +659,7 @@ def test_libreoffice_reads_unnumbered_rows_as_numbered_ones(tmp_path: Path) -> N
     # from deflated pieces, without `r`) converts to the CSV of the same workbook with
     # its rows numbered
     ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
-    rows = xlsx.DecisionRows(ruleset, "zh")
+    rows = xlsx_rows.DecisionRows(ruleset, "zh")
     book = xlsx.XlsxWorkbook(tmp_path / "plain.xlsx")
     rendered = [rows.render_bodies(d) for d in decisions]
     for at in range(0, len(rendered), 3):
@@ -704,11 +707,11 @@ def test_a_batch_chunk_past_a_full_sheet_continues_on_the_next(
     # workbook starts 明细 (2) where 明细 is full, as it does row by row (a piece that
     # crosses the end of a part is inflated and its rows added one by one)
     ruleset, decisions = _decisions("parks/beihai-tieshangang-2023", "cases/beihai")
-    rows = xlsx.DecisionRows(ruleset, "zh")
+    rows = xlsx_rows.DecisionRows(ruleset, "zh")
     bodies = [rows.render_bodies(d) for d in decisions]
     books = {}
     limit = 12  # 11 rows and the header: 汇总 splits too
-    for name, rows_a_sheet in (("whole", xlsx.MAX_ROWS), ("split", limit)):
+    for name, rows_a_sheet in (("whole", sheetml.MAX_ROWS), ("split", limit)):
         monkeypatch.setattr(xlsx, "MAX_ROWS", rows_a_sheet)
         book = xlsx.XlsxWorkbook(tmp_path / f"{name}.xlsx")
         for at in range(0, len(bodies), 2):  # chunks of two projects
@@ -757,7 +760,7 @@ def test_a_frames_words_join_as_its_sentence_formats(
         expected = template.format_map({"actual": value})
     except (KeyError, IndexError, ValueError):
         return  # a sentence that does not format has no frame
-    words = xlsx._split_at(template, "actual")
+    words = xlsx_rows._split_at(template, "actual")
     fields = [
         (name, spec, conversion)
         for _, name, spec, conversion in Formatter().parse(template)
