@@ -43,7 +43,7 @@ def to_contract(
 ) -> dict[str, Any]:
     """The documented JSON shape of one decision (see README, "JSON output")."""
     explain = explainer(ruleset, lang)
-    findings = [_finding(finding, explain) for finding in decision.findings]
+    findings = [finding_fields(finding, explain) for finding in decision.findings]
     return {
         **_head(decision, ruleset.path),
         "findings": findings,
@@ -600,7 +600,9 @@ class _LineWriter:
                     written = frames.general.write(finding, remedies)
             if written is None:  # a finding built elsewhere
                 remedy = remedies[finding.rule] = self.prose.remedy(finding)
-                written = _encode(_finding(finding, self.explain, remedy)).encode()
+                written = _encode(
+                    finding_fields(finding, self.explain, remedy=remedy)
+                ).encode()
             texts.append(written)
         summary = self.prose.summary(decision, remedies)
         project_id, name, company = (
@@ -686,9 +688,14 @@ def _summary(decision: Decision, explain: Explainer) -> str | None:
     return "\n".join(summary) if summary else None
 
 
-def _finding(
-    finding: Finding, explain: Explainer, remedy: Any = COMPUTED
+def finding_fields(
+    finding: Finding,
+    explain: Explainer,
+    message: Any = COMPUTED,
+    remedy: Any = COMPUTED,
 ) -> dict[str, Any]:
+    """A finding's contract fields in their documented order; its `message` and
+    `remedy` as given (the XLSX rows pass theirs), else as the explainer writes them."""
     return {
         "rule": finding.rule,
         "group": finding.group,
@@ -699,7 +706,7 @@ def _finding(
         "unit": finding.unit or None,
         "points": number(finding.points),
         "max_points": number(finding.max_points),
-        "message": explain.message(finding),
+        "message": explain.message(finding) if message is COMPUTED else message,
         "basis": explain.rules[finding.rule].spec.basis,
         "remedy": explain.remedy(finding) if remedy is COMPUTED else remedy,
     }

@@ -25,6 +25,7 @@ from screening.io.writers import (
     is_failure,
 )
 from screening.model.effective import RuleSet
+from screening.report.contract import finding_fields
 from screening.report.explain import (
     Prose,
     explainer,
@@ -160,30 +161,6 @@ def result_rows(result: Mapping[str, Any], lang: str = "zh") -> Rendered:
 
 
 # ---- rows from a decision, in a batch worker -----------------------------------------
-
-_UNSAID = object()  # a message or remedy not given: the explainer writes it
-
-
-def finding_fields(
-    finding: Finding, explain: Any, message: Any = _UNSAID, remedy: Any = _UNSAID
-) -> dict[str, Any]:
-    """A finding's JSON-contract fields (report/contract.py writes the same); its
-    `message` and `remedy` as given, else as the explainer writes them."""
-    return {
-        "rule": finding.rule,
-        "group": finding.group,
-        "kind": finding.kind,
-        "status": finding.status.value,
-        "actual": number(finding.actual),
-        "threshold": number(finding.threshold),
-        "unit": finding.unit or None,
-        "points": number(finding.points),
-        "max_points": number(finding.max_points),
-        "message": explain.message(finding) if message is _UNSAID else message,
-        "basis": explain.rules[finding.rule].spec.basis,
-        "remedy": explain.remedy(finding) if remedy is _UNSAID else remedy,
-    }
-
 
 _FAILING_ORDER = {kind: i for i, kind in enumerate(FAILING_KINDS)}
 _UNSEEN = object()  # what a memo holds before its first value
