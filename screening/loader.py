@@ -506,7 +506,7 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
         loaded = files[origin].loaded if origin in files else None
         for diag in exc.diagnostics:
             offset = diag.span.offset if isinstance(diag.span, OffsetSpan) else 0
-            span = _place(loaded, path, text, offset) if loaded else where
+            span = loaded.text_span(path, text, offset) if loaded else where
             errors.append(Diagnostic(diag.code, diag.message, span, field_path(path)))
 
     metric_origin = {
@@ -749,22 +749,6 @@ def _origin_of(span: SourceSpan | None, rs: RuleSet) -> str:
         if path == span.path:
             return rid
     return rs.id
-
-
-def _place(
-    loaded: LoadedYaml, path: tuple[Any, ...], text: str, offset: int
-) -> SourceSpan:
-    """The file position of character `offset` of the expression scalar at `path`."""
-    info = loaded.info(path)
-    if info is None:
-        return loaded.span(path)
-    if info.style in ("|", ">"):
-        before = text[:offset]
-        line = info.line + 1 + before.count("\n")
-        column = offset - (before.rfind("\n") + 1) + 1
-        return SourceSpan(loaded.path, line, column)
-    quote = 1 if info.style in ('"', "'") else 0
-    return SourceSpan(loaded.path, info.line, info.column + quote + offset)
 
 
 def pass_mark(rs: RuleSet) -> tuple[Decimal | None, Decimal]:

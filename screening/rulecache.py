@@ -39,7 +39,7 @@ from pydantic import BaseModel
 from screening.model import ruleset as spec
 from screening.source import LoadedYaml, NodeInfo
 
-FORMAT = 2  # the layout of an entry; raise it when the encoding changes
+FORMAT = 3  # the layout of an entry; raise it when the encoding changes
 MAX_ENTRIES = 256  # entries kept per version of the code, the newest
 OFF = ("0", "off", "no", "false")
 # what the fingerprint hashes besides versions: the code that turns bytes into an entry
@@ -260,7 +260,14 @@ def _encode_positions(
     positions: dict[tuple[Any, ...], NodeInfo], models: dict[str, type[BaseModel]]
 ) -> list[list[Any]]:
     return [
-        [_encode(list(path), models), info.line, info.column, info.style, info.end_line]
+        [
+            _encode(list(path), models),
+            info.line,
+            info.column,
+            info.style,
+            info.end_line,
+            info.indent,
+        ]
         for path, info in positions.items()
     ]
 
@@ -271,7 +278,7 @@ def _decode_positions(
     if not isinstance(rows, list):
         raise _Corrupt("positions")
     out: dict[tuple[Any, ...], NodeInfo] = {}
-    for path, line, column, style, end_line in rows:
+    for path, line, column, style, end_line, indent in rows:
         if type(line) is not int or type(column) is not int:
             raise _Corrupt("position")
         if type(path) is not list:
@@ -283,7 +290,7 @@ def _decode_positions(
             key = tuple(
                 _decode(part, models) if type(part) is dict else part for part in key
             )
-        out[key] = NodeInfo(line, column, style, end_line)
+        out[key] = NodeInfo(line, column, style, end_line, indent)
     return out
 
 

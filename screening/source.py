@@ -51,6 +51,7 @@ class NodeInfo(NamedTuple):
     column: int
     style: str | None = None
     end_line: int | None = None
+    indent: int | None = None  # a block scalar's: the column its lines start at
 
 
 class LoadedYaml:
@@ -132,6 +133,23 @@ class LoadedYaml:
     def info(self, at: Path_) -> NodeInfo | None:
         return self.positions.get(tuple(at))
 
+    def text_span(self, at: Path_, text: str, offset: int) -> SourceSpan:
+        """The position of character `offset` of the scalar `text` at `at`, so that a
+        problem in an expression points at its token: a block scalar's lines counted,
+        an opening quote skipped."""
+        info = self.info(at)
+        if info is None:
+            return self.span(at)
+        if info.style in ("|", ">"):
+            # a folded scalar's (`>`) lines are joined by spaces in its value: there
+            # the line can come out early, never past the character
+            before = text[:offset]
+            line = info.line + 1 + before.count("\n")
+            column = (info.indent or 1) + offset - (before.rfind("\n") + 1)
+            return SourceSpan(self.path, line, column)
+        quote = 1 if info.style in ('"', "'") else 0
+        return SourceSpan(self.path, info.line, info.column + quote + offset)
+
     def sub(self, prefix: Path_) -> LoadedYaml:
         """A view of one sub-tree whose paths are relative to `prefix`."""
         n = len(prefix)
@@ -212,7 +230,7 @@ def load_yaml_text(text: str, path: str = "<string>") -> LoadedYaml:
         )
     loaded = LoadedYaml(path, None)
     if nodes and nodes[0] is not None:
-        builder = _Builder(path, loaded.positions, loaded.keys)
+        builder = _Builder(path, loaded.positions, loaded.keys, text)
         loaded.data = builder.build(nodes[0], ())
     return loaded
 
@@ -225,13 +243,31 @@ class _Builder:
     """Turns a node graph into plain values, refusing tags and runaway aliases."""
 
     def __init__(
-        self, path: str, positions: dict[Path_, NodeInfo], keys: dict[Path_, NodeInfo]
+        self,
+        path: str,
+        positions: dict[Path_, NodeInfo],
+        keys: dict[Path_, NodeInfo],
+        text: str,
     ) -> None:
         self.path = path
         self.positions = positions
         self.keys = keys
+        self.text = text
+        self.lines: list[str] | None = (
+            None  # the text's lines, split for a block scalar
+        )
         self.count = 0
         self.active: set[int] = set()
+
+    def _indent(self, first: int) -> int | None:
+        """The column (1-based) of the first non-blank line from line index `first`:
+        where a block scalar's lines start."""
+        if self.lines is None:
+            self.lines = self.text.split("\n")
+        for line in self.lines[first:]:
+            if line.strip():
+                return len(line) - len(line.lstrip(" ")) + 1
+        return None
 
     def build(self, node: yaml.Node, at: Path_) -> Any:
         self.count += 1
@@ -252,6 +288,7 @@ class _Builder:
             node.start_mark.column + 1,
             style,
             node.end_mark.line + 1,
+            self._indent(node.start_mark.line + 1) if style in ("|", ">") else None,
         )
         if id(node) in self.active:
             raise YamlError(

@@ -124,25 +124,6 @@ def _order(d: Diagnostic) -> tuple[str, int, int]:
     return (span.path, span.line or 0, span.column or 0)
 
 
-def _place(
-    loaded: LoadedYaml, at: tuple[Any, ...], text: str, offset: int
-) -> SourceSpan:
-    """The file position of character `offset` of the expression scalar at `at`.
-
-    As `screening.loader` places rule expressions: quotes and block scalars counted.
-    """
-    info = loaded.info(at)
-    if info is None:
-        return loaded.span(at)
-    if info.style in ("|", ">"):
-        before = text[:offset]
-        line = info.line + 1 + before.count("\n")
-        column = offset - (before.rfind("\n") + 1) + 1
-        return SourceSpan(loaded.path, line, column)
-    quote = 1 if info.style in ('"', "'") else 0
-    return SourceSpan(loaded.path, info.line, info.column + quote + offset)
-
-
 def _input_field(item: spec.Input) -> FirmField:
     kind = {"bool": "bool", "text": "text"}.get(item.type) or _KIND_OF_UNIT.get(
         normalise_unit(item.unit or "")
@@ -311,7 +292,7 @@ class _Builder:
                     Diagnostic(
                         diag.code,
                         diag.message,
-                        _place(self.loaded, at, text, offset),
+                        self.loaded.text_span(at, text, offset),
                         field_path(at),
                     )
                 )

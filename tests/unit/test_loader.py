@@ -87,6 +87,27 @@ def test_expression_errors_point_at_line_and_column(write_ruleset) -> None:
     assert any(":12:35: [EXP] 此处应为数值" in e for e in errors)
 
 
+def test_an_expression_error_in_a_block_scalar_points_at_its_line_and_column(
+    write_ruleset,
+) -> None:
+    with pytest.raises(RuleSetError) as info:
+        write_ruleset(
+            MINIMAL
+            + """\
+            rules:
+              - id: a.b
+                group: investment_intensity
+                kind: gate
+                require: |
+                  investment.fixed_assets / land.area_mu >= 100
+                    and land.area >= 1
+            """
+        )
+    assert any(
+        ":10:13: [EXP] 未知的名称 'land.area'" in e and "(rules[0].require)" in e
+        for e in _errors(info)
+    )
+
 def test_metric_unit_must_match_its_expression(write_ruleset) -> None:
     with pytest.raises(
         RuleSetError, match="声明单位 '万元/公顷'，但表达式得到 '万元/亩'"

@@ -25,6 +25,19 @@ def test_numbers_are_exact_decimals_and_positions_are_kept() -> None:
     assert sub.data == [1, Decimal("2.50")] and str(sub.span((1,))) == "f.yaml:4:5"
 
 
+def test_a_character_of_a_scalar_is_placed_in_the_file_whatever_its_style() -> None:
+    text = 'plain: a >= b\nquoted: "a >= b"\nblock: |\n  a >= 1\n  and b >= c\n'
+    loaded = load_yaml_text(text, "f.yaml")
+    b = "a >= b".index("b")
+    assert str(loaded.text_span(("plain",), "a >= b", b)) == "f.yaml:1:13"
+    assert str(loaded.text_span(("quoted",), "a >= b", b)) == "f.yaml:2:15"  # the quote
+    block = loaded.data["block"]
+    c = block.index("c")
+    assert str(loaded.text_span(("block",), block, c)) == "f.yaml:5:12"
+    # a path with no position: the nearest value that has one
+    assert str(loaded.text_span(("block", 0), block, c)) == "f.yaml:3:8"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
