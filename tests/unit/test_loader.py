@@ -108,6 +108,7 @@ def test_an_expression_error_in_a_block_scalar_points_at_its_line_and_column(
         for e in _errors(info)
     )
 
+
 def test_metric_unit_must_match_its_expression(write_ruleset) -> None:
     with pytest.raises(
         RuleSetError, match="声明单位 '万元/公顷'，但表达式得到 '万元/亩'"
