@@ -24,7 +24,6 @@ from functools import partial
 from itertools import islice, repeat
 from operator import contains, is_, itemgetter, setitem
 from pathlib import Path
-from types import TracebackType
 from typing import Any, NamedTuple, cast
 
 from screening.cases import CASE_KEYS
@@ -45,6 +44,7 @@ from screening.io.tables import (
     HEADER_SCAN,
     WORKBOOKS,
     Cells,
+    ClosingRows,
     HeaderNotFound,
     InputError,
     Limits,
@@ -110,7 +110,7 @@ def _data_row(source: str, number: int, data: dict[str, Any]) -> Row:
     return row
 
 
-class RowStream(Iterator[Row]):
+class RowStream(ClosingRows[Row]):
     """The rows of one input, and what opening it learnt: encoding, header, warnings."""
 
     def __init__(
@@ -126,14 +126,13 @@ class RowStream(Iterator[Row]):
         on_close: Callable[[], None] | None = None,
         blocks: Callable[[], Generator[Row | LineBlock, None, None]] | None = None,
     ) -> None:
+        super().__init__(rows, on_close)
         self.source = source
         self.format = format
         self.encoding = encoding
         self.header = header
         self.header_rows = header_rows
         self.warnings = warnings
-        self._rows = rows
-        self._on_close = on_close
         self._blocks = blocks
 
     def blocks(self) -> Iterator[Row | LineBlock]:
@@ -144,42 +143,18 @@ class RowStream(Iterator[Row]):
             yield from self
             return
         items, self._blocks = self._blocks(), None
-        closing = self._on_close
+        closing = self._close
 
         def close() -> None:
             items.close()
             if closing is not None:
                 closing()
 
-        self._on_close = close
+        self._close = close
         try:
             yield from items
         finally:
             self.close()
-
-    def __next__(self) -> Row:
-        try:
-            return next(self._rows)
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        """Release the file (also done when the rows run out)."""
-        if self._on_close is not None:
-            on_close, self._on_close = self._on_close, None
-            on_close()
-
-    def __enter__(self) -> RowStream:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def read_rows(

@@ -22,7 +22,7 @@ from decimal import Decimal
 from itertools import chain, islice
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from screening.errors import ScreeningError, SourceSpan
 
@@ -107,7 +107,44 @@ class HeaderLocation:
 Cells = list[Any]
 
 
-class Table(Iterator[tuple[int, Cells]]):
+T = TypeVar("T")
+C = TypeVar("C", bound="ClosingRows[Any]")
+
+
+class ClosingRows(Iterator[T]):
+    """Rows read from a file that is released when they run out or fail, or on `close`
+    (also as a context manager)."""
+
+    def __init__(self, rows: Iterator[T], close: Callable[[], None] | None) -> None:
+        self._rows = rows
+        self._close = close
+
+    def __next__(self) -> T:
+        try:
+            return next(self._rows)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release the file (also done when the rows run out)."""
+        if self._close is not None:
+            close, self._close = self._close, None
+            close()
+
+    def __enter__(self: C) -> C:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Table(ClosingRows[tuple[int, Cells]]):
     """The rows below a table's header, numbered as the user sees them."""
 
     def __init__(
@@ -120,12 +157,11 @@ class Table(Iterator[tuple[int, Cells]]):
         encoding: str | None = None,
         close: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__(rows, close)
         self.source = source
         self.format = format
         self.header = header
         self.encoding = encoding
-        self._rows = rows
-        self._close = close
 
     @property
     def header_rows(self) -> tuple[int, ...]:
@@ -133,34 +169,10 @@ class Table(Iterator[tuple[int, Cells]]):
         first = self.header.first + 1
         return tuple(range(first, first + self.header.height))
 
-    def __next__(self) -> tuple[int, Cells]:
-        try:
-            return next(self._rows)
-        except BaseException:
-            self.close()
-            raise
-
     def unguarded(self) -> Iterator[tuple[int, Cells]]:
         """The same rows, for a caller that closes the table itself when they fail
         (one call a row fewer)."""
         return self._rows
-
-    def close(self) -> None:
-        """Release the file (also done when the rows run out)."""
-        if self._close is not None:
-            close, self._close = self._close, None
-            close()
-
-    def __enter__(self) -> Table:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def open_table(
