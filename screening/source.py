@@ -253,9 +253,8 @@ class _Builder:
         self.positions = positions
         self.keys = keys
         self.text = text
-        self.lines: list[str] | None = (
-            None  # the text's lines, split for a block scalar
-        )
+        # the text's lines, split when a block scalar needs its indentation
+        self.lines: list[str] | None = None
         self.count = 0
         self.active: set[int] = set()
 
