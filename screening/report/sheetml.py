@@ -14,10 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from screening.report.html import (
-    label,
-    value_text,
-)
+from screening.report.html import label, value_text
 
 MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
 MAX_FAILED = 5  # failed rules listed in a summary cell; the findings sheet has them all

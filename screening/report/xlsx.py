@@ -31,10 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from screening.io.writers import (
-    StagedFile,
-    temp_file,
-)
+from screening.io.writers import StagedFile, temp_file
 from screening.io.ziparchive import (
     DeflatedMember,
     Packed,
@@ -44,11 +41,7 @@ from screening.io.ziparchive import (
     pack,
     write_zip,
 )
-from screening.report.html import (
-    DECISIONS,
-    enum_label,
-    label,
-)
+from screening.report.html import DECISIONS, enum_label, label
 from screening.report.sheetml import (
     COLUMN_REFS,
     ERRORS,

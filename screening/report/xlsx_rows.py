@@ -19,11 +19,7 @@ from typing import Any, NamedTuple
 
 from screening.compile import COMPUTED, reported_threshold, rule_op
 from screening.findings import Decision, Finding, Status
-from screening.io.writers import (
-    FAILING_KINDS,
-    failed_findings,
-    is_failure,
-)
+from screening.io.writers import FAILING_KINDS, failed_findings, is_failure
 from screening.model.effective import RuleSet
 from screening.report.contract import finding_fields
 from screening.report.explain import (
@@ -38,10 +34,7 @@ from screening.report.explain import (
     show,
 )
 from screening.report.figures import figure, same_figure, score_json
-from screening.report.html import (
-    enum_label,
-    finding_status,
-)
+from screening.report.html import enum_label, finding_status
 from screening.report.sheetml import (
     DECISION_STYLE,
     EMPTY,
