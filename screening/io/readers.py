@@ -81,9 +81,12 @@ class RowError:
     reason: str
 
 
-@dataclass(frozen=True)
-class Row:
-    """One input row: where it came from, its project mapping, or why it is invalid."""
+class Row(NamedTuple):
+    """One input row: where it came from, its project mapping, or why it is invalid.
+
+    A named tuple: a reader makes one for every row, `_data_row` and `_text_row` with
+    every field in order and no keyword defaults filled.
+    """
 
     source: str
     # As the user sees it: spreadsheet row (header = 1), JSONL line, file index.
@@ -97,17 +100,12 @@ class Row:
     skip: str | None = None
 
 
-_new_row = partial(object.__new__, Row)
+_new_row = tuple.__new__  # a record from its every field, as findings.new_record
 
 
 def _data_row(source: str, number: int, data: dict[str, Any]) -> Row:
-    """`Row(source, number, data)`, made without the frozen dataclass's `__init__`
-    (a setattr call per field): a table's reader makes one for every row."""
-    row = _new_row()
-    row.__dict__.update(
-        source=source, number=number, data=data, error=None, text=None, skip=None
-    )
-    return row
+    """`Row(source, number, data)`: a table's reader makes one for every row."""
+    return _new_row(Row, (source, number, data, None, None, None))
 
 
 class RowStream(ClosingRows[Row]):
@@ -1029,13 +1027,8 @@ def block_rows(block: LineBlock) -> tuple[list[Row], int]:
 
 
 def _text_row(source: str, number: int, text: str) -> Row:
-    """`Row(source, number, None, text=text)`, made without the frozen dataclass's
-    `__init__` (a setattr call per field): a block's every line is one."""
-    row = _new_row()
-    row.__dict__.update(
-        source=source, number=number, data=None, error=None, text=text, skip=None
-    )
-    return row
+    """`Row(source, number, None, text=text)`: a block's every line is one."""
+    return _new_row(Row, (source, number, None, None, text, None))
 
 
 def _too_long(limit: int) -> str:

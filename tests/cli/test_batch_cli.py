@@ -287,15 +287,12 @@ def test_a_clean_run_still_writes_the_companion_so_none_is_stale(
 
 def _skipping(read_rows: Any) -> Any:
     """read_rows whose row 3 is a totals row (as the readers mark 合计 rows)."""
-    import dataclasses
 
     def read(*args: Any, **kwargs: Any) -> Any:
         stream = read_rows(*args, **kwargs)
         rows = stream._rows
         stream._rows = (
-            dataclasses.replace(r, data=None, skip="合计行 / a totals row")
-            if r.number == 3
-            else r
+            r._replace(data=None, skip="合计行 / a totals row") if r.number == 3 else r
             for r in rows
         )
         return stream

@@ -127,3 +127,17 @@ def test_remedy_options_are_untracked_tuples_of_atoms() -> None:
             assert relation in (">=", ">", "<=", "<")
             assert type(num) is int and type(den) is int
             assert den > 0 and gcd(num, den) == 1
+
+
+def test_input_rows_made_fast_are_the_rows_their_fields_name() -> None:
+    """A reader's rows (`io.readers._data_row`, `_text_row`) are made from every field
+    in order, as the records above."""
+    from screening.io import readers
+
+    assert readers.Row._fields == ("source", "number", "data", "error", "text", "skip")
+    made = readers._data_row("leads.xlsx", 7, {"name": "甲"})
+    assert made == readers.Row("leads.xlsx", 7, {"name": "甲"})
+    assert type(made) is readers.Row and made.error is None and made.skip is None
+    line = readers._text_row("leads.jsonl", 3, '{"id": 1}')
+    assert line == readers.Row("leads.jsonl", 3, None, text='{"id": 1}')
+    assert type(line) is readers.Row and line.data is None
