@@ -28,6 +28,7 @@ from typing import Any, NamedTuple, cast
 
 from screening.cases import CASE_KEYS
 from screening.errors import Diagnostic, SourceSpan, YamlError
+from screening.findings import new_record
 from screening.io.columns import (
     FIELD_KINDS,
     UNKNOWN_HEADER,
@@ -100,12 +101,9 @@ class Row(NamedTuple):
     skip: str | None = None
 
 
-_new_row = tuple.__new__  # a record from its every field, as findings.new_record
-
-
 def _data_row(source: str, number: int, data: dict[str, Any]) -> Row:
     """`Row(source, number, data)`: a table's reader makes one for every row."""
-    return _new_row(Row, (source, number, data, None, None, None))
+    return new_record(Row, (source, number, data, None, None, None))
 
 
 class RowStream(ClosingRows[Row]):
@@ -1028,7 +1026,7 @@ def block_rows(block: LineBlock) -> tuple[list[Row], int]:
 
 def _text_row(source: str, number: int, text: str) -> Row:
     """`Row(source, number, None, text=text)`: a block's every line is one."""
-    return _new_row(Row, (source, number, None, None, text, None))
+    return new_record(Row, (source, number, None, None, text, None))
 
 
 def _too_long(limit: int) -> str:
