@@ -7,11 +7,12 @@ The same candidates (figures that rarely repeat, as in real leads) go through:
   expression node, evaluated with and without `trace=True`, and its traced response
   serialised to JSON;
 * a hand-written exact evaluation (Fractions) of the same checks.
-Each contestant runs over all candidates once a round, alternating, for several rounds;
-rates are medians over the rounds, per core (one process, its CPU time: on a shared
-machine wall time also counts the time other processes hold the core, unevenly
-between contestants). Decisions are compared:
-any disagreement fails the run.
+Each contestant runs over all candidates once a round, alternating (each round starting
+one contestant later), for several rounds; rates are medians over the rounds, per core
+(one process, its CPU time: on a shared machine wall time also counts the time other
+processes hold the core, unevenly between contestants). Beside each ratio of medians the
+ratios within single rounds (the two contestants seconds apart) show how far the
+machine's drift moved it. Decisions are compared: any disagreement fails the run.
 
 Two phases, each printed with its own ratios (`--phase` picks one):
 * as built: the inputs and every contestant's last outputs stay on the collector's
@@ -406,8 +407,12 @@ def _phase(
     gc_seconds: dict[str, list[float]] = {name: [] for name in contestants}
     outputs: dict[str, Any] = {}
     decisions: dict[str, list[str]] = {}
-    for _ in range(rounds):
-        for name, work in contestants.items():
+    names = list(contestants)
+    for round_ in range(rounds):
+        # each round starts one contestant later: none always follows the same one (whose
+        # heap growth a full collection in its time would pay for) or runs first
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            work = contestants[name]
             if frozen:  # what earlier contestants made is no part of this one's heap
                 outputs.clear()
                 gc.collect()
@@ -432,13 +437,29 @@ def _phase(
     lines = rate["screening JSON lines"] / rate["zen trace=True + JSON"]
     print(
         f"  findings ÷ zen trace=True:          {findings:.2f}×  (target ≥ 1.0×, stretch ≥ 1.5×)"
+        + _per_round(seconds, "screening findings", "zen trace=True")
     )
-    print(f"  JSON lines ÷ zen trace=True + JSON: {lines:.2f}×  (target ≥ 1.5×)")
+    print(
+        f"  JSON lines ÷ zen trace=True + JSON: {lines:.2f}×  (target ≥ 1.5×)"
+        + _per_round(seconds, "screening JSON lines", "zen trace=True + JSON")
+    )
     print(
         f"  hand-written ÷ screening findings:  "
         f"{rate['hand-written exact'] / rate['screening findings']:.1f}×"
     )
     return rate, decisions
+
+
+def _per_round(seconds: dict[str, list[float]], ours: str, theirs: str) -> str:
+    """The ratio within each round, where the two ran seconds apart: how far the
+    machine's drift between rounds moves the ratio of medians."""
+    if len(seconds[ours]) < 2:
+        return ""
+    ratios = sorted(t / o for o, t in zip(seconds[ours], seconds[theirs], strict=True))
+    return (
+        f"; by round {ratios[0]:.2f}–{ratios[-1]:.2f}×,"
+        f" median {statistics.median(ratios):.2f}×"
+    )
 
 
 def main() -> None:
