@@ -27,6 +27,7 @@ from screening.register.db import RegisterError
 from screening.register.render import plain
 from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
 from screening.web.pages import RowId, actor, register
+from screening.web.prefix import root_of
 from screening.web.service import ENGINE_LOCK
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -386,11 +387,12 @@ async def submit_batch(
     except ScreeningError as exc:
         return _fail(exc)
     job = request.app.state.jobs.get(key)
-    return JSONResponse(_job(job), status_code=202)
+    return JSONResponse(_job(job, root_of(request.scope)), status_code=202)
 
 
-def _job(job: dict[str, Any]) -> dict[str, Any]:
-    base = f"/api/v1/batches/{job['key']}/reports"
+def _job(job: dict[str, Any], root: str) -> dict[str, Any]:
+    """A batch job as the API shows it; its reports' paths begin with `root`."""
+    base = f"{root}/api/v1/batches/{job['key']}/reports"
     done = job["status"] == "done"
     return {
         "key": job["key"],
@@ -429,7 +431,7 @@ def batch_status(request: Request, key: str) -> JSONResponse:
             },
             status_code=404,
         )
-    return JSONResponse(_job(job))
+    return JSONResponse(_job(job, root_of(request.scope)))
 
 
 @router.get(

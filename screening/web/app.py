@@ -34,7 +34,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from screening.errors import ScreeningError
 from screening.register.store import Register
 from screening.web.accounts import AccountStore
-from screening.web.auth import Allow, NotSignedIn, TokenCache
+from screening.web.auth import Allow, NotSignedIn, TokenCache, is_api
+from screening.web.prefix import UnderPrefix, route_path
 from screening.web.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -80,7 +81,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         s = self.settings
-        upload = (scope["method"], scope["path"]) in UPLOADS
+        upload = (scope["method"], route_path(scope)) in UPLOADS
         # an upload's form fields and multipart framing come on top of the file
         limit = s.max_upload_bytes + (64 << 10) if upload else s.max_json_bytes
         for name, value in scope.get("headers", ()):
@@ -108,7 +109,7 @@ class BodyLimit:
 
 async def _refuse(scope: Scope, send: Send, limit: int) -> None:
     error = BodyTooLarge(limit)
-    if scope["path"].startswith("/api/"):
+    if route_path(scope).startswith("/api/"):
         response: Response = _json_error(413, str(error.detail))
     else:
         response = Response(str(error.detail), 413, media_type="text/plain")
@@ -130,7 +131,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
+        static = route_path(scope).startswith("/static/")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -235,7 +236,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
 
     @app.exception_handler(NotSignedIn)
     async def _sign_in(request: Request, exc: NotSignedIn) -> Response:
-        target = request.url.path + (
+        target = route_path(request.scope) + (
             f"?{request.url.query}" if request.url.query else ""
         )
         from urllib.parse import quote
@@ -246,7 +247,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = str(exc.detail)
-        if request.url.path.startswith("/api/"):
+        if is_api(request):
             response: Response = _json_error(exc.status_code, message)
         else:
             response = views.error_page(request, exc.status_code, message)
@@ -257,7 +258,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = api.validation_errors(exc)
-        if request.url.path.startswith("/api/"):
+        if is_api(request):
             return JSONResponse({"errors": errors}, status_code=422)
         text = "；".join(f"{e['field'] or ''} {e['message']}".strip() for e in errors)
         return views.error_page(request, 422, text)
@@ -266,7 +267,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     async def _refused(request: Request, exc: ScreeningError) -> Response:
         status = api.status_of(exc)
         errors = [{"field": d.field, "message": d.message} for d in exc.diagnostics]
-        if request.url.path.startswith("/api/"):
+        if is_api(request):
             return JSONResponse({"errors": errors}, status_code=status)
         return views.error_page(
             request, status, "；".join(d.message or "" for d in exc.diagnostics)
@@ -284,6 +285,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(UnderPrefix, prefix=settings.root_path)  # outermost
     if settings.start_jobs:
         app.state.jobs.recover()
     return app

@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from screening.register.schema import ROLES
 from screening.register.store import utc_now
 from screening.web.accounts import Account, AccountStore
+from screening.web.prefix import public_path, route_path
 
 SESSION_COOKIE = "screening_session"
 LOGIN_COOKIE = "screening_login"  # the CSRF token of the login form (double submit)
@@ -97,9 +98,9 @@ def store(request: Request) -> AccountStore:
 
 
 def is_api(request: Request) -> bool:
-    """Whether a request is for the JSON API (its path as `request.url.path` has it,
-    read without building the URL)."""
-    return str(request.scope["path"]).startswith("/api/")
+    """Whether a request is for the JSON API (its path below the prefix, read without
+    building the URL)."""
+    return route_path(request.scope).startswith("/api/")
 
 
 def identify(request: Request) -> Identity | None:
@@ -170,7 +171,7 @@ def session_cookie(request: Request, secret: str) -> dict[str, Any]:
         "httponly": True,
         "samesite": "lax",
         "secure": is_https(request),
-        "path": "/",
+        "path": public_path(request.scope, "/"),
     }
 
 

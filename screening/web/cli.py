@@ -73,7 +73,9 @@ def _user_errors() -> Any:
     "--root-path",
     default="",
     metavar="PATH",
-    help="反向代理下的路径前缀（如 /screening）/ prefix behind a reverse proxy.",
+    callback=lambda _ctx, _param, value: _prefix(value),
+    help="反向代理下的路径前缀（如 /screening；代理保留或去掉前缀均可）/ "
+    "prefix behind a reverse proxy (kept or stripped by the proxy).",
 )
 @click.option(
     "--secure-cookies",
@@ -109,6 +111,7 @@ def serve(
         max_upload_bytes=max_upload_mb << 20,
         max_rows=max_rows,
         secure_cookies=secure_cookies,
+        root_path=root_path,
     )
     with _user_errors():
         from screening.register.store import Register
@@ -142,7 +145,6 @@ def serve(
         "workers": workers,
         "proxy_headers": forwarded is not None,
         "forwarded_allow_ips": forwarded,
-        "root_path": root_path,
         "log_level": "info",
         "access_log": False,
     }
@@ -157,6 +159,15 @@ def serve(
             ) from None
         return
     uvicorn.run("screening.web.app:create_app_from_env", **options)
+
+
+def _prefix(value: str) -> str:
+    from screening.web.prefix import normal_prefix
+
+    try:
+        return normal_prefix(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.group("users")

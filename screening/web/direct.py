@@ -24,6 +24,7 @@ from starlette.requests import Request
 
 from screening.web.api import ScreenRequest, screened_response
 from screening.web.auth import token_identity
+from screening.web.prefix import route_path
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -113,15 +114,6 @@ class DirectScreening:
 
 
 _WANTED = frozenset({b"content-type", b"content-length", b"authorization"})
-
-
-def route_path(scope: Scope) -> str:
-    """The path as the app's routes match it (below the root path, if any)."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("/", ""):
-        return path[len(root) :]
-    return path
 
 
 def _replay(messages: list[Message], error: Exception | None, receive: Receive) -> Any:

@@ -41,6 +41,7 @@ class Settings:
     login_failures_per_ip: int = 20
     login_window: int = 15 * 60
     secure_cookies: bool = False  # Secure cookies even on plain HTTP (behind TLS)
+    root_path: str = ""  # the path prefix behind a reverse proxy ("/screening")
     start_jobs: bool = True  # start the background batch runner (tests may not)
 
     @property

@@ -17,6 +17,7 @@ from screening.report.html import enum_label, label
 from screening.report.html import sheet_views as report_sheet_views
 from screening.web.accounts import ROLE_LABELS, role_label
 from screening.web.auth import LANG_COOKIE, identify
+from screening.web.prefix import root_of, route_path
 
 LANGS = ("zh", "en")
 # the pages each role finds in the menu, in order: (path, zh, en)
@@ -133,7 +134,8 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
         "account": account,
         "csrf": identity.csrf if identity and identity.csrf else "",
         "menu": MENU.get(account.role, ()) if account else (),
-        "here": request.url.path,
+        "root": root_of(request.scope),  # before every path of the app
+        "here": route_path(request.scope),
         "notice": pick(*notice) if notice else None,
         "role_label": lambda code: role_label(code, lang),
         "roles": list(ROLE_LABELS),

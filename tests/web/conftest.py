@@ -173,9 +173,9 @@ def cli(
 
 
 def start_server(
-    db: str, data: Path, log: Path, workers: int = 1
+    db: str, data: Path, log: Path, workers: int = 1, options: tuple[str, ...] = ()
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """`screening serve` on a free loopback port, once it answers."""
+    """`screening serve` (with `options`) on a free loopback port, once it answers."""
     import urllib.request
 
     port = free_port()
@@ -194,6 +194,7 @@ def start_server(
             str(data),
             "--workers",
             str(workers),
+            *options,
         ],
         cwd=ROOT,
         stdout=handle,

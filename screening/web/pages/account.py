@@ -22,6 +22,7 @@ from screening.web.auth import (
     session_cookie,
 )
 from screening.web.pages import accounts, audit, local_path, who
+from screening.web.prefix import public_path
 from screening.web.views import MENU, lang_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +67,7 @@ def _login_form(
         httponly=True,
         samesite="lax",
         secure=is_https(request),
-        path="/login",
+        path=public_path(request.scope, "/login"),
     )
     return response
 
@@ -125,7 +126,7 @@ def login(
     store.audit(account.name, "login", account.name, None, client_ip(request))
     response = RedirectResponse(local_path(next), 303)
     response.set_cookie(**session_cookie(request, secret))
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    response.delete_cookie(LOGIN_COOKIE, path=public_path(request.scope, "/login"))
     return response
 
 
@@ -140,7 +141,7 @@ def logout(request: Request) -> Response:
         accounts(request).end_session(identity.session)
     audit(request, "logout", identity.account.name, None)
     response = RedirectResponse("/login?msg=signed_out", 303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path=public_path(request.scope, "/"))
     return response
 
 
@@ -154,7 +155,7 @@ def switch_language(request: Request, to: str = "zh", next: str = "/") -> Respon
         max_age=365 * 86400,
         samesite="lax",
         secure=is_https(request),
-        path="/",
+        path=public_path(request.scope, "/"),
     )
     return response
 
@@ -186,5 +187,5 @@ def change_password(
         )
     # every session of the account ended with the new password: sign in again
     response = RedirectResponse("/login?msg=password", 303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path=public_path(request.scope, "/"))
     return response
