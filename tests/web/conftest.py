@@ -77,15 +77,18 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: Any, name: str, password: str = PASSWORD) -> Any:
-    page = client.get("/login")
+def sign_in(
+    client: Any, name: str, password: str = PASSWORD, root: str = "", next: str = "/"
+) -> Any:
+    """Sign in through the login page (below the path prefix `root`, if any)."""
+    page = client.get(f"{root}/login")
     response = client.post(
-        "/login",
+        f"{root}/login",
         data={
             "name": name,
             "password": password,
             "csrf": csrf_of(page.text),
-            "next": "/",
+            "next": next,
         },
     )
     assert response.status_code == 303, response.text[:500]

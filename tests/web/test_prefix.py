@@ -18,12 +18,12 @@ from fastapi.testclient import TestClient
 from screening.web.prefix import normal_prefix
 from tests.web.conftest import (
     NAMES,
-    PASSWORD,
     ROLES,
     Web,
     cli,
     csrf_of,
     make_web,
+    sign_in,
     start_server,
     stop_server,
     wait_job,
@@ -48,18 +48,7 @@ def prefixed(tmp_path: Path) -> Iterator[Web]:
 def signed_in(web: Web, role: str) -> Any:
     """A client signed in through the prefixed login page, as a browser would."""
     client = TestClient(web.app, follow_redirects=False)
-    page = client.get(f"{PREFIX}/login")
-    assert page.status_code == 200
-    response = client.post(
-        f"{PREFIX}/login",
-        data={
-            "name": NAMES[role],
-            "password": PASSWORD,
-            "csrf": csrf_of(page.text),
-            "next": "/pipeline",
-        },
-    )
-    assert response.status_code == 303, response.text[:300]
+    response = sign_in(client, NAMES[role], root=PREFIX, next="/pipeline")
     assert response.headers["location"] == f"{PREFIX}/pipeline"
     cookies = response.headers.get_list("set-cookie")
     assert any(
