@@ -17,7 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
+from screening.io import excel
 
 _CLASS_FILLS = (
     "C6EFCE",
@@ -284,7 +284,7 @@ class _Sheet:
     def append(
         self, values: list[Any], fill: str | None = None, wrap: int | None = None
     ) -> None:
-        if self.rows >= MAX_ROWS:
+        if self.rows >= excel.ROWS:
             self.close()
             self._open()
         ws = self.parts[-1]

@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from screening.errors import ScreeningError, SourceSpan
+from screening.io import excel
 
 # Rows searched for the header: title rows, blank rows, two-row headers.
 HEADER_SCAN = 50
@@ -47,9 +48,9 @@ class Limits:
     file that is legitimate passes its own, e.g. `Limits(max_rows=5_000_000)`.
     """
 
-    max_rows: int = 1_048_576  # rows of a sheet or CSV, header included (as Excel's)
-    max_columns: int = 16_384  # Excel's (XFD)
-    max_cell_chars: int = 32_767  # Excel's: a longer cell spoils its row only
+    max_rows: int = excel.ROWS  # rows of a sheet or CSV, header included
+    max_columns: int = excel.COLUMNS
+    max_cell_chars: int = excel.CELL_CHARS  # a longer cell spoils its row only
     # CSV and JSONL: one line, or one CSV record over several lines. 2 Mi characters
     # hold 64 cells at Excel's cell limit; a longer line spoils its row only and is
     # skipped without being held.

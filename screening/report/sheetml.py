@@ -14,12 +14,13 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from screening.io import excel
 from screening.report.html import label, value_text
 
-MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
+MAX_ROWS = excel.ROWS  # a sheet's rows, header included; past them a sheet continues
 MAX_FAILED = 5  # failed rules listed in a summary cell; the findings sheet has them all
-EXCEL_CHARS = 32_767  # characters an Excel cell holds
-EXCEL_LARGEST = 9.99999999999999e307  # the largest number Excel accepts
+EXCEL_CHARS = excel.CELL_CHARS
+EXCEL_LARGEST = excel.LARGEST
 
 
 class Unrepresentable(ValueError):
@@ -62,14 +63,12 @@ _LABELS = {
         "error_kind": "情况",
         "invalid_kind": "无效",
         "skipped_kind": "跳过",
-        "skipped": "跳过行",
         "ruleset_path": "规则集文件",
     },
     "en": {
         "error_kind": "Kind",
         "invalid_kind": "invalid",
         "skipped_kind": "skipped",
-        "skipped": "Skipped rows",
         "ruleset_path": "Rule set file",
     },
 }

@@ -346,7 +346,7 @@ def test_skipped_rows_are_counted_reported_and_never_screened(
         ruleset["总行数"],
         ruleset["已评估"],
         ruleset["无效行"],
-        ruleset["跳过行"],
+        ruleset["跳过的行"],
     ) == (5, 2, 2, 1)
 
 
