@@ -99,7 +99,9 @@ def show_ruleset(request: Request, ref: str = "") -> Response:
     """The merged rule set with where each part is defined (`screening rules show`)."""
     rs = request.app.state.service.ruleset(ref, dt.date.today())
     data = json.loads(render_rules_show(rs, "json"))
-    return render(request, "ruleset.html.j2", ref=ref, data=data, rs=rs)
+    lang = lang_of(request)
+    titles = {r.id: r.spec.title.get(lang) for r in rs.rules if r.spec.title}
+    return render(request, "ruleset.html.j2", ref=ref, data=data, rs=rs, titles=titles)
 
 
 @router.post("/rulesets/drafts", dependencies=[allow({POLICY})])
