@@ -247,6 +247,12 @@ committee_decisions = Table(
         "screening_id", Integer, ForeignKey("screenings.id")
     ),  # what the committee saw
     *_now_columns(),
+    # the meeting it was taken at (none when recorded without one: CLI, API)
+    Column(
+        "meeting_id",
+        Integer,
+        ForeignKey("meetings.id", name="fk_committee_decisions_meeting_id"),
+    ),
 )
 
 promises = Table(

@@ -698,8 +698,10 @@ class Register:
         meeting_on: dt.date,
         actor: str,
         note: str | None = None,
+        meeting_id: int | None = None,
     ) -> dict[str, Any]:
-        """Record a committee's decision beside the engine's.
+        """Record a committee's decision beside the engine's, taken at `meeting_id`
+        (a meeting of the web app's) or without one.
 
         同意 is refused for a lead whose latest screening is vetoed: a one-vote veto
         (一票否决) is not the committee's to override.
@@ -712,15 +714,22 @@ class Register:
         with self.write() as conn:
             lead = self.lead_row(conn, key, lock=True)
             latest = conn.execute(
-                select(screenings.c.id, screenings.c.vetoed)
+                select(screenings.c.id, screenings.c.vetoed, snapshots.c.rules)
+                .join(snapshots, snapshots.c.id == screenings.c.snapshot_id)
                 .where(screenings.c.lead_id == lead.id, screenings.c.adopted.is_(True))
                 .order_by(screenings.c.id.desc())
                 .limit(1)
             ).first()
             if name == "同意" and latest is not None and json.loads(latest.vetoed):
-                vetoes = "、".join(json.loads(latest.vetoed))
+                # by title, as the pages show them: [id, kind, zh, en] per rule
+                titles = {r[0]: (r[2], r[3] or r[2]) for r in json.loads(latest.rules)}
+                vetoes = [
+                    titles.get(rule, (rule, rule)) for rule in json.loads(latest.vetoed)
+                ]
                 raise RegisterError(
-                    f"项目 {lead.key} 被一票否决（{vetoes}），委员会不能同意 / a vetoed project cannot be approved"
+                    f"项目 {lead.key} 被一票否决（{'、'.join(zh for zh, _ in vetoes)}），"
+                    f"委员会不能同意 / {lead.key} is vetoed "
+                    f"({', '.join(en for _, en in vetoes)}) and cannot be approved"
                 )
             now = utc_now()
             conn.execute(
@@ -730,6 +739,7 @@ class Register:
                     meeting_on=meeting_on,
                     note=note,
                     screening_id=latest.id if latest is not None else None,
+                    meeting_id=meeting_id,
                     recorded_at=now,
                     actor=actor,
                 )

@@ -49,17 +49,21 @@ def _meeting(request: Request, meeting_id: int) -> dict[str, Any]:
     return {**dict(row._mapping), "keys": [k[0] for k in keys]}
 
 
+def _taken_at(decision: dict[str, Any], meeting: dict[str, Any]) -> bool:
+    """Whether a committee decision was taken at `meeting`. One recorded before
+    decisions named their meeting is told by the meeting's day."""
+    if decision["meeting_id"] is not None:
+        return bool(decision["meeting_id"] == meeting["id"])
+    return bool(decision["meeting_on"] == meeting["meeting_on"])
+
+
 def _items(request: Request, meeting: dict[str, Any]) -> list[dict[str, Any]]:
     """Each lead on the agenda, its current screening and this meeting's decision."""
     out = []
     for key in meeting["keys"]:
         lead = register(request).lead(key)
         current = current_screening(lead)
-        decided = [
-            c
-            for c in lead["committee_decisions"]
-            if c["meeting_on"] == meeting["meeting_on"]
-        ]
+        decided = [c for c in lead["committee_decisions"] if _taken_at(c, meeting)]
         lang = lang_of(request)
         vetoes = []
         if current is not None:  # by title: Chinese pages show titles, not ids
@@ -207,6 +211,7 @@ async def record_decision(request: Request, meeting_id: RowId) -> Response:
         meeting["meeting_on"],
         actor(request),
         note,
+        meeting_id=meeting_id,
     )
     audit(
         request,
