@@ -614,7 +614,8 @@ def schema(which: str, output: str | None) -> None:
 
     text = render_schema(which)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        with user_errors():  # a folder that is missing or read-only: one line, exit 2
+            _write_report(Path(output), text)  # atomically, as every other output
     else:
         click.echo(text, nl=False)
 

@@ -201,3 +201,36 @@ def test_shipped_cases_cover_every_shipped_rule() -> None:
         for rule in unconfigured
     ]
     assert out.splitlines()[-1].endswith("0 failed")
+
+
+def test_schema_output_that_cannot_be_written_is_one_line_and_exit_2(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "no-such-folder" / "x.json"
+    result = invoke(["schema", "ruleset", "-o", str(missing)], code=2)
+    assert result.stderr.strip().splitlines() == [
+        f"[SCR] {missing}: 无法写入（No such file or directory）/ cannot write it"
+    ]
+    assert not missing.parent.exists()
+
+
+def test_schema_output_is_written_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "ruleset.schema.json"
+    target.write_text("the previous schema", encoding="utf-8")
+    written: list[Path] = []
+
+    import screening.io.writers as writers
+
+    real = writers.atomic_write
+
+    def spy(path: Path | str, data: bytes | str) -> None:
+        written.append(Path(path))
+        real(path, data)
+
+    monkeypatch.setattr(writers, "atomic_write", spy)
+    invoke(["schema", "ruleset", "-o", str(target)])
+    assert written == [target]
+    assert target.read_text(encoding="utf-8") == render_schema("ruleset")
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temp file left
