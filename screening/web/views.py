@@ -6,13 +6,17 @@ prints), the language of a request, and what every page's template is given.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from screening.register.render import COMMITTEE_EN
+from screening.register.stages import STAGE_EN
+from screening.report.explain import unit_label
 from screening.report.html import enum_label, label
 from screening.report.html import sheet_views as report_sheet_views
 from screening.web.accounts import ROLE_LABELS, role_label
@@ -81,6 +85,7 @@ def environment() -> jinja2.Environment:
     env.filters["amount"] = amount
     env.filters["day"] = day
     env.filters["moment"] = moment
+    env.filters["score"] = score
     return env
 
 
@@ -99,6 +104,69 @@ def amount(value: Any, unit: str = "万元") -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text} {unit}".strip()
+
+
+def score(value: Any) -> str:
+    """A score as the reports show it: 60, 62.5 (no trailing zeros; "" when none)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# a CJK character (the Chinese half of a "中文 / English" message has some, the
+# English half none)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def says(message: str, lang: str) -> str:
+    """A "中文 / English" message in the page's language: on English pages its English
+    half (the text after the last " / " or "）/ " with no Chinese in it), on Chinese
+    pages the whole message, Chinese first, as the CLI prints it."""
+    if lang != "en":
+        return message
+    return halves(message)[1] or message
+
+
+def halves(message: str) -> tuple[str, str | None]:
+    """A "中文 / English" message's two halves (the English None when it has none)."""
+    cut = message.rfind("/")
+    while cut > 0:
+        head, tail = message[:cut].rstrip(), message[cut + 1 :].strip()
+        if (
+            tail
+            and _CJK.search(head)
+            and not _CJK.search(tail)
+            and (message[cut - 1] in "）)" or message[cut - 1].isspace())
+        ):
+            return head, tail
+        cut = message.rfind("/", 0, cut)
+    return message, None
+
+
+def stage_label(stage: str | None, lang: str) -> str:
+    """A stage as the page shows it: 签约 in Chinese, "signed" in English."""
+    if not stage:
+        return ""
+    return STAGE_EN.get(stage, stage) if lang == "en" else stage
+
+
+def committee_label(value: str | None, lang: str) -> str:
+    """A committee decision as the page shows it: 同意 / "agreed"."""
+    if not value:
+        return ""
+    return COMMITTEE_EN.get(value, value) if lang == "en" else value
+
+
+def unit_suffix(unit: str | None, lang: str) -> str:
+    """A field label's unit: （万元） on Chinese pages, " (×10k CNY)" on English ones."""
+    if not unit:
+        return ""
+    return f" ({unit_label(unit, lang)})" if lang == "en" else f"（{unit}）"
 
 
 def day(value: Any) -> str:
@@ -142,6 +210,10 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
         "other_lang": "en" if lang == "zh" else "zh",
         "t": lambda key: label(key, lang),
         "enum": lambda group, value: enum_label(group, value, lang),
+        "stage": lambda value: stage_label(value, lang),
+        "committee": lambda value: committee_label(value, lang),
+        "say": lambda message: says(str(message), lang),
+        "unit": lambda value: unit_suffix(value, lang),
         "pdf": bool(request.app.state.settings.pdf_browser),
         **values,
     }
@@ -156,10 +228,22 @@ def render(
     return HTMLResponse(html, status_code=status)
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    """A refusal or error as a page (the message escaped like everything else)."""
+def error_page(
+    request: Request,
+    status: int,
+    message: str,
+    back: tuple[str, str, str] | None = None,
+) -> HTMLResponse:
+    """A refusal or error as a page (the message escaped like everything else), in
+    the page's language, with a link back to where the user came from when given
+    `back` = (path, zh, en)."""
     return render(
-        request, "error.html.j2", status=status, status_code=status, message=message
+        request,
+        "error.html.j2",
+        status=status,
+        status_code=status,
+        message=says(message, lang_of(request)),
+        back=back,
     )
 
 

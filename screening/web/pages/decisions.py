@@ -11,11 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from screening.register.db import RegisterError
 from screening.register.schema import ENDINGS, STAGES
+from screening.report.explain import unit_label
 from screening.report.html import render_project_html
 from screening.web.auth import READERS, allow
+from screening.web.fields import ACTUAL_FORM, PROMISE_FORM, Figure
 from screening.web.pages import register
 from screening.web.pdf import PdfError, html_to_pdf
-from screening.web.views import lang_of, render, sheet_views
+from screening.web.views import amount, day, lang_of, render, sheet_views
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,6 +105,18 @@ def pdf_response(pdf: bytes, filename: str) -> Response:
 )
 def lead_page(request: Request, key: str, screening: int | None = None) -> Response:
     """The decision with its reasons and remedies, the lead's history and stages."""
+    return lead_view(request, key, screening)
+
+
+def lead_view(
+    request: Request,
+    key: str,
+    screening: int | None = None,
+    forms: dict[str, dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Response:
+    """The lead page; `forms` gives a refused form (stage, promise, actual) back its
+    values as typed, its errors beside their fields and those of none above it."""
     lead = find_lead(request, key)
     sheet = None
     chosen = None
@@ -110,10 +124,19 @@ def lead_page(request: Request, key: str, screening: int | None = None) -> Respo
         chosen = _chosen(request, lead, screening)
         contract, ruleset = contract_of(request, chosen["id"])
         sheet = sheet_views([contract], lang_of(request), [ruleset])[0]
-    events = register(request).history(lead["key"])
+    lang = lang_of(request)
+    events = [
+        {**e, "figures": figures_shown(e["detail"], e["what"], lang)}
+        for e in register(request).history(lead["key"])
+    ]
+    empty: dict[str, Any] = {"values": {}, "errors": {}, "general": []}
     return render(
         request,
         "lead.html.j2",
+        status=status,
+        forms={name: {**empty, **(forms or {}).get(name, {})} for name in FORMS},
+        promise_form=PROMISE_FORM,
+        actual_form=ACTUAL_FORM,
         lead=lead,
         sheet=sheet,
         chosen=chosen,
@@ -123,3 +146,31 @@ def lead_page(request: Request, key: str, screening: int | None = None) -> Respo
         current=current_screening(lead),
         keypath=quote(lead["key"], safe=""),
     )
+
+
+FORMS = ("stage", "promise", "actual")
+_BY_EVENT = {"promise": PROMISE_FORM, "actual": ACTUAL_FORM}
+
+
+def figures_shown(
+    detail: dict[str, Any], what: str, lang: str
+) -> list[tuple[str, str]]:
+    """A promise's or an actual's figures as the forms call them, with units and plain
+    figures: (累计到位资金, 15,000 万元), (用地, 79.5 亩); [] for other events."""
+    form = _BY_EVENT.get(what)
+    if form is None:
+        return []
+    known = {f.name: f for f in form}
+    out = []
+    for name, value in detail.items():
+        item = known.get(name) or Figure(name, name, name, "text")
+        out.append((item.title(lang), _shown(value, item, lang)))
+    return out
+
+
+def _shown(value: Any, item: Figure, lang: str) -> str:
+    if item.unit:
+        return amount(value, unit_label(item.unit, lang))
+    if item.kind == "date":
+        return day(value)
+    return str(value)

@@ -65,7 +65,10 @@ def _form(
         groups=grouped(fields),
         values=values,
         errors=errors,
-        general=[*(general or []), *unplaced, *([problem] if problem else [])],
+        # the rule set's problem once, though the screening said it too
+        general=list(
+            dict.fromkeys([*(general or []), *unplaced, *filter(None, [problem])])
+        ),
         choices=ruleset_choices(request),
         ruleset=ref,
         as_of=as_of,
@@ -122,19 +125,13 @@ async def screen_lead(request: Request) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     lang = lang_of(request)
     day = _day(as_of_text)
-    if as_of_text and day is None:
-        return _form(
-            request,
-            values,
-            {
-                "as_of": _say(
-                    lang, "应为日期，如 2025-06-30", "a date such as 2025-06-30"
-                )
-            },
-            ref,
-            as_of_text,
-            422,
-        )
+    # a date that cannot be read is one error among the others: the project is still
+    # checked (as of today) so that every field's error shows at once; nothing stored
+    bad_day = (
+        {"as_of": _say(lang, "应为日期，如 2025-06-30", "a date such as 2025-06-30")}
+        if as_of_text and day is None
+        else {}
+    )
     day = day or dt.date.today()
     extra, _ = _extra_fields(request, ref, day)
     data = project_data(form, model_fields() + extra)
@@ -142,7 +139,11 @@ async def screen_lead(request: Request) -> Response:
         screened = service(request).screen(data, ref, day, lang)
     except ScreeningError as exc:
         errors, general = _by_field(exc)
-        return _form(request, values, errors, ref, as_of_text, 422, general)
+        return _form(
+            request, values, {**bad_day, **errors}, ref, as_of_text, 422, general
+        )
+    if bad_day:
+        return _form(request, values, bad_day, ref, as_of_text, 422)
     try:
         key = request.app.state.writer.store(screened, actor(request), lang)
     except StoreRefused as exc:
