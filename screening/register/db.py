@@ -47,6 +47,10 @@ class RegisterError(ScreeningError):
     code = "REG"
 
 
+class NotFound(RegisterError):
+    """What was asked for (a lead, a screening, a snapshot) is not in the register."""
+
+
 def resolve_url(db: str | None) -> str:
     """`--db` (a path or a URL), else $SCREENING_DB, else ./screening.db, as a URL."""
     value = db or os.environ.get("SCREENING_DB") or DEFAULT_FILE

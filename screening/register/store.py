@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 
 from screening.model.effective import RuleSet
 from screening.register import db
-from screening.register.db import RegisterError
+from screening.register.db import NotFound, RegisterError
 from screening.register.records import (
     Record,
     decode_findings,
@@ -429,7 +429,7 @@ class Register:
             query = query.with_for_update()
         row = conn.execute(query.limit(1)).first()
         if row is None:
-            raise RegisterError(
+            raise NotFound(
                 f"项目库中没有项目 {key!r}（见 screening register list）/ no such lead"
             )
         return row
@@ -575,7 +575,7 @@ class Register:
                 .where(screenings.c.id == screening_id)
             ).first()
             if row is None:
-                raise RegisterError(
+                raise NotFound(
                     f"项目库中没有筛查记录 {screening_id} / no such screening"
                 )
             out = self._screening_dict(row)
@@ -591,7 +591,7 @@ class Register:
                 select(snapshots).where(snapshots.c.id == snapshot_id)
             ).first()
             if head is None:
-                raise RegisterError(
+                raise NotFound(
                     f"没有规则集快照 {snapshot_id} / no such rule set snapshot"
                 )
             files = tuple(

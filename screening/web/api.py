@@ -14,23 +14,53 @@ from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from screening.errors import ScreeningError
 from screening.model.diagnose import describe
 from screening.model.project import Project
-from screening.register.db import RegisterError
+from screening.register.db import NotFound
 from screening.register.render import plain
 from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
 from screening.web.pages import RowId, actor, register
 from screening.web.prefix import root_of
 from screening.web.service import ENGINE_LOCK
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+
+def known_query(request: Request) -> None:
+    """A query parameter the route does not take is refused (422), not ignored: a
+    misspelt filter (`min_investment=` for `band=`) would otherwise answer as if none
+    had been given."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    taken: set[str] = set()
+    dependants = [route.dependant]
+    while dependants:  # the route's own parameters and its dependencies'
+        dependant = dependants.pop()
+        taken.update(p.alias for p in dependant.query_params)
+        dependants += dependant.dependencies
+    unknown = sorted(set(request.query_params) - taken)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", name),
+                    "msg": "unknown query parameter",
+                    "input": request.query_params[name],
+                }
+                for name in unknown
+            ]
+        )
+
+
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_query)])
 
 
 # --- shapes (for the OpenAPI document) ------------------------------------------------
@@ -253,8 +283,7 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 def status_of(exc: ScreeningError) -> int:
     """The HTTP status of a refusal: 404 for what does not exist, 503 for a PDF, 422."""
-    message = exc.diagnostics[0].message if exc.diagnostics else ""
-    if isinstance(exc, RegisterError) and message.startswith(("项目库中没有", "没有")):
+    if isinstance(exc, NotFound):
         return 404
     if exc.code == "PDF":
         return 503

@@ -287,3 +287,29 @@ def _while_the_engine_is_held(web: Web, client: Any, lock: Any) -> None:
     waiting.join(60)
     assert answers["screening"] == 200
     assert web.app.state.register.lead("bh-001-again") is not None
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(web: Web) -> None:
+    api = web.client(None)
+    misspelt = api.get("/api/v1/leads?min_investment=1亿", headers=web.api("officer"))
+    assert misspelt.status_code == 422
+    assert misspelt.json()["errors"][0]["field"] == "min_investment"
+    known = api.get("/api/v1/leads?band=1亿&limit=5", headers=web.api("officer"))
+    assert known.status_code == 200
+
+
+def test_a_refusal_is_404_only_for_what_does_not_exist(web: Web) -> None:
+    import pytest
+
+    from screening.register.db import RegisterError
+    from screening.web.api import status_of
+
+    api = web.client(None)
+    stored = api.post("/api/v1/screenings", json=_body(), headers=web.api("officer"))
+    assert stored.status_code == 200
+    missing = api.get("/api/v1/leads/NO-SUCH", headers=web.api("officer"))
+    assert missing.status_code == 404
+    # no figure given is a bad request (its words begin 没有, as a missing lead's do)
+    with pytest.raises(RegisterError) as refused:
+        web.app.state.register.record_actual("bh-001", dt.date.today(), {}, "test")
+    assert status_of(refused.value) == 422
