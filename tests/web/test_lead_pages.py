@@ -276,3 +276,10 @@ def test_a_rule_set_out_of_force_is_said_once(sqlite_web: Web) -> None:
     assert refused.status_code == 422
     shown = text_of(refused.text)
     assert shown.count("不在有效期内") == 1, shown
+
+
+def test_an_unknown_lead_names_the_pipeline_not_the_cli(sqlite_web: Web) -> None:
+    page = sqlite_web.client("committee").get("/leads/no-such-lead")
+    assert page.status_code == 404
+    shown = text_of(page.text)
+    assert "screening register" not in shown and "见项目库" in shown

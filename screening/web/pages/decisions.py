@@ -27,7 +27,11 @@ def find_lead(request: Request, key: str) -> dict[str, Any]:
     try:
         return register(request).lead(key)  # type: ignore[no-any-return]
     except RegisterError as exc:
-        raise HTTPException(404, exc.diagnostics[0].message) from None
+        # the register's words name the CLI command that lists leads; the page has 项目库
+        message = exc.diagnostics[0].message.replace(
+            "（见 screening register list）", "（见项目库）"
+        )
+        raise HTTPException(404, message) from None
 
 
 def current_screening(lead: dict[str, Any]) -> dict[str, Any] | None:
