@@ -21,24 +21,38 @@ import pickle
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Context, Decimal
 from itertools import compress
 from operator import itemgetter
 from typing import Any
 
 from screening.evaluation.cells import Read, read_column
 from screening.evaluation.evaluate import Measured, measure
+from screening.evaluation.fast import field_ratio
 from screening.evaluation.fields import FirmField
-from screening.evaluation.firms import TOTALS, FirmRow, FirmTable, _firm, converter
-from screening.evaluation.scheme import Scheme
+from screening.evaluation.firms import (
+    LARGEST,
+    TOTALS,
+    FirmRow,
+    FirmTable,
+    _firm,
+    converter,
+)
+from screening.evaluation.scheme import IndicatorDef, Scheme
+from screening.evaluation.texts import unit_text
 from screening.evaluation.vector import (
     Columns,
     condition_column,
     indicator_column,
     parts_column,
 )
+from screening.expr.nodes import names as names_in
 
 Outcome = tuple[Any, ...]  # ("skip" | "bad", source, row, column, reason)
 CODE_COLUMN, NAME_COLUMN = "统一社会信用代码", "企业名称"
+# an indicator's value no output can carry (an Excel cell's largest, as in firms)
+_LARGEST = int(LARGEST)
+_ROUGH = Context(prec=4, Emax=10**7, Emin=-(10**7))  # such a value, as shown
 
 
 @dataclass(frozen=True)
@@ -195,7 +209,36 @@ def outcome_of_row(row: FirmRow, scheme: Scheme, year: int) -> Outcome:
         return ("bad", row.source, row.number, "年度", reason)
     column = CODE_COLUMN if "credit_code" in row.values else NAME_COLUMN
     firm = measure(scheme, 0, row.number, row.values, year)
+    if firm.track >= 0:  # (an excluded firm has no values: strict=False)
+        for ind, value in zip(
+            scheme.tracks[firm.track].indicators, firm.values, strict=False
+        ):
+            if value is not None and abs(value[0]) > _LARGEST * value[1]:
+                return ("bad", row.source, row.number, *_beyond(scheme, ind, value))
     return ("firm", row.source, row.number, column, tuple(firm))
+
+
+def _beyond(scheme: Scheme, ind: IndicatorDef, value: tuple[int, int]) -> Outcome:
+    """The column and reason for an indicator value no output can carry.
+
+    Its inputs are each within what a cell holds (`firms.in_range`), so a ratio's
+    value is this large only when its denominator is near 0: that field is named.
+    """
+    shown = format(_ROUGH.divide(Decimal(value[0]), Decimal(value[1])), "E")
+    ratio = field_ratio(ind.expr.node)
+    names = [ratio[1]] if ratio else sorted(names_in(ind.expr.node))
+    fields = [scheme.fields[name] for name in names if name in scheme.fields]
+    zh = "、".join(f.zh for f in fields) or ind.title.zh
+    en = ", ".join(f.en for f in fields) or ind.title.get("en")
+    unit_zh, unit_en = unit_text(ind.unit, "zh"), unit_text(ind.unit, "en")
+    reason = (
+        f"{ind.title.zh} 约为 {shown}{unit_zh}，超出 Excel 单元格可表示的范围"
+        f"（绝对值不超过 9.99999999999999E+307），请核对{zh}（多半是录入错误，"
+        f"如数值过小）/ {ind.title.get('en')} of about {shown}{unit_en} is beyond "
+        f"what an Excel cell can hold: check {en} (surely a typo, such as a figure "
+        "far too small)"
+    )
+    return (fields[0].zh if len(fields) == 1 else ind.title.zh), reason
 
 
 class Plan:
@@ -321,9 +364,12 @@ class Plan:
         ids = [c if c is not None else n for c, n in zip(codes, names, strict=True)]
         shown = [n if n is not None else "" for n in names]
         coded = [c is not None for c in codes]
-        batch = self._measure_columns(
-            Columns(values, [c.name for c in columns], size, self.year), slow
-        )
+        table = Columns(values, [c.name for c in columns], size, self.year)
+        batch = self._measure_columns(table, slow)
+        beyond = self._beyond(batch)
+        if beyond:  # the general path words why such a row is refused
+            slow.update(beyond)
+            batch = self._measure_columns(table, slow)
         batch.source = source
         batch.numbers, batch.ids, batch.names, batch.coded = numbers, ids, shown, coded
         try:  # marshal takes plain cells (a CSV's), all at once
@@ -345,6 +391,35 @@ class Plan:
             outcome = outcome_of_row(row, self.scheme, self.year)
             self.add_outcome(out, outcome, batch.records[i])
         out.extend(batch.sliced(start, size))
+        return out
+
+    def _beyond(self, batch: Batch) -> list[int]:
+        """The firms with an indicator value no output can carry (see `_beyond`)."""
+        out: list[int] = []
+        for t, firms in enumerate(batch.by_track):
+            for ind, values in zip(
+                self.scheme.tracks[t].indicators, firms.values, strict=True
+            ):
+                given = (
+                    [v for v in values if v is not None] if None in values else values
+                )
+                if not given:
+                    continue
+                if ind.decimals is not None:  # k of k / 10^decimals
+                    limit = _LARGEST * 10**ind.decimals
+                    if -limit <= min(given) and max(given) <= limit:
+                        continue
+                    out += [
+                        firms.members[i]
+                        for i, v in enumerate(values)
+                        if v is not None and abs(v) > limit
+                    ]
+                else:  # (numerator, denominator)
+                    out += [
+                        firms.members[i]
+                        for i, v in enumerate(values)
+                        if v is not None and abs(v[0]) > _LARGEST * v[1]
+                    ]
         return out
 
     def _measure_columns(self, columns: Columns, slow: set[int]) -> Batch:

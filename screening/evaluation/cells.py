@@ -24,6 +24,8 @@ from screening.evaluation.firms import (
     _SCALE_CELLS,
     _YES_NO_CELLS,
     EMPTY,
+    LARGEST,
+    SMALLEST,
     CellError,
 )
 from screening.model.units import UNIT_FACTORS
@@ -105,6 +107,11 @@ def _amounts(cells: Sequence[Any], field: FirmField, unit: str | None) -> Any:
     if field.minimum == "positive" and least <= 0:
         return None
     if field.minimum == "non_negative" and least < 0:
+        return None
+    # beyond what a cell holds (firms.in_range): the column cell by cell, which words it
+    if least < -LARGEST or max(numbers) > LARGEST:
+        return None
+    if least < SMALLEST and any(x and -SMALLEST < x < SMALLEST for x in numbers):
         return None
     return numbers
 

@@ -23,6 +23,7 @@ from typing import Any
 from screening.errors import Diagnostic
 from screening.evaluation.fields import FIRM_FIELDS, INTENSITY, FirmField
 from screening.evaluation.table import HeaderColumn, Table, open_table
+from screening.io import excel
 from screening.io.columns import normalise_header
 from screening.io.tables import Overlong
 from screening.model.units import PLAIN_NUMBER, UNIT_FACTORS, UnitError, parse_amount
@@ -75,6 +76,24 @@ _EXACT = Context(
     Emin=-(10**6),
     traps=[Inexact, InvalidOperation, Overflow, Underflow],
 )
+
+
+# What an Excel cell holds: a figure beyond these, in magnitude, is no figure any
+# output can carry (Excel's specifications: 9.99999999999999E+307 and 2.2251E-308).
+LARGEST = Decimal(repr(excel.LARGEST))
+SMALLEST = Decimal("2.2251E-308")
+OUT_OF_RANGE = (
+    "数值超出 Excel 单元格可表示的范围（绝对值应在 2.2251E-308 与 "
+    "9.99999999999999E+307 之间），多半是录入错误 / a figure beyond what an Excel "
+    "cell can hold (its magnitude must lie between 2.2251E-308 and "
+    "9.99999999999999E+307): surely a typo"
+)
+
+
+def in_range(number: Decimal) -> bool:
+    """Whether a figure is 0 or of a magnitude an Excel cell holds."""
+    magnitude = number.copy_abs()  # not abs(): that rounds, and overflows on 1e1000000
+    return not magnitude or SMALLEST <= magnitude <= LARGEST
 
 
 class CellError(ValueError):
@@ -179,6 +198,8 @@ def _amount(value: Any, field: FirmField, unit: str | None) -> Decimal:
         amount = parse_amount(text, kind)
     except UnitError as exc:
         raise CellError(str(exc)) from None
+    if not in_range(amount):
+        raise CellError(f"{field.zh}{OUT_OF_RANGE}")
     if field.minimum == "positive" and amount <= 0:
         raise CellError(f"{field.zh}应大于 0 / must be positive")
     if field.minimum == "non_negative" and amount < 0:
@@ -341,6 +362,8 @@ def converter(field: FirmField, unit: str | None) -> Any:
         if minimum is not None and (
             number <= 0 if minimum == "positive" else number < 0
         ):
+            return convert(value, field, unit)  # worded there
+        if not in_range(number):
             return convert(value, field, unit)  # worded there
         return number
 
