@@ -1,11 +1,13 @@
 """Output paths made safe before a batch reads anything.
 
 An output is refused when it is one of the inputs (the same path, or the same file by
-another path, a symlink or a hard link: compared by device and inode), when its folder
-is missing or cannot be written, and while another batch writes it: each output is
-locked for the whole run (`fcntl.flock` on a hidden lock file beside it), so the second
-of two runs refuses at once, naming the other, rather than silently losing the race at
-the rename. Nothing here writes an output.
+another path, a symlink or a hard link: compared by device and inode), when it lies
+inside an input folder (whether or not it exists yet: else a first run writes it there
+and the second finds it an input), when its folder is missing or cannot be written,
+and while another batch writes it: each output is locked for the whole run
+(`fcntl.flock` on a hidden lock file beside it), so the second of two runs refuses at
+once, naming the other, rather than silently losing the race at the rename. Nothing
+here writes an output.
 """
 
 from __future__ import annotations
@@ -52,14 +54,33 @@ def _input_files(inputs: Iterable[Path]) -> dict[tuple[int, int], Path]:
     return files
 
 
+def _folder_holding(output: Path, folders: Iterable[Path]) -> Path | None:
+    """The input folder `output` would be written inside (at any depth), whether or not
+    the output exists yet: compared by real path, so a symlink or `..` hides nothing."""
+    real = os.path.realpath(output)
+    for folder in folders:
+        top = os.path.realpath(folder)
+        if os.path.commonpath([real, top]) == top:
+            return folder
+    return None
+
+
 def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> None:
-    """Raise OutputError if an output is an input file (or a file in an input folder),
-    a folder, or named twice."""
+    """Raise OutputError if an output is an input file, inside an input folder (whether
+    or not it exists yet), a folder, or named twice."""
+    inputs = list(inputs)
     files = _input_files(inputs)
+    folders = [path for path in inputs if path.is_dir()]
     seen: dict[tuple[int, int] | str, Path] = {}
     for output in outputs:
         if output.is_dir():
             raise OutputError(f"{output}: 输出路径是文件夹 / the output is a folder")
+        folder = _folder_holding(output, folders)
+        if folder is not None:
+            raise OutputError(
+                f"{output}: 输出文件位于输入文件夹 {folder} 内，拒绝写入 / "
+                "the output is inside the input folder; refusing to write it there"
+            )
         identity = _identity(output)
         if identity is not None and identity in files:
             raise OutputError(

@@ -794,3 +794,53 @@ def test_register_import_takes_max_rows_too(leads: Path, tmp_path: Path) -> None
         ["register", "import", str(leads), "--rules", "starter", "--jobs", "1"]
         + ["--max-rows", "6", "--db", str(db)]
     )
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["projects/new.csv", "projects/sub/new.csv", "projects/../projects/new.csv"],
+)
+def test_an_output_inside_an_input_folder_is_refused_even_before_it_exists(
+    tmp_path: Path, output: str
+) -> None:
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    (folder / "a.json").write_text('{"id": "a"}', encoding="utf-8")
+    os.symlink(folder, tmp_path / "linked")
+    for way in (output, output.replace("projects/", "linked/", 1)):
+        # --rules names no rule set: the refusal comes before anything is loaded or read
+        result = invoke(
+            ["batch", str(folder), "--rules", "nope", "-o", str(tmp_path / way)],
+            code=2,
+        )
+        assert result.stderr.strip().splitlines() == [
+            f"[OUT] {tmp_path / way}: 输出文件位于输入文件夹 {folder} 内，拒绝写入 / "
+            "the output is inside the input folder; refusing to write it there"
+        ], way
+    assert sorted(p.name for p in folder.iterdir()) == ["a.json"]  # nor a companion
+
+
+def test_any_output_inside_an_input_folder_refuses_the_run_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    (folder / "a.json").write_text('{"id": "a"}', encoding="utf-8")
+    outside = tmp_path / "out.csv"
+    result = invoke(
+        [
+            "batch",
+            str(folder),
+            "--rules",
+            "starter",
+            "-o",
+            str(outside),
+            "-o",
+            str(folder / "report.html"),
+        ],
+        code=2,
+    )
+    assert "the output is inside the input folder" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["projects"]
+    assert sorted(p.name for p in folder.iterdir()) == ["a.json"]
+
