@@ -562,7 +562,9 @@ def normalise_industry(value: object) -> str:
         raise ValueError(
             "行业代码应为文本，如 C3841 / industry code must be text such as C3841"
         )
-    text = value.strip().upper().replace(" ", "")
+    # as the figures are read: full-width letters and digits (Ｃ２６１３), ideographic
+    # spaces and any other whitespace, lower case (c2613) → C2613
+    text = "".join(unicodedata.normalize("NFKC", value).split()).upper()
     match = _CODE.match(text)
     if not match:
         raise ValueError(

@@ -844,3 +844,22 @@ def test_any_output_inside_an_input_folder_refuses_the_run_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["projects"]
     assert sorted(p.name for p in folder.iterdir()) == ["a.json"]
 
+
+def test_full_width_and_lower_case_industry_codes_read_as_the_figures_do(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "leads.csv"
+    rows = [
+        "W1,全角代码,甲公司,Ｃ２６１３,２．４,4500,18,8000,400,1200,否,允许类",
+        "W2,小写代码,乙公司,c2613,2.4,4500,18,8000,400,1200,否,允许类",
+        "W3,全角小写带空格,丙公司,ｃ２６　１３,2.4,4500,18,8000,400,1200,否,允许类",
+    ]
+    source.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "r.jsonl"
+    result = invoke(["batch", str(source), "--rules", "starter", "-o", str(out)])
+    assert "筛查 3 行" in result.stderr and "无效 0 行" in result.stderr, result.stderr
+    assert [r["project"]["id"] for r in _jsonl(out)] == ["W1", "W2", "W3"]
+    from screening.model.project import Project
+
+    for code in ("Ｃ２６１３", "c2613", "ｃ２６　１３", "２６１３"):
+        assert Project.model_validate({"industry": code}).industry == "C2613", code
