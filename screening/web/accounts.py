@@ -139,6 +139,7 @@ class AccountStore:
         """A new active account; the password is checked, then only its hash kept."""
         name, role = _check_name(name), role_code(role)
         check_password(name, password)
+        self._refuse_taken(name)
         now = utc_now()
         try:
             with self.register.write() as conn:
@@ -162,6 +163,26 @@ class AccountStore:
             ) from None
         self.audit(actor, "account_created", name, {"role": role})
         return Account(int(new_id), name, role, display_name)
+
+    def _refuse_taken(self, name: str) -> None:
+        """Refuse a name equal to an existing one but for case (OFF2 beside off2):
+        people read them as one account. Existing accounts keep their names, and
+        signing in still matches a name exactly."""
+        folded = name.casefold()
+        with self.register.read() as conn:
+            names = conn.execute(select(accounts.c.name)).scalars().all()
+        taken = next((n for n in names if n.casefold() == folded), None)
+        if taken is None:
+            return
+        if taken == name:
+            raise AccountError(
+                f"用户名 {name} 已存在 / the name is taken", field="name"
+            )
+        raise AccountError(
+            f"用户名 {name} 与已有的用户名 {taken} 只差大小写，请另取一个 / "
+            f"{name} differs from the existing name {taken} only in case",
+            field="name",
+        )
 
     def get(self, name: str) -> dict[str, Any]:
         """An account's row (never its hash) by name."""
