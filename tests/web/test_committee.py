@@ -4,6 +4,7 @@ names the veto by its title."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from tests.web.conftest import Web
 from tests.web.test_pages import FORM, _vetoed, post_form, screen_form
@@ -50,3 +51,15 @@ def test_approving_a_vetoed_lead_is_refused_by_the_veto_s_title(web: Web) -> Non
     )
     assert forced.status_code == 422
     assert "生态保护红线" in forced.text and "environment.red_line" not in forced.text
+
+
+def test_an_english_meeting_page_shows_decisions_in_english(web: Web) -> None:
+    assert screen_form(web, FORM).status_code == 303
+    member = web.client("committee")
+    meeting = _meeting(web, "第4次联席会议", "bh-007")
+    decided = {"lead": "bh-007", "decision": "暂缓", "note": "待补充"}
+    assert post_form(member, f"{meeting}/decisions", decided).status_code == 303
+    member.get("/lang?to=en")
+    for path in (meeting, f"{meeting}/print"):
+        shown = re.sub(r"<[^>]*>", " ", member.get(path).text)  # text, not values
+        assert "暂缓" not in shown and "洽谈" not in shown, path

@@ -29,7 +29,7 @@ from screening.web.pages.decisions import (
     pdf_response,
 )
 from screening.web.pdf import PdfError, html_to_pdf
-from screening.web.views import lang_of, render, sheet_views
+from screening.web.views import committee_label, lang_of, render, sheet_views
 
 router = APIRouter(include_in_schema=False)
 AGENDA = {OFFICER, MEMBER}  # the bureau prepares agendas with the committee
@@ -243,6 +243,7 @@ def agenda_html(request: Request, meeting: dict[str, Any]) -> str:
         sheets=sheets,
         t=lambda key: label(key, lang),
         enum=lambda group, value: enum_label(group, value, lang),
+        committee=lambda value: committee_label(value, lang),
     )
     return page
 
