@@ -16,10 +16,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
+from screening.diff import Change, Impact
 from screening.errors import ScreeningError
+from screening.model.effective import RuleSet
 from screening.register.schema import ruleset_adoptions
 from screening.register.store import Filters, utc_now
-from screening.report.workbench import render_rules_show
+from screening.report.figures import show
+from screening.report.html import enum_label
+from screening.report.workbench import _condition, render_rules_show
 from screening.web.auth import POLICY, READERS, allow
 from screening.web.drafts import (
     adopted_file,
@@ -226,6 +230,11 @@ async def draft_impact(request: Request, key: str) -> Response:
         )
     impact = json.loads(render_rescreen(result, "json"))
     groups = impact if isinstance(impact, list) else [impact]
+    pairs = result.groups or [(result.new, Impact([]))]  # render_rescreen's order
+    for group, (old, part) in zip(groups, pairs, strict=True):
+        group["shown"] = {
+            lang: shown_impact(part, old, result.new, lang) for lang in ("zh", "en")
+        }
     (root / key / "impact.json").write_text(
         json.dumps(
             {
@@ -308,3 +317,172 @@ async def adopt_draft(request: Request, key: str) -> Response:
     return RedirectResponse(
         f"/rulesets/show?ref={quote(LOCAL + rs.id)}&msg=adopted", 303
     )
+
+
+# --- the impact in a policy officer's words -------------------------------------------
+
+_WHAT = {
+    "rule": ("规则", "rule"),
+    "parameter": ("参数", "parameter"),
+    "metric": ("指标", "metric"),
+    "table": ("查找表", "table"),
+    "weights": ("权重", "weights"),
+}
+_CHANGE = {
+    "added": ("新增", "added"),
+    "removed": ("删除", "removed"),
+    "changed": ("修改", "changed"),
+}
+_FIELDS = {  # a rule's parts, as `diff.rule_changes` names them
+    "kind": ("类型", "kind"),
+    "group": ("分组", "group"),
+    "require": ("条件", "condition"),
+    "fail_if": ("不通过条件", "fails if"),
+    "require_any": ("任一条件", "any of"),
+    "when": ("条件", "when"),
+    "value": ("取值", "value"),
+    "applies_if": ("适用条件", "applies if"),
+    "bands": ("分档", "bands"),
+    "linear": ("线性计分", "linear points"),
+    "points": ("分值", "points"),
+    "sets": ("设定", "sets"),
+    "effective": ("有效期", "in force"),
+    "basis": ("依据", "basis"),
+    "title": ("名称", "title"),
+    "message": ("提示语", "message"),
+    "otherwise": ("否则", "otherwise"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _title_of(item: Any, name: str, lang: str) -> str:
+    title = getattr(item, "title", None)
+    return title.get(lang) if title is not None else name
+
+
+def _part(rs: RuleSet, what: str, name: str) -> Any:
+    if what == "rule":
+        return next((r.spec for r in rs.rules if r.id == name), None)
+    found: dict[str, dict[str, Any]] = {
+        "parameter": rs.parameters,
+        "metric": rs.metrics,
+        "table": rs.tables,
+    }
+    return found.get(what, {}).get(name)
+
+
+def _words(value: Any, lang: str) -> str:
+    """A part of a rule set (as `diff` keeps it: plain JSON values) as text to read."""
+    if value is None:
+        return "—"
+    if isinstance(value, (bool, int, float)) or not isinstance(
+        value, (str, dict, list)
+    ):
+        return show(value, lang)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return _pick(("；", "; "), lang).join(_words(v, lang) for v in value) or "—"
+    if value.keys() <= {"zh", "en"} and "zh" in value:  # a title or message
+        return str(value.get("en") or value["zh"]) if lang == "en" else value["zh"]
+    if "points" in value and value.keys() <= {"min", "max", "points", "at"}:
+        if "at" in value:  # a linear point
+            at = _words(value["at"], lang)
+            return f"{at} → {_words(value['points'], lang)}"
+        low, high = value.get("min"), value.get("max")
+        bound = " ".join(
+            part
+            for part in (
+                f"≥ {_words(low, lang)}" if low is not None else "",
+                f"< {_words(high, lang)}" if high is not None else "",
+            )
+            if part
+        )
+        points = _words(value["points"], lang)
+        return (
+            f"{bound or _pick(('其余', 'otherwise'), lang)}{_pick(('：', ': '), lang)}{points}"
+            + (" points" if lang == "en" else " 分")
+        )
+    if value.keys() <= {"from", "to"}:  # a period in force
+        return f"{value.get('from') or '…'} {_pick(('至', 'to'), lang)} {value.get('to') or '…'}"
+    return _pick(("；", "; "), lang).join(
+        f"{k}: {_words(v, lang)}" for k, v in value.items()
+    )
+
+
+def _side(change: Change, value: Any, part: Any, lang: str) -> str:
+    """The before or after of one change, in words (an expression as written)."""
+    if value is None:
+        return "—"
+    if change.what == "rule" and not change.detail:  # a whole rule added or removed
+        kind = enum_label("kind", getattr(part, "kind", None), lang)
+        condition = _condition(part) if part is not None else None
+        return f"{kind}{_pick(('：', ': '), lang)}{condition}" if condition else kind
+    if change.what == "rule" and change.detail == "kind":
+        return enum_label("kind", str(value), lang)
+    if change.what == "parameter" and isinstance(value, dict):
+        if value.get("value") is None:
+            return _pick(("未配置", "not configured"), lang)
+        unit = value.get("unit")
+        return _words(value["value"], lang) + (f" {unit}" if unit else "")
+    if change.what == "metric" and isinstance(value, dict):
+        unit = value.get("unit")
+        return str(value.get("expr", "")) + (f"（{unit}）" if unit else "")
+    return _words(value, lang)
+
+
+def shown_change(
+    change: Change, old: RuleSet, new: RuleSet, lang: str
+) -> dict[str, str]:
+    """One `diff` change as the draft's page shows it: which part (its title, its id
+    second), what changed in it, and the old and new value or expression with unit."""
+    before_part = _part(old, change.what, change.name)
+    after_part = _part(new, change.what, change.name)
+    part = after_part if after_part is not None else before_part
+    field = ""
+    if change.what == "rule" and change.detail:
+        field = _pick(_FIELDS.get(change.detail, (change.detail, change.detail)), lang)
+    elif change.detail:
+        field = change.detail  # a table's cell: its keys
+    unit = getattr(part, "unit", None) if change.what == "table" else None
+    before = _side(change, change.before, before_part, lang)
+    after = _side(change, change.after, after_part, lang)
+    if before == after and lang != "zh":  # e.g. a title changed in Chinese only
+        before = _side(change, change.before, before_part, "zh")
+        after = _side(change, change.after, after_part, "zh")
+    if unit and change.what == "table" and change.detail:
+        before, after = (
+            side if side == "—" else f"{side} {unit}" for side in (before, after)
+        )
+    return {
+        "what": _pick(_WHAT.get(change.what, (change.what, change.what)), lang),
+        "title": _title_of(part, change.name, lang)
+        if change.what != "weights"
+        else _pick(_WHAT["weights"], lang),
+        "id": change.name if change.what != "weights" else "",
+        "change": _pick(_CHANGE.get(change.change, (change.change,) * 2), lang),
+        "field": field,
+        "before": before,
+        "after": after,
+    }
+
+
+def shown_impact(
+    impact: Impact, old: RuleSet, new: RuleSet, lang: str
+) -> dict[str, Any]:
+    """The words the draft's page shows for one group of `rescreen`'s impact: the rule
+    sets' titles, each change, and the titles of the rules that judge differently."""
+    titles = {r.id: _title_of(r.spec, r.id, lang) for r in (*old.rules, *new.rules)}
+    return {
+        "old": _pick(("{}（{} v{}）", "{} ({} v{})"), lang).format(
+            old.title.get(lang), old.id, old.version
+        ),
+        "new": _pick(("{}（{} v{}）", "{} ({} v{})"), lang).format(
+            new.title.get(lang), new.id, new.version
+        ),
+        "changes": [shown_change(c, old, new, lang) for c in impact.changes],
+        "rules": {rule: titles.get(rule, rule) for rule in impact.rule_changes},
+    }
