@@ -2,7 +2,11 @@
 worker) that started it.
 
 An upload is saved under a random key (`<data>/batches/<key>/input.<suffix>`: the
-uploaded file name is shown, never used as a path) and queued in `web_batches`. A
+uploaded file name is never a path from the request). For its run it is linked as
+`<key>/named/<name>`, the uploaded name reduced to a plain name (`input_name`: no
+folder, no leading dot, no control character, bounded), so that the reports and the
+errors CSV name the officer's file (`招商会.xlsx,5,…`) and rows without an id are
+named after it. The job is queued in `web_batches`. A
 runner process (`python -m screening.web.jobs`, one at a time, holding a lock file)
 takes queued jobs in order: it counts the rows within the upload bounds (the batch
 path's own `Limits`, which refuse spreadsheet bombs before parsing), then runs the
@@ -20,6 +24,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
@@ -139,6 +144,38 @@ class JobQueue:
             ).first()
         if queued is not None:
             self.start_runner()
+
+
+_NAME_BYTES = 200  # a file name's bytes on disk (most file systems allow 255)
+
+
+def input_name(filename: str, suffix: str) -> str:
+    """The name an upload is read under in its job's folder: the uploaded name without
+    any folder, control character or leading dot, at most _NAME_BYTES bytes, ending
+    in the job's `suffix` ("input" + suffix when nothing is left)."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    ending = suffix
+    if name.lower().endswith(suffix.lower()):
+        name, ending = name[: len(name) - len(suffix)], name[len(name) - len(suffix) :]
+    stem = name.strip(". ")
+    while len(stem.encode()) > _NAME_BYTES - len(ending.encode()):
+        stem = stem[:-1]
+    return (stem or "input") + ending
+
+
+def named_input(folder: Path, job: dict[str, Any]) -> Path:
+    """The job's upload under its uploaded (plain) name, for the run to read: a link
+    to `input<suffix>` in `named/` (a copy where links cannot be made)."""
+    source = folder / f"input{job['format']}"
+    named = folder / "named" / input_name(job["filename"], job["format"])
+    if not named.is_file():
+        named.parent.mkdir(exist_ok=True)
+        try:
+            os.link(source, named)
+        except OSError:
+            shutil.copyfile(source, named)
+    return named
 
 
 def _job(row: Any) -> dict[str, Any]:
@@ -266,7 +303,6 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
     from screening.register.sink import open_sink
 
     folder = (settings.data / "batches" / job["key"]).resolve()
-    source = folder / f"input{job['format']}"
     state = {"done": 0, "stop": False}
 
     def beat() -> None:  # progress and a sign of life, once a second
@@ -277,6 +313,7 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
     beater = threading.Thread(target=beat, daemon=True)
     beater.start()
     try:
+        source = named_input(folder, job)
         limits = Limits(max_rows=settings.max_rows)
         with read_rows(source, limits=limits) as rows:
             total = sum(1 for _ in rows)
@@ -309,12 +346,12 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
             [("xlsx", folder / "report.xlsx"), ("html", folder / "report.html")],
             ruleset,
             job["as_of"],
-            source.name,  # read from the job's folder: the reports show no server path
+            source.name,  # read from its own folder: the reports name the upload only
             job["lang"],
             500,
             register=Counted(),
         )
-        with _working_folder(folder):
+        with _working_folder(source.parent):
             outputs.run(job["rules_ref"], None, None, settings.batch_jobs)
         counts = outputs.counts.as_dict()
         summary = {

@@ -175,3 +175,35 @@ def test_an_unknown_rule_set_is_refused_at_upload(sqlite_web: Web) -> None:
         },
     )
     assert response.status_code == 422 and "未知规则集" in response.text
+
+
+def test_an_upload_s_reports_name_the_uploaded_file(sqlite_web: Web) -> None:
+    rows = _rows(4)
+    rows[1][4] = "很多"  # reported, with the file's name
+    rows[2][0] = ""  # no id: the row is named after the file
+    key = upload(sqlite_web, "C:\\招商会\\2025招商会.xlsx", _xlsx(rows))
+    job = wait_job(sqlite_web, key)
+    assert job["status"] == "done" and job["filename"] == "2025招商会.xlsx"
+    client = sqlite_web.client("officer")
+    errors = client.get(f"/batches/{key}/report.errors.csv").text
+    assert "2025招商会.xlsx,4,总投资（万元）" in errors and "input." not in errors
+    html = client.get(f"/batches/{key}/report.html").text
+    assert "2025招商会.xlsx" in html and "2025招商会-row5" in html
+    assert "input.xlsx" not in html and "input-row" not in html
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/batches/{key}/report.xlsx").content)
+    )
+    cells = {str(c.value) for s in book.worksheets for r in s.iter_rows() for c in r}
+    assert "2025招商会.xlsx" in cells and "input.xlsx" not in cells
+
+
+def test_an_uploaded_name_is_kept_as_a_name_never_a_path() -> None:
+    from screening.web.jobs import input_name
+
+    assert input_name("../../etc/招商会.csv", ".csv") == "招商会.csv"
+    assert input_name("C:\\fair\\leads.XLSX", ".xlsx") == "leads.XLSX"
+    assert input_name(".xlsx", ".xlsx") == "input.xlsx"
+    assert input_name("..", ".csv") == "input.csv"
+    assert input_name("a\x00b\n.jsonl", ".jsonl") == "ab.jsonl"
+    long = input_name("名" * 300 + ".xlsx", ".xlsx")
+    assert long.endswith(".xlsx") and len(long.encode()) <= 200
