@@ -39,6 +39,11 @@ def _constant_number(value: Fraction | None, places: int) -> int | float | None:
     )  # weights and benchmarks: the same in every record
 
 
+def _bracketed(text: str, en: bool) -> str:
+    """A note after a name: " (…)" in English, "（…）" in Chinese."""
+    return f" ({text})" if en else f"（{text}）"
+
+
 def _places(ind: Any) -> int:
     return ind.decimals if ind.decimals is not None else RATIO_PLACES
 
@@ -478,7 +483,7 @@ def render_text(
     out: list[str] = []
     counts = head["counts"]
     out.append(
-        f"{ev.scheme.title.get(lang)}（{ev.scheme.id} {ev.scheme.version}）· {ev.year}"
+        f"{ev.scheme.title.get(lang)}{_bracketed(f'{ev.scheme.id} {ev.scheme.version}', en)} · {ev.year}"
     )
     out.append(
         (
@@ -490,7 +495,7 @@ def render_text(
     for track in head["tracks"]:
         out.append("")
         out.append(
-            f"== {track['title']}（{track['rated']}{' rated' if en else ' 家参评'}）"
+            f"== {track['title']}{_bracketed(str(track['rated']) + (' rated' if en else ' 家参评'), en)}"
         )
         for cls in track["classes"]:
             share = f"{cls['share']}%" if cls["share"] is not None else "—"
@@ -503,9 +508,10 @@ def render_text(
                 f"  {cls['title']}: {cls['firms']} ({share})  {'scores' if en else '得分'} {span}"
             )
         for b in track["benchmarks"] if track["rated"] else ():
-            unit = f" {b['unit']}" if b["unit"] else ""
+            unit = texts.unit_text(b["unit"], lang)
+            source = f" ({b['source_text']})" if en else f"（{b['source_text']}）"
             out.append(
-                f"  {'benchmark' if en else '基准'} {b['title']}: {b['value']}{unit}（{b['source_text']}）"
+                f"  {'benchmark' if en else '基准'} {b['title']}: {b['value']}{unit}{source}"
             )
         histogram = track["histogram"]
         if histogram:
@@ -544,7 +550,7 @@ def render_text(
         rank = f"#{firm['rank']}/{firm['of']} " if firm["rank"] else ""
         score = f" {firm['score']}" if firm["score"] is not None else ""
         out.append(
-            f"{rank}{firm['name'] or firm['id']}（{firm['id']}）{score} {firm['class_title']}"
+            f"{rank}{firm['name'] or firm['id']}{_bracketed(firm['id'], en)}{score} {firm['class_title']}"
         )
         out.extend(f"  · {line}" for line in firm["why"])
     if shown > limit:
@@ -559,7 +565,7 @@ def render_text(
         out.append("反制 list:" if en else "反制清单：")
         for action in actions:
             out.append(
-                f"  {action['name'] or action['id']}（{action['id']}）{action['class_title'] or ''} — {'; '.join(action['measures'])}"
+                f"  {action['name'] or action['id']}{_bracketed(action['id'], en)}{' ' if en else ''}{action['class_title'] or ''} — {'; '.join(action['measures'])}"
             )
     if head["errors"]:
         out.append("")

@@ -316,7 +316,7 @@ def indicator_line(scheme: Scheme, p: Points, lang: str, source: str) -> str:
         limit += _t("floor", lang, floor=_constant(ind.floor, 4)) + (
             label("floored", lang) if p.floored else ""
         )
-    unit = f" {ind.unit}" if ind.unit else ""
+    unit = unit_text(ind.unit, lang)
     return _t(
         "indicator",
         lang,

@@ -110,7 +110,7 @@ def test_each_firm_explains_itself_in_chinese_and_english(tmp_path: Path) -> Non
         ]
     ).stdout
     assert (
-        "tax per mu 48.194 万元/亩, benchmark 24.097 (fixed benchmark), ratio 2, 60 points"
+        "tax per mu 48.194 ×10k CNY/mu, benchmark 24.097 (fixed benchmark), ratio 2, 60 points"
         in en
     )
     assert "A (priority development): score ≥ 130" in en
