@@ -43,11 +43,15 @@ REVIEW_BAND = "review_band"
 
 
 def rules_dirs() -> list[Path]:
-    """Where shipped rule sets are looked for: $SCREENING_RULES, ./rules, the source tree."""
+    """Where shipped rule sets are looked for: $SCREENING_RULES, then the source tree.
+
+    Never the current folder: a `rules/` folder there would stand in for the shipped
+    rule sets, and every result would claim a shipped id for what it did not apply.
+    A rule set of one's own is named by its file path, and labelled with it.
+    """
     dirs = []
     if os.environ.get("SCREENING_RULES"):
         dirs.append(Path(os.environ["SCREENING_RULES"]))
-    dirs.append(Path.cwd() / "rules")
     dirs.append(_source_rules())
     seen, unique = set(), []
     for d in dirs:
