@@ -6,7 +6,10 @@ A row is a totals row when
   it), says so: after removing spaces, punctuation and a bracketed note ("合 计",
   "总计:", "合计（万元）", "Total"), it is one of 合计 小计 总计 共计 累计 汇总 总和
   平均 均值 (a leading qualifier such as 本页 全年 一季度 allowed when the text ends
-  with the word, up to 12 characters), or total / subtotal / sum / average / mean; or
+  with the word, up to 12 characters), or total / subtotal / sum / average / mean,
+  unless the row also has a project id (not itself such a word) and a company or an
+  industry code, as a project has and a totals row does not (B5, 汇总表说明, 戊公司,
+  C3985 is a project); or
 * its figures are the column sums, exactly (in Decimal, in canonical units), of the
   data rows since the last totals row or of all data rows so far (subtotals, then a
   grand total): at least two rows summed, every figure the row gives equals its sum,
@@ -57,6 +60,8 @@ _MAYBE_PARTS = (
 )
 _NOTE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
 _NOISE = re.compile(r"[\s:：,，.。、;；\-—_*#/]+")
+# what offices type in a cell for "none" (a company cell of a totals row, say)
+_PLACEHOLDERS = {"", "无", "n/a", "na", "N/A", "NA", "null", "none", "—", "－"}
 _ADDITIVE = {"money", "area", "energy", "electricity", "mass", "count"}
 _SUMS = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow])
 _ZERO = Decimal(0)
@@ -84,6 +89,12 @@ class Totals:
     def __init__(self, header: HeaderMap) -> None:
         self._labels = [c.index for c in header.columns if c.field in ("name", "id")]
         self._names = self._labels
+        self._ids = [c.index for c in header.columns if c.field == "id"]
+        # a project's marks beside its id: a totals row rarely names a company or an
+        # industry code (subtotals by industry keep theirs in the label, C26 小计)
+        self._marks = [
+            c.index for c in header.columns if c.field in ("company", "industry")
+        ]
         # (column index, header, field path, kind, factor of its unit)
         self._figures: list[tuple[int, str, tuple[str, ...], str, Decimal]] = []
         for column in header.columns:
@@ -104,18 +115,46 @@ class Totals:
         self._known: list[dict[Any, Decimal]] = [{} for _ in self._figures]
 
     def labelled(self, cells: Sequence[object]) -> str | None:
-        """The skip reason when a cell labels the row as totals, else None."""
+        """The skip reason when a cell labels the row as totals, else None.
+
+        A row with a project id and a company or an industry code is a project
+        whatever its name says (B5, 汇总表说明, 戊公司, C3985): no label skips it.
+        """
+        label = self._label(cells)
+        if label is None or self._a_project(cells):
+            return None
+        return _labelled(label)
+
+    def _label(self, cells: Sequence[object]) -> str | None:
         for index in self._labels:
             text = cells[index] if index < len(cells) else None
             if isinstance(text, str) and totals_label(text):
-                return _labelled(text)
+                return text
         for index, value in enumerate(cells):
             if value is None or value == "":
                 continue
             if index not in self._labels and type(value) is str and totals_label(value):
-                return _labelled(value)
+                return value
             break
         return None
+
+    def _a_project(self, cells: Sequence[object]) -> bool:
+        """Whether the row has an id (not itself a totals label, as 序号 合计 is) and
+        a company or an industry code."""
+        width = len(cells)
+
+        def given(index: int) -> bool:
+            value = cells[index] if index < width else None
+            if isinstance(value, str):
+                text = _NOISE.sub("", value)
+                return bool(text) and text not in _PLACEHOLDERS
+            return value is not None
+
+        def an_id(index: int) -> bool:
+            value = cells[index] if index < width else None
+            return given(index) and not (isinstance(value, str) and totals_label(value))
+
+        return any(map(an_id, self._ids)) and any(map(given, self._marks))
 
     def skip(self, cells: Sequence[object], data: dict[str, Any]) -> str | None:
         """Why this data row is not a project, or None (then it counts towards sums)."""

@@ -182,3 +182,46 @@ def test_many_unknown_columns_make_one_warning(tmp_path: Path) -> None:
         "备用4 等）/ 10,000 unknown headers ignored (the first shown) "
         "(备用0、备用1、备用2、备用3、备用4)"
     ]
+
+
+def test_a_label_does_not_skip_a_row_with_an_id_and_a_company_or_industry(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text(
+        "项目编号,项目名称,企业名称,行业代码,总投资(亿元),用地面积(亩)\n"
+        "B5,汇总表说明,戊公司,C3985,1,50\n"  # a project: id, company, industry code
+        "B6,合计收购项目,,C3985,1,50\n"  # id and industry code
+        "B7,小计中心,己公司,,1,50\n"  # id and company
+        "合计,,,,3,150\n"  # the id column holds the label: no project id
+        ",合计,,,3,150\n"
+        "B8,汇总,-,,3,150\n"  # a placeholder is no company
+        ",汇总表说明,戊公司,C3985,1,50\n",  # no id: the label decides
+        encoding="utf-8",
+    )
+    with read_rows(path) as stream:
+        rows = [(r.number, r.data and r.data.get("id"), r.skip) for r in stream]
+    skipped = [number for number, _, skip in rows if skip and skip.startswith("合计行")]
+    assert [(n, i) for n, i, skip in rows if skip is None] == [
+        (2, "B5"),
+        (3, "B6"),
+        (4, "B7"),
+    ]
+    assert skipped == [5, 6, 7, 8]
+
+
+def test_a_labelled_row_with_an_unreadable_figure_keeps_the_same_rule(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "项目编号,项目名称,企业名称,行业代码,总投资(亿元)\n"
+        "B5,汇总表说明,戊公司,C3985,abc\n"  # a project with a bad figure: invalid
+        "合计,,,,abc\n",  # a totals row with a bad figure: skipped
+        encoding="utf-8",
+    )
+    with read_rows(path) as stream:
+        rows = list(stream)
+    assert rows[0].skip is None and rows[0].error is not None
+    assert rows[0].error.column == "总投资(亿元)"
+    assert rows[1].skip is not None and rows[1].error is None
