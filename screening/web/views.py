@@ -162,6 +162,17 @@ def committee_label(value: str | None, lang: str) -> str:
     return COMMITTEE_EN.get(value, value) if lang == "en" else value
 
 
+def field_title(path: str, lang: str) -> str:
+    """A project field as the form labels it (投资总额 for investment.total); a field
+    the project model does not know (a rule set's own input) by its path."""
+    from screening.model.project import FIELDS
+
+    spec = FIELDS.get(path) or FIELDS.get(f"{path}.code")
+    if spec is None:
+        return path
+    return (spec.title_en or spec.title_zh) if lang == "en" else spec.title_zh
+
+
 def unit_suffix(unit: str | None, lang: str) -> str:
     """A field label's unit: （万元） on Chinese pages, " (×10k CNY)" on English ones."""
     if not unit:
@@ -214,6 +225,7 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
         "committee": lambda value: committee_label(value, lang),
         "say": lambda message: says(str(message), lang),
         "unit": lambda value: unit_suffix(value, lang),
+        "field": lambda path: field_title(path, lang),
         "pdf": bool(request.app.state.settings.pdf_browser),
         **values,
     }

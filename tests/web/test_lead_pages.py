@@ -283,3 +283,17 @@ def test_an_unknown_lead_names_the_pipeline_not_the_cli(sqlite_web: Web) -> None
     assert page.status_code == 404
     shown = text_of(page.text)
     assert "screening register" not in shown and "见项目库" in shown
+
+
+def test_the_history_names_changed_fields_by_their_titles(web: Web) -> None:
+    assert screen_form(web, FORM).status_code == 303
+    changed = {**FORM, "investment.total": "3.2亿元", "land.admin_share": "6%"}
+    assert screen_form(web, changed).status_code == 303
+    client = web.client("officer")
+    page = client.get("/leads/bh-007").text
+    assert "变更字段" in page and "总投资" in page
+    assert "investment.total" not in page and "land.admin_share" not in page
+    client.get("/lang?to=en")
+    english = client.get("/leads/bh-007").text
+    assert re.search(r"Total investment</dt><dd>32,000 ×10k CNY<", english)
+    client.get("/lang?to=zh")
