@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from screening.register.db import RegisterError
+from screening.register.db import NotFound, RegisterError
 from screening.register.schema import (
     ROLES,
     accounts,
@@ -46,6 +46,10 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
 class AccountError(RegisterError):
     """A refused account operation (unknown name, weak password, duplicate)."""
+
+
+class UnknownAccount(AccountError, NotFound):
+    """No such account or live token (HTTP 404)."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ class AccountStore:
                 select(accounts).where(accounts.c.name == name.strip())
             ).first()
         if row is None:
-            raise AccountError(f"没有用户 {name!r} / no such account")
+            raise UnknownAccount(f"没有用户 {name!r} / no such account")
         out = dict(row._mapping)
         out.pop("password_hash")
         return out
@@ -392,7 +396,7 @@ class AccountStore:
                 .values(revoked_at=utc_now())
             ).rowcount
         if not done:
-            raise AccountError(f"没有可撤销的令牌 {token_id} / no such live token")
+            raise UnknownAccount(f"没有可撤销的令牌 {token_id} / no such live token")
         self.audit(actor, "token_revoked", str(token_id), None)
 
     # --- the audit log --------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from screening.register.db import RegisterError
+from screening.register.db import NotFound
 from tests.web.conftest import Web
 from tests.web.test_api import _body
 
@@ -143,7 +143,7 @@ def test_a_register_error_is_answered_by_the_app_s_handler(
     sqlite_web: Web, direct_calls: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def refused(*args: Any, **kwargs: Any) -> str:
-        raise RegisterError("项目库中没有 x / no such lead")
+        raise NotFound("项目库中没有 x / no such lead")
 
     monkeypatch.setattr(sqlite_web.app.state.writer, "stored", refused)
     kwargs = {"json": _project("ERR-1"), "headers": sqlite_web.api("officer")}
