@@ -89,11 +89,22 @@ def shipped_ids() -> list[str]:
     return []
 
 
-def find_ruleset(ref: str) -> Path:
-    """A rule set id (`parks/x`) or a file path → the file."""
+def find_ruleset(ref: str, folder: Path | None = None) -> Path:
+    """A rule set id (`parks/x`) or a file path → the file.
+
+    A relative file path is read from `folder` when one is given: the folder of the
+    rule-set file whose `extends` names it, so a chain loads the same from anywhere
+    (as a case file's `ruleset:` is read from the case file's folder). An id is
+    always a shipped rule set's.
+    """
+    if folder is not None and _is_file_ref(ref) and not Path(ref).is_absolute():
+        beside = folder / ref
+        if beside.is_file():
+            return _relative(beside)
+        raise RuleSetError(f"找不到规则集文件 {beside} / no such file")
     if _is_path(ref):
         return Path(ref)
-    if Path(ref).suffix in (".yaml", ".yml", ".json"):
+    if _is_file_ref(ref):
         raise RuleSetError(f"找不到规则集文件 {ref} / no such file")
     for base in rules_dirs():
         candidate = base / f"{ref}.yaml"
@@ -227,7 +238,7 @@ def _chain(path: Path) -> list[_Loaded]:
         for i, parent in enumerate(item.extends):
             parent_span = item.loaded.span(("extends", i))
             try:
-                parent_path = find_ruleset(parent)
+                parent_path = find_ruleset(parent, p.parent)
             except RuleSetError as exc:
                 message = f"extends: {exc.diagnostics[0].message}"
                 errors.append(Diagnostic("RUL", message, parent_span))
@@ -277,10 +288,14 @@ def load_chain(paths: list[Path], as_of: dt.date | None = None) -> RuleSet:
     return merged
 
 
+def _is_file_ref(ref: str) -> bool:
+    """Whether `ref` names a file (by its suffix) rather than a shipped id."""
+    return Path(ref).suffix in (".yaml", ".yml", ".json")
+
+
 def _is_path(ref: str) -> bool:
     """Whether `find_ruleset` reads `ref` as a file path rather than a shipped id."""
-    as_path = Path(ref)
-    return as_path.suffix in (".yaml", ".yml", ".json") and as_path.is_file()
+    return _is_file_ref(ref) and Path(ref).is_file()
 
 
 def _period(eff: spec.Effective) -> str:

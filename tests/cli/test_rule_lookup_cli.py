@@ -58,3 +58,34 @@ def test_a_rules_folder_here_is_read_by_path_and_says_so(
     assert data["ruleset"]["id"] == "national"
     assert data["ruleset"]["path"] == "rules/national.yaml"
     assert data["decision"] == "review"  # 8000 tce is over the edited 100
+
+
+def _layer(folder: Path) -> Path:
+    # the tester's layer/: a copy of national under another id, and the 北海 park
+    # extending it by file name
+    layer = folder / "layer"
+    layer.mkdir()
+    national = (ROOT / "rules/national.yaml").read_text(encoding="utf-8")
+    (layer / "nat.yaml").write_text(
+        national.replace("\nid: national\n", "\nid: nat-local\n", 1), encoding="utf-8"
+    )
+    park = (ROOT / "rules/parks/beihai-tieshangang-2023.yaml").read_text("utf-8")
+    assert "\nextends: [national]\n" in park
+    (layer / "child.yaml").write_text(
+        park.replace("\nextends: [national]\n", "\nextends: [nat.yaml]\n"), "utf-8"
+    )
+    return layer
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_validate_and_screen_read_extends_beside_the_file_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inside: bool
+) -> None:
+    layer = _layer(tmp_path)
+    monkeypatch.chdir(layer if inside else tmp_path)
+    ref = "child.yaml" if inside else "layer/child.yaml"
+    assert "0 error(s)" in invoke(["validate", ref]).stdout
+    data = json.loads(
+        invoke(["screen", CASE, "--rules", ref, "--format", "json"]).stdout
+    )
+    assert data["ruleset"]["path"] == ref and data["decision"] == "pass"
