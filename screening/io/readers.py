@@ -1155,38 +1155,87 @@ def _parse_line(
 # ---- folder of project files ---------------------------------------------------------
 
 
+_TABLES = {*DELIMITERS, *WORKBOOKS, ".xls", *LINES}  # inputs of their own
+
+
 def _read_folder(folder: Path) -> RowStream:
     # Sorted by name so the order (and output order) is the same on every machine;
-    # hidden files are editor leftovers.
-    files = sorted(
-        (
-            p
-            for p in folder.iterdir()
-            if p.is_file()
-            and p.suffix.lower() in PROJECT_FILES
-            and not p.name.startswith(".")
+    # hidden files are editor leftovers. A folder holds project files, one project
+    # each, at its top level: subfolders and tables in it are not read, and said so.
+    files: list[Path] = []
+    subfolders = tables = others = 0
+    for p in folder.iterdir():
+        if p.name.startswith("."):
+            continue
+        if p.is_dir():
+            subfolders += 1
+        elif not p.is_file():
+            others += 1
+        elif p.suffix.lower() in PROJECT_FILES:
+            files.append(p)
+        elif p.suffix.lower() in _TABLES:
+            tables += 1
+        else:
+            others += 1
+    files.sort(key=lambda p: p.name)
+    rows = map(_project_file, files)
+    warnings = _unread(str(folder), subfolders, tables, others)
+    return RowStream(str(folder), rows, format="folder", warnings=warnings)
+
+
+def _unread(
+    folder: str, subfolders: int, tables: int, others: int
+) -> tuple[Diagnostic, ...]:
+    """The warning that some of a folder's entries were not read, and why."""
+    count = subfolders + tables + others
+    if not count:
+        return ()
+    zh = [
+        f"{n} 个{what}"
+        for n, what in (
+            (subfolders, "子文件夹（不逐层读取）"),
+            (tables, "表格（CSV/XLSX/JSONL 请单独给出）"),
+            (others, "其他文件"),
+        )
+        if n
+    ]
+    en = [
+        f"{n} {what}"
+        for n, what in (
+            (subfolders, "subfolder(s), not read recursively"),
+            (tables, "table(s): give a CSV, XLSX or JSONL as the input itself"),
+            (others, "other file(s)"),
+        )
+        if n
+    ]
+    return (
+        Diagnostic(
+            "INP",
+            f"文件夹中 {count} 项未读取：{'、'.join(zh)}；只读 .yaml .yml .json 项目文件 / "
+            f"{count} entries of the folder not read ({'; '.join(en)}); "
+            "only .yaml, .yml and .json project files are",
+            SourceSpan(folder),
+            None,
+            "warning",
         ),
-        key=lambda p: p.name,
     )
-    rows = (_project_file(p, number) for number, p in enumerate(files, 1))
-    return RowStream(str(folder), rows, format="folder")
 
 
-def _project_file(path: Path, number: int) -> Row:
+def _project_file(path: Path) -> Row:
+    """One project file as a row numbered by its line: 1 (the project is the whole
+    file) or, when it is refused, the line of the value refused."""
+    source = str(path)
     try:
-        data = load_yaml_file(path).data
+        loaded = load_yaml_file(path)
     except YamlError as exc:
         span = exc.span
-        where = (
-            f"{span.line}:{span.column}: " if span and span.line and span.column else ""
-        )
-        return Row(
-            str(path), number, None, RowError(None, where + exc.diagnostics[0].message)
-        )
+        line = span.line if span and span.line else 1
+        return Row(source, line, None, RowError(None, exc.diagnostics[0].message))
+    data = loaded.data
     if not isinstance(data, dict):
         return Row(
-            str(path),
-            number,
+            source,
+            loaded.span().line or 1,
             None,
             RowError(
                 None, "项目文件应为映射（键: 值）/ a project file must be a mapping"
@@ -1196,4 +1245,30 @@ def _project_file(path: Path, number: int) -> Row:
         k: v for k, v in data.items() if k not in CASE_KEYS
     }  # a case file screens as its project
     data.setdefault("id", path.stem)
-    return Row(str(path), number, data)
+    refused = _refused_at(loaded, data)
+    if refused is not None:
+        line, error = refused
+        return Row(source, line, None, error)
+    return Row(source, 1, data)
+
+
+def _refused_at(loaded: Any, data: dict[str, Any]) -> tuple[int, RowError] | None:
+    """Where and why the project model refuses a file's project, or None.
+
+    The model validates it again where it is screened; here only to say at which
+    line of the file the value it refuses is (a file is small, and one a project).
+    """
+    from pydantic import ValidationError
+
+    from screening.model.diagnose import describe
+    from screening.model.project import Project
+
+    try:
+        Project.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
+        where = ".".join(map(str, loc)) or None
+        line = loaded.span(loc).line or 1
+        return line, RowError(where, describe(error))
+    return None
