@@ -31,7 +31,15 @@ from screening.report.explain import (
     round_score,
     show,
 )
-from screening.report.figures import figure, number_json, same_figure, score_json
+from screening.report.figures import (
+    apart,
+    figure,
+    figure_apart,
+    near_texts,
+    number_json,
+    same_figure,
+    score_json,
+)
 
 _encode = json.JSONEncoder(
     ensure_ascii=False
@@ -110,6 +118,13 @@ class _Frame:
         self.top: Any = None if top is None else Fraction(top)
         self.top_json = number_json(self.top).encode()
         self.percent = rule.id in explain.percent
+        # what an actual reads as when it rounds onto the fixed threshold: only then
+        # is it kept apart from it (`figure_apart`), one set lookup otherwise
+        self.near = (
+            near_texts(self.threshold, self.percent)
+            if self.fixed_threshold
+            else frozenset()
+        )
         self.lang = explain.lang
         self.yes_no = {
             value: _inner(show(value, explain.lang)) for value in (True, False)
@@ -238,6 +253,12 @@ class _Frame:
                 actual_json, say_actual = _figure(actual, self.percent, self.lang)
             else:
                 json_text, shown = texts
+                if threshold is not None and (
+                    threshold_json is not self.threshold_json
+                    or json_text in self.near
+                    or shown in self.near
+                ):  # it may round onto the threshold: kept apart from it
+                    json_text, shown = figure_apart(actual, threshold, self.percent)
                 actual_json = json_text.encode()
                 say_actual = actual_json if shown is json_text else shown.encode()
         if points is None:
@@ -361,7 +382,7 @@ class _General:
             else _MISSING
             if status is Status.MISSING
             else _STATUSES[status],
-            _NULL if actual is None else number_json(actual).encode(),
+            _NULL if actual is None else number_json(apart(actual, threshold)).encode(),
             _NULL
             if threshold is None
             else self.threshold_json
@@ -701,7 +722,7 @@ def finding_fields(
         "group": finding.group,
         "kind": finding.kind,
         "status": finding.status.value,
-        "actual": number(finding.actual),
+        "actual": number(apart(finding.actual, finding.threshold)),
         "threshold": number(finding.threshold),
         "unit": finding.unit or None,
         "points": number(finding.points),

@@ -32,6 +32,8 @@ from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, input_kinds
 from screening.report.figures import (
+    SHARE_SCALE,
+    apart,
     bound_text,
     figure,
     hundredths,
@@ -211,6 +213,8 @@ class _Sentence:
         rule = explain.rules[rule_id]
         self.source, self.extra = template, extra
         self.shown = percent if rule_id in explain.percent else show
+        # the grid its actual is shown on, kept apart from the threshold (`apart`)
+        self.grid = SHARE_SCALE if rule_id in explain.percent else 10**4
         self.lang = explain.lang
         self.explain = explain
         self.op, self.unit = rule_op(rule), rule.unit
@@ -259,7 +263,9 @@ class _Sentence:
         values = {}
         for name in self.needs:
             if name == "actual":
-                values[name] = self.shown(finding.actual, self.lang)
+                values[name] = self.shown(
+                    apart(finding.actual, finding.threshold, self.grid), self.lang
+                )
             elif name == "threshold":
                 values[name] = self.explain.threshold_text(
                     finding.threshold, finding.op, self.shown
@@ -272,7 +278,9 @@ class _Sentence:
         explain, shown = self.explain, self.shown
         params = {
             "title": explain.titles[finding.rule],
-            "actual": shown(finding.actual, self.lang),
+            "actual": shown(
+                apart(finding.actual, finding.threshold, self.grid), self.lang
+            ),
             "unit": _unit(finding.unit, self.lang),
             "threshold": explain.threshold_text(finding.threshold, finding.op, shown),
             "op": explain.op_text(finding.op),
@@ -499,7 +507,10 @@ class Explainer:
             f"branch.numeric_{branch.status.value}",
             lang,
             branch=title,
-            actual=shown(branch.actual, lang),
+            actual=shown(
+                apart(branch.actual, branch.threshold, SHARE_SCALE if share else 10**4),
+                lang,
+            ),
             unit=_unit(branch.unit, lang),
             op=self.op_text(branch.op),
             threshold=self.threshold_text(branch.threshold, branch.op, shown),

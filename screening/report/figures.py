@@ -254,3 +254,65 @@ def same_figure(found: Any, known: Any) -> bool:
     if kind is tuple and type(known) is tuple:
         return len(found) == len(known) and all(map(same_figure, found, known))
     return False
+
+
+# a share's sentence shows it as a percentage to four decimals: six of the fraction
+SHARE_SCALE = _SCALE * 100
+
+
+def apart(value: Any, threshold: Any, scale: int = _SCALE) -> Any:
+    """`value`, or the figure that shows it beside `threshold` on the 1/`scale` grid.
+
+    Rounding half to even is monotonic, so a rounded actual never reads on the wrong
+    side of its rounded threshold; it may read *equal* to it while the exact figures
+    differ (269.99999 against 270). Then the figure one step of 1/`scale` from the
+    rounded threshold on the value's own side is returned (269.9999), an exact
+    Fraction on the grid that every rounding shows as itself: the shown actual stands
+    to the shown threshold as the exact actual to the exact threshold. Each bound of
+    a between is kept apart so. Anything but an int, Fraction or Decimal (a float, a
+    yes or no) is returned as it is."""
+    if threshold is None or value is None:
+        return value
+    if type(threshold) is tuple:
+        for bound in threshold:
+            value = apart(value, bound, scale)
+        return value
+    kind = type(value)
+    if kind not in _EXACT or type(threshold) not in _EXACT:
+        return value
+    num, den = value.as_integer_ratio()
+    t_num, t_den = threshold.as_integer_ratio()
+    q = scaled(num, den, scale)
+    if q != scaled(t_num, t_den, scale):
+        return value
+    below, above = num * t_den, t_num * den
+    if below == above:
+        return value
+    return Fraction(q - 1 if below < above else q + 1, scale)
+
+
+def figure_apart(value: Any, threshold: Any, share: bool = False) -> Any:
+    """`figure(value, share)` with each text kept `apart` from `threshold` on its own
+    grid: the JSON number's four decimals, a share's percentage's four."""
+    texts = figure(value, share)
+    if texts is None or threshold is None:
+        return texts
+    number_at = apart(value, threshold)
+    shown_at = apart(value, threshold, SHARE_SCALE) if share else number_at
+    if number_at is value and shown_at is value:
+        return texts
+    return figure(number_at)[0], figure(shown_at, share)[1]  # type: ignore[index]
+
+
+def near_texts(threshold: Any, share: bool = False) -> frozenset[str]:
+    """The texts a figure reads as when it rounds onto `threshold` (or a bound of it):
+    an actual whose JSON or shown text is none of them is apart from it already, so
+    a writer checks this set first and calls `figure_apart` only on a hit."""
+    bounds = threshold if type(threshold) is tuple else (threshold,)
+    texts: set[str] = set()
+    for bound in bounds:
+        if type(bound) not in _EXACT:
+            continue
+        texts.update(figure(bound))  # type: ignore[arg-type]
+        texts.update(figure(bound, True))  # type: ignore[arg-type]
+    return frozenset(texts)

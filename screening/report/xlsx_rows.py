@@ -33,7 +33,14 @@ from screening.report.explain import (
     round_score,
     show,
 )
-from screening.report.figures import figure, same_figure, score_json
+from screening.report.figures import (
+    apart,
+    figure,
+    figure_apart,
+    near_texts,
+    same_figure,
+    score_json,
+)
 from screening.report.html import enum_label, finding_status
 from screening.report.sheetml import (
     DECISION_STYLE,
@@ -328,6 +335,7 @@ class _RuleCells:
         "max_points",
         "sentences",
         "share",
+        "near",
         "frames",
         "passed_frames",
         "failed_frames",
@@ -365,6 +373,13 @@ class _RuleCells:
             for figures in (False, True)
         }
         self.share = rule.id in explain.percent  # its actual figure read as a percent
+        # what an actual reads as when it rounds onto the fixed threshold: only then
+        # is it kept apart from it (`figure_apart`), one set lookup otherwise
+        self.near = (
+            near_texts(self.threshold, self.share)
+            if self.fixed_threshold
+            else frozenset()
+        )
         # a finding not applicable for the rule's `applies_if` holds nothing of the
         # project's: its row is written once (by DecisionRows), and a finding that
         # differs from it only in its reason (未配置, a key not in a table) is that row
@@ -530,6 +545,12 @@ class _RuleCells:
                 number, json_text = b"", None
             else:
                 json_text, shown = texts
+                if threshold is not None and (
+                    not self.fixed_threshold
+                    or json_text in self.near
+                    or shown in self.near
+                ):  # it may round onto the threshold: kept apart from it
+                    json_text, shown = figure_apart(actual, threshold, self.share)
                 if len(json_text) > 15 or "e" in json_text:
                     return None  # may be beyond what Excel holds
                 number, answer = json_text.encode(), b""
@@ -642,7 +663,9 @@ class DecisionRows:
                     if name == "actual":
                         actual = finding.actual
                         shown = sentence.shown
-                        texts = figure(actual, shown is percent)
+                        texts = figure_apart(
+                            actual, finding.threshold, shown is percent
+                        )
                         if texts is None:
                             values[name] = shown(actual, self.lang)
                             continue
@@ -765,7 +788,11 @@ class DecisionRows:
             top_cell = kept_top[1] if top is kept_top[0] else cells.remember_top(top)
             actual, points = finding.actual, finding.points
             if actual_cell is None:
-                actual_cell = EMPTY if actual is None else _figure_at(actual, lang)
+                actual_cell = (
+                    EMPTY
+                    if actual is None
+                    else _figure_at(apart(actual, threshold), lang)
+                )
             row = b"".join(
                 (
                     head,
