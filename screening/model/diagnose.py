@@ -35,15 +35,12 @@ def _message(error: Any, model: type[BaseModel] | None, parent: Any) -> str:
     if kind == "extra_forbidden":
         key = error["loc"][-1]
         known = list(parent.keys()) if isinstance(parent, dict) else []
-        hint = ""
+        close: list[str] = []
         if model is not None:
             allowed = _allowed_keys(model, error["loc"][:-1])
             close = _close_matches(str(key), allowed, n=1, cutoff=0.5)
-            hint = (
-                f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
-            )
         del known
-        return f"未知的键 {key!r}{hint} / unknown key"
+        return _unknown_key(key, close)
     if kind == "missing":
         return f"缺少必填项 {error['loc'][-1]!r} / required key missing"
     if kind in ("greater_than_equal", "greater_than"):
@@ -57,16 +54,24 @@ def _message(error: Any, model: type[BaseModel] | None, parent: Any) -> str:
     if kind == "string_pattern_mismatch":
         return f"格式不符（应匹配 {ctx.get('pattern')}）/ wrong format"
     if kind == "union_tag_invalid":
-        tag = str(ctx.get("tag", ""))
-        close = _close_matches(tag, sorted(_KIND_TAGS), n=1, cutoff=0.5)
-        hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
-        return f"未知的规则类型 {tag!r}{hint}；应为 {ctx.get('expected_tags')} 之一 / unknown rule kind"
+        return _unknown_kind(str(ctx.get("tag", "")), str(ctx.get("expected_tags")))
     if kind == "union_tag_not_found":
         return "规则缺少 kind / a rule needs a kind"
     for prefix, text in _TYPE_MESSAGES:
         if kind.startswith(prefix):
             return f"{text}，实际为 {error.get('input')!r}"
     return f"{error['msg']} / {kind}"
+
+
+def _unknown_kind(tag: str, expected: str) -> str:
+    close = _close_matches(tag, sorted(_KIND_TAGS), n=1, cutoff=0.5)
+    hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
+    return f"未知的规则类型 {tag!r}{hint}；应为 {expected} 之一 / unknown rule kind"
+
+
+def _unknown_key(key: Any, close: list[str]) -> str:
+    hint = f"（是否想写 {close[0]}？/ did you mean {close[0]}?）" if close else ""
+    return f"未知的键 {key!r}{hint} / unknown key"
 
 
 _TYPE_MESSAGES = (
@@ -116,6 +121,75 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _rule_keys() -> list[str]:
+    # every key some kind of rule takes: a key outside these is wrong whatever the kind
+    keys = {
+        info.alias or name
+        for rule_kind in KINDS.values()
+        for name, info in rule_kind.shape.model_fields.items()
+    }
+    return sorted(keys)
+
+
+def _rule_without_kind(
+    error: Any, loaded: LoadedYaml, code: str, at: tuple[Any, ...]
+) -> list[Diagnostic]:
+    """A rule whose kind is missing, misspelt as a key (`kin:`), or unknown: that
+    problem at its own line, then every other problem the rule's keys show.
+
+    With the kind's key misspelt but its value a kind, the rule is checked as that
+    kind; otherwise only keys that no kind of rule takes can be called wrong.
+    """
+    rule: dict[Any, Any] = error["input"]
+    known = _rule_keys()
+    unknown = [key for key in rule if key not in known]
+    close = {key: _close_matches(str(key), known, n=1, cutoff=0.5) for key in unknown}
+    out: list[Diagnostic] = []
+    kind_key = "kind" if "kind" in rule else None
+    if kind_key is None:
+        kind_key = next((key for key in unknown if close[key] == ["kind"]), None)
+    if kind_key is None:
+        out.append(
+            Diagnostic(
+                code, _message(error, None, None), loaded.span(at), field_path(at)
+            )
+        )
+    elif kind_key != "kind":
+        where = at + (kind_key,)
+        out.append(
+            Diagnostic(
+                code,
+                _unknown_key(kind_key, ["kind"]),
+                loaded.key_span(where),
+                field_path(where),
+            )
+        )
+        tag = rule[kind_key]
+        if isinstance(tag, str) and tag in KINDS:
+            shape = KINDS[tag].shape
+            as_written = {("kind" if k == kind_key else k): v for k, v in rule.items()}
+            try:
+                shape.model_validate(as_written)
+            except ValidationError as exc:
+                out += diagnostics_from(exc, loaded, code, shape, at)
+            return out
+    if kind_key is not None:
+        tag = rule[kind_key]
+        where = at + (kind_key,)
+        if not (isinstance(tag, str) and tag in KINDS):
+            expected = ", ".join(repr(name) for name in KINDS)
+            message = _unknown_kind(str(tag), expected)
+            out.append(Diagnostic(code, message, loaded.span(where), field_path(where)))
+    for key in unknown:
+        if key != kind_key:
+            where = at + (key,)
+            message = _unknown_key(key, close[key])
+            out.append(
+                Diagnostic(code, message, loaded.key_span(where), field_path(where))
+            )
+    return out
+
+
 def diagnostics_from(
     exc: ValidationError,
     loaded: LoadedYaml,
@@ -141,6 +215,13 @@ def diagnostics_from(
                 )
             )
         at = prefix + path
+        if (
+            error["type"] in ("union_tag_invalid", "union_tag_not_found")
+            and (error.get("ctx") or {}).get("discriminator") == "'kind'"
+            and isinstance(error.get("input"), dict)
+        ):
+            out += _rule_without_kind(error, loaded, code, at)
+            continue
         if error["type"] == "union_tag_invalid":
             at = at + ("kind",)  # point at the misspelt kind itself
         span = (
