@@ -44,6 +44,7 @@ from screening.report.figures import (
     safe_bound,
     scaled,
     show,
+    small_bound,
 )
 
 # the public names; the figures' texts (number, show, …) live in screening.report.figures
@@ -887,8 +888,13 @@ class Prose:
             before, after, template, scale, up, cents, suffix = words
             scaled = num * scale
             bound = -(-scaled // den) if up else scaled // den
-            # `decimals(bound × 10⁴⁻ᵖˡᵃᶜᵉˢ)`, from the bound itself
-            shown = (hundredths(bound) if cents else str(bound)) + suffix
+            if bound == 0 and cents and not up and num > 0:
+                # a positive upper bound below a hundredth: not shown as 0 (see
+                # `small_bound`); the share's factor is the scale without its places
+                shown = small_bound(num * (scale // 100), den) + suffix
+            else:
+                # `decimals(bound × 10⁴⁻ᵖˡᵃᶜᵉˢ)`, from the bound itself
+                shown = (hundredths(bound) if cents else str(bound)) + suffix
             texts.append(
                 before + shown + after
                 if template is None

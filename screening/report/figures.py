@@ -235,8 +235,23 @@ def bound_text(value: Fraction, relation: str, places: int, factor: int = 1) -> 
     most four, so the bound shows exactly."""
     num, den = value.as_integer_ratio()
     scaled = num * factor * _POWERS[places]
-    bound = -(-scaled // den) if relation in (">=", ">") else scaled // den
+    up = relation in (">=", ">")
+    bound = -(-scaled // den) if up else scaled // den
+    if bound == 0 and not up and num > 0 and places:
+        return small_bound(num * factor, den)
     return decimals(bound * _POWERS[_PLACES - places])
+
+
+def small_bound(num: int, den: int) -> str:
+    """A positive upper bound num / den that `places` decimals would floor to 0 (用地面积
+    不超过 0 亩: a bound no project can meet), floored to its first two significant
+    digits instead: 1/270 → 0.0037. Still the safe direction (at most the bound), and
+    still positive, so it stays a bound a project can meet."""
+    places = 2
+    while num * 10**places < den:  # the first significant digit is further right
+        places += 1
+    bound = num * 10 ** (places + 1) // den  # two significant digits
+    return f"0.{bound:0{places + 1}d}".rstrip("0")
 
 
 _POWERS = tuple(10**places for places in range(_PLACES + 1))
