@@ -227,6 +227,9 @@ def safe_bound(value: Fraction, relation: str, places: int) -> Fraction:
     scaled = value.numerator * scale
     if relation in (">=", ">"):
         return Fraction(-(-scaled // value.denominator), scale)
+    if scaled < value.denominator and value > 0 and 0 < places < _PLACES:
+        # a positive bound floored to 0: to four decimals instead (see `small_bound`)
+        return Fraction(value.numerator * _SCALE // value.denominator, _SCALE)
     return Fraction(scaled // value.denominator, scale)
 
 
@@ -237,21 +240,17 @@ def bound_text(value: Fraction, relation: str, places: int, factor: int = 1) -> 
     scaled = num * factor * _POWERS[places]
     up = relation in (">=", ">")
     bound = -(-scaled // den) if up else scaled // den
-    if bound == 0 and not up and num > 0 and places:
+    if bound == 0 and not up and num > 0 and 0 < places < _PLACES:
         return small_bound(num * factor, den)
     return decimals(bound * _POWERS[_PLACES - places])
 
 
 def small_bound(num: int, den: int) -> str:
     """A positive upper bound num / den that `places` decimals would floor to 0 (用地面积
-    不超过 0 亩: a bound no project can meet), floored to its first two significant
-    digits instead: 1/270 → 0.0037. Still the safe direction (at most the bound), and
-    still positive, so it stays a bound a project can meet."""
-    places = 2
-    while num * 10**places < den:  # the first significant digit is further right
-        places += 1
-    bound = num * 10 ** (places + 1) // den  # two significant digits
-    return f"0.{bound:0{places + 1}d}".rstrip("0")
+    不超过 0 亩: a bound no project can meet) floored to four decimals instead, as
+    every figure is shown: 1/270 → 0.0037. Still at most the bound, and positive
+    unless the bound is below 0.0001 (then still 0: a bound that small is left)."""
+    return decimals(num * _SCALE // den)
 
 
 _POWERS = tuple(10**places for places in range(_PLACES + 1))
