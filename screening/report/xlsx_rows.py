@@ -32,6 +32,7 @@ from screening.report.explain import (
     reason_values,
     round_score,
     show,
+    unit_label,
 )
 from screening.report.figures import (
     apart,
@@ -112,13 +113,18 @@ def _finding_tail(finding: Mapping[str, Any], lang: str) -> list[Any]:
         Styled(finding_status(finding, lang), style),
         number_or_text(finding.get("actual"), lang),
         number_or_text(finding.get("threshold"), lang),
-        finding.get("unit"),
+        unit_label(finding.get("unit"), lang) or None,
         finding.get("points"),
         finding.get("max_points"),
         finding.get("message"),
         finding.get("basis"),
         finding.get("remedy"),
     ]
+
+
+def _unit_cell(unit: str | None, lang: str) -> bytes:
+    """A finding's unit cell, in `lang` (万元/亩, ×10k CNY/mu) as its message says it."""
+    return cell_xml(unit_label(unit, lang) or None)
 
 
 def _finding_cells(finding: Mapping[str, Any], lang: str) -> bytes:
@@ -270,7 +276,7 @@ def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame 
         return None
     head = cells.passed if passed else cells.failed
     threshold = (
-        _figure_at(cells.threshold, lang) + cell_xml(cells.unit)
+        _figure_at(cells.threshold, lang) + _unit_cell(cells.unit, lang)
         if cells.fixed_threshold
         else None
     )
@@ -283,7 +289,7 @@ def _frame(cells: _RuleCells, passed: bool, sentence: Any, lang: str) -> _Frame 
     end = close + (b"" if basis == EMPTY else basis) + b"</row>"
     whole = None
     if message is not None:  # its threshold the rule's, or none when it is computed
-        bare = EMPTY + cell_xml(cells.unit) if threshold is None else threshold
+        bare = EMPTY + _unit_cell(cells.unit, lang) if threshold is None else threshold
         whole = head + EMPTY + bare + EMPTY + top + opening + end
     return _Frame(
         head,
@@ -398,7 +404,7 @@ class _RuleCells:
 
     def remember(self, threshold: Any, unit: str | None, lang: str) -> bytes:
         """The threshold and unit cells of a finding, kept for the next."""
-        cells = _figure_at(threshold, lang) + cell_xml(unit)
+        cells = _figure_at(threshold, lang) + _unit_cell(unit, lang)
         self.fixed = (threshold, unit, cells)
         return cells
 
