@@ -272,6 +272,9 @@ def load_ruleset(ref: str | Path, as_of: dt.date | None = None) -> RuleSet:
     _typecheck(merged, {item.model.id: item for item in chain})
     if _is_path(str(ref)):
         merged.path = str(ref)
+    elif not path.resolve().is_relative_to(_source_rules()):
+        # an id found under $SCREENING_RULES: not the rule set shipped under that id
+        merged.path = str(path)
     return merged
 
 

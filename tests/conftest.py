@@ -31,7 +31,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _run_from_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Shipped rule sets are found under ./rules, as for a user in a checkout.
+    # Tests name cases and rule files by paths relative to the checkout, as a user
+    # in a checkout would (shipped ids are found wherever the tests run).
     monkeypatch.chdir(ROOT)
 
 

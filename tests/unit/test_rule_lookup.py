@@ -51,6 +51,22 @@ def test_a_rule_set_in_a_local_rules_folder_is_named_and_labelled_by_its_path(
     assert load_ruleset("rules/mine.yaml").path == "rules/mine.yaml"
 
 
+def test_a_rule_set_found_under_screening_rules_is_labelled_with_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # $SCREENING_RULES puts a folder before the shipped one: what it holds under a
+    # shipped id is not the shipped rule set, so every output names its file
+    shipped = load_ruleset("national")
+    rules = _shadow(tmp_path)
+    monkeypatch.setenv("SCREENING_RULES", str(rules))
+    found = load_ruleset("national")
+    assert found.sha256 != shipped.sha256
+    assert found.path is not None
+    assert Path(found.path).resolve() == (rules / "national.yaml").resolve()
+    monkeypatch.setenv("SCREENING_RULES", str(ROOT / "rules"))
+    assert load_ruleset("national").path is None  # the shipped folder itself
+
+
 def _layered(folder: Path) -> Path:
     """base/parent.yaml, and layer/child.yaml naming it and a sibling by paths."""
     (folder / "base").mkdir(parents=True)
