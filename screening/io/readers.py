@@ -50,6 +50,7 @@ from screening.io.tables import (
     InputError,
     Limits,
     Overlong,
+    UncomputedFormula,
     float_text,
     number_text,
     open_table,
@@ -368,6 +369,14 @@ def _overlong(value: Overlong) -> CellError:
     )
 
 
+def _uncomputed(value: UncomputedFormula) -> CellError:
+    return CellError(
+        f"单元格 {value.ref} 是公式但没有计算结果：请在 Excel 中打开并保存后再导入 / "
+        f"cell {value.ref} holds a formula without a computed value: open and save "
+        "the file in Excel, then import it again"
+    )
+
+
 def _present(value: object) -> bool:
     """False for an empty cell or a placeholder for "no value" (absent, never zero)."""
     if value is None:
@@ -381,6 +390,8 @@ def _present(value: object) -> bool:
 def _read_cell(value: object, convert: Convert) -> object:
     if type(value) is Overlong:
         raise _overlong(value)
+    if type(value) is UncomputedFormula:
+        raise _uncomputed(value)
     if not _present(value):
         return _ABSENT
     if type(value) is str and "\ufffd" in value:
@@ -872,7 +883,13 @@ def _read_table(
 ) -> RowStream:
     """A CSV/TSV/XLSX file through `screening.io.tables`, mapped to project fields."""
     try:
-        table = open_table(path, header_matcher(columns), sheet=sheet, limits=limits)
+        table = open_table(
+            path,
+            header_matcher(columns),
+            sheet=sheet,
+            limits=limits,
+            mark_uncomputed=True,
+        )
     except HeaderNotFound:
         raise InputError(
             f"前 {HEADER_SCAN} 行中没有表头（至少需要 2 个可识别的列名，"

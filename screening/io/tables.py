@@ -6,7 +6,8 @@ header, joins a two-row header (a merged group cell over its sub-headers) and yi
 `(row_number, cells)` with the row number as the user sees it (the first line is 1).
 Cells are as the file holds them: text, int, float, bool, date/datetime, None or "" for
 an empty cell; a number formatted as a percentage comes as its text ("15%"), a cell
-past `Limits.max_cell_chars` as `Overlong`. Rows are streamed, within `Limits`: a
+past `Limits.max_cell_chars` as `Overlong`, an XLSX formula saved without its result as
+`UncomputedFormula` (when asked). Rows are streamed, within `Limits`: a
 file past them is refused with an `InputError` before its rows are read where the
 format allows (XLSX, see `screening.io.workbook`), a cell past them spoils its row only.
 """
@@ -84,6 +85,20 @@ class Overlong:
     chars: int
     limit: int
     line: bool = False
+
+
+@dataclass(frozen=True)
+class UncomputedFormula:
+    """An XLSX cell holding a formula saved without its result (`ref`: its place, D5).
+
+    Programs that write workbooks without computing them (openpyxl, scripts) leave
+    the result out: the cell has no value to read, which is not an empty cell.
+    """
+
+    ref: str
+
+    def __str__(self) -> str:
+        return ""  # as a header's text: the cell has no value to show
 
 
 class InputError(ScreeningError):
@@ -183,8 +198,13 @@ def open_table(
     sheet: str | None = None,
     min_known: int = MIN_KNOWN,
     limits: Limits = DEFAULT_LIMITS,
+    mark_uncomputed: bool = False,
 ) -> Table:
-    """Open a CSV/TSV/XLSX file, find its header with `match`, stream the rows below."""
+    """Open a CSV/TSV/XLSX file, find its header with `match`, stream the rows below.
+
+    With `mark_uncomputed`, an XLSX formula saved without its result comes as
+    `UncomputedFormula`; else as an empty cell, for a caller that does not read it.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError("找不到输入文件 / input not found", SourceSpan(str(p)))
@@ -202,7 +222,7 @@ def open_table(
     if suffix in WORKBOOKS:
         from screening.io.workbook import read_workbook
 
-        records, close = read_workbook(p, sheet, limits)
+        records, close = read_workbook(p, sheet, limits, mark_uncomputed)
         return _table(p, records, match, min_known, "xlsx", close)
     if suffix == ".xls":
         raise InputError(

@@ -8,7 +8,10 @@ with byte searches, so a sheet past Excel's limits is refused in seconds, in mem
 does not grow with the file. The values are then read by python-calamine when the sheet
 is small enough to hold (it loads a whole sheet at once: `CALAMINE_CELLS`), else
 streamed by openpyxl's read-only reader. calamine reports no number formats and gives
-error cells as "", so the same pass finds percent-formatted and error cells.
+error cells as "", so the same pass finds percent-formatted and error cells. Neither
+reader tells a formula saved without its result (by a program that computes none)
+from an empty cell: the pass finds those too, for both, and they come as
+`UncomputedFormula`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, repeat
@@ -33,6 +36,7 @@ from screening.io.tables import (
     InputError,
     Limits,
     Overlong,
+    UncomputedFormula,
     number_text,
     rows_bound,
 )
@@ -59,9 +63,13 @@ class _Refused(Exception):
 
 
 def read_workbook(
-    path: Path, sheet: str | None, limits: Limits
+    path: Path, sheet: str | None, limits: Limits, mark_uncomputed: bool = False
 ) -> tuple[Iterator[Cells], Callable[[], None]]:
-    """The rows of one sheet (the first unless `sheet` names one), and its closer."""
+    """The rows of one sheet (the first unless `sheet` names one), and its closer.
+
+    With `mark_uncomputed`, a formula saved without its result comes as
+    `UncomputedFormula`, else as an empty cell (for a caller that reads it so).
+    """
     try:
         with zipfile.ZipFile(path) as archive:
             infos = {info.filename: info for info in archive.infolist()}
@@ -72,11 +80,14 @@ def read_workbook(
         book = _Book.read(path, infos)
         name, part = book.sheet(path, sheet)
         scan = _scan_sheet(path, infos[part], book, limits)
+        if not mark_uncomputed:
+            scan.uncomputed.clear()
+            scan.has_uncomputed = False
     except _Refused as exc:
         raise _error(path, f"无法打开工作簿 / cannot open workbook: {exc}") from None
     if scan.fits_calamine():
         return _calamine_rows(path, name, scan, limits)
-    return _openpyxl_rows(path, name, scan, limits)
+    return _openpyxl_rows(path, name, infos[part], scan, limits)
 
 
 def _error(path: Path, message: str) -> InputError:
@@ -392,6 +403,10 @@ class _Scan:
     percent_patterns: dict[int, re.Pattern[bytes]] = field(default_factory=dict)
     percent_bits: dict[bytes, int] = field(default_factory=dict)  # by letters
     errors: dict[int, dict[int, str]] = field(default_factory=dict)
+    # row → its formulas saved without a result, bit n for 0-based column n
+    uncomputed: dict[int, int] = field(default_factory=dict)
+    has_uncomputed: bool = False  # kept when the marks are not
+    prefix: bytes = b""  # the sheet's namespace prefix (x: in <x:row>)
 
     def fits_calamine(self) -> bool:
         """Whether calamine can hold the sheet within `CALAMINE_CELLS`."""
@@ -427,6 +442,7 @@ def _scan_sheet(
                 continue
             prefix = root.group(1) or b""
             row_open, end_tag = b"<" + prefix + b"row", b"</" + prefix + b"sheetData>"
+            scan.prefix = prefix
             started = True
         end = buffer.find(end_tag)
         if end >= 0:
@@ -505,12 +521,20 @@ def _rows(path: Path, scan: _Scan, region: bytes, row_open: bytes) -> None:
         beyond = _beyond(scan.last_column, scan.last_row)
         if scan.fits_calamine() and beyond.search(region):
             scan.positional = True
+    prefix = scan.prefix
     if not scan.fits_calamine():
         # openpyxl will read the sheet and see formats and errors itself: the marks,
-        # which grow with the rows, are not kept
+        # which grow with the rows, are not kept; uncomputed formulas, which it
+        # cannot see, are found again beside it when the sheet has any
         scan.percent.clear()
         scan.errors.clear()
+        scan.uncomputed.clear()
+        if not scan.has_uncomputed:
+            found = next(_uncomputed_cells(region, prefix, first), None)
+            scan.has_uncomputed = found is not None
         return
+    _mark_uncomputed(scan.uncomputed, region, prefix, first)
+    scan.has_uncomputed = scan.has_uncomputed or bool(scan.uncomputed)
     if scan.percent_styles:
         _mark_percent(scan, region, cell_open)
     for row, column, cell in _error_cells(region, cell_open):
@@ -648,6 +672,74 @@ def _error_cells(region: bytes, cell_open: bytes) -> Iterator[tuple[int, int, by
         at = region.find(b' t="e"', at + 1)
 
 
+_UNCOMPUTED: dict[bytes, re.Pattern[bytes]] = {}  # by the sheet's namespace prefix
+
+
+def _uncomputed_pattern(prefix: bytes) -> re.Pattern[bytes]:
+    """A formula element with no result after it, up to its cell's end: no <v>, or an
+    empty one (group 1)."""
+    pattern = _UNCOMPUTED.get(prefix)
+    if pattern is None:
+        x = re.escape(prefix)
+        pattern = _UNCOMPUTED[prefix] = re.compile(
+            rb"<%sf\b[^>]*?(?:/>|>[^<]*</%sf>)\s*" % (x, x)
+            + rb"(?:(<%sv\s*/>|<%sv></%sv>)\s*)?</%sc>" % (x, x, x, x)
+        )
+    return pattern
+
+
+def _uncomputed_cells(
+    region: bytes, prefix: bytes, first: int
+) -> Iterator[tuple[int, int]]:
+    """(row, 0-based column) of each cell of `region`, from `first`, holding a formula
+    saved without its result.
+
+    An empty result typed as text (t="str") is a formula giving "": an empty cell,
+    not one left uncomputed. A cell without a reference cannot be placed: it is left
+    to read as empty.
+    """
+    cell_open = b"<%sc " % prefix
+    for found in _uncomputed_pattern(prefix).finditer(region, first):
+        start = region.rfind(cell_open, first, found.start())
+        if start < 0:
+            continue
+        tag = region[start : region.find(b">", start) + 1]
+        ref = _REF.search(tag)
+        if ref is None or (found.group(1) is not None and b' t="str"' in tag):
+            continue
+        yield int(ref.group(2)), column_number(ref.group(1)) - 1
+
+
+def _mark_uncomputed(
+    marks: dict[int, int], region: bytes, prefix: bytes, first: int
+) -> None:
+    """Note in `marks` (row → bit of each 0-based column) the uncomputed formulas."""
+    for row, column in _uncomputed_cells(region, prefix, first):
+        marks[row] = marks.get(row, 0) | 1 << column
+
+
+def _uncomputed_rows(
+    path: Path, info: zipfile.ZipInfo, prefix: bytes
+) -> Generator[tuple[int, int], None, None]:
+    """(row, bit of each 0-based column) of the rows holding uncomputed formulas, in
+    the sheet's order: a second pass, made beside openpyxl, for a sheet whose marks
+    are not held (they grow with the rows). The first pass verified the part."""
+    row_open, end_tag = b"<%srow" % prefix, b"</%ssheetData>" % prefix
+    carry = b""
+    for chunk in _inflate(path, info):
+        buffer = carry + chunk
+        end = buffer.find(end_tag)
+        cut = end if end >= 0 else buffer.rfind(row_open)
+        first = buffer.find(row_open, 0, cut) if cut > 0 else -1
+        if first >= 0:
+            marks: dict[int, int] = {}
+            _mark_uncomputed(marks, buffer[:cut], prefix, first)
+            yield from marks.items()
+        if end >= 0:
+            return
+        carry = buffer[cut:] if cut > 0 else buffer
+
+
 def _widest_string(path: Path, part: str, limits: Limits) -> int:
     """Bytes of the largest shared string (an upper bound); the part is verified."""
     with zipfile.ZipFile(path) as archive:
@@ -714,10 +806,11 @@ def _calamine_rows(
     start = sheet.start
     pad = [None] * (start[1] if start else 0)
     check_lengths = scan.long_cells_possible()
-    percent, errors = scan.percent, scan.errors
+    percent, errors, uncomputed = scan.percent, scan.errors, scan.uncomputed
     masks: dict[int, list[int]] = {}
 
     def rows() -> Iterator[Cells]:
+        number = 0
         # calamine's iter_rows starts at row 1 but at the first used column
         for number, values in enumerate(sheet.iter_rows(), 1):
             cells: Cells = pad + values if pad else values
@@ -739,13 +832,32 @@ def _calamine_rows(
                 for column, text in errors[number].items():
                     if column < len(cells):
                         cells[column] = text
+            if uncomputed and number in uncomputed:
+                _place_uncomputed(cells, number, uncomputed[number])
             yield _bounded(cells, limits.max_cell_chars) if check_lengths else cells
+        # calamine's grid ends at the last value: rows below it holding formulas only
+        for later in sorted(row for row in uncomputed if row > number):
+            yield from ([] for _ in range(number + 1, later))
+            cells = []
+            _place_uncomputed(cells, later, uncomputed[later])
+            yield cells
+            number = later
 
     return rows(), book.close
 
 
+def _place_uncomputed(cells: Cells, number: int, mask: int) -> None:
+    """Put `UncomputedFormula` in row `number`'s cells at the columns `mask` marks
+    (past the row's end too: calamine leaves these cells out)."""
+    for column in range(mask.bit_length()):
+        if mask >> column & 1:
+            if column >= len(cells):
+                cells.extend([None] * (column + 1 - len(cells)))
+            cells[column] = UncomputedFormula(f"{_column_letters(column + 1)}{number}")
+
+
 def _openpyxl_rows(
-    path: Path, name: str, scan: _Scan, limits: Limits
+    path: Path, name: str, part: zipfile.ZipInfo, scan: _Scan, limits: Limits
 ) -> tuple[Iterator[Cells], Callable[[], None]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -762,9 +874,12 @@ def _openpyxl_rows(
         book.close()
         raise
     check_lengths = scan.long_cells_possible()
+    marks = _uncomputed_rows(path, part, scan.prefix) if scan.has_uncomputed else None
 
     def rows() -> Iterator[Cells]:
+        pending: Iterator[tuple[int, int]] = iter(()) if marks is None else marks
         try:
+            mark = next(pending, None)
             for row in ws.iter_rows():
                 if len(row) > limits.max_columns:  # cells without a reference, counted
                     raise _error(
@@ -773,6 +888,12 @@ def _openpyxl_rows(
                         f"than {limits.max_columns:,} columns",
                     )
                 cells = [_cell_value(cell) for cell in row]
+                if mark is not None and row:
+                    number = _row_number(row)
+                    while mark is not None and number is not None and mark[0] < number:
+                        mark = next(pending, None)
+                    if mark is not None and mark[0] == number:
+                        _place_uncomputed_openpyxl(row, cells, mark)
                 yield _bounded(cells, limits.max_cell_chars) if check_lengths else cells
         except InputError:
             raise
@@ -781,7 +902,33 @@ def _openpyxl_rows(
                 path, f"无法读取工作表 / cannot read the sheet: {exc}"
             ) from None
 
-    return rows(), book.close
+    def close() -> None:
+        if marks is not None:
+            marks.close()
+        book.close()
+
+    return rows(), close
+
+
+def _row_number(row: tuple[Any, ...]) -> int | None:
+    """An openpyxl row's number, from its first cell read from the sheet."""
+    for cell in row:
+        number = getattr(cell, "row", None)  # the padding (EMPTY_CELL) has none
+        if number is not None:
+            return int(number)
+    return None
+
+
+def _place_uncomputed_openpyxl(
+    row: tuple[Any, ...], cells: Cells, mark: tuple[int, int]
+) -> None:
+    """`UncomputedFormula` at the cells `mark` (row, bit of each 0-based column) names;
+    openpyxl read them as empty (None)."""
+    number, mask = mark
+    for at, cell in enumerate(row):
+        column = getattr(cell, "column", None)
+        if column is not None and mask >> (column - 1) & 1 and cells[at] is None:
+            cells[at] = UncomputedFormula(f"{_column_letters(column)}{number}")
 
 
 def _cell_value(cell: Any) -> object:
