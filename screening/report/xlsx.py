@@ -41,7 +41,9 @@ from screening.io.ziparchive import (
     pack,
     write_zip,
 )
+from screening.model.effective import RuleSet
 from screening.report.html import DECISIONS, enum_label, label
+from screening.report.labels import Labels
 from screening.report.sheetml import (
     COLUMN_REFS,
     ERRORS,
@@ -486,17 +488,21 @@ def write_xlsx(
     errors: Iterable[Mapping[str, Any]],
     meta: Mapping[str, Any],
     lang: str = "zh",
+    rulesets: Iterable[RuleSet | None] = (),
 ) -> None:
     """Stream contract results and errors into an XLSX workbook written atomically.
 
+    Rule and field titles come from `rulesets`, the rule sets applied, when given.
     Counts in `meta["counts"]` win; those missing are counted from the streams. A
     result a cell cannot hold raises `Unrepresentable` (a batch refuses such a row
     before any output sees it).
     """
     book = XlsxWorkbook(path, lang)
+    labels = Labels(rulesets, book.lang)
     try:
         for result in results:
-            book.add(str(result.get("decision")), result_rows(result, book.lang))
+            rendered = result_rows(result, book.lang, labels)
+            book.add(str(result.get("decision")), rendered)
         for error in errors:
             book.add_error(error)
     except BaseException:

@@ -4,7 +4,8 @@ JSON-contract result.
 `result_rows` renders a contract result; `DecisionRows` renders decisions of one rule
 set in one language, byte for byte the same, in a batch's worker processes, from cells
 a rule's findings share rendered once (`_RuleCells`) and frames compiled per rule
-(`_Frame`). The workbook that holds the rows is `report.xlsx`; the cells are
+(`_Frame`). Rules and fields are named by their titles (`report.labels`), as the HTML
+report names them. The workbook that holds the rows is `report.xlsx`; the cells are
 `report.sheetml`'s.
 """
 
@@ -21,6 +22,7 @@ from screening.compile import COMPUTED, reported_threshold, rule_op
 from screening.findings import Decision, Finding, Status
 from screening.io.writers import FAILING_KINDS, failed_findings, is_failure
 from screening.model.effective import RuleSet
+from screening.model.project import FIELDS
 from screening.report.contract import finding_fields
 from screening.report.explain import (
     Prose,
@@ -42,7 +44,8 @@ from screening.report.figures import (
     same_figure,
     score_json,
 )
-from screening.report.html import enum_label, finding_status
+from screening.report.html import enum_label, finding_status, label
+from screening.report.labels import Labels
 from screening.report.sheetml import (
     DECISION_STYLE,
     EMPTY,
@@ -84,18 +87,21 @@ def _summary_values(
     summary: str | None,
     lang: str,
 ) -> list[Any]:
+    """The summary row's values; `vetoed_by` and `missing` are titles, `failed` the
+    failed findings' words."""
     if len(failed) > MAX_FAILED:
         failed = [*failed[:MAX_FAILED], f"… (+{len(failed) - MAX_FAILED})"]
     style = DECISION_STYLE.get(str(decision), PLAIN)
+    sep = label("list_sep", lang)
     return [
         project.get("id"),
         project.get("name"),
         project.get("company"),
         Styled(enum_label("decision", decision, lang), style),
         score,
-        ", ".join(vetoed_by or ()) or None,
+        sep.join(vetoed_by or ()) or None,
         Styled("\n".join(failed) or None, WRAP),
-        ", ".join(missing or ()) or None,
+        sep.join(missing or ()) or None,
         Styled(summary, WRAP),
     ]
 
@@ -141,18 +147,26 @@ class Rendered(NamedTuple):
     findings: tuple[bytes, ...]
 
 
-def result_rows(result: Mapping[str, Any], lang: str = "zh") -> Rendered:
-    """A JSON-contract result's rows (the workbook of `write_xlsx`)."""
+def result_rows(
+    result: Mapping[str, Any], lang: str = "zh", labels: Labels | None = None
+) -> Rendered:
+    """A JSON-contract result's rows (the workbook of `write_xlsx`), its rules and
+    fields named by `labels` (in `lang`; without, titles from the findings' words)."""
+    if labels is None:
+        labels = Labels((), lang)
     project = result.get("project") or {}
-    failed = [f.get("message") or f["rule"] for f in failed_findings(result)]
+    failed = [
+        f.get("message") or labels.rule(result, f["rule"])
+        for f in failed_findings(result)
+    ]
     summary = row_xml(
         _summary_values(
             project,
             result.get("decision"),
             result.get("score"),
-            result.get("vetoed_by") or (),
+            [labels.rule(result, r) for r in result.get("vetoed_by") or ()],
             failed,
-            result.get("missing") or (),
+            [labels.field(result, f) for f in result.get("missing") or ()],
             result.get("summary"),
             lang,
         ),
@@ -645,6 +659,23 @@ class DecisionRows:
             )
             for decision, style in DECISION_STYLE.items()
         }
+        # the summary names rules and fields by title, resolved once for the rule set
+        self._titles = self.explain.titles
+        self._field_titles = {
+            path: self.explain.field_title(path) for path in (*FIELDS, *ruleset.inputs)
+        }
+        self._sep = label("list_sep", self.lang)
+
+    def _named(self, decision: Decision) -> tuple[list[str], list[str]]:
+        """The titles of the decision's vetoing rules and of the fields it lacks."""
+        titles, fields = self._titles, self._field_titles
+        return (
+            [titles.get(rule) or rule for rule in decision.vetoed_by],
+            [
+                fields.get(path) or self.explain.field_title(path)
+                for path in decision.missing
+            ],
+        )
 
     def _message(self, finding: Finding, cells: _RuleCells | None) -> tuple[str, Any]:
         """`explain.message(finding)`, from the rule's compiled sentence where it can,
@@ -868,7 +899,10 @@ class DecisionRows:
                     rows.append(written)
                 if finding.status is _FAILED and finding.kind in _FAILING_ORDER:
                     failed.append(
-                        (_FAILING_ORDER[finding.kind], message or finding.rule)
+                        (
+                            _FAILING_ORDER[finding.kind],
+                            message or self._titles.get(finding.rule) or finding.rule,
+                        )
                     )
         except Unrepresentable as exc:
             refused = exc
@@ -904,6 +938,7 @@ class DecisionRows:
         shown = failed
         if len(shown) > MAX_FAILED:
             shown = [*shown[:MAX_FAILED], f"… (+{len(shown) - MAX_FAILED})"]
+        vetoes, missing = self._named(decision)
         try:
             if head is None:
                 head = _text_at(decision.project_id) + _text_at(decision.project_name)
@@ -913,9 +948,9 @@ class DecisionRows:
                     _text_at(decision.project_company),
                     decision_cell,
                     score_cell,
-                    _text_at(", ".join(decision.vetoed_by) or None),
+                    _text_at(self._sep.join(vetoes) or None),
                     _text_at("\n".join(shown) or None, WRAP),
-                    _text_at(", ".join(decision.missing) or None),
+                    _text_at(self._sep.join(missing) or None),
                     _text_at(to_pass, WRAP),
                 )
             )
@@ -934,13 +969,14 @@ class DecisionRows:
             "name": decision.project_name,
             "company": decision.project_company,
         }
+        vetoes, missing = self._named(decision)
         values = _summary_values(
             project,
             decision.outcome.value,
             score,
-            decision.vetoed_by,
+            vetoes,
             failed,
-            decision.missing,
+            missing,
             to_pass,
             self.lang,
         )

@@ -75,7 +75,7 @@ def test_summary_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
             55,
             None,
             "亩均税收：12 万元/亩，得 0/30 分",
-            "environment.energy_tce",
+            "年综合能源消费量",  # fields and rules by title, as in the HTML
             "总分 55，通过线 60，差 5 分\n须补充数据：年综合能源消费量",
         ),
         (
@@ -84,7 +84,7 @@ def test_summary_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
             None,
             "否决",
             62,
-            "environment.red_line",
+            "生态保护红线",  # no rule set given: from its finding's message
             "生态保护红线：项目选址位于生态保护红线内",
             None,
             "一票否决（生态保护红线）：任何数值调整都无法通过",
@@ -320,7 +320,9 @@ def test_rows_rendered_from_decisions_equal_rows_from_their_contract(
             results = [
                 json.loads(contract_line(d, ruleset, lang)) for d in decisions * 2
             ]
-            write_xlsx(tmp_path / "from-contract.xlsx", results, [], {}, lang)
+            write_xlsx(
+                tmp_path / "from-contract.xlsx", results, [], {}, lang, [ruleset]
+            )
             made = _sheets(tmp_path / "from-decisions.xlsx")
             expected = _sheets(tmp_path / "from-contract.xlsx")
             assert made == expected, (ref, lang)
@@ -429,8 +431,11 @@ def _decisions(ref: str, folder: str) -> tuple[Any, list[Any]]:
 
 def _contract_rows(decision: Any, ruleset: Any, lang: str) -> Any:
     from screening.report.contract import to_contract
+    from screening.report.labels import Labels
 
-    return xlsx_rows.result_rows(to_contract(decision, ruleset, lang), lang)
+    # titles from the rule set, as DecisionRows has them
+    labels = Labels([ruleset], lang)
+    return xlsx_rows.result_rows(to_contract(decision, ruleset, lang), lang, labels)
 
 
 @pytest.mark.parametrize(
