@@ -105,9 +105,14 @@ class Invalid:
 
     source: str
     number: int
+    # the field refused (a dotted path), or the fields a refused figure is computed
+    # from, joined by FIELD_SEP; the report names their columns (batch_output)
     field: str | None
     reason: str
     kind: str = "invalid"  # or "skipped"
+
+
+FIELD_SEP = ";"  # between the fields of an Invalid (no field path holds it)
 
 
 @dataclass
@@ -283,7 +288,11 @@ def _refusal(source: str, number: int, exc: BaseException) -> Invalid:
     from screening.report.sheetml import Unrepresentable
 
     if isinstance(exc, Unrepresentable):  # a value no XLSX cell can hold
-        return Invalid(source, number, None, _short(str(exc)))
+        from screening.report.xlsx_rows import RefusedFinding
+
+        # a finding's figure: named by the inputs it is computed from
+        fields = exc.fields if isinstance(exc, RefusedFinding) else ()
+        return Invalid(source, number, FIELD_SEP.join(fields) or None, _short(str(exc)))
     return Invalid(source, number, None, _failure(exc))
 
 

@@ -20,9 +20,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from screening.batch import BatchCounts, Invalid, Screened, SheetRows, run_batch
+from screening.batch import (
+    FIELD_SEP,
+    BatchCounts,
+    Invalid,
+    Screened,
+    SheetRows,
+    run_batch,
+)
 from screening.errors import ScreeningError
-from screening.io.columns import load_column_map
+from screening.io.columns import HeaderMap, load_column_map
 from screening.io.guard import cannot_write
 from screening.io.readers import read_rows
 from screening.io.tables import DEFAULT_LIMITS, Limits
@@ -209,14 +216,10 @@ class BatchOutputs:
                         raise cannot_write(xlsx, exc) from None
 
                 def on_invalid(item: Invalid) -> None:
-                    column = item.field
-                    if header is not None and item.field:
-                        mapped = header.column_of(item.field)
-                        column = mapped.header if mapped is not None else item.field
                     record = {
                         "source": item.source,
                         "row": item.number,
-                        "column": column,
+                        "column": _columns_of(item.field, header),
                         "reason": item.reason,
                         "kind": item.kind,
                     }
@@ -352,6 +355,17 @@ class BatchOutputs:
             f"{c.rows} rows: {c.screened} screened, {c.invalid} invalid, "
             f"{c.skipped} skipped"
         )
+
+
+def _columns_of(fields: str | None, header: HeaderMap | None) -> str | None:
+    """An Invalid's field, or fields, as the input heads their columns; its field paths
+    where the input has no header or no column of them (a field with no column held
+    nothing of a refused figure computed from several)."""
+    if header is None or not fields:
+        return fields
+    columns = [header.column_of(path) for path in fields.split(FIELD_SEP)]
+    named = [column.header for column in columns if column is not None]
+    return FIELD_SEP.join(named) if named else fields
 
 
 def _quiet(step: Any, *args: Any, **kwargs: Any) -> None:

@@ -3,7 +3,9 @@
 The contract keeps machine ids (`vetoed_by`, `missing`, `rule`); renderers show titles.
 With the rule sets applied at hand, titles come from them (found by the result's
 sha256); without, a field's title comes from the project model and a rule's from the
-start of its finding's message. Layout-free: renderers decide how a title is shown.
+start of its finding's message. And the input fields a rule's figure is computed from
+(`figure_fields`), for a report that must say where a refused figure came from.
+Layout-free: renderers decide how a title is shown.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from screening.compile import rule_op
 from screening.expr import nodes as n
-from screening.model.effective import RuleSet
+from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS
 from screening.report.explain import Explainer, explainer
 
@@ -28,6 +31,40 @@ def rule_title(finding: Mapping[str, Any]) -> str:
         if sep in message:
             return message.split(sep, 1)[0]
     return message or str(finding.get("rule", ""))
+
+
+def figure_fields(rule: EffectiveRule, ruleset: RuleSet) -> tuple[str, ...]:
+    """The input fields rule's reported figure is computed from, metrics expanded, each
+    once in the order written: the compared side of its comparison, else its value,
+    else whatever it reads (a veto's fact, a require_any's branches)."""
+    top, op = rule.condition, rule_op(rule)
+    if isinstance(top, n.Call) and op == "between":
+        nodes: list[n.Node | None] = [top.args[0]]
+    elif isinstance(top, n.Compare) and op is not None:
+        nodes = [top.left]
+    elif rule.value is not None:
+        nodes = [rule.value]
+    else:
+        nodes = [top, *(node for node, _ in rule.branches)]
+    inputs, metrics = ruleset.inputs, ruleset.metric_nodes
+    found: dict[str, None] = {}
+    seen: set[str] = set()  # metrics expanded once (and never in a cycle)
+
+    def walk(node: n.Node) -> None:
+        if isinstance(node, n.Name):
+            name = node.name
+            if name in FIELDS or name in inputs:
+                found[name] = None
+            elif name in metrics and name not in seen:
+                seen.add(name)
+                walk(metrics[name])
+        for child in n.children(node):
+            walk(child)
+
+    for node in nodes:
+        if node is not None:
+            walk(node)
+    return tuple(found)
 
 
 class Labels:
@@ -69,6 +106,14 @@ class Labels:
         if spec is None:
             return path
         return spec.title_en if self.lang == "en" else spec.title_zh
+
+    def figure_fields(self, result: Mapping[str, Any], rule_id: str) -> tuple[str, ...]:
+        """`figure_fields` of rule `rule_id`; none without its rule set at hand."""
+        explain = self._explainer(result)
+        rule = explain.rules.get(rule_id) if explain is not None else None
+        if explain is None or rule is None:
+            return ()
+        return figure_fields(rule, explain.ruleset)
 
     def is_percent(self, result: Mapping[str, Any], rule_id: str) -> bool:
         """Whether the rule's figures read as percentages (a share) in its sentences."""

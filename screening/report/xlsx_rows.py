@@ -5,8 +5,9 @@ JSON-contract result.
 set in one language, byte for byte the same, in a batch's worker processes, from cells
 a rule's findings share rendered once (`_RuleCells`) and frames compiled per rule
 (`_Frame`). Rules and fields are named by their titles (`report.labels`), as the HTML
-report names them. The workbook that holds the rows is `report.xlsx`; the cells are
-`report.sheetml`'s.
+report names them; a finding no cell can hold is refused with `RefusedFinding`, which
+names its rule by title and the input fields its figure came from. The workbook that
+holds the rows is `report.xlsx`; the cells are `report.sheetml`'s.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from screening.report.figures import (
     score_json,
 )
 from screening.report.html import enum_label, finding_status, label
-from screening.report.labels import Labels
+from screening.report.labels import Labels, figure_fields
 from screening.report.sheetml import (
     DECISION_STYLE,
     EMPTY,
@@ -73,6 +74,19 @@ from screening.report.sheetml import (
     text_cell,
     trimmed,
 )
+
+
+class RefusedFinding(Unrepresentable):
+    """A finding's value that no cell can hold: the message names its rule by title;
+    `fields` are the input fields its figure is computed from (`figure_fields`)."""
+
+    def __init__(self, message: str, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (str(self), self.fields)
+
 
 # ---- rows from a contract result -----------------------------------------------------
 
@@ -133,11 +147,16 @@ def _unit_cell(unit: str | None, lang: str) -> bytes:
     return cell_xml(unit_label(unit, lang) or None)
 
 
-def _finding_cells(finding: Mapping[str, Any], lang: str) -> bytes:
+def _finding_cells(
+    result: Mapping[str, Any], finding: Mapping[str, Any], lang: str, labels: Labels
+) -> bytes:
     try:
         return cells_xml(_finding_tail(finding, lang), FINDINGS, 2)
     except Unrepresentable as exc:
-        raise Unrepresentable(f"{finding.get('rule')} {exc}") from None
+        rule = str(finding.get("rule"))
+        raise RefusedFinding(
+            f"{labels.rule(result, rule)} {exc}", labels.figure_fields(result, rule)
+        ) from None
 
 
 class Rendered(NamedTuple):
@@ -175,7 +194,8 @@ def result_rows(
     head = ROW_OPENING
     head += cells_xml([project.get("id"), project.get("name")], FINDINGS, ends=False)
     findings = tuple(
-        head + _finding_cells(f, lang) + b"</row>" for f in result.get("findings") or ()
+        head + _finding_cells(result, f, lang, labels) + b"</row>"
+        for f in result.get("findings") or ()
     )
     return Rendered(summary, findings)
 
@@ -856,7 +876,11 @@ class DecisionRows:
         try:
             return cells_xml(_finding_tail(fields, self.lang), FINDINGS, 2) + b"</row>"
         except Unrepresentable as exc:
-            raise Unrepresentable(f"{finding.rule} {exc}") from None
+            rule = self.explain.rules.get(finding.rule)
+            raise RefusedFinding(
+                f"{self._titles.get(finding.rule) or finding.rule} {exc}",
+                () if rule is None else figure_fields(rule, self.explain.ruleset),
+            ) from None
 
     def render(self, decision: Decision) -> Rendered:
         """The decision's summary row and finding rows; `Unrepresentable` if a cell
