@@ -29,7 +29,13 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 from screening.register.records import fold, generated_key, screening_key
-from screening.register.schema import companies, leads, screenings, to_scaled
+from screening.register.schema import (
+    companies,
+    leads,
+    run_leads,
+    screenings,
+    to_scaled,
+)
 
 _IN = 500  # values per IN (…) list (SQLite)
 
@@ -476,4 +482,19 @@ def store_rows(
             ],
         )
         counts["updated_leads"] = len(last_of_lead)
+    # 7. the run's leads, those whose screening was stored already among them
+    unknown = sorted({k[2] for k in keyed if k[3] is None and k[2] not in lead_ids})
+    if unknown:  # a lead and its screening another writer stored since we looked
+        lead_ids.update(
+            bulk.select_in(cur, "SELECT key, id FROM leads WHERE key {}", unknown)
+        )
+    screened = sorted({k[3] if k[3] is not None else lead_ids[k[2]] for k in keyed})
+    if screened:
+        bulk.insert(
+            cur,
+            run_leads,
+            ("run_id", "lead_id"),
+            [(run.id, lid) for lid in screened],
+            conflict="run_id, lead_id",
+        )
     return counts, lead_keys

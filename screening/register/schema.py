@@ -220,6 +220,16 @@ screenings = Table(
     Index("ix_screenings_lead_id_id", "lead_id", "id"),
 )
 
+# The leads each run screened: those it stored a screening for and those whose
+# screening it found stored already (a screening keeps only the run that stored it), so
+# that a batch's leads can be listed (migration 0006).
+run_leads = Table(
+    "run_leads",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("lead_id", Integer, ForeignKey("leads.id"), primary_key=True),
+)
+
 stage_events = Table(
     "stage_events",
     metadata,

@@ -43,6 +43,7 @@ from screening.register.schema import (
     companies,
     leads,
     promises,
+    run_leads,
     runs,
     screenings,
     snapshot_files,
@@ -141,6 +142,7 @@ class Filters:
     max_investment: Decimal | None = None  # 万元, <
     committee: str | None = None
     keys: tuple[str, ...] = ()
+    run: int | None = None  # the leads a run screened (a web batch's run)
 
     def where(self, unindexed: bool = False) -> list[Any]:
         """The SQL conditions. `unindexed`: written so that SQLite uses no index for
@@ -169,6 +171,9 @@ class Filters:
             out.append(c.committee == committee_name(self.committee))
         if self.keys:
             out.append(c.key.in_(self.keys))
+        if self.run is not None:
+            screened = select(run_leads.c.lead_id).where(run_leads.c.run_id == self.run)
+            out.append(c.id.in_(screened))
         return out
 
 
@@ -403,7 +408,8 @@ class Register:
            stored are left out (a rerun, or another writer's run of the same input);
         4. new leads created (ON CONFLICT DO NOTHING: a second writer's leads are found);
         5. the screenings inserted;
-        6. existing leads updated to their latest row's values and decision.
+        6. existing leads updated to their latest row's values and decision;
+        7. the run's leads noted (`run_leads`), those found stored already among them.
         """
         from screening.register.bulk import Bulk, store_rows
 

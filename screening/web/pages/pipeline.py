@@ -1,11 +1,12 @@
-"""The pipeline (项目库): leads filtered by park, stage, decision, industry, amount and
-date; stage moves, promises and actuals; the KPI view with its charts; XLSX export."""
+"""The pipeline (项目库): leads filtered by park, stage, decision, industry, amount,
+date and the batch they came in; stage moves, promises and actuals; the KPI view with its charts; XLSX export."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import tempfile
+from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -19,7 +20,7 @@ from starlette.datastructures import FormData
 
 from screening.errors import ScreeningError
 from screening.model.units import UnitError, parse_amount
-from screening.register.db import RegisterError
+from screening.register.db import NotFound, RegisterError
 from screening.register.kpi import ALL, NO_PARK, Period, compute_kpis, period_of
 from screening.register.schema import COMMITTEE, ENDINGS, STAGES, leads
 from screening.register.stages import STAGE_EN, stage_name
@@ -87,6 +88,31 @@ def filters_of(query: dict[str, str]) -> Filters:
     )
 
 
+def batch_of(request: Request, query: dict[str, str]) -> dict[str, Any] | None:
+    """The web batch whose leads the pipeline lists (`?batch=<its key>`), if any."""
+    key = query.get("batch")
+    if not key:
+        return None
+    job: dict[str, Any] | None = request.app.state.jobs.get(key)
+    if job is None:
+        raise NotFound("没有这个批量任务 / no such batch", field="batch")
+    if job["run_id"] is None:  # the run is recorded on the batch once it is done
+        raise RegisterError(
+            f"批次 {job['filename']} 尚未完成，项目库中还没有它的项目 / "
+            "the batch has not finished: the register has none of its leads yet",
+            field="batch",
+        )
+    return job
+
+
+def _filters_with_batch(
+    request: Request, query: dict[str, str]
+) -> tuple[Filters, dict[str, Any] | None]:
+    job = batch_of(request, query)
+    filters = filters_of(query)
+    return (filters if job is None else replace(filters, run=job["run_id"])), job
+
+
 def parks(request: Request) -> list[str]:
     """The parks leads are in, for the filter's choices."""
     with register(request).read() as conn:
@@ -100,7 +126,7 @@ def parks(request: Request) -> list[str]:
 def pipeline(request: Request) -> Response:
     query = dict(request.query_params)
     try:
-        filters = filters_of(query)
+        filters, batch = _filters_with_batch(request, query)
         page_text = (query.get("page") or "1").strip()
         if not page_text.isdigit():
             raise RegisterError(
@@ -112,12 +138,13 @@ def pipeline(request: Request) -> Response:
     except ScreeningError as exc:
         return error_page(
             request,
-            422,
+            404 if isinstance(exc, NotFound) else 422,
             exc.diagnostics[0].message,
             ("/pipeline", "返回项目库", "Back to the pipeline"),
         )
     total, rows = register(request).leads(filters, limit=PAGE, offset=(page - 1) * PAGE)
     kept = {k: v for k, v in query.items() if v and k not in ("page", "msg")}
+    unbatched = {k: v for k, v in kept.items() if k != "batch"}
     template = (
         "pipeline_rows.html.j2"
         if request.headers.get("hx-request")
@@ -132,6 +159,8 @@ def pipeline(request: Request) -> Response:
         pages=max(1, (total + PAGE - 1) // PAGE),
         query=kept,
         querystring=urlencode(kept),
+        batch=batch,
+        unbatched="?" + urlencode(unbatched) if unbatched else "",
         parks=parks(request),
         stages=STAGES + ENDINGS,
         bands=list(BANDS),
@@ -146,9 +175,10 @@ def export(request: Request) -> Response:
     from screening.register.export import export_xlsx
 
     try:
-        filters = filters_of(dict(request.query_params))
+        filters, _batch = _filters_with_batch(request, dict(request.query_params))
     except ScreeningError as exc:
-        raise HTTPException(422, exc.diagnostics[0].message) from None
+        status = 404 if isinstance(exc, NotFound) else 422
+        raise HTTPException(status, exc.diagnostics[0].message) from None
     with tempfile.TemporaryDirectory(prefix="screening-export-") as folder:
         path = Path(folder) / "export.xlsx"
         export_xlsx(register(request), str(path), filters, lang_of(request))
