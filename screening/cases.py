@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -164,7 +165,19 @@ def ruleset_refused(case: Case, exc: ScreeningError) -> ScreeningError:
     return RuleSetError("", diagnostics=[lead, *exc.diagnostics])
 
 
-def case_files(paths: list[str | Path]) -> list[Path]:
+def default_cases() -> list[Path]:
+    """The projects `test` and `diff` read when none are named: ./cases where the user
+    keeps cases, else the shipped ones beside the shipped rule sets."""
+    for folder in (Path("cases"), Path(__file__).resolve().parent.parent / "cases"):
+        if folder.is_dir():
+            return [folder]
+    raise ProjectError(
+        "未给出项目或案例文件，也找不到 cases/ 文件夹 / no project or case files given, "
+        "and no cases/ folder: name them, e.g. screening diff OLD NEW leads/*.yaml"
+    )
+
+
+def case_files(paths: Sequence[str | Path]) -> list[Path]:
     """Files given, and *.yaml / *.yml / *.json under folders given, sorted."""
     out: list[Path] = []
     for item in paths:

@@ -638,7 +638,7 @@ def test_cases(
 ) -> None:
     """运行案例并核对预期结果 / Run case files against their expectations."""
     from screening.casecheck import check_case
-    from screening.cases import case_files, load_case
+    from screening.cases import case_files, default_cases, load_case
     from screening.coverage import Coverage
     from screening.report.workbench import render_coverage
     from screening.screener import Screener
@@ -647,7 +647,7 @@ def test_cases(
     coverage = Coverage()
     with user_errors():
         screeners: dict[tuple[str, dt.date], Screener] = {}
-        for path in case_files(list(cases) or ["cases"]):
+        for path in case_files(list(cases) or default_cases()):
             case = load_case(path)
             if case.expect is None:
                 continue
@@ -686,7 +686,7 @@ def diff(
     old: str, new: str, projects: tuple[str, ...], fmt: str, as_of: dt.date | None
 ) -> None:
     """规则变更影响分析：OLD → NEW 对项目（默认 cases/）的影响 / Impact of changing OLD into NEW."""
-    from screening.cases import case_files, load_case
+    from screening.cases import case_files, default_cases, load_case
     from screening.diff import compare, rule_changes
     from screening.loader import load_ruleset
     from screening.report.workbench import render_diff
@@ -697,7 +697,7 @@ def diff(
         before, after = load_ruleset(old, as_of=day), load_ruleset(new, as_of=day)
         screeners = {day: (Screener(before), Screener(after))}
         pairs = []
-        for path in case_files(list(projects) or ["cases"]):
+        for path in case_files(list(projects) or default_cases()):
             case = load_case(path)
             if not projects and case.ruleset not in (None, before.id, after.id):
                 continue  # by default, only the cases written for this rule set

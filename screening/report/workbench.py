@@ -250,6 +250,14 @@ def _count(values: Any) -> int:
     return 1
 
 
+def _score_change(before: Any, after: Any) -> str:
+    """（得分 60 → 45）; — for a side whose rule set gives no score; nothing when neither does."""
+    if before is None and after is None:
+        return ""
+    shown = ["—" if score is None else show(score) for score in (before, after)]
+    return f"（得分 {shown[0]} → {shown[1]}）"
+
+
 def render_diff(impact: Impact, old: RuleSet, new: RuleSet, fmt: str) -> str:
     changes = [
         {
@@ -331,7 +339,7 @@ def render_diff(impact: Impact, old: RuleSet, new: RuleSet, fmt: str) -> str:
     for d in decisions:
         out.append(
             f"{'- ' if md else '  '}{d['project']}: {d['before']} → {d['after']}"
-            f"（得分 {show(d['score_before'])} → {show(d['score_after'])}）"
+            + _score_change(d["score_before"], d["score_after"])
         )
     if impact.score_deltas:
         deltas = [float(d) for _, d in impact.score_deltas]

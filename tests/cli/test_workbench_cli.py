@@ -234,3 +234,25 @@ def test_schema_output_is_written_atomically(
     assert written == [target]
     assert target.read_text(encoding="utf-8") == render_schema("ruleset")
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temp file left
+
+
+def test_diff_shows_a_score_only_where_a_rule_set_gives_one() -> None:
+    # starter scores, national does not: a dash for its side; neither: no brackets
+    text = invoke(["diff", "starter", "national", "cases/starter"]).stdout
+    assert "st-005: reject → review（得分 0 → —）" in text
+    both_unscored = invoke(
+        ["diff", "national", "parks/beihai-tieshangang-2023", "cases/national"]
+    ).stdout
+    changed = [line for line in both_unscored.splitlines() if " → " in line]
+    assert changed and not any("得分" in line for line in changed)
+
+
+@pytest.mark.parametrize("command", ["diff", "test"])
+def test_diff_and_test_outside_a_checkout_read_the_shipped_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no cases/ here: the shipped ones are read
+    args = ["diff", "starter", "starter"] if command == "diff" else ["test"]
+    here = invoke([*args, "--as-of", "2025-01-01"])
+    monkeypatch.chdir(ROOT)
+    assert here.stdout == invoke([*args, "--as-of", "2025-01-01"]).stdout
