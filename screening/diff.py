@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -69,6 +70,8 @@ class Impact:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):  # a table cell: a number, as the YAML wrote it
+        return int(value) if value == value.to_integral_value() else float(value)
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json", exclude_none=True)
     if isinstance(value, list):

@@ -256,3 +256,24 @@ def test_diff_and_test_outside_a_checkout_read_the_shipped_cases(
     here = invoke([*args, "--as-of", "2025-01-01"])
     monkeypatch.chdir(ROOT)
     assert here.stdout == invoke([*args, "--as-of", "2025-01-01"]).stdout
+
+
+def test_diff_shows_a_changed_table_cell_as_the_number_it_is(tmp_path: Path) -> None:
+    edited = tmp_path / "national.yaml"
+    text = (ROOT / "rules/national.yaml").read_text(encoding="utf-8")
+    changed = text.replace('"17": 0.8   # 纺织业', '"17": 0.9   # 纺织业')
+    assert changed != text
+    edited.write_text(changed, encoding="utf-8")
+    args = ["diff", "national", str(edited), "cases/national"]
+    out = json.loads(invoke([*args, "--format", "json"]).stdout)
+    assert out["changes"] == [
+        {
+            "what": "table",
+            "name": "plot_ratio_min",
+            "change": "changed",
+            "field": "17",
+            "before": 0.8,
+            "after": 0.9,
+        }
+    ]
+    assert "changed  table plot_ratio_min.17: 0.8 → 0.9" in invoke(args).stdout
