@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from screening.register.records import fold, generated_key, screening_key
+from screening.register.records import Renamed, fold, generated_key, screening_key
 from screening.register.schema import (
     companies,
     leads,
@@ -242,8 +242,9 @@ def _quoted(names: Iterable[str]) -> str:
 
 def store_rows(
     bulk: Bulk, cur: Any, run: Any, items: Sequence[Any], now: dt.datetime
-) -> tuple[dict[str, int], list[str]]:
-    """Store `items` (register.store.Pending) for `run`; returns the counts and each item's lead."""
+) -> tuple[dict[str, int], list[str], list[Renamed]]:
+    """Store `items` (register.store.Pending) for `run`; returns the counts, each
+    item's lead and the leads a row gave another name or company."""
     counts = {"stored": 0, "duplicates": 0, "new_leads": 0, "updated_leads": 0}
     stamp, on = bulk.time(now), bulk.day(now.date())
     # 1. companies, by folded name
@@ -284,7 +285,7 @@ def store_rows(
             )
         )
     found: dict[int, tuple[Any, ...]] = {}
-    lead_sql = "SELECT id, key, project_id, identity FROM leads WHERE {} {{}}"
+    lead_sql = "SELECT id, key, project_id, identity, name, company_id FROM leads WHERE {} {{}}"
     for row in bulk.select_in(
         cur, lead_sql.format("key"), sorted({p[3] for p in prepared})
     ):
@@ -471,6 +472,7 @@ def store_rows(
         counts["stored"] = stored
         counts["duplicates"] += len(rows) - stored
     # 6. existing leads take the values and decision of their latest row
+    renamed: list[Renamed] = []
     if last_of_lead and adopted:
         bulk.update(
             cur,
@@ -482,6 +484,7 @@ def store_rows(
             ],
         )
         counts["updated_leads"] = len(last_of_lead)
+        renamed = _renamed(bulk, cur, found, last_of_lead, company_ids)
     # 7. the run's leads, those whose screening was stored already among them
     unknown = sorted({k[2] for k in keyed if k[3] is None and k[2] not in lead_ids})
     if unknown:  # a lead and its screening another writer stored since we looked
@@ -497,4 +500,42 @@ def store_rows(
             [(run.id, lid) for lid in screened],
             conflict="run_id, lead_id",
         )
-    return counts, lead_keys
+    return counts, lead_keys, renamed
+
+
+def _renamed(
+    bulk: Bulk,
+    cur: Any,
+    found: dict[int, tuple[Any, ...]],
+    last_of_lead: dict[int, tuple[Any, str | None]],
+    company_ids: dict[str, int],
+) -> list[Renamed]:
+    """The leads found by their id (`found`: id, key, project id, identity, name,
+    company id) that their row here gave another name or company, in row order."""
+    changed = []
+    for lid, (item, _adopt) in last_of_lead.items():
+        old = found.get(lid)
+        if old is None or item.lead is not None:  # a new lead, or a rescreen
+            continue
+        _pid, name, company, *_rest = item.record.ident
+        company_id = company_ids.get(fold(company)) if company else None
+        if (old[4] is not None and (name is None or fold(name) != fold(old[4]))) or (
+            old[5] is not None and company_id != old[5]
+        ):
+            changed.append((old, item, name, company))
+    if not changed:
+        return []
+    names = dict(
+        bulk.select_in(
+            cur,
+            "SELECT id, name FROM companies WHERE id {}",
+            sorted({old[5] for old, *_ in changed if old[5] is not None}),
+        )
+    )
+    return sorted(
+        (
+            Renamed(old[1], item.row, old[4], name, names.get(old[5]), company)
+            for old, item, name, company in changed
+        ),
+        key=lambda r: (r.row is None, r.row or 0, r.lead),
+    )

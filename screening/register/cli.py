@@ -294,6 +294,8 @@ def register_add(
             lang,
             actor_name(actor),
         )
+    for renamed in intake.counts.renamed:
+        click.echo(renamed.line(), err=True)
     if fmt == "json":
         _echo(render_json(intake.decisions))
         return
@@ -353,6 +355,8 @@ def register_import(
         )
         click.echo(f"{where}: {bad['reason']}", err=True)
     c = intake.counts
+    for renamed in c.renamed:
+        click.echo(f"{input_path}:{renamed.row}: {renamed.line()}", err=True)
     from screening.register.db import shown_url
 
     click.echo(

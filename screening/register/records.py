@@ -255,6 +255,49 @@ def identity_of(company: str | None, name: str | None) -> str | None:
     return hashlib.sha256(f"{fold(company)}\0{fold(name)}".encode()).hexdigest()[:32]
 
 
+class Renamed(NamedTuple):
+    """A row whose project id found a lead stored under another name or company: the
+    lead takes the row's (the id is the key), and whoever stored it says so."""
+
+    lead: str  # the lead's id
+    row: int | None  # the row of the run's input
+    old_name: str | None
+    new_name: str | None
+    old_company: str | None
+    new_company: str | None
+
+    def changed(self) -> dict[str, tuple[str | None, str | None]]:
+        """What changed ("name", "company"): (old, new), a name written another way
+        (spaces, full-width forms, case) being no change."""
+        out = {}
+        for what, old, new in (
+            ("name", self.old_name, self.new_name),
+            ("company", self.old_company, self.new_company),
+        ):
+            if _folded_or_none(old) != _folded_or_none(new):
+                out[what] = (old, new)
+        return out
+
+    def line(self) -> str:
+        """The warning in Chinese and English, naming only what changed."""
+        zh, en = [], []
+        for what, (old, new) in self.changed().items():
+            zh.append(f"{_TITLES[what]} {old or '（无）'} → {new or '（无）'}")
+            en.append(f"{what} {old or '(none)'} → {new or '(none)'}")
+        return (
+            f"项目 {self.lead} 已存在，名称或企业不同，已按本行更新："
+            f"{'；'.join(zh)} / lead {self.lead} exists under another name or "
+            f"company and is updated from this row: {'; '.join(en)}"
+        )
+
+
+_TITLES = {"name": "项目名称", "company": "企业名称"}
+
+
+def _folded_or_none(name: str | None) -> str | None:
+    return None if name is None else fold(name)
+
+
 def generated_key(
     identity: str | None, run_input_sha: str | None, row: int | None
 ) -> str:

@@ -56,10 +56,15 @@ class RegisterSink:
     """Takes each screened row of a run (`add`) and stores them in transactions."""
 
     def __init__(
-        self, register: Register, run: Run, batch_rows: int | None = None
+        self,
+        register: Register,
+        run: Run,
+        batch_rows: int | None = None,
+        source: str | None = None,
     ) -> None:
         self.register = register
         self.run = run
+        self.source = source  # the input, as its rows are cited
         self.batch_rows = batch_rows or batch_size()
         self.counts = StoreCounts()
         self._pending: list[Pending] = []
@@ -126,8 +131,13 @@ class RegisterSink:
         self.register.close()
 
     def summary_line(self) -> str:
+        """The counts, after a line for each lead a row gave another name or company."""
         c = self.counts
-        return (
+        warnings = [
+            (f"{self.source}:{r.row}: " if self.source else "") + r.line() + "\n"
+            for r in c.renamed
+        ]
+        return "".join(warnings) + (
             f"项目库 {shown_url(self.register.url)}：新存 {c.stored} 次筛查（新项目 {c.new_leads}，"
             f"更新 {c.updated_leads}），已有 {c.duplicates} / register: {c.stored} screenings stored, "
             f"{c.duplicates} already there"
@@ -154,4 +164,4 @@ def open_sink(
         input_path=str(input_path),
         input_sha256=input_sha256(input_path),
     )
-    return RegisterSink(register, run)
+    return RegisterSink(register, run, source=str(input_path))

@@ -31,6 +31,7 @@ from screening.register import db
 from screening.register.db import NotFound, RegisterError
 from screening.register.records import (
     Record,
+    Renamed,
     decode_findings,
     decode_values,
 )
@@ -101,12 +102,15 @@ class StoreCounts:
     leads: list[str] = field(
         default_factory=list, repr=False
     )  # each row's lead key (from `store`)
+    # rows whose project id found a lead under another name or company (it took theirs)
+    renamed: list[Renamed] = field(default_factory=list)
 
     def add(self, other: StoreCounts) -> None:
         self.stored += other.stored
         self.duplicates += other.duplicates
         self.new_leads += other.new_leads
         self.updated_leads += other.updated_leads
+        self.renamed += other.renamed
 
 
 class Pending(NamedTuple):
@@ -415,12 +419,12 @@ class Register:
 
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            done, keys = store_rows(
+            done, keys, renamed = store_rows(
                 Bulk(self.engine.dialect.name), cursor, run, items, utc_now()
             )
         finally:
             cursor.close()
-        return StoreCounts(**done, leads=keys)
+        return StoreCounts(**done, leads=keys, renamed=renamed)
 
     # --- reading ----------------------------------------------------------------------
 

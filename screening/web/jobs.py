@@ -46,6 +46,7 @@ SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".jsonl")
 STALE = 60  # seconds without a heartbeat after which a running job is presumed dead
 SHOWN_ROWS = 500  # invalid and skipped rows kept for the page (the CSV has them all)
 TOP = 10
+SHOWN_RENAMED = 500  # leads a row gave another name or company, kept for the page
 INTERRUPTED = (
     "运行中断（进程已退出）；重新上传即可补齐，已存入的行不会重复 / "
     "interrupted; upload again to complete it (nothing is stored twice)"
@@ -361,6 +362,11 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
             "notes": outputs.notes,
             "stored": sink.counts.stored,
             "duplicates": sink.counts.duplicates,
+            "renamed": [
+                {"row": r.row, "lead": r.lead, **r.changed()}
+                for r in sink.counts.renamed[:SHOWN_RENAMED]
+            ],
+            "renamed_count": len(sink.counts.renamed),
         }
         state["stop"] = True
         beater.join()
