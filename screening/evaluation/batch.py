@@ -8,10 +8,12 @@ reasons, gaps) is made again by the general path when an output asks for it.
 
 Rows are converted a column at a time (`cells`) and measured a column at a time
 (`vector`). A row that path cannot take exactly — a cell its column's converter
-refuses, a row without a credit code or name, a totals line, a row for another
-year — is read and measured by the general path (`firms._firm`,
+refuses, a row without a credit code or name, a labelled totals row, a row for
+another year — is read and measured by the general path (`firms._firm`,
 `parallel.outcome_of_row`), which words its error; so every row's outcome is the
-general path's, only faster.
+general path's, only faster. Whether a row's figures are the sums of the rows above
+depends on the batches before it: a batch carries its `totalrows` summary, and the
+run folds the summaries in input order.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from screening.evaluation.fast import field_ratio
 from screening.evaluation.fields import FirmField
 from screening.evaluation.firms import (
     LARGEST,
-    TOTALS,
     FirmRow,
     FirmTable,
     _firm,
@@ -40,6 +41,7 @@ from screening.evaluation.firms import (
 )
 from screening.evaluation.scheme import IndicatorDef, Scheme
 from screening.evaluation.texts import unit_text
+from screening.evaluation.totalrows import Summary, firm_totals, summarise
 from screening.evaluation.vector import (
     Columns,
     condition_column,
@@ -47,6 +49,7 @@ from screening.evaluation.vector import (
     parts_column,
 )
 from screening.expr.nodes import names as names_in
+from screening.io.totals import Totals
 
 Outcome = tuple[Any, ...]  # ("skip" | "bad", source, row, column, reason)
 CODE_COLUMN, NAME_COLUMN = "统一社会信用代码", "企业名称"
@@ -95,6 +98,8 @@ class Batch:
     rated: list[bool] = field(default_factory=list)
     by_track: list[TrackFirms] = field(default_factory=list)
     records: list[bytes] = field(default_factory=list)  # per firm: its spill record
+    # which rows could be sums of the rows above (`totalrows`); None: none asked
+    totals: Summary | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -116,22 +121,43 @@ class Batch:
                     for t in self.by_track
                 ],
                 self.records,
+                self.totals,
             )
         )
 
     @classmethod
     def unwire(cls, data: bytes) -> Batch:
         """The batch `wire` gave."""
-        source, events, numbers, ids, names, coded, tracks, rated, by_track, records = (
-            marshal.loads(data)
-        )
+        (
+            source,
+            events,
+            numbers,
+            ids,
+            names,
+            coded,
+            tracks,
+            rated,
+            by_track,
+            records,
+            totals,
+        ) = marshal.loads(data)
         firms = [TrackFirms(*t) for t in by_track]
         return cls(
-            source, events, numbers, ids, names, coded, tracks, rated, firms, records
+            source,
+            events,
+            numbers,
+            ids,
+            names,
+            coded,
+            tracks,
+            rated,
+            firms,
+            records,
+            totals,
         )
 
     def extend(self, other: Batch) -> None:
-        """Append `other`'s rows after this batch's."""
+        """Append `other`'s rows after this batch's (not its `totals`)."""
         base = len(self)
         self.events.extend((base + at, outcome) for at, outcome in other.events)
         for name in ("numbers", "ids", "names", "coded", "tracks", "rated", "records"):
@@ -268,6 +294,21 @@ class Plan:
         ]
         self.adjustments = [condition_column(a.when) for a in scheme.adjustments]
         self.overrides = [condition_column(o.when) for o in scheme.overrides]
+        # the totals-row finder of the columns last measured (its labels only: sums
+        # depend on the batches before, and are folded by the run)
+        self._totals: tuple[tuple[Any, ...], Totals] | None = None
+
+    def totals_of(self, columns: Sequence[Column]) -> Totals:
+        """A fresh totals-row finder for a table of these columns."""
+        return firm_totals(
+            ((c.index, c.header, c.name, c.unit) for c in columns), self.scheme.fields
+        )
+
+    def _labeller(self, columns: Sequence[Column]) -> Totals:
+        key = tuple((c.index, c.header, c.name, c.unit) for c in columns)
+        if self._totals is None or self._totals[0] != key:
+            self._totals = (key, self.totals_of(columns))
+        return self._totals[1]
 
     def empty(self, source: str) -> Batch:
         """A batch with no rows."""
@@ -342,20 +383,23 @@ class Plan:
                 for c in cells_of
             ]
         values: dict[str, list[Any]] = {}
-        slow: set[int] = set()
+        bad: set[int] = set()  # rows with a cell their column's converter refuses
         for column in columns:
             cells = list(map(itemgetter(column.index), padded))
             got, refused = read_column(cells, column.field, column.unit, column.read)
             values[column.name] = got
-            slow.update(refused)
+            bad.update(refused)
+        slow = set(bad)
+        totals = self._labeller(columns)
+        labels = totals.labelled_rows(cells_of)
+        labelled = {i: r for i, r in enumerate(labels) if r is not None}
+        slow.update(labelled)
         codes = values.get("credit_code") or [None] * size
         names = values.get("name") or [None] * size
-        if None in codes:  # identified by name: a totals line or no name at all?
-            for i, code in enumerate(codes):
-                if code is None and (
-                    names[i] is None or str(names[i]).replace(" ", "").lower() in TOTALS
-                ):
-                    slow.add(i)
+        if None in codes:  # identified by name: or blank, or no name at all?
+            slow.update(
+                i for i, code in enumerate(codes) if code is None and names[i] is None
+            )
         years = values.get("year")
         if years is not None:
             slow.update(
@@ -377,21 +421,58 @@ class Plan:
         except ValueError:
             batch.records = list(map(_record, rows))
         if not slow:
+            batch.totals = self._summary(totals, values, cells_of, numbers, set(), {})
             return batch
         # the rows the column path did not take, by the general path, in order
         general = [(c.index, c.header, c.name, c.read) for c in columns]
         out = self.empty(source)
+        blank: set[int] = set()
         start = 0
         for i in sorted(slow):
             out.extend(batch.sliced(start, i))
             start = i + 1
             row = _firm(source, numbers[i], cells_of[i], general)
             if row.values == {}:  # a blank row
+                blank.add(i)
+                continue
+            if i in labelled:  # a totals row (its bad cell, if any, does not matter)
+                skip = ("skip", source, numbers[i], None, labelled[i])
+                self.add_outcome(out, skip, b"")
                 continue
             outcome = outcome_of_row(row, self.scheme, self.year)
             self.add_outcome(out, outcome, batch.records[i])
         out.extend(batch.sliced(start, size))
+        out.totals = self._summary(
+            totals, values, cells_of, numbers, bad | blank, labelled
+        )
         return out
+
+    def _summary(
+        self,
+        totals: Totals,
+        values: dict[str, list[Any]],
+        cells_of: Sequence[Sequence[Any]],
+        numbers: list[int],
+        unread: set[int],
+        labelled: dict[int, str],
+    ) -> Summary | None:
+        """The batch's `totalrows` summary: rows with a bad cell or blank (`unread`)
+        count towards no sums; a labelled row read whole ends a block."""
+        skipped = unread | labelled.keys()
+        size = len(numbers)
+        counted = (
+            [i for i in range(size) if i not in skipped] if skipped else range(size)
+        )
+        closing = sorted(i for i in labelled if i not in unread)
+        return summarise(
+            totals,
+            self.scheme.fields,
+            values,
+            counted,
+            closing,
+            numbers,
+            lambda i: totals.named(cells_of[i]),
+        )
 
     def _beyond(self, batch: Batch) -> list[int]:
         """The firms with an indicator value no output can carry (see `_beyond`)."""

@@ -19,7 +19,7 @@ from screening.cli import date_value, lang_option, sheet_option
 from screening.errors import ScreeningError
 
 EXIT_ERROR = 2
-MAX_NOTES = 50  # bad rows listed on stderr; every one is in the outputs
+MAX_NOTES = 50  # bad rows (and skipped ones) listed on stderr; all are in the outputs
 
 
 def _benchmark(
@@ -247,10 +247,18 @@ def evaluate(
             f"…… 另有 {len(ev.errors) - MAX_NOTES} 个无效行见输出文件 / more invalid rows in the outputs",
             err=True,
         )
+    for row in ev.skipped[:MAX_NOTES] if outputs else ():
+        click.echo(f"{row.source}:{row.row}: {row.reason} [跳过 / skipped]", err=True)
+    if len(ev.skipped) > MAX_NOTES:
+        click.echo(
+            f"…… 另有 {len(ev.skipped) - MAX_NOTES} 个跳过的行见输出文件 / more skipped rows in the outputs",
+            err=True,
+        )
     counts = ev.counts
     click.echo(
         f"共 {counts.rows} 行 = 参评 {counts.rated} + 不参评 {counts.not_rated} + 无效 {counts.invalid}"
-        f"（合计行 {counts.skipped}）；反制清单 {len(written.actions)} 家 / "
-        f"rows {counts.rows} = rated {counts.rated} + not rated {counts.not_rated} + invalid {counts.invalid}",
+        f" + 跳过 {counts.skipped}（合计行）；反制清单 {len(written.actions)} 家 / "
+        f"rows {counts.rows} = rated {counts.rated} + not rated {counts.not_rated} + invalid {counts.invalid}"
+        f" + skipped {counts.skipped} (totals rows)",
         err=True,
     )

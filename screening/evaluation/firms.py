@@ -3,8 +3,9 @@
 Headers are matched against the firm fields and the scheme's own inputs (units in
 headers honoured: 用地面积(平方米) is converted to 亩, 税收(元) to 万元, exactly);
 cells are read as numbers, 是/否, dates or text. A row that cannot be read is
-reported with its row number, column and why; it never stops the others. Nothing
-here evaluates.
+reported with its row number, column and why; it never stops the others. A totals
+row (合计, or the column sums of the rows above: `totalrows`) is skipped with its
+reason. Nothing here evaluates.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from screening.errors import Diagnostic
 from screening.evaluation.fields import FIRM_FIELDS, INTENSITY, FirmField
 from screening.evaluation.table import HeaderColumn, Table, open_table
+from screening.evaluation.totalrows import firm_totals
 from screening.io import excel
 from screening.io.columns import normalise_header
 from screening.io.tables import Overlong
@@ -58,8 +60,6 @@ _SCALE = {
     "规下企业": "规下",
     "below": "规下",
 }
-# A totals line at the foot of a sheet is not a firm.
-TOTALS = {"合计", "总计", "小计", "total", "subtotal"}
 _BRACKETED = re.compile(r"^(.*)\(([^()]*)\)$")
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)?$"
@@ -109,7 +109,7 @@ class FirmRow:
     values: dict[str, Any] | None
     column: str | None = None  # the header of the cell at fault
     reason: str | None = None
-    skipped: str | None = None  # not a firm (a totals line): why, never evaluated
+    skipped: str | None = None  # not a firm (a totals row): why, never evaluated
 
     @property
     def firm_id(self) -> str:
@@ -424,12 +424,11 @@ _FAST = {
 }
 
 
-def _firm(
-    source: str,
-    number: int,
-    cells: Sequence[Any],
-    columns: Sequence[tuple[int, str, str, Any]],
-) -> FirmRow:
+def _values(
+    cells: Sequence[Any], columns: Sequence[tuple[int, str, str, Any]]
+) -> dict[str, Any] | tuple[str, str]:
+    """A row's values by field ({} for a blank row), or the header of its first cell
+    that cannot be read and why."""
     values: dict[str, Any] = {}
     width = len(cells)
     for index, header, name, read in columns:
@@ -439,25 +438,35 @@ def _firm(
         try:
             value = read(raw)
         except CellError as exc:
-            return FirmRow(source, number, None, header, str(exc))
+            return header, str(exc)
         if value is not None:
             values[name] = value
-    if not values:
-        return FirmRow(source, number, {})
-    if "credit_code" not in values:
-        name = str(values.get("name", "")).replace(" ", "").lower()
-        if name in TOTALS:
-            return FirmRow(
-                source, number, None, skipped=f"合计行，未评价 / a totals line ({name})"
-            )
-        if "name" not in values:
-            return FirmRow(
-                source,
-                number,
-                None,
-                None,
-                "缺少统一社会信用代码和企业名称 / neither a credit code nor a firm name",
-            )
+    return values
+
+
+def _firm(
+    source: str,
+    number: int,
+    cells: Sequence[Any],
+    columns: Sequence[tuple[int, str, str, Any]],
+) -> FirmRow:
+    """One row read (its totals-row question asked by the caller, who knows the rows
+    above): a firm, a blank row (values {}), or why it cannot be one."""
+    values = _values(cells, columns)
+    if isinstance(values, tuple):
+        return FirmRow(source, number, None, *values)
+    return _identified(source, number, values)
+
+
+def _identified(source: str, number: int, values: dict[str, Any]) -> FirmRow:
+    if values and "credit_code" not in values and "name" not in values:
+        return FirmRow(
+            source,
+            number,
+            None,
+            None,
+            "缺少统一社会信用代码和企业名称 / neither a credit code nor a firm name",
+        )
     return FirmRow(source, number, values)
 
 
@@ -479,15 +488,33 @@ class FirmTable:
         return self.table.columns
 
     def __iter__(self) -> Iterator[FirmRow]:
+        """Every row but blank ones, in order; a totals row skipped, with its reason."""
         columns = [
             (c.index, c.header, c.field, converter(self.fields[c.field], c.unit))
             for c in self.table.columns
         ]
         source = self.table.source
+        totals = firm_totals(
+            ((c.index, c.header, c.field, c.unit) for c in self.table.columns),
+            self.fields,
+        )
+        summed = totals.figure_fields
         for number, cells in self.table.rows:
-            row = _firm(source, number, cells, columns)
-            if row.values != {}:  # a blank row
-                yield row
+            values = _values(cells, columns)
+            if values == {}:  # a blank row
+                continue
+            if isinstance(values, tuple):  # a bad cell: only a label skips the row
+                label = totals.labelled(cells)
+                if label is None:
+                    yield FirmRow(source, number, None, *values)
+                else:
+                    yield FirmRow(source, number, None, skipped=label)
+                continue
+            reason = totals.skip_figures(cells, [values.get(f) for f in summed])
+            if reason is not None:
+                yield FirmRow(source, number, None, skipped=reason)
+            else:
+                yield _identified(source, number, values)
 
     def close(self) -> None:
         """Release the file."""

@@ -487,10 +487,10 @@ def render_text(
     )
     out.append(
         (
-            f"rows {counts['rows']}: rated {counts['rated']}, not rated {counts['not_rated']}, invalid {counts['invalid']}"
+            f"rows {counts['rows']}: rated {counts['rated']}, not rated {counts['not_rated']}, invalid {counts['invalid']}, skipped {counts['skipped']} (totals rows)"
         )
         if en
-        else f"共 {counts['rows']} 行：参评 {counts['rated']}，不参评 {counts['not_rated']}，无效 {counts['invalid']}"
+        else f"共 {counts['rows']} 行：参评 {counts['rated']}，不参评 {counts['not_rated']}，无效 {counts['invalid']}，跳过 {counts['skipped']}（合计行）"
     )
     for track in head["tracks"]:
         out.append("")

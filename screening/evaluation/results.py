@@ -1,6 +1,6 @@
 """What an evaluation produces: frozen records per firm, per track and for the whole run.
 
-Counts reconcile: rows = rated + not rated + invalid (+ skipped totals lines).
+Counts reconcile: rows = rated + not rated + invalid + skipped (totals rows).
 Renderers (`report`, `xlsx`, `html`) read these; nothing here evaluates or renders.
 """
 
@@ -108,7 +108,7 @@ class TrackSummary:
 
 @dataclass
 class Counts:
-    """Rows in = rated + not rated + invalid; skipped totals lines are counted apart."""
+    """Rows in = rated + not rated + invalid + skipped (totals rows), as batch counts."""
 
     rows: int = 0
     rated: int = 0

@@ -8,7 +8,7 @@ per track the indicator values as integer columns. Memory holds only what rankin
 needs: one exact score per rated firm, a few small integers, and each firm's id
 and name packed as bytes. Pass 2 reads the columns once to score, and once more
 for what pulls the last class down; outputs read the rows in rank order. Every
-row ends as rated, not rated or invalid.
+row ends as rated, not rated, invalid or skipped (a totals row).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 import tempfile
 import unicodedata
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from screening.evaluation.batch import (
     CODE_COLUMN,
     NAME_COLUMN,
     Batch,
+    Outcome,
     Plan,
     TrackFirms,
     load_record,
@@ -54,6 +56,7 @@ from screening.evaluation.results import (
 )
 from screening.evaluation.scheme import Scheme, TrackDef
 from screening.evaluation.scorer import Score, TrackScorer
+from screening.evaluation.totalrows import Fold
 from screening.expr.nodes import names as names_in
 
 HISTOGRAM_BINS = 20  # at most; bins are 10 points wide unless the range needs wider
@@ -474,7 +477,9 @@ def evaluate_file(
 
     table = read_firms(path, scheme.fields, sheet)
     source = table.table.source
-    general = [(c.index, c.header, c.name, c.read) for c in table_columns(table)]
+    columns = table_columns(table)
+    general = [(c.index, c.header, c.name, c.read) for c in columns]
+    plan = Plan(scheme, year)
 
     def remeasure(seq: int, number: int, cells: Sequence[Any]) -> Measured:
         outcome = outcome_of_row(_firm(source, number, cells, general), scheme, year)
@@ -483,7 +488,7 @@ def evaluate_file(
 
     try:
         ev = _evaluate(
-            batches(table, Plan(scheme, year), jobs),
+            batches(table, plan, jobs),
             scheme,
             year,
             source=str(path),
@@ -491,6 +496,7 @@ def evaluate_file(
             benchmarks=benchmarks,
             warnings=list(table.warnings),
             remeasure=remeasure,
+            totals=Fold(plan.totals_of(columns)),
         )
     finally:
         table.close()
@@ -571,6 +577,7 @@ def _evaluate(
     benchmarks: Given | None,
     warnings: list[Diagnostic] | None,
     remeasure: Callable[[int, int, Any], Measured] | None = None,
+    totals: Fold | None = None,
 ) -> Evaluation:
     previous = previous or PreviousYear()
     given = benchmarks or {}
@@ -582,7 +589,7 @@ def _evaluate(
     spill.remeasure = remeasure
     try:
         counts, errors, skipped, no_track = _measure_all(
-            batches, states, spill, names, blocks
+            batches, states, spill, names, blocks, totals
         )
         _unratable(states)
         _score_all(scheme, states, blocks, names, previous.statistics, given, previous)
@@ -622,6 +629,7 @@ def _measure_all(
     spill: _Spill,
     names: _Names,
     blocks: _Blocks,
+    totals: Fold | None,
 ) -> tuple[Counts, list[BadRow], list[BadRow], list[int]]:
     counts = Counts()
     errors: list[BadRow] = []
@@ -629,27 +637,27 @@ def _measure_all(
     no_track: list[int] = []
     seen = _Seen(names, spill)
     for batch in batches:
+        events = [outcome for _, outcome in batch.events]
+        if totals is not None and batch.totals is not None:
+            sums = totals.skipped(batch.totals)
+            if sums:  # rows whose figures are the sums of the rows above
+                events, batch = _skip_sums(batch, events, sums)
         repeated = seen.add(batch.ids, batch.numbers)
-        counts.rows += len(batch)
-        if batch.events or repeated:
-            items = [(at, 0, outcome) for at, outcome in batch.events]
+        counts.rows += len(batch) + len(events)
+        if events or repeated:
+            items = list(events)
             for i, first in repeated:
                 firm_id = batch.ids[i]
                 reason = f"与第 {first} 行为同一企业（{firm_id}）/ the same firm as row {first}"
                 column = CODE_COLUMN if batch.coded[i] else NAME_COLUMN
-                items.append(
-                    (i, 1, ("bad", batch.source, batch.numbers[i], column, reason))
-                )
-            items.sort(key=lambda item: item[:2])  # input order
-            for _, _, outcome in items:
+                items.append(("bad", batch.source, batch.numbers[i], column, reason))
+            items.sort(key=lambda outcome: outcome[2])  # input order: by row number
+            for outcome in items:
                 if outcome[0] == "skip":
                     counts.skipped += 1
                     skipped.append(BadRow(*outcome[1:]))
                 else:
                     errors.append(BadRow(*outcome[1:]))
-            counts.rows += len(batch.events) - sum(
-                1 for _, outcome in batch.events if outcome[0] == "skip"
-            )
             if repeated:
                 batch = batch.without([i for i, _ in repeated])
         base = len(spill)
@@ -672,6 +680,20 @@ def _measure_all(
             )
     counts.invalid = len(errors)
     return counts, errors, skipped, no_track
+
+
+def _skip_sums(
+    batch: Batch, events: list[Outcome], sums: dict[int, str]
+) -> tuple[list[Outcome], Batch]:
+    """The batch with the rows in `sums` (row number → reason) skipped: a bad row's
+    outcome replaced, a firm taken out of the batch."""
+    events = [
+        ("skip", e[1], e[2], None, sums.pop(e[2])) if e[2] in sums else e
+        for e in events
+    ]
+    firms = sorted(bisect_left(batch.numbers, number) for number in sums)
+    events += [("skip", batch.source, n, None, reason) for n, reason in sums.items()]
+    return events, batch.without(firms) if firms else batch
 
 
 def _unratable(states: list[_TrackState]) -> None:

@@ -1,8 +1,8 @@
 """An evaluation → an XLSX workbook for the 亩均办, and the 反制 list on its own. Layout only.
 
 openpyxl's write-only mode keeps memory flat: sheets 评价结果 (one row per firm,
-classes coloured), 指标明细 (firm × indicator), 分类统计, 承诺兑现, 反制清单, 无效行
-and 方案. Cells a user typed that begin with "=" stay text, never formulas.
+classes coloured), 指标明细 (firm × indicator), 分类统计, 承诺兑现, 反制清单, 无效行,
+跳过的行 (totals rows) and 方案. Cells a user typed that begin with "=" stay text, never formulas.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ _LABELS = {
         "promises": "承诺兑现",
         "actions": "反制清单",
         "errors": "无效行",
+        "skipped": "跳过的行",
         "scheme": "方案",
         "track": "评价序列",
         "rank": "排名",
@@ -107,6 +108,7 @@ _LABELS = {
         "input": "输入文件",
         "rows": "总行数",
         "invalid": "无效行数",
+        "skipped_count": "跳过的行数（合计行）",
         "previous": "上年结果",
         "benchmarks": "基准",
     },
@@ -117,6 +119,7 @@ _LABELS = {
         "promises": "Promises",
         "actions": "Actions",
         "errors": "Invalid rows",
+        "skipped": "Skipped rows",
         "scheme": "Scheme",
         "track": "Track",
         "rank": "Rank",
@@ -186,6 +189,7 @@ _LABELS = {
         "input": "Input",
         "rows": "Rows",
         "invalid": "Invalid rows",
+        "skipped_count": "Skipped rows (totals rows)",
         "previous": "Last year's results",
         "benchmarks": "Benchmarks",
     },
@@ -245,6 +249,7 @@ PROMISES = (
 )
 ACTIONS = (("name", 30), ("id", 22), ("class", 20), ("reasons", 40), ("measures", 70))
 ERRORS = (("source", 36), ("row", 8), ("column", 24), ("reason", 70))
+SKIPPED = (("source", 36), ("row", 8), ("reason", 94))
 SCHEME = (("item", 18), ("value", 80))
 
 
@@ -355,6 +360,7 @@ class EvaluationWorkbook:
                     ("promises", PROMISES),
                     ("actions", ACTIONS),
                     ("errors", ERRORS),
+                    ("skipped", SKIPPED),
                     ("scheme", SCHEME),
                 )
             }
@@ -482,6 +488,8 @@ class EvaluationWorkbook:
             self.sheets["errors"].append(
                 [error["source"], error["row"], error["column"], error["reason"]]
             )
+        for row in head["skipped"]:
+            self.sheets["skipped"].append([row["source"], row["row"], row["reason"]])
         scheme = head["scheme"]
         counts = head["counts"]
         for key, value in (
@@ -497,6 +505,7 @@ class EvaluationWorkbook:
             ("rated", counts["rated"]),
             ("not_rated", counts["not_rated"]),
             ("invalid", counts["invalid"]),
+            ("skipped_count", counts["skipped"]),
         ):
             self.sheets["scheme"].append([t(key, lang), value])
 

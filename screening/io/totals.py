@@ -20,6 +20,11 @@ A row is a totals row when
 A coincidence that a real project's figures equal the sums of two or more rows above
 in three columns at once is what this accepts as the risk; such a row is reported as
 skipped with its reason, so it is seen, never silently screened or lost.
+
+The fields are the project contract's (`screening.io.columns`) unless a table of
+another kind says which of its fields hold what (`Roles`) and each field's kind, as
+the yearly evaluation's firm tables do; a reader that has read a row's figures
+itself passes them (`skip_figures`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import (
     Context,
     Decimal,
@@ -38,7 +43,7 @@ from decimal import (
 )
 from itertools import accumulate, repeat
 from operator import add, eq, is_, itemgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from screening.io.columns import FIELD_KINDS, HeaderMap
 from screening.io.tables import float_text, number_text, read_floats
@@ -69,6 +74,20 @@ _NAN = Decimal("NaN")  # equal to nothing, compared quietly
 _ONE = Decimal(1)
 
 
+class Roles(NamedTuple):
+    """Which fields of a table name its rows, and what its rows are."""
+
+    labels: tuple[str, ...]  # the name and id fields: a label is looked for there first
+    ids: tuple[str, ...]  # an id, with a mark, makes a labelled row an entry still
+    marks: tuple[str, ...]  # a company or an industry code
+    noun: tuple[str, str]  # what a row that is no totals row is: (项目, a project)
+
+
+PROJECT_ROLES = Roles(
+    ("name", "id"), ("id",), ("company", "industry"), ("项目", "a project")
+)
+
+
 def totals_label(text: str) -> bool:
     """Whether a cell's text names a totals row (合计, 小 计, 总计:, Total …)."""
     if len(text) > 40 or not _MAYBE.search(text):
@@ -86,24 +105,30 @@ def totals_label(text: str) -> bool:
 class Totals:
     """Tells a table's totals rows from its projects, row by row, in order."""
 
-    def __init__(self, header: HeaderMap) -> None:
-        self._labels = [c.index for c in header.columns if c.field in ("name", "id")]
+    def __init__(
+        self,
+        header: HeaderMap,
+        kinds: Mapping[str, str] = FIELD_KINDS,
+        roles: Roles = PROJECT_ROLES,
+    ) -> None:
+        self._labels = [c.index for c in header.columns if c.field in roles.labels]
         self._names = self._labels
-        self._ids = [c.index for c in header.columns if c.field == "id"]
+        self._ids = [c.index for c in header.columns if c.field in roles.ids]
         # a project's marks beside its id: a totals row rarely names a company or an
         # industry code (subtotals by industry keep theirs in the label, C26 小计)
-        self._marks = [
-            c.index for c in header.columns if c.field in ("company", "industry")
-        ]
+        self._marks = [c.index for c in header.columns if c.field in roles.marks]
+        self._noun = roles.noun
         # (column index, header, field path, kind, factor of its unit)
         self._figures: list[tuple[int, str, tuple[str, ...], str, Decimal]] = []
+        self._fields: list[str] = []
         for column in header.columns:
-            kind = FIELD_KINDS.get(column.field, "")
+            kind = kinds.get(column.field, "")
             if kind in _ADDITIVE:
                 factors = UNIT_FACTORS[kind]
                 factor = factors.get(column.unit or "", Decimal(1))
                 path = tuple(column.field.split("."))
                 self._figures.append((column.index, column.header, path, kind, factor))
+                self._fields.append(column.field)
         # sums of the rows since the last totals row, and of the rows before them
         self._block = [_ZERO] * len(self._figures)
         self._block_rows = 0
@@ -114,6 +139,11 @@ class Totals:
         # column, and a column of unique figures does not push another's out
         self._known: list[dict[Any, Decimal]] = [{} for _ in self._figures]
 
+    @property
+    def figure_fields(self) -> tuple[str, ...]:
+        """The field of each figure column summed, in the order `skip_figures` takes."""
+        return tuple(self._fields)
+
     def labelled(self, cells: Sequence[object]) -> str | None:
         """The skip reason when a cell labels the row as totals, else None.
 
@@ -123,7 +153,11 @@ class Totals:
         label = self._label(cells)
         if label is None or self._a_project(cells):
             return None
-        return _labelled(label)
+        return _labelled(label, self._noun)
+
+    def labelled_rows(self, rows: Sequence[Sequence[object]]) -> list[str | None]:
+        """`labelled` of each row (a search over the chunk's texts first)."""
+        return self._labels_of(rows)
 
     def _label(self, cells: Sequence[object]) -> str | None:
         for index in self._labels:
@@ -159,6 +193,73 @@ class Totals:
     def skip(self, cells: Sequence[object], data: dict[str, Any]) -> str | None:
         """Why this data row is not a project, or None (then it counts towards sums)."""
         return self._skip(cells, data, self.labelled(cells))
+
+    def skip_figures(
+        self, cells: Sequence[object], figures: Sequence[Decimal | None]
+    ) -> str | None:
+        """`skip` of a data row whose figures the caller read: one per `figure_fields`,
+        exact, in its kind's canonical unit (万元, 亩 …), None where the cell is empty."""
+        label = self.labelled(cells)
+        if label is not None:
+            self._reset()
+            return label
+        return self.summed(figures, self.named(cells))
+
+    def named(self, cells: Sequence[object]) -> bool:
+        """Whether the row gives a name or an id (then 3 sums are needed, not 2)."""
+        return any(
+            index < len(cells) and cells[index] not in (None, "")
+            for index in self._names
+        )
+
+    def summed(self, figures: Sequence[Decimal | None], named: bool) -> str | None:
+        """The skip reason when these figures of a row with no label are the sums of
+        the rows above; else None, and they are added to the sums."""
+        if not self._summing:
+            return None
+        needed = 3 if named else 2
+        block, closed = self._block, self._closed
+        try:
+            matched = _matches(figures, block, self._block_rows, needed)
+            rows = self._block_rows
+            if not matched and self._closed_rows:
+                # all rows so far: the rows before this block and the block
+                rows = self._closed_rows + self._block_rows
+                matched = _matches(figures, _Sums(closed, block), rows, needed)
+            if matched:
+                headers = "、".join(self._figures[i][1] for i in matched[:3])
+                self._reset()
+                zh, en = self._noun
+                return (
+                    f"{headers} 等于上方 {rows} 行之和，视为合计行，不是{zh} / "
+                    f"{headers} equal the sums of the {rows} rows above: "
+                    f"a totals row, not {en}"
+                )
+            add = _SUMS.add
+            for i, figure in enumerate(figures):
+                if figure is not None:
+                    block[i] = add(block[i], figure)
+        except ArithmeticError:
+            self._summing = False
+        self._block_rows += 1
+        return None
+
+    def add(self, sums: Sequence[Decimal], rows: int) -> None:
+        """Count `rows` data rows known to be no totals rows, by their figures' sums
+        (as `summed` would add them one by one): a chunk summed elsewhere."""
+        if not self._summing or not rows:
+            return
+        try:
+            self._block = [
+                _SUMS.add(a, b) for a, b in zip(self._block, sums, strict=True)
+            ]
+        except ArithmeticError:
+            self._summing = False
+        self._block_rows += rows
+
+    def close(self) -> None:
+        """A labelled totals row the caller found (`labelled`): its block ends there."""
+        self._reset()
 
     def skips(
         self, rows: Sequence[tuple[Sequence[object], dict[str, Any]]]
@@ -288,35 +389,7 @@ class Totals:
         if figures is None:  # a figure past exact sums: no more sums for this table
             self._summing = False
             return None
-        named = any(
-            index < len(cells) and cells[index] not in (None, "")
-            for index in self._names
-        )
-        needed = 3 if named else 2
-        block, closed = self._block, self._closed
-        try:
-            matched = _matches(figures, block, self._block_rows, needed)
-            rows = self._block_rows
-            if not matched and self._closed_rows:
-                # all rows so far: the rows before this block and the block
-                rows = self._closed_rows + self._block_rows
-                matched = _matches(figures, _Sums(closed, block), rows, needed)
-            if matched:
-                headers = "、".join(self._figures[i][1] for i in matched[:3])
-                self._reset()
-                return (
-                    f"{headers} 等于上方 {rows} 行之和，视为合计行，不是项目 / "
-                    f"{headers} equal the sums of the {rows} rows above: "
-                    "a totals row, not a project"
-                )
-            add = _SUMS.add
-            for i, figure in enumerate(figures):
-                if figure is not None:
-                    block[i] = add(block[i], figure)
-        except ArithmeticError:
-            self._summing = False
-        self._block_rows += 1
-        return None
+        return self.summed(figures, self.named(cells))
 
     def _reset(self) -> None:
         try:
@@ -453,9 +526,9 @@ _STR = frozenset({str})
 _FLOAT = frozenset({float})
 
 
-def _labelled(text: str) -> str:
+def _labelled(text: str, noun: tuple[str, str]) -> str:
     shown = text.strip()
-    return f"合计行（{shown}），不是项目 / a totals row ({shown}), not a project"
+    return f"合计行（{shown}），不是{noun[0]} / a totals row ({shown}), not {noun[1]}"
 
 
 class _Sums:
@@ -469,7 +542,7 @@ class _Sums:
 
 
 def _matches(
-    figures: list[Decimal | None], sums: Any, rows: int, needed: int
+    figures: Sequence[Decimal | None], sums: Any, rows: int, needed: int
 ) -> list[int]:
     """The columns whose figure equals its sum, if every figure does and enough do."""
     if rows < 2:

@@ -23,7 +23,7 @@ from screening.errors import Diagnostic, SourceSpan
 from screening.evaluation.batch import outcome_of_row
 from screening.evaluation.evaluate import Measured, Scored, score
 from screening.evaluation.fields import DERIVED_FROM
-from screening.evaluation.firms import FirmRow, _firm, converter, read_firms
+from screening.evaluation.firms import FirmRow, read_firms
 from screening.evaluation.population import Accumulator, Given, PreviousStats, benchmark
 from screening.evaluation.ranking import Ranked, rank
 from screening.evaluation.results import (
@@ -406,17 +406,10 @@ def evaluate_file(
 
 
 def _outcomes(table: Any, scheme: Scheme, year: int) -> Iterator[Outcome]:
-    """Every row's outcome in input order, in this process (the old `parallel`)."""
-    fields = table.fields
-    columns = [
-        (c.index, c.header, c.field, converter(fields[c.field], c.unit))
-        for c in table.columns
-    ]
-    source = table.table.source
-    for number, cells in table.table.rows:
-        row = _firm(source, number, cells, columns)
-        if row.values != {}:  # a blank row
-            yield outcome_of_row(row, scheme, year)
+    """Every row's outcome in input order, in this process (the old `parallel`); the
+    table's rows one by one, totals rows asked row by row (`FirmTable`)."""
+    for row in table:
+        yield outcome_of_row(row, scheme, year)
 
 
 def _absent_conditions(
@@ -525,11 +518,11 @@ def _measure_all(
     seen = _Seen(spill)
     for item in items:
         kind = item[0]
+        counts.rows += 1
         if kind == "skip":
             counts.skipped += 1
             skipped.append(BadRow(*item[1:]))  # type: ignore[arg-type]
             continue
-        counts.rows += 1
         if kind == "bad":
             errors.append(BadRow(*item[1:]))  # type: ignore[arg-type]
             continue

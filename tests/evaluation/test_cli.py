@@ -29,7 +29,7 @@ def test_every_output_is_written_and_the_rows_reconcile(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         o.name for o in outs
     )  # no temp files left
-    assert "共 19 行 = 参评 12 + 不参评 4 + 无效 3（合计行 1）" in result.stderr
+    assert "共 20 行 = 参评 12 + 不参评 4 + 无效 3 + 跳过 1（合计行）" in result.stderr
     # a bad row is reported with its row, column and reason, whatever the output format
     assert f"{POPULATION}:14 [用地面积(亩)]: 用地面积应大于 0" in result.stderr
     doc = json.loads(outs[2].read_text(encoding="utf-8"))
@@ -53,6 +53,7 @@ def test_every_output_is_written_and_the_rows_reconcile(tmp_path: Path) -> None:
         "承诺兑现",
         "反制清单",
         "无效行",
+        "跳过的行",
         "方案",
     ]
     rows = list(book["评价结果"].iter_rows(values_only=True))
@@ -243,7 +244,7 @@ def test_the_readme_command_runs_on_the_shipped_sample(
     args = [str(ROOT / a) if a.startswith("cases/") else a for a in args]
     monkeypatch.chdir(tmp_path)
     result = invoke(args)
-    assert "共 60 行 = 参评 57 + 不参评 2 + 无效 1（合计行 1）" in result.stderr
+    assert "共 61 行 = 参评 57 + 不参评 2 + 无效 1 + 跳过 1（合计行）" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "反制清单.xlsx",
         "回头看.html",

@@ -34,7 +34,7 @@ def _run(tmp_path: Path, area: str, tax: str = "1661.63", other: str = "16.43") 
     result = invoke(["evaluate", str(source), "--scheme", "huangyan", "--year", "2025",
                      *[a for o in outs for a in ("-o", str(o))]])  # fmt: skip
     assert all(o.exists() and o.stat().st_size > 0 for o in outs)
-    assert "共 2 行 = 参评 1 + 不参评 0 + 无效 1（合计行 0）" in result.stderr
+    assert "共 2 行 = 参评 1 + 不参评 0 + 无效 1 + 跳过 0（合计行）" in result.stderr
     doc = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert [f["name"] for f in doc["firms"]] == ["乙公司"]
     [error] = doc["errors"]

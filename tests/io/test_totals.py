@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
+from screening.io.columns import Column, HeaderMap
 from screening.io.readers import RowError, read_rows
-from screening.io.totals import totals_label
+from screening.io.totals import Roles, Totals, totals_label
 
 HEAD = ["序号", "项目名称", "总投资(万元)", "用地面积(亩)", "从业人数", "绿地率"]
 ROWS: list[list[Any]] = [
@@ -225,3 +227,42 @@ def test_a_labelled_row_with_an_unreadable_figure_keeps_the_same_rule(
     assert rows[0].skip is None and rows[0].error is not None
     assert rows[0].error.column == "总投资(亿元)"
     assert rows[1].skip is not None and rows[1].error is None
+
+
+def test_a_table_of_other_fields_gives_their_kinds_and_roles() -> None:
+    """The yearly evaluation's firm tables: their own field names and kinds, and a
+    firm (its name is its company) where batch has a project."""
+    header = HeaderMap(
+        (
+            Column(0, "企业名称", "name"),
+            Column(1, "统一社会信用代码", "credit_code"),
+            Column(2, "用地面积(亩)", "land_mu"),
+            Column(3, "税收(万元)", "tax"),
+        )
+    )
+    kinds = {"name": "text", "credit_code": "text", "land_mu": "area", "tax": "money"}
+    roles = Roles(
+        ("name", "credit_code"), ("credit_code",), ("name",), ("企业", "a firm")
+    )
+    assert Totals(header).figure_fields == ()  # no project field among them
+    totals = Totals(header, kinds, roles)
+    assert totals.figure_fields == ("land_mu", "tax")
+    rows = [["甲", "X1", 10, 5], ["乙", "X2", 20, 7.5], [None, None, 30, 12.5]]
+    assert [
+        totals.skip_figures(row, [Decimal(str(row[2])), Decimal(str(row[3]))])
+        for row in rows
+    ] == [
+        None,
+        None,
+        "用地面积(亩)、税收(万元) 等于上方 2 行之和，视为合计行，不是企业 / "
+        "用地面积(亩)、税收(万元) equal the sums of the 2 rows above: "
+        "a totals row, not a firm",
+    ]
+    assert totals.labelled(["合计", None]) == (
+        "合计行（合计），不是企业 / a totals row (合计), not a firm"
+    )
+    assert totals.labelled(["合计", "X3"]) is None  # a credit code and a name: a firm
+    # rows summed elsewhere count as if summed here, one by one
+    chunked = Totals(header, kinds, roles)
+    chunked.add([Decimal(30), Decimal("12.5")], 2)
+    assert chunked.summed([Decimal(30), Decimal("12.5")], named=False) is not None
