@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from screening.evaluation.texts import unit_name
 from screening.evaluation.xlsx import t as sheet_label
 
 _L = {
@@ -38,6 +39,13 @@ _L = {
         "none": "无",
         "from_to": "上年 → 今年",
         "source": "来源",
+        # punctuation: a colon, a note's brackets, a list's and a sentence list's seams
+        "colon": "：",
+        "open": "（",
+        "close": "）",
+        "comma": "，",
+        "items": "、",
+        "sentences": "；",
     },
     "en": {
         "title": "Per-mu efficiency evaluation",
@@ -50,7 +58,7 @@ _L = {
         "benchmarks": "Benchmarks",
         "shortfalls": "What pulls the last class down",
         "movers": "Against last year",
-        "actions": "反制 list",
+        "actions": "Actions",
         "firms": "Firms",
         "errors": "Invalid rows",
         "skipped": "Skipped rows (totals rows, not evaluated)",
@@ -61,6 +69,12 @@ _L = {
         "none": "none",
         "from_to": "last year → this year",
         "source": "source",
+        "colon": ": ",
+        "open": " (",
+        "close": ")",
+        "comma": ", ",
+        "items": ", ",
+        "sentences": "; ",
     },
 }
 
@@ -137,5 +151,6 @@ class EvaluationPage:
                 actions=self.actions,
                 L=labels,
                 s=lambda key: sheet_label(key, self.lang),
+                u=lambda unit: unit_name(unit, self.lang),
             )
         )

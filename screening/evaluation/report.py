@@ -562,7 +562,7 @@ def render_text(
         )
     if actions:
         out.append("")
-        out.append("反制 list:" if en else "反制清单：")
+        out.append("actions:" if en else "反制清单：")
         for action in actions:
             out.append(
                 f"  {action['name'] or action['id']}{_bracketed(action['id'], en)}{' ' if en else ''}{action['class_title'] or ''} — {'; '.join(action['measures'])}"

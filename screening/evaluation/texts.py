@@ -246,22 +246,23 @@ def gap_text(scheme: Scheme, gap: tuple[Any, ...] | None, lang: str) -> str:
     )
 
 
-# the schemes' spellings of units the catalogue (messages/en.yaml `units`) names
-# otherwise: 吨标煤 is its 吨标准煤, 万kWh its 万千瓦时
-_UNIT_SPELLINGS = {"吨标煤": "吨标准煤", "万kWh": "万千瓦时"}
+def unit_name(unit: str | None, lang: str) -> str:
+    """A unit in `lang`: 万元/亩 in Chinese, ×10k CNY/mu in English; "" for none.
 
-
-def unit_text(unit: str | None, lang: str) -> str:
-    """A unit as shown after a figure: " 万元/亩" in Chinese, " ×10k CNY/mu" in English;
-    "" for none. English names are the batch's (`report.explain.unit_label`)."""
+    English names are the batch's: one table, messages/en.yaml `units`, read by
+    `report.explain.unit_label` (the schemes' 吨标煤 and 万kWh are in it)."""
     if not unit:
         return ""
     if lang != "en":
-        return f" {unit}"
+        return unit
     from screening.report.explain import unit_label  # not at start-up
 
-    spelt = "/".join(_UNIT_SPELLINGS.get(part, part) for part in unit.split("/"))
-    return f" {unit_label(spelt, 'en')}"
+    return unit_label(unit, "en")
+
+
+def unit_text(unit: str | None, lang: str) -> str:
+    """A unit as shown after a figure: " 万元/亩", " ×10k CNY/mu"; "" for none."""
+    return f" {unit_name(unit, lang)}" if unit else ""
 
 
 def class_title(scheme: Scheme, class_id: str | None, lang: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -17,6 +18,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from screening.evaluation.texts import unit_name
 from screening.io import excel
 
 _CLASS_FILLS = (
@@ -94,9 +96,9 @@ _LABELS = {
         "unknown": "无实际数据",
         "not_due": "未到期",
         "last_class": "末类",
-        "investment_intensity": "投资强度(万元/亩)",
-        "output_intensity": "产出强度(万元/亩)",
-        "tax_per_mu": "亩均税收(万元/亩)",
+        "investment_intensity": "投资强度({per_mu})",
+        "output_intensity": "产出强度({per_mu})",
+        "tax_per_mu": "亩均税收({per_mu})",
         "start": "开工日期(逾期天数)",
         "production": "投产日期(逾期天数)",
         "scheme_id": "方案编号",
@@ -175,9 +177,9 @@ _LABELS = {
         "unknown": "no actual",
         "not_due": "not due",
         "last_class": "last class",
-        "investment_intensity": "Investment intensity (万元/亩)",
-        "output_intensity": "Output per mu (万元/亩)",
-        "tax_per_mu": "Tax per mu (万元/亩)",
+        "investment_intensity": "Investment intensity ({per_mu})",
+        "output_intensity": "Output per mu ({per_mu})",
+        "tax_per_mu": "Tax per mu ({per_mu})",
         "start": "Start (days late)",
         "production": "Production (days late)",
         "scheme_id": "Scheme",
@@ -253,9 +255,23 @@ SKIPPED = (("source", 36), ("row", 8), ("reason", 94))
 SCHEME = (("item", 18), ("value", 80))
 
 
+# (a list's items, a list of sentences) as each language separates them
+_SEPARATORS = {"zh": ("、", "；"), "en": (", ", "; ")}
+
+
+@cache
 def t(key: str, lang: str) -> str:
-    """A sheet label."""
-    return _LABELS["en" if lang == "en" else "zh"].get(key, key)
+    """A sheet label, its unit in `lang` (万元/亩, ×10k CNY/mu)."""
+    label = _LABELS["en" if lang == "en" else "zh"].get(key, key)
+    return label.replace("{per_mu}", unit_name("万元/亩", lang))
+
+
+def _items(texts: Iterable[str], lang: str) -> str:
+    return _SEPARATORS[lang][0].join(texts)
+
+
+def _sentences(texts: Iterable[str], lang: str) -> str:
+    return _SEPARATORS[lang][1].join(texts)
 
 
 class _Sheet:
@@ -392,7 +408,7 @@ class EvaluationWorkbook:
                 previous.get("class"),
                 previous.get("score"),
                 t(previous["move"], lang) if previous.get("move") else None,
-                "；".join(firm["measures"]) or None,
+                _sentences(firm["measures"], lang) or None,
                 "\n".join(firm["why"]),
             ],
             fill=self.fills.get(firm["class"]) if firm["class"] else None,
@@ -409,12 +425,12 @@ class EvaluationWorkbook:
                     firm["track"],
                     item["title"],
                     item["value"],
-                    item["unit"],
+                    unit_name(item["unit"], lang) or None,
                     item["benchmark"],
                     item["ratio"],
                     item["weight"],
                     item["points"],
-                    "、".join(treatment) or None,
+                    _items(treatment, lang) or None,
                 ]
             )
 
@@ -445,14 +461,14 @@ class EvaluationWorkbook:
         for promise in unmatched:
             self._promise_rows(promise, promise["promise"])
         for action in actions:
-            reasons = "、".join(t(r, lang) for r in action["reasons"])
+            reasons = _items((t(r, lang) for r in action["reasons"]), lang)
             self.sheets["actions"].append(
                 [
                     action["name"],
                     action["id"],
                     action["class_title"],
                     reasons,
-                    "；".join(action["measures"]),
+                    _sentences(action["measures"], lang),
                 ],
                 wrap=4,
             )
@@ -473,10 +489,15 @@ class EvaluationWorkbook:
                     ]
                 )
             for b in track["benchmarks"]:
+                unit = unit_name(b["unit"], lang)
+                benchmark = f"{b['title']} {b['value']} {unit}".rstrip()
+                source = b["source_text"]
                 self.sheets["population"].append(
                     [
                         track["title"],
-                        f"{t('benchmarks', lang)}：{b['title']} {b['value']} {b['unit']}（{b['source_text']}）",
+                        f"{t('benchmarks', lang)}: {benchmark} ({source})"
+                        if lang == "en"
+                        else f"{t('benchmarks', lang)}：{benchmark}（{source}）",
                         None,
                         None,
                         None,
