@@ -14,7 +14,16 @@ from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -87,6 +96,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "不存在 / not found",
         409: "与现有状态冲突 / conflicts with the current state",
         413: "请求过大 / the request is too large",
+        415: "请求内容须以 JSON 发送 / the body must be sent as JSON",
         422: "内容不符合要求（字段路径与说明）/ invalid (field path and message)",
         503: "暂不可用 / not available now",
     }
@@ -94,6 +104,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 AUTH = (401, 403)
+JSON_BODY = (400, 413, 415, 422)  # what a route reading a JSON body may refuse
 
 
 class ScreenRequest(BaseModel):
@@ -264,6 +275,67 @@ class RuleSetInfo(BaseModel):
 # --- errors ---------------------------------------------------------------------------
 
 
+async def access_refused(request: Request) -> HTTPException | None:
+    """The 401 or 403 a request's route gives it, if any: answered before a refusal
+    of anything the request sent (FastAPI reads the body, and `known_query` runs,
+    before the route's `allow`), so a caller without the right token learns nothing
+    of what the route takes."""
+    from screening.web.app import rule_of
+
+    route = request.scope.get("route")
+    rule = rule_of(route) if isinstance(route, APIRoute) else None
+    if rule is None or rule.roles is None:
+        return None
+    try:
+        await rule(request)
+    except HTTPException as exc:
+        return exc
+    return None
+
+
+NOT_SENT_AS_JSON = (
+    "请求内容须为 JSON，并带 Content-Type: application/json / send the body as JSON, "
+    "with Content-Type: application/json"
+)
+
+
+def invalid_request(exc: RequestValidationError) -> tuple[int, list[dict[str, Any]]]:
+    """The status and errors of a request FastAPI would not take: 400 for a body that
+    is not JSON (its position in the message), 415 for one not sent as JSON, else 422
+    with each field's dotted path."""
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            return 400, [{"field": None, "message": _not_json(exc.body, error)}]
+        # FastAPI hands on a body not typed as JSON as its bytes
+        if tuple(error.get("loc", ())) == ("body",) and isinstance(
+            error.get("input"), bytes
+        ):
+            return 415, [{"field": None, "message": NOT_SENT_AS_JSON}]
+    return 422, validation_errors(exc)
+
+
+def _not_json(text: Any, error: dict[str, Any]) -> str:
+    loc = error.get("loc", ())
+    at = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+    text = text if isinstance(text, str) else ""
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    reason = (error.get("ctx") or {}).get("error") or "JSON decode error"
+    return (
+        f"请求内容不是有效的 JSON（第 {line} 行第 {column} 列）/ the body is not valid "
+        f"JSON at line {line}, column {column}: {reason}"
+    )
+
+
+def unreadable_body(cause: BaseException | None) -> str:
+    """Why a body could not be read at all (FastAPI's 400, raised from `cause`)."""
+    if isinstance(cause, RecursionError):
+        return "请求内容嵌套过深，无法读取 / the body is nested too deeply to read"
+    if isinstance(cause, UnicodeDecodeError):
+        return "请求内容不是 UTF-8 编码 / the body is not UTF-8 text"
+    return "请求内容无法读取 / the request body cannot be read"
+
+
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     """pydantic's errors in the CLI's words, each with the field's dotted path."""
     out = []
@@ -321,7 +393,7 @@ def whoami(request: Request) -> JSONResponse:
 @router.post(
     "/screenings",
     response_model=Contract,
-    responses=_errors(400, *AUTH, 413, 422),
+    responses=_errors(*AUTH, *JSON_BODY),
     dependencies=[allow({OFFICER})],
 )
 async def screen(request: Request, body: ScreenRequest) -> Response:
@@ -564,7 +636,7 @@ def get_lead(request: Request, key: str) -> JSONResponse:
     "/leads/{key:path}/stages",
     status_code=201,
     response_model=StageDone,
-    responses=_errors(400, *AUTH, 404, 413, 422),
+    responses=_errors(*AUTH, 404, *JSON_BODY),
     dependencies=[allow({OFFICER})],
 )
 def move_stage(request: Request, key: str, body: StageRequest) -> JSONResponse:
@@ -589,7 +661,7 @@ def move_stage(request: Request, key: str, body: StageRequest) -> JSONResponse:
     "/leads/{key:path}/committee",
     status_code=201,
     response_model=CommitteeDone,
-    responses=_errors(400, *AUTH, 404, 413, 422),
+    responses=_errors(*AUTH, 404, *JSON_BODY),
     dependencies=[allow({COMMITTEE})],
 )
 def committee_decision(

@@ -248,6 +248,12 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = str(exc.detail)
         if is_api(request):
+            # FastAPI's 400 for a body it could not read, raised from the reason
+            if exc.status_code == 400 and exc.__cause__ is not None:
+                denied = await api.access_refused(request)
+                if denied is not None:
+                    return await _http(request, denied)
+                message = api.unreadable_body(exc.__cause__)
             response: Response = _json_error(exc.status_code, message)
         else:
             response = views.error_page(request, exc.status_code, message)
@@ -257,9 +263,13 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = api.validation_errors(exc)
         if is_api(request):
-            return JSONResponse({"errors": errors}, status_code=422)
+            denied = await api.access_refused(request)
+            if denied is not None:
+                return await _http(request, denied)
+            status, errors = api.invalid_request(exc)
+            return JSONResponse({"errors": errors}, status_code=status)
+        errors = api.validation_errors(exc)
         text = "；".join(f"{e['field'] or ''} {e['message']}".strip() for e in errors)
         return views.error_page(request, 422, text)
 

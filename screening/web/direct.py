@@ -88,7 +88,9 @@ class DirectScreening:
             if messages[-1]["type"] != "http.request":  # the client went away
                 raise ValueError
             request = ScreenRequest.model_validate(json.loads(body))
-        except (ValueError, ValidationError):  # the route's 422, in its own words
+        # the route's 400 or 422, in its own words (JSON nested past the recursion
+        # limit included: the route's reading meets it too, and says so)
+        except (ValueError, ValidationError, RecursionError):
             await self.app(scope, _replay(messages, None, receive), send)
             return
         try:

@@ -1,0 +1,145 @@
+"""How the JSON API refuses a body it cannot read (not JSON, nested too deeply, not
+sent as JSON): a documented 400 or 415 on every route that reads JSON and on both
+paths of the hot route; and the access check comes before anything the request sent
+is looked at."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import Web
+from tests.web.test_api import _body
+from tests.web.test_direct import route_only
+
+TODAY = dt.date.today().isoformat()
+FUTURE = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+DEEP = ('{"project":{"extra":{"a":' + "[" * 2000 + "]" * 2000 + "}}}").encode()
+
+
+@pytest.fixture
+def stored(sqlite_web: Web) -> Web:
+    """The app with one lead, bh-001, at 洽谈."""
+    response = sqlite_web.client(None).post(
+        "/api/v1/screenings", json=_body(), headers=sqlite_web.api("officer")
+    )
+    assert response.status_code == 200 and response.headers["x-lead"] == "bh-001"
+    return sqlite_web
+
+
+def _json_routes(web: Web) -> list[tuple[str, dict[str, str]]]:
+    """Every route that reads a JSON body, with a token of a role it allows."""
+    return [
+        ("/api/v1/screenings", web.api("officer")),
+        ("/api/v1/leads/bh-001/stages", web.api("officer")),
+        ("/api/v1/leads/bh-001/committee", web.api("committee")),
+    ]
+
+
+def _post(web: Web, url: str, body: bytes, headers: dict[str, str]) -> Any:
+    return web.client(None).post(url, content=body, headers=headers)
+
+
+def _only_error(response: Any) -> dict[str, Any]:
+    (error,) = response.json()["errors"]
+    return error  # type: ignore[no-any-return]
+
+
+def _documented(web: Web, url: str, status: int) -> bool:
+    paths = web.client(None).get("/api/v1/openapi.json").json()["paths"]
+    path = url.replace("bh-001", "{key}")
+    return str(status) in paths[path]["post"]["responses"]
+
+
+# --- a body that cannot be read -------------------------------------------------------
+
+
+def test_a_deeply_nested_body_is_a_400_naming_the_body_on_every_route(
+    stored: Web,
+) -> None:
+    for url, token in _json_routes(stored):
+        for content_type in ("application/json", "application/json; charset=utf-8"):
+            headers = {**token, "Content-Type": content_type}
+            response = _post(stored, url, DEEP, headers)
+            assert response.status_code == 400, (url, content_type, response.text)
+            error = _only_error(response)
+            assert error["field"] is None
+            assert "请求内容嵌套过深" in error["message"], error
+            assert "the body is nested too deeply" in error["message"], error
+        assert _documented(stored, url, 400)
+
+
+def test_the_hot_route_s_direct_path_answers_a_deep_body_as_the_route_does(
+    stored: Web,
+) -> None:
+    headers = {**stored.api("officer"), "Content-Type": "application/json"}
+    direct = _post(stored, "/api/v1/screenings", DEEP, headers)
+    with route_only(stored.app):
+        routed = _post(stored, "/api/v1/screenings", DEEP, headers)
+    assert direct.status_code == routed.status_code == 400
+    assert direct.content == routed.content
+
+
+def test_malformed_json_is_the_documented_400_with_its_position_in_the_message(
+    stored: Web,
+) -> None:
+    for url, token in _json_routes(stored):
+        headers = {**token, "Content-Type": "application/json"}
+        broken = _post(stored, url, b"{bad json", headers)
+        assert broken.status_code == 400, (url, broken.text)
+        error = _only_error(broken)
+        assert error["field"] is None  # a position is not a field path
+        assert "不是有效的 JSON（第 1 行第 2 列）" in error["message"], error
+        assert "not valid JSON at line 1, column 2" in error["message"], error
+        later = _post(stored, url, b'{"project":{"id":"x"},\n,}', headers)
+        assert later.status_code == 400
+        assert "第 2 行第 1 列" in _only_error(later)["message"]
+        assert _documented(stored, url, 400)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "application/x-www-form-urlencoded", "text/plain"],
+    ids=["none", "form", "text"],
+)
+def test_a_body_not_sent_as_json_says_to_send_its_content_type(
+    stored: Web, content_type: str | None
+) -> None:
+    for url, token in _json_routes(stored):
+        headers = dict(token)
+        if content_type:
+            headers["Content-Type"] = content_type
+        response = _post(stored, url, b'{"project":{"id":"x"}}', headers)
+        assert response.status_code == 415, (url, response.text)
+        error = _only_error(response)
+        assert "Content-Type: application/json" in error["message"], error
+        assert "b'" not in error["message"]  # never Python's bytes repr
+        assert _documented(stored, url, 415)
+
+
+# --- the access check first -----------------------------------------------------------
+
+
+def test_without_a_token_an_unknown_query_parameter_is_a_401(sqlite_web: Web) -> None:
+    api = sqlite_web.client(None)
+    assert api.get("/api/v1/leads", params={"foo": 1}).status_code == 401
+    wrong_role = api.get(
+        "/api/v1/leads", params={"foo": 1}, headers=sqlite_web.api("admin")
+    )
+    assert wrong_role.status_code == 403
+    allowed = api.get(
+        "/api/v1/leads", params={"foo": 1}, headers=sqlite_web.api("officer")
+    )
+    assert allowed.status_code == 422 and _only_error(allowed)["field"] == "foo"
+
+
+def test_without_a_token_an_unreadable_body_is_a_401(stored: Web) -> None:
+    for url, _allowed in _json_routes(stored):
+        for body in (b"{bad json", DEEP):
+            nobody = _post(stored, url, body, {"Content-Type": "application/json"})
+            assert nobody.status_code == 401, (url, nobody.text)
+            other = {**stored.api("policy"), "Content-Type": "application/json"}
+            refused = _post(stored, url, body, other)  # a role the route refuses
+            assert refused.status_code == 403, (url, refused.text)
