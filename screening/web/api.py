@@ -31,14 +31,13 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from screening.errors import ScreeningError
-from screening.model.diagnose import describe
 from screening.model.project import Project
 from screening.register.db import NotFound
 from screening.register.render import plain
 from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
 from screening.web.pages import RowId, actor, register
 from screening.web.prefix import root_of
-from screening.web.service import ENGINE_LOCK
+from screening.web.service import ENGINE_LOCK, error_message
 
 
 def known_query(request: Request) -> None:
@@ -346,7 +345,7 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:]
         try:
-            message = describe(error)
+            message = error_message(error)
         except Exception:  # noqa: BLE001 - an error shape describe() does not know
             message = str(error.get("msg", "invalid"))
         out.append({"field": ".".join(loc) or None, "message": message})

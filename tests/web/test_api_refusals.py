@@ -1,7 +1,7 @@
-"""How the JSON API refuses a body it cannot read (not JSON, nested too deeply, not
-sent as JSON): a documented 400 or 415 on every route that reads JSON and on both
-paths of the hot route; and the access check comes before anything the request sent
-is looked at."""
+"""How the JSON API refuses what it cannot take: a body it cannot read (not JSON,
+nested too deeply, not sent as JSON) is a documented 400 or 415 on every route and
+both paths of the hot route; a text too long says its limit without repeating the
+value; the access check comes before anything the request sent is looked at."""
 
 from __future__ import annotations
 
@@ -117,6 +117,46 @@ def test_a_body_not_sent_as_json_says_to_send_its_content_type(
         assert "Content-Type: application/json" in error["message"], error
         assert "b'" not in error["message"]  # never Python's bytes repr
         assert _documented(stored, url, 415)
+
+
+# --- texts too long -------------------------------------------------------------------
+
+
+def test_a_too_long_text_says_its_limit_and_does_not_repeat_the_value(
+    stored: Web,
+) -> None:
+    body = _body()
+    body["project"]["name"] = "x" * 501  # type: ignore[index]
+    response = stored.client(None).post(
+        "/api/v1/screenings", json=body, headers=stored.api("officer")
+    )
+    assert response.status_code == 422
+    error = _only_error(response)
+    assert error["field"] == "project.name"
+    assert "不超过 500 个字符" in error["message"], error
+    assert "at most 500 characters" in error["message"], error
+    assert "x" * 20 not in error["message"]
+    note = stored.client(None).post(
+        "/api/v1/leads/bh-001/stages",
+        json={"stage": "签约", "on": TODAY, "note": "n" * 2001},
+        headers=stored.api("officer"),
+    )
+    assert note.status_code == 422
+    error = _only_error(note)
+    assert error["field"] == "note" and "at most 2000 characters" in error["message"]
+    assert "n" * 20 not in error["message"]
+
+
+def test_a_long_value_of_the_wrong_type_is_shown_cut_short(stored: Web) -> None:
+    response = stored.client(None).post(
+        "/api/v1/leads/bh-001/stages",
+        json={"stage": "签约", "on": TODAY, "reason": ["r" * 5000]},
+        headers=stored.api("officer"),
+    )
+    assert response.status_code == 422
+    error = _only_error(response)
+    assert error["field"] == "reason" and "expected text" in error["message"]
+    assert len(error["message"]) < 200 and "…" in error["message"], error
 
 
 # --- the access check first -----------------------------------------------------------
