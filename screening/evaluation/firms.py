@@ -27,7 +27,7 @@ from screening.evaluation.table import HeaderColumn, Table, open_table
 from screening.evaluation.totalrows import firm_totals
 from screening.io import excel
 from screening.io.columns import normalise_header
-from screening.io.tables import Overlong
+from screening.io.tables import Overlong, UncomputedFormula
 from screening.model.units import PLAIN_NUMBER, UNIT_FACTORS, UnitError, parse_amount
 
 # Placeholders offices type for "no value": absent, never zero.
@@ -298,6 +298,8 @@ def convert(value: Any, field: FirmField, unit: str | None) -> Any:
             f"单元格超过 {value.limit:,} 个字符，无法读取 / cell longer than {value.limit:,} "
             "characters"
         )
+    if type(value) is UncomputedFormula:  # not an empty cell: its figure is unknown
+        raise CellError(value.reason)
     if _is_empty(value):
         return None
     if isinstance(value, str) and "\ufffd" in value:

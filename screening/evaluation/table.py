@@ -68,7 +68,7 @@ def open_table(
         found = vocabulary(text)
         return None if found is None else found[0]
 
-    table = _open(p, match, sheet=sheet)
+    table = _open(p, match, sheet=sheet, mark_uncomputed=True)
     header_row = table.header_rows[-1]
     columns: list[HeaderColumn] = []
     warnings: list[Diagnostic] = []

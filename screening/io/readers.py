@@ -370,11 +370,7 @@ def _overlong(value: Overlong) -> CellError:
 
 
 def _uncomputed(value: UncomputedFormula) -> CellError:
-    return CellError(
-        f"单元格 {value.ref} 是公式但没有计算结果：请在 Excel 中打开并保存后再导入 / "
-        f"cell {value.ref} holds a formula without a computed value: open and save "
-        "the file in Excel, then import it again"
-    )
+    return CellError(value.reason)
 
 
 def _present(value: object) -> bool:

@@ -100,6 +100,15 @@ class UncomputedFormula:
     def __str__(self) -> str:
         return ""  # as a header's text: the cell has no value to show
 
+    @property
+    def reason(self) -> str:
+        """Why its row is not read, in both languages (batch and evaluate say it alike)."""
+        return (
+            f"单元格 {self.ref} 是公式但没有计算结果：请在 Excel 中打开并保存后再导入 / "
+            f"cell {self.ref} holds a formula without a computed value: open and save "
+            "the file in Excel, then import it again"
+        )
+
 
 class InputError(ScreeningError):
     """An input file (or a column-map file) cannot be read as a whole."""
