@@ -481,13 +481,38 @@ async def submit_batch(
     """Queue a spreadsheet for screening; poll GET /api/v1/batches/{key}."""
     from screening.web.pages.batches import accept_upload
 
-    form = await request.form()
+    _refuse_unknown_fields(request, await request.form())
+    # the fields as declared here, defaults applied (the page's form sends them all)
+    fields = {"file": file, "ruleset": ruleset, "as_of": as_of}
     try:
-        key = await accept_upload(request, form, lang)
+        key = await accept_upload(request, fields, lang)
     except ScreeningError as exc:
         return _fail(exc)
     job = request.app.state.jobs.get(key)
     return JSONResponse(_job(job, root_of(request.scope)), status_code=202)
+
+
+def _refuse_unknown_fields(request: Request, form: Any) -> None:
+    """A form field the route does not take is refused (422), as an unknown JSON key
+    or query parameter is: a misspelt `rulset=` would otherwise screen by the
+    default rule set."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    taken = {p.alias for p in route.dependant.body_params}
+    unknown = sorted(set(form.keys()) - taken)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("body", name),
+                    "msg": "unknown form field",
+                    "input": None,
+                }
+                for name in unknown
+            ]
+        )
 
 
 def _job(job: dict[str, Any], root: str) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """How the JSON API refuses what it cannot take: a body it cannot read (not JSON,
 nested too deeply, not sent as JSON) is a documented 400 or 415 on every route and
 both paths of the hot route; a text too long says its limit without repeating the
-value; the access check comes before anything the request sent is looked at."""
+value; a batch takes its documented defaults and refuses a form field it does not
+know; the access check comes before anything the request sent is looked at."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
@@ -157,6 +159,40 @@ def test_a_long_value_of_the_wrong_type_is_shown_cut_short(stored: Web) -> None:
     error = _only_error(response)
     assert error["field"] == "reason" and "expected text" in error["message"]
     assert len(error["message"]) < 200 and "…" in error["message"], error
+
+
+# --- batches --------------------------------------------------------------------------
+
+CSV = "项目编号,项目名称,企业名称,行业代码,总投资(万元),用地面积(亩)\nB-1,甲,甲公司,C2613,8000,20\n"
+
+
+def _upload(web: Web, **data: str) -> Any:
+    return web.client(None).post(
+        "/api/v1/batches",
+        headers=web.api("officer"),
+        files={"file": ("b.csv", io.BytesIO(CSV.encode()), "text/csv")},
+        data=data,
+    )
+
+
+def test_a_batch_without_a_rule_set_takes_the_documented_default(
+    sqlite_web: Web,
+) -> None:
+    doc = sqlite_web.client(None).get("/api/v1/openapi.json").json()
+    form = doc["components"]["schemas"]["Body_submit_batch_api_v1_batches_post"]
+    documented = form["properties"]["ruleset"]["default"]
+    assert "ruleset" not in form.get("required", [])
+    response = _upload(sqlite_web, as_of="2025-06-30")
+    assert response.status_code == 202, response.text
+    assert response.json()["ruleset"] == documented == "national"
+
+
+def test_an_unknown_form_field_is_refused_naming_it(sqlite_web: Web) -> None:
+    response = _upload(sqlite_web, ruleset="national", foo="bar")
+    assert response.status_code == 422
+    error = _only_error(response)
+    assert error["field"] == "foo" and "unknown key" in error["message"]
+    assert sqlite_web.app.state.jobs.list() == []  # nothing queued
 
 
 # --- the access check first -----------------------------------------------------------
