@@ -3,7 +3,10 @@ submit a batch and poll it, leads, screenings, stages, committee decisions, KPIs
 rule sets. Machine clients send `Authorization: Bearer <token>`.
 
 Every error is `{"errors": [{"field": path or null, "message": …}]}`, the message in the
-CLI's own words (the project model's validation, the register's refusals), and every
+CLI's own words (the project model's validation, the register's refusals) save where
+those name a command-line option: the API names the JSON field or query parameter. A
+body that is not JSON is a 400, one not sent as JSON a 415, and a caller without the
+right token gets its 401 or 403 before anything else it sent is looked at. Every
 status a route returns is documented in its OpenAPI entry.
 """
 
@@ -30,14 +33,17 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
-from screening.errors import ScreeningError
+from screening.errors import Diagnostic, ScreeningError
 from screening.model.project import Project
 from screening.register.db import NotFound
 from screening.register.render import plain
+from screening.register.schema import ENDINGS
+from screening.register.stages import STAGE_EN
+from screening.register.store import today
 from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
 from screening.web.pages import RowId, actor, register
 from screening.web.prefix import root_of
-from screening.web.service import ENGINE_LOCK, error_message
+from screening.web.service import ENGINE_LOCK, UnknownRuleSet, error_message
 
 
 def known_query(request: Request) -> None:
@@ -361,10 +367,43 @@ def status_of(exc: ScreeningError) -> int:
     return 422
 
 
-def _fail(exc: ScreeningError) -> JSONResponse:
+# The register's refusals are worded for the command line. Where one says the first
+# words, the API says the second instead, and the refusal concerns the JSON field or
+# path parameter given third.
+_API_WORDS = (
+    (
+        "请加 --override --note 说明",
+        '请设 "override": true 并在 note 中说明',
+        "override",
+    ),
+    ("give --override with a --note", 'send "override": true with a note', "override"),
+    ("（见 screening register list）", "（见 GET /api/v1/leads）", "key"),
+    ("委员会不能同意", "委员会不能同意", "decision"),  # 同意 for a vetoed lead
+)
+
+
+def in_api_words(diagnostic: Diagnostic, field: str | None = None) -> dict[str, Any]:
+    """One refusal as the API gives it: the field it concerns (its own, else the one
+    its words show, else `field`) and its message in the API's words."""
+    message, shown = diagnostic.message, None
+    for cli, api, concerns in _API_WORDS:
+        if cli in message:
+            message, shown = message.replace(cli, api), concerns
+    return {"field": diagnostic.field or shown or field, "message": message}
+
+
+def refusal(exc: ScreeningError, field: str | None = None) -> JSONResponse:
+    """A refusal's answer: its status and each problem in the API's words (`field`
+    for a problem that names none)."""
     return JSONResponse(
-        {"errors": [{"field": d.field, "message": d.message} for d in exc.diagnostics]},
+        {"errors": [in_api_words(d, field) for d in exc.diagnostics]},
         status_code=status_of(exc),
+    )
+
+
+def _refuse(field: str | None, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"field": field, "message": message}]}, status_code=422
     )
 
 
@@ -429,7 +468,7 @@ async def screened_response(state: Any, by: str, body: ScreenRequest) -> Respons
         else:
             screened = await run_in_threadpool(screen_it)
     except ScreeningError as exc:
-        return _fail(exc)
+        return refusal(exc)
     headers = {}
     if body.store:
         from screening.web.writer import StoreRefused
@@ -460,7 +499,7 @@ def stored_screening(
             register(request), screening_id, lang
         )
     except ScreeningError as exc:
-        return _fail(exc)
+        return refusal(exc, "screening_id")
     return JSONResponse(contract)
 
 
@@ -487,7 +526,7 @@ async def submit_batch(
     try:
         key = await accept_upload(request, fields, lang)
     except ScreeningError as exc:
-        return _fail(exc)
+        return refusal(exc)
     job = request.app.state.jobs.get(key)
     return JSONResponse(_job(job, root_of(request.scope)), status_code=202)
 
@@ -627,7 +666,7 @@ def list_leads(
             filters_of(query), limit=limit, offset=offset
         )
     except ScreeningError as exc:
-        return _fail(exc)
+        return refusal(exc)
     return JSONResponse({"total": total, "leads": [_lead(r) for r in rows]})
 
 
@@ -648,7 +687,7 @@ def get_lead(request: Request, key: str) -> JSONResponse:
     try:
         lead = register(request).lead(key)
     except ScreeningError as exc:
-        return _fail(exc)
+        return refusal(exc, "key")
     lead["screenings"] = [
         {k: v for k, v in s.items() if k not in ("findings", "values")}
         for s in lead["screenings"]
@@ -665,6 +704,9 @@ def get_lead(request: Request, key: str) -> JSONResponse:
 )
 def move_stage(request: Request, key: str, body: StageRequest) -> JSONResponse:
     """Move a lead to a stage (out-of-order moves only with `override` and a note)."""
+    refused = _stage_refused(body)
+    if refused is not None:
+        return refused
     try:
         done = register(request).record_stage(
             key,
@@ -676,9 +718,31 @@ def move_stage(request: Request, key: str, body: StageRequest) -> JSONResponse:
             override=body.override,
         )
     except ScreeningError as exc:
-        return _fail(exc)
+        return refusal(exc)
     _audit(request, "stage", done["lead"], done)
     return JSONResponse(plain(done), status_code=201)
+
+
+def _stage_refused(body: StageRequest) -> JSONResponse | None:
+    """What the request's own fields show `stages.plan_move` would refuse, said in
+    the API's terms with the field; what depends on the lead is the register's."""
+    day = today()
+    if body.on > day:
+        return _refuse(
+            "on", f"日期 {body.on} 晚于今天（{day}）/ a date in the future is refused"
+        )
+    if body.override and not (body.note and body.note.strip()):
+        return _refuse(
+            "note",
+            '"override": true 需要 note 说明原因 / "override": true needs a note '
+            "saying why",
+        )
+    if body.stage in ENDINGS and not (body.reason and body.reason.strip()):
+        return _refuse(
+            "reason",
+            f"{body.stage} 需要 reason 说明原因 / {STAGE_EN[body.stage]} needs a reason",
+        )
+    return None
 
 
 @router.post(
@@ -692,12 +756,19 @@ def committee_decision(
     request: Request, key: str, body: CommitteeRequest
 ) -> JSONResponse:
     """Record the committee's decision (同意 is refused for a vetoed lead)."""
+    day = today()
+    if body.meeting_on > day:  # as the register refuses it, naming the field
+        return _refuse(
+            "meeting_on",
+            f"会议日期 {body.meeting_on} 晚于今天（{day}）/ a meeting date in the "
+            "future is refused",
+        )
     try:
         done = register(request).record_committee(
             key, body.decision, body.meeting_on, actor(request), body.note
         )
     except ScreeningError as exc:
-        return _fail(exc)
+        return refusal(exc)
     _audit(request, "committee", done["lead"], {**done, "note": body.note})
     return JSONResponse(plain(done), status_code=201)
 
@@ -730,11 +801,25 @@ def kpis(
     from screening.register.kpi import compute_kpis, period_of
     from screening.web.pages.pipeline import _targets
 
+    given = {"year": year, "quarter": quarter, "month": month, "from": start, "to": end}
+    named = [name for name, value in given.items() if value is not None]
+    if len({"from" if name == "to" else name for name in named}) > 1:
+        message = (
+            "year、quarter、month 与 from/to 只能选一种 / give one kind of period: "
+            "year, quarter, month, or from and to"
+        )
+        return JSONResponse(
+            {"errors": [{"field": name, "message": message} for name in named]},
+            status_code=422,
+        )
     try:
         period = period_of(year, quarter, month, start, end, dt.date.today())
+    except ScreeningError as exc:  # the one kind given: its last parameter
+        return refusal(exc, named[-1] if named else None)
+    try:
         report = compute_kpis(register(request), period, park, _targets(request))
     except ScreeningError as exc:
-        return _fail(exc)
+        return refusal(exc)
     return JSONResponse(plain(report))
 
 
@@ -793,6 +878,8 @@ def ruleset(
 
     try:
         rs = request.app.state.service.ruleset(ref, as_of or dt.date.today())
+    except UnknownRuleSet as exc:  # the parameter here is `ref`
+        return _refuse("ref", exc.diagnostics[0].message)
     except ScreeningError as exc:
-        return _fail(exc)
+        return refusal(exc)
     return Response(render_rules_show(rs, "json"), media_type="application/json")

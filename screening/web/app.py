@@ -276,9 +276,8 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
     @app.exception_handler(ScreeningError)
     async def _refused(request: Request, exc: ScreeningError) -> Response:
         status = api.status_of(exc)
-        errors = [{"field": d.field, "message": d.message} for d in exc.diagnostics]
         if is_api(request):
-            return JSONResponse({"errors": errors}, status_code=status)
+            return api.refusal(exc)
         return views.error_page(
             request, status, "；".join(d.message or "" for d in exc.diagnostics)
         )

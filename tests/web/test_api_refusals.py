@@ -1,8 +1,9 @@
 """How the JSON API refuses what it cannot take: a body it cannot read (not JSON,
 nested too deeply, not sent as JSON) is a documented 400 or 415 on every route and
 both paths of the hot route; a text too long says its limit without repeating the
-value; a batch takes its documented defaults and refuses a form field it does not
-know; the access check comes before anything the request sent is looked at."""
+value; the register's refusals name the JSON field in the API's own words (never a
+CLI flag); a batch takes its documented defaults and refuses a form field it does
+not know; the access check comes before anything the request sent is looked at."""
 
 from __future__ import annotations
 
@@ -159,6 +160,113 @@ def test_a_long_value_of_the_wrong_type_is_shown_cut_short(stored: Web) -> None:
     error = _only_error(response)
     assert error["field"] == "reason" and "expected text" in error["message"]
     assert len(error["message"]) < 200 and "…" in error["message"], error
+
+
+# --- the register's refusals, in the API's words --------------------------------------
+
+
+def _stage(web: Web, **body: Any) -> Any:
+    return web.client(None).post(
+        "/api/v1/leads/bh-001/stages", json=body, headers=web.api("officer")
+    )
+
+
+def _no_cli_words(message: str) -> bool:
+    return "--" not in message and "screening register" not in message
+
+
+def test_stage_refusals_name_the_field_they_concern(stored: Web) -> None:
+    cases = [
+        ({"stage": "签约", "on": FUTURE}, "on", "in the future"),
+        ({"stage": "终止", "on": TODAY}, "reason", "needs a reason"),
+        (
+            {"stage": "签约", "on": TODAY, "override": True},
+            "note",
+            '"override": true needs a note',
+        ),
+        ({"stage": "供地", "on": TODAY}, "override", '"override": true with a note'),
+    ]
+    for body, field, words in cases:
+        response = _stage(stored, **body)
+        assert response.status_code == 422, body
+        error = _only_error(response)
+        assert error["field"] == field, (body, error)
+        assert words in error["message"] and _no_cli_words(error["message"]), error
+    # the out-of-order refusal still says what is out of order
+    skipped = _only_error(_stage(stored, stage="供地", on=TODAY))["message"]
+    assert "跳过了 签约" in skipped
+    assert _stage(stored, stage="签约", on=TODAY).status_code == 201
+
+
+def test_committee_and_lookup_refusals_name_their_field(stored: Web) -> None:
+    api = stored.client(None)
+    late = api.post(
+        "/api/v1/leads/bh-001/committee",
+        json={"decision": "同意", "meeting_on": FUTURE},
+        headers=stored.api("committee"),
+    )
+    assert late.status_code == 422 and _only_error(late)["field"] == "meeting_on"
+    missing = api.get("/api/v1/leads/nope", headers=stored.api("officer"))
+    assert missing.status_code == 404
+    error = _only_error(missing)
+    assert error["field"] == "key" and _no_cli_words(error["message"]), error
+    assert "GET /api/v1/leads" in error["message"]
+    nowhere = api.post(
+        "/api/v1/leads/nope/stages",
+        json={"stage": "签约", "on": TODAY},
+        headers=stored.api("officer"),
+    )
+    assert nowhere.status_code == 404 and _only_error(nowhere)["field"] == "key"
+
+
+def test_approving_a_vetoed_lead_is_refused_naming_the_decision(
+    sqlite_web: Web,
+) -> None:
+    body = _body(ruleset="national")
+    body["project"]["environment"] = {"in_red_line": True}  # type: ignore[index]
+    api = sqlite_web.client(None)
+    screened = api.post(
+        "/api/v1/screenings", json=body, headers=sqlite_web.api("officer")
+    )
+    assert screened.status_code == 200 and screened.json()["vetoed_by"]
+    approved = api.post(
+        f"/api/v1/leads/{screened.headers['x-lead']}/committee",
+        json={"decision": "同意", "meeting_on": TODAY},
+        headers=sqlite_web.api("committee"),
+    )
+    assert approved.status_code == 422
+    error = _only_error(approved)
+    assert error["field"] == "decision" and "cannot be approved" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ({"year": 2026, "quarter": "2026Q1"}, {"year", "quarter"}),
+        ({"month": "2026-03", "from": "2026-01-01"}, {"month", "from"}),
+        ({"month": "2026-13"}, {"month"}),
+        ({"from": "2026-12-01", "to": "2026-01-01"}, {"to"}),
+    ],
+)
+def test_a_kpi_period_refusal_names_its_query_parameters(
+    sqlite_web: Web, query: dict[str, Any], fields: set[str]
+) -> None:
+    response = sqlite_web.client(None).get(
+        "/api/v1/kpis", params=query, headers=sqlite_web.api("committee")
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert {e["field"] for e in errors} == fields, errors
+    assert all(_no_cli_words(e["message"]) for e in errors), errors
+
+
+def test_an_unknown_rule_set_is_blamed_on_the_ref_parameter(sqlite_web: Web) -> None:
+    response = sqlite_web.client(None).get(
+        "/api/v1/ruleset", params={"ref": "nope"}, headers=sqlite_web.api("officer")
+    )
+    assert response.status_code == 422
+    error = _only_error(response)
+    assert error["field"] == "ref" and "nope" in error["message"]
 
 
 # --- batches --------------------------------------------------------------------------
