@@ -31,14 +31,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from screening.errors import Diagnostic, ScreeningError
 from screening.model.project import Project
-from screening.register.db import NotFound
+from screening.register.db import NotFound, RegisterError
 from screening.register.render import plain
-from screening.register.schema import ENDINGS
-from screening.register.stages import STAGE_EN
+from screening.register.schema import ENDINGS, STAGES
+from screening.register.stages import STAGE_EN, stage_name
 from screening.register.store import today
 from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
 from screening.web.pages import RowId, actor, register
@@ -221,10 +221,37 @@ class LeadDetail(Lead):
     actuals: list[dict[str, Any]]
 
 
+def unknown_stage(text: str) -> str:
+    """The refusal of a stage name the CLI does not take, listing those it does."""
+    names = STAGES + ENDINGS
+    return (
+        f"未知阶段 {text!r}（可用：{'、'.join(names)}）/ unknown stage {text!r} "
+        f"(one of: {', '.join(STAGE_EN[n] for n in names)})"
+    )
+
+
+def _stage(text: str) -> str:
+    try:
+        return stage_name(text)  # as `register stage` and `register list --stage`
+    except RegisterError:
+        raise ValueError(unknown_stage(text)) from None
+
+
+STAGE_NAMES = [*STAGES, *ENDINGS, *(STAGE_EN[n] for n in STAGES + ENDINGS)]
+Stage = Annotated[
+    str,
+    AfterValidator(_stage),
+    Field(
+        description="阶段（中文或英文名，如 签约 / signed）",
+        json_schema_extra={"enum": STAGE_NAMES},
+    ),
+]
+
+
 class StageRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    stage: Literal["签约", "供地", "开工", "投产", "达产", "终止", "退出", "洽谈"]
+    stage: Stage  # its Chinese name once validated
     on: dt.date
     reason: str | None = Field(None, max_length=2000)
     note: str | None = Field(None, max_length=2000)
@@ -636,7 +663,9 @@ def batch_report(
 def list_leads(
     request: Request,
     park: str | None = None,
-    stage: str | None = None,
+    stage: str | None = Query(
+        None, description="阶段（中文或英文名，如 签约 / signed）"
+    ),
     decision: Literal["pass", "review", "reject"] | None = None,
     industry: str | None = Query(None, description="GB/T 4754 代码或前缀（C26）"),
     band: Literal["3000万", "5000万", "1亿"] | None = Query(
@@ -651,6 +680,11 @@ def list_leads(
     """Leads matching the filters, newest first (`screening register list`)."""
     from screening.web.pages.pipeline import filters_of
 
+    if stage:
+        try:
+            stage = stage_name(stage)  # as `register list --stage` takes it
+        except RegisterError:
+            return _refuse("stage", unknown_stage(stage))
     query = {
         "park": park or "",
         "stage": stage or "",

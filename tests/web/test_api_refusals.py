@@ -2,8 +2,7 @@
 nested too deeply, not sent as JSON) is a documented 400 or 415 on every route and
 both paths of the hot route; a text too long says its limit without repeating the
 value; the register's refusals name the JSON field in the API's own words (never a
-CLI flag); a batch takes its documented defaults and refuses a form field it does
-not know; the access check comes before anything the request sent is looked at."""
+CLI flag); the access check comes before anything the request sent is looked at."""
 
 from __future__ import annotations
 
@@ -327,3 +326,34 @@ def test_without_a_token_an_unreadable_body_is_a_401(stored: Web) -> None:
             other = {**stored.api("policy"), "Content-Type": "application/json"}
             refused = _post(stored, url, body, other)  # a role the route refuses
             assert refused.status_code == 403, (url, refused.text)
+
+
+# --- stage names as the CLI takes them ------------------------------------------------
+
+
+def test_english_stage_names_are_taken_as_the_cli_takes_them(stored: Web) -> None:
+    api = stored.client(None)
+    moved = _stage(stored, stage="signed", on=TODAY)
+    assert moved.status_code == 201 and moved.json()["stage"] == "签约"
+    headers = stored.api("committee")
+    english = api.get("/api/v1/leads", params={"stage": "Signed"}, headers=headers)
+    chinese = api.get("/api/v1/leads", params={"stage": "签约"}, headers=headers)
+    assert english.status_code == 200 and english.json()["total"] == 1
+    assert english.json() == chinese.json()
+    unknown = api.get("/api/v1/leads", params={"stage": "signd"}, headers=headers)
+    assert unknown.status_code == 422
+    error = _only_error(unknown)
+    assert error["field"] == "stage"
+    assert "签约" in error["message"] and "signed" in error["message"], error
+    refused = _stage(stored, stage="signd", on=TODAY)
+    assert refused.status_code == 422
+    error = _only_error(refused)
+    assert error["field"] == "stage" and "in production" in error["message"], error
+
+
+def test_the_openapi_document_lists_the_stage_names_a_move_takes(
+    sqlite_web: Web,
+) -> None:
+    doc = sqlite_web.client(None).get("/api/v1/openapi.json").json()
+    stage = doc["components"]["schemas"]["StageRequest"]["properties"]["stage"]
+    assert {"签约", "signed", "终止", "terminated"} <= set(stage["enum"])
