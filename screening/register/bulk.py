@@ -233,6 +233,7 @@ _UPDATE_COLUMNS = (
     "score",
     "screened_at",
     "updated_at",
+    "current_screening_id",
 )
 
 
@@ -338,11 +339,11 @@ def store_rows(
         seen.add(skey)
         keyed.append((skey, item, key, lead_id, adopt, identity))
     # 3. screenings stored already (a rerun, another writer) are not stored again
-    existing = {
-        bytes(row[0]): row[1]
+    existing = {  # key → (adopted, id)
+        bytes(row[0]): (row[1], row[2])
         for row in bulk.select_in(
             cur,
-            "SELECT key, adopted FROM screenings WHERE key {}",
+            "SELECT key, adopted, id FROM screenings WHERE key {}",
             [k[0] for k in keyed],
         )
     }
@@ -352,8 +353,18 @@ def store_rows(
     # adopting a screening stored before as a trial (a rescreen, then --adopt): the
     # same screening, now current
     promoted = (
-        [k for k in keyed if k[0] in existing and not existing[k[0]]] if adopted else []
+        [k for k in keyed if k[0] in existing and not existing[k[0]][0]]
+        if adopted
+        else []
     )
+    # an adopted screening screened again (its values and rule set once more): current
+    # again, as the latest screening would be
+    again = (
+        {k[0] for k in keyed if k[0] in existing and existing[k[0]][0] and k[3]}
+        if adopted
+        else set()
+    )
+    again_ids = {existing[k][1] for k in again}
     if promoted:
         bulk.select_in(
             cur,
@@ -421,7 +432,9 @@ def store_rows(
         counts["new_leads"] = len(keys) - len(raced)
     # 5. the screenings
     rows = []
-    last_of_lead: dict[int, tuple[Any, str | None]] = {}
+    # lead → (its latest row here, the id it is given, its current screening when
+    # that is not its latest adopted one)
+    last_of_lead: dict[int, tuple[Any, str | None, int | None]] = {}
     flag = bulk.flag(adopted)
     for skey, item, key, lead_id, _adopt, _identity in fresh:
         lid = lead_id if lead_id is not None else lead_ids[key]
@@ -449,14 +462,21 @@ def store_rows(
     # existing leads take their latest row here (new ones were made from it)
     promoted_keys = {k[0] for k in promoted}
     fresh_keys = {row[0] for row in rows}
+    refreshed: set[int] = set()  # existing leads with a new screening here
     for skey, item, key, lead_id, adopt, _identity in keyed:
-        if skey in promoted_keys or (
-            skey in fresh_keys and (lead_id is not None or key in raced)
-        ):
-            last_of_lead[lead_id if lead_id is not None else lead_ids[key]] = (
-                item,
-                adopt,
-            )
+        if skey in promoted_keys or skey in again:
+            lid = lead_id if lead_id is not None else lead_ids[key]
+            last_of_lead[lid] = (item, adopt, existing[skey][1])
+        elif skey in fresh_keys and (lead_id is not None or key in raced):
+            lid = lead_id if lead_id is not None else lead_ids[key]
+            last_of_lead[lid] = (item, adopt, None)
+            refreshed.add(lid)
+    # leads whose latest row here only screened one of their adopted screenings again
+    screened_again = {
+        lid: entry[2]
+        for lid, entry in last_of_lead.items()
+        if lid not in refreshed and entry[2] is not None and entry[2] in again_ids
+    }
     if rows:
         if bulk.sqlite:  # the writer holds the write lock: every screening is new
             bulk.insert(cur, screenings, _SCREENING_COLUMNS, rows)
@@ -473,14 +493,22 @@ def store_rows(
         counts["duplicates"] += len(rows) - stored
     # 6. existing leads take the values and decision of their latest row
     renamed: list[Renamed] = []
+    for lid in _already_current(bulk, cur, screened_again):
+        del last_of_lead[lid]  # a rerun of the same input changes no lead
     if last_of_lead and adopted:
         bulk.update(
             cur,
             leads,
             _UPDATE_COLUMNS,
             [
-                ((adopt or item.record.ident[0]), *lead_values(item), stamp, lid)
-                for lid, (item, adopt) in sorted(last_of_lead.items())
+                (
+                    (adopt or item.record.ident[0]),
+                    *lead_values(item),
+                    stamp,
+                    current,
+                    lid,
+                )
+                for lid, (item, adopt, current) in sorted(last_of_lead.items())
             ],
         )
         counts["updated_leads"] = len(last_of_lead)
@@ -503,17 +531,36 @@ def store_rows(
     return counts, lead_keys, renamed
 
 
+def _already_current(bulk: Bulk, cur: Any, named: dict[int, int]) -> list[int]:
+    """The leads of `named` (lead → a screening of its) whose current screening it
+    already is: the one the lead names, else its latest adopted."""
+    if not named:
+        return []
+    ids = sorted(named)
+    now = dict(
+        bulk.select_in(
+            cur,
+            f"SELECT lead_id, max(id) FROM screenings WHERE adopted = "
+            f"{bulk.flag(True)} AND lead_id {{}} GROUP BY lead_id",
+            ids,
+        )
+    )
+    sql = "SELECT id, current_screening_id FROM leads WHERE id {}"
+    now.update((lid, sid) for lid, sid in bulk.select_in(cur, sql, ids) if sid)
+    return [lid for lid in ids if now.get(lid) == named[lid]]
+
+
 def _renamed(
     bulk: Bulk,
     cur: Any,
     found: dict[int, tuple[Any, ...]],
-    last_of_lead: dict[int, tuple[Any, str | None]],
+    last_of_lead: dict[int, tuple[Any, str | None, int | None]],
     company_ids: dict[str, int],
 ) -> list[Renamed]:
     """The leads found by their id (`found`: id, key, project id, identity, name,
     company id) that their row here gave another name or company, in row order."""
     changed = []
-    for lid, (item, _adopt) in last_of_lead.items():
+    for lid, (item, *_rest) in last_of_lead.items():
         old = found.get(lid)
         if old is None or item.lead is not None:  # a new lead, or a rescreen
             continue

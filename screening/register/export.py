@@ -25,7 +25,7 @@ from screening.register.schema import (
     snapshots,
     stage_events,
 )
-from screening.register.store import Filters, Register
+from screening.register.store import Filters, Register, current_screenings
 
 _LEADS = [
     ("key", "项目编号", "lead"),
@@ -102,6 +102,7 @@ def export_xlsx(
                 "来源",
                 "行",
                 "采用",
+                "当前",
                 "时间(UTC)",
                 "记录人",
             ]
@@ -120,11 +121,13 @@ def export_xlsx(
                 "source",
                 "row",
                 "adopted",
+                "current",
                 "at (UTC)",
                 "by",
             ]
         )
         for chunk in _slices(pks):
+            current = set(current_screenings(conn, chunk).values())
             for s in conn.execute(
                 select(
                     screenings,
@@ -159,6 +162,7 @@ def export_xlsx(
                             s.input,
                             s.source_row,
                             s.adopted,
+                            s.id in current,
                             s.screened_at,
                             s.actor,
                         ]

@@ -170,7 +170,9 @@ def render_lead(lead: dict[str, Any], lang: str) -> str:
         failed = [f["title"][lang] for f in s["findings"] if f["failure"]]
         titles = {f["rule"]: f["title"][lang] for f in s["findings"]}
         mark = (
-            ""
+            ("（当前）" if zh else " (current)")
+            if s["current"]
+            else ""
             if s["adopted"]
             else ("（试算，未采用）" if zh else " (trial, not adopted)")
         )

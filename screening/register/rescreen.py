@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from screening.diff import Impact, compare, rule_changes
 from screening.findings import Outcome, Status
@@ -22,7 +22,13 @@ from screening.register.records import (
     record_of,
 )
 from screening.register.schema import screenings, snapshots
-from screening.register.store import Filters, Pending, Register, StoreCounts
+from screening.register.store import (
+    Filters,
+    Pending,
+    Register,
+    StoreCounts,
+    current_screenings,
+)
 
 _PAGE = 2_000
 
@@ -102,14 +108,7 @@ def rescreen(
         page = leads[start : start + _PAGE]
         by_pk = {lead["lead_pk"]: lead for lead in page}
         with register.read() as conn:
-            latest = (
-                select(func.max(screenings.c.id))
-                .where(
-                    screenings.c.lead_id.in_(list(by_pk)),
-                    screenings.c.adopted.is_(True),
-                )
-                .group_by(screenings.c.lead_id)
-            )
+            current = list(current_screenings(conn, list(by_pk)).values())
             rows = conn.execute(
                 select(
                     screenings.c.lead_id,
@@ -119,7 +118,7 @@ def rescreen(
                     screenings.c.findings,
                     screenings.c["values"],
                 )
-                .where(screenings.c.id.in_(latest))
+                .where(screenings.c.id.in_(current))
                 .order_by(screenings.c.lead_id)
             ).fetchall()
             for snapshot_id in {r.snapshot_id for r in rows} - set(old_rules):

@@ -190,6 +190,10 @@ leads = Table(
     Column("promised_start", Date),
     Column("promised_production", Date),
     Column("updated_at", DateTime, nullable=False),  # UTC
+    # the current screening when it is not the latest adopted: an earlier one screened
+    # again (migration 0007; no foreign key, see there). Read through
+    # store.current_screenings.
+    Column("current_screening_id", Integer),
 )
 
 screenings = Table(

@@ -412,7 +412,9 @@ class Register:
            stored are left out (a rerun, or another writer's run of the same input);
         4. new leads created (ON CONFLICT DO NOTHING: a second writer's leads are found);
         5. the screenings inserted;
-        6. existing leads updated to their latest row's values and decision;
+        6. existing leads updated to their latest row's values and decision (a row
+           that screens an earlier screening again makes that one current: the lead
+           names it, `current_screenings`);
         7. the run's leads noted (`run_leads`), those found stored already among them.
         """
         from screening.register.bulk import Bulk, store_rows
@@ -489,7 +491,8 @@ class Register:
             after = page[-1]["lead_pk"]
 
     def lead(self, key: str) -> dict[str, Any]:
-        """A lead with every screening, stage event, committee decision, promise and actual."""
+        """A lead with every screening (`current` marking the one that counts), stage
+        event, committee decision, promise and actual."""
         with self.read() as conn:
             row = self.lead_row(conn, key)
             lead = lead_dict(row)
@@ -516,6 +519,9 @@ class Register:
                     .order_by(screenings.c.id)
                 )
             ]
+            current = current_screenings(conn, [row.id]).get(row.id)
+            for screening in lead["screenings"]:
+                screening["current"] = screening["id"] == current
             for item, table, order in (
                 ("stages", stage_events, (stage_events.c.id,)),
                 (
@@ -726,9 +732,9 @@ class Register:
             latest = conn.execute(
                 select(screenings.c.id, screenings.c.vetoed, snapshots.c.rules)
                 .join(snapshots, snapshots.c.id == screenings.c.snapshot_id)
-                .where(screenings.c.lead_id == lead.id, screenings.c.adopted.is_(True))
-                .order_by(screenings.c.id.desc())
-                .limit(1)
+                .where(
+                    screenings.c.id == current_screenings(conn, [lead.id]).get(lead.id)
+                )
             ).first()
             if name == "同意" and latest is not None and json.loads(latest.vetoed):
                 # by title, as the pages show them: [id, kind, zh, en] per rule
@@ -970,11 +976,31 @@ def _check_figures(figures: dict[str, Any], allowed: dict[str, str]) -> None:
             )
 
 
+def current_screenings(conn: Connection, lead_ids: Sequence[int]) -> dict[int, int]:
+    """Each lead's current screening: the earlier one it names when that was screened
+    again (`leads.current_screening_id`), else its latest adopted one. Leads with no
+    adopted screening are left out."""
+    out: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(lead_ids))):
+        latest = (
+            select(screenings.c.lead_id, func.max(screenings.c.id))
+            .where(screenings.c.lead_id.in_(chunk), screenings.c.adopted.is_(True))
+            .group_by(screenings.c.lead_id)
+        )
+        out.update({lead: sid for lead, sid in conn.execute(latest)})
+        named = select(leads.c.id, leads.c.current_screening_id).where(
+            leads.c.id.in_(chunk), leads.c.current_screening_id.is_not(None)
+        )
+        out.update({lead: sid for lead, sid in conn.execute(named)})
+    return out
+
+
 def lead_dict(row: Row[Any]) -> dict[str, Any]:
     """A lead row as the API returns it (its database id as lead_pk)."""
     m = dict(row._mapping)
     m["lead_pk"] = m.pop("id")
     m.pop("identity", None)
+    m.pop("current_screening_id", None)  # see current_screenings
     m.setdefault("company", None)
     return m
 

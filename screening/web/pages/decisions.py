@@ -35,10 +35,10 @@ def find_lead(request: Request, key: str) -> dict[str, Any]:
 
 
 def current_screening(lead: dict[str, Any]) -> dict[str, Any] | None:
-    """The screening that counts (the latest adopted), else the latest at all."""
-    adopted = [s for s in lead["screenings"] if s["adopted"]]
-    found = adopted or lead["screenings"]
-    return found[-1] if found else None
+    """The screening that counts (see store.current_screenings), else the latest."""
+    screenings: list[dict[str, Any]] = lead["screenings"]
+    current = [s for s in screenings if s["current"]] or screenings[-1:]
+    return current[0] if current else None
 
 
 def contract_of(request: Request, screening_id: int) -> tuple[dict[str, Any], Any]:

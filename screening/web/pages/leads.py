@@ -20,6 +20,7 @@ from screening.web.fields import (
     ruleset_fields,
 )
 from screening.web.pages import actor, register
+from screening.web.pages.decisions import current_screening
 from screening.web.service import ScreeningService
 from screening.web.views import lang_of, render, ruleset_choices
 from screening.web.writer import StoreRefused
@@ -90,9 +91,9 @@ def new_lead(
     values: dict[str, str] = {}
     if source:
         lead = register(request).lead(source)
-        adopted = [s for s in lead["screenings"] if s["adopted"]] or lead["screenings"]
-        if adopted:
-            values = form_values(adopted[-1]["values"])
+        current = current_screening(lead)
+        if current is not None:
+            values = form_values(current["values"])
         values.setdefault("id", lead["key"])
     return _form(request, values, {}, ruleset, "")
 
