@@ -57,10 +57,33 @@ def _message(error: Any, model: type[BaseModel] | None, parent: Any) -> str:
         return _unknown_kind(str(ctx.get("tag", "")), str(ctx.get("expected_tags")))
     if kind == "union_tag_not_found":
         return "规则缺少 kind / a rule needs a kind"
+    given = error.get("input")
+    if kind == "string_too_long" and isinstance(given, str):
+        limit = ctx.get("max_length")
+        return (
+            f"应不超过 {limit} 个字符（实为 {len(given):,} 个）/ "
+            f"at most {limit} characters (got {len(given):,})"
+        )
+    if kind == "string_too_short" and isinstance(given, str):
+        limit = ctx.get("min_length")
+        return f"应至少 {limit} 个字符 / at least {limit} characters"
     for prefix, text in _TYPE_MESSAGES:
         if kind.startswith(prefix):
-            return f"{text}，实际为 {error.get('input')!r}"
+            return f"{text}，实际为 {_cut(given)}"
     return f"{error['msg']} / {kind}"
+
+
+_SHOWN = 40  # characters of a refused value a message repeats
+
+
+def _cut(value: Any) -> str:
+    """A refused value as a message shows it: its repr, cut to a short prefix (a
+    2,000-character note or a deeply nested list is not repeated whole)."""
+    try:
+        shown = repr(value)
+    except RecursionError:  # a value nested as deep as JSON allows
+        return "[…]"
+    return shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "…"
 
 
 def _unknown_kind(tag: str, expected: str) -> str:

@@ -34,6 +34,7 @@ from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from screening.errors import Diagnostic, ScreeningError
+from screening.model.diagnose import describe
 from screening.model.project import Project
 from screening.register.db import NotFound, RegisterError
 from screening.register.render import plain
@@ -43,7 +44,7 @@ from screening.register.store import today
 from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
 from screening.web.pages import RowId, actor, register
 from screening.web.prefix import root_of
-from screening.web.service import ENGINE_LOCK, UnknownRuleSet, error_message
+from screening.web.service import ENGINE_LOCK, UnknownRuleSet
 
 
 def known_query(request: Request) -> None:
@@ -378,7 +379,7 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:]
         try:
-            message = error_message(error)
+            message = describe(error)
         except Exception:  # noqa: BLE001 - an error shape describe() does not know
             message = str(error.get("msg", "invalid"))
         out.append({"field": ".".join(loc) or None, "message": message})

@@ -56,42 +56,6 @@ class Screened:
         return json.loads(self.line)  # type: ignore[no-any-return]
 
 
-class _Cut:
-    """A value as an error message shows it: its repr, cut to a short prefix."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        try:
-            shown = repr(self.value)
-        except RecursionError:  # a value nested as deep as JSON allows
-            return "[…]"
-        return shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "…"
-
-
-_SHOWN = 40  # characters of a refused value an error repeats
-
-
-def error_message(error: Any) -> str:
-    """One pydantic error in the CLI's words (`describe`), except that a text too long
-    or too short says its limit, and a refused value is shown only as a short prefix
-    (a request's 2,000-character note is not sent back whole)."""
-    kind = error.get("type")
-    ctx = error.get("ctx") or {}
-    given = error.get("input")
-    if kind == "string_too_long" and isinstance(given, str):
-        limit = ctx.get("max_length")
-        return (
-            f"应不超过 {limit} 个字符（实为 {len(given)} 个）/ "
-            f"at most {limit} characters (got {len(given)})"
-        )
-    if kind == "string_too_short" and isinstance(given, str):
-        limit = ctx.get("min_length")
-        return f"应至少 {limit} 个字符 / at least {limit} characters"
-    return describe({**error, "input": _Cut(given)})
-
-
 def project_errors(exc: ValidationError) -> list[Diagnostic]:
     """Every pydantic error of a project in the CLI's words, with its field path."""
     out = []
@@ -99,7 +63,7 @@ def project_errors(exc: ValidationError) -> list[Diagnostic]:
         path = ".".join(
             str(p) for p in error["loc"] if not str(p).startswith("function-")
         )
-        out.append(Diagnostic("PRJ", error_message(error), None, path or None))
+        out.append(Diagnostic("PRJ", describe(error), None, path or None))
     return out
 
 
