@@ -200,10 +200,13 @@ def create_app(db_url: str | None = None, settings: Settings | None = None) -> F
         description=(
             "筛查项目、批量上传、项目库、阶段、指标与规则集。机器客户端用 API 令牌"
             "（`Authorization: Bearer …`，由管理员在账户页签发）。错误为 JSON："
-            '`{"errors": [{"field": 字段路径, "message": 与命令行相同的说明}]}`。'
+            '`{"errors": [{"field": 字段路径或参数名, "message": 中英文说明}]}`；'
+            "读不懂的请求为 400，内容类型不对为 415，字段不符为 422。"
             "\n\nScreen projects, submit batches, read the pipeline, move stages, KPIs "
             "and rule sets. Machine clients authenticate with an API token. Errors "
-            "are JSON with the field path and the CLI's message."
+            "are JSON naming the field or parameter, with a zh/en message: 400 for a "
+            "body that cannot be read, 415 for a body that is not JSON, 422 for a "
+            "field refused."
         ),
         lifespan=lifespan,
         docs_url="/api/docs",
