@@ -376,6 +376,15 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         loc = [
             str(p) for p in error.get("loc", ()) if not str(p).startswith("function-")
         ]
+        if loc == ["body"] and error.get("type") == "missing":  # no body at all
+            out.append(
+                {
+                    "field": None,
+                    "message": "请求内容为空：应为 JSON 对象 / the body is empty: "
+                    "send a JSON object",
+                }
+            )
+            continue
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:]
         try:

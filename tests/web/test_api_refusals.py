@@ -121,6 +121,19 @@ def test_a_body_not_sent_as_json_says_to_send_its_content_type(
         assert _documented(stored, url, 415)
 
 
+def test_an_empty_body_says_it_is_empty_not_that_a_key_called_body_is_missing(
+    stored: Web,
+) -> None:
+    for url, token in _json_routes(stored):
+        headers = {**token, "Content-Type": "application/json"}
+        response = _post(stored, url, b"", headers)
+        assert response.status_code == 422, (url, response.text)
+        error = _only_error(response)
+        assert error["field"] is None
+        assert "请求内容为空" in error["message"], error
+        assert "'body'" not in error["message"]
+
+
 # --- texts too long -------------------------------------------------------------------
 
 
