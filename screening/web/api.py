@@ -281,6 +281,15 @@ class CommitteeDone(BaseModel):
     meeting_on: str
 
 
+class RenamedLead(BaseModel):
+    """A lead a batch row updated under another name or company: (old, new) of each."""
+
+    row: int | None
+    lead: str
+    name: tuple[str | None, str | None] | None = None
+    company: tuple[str | None, str | None] | None = None
+
+
 class BatchJob(BaseModel):
     """A batch upload and how far it has got."""
 
@@ -294,6 +303,13 @@ class BatchJob(BaseModel):
     counts: dict[str, int] | None
     error: str | None
     reports: dict[str, str]
+    renamed: list[RenamedLead] = Field(
+        default_factory=list,
+        description="行的项目编号对应已有项目、但名称或企业不同：已按该行更新（最多列出 "
+        "500 个）/ rows whose id found a lead under another name or company, which "
+        "took the row's (the first 500)",
+    )
+    renamed_count: int = 0
 
 
 class RuleSetInfo(BaseModel):
@@ -605,6 +621,8 @@ def _job(job: dict[str, Any], root: str) -> dict[str, Any]:
         "done_rows": job["done_rows"],
         "counts": job["counts"],
         "error": job["error"],
+        "renamed": (job.get("summary") or {}).get("renamed", []),
+        "renamed_count": (job.get("summary") or {}).get("renamed_count", 0),
         "reports": {
             n: f"{base}/{n}"
             for n in ("report.xlsx", "report.html", "report.errors.csv")

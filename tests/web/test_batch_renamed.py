@@ -28,3 +28,22 @@ def test_the_batch_page_names_the_leads_a_row_renamed(sqlite_web: Web) -> None:
     english = client.get(f"/batches/{again}").text
     assert "already in the register under another name or company" in english
     assert f"{old_name} → 电解液溶剂二期项目" in english
+
+
+def test_the_api_batch_status_names_the_leads_a_row_renamed(sqlite_web: Web) -> None:
+    rows = _rows(2)
+    old_name = rows[1][1]
+    first = upload(sqlite_web, "招商会.xlsx", _xlsx(rows))
+    assert wait_job(sqlite_web, first)["status"] == "done"
+    rows[1][1] = "电解液溶剂二期项目"
+    again = upload(sqlite_web, "招商会（更正）.xlsx", _xlsx(rows))
+    assert wait_job(sqlite_web, again)["status"] == "done"
+    api = sqlite_web.client(None)
+    token = sqlite_web.api("officer")
+    before = api.get(f"/api/v1/batches/{first}", headers=token).json()
+    assert before["renamed"] == [] and before["renamed_count"] == 0
+    after = api.get(f"/api/v1/batches/{again}", headers=token).json()
+    assert after["renamed_count"] == 1
+    assert after["renamed"] == [
+        {"row": 4, "lead": "X-0001", "name": [old_name, "电解液溶剂二期项目"]}
+    ]
