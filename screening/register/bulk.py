@@ -320,24 +320,47 @@ def store_rows(
     for row in sorted(found.values(), reverse=True):  # the first registered wins
         if row[2]:
             by_pid[row[2]] = row
-    keyed: list[tuple[bytes, Any, str, int | None, str | None, str | None]] = []
+    keyed: list[tuple[bytes, Any, str, int | None, str | None]] = []
     lead_keys: list[str] = []  # each item's lead, in input order
     seen: set[bytes] = set()
+    # the leads this input found or made in its earlier rows, matched as stored ones
+    # are (one project twice in one input is one lead, as in two inputs): key and
+    # database id (None: made here)
+    here_pid: dict[str, tuple[str, int | None]] = {}  # by the id a row gave
+    here_first: dict[str, tuple[str, int | None]] = {}  # identity → the first
+    here_free: dict[str, tuple[str, int | None]] = {}  # identity → made without an id
+    pid_of: dict[int, str | None] = {}  # a stored lead's id, or the one it takes here
     for item, pid, identity, candidate in prepared:
         lead = by_key.get(candidate) or (by_pid.get(pid) if pid else None)
-        adopt = None
-        if lead is None and identity is not None:
-            match = free.get(identity) if pid else first.get(identity)
-            if match is not None:
-                lead, adopt = match, pid
-        key, lead_id = (candidate, None) if lead is None else (lead[1], lead[0])
+        here = here_pid.get(pid) if pid and lead is None else None
+        if lead is None and here is None and identity is not None:
+            if pid:  # a lead without an id takes it, and is free no more
+                lead = free.pop(identity, None)
+                here = None if lead else here_free.pop(identity, None)
+            else:
+                lead = first.get(identity)
+                here = None if lead else here_first.get(identity)
+        if lead is not None:
+            key, lead_id = lead[1], lead[0]
+            if pid_of.get(lead_id) is None:
+                pid_of[lead_id] = lead[2] or pid
+        elif here is not None:
+            key, lead_id = here
+        else:
+            key, lead_id = candidate, None
+            if identity is not None and not pid:
+                here_free[identity] = (key, None)
+        if pid:
+            here_pid.setdefault(pid, (key, lead_id))
+        if identity is not None:
+            here_first.setdefault(identity, (key, lead_id))
         lead_keys.append(key)
         skey = screening_key(key, run.ruleset_sha256, item.record.values_sha)
         if skey in seen:
             counts["duplicates"] += 1
             continue
         seen.add(skey)
-        keyed.append((skey, item, key, lead_id, adopt, identity))
+        keyed.append((skey, item, key, lead_id, identity))
     # 3. screenings stored already (a rerun, another writer) are not stored again
     existing = {  # key → (adopted, id)
         bytes(row[0]): (row[1], row[2])
@@ -388,15 +411,16 @@ def store_rows(
 
     # 4. new leads, with the values of their last row here
     new: dict[str, tuple[Any, ...]] = {}
-    for _skey, item, key, lead_id, _adopt, identity in fresh:
+    for _skey, item, key, lead_id, identity in fresh:
         if lead_id is None:
             earlier = new.get(key)
             registered = (stamp, on, run.actor) if earlier is None else earlier[8:11]
             values = lead_values(item)
             new[key] = (
                 key,
-                item.record.ident[0],
-                identity,
+                # the id one of its rows gave, the company + name of its first
+                (earlier[1] if earlier else None) or item.record.ident[0],
+                earlier[2] if earlier else identity,
                 *values[:5],
                 *registered,
                 *values[5:],
@@ -432,11 +456,11 @@ def store_rows(
         counts["new_leads"] = len(keys) - len(raced)
     # 5. the screenings
     rows = []
-    # lead → (its latest row here, the id it is given, its current screening when
-    # that is not its latest adopted one)
-    last_of_lead: dict[int, tuple[Any, str | None, int | None]] = {}
+    # lead → (its latest row here, its current screening when that is not its latest
+    # adopted one)
+    last_of_lead: dict[int, tuple[Any, int | None]] = {}
     flag = bulk.flag(adopted)
-    for skey, item, key, lead_id, _adopt, _identity in fresh:
+    for skey, item, key, lead_id, _identity in fresh:
         lid = lead_id if lead_id is not None else lead_ids[key]
         record = item.record
         rows.append(
@@ -463,19 +487,19 @@ def store_rows(
     promoted_keys = {k[0] for k in promoted}
     fresh_keys = {row[0] for row in rows}
     refreshed: set[int] = set()  # existing leads with a new screening here
-    for skey, item, key, lead_id, adopt, _identity in keyed:
+    for skey, item, key, lead_id, _identity in keyed:
         if skey in promoted_keys or skey in again:
             lid = lead_id if lead_id is not None else lead_ids[key]
-            last_of_lead[lid] = (item, adopt, existing[skey][1])
+            last_of_lead[lid] = (item, existing[skey][1])
         elif skey in fresh_keys and (lead_id is not None or key in raced):
             lid = lead_id if lead_id is not None else lead_ids[key]
-            last_of_lead[lid] = (item, adopt, None)
+            last_of_lead[lid] = (item, None)
             refreshed.add(lid)
     # leads whose latest row here only screened one of their adopted screenings again
     screened_again = {
-        lid: entry[2]
+        lid: entry[1]
         for lid, entry in last_of_lead.items()
-        if lid not in refreshed and entry[2] is not None and entry[2] in again_ids
+        if lid not in refreshed and entry[1] is not None and entry[1] in again_ids
     }
     if rows:
         if bulk.sqlite:  # the writer holds the write lock: every screening is new
@@ -502,13 +526,13 @@ def store_rows(
             _UPDATE_COLUMNS,
             [
                 (
-                    (adopt or item.record.ident[0]),
+                    pid_of.get(lid) or item.record.ident[0],
                     *lead_values(item),
                     stamp,
                     current,
                     lid,
                 )
-                for lid, (item, adopt, current) in sorted(last_of_lead.items())
+                for lid, (item, current) in sorted(last_of_lead.items())
             ],
         )
         counts["updated_leads"] = len(last_of_lead)
@@ -554,7 +578,7 @@ def _renamed(
     bulk: Bulk,
     cur: Any,
     found: dict[int, tuple[Any, ...]],
-    last_of_lead: dict[int, tuple[Any, str | None, int | None]],
+    last_of_lead: dict[int, tuple[Any, int | None]],
     company_ids: dict[str, int],
 ) -> list[Renamed]:
     """The leads found by their id (`found`: id, key, project id, identity, name,
