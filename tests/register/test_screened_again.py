@@ -64,3 +64,23 @@ def test_the_same_input_again_changes_no_lead(db_url: str, tmp_path: Path) -> No
     _import(db_url, source)
     with Register.open(db_url) as register:
         assert register.leads(limit=None)[1] == before  # updated_at untouched too
+
+
+def test_new_values_after_a_repeat_are_current(db_url: str, tmp_path: Path) -> None:
+    # A, B, A again, then C: the repeat's mark gives way to the newer screening
+    a, b, c = [_passing()], [_passing()], [_passing()]
+    b[0]["investment"]["fixed_assets"] = "1"
+    c[0]["investment"]["fixed_assets"] = "2"
+    a_file = write_jsonl(tmp_path / "a.jsonl", a)
+    for path in (
+        a_file,
+        write_jsonl(tmp_path / "b.jsonl", b),
+        a_file,
+        write_jsonl(tmp_path / "c.jsonl", c),
+    ):
+        _import(db_url, path)
+    with Register.open(db_url) as register:
+        lead = register.lead(str(a[0]["id"]))
+        assert [s["current"] for s in lead["screenings"]] == [False, False, True]
+        assert lead["screenings"][2]["values"] != lead["screenings"][0]["values"]
+        assert lead["decision"] == lead["screenings"][2]["decision"]
