@@ -501,11 +501,21 @@ def register_committee(
     actor: str | None,
 ) -> None:
     """记录联席会议（委员会）的决定 / Record the committee's decision beside the engine's."""
+    from screening.register.store import Filters
+
     with _cli().user_errors(), _open(db_ref) as register:
         done = register.record_committee(
             lead, decision, meeting_on, actor_name(actor), note
         )
-    click.echo(f"{done['lead']}: {done['decision']}（{done['meeting_on']}）")
+        _total, (now,) = register.leads(Filters(keys=(done["lead"],)), 1)
+    line = f"{done['lead']}: {done['decision']}（{done['meeting_on']}）"
+    if now["committee_on"] != done["meeting_on"]:  # a later meeting's stays current
+        line += (
+            f"，已记入历史；当前决定仍为 {now['committee']}（{now['committee_on']}，"
+            f"会议较晚）/ recorded in the history; the current decision stays "
+            f"{now['committee']} ({now['committee_on']}, a later meeting)"
+        )
+    click.echo(line)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])  # a command function, options added

@@ -717,7 +717,8 @@ class Register:
         meeting_id: int | None = None,
     ) -> dict[str, Any]:
         """Record a committee's decision beside the engine's, taken at `meeting_id`
-        (a meeting of the web app's) or without one.
+        (a meeting of the web app's) or without one. It becomes the lead's current
+        decision unless one of a later meeting is on record.
 
         同意 is refused for a lead whose latest screening is vetoed: a one-vote veto
         (一票否决) is not the committee's to override.
@@ -760,10 +761,22 @@ class Register:
                     actor=actor,
                 )
             )
+            # the latest meeting's decision is the lead's (on the same day, the one
+            # recorded last); one entered late for an earlier meeting is history only
+            latest_meeting = (
+                lead.committee_on is None or meeting_on >= lead.committee_on
+            )
             conn.execute(
                 update(leads)
                 .where(leads.c.id == lead.id)
-                .values(committee=name, committee_on=meeting_on, updated_at=now)
+                .values(
+                    updated_at=now,
+                    **(
+                        {"committee": name, "committee_on": meeting_on}
+                        if latest_meeting
+                        else {}
+                    ),
+                )
             )
         return {"lead": lead.key, "decision": name, "meeting_on": meeting_on}
 
