@@ -696,8 +696,10 @@ class Register:
                     if column not in move.set_dates
                 }
             )
-            if target == "洽谈" or on < lead.registered_on:
-                values["registered_on"] = on  # 洽谈 from: never after a stage it led to
+            # 洽谈 from: never after a stage it led to, and never later (going back to
+            # 洽谈 keeps the lead in the periods it was in the register)
+            if on < lead.registered_on:
+                values["registered_on"] = on
             conn.execute(update(leads).where(leads.c.id == lead.id).values(values))
         return {
             "lead": lead.key,
