@@ -25,7 +25,12 @@ from screening.register.schema import (
     snapshots,
     stage_events,
 )
-from screening.register.store import Filters, Register, current_screenings
+from screening.register.store import (
+    Filters,
+    Register,
+    current_screenings,
+    ruleset_file,
+)
 
 _LEADS = [
     ("key", "项目编号", "lead"),
@@ -93,6 +98,7 @@ def export_xlsx(
                 "项目编号",
                 "规则集",
                 "版本",
+                "规则集文件",
                 "基准日",
                 "结论",
                 "得分",
@@ -112,6 +118,7 @@ def export_xlsx(
                 "lead",
                 "rule set",
                 "version",
+                "rule-set file",
                 "as of",
                 "decision",
                 "score",
@@ -136,6 +143,7 @@ def export_xlsx(
                     snapshots.c.as_of,
                     snapshots.c.rules,
                     runs.c.input,
+                    runs.c.rules_ref,
                 )
                 .join(snapshots, snapshots.c.id == screenings.c.snapshot_id)
                 .outerjoin(runs, runs.c.id == screenings.c.run_id)
@@ -151,6 +159,7 @@ def export_xlsx(
                             keys[s.lead_id],
                             s.ruleset_id,
                             s.version,
+                            ruleset_file(s.rules_ref),
                             s.as_of,
                             decision_label(s.decision, lang),
                             s.score,

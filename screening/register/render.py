@@ -78,6 +78,21 @@ def committee_label(value: str | None, lang: str) -> str:
     return value if lang == "zh" else COMMITTEE_EN.get(value, value)
 
 
+def ruleset_label(ruleset: dict[str, Any], lang: str) -> str:
+    """`id vVERSION`, with the file when the screening was made with one (not the
+    shipped rule set of that id)."""
+    return with_file(
+        f"{ruleset['id']} v{ruleset['version']}", ruleset.get("path"), lang
+    )
+
+
+def with_file(label: str, path: str | None, lang: str) -> str:
+    """A rule set's label followed by the file it was given as, if any."""
+    if not path:
+        return label
+    return label + (f"（文件 {path}）" if lang == "zh" else f" (file {path})")
+
+
 def plain(value: Any) -> Any:
     """A value made JSON-ready: dates ISO, Decimals as numbers, bytes as hex."""
     if isinstance(value, dict):
@@ -177,7 +192,7 @@ def render_lead(lead: dict[str, Any], lang: str) -> str:
             else ("（试算，未采用）" if zh else " (trial, not adopted)")
         )
         out.append(
-            f"  #{s['id']}  {plain(s['screened_at'])}  {s['ruleset']['id']} v{s['ruleset']['version']}"
+            f"  #{s['id']}  {plain(s['screened_at'])}  {ruleset_label(s['ruleset'], lang)}"
             f"  {'基准日' if zh else 'as of'} {s['as_of']}  {decision_label(s['decision'], lang)}"
             f" {amount(s['score'])}{mark}  {s['actor']}"
         )
@@ -294,8 +309,9 @@ def render_history(key: str, events: list[dict[str, Any]], lang: str) -> str:
         d = e["detail"]
         what = _EVENT[e["what"]][index]
         if e["what"] == "screening":
+            shown = with_file(d["ruleset"], d.get("ruleset_path"), lang)
             text = (
-                f"#{d['id']} {d['ruleset']} → {decision_label(d['decision'], lang)} {amount(d['score'])}"
+                f"#{d['id']} {shown} → {decision_label(d['decision'], lang)} {amount(d['score'])}"
                 + ("" if d["adopted"] else (" （试算）" if zh else " (trial)"))
             )
             if d["changed"]:

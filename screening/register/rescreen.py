@@ -21,13 +21,14 @@ from screening.register.records import (
     decode_values,
     record_of,
 )
-from screening.register.schema import screenings, snapshots
+from screening.register.schema import runs, screenings, snapshots
 from screening.register.store import (
     Filters,
     Pending,
     Register,
     StoreCounts,
     current_screenings,
+    ruleset_file,
 )
 
 _PAGE = 2_000
@@ -49,7 +50,8 @@ class StoredDecision:
 
 @dataclass
 class Rescreen:
-    """The impact, per rule set the leads were screened under, and what was stored."""
+    """The impact, per rule set the leads were screened under (a file apart from the
+    shipped rule set of its id), and what was stored."""
 
     new: RuleSet
     groups: list[tuple[RuleSet, Impact]] = field(default_factory=list)
@@ -97,9 +99,8 @@ def rescreen(
     run = register.start_run("rescreen", new, rules_ref, lang, actor, adopted=adopt)
     result.run_id = run.id
     codec = FindingCodec()
-    pairs: dict[
-        int, list[tuple[str, Any, Any]]
-    ] = {}  # old snapshot → (lead, before, after)
+    # (old snapshot, the file it was given as) → (lead, before, after)
+    pairs: dict[tuple[int, str | None], list[tuple[str, Any, Any]]] = {}
     old_rules: dict[int, list[list[str]]] = {}
     pending: list[Pending] = []
     with register.read() as conn:
@@ -117,7 +118,9 @@ def rescreen(
                     screenings.c.score,
                     screenings.c.findings,
                     screenings.c["values"],
+                    runs.c.rules_ref,
                 )
+                .outerjoin(runs, runs.c.id == screenings.c.run_id)
                 .where(screenings.c.id.in_(current))
                 .order_by(screenings.c.lead_id)
             ).fetchall()
@@ -146,7 +149,8 @@ def rescreen(
             )
             # compared as shown (two decimals), as the stored score is
             after = decision._replace(score=round_score(decision.score))
-            pairs.setdefault(row.snapshot_id, []).append((lead["key"], before, after))
+            screened_under = (row.snapshot_id, ruleset_file(row.rules_ref))
+            pairs.setdefault(screened_under, []).append((lead["key"], before, after))
             pending.append(
                 Pending(
                     None,
@@ -161,8 +165,11 @@ def rescreen(
     if pending:
         result.counts.add(register.store(run, pending))
     register.finish_run(run, result.leads, result.counts, len(result.invalid))
-    for snapshot_id, group in sorted(pairs.items()):
+    for (snapshot_id, path), group in sorted(
+        pairs.items(), key=lambda item: (item[0][0], item[0][1] or "")
+    ):
         old = register.snapshot_ruleset(snapshot_id)
+        old.path = path  # a draft file is not the shipped rule set of its id
         result.groups.append((old, compare(rule_changes(old, new), group)))
     return result
 

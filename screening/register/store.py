@@ -512,6 +512,7 @@ class Register:
                         snapshots.c.rules,
                         runs.c.input,
                         runs.c.kind.label("run_kind"),
+                        runs.c.rules_ref,
                     )
                     .join(snapshots, snapshots.c.id == screenings.c.snapshot_id)
                     .outerjoin(runs, runs.c.id == screenings.c.run_id)
@@ -548,6 +549,7 @@ class Register:
                 "id": m["ruleset_id"],
                 "version": m["version"],
                 "sha256": m["ruleset_sha256"],
+                "path": ruleset_file(m["rules_ref"]),
             },
             "as_of": m["as_of"],
             "decision": m["decision"],
@@ -634,9 +636,9 @@ class Register:
         stored = self.screening(screening_id)
         ruleset = self.snapshot_ruleset(stored["snapshot_id"])
         # a rule set given as a file was labelled with that path in the line, as again here
-        ref = stored.get("rules_ref")
-        if ref and Path(ref).suffix.lower() in (".yaml", ".yml", ".json"):
-            ruleset.path = ref
+        path = stored["ruleset"]["path"]
+        if path is not None:
+            ruleset.path = path
         decision = Screener(ruleset).screen_values(stored["values"])
         line = contract_bytes(decision, ruleset, lang or stored["lang"])
         import hashlib
@@ -903,6 +905,7 @@ class Register:
                         "decision": s["decision"],
                         "score": s["score"],
                         "ruleset": s["ruleset"]["id"],
+                        "ruleset_path": s["ruleset"]["path"],
                         "changed": changed,
                         "adopted": s["adopted"],
                     },
@@ -989,6 +992,14 @@ def _check_figures(figures: dict[str, Any], allowed: dict[str, str]) -> None:
                 f"{name} 应为不小于 0、至多四位小数的数值 / must be ≥ 0 with at most 4 decimals",
                 field=name,
             )
+
+
+def ruleset_file(rules_ref: str | None) -> str | None:
+    """The rule-set file a run was given (`--rules ./draft.yaml`), as its contract lines
+    name it (`ruleset.path`); None for a rule set given by id."""
+    if rules_ref and Path(rules_ref).suffix.lower() in (".yaml", ".yml", ".json"):
+        return rules_ref
+    return None
 
 
 def current_screenings(conn: Connection, lead_ids: Sequence[int]) -> dict[int, int]:
