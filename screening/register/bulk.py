@@ -275,7 +275,11 @@ def store_rows(
         pid = item.record.ident[0]
         identity = item.record.identity
         candidate = (
-            item.lead or pid or generated_key(identity, run.input_sha256, item.row)
+            item.lead
+            or pid
+            or generated_key(
+                identity, run.input_sha256, item.row, item.record.values_sha
+            )
         )
         prepared.append(
             (

@@ -186,7 +186,8 @@ def record_of(
     """The record of one screened row: `line` is its contract line as the batch writes it.
 
     `made_up_id` is the id the reader gives a row that has none (`leads-row12`): such
-    an id names a row, not a project, so the lead is identified otherwise.
+    an id names a row, not a project, so the lead is identified otherwise. The id is
+    stripped (`"api-1 "` is `api-1`, copied from a sheet or a form); blank, it is none.
     """
     text = values_json(values)
     score = round_score(decision.score)
@@ -204,7 +205,7 @@ def record_of(
         else Decimal(score.numerator) / Decimal(score.denominator),
         hashlib.sha256(line).digest(),
         (
-            None if get("id") == made_up_id else _text(get("id")),
+            None if get("id") == made_up_id else project_id(get("id")),
             name,
             company,
             _text(get("park")),
@@ -228,6 +229,11 @@ _stems: dict[str, str] = {}
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def project_id(value: Any) -> str | None:
+    """A project id as the register keys leads by: stripped, and None when blank."""
+    return None if value is None else str(value).strip() or None
 
 
 # --- identity -------------------------------------------------------------------------
@@ -299,13 +305,19 @@ def _folded_or_none(name: str | None) -> str | None:
 
 
 def generated_key(
-    identity: str | None, run_input_sha: str | None, row: int | None
+    identity: str | None,
+    run_input_sha: str | None,
+    row: int | None,
+    values_sha: bytes = b"",
 ) -> str:
     """A lead id for a project that brings none: from its company and name, else from
-    where it came from (so that storing the same input again finds the same lead)."""
+    where it came from (so that storing the same input again finds the same lead) —
+    for one from no input row (the web's, whose id was blank), its values."""
     if identity is not None:
         return "L" + identity[:16]
     seed = f"{run_input_sha or ''}\0{row or 0}".encode()
+    if row is None:  # not one key for every such project
+        seed += b"\0" + values_sha
     return "R" + hashlib.sha256(seed).hexdigest()[:16]
 
 

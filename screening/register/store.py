@@ -431,11 +431,13 @@ class Register:
     # --- reading ----------------------------------------------------------------------
 
     def lead_row(self, conn: Connection, key: str, lock: bool = False) -> Row[Any]:
-        """A lead by its id (or the project id it was given); unknown ids are an error."""
+        """A lead by its id (or the project id it was given), spaces around it left out
+        as they are when storing; unknown ids are an error."""
+        ids = {key, key.strip()}  # a lead stored with spaces, before they were stripped
         query = (
             select(leads)
-            .where(or_(leads.c.key == key, leads.c.project_id == key))
-            .order_by(leads.c.id)
+            .where(or_(leads.c.key.in_(ids), leads.c.project_id.in_(ids)))
+            .order_by((leads.c.key == key).desc(), leads.c.id)
         )
         if lock and not self.is_sqlite:
             query = query.with_for_update()
