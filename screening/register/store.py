@@ -805,6 +805,18 @@ class Register:
             raise RegisterError(
                 f"签约日期 {signed_on} 晚于今天 / a date in the future is refused"
             )
+        # production before start: a typo in a year, feeding the wrong 投产率 cohort
+        if (
+            start_by is not None
+            and production_by is not None
+            and production_by < start_by
+        ):
+            raise RegisterError(
+                f"承诺投产日期 {production_by} 早于承诺开工日期 {start_by} / the "
+                f"promised production date {production_by} is before the promised "
+                f"start {start_by}",
+                field="production_by",
+            )
         with self.write() as conn:
             lead = self.lead_row(conn, key, lock=True)
             now = utc_now()
