@@ -782,11 +782,14 @@ def register_rescreen(
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "xlsx"]),
-    default="text",
-    show_default=True,
+    help="输出格式（默认 text；给出 -o 时按其扩展名）/ output format "
+    "(default text; with -o, its extension's).",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="XLSX 输出文件 / XLSX file."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="输出文件：.xlsx 或 .json，按扩展名 / output file, by extension (.xlsx, .json).",
 )
 @lang_option
 @db_option
@@ -798,7 +801,7 @@ def register_kpi(
     date_from: dt.date | None,
     date_to: dt.date | None,
     targets_file: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     lang: str,
     db_ref: str | None,
@@ -814,20 +817,50 @@ def register_kpi(
     from screening.register.targets import load_targets
 
     with _cli().user_errors():
+        fmt = _kpi_format(fmt, output)
         period = period_of(year, quarter, month, date_from, date_to, dt.date.today())
         targets = load_targets(targets_file) if targets_file else None
-        if fmt == "xlsx" and not output:
-            raise RegisterError("--format xlsx 需要 -o 文件.xlsx / give -o FILE.xlsx")
         with _open(db_ref) as register:
             report = compute_kpis(register, period, park, targets)
-        if fmt == "xlsx":
-            write_kpi_xlsx(output, report, lang)  # type: ignore[arg-type]
-    if fmt == "json":
-        _echo(render_json(report))
-    elif fmt == "text":
-        _echo(render_kpis(report, lang))
-    else:
+        if output is not None:
+            from screening.io.writers import atomic_write
+
+            if fmt == "xlsx":
+                write_kpi_xlsx(output, report, lang)
+            else:
+                atomic_write(output, render_json(report))
+    if output is not None:
         click.echo(f"{output}: 已写出 / written", err=True)
+    elif fmt == "json":
+        _echo(render_json(report))
+    else:
+        _echo(render_kpis(report, lang))
+
+
+KPI_FORMATS = {".xlsx": "xlsx", ".json": "json"}  # what `register kpi -o` writes
+
+
+def _kpi_format(fmt: str | None, output: str | None) -> str:
+    """The format `register kpi` gives: its -o file's (by extension, as `screening
+    batch` reads it), which --format may name but not contradict; else --format's."""
+    if output is None:
+        if fmt == "xlsx":
+            raise RegisterError("--format xlsx 需要 -o 文件.xlsx / give -o FILE.xlsx")
+        return fmt or "text"
+    from pathlib import Path
+
+    kind = KPI_FORMATS.get(Path(output).suffix.lower())
+    if kind is None:
+        raise RegisterError(
+            f"{output}: 不支持的输出格式（可用 .xlsx .json）/ unsupported output "
+            "format (.xlsx or .json)"
+        )
+    if fmt is not None and fmt != kind:
+        raise RegisterError(
+            f"--format {fmt} 与输出文件 {output} 的格式不符 / --format {fmt} does not "
+            f"match the output file {output}"
+        )
+    return kind
 
 
 @register_group.command("export")
