@@ -38,7 +38,7 @@ DEFAULT_TIMEOUT = 60.0
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration, so that opening a current register need not import Alembic (a
 # test checks it against the migrations themselves).
-HEAD = "0007"
+HEAD = "0008"
 
 
 class RegisterError(ScreeningError):

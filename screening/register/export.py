@@ -29,6 +29,7 @@ from screening.register.store import (
     Filters,
     Register,
     current_screenings,
+    folder_file,
     ruleset_file,
 )
 
@@ -168,7 +169,7 @@ def export_xlsx(
                                 f["title"][lang] for f in findings if f["failure"]
                             ),
                             "、".join(json.loads(s.missing)),
-                            s.input,
+                            folder_file(s.input, s.source_file) or s.input,
                             s.source_row,
                             s.adopted,
                             s.id in current,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,8 +137,24 @@ def import_input(
             input_sha256=input_sha256(input_path),
         )
         sink = RegisterSink(register, run)
+        # a folder's rows are its files, one each: the reader names each row's file and
+        # the batch calls back in input order, a row at a time, so the files noted as
+        # rows are read are those of the rows called back
+        files: deque[str] | None = deque() if stream.format == "folder" else None
+
+        def rows() -> Iterator[Any]:
+            for row in stream.blocks():  # a JSONL input's lines split by the workers
+                if files is not None:
+                    files.append(Path(row.source).name)
+                yield row
+
+        def on_result(item: Any) -> None:
+            sink.add(item, files.popleft() if files is not None else None)
 
         def on_invalid(item: Invalid) -> None:
+            if files is not None:
+                file = files.popleft()
+                assert file == Path(item.source).name, (file, item.source)
             column = item.field
             if header is not None and item.field:
                 mapped = header.column_of(item.field)
@@ -152,11 +170,11 @@ def import_input(
 
         try:
             counts = run_batch(
-                stream.blocks(),  # a JSONL input's lines split by the workers
+                rows(),
                 rules_ref,
                 as_of,
                 jobs,
-                sink.add,
+                on_result,
                 on_invalid,
                 lang,
                 None,

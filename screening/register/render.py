@@ -208,9 +208,14 @@ def render_lead(lead: dict[str, Any], lang: str) -> str:
             )
         source = s["source"]
         if source["input"]:
-            row = source["row"] if source["kind"] in ("batch", "import") else None
+            # a folder's file is the project; a table's row is
+            row = (
+                source["row"]
+                if source["kind"] in ("batch", "import") and not source["file"]
+                else None
+            )
             out.append(
-                f"      {'来源' if zh else 'source'}: {source['input']}"
+                f"      {'来源' if zh else 'source'}: {source['file'] or source['input']}"
                 + (f" {'第' if zh else 'row '}{row}{'行' if zh else ''}" if row else "")
             )
     sections: tuple[_Section, ...] = (

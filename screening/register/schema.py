@@ -206,6 +206,8 @@ screenings = Table(
     Column("run_id", Integer, ForeignKey("runs.id")),
     Column("snapshot_id", Integer, ForeignKey("ruleset_snapshots.id"), nullable=False),
     Column("source_row", Integer),  # the row of the run's input
+    # a folder input's file the row came from, its name (migration 0008)
+    Column("source_file", String(255)),
     Column("lang", String(2), nullable=False),
     Column("decision", String(6), nullable=False),
     Column("score", Amount()),  # as the contract shows it (2 decimals)

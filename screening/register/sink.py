@@ -72,11 +72,17 @@ class RegisterSink:
         self._writer: threading.Thread | None = None
         self._error: BaseException | None = None
 
-    def add(self, screened: Any) -> None:
-        """One screened row: a `batch.Screened` carrying its register record."""
+    def add(self, screened: Any, file: str | None = None) -> None:
+        """One screened row: a `batch.Screened` carrying its register record, and the
+        file it came from when the input is a folder."""
         # the record travels from the worker as a plain tuple (cheaper to pickle)
         self._pending.append(
-            Pending(screened.number, screened.decision, Record._make(screened.record))
+            Pending(
+                screened.number,
+                screened.decision,
+                Record._make(screened.record),
+                file=file,
+            )
         )
         if len(self._pending) >= self.batch_rows:
             self.flush()

@@ -120,6 +120,7 @@ class Pending(NamedTuple):
     decision: str
     record: Record
     lead: str | None = None  # the lead it belongs to, when known (a rescreen)
+    file: str | None = None  # the file it came from, when the input is a folder
 
 
 class _Unindexed:
@@ -562,6 +563,7 @@ class Register:
             "values": decode_values(m["values"]),
             "source": {
                 "input": m["input"],
+                "file": folder_file(m["input"], m["source_file"]),
                 "row": m["source_row"],
                 "run": m["run_id"],
                 "kind": m["run_kind"],
@@ -1006,6 +1008,12 @@ def _check_figures(figures: dict[str, Any], allowed: dict[str, str]) -> None:
                 f"{name} 应为不小于 0、至多四位小数的数值 / must be ≥ 0 with at most 4 decimals",
                 field=name,
             )
+
+
+def folder_file(input_path: str | None, name: str | None) -> str | None:
+    """The file a screening came from when its run's input is a folder, as the
+    folder's reader cites it (the folder / the file's name); else None."""
+    return str(Path(input_path or "") / name) if name else None
 
 
 def ruleset_file(rules_ref: str | None) -> str | None:
