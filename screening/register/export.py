@@ -26,12 +26,15 @@ from screening.register.schema import (
     stage_events,
 )
 from screening.register.store import (
+    ACTUAL_FIGURES,
+    PROMISE_FIGURES,
     Filters,
     Register,
     current_screenings,
     folder_file,
     ruleset_file,
 )
+from screening.report.explain import unit_label
 
 _LEADS = [
     ("key", "项目编号", "lead"),
@@ -39,7 +42,7 @@ _LEADS = [
     ("company", "企业", "company"),
     ("park", "园区", "park"),
     ("industry", "行业代码", "industry"),
-    ("investment_total", "总投资(万元)", "investment (万元)"),
+    ("investment_total", "总投资(万元)", "investment (×10k CNY)"),
     ("stage", "阶段", "stage"),
     ("stage_on", "阶段日期", "stage date"),
     ("decision", "筛查结论", "decision"),
@@ -53,7 +56,7 @@ _LEADS = [
     ("producing_on", "投产", "production"),
     ("full_on", "达产", "full"),
     ("ended_on", "终止/退出", "ended"),
-    ("promised_total", "承诺总投资(万元)", "promised (万元)"),
+    ("promised_total", "承诺总投资(万元)", "promised (×10k CNY)"),
     ("promised_start", "承诺开工", "start by"),
     ("promised_production", "承诺投产", "production by"),
 ]
@@ -201,44 +204,8 @@ def export_xlsx(
                     ("screening_id", "所依筛查", "screening"),
                 ],
             ),
-            (
-                ("承诺", "promises"),
-                promises,
-                [
-                    (c, c, c)
-                    for c in (
-                        "signed_on",
-                        "total_investment",
-                        "fixed_assets",
-                        "land_mu",
-                        "annual_output",
-                        "annual_tax",
-                        "employees",
-                        "energy_tce",
-                        "start_by",
-                        "production_by",
-                        "note",
-                    )
-                ],
-            ),
-            (
-                ("实绩", "actuals"),
-                actuals,
-                [
-                    (c, c, c)
-                    for c in (
-                        "reported_on",
-                        "year",
-                        "invested",
-                        "fixed_assets_invested",
-                        "annual_output",
-                        "annual_tax",
-                        "employees",
-                        "energy_tce",
-                        "note",
-                    )
-                ],
-            ),
+            (("承诺", "promises"), promises, _titled(_PROMISES, PROMISE_FIGURES)),
+            (("实绩", "actuals"), actuals, _titled(_ACTUALS, ACTUAL_FIGURES)),
         ):
             sheet = book.create_sheet(title[0] if zh else title[1])
             sheet.append(
@@ -263,6 +230,48 @@ def export_xlsx(
     with atomic_open(path, "wb") as handle:
         book.save(handle)
     return counts
+
+
+# the promise and actual sheets' columns: name, Chinese and English titles (as the lead
+# page's forms title them); a figure's title gets its unit
+_PROMISES = (
+    ("signed_on", "签约日期", "signed on"),
+    ("total_investment", "总投资", "total investment"),
+    ("fixed_assets", "固定资产投资", "fixed assets"),
+    ("land_mu", "用地", "land"),
+    ("annual_output", "达产年产值", "annual output"),
+    ("annual_tax", "达产年税收", "annual tax"),
+    ("employees", "就业人数", "employees"),
+    ("energy_tce", "年综合能耗", "energy use"),
+    ("start_by", "承诺开工日期", "start by"),
+    ("production_by", "承诺投产日期", "production by"),
+    ("note", "说明", "note"),
+)
+_ACTUALS = (
+    ("reported_on", "报告日期", "reported on"),
+    ("year", "年度", "year"),
+    ("invested", "累计到位资金", "invested to date"),
+    ("fixed_assets_invested", "累计固定资产投资", "fixed assets to date"),
+    ("annual_output", "当年产值", "output in the year"),
+    ("annual_tax", "当年税收", "tax in the year"),
+    ("employees", "就业人数", "employees"),
+    ("energy_tce", "年综合能耗", "energy use"),
+    ("note", "说明", "note"),
+)
+_UNITS = {"money": "万元", "area": "亩", "count": "人", "energy": "吨标准煤"}
+
+
+def _titled(
+    columns: tuple[tuple[str, str, str], ...], kinds: dict[str, str]
+) -> list[tuple[str, str, str]]:
+    """Each column with its unit in its titles: 总投资(万元), total investment (×10k CNY)."""
+    out = []
+    for name, zh, en in columns:
+        unit = _UNITS.get(kinds.get(name, ""))
+        if unit:
+            zh, en = f"{zh}({unit})", f"{en} ({unit_label(unit, 'en')})"
+        out.append((name, zh, en))
+    return out
 
 
 def _key_columns() -> list[Any]:
