@@ -531,52 +531,61 @@ def _figure_options(names: list[tuple[str, str, str]]) -> Callable[[_F], _F]:
 
 
 def _read_figures(
-    given: dict[str, str | None], kinds: dict[str, str]
+    given: dict[str, str | None],
+    kinds: dict[str, str],
+    options: list[tuple[str, str, str]],
 ) -> dict[str, Any]:
+    """The figures typed, each refusal naming the option as typed (`--total`)."""
     from screening.model.units import UnitError, parse_amount
 
+    flags = {dest: flag for flag, dest, _help in options}
     out: dict[str, Any] = {}
     for name, text in given.items():
         if text is None:
             continue
         kind = kinds[name]
-        option = "--" + name.replace("_", "-")
+        option = flags[name]
         try:
             value = parse_amount(text, "count" if kind == "count" else kind)
         except UnitError as exc:
-            raise RegisterError(f"{option}: {exc}", field=name) from None
+            raise RegisterError(f"{option}: {exc}") from None
+        if value < 0:
+            raise RegisterError(f"{option}: 应不小于 0 / must not be negative")
         if kind == "count":
             if value != value.to_integral_value():
-                raise RegisterError(
-                    f"{option}: 应为整数 / must be a whole number", field=name
-                )
+                raise RegisterError(f"{option}: 应为整数 / must be a whole number")
             out[name] = int(value)
         else:
             out[name] = value
     return out
 
 
+_PROMISE_OPTIONS = [
+    ("--total", "total_investment", "承诺总投资（如 3.5亿）/ total investment."),
+    ("--fixed-assets", "fixed_assets", "承诺固定资产投资 / fixed-asset investment."),
+    ("--land", "land_mu", "用地（亩，或 公顷）/ land."),
+    ("--output", "annual_output", "达产后年产值 / annual output at full production."),
+    ("--tax", "annual_tax", "达产后年税收 / annual tax at full production."),
+    ("--employees", "employees", "就业人数 / employment."),
+    ("--energy", "energy_tce", "年综合能耗（吨标煤）/ energy use."),
+]
+_ACTUAL_OPTIONS = [
+    ("--invested", "invested", "累计到位资金 / investment in place to date."),
+    (
+        "--fixed-assets",
+        "fixed_assets_invested",
+        "累计固定资产投资 / fixed assets in place to date.",
+    ),
+    ("--output", "annual_output", "当年产值 / output in the year."),
+    ("--tax", "annual_tax", "当年税收 / tax in the year."),
+    ("--employees", "employees", "就业人数 / employees."),
+    ("--energy", "energy_tce", "年综合能耗 / energy use."),
+]
+
+
 @register_group.command("promise")
 @click.argument("lead")
-@_figure_options(
-    [
-        ("--total", "total_investment", "承诺总投资（如 3.5亿）/ total investment."),
-        (
-            "--fixed-assets",
-            "fixed_assets",
-            "承诺固定资产投资 / fixed-asset investment.",
-        ),
-        ("--land", "land_mu", "用地（亩，或 公顷）/ land."),
-        (
-            "--output",
-            "annual_output",
-            "达产后年产值 / annual output at full production.",
-        ),
-        ("--tax", "annual_tax", "达产后年税收 / annual tax at full production."),
-        ("--employees", "employees", "就业人数 / employment."),
-        ("--energy", "energy_tce", "年综合能耗（吨标煤）/ energy use."),
-    ]
-)
+@_figure_options(_PROMISE_OPTIONS)
 @click.option(
     "--signed-on",
     callback=date_value,
@@ -612,7 +621,7 @@ def register_promise(
     from screening.register.store import PROMISE_FIGURES
 
     with _cli().user_errors():
-        figures = _read_figures(given, PROMISE_FIGURES)
+        figures = _read_figures(given, PROMISE_FIGURES, _PROMISE_OPTIONS)
         with _open(db_ref) as register:
             done = register.record_promise(
                 lead,
@@ -638,20 +647,7 @@ def register_promise(
 @click.option(
     "--year", type=int, help="年度数据所属年份 / the year yearly figures are for."
 )
-@_figure_options(
-    [
-        ("--invested", "invested", "累计到位资金 / investment in place to date."),
-        (
-            "--fixed-assets",
-            "fixed_assets_invested",
-            "累计固定资产投资 / fixed assets in place to date.",
-        ),
-        ("--output", "annual_output", "当年产值 / output in the year."),
-        ("--tax", "annual_tax", "当年税收 / tax in the year."),
-        ("--employees", "employees", "就业人数 / employees."),
-        ("--energy", "energy_tce", "年综合能耗 / energy use."),
-    ]
-)
+@_figure_options(_ACTUAL_OPTIONS)
 @click.option("--note", help="说明 / note.")
 @db_option
 @actor_option
@@ -668,7 +664,7 @@ def register_actual(
     from screening.register.store import ACTUAL_FIGURES
 
     with _cli().user_errors():
-        figures = _read_figures(given, ACTUAL_FIGURES)
+        figures = _read_figures(given, ACTUAL_FIGURES, _ACTUAL_OPTIONS)
         with _open(db_ref) as register:
             done = register.record_actual(
                 lead,

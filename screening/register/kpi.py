@@ -26,7 +26,15 @@ from typing import Any
 from sqlalchemy import case, func, literal, select
 
 from screening.register.db import RegisterError
-from screening.register.render import amount, decision_label, plain, stage_label, table
+from screening.register.render import (
+    amount,
+    committee_label,
+    decision_label,
+    in_brackets,
+    plain,
+    stage_label,
+    table,
+)
 from screening.register.schema import (
     ENDINGS,
     STAGES,
@@ -384,17 +392,36 @@ _STAGE_WORDS = {
 
 def _band_label(band: str, lang: str) -> str:
     value = Decimal(band)
+    if lang == "en":  # as the web's KPI page says it
+        return f" ≥ {amount(value / 100)}M CNY"
     if value >= 10000 and value % 10000 == 0:
         return f"≥{amount(value / 10000)}亿"
     return f"≥{amount(value)}万"
+
+
+_PARKS_EN = {ALL: "all parks", NO_PARK: "(no park)"}
+_COMMITTEE = ("同意", "不同意", "暂缓")
+
+
+def _park(name: str, lang: str) -> str:
+    return _PARKS_EN.get(name, name) if lang == "en" else name
+
+
+def _period_label(label: str, end: dt.date, lang: str) -> str:
+    if lang == "en" and label.endswith("年初至今"):
+        return f"{end.year} to date"
+    return label
 
 
 def render_kpis(report: dict[str, Any], lang: str) -> str:
     """The KPI report as text tables: one row per park."""
     zh = lang == "zh"
     p = report["period"]
+    label = _period_label(p["label"], p["end"], lang)
     out = [
-        f"{'考核指标' if zh else 'KPIs'} {p['label']}（{p['start']} — {p['end']}，{'截至期末' if zh else 'as of the end'}）"
+        f"考核指标 {label}（{p['start']} — {p['end']}，截至期末）"
+        if zh
+        else f"KPIs {label} ({p['start']} – {p['end']}, as of the end)"
     ]
     if report["targets"]:
         out.append(f"{'目标' if zh else 'targets'}: {report['targets']}")
@@ -411,7 +438,9 @@ def render_kpis(report: dict[str, Any], lang: str) -> str:
         + [stage_label(s, lang) for s in stages]
         + [("合计" if zh else "all")],
         [
-            [r["park"]] + [str(r["by_stage"][s]) for s in stages] + [str(r["leads"])]
+            [_park(r["park"], lang)]
+            + [str(r["by_stage"][s]) for s in stages]
+            + [str(r["leads"])]
             for r in rows
         ],
     )
@@ -429,7 +458,7 @@ def render_kpis(report: dict[str, Any], lang: str) -> str:
             for d in decisions
         ],
         [
-            [r["park"]]
+            [_park(r["park"], lang)]
             + [
                 f"{r['by_decision'][d]} / {r['registered_in_period'][d]}"
                 for d in decisions
@@ -444,27 +473,36 @@ def render_kpis(report: dict[str, Any], lang: str) -> str:
         else "committee decisions in the period:",
     ]
     out += table(
-        [("园区" if zh else "park"), "同意", "不同意", "暂缓"],
+        [("园区" if zh else "park")] + [committee_label(k, lang) for k in _COMMITTEE],
         [
-            [r["park"]] + [str(r["committee"][k]) for k in ("同意", "不同意", "暂缓")]
+            [_park(r["park"], lang)] + [str(r["committee"][k]) for k in _COMMITTEE]
             for r in rows
         ],
     )
 
     def rate(value: Decimal | None, num: Any, den: Any) -> str:
-        return (
-            "—"
-            if value is None
-            else f"{value}%（{amount(num) if isinstance(num, Decimal) else num}/"
-            f"{amount(den) if isinstance(den, Decimal) else den}）"
+        if value is None:
+            return "—"
+        shown = (
+            f"{amount(num) if isinstance(num, Decimal) else num}/"
+            f"{amount(den) if isinstance(den, Decimal) else den}"
         )
+        return f"{value}%{in_brackets(shown, lang)}"
 
-    out += ["", "考核率 / rates:"]
+    out += ["", "考核率 / rates:" if zh else "rates:"]
     out += table(
-        [("园区" if zh else "park"), "履约率", "资金到位率", "开工率", "投产率"],
+        ["园区", "履约率", "资金到位率", "开工率", "投产率"]
+        if zh
+        else [
+            "park",
+            "signed → started",
+            "investment in place",
+            "started on time",
+            "producing on time",
+        ],
         [
             [
-                r["park"],
+                _park(r["park"], lang),
                 rate(r["履约率"], r["signed_started"], r["signed"]),
                 rate(r["资金到位率"], r["invested"], r["promised_total"]),
                 rate(r["开工率"], r["promised_start_met"], r["promised_start"]),
@@ -482,7 +520,7 @@ def render_kpis(report: dict[str, Any], lang: str) -> str:
         else "projects by size in the period (count/target):",
     ]
     header = ["园区" if zh else "park"]
-    cells: list[list[str]] = [[r["park"]] for r in rows]
+    cells: list[list[str]] = [[_park(r["park"], lang)] for r in rows]
     for stage_name in TARGET_STAGES:
         bands = list(rows[0]["bands"][stage_name]) if rows else []
         for band in bands:

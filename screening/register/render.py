@@ -26,7 +26,7 @@ _LABELS = {
     "company": ("企业", "company"),
     "park": ("园区", "park"),
     "industry": ("行业", "industry"),
-    "investment_total": ("总投资(万元)", "investment (万元)"),
+    "investment_total": ("总投资(万元)", "investment (×10k CNY)"),
     "stage": ("阶段", "stage"),
     "decision": ("筛查结论", "decision"),
     "score": ("得分", "score"),
@@ -91,6 +91,18 @@ def with_file(label: str, path: str | None, lang: str) -> str:
     if not path:
         return label
     return label + (f"（文件 {path}）" if lang == "zh" else f" (file {path})")
+
+
+def in_brackets(text: str, lang: str) -> str:
+    """`（text）` in Chinese, ` (text)` in English."""
+    return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
+def unit_of(unit: str, lang: str) -> str:
+    """A unit after a number: 万元 in Chinese (3000万元), ` ×10k CNY` in English."""
+    from screening.report.explain import unit_label
+
+    return unit if lang == "zh" or not unit else " " + unit_label(unit, lang)
 
 
 def plain(value: Any) -> Any:
@@ -172,11 +184,15 @@ def render_lead(lead: dict[str, Any], lang: str) -> str:
         f"{lead['key']}  {lead['name'] or ''}",
         f"  {'企业' if zh else 'company'}: {lead.get('company') or ''}    {'园区' if zh else 'park'}: "
         f"{lead['park'] or ''}    {'行业' if zh else 'industry'}: {lead['industry'] or ''}    "
-        f"{'总投资' if zh else 'investment'}: {amount(lead['investment_total'])} 万元",
-        f"  {'阶段' if zh else 'stage'}: {stage_label(lead['stage'], lang)}（{lead['stage_on']}）    "
+        f"{'总投资' if zh else 'investment'}: {amount(lead['investment_total'])}"
+        f"{' 万元' if zh else unit_of('万元', lang)}",
+        f"  {'阶段' if zh else 'stage'}: {stage_label(lead['stage'], lang)}"
+        f"{in_brackets(str(lead['stage_on']), lang)}    "
         f"{'筛查结论' if zh else 'decision'}: {decision_label(lead['decision'], lang)} {amount(lead['score'])}    "
         f"{'委员会' if zh else 'committee'}: {committee_label(lead['committee'], lang) or '—'}"
-        + (f"（{lead['committee_on']}）" if lead["committee_on"] else ""),
+        + (
+            in_brackets(str(lead["committee_on"]), lang) if lead["committee_on"] else ""
+        ),
         f"  {'登记' if zh else 'registered'}: {lead['registered_on']} {lead['registered_by']}",
     ]
     out.append("")
@@ -289,7 +305,7 @@ def _figures(row: dict[str, Any], lang: str) -> str:
         if value is None:
             continue
         shown = amount(value) if isinstance(value, Decimal) else str(value)
-        parts.append(f"{labels[index]} {shown}{labels[2]}")
+        parts.append(f"{labels[index]} {shown}{unit_of(labels[2], lang)}")
     if row.get("note"):
         parts.append(row["note"])
     return "，".join(parts) if lang == "zh" else ", ".join(parts)
@@ -321,10 +337,10 @@ def render_history(key: str, events: list[dict[str, Any]], lang: str) -> str:
             )
             if d["changed"]:
                 text += (
-                    f"；{'资料变更' if zh else 'changed'}: {', '.join(d['changed'])}"
+                    f"{'；资料变更' if zh else '; changed'}: {', '.join(d['changed'])}"
                 )
             elif d["changed"] is not None:
-                text += f"；{'资料未变' if zh else 'same values'}"
+                text += "；资料未变" if zh else "; same values"
         elif e["what"] == "stage":
             text = stage_label(d["stage"], lang) + "".join(
                 f"  {label}: {d[k]}"
@@ -344,5 +360,8 @@ def render_history(key: str, events: list[dict[str, Any]], lang: str) -> str:
             text = _figures(d, lang)
         else:
             text = stage_label(d.get("stage"), lang)
-        out.append(f"  {e['on']}  {what:<4} {text}  — {e['actor']}，{plain(e['at'])}")
+        out.append(
+            f"  {e['on']}  {what:<4} {text}  — {e['actor']}{'，' if zh else ', '}"
+            f"{plain(e['at'])}"
+        )
     return "\n".join(out) + "\n"
