@@ -21,7 +21,12 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from screening.register.records import FindingCodec, identity_of, record_of
+from screening.register.records import (
+    FindingCodec,
+    identity_of,
+    project_id,
+    record_of,
+)
 from screening.register.store import Pending, Register, Run, StoreCounts
 from screening.web.service import Screened
 
@@ -108,7 +113,7 @@ class StoreWriter:
     def _item(self, screened: Screened, actor: str, lang: str, done: Waiter) -> Item:
         values = screened.values
         if (
-            not values.get("id")
+            project_id(values.get("id")) is None
             and identity_of(_text(values.get("company")), _text(values.get("name")))
             is None
         ):

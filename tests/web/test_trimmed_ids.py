@@ -40,3 +40,22 @@ def test_an_id_of_only_spaces_is_no_id(web: Web) -> None:
             leads.append(response.headers["x-lead"])
     assert all(key.strip() for key in leads) and len(set(leads)) == len(leads)
     assert {r["key"] for r in web.app.state.register.leads()[1]} == set(leads)
+
+
+def test_an_id_of_only_spaces_is_refused_as_a_missing_id_is(web: Web) -> None:
+    client = web.client(None)
+    answers = []
+    for pid in (None, "   "):
+        body = _body()
+        project: dict[str, object] = body["project"]  # type: ignore[assignment]
+        del project["company"]
+        if pid is None:
+            del project["id"]
+        else:
+            project["id"] = pid
+        response = client.post(
+            "/api/v1/screenings", json=body, headers=web.api("officer")
+        )
+        answers.append((response.status_code, response.json()))
+    assert answers[0][0] == 422 and answers[1] == answers[0]
+    assert web.app.state.register.leads()[0] == 0
