@@ -265,7 +265,9 @@ def memory(n: int) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if args and args[0] == "--memory":
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__)
+    elif args and args[0] == "--memory":
         memory(int(args[1]) if len(args) > 1 else 1_000_000)
     elif args and args[0] == "--against":
         speed(int(args[2]) if len(args) > 2 else 100_000, Path(args[1]))
