@@ -273,15 +273,26 @@ class FormField:
         return self.help_en if lang == "en" else self.help_zh
 
 
+def form_titles(path: str) -> tuple[str, str] | None:
+    """A project field's (zh, en) title as the form labels it: its help entry's words,
+    else the model's; None for a field the project model does not know."""
+    spec = FIELDS.get(path) or FIELDS.get(f"{path}.code")
+    zh, en = HELP.get(path, (None, None, "", ""))[:2]
+    if spec is None and zh is None:
+        return None
+    title_zh = zh or (spec.title_zh if spec else path)
+    title_en = en or (spec.title_en if spec and spec.title_en else title_zh)
+    return title_zh, title_en
+
+
 def model_fields() -> list[FormField]:
     """The project model's fields, in page order, each with its help line."""
     kinds = input_kinds()
     out = []
-    for path, (zh, en, help_zh, help_en) in HELP.items():
+    for path, (_, _, help_zh, help_en) in HELP.items():
         kind = kinds[path]
         spec = FIELDS.get(path) or FIELDS.get(f"{path}.code")
-        title_zh = zh or (spec.title_zh if spec else path)
-        title_en = en or (spec.title_en if spec else path)
+        title_zh, title_en = form_titles(path) or (path, path)
         choices: tuple[tuple[str, str, str], ...] = ()
         if kind in _CHOICE_NAMES and spec is not None:
             names = _CHOICE_NAMES[kind]

@@ -165,12 +165,12 @@ def committee_label(value: str | None, lang: str) -> str:
 def field_title(path: str, lang: str) -> str:
     """A project field as the form labels it (投资总额 for investment.total); a field
     the project model does not know (a rule set's own input) by its path."""
-    from screening.model.project import FIELDS
+    from screening.web.fields import form_titles
 
-    spec = FIELDS.get(path) or FIELDS.get(f"{path}.code")
-    if spec is None:
+    titles = form_titles(path)
+    if titles is None:
         return path
-    return (spec.title_en or spec.title_zh) if lang == "en" else spec.title_zh
+    return titles[1] if lang == "en" else titles[0]
 
 
 def unit_suffix(unit: str | None, lang: str) -> str:
