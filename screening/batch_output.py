@@ -187,10 +187,18 @@ class BatchOutputs:
                     )
                 self.notes += [str(w) for w in stream.warnings]
                 header = stream.header
+                files = None  # with --register: the file of each row of a folder
+                blocks = stream.blocks()  # a JSONL input's lines split by the workers
+                if register is not None:
+                    from screening.register.sink import FolderFiles
+
+                    files = FolderFiles(stream.format)
+                    blocks = files.rows(blocks)
 
                 def on_result(item: Screened) -> None:
                     if register is not None:
-                        register.add(item)
+                        assert files is not None
+                        register.add(item, files.next())
                     if lines is not None and item.line is not None:
                         try:
                             lines.write(item.line)
@@ -216,6 +224,8 @@ class BatchOutputs:
                         raise cannot_write(xlsx, exc) from None
 
                 def on_invalid(item: Invalid) -> None:
+                    if files is not None:
+                        files.next(item.source)
                     record = {
                         "source": item.source,
                         "row": item.number,
@@ -237,7 +247,7 @@ class BatchOutputs:
 
                 with _progress(show_progress) as advance:
                     self.counts = run_batch(
-                        stream.blocks(),  # a JSONL input's lines split by the workers
+                        blocks,
                         rules_ref,
                         self.as_of,
                         jobs,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from typing import Any
 from screening.errors import ScreeningError
 from screening.io.tables import DEFAULT_LIMITS, Limits
 from screening.register.records import FindingCodec, record_of
-from screening.register.sink import RegisterSink, input_sha256
+from screening.register.sink import FolderFiles, RegisterSink, input_sha256
 from screening.register.store import Pending, Register, StoreCounts
 
 PROJECT_SUFFIXES = {".yaml", ".yml", ".json"}
@@ -137,24 +135,13 @@ def import_input(
             input_sha256=input_sha256(input_path),
         )
         sink = RegisterSink(register, run)
-        # a folder's rows are its files, one each: the reader names each row's file and
-        # the batch calls back in input order, a row at a time, so the files noted as
-        # rows are read are those of the rows called back
-        files: deque[str] | None = deque() if stream.format == "folder" else None
-
-        def rows() -> Iterator[Any]:
-            for row in stream.blocks():  # a JSONL input's lines split by the workers
-                if files is not None:
-                    files.append(Path(row.source).name)
-                yield row
+        files = FolderFiles(stream.format)
 
         def on_result(item: Any) -> None:
-            sink.add(item, files.popleft() if files is not None else None)
+            sink.add(item, files.next())
 
         def on_invalid(item: Invalid) -> None:
-            if files is not None:
-                file = files.popleft()
-                assert file == Path(item.source).name, (file, item.source)
+            files.next(item.source)
             column = item.field
             if header is not None and item.field:
                 mapped = header.column_of(item.field)
@@ -170,7 +157,7 @@ def import_input(
 
         try:
             counts = run_batch(
-                rows(),
+                files.rows(stream.blocks()),  # a JSONL input's lines split by workers
                 rules_ref,
                 as_of,
                 jobs,

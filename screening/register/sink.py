@@ -15,6 +15,8 @@ import hashlib
 import os
 import queue
 import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,35 @@ def batch_size() -> int:
         raise RegisterError(
             f"SCREENING_REGISTER_BATCH 应为行数：{raw!r} / expected a number of rows"
         ) from None
+
+
+class FolderFiles:
+    """The file of each row the batch calls back, when the input is a folder.
+
+    A folder's rows are its files, one each: the reader names each row's file and the
+    batch calls back in input order, a row at a time, so the files noted as the rows
+    are read (`rows`) are those of the rows called back (`next`). Any other input: None.
+    """
+
+    def __init__(self, stream_format: str | None) -> None:
+        self._files: deque[str] | None = deque() if stream_format == "folder" else None
+
+    def rows(self, blocks: Iterable[Any]) -> Iterator[Any]:
+        """The stream's rows (or blocks), noting the file of each."""
+        files = self._files
+        for row in blocks:
+            if files is not None:
+                files.append(Path(row.source).name)
+            yield row
+
+    def next(self, source: str | None = None) -> str | None:
+        """The file of the row called back (its name in the folder), or None; `source`,
+        an invalid row's, is checked against it."""
+        if self._files is None:
+            return None
+        file = self._files.popleft()
+        assert source is None or file == Path(source).name, (file, source)
+        return file
 
 
 class RegisterSink:

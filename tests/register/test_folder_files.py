@@ -1,7 +1,8 @@
 """A folder imported into the register records, for each screening, the file it came
 from (`beihai/bh04-plot-ratio-above.yaml`), in `show`, the lead's JSON and the export's
 筛查 sheet — it recorded every file as row 1 of the folder (`来源: beihai 第1行`). A file
-the reader refuses does not shift the files of those after it."""
+the reader refuses does not shift the files of those after it. `batch --register` of a
+folder records the files too (it recorded the folder only)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,18 @@ def test_a_table_keeps_its_rows(db_url: str, tmp_path: Path) -> None:
     assert f"来源: {source} 第2行" in cli(
         "register", "show", "bh-000001", "--db", db_url
     )
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_batch_register_names_the_file_of_the_folder(
+    db_url: str, tmp_path: Path, jobs: str
+) -> None:
+    folder = _folder(tmp_path)
+    cli(
+        "batch", str(folder), "--rules", BEIHAI, "--as-of", AS_OF,
+        "-o", str(tmp_path / "out.jsonl"), "--register", db_url, "--jobs", jobs,
+    )  # fmt: skip
+    for key, name in (("bh-001", FILES[0]), ("bh-002", FILES[1]), ("bh-004", FILES[2])):
+        assert f"来源: {folder / name}\n" in cli(
+            "register", "show", key, "--db", db_url
+        )
