@@ -325,9 +325,12 @@ def store_rows(
     for row in sorted(found.values(), reverse=True):  # the first registered wins
         if row[2]:
             by_pid[row[2]] = row
-    keyed: list[tuple[bytes, Any, str, int | None, str | None]] = []
+    # each screening once, in the order of the last row that gave it: a row screening
+    # again what an earlier row here did is its lead's latest row, as it is when a later
+    # transaction holds it (A, B, A again ends with that A current, not B)
+    keyed_by: dict[bytes, tuple[bytes, Any, str, int | None, str | None]] = {}
+    first_identity: dict[str, str | None] = {}  # a lead's key → its first row's
     lead_keys: list[str] = []  # each item's lead, in input order
-    seen: set[bytes] = set()
     # the leads this input found or made in its earlier rows, matched as stored ones
     # are (one project twice in one input is one lead, as in two inputs): key and
     # database id (None: made here)
@@ -360,12 +363,14 @@ def store_rows(
         if identity is not None:
             here_first.setdefault(identity, (key, lead_id))
         lead_keys.append(key)
+        first_identity.setdefault(key, identity)
         skey = screening_key(key, run.ruleset_sha256, item.record.values_sha)
-        if skey in seen:
+        if skey in keyed_by:  # stored from its first row, in this row's place
             counts["duplicates"] += 1
-            continue
-        seen.add(skey)
-        keyed.append((skey, item, key, lead_id, identity))
+            keyed_by[skey] = keyed_by.pop(skey)
+        else:
+            keyed_by[skey] = (skey, item, key, lead_id, identity)
+    keyed = list(keyed_by.values())
     # 3. screenings stored already (a rerun, another writer) are not stored again
     existing = {  # key → (adopted, id)
         bytes(row[0]): (row[1], row[2])
@@ -416,7 +421,7 @@ def store_rows(
 
     # 4. new leads, with the values of their last row here
     new: dict[str, tuple[Any, ...]] = {}
-    for _skey, item, key, lead_id, identity in fresh:
+    for _skey, item, key, lead_id, _identity in fresh:
         if lead_id is None:
             earlier = new.get(key)
             registered = (stamp, on, run.actor) if earlier is None else earlier[8:11]
@@ -425,7 +430,7 @@ def store_rows(
                 key,
                 # the id one of its rows gave, the company + name of its first
                 (earlier[1] if earlier else None) or item.record.ident[0],
-                earlier[2] if earlier else identity,
+                first_identity[key],
                 *values[:5],
                 *registered,
                 *values[5:],

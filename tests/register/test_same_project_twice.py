@@ -100,3 +100,41 @@ def test_batch_register_matches_within_its_input_too(
         "--jobs", "1", "--register", db_url,
     )  # fmt: skip
     assert _leads(db_url) == [("D-2", "D-2", 9000)]
+
+
+@pytest.mark.parametrize("batch_rows", ["", "1"], ids=["one-transaction", "a-row-each"])
+@pytest.mark.parametrize("command", ["import", "batch"])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        (("D-2", 8000), ("", 9000), ("D-2", 8000)),  # the lead again by company + name
+        (("D-2", 8000), ("D-2", 9000), ("D-2", 8000)),  # by its id
+    ],
+    ids=["A-B-A", "A-A2-A"],
+)
+def test_the_last_row_of_a_file_is_its_leads_current_screening(
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: tuple[tuple[str, int], ...],
+    command: str,
+    batch_rows: str,
+) -> None:
+    """A row screening again what an earlier row of the file did (the same figures) is
+    its lead's latest: its screening is current, not the middle row's (it was, when
+    the rows were stored in one transaction)."""
+    monkeypatch.setenv("SCREENING_REGISTER_BATCH", batch_rows)
+    source = _rows(tmp_path, "aba.csv", *rows)
+    if command == "import":
+        _import(db_url, source)
+    else:
+        out = str(tmp_path / "out.jsonl")
+        cli(
+            "batch", str(source), "--rules", "national", "-o", out, "--register", db_url
+        )
+    assert _leads(db_url) == [("D-2", "D-2", 8000)]
+    with Register.open(db_url) as register:
+        lead = register.lead("D-2")
+    [current] = [s for s in lead["screenings"] if s["current"]]
+    assert current["values"]["investment.total"] == 8000
+    assert len(lead["screenings"]) == 2  # the third row screened the first's again
