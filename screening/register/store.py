@@ -786,7 +786,15 @@ class Register:
                     ),
                 )
             )
-        return {"lead": lead.key, "decision": name, "meeting_on": meeting_on}
+        return {
+            "lead": lead.key,
+            "decision": name,
+            "meeting_on": meeting_on,
+            # the screening the committee saw (the lead's current one), and whether
+            # this is now the lead's decision (not when a later meeting's is on record)
+            "screening_id": latest.id if latest is not None else None,
+            "current": latest_meeting,
+        }
 
     def record_promise(
         self,

@@ -210,6 +210,9 @@ class ScreeningSummary(BaseModel):
     score: float | int | None
     ruleset: dict[str, Any]
     adopted: bool
+    current: bool = Field(
+        description="是否为项目的当前筛查 / whether it is the lead's current screening"
+    )
     screened_at: str
     actor: str
 
@@ -279,6 +282,15 @@ class CommitteeDone(BaseModel):
     lead: str
     decision: str
     meeting_on: str
+    screening_id: int | None = Field(
+        description="委员会所见的筛查（记录时项目的当前筛查）/ the screening the "
+        "committee saw: the lead's current one when recorded"
+    )
+    current: bool = Field(
+        description="是否成为项目当前的委员会决定（已有更晚会议的决定时为 false，仅记入历史）"
+        " / whether it is now the lead's committee decision (false when a later "
+        "meeting's is on record: history only)"
+    )
 
 
 class RenamedLead(BaseModel):
@@ -831,7 +843,8 @@ def committee_decision(
         )
     except ScreeningError as exc:
         return refusal(exc)
-    _audit(request, "committee", done["lead"], {**done, "note": body.note})
+    recorded = {k: done[k] for k in ("lead", "decision", "meeting_on")}
+    _audit(request, "committee", done["lead"], {**recorded, "note": body.note})
     return JSONResponse(plain(done), status_code=201)
 
 
