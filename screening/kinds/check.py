@@ -7,6 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from screening.expr import nodes as n
 from screening.expr.evaluate import Missing, Undefined
 from screening.findings import BranchFinding, Finding, Remedy, Status, new_record
 from screening.kinds.base import (
@@ -19,6 +20,7 @@ from screening.kinds.base import (
     shared_sentence,
     unready,
 )
+from screening.model.project import INDUSTRY_CODES, section_of
 
 if TYPE_CHECKING:
     from screening.compile import RulePlan
@@ -119,7 +121,11 @@ class CheckKind(RuleKind):
     def remedy(self, plan: RulePlan, judge: Judge) -> RemedyStep:
         """What would flip a failure: the inputs' values that meet a threshold, else the condition."""
         return requirement_remedy(
-            plan.rule.condition, plan.op, plan.threshold_constant, judge
+            plan.rule.condition,
+            plan.op,
+            plan.threshold_constant,
+            judge,
+            negated=getattr(plan.rule.spec, "fail_if", None) is not None,
         )
 
     def _any(self, plan: RulePlan, judge: Judge) -> Step:
@@ -247,11 +253,16 @@ _CONDITION = Remedy("condition")
 
 
 def requirement_remedy(
-    top: Any, op: str | None, constant: Any, judge: Judge
+    top: Any, op: str | None, constant: Any, judge: Judge, negated: bool = False
 ) -> RemedyStep:
-    """What would meet a failed requirement `top`: input values for a comparison, else
-    the condition itself. `constant` is the threshold when it is the same for every
-    project (else COMPUTED): its exact target is then made once."""
+    """What would meet a failed requirement `top` (`negated`: a `fail_if`, met where
+    `top` does not hold): input values for a comparison, the industries allowed (or
+    barred) for a test of the project's industry, else the condition itself.
+    `constant` is the threshold when it is the same for every project (else
+    COMPUTED): its exact target is then made once."""
+    industries = industry_remedy(top, negated)
+    if industries is not None:
+        return lambda run, actual, threshold: industries
     if op in (">=", ">", "<=", "<"):
         options = judge.options(top.left, op)
         fixed = Fraction(constant) if _numeric(constant) else None
@@ -291,6 +302,56 @@ def requirement_remedy(
 
         return between
     return lambda run, actual, threshold: _CONDITION
+
+
+# the parts of the project's industry a rule may test, by the length of their value: a
+# 门类 letter, or the digits of a 大类, 中类 or 小类 (see model.project.derive_fields)
+_INDUSTRY_PARTS = {
+    "industry.section": (1,),
+    "industry.division": (2,),
+    "industry.group": (3,),
+    "industry.code": (1, 3, 4, 5),
+}
+
+
+def industry_remedy(top: Any, negated: bool = False) -> Remedy | None:
+    """The remedy of a test of the project's industry against written codes
+    (`industry.division == "26"`, `industry.division in ["38", "34"]`, their negations):
+    the GB/T 4754-2017 codes it must be in (`industry`) or must not be in
+    (`industry_not`), as the code list writes them (C26), in the rule's order; None
+    for any other condition, or a code the list does not hold."""
+    if not isinstance(top, n.Compare) or not isinstance(top.left, n.Name):
+        return None
+    lengths = _INDUSTRY_PARTS.get(top.left.name)
+    if lengths is None:
+        return None
+    if top.op in ("==", "!="):
+        items: tuple[Any, ...] = (top.right,)
+    elif top.op in ("in", "not in") and isinstance(top.right, n.ListOf):
+        items = top.right.items
+    else:
+        return None
+    codes: list[str] = []
+    for item in items:
+        if not isinstance(item, n.Text) or len(item.value) not in lengths:
+            return None
+        code = _industry_code(item.value)
+        if code is None:
+            return None
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        return None
+    barred = (top.op in ("!=", "not in")) != negated
+    return Remedy("industry_not" if barred else "industry", target=tuple(codes))
+
+
+def _industry_code(value: str) -> str | None:
+    # "26" → "C26": the list's codes carry their 门类 letter
+    if value.isdigit():
+        letter = section_of(int(value[:2]))
+        value = f"{letter}{value}" if letter is not None else value
+    return value if value in INDUSTRY_CODES else None
 
 
 def _numeric(value: Any) -> bool:

@@ -30,7 +30,7 @@ from screening.findings import (
 from screening.kinds import RuleKind, get
 from screening.messages import catalogue, text
 from screening.model.effective import EffectiveRule, RuleSet
-from screening.model.project import FIELDS, input_kinds
+from screening.model.project import FIELDS, INDUSTRY_CODES, input_kinds
 from screening.report.figures import (
     SHARE_SCALE,
     apart,
@@ -102,6 +102,11 @@ def unit_label(unit: str | None, lang: str = "zh") -> str:
 def _unit(unit: str | None, lang: str) -> str:
     return f" {unit_label(unit, lang)}" if unit else ""
 
+
+# a remedy naming the industries a rule allows or bars (kinds.check.industry_remedy),
+# and the GB/T 4754-2017 levels by the length of a code (C, C26, C261, C2613)
+_INDUSTRY_REMEDIES = frozenset({"industry", "industry_not"})
+_INDUSTRY_LEVELS = ("section", "section", "division", "group", "class")
 
 _COUNTS = {"人"}  # units of whole things: a remedy in people is a whole number
 
@@ -538,6 +543,8 @@ class Explainer:
                     value=show(remedy.target),
                     unit=_unit(branch.unit, lang),
                 )
+            elif remedy.code in _INDUSTRY_REMEDIES:
+                what = self._industries(remedy)
             else:
                 what = text("remedy.condition", lang, title=title)
             parts.append(text("remedy.any_branch", lang, branch=title, remedy=what))
@@ -585,6 +592,8 @@ class Explainer:
             return text("remedy.veto", lang)
         if remedy.code == "condition":
             return text("remedy.condition", lang, title=title)
+        if remedy.code in _INDUSTRY_REMEDIES:
+            return self._industries(remedy)
         if remedy.code == "any":
             return self._any_remedy(finding)
         options = self._options(remedy)
@@ -612,6 +621,24 @@ class Explainer:
             value=self._target(finding, remedy.target),
             unit=_unit(finding.unit, lang),
         )
+
+    def _industries(self, remedy: Remedy) -> str:
+        """An industry test's remedy: the GB/T 4754-2017 codes the project's industry
+        must be in (or not), each named as the code list names it (in Chinese)."""
+        lang = self.lang
+        named = []
+        for code in remedy.target:
+            level = _INDUSTRY_LEVELS[min(len(code), 5) - 1]
+            named.append(
+                text(
+                    "remedy.industry_item",
+                    lang,
+                    name=INDUSTRY_CODES.get(code, code),
+                    level=text(f"industry_level.{level}", lang),
+                    code=code if len(code) == 1 else code[1:],
+                )
+            )
+        return text(f"remedy.{remedy.code}", lang, industries=self.sep.join(named))
 
     def _target(self, finding: Finding, target: Any) -> str:
         # a share's target reads as a percentage, as the finding's own sentence shows it

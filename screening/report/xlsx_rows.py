@@ -120,6 +120,17 @@ def _summary_values(
     ]
 
 
+def main_reason(title: str, message: str | None, colon: str) -> str:
+    """A failed finding as the summary lists it: its message, which names its rule by
+    title first as the templates' do (投资强度：249 万元/亩，…); a rule's own message,
+    which need not, is put after its title (地块规定行业…：2023GC07007 地块限…). A
+    message that opens with the title is left as it is (so is one whose title, with
+    no rule set at hand, is read from its own first clause: `labels.rule_title`)."""
+    if not message:
+        return title
+    return message if message.startswith(title) else title + colon + message
+
+
 def _finding_tail(finding: Mapping[str, Any], lang: str) -> list[Any]:
     """A finding's cells after the project's id and name."""
     # A bonus not earned or a derived "no" is no shortcoming: left uncoloured.
@@ -174,8 +185,9 @@ def result_rows(
     if labels is None:
         labels = Labels((), lang)
     project = result.get("project") or {}
+    colon = label("colon", lang)
     failed = [
-        f.get("message") or labels.rule(result, f["rule"])
+        main_reason(labels.rule(result, f["rule"]), f.get("message"), colon)
         for f in failed_findings(result)
     ]
     summary = row_xml(
@@ -685,6 +697,7 @@ class DecisionRows:
             path: self.explain.field_title(path) for path in (*FIELDS, *ruleset.inputs)
         }
         self._sep = label("list_sep", self.lang)
+        self._colon = label("colon", self.lang)
 
     def _named(self, decision: Decision) -> tuple[list[str], list[str]]:
         """The titles of the decision's vetoing rules and of the fields it lacks."""
@@ -925,7 +938,11 @@ class DecisionRows:
                     failed.append(
                         (
                             _FAILING_ORDER[finding.kind],
-                            message or self._titles.get(finding.rule) or finding.rule,
+                            main_reason(
+                                self._titles.get(finding.rule) or finding.rule,
+                                message,
+                                self._colon,
+                            ),
                         )
                     )
         except Unrepresentable as exc:
