@@ -537,6 +537,31 @@ def render_kpis(report: dict[str, Any], lang: str) -> str:
     return "\n".join(out) + "\n"
 
 
+# the workbook's columns after the stages (zh, en), as the text report words them; then
+# the committee's decisions (the first, 同意, is 委员会同意 here)
+_XLSX_COLUMNS = (
+    ("项目数", "leads"),
+    ("通过", "pass"),
+    ("复核", "review"),
+    ("否决", "reject"),
+    ("未筛查", "not screened"),
+    ("本期新增", "registered in the period"),
+    ("签约", "signed"),
+    ("签约已开工", "signed and started"),
+    ("履约率%", "signed → started %"),
+    ("承诺总投资(万元)", "promised investment (×10k CNY)"),
+    ("到位资金(万元)", "investment in place (×10k CNY)"),
+    ("资金到位率%", "investment in place %"),
+    ("计划开工", "due to start"),
+    ("已开工", "started on time"),
+    ("开工率%", "started on time %"),
+    ("计划投产", "due to produce"),
+    ("已投产", "producing on time"),
+    ("投产率%", "producing on time %"),
+    ("委员会同意", "committee agreed"),
+)
+
+
 def write_kpi_xlsx(path: str, report: dict[str, Any], lang: str) -> None:
     """The KPI report as a workbook (one sheet per table), written atomically."""
     from openpyxl import Workbook
@@ -544,51 +569,36 @@ def write_kpi_xlsx(path: str, report: dict[str, Any], lang: str) -> None:
     from screening.io.writers import atomic_open
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("考核指标" if lang == "zh" else "KPIs")
+    zh = lang == "zh"
+    sheet = book.create_sheet("考核指标" if zh else "KPIs")
     header = [
-        "园区",
-        *(f"阶段:{s}" for s in STAGES + ENDINGS),
-        "项目数",
-        "通过",
-        "复核",
-        "否决",
-        "未筛查",
-        "本期新增",
-        "签约",
-        "签约已开工",
-        "履约率%",
-        "承诺总投资(万元)",
-        "到位资金(万元)",
-        "资金到位率%",
-        "计划开工",
-        "已开工",
-        "开工率%",
-        "计划投产",
-        "已投产",
-        "投产率%",
-        "委员会同意",
-        "不同意",
-        "暂缓",
+        "园区" if zh else "park",
+        *(
+            f"阶段:{s}" if zh else f"stage: {stage_label(s, lang)}"
+            for s in STAGES + ENDINGS
+        ),
+        *(zh_ if zh else en for zh_, en in _XLSX_COLUMNS),
+        *(committee_label(k, lang) for k in _COMMITTEE[1:]),
     ]
     bands = [
         (s, b)
         for s in TARGET_STAGES
         for b in (report["parks"][0]["bands"][s] if report["parks"] else {})
     ]
-    header += [f"{s}{_band_label(b, lang)}" for s, b in bands] + [
-        f"{s}{_band_label(b, lang)}目标" for s, b in bands
+    stage_words = {s: words[0 if zh else 1] for s, words in _STAGE_WORDS.items()}
+    header += [f"{stage_words[s]}{_band_label(b, lang)}" for s, b in bands] + [
+        f"{stage_words[s]}{_band_label(b, lang)}{'目标' if zh else ' target'}"
+        for s, b in bands
     ]
-    sheet.append(
-        [
-            f"{report['period']['label']}（{report['period']['start']} — {report['period']['end']}）"
-        ]
-    )
+    p = report["period"]
+    label = _period_label(p["label"], p["end"], lang)
+    sheet.append([label + in_brackets(f"{p['start']} — {p['end']}", lang)])
     sheet.append(header)
     for r in report["parks"]:
         sheet.append(
             plain(
                 [
-                    r["park"],
+                    _park(r["park"], lang),
                     *(r["by_stage"][s] for s in STAGES + ENDINGS),
                     r["leads"],
                     *(

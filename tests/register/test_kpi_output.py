@@ -6,6 +6,7 @@ line) with nothing written."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,31 @@ def test_an_xlsx_file_is_a_workbook_without_format(
     rows = list(load_workbook(out, read_only=True).active.iter_rows(values_only=True))
     assert rows[1][0] == "园区"
     assert [p.name for p in out.parent.iterdir()] == ["kpi.xlsx"]  # no temp file
+
+
+def test_an_xlsx_file_in_english_has_english_headers(
+    register_url: str, tmp_path: Path
+) -> None:
+    """--lang en: the title and every header are English (they stayed Chinese), as the
+    text report words them; Chinese is unchanged."""
+    books = {}
+    for lang in ("zh", "en"):
+        out = tmp_path / f"kpi-{lang}.xlsx"
+        assert _kpi(register_url, "-o", str(out), "--lang", lang)[0] == 0
+        books[lang] = list(
+            load_workbook(out, read_only=True).active.iter_rows(values_only=True)
+        )
+    title, header = books["en"][0][0], books["en"][1]
+    chinese = [
+        h
+        for h in (title, *header)
+        if re.search(r"[\u3000-\u9fff\uff00-\uffef]", str(h))
+    ]
+    assert chinese == []
+    assert header[:3] == ("park", "stage: negotiating", "stage: signed")
+    assert "signed → started %" in header and "committee agreed" in header
+    assert books["zh"][1][:3] == ("园区", "阶段:洽谈", "阶段:签约")
+    assert "履约率%" in books["zh"][1] and "委员会同意" in books["zh"][1]
 
 
 @pytest.mark.parametrize("given", [(), ("--format", "json")])
