@@ -192,8 +192,10 @@ def cells_xml(
     columns: tuple[tuple[str, int], ...],
     first: int = 0,
     ends: bool = True,
+    lang: str = "zh",
 ) -> bytes:
-    """The cells of `values` from column `first` (0 for A); `ends`: they end the row."""
+    """The cells of `values` from column `first` (0 for A); `ends`: they end the row.
+    A value no cell holds is refused naming its column as the sheet heads it in `lang`."""
     try:
         cells = b"".join([cell_xml(v) for v in values])
     except Unrepresentable as exc:  # say which column: found again, on this rare path
@@ -202,7 +204,7 @@ def cells_xml(
                 cell_xml(value)
             except Unrepresentable:
                 raise Unrepresentable(
-                    f"{label(columns[first + i][0])}: {exc}"
+                    f"{sheet_label(columns[first + i][0], lang)}: {exc}"
                 ) from None
         raise
     return trimmed(cells) if ends else cells
@@ -211,13 +213,17 @@ def cells_xml(
 ROW_OPENING = b"<row>"
 
 
-def row_body(values: Sequence[Any], columns: tuple[tuple[str, int], ...]) -> bytes:
-    """A row without its opening tag."""
-    return cells_xml(values, columns) + b"</row>"
+def row_body(
+    values: Sequence[Any], columns: tuple[tuple[str, int], ...], lang: str = "zh"
+) -> bytes:
+    """A row without its opening tag (`lang`: the words of a refusal, see `cells_xml`)."""
+    return cells_xml(values, columns, lang=lang) + b"</row>"
 
 
-def row_xml(values: Sequence[Any], columns: tuple[tuple[str, int], ...]) -> bytes:
-    return ROW_OPENING + row_body(values, columns)
+def row_xml(
+    values: Sequence[Any], columns: tuple[tuple[str, int], ...], lang: str = "zh"
+) -> bytes:
+    return ROW_OPENING + row_body(values, columns, lang)
 
 
 def number_or_text(value: Any, lang: str) -> Any:

@@ -189,7 +189,7 @@ class _Sheet:
             Styled(sheet_label(key, self.book.lang), HEADER) for key, _ in self.columns
         ]
         self.rows = 0
-        self.add(row_xml(header, self.columns))
+        self.add(row_xml(header, self.columns, self.book.lang))
 
     def add(self, rendered: bytes) -> None:
         if self.rows >= MAX_ROWS:
@@ -321,10 +321,10 @@ class XlsxWorkbook:
             sheet_label(f"{kind}_kind", self.lang),
         ]
         try:
-            self.errors.add(row_xml(values, ERRORS))
+            self.errors.add(row_xml(values, ERRORS, self.lang))
         except Unrepresentable:  # a reason quoting a huge cell: shortened, never lost
             values[2:4] = [str(v or "")[:EXCEL_CHARS] for v in values[2:4]]
-            self.errors.add(row_xml(values, ERRORS))
+            self.errors.add(row_xml(values, ERRORS, self.lang))
 
     def counts(self, given: Mapping[str, int] | None = None) -> dict[str, int]:
         """rows = screened + invalid + skipped; counts in `given` win."""
@@ -347,7 +347,7 @@ class XlsxWorkbook:
         try:
             ruleset = self._sheet("ruleset_sheet", RULESET, filtered=False)
             for row in _ruleset_rows(meta, self.counts(meta.get("counts")), self.lang):
-                ruleset.add(row_xml(row, RULESET))
+                ruleset.add(row_xml(row, RULESET, self.lang))
             for sheet in self.sheets:
                 sheet.finish()
             staged = StagedFile(self.path, "wb")

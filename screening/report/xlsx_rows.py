@@ -162,7 +162,7 @@ def _finding_cells(
     result: Mapping[str, Any], finding: Mapping[str, Any], lang: str, labels: Labels
 ) -> bytes:
     try:
-        return cells_xml(_finding_tail(finding, lang), FINDINGS, 2)
+        return cells_xml(_finding_tail(finding, lang), FINDINGS, 2, lang=lang)
     except Unrepresentable as exc:
         rule = str(finding.get("rule"))
         raise RefusedFinding(
@@ -202,9 +202,12 @@ def result_rows(
             lang,
         ),
         SUMMARY,
+        lang,
     )
     head = ROW_OPENING
-    head += cells_xml([project.get("id"), project.get("name")], FINDINGS, ends=False)
+    head += cells_xml(
+        [project.get("id"), project.get("name")], FINDINGS, ends=False, lang=lang
+    )
     findings = tuple(
         head + _finding_cells(result, f, lang, labels) + b"</row>"
         for f in result.get("findings") or ()
@@ -672,7 +675,11 @@ class DecisionRows:
                     "status": status.value,
                 }
                 heads[status] = cells_xml(
-                    _finding_tail(fields, self.lang)[:4], FINDINGS, 2, ends=False
+                    _finding_tail(fields, self.lang)[:4],
+                    FINDINGS,
+                    2,
+                    ends=False,
+                    lang=self.lang,
                 )
             basis = cell_xml(rule.spec.basis)
             cells = self._rules[rule.id] = _RuleCells(rule, heads, basis, self.explain)
@@ -887,7 +894,8 @@ class DecisionRows:
         """A finding's cells rendered from its contract fields, one by one."""
         fields = finding_fields(finding, self.explain, message, remedy)
         try:
-            return cells_xml(_finding_tail(fields, self.lang), FINDINGS, 2) + b"</row>"
+            tail = _finding_tail(fields, self.lang)
+            return cells_xml(tail, FINDINGS, 2, lang=self.lang) + b"</row>"
         except Unrepresentable as exc:
             rule = self.explain.rules.get(finding.rule)
             raise RefusedFinding(
@@ -1021,4 +1029,4 @@ class DecisionRows:
             to_pass,
             self.lang,
         )
-        return row_body(values, SUMMARY)
+        return row_body(values, SUMMARY, self.lang)

@@ -46,6 +46,9 @@ def test_an_overflowing_figure_names_its_rule_and_spreadsheet_columns(
     assert error["reason"].startswith(f"{TITLE[lang]} ")
     assert "investment.intensity" not in error["reason"]
     assert "Excel" in error["reason"]
+    # the column it names is headed in the workbook's language (实际值 / Actual)
+    assert f" {sheet_label('actual', lang)}: " in error["reason"]
+    assert lang == "zh" or "实际值" not in error["reason"]
     # the workbook's 错误 sheet says the same
     book = openpyxl.load_workbook(tmp_path / "r.xlsx")
     [shown] = book[sheet_label("errors_sheet", lang)].iter_rows(
