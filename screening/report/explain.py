@@ -10,6 +10,7 @@ contract lines use it); the explainer stays the reference it is tested against.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 from functools import cmp_to_key
 from string import Formatter
@@ -45,6 +46,7 @@ from screening.report.figures import (
     scaled,
     show,
     small_bound,
+    tiny_bound,
 )
 
 # the public names; the figures' texts (number, show, …) live in screening.report.figures
@@ -168,6 +170,10 @@ def reason_values(params: tuple[tuple[str, Any], ...]) -> dict[str, str] | None:
     if len(values) != len(params):  # a name given twice: written per finding
         return None
     return values
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, Fraction, Decimal)) and value > 0
 
 
 def _option_value(option: RemedyOption, shares: frozenset[str]) -> str:
@@ -618,7 +624,7 @@ class Explainer:
             lang,
             title=title,
             relation=text(f"relation.{relation}", lang),
-            value=self._target(finding, remedy.target),
+            value=self._target(finding, remedy.target, relation),
             unit=_unit(finding.unit, lang),
         )
 
@@ -640,11 +646,19 @@ class Explainer:
             )
         return text(f"remedy.{remedy.code}", lang, industries=self.sep.join(named))
 
-    def _target(self, finding: Finding, target: Any) -> str:
+    def _target(
+        self, finding: Finding, target: Any, relation: str | None = None
+    ) -> str:
         # a share's target reads as a percentage, as the finding's own sentence shows it
-        if finding.rule in self.percent:
-            return percent(target, self.lang)
-        return show(target, self.lang)
+        share = finding.rule in self.percent
+        shown = percent(target, self.lang) if share else show(target, self.lang)
+        if relation is not None and shown in ("0", "0%") and _positive(target):
+            # below what four decimals show (须使…不超过 0): two significant digits,
+            # rounded the way that keeps `relation` met
+            num, den = target.as_integer_ratio()
+            num *= 100 if share else 1
+            return tiny_bound(num, den, up=relation == ">=") + ("%" if share else "")
+        return shown
 
     def _options(self, remedy: Remedy, separator: str | None = None) -> str:
         return (separator or self._or).join(map(self._option, remedy.options))

@@ -228,8 +228,8 @@ def safe_bound(value: Fraction, relation: str, places: int) -> Fraction:
     if relation in (">=", ">"):
         return Fraction(-(-scaled // value.denominator), scale)
     if scaled < value.denominator and value > 0 and 0 < places < _PLACES:
-        # a positive bound floored to 0: to four decimals instead (see `small_bound`)
-        return Fraction(value.numerator * _SCALE // value.denominator, _SCALE)
+        # a positive bound floored to 0: as `small_bound` shows it instead
+        return Fraction(small_bound(value.numerator, value.denominator))
     return Fraction(scaled // value.denominator, scale)
 
 
@@ -248,9 +248,27 @@ def bound_text(value: Fraction, relation: str, places: int, factor: int = 1) -> 
 def small_bound(num: int, den: int) -> str:
     """A positive upper bound num / den that `places` decimals would floor to 0 (用地面积
     不超过 0 亩: a bound no project can meet) floored to four decimals instead, as
-    every figure is shown: 1/270 → 0.0037. Still at most the bound, and positive
-    unless the bound is below 0.0001 (then still 0: a bound that small is left)."""
-    return decimals(num * _SCALE // den)
+    every figure is shown: 1/270 → 0.0037; a bound below 0.0001, which four decimals
+    floor to 0 too, floored to its first two significant digits: 1/270000 →
+    0.0000037. Always at most the bound, and positive."""
+    q = num * _SCALE // den
+    if q > 0:
+        return decimals(q)
+    return tiny_bound(num, den, up=False)
+
+
+def tiny_bound(num: int, den: int, up: bool) -> str:
+    """A positive num / den below 0.0001 (which four decimals show as 0) to its first
+    two significant digits, rounded up (`up`) or down, written out: 1/270000 →
+    0.0000037 down, 0.0000038 up."""
+    places = _PLACES + 1  # num / den < 10⁻⁴: fewer than two digits at five places
+    while num * 10**places < 10 * den:
+        places += 1
+    scaled = num * 10**places
+    digits = -(-scaled // den) if up else scaled // den
+    if digits == 100:  # rounded up to the next power of ten: one digit fewer
+        digits, places = 10, places - 1
+    return f"0.{digits:0{places}d}".rstrip("0")
 
 
 _POWERS = tuple(10**places for places in range(_PLACES + 1))

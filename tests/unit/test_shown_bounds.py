@@ -20,7 +20,9 @@ _CASE = "cases/wenling/wl01-motors-pass.yaml"
         (Fraction(1, 270), "<=", 2, 1, "0.0037"),  # was 0: 不超过 0 亩
         (Fraction(1, 270), "<", 2, 1, "0.0037"),
         (Fraction(1, 270), ">=", 2, 1, "0.01"),  # up: never 0
-        (Fraction(1, 10**9), "<=", 2, 1, "0"),  # below 0.0001: left (reported)
+        (Fraction(1, 10**9), "<=", 2, 1, "0.000000001"),  # was 0: below 0.0001
+        (Fraction(1, 270000), "<=", 2, 1, "0.0000037"),  # two significant digits
+        (Fraction(1, 10**9), "<=", 2, 100, "0.0000001"),  # a share, in percent
         (Fraction(3, 1000), "<=", 2, 1, "0.003"),
         (Fraction(1, 10**5), "<=", 2, 100, "0.001"),  # a share, in percent
         (Fraction(123, 100), "<=", 2, 1, "1.23"),  # unchanged where it shows
@@ -35,7 +37,16 @@ def test_a_positive_upper_bound_stays_positive(
 
 
 def test_small_bound_is_at_most_the_bound_and_positive() -> None:
-    for num, den in [(1, 270), (7, 9999), (1, 101), (99, 10**5), (5, 1000)]:
+    for num, den in [
+        (1, 270),
+        (7, 9999),
+        (1, 101),
+        (99, 10**5),
+        (5, 1000),
+        (1, 270000),
+        (1, 10**12),
+        (999, 10**7),
+    ]:
         shown = Fraction(small_bound(num, den))
         assert 0 < shown <= Fraction(num, den)
 
