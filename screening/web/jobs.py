@@ -233,8 +233,8 @@ class ProgressSink:
         self.vetoes: Counter[str] = Counter()
         self.gates: Counter[str] = Counter()
 
-    def add(self, screened: Any) -> None:
-        self.sink.add(screened)
+    def add(self, screened: Any, file: str | None = None) -> None:
+        self.sink.add(screened, file)
         self.done += 1
         if screened.decision == "reject":
             record = screened.record  # register.records.Record as a tuple
@@ -333,8 +333,8 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
         progress = ProgressSink(sink, rules)
 
         class Counted:  # BatchOutputs calls add / finish / close on its register
-            def add(self, item: Any) -> None:
-                progress.add(item)
+            def add(self, item: Any, file: str | None = None) -> None:
+                progress.add(item, file)
                 state["done"] = progress.done
 
             def finish(self, rows: int, invalid: int) -> None:
