@@ -401,7 +401,12 @@ def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None
             job["id"],
             status="failed",
             finished_at=utc_now(),
-            error="内部错误，详见服务器日志 / internal error (see the server's log)",
+            # the runner is detached from the server's console: say where its trace is
+            error=(
+                f"内部错误：详情记在服务器数据目录（--data）的 batches/{job['key']}/error.log"
+                f" / internal error: see batches/{job['key']}/error.log in the server's"
+                " --data folder"
+            ),
         )
         raise
 
