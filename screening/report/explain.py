@@ -211,6 +211,15 @@ def _around(template: str) -> tuple[str, str, str | None]:
     return "", "", template
 
 
+def _relation(op: str | None, actual: Any, target: Any) -> str:
+    """Which side of its target a failed figure must move to: a range's bound is the
+    one the figure is beyond (above the upper bound it must come down)."""
+    if op == "between":
+        above = actual is not None and target is not None and actual > target
+        return "<=" if above else ">="
+    return ">=" if op in (">=", ">") else "<="
+
+
 class _Sentence:
     """A message template with a rule's constant words filled in, leaving its figures.
 
@@ -540,7 +549,7 @@ class Explainer:
             if remedy.code == "numeric" and remedy.options:
                 what = self._options(remedy, text("or_within", lang))
             elif remedy.code == "numeric":
-                relation = ">=" if branch.op in (">=", ">", "between") else "<="
+                relation = _relation(branch.op, branch.actual, remedy.target)
                 what = text(
                     "remedy.numeric_none",
                     lang,
@@ -618,7 +627,7 @@ class Explainer:
             )
         if options:
             return options
-        relation = ">=" if finding.op in (">=", ">", "between") else "<="
+        relation = _relation(finding.op, finding.actual, remedy.target)
         return text(
             "remedy.numeric_none",
             lang,
@@ -658,6 +667,12 @@ class Explainer:
             num, den = target.as_integer_ratio()
             num *= 100 if share else 1
             return tiny_bound(num, den, up=relation == ">=") + ("%" if share else "")
+        if relation is not None and isinstance(target, (int, Fraction, Decimal)):
+            # rounded the way that keeps `relation` met, as remedy options are
+            value = Fraction(target)
+            if share:
+                return bound_text(value, relation, 2, 100) + "%"
+            return bound_text(value, relation, 4)
         return shown
 
     def _options(self, remedy: Remedy, separator: str | None = None) -> str:
