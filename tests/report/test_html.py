@@ -302,10 +302,28 @@ def test_a_reject_sheet_has_failed_rules_remedies_basis_and_a_signature_line(
         "审核人：",
         "日期：",
         "会议意见：",
-        "同意引进",
+        "同意",
         "不同意",
+        "暂缓",
     ):
         assert word in sign
+
+
+def test_the_sign_off_offers_the_registers_decisions_but_agree_for_a_vetoed_lead(
+    batch: dict[str, Any],
+) -> None:
+    html = _render(batch)
+    boxes = re.compile(r'<span class="box"></span>([^<]+)</span>')
+    # the words `register committee` and the web form record: 同意 / 不同意 / 暂缓
+    open_sign = _sheet(html, "p4").split('<div class="sign">')[1]
+    assert boxes.findall(open_sign) == ["同意", "不同意", "暂缓"]
+    # p3 is vetoed (生态保护红线): the register refuses 同意, so the sheet has no box for it
+    vetoed_sign = _sheet(html, "p3").split('<div class="sign">')[1]
+    assert boxes.findall(vetoed_sign) == ["不同意", "暂缓"]
+    assert "一票否决项目不能同意" in vetoed_sign
+    english = _sheet(_render(batch, "en"), "p3").split('<div class="sign">')[1]
+    assert boxes.findall(english) == ["disagree", "defer"]
+    assert "a vetoed lead cannot be agreed" in english
 
 
 def test_the_rule_set_file_and_company_are_shown(batch: dict[str, Any]) -> None:
