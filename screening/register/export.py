@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from screening.register.figures import ACTUAL_FORM, PROMISE_FORM, Figure
 from screening.register.records import decode_findings
 from screening.register.render import (
     committee_label,
@@ -26,8 +27,6 @@ from screening.register.schema import (
     stage_events,
 )
 from screening.register.store import (
-    ACTUAL_FIGURES,
-    PROMISE_FIGURES,
     Filters,
     Register,
     current_screenings,
@@ -204,8 +203,8 @@ def export_xlsx(
                     ("screening_id", "所依筛查", "screening"),
                 ],
             ),
-            (("承诺", "promises"), promises, _titled(_PROMISES, PROMISE_FIGURES)),
-            (("实绩", "actuals"), actuals, _titled(_ACTUALS, ACTUAL_FIGURES)),
+            (("承诺", "promises"), promises, _titled(PROMISE_FORM, first="signed_on")),
+            (("实绩", "actuals"), actuals, _titled(ACTUAL_FORM)),
         ):
             sheet = book.create_sheet(title[0] if zh else title[1])
             sheet.append(
@@ -232,45 +231,23 @@ def export_xlsx(
     return counts
 
 
-# the promise and actual sheets' columns: name, Chinese and English titles (as the lead
-# page's forms title them); a figure's title gets its unit
-_PROMISES = (
-    ("signed_on", "签约日期", "signed on"),
-    ("total_investment", "总投资", "total investment"),
-    ("fixed_assets", "固定资产投资", "fixed assets"),
-    ("land_mu", "用地", "land"),
-    ("annual_output", "达产年产值", "annual output"),
-    ("annual_tax", "达产年税收", "annual tax"),
-    ("employees", "就业人数", "employees"),
-    ("energy_tce", "年综合能耗", "energy use"),
-    ("start_by", "承诺开工日期", "start by"),
-    ("production_by", "承诺投产日期", "production by"),
-    ("note", "说明", "note"),
-)
-_ACTUALS = (
-    ("reported_on", "报告日期", "reported on"),
-    ("year", "年度", "year"),
-    ("invested", "累计到位资金", "invested to date"),
-    ("fixed_assets_invested", "累计固定资产投资", "fixed assets to date"),
-    ("annual_output", "当年产值", "output in the year"),
-    ("annual_tax", "当年税收", "tax in the year"),
-    ("employees", "就业人数", "employees"),
-    ("energy_tce", "年综合能耗", "energy use"),
-    ("note", "说明", "note"),
-)
-_UNITS = {"money": "万元", "area": "亩", "count": "人", "energy": "吨标准煤"}
-
-
 def _titled(
-    columns: tuple[tuple[str, str, str], ...], kinds: dict[str, str]
+    form: tuple[Figure, ...], first: str | None = None
 ) -> list[tuple[str, str, str]]:
-    """Each column with its unit in its titles: 总投资(万元), total investment (×10k CNY)."""
+    """A form's figures as sheet columns: name, Chinese and English titles as the lead
+    page's form titles them, a figure's with its unit (总投资(万元), total investment
+    (×10k CNY)); `first` leads (the promise sheet's signing date), and a note is 说明."""
+    ordered = sorted(form, key=lambda f: f.name != first)  # stable: the form's order
     out = []
-    for name, zh, en in columns:
-        unit = _UNITS.get(kinds.get(name, ""))
-        if unit:
-            zh, en = f"{zh}({unit})", f"{en} ({unit_label(unit, 'en')})"
-        out.append((name, zh, en))
+    for figure in ordered:
+        zh, en = (
+            ("说明", "note")
+            if figure.name == "note"
+            else (figure.title_zh, figure.title_en)
+        )
+        if figure.unit:
+            zh, en = f"{zh}({figure.unit})", f"{en} ({unit_label(figure.unit, 'en')})"
+        out.append((figure.name, zh, en))
     return out
 
 

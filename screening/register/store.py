@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from screening.model.effective import RuleSet
 from screening.register import db
 from screening.register.db import NotFound, RegisterError
+from screening.register.figures import ACTUAL_FORM, FIGURE_UNITS, PROMISE_FORM
 from screening.register.records import (
     Record,
     Renamed,
@@ -195,24 +196,10 @@ def committee_name(text: str) -> str:
     )
 
 
-# Figures of a promise and of an actual report: name → (unit kind, column)
-PROMISE_FIGURES = {
-    "total_investment": "money",
-    "fixed_assets": "money",
-    "land_mu": "area",
-    "annual_output": "money",
-    "annual_tax": "money",
-    "employees": "count",
-    "energy_tce": "energy",
-}
-ACTUAL_FIGURES = {
-    "invested": "money",
-    "fixed_assets_invested": "money",
-    "annual_output": "money",
-    "annual_tax": "money",
-    "employees": "count",
-    "energy_tce": "energy",
-}
+# Figures of a promise and of an actual report: name → unit kind (their dates and note
+# are columns of their own)
+PROMISE_FIGURES = {f.name: f.kind for f in PROMISE_FORM if f.kind in FIGURE_UNITS}
+ACTUAL_FIGURES = {f.name: f.kind for f in ACTUAL_FORM if f.kind in FIGURE_UNITS}
 
 
 class Register:
