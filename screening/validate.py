@@ -48,8 +48,16 @@ def validate(ref: str) -> Report:
     try:
         ruleset = load_ruleset(ref)
     except ScreeningError as exc:
-        return Report(ref, tuple(exc.diagnostics))
+        return Report(ref, tuple(_with_field(d) for d in exc.diagnostics))
     return Report(ref, tuple(sorted(check_ruleset(ruleset), key=_order)))
+
+
+def _with_field(d: Diagnostic) -> Diagnostic:
+    """A loading problem with its field: a parent rule set that cannot be found (or
+    extends in a cycle) is the file's `extends`, where its line and column point."""
+    if d.field is None and d.message.startswith("extends"):
+        return d._replace(field="extends")
+    return d
 
 
 def _engine(rs: RuleSet) -> list[Diagnostic]:

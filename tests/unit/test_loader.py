@@ -245,7 +245,7 @@ def test_validate_reports_a_misspelt_key_and_a_missing_parent_in_one_run(
     assert lines == [
         f"{path}:4:11: [RUL] extends: 找不到规则集 'natinal'"
         "（是否想写 national？/ did you mean national?） / "
-        "no such rule set (see `screening rules`)",
+        "no such rule set (see `screening rules`) (extends)",
         f"{path}:5:1: [RUL] 未知的键 'parametrs'"
         "（是否想写 parameters？/ did you mean parameters?） / unknown key (parametrs)",
     ]
