@@ -34,9 +34,7 @@ def test_the_draft_impact_says_what_changed_in_words(sqlite_web: Web) -> None:
     page = policy.get(f"/rulesets/drafts/{key}").text
     impact = _text(page[page.index('id="impact"') : page.index('id="adopt"')])
     assert "{'" not in impact and "'value'" not in impact and "None" not in impact
-    assert (
-        "测试园区（parks/test-park v0.1） → 测试园区（parks/test-park v0.2）" in impact
-    )
+    assert "现行规则集 测试园区 v0.1（本地） → 草稿（wang，" in impact
     assert "参数 min_intensity 修改 300 万元/亩 350 万元/亩" in impact
     assert (
         "规则 投资强度（示意，第2版）：名称 investment_intensity.test 修改 "
@@ -44,9 +42,7 @@ def test_the_draft_impact_says_what_changed_in_words(sqlite_web: Web) -> None:
     )
     english = policy.get(f"/rulesets/drafts/{key}?lang=en").text
     impact = _text(english[english.index('id="impact"') : english.index('id="adopt"')])
-    assert (
-        "test park (parks/test-park v0.1) → test park (parks/test-park v0.2)" in impact
-    )
+    assert "current rule set test park v0.1 (local) → draft (wang, " in impact
     assert "parameter min_intensity changed 300 万元/亩 350 万元/亩" in impact
     assert (  # changed in Chinese only: the Chinese is shown, not two equal sides
         "rule investment intensity (illustrative): title "

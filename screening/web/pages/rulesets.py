@@ -7,25 +7,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from starlette.datastructures import UploadFile
 
 from screening.diff import Change, Impact
 from screening.errors import ScreeningError
 from screening.model.effective import RuleSet
-from screening.register.schema import ruleset_adoptions
+from screening.register.schema import leads, ruleset_adoptions, screenings, snapshots
 from screening.register.store import Filters, utc_now
 from screening.report.figures import show
 from screening.report.html import enum_label
 from screening.report.workbench import _condition, render_rules_show
 from screening.web.auth import POLICY, READERS, allow
 from screening.web.drafts import (
+    DraftRefused,
     adopted_file,
     draft_meta,
     draft_path,
@@ -34,7 +36,7 @@ from screening.web.drafts import (
 )
 from screening.web.pages import actor, audit, register
 from screening.web.service import ENGINE_LOCK, LOCAL
-from screening.web.views import lang_of, render
+from screening.web.views import halves, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 VIEWERS = READERS  # every role that screens or reads the pipeline sees the rule sets
@@ -44,12 +46,85 @@ def _drafts(request: Request) -> Path:
     return request.app.state.settings.data / "drafts"  # type: ignore[no-any-return]
 
 
+def one(message: str, lang: str) -> str:
+    """A "中文 / English" message in the page's language only: its Chinese half on
+    Chinese pages, its English half on English ones (a message in one language as
+    it is)."""
+    head, tail = halves(message)
+    if tail is None:
+        return message
+    return tail if lang == "en" else head
+
+
+@dataclass(frozen=True)
+class ScreenedUnder(Filters):
+    """The leads `filters` select whose current screening used the rule set with id
+    `ruleset_id` (shipped, adopted `local:` or a file of that id: the id its snapshot
+    records). A draft weighs and, made current, rescreens only those: a lead screened
+    under another rule set (the national one, another park's) is not part of a change
+    to this one."""
+
+    ruleset_id: str = ""
+    under: bool = True  # False: the leads screened under another rule set instead
+
+    def where(self, unindexed: bool = False) -> list[Any]:
+        # the current screening as `store.current_screenings` reads it: the one the
+        # lead names (`current_screening_id`), else its latest adopted one
+        adopted = screenings.alias("adopted_screenings")
+        latest = (
+            select(func.max(adopted.c.id))
+            .where(adopted.c.lead_id == leads.c.id, adopted.c.adopted.is_(True))
+            .correlate(leads)
+            .scalar_subquery()
+        )
+        current = func.coalesce(leads.c.current_screening_id, latest)
+        same = snapshots.c.ruleset_id == self.ruleset_id
+        used = (
+            select(screenings.c.id)
+            .join(snapshots, snapshots.c.id == screenings.c.snapshot_id)
+            .where(screenings.c.id == current, same if self.under else ~same)
+            .correlate(leads)
+        )
+        return [*super().where(unindexed), exists(used)]
+
+
+def _scope(request: Request, ruleset_id: str, park: str | None) -> dict[str, int]:
+    """How many leads (of `park`, or all) a draft of `ruleset_id` weighs, and how many
+    it leaves out for being screened under another rule set."""
+    out = {}
+    with register(request).read() as conn:
+        for name, under in (("leads", True), ("others", False)):
+            where = ScreenedUnder(park=park, ruleset_id=ruleset_id, under=under).where()
+            out[name] = conn.execute(
+                select(func.count()).select_from(leads).where(*where)
+            ).scalar_one()
+    return out
+
+
 def _adoptions(request: Request) -> list[dict[str, Any]]:
+    """The latest adoptions, each with the draft's cases that failed when it was
+    adopted (`failing_cases`, `cases`: as its audit entry records them)."""
     with register(request).read() as conn:
         rows = conn.execute(
             select(ruleset_adoptions).order_by(ruleset_adoptions.c.id.desc()).limit(200)
         ).fetchall()
-    return [dict(r._mapping) for r in rows]
+    recorded: dict[Any, dict[str, Any]] = {}
+    _, entries = request.app.state.accounts.audit_entries("ruleset_adopted", limit=400)
+    for entry in entries:
+        detail = entry.get("detail")
+        if isinstance(detail, dict) and detail.get("adoption") is not None:
+            recorded.setdefault(detail["adoption"], detail)
+    out = []
+    for row in rows:
+        detail = recorded.get(row.id, {})
+        out.append(
+            {
+                **row._mapping,
+                "failing_cases": list(detail.get("failing_cases") or []),
+                "cases": detail.get("cases"),
+            }
+        )
+    return out
 
 
 @router.get("/rulesets", dependencies=[allow(VIEWERS)], response_class=HTMLResponse)
@@ -88,6 +163,7 @@ def rulesets_page(request: Request) -> Response:
         adoptions=_adoptions(request),
         drafts=list_drafts(_drafts(request)) if who_is(request, POLICY) else [],
         error=None,
+        one=lambda message: one(str(message), lang_of(request)),
     )
 
 
@@ -112,16 +188,23 @@ def show_ruleset(request: Request, ref: str = "") -> Response:
 async def upload_draft(request: Request) -> Response:
     form = await request.form(max_files=1, max_fields=10)
     upload = form.get("file")
+    lang = lang_of(request)
     if not isinstance(upload, UploadFile) or not upload.filename:
-        raise HTTPException(422, "请选择规则集文件 / choose a rule set file")
+        raise HTTPException(422, one("请选择规则集文件 / choose a rule set file", lang))
     content = await upload.read()
-    key = save_draft(_drafts(request), content, upload.filename, actor(request))
+    try:
+        key = save_draft(_drafts(request), content, upload.filename, actor(request))
+    except DraftRefused as exc:
+        raise HTTPException(422, one(exc.diagnostics[0].message, lang)) from None
     audit(request, "draft_uploaded", key, {"file": upload.filename[:255]})
     return RedirectResponse(f"/rulesets/drafts/{key}", 303)
 
 
-def _checks(request: Request, path: Path, shown: str) -> dict[str, Any]:
-    """`validate` and `test` of a draft, its diagnostics under the uploaded name."""
+def _checks(
+    request: Request, path: Path, shown: str, lang: str = "zh"
+) -> dict[str, Any]:
+    """`validate` and `test` of a draft, its diagnostics under the uploaded name, its
+    cases' differences in `lang` (the failing ones also as `failing`: their names)."""
     from screening.casecheck import check_case
     from screening.cases import case_files, load_case
     from screening.loader import load_ruleset
@@ -143,6 +226,7 @@ def _checks(request: Request, path: Path, shown: str) -> dict[str, Any]:
         "warnings": report.warnings,
         "ruleset": None,
         "cases": [],
+        "failing": [],
     }
     if report.errors:
         return out
@@ -155,6 +239,7 @@ def _checks(request: Request, path: Path, shown: str) -> dict[str, Any]:
         "sha256": rs.sha256,
         "title": rs.title.zh,
     }
+    titles = {r.id: r.spec.title.get(lang) for r in rs.rules if r.spec.title}
     folder = (
         Path("cases")
         if Path("cases").is_dir()
@@ -174,9 +259,11 @@ def _checks(request: Request, path: Path, shown: str) -> dict[str, Any]:
                 {
                     "case": case_path.name,
                     "ok": not mismatches,
-                    "mismatches": [str(m) for m in mismatches],
+                    "mismatches": [m.shown(lang, titles) for m in mismatches],
                 }
             )
+            if mismatches:
+                out["failing"].append(case_path.name)
     return out
 
 
@@ -187,11 +274,9 @@ def _checks(request: Request, path: Path, shown: str) -> dict[str, Any]:
 )
 def draft_page(request: Request, key: str) -> Response:
     root = _drafts(request)
-    try:
-        path, meta = draft_path(root, key), draft_meta(root, key)
-    except ScreeningError as exc:
-        raise HTTPException(404, exc.diagnostics[0].message) from None
-    checks = _checks(request, path, meta["filename"])
+    lang = lang_of(request)
+    path, meta = _draft(request, root, key)
+    checks = _checks(request, path, meta["filename"], lang)
     return render(
         request,
         "draft.html.j2",
@@ -199,7 +284,17 @@ def draft_page(request: Request, key: str) -> Response:
         checks=checks,
         text=path.read_text(encoding="utf-8"),
         parks=_parks(request),
+        one=lambda message: one(str(message), lang),
     )
+
+
+def _draft(request: Request, root: Path, key: str) -> tuple[Path, dict[str, Any]]:
+    """The draft's file and what was kept about it; no such draft: 404, in words."""
+    try:
+        return draft_path(root, key), draft_meta(root, key)
+    except ScreeningError as exc:
+        message = one(exc.diagnostics[0].message, lang_of(request))
+        raise HTTPException(404, message) from None
 
 
 def _parks(request: Request) -> list[str]:
@@ -210,39 +305,53 @@ def _parks(request: Request) -> list[str]:
 
 @router.post("/rulesets/drafts/{key}/impact", dependencies=[allow({POLICY})])
 async def draft_impact(request: Request, key: str) -> Response:
-    """Rescreen the stored pipeline under the draft (trial screenings: no lead's
-    current decision changes) and keep the impact for the draft's page."""
+    """Rescreen the leads of the stored pipeline whose current screening used the
+    draft's rule set (by id) under the draft (trial screenings: no lead's current
+    decision changes) and keep the impact for the draft's page."""
+    from screening.loader import load_ruleset
     from screening.register.rescreen import render_rescreen, rescreen
 
     root = _drafts(request)
-    path = draft_path(root, key)
+    path, meta = _draft(request, root, key)
     form = await request.form()
     park = str(form.get("park") or "").strip() or None
     with ENGINE_LOCK:
-        result = rescreen(
-            register(request),
-            str(path),
-            dt.date.today(),
-            Filters(park=park),
-            lang_of(request),
-            actor(request),
-            adopt=False,
-        )
-    impact = json.loads(render_rescreen(result, "json"))
-    groups = impact if isinstance(impact, list) else [impact]
-    pairs = result.groups or [(result.new, Impact([]))]  # render_rescreen's order
-    for group, (old, part) in zip(groups, pairs, strict=True):
-        group["shown"] = {
-            lang: shown_impact(part, old, result.new, lang) for lang in ("zh", "en")
-        }
+        ruleset_id = load_ruleset(str(path), as_of=dt.date.today()).id
+    scope = _scope(request, ruleset_id, park)
+    groups: list[dict[str, Any]] = []
+    summary, leads_weighed, invalid = "", 0, []
+    local = (request.app.state.settings.data / "rules").resolve()  # adopted here
+    if scope["leads"]:
+        with ENGINE_LOCK:
+            result = rescreen(
+                register(request),
+                str(path),
+                dt.date.today(),
+                ScreenedUnder(park=park, ruleset_id=ruleset_id),
+                lang_of(request),
+                actor(request),
+                adopt=False,
+            )
+        impact = json.loads(render_rescreen(result, "json"))
+        groups = impact if isinstance(impact, list) else [impact]
+        pairs = result.groups or [(result.new, Impact([]))]  # render_rescreen's order
+        for group, (old, part) in zip(groups, pairs, strict=True):
+            group["shown"] = {
+                lang: shown_impact(part, old, result.new, lang, meta, local)
+                for lang in ("zh", "en")
+            }
+        summary = result.summary_line()
+        leads_weighed, invalid = result.leads, result.invalid
     (root / key / "impact.json").write_text(
         json.dumps(
             {
                 "park": park,
-                "leads": result.leads,
-                "invalid": result.invalid,
+                "ruleset_id": ruleset_id,
+                "leads": leads_weighed,
+                "others": scope["others"],
+                "invalid": invalid,
                 "groups": groups,
-                "summary": result.summary_line(),
+                "summary": summary,
                 "at": utc_now().strftime("%Y-%m-%d %H:%M UTC"),
             },
             ensure_ascii=False,
@@ -250,39 +359,49 @@ async def draft_impact(request: Request, key: str) -> Response:
         ),
         encoding="utf-8",
     )
-    audit(request, "draft_impact", key, {"park": park, "leads": result.leads})
+    audit(request, "draft_impact", key, {"park": park, "leads": leads_weighed})
     return RedirectResponse(f"/rulesets/drafts/{key}#impact", 303)
 
 
 @router.post("/rulesets/drafts/{key}/adopt", dependencies=[allow({POLICY})])
 async def adopt_draft(request: Request, key: str) -> Response:
     """Adopt a draft that validates: kept as a local rule set, recorded, and with
-    "make current" the pipeline rescreened under it as current decisions."""
+    "make current" the leads screened under its rule set (by id) rescreened under it
+    as current decisions. A draft whose own cases fail is adopted only when the form
+    acknowledges how many fail (`accept_failing` = that number), and the record names
+    them."""
     from screening.loader import load_ruleset
     from screening.register.rescreen import rescreen
 
     root = _drafts(request)
-    path = draft_path(root, key)
+    lang = lang_of(request)
+    path, meta = _draft(request, root, key)
     form = await request.form()
-    checks = _checks(request, path, draft_meta(root, key)["filename"])
+    checks = _checks(request, path, meta["filename"], lang)
     if checks["errors"]:
         raise HTTPException(
             422,
-            "草稿有错误，不能采用（先修正 validate 报告的问题）/ the draft has errors",
+            one(
+                "草稿有错误，不能采用（先修正 validate 报告的问题）/ the draft has errors",
+                lang,
+            ),
         )
+    failing: list[str] = checks["failing"]
+    if failing and str(form.get("accept_failing") or "").strip() != str(len(failing)):
+        raise HTTPException(422, _failing_refusal(failing, len(checks["cases"]), lang))
     content = path.read_bytes()
     rs = load_ruleset(str(path), as_of=dt.date.today())
     target = adopted_file(
         request.app.state.settings.data / "rules", rs.id, rs.sha256, content
     )
     run_id = None
-    if form.get("make_current"):
+    if form.get("make_current") and _scope(request, rs.id, None)["leads"]:
         with ENGINE_LOCK:
             result = rescreen(
                 register(request),
                 str(target),
                 dt.date.today(),
-                Filters(),
+                ScreenedUnder(ruleset_id=rs.id),
                 lang_of(request),
                 actor(request),
                 adopt=True,
@@ -290,7 +409,7 @@ async def adopt_draft(request: Request, key: str) -> Response:
         run_id = result.run_id
     note = str(form.get("note") or "").strip()[:2000] or None
     with register(request).write() as conn:
-        conn.execute(
+        adoption = conn.execute(
             ruleset_adoptions.insert().values(
                 ruleset_id=rs.id,
                 version=rs.version,
@@ -301,7 +420,7 @@ async def adopt_draft(request: Request, key: str) -> Response:
                 recorded_at=utc_now(),
                 actor=actor(request),
             )
-        )
+        ).inserted_primary_key[0]
     request.app.state.service.local(fresh=True)
     audit(
         request,
@@ -312,10 +431,27 @@ async def adopt_draft(request: Request, key: str) -> Response:
             "sha256": rs.sha256,
             "file": str(target),
             "made_current": run_id is not None,
+            "adoption": adoption,
+            "cases": len(checks["cases"]),
+            "failing_cases": failing,
         },
     )
     return RedirectResponse(
         f"/rulesets/show?ref={quote(LOCAL + rs.id)}&msg=adopted", 303
+    )
+
+
+def _failing_refusal(failing: list[str], cases: int, lang: str) -> str:
+    names = ("、" if lang == "zh" else ", ").join(failing)
+    if lang == "en":
+        return (
+            f"{len(failing)} of the draft's {cases} cases fail ({names}): to adopt it "
+            f"all the same, tick “I know {len(failing)} case(s) fail and adopt it "
+            f"anyway” (accept_failing={len(failing)})"
+        )
+    return (
+        f"草稿有 {len(failing)} 个用例未通过（共 {cases} 个：{names}）：仍要采用，请勾选"
+        f"「我已知悉 {len(failing)} 个用例未通过，仍然采用」（accept_failing={len(failing)}）"
     )
 
 
@@ -470,19 +606,46 @@ def shown_change(
     }
 
 
+def current_label(old: RuleSet, lang: str, local: Path | None = None) -> str:
+    """The rule set the leads are screened under now: 现行规则集 <title> v<version>
+    (本地 when it is one adopted here, a file in `local`; with its file when they were
+    screened under another file of that id)."""
+    label = _pick(("现行规则集 {} v{}", "current rule set {} v{}"), lang).format(
+        old.title.get(lang), old.version
+    )
+    if old.path and local is not None and Path(old.path).resolve().parent == local:
+        label += _pick(("（本地）", " (local)"), lang)
+    elif old.path:
+        label += _pick(("（文件 {}）", " (file {})"), lang).format(old.path)
+    return label
+
+
+def draft_label(new: RuleSet, draft: dict[str, Any] | None, lang: str) -> str:
+    """The draft weighed against it: 草稿（<who>，<uploaded when>，SHA-256 <first 8>）,
+    the SHA-256 the draft's page and its adoption record give in full."""
+    parts = [
+        str(draft[k]) for k in ("owner", "uploaded_at") if draft and draft.get(k)
+    ] + [f"SHA-256 {new.sha256[:8]}"]
+    return _pick(("草稿（{}）", "draft ({})"), lang).format(
+        _pick(("，", ", "), lang).join(parts)
+    )
+
+
 def shown_impact(
-    impact: Impact, old: RuleSet, new: RuleSet, lang: str
+    impact: Impact,
+    old: RuleSet,
+    new: RuleSet,
+    lang: str,
+    draft: dict[str, Any] | None = None,
+    local: Path | None = None,
 ) -> dict[str, Any]:
-    """The words the draft's page shows for one group of `rescreen`'s impact: the rule
-    sets' titles, each change, and the titles of the rules that judge differently."""
+    """The words the draft's page shows for one group of `rescreen`'s impact: which
+    side is the current rule set (`local`: the folder of those adopted here) and which
+    the draft (`draft`: its meta, who uploaded it when), each change, and the titles of the rules that judge differently."""
     titles = {r.id: _title_of(r.spec, r.id, lang) for r in (*old.rules, *new.rules)}
     return {
-        "old": _pick(("{}（{} v{}）", "{} ({} v{})"), lang).format(
-            old.title.get(lang), old.id, old.version
-        ),
-        "new": _pick(("{}（{} v{}）", "{} ({} v{})"), lang).format(
-            new.title.get(lang), new.id, new.version
-        ),
+        "old": current_label(old, lang, local),
+        "new": draft_label(new, draft, lang),
         "changes": [shown_change(c, old, new, lang) for c in impact.changes],
         "rules": {rule: titles.get(rule, rule) for rule in impact.rule_changes},
     }
