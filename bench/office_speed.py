@@ -123,17 +123,24 @@ def _columns_file() -> Path:
     return path
 
 
-# runs the CLI and writes the parent's own CPU seconds to the file named first
+# runs the command as its console script does (`cli.run`) and writes the parent's own
+# CPU seconds to the file named first, at exit however it exits (a finished batch
+# leaves with os._exit, which runs no atexit function)
 _BOOTSTRAP = (
-    "import atexit, resource, sys\n"
+    "import atexit, os, resource, sys\n"
     "where = sys.argv.pop(1)\n"
     "def mine():\n"
     "    r = resource.getrusage(resource.RUSAGE_SELF)\n"
     "    open(where, 'w').write(repr(r.ru_utime + r.ru_stime))\n"
     "atexit.register(mine)\n"
+    "leave = os._exit\n"
+    "def quick(code):\n"
+    "    mine()\n"
+    "    leave(code)\n"
+    "os._exit = quick\n"
     "sys.argv[0] = 'screening'\n"
-    "from screening.cli import main\n"
-    "main()\n"
+    "from screening.cli import run\n"
+    "run()\n"
 )
 
 
@@ -271,7 +278,7 @@ def stages(n: int, rounds: int = 5) -> None:
 
     source, columns_file = _prepare(max(n, 5_000))
     columns = load_column_map(str(columns_file))
-    batch._start_worker(RULES, dt.date.fromisoformat(AS_OF), "zh", columns)
+    batch.start_worker(RULES, dt.date.fromisoformat(AS_OF), "zh", columns)
     screener = batch._screener
     decisions = []
     with read_rows(str(source), columns, deferred=True) as stream:

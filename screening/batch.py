@@ -38,11 +38,6 @@ import contextlib
 import datetime as dt
 import decimal
 import gc
-import multiprocessing
-import os
-import signal
-import sys
-import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -58,6 +53,7 @@ from screening.io.readers import LineBlock, Row, block_rows, parse_text
 from screening.io.writers import temp_file
 from screening.model.project import Project
 from screening.report.contract import contract_bytes
+from screening.workers import Workers, WorkerSpec, spawning, stop
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -67,8 +63,6 @@ if TYPE_CHECKING:
 # rows per task: enough to amortise pickling, few enough to keep in order cheaply
 CHUNK = 200
 REASON_CHARS = 300  # a reason may quote the value it refuses: never a 50 MB one
-# what a worker renders for each screened row: its JSON-contract line, its XLSX rows
-PARTS = ("line", "xlsx")
 _CRASHED = "筛查进程处理此行时意外退出 / the screening process died on this row"
 
 
@@ -149,24 +143,18 @@ _deflated: Any = None
 _register: Any = None
 
 
-def _start_worker(
+def start_worker(
     ruleset_ref: str,
     as_of: dt.date | None,
     lang: str,
     columns: dict[str, str] | None = None,
     own_process: bool = False,
     parts: tuple[str, ...] = ("line",),
-    parent: int | None = None,
     register: bool = False,
 ) -> None:
+    """Set this process up to screen chunks (`_screen_chunk`): a worker process
+    (`workers.Workers`: `own_process`), or the caller's own with one job."""
     global _screener, _lang, _columns, _line, _sheet_rows, _register, _deflated
-    if own_process:
-        _die_with(parent)
-        # Ctrl-C reaches the whole process group: the batch stops its workers itself.
-        # Started with SIGINT blocked (see _spawning), so none arrived while importing.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if hasattr(signal, "pthread_sigmask"):
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from screening.loader import load_ruleset
     from screening.screener import Screener
 
@@ -193,54 +181,6 @@ def _start_worker(
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
-
-
-def _die_with(parent: int | None) -> None:
-    """Exit when the batch's process does, even if it is killed outright (SIGKILL).
-
-    Linux signals a child whose parent dies (prctl PR_SET_PDEATHSIG); elsewhere a thread
-    watches the parent's pid. Either way the check after it covers a parent that died
-    before the worker got this far.
-    """
-    if parent is None:
-        return
-    armed = False
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            armed = libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            armed = False
-    if not armed:
-
-        def watch() -> None:
-            while os.getppid() == parent:
-                threading.Event().wait(1.0)
-            os._exit(1)
-
-        threading.Thread(target=watch, daemon=True).start()
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _ping() -> bool:
-    return True
-
-
-@contextlib.contextmanager
-def _spawning() -> Iterator[None]:
-    """Block SIGINT while a pool may start a worker: the worker inherits the mask, so a
-    Ctrl-C while it imports is held until it has chosen to ignore it."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 # A row to screen (its project mapping, or a JSONL line the worker parses), one the
@@ -437,7 +377,7 @@ def _record(
     source: str, number: int, values: dict[str, Any], decision: Any, line: bytes
 ) -> tuple[Any, ...]:
     """What the register stores of a screened row, as a plain tuple (cheaper to pickle)."""
-    from screening.register import records  # imported once, by _start_worker
+    from screening.register import records  # imported once, by start_worker
 
     made_up = records.row_id(source, number)
     return tuple(records.record_of(values, decision, line, _register, made_up))
@@ -502,12 +442,13 @@ def run_batch(
     on_sheet_rows: Callable[[SheetRows], None] | None = None,
     spool: Path | None = None,
     on_part: Callable[[Path, int], None] | None = None,
+    workers: Workers | None = None,
 ) -> BatchCounts:
     """Screen every row, calling back in input order; returns the reconciled counts.
 
     `columns` is the header map the rows were read with (JSONL rows read deferred are
     parsed by the workers, and blocks of their lines split by them: `RowStream.blocks`);
-    `parts` what each screened row is rendered as (see PARTS).
+    `parts` what each screened row is rendered as (see `workers.PARTS`).
     Skipped rows come to `on_invalid` too, with kind "skipped". With `register`, each
     Screened carries its register record. With "xlsx" in `parts`, `on_sheet_rows` is
     given each chunk's XLSX rows once its rows' results have been given.
@@ -518,6 +459,10 @@ def run_batch(
     rows' results have been given (it appends the file's first `length` bytes). A
     part-file is used again for a later chunk (one for each chunk in flight, at most)
     and every one is deleted when the run ends, however it ends.
+
+    `workers`, started before the rows were open (`Workers.start`), are the run's
+    first pool if they were set up as this run sets its own (see `WorkerSpec.same_as`);
+    they are stopped otherwise.
     """
     counts = BatchCounts()
     spooling = spool is not None and on_part is not None and "line" in parts
@@ -594,36 +539,20 @@ def run_batch(
         if chunk:
             yield chunk
 
+    spec = WorkerSpec(ruleset_ref, as_of, lang, columns, parts, register)
+    if workers is not None and (jobs <= 1 or not workers.spec.same_as(spec)):
+        workers.stop()  # started for another run: never used for this one
+        workers = None
     if jobs <= 1:
-        _start_worker(ruleset_ref, as_of, lang, columns, parts=parts, register=register)
+        start_worker(ruleset_ref, as_of, lang, columns, parts=parts, register=register)
         for chunk in chunks():
             consume(_screen_chunk(chunk), tasks=chunk)
         return counts
-    context = multiprocessing.get_context(
-        "spawn"
-    )  # no fork of a process holding the engine
-    initargs = (ruleset_ref, as_of, lang, columns, True, parts, os.getpid(), register)
 
     def start() -> ProcessPoolExecutor:
-        # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C
-        # core, a failed start) the pool breaks and says so; a Pool would wait forever.
-        pool = ProcessPoolExecutor(
-            jobs, mp_context=context, initializer=_start_worker, initargs=initargs
-        )
-        try:
-            with _spawning():
-                ping = pool.submit(_ping)
-            ping.result()
-        except BrokenProcessPool:
-            _stop(pool)
-            raise ScreeningError(
-                "筛查工作进程未能启动，未写出任何结果 / "
-                "a worker process died at start; nothing was written"
-            ) from None
-        except BaseException:
-            _stop(pool)
-            raise
-        return pool
+        nonlocal workers
+        started, workers = workers or Workers.start(jobs, spec), None  # the given once
+        return started.ready()
 
     def isolate(pool: ProcessPoolExecutor, chunk: list[Task]) -> ProcessPoolExecutor:
         # row by row in a pool that works: a row that kills its worker is that row's
@@ -636,11 +565,11 @@ def run_batch(
                 consume(([task], None, None, 0))
                 continue
             try:
-                with _spawning():
+                with spawning():
                     single = pool.submit(_screen_chunk, [task])
                 consume(single.result())
             except BrokenProcessPool:
-                _stop(pool)
+                stop(pool)
                 consume(([Invalid(task[0], task[1], None, _CRASHED)], None, None, 0))
                 pool = start()
         return pool
@@ -655,7 +584,7 @@ def run_batch(
         except (
             BrokenProcessPool
         ):  # one of the chunks in flight killed a worker: find the row
-            _stop(pool)
+            stop(pool)
             # its workers are gone: what they wrote of the chunks in flight is never
             # read, and those part-files are free for chunks to come
             release(part)
@@ -679,7 +608,7 @@ def run_batch(
             assert spool is not None
             part = temp_file(spool, "part")  # named after this process: remove_stale
             made.append(part)
-        with _spawning():
+        with spawning():
             future = pool.submit(
                 _screen_chunk, chunk, None if part is None else str(part)
             )
@@ -695,7 +624,7 @@ def run_batch(
         while pending:
             pool = drain(pool)
     except BaseException:
-        _stop(pool)  # first: no worker writes a part-file once they are deleted
+        stop(pool)  # first: no worker writes a part-file once they are deleted
         raise
     else:
         pool.shutdown()
@@ -719,19 +648,3 @@ def _blocks_read(tasks: list[Task], chunk: Chunk, counts: BatchCounts) -> None:
             f"{chunk[3]} 行 / {lines} lines read, {chunk[3]} split"
         )
     counts.rows += len(chunk[0]) - (len(tasks) - len(blocks))
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: queued work cancelled, workers terminated and waited for."""
-    processes = list(
-        (getattr(pool, "_processes", None) or {}).values()
-    )  # no public way in 3.11
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-            process.join(5)

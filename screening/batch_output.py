@@ -30,7 +30,7 @@ from screening.batch import (
 )
 from screening.errors import ScreeningError
 from screening.io.columns import HeaderMap, load_column_map
-from screening.io.guard import cannot_write
+from screening.io.guard import cannot_write, companion_path
 from screening.io.readers import read_rows
 from screening.io.tables import DEFAULT_LIMITS, Limits
 from screening.io.writers import (
@@ -42,14 +42,10 @@ from screening.io.writers import (
     temp_file,
 )
 from screening.model.effective import RuleSet
+from screening.workers import Workers, parts_for
 
 _WRITE_BUFFER = 1 << 20
 SHOWN_ERRORS = 5  # invalid or skipped rows kept for stderr; the companion file has all
-
-
-def companion_path(first: Path) -> Path:
-    """Where invalid and skipped rows go: results.xlsx → results.errors.csv."""
-    return first.with_name(f"{first.stem}.errors.csv")
 
 
 class _ErrorLog:
@@ -128,16 +124,16 @@ class BatchOutputs:
         jobs: int,
         show_progress: bool = False,
         limits: Limits = DEFAULT_LIMITS,
+        workers: Workers | None = None,
     ) -> None:
         """Screen the input and write every output (ScreeningError when it cannot);
-        `limits` bound what the input may hold."""
+        `limits` bound what the input may hold; `workers` are started already
+        (`run_batch`)."""
         columns = load_column_map(columns_file) if columns_file else None
         kinds = {kind for kind, _ in self.targets}
         jsonl = next((path for kind, path in self.targets if kind == "jsonl"), None)
         xlsx = next((path for kind, path in self.targets if kind == "xlsx"), None)
-        parts = (("line",) if kinds & {"jsonl", "csv", "html"} else ()) + (
-            ("xlsx",) if xlsx else ()
-        )
+        parts = parts_for(kinds)
         register = self.register
         with contextlib.ExitStack() as cleanup:
             if register is not None:
@@ -261,6 +257,7 @@ class BatchOutputs:
                         on_sheet_rows=on_sheet_rows,
                         spool=line_file,
                         on_part=on_part,
+                        workers=workers,
                     )
             c = self.counts
             if c.rows != c.screened + c.invalid + c.skipped:

@@ -32,6 +32,11 @@ class OutputError(ScreeningError):
     code = "OUT"
 
 
+def companion_path(first: Path) -> Path:
+    """Where a batch's invalid and skipped rows go: results.xlsx → results.errors.csv."""
+    return first.with_name(f"{first.stem}.errors.csv")
+
+
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
         status = path.stat()  # follows symlinks: a link to an input is that input
