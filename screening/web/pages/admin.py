@@ -198,6 +198,9 @@ _DETAILS = {  # the keys of the actions' details: (zh, en)
     "version": ("版本", "version"),
     "sha256": ("SHA-256", "SHA-256"),
     "made_current": ("设为当前结论", "made current"),
+    "adoption": ("采用记录", "adoption"),
+    "cases": ("用例数", "cases"),
+    "failing_cases": ("未通过用例", "failing cases"),
 }
 _UNITS = {
     "total_investment": "万元",
@@ -234,7 +237,7 @@ def _detail_value(key: str, value: Any, lang: str) -> str | None:
             return amount(value, _UNITS[key])
         except ArithmeticError:
             return str(value)
-    if key == "meeting":
+    if key in ("meeting", "adoption"):
         return f"#{value}"
     return str(value)
 
