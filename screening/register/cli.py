@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -134,7 +135,10 @@ def _filters(func: Any) -> Any:
                 help="总投资低于 / total investment below.",
             ),
             click.option(
-                "--committee", help="委员会决定：同意 不同意 暂缓 / committee decision."
+                "--committee",
+                help="委员会决定：同意 不同意 暂缓，或 未决定（当前筛查尚无委员会决定）"
+                " / committee decision: agree, disagree, defer, or undecided (none on "
+                "the current screening).",
             ),
         ]
     ):
@@ -168,8 +172,9 @@ def _make_filters(
     committee: str | None,
 ) -> Any:
     from screening.register.stages import stage_name
-    from screening.register.store import Filters, committee_name
+    from screening.register.store import Filters, committee_filter
 
+    named, awaiting = committee_filter(committee) if committee else (None, None)
     return Filters(
         park=park,
         stage=stage_name(stage) if stage else None,
@@ -179,7 +184,8 @@ def _make_filters(
         registered_to=date_to,
         min_investment=_money(min_investment, "--min-investment"),
         max_investment=_money(max_investment, "--max-investment"),
-        committee=committee_name(committee) if committee else None,
+        committee=named,
+        awaiting=awaiting,
     )
 
 
@@ -191,6 +197,26 @@ def _open(db_ref: str | None, create: bool = False) -> Any:
 
 def _echo(text: str) -> None:
     click.echo(text, nl=False)
+
+
+@contextlib.contextmanager
+def _options_named(options: dict[str, str]) -> Iterator[None]:
+    """A refusal of the register's that names a field (`meeting_on`, `note`) names
+    the command's option instead (--meeting-date, --note)."""
+    from screening.errors import Diagnostic, ScreeningError
+
+    try:
+        yield
+    except ScreeningError as exc:
+        if not any(d.field in options for d in exc.diagnostics):
+            raise
+        named = [
+            Diagnostic(d.code, f"{options[d.field]}: {d.message}", d.span)
+            if d.field in options
+            else d
+            for d in exc.diagnostics
+        ]
+        raise type(exc)(named[0].message, diagnostics=named) from None
 
 
 # --- screening db ---------------------------------------------------------------------
@@ -462,7 +488,11 @@ def register_stage(
     actor: str | None,
 ) -> None:
     """记录项目进入某阶段：洽谈 → 签约 → 供地 → 开工 → 投产 → 达产，或 终止 / 退出 / Record a stage."""
-    with _cli().user_errors(), _open(db_ref) as register:
+    with (
+        _cli().user_errors(),
+        _options_named({"note": "--note", "reason": "--reason"}),
+        _open(db_ref) as register,
+    ):
         done = register.record_stage(
             lead,
             stage,
@@ -500,15 +530,29 @@ def register_committee(
     db_ref: str | None,
     actor: str | None,
 ) -> None:
-    """记录联席会议（委员会）的决定 / Record the committee's decision beside the engine's."""
+    """记录联席会议（委员会）的决定 / Record the committee's decision beside the engine's.
+
+    同一会议日期再次记录即更正该日的决定（原决定保留在历史中）/ a second decision for
+    the same meeting date corrects the first (which stays in the history)."""
     from screening.register.store import Filters
 
-    with _cli().user_errors(), _open(db_ref) as register:
+    with (
+        _cli().user_errors(),
+        _options_named({"meeting_on": "--meeting-date", "note": "--note"}),
+        _open(db_ref) as register,
+    ):
         done = register.record_committee(
             lead, decision, meeting_on, actor_name(actor), note
         )
         _total, (now,) = register.leads(Filters(keys=(done["lead"],)), 1)
     line = f"{done['lead']}: {done['decision']}（{done['meeting_on']}）"
+    was = done["replaced"]
+    if was is not None:  # the same meeting again: a correction, the first kept
+        line += (
+            f"，已更正本次会议的决定：原为 {was['decision']}（{was['actor']} 记录，"
+            f"原决定保留在历史中）/ corrected this meeting's decision: it was "
+            f"{was['decision']} (recorded by {was['actor']}; kept in the history)"
+        )
     if now["committee_on"] != done["meeting_on"]:  # a later meeting's stays current
         line += (
             f"，已记入历史；当前决定仍为 {now['committee']}（{now['committee_on']}，"
@@ -620,7 +664,7 @@ def register_promise(
     """记录签约时的承诺（投资、用地、产值、税收、就业、能耗、开工与投产日期）/ Record what was promised."""
     from screening.register.store import PROMISE_FIGURES
 
-    with _cli().user_errors():
+    with _cli().user_errors(), _options_named({"note": "--note"}):
         figures = _read_figures(given, PROMISE_FIGURES, _PROMISE_OPTIONS)
         with _open(db_ref) as register:
             done = register.record_promise(
@@ -663,7 +707,7 @@ def register_actual(
     """记录项目报告的实绩（到位资金、产值、税收…）/ Record what a project reported."""
     from screening.register.store import ACTUAL_FIGURES
 
-    with _cli().user_errors():
+    with _cli().user_errors(), _options_named({"note": "--note"}):
         figures = _read_figures(given, ACTUAL_FIGURES, _ACTUAL_OPTIONS)
         with _open(db_ref) as register:
             done = register.record_actual(

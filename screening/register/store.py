@@ -78,6 +78,41 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+# A committee meeting before this is a typo (0001-01-01, 1025 for 2025): refused, as is
+# one after today; the web app's meetings are held to it too.
+EARLIEST_MEETING = dt.date(2000, 1, 1)
+# The longest note, reason or committee opinion a user may write (characters), in the
+# CLI, the web forms (maxlength) and the API alike.
+NOTE_LIMIT = 2000
+
+
+def check_meeting_date(on: dt.date) -> None:
+    """Refuse a meeting date before 2000-01-01 (field `meeting_on`)."""
+    if on < EARLIEST_MEETING:
+        raise RegisterError(
+            f"会议日期 {on} 早于 {EARLIEST_MEETING}，请检查年份 / the meeting date "
+            f"{on} is before {EARLIEST_MEETING}: check the year",
+            field="meeting_on",
+        )
+
+
+_TEXT_TITLES = {
+    "note": ("说明", "note"),
+    "reason": ("原因", "reason"),
+}
+
+
+def check_text(text: str | None, field: str = "note") -> None:
+    """Refuse a note (or a reason) longer than NOTE_LIMIT characters, naming `field`."""
+    if text is not None and len(text) > NOTE_LIMIT:
+        zh, en = _TEXT_TITLES.get(field, (field, field))
+        raise RegisterError(
+            f"{zh}不能超过 {NOTE_LIMIT} 个字符（所填 {len(text)} 个）/ the {en} may be "
+            f"at most {NOTE_LIMIT:,} characters ({len(text):,} given)",
+            field=field,
+        )
+
+
 @dataclass(frozen=True)
 class Run:
     """A run that stores screenings (a batch, an import, an add or a rescreen)."""
@@ -147,6 +182,9 @@ class Filters:
     min_investment: Decimal | None = None  # 万元, ≥
     max_investment: Decimal | None = None  # 万元, <
     committee: str | None = None
+    # True: the lead's current screening has no committee decision (awaiting the
+    # committee: never decided, or decided on an earlier screening of it); False: it has
+    awaiting: bool | None = None
     keys: tuple[str, ...] = ()
     run: int | None = None  # the leads a run screened (a web batch's run)
 
@@ -175,12 +213,47 @@ class Filters:
             out.append(c.investment_total < self.max_investment)
         if self.committee is not None:
             out.append(c.committee == committee_name(self.committee))
+        if self.awaiting is not None:
+            out.append(~decided_now() if self.awaiting else decided_now())
         if self.keys:
             out.append(c.key.in_(self.keys))
         if self.run is not None:
             screened = select(run_leads.c.lead_id).where(run_leads.c.run_id == self.run)
             out.append(c.id.in_(screened))
         return out
+
+
+UNDECIDED = "未决定"  # a filter's value: awaiting the committee (`Filters.awaiting`)
+
+
+def decided_now() -> Any:
+    """SQL: the lead (of the query's `leads`) has a committee decision on its current
+    screening (as `current_screenings` names it: the earlier one it names, else its
+    latest adopted one)."""
+    latest = (
+        select(func.max(screenings.c.id))
+        .where(screenings.c.lead_id == leads.c.id, screenings.c.adopted.is_(True))
+        .correlate(leads)
+        .scalar_subquery()
+    )
+    current = func.coalesce(leads.c.current_screening_id, latest)
+    return (
+        select(committee_decisions.c.id)
+        .where(
+            committee_decisions.c.lead_id == leads.c.id,
+            committee_decisions.c.screening_id == current,
+        )
+        .correlate(leads)
+        .exists()
+    )
+
+
+def committee_filter(text: str) -> tuple[str | None, bool | None]:
+    """A committee filter as typed (`list --committee`, the pipeline, the API): 未决定
+    (undecided) → (None, awaiting True); 同意 / agree … → (its name, None)."""
+    if text.strip().lower() in (UNDECIDED, "undecided"):
+        return None, True
+    return committee_name(text), None
 
 
 def committee_name(text: str) -> str:
@@ -461,6 +534,16 @@ class Register:
             rows = [lead_dict(row) for row in conn.execute(query)]
         return int(total), rows
 
+    def undecided(self, lead_ids: Sequence[int]) -> set[int]:
+        """Of these leads (by `lead_pk`), those whose current screening has no
+        committee decision (`Filters.awaiting`)."""
+        out: set[int] = set()
+        with self.read() as conn:
+            for chunk in _chunks(sorted(set(lead_ids))):
+                query = select(leads.c.id).where(leads.c.id.in_(chunk), ~decided_now())
+                out.update(int(lead_id) for (lead_id,) in conn.execute(query))
+        return out
+
     def iter_leads(
         self, conn: Connection, filters: Filters, batch: int = 2_000
     ) -> Iterator[dict[str, Any]]:
@@ -651,6 +734,8 @@ class Register:
     ) -> dict[str, Any]:
         """Move a lead to `stage` on `on` (see `stages.plan_move` for what is refused)."""
         target = stage_name(stage)
+        check_text(reason, "reason")
+        check_text(note)
         with self.write() as conn:
             lead = self.lead_row(conn, key, lock=True)
             move = plan_move(
@@ -716,15 +801,36 @@ class Register:
         decision unless one of a later meeting is on record.
 
         同意 is refused for a lead whose latest screening is vetoed: a one-vote veto
-        (一票否决) is not the committee's to override.
+        (一票否决) is not the committee's to override. So is a meeting date after today,
+        before 2000-01-01 or before the lead was registered (its 洽谈 date), and a note
+        longer than NOTE_LIMIT.
+
+        A second decision at the same meeting (the same web meeting; without one, the
+        same meeting date) corrects the first: both are kept in the history, and the
+        answer's `replaced` gives the one it corrects (else None).
         """
         name = committee_name(decision)
-        if meeting_on > today():
+        day = today()
+        if meeting_on > day:
             raise RegisterError(
-                f"会议日期 {meeting_on} 晚于今天 / a meeting date in the future is refused"
+                f"会议日期 {meeting_on} 晚于今天 / a meeting date in the future is refused",
+                field="meeting_on",
             )
+        check_meeting_date(meeting_on)
+        check_text(note)
         with self.write() as conn:
             lead = self.lead_row(conn, key, lock=True)
+            # registered on a UTC date: never refuse today's meeting for it
+            if meeting_on < min(lead.registered_on, day):
+                raise RegisterError(
+                    f"会议日期 {meeting_on} 早于项目 {lead.key} 的登记日期 "
+                    f"{lead.registered_on}（洽谈起）；如项目洽谈实际更早，请先记录阶段 洽谈 "
+                    f"及其日期 / the meeting date {meeting_on} is before {lead.key} was "
+                    f"registered ({lead.registered_on}, in negotiation from); if "
+                    "negotiation began earlier, record the stage 洽谈 (negotiating) "
+                    "with its date first",
+                    field="meeting_on",
+                )
             latest = conn.execute(
                 select(screenings.c.id, screenings.c.vetoed, snapshots.c.rules)
                 .join(snapshots, snapshots.c.id == screenings.c.snapshot_id)
@@ -743,6 +849,7 @@ class Register:
                     f"委员会不能同意 / {lead.key} is vetoed "
                     f"({', '.join(en for _, en in vetoes)}) and cannot be approved"
                 )
+            replaced = self._same_meeting(conn, lead.id, meeting_on, meeting_id)
             now = utc_now()
             conn.execute(
                 committee_decisions.insert().values(
@@ -781,7 +888,30 @@ class Register:
             # this is now the lead's decision (not when a later meeting's is on record)
             "screening_id": latest.id if latest is not None else None,
             "current": latest_meeting,
+            "replaced": replaced,
         }
+
+    def _same_meeting(
+        self,
+        conn: Connection,
+        lead_id: int,
+        meeting_on: dt.date,
+        meeting_id: int | None,
+    ) -> dict[str, Any] | None:
+        """The lead's latest decision at the same meeting, which a new one corrects:
+        at web meeting `meeting_id` (or one recorded without a meeting on its day, as
+        the meeting page shows it), else any on `meeting_on`."""
+        cd = committee_decisions.c
+        same = cd.meeting_on == meeting_on
+        if meeting_id is not None:
+            same = or_(cd.meeting_id == meeting_id, and_(same, cd.meeting_id.is_(None)))
+        row = conn.execute(
+            select(cd.decision, cd.meeting_on, cd.note, cd.recorded_at, cd.actor)
+            .where(cd.lead_id == lead_id, same)
+            .order_by(cd.id.desc())
+            .limit(1)
+        ).first()
+        return dict(row._mapping) if row is not None else None
 
     def record_promise(
         self,
@@ -796,6 +926,7 @@ class Register:
     ) -> dict[str, Any]:
         """Record what was promised at signing (a later promise supersedes, both are kept)."""
         _check_figures(figures, PROMISE_FIGURES)
+        check_text(note)
         if not figures and start_by is None and production_by is None:
             raise RegisterError("没有给出任何承诺指标 / no figure promised")
         if signed_on is not None and signed_on > today():
@@ -858,6 +989,7 @@ class Register:
     ) -> dict[str, Any]:
         """Record what a project reported on `reported_on` (investment in place is cumulative)."""
         _check_figures(figures, ACTUAL_FIGURES)
+        check_text(note)
         if not figures:
             raise RegisterError("没有给出任何实绩指标 / no figure reported")
         if reported_on > today():

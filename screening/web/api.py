@@ -40,7 +40,7 @@ from screening.register.db import NotFound, RegisterError
 from screening.register.render import plain
 from screening.register.schema import ENDINGS, STAGES
 from screening.register.stages import STAGE_EN, stage_name
-from screening.register.store import today
+from screening.register.store import NOTE_LIMIT, today
 from screening.web.auth import COMMITTEE, EVERYONE, OFFICER, READERS, SIGNED_IN, allow
 from screening.web.pages import RowId, actor, register
 from screening.web.prefix import root_of
@@ -257,8 +257,8 @@ class StageRequest(BaseModel):
 
     stage: Stage  # its Chinese name once validated
     on: dt.date
-    reason: str | None = Field(None, max_length=2000)
-    note: str | None = Field(None, max_length=2000)
+    reason: str | None = Field(None, max_length=NOTE_LIMIT)
+    note: str | None = Field(None, max_length=NOTE_LIMIT)
     override: bool = False
 
 
@@ -275,7 +275,17 @@ class CommitteeRequest(BaseModel):
 
     decision: Literal["同意", "不同意", "暂缓", "agree", "disagree", "defer"]
     meeting_on: dt.date
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=NOTE_LIMIT)
+
+
+class ReplacedDecision(BaseModel):
+    """A committee decision a later one at the same meeting corrected."""
+
+    decision: str
+    meeting_on: str
+    note: str | None
+    recorded_at: str
+    actor: str
 
 
 class CommitteeDone(BaseModel):
@@ -290,6 +300,11 @@ class CommitteeDone(BaseModel):
         description="是否成为项目当前的委员会决定（已有更晚会议的决定时为 false，仅记入历史）"
         " / whether it is now the lead's committee decision (false when a later "
         "meeting's is on record: history only)"
+    )
+    replaced: ReplacedDecision | None = Field(
+        description="同一会议日期已有的决定（本次为更正，原决定保留在历史中），否则为 null"
+        " / the decision already recorded for the same meeting date, which this one "
+        "corrects (it stays in the history); null when there was none"
     )
 
 
@@ -713,7 +728,12 @@ def list_leads(
     ),
     registered_from: dt.date | None = None,
     registered_to: dt.date | None = None,
-    committee: Literal["同意", "不同意", "暂缓"] | None = None,
+    committee: Literal["同意", "不同意", "暂缓", "未决定"] | None = Query(
+        None,
+        description="委员会决定；未决定：当前筛查尚无委员会决定（含此前筛查已有决定、"
+        "之后重新筛查的项目）/ committee decision; 未决定: none on the lead's current "
+        "screening (also a lead decided on an earlier screening and screened since)",
+    ),
     limit: int = Query(50, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> JSONResponse:
@@ -829,7 +849,9 @@ def _stage_refused(body: StageRequest) -> JSONResponse | None:
 def committee_decision(
     request: Request, key: str, body: CommitteeRequest
 ) -> JSONResponse:
-    """Record the committee's decision (同意 is refused for a vetoed lead)."""
+    """Record the committee's decision (同意 is refused for a vetoed lead; a meeting
+    date before the lead was registered or before 2000-01-01 too). A second decision
+    for the same meeting date corrects the first, kept in the history: `replaced`."""
     day = today()
     if body.meeting_on > day:  # as the register refuses it, naming the field
         return _refuse(
@@ -844,6 +866,8 @@ def committee_decision(
     except ScreeningError as exc:
         return refusal(exc)
     recorded = {k: done[k] for k in ("lead", "decision", "meeting_on")}
+    if done["replaced"] is not None:  # a correction: the audit says of what
+        recorded["replaced"] = done["replaced"]["decision"]
     _audit(request, "committee", done["lead"], {**recorded, "note": body.note})
     return JSONResponse(plain(done), status_code=201)
 

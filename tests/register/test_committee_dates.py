@@ -16,6 +16,8 @@ def _lead(db_url: str) -> None:
         "register", "add", "cases/beihai/bh01-iron-phosphate-pass.yaml",
         "--as-of", AS_OF, "--db", db_url,
     )  # fmt: skip
+    # in negotiation before the meetings (a meeting before that is refused)
+    cli("register", "stage", "bh-001", "洽谈", "--date", "2025-09-01", "--db", db_url)
 
 
 def _decide(db_url: str, decision: str, day: str) -> str:

@@ -31,6 +31,9 @@ def register_url(db_url: str, tmp_path: Path) -> str:
         "--as-of", AS_OF, "--db", db_url,
     )  # fmt: skip
     for args in (
+        # in negotiation before the committee met (a meeting before it is refused)
+        ("stage", "bh-000000", "洽谈", "--date", "2025-01-02"),
+        ("stage", "bh-001", "洽谈", "--date", "2025-03-01"),
         ("stage", "bh-000000", "签约", "--date", "2025-02-01"),
         ("stage", "bh-000000", "开工", "--date", "2025-04-01", "--override",
          "--note", NOTE),

@@ -70,6 +70,8 @@ def pipeline(db_url: str, tmp_path: Path) -> str:
                 ("开工", D(2026, 1, 5)),
             ],
             "bh-000001": [
+                # in negotiation before its committee meeting (2025-03-20, below)
+                ("洽谈", D(2025, 3, 1)),
                 ("签约", D(2025, 4, 1)),
                 ("供地", D(2025, 4, 2)),
                 ("开工", D(2025, 4, 3)),

@@ -463,6 +463,8 @@ def test_committee_decision_beside_the_engines_and_the_veto_holds(
         "--rules",
         BEIHAI,
     )
+    for key in ("bh-001", "bh-v01"):  # in negotiation before the meetings below
+        cli("register", "stage", key, "洽谈", "--date", "2025-06-01", "--db", db_url)
     cli(
         "register",
         "committee",
@@ -689,7 +691,7 @@ def test_export_to_xlsx(db_url: str, tmp_path: Path) -> None:
         "bh-000001",
         "同意",
         "--meeting-date",
-        "2025-01-05",
+        "2025-01-10",  # not before its 洽谈 (moved back to the signing day)
         "--db",
         db_url,
     )

@@ -16,6 +16,13 @@ def test_the_committee_answer_says_whether_it_is_current(web: Web) -> None:
     screened = api.post("/api/v1/screenings", json=_body(), headers=web.api("officer"))
     assert screened.status_code == 200
     today = dt.date.today()
+    # in negotiation since a month ago: an earlier meeting's decision may be entered
+    moved = api.post(
+        "/api/v1/leads/bh-001/stages",
+        json={"stage": "洽谈", "on": (today - dt.timedelta(days=30)).isoformat()},
+        headers=web.api("officer"),
+    )
+    assert moved.status_code == 201, moved.text
     detail = api.get("/api/v1/leads/bh-001", headers=web.api("committee")).json()
     [seen] = [s["id"] for s in detail["screenings"] if s["current"]]
 
