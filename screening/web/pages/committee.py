@@ -15,9 +15,14 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import delete, func, select
 
-from screening.register.db import RegisterError
+from screening.register.db import NotFound, RegisterError
 from screening.register.schema import COMMITTEE, leads, meeting_items, meetings
-from screening.register.store import utc_now
+from screening.register.store import (
+    NOTE_LIMIT,
+    check_meeting_date,
+    today,
+    utc_now,
+)
 from screening.report.html import enum_label, label
 from screening.web.auth import COMMITTEE as MEMBER
 from screening.web.auth import OFFICER, READERS, allow
@@ -29,7 +34,13 @@ from screening.web.pages.decisions import (
     pdf_response,
 )
 from screening.web.pdf import PdfError, html_to_pdf
-from screening.web.views import committee_label, lang_of, render, sheet_views
+from screening.web.views import (
+    committee_label,
+    error_page,
+    lang_of,
+    render,
+    sheet_views,
+)
 
 router = APIRouter(include_in_schema=False)
 AGENDA = {OFFICER, MEMBER}  # the bureau prepares agendas with the committee
@@ -64,6 +75,8 @@ def _items(request: Request, meeting: dict[str, Any]) -> list[dict[str, Any]]:
         lead = register(request).lead(key)
         current = current_screening(lead)
         decided = [c for c in lead["committee_decisions"] if _taken_at(c, meeting)]
+        # registered after the meeting's day: the register refuses its decision
+        early = meeting["meeting_on"] < min(lead["registered_on"], today())
         lang = lang_of(request)
         vetoes = []
         if current is not None:  # by title: Chinese pages show titles, not ids
@@ -78,6 +91,9 @@ def _items(request: Request, meeting: dict[str, Any]) -> list[dict[str, Any]]:
                 "vetoed": bool(vetoes),
                 "vetoes": vetoes,
                 "decided": decided[-1] if decided else None,
+                # the decisions at this meeting it corrected, latest first (kept)
+                "corrected": decided[-2::-1],
+                "too_early": early,
                 "keypath": quote(key, safe=""),
             }
         )
@@ -109,6 +125,7 @@ async def create_meeting(request: Request) -> Response:
         raise RegisterError(
             "会议日期应为日期，如 2025-06-30 / expected a date", field="meeting_on"
         ) from None
+    check_meeting_date(on)  # 0001-01-01 is a typo (a future meeting may be prepared)
     if not title:
         raise RegisterError("请填写会议名称 / give the meeting a title", field="title")
     with register(request).write() as conn:
@@ -130,8 +147,13 @@ async def create_meeting(request: Request) -> Response:
 )
 def meeting_page(request: Request, meeting_id: RowId) -> Response:
     meeting = _meeting(request, meeting_id)
-    total, waiting = register(request).leads(
-        _waiting(request.query_params.get("park") or None), limit=100
+    park = request.query_params.get("park") or None
+    # leads in negotiation the committee has not decided on (their current screening)
+    # first; then those it has, with the decision and its meeting's date: a 暂缓 lead
+    # (or one to look at again) may come back to a meeting
+    total, waiting = register(request).leads(_waiting(park, True), limit=WAITING)
+    decided_total, decided = register(request).leads(
+        _waiting(park, False), limit=WAITING
     )
     on_agenda = set(meeting["keys"])
     return render(
@@ -141,16 +163,25 @@ def meeting_page(request: Request, meeting_id: RowId) -> Response:
         items=_items(request, meeting),
         waiting=[w for w in waiting if w["key"] not in on_agenda],
         waiting_total=total,
+        decided=[w for w in decided if w["key"] not in on_agenda],
+        decided_total=decided_total,
+        shown=WAITING,
         decisions=list(COMMITTEE),
-        today=dt.date.today(),
+        note_limit=NOTE_LIMIT,
+        today=today(),
         keypath=lambda key: quote(key, safe=""),
     )
 
 
-def _waiting(park: str | None) -> Any:
+WAITING = 100  # leads of each list offered for the agenda (the latest)
+
+
+def _waiting(park: str | None, awaiting: bool) -> Any:
+    """Leads in negotiation (洽谈) whose current screening the committee has not
+    decided on (`awaiting`), or has."""
     from screening.register.store import Filters
 
-    return Filters(park=park, stage="洽谈")
+    return Filters(park=park, stage="洽谈", awaiting=awaiting)
 
 
 @router.post("/meetings/{meeting_id}/items", dependencies=[allow(AGENDA)])
@@ -205,23 +236,42 @@ async def record_decision(request: Request, meeting_id: RowId) -> Response:
             404, "该项目不在本次会议议程中 / the lead is not on this agenda"
         )
     note = str(form.get("note") or "").strip() or None
-    done = register(request).record_committee(
-        key,
-        str(form.get("decision") or ""),
-        meeting["meeting_on"],
-        actor(request),
-        note,
-        meeting_id=meeting_id,
-    )
-    audit(
-        request,
-        "committee",
-        done["lead"],
-        {"decision": done["decision"], "meeting": meeting_id, "note": note},
-    )
+    try:
+        done = register(request).record_committee(
+            key,
+            str(form.get("decision") or ""),
+            meeting["meeting_on"],
+            actor(request),
+            note,
+            meeting_id=meeting_id,
+        )
+    except RegisterError as exc:  # the page's words: its date is the meeting's
+        message = "；".join(_page_words(d.message, d.field) for d in exc.diagnostics)
+        return error_page(
+            request,
+            404 if isinstance(exc, NotFound) else 422,
+            message,
+            (f"/meetings/{meeting_id}", "返回会议", "Back to the meeting"),
+        )
+    detail = {"decision": done["decision"], "meeting": meeting_id, "note": note}
+    if done["replaced"] is not None:  # a correction: the page shows what it was
+        detail["replaced"] = done["replaced"]["decision"]
+    audit(request, "committee", done["lead"], detail)
     return RedirectResponse(
         f"/meetings/{meeting_id}?msg=committee#item-{quote(key, safe='')}", 303
     )
+
+
+def _page_words(message: str, field: str | None) -> str:
+    """A refusal of the decision form in the page's words: the date refused is this
+    meeting's (会议日期), the note is the form's 意见."""
+    if field == "meeting_on":
+        return message.replace("会议日期", "本次会议日期", 1).replace(
+            "the meeting date", "this meeting's date", 1
+        )
+    if field == "note":
+        return message.replace("说明", "意见", 1)
+    return message
 
 
 def agenda_html(request: Request, meeting: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from screening.register.db import RegisterError
 from screening.register.schema import ENDINGS, STAGES
+from screening.register.store import NOTE_LIMIT
 from screening.report.explain import unit_label
 from screening.report.html import render_project_html
 from screening.web.auth import READERS, allow
@@ -148,6 +149,7 @@ def lead_view(
         stages=STAGES,
         endings=ENDINGS,
         current=current_screening(lead),
+        note_limit=NOTE_LIMIT,
         keypath=quote(lead["key"], safe=""),
     )
 

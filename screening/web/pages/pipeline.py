@@ -24,7 +24,7 @@ from screening.register.db import NotFound, RegisterError
 from screening.register.kpi import ALL, NO_PARK, Period, compute_kpis, period_of
 from screening.register.schema import COMMITTEE, ENDINGS, STAGES, leads
 from screening.register.stages import STAGE_EN, stage_name
-from screening.register.store import Filters
+from screening.register.store import UNDECIDED, Filters
 from screening.web.auth import OFFICER, READERS, allow
 from screening.web.charts import horizontal_bars, stacked_share
 from screening.web.fields import ACTUAL_FORM, PROMISE_FORM, STAGE_FORM, Figure
@@ -72,7 +72,10 @@ def filters_of(query: dict[str, str]) -> Filters:
     if stage is not None and stage not in STAGES + ENDINGS:
         raise RegisterError(f"未知阶段 {stage!r} / unknown stage", field="stage")
     committee = query.get("committee") or None
-    if committee is not None and committee not in COMMITTEE:
+    awaiting = None
+    if committee == UNDECIDED:  # awaiting the committee (see Filters.awaiting)
+        committee, awaiting = None, True
+    elif committee is not None and committee not in COMMITTEE:
         raise RegisterError(
             f"未知委员会决定 {committee!r} / unknown", field="committee"
         )
@@ -85,6 +88,7 @@ def filters_of(query: dict[str, str]) -> Filters:
         registered_to=_day(query.get("to"), "to", ("登记止", "registered to")),
         min_investment=band,
         committee=committee,
+        awaiting=awaiting,
     )
 
 
@@ -143,6 +147,10 @@ def pipeline(request: Request) -> Response:
             ("/pipeline", "返回项目库", "Back to the pipeline"),
         )
     total, rows = register(request).leads(filters, limit=PAGE, offset=(page - 1) * PAGE)
+    # a decision taken on an earlier screening of the lead: it awaits the committee again
+    earlier = register(request).undecided(
+        [r["lead_pk"] for r in rows if r["committee"]]
+    )
     kept = {k: v for k, v in query.items() if v and k not in ("page", "msg")}
     unbatched = {k: v for k, v in kept.items() if k != "batch"}
     template = (
@@ -164,7 +172,9 @@ def pipeline(request: Request) -> Response:
         parks=parks(request),
         stages=STAGES + ENDINGS,
         bands=list(BANDS),
-        committee_values=list(COMMITTEE),
+        band_text=partial(band_filter_label, lang=lang_of(request)),
+        committee_values=[*COMMITTEE, UNDECIDED],
+        earlier=earlier,
         keypath=lambda key: quote(key, safe=""),
     )
 
@@ -334,9 +344,10 @@ async def move_stage(request: Request, key: str) -> Response:
             note=text("note"),
             override=override,
         )
-    except RegisterError as exc:
-        general = [stage_words(d.message) for d in exc.diagnostics]
-        return _again(request, key, "stage", form, {}, general)
+    except RegisterError as exc:  # a note too long beside it, the rest above
+        errors, general = _placed(exc, STAGE_FORM)
+        general = [stage_words(message) for message in general]
+        return _again(request, key, "stage", form, errors, general)
     audit(request, "stage", done["lead"], {k: str(v) for k, v in done.items()})
     return _back(done["lead"], "stage")
 
@@ -531,6 +542,14 @@ def park_label(name: str, lang: str) -> str:
     if lang != "en":
         return name
     return {ALL: "all parks", NO_PARK: "(no park)"}.get(name, name)
+
+
+def band_filter_label(band: str, lang: str) -> str:
+    """An amount filter's choice: ≥ 3000万 on Chinese pages, ≥ 30 million yuan (≥ 100
+    million yuan for 1亿) on English ones."""
+    if lang != "en":
+        return f"≥ {band}"
+    return f"≥ {_plain(BANDS[band] / 100)} million yuan"
 
 
 def band_label(stage_name: str, value: str, lang: str) -> str:
