@@ -20,7 +20,6 @@ import math
 import re
 import struct
 import zipfile
-import zlib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,6 +39,7 @@ from screening.io.tables import (
     number_text,
     rows_bound,
 )
+from screening.io.ziparchive import INFLATE_ERRORS, crc32, raw_inflater
 
 # calamine holds a sheet as a dense grid (rows × columns of 32-byte cells, strings
 # apart): measured 1.5 GB for 1,000,000 rows × 20 columns. Up to this many cells (about
@@ -152,9 +152,7 @@ def _inflate(path: Path, info: zipfile.ZipInfo) -> Iterator[bytes]:
         name_length, extra_length = struct.unpack("<HH", local[26:30])
         handle.seek(info.header_offset + 30 + name_length + extra_length)
         inflater = (
-            zlib.decompressobj(-15)
-            if info.compress_type == zipfile.ZIP_DEFLATED
-            else None
+            raw_inflater() if info.compress_type == zipfile.ZIP_DEFLATED else None
         )
         left, produced, crc = info.compress_size, 0, 0
         while True:
@@ -169,7 +167,7 @@ def _inflate(path: Path, info: zipfile.ZipInfo) -> Iterator[bytes]:
                     break
             try:
                 piece = data if inflater is None else inflater.decompress(data, _CHUNK)
-            except zlib.error:
+            except INFLATE_ERRORS:
                 raise _Refused(
                     f"{info.filename}: 压缩数据已损坏 / damaged data"
                 ) from None
@@ -179,7 +177,7 @@ def _inflate(path: Path, info: zipfile.ZipInfo) -> Iterator[bytes]:
                     f"{info.filename} 解压后超过其声明的大小 / "
                     "inflates past its declared size"
                 )
-            crc = zlib.crc32(piece, crc)
+            crc = crc32(piece, crc)
             if piece:
                 yield piece
             if inflater is not None and inflater.eof:

@@ -31,6 +31,18 @@ try:  # ISA-L's deflate and CRC-32: the same format and values, several times as
 except ImportError:  # pragma: no cover - isal is a dependency; zlib serves without it
     _fast_zlib = None
 crc32 = _fast_zlib.crc32 if _fast_zlib is not None else zlib.crc32
+# what either inflater raises on damaged data (ISA-L's error is not zlib's)
+INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error,) + (
+    (_fast_zlib.error,) if _fast_zlib is not None else ()
+)
+
+
+def raw_inflater() -> Any:
+    """An inflater of a member's raw deflate stream (ISA-L's: about 2.4 times as fast
+    as zlib's on a sheet's XML), with zlib's `decompress(data, max_length)`,
+    `unconsumed_tail` and `eof`."""
+    return (_fast_zlib or zlib).decompressobj(-15)
+
 
 ZIP64_ABOVE = 0xFFFFFFFF  # a size or offset above this needs ZIP64
 _MASK = 0xFFFFFFFF  # what a 32-bit field holds when ZIP64 has the value
