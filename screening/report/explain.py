@@ -215,7 +215,10 @@ def _relation(op: str | None, actual: Any, target: Any) -> str:
     """Which side of its target a failed figure must move to: a range's bound is the
     one the figure is beyond (above the upper bound it must come down)."""
     if op == "between":
-        above = actual is not None and target is not None and actual > target
+        try:
+            above = actual is not None and target is not None and actual > target
+        except TypeError:  # not two figures (a finding made by hand): the lower side
+            above = False
         return "<=" if above else ">="
     return ">=" if op in (">=", ">") else "<="
 
@@ -748,7 +751,18 @@ class Explainer:
                 text("summary.missing", lang, fields=self.fields(decision.missing))
             )
         for rule_id in decision.reviewed_by:
-            lines.append(text("summary.review_rule", lang, title=self.titles[rule_id]))
+            # the way around the review, as the HTML report's 整改方向 gives it
+            remedy = (
+                remedies[rule_id]
+                if remedies is not None and rule_id in remedies
+                else self.remedy(self._finding_of(decision, rule_id))
+            )
+            title = self.titles[rule_id]
+            lines.append(
+                text("summary.review_rule_or", lang, title=title, remedy=remedy)
+                if remedy
+                else text("summary.review_rule", lang, title=title)
+            )
         if (
             decision.pass_mark is not None
             and decision.score is not None
@@ -874,6 +888,7 @@ class Prose:
         self.vetoed = _pieces(text("summary.vetoed", lang), {}, ("rules",))
         self.gates = _by_rule(titles, "summary.gate", lang, ("remedy",))
         self.reviews = _by_rule(titles, "summary.review_rule", lang)
+        self.reviews_or = _by_rule(titles, "summary.review_rule_or", lang, ("remedy",))
         self.short = _pieces(
             text("summary.score_short", lang), {}, ("score", "pass_mark", "gap")
         )
@@ -990,6 +1005,7 @@ class Prose:
             self.vetoed is None
             or self.gates is None
             or self.reviews is None
+            or self.reviews_or is None
             or self.short is None
             or self.improve is None
             or type(score) not in _RATIOS
@@ -1022,9 +1038,17 @@ class Prose:
                     fields=explain.fields(decision.missing),
                 )
             )
-        reviews = self.reviews
         for rule_id in decision.reviewed_by:
-            lines.append(reviews[rule_id])
+            remedy = (
+                remedies[rule_id]
+                if rule_id in remedies
+                else explain.remedy(explain._finding_of(decision, rule_id))
+            )
+            if remedy:
+                before, after = self.reviews_or[rule_id]
+                lines.append(before + remedy + after)
+            else:
+                lines.append(self.reviews[rule_id])
         if pass_mark is None or score is None:
             return lines
         sn, sd = score.as_integer_ratio()
