@@ -42,6 +42,7 @@ FINDINGS = (
     ("id", 16),
     ("name", 30),
     ("rule", 28),
+    ("rule_id", 24),
     ("group", 14),
     ("kind", 10),
     ("status", 9),
@@ -64,12 +65,14 @@ _LABELS = {
         "invalid_kind": "无效",
         "skipped_kind": "跳过",
         "ruleset_path": "规则集文件",
+        "rule_id": "规则编号",
     },
     "en": {
         "error_kind": "Kind",
         "invalid_kind": "invalid",
         "skipped_kind": "skipped",
         "ruleset_path": "Rule set file",
+        "rule_id": "Rule id",
     },
 }
 

@@ -131,15 +131,17 @@ def main_reason(title: str, message: str | None, colon: str) -> str:
     return message if message.startswith(title) else title + colon + message
 
 
-def _finding_tail(finding: Mapping[str, Any], lang: str) -> list[Any]:
-    """A finding's cells after the project's id and name."""
+def _finding_tail(finding: Mapping[str, Any], lang: str, title: str) -> list[Any]:
+    """A finding's cells after the project's id and name: its rule by `title`, then
+    by id (for whoever edits the rule set), its group's and kind's labels, …"""
     # A bonus not earned or a derived "no" is no shortcoming: left uncoloured.
     status = finding.get("status")
     soft = status == "fail" and not is_failure(finding)
     style = PLAIN if soft else STATUS_STYLE.get(str(status), PLAIN)
     return [
+        title,
         finding.get("rule"),
-        finding.get("group"),
+        enum_label("group", finding.get("group"), lang),
         enum_label("kind", finding.get("kind"), lang),
         Styled(finding_status(finding, lang), style),
         number_or_text(finding.get("actual"), lang),
@@ -161,10 +163,11 @@ def _unit_cell(unit: str | None, lang: str) -> bytes:
 def _finding_cells(
     result: Mapping[str, Any], finding: Mapping[str, Any], lang: str, labels: Labels
 ) -> bytes:
+    rule = str(finding.get("rule"))
     try:
-        return cells_xml(_finding_tail(finding, lang), FINDINGS, 2, lang=lang)
+        tail = _finding_tail(finding, lang, labels.rule(result, rule))
+        return cells_xml(tail, FINDINGS, 2, lang=lang)
     except Unrepresentable as exc:
-        rule = str(finding.get("rule"))
         raise RefusedFinding(
             f"{labels.rule(result, rule)} {exc}", labels.figure_fields(result, rule)
         ) from None
@@ -271,7 +274,7 @@ class _Frame(NamedTuple):
     they are computed for each project, the points' cell, the remedy. For the findings
     that hold the rule's own figures (`_RuleCells.framed`)."""
 
-    head: bytes  # rule, group, kind and status
+    head: bytes  # rule (title and id), group, kind and status
     threshold: bytes | None  # threshold and unit (None: computed for each project)
     top: bytes  # the most points, and the message's opening (a constant one whole)
     message: str | None  # the message, when constant
@@ -675,7 +678,7 @@ class DecisionRows:
                     "status": status.value,
                 }
                 heads[status] = cells_xml(
-                    _finding_tail(fields, self.lang)[:4],
+                    _finding_tail(fields, self.lang, self.explain.titles[rule.id])[:5],
                     FINDINGS,
                     2,
                     ends=False,
@@ -894,7 +897,8 @@ class DecisionRows:
         """A finding's cells rendered from its contract fields, one by one."""
         fields = finding_fields(finding, self.explain, message, remedy)
         try:
-            tail = _finding_tail(fields, self.lang)
+            title = self.explain.titles[finding.rule]
+            tail = _finding_tail(fields, self.lang, title)
             return cells_xml(tail, FINDINGS, 2, lang=self.lang) + b"</row>"
         except Unrepresentable as exc:
             rule = self.explain.rules.get(finding.rule)

@@ -24,6 +24,7 @@ from screening.loader import load_ruleset
 from screening.model.project import Project
 from screening.report import xlsx_rows
 from screening.report.contract import contract_bytes, to_contract
+from screening.report.labels import Labels
 from screening.screener import Screener
 from tests.conftest import SLOW
 
@@ -138,7 +139,7 @@ def test_shown_actual_keeps_the_exact_relation_to_the_shown_threshold(
     expected = json.dumps(contract, ensure_ascii=False) + "\n"
     assert contract_bytes(decision, ruleset, lang) == expected.encode()
     rows = xlsx_rows.DecisionRows(ruleset, lang).render(decision)
-    assert rows == xlsx_rows.result_rows(contract, lang)
+    assert rows == xlsx_rows.result_rows(contract, lang, Labels((ruleset,), lang))
     for finding, fields in zip(decision.findings, contract["findings"], strict=True):
         actual, threshold = finding.actual, finding.threshold
         if actual is None:  # == and != are told as met or not, without figures

@@ -119,6 +119,7 @@ def test_findings_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
         "项目编号",
         "项目名称",
         "规则",
+        "规则编号",
         "类别",
         "类型",
         "状态",
@@ -135,8 +136,9 @@ def test_findings_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
     assert rows[6] == (
         "NB-2024-002",
         "汽车零部件精密铸造扩建项目",
+        "容积率",  # the fixture's results come without their rule set: from the message
         "land.plot_ratio",
-        "land",
+        "land",  # a group without a label of its own reads as its id
         "硬性门槛",
         "通过",
         0.9,
@@ -148,10 +150,10 @@ def test_findings_sheet(tmp_path: Path, batch: dict[str, Any]) -> None:
         "国土资发〔2008〕24号 表2",
         None,
     )
-    assert rows[1][6] == "否"
-    assert ws["F10"].value == "不通过" and ws["F10"].fill.fgColor.rgb == "FFFFC7CE"
-    assert ws["F8"].value == "缺数据" and ws["F8"].fill.fgColor.rgb == "FFFFEB9C"
-    assert (ws["C19"].value, ws["F19"].value, ws["F19"].fill.fill_type) == (
+    assert rows[1][7] == "否"
+    assert ws["G10"].value == "不通过" and ws["G10"].fill.fgColor.rgb == "FFFFC7CE"
+    assert ws["G8"].value == "缺数据" and ws["G8"].fill.fgColor.rgb == "FFFFEB9C"
+    assert (ws["D19"].value, ws["G19"].value, ws["G19"].fill.fill_type) == (
         "bonus.rd",
         "未加分",
         None,
@@ -255,7 +257,7 @@ def test_a_full_sheet_continues_on_the_next(
     assert book.sheetnames == ["汇总", "明细", "明细 (2)", "错误", "规则集"]
     first, second = _values(book["明细"]), _values(book["明细 (2)"])
     assert (len(first), len(second), second[0]) == (14, 7, first[0])
-    assert [row[2] for row in first[13:] + second[1:]] == [
+    assert [row[3] for row in first[13:] + second[1:]] == [
         "intensity.tax",
         "environment.red_line",
         "land.plot_ratio",
@@ -265,8 +267,8 @@ def test_a_full_sheet_continues_on_the_next(
         "land.admin_share",
     ]
     assert (book["明细"].auto_filter.ref, book["明细 (2)"].auto_filter.ref) == (
-        "A1:N14",
-        "A1:N7",
+        "A1:O14",
+        "A1:O7",
     )
 
 
@@ -628,9 +630,9 @@ def test_rows_and_cells_carry_no_reference_and_every_reader_places_them_alike(
     assert len(loaded["汇总"]) == 1 + len(decisions)
     findings = loaded["明细"]
     assert len(findings) == 1 + sum(len(d.findings) for d in decisions)
-    # a finding without a figure: its threshold still in column H, its basis in M
+    # a finding without a figure: its threshold still in column I, its basis in N
     first = decisions[0].findings[0]
-    assert findings[1][2] == first.rule and findings[1][12] == (
+    assert findings[1][3] == first.rule and findings[1][13] == (
         ruleset.rules[0].spec.basis
     )
     assert all(len(row) == len(sheetml.FINDINGS) for row in findings)
