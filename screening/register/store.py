@@ -226,17 +226,23 @@ class Filters:
 UNDECIDED = "未决定"  # a filter's value: awaiting the committee (`Filters.awaiting`)
 
 
-def decided_now() -> Any:
-    """SQL: the lead (of the query's `leads`) has a committee decision on its current
-    screening (as `current_screenings` names it: the earlier one it names, else its
-    latest adopted one)."""
+def current_screening() -> Any:
+    """SQL: the id of the query's lead's current screening, as `current_screenings`
+    reads it: the earlier one the lead names, else its latest adopted one."""
+    adopted = screenings.alias("adopted_screenings")
     latest = (
-        select(func.max(screenings.c.id))
-        .where(screenings.c.lead_id == leads.c.id, screenings.c.adopted.is_(True))
+        select(func.max(adopted.c.id))
+        .where(adopted.c.lead_id == leads.c.id, adopted.c.adopted.is_(True))
         .correlate(leads)
         .scalar_subquery()
     )
-    current = func.coalesce(leads.c.current_screening_id, latest)
+    return func.coalesce(leads.c.current_screening_id, latest)
+
+
+def decided_now() -> Any:
+    """SQL: the lead (of the query's `leads`) has a committee decision on its current
+    screening (`current_screening`)."""
+    current = current_screening()
     return (
         select(committee_decisions.c.id)
         .where(

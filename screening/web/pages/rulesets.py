@@ -21,7 +21,7 @@ from screening.diff import Change, Impact
 from screening.errors import ScreeningError
 from screening.model.effective import RuleSet
 from screening.register.schema import leads, ruleset_adoptions, screenings, snapshots
-from screening.register.store import Filters, utc_now
+from screening.register.store import Filters, current_screening, utc_now
 from screening.report.figures import show
 from screening.report.html import enum_label
 from screening.report.workbench import _condition, render_rules_show
@@ -68,16 +68,7 @@ class ScreenedUnder(Filters):
     under: bool = True  # False: the leads screened under another rule set instead
 
     def where(self, unindexed: bool = False) -> list[Any]:
-        # the current screening as `store.current_screenings` reads it: the one the
-        # lead names (`current_screening_id`), else its latest adopted one
-        adopted = screenings.alias("adopted_screenings")
-        latest = (
-            select(func.max(adopted.c.id))
-            .where(adopted.c.lead_id == leads.c.id, adopted.c.adopted.is_(True))
-            .correlate(leads)
-            .scalar_subquery()
-        )
-        current = func.coalesce(leads.c.current_screening_id, latest)
+        current = current_screening()
         same = snapshots.c.ruleset_id == self.ruleset_id
         used = (
             select(screenings.c.id)
