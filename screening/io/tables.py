@@ -117,7 +117,10 @@ class InputError(ScreeningError):
 
 
 class HeaderNotFound(InputError):
-    """No row among the first `HEADER_SCAN` recognises `MIN_KNOWN` columns."""
+    """No row among the first `HEADER_SCAN` recognises `MIN_KNOWN` columns (in any
+    sheet of a workbook, `sheets`, when none was named)."""
+
+    sheets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,8 @@ class Table(ClosingRows[tuple[int, Cells]]):
         self.format = format
         self.header = header
         self.encoding = encoding
+        # the sheet read when it is not the first (whose first rows name no columns)
+        self.sheet: str | None = None
 
     @property
     def header_rows(self) -> tuple[int, ...]:
@@ -229,10 +234,27 @@ def open_table(
         records = _csv_records(p, handle, delimiter, limits)
         return _table(p, records, match, min_known, "csv", handle.close, encoding)
     if suffix in WORKBOOKS:
-        from screening.io.workbook import read_workbook
+        from screening.io.workbook import read_workbook, sheet_names
 
         records, close = read_workbook(p, sheet, limits, mark_uncomputed)
-        return _table(p, records, match, min_known, "xlsx", close)
+        try:
+            return _table(p, records, match, min_known, "xlsx", close)
+        except HeaderNotFound as exc:
+            if sheet is not None:
+                raise
+            # a workbook that opens with 填表说明 or a cover sheet: the first sheet
+            # whose first rows name the columns, as a reader would look for it
+            names = sheet_names(p)
+            for name in names[1:]:
+                records, close = read_workbook(p, name, limits, mark_uncomputed)
+                try:
+                    table = _table(p, records, match, min_known, "xlsx", close)
+                except HeaderNotFound:
+                    continue
+                table.sheet = name
+                return table
+            exc.sheets = tuple(names)
+            raise
     if suffix == ".xls":
         raise InputError(
             "不支持旧版 .xls，请另存为 .xlsx / save the workbook as .xlsx",

@@ -90,6 +90,16 @@ def read_workbook(
     return _openpyxl_rows(path, name, infos[part], scan, limits)
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The workbook's sheets by name, in its order."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = {info.filename: info for info in archive.infolist()}
+        return list(_Book.read(path, infos).sheets)
+    except (zipfile.BadZipFile, OSError, _Refused) as exc:
+        raise _error(path, f"无法打开工作簿 / cannot open workbook: {exc}") from None
+
+
 def _error(path: Path, message: str) -> InputError:
     return InputError(message, SourceSpan(str(path)))
 
