@@ -159,7 +159,7 @@ class Record(NamedTuple):
     """What the register stores of one screened row (besides its lead and run)."""
 
     values: str  # values_json
-    values_sha: bytes  # sha256 of `values`, for the idempotence key
+    values_sha: bytes  # sha256 of `values` (a made-up id left out): the idempotence key's
     findings: str
     vetoed: str
     missing: str
@@ -192,11 +192,18 @@ def record_of(
     text = values_json(values)
     score = round_score(decision.score)
     get = values.get
+    made_up = made_up_id is not None and get("id") == made_up_id
+    # the values a screening is known by leave a made-up id out: the same rows from a
+    # copy of the file under another name (or one row further down) are no new
+    # screening; the values stored keep it (the contract line holds it)
+    keyed = (
+        values_json({k: v for k, v in values.items() if k != "id"}) if made_up else text
+    )
     total = get("investment.total")
     company, name = _text(get("company")), _text(get("name"))
     return Record(
         text,
-        hashlib.sha256(text.encode()).digest(),
+        hashlib.sha256(keyed.encode()).digest(),
         codec.encode(decision.findings),
         _names(decision.vetoed_by),
         _names(decision.missing),
@@ -205,7 +212,7 @@ def record_of(
         else Decimal(score.numerator) / Decimal(score.denominator),
         hashlib.sha256(line).digest(),
         (
-            None if get("id") == made_up_id else project_id(get("id")),
+            None if made_up else project_id(get("id")),
             name,
             company,
             _text(get("park")),
