@@ -85,15 +85,19 @@ def user_errors() -> Iterator[None]:
 def date_value(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> dt.date | None:
-    """A date option's value (click callback): YYYY-MM-DD, or a clear error."""
+    """A date option's value (click callback): YYYY-MM-DD, or as offices type one
+    (2026/3/5, 2026年3月5日), or a clear error."""
     if value is None:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+    from screening.model.units import typed_date
+
+    day = typed_date(value)
+    if day is None:
         raise click.BadParameter(
-            f"应为日期 YYYY-MM-DD / expected a date YYYY-MM-DD: {value!r}"
-        ) from None
+            f"应为日期，如 2026-03-05 或 2026年3月5日 / expected a date such as "
+            f"2026-03-05: {value!r}"
+        )
+    return day
 
 
 rules_option = click.option(

@@ -130,6 +130,18 @@ def _as_date(text: str) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+def typed_date(text: str) -> dt.date | None:
+    """A date as offices type one (2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日), or
+    None when `text` is none or names no day of the calendar."""
+    shown = _as_date(text)
+    if shown is None:
+        return None
+    try:
+        return dt.date.fromisoformat(shown)
+    except ValueError:  # 2024-02-30
+        return None
+
+
 def parse_amount(value: object, kind: str) -> Decimal:
     """Read a number or a number-with-unit string of `kind` as a canonical Decimal."""
     if isinstance(value, bool):
