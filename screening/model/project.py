@@ -567,9 +567,10 @@ def normalise_industry(value: object) -> str:
     text = "".join(unicodedata.normalize("NFKC", value).split()).upper()
     match = _CODE.match(text)
     if not match:
+        zh, en = _lost_zero(text)
         raise ValueError(
-            f"行业代码 {value!r} 格式不符（应如 C3841：门类字母 + 2–4 位数字）/ "
-            "not a GB/T 4754-2017 code such as C3841"
+            f"行业代码 {value!r} 格式不符（应如 C3841：门类字母 + 2–4 位数字）{zh} / "
+            f"not a GB/T 4754-2017 code such as C3841{en}"
         )
     letter, division, rest = match.group(1), int(match.group(2)), match.group(3)
     expected = section_of(division)
@@ -584,13 +585,30 @@ def normalise_industry(value: object) -> str:
         )
     code = f"{expected}{division:02d}{rest}"
     if code not in INDUSTRY_CODES:
+        zh, en = _lost_zero(text)
         raise ValueError(
             f"行业代码 {value!r} 不在 GB/T 4754-2017 中；2002 或 2011 版的旧代码请按 "
-            "2017 版重新编码（同样的数字在 2017 版中可能是另一行业）/ "
+            f"2017 版重新编码（同样的数字在 2017 版中可能是另一行业）{zh} / "
             f"{code} is not a GB/T 4754-2017 code; a 2002 or 2011 code must be "
-            "re-coded in the 2017 edition (the same digits may mean another industry)"
+            f"re-coded in the 2017 edition (the same digits may mean another industry){en}"
         )
     return code
+
+
+def _lost_zero(digits: str) -> tuple[str, str]:
+    """A hint (zh, en) when `digits` read with the leading zero a spreadsheet drops
+    from a number (0610 typed, 610 kept) is a listed code; else no words."""
+    if not digits.isdigit() or len(digits) % 2 == 0:
+        return "", ""
+    typed = "0" + digits
+    code = f"{section_of(int(typed[:2])) or ''}{typed}"
+    if code not in INDUSTRY_CODES:
+        return "", ""
+    return (
+        f"。如原为 {typed}（{code}），是表格把它当数字去掉了开头的 0：请把该列设为文本",
+        f"; if it was {typed} ({code}), the spreadsheet dropped its leading zero: "
+        "format the column as text",
+    )
 
 
 class Project(_Strict):
