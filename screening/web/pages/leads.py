@@ -4,6 +4,7 @@ own validation and screener, stored in the register, then the decision page."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from screening.errors import ScreeningError
+from screening.register.records import identity_of, project_id
 from screening.web.auth import OFFICER, allow
 from screening.web.fields import (
     form_values,
@@ -21,7 +23,7 @@ from screening.web.fields import (
 )
 from screening.web.pages import actor, register
 from screening.web.pages.decisions import current_screening
-from screening.web.service import ScreeningService
+from screening.web.service import LOCAL, ScreeningService
 from screening.web.views import lang_of, render, ruleset_choices
 from screening.web.writer import StoreRefused
 
@@ -44,6 +46,89 @@ def _extra_fields(
     return ruleset_fields(ruleset.inputs), None
 
 
+@dataclass(frozen=True)
+class Source:
+    """The stored lead a form edits: its current screening's rule set and values."""
+
+    key: str
+    name: str | None
+    project_id: str | None  # the bureau's own id, never the register's key
+    identity: str | None  # company + name, how a lead without an id is found
+    ruleset: str  # the form's reference of that rule set ("" when none offered)
+    shown: str  # that rule set as stored (its id, or the file it was given as)
+    as_of: str  # the date it was screened as of, when not the day it was screened
+    values: dict[str, str]
+
+
+def _source(request: Request, key: str) -> Source | None:
+    """The lead `key` as the form edits it (None without one)."""
+    if not key:
+        return None
+    lead = register(request).lead(key)
+    current = current_screening(lead)
+    values = form_values(current["values"]) if current else {}
+    values["id"] = lead["project_id"] or ""  # the lead's own id, not its key
+    ref, shown, as_of = "", "", ""
+    if current is not None:
+        ref, shown = _ruleset_ref(request, current["ruleset"])
+        on, at = str(current["as_of"] or "")[:10], str(current["screened_at"] or "")
+        as_of = on if on and on != at[:10] else ""  # a date chosen, not "today"
+    return Source(
+        lead["key"],
+        lead["name"],
+        lead["project_id"],
+        identity_of(lead["company"], lead["name"]),
+        ref,
+        shown,
+        as_of,
+        values,
+    )
+
+
+def _ruleset_ref(request: Request, stored: dict[str, Any]) -> tuple[str, str]:
+    """A stored screening's rule set as the form's choice ("" when it offers none
+    such) and as stored: a shipped id, or an adopted local rule set by its file, else
+    by its id (adopted again since)."""
+    svc = service(request)
+    if stored["path"]:
+        local = svc.local()
+        for rid, path in local.items():
+            if path == stored["path"]:
+                return LOCAL + rid, stored["path"]
+        return (LOCAL + stored["id"] if stored["id"] in local else ""), stored["path"]
+    return (stored["id"] if stored["id"] in svc.shipped() else ""), stored["id"]
+
+
+def _source_warnings(source: Source | None, ref: str, lang: str) -> list[str]:
+    """What the page says when the edit would screen under another rule set than the
+    lead's current screening (or that one is not offered)."""
+    if source is None:
+        return []
+    if not source.ruleset:
+        return [
+            _say(
+                lang,
+                f"项目 {source.key} 当前的筛查所用规则集 {source.shown} 不在可选规则集中，"
+                f"将按所选规则集 {ref} 重新筛查",
+                f"the rule set of lead {source.key}'s current screening, "
+                f"{source.shown}, is not offered here: it will be screened under "
+                f"{ref}",
+            )
+        ]
+    if ref == source.ruleset:
+        return []
+    return [
+        _say(
+            lang,
+            f"注意：项目 {source.key} 当前的筛查按规则集 {source.ruleset}，"
+            f"现选 {ref}，将按不同的规则集重新筛查，结果成为该项目的当前结论",
+            f"note: lead {source.key} was screened under {source.ruleset}; it will be "
+            f"screened under another rule set, {ref}, and that becomes its current "
+            "decision",
+        )
+    ]
+
+
 def _form(
     request: Request,
     values: dict[str, str],
@@ -52,9 +137,11 @@ def _form(
     as_of: str,
     status: int = 200,
     general: list[str] | None = None,
+    source: Source | None = None,
 ) -> Response:
     day = _day(as_of) or dt.date.today()
     extra, problem = _extra_fields(request, ref, day)
+    warnings = _source_warnings(source, ref, lang_of(request))
     fields = model_fields() + extra
     known = {f.path for f in fields} | {"as_of", "ruleset"}
     # an error no field on the form shows (a whole block, say) goes above the form
@@ -73,6 +160,10 @@ def _form(
         choices=ruleset_choices(request),
         ruleset=ref,
         as_of=as_of,
+        source=source,
+        warnings=warnings,
+        # the rule set the user was told of: a submit with it stands confirmed
+        confirm_ruleset=ref if warnings else "",
     )
 
 
@@ -84,36 +175,36 @@ def _day(text: str) -> dt.date | None:
 
 
 @router.get("/leads/new", dependencies=[allow({OFFICER})], response_class=HTMLResponse)
-def new_lead(
-    request: Request, ruleset: str = DEFAULT_RULES, source: str = ""
-) -> Response:
-    """The empty form, or one with a stored lead's values (to screen it again)."""
-    values: dict[str, str] = {}
-    if source:
-        lead = register(request).lead(source)
-        current = current_screening(lead)
-        if current is not None:
-            values = form_values(current["values"])
-        values.setdefault("id", lead["key"])
-    return _form(request, values, {}, ruleset, "")
+def new_lead(request: Request, ruleset: str = "", source: str = "") -> Response:
+    """The empty form, or one with a stored lead's values (to screen it again): its
+    current screening's rule set, date and every field, that rule set's own among
+    them, and the lead's own project id."""
+    lead = _source(request, source)
+    if lead is None:
+        return _form(request, {}, {}, ruleset or DEFAULT_RULES, "")
+    ref = ruleset or lead.ruleset or DEFAULT_RULES
+    return _form(request, dict(lead.values), {}, ref, lead.as_of, source=lead)
 
 
 @router.get(
     "/leads/new/fields", dependencies=[allow({OFFICER})], response_class=HTMLResponse
 )
 def rule_set_fields(
-    request: Request, ruleset: str = DEFAULT_RULES, as_of: str = ""
+    request: Request, ruleset: str = DEFAULT_RULES, as_of: str = "", source: str = ""
 ) -> Response:
-    """The rule set's own fields (htmx swaps them in when the rule set changes)."""
+    """The rule set's own fields (htmx swaps them in when the rule set changes): for
+    an edited lead with its values, and a warning when it is not the lead's own."""
     extra, problem = _extra_fields(request, ruleset, _day(as_of) or dt.date.today())
     groups = grouped(extra)
+    lead = _source(request, source)
+    warnings = _source_warnings(lead, ruleset, lang_of(request))
     return render(
         request,
         "lead_extra.html.j2",
         groups=groups,
-        values={},
+        values=lead.values if lead else {},
         errors={},
-        problem=problem,
+        problem=problem or (warnings[0] if warnings else None),
     )
 
 
@@ -134,6 +225,7 @@ async def screen_lead(request: Request) -> Response:
         else {}
     )
     day = day or dt.date.today()
+    source = _source(request, str(form.get("source") or ""))
     extra, _ = _extra_fields(request, ref, day)
     data = project_data(form, model_fields() + extra)
     try:
@@ -141,17 +233,73 @@ async def screen_lead(request: Request) -> Response:
     except ScreeningError as exc:
         errors, general = _by_field(exc)
         return _form(
-            request, values, {**bad_day, **errors}, ref, as_of_text, 422, general
+            request,
+            values,
+            {**bad_day, **errors},
+            ref,
+            as_of_text,
+            422,
+            general,
+            source,
         )
     if bad_day:
-        return _form(request, values, bad_day, ref, as_of_text, 422)
+        return _form(request, values, bad_day, ref, as_of_text, 422, source=source)
+    if _source_warnings(source, ref, lang) and form.get("confirm_ruleset") != ref:
+        # another rule set than the lead's: said first, stored on the next submit
+        return _form(request, values, {}, ref, as_of_text, 409, source=source)
+    elsewhere = _elsewhere(source, values, lang)
+    if elsewhere:
+        return _form(request, values, elsewhere, ref, as_of_text, 422, source=source)
     try:
         key = request.app.state.writer.store(screened, actor(request), lang)
     except StoreRefused as exc:
         message = str(exc)
         errors = {"id": message, "company": message, "name": message}
-        return _form(request, values, errors, ref, as_of_text, 422)
+        return _form(request, values, errors, ref, as_of_text, 422, source=source)
     return RedirectResponse(f"/leads/{quote(key, safe='')}?msg=screened", 303)
+
+
+def _elsewhere(
+    source: Source | None, values: dict[str, str], lang: str
+) -> dict[str, str]:
+    """Errors beside the id, company and name when an edit of `source` would be
+    stored as another lead (the register finds a lead by its id, else by company +
+    name): the edited lead keeps its screenings; a new lead is entered afresh."""
+    if source is None:
+        return {}
+    pid = project_id(values.get("id"))
+    identity = identity_of(
+        (values.get("company") or "").strip(), (values.get("name") or "").strip()
+    )
+    if source.project_id:
+        same = pid == source.project_id or (pid is None and identity == source.identity)
+        field = "id" if pid else "name"
+    else:
+        same = identity is not None and identity == source.identity
+        field = "name"
+    if same:
+        return {}
+    message = _say(
+        lang,
+        f"这样会存为另一个项目，而不是项目 {source.key} 的新一次筛查"
+        + (
+            f"：本项目的项目编号为 {source.project_id}"
+            if source.project_id
+            else "：本项目没有项目编号，按企业名称与项目名称识别"
+        )
+        + "。录入新项目请用「录入项目」",
+        f"this would be stored as another lead, not as a new screening of lead "
+        f"{source.key}"
+        + (
+            f": its id is {source.project_id}"
+            if source.project_id
+            else ": it has no id and is known by its company and name"
+        )
+        + "; enter a new lead afresh",
+    )
+    if field == "id":
+        return {"id": message}
+    return {"company": message, "name": message}
 
 
 def _by_field(exc: ScreeningError) -> tuple[dict[str, str], list[str]]:
