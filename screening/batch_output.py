@@ -29,7 +29,7 @@ from screening.batch import (
     run_batch,
 )
 from screening.errors import ScreeningError
-from screening.io.columns import HeaderMap, load_column_map
+from screening.io.columns import HeaderMap, load_column_map, with_declared
 from screening.io.guard import cannot_write, companion_path
 from screening.io.readers import read_rows
 from screening.io.tables import DEFAULT_LIMITS, Limits
@@ -110,6 +110,8 @@ class BatchOutputs:
         self.shown_errors: list[dict[str, Any]] = []  # the first few, for stderr
         self.error_count = 0
         self.notes: list[str] = []
+        # the input's columns read into nothing: number (1-based), header, reason
+        self.ignored: list[dict[str, Any]] = []
         self.counts = BatchCounts()
 
     def paths(self) -> list[Path]:
@@ -130,6 +132,9 @@ class BatchOutputs:
         `limits` bound what the input may hold; `workers` are started already
         (`run_batch`)."""
         columns = load_column_map(columns_file) if columns_file else None
+        # a spreadsheet's columns headed by the rule set's declared inputs' titles are
+        # read into them; the workers keep the explicit map (`WorkerSpec.same_as`)
+        reading = with_declared(columns, self.ruleset.inputs)
         kinds = {kind for kind, _ in self.targets}
         jsonl = next((path for kind, path in self.targets if kind == "jsonl"), None)
         xlsx = next((path for kind, path in self.targets if kind == "xlsx"), None)
@@ -175,7 +180,7 @@ class BatchOutputs:
                 log = _guarded(self.companion, _ErrorLog, self.companion)
                 cleanup.callback(_quiet, log.discard)
             with read_rows(
-                self.input_path, columns, sheet=sheet, deferred=True, limits=limits
+                self.input_path, reading, sheet=sheet, deferred=True, limits=limits
             ) as stream:
                 if stream.encoding and stream.format == "csv":
                     self.notes.append(
@@ -183,6 +188,11 @@ class BatchOutputs:
                     )
                 self.notes += [str(w) for w in stream.warnings]
                 header = stream.header
+                if header is not None:
+                    self.ignored = [
+                        {"column": i.index + 1, "header": i.header, "reason": i.reason}
+                        for i in header.issues
+                    ]
                 files = None  # with --register: the file of each row of a folder
                 blocks = stream.blocks()  # a JSONL input's lines split by the workers
                 if register is not None:

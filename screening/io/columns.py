@@ -13,10 +13,11 @@ import csv
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from screening.errors import SourceSpan
 from screening.io.tables import MIN_KNOWN, InputError, cell_text, locate_header
@@ -410,6 +411,20 @@ def _bracket_unit(field: str, inside: str) -> tuple[bool, str | None]:
     return False, None
 
 
+_ANY_UNIT = {unit for factors in UNIT_FACTORS.values() for unit in factors}
+
+
+def _extra_unit(inside: str) -> str | None:
+    """The unit in an extra.* header's bracket (建筑密度(%)), for the reader to add to
+    plain numbers so the rule set's declared input converts them; None for a note."""
+    for part in re.split(r"[,;、，；]", inside):
+        unit = _PER_YEAR.sub("", part.replace("人民币", "").removeprefix("单位:"))
+        unit = _UNIT_SYNONYMS.get(unit, unit)
+        if unit in _ANY_UNIT:
+            return unit
+    return None
+
+
 def _extra_index(extra: dict[str, str] | None) -> dict[str, str]:
     return {normalise_header(k): v for k, v in (extra or {}).items()}
 
@@ -431,6 +446,10 @@ def _match(name: str, extra: dict[str, str]) -> HeaderMatch:
     if field is not None:
         # An alias written with its unit (用地面积(公顷)) or a user mapping: a
         # bracket that is not a unit is a note; plain numbers are in the field's unit.
+        if field.startswith("extra."):
+            return HeaderMatch(
+                field, _extra_unit(bracket.group(2)) if bracket else None
+            )
         found, unit = (
             _bracket_unit(field, bracket.group(2)) if bracket else (False, None)
         )
@@ -441,6 +460,8 @@ def _match(name: str, extra: dict[str, str]) -> HeaderMatch:
     field = _lookup(base, extra) or _lookup(re.sub(r"\([^()]*\)", "", base), extra)
     if field is None:
         return HeaderMatch(None, reason=UNKNOWN_HEADER)
+    if field.startswith("extra."):  # its kind is the rule set's: the unit kept
+        return HeaderMatch(field, _extra_unit(inside))
     if FIELD_KINDS.get(field) not in UNIT_FACTORS:
         return HeaderMatch(field)  # (是/否), (GB/T 4754-2017): a hint, not a unit
     found, unit = _bracket_unit(field, inside)
@@ -522,6 +543,39 @@ def check_field(path: str) -> str | None:
     close = difflib.get_close_matches(path, list(FIELD_KINDS), n=1)
     hint = f"，是否应为 {close[0]} / did you mean {close[0]}" if close else ""
     return f"未知字段 {path!r}{hint} / unknown field"
+
+
+def declared_headers(inputs: Mapping[str, Any]) -> dict[str, str]:
+    """Headers that read a rule set's declared inputs (`inputs:`, extra.NAME) without
+    a --columns map: each input's path and last segment, its titles (zh and en) and
+    each title without its bracketed note (建筑密度（建筑物基底面积占用地面积比例） is
+    also 建筑密度). A name that a built-in field already has stays that field's."""
+    headers: dict[str, str] = {}
+    for path, declared in inputs.items():
+        title = getattr(declared, "title", None)
+        names = [path, path.rsplit(".", 1)[-1]]
+        for text in (getattr(title, "zh", None), getattr(title, "en", None)):
+            if text:
+                names.append(text)
+                short = re.sub(r"\([^()]*\)", "", normalise_header(text))
+                if short:
+                    names.append(short)
+        for name in names:
+            key = normalise_header(name)
+            if key and key not in _INDEX and key not in _SILENT:
+                headers.setdefault(name, path)
+    return headers
+
+
+def with_declared(
+    columns: dict[str, str] | None, inputs: Mapping[str, Any]
+) -> dict[str, str] | None:
+    """The header map a batch reads with: the rule set's `declared_headers`, then
+    `columns` (an explicit --columns map wins over a declared title)."""
+    declared = declared_headers(inputs)
+    if not declared:
+        return columns
+    return {**declared, **(columns or {})}
 
 
 def load_column_map(path: Path | str) -> dict[str, str]:

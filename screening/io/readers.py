@@ -352,8 +352,21 @@ def _converter(field: str, unit: str | None) -> Convert:
     if kind in _CHOICES:
         return lambda value: _choice(value, kind)
     if kind == "extra":
-        return _extra
+        return _extra_in(unit) if unit else _extra
     return _text
+
+
+def _extra_in(unit: str) -> Convert:
+    """An extra.* column headed with a unit (建筑密度(%)): its plain numbers carry the
+    unit, which the rule set's declared input reads (45 → "45%" → 0.45)."""
+
+    def read(value: object) -> object:
+        found = _extra(value)
+        if isinstance(found, (int, Decimal)) and not isinstance(found, bool):
+            return f"{found}{unit}"
+        return found
+
+    return read
 
 
 def _overlong(value: Overlong) -> CellError:
