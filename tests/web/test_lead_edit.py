@@ -6,10 +6,14 @@ rule set is said on the page and must be confirmed, not switched silently."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmllib
 import re
+from pathlib import Path
 from typing import Any
 
+from screening.register.rescreen import rescreen
+from screening.register.store import Filters
 from tests.web.conftest import Web, csrf_of
 from tests.web.test_pages import AS_OF, BEIHAI, FORM, screen_form
 
@@ -137,3 +141,37 @@ def test_an_edit_that_would_become_another_lead_is_refused(sqlite_web: Web) -> N
     total, (only,) = sqlite_web.app.state.register.leads()
     assert total == 1 and only["key"] == key
     assert len(sqlite_web.app.state.register.lead(key)["screenings"]) == 1
+
+
+def test_the_edit_form_escapes_the_lead_s_name_and_speaks_english(
+    sqlite_web: Web,
+) -> None:
+    key = _stored(sqlite_web, {**PASSING, "as_of": "", "name": "<b>磷酸铁</b>"})
+    client = sqlite_web.client("officer")
+    page = _edit(client, key)
+    assert "<b>磷酸铁</b>" not in page and "&lt;b&gt;磷酸铁&lt;/b&gt;" in page
+    assert form_of(page)["as_of"] == ""  # screened as of its day: today's rules again
+    assert client.get("/lang?to=en&next=/").status_code == 303
+    english = _edit(client, key, ruleset="national")
+    assert "it will be screened under another rule set, national" in english
+    assert "将按不同的规则集重新筛查" not in english
+
+
+def test_a_rule_set_file_the_form_cannot_offer_is_said(
+    sqlite_web: Web, tmp_path: Path
+) -> None:
+    key = _stored(sqlite_web, {**PASSING, "id": "bh-007"})
+    draft = tmp_path / "beihai-draft.yaml"
+    text = Path(f"rules/{BEIHAI}.yaml").read_text(encoding="utf-8")
+    stricter = text.replace(
+        "require: investment_intensity >= 250", "require: investment_intensity >= 300"
+    )
+    assert stricter != text
+    draft.write_text(stricter, encoding="utf-8")
+    register = sqlite_web.app.state.register
+    rescreen(
+        register, str(draft), dt.date(2025, 6, 30), Filters(), "zh", "测试员", True
+    )
+    assert register.lead(key)["screenings"][-1]["ruleset"]["path"] == str(draft)
+    page = htmllib.unescape(_edit(sqlite_web.client("officer"), key))
+    assert f"当前的筛查所用规则集 {draft} 不在可选规则集中" in page
