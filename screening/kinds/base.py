@@ -215,17 +215,47 @@ def missing(plan: RulePlan, problem: Missing) -> Finding:
 
 
 def unready(plan: RulePlan, problem: Missing | Undefined) -> Finding:
-    """The finding of a rule whose part could not be judged."""
-    return (
-        not_applicable(plan, problem)
-        if isinstance(problem, Undefined)
-        else missing(plan, problem)
+    """The finding of a rule whose part could not be judged: missing data is missing, and
+    so is a figure a zero divisor leaves uncomputed (see `zero_divisor`); the rule set's
+    own gaps (未配置, a key not in a table) are not applicable."""
+    if isinstance(problem, Undefined):
+        if problem.code == ZERO_DIVISOR:
+            return zero_divisor(plan, problem)
+        return not_applicable(plan, problem)
+    return missing(plan, problem)
+
+
+ZERO_DIVISOR = "division_by_zero"
+
+
+def zero_divisor(plan: RulePlan, undefined: Undefined) -> Finding:
+    """A rule whose figure divides by an input that is 0 (用地面积 0 for 投资强度): it cannot
+    be computed, so it is missing data for the rule, naming the zero inputs, never not
+    applicable — a gate that cannot be computed never counts as met, and a 0 typed for
+    "not yet known" goes to review. A rule that does not apply to such a project says so
+    itself (`applies_if`)."""
+    divisor = tuple(sorted(undefined.params.get("divisor", ())))
+    return Finding(
+        *head(plan),
+        Status.MISSING,
+        unit=plan.rule.unit,
+        points=_zero(plan),
+        max_points=plan.max_points,
+        missing=divisor,
+        reason=ZERO_DIVISOR,
+        reason_params=(("divisor", divisor),),
     )
 
 
 def shared_sentence(finding: Finding, words: Words) -> str | None:
     """The sentences every kind shares (missing data, not applicable), or None."""
     if finding.status is Status.MISSING:
+        if finding.reason == ZERO_DIVISOR:
+            return words.text(
+                "finding.zero_divisor",
+                title=words.title(finding.rule),
+                divisor=words.fields(finding.missing),
+            )
         return words.text(
             "finding.missing",
             title=words.title(finding.rule),

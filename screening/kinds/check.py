@@ -11,6 +11,7 @@ from screening.expr import nodes as n
 from screening.expr.evaluate import Missing, Undefined
 from screening.findings import BranchFinding, Finding, Remedy, Status, new_record
 from screening.kinds.base import (
+    ZERO_DIVISOR,
     Effect,
     Judge,
     RuleKind,
@@ -155,7 +156,16 @@ class CheckKind(RuleKind):
             results = []
             for branch, judged, remedy in steps:
                 holds, actual, threshold = judged(run)
-                if isinstance(holds, Undefined):
+                if isinstance(holds, Undefined) and holds.code == ZERO_DIVISOR:
+                    # cannot be computed: the zero inputs are missing (see zero_divisor)
+                    results.append(
+                        BranchFinding(
+                            branch.name,
+                            Status.MISSING,
+                            missing=tuple(sorted(holds.params.get("divisor", ()))),
+                        )
+                    )
+                elif isinstance(holds, Undefined):
                     results.append(BranchFinding(branch.name, Status.NOT_APPLICABLE))
                 elif isinstance(holds, Missing):
                     results.append(

@@ -188,12 +188,13 @@ def test_bonus_adds_points_capped_at_100(screener: Screener) -> None:
     assert lower.score == 55
 
 
-def test_zero_land_is_not_applicable_not_a_crash(screener: Screener) -> None:
+def test_zero_land_is_missing_not_a_crash(screener: Screener) -> None:
+    # a figure a zero divisor leaves uncomputed is missing data, never not applicable
     decision = _screen(screener, land__area_mu=0)
     finding = decision.findings[1]
-    assert (
-        finding.status is Status.NOT_APPLICABLE and finding.reason == "division_by_zero"
-    )
+    assert finding.status is Status.MISSING and finding.reason == "division_by_zero"
+    assert finding.missing == ("land.area_mu",)
+    assert decision.outcome is Outcome.REVIEW and "land.area_mu" in decision.missing
 
 
 def test_unconfigured_table_reports_not_applicable(write_ruleset) -> None:
