@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from screening.model.project import CHOICE_ALIASES, FIELDS, input_kinds
@@ -389,12 +390,13 @@ def form_values(data: Mapping[str, Any]) -> dict[str, str]:
             path = f"{prefix}{key}"
             if isinstance(value, Mapping):
                 walk(value, f"{path}.")
+            elif isinstance(value, bool):
+                out[path] = "true" if value else "false"
+            elif isinstance(value, Decimal):  # as stored: 26000.0 shown as 26000
+                text = format(value, "f")
+                out[path] = text.rstrip("0").rstrip(".") if "." in text else text
             elif value is not None:
-                out[path] = (
-                    ("true" if value else "false")
-                    if isinstance(value, bool)
-                    else str(value)
-                )
+                out[path] = str(value)
 
     walk(data, "")
     if "industry.code" in out:

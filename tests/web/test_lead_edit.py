@@ -60,11 +60,14 @@ def test_the_edit_form_keeps_the_rule_set_its_inputs_and_the_lead_s_own_id(
     # Beihai's own inputs are on the form with the values screened (45% as 0.42 …)
     assert values["extra.building_density"] == "0.42"
     assert values["extra.admin_floor_share"] == "0.1"
+    assert (
+        values["land.plot_ratio"] == "1" and values["land.building_coverage"] == "0.5"
+    )
     assert values["extra.two_high_conditions_met"] == "true"
     # no project id of its own: the field stays empty, the key is not put there
     assert values["id"] == "" and values["source"] == key
     assert values["as_of"] == AS_OF  # a date chosen on the form is kept
-    assert values["investment.fixed_assets"] == "26000.0"  # 万元, as stored
+    assert values["investment.fixed_assets"] == "26000"  # 万元, no trailing .0
 
 
 def test_the_edit_form_offers_the_bureau_s_project_id(sqlite_web: Web) -> None:
