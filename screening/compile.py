@@ -123,6 +123,9 @@ class RulePlan(NamedTuple):
     unconfigured: str | None = None
     unconfigured_reason: str = "table_not_configured"  # or parameter_not_configured
     branches: tuple[BranchPlan, ...] = ()  # require_any
+    # the project fields behind each metric the rule reads, for naming the inputs of a
+    # divisor that is 0 (kinds.base.zero_divisor)
+    metric_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class Chunk(NamedTuple):
@@ -537,6 +540,15 @@ class _Builder:
         ):
             actual_field = reported[0].name
         unconfigured, reason = self._unconfigured(rule)
+        read: set[str] = set()
+        for node in (rule.condition, rule.value, rule.applies_if):
+            if node is not None:
+                read |= self.expand(n.names(node))
+        metric_fields = tuple(
+            (name, self.inputs(self.rs.metric_nodes[name]))
+            for name in sorted(read)
+            if name in self.rs.metric_nodes
+        )
         return RulePlan(
             index,
             rule,
@@ -558,6 +570,7 @@ class _Builder:
             unconfigured,
             reason,
             branches,
+            metric_fields,
         )
 
     def _unconfigured(self, rule: EffectiveRule) -> tuple[str | None, str]:

@@ -234,7 +234,9 @@ def zero_divisor(plan: RulePlan, undefined: Undefined) -> Finding:
     applicable — a gate that cannot be computed never counts as met, and a 0 typed for
     "not yet known" goes to review. A rule that does not apply to such a project says so
     itself (`applies_if`)."""
-    divisor = tuple(sorted(undefined.params.get("divisor", ())))
+    divisor = zero_fields(plan, undefined)
+    if not divisor:  # the rule set's own figure is 0 (a parameter): nothing to obtain
+        return not_applicable(plan, undefined)
     return Finding(
         *head(plan),
         Status.MISSING,
@@ -245,6 +247,19 @@ def zero_divisor(plan: RulePlan, undefined: Undefined) -> Finding:
         reason=ZERO_DIVISOR,
         reason_params=(("divisor", divisor),),
     )
+
+
+def zero_fields(plan: RulePlan, undefined: Undefined) -> tuple[str, ...]:
+    """The project fields behind a zero divisor's names (a metric's fields, a field
+    itself), sorted; none when it reads only the rule set's parameters."""
+    metrics = dict(plan.metric_fields)
+    fields: set[str] = set()
+    for name in undefined.params.get("divisor", ()):
+        if name in plan.inputs:
+            fields.add(name)
+        else:
+            fields.update(metrics.get(name, ()))
+    return tuple(sorted(fields))
 
 
 def shared_sentence(finding: Finding, words: Words) -> str | None:

@@ -20,6 +20,7 @@ from screening.kinds.base import (
     head,
     shared_sentence,
     unready,
+    zero_fields,
 )
 from screening.model.project import INDUSTRY_CODES, section_of
 
@@ -156,14 +157,14 @@ class CheckKind(RuleKind):
             results = []
             for branch, judged, remedy in steps:
                 holds, actual, threshold = judged(run)
-                if isinstance(holds, Undefined) and holds.code == ZERO_DIVISOR:
+                if (
+                    isinstance(holds, Undefined)
+                    and holds.code == ZERO_DIVISOR
+                    and (zero := zero_fields(plan, holds))
+                ):
                     # cannot be computed: the zero inputs are missing (see zero_divisor)
                     results.append(
-                        BranchFinding(
-                            branch.name,
-                            Status.MISSING,
-                            missing=tuple(sorted(holds.params.get("divisor", ()))),
-                        )
+                        BranchFinding(branch.name, Status.MISSING, missing=zero)
                     )
                 elif isinstance(holds, Undefined):
                     results.append(BranchFinding(branch.name, Status.NOT_APPLICABLE))

@@ -139,3 +139,38 @@ def test_a_zero_divisor_in_one_branch_leaves_the_other_to_decide(
         Status.PASS,
     ]
     assert found["inv.gate"].status is Status.MISSING
+
+
+def test_a_zero_metric_divisor_names_the_fields_behind_it(write_ruleset) -> None:
+    ruleset = write_ruleset(
+        MINIMAL
+        + """\
+        parameters:
+          base: {value: 0, unit: 亩}
+        metrics:
+          emitted: {expr: environment.emissions.cod_t + environment.emissions.so2_t, unit: t}
+        rules:
+          - id: per.emission
+            group: environment
+            kind: gate
+            require: output.added_value / emitted >= 1
+          - id: per.base
+            group: environment
+            kind: gate
+            require: output.added_value / base >= 1
+        """
+    )
+    decision = Screener(ruleset).screen(
+        Project.model_validate(
+            {
+                "output": {"added_value": 5},
+                "environment": {"emissions": {"cod_t": 0, "so2_t": 0}},
+            }
+        )
+    )
+    emission, base = decision.findings
+    fields = ("environment.emissions.cod_t", "environment.emissions.so2_t")
+    assert emission.status is Status.MISSING and emission.missing == fields
+    assert decision.missing == fields and decision.outcome is Outcome.REVIEW
+    # a rule-set parameter of 0 is no project data to obtain: not applicable, as before
+    assert base.status is Status.NOT_APPLICABLE and base.reason == "division_by_zero"
