@@ -551,6 +551,7 @@ def declared_headers(inputs: Mapping[str, Any]) -> dict[str, str]:
     each title without its bracketed note (建筑密度（建筑物基底面积占用地面积比例） is
     also 建筑密度). A name that a built-in field already has stays that field's."""
     headers: dict[str, str] = {}
+    claimed: dict[str, set[str]] = {}  # normalised name → the inputs it names
     for path, declared in inputs.items():
         title = getattr(declared, "title", None)
         names = [path, path.rsplit(".", 1)[-1]]
@@ -562,9 +563,16 @@ def declared_headers(inputs: Mapping[str, Any]) -> dict[str, str]:
                     names.append(short)
         for name in names:
             key = normalise_header(name)
-            if key and key not in _INDEX and key not in _SILENT:
+            # a name a built-in field reads (年综合能耗(当量值) too) stays that field's
+            if key and key not in _SILENT and _match(key, {}).field is None:
                 headers.setdefault(name, path)
-    return headers
+                claimed.setdefault(key, set()).add(path)
+    # a short form two inputs share names neither
+    return {
+        name: path
+        for name, path in headers.items()
+        if len(claimed[normalise_header(name)]) == 1
+    }
 
 
 def with_declared(

@@ -77,10 +77,42 @@ def test_a_declared_title_never_takes_a_built_in_header() -> None:
     class Declared:
         title = Title()
 
-    headers = declared_headers({"extra.my_ratio": Declared()})
+    class Energy:
+        zh = "年综合能耗（吨标准煤）"
+        en = None
+
+    class Declared2:
+        title = Energy()
+
+    headers = declared_headers({"extra.my_ratio": Declared(), "extra.e": Declared2()})
     assert "容积率" not in headers and "plot ratio" not in headers
     assert match_header("容积率", headers).field == "land.plot_ratio"
     assert match_header("my_ratio", headers).field == "extra.my_ratio"
+    # a bracketed note on a built-in header is still the built-in field
+    assert (
+        match_header("年综合能耗（吨标准煤）", headers).field
+        == "environment.energy_tce"
+    )
+
+
+def test_a_short_form_two_inputs_share_names_neither() -> None:
+    class Title:
+        def __init__(self, zh: str) -> None:
+            self.zh, self.en = zh, None
+
+    class Declared:
+        def __init__(self, zh: str) -> None:
+            self.title = Title(zh)
+
+    headers = declared_headers(
+        {
+            "extra.a": Declared("厂房面积（一期）"),
+            "extra.b": Declared("厂房面积（二期）"),
+        }
+    )
+    assert match_header("厂房面积", headers).field is None
+    assert match_header("厂房面积（一期）", headers).field == "extra.a"
+    assert match_header("厂房面积（二期）", headers).field == "extra.b"
 
 
 def test_batch_reads_declared_inputs_by_title_without_columns(tmp_path: Path) -> None:
