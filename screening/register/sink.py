@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from screening.model.effective import RuleSet
 from screening.register.db import RegisterError, actor_name, shown_url
@@ -83,6 +83,31 @@ class FolderFiles:
         return file
 
 
+REPEATS_TRACKED = 100_000  # projects whose first row is remembered (a few MB)
+REPEATS_SHOWN = 20
+
+
+class Repeat(NamedTuple):
+    """A row holding the project an earlier row of the same input held."""
+
+    row: int
+    first: int
+    project_id: str | None
+    name: str | None
+    company: str | None
+
+    def line(self) -> str:
+        """The warning in Chinese and English."""
+        named = "，".join(
+            text for text in (self.project_id, self.company, self.name) if text
+        )
+        return (
+            f"与第 {self.first} 行是同一项目（{named}），项目库只存一个项目，按本行更新 / "
+            f"the same project as row {self.first}: the register keeps one lead, "
+            "with this row's figures"
+        )
+
+
 class RegisterSink:
     """Takes each screened row of a run (`add`) and stores them in transactions."""
 
@@ -102,21 +127,43 @@ class RegisterSink:
         self._queue: queue.Queue[list[Pending] | None] = queue.Queue(maxsize=2)
         self._writer: threading.Thread | None = None
         self._error: BaseException | None = None
+        # the first row of each project of this input (by its id, else its company and
+        # name), for the first REPEATS_TRACKED projects: memory stays bounded
+        self._first_rows: dict[int, int] = {}
+        self.repeats: list[Repeat] = []  # the first REPEATS_SHOWN
+        self.repeat_count = 0
 
     def add(self, screened: Any, file: str | None = None) -> None:
         """One screened row: a `batch.Screened` carrying its register record, and the
         file it came from when the input is a folder."""
         # the record travels from the worker as a plain tuple (cheaper to pickle)
+        record = Record._make(screened.record)
         self._pending.append(
-            Pending(
-                screened.number,
-                screened.decision,
-                Record._make(screened.record),
-                file=file,
-            )
+            Pending(screened.number, screened.decision, record, file=file)
         )
+        self._note_repeat(screened.number, record)
         if len(self._pending) >= self.batch_rows:
             self.flush()
+
+    def _note_repeat(self, row: int, record: Record) -> None:
+        """Note a row whose project an earlier row of this input already held: the
+        register keeps one lead, with the later row's figures (whoever filled the
+        sheet may not know the project is in it twice)."""
+        project_id, name, company = record.ident[:3]
+        if project_id is not None:
+            key = hash(("id", project_id))
+        elif record.identity is not None:
+            key = hash(("name", record.identity))
+        else:
+            return  # neither id nor name: a lead of its own row
+        first = self._first_rows.get(key)
+        if first is None:
+            if len(self._first_rows) < REPEATS_TRACKED:
+                self._first_rows[key] = row
+            return
+        self.repeat_count += 1
+        if len(self.repeats) < REPEATS_SHOWN:
+            self.repeats.append(Repeat(row, first, project_id, name, company))
 
     def flush(self) -> None:
         """Hand what is buffered to the writer: one transaction."""
@@ -168,12 +215,17 @@ class RegisterSink:
         self.register.close()
 
     def summary_line(self) -> str:
-        """The counts, after a line for each lead a row gave another name or company."""
+        """The counts, after a line for each lead a row gave another name or company
+        and for each row that repeats an earlier row's project."""
         c = self.counts
-        warnings = [
-            (f"{self.source}:{r.row}: " if self.source else "") + r.line() + "\n"
-            for r in c.renamed
-        ]
+        where = f"{self.source}:" if self.source else ""
+        warnings = [f"{where}{r.row}: " + r.line() + "\n" for r in c.renamed]
+        warnings += [f"{where}{r.row}: " + r.line() + "\n" for r in self.repeats]
+        if self.repeat_count > len(self.repeats):
+            more = self.repeat_count - len(self.repeats)
+            warnings.append(
+                f"另有 {more} 行与前面的行是同一项目 / {more} more rows repeat a project\n"
+            )
         return "".join(warnings) + (
             f"项目库 {shown_url(self.register.url)}：新存 {c.stored} 次筛查（新项目 {c.new_leads}，"
             f"更新 {c.updated_leads}），已有 {c.duplicates} / register: {c.stored} screenings stored, "
