@@ -108,7 +108,7 @@ def import_input(
     """Screen a batch input (or project files) and store every screened row; `limits`
     bound what the input may hold."""
     from screening.batch import Invalid, run_batch
-    from screening.io.columns import load_column_map
+    from screening.io.columns import load_column_map, with_declared
     from screening.io.readers import read_rows
     from screening.loader import load_ruleset
 
@@ -118,8 +118,11 @@ def import_input(
     ruleset = load_ruleset(rules_ref, as_of=as_of)
     columns = load_column_map(columns_file) if columns_file else None
     intake = Intake()
+    # a sheet's columns headed by the rule set's declared inputs are read into them,
+    # as `screening batch` reads them (`BatchOutputs.run`)
+    reading = with_declared(columns, ruleset.inputs)
     with read_rows(
-        input_path, columns, sheet=sheet, deferred=True, limits=limits
+        input_path, reading, sheet=sheet, deferred=True, limits=limits
     ) as stream:
         if stream.encoding and stream.format == "csv":
             intake.notes.append(f"{input_path}: 编码 / encoding {stream.encoding}")
@@ -134,7 +137,7 @@ def import_input(
             input_path=str(input_path),
             input_sha256=input_sha256(input_path),
         )
-        sink = RegisterSink(register, run)
+        sink = RegisterSink(register, run, source=str(input_path))
         files = FolderFiles(stream.format)
 
         def on_result(item: Any) -> None:
@@ -171,6 +174,7 @@ def import_input(
             sink.finish(counts.rows, counts.invalid)
         finally:
             sink.stop()
+    intake.notes += sink.repeat_lines()
     intake.rows = counts.rows
     intake.counts = sink.counts
     return intake

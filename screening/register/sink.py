@@ -165,6 +165,18 @@ class RegisterSink:
         if len(self.repeats) < REPEATS_SHOWN:
             self.repeats.append(Repeat(row, first, project_id, name, company))
 
+    def repeat_lines(self) -> list[str]:
+        """A warning for each row that repeats an earlier row's project (the first
+        REPEATS_SHOWN), then how many more did."""
+        where = f"{self.source}:" if self.source else ""
+        lines = [f"{where}{r.row}: {r.line()}" for r in self.repeats]
+        more = self.repeat_count - len(self.repeats)
+        if more:
+            lines.append(
+                f"另有 {more} 行与前面的行是同一项目 / {more} more rows repeat a project"
+            )
+        return lines
+
     def flush(self) -> None:
         """Hand what is buffered to the writer: one transaction."""
         self._raise()
@@ -220,12 +232,7 @@ class RegisterSink:
         c = self.counts
         where = f"{self.source}:" if self.source else ""
         warnings = [f"{where}{r.row}: " + r.line() + "\n" for r in c.renamed]
-        warnings += [f"{where}{r.row}: " + r.line() + "\n" for r in self.repeats]
-        if self.repeat_count > len(self.repeats):
-            more = self.repeat_count - len(self.repeats)
-            warnings.append(
-                f"另有 {more} 行与前面的行是同一项目 / {more} more rows repeat a project\n"
-            )
+        warnings += [line + "\n" for line in self.repeat_lines()]
         return "".join(warnings) + (
             f"项目库 {shown_url(self.register.url)}：新存 {c.stored} 次筛查（新项目 {c.new_leads}，"
             f"更新 {c.updated_leads}），已有 {c.duplicates} / register: {c.stored} screenings stored, "
