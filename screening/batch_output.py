@@ -369,7 +369,8 @@ class BatchOutputs:
             f"共 {c.rows} 行：筛查 {c.screened} 行（通过 {d['pass']}，"
             f"复核 {d['review']}，否决 {d['reject']}），"
             f"无效 {c.invalid} 行，跳过 {c.skipped} 行 / "
-            f"{c.rows} rows: {c.screened} screened, {c.invalid} invalid, "
+            f"{c.rows} {'row' if c.rows == 1 else 'rows'}: {c.screened} screened, "
+            f"{c.invalid} invalid, "
             f"{c.skipped} skipped"
         )
 

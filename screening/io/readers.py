@@ -853,6 +853,18 @@ def _rows_of_table(
 _UNKNOWN_SHOWN = 5
 
 
+def _sheet_read(source: str, sheet: str) -> Diagnostic:
+    """The note that a workbook was read from a sheet other than its first."""
+    return Diagnostic(
+        "COL",
+        f"第一张工作表中没有表头，已读取工作表「{sheet}」/ the first sheet has no "
+        f"header: read sheet {sheet}",
+        SourceSpan(source),
+        None,
+        "warning",
+    )
+
+
 def _header_warnings(
     source: str, line: int, issues: Sequence[HeaderIssue]
 ) -> tuple[Diagnostic, ...]:
@@ -899,16 +911,22 @@ def _read_table(
             limits=limits,
             mark_uncomputed=True,
         )
-    except HeaderNotFound:
+    except HeaderNotFound as exc:
+        where = (
+            f"工作表 {'、'.join(exc.sheets)} 的" if exc.sheets else "",
+            f" in sheets {', '.join(exc.sheets)}" if exc.sheets else "",
+        )
         raise InputError(
-            f"前 {HEADER_SCAN} 行中没有表头（至少需要 2 个可识别的列名，"
+            f"{where[0]}前 {HEADER_SCAN} 行中没有表头（至少需要 2 个可识别的列名，"
             "如 项目名称、总投资(万元)；其他列名可用 --columns 映射）/ "
-            "no header row with at least 2 known columns",
+            f"no header row with at least 2 known columns{where[1]}",
             SourceSpan(str(path)),
         ) from None
     header = map_headers(table.header.labels, columns)
     numbers = table.header_rows
     warnings = _header_warnings(str(path), numbers[-1], header.issues)
+    if table.sheet is not None:  # the first sheet names no columns: said, not silent
+        warnings = (_sheet_read(str(path), table.sheet), *warnings)
     return RowStream(
         str(path),
         # the stream closes the table when a row fails, as the table itself would

@@ -58,3 +58,17 @@ def test_no_sheet_with_a_header_names_every_sheet(tmp_path: Path) -> None:
     with pytest.raises(HeaderNotFound) as caught:
         open_table(path, header_matcher())
     assert caught.value.sheets == ("填表说明", "封面")
+
+
+def test_batch_says_which_sheet_it_read_and_every_sheet_it_tried(
+    tmp_path: Path,
+) -> None:
+    from tests.cli.test_screen_cli import invoke
+
+    leads = _book(tmp_path / "leads.xlsx", {"填表说明": _NOTES, "项目清单": _LEADS[:2]})
+    said = invoke(["batch", str(leads), "--rules", "starter", "-o", str(tmp_path / "o.jsonl")])  # fmt: skip
+    assert "已读取工作表「项目清单」" in said.stderr
+    assert "1 row: 1 screened" in said.stderr  # one row, not "1 rows"
+    notes = _book(tmp_path / "notes.xlsx", {"填表说明": _NOTES, "封面": [["2026 年"]]})
+    refused = invoke(["batch", str(notes), "--rules", "starter", "-o", str(tmp_path / "p.jsonl")], code=2)  # fmt: skip
+    assert "工作表 填表说明、封面 的前 50 行中没有表头" in refused.stderr
