@@ -159,7 +159,9 @@ class Record(NamedTuple):
     """What the register stores of one screened row (besides its lead and run)."""
 
     values: str  # values_json
-    values_sha: bytes  # sha256 of `values` (a made-up id left out): the idempotence key's
+    values_sha: (
+        bytes  # sha256 of `values` (a made-up id left out): the idempotence key's
+    )
     findings: str
     vetoed: str
     missing: str
