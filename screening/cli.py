@@ -409,7 +409,7 @@ def batch(
         refuse_inputs,
         remove_stale_locks,
     )
-    from screening.workers import Workers, WorkerSpec, parts_for
+    from screening.workers import Workers, WorkerSpec, parts_for, useful_workers
 
     day = as_of or dt.date.today()
     jobs = jobs or os.cpu_count() or 1
@@ -448,7 +448,8 @@ def batch(
                         parts_for(kinds),
                         register_db is not None,
                     )
-                    workers = stack.enter_context(Workers.start(jobs, spec))
+                    now = useful_workers(Path(input_path), jobs)
+                    workers = stack.enter_context(Workers.start(jobs, spec, now))
                 from screening.batch_output import BatchOutputs
                 from screening.io.writers import remove_stale
                 from screening.loader import load_ruleset

@@ -24,6 +24,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple
 
@@ -68,10 +69,29 @@ def _column_map(columns: dict[str, str] | str | None) -> dict[str, str] | None:
     return columns
 
 
-class Workers:
-    """A pool of worker processes set up with one spec, all started at once."""
+# bytes of input a worker's chunk of rows is at least (200 rows of a zipped workbook;
+# a CSV or JSONL takes several times as many)
+_CHUNK_BYTES = 8 << 10
 
-    def __init__(self, jobs: int, spec: WorkerSpec) -> None:
+
+def useful_workers(path: Path, jobs: int) -> int:
+    """How many workers an input can keep busy at its start, at most `jobs`: one a
+    chunk of rows its size may hold (a folder: `jobs`). A one-row file on a machine of
+    64 cores starts one worker now, not 64; more start as chunks wait (the executor
+    starts one for a task that finds none idle)."""
+    try:
+        if path.is_dir():
+            return jobs
+        return max(1, min(jobs, path.stat().st_size // _CHUNK_BYTES + 1))
+    except OSError:
+        return jobs
+
+
+class Workers:
+    """A pool of `jobs` worker processes set up with one spec, `now` of them started
+    at once."""
+
+    def __init__(self, jobs: int, spec: WorkerSpec, now: int | None = None) -> None:
         self.spec = spec
         # An executor, not multiprocessing.Pool: when a worker dies (a crash in the C
         # core, a failed start) the pool breaks and says so; a Pool would wait forever.
@@ -87,13 +107,14 @@ class Workers:
         # chunk (the second's start would then follow the first's)
         with spawning():
             self._pings: list[Future[bool]] = [
-                self.pool.submit(_ping) for _ in range(jobs)
+                self.pool.submit(_ping) for _ in range(min(jobs, now or jobs))
             ]
 
     @classmethod
-    def start(cls, jobs: int, spec: WorkerSpec) -> Workers:
-        """Start `jobs` workers now; `ready()` waits for them."""
-        return cls(jobs, spec)
+    def start(cls, jobs: int, spec: WorkerSpec, now: int | None = None) -> Workers:
+        """A pool of `jobs` workers, `now` of them (all by default) started now;
+        `ready()` waits for those."""
+        return cls(jobs, spec, now)
 
     def ready(self) -> ProcessPoolExecutor:
         """The pool, once every worker has started (ScreeningError if one could not)."""

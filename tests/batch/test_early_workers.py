@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from screening.batch import Screened, run_batch
 from screening.cli import main
 from screening.io.readers import read_rows
-from screening.workers import Workers, WorkerSpec, parts_for
+from screening.workers import Workers, WorkerSpec, parts_for, useful_workers
 from tests.conftest import ROOT
 
 STARTER = str(ROOT / "cases/starter")
@@ -160,3 +160,17 @@ def test_a_finished_batch_leaves_its_register_and_folder_clean(tmp_path: Path) -
 
     with sqlite3.connect(tmp_path / "r.db") as db:
         assert db.execute("select count(*) from screenings").fetchone() == (9,)
+
+
+def test_a_small_input_starts_one_worker_now(tmp_path: Path) -> None:
+    small = tmp_path / "one.csv"
+    small.write_text("项目名称,总投资(万元)\n甲,1\n", encoding="utf-8")
+    large = tmp_path / "many.csv"
+    large.write_bytes(b"x" * (64 << 10))
+    assert useful_workers(small, 64) == 1
+    assert useful_workers(large, 64) == 9  # one a chunk of 8 KB, and one more
+    assert useful_workers(large, 2) == 2
+    assert useful_workers(tmp_path, 4) == 4  # a folder: as many as asked
+    with Workers.start(8, _spec(), now=1) as workers:
+        assert len(_processes(workers)) == 1  # the rest start as chunks wait
+        workers.ready()
