@@ -139,5 +139,12 @@ def _render_one(
     console.print(table)
     if result.get("summary"):
         console.print(f"{_label('to_pass', lang)}{sep}", style="bold")
+        # a grid, so that a long item wraps under its own text, not under the bullet
+        # (rich would move an unbroken run of Chinese to the next line whole, leaving
+        # the bullet alone on its line)
+        items = Table.grid(padding=(0, 1, 0, 0), pad_edge=False)
+        items.add_column(width=3, justify="right", no_wrap=True)
+        items.add_column(overflow="fold")
         for item in result["summary"].split("\n"):
-            console.print(f"  • {item}")
+            items.add_row(Text("•"), Text(item))
+        console.print(items)
