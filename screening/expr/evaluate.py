@@ -36,6 +36,10 @@ class Missing(Exception):
         self.names = names
 
 
+# an Undefined's code when a divisor is 0 (`divisor`: the inputs that are 0)
+ZERO_DIVISOR = "division_by_zero"
+
+
 class Undefined(Exception):
     """The expression has no value for this project; `code` picks the message."""
 
@@ -296,7 +300,7 @@ class _Compiler:
                 return a * d, b * c
             if c < 0:
                 return -a * d, -b * c
-            raise Undefined("division_by_zero", divisor=zero_inputs(divisor, ctx.get))
+            raise Undefined(ZERO_DIVISOR, divisor=zero_inputs(divisor, ctx.get))
 
         return divide
 

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from screening.expr import nodes as n
-from screening.expr.evaluate import Missing, Undefined, zero_inputs
+from screening.expr.evaluate import ZERO_DIVISOR, Missing, Undefined, zero_inputs
 
 
 class Reference:
@@ -67,7 +67,7 @@ class Reference:
                 return left * right
             if right == 0:
                 raise Undefined(
-                    "division_by_zero", divisor=zero_inputs(node.right, self._name)
+                    ZERO_DIVISOR, divisor=zero_inputs(node.right, self._name)
                 )
             return left / right
         if isinstance(node, n.Compare):

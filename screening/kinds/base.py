@@ -13,7 +13,7 @@ from enum import Enum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from screening.expr.evaluate import Missing, Undefined
+from screening.expr.evaluate import ZERO_DIVISOR, Missing, Undefined
 from screening.findings import Finding, RemedyOption, Status
 
 if TYPE_CHECKING:
@@ -204,13 +204,24 @@ def _inapplicable(
 
 def missing(plan: RulePlan, problem: Missing) -> Finding:
     """Missing data: the fields to obtain."""
+    return _missing(plan, tuple(sorted(problem.names)))
+
+
+def _missing(
+    plan: RulePlan,
+    fields: tuple[str, ...],
+    reason: str | None = None,
+    params: tuple[tuple[str, Any], ...] = (),
+) -> Finding:
     return Finding(
         *head(plan),
         Status.MISSING,
         unit=plan.rule.unit,
         points=_zero(plan),
         max_points=plan.max_points,
-        missing=tuple(sorted(problem.names)),
+        missing=fields,
+        reason=reason,
+        reason_params=params,
     )
 
 
@@ -225,9 +236,6 @@ def unready(plan: RulePlan, problem: Missing | Undefined) -> Finding:
     return missing(plan, problem)
 
 
-ZERO_DIVISOR = "division_by_zero"
-
-
 def zero_divisor(plan: RulePlan, undefined: Undefined) -> Finding:
     """A rule whose figure divides by an input that is 0 (用地面积 0 for 投资强度): it cannot
     be computed, so it is missing data for the rule, naming the zero inputs, never not
@@ -237,16 +245,7 @@ def zero_divisor(plan: RulePlan, undefined: Undefined) -> Finding:
     divisor = zero_fields(plan, undefined)
     if not divisor:  # the rule set's own figure is 0 (a parameter): nothing to obtain
         return not_applicable(plan, undefined)
-    return Finding(
-        *head(plan),
-        Status.MISSING,
-        unit=plan.rule.unit,
-        points=_zero(plan),
-        max_points=plan.max_points,
-        missing=divisor,
-        reason=ZERO_DIVISOR,
-        reason_params=(("divisor", divisor),),
-    )
+    return _missing(plan, divisor, ZERO_DIVISOR, (("divisor", divisor),))
 
 
 def zero_fields(plan: RulePlan, undefined: Undefined) -> tuple[str, ...]:

@@ -8,10 +8,9 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from screening.expr import nodes as n
-from screening.expr.evaluate import Missing, Undefined
+from screening.expr.evaluate import ZERO_DIVISOR, Missing, Undefined
 from screening.findings import BranchFinding, Finding, Remedy, Status, new_record
 from screening.kinds.base import (
-    ZERO_DIVISOR,
     Effect,
     Judge,
     RuleKind,
