@@ -6,15 +6,13 @@ rule set is said on the page and must be confirmed, not switched silently."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html as htmllib
 import re
 from pathlib import Path
 from typing import Any
 
-from screening.register.rescreen import rescreen
-from screening.register.store import Filters
 from tests.web.conftest import Web, csrf_of
+from tests.web.test_lead_ruleset_file import rescreen_with_a_draft
 from tests.web.test_pages import AS_OF, BEIHAI, FORM, screen_form
 
 # bh07's project with 2.6亿 fixed assets on 100 亩: 260 万元/亩 passes Beihai's parcel
@@ -164,17 +162,8 @@ def test_a_rule_set_file_the_form_cannot_offer_is_said(
     sqlite_web: Web, tmp_path: Path
 ) -> None:
     key = _stored(sqlite_web, {**PASSING, "id": "bh-007"})
-    draft = tmp_path / "beihai-draft.yaml"
-    text = Path(f"rules/{BEIHAI}.yaml").read_text(encoding="utf-8")
-    stricter = text.replace(
-        "require: investment_intensity >= 250", "require: investment_intensity >= 300"
-    )
-    assert stricter != text
-    draft.write_text(stricter, encoding="utf-8")
+    draft = rescreen_with_a_draft(sqlite_web, tmp_path)
     register = sqlite_web.app.state.register
-    rescreen(
-        register, str(draft), dt.date(2025, 6, 30), Filters(), "zh", "测试员", True
-    )
     assert register.lead(key)["screenings"][-1]["ruleset"]["path"] == str(draft)
     page = htmllib.unescape(_edit(sqlite_web.client("officer"), key))
     assert f"当前的筛查所用规则集 {draft} 不在可选规则集中" in page
