@@ -616,10 +616,26 @@ class Project(_Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str | None = Field(default=None, max_length=200)
-    name: str | None = Field(default=None, max_length=500)
-    company: str | None = Field(default=None, max_length=500)
-    park: str | None = Field(default=None, max_length=200)
+    id: str | None = Field(
+        default=None,
+        max_length=200,
+        json_schema_extra={"title_zh": "项目编号", "title_en": "lead id"},
+    )
+    name: str | None = Field(
+        default=None,
+        max_length=500,
+        json_schema_extra={"title_zh": "项目名称", "title_en": "project name"},
+    )
+    company: str | None = Field(
+        default=None,
+        max_length=500,
+        json_schema_extra={"title_zh": "企业名称", "title_en": "company"},
+    )
+    park: str | None = Field(
+        default=None,
+        max_length=200,
+        json_schema_extra={"title_zh": "园区", "title_en": "park"},
+    )
     region_class: int | None = Field(
         default=None, ge=1, le=7, strict=True, json_schema_extra={"kind": "integer"}
     )
@@ -734,6 +750,16 @@ def _catalogue() -> dict[str, FieldSpec]:
 
 
 FIELDS: dict[str, FieldSpec] = _catalogue()
+
+
+def field_title(path: str, lang: str) -> str:
+    """A project field as every output names it (总投资 for investment.total, 行业代码
+    for industry); a rule set's own input extra.NAME by its NAME, since its title is
+    in the rule set, and any other path as it is."""
+    spec = FIELDS.get(path) or FIELDS.get(f"{path}.code")
+    if spec is None:
+        return path.removeprefix("extra.")
+    return spec.title_en or spec.title_zh if lang == "en" else spec.title_zh
 
 
 def input_kinds() -> dict[str, str]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from screening.model.project import field_title
 from screening.register.stages import STAGE_EN
 
 DECISION = {
@@ -336,9 +337,10 @@ def render_history(key: str, events: list[dict[str, Any]], lang: str) -> str:
                 + ("" if d["adopted"] else (" （试算）" if zh else " (trial)"))
             )
             if d["changed"]:
-                text += (
-                    f"{'；资料变更' if zh else '; changed'}: {', '.join(d['changed'])}"
+                titles = ("、" if zh else ", ").join(
+                    field_title(path, lang) for path in d["changed"]
                 )
+                text += ("；资料变更：" if zh else "; changed: ") + titles
             elif d["changed"] is not None:
                 text += "；资料未变" if zh else "; same values"
         elif e["what"] == "stage":

@@ -14,210 +14,144 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from screening.model.project import CHOICE_ALIASES, FIELDS, input_kinds
+from screening.model.project import CHOICE_ALIASES, FIELDS, field_title, input_kinds
 from screening.model.ruleset import InputField
 from screening.register.figures import ACTUAL_FORM as ACTUAL_FORM
 from screening.register.figures import FIGURE_UNITS as FIGURE_UNITS
 from screening.register.figures import PROMISE_FORM as PROMISE_FORM
 from screening.register.figures import Figure as Figure
 
-# path → (zh title when the model has none, en title, zh help, en help), in page order
-HELP: dict[str, tuple[str | None, str | None, str, str]] = {
+# path → (zh help, en help), in page order; titles and units are the model's
+HELP: dict[str, tuple[str, str]] = {
     "id": (
-        "项目编号",
-        "lead id",
         "本局的项目编号；留空时按企业名称与项目名称识别同一项目",
         "your lead id; if empty the lead is known by company and name",
     ),
     "name": (
-        "项目名称",
-        "project name",
         "如：年产5万吨电池级磷酸铁项目",
         "e.g. a 50,000 t/yr battery-grade iron phosphate plant",
     ),
     "company": (
-        "企业名称",
-        "company",
         "投资主体的全称（统一社会信用代码登记的名称）",
         "the investor's registered name",
     ),
     "park": (
-        "园区",
-        "park",
         "拟落地园区，用于项目库与指标统计",
         "the park it would land in (for the pipeline and KPIs)",
     ),
     "region_class": (
-        None,
-        None,
         "工业用地出让最低价标准的土地等别（1–7 等，用于控制指标）",
         "land grade 1–7 of the national minimum land price standard",
     ),
     "industry": (
-        "行业代码",
-        "industry code",
         "GB/T 4754-2017 行业代码，如 C2613 或 2613",
         "a GB/T 4754-2017 code such as C2613",
     ),
     "investment.total": (
-        None,
-        None,
         "计划总投资；可写 3.5亿元、35000万元，默认单位万元",
         "planned total; 3.5亿元 or 35000万元, default 万元",
     ),
     "investment.fixed_assets": (
-        None,
-        None,
         "固定资产投资（含厂房、设备，不含流动资金）；默认万元",
         "buildings and equipment, not working capital; default 万元",
     ),
     "land.area_mu": (
-        None,
-        None,
         "可写 80亩、5.3公顷 或 53333平方米，默认单位亩",
         "80亩, 5.3公顷 or 53333平方米; default 亩",
     ),
     "land.plot_ratio": (
-        None,
-        None,
         "总建筑面积 ÷ 用地面积，如 1.2",
         "floor area ÷ site area, e.g. 1.2",
     ),
     "land.building_coverage": (
-        None,
-        None,
         "建筑物、构筑物基底等占地 ÷ 用地面积；可写 0.45 或 45%",
         "footprint ÷ site area; 0.45 or 45%",
     ),
     "land.admin_share": (
-        None,
-        None,
         "行政办公及生活服务设施用地 ÷ 用地面积；0.05 或 5%",
         "office and living-service land ÷ site area; 0.05 or 5%",
     ),
     "land.green_ratio": (
-        None,
-        None,
         "绿地面积 ÷ 用地面积；0.15 或 15%",
         "green area ÷ site area; 0.15 or 15%",
     ),
     "land.prefab_rate": (
-        None,
-        None,
         "装配式建筑的装配率；0.5 或 50%",
         "prefabrication rate; 0.5 or 50%",
     ),
     "land.prefab_area_share": (
-        None,
-        None,
         "装配式建筑面积 ÷ 总建筑面积；0.3 或 30%",
         "prefabricated floor area ÷ total; 0.3 or 30%",
     ),
     "output.annual_revenue": (
-        None,
-        None,
         "达产后年营业收入；默认万元",
         "at full production; default 万元",
     ),
     "output.annual_tax": (
-        None,
-        None,
         "达产后年税收（亩均税收按此计算）；默认万元",
         "at full production (tax per mu uses it); default 万元",
     ),
     "output.added_value": (
-        None,
-        None,
         "达产后年工业增加值；默认万元",
         "at full production; default 万元",
     ),
     "output.employees": (
-        None,
-        None,
         "达产后从业人数（整数）",
         "employees at full production (a whole number)",
     ),
     "output.rd_share": (
-        None,
-        None,
         "研发投入 ÷ 营业收入；0.03 或 3%",
         "R&D spending ÷ revenue; 0.03 or 3%",
     ),
     "environment.energy_tce": (
-        None,
-        None,
         "年综合能源消费量（当量值）；可写 8000吨标准煤、0.8万吨标准煤",
         "annual energy use; 8000吨标准煤 or 0.8万吨标准煤",
     ),
     "environment.electricity_kwh": (
-        None,
-        None,
         "年用电量；可写 3000万千瓦时，默认千瓦时",
         "annual electricity; 3000万千瓦时, default kWh",
     ),
     "environment.in_red_line": (
-        None,
-        None,
         "用地是否位于生态保护红线内（一票否决）",
         "inside the ecological red line (a one-vote veto)",
     ),
     "environment.access_list_conflict": (
-        None,
-        None,
         "是否与“三线一单”生态环境准入清单冲突",
         "conflicts with the environmental access list",
     ),
     "environment.catalogue": (
-        None,
-        None,
         "《产业结构调整指导目录（2024年本）》中的类别",
         "class in the 2024 industrial structure catalogue",
     ),
     "environment.catalogue_item": (
-        None,
-        None,
         "目录中的条目，如 鼓励类 第十一项第3条",
         "the catalogue entry, e.g. 鼓励类 第十一项第3条",
     ),
     "environment.eia_category": (
-        None,
-        None,
         "环境影响评价文件类别",
         "the environmental impact assessment category",
     ),
     "environment.emissions.cod_t": (
-        None,
-        None,
         "年排放量；默认吨，可写 12吨、800公斤",
         "a year; default t, 12吨 or 800公斤",
     ),
     "environment.emissions.ammonia_t": (
-        None,
-        None,
         "年排放量；默认吨",
         "a year; default t",
     ),
     "environment.emissions.so2_t": (
-        None,
-        None,
         "年排放量；默认吨",
         "a year; default t",
     ),
     "environment.emissions.nox_t": (
-        None,
-        None,
         "年排放量；默认吨",
         "a year; default t",
     ),
     "environment.emissions.vocs_t": (
-        None,
-        None,
         "年排放量；默认吨",
         "a year; default t",
     ),
     "environment.emissions.co2_t": (
-        None,
-        None,
         "年排放量；默认吨，可写 1.2万吨",
         "a year; default t, 1.2万吨",
     ),
@@ -278,26 +212,14 @@ class FormField:
         return self.help_en if lang == "en" else self.help_zh
 
 
-def form_titles(path: str) -> tuple[str, str] | None:
-    """A project field's (zh, en) title as the form labels it: its help entry's words,
-    else the model's; None for a field the project model does not know."""
-    spec = FIELDS.get(path) or FIELDS.get(f"{path}.code")
-    zh, en = HELP.get(path, (None, None, "", ""))[:2]
-    if spec is None and zh is None:
-        return None
-    title_zh = zh or (spec.title_zh if spec else path)
-    title_en = en or (spec.title_en if spec and spec.title_en else title_zh)
-    return title_zh, title_en
-
-
 def model_fields() -> list[FormField]:
     """The project model's fields, in page order, each with its help line."""
     kinds = input_kinds()
     out = []
-    for path, (_, _, help_zh, help_en) in HELP.items():
+    for path, (help_zh, help_en) in HELP.items():
         kind = kinds[path]
         spec = FIELDS.get(path) or FIELDS.get(f"{path}.code")
-        title_zh, title_en = form_titles(path) or (path, path)
+        title_zh, title_en = field_title(path, "zh"), field_title(path, "en")
         choices: tuple[tuple[str, str, str], ...] = ()
         if kind in _CHOICE_NAMES and spec is not None:
             names = _CHOICE_NAMES[kind]

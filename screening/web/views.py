@@ -163,14 +163,10 @@ def committee_label(value: str | None, lang: str) -> str:
 
 
 def field_title(path: str, lang: str) -> str:
-    """A project field as the form labels it (投资总额 for investment.total); a field
-    the project model does not know (a rule set's own input) by its path."""
-    from screening.web.fields import form_titles
+    """A project field as the form labels it (总投资 for investment.total)."""
+    from screening.model.project import field_title as title
 
-    titles = form_titles(path)
-    if titles is None:
-        return path
-    return titles[1] if lang == "en" else titles[0]
+    return title(path, lang)
 
 
 def unit_suffix(unit: str | None, lang: str) -> str:

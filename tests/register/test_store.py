@@ -205,7 +205,9 @@ def test_reimport_of_the_same_lead_updates_it_and_keeps_its_history(
     changed = [e["detail"]["changed"] for e in history if e["what"] == "screening"]
     assert changed == [None, ["investment.fixed_assets", "name"]]
     text = cli("register", "history", "bh-000002", "--db", db_url)
-    assert "资料变更: investment.fixed_assets, name" in text
+    assert "资料变更：固定资产投资、项目名称" in text
+    english = cli("register", "history", "bh-000002", "--db", db_url, "--lang", "en")
+    assert "changed: fixed-asset investment, project name" in english
 
 
 def test_a_lead_without_an_id_is_found_again_by_company_and_name(

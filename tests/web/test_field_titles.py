@@ -1,5 +1,6 @@
 """A field reads the same wherever a page names it: the form's label and the history's
-name for a changed field are one lookup (`fields.form_titles`)."""
+name for a changed field, on the web page and in `register history`, are one lookup
+(`model.project.field_title`)."""
 
 from __future__ import annotations
 
@@ -14,5 +15,8 @@ def test_the_history_names_a_field_as_the_form_labels_it(lang: str) -> None:
     for form in model_fields():
         shown = form.title_en if lang == "en" else form.title_zh
         assert field_title(form.path, lang) == shown, form.path
-    assert field_title("name", "zh") == "项目名称"  # the model's own title is "name"
-    assert field_title("extra.own_input", lang) == "extra.own_input"
+    assert field_title("name", "zh") == "项目名称"
+    assert field_title("industry", lang) == (
+        "industry code" if lang == "en" else "行业代码"
+    )
+    assert field_title("extra.own_input", lang) == "own_input"
