@@ -46,6 +46,7 @@ from screening.workers import Workers, parts_for
 
 _WRITE_BUFFER = 1 << 20
 SHOWN_ERRORS = 5  # invalid or skipped rows kept for stderr; the companion file has all
+SHOWN_IGNORED = 200  # columns read into nothing, listed by the reports and the web page
 
 
 class _ErrorLog:
@@ -110,7 +111,7 @@ class BatchOutputs:
         self.shown_errors: list[dict[str, Any]] = []  # the first few, for stderr
         self.error_count = 0
         self.notes: list[str] = []
-        # the input's columns read into nothing: number (1-based), header, reason
+        # the input's columns read into nothing: column (1-based), header, reason
         self.ignored: list[dict[str, Any]] = []
         self.counts = BatchCounts()
 
@@ -322,6 +323,10 @@ class BatchOutputs:
             "generated": dt.datetime.now().isoformat(timespec="seconds"),
             "input": str(self.input_path),
             "counts": self.counts.as_dict(),
+            # the input's columns read into nothing: a report must say its figures
+            # were not used (a misspelt 固定资产投资 reads as missing data)
+            "ignored_columns": self.ignored[:SHOWN_IGNORED],
+            "ignored_count": len(self.ignored),
         }
 
     @staticmethod

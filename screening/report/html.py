@@ -49,6 +49,7 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "source": "来源",
         "row": "行号",
         "column": "列",
+        "header": "列名",
         "reason": "原因",
         "projects": "项目一览",
         "main_failed": "主要不符合项",
@@ -69,6 +70,9 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "score_axis": "得分",
         "skipped": "跳过的行",
         "skipped_title": "跳过的行（不是项目，如合计行；未筛查）",
+        "ignored_title": "未读入的列（已忽略，其内容未用于筛查）",
+        "ignored_shown": "仅列出前 %d 列。",
+        "unknown_header": "未识别的列名",
         "by_score": (
             "另有 %d 个被否决的项目没有一票否决项或硬性门槛不符，仅因总分未达通过线。"
         ),
@@ -124,6 +128,7 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "source": "Source",
         "row": "Row",
         "column": "Column",
+        "header": "Header",
         "reason": "Reason",
         "projects": "Projects",
         "main_failed": "Main failed rules",
@@ -148,6 +153,9 @@ BATCH_LABELS: dict[str, dict[str, str]] = {
         "skipped_title": (
             "Skipped rows (not projects, such as a totals row; not screened)"
         ),
+        "ignored_title": "Columns not read (ignored: not used in the screening)",
+        "ignored_shown": "The first %d columns only.",
+        "unknown_header": "unknown header",
         "by_score": (
             "%d more rejected projects have no veto and no failed gate: "
             "their score alone is below the pass mark."
@@ -196,6 +204,14 @@ def label(key: str, lang: str = "zh") -> str:
     """A report label: batch labels first, then messages `report.*`."""
     found = BATCH_LABELS[_lang(lang)].get(key)
     return found if found is not None else text(f"report.{key}", _lang(lang))
+
+
+def ignored_reason(reason: str, lang: str) -> str:
+    """Why a column was read into nothing, in the report's language: an unknown header
+    is the common case and has a label of its own."""
+    from screening.io.columns import UNKNOWN_HEADER
+
+    return label("unknown_header", lang) if reason == UNKNOWN_HEADER else reason
 
 
 def enum_label(group: str, value: str | None, lang: str = "zh") -> str:
@@ -571,6 +587,11 @@ def render_batch_html(
         top_rules=_top_rules(stats),
         invalid=[e for e in errors if not _is_skipped(e)],
         skipped=[e for e in errors if _is_skipped(e)],
+        ignored=[
+            {**i, "reason": ignored_reason(i["reason"], lang)}
+            for i in meta.get("ignored_columns") or ()
+        ],
+        ignored_count=meta.get("ignored_count") or 0,
         projects=shown,
         omitted=sum(stats.decisions.values()) - len(shown),
         t=lambda key: label(key, lang),

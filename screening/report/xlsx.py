@@ -42,7 +42,7 @@ from screening.io.ziparchive import (
     write_zip,
 )
 from screening.model.effective import RuleSet
-from screening.report.html import DECISIONS, enum_label, label
+from screening.report.html import DECISIONS, enum_label, ignored_reason, label
 from screening.report.labels import Labels
 from screening.report.sheetml import (
     COLUMN_REFS,
@@ -348,6 +348,8 @@ class XlsxWorkbook:
             ruleset = self._sheet("ruleset_sheet", RULESET, filtered=False)
             for row in _ruleset_rows(meta, self.counts(meta.get("counts")), self.lang):
                 ruleset.add(row_xml(row, RULESET, self.lang))
+            for row in _ignored_rows(meta, self.lang):
+                ruleset.add(row_xml(row, RULESET, self.lang))
             for sheet in self.sheets:
                 sheet.finish()
             staged = StagedFile(self.path, "wb")
@@ -479,6 +481,30 @@ def _ruleset_rows(
         [sheet_label("skipped", lang), counts.get("skipped")],
     ]
     rows += [[enum_label("decision", d, lang), counts.get(d)] for d in DECISIONS]
+    return rows
+
+
+HEADER_SHOWN = 200  # characters of an ignored column's header the 规则集 sheet shows
+
+
+def _ignored_rows(meta: Mapping[str, Any], lang: str) -> list[list[Any]]:
+    """The input's columns read into nothing, after the counts: a report must say
+    that their figures were not used."""
+    count = meta.get("ignored_count") or 0
+    if not count:
+        return []
+    rows: list[list[Any]] = [[label("ignored_title", lang), count]]
+    for i in meta.get("ignored_columns") or ():
+        # shortened, and a character no cell can encode (a lone surrogate) shown as ?
+        header = str(i["header"])[:HEADER_SHOWN].encode(errors="replace").decode()
+        where = (
+            f"第 {i['column']} 列「{header}」"
+            if lang == "zh"
+            else f"column {i['column']} “{header}”"
+        )
+        rows.append([where, ignored_reason(i["reason"], lang)])
+    if count > len(meta.get("ignored_columns") or ()):
+        rows.append(["", label("ignored_shown", lang) % len(meta["ignored_columns"])])
     return rows
 
 

@@ -47,7 +47,6 @@ STALE = 60  # seconds without a heartbeat after which a running job is presumed 
 SHOWN_ROWS = 500  # invalid and skipped rows kept for the page (the CSV has them all)
 TOP = 10
 SHOWN_RENAMED = 500  # leads a row gave another name or company, kept for the page
-SHOWN_IGNORED = 200  # columns read into nothing, kept for the page
 INTERRUPTED = (
     "运行中断（进程已退出）；重新上传即可补齐，已存入的行不会重复 / "
     "interrupted; upload again to complete it (nothing is stored twice)"
@@ -298,7 +297,7 @@ def _claim(register: Register) -> dict[str, Any] | None:
 
 def run_job(register: Register, settings: Settings, job: dict[str, Any]) -> None:
     """Count, screen, report and store one job; its row says how it went."""
-    from screening.batch_output import BatchOutputs
+    from screening.batch_output import SHOWN_IGNORED, BatchOutputs
     from screening.io.columns import UNKNOWN_HEADER
     from screening.io.readers import read_rows
     from screening.io.tables import Limits

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -161,6 +162,37 @@ def test_ignored_columns_are_listed(tmp_path: Path) -> None:
     )
     outputs.run(BEIHAI, None, None, 1)
     assert [(i["column"], i["header"]) for i in outputs.ignored] == [(20, "备用列")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_reports_list_the_columns_not_read(tmp_path: Path, lang: str) -> None:
+    # a report on the committee's table must say a column's figures were not used
+    sheet = _sheet(tmp_path, "建筑密度,<b>固定资产</b>", "45%,7")
+    html, book = tmp_path / "r.html", tmp_path / "r.xlsx"
+    result = CliRunner().invoke(
+        main,
+        ["batch", str(sheet), "--rules", BEIHAI, "--lang", lang]
+        + ["-o", str(html), "-o", str(book)],
+    )
+    assert result.exit_code == 0, result.output
+    page = html.read_text("utf-8")
+    unknown = "未识别的列名" if lang == "zh" else "unknown header"
+    title = "未读入的列" if lang == "zh" else "Columns not read"
+    assert (
+        title in page
+        and f"<td>&lt;b&gt;固定资产&lt;/b&gt;</td><td>{unknown}</td>" in page
+    )
+    assert '<td class="num">21</td><td>备用列</td>' in page
+    sheet_rows = [
+        [cell.value for cell in row]
+        for row in openpyxl.load_workbook(book, read_only=True).worksheets[-1].rows
+    ]
+    at = next(i for i, row in enumerate(sheet_rows) if str(row[0]).startswith(title))
+    assert sheet_rows[at][1] == 2
+    where = (
+        "第 20 列「<b>固定资产</b>」" if lang == "zh" else "column 20 “<b>固定资产</b>”"
+    )
+    assert sheet_rows[at + 1] == [where, unknown]
 
 
 def test_early_workers_are_kept(
