@@ -160,19 +160,26 @@ class Compiled(NamedTuple):
 
     def absent(self, part: Part, values: Any, derived: Any) -> frozenset[str]:
         """What a part lacks to be judged: the fields it reads that are absent, and for each
-        derived fact it reads that is unknown, the fields its derivation lacks."""
+        derived fact it reads that is unknown, the fields its derivation lacks — or,
+        when it has them all, those that are 0 (a zero divisor left it uncomputed)."""
         absent = {name for name in part.fields if name not in values}
         for name in part.derived:
             if derived.get(name) is None:
-                plan = self.plans[self.derive_rule[name]]
-                absent |= {field for field in plan.inputs if field not in values} or {
-                    name
-                }
+                inputs = self.plans[self.derive_rule[name]].inputs
+                absent |= (
+                    {field for field in inputs if field not in values}
+                    or {field for field in inputs if _is_zero(values.get(field))}
+                    or {name}
+                )
         return frozenset(absent)
 
     @property
     def engine_rules(self) -> int:
         return sum(len(chunk.definition) for chunks in self.chunks for chunk in chunks)
+
+
+def _is_zero(value: Any) -> bool:
+    return type(value) is not bool and isinstance(value, (int, Decimal)) and value == 0
 
 
 def compile_ruleset(rs: RuleSet) -> Compiled:

@@ -27,6 +27,7 @@ from screening.decision import Decider
 from screening.engine import Engine, Fired, default_engine, field, text_field
 from screening.expr import nodes as n
 from screening.expr.evaluate import (
+    ZERO_DIVISOR,
     Ctx,
     Evaluator,
     Missing,
@@ -115,8 +116,10 @@ class Screener:
 
 
 def _derivation(plan: RulePlan, judge: Judge) -> Callable[[Any], bool | None]:
-    """A derivation's value for later strata: None when its inputs are missing, False when
-    it does not apply or cannot be judged (未配置, a "/" cell)."""
+    """A derivation's value for later strata: None when its inputs are missing or a zero
+    divisor leaves it uncomputed (as its own finding says: missing data, so a rule
+    reading it is missing too, never failed or passed), False when it does not apply or
+    cannot be judged (未配置, a "/" cell)."""
     if plan.unconfigured is not None:
         return lambda run: False
     problem = judge.problem(plan, "condition")
@@ -131,15 +134,23 @@ def _derivation(plan: RulePlan, judge: Judge) -> Callable[[Any], bool | None]:
         if applies_problem is not None and inapplicable is not None:
             unready_because = applies_problem(run)
             if unready_because is not None:
-                return False if isinstance(unready_because, Undefined) else None
+                return _unknown(unready_because)
             if inapplicable(run):
                 return False
         unready_because = problem(run)
         if unready_because is not None:
-            return False if isinstance(unready_because, Undefined) else None
+            return _unknown(unready_because)
         return bool(true(run))
 
     return derivation
+
+
+def _unknown(problem: Missing | Undefined) -> bool | None:
+    """A derived fact its derivation could not judge: missing (None) for missing data
+    and a zero divisor, False for the rule set's own gaps (未配置)."""
+    if isinstance(problem, Undefined) and problem.code != ZERO_DIVISOR:
+        return False
+    return None
 
 
 class _Stratum:

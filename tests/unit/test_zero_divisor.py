@@ -8,6 +8,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from screening.cases import load_case
 from screening.findings import Outcome, Status
 from screening.loader import load_ruleset
@@ -174,3 +176,52 @@ def test_a_zero_metric_divisor_names_the_fields_behind_it(write_ruleset) -> None
     assert decision.missing == fields and decision.outcome is Outcome.REVIEW
     # a rule-set parameter of 0 is no project data to obtain: not applicable, as before
     assert base.status is Status.NOT_APPLICABLE and base.reason == "division_by_zero"
+
+
+@pytest.mark.parametrize("reference", [False, True])
+def test_a_fact_derived_over_a_zero_divisor_is_missing_for_its_readers(
+    write_ruleset, reference: bool
+) -> None:
+    # the derivation's own finding says 用地面积为 0: a gate reading the fact must not
+    # fail on it (a reject) but lack it, naming the zero input
+    ruleset = write_ruleset(
+        MINIMAL
+        + """\
+        metrics:
+          intensity: {expr: investment.fixed_assets / land.area_mu, unit: 万元/亩}
+        rules:
+          - id: dense
+            group: investment_intensity
+            kind: derive
+            sets: dense
+            when: intensity >= 300
+          - id: need.dense
+            group: investment_intensity
+            kind: gate
+            require: dense
+          - id: dense.veto
+            group: investment_intensity
+            kind: veto
+            fail_if: not dense
+        """
+    )
+    screener = Screener(ruleset, reference=reference)
+    decision = screener.screen(
+        Project.model_validate(
+            {"investment": {"fixed_assets": 3000}, "land": {"area_mu": 0}}
+        )
+    )
+    derived, gate, veto = decision.findings
+    assert derived.status is Status.MISSING and derived.reason == "division_by_zero"
+    for reader in (gate, veto):
+        assert reader.status is Status.MISSING, reader
+        assert reader.missing == ("land.area_mu",)
+    assert decision.outcome is Outcome.REVIEW
+    assert decision.missing == ("land.area_mu",) and decision.vetoed_by == ()
+    # a figure it can compute still decides
+    dense = screener.screen(
+        Project.model_validate(
+            {"investment": {"fixed_assets": 3000}, "land": {"area_mu": 5}}
+        )
+    )
+    assert [f.status for f in dense.findings] == [Status.PASS] * 3
