@@ -16,6 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from screening.compile import COMPUTED, constant_of
 from screening.errors import Diagnostic, ScreeningError, SourceSpan
 from screening.expr import nodes as n
 from screening.loader import find_ruleset, load_ruleset, rules_dirs
@@ -97,6 +98,7 @@ def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
     out += _engine(rs)
     out += _tables(rs)
     out += _unconfigured(rs)
+    out += _zero_divisors(rs)
     out += _weights(rs)
     out += _unused(rs)
     return out
@@ -232,6 +234,9 @@ def _domains(rs: RuleSet, rule: EffectiveRule) -> list[Diagnostic]:
             if message:
                 out.append(_diag(WARNING, "DOM", message, rs, rule, (key,)))
     return out
+
+
+CONDITION_KEYS = ("require", "fail_if", "require_any", "when")
 
 
 def _walk(node: n.Node) -> list[n.Node]:
@@ -465,6 +470,68 @@ def _unconfigured(rs: RuleSet) -> list[Diagnostic]:
                 NOTE,
             )
         )
+    return out
+
+
+def _zero_divisors(rs: RuleSet) -> list[Diagnostic]:
+    """Divisions by a 0 the rule set itself wrote (a literal, or a parameter whose
+    value is 0): the figure is never computed, so the rule is not applicable to every
+    project. A project's own 0 is its data (missing, see kinds.base.zero_divisor)."""
+
+    def zeros(node: n.Node) -> list[str]:
+        found = []
+        for part in _walk(node):
+            if isinstance(part, n.Arith) and part.op == "/":
+                divisor = part.right
+                value = constant_of(divisor, rs)
+                if value is not COMPUTED and value == 0:
+                    found.append(
+                        f"{divisor.name}（为 0）"
+                        if isinstance(divisor, n.Name)
+                        else "0"
+                    )
+        return found
+
+    out = []
+    for name, node in rs.metric_nodes.items():
+        for divisor in zeros(node):
+            users = [r.id for r in rs.rules if name in _names_read(rs, r)]
+            out.append(
+                Diagnostic(
+                    "DIV",
+                    f"指标 {name} 除以 {divisor}：无法计算，"
+                    f"规则 {'、'.join(_titled(rs, u) for u in users) or '（无）'} "
+                    "对所有项目报告“不适用” / divides by a 0 of the rule set: "
+                    "the rules reading it judge no project",
+                    rs.provenance.get(f"metrics.{name}"),
+                    f"metrics.{name}",
+                    WARNING,
+                )
+            )
+    for rule in rs.rules:
+        for key, expr in (
+            ("condition", rule.condition),
+            ("value", rule.value),
+            ("applies_if", rule.applies_if),
+        ):
+            if expr is None:
+                continue
+            if key == "condition":  # where the rule's file wrote it
+                key = next(
+                    (k for k in CONDITION_KEYS if getattr(rule.spec, k, None)), "id"
+                )
+            for divisor in zeros(expr):
+                out.append(
+                    _diag(
+                        WARNING,
+                        "DIV",
+                        f"除以 {divisor}：无法计算，此规则对所有项目报告“不适用” / "
+                        "divides by a 0 of the rule set: the rule judges no project",
+                        rs,
+                        rule,
+                        (key,),
+                    )
+                )
     return out
 
 
