@@ -548,6 +548,15 @@ def store_rows(
         )
         counts["updated_leads"] = len(last_of_lead)
         renamed = _renamed(bulk, cur, found, last_of_lead, company_ids)
+        # a row stored on a lead it names (an edit) gives the lead its company + name
+        # to be found by: renamed, a later row of the new names is that lead
+        known_as = [
+            (item.record.identity, lid)
+            for lid, (item, _current) in sorted(last_of_lead.items())
+            if item.lead is not None and item.record.identity is not None
+        ]
+        if known_as:
+            bulk.update(cur, leads, ("identity",), known_as)
     # 7. the run's leads, those whose screening was stored already among them
     unknown = sorted({k[2] for k in keyed if k[3] is None and k[2] not in lead_ids})
     if unknown:  # a lead and its screening another writer stored since we looked

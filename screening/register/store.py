@@ -155,7 +155,9 @@ class Pending(NamedTuple):
     row: int | None  # its row in the run's input
     decision: str
     record: Record
-    lead: str | None = None  # the lead it belongs to, when known (a rescreen)
+    # the lead it belongs to, when known: a rescreen, or an edit on the web page (which
+    # may rename a lead without an id: it takes the row's company + name)
+    lead: str | None = None
     file: str | None = None  # the file it came from, when the input is a folder
 
 
@@ -514,6 +516,16 @@ class Register:
                 f"项目库中没有项目 {key!r}（见 screening register list）/ no such lead"
             )
         return row
+
+    def lead_known_as(self, identity: str) -> str | None:
+        """The first lead registered with this company + name (`identity_of`), by key."""
+        with self.read() as conn:
+            return conn.execute(
+                select(leads.c.key)
+                .where(leads.c.identity == identity)
+                .order_by(leads.c.id)
+                .limit(1)
+            ).scalar()
 
     def leads(
         self, filters: Filters = Filters(), limit: int | None = 50, offset: int = 0

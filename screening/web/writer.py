@@ -74,15 +74,24 @@ class StoreWriter:
         return run
 
     def store(
-        self, screened: Screened, actor: str, lang: str, timeout: float = 120.0
+        self,
+        screened: Screened,
+        actor: str,
+        lang: str,
+        timeout: float = 120.0,
+        lead: str | None = None,
     ) -> str:
-        """Store one screened project and wait until it is stored; its lead's id."""
-        return self.submit(screened, actor, lang).result(timeout)
+        """Store one screened project and wait until it is stored; its lead's id.
+        With `lead`, it is a screening of that lead whatever its id, company and name
+        say (an edit of the lead: a lead without an id renamed)."""
+        return self.submit(screened, actor, lang, lead).result(timeout)
 
-    def submit(self, screened: Screened, actor: str, lang: str) -> Future[str]:
+    def submit(
+        self, screened: Screened, actor: str, lang: str, lead: str | None = None
+    ) -> Future[str]:
         """Hand one screened project to the writer: its lead's id, once stored."""
         done: Future[str] = Future()
-        self._queue.put([self._item(screened, actor, lang, done)])
+        self._queue.put([self._item(screened, actor, lang, done, lead)])
         return done
 
     async def stored(
@@ -110,7 +119,14 @@ class StoreWriter:
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
         self._queue.put(self._held.pop(loop))
 
-    def _item(self, screened: Screened, actor: str, lang: str, done: Waiter) -> Item:
+    def _item(
+        self,
+        screened: Screened,
+        actor: str,
+        lang: str,
+        done: Waiter,
+        lead: str | None = None,
+    ) -> Item:
         values = screened.values
         if (
             project_id(values.get("id")) is None
@@ -124,7 +140,11 @@ class StoreWriter:
         run = self._run(screened, actor, lang)
         with self._lock:  # the codec's memo is not for two threads at once
             record = record_of(values, screened.decision, screened.line, self._codec)
-        return (run, Pending(None, screened.decision.outcome.value, record), done)
+        return (
+            run,
+            Pending(None, screened.decision.outcome.value, record, lead),
+            done,
+        )
 
     def _write(self) -> None:
         while True:

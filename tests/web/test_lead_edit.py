@@ -131,17 +131,48 @@ def test_another_rule_set_is_said_and_confirmed_before_it_is_used(
     assert [s["ruleset"]["id"] for s in lead["screenings"]] == [BEIHAI, "national"]
 
 
-def test_an_edit_that_would_become_another_lead_is_refused(sqlite_web: Web) -> None:
+def test_a_lead_without_an_id_is_renamed_by_its_edit(sqlite_web: Web) -> None:
+    # a typo in the company fixed: the same lead, screened again, known by its new
+    # names from then on (it was refused as "another lead", so it could not be fixed)
+    register = sqlite_web.app.state.register
     key = _stored(sqlite_web, PASSING)
     client = sqlite_web.client("officer")
+    page = _edit(client, key)
+    data = {**form_of(page), "csrf": csrf_of(page), "company": "某某新材料有限公司"}
+    response = client.post("/leads/new", data=data)
+    assert response.status_code == 303, response.text[:2000]
+    assert response.headers["location"].split("?")[0].endswith(f"/leads/{key}")
+    total, (only,) = register.leads()
+    assert total == 1 and only["key"] == key and only["company"] == "某某新材料有限公司"
+    assert len(register.lead(key)["screenings"]) == 2
+    history = client.get(f"/leads/{key}").text
+    assert "变更字段" in history and "企业名称" in history
+    # the new names find the lead: an entry of the same project is the same lead
+    again = {**PASSING, "company": "某某新材料有限公司", "investment.total": "3.3亿元"}
+    assert _stored(sqlite_web, again) == key
+    assert register.leads()[0] == 1 and len(register.lead(key)["screenings"]) == 3
+
+
+def test_an_edit_that_would_become_another_lead_is_refused(sqlite_web: Web) -> None:
+    register = sqlite_web.app.state.register
+    key = _stored(sqlite_web, PASSING)
+    other = _stored(sqlite_web, {**PASSING, "name": "另一个项目"})
+    client = sqlite_web.client("officer")
+    # renamed to another lead's company and name: the two could not be told apart
     page = _edit(client, key)
     data = {**form_of(page), "csrf": csrf_of(page), "name": "另一个项目"}
     response = client.post("/leads/new", data=data)
     assert response.status_code == 422
+    assert f"项目 {other} 已使用这一企业名称与项目名称" in htmllib.unescape(
+        response.text
+    )
+    # an id given together with new names: a new lead, so entered afresh
+    data = {**data, "name": "第三个项目", "id": "NEW-1"}
+    response = client.post("/leads/new", data=data)
+    assert response.status_code == 422
     assert "这样会存为另一个项目" in htmllib.unescape(response.text)
-    total, (only,) = sqlite_web.app.state.register.leads()
-    assert total == 1 and only["key"] == key
-    assert len(sqlite_web.app.state.register.lead(key)["screenings"]) == 1
+    assert register.leads()[0] == 2
+    assert len(register.lead(key)["screenings"]) == 1
 
 
 def test_the_edit_form_escapes_the_lead_s_name_and_speaks_english(

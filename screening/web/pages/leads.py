@@ -247,11 +247,13 @@ async def screen_lead(request: Request) -> Response:
     if _source_warnings(source, ref, lang) and form.get("confirm_ruleset") != ref:
         # another rule set than the lead's: said first, stored on the next submit
         return _form(request, values, {}, ref, as_of_text, 409, source=source)
-    elsewhere = _elsewhere(source, values, lang)
+    elsewhere, renamed = _elsewhere(request, source, values, lang)
     if elsewhere:
         return _form(request, values, elsewhere, ref, as_of_text, 422, source=source)
     try:
-        key = request.app.state.writer.store(screened, actor(request), lang)
+        key = request.app.state.writer.store(
+            screened, actor(request), lang, lead=renamed
+        )
     except StoreRefused as exc:
         message = str(exc)
         errors = {"id": message, "company": message, "name": message}
@@ -260,13 +262,15 @@ async def screen_lead(request: Request) -> Response:
 
 
 def _elsewhere(
-    source: Source | None, values: dict[str, str], lang: str
-) -> dict[str, str]:
+    request: Request, source: Source | None, values: dict[str, str], lang: str
+) -> tuple[dict[str, str], str | None]:
     """Errors beside the id, company and name when an edit of `source` would be
     stored as another lead (the register finds a lead by its id, else by company +
-    name): the edited lead keeps its screenings; a new lead is entered afresh."""
+    name): the edited lead keeps its screenings; a new lead is entered afresh. And the
+    lead to store the edit on whatever its names say: a lead without an id renamed
+    (a typo in its company fixed) stays itself, unless another lead has those names."""
     if source is None:
-        return {}
+        return {}, None
     pid = project_id(values.get("id"))
     identity = identity_of(
         (values.get("company") or "").strip(), (values.get("name") or "").strip()
@@ -277,8 +281,19 @@ def _elsewhere(
     else:
         same = identity is not None and identity == source.identity
         field = "name"
+        if not same and pid is None and identity is not None:
+            other = register(request).lead_known_as(identity)
+            if other is None or other == source.key:
+                return {}, source.key
+            message = _say(
+                lang,
+                f"项目 {other} 已使用这一企业名称与项目名称：改名后两个项目将无法区分",
+                f"lead {other} already has this company and name: renamed so, the two "
+                "leads could not be told apart",
+            )
+            return {"company": message, "name": message}, None
     if same:
-        return {}
+        return {}, None
     message = _say(
         lang,
         f"这样会存为另一个项目，而不是项目 {source.key} 的新一次筛查"
@@ -298,8 +313,8 @@ def _elsewhere(
         + "; enter a new lead afresh",
     )
     if field == "id":
-        return {"id": message}
-    return {"company": message, "name": message}
+        return {"id": message}, None
+    return {"company": message, "name": message}, None
 
 
 def _by_field(exc: ScreeningError) -> tuple[dict[str, str], list[str]]:
