@@ -13,6 +13,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal
 from importlib import resources
 from typing import Annotated, Any, Literal, NamedTuple, get_args
@@ -752,12 +753,16 @@ def _catalogue() -> dict[str, FieldSpec]:
 FIELDS: dict[str, FieldSpec] = _catalogue()
 
 
-def field_title(path: str, lang: str) -> str:
+def field_title(
+    path: str, lang: str, declared: Mapping[str, tuple[str, str]] | None = None
+) -> str:
     """A project field as every output names it (总投资 for investment.total, 行业代码
-    for industry); a rule set's own input extra.NAME by its NAME, since its title is
-    in the rule set, and any other path as it is."""
+    for industry); a rule set's own input extra.NAME by its (zh, en) title in
+    `declared` (the rule set's `inputs:`), else by its NAME; any other path as it is."""
     spec = FIELDS.get(path) or FIELDS.get(f"{path}.code")
     if spec is None:
+        if declared and path in declared:
+            return declared[path][1] if lang == "en" else declared[path][0]
         return path.removeprefix("extra.")
     return spec.title_en or spec.title_zh if lang == "en" else spec.title_zh
 

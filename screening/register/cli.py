@@ -440,7 +440,8 @@ def register_show(lead: str, lang: str, db_ref: str | None, fmt: str) -> None:
 
     with _cli().user_errors(), _open(db_ref) as register:
         data = register.lead(lead)
-    _echo(render_json(data) if fmt == "json" else render_lead(data, lang))
+        declared = register.input_titles(lead) if fmt != "json" else {}
+    _echo(render_json(data) if fmt == "json" else render_lead(data, lang, declared))
 
 
 @register_group.command("history")
@@ -455,7 +456,12 @@ def register_history(lead: str, lang: str, db_ref: str | None, fmt: str) -> None
     with _cli().user_errors(), _open(db_ref) as register:
         events = register.history(lead)
         key = register.lead(lead)["key"]
-    _echo(render_json(events) if fmt == "json" else render_history(key, events, lang))
+        declared = register.input_titles(key) if fmt != "json" else {}
+    _echo(
+        render_json(events)
+        if fmt == "json"
+        else render_history(key, events, lang, declared)
+    )
 
 
 @register_group.command("stage")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -178,8 +178,13 @@ def render_leads(
 _Section = tuple[str, list[dict[str, Any]], Callable[[dict[str, Any]], str]]
 
 
-def render_lead(lead: dict[str, Any], lang: str) -> str:
-    """A lead's record: who, where, stage, the latest decision and every screening and event."""
+def render_lead(
+    lead: dict[str, Any],
+    lang: str,
+    declared: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
+    """A lead's record: who, where, stage, the latest decision and every screening and
+    event; fields by their titles, a rule set's own inputs by theirs in `declared`."""
     zh = lang == "zh"
     out = [
         f"{lead['key']}  {lead['name'] or ''}",
@@ -221,7 +226,10 @@ def render_lead(lead: dict[str, Any], lang: str) -> str:
             out.append(f"      {'未通过' if zh else 'failed'}: {', '.join(failed)}")
         if s["missing"]:
             out.append(
-                f"      {'缺数据' if zh else 'missing'}: {', '.join(s['missing'])}"
+                f"      {'缺数据' if zh else 'missing'}: "
+                + ("、" if zh else ", ").join(
+                    field_title(path, lang, declared) for path in s["missing"]
+                )
             )
         source = s["source"]
         if source["input"]:
@@ -322,8 +330,14 @@ _EVENT = {
 }
 
 
-def render_history(key: str, events: list[dict[str, Any]], lang: str) -> str:
-    """A lead's events, oldest first."""
+def render_history(
+    key: str,
+    events: list[dict[str, Any]],
+    lang: str,
+    declared: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
+    """A lead's events, oldest first; changed fields by their titles (a rule set's own
+    inputs by theirs in `declared`)."""
     zh = lang == "zh"
     index = 0 if zh else 1
     out = [f"{key} {'历史' if zh else 'history'}:"]
@@ -338,7 +352,7 @@ def render_history(key: str, events: list[dict[str, Any]], lang: str) -> str:
             )
             if d["changed"]:
                 titles = ("、" if zh else ", ").join(
-                    field_title(path, lang) for path in d["changed"]
+                    field_title(path, lang, declared) for path in d["changed"]
                 )
                 text += ("；资料变更：" if zh else "; changed: ") + titles
             elif d["changed"] is not None:

@@ -714,6 +714,26 @@ class Register:
             )
         return load_snapshot(files, head.as_of, head.sha256)
 
+    def input_titles(self, key: str) -> dict[str, tuple[str, str]]:
+        """The (zh, en) titles of the rule sets' own inputs (extra.NAME) that a lead's
+        screenings read, from their snapshots: what a page or `register show` names a
+        missing or changed one by."""
+        with self.read() as conn:
+            lead_id = self.lead_row(conn, key).id
+            ids = sorted(
+                conn.execute(
+                    select(screenings.c.snapshot_id)
+                    .where(screenings.c.lead_id == lead_id)
+                    .distinct()
+                ).scalars()
+            )
+        titles: dict[str, tuple[str, str]] = {}
+        for snapshot_id in ids:
+            for path, declared in self.snapshot_ruleset(snapshot_id).inputs.items():
+                if declared.title is not None and path not in titles:
+                    titles[path] = (declared.title.zh, declared.title.get("en"))
+        return titles
+
     def reproduce(
         self, screening_id: int, lang: str | None = None
     ) -> tuple[bytes, bool]:

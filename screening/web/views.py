@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -162,11 +163,14 @@ def committee_label(value: str | None, lang: str) -> str:
     return COMMITTEE_EN.get(value, value) if lang == "en" else value
 
 
-def field_title(path: str, lang: str) -> str:
-    """A project field as the form labels it (总投资 for investment.total)."""
+def field_title(
+    path: str, lang: str, declared: Mapping[str, tuple[str, str]] | None = None
+) -> str:
+    """A project field as the form labels it (总投资 for investment.total); a rule
+    set's own input by its title in `declared`."""
     from screening.model.project import field_title as title
 
-    return title(path, lang)
+    return title(path, lang, declared)
 
 
 def unit_suffix(unit: str | None, lang: str) -> str:

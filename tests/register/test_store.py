@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from screening.cases import load_case
 from screening.cli import main
 from screening.register import Register
 from screening.register.store import Filters
@@ -771,3 +772,26 @@ def test_import_of_jsonl_blocks_is_the_same_whatever_the_jobs(tmp_path: Path) ->
     errors, leads = reports["2"]
     assert [line.split(":")[1].split()[0] for line in errors] == ["5", "12", "21"]
     assert len(leads) == 27 and "bh-000004" not in leads
+
+
+def test_show_and_history_name_a_rule_set_s_own_inputs_by_their_titles(
+    db_url: str, tmp_path: Path
+) -> None:
+    # bh14 lacks the Beihai rule set's own input 建筑密度, then gives it: named by its
+    # title in the screening's rule set, never as extra.building_density
+    case = (
+        Path(__file__).resolve().parents[2]
+        / "cases/beihai/bh14-missing-building-density.yaml"
+    )
+    project = load_case(case).project.model_dump(mode="json", exclude_none=True)
+    given = {**project, "extra": {**project.get("extra", {}), "building_density": 0.42}}
+    for row in (project, given):
+        source = write_jsonl(tmp_path / "in.jsonl", [row])
+        cli("register", "import", str(source), "--rules", BEIHAI, "--db", db_url)
+    key = project["id"]
+    shown = cli("register", "show", key, "--db", db_url)
+    title = "建筑密度（建筑物基底面积占用地面积比例）"
+    assert f"缺数据: {title}" in shown and "extra." not in shown
+    assert f"资料变更：{title}" in cli("register", "history", key, "--db", db_url)
+    english = cli("register", "show", key, "--db", db_url, "--lang", "en")
+    assert "missing: building density (building footprint ÷ site area)" in english

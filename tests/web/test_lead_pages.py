@@ -287,12 +287,22 @@ def test_an_unknown_lead_names_the_pipeline_not_the_cli(sqlite_web: Web) -> None
 
 def test_the_history_names_changed_fields_by_their_titles(web: Web) -> None:
     assert screen_form(web, FORM).status_code == 303
-    changed = {**FORM, "investment.total": "3.2亿元", "land.admin_share": "6%"}
+    changed = {
+        **FORM,
+        "investment.total": "3.2亿元",
+        "land.admin_share": "6%",
+        "extra.building_density": "43%",
+    }
     assert screen_form(web, changed).status_code == 303
     client = web.client("officer")
     page = client.get("/leads/bh-007").text
     assert "变更字段" in page and "总投资" in page
     assert "investment.total" not in page and "land.admin_share" not in page
+    # the rule set's own input by its title in that rule set
+    changed_line = re.search(r"变更字段：([^<]*)", page)
+    assert changed_line is not None, page
+    assert "建筑密度（建筑物基底面积占用地面积比例）" in changed_line[1]
+    assert "building_density" not in changed_line[1]
     client.get("/lang?to=en")
     english = client.get("/leads/bh-007").text
     assert re.search(r"Total investment</dt><dd>32,000 ×10k CNY<", english)

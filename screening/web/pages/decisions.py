@@ -18,7 +18,14 @@ from screening.web.auth import READERS, allow
 from screening.web.fields import ACTUAL_FORM, PROMISE_FORM, Figure
 from screening.web.pages import register
 from screening.web.pdf import PdfError, html_to_pdf
-from screening.web.views import amount, day, lang_of, render, sheet_views
+from screening.web.views import (
+    amount,
+    day,
+    field_title,
+    lang_of,
+    render,
+    sheet_views,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -134,6 +141,8 @@ def lead_view(
         {**e, "figures": figures_shown(e["detail"], e["what"], lang)}
         for e in register(request).history(lead["key"])
     ]
+    # a changed field the rule set declared (extra.NAME) by its title in that rule set
+    declared = register(request).input_titles(lead["key"])
     empty: dict[str, Any] = {"values": {}, "errors": {}, "general": []}
     return render(
         request,
@@ -151,6 +160,7 @@ def lead_view(
         current=current_screening(lead),
         note_limit=NOTE_LIMIT,
         keypath=quote(lead["key"], safe=""),
+        field=lambda path: field_title(path, lang, declared),
     )
 
 
