@@ -258,16 +258,25 @@ def load_ruleset(ref: str | Path, as_of: dt.date | None = None) -> RuleSet:
     path = find_ruleset(str(ref))
     chain = _chain(path)
     top = chain[-1]
-    if (
-        as_of is not None
-        and top.model.effective
-        and not top.model.effective.covers(as_of)
-    ):
-        raise RuleSetError(
-            f"规则集 {top.model.id} 在 {as_of} 不在有效期内（{_period(top.model.effective)}）/ "
-            "not in force on that date",
-            top.loaded.span(("effective",)),
-        )
+    for item in reversed(chain):
+        # a parent not in force that day gives none of its parameters, tables or
+        # disables either (its rules alone dropped, a 2025 province's disable of the
+        # red-line veto judged a 2024 lead): refused, as the rule set itself would be
+        effective = item.model.effective
+        if as_of is None or effective is None or effective.covers(as_of):
+            continue
+        if item is top:
+            message = (
+                f"规则集 {top.model.id} 在 {as_of} 不在有效期内（{_period(effective)}）/ "
+                "not in force on that date"
+            )
+        else:
+            message = (
+                f"上级规则集 {item.model.id} 在 {as_of} 不在有效期内（{_period(effective)}），"
+                f"{top.model.id} 不能用于这一天 / the parent {item.model.id} is not in "
+                f"force on that date, so {top.model.id} cannot be applied to it"
+            )
+        raise RuleSetError(message, item.loaded.span(("effective",)))
     merged = _merge(chain, as_of)
     _typecheck(merged, {item.model.id: item for item in chain})
     if _is_path(str(ref)):

@@ -232,6 +232,30 @@ def test_rule_set_not_in_force(write_ruleset) -> None:
         )
 
 
+def test_a_parent_not_in_force_is_refused_not_half_applied(tmp_path: Path) -> None:
+    # a 2025 province disabling the red-line veto, extended by a park: on 2024-06-01
+    # its rules were dropped but its disable (and parameters) applied, so a lead in
+    # the red line passed; the child is refused that day, as the province alone is
+    (tmp_path / "prov.yaml").write_text(
+        "id: prov\ntitle: 省\nversion: '1'\neffective: {from: 2025-01-01}\n"
+        "extends: [national]\nparameters: {energy_review_tce: {value: 5000, unit: tce}}\n"
+        "disable:\n  - {rule: environment.red_line, reason: 省里另行规定}\n",
+        encoding="utf-8",
+    )
+    park = tmp_path / "park.yaml"
+    park.write_text(
+        "id: park\ntitle: 园区\nversion: '1'\nextends: [prov.yaml]\n", encoding="utf-8"
+    )
+    with pytest.raises(RuleSetError) as refused:
+        load_ruleset(str(park), as_of=dt.date(2024, 6, 1))
+    (shown,) = refused.value.diagnostics
+    assert "上级规则集 prov 在 2024-06-01 不在有效期内（2025-01-01 至 …）" in str(shown)
+    assert str(shown).startswith(f"{tmp_path / 'prov.yaml'}:4:")
+    in_force = load_ruleset(str(park), as_of=dt.date(2025, 6, 1))
+    assert "environment.red_line" not in {r.id for r in in_force.rules}
+    assert in_force.parameter("energy_review_tce") == 5000
+
+
 def test_validate_reports_a_misspelt_key_and_a_missing_parent_in_one_run(
     tmp_path: Path,
 ) -> None:
