@@ -333,6 +333,8 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
     weights: dict[str, Decimal] | None = None
     points_total: Decimal | None = None
     rules: dict[str, EffectiveRule] = {}
+    # derived fact → why its rule is not applied (zh, en)
+    unset: dict[str, tuple[str, str]] = {}
     defined: set[str] = set()  # rule ids the chain defines, in force on as_of or not
     disabled: list[Disabled] = []
     provenance: dict[str, SourceSpan] = {}
@@ -391,6 +393,12 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
             if not (
                 _in_force(model.effective, as_of) and _in_force(rule.effective, as_of)
             ):
+                if rule.kind == "derive" and rule.effective is not None:
+                    unset[rule.sets] = (
+                        f"设定它的规则 {rule.id} 在 {as_of} 不在有效期内"
+                        f"（{_period(rule.effective)}）",
+                        f"the derive rule {rule.id} setting it is not in force on {as_of}",
+                    )
                 continue  # a parent's version, if any, stays in force
             previous = rules.pop(
                 rule.id, None
@@ -424,7 +432,12 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
                     f"disable: 没有规则 {off.rule!r}{hint} / no such rule to disable",
                     span,
                 )
-            rules.pop(off.rule, None)  # not in force on as_of: nothing to disable
+            off_rule = rules.pop(off.rule, None)  # not in force on as_of: nothing
+            if off_rule is not None and off_rule.kind == "derive":
+                unset[off_rule.spec.sets] = (
+                    f"设定它的规则 {off.rule} 已被 {model.id} 停用（disable）",
+                    f"the derive rule {off.rule} setting it is disabled by {model.id}",
+                )
             disabled.append(Disabled(off.rule, off.reason, span))
     if as_of is not None:
         digest.update(b"as_of=" + as_of.isoformat().encode())
@@ -451,6 +464,7 @@ def _merge(chain: list[_Loaded], as_of: dt.date | None) -> RuleSet:
         provenance=provenance,
         sources={item.model.id: item.loaded for item in chain},
         points_total=points_total,
+        unset_facts=unset,
     )
 
 
@@ -514,6 +528,16 @@ def _field_symbols(rs: RuleSet) -> dict[str, Symbol]:
     return scope
 
 
+def _overlap(a: EffectiveRule, b: EffectiveRule) -> bool:
+    """Whether two rules are in force on some day together (by their `effective`)."""
+    x, y = a.spec.effective, b.spec.effective
+    if x is None or y is None:
+        return True
+    return (x.from_ is None or y.to is None or x.from_ <= y.to) and (
+        y.from_ is None or x.to is None or y.from_ <= x.to
+    )
+
+
 def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
     errors: list[Diagnostic] = []
     scope = _field_symbols(rs)
@@ -523,8 +547,28 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
         scope[name] = Symbol(
             "table", _table_type(table), key_count=len(table.keys or ())
         )
+    for name, why in rs.unset_facts.items():
+        scope[name] = Symbol("unset", BOOL, note=why)
     derived = [r for r in rs.rules if r.kind == "derive"]
+    setters: dict[str, list[EffectiveRule]] = {}
     for rule in derived:
+        earlier = setters.setdefault(rule.spec.sets, [])
+        # in force together, the later would silently win (its sheet says 是, then 否);
+        # an old and a new edition of the list, dated apart, each set it in turn
+        first = next((e for e in earlier if _overlap(e, rule)), None)
+        earlier.append(rule)
+        if first is not None:
+            errors.append(
+                Diagnostic(
+                    "RUL",
+                    f"事实 {rule.spec.sets} 已由规则 {first.id} 设定：一个事实只能由一条"
+                    f"派生规则设定（替换上级的规则请用同一 id 并写 override: true，"
+                    "扩大范围请改写那一条的 when）/ this fact is already set by "
+                    f"{first.id}: one derive rule per fact",
+                    rs.span(rule.origin, rule.position + ("sets",)),
+                    field_path(rule.position + ("sets",)) + f" [{rule.id}]",
+                )
+            )
         scope[rule.spec.sets] = Symbol("derived", BOOL)
 
     def locate(

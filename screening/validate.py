@@ -8,6 +8,7 @@ Loading (`loader`) already reports YAML, schema, extends and expression errors.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import itertools
 from dataclasses import dataclass
@@ -99,6 +100,7 @@ def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
     out += _tables(rs)
     out += _unconfigured(rs)
     out += _zero_divisors(rs)
+    out += _dated_facts(rs)
     out += _weights(rs)
     out += _unused(rs)
     return out
@@ -533,6 +535,66 @@ def _zero_divisors(rs: RuleSet) -> list[Diagnostic]:
                     )
                 )
     return out
+
+
+def _dated_facts(rs: RuleSet) -> list[Diagnostic]:
+    """A derived fact whose derive rules (dated: `effective`) leave days of a rule
+    reading it uncovered: on such a day nothing sets the fact and the rule set cannot
+    be applied at all (said now, not on that day)."""
+    setters: dict[str, list[EffectiveRule]] = {}
+    for rule in rs.rules:
+        if rule.kind == "derive":
+            setters.setdefault(rule.spec.sets, []).append(rule)
+    out = []
+    for fact, derives in setters.items():
+        periods = [_span_of(d.spec.effective) for d in derives]
+        if all(p == (None, None) for p in periods):
+            continue
+        for reader in rs.rules:
+            if reader in derives or fact not in _names_read(rs, reader):
+                continue
+            if _covered(_span_of(reader.spec.effective), periods):
+                continue
+            shown = "；".join(
+                f"{_titled(rs, d.id)} {p[0] or '…'} 至 {p[1] or '…'}"
+                for d, p in zip(derives, periods, strict=True)
+            )
+            out.append(
+                _diag(
+                    WARNING,
+                    "EFF",
+                    f"读取派生事实 {fact}，但设定它的规则只在部分日期有效（{shown}）："
+                    "其余日期本规则集无法使用；请给本规则同样的有效期，或补一条派生规则 / "
+                    "reads a fact its dated derive rules leave unset on some days: the "
+                    "rule set cannot be applied then; date this rule alike",
+                    rs,
+                    reader,
+                    ("id",),
+                )
+            )
+    return out
+
+
+Span = tuple[dt.date | None, dt.date | None]
+
+
+def _span_of(effective: Any) -> Span:
+    return (None, None) if effective is None else (effective.from_, effective.to)
+
+
+def _covered(days: Span, periods: list[Span]) -> bool:
+    """Whether `periods` together cover every day of `days` (None: unbounded)."""
+    start, end = days
+    for low, high in sorted(periods, key=lambda p: p[0] or dt.date.min):
+        if low is not None and (start is None or low > start):
+            return False  # a gap before this period
+        if high is None:
+            return True
+        if end is not None and high >= end:
+            return True
+        if start is None or high >= start:
+            start = high + dt.timedelta(days=1)
+    return False
 
 
 def _names_read(rs: RuleSet, rule: EffectiveRule) -> set[str]:

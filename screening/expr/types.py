@@ -41,6 +41,8 @@ class Symbol(NamedTuple):
     kind: str
     type: Type
     key_count: int = 0  # tables: how many keys a lookup takes
+    # unset: why the derived fact is not set (its rule not applied), zh and en
+    note: tuple[str, str] = ("", "")
 
 
 Scope = Mapping[str, Symbol]
@@ -99,6 +101,14 @@ def _name(node: n.Name, scope: Scope) -> Type:
     if symbol is None:
         hint = suggest(node.name, [k for k, s in scope.items() if s.kind != "table"])
         raise error(f"未知的名称 {node.name!r}{hint} / unknown name", node)
+    if symbol.kind == "unset":
+        zh, en = symbol.note
+        raise error(
+            f"派生事实 {node.name!r} 未设定：{zh}；读取它的规则也须停用或设同样的有效期 / "
+            f"the derived fact {node.name!r} is not set: {en}; a rule reading it must "
+            "be disabled or dated alike",
+            node,
+        )
     if symbol.kind == "table":
         raise error(
             f"{node.name!r} 是查找表，请写 lookup({node.name}, …) / use lookup() for tables",

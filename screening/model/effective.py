@@ -82,6 +82,9 @@ class RuleSet:
         default_factory=dict
     )  # rule-set id → LoadedYaml, for positions
     points_total: Decimal | None = None
+    # a derived fact whose only derive rule is not in force or disabled → why, for the
+    # message of a rule still reading it (not "unknown name")
+    unset_facts: dict[str, tuple[str, str]] = field(default_factory=dict)
     # the file path it was loaded from, when given as a path rather than a shipped id: every
     # output labels it so, since its id alone would claim a shipped rule set
     path: str | None = None

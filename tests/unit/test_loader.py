@@ -306,3 +306,39 @@ def test_a_file_under_rules_whose_id_is_not_its_path_is_refused(
         f"{fake}:1:5: [VAL] 规则集 id 'starter' 与文件位置不符，应为 'parks/fake' / "
         "the id must be the path under rules/ (id)"
     ]
+
+
+def test_a_fact_whose_derive_rule_is_not_applied_is_named_with_why(
+    tmp_path: Path,
+) -> None:
+    # the readers of a fact set by a rule out of force, or disabled: not "unknown
+    # name", but which rule and why, at the reader's line
+    dated = tmp_path / "dated.yaml"
+    dated.write_text(
+        MINIMAL + "rules:\n"
+        "  - {id: d.list, group: x, kind: derive, sets: key_project,"
+        " when: 'startswith(industry.code, \"C26\")', effective: {to: 2024-12-31}}\n"
+        "  - {id: r.key, group: x, kind: review, fail_if: key_project}\n",
+        encoding="utf-8",
+    )
+    assert load_ruleset(str(dated), as_of=dt.date(2024, 6, 1)).rules
+    with pytest.raises(RuleSetError) as refused:
+        load_ruleset(str(dated), as_of=dt.date(2025, 1, 1))
+    (shown,) = refused.value.diagnostics
+    assert str(shown).startswith(f"{dated}:6:")
+    assert (
+        "派生事实 'key_project' 未设定：设定它的规则 d.list 在 2025-01-01 不在有效期内"
+        in str(shown)
+    )
+    park = tmp_path / "park.yaml"
+    park.write_text(
+        "id: park\ntitle: 园区\nversion: '1'\nextends: [national]\n"
+        "disable:\n  - {rule: environment.two_high, reason: 不受理两高项目}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleSetError) as refused:
+        load_ruleset(str(park))
+    assert all(
+        "设定它的规则 environment.two_high 已被 park 停用（disable）" in str(d)
+        for d in refused.value.diagnostics
+    )
