@@ -253,8 +253,12 @@ def _chain(path: Path) -> list[_Loaded]:
     return order
 
 
-def load_ruleset(ref: str | Path, as_of: dt.date | None = None) -> RuleSet:
-    """Load, merge and type-check a rule set; `as_of` keeps what was in force that day."""
+def load_ruleset(
+    ref: str | Path, as_of: dt.date | None = None, checked: bool = True
+) -> RuleSet:
+    """Load, merge and type-check a rule set; `as_of` keeps what was in force that day.
+    `checked`: refuse one with the errors `validate` finds after loading (overlapping
+    score bands, a table cell missing): never screened with, as it is never valid."""
     path = find_ruleset(str(ref))
     chain = _chain(path)
     top = chain[-1]
@@ -279,6 +283,12 @@ def load_ruleset(ref: str | Path, as_of: dt.date | None = None) -> RuleSet:
         raise RuleSetError(message, item.loaded.span(("effective",)))
     merged = _merge(chain, as_of)
     _typecheck(merged, {item.model.id: item for item in chain})
+    if checked:
+        from screening.validate import semantic_errors
+
+        errors = semantic_errors(merged)
+        if errors:
+            raise RuleSetError("", diagnostics=errors)
     if _is_path(str(ref)):
         merged.path = str(ref)
     elif not path.resolve().is_relative_to(_source_rules()):

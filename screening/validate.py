@@ -48,10 +48,18 @@ class Report:
 def validate(ref: str) -> Report:
     """Load a rule set (id or path) and run every check on it."""
     try:
-        ruleset = load_ruleset(ref)
+        ruleset = load_ruleset(ref, checked=False)  # its errors among all the others
     except ScreeningError as exc:
         return Report(ref, tuple(_with_field(d) for d in exc.diagnostics))
     return Report(ref, tuple(sorted(check_ruleset(ruleset), key=_order)))
+
+
+def semantic_errors(rs: RuleSet) -> list[Diagnostic]:
+    """The errors of `check_ruleset` (score bands that overlap or leave gaps, a table
+    key outside its domain or a missing cell): a rule set with one is not applied
+    (`load_ruleset`), as `validate` refuses it."""
+    found = [d for rule in rs.rules for d in _bands(rs, rule)] + _tables(rs)
+    return sorted((d for d in found if d.severity == ERROR), key=_order)
 
 
 def _with_field(d: Diagnostic) -> Diagnostic:

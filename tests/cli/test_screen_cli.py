@@ -432,3 +432,45 @@ def test_screen_turns_pydantic_plugins_off_unless_the_user_chose(
     )
     assert result.returncode == 0, result.stderr
     assert reported in result.stderr
+
+
+@pytest.mark.parametrize("command", ["screen", "batch", "test"])
+def test_a_rule_set_validate_refuses_is_never_applied(
+    tmp_path: Path, command: str
+) -> None:
+    # overlapping bands and a table cell missing: validate's errors, and until now
+    # screen, batch and test used the rule set anyway (exit 0, a gate 不适用 passing)
+    rules = tmp_path / "bad.yaml"
+    rules.write_text(
+        "id: bad\ntitle: 坏规则集\nversion: '1'\n"
+        "tables:\n  by_group: {keys: [group], domain: {group: ['384']},"
+        " values: {'385': 10}}\n"
+        "rules:\n"
+        "  - {id: t.gate, group: land_use, kind: gate,"
+        " require: 'land.area_mu >= lookup(by_group, industry.group)'}\n"
+        "  - id: s.bands\n    group: tax_yield\n    kind: score\n"
+        "    value: output.annual_tax\n"
+        "    bands: [{max: 100, points: 0}, {min: 50, points: 10}]\n",
+        encoding="utf-8",
+    )
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        f"ruleset: {rules}\nid: p1\nindustry: C3841\nland: {{area_mu: 50}}\n"
+        "expect: {decision: pass}\n",
+        encoding="utf-8",
+    )
+    args = {
+        "screen": ["screen", str(case), "--rules", str(rules)],
+        "batch": [
+            "batch",
+            str(case),
+            "--rules",
+            str(rules),
+            "-o",
+            str(tmp_path / "o.csv"),
+        ],
+        "test": ["test", str(case)],
+    }[command]
+    result = invoke(args, code=2)
+    assert "[TBL]" in result.stderr and "[BND] 分档重叠" in result.stderr
+    assert not (tmp_path / "o.csv").exists()
