@@ -279,6 +279,9 @@ def shared_sentence(finding: Finding, words: Words) -> str | None:
         params = dict(finding.reason_params)
         if "divisor" in params:  # the inputs that are zero, by title
             params["divisor"] = words.fields(params["divisor"])
+        for named in ("parameter", "table"):  # 未配置: the item to fill, by its title
+            if isinstance(params.get(named), str):
+                params[named] = words.fields((params[named],))
         return words.text(
             f"finding.{finding.reason}", title=words.title(finding.rule), **params
         )

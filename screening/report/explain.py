@@ -160,12 +160,18 @@ def like_probe(finding: Finding, probe: Finding) -> bool | None:
     return None
 
 
+# reason parameters the words show by a title, not as given (未配置: the parameter or
+# table by its title): written per finding, never filled in as text
+TITLED_PARAMS = frozenset({"parameter", "table"})
+
+
 def reason_values(params: tuple[tuple[str, Any], ...]) -> dict[str, str] | None:
     """A reason's parameters as the values its compiled words (`Prose.reason_words`)
-    are filled with; None unless each is a text and each name is given once."""
+    are filled with; None unless each is a text shown as given and each name is given
+    once."""
     values = dict(params)
-    for value in values.values():
-        if type(value) is not str:
+    for name, value in values.items():
+        if type(value) is not str or name in TITLED_PARAMS:
             return None
     if len(values) != len(params):  # a name given twice: written per finding
         return None
@@ -589,7 +595,12 @@ class Explainer:
         if spec is not None:
             return spec.title_en if self.lang == "en" else spec.title_zh
         ruleset = self.ruleset
-        for table in (ruleset.inputs, ruleset.parameters, ruleset.metrics):
+        for table in (
+            ruleset.inputs,
+            ruleset.parameters,
+            ruleset.metrics,
+            ruleset.tables,
+        ):
             declared = table.get(path)
             if declared is not None and declared.title is not None:
                 return declared.title.get(self.lang)

@@ -26,6 +26,7 @@ from screening.model.effective import RuleSet
 from screening.model.project import FIELDS
 from screening.report.contract import finding_fields
 from screening.report.explain import (
+    TITLED_PARAMS,
     Prose,
     explainer,
     inapplicable_probe,
@@ -791,7 +792,7 @@ class DecisionRows:
         None where the words are not a plain fill of text parameters."""
         if len(params) == 1:  # the usual: `reason_values`, for one parameter
             name, value = params[0]
-            if type(value) is not str:
+            if type(value) is not str or name in TITLED_PARAMS:
                 return None
             key: tuple[str, tuple[str, ...]] = (reason, (name,))
             values = None

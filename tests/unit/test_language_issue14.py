@@ -16,7 +16,7 @@ from screening.report.contract import contract_bytes, to_contract
 from screening.report.explain import explainer
 from screening.screener import Screener
 from screening.validate import check_ruleset
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, ROOT
 
 EITHER_OR = (
     MINIMAL
@@ -395,7 +395,7 @@ def test_a_parameter_without_a_value_leaves_its_rule_unconfigured(
     )
     assert (
         explainer(rs, "zh").message(coverage)
-        == "建筑系数：未配置（参数 coverage_min 尚待主管部门填写），不作判断"
+        == "建筑系数：未配置（参数「coverage_min」尚待主管部门填写），不作判断"
     )
     assert (
         fallback.status is Status.PASS
@@ -483,3 +483,27 @@ def test_percent_is_only_for_a_dimensionless_number(write_ruleset) -> None:
         write_ruleset(
             MINIMAL + "inputs:\n  extra.x: {type: number, unit: 万元, percent: true}\n"
         )
+
+
+def test_an_unconfigured_item_is_named_by_its_title() -> None:
+    # the national baseline's four 未配置 rules, on every national screening's sheet:
+    # the parameter or table by its title, not its id (building_coverage_min_2023)
+    from screening.cases import load_case
+    from screening.loader import load_ruleset
+
+    rs = load_ruleset("national")
+    project = load_case(ROOT / "cases/beihai/bh01-iron-phosphate-pass.yaml").project
+    decision = Screener(rs).screen(project)
+    zh, en = explainer(rs, "zh"), explainer(rs, "en")
+    said = {f.rule: (zh.message(f), en.message(f)) for f in decision.findings}
+    assert said["land_use.building_coverage_2023"] == (
+        "建筑系数（2023 年版）：未配置（参数「建筑系数下限（2023 年版）」尚待主管部门填写），不作判断",
+        "building coverage (2023 edition): not configured (the parameter “minimum "
+        "building coverage (2023 edition)” is still to be set by the authority); not "
+        "judged",
+    )
+    assert (
+        "查找表「容积率控制值（2023 年版，未配置）」"
+        in said["land_use.plot_ratio_2023"][0]
+    )
+    assert not any("_2023" in zh_text for zh_text, _ in said.values())
