@@ -65,6 +65,7 @@ from screening.model.units import (
     bare_digits,
     date_message,
     parse_amount,
+    ungrouped,
 )
 from screening.source import load_yaml_file
 
@@ -331,9 +332,9 @@ def _extra(value: object) -> object:
     text = _text(value)
     if PLAIN_NUMBER.fullmatch(text):
         try:
-            return Decimal(text.replace(",", "").replace("，", ""))
-        except ArithmeticError:  # an exponent past what Decimal holds: kept as typed
-            return text
+            return Decimal(ungrouped(text))
+        except (ArithmeticError, UnitError):  # kept as typed: its declared type's
+            return text  # reading refuses it, or a text compares as text
     return text
 
 

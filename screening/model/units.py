@@ -98,6 +98,24 @@ def bare_digits(text: str) -> bool:
     )
 
 
+# a number's thousands separators where they belong: every 3 digits of its whole part
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d*)?(?:[eE][+-]?\d+)?")
+
+
+def ungrouped(number_text: str) -> str:
+    """`number_text` without its thousands separators (24,097 → 24097); UnitError when
+    one is misplaced ("240,97", "2,60,00", "1,0"): a decimal point typed as a comma
+    would be read 100 times too large, so it is refused, never guessed."""
+    if "," not in number_text and "，" not in number_text:
+        return number_text
+    if not _GROUPED.fullmatch(number_text):
+        raise UnitError(
+            f"千分位逗号位置不对：{number_text!r}（逗号每 3 位一个，如 24,097；"
+            "小数点请用“.”）/ misplaced thousands separator (use . for a decimal point)"
+        )
+    return number_text.replace(",", "").replace("，", "")
+
+
 _AMOUNT = re.compile(
     r"^\s*([+-]?(?:\d[\d,，]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$"
 )
@@ -168,7 +186,7 @@ def parse_amount(value: object, kind: str) -> Decimal:
     if unit_text and (date := _as_date(value)) is not None:
         raise UnitError(date_message(date))
     try:
-        number = Decimal(number_text.replace(",", "").replace("，", ""))
+        number = Decimal(ungrouped(number_text))
     except InvalidOperation:
         raise UnitError(f"无法识别的数值 {value!r} / not a number") from None
     if not unit_text:

@@ -26,10 +26,23 @@ from screening.model.units import UnitError, parse_amount
         ("45%", "fraction", Decimal("0.45")),
         (12, "money", Decimal("12")),
         (0.1, "money", Decimal("0.1")),
+        ("24,097", "money", Decimal("24097")),
+        ("1,234,567.5 万元", "money", Decimal("1234567.5")),
+        ("１２，３４５万元", "money", Decimal("12345")),
     ],
 )
 def test_amounts_normalise(value: object, kind: str, expected: Decimal) -> None:
     assert parse_amount(value, kind) == expected
+
+
+@pytest.mark.parametrize(
+    "typed", ["240,97", "240，97", "1,0", "2,40", "2,60,00", "12,34万元"]
+)
+def test_a_misplaced_thousands_separator_is_refused_not_read_larger(typed: str) -> None:
+    # "240,97" was read as 24,097 万元 (a B firm rated A): a comma is a thousands
+    # separator only every 3 digits of the whole part
+    with pytest.raises(UnitError, match="千分位逗号位置不对"):
+        parse_amount(typed, "money")
 
 
 @pytest.mark.parametrize(
