@@ -281,7 +281,11 @@ def check_promises(
     as_of: dt.date,
     tolerance: Tolerance,
 ) -> PromiseCheck:
-    """Hold one firm's promises against its actuals (the evaluation's figures fill gaps)."""
+    """Hold one firm's promises against its actuals (the evaluation's figures fill gaps).
+
+    Land, the year's revenue and tax, and the date of production (the firms table's
+    投产日期 / 实际投产日期) come from the evaluated firm when the record has none.
+    """
     figures = dict(result.measured.figures) if result is not None else {}
     land = _figure(record.land_mu) or _figure(_decimal(figures.get("land_mu")))
     revenue = (
@@ -290,6 +294,11 @@ def check_promises(
         else _decimal(figures.get("revenue"))
     )
     tax = record.tax if record.tax is not None else _decimal(figures.get("tax"))
+    produced = (
+        record.actual_production
+        if record.actual_production is not None
+        else _date(figures.get("production_start"))
+    )
     items = [
         _compare(
             "investment_intensity",
@@ -317,7 +326,7 @@ def check_promises(
         _date_item(
             "production",
             record.promised_production,
-            record.actual_production,
+            produced,
             as_of,
             tolerance,
         ),
@@ -327,6 +336,16 @@ def check_promises(
 
 def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
+
+
+def _date(text: str | None) -> dt.date | None:
+    """A date the evaluation read (ISO text in `Measured.figures`), or None."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _compare(
