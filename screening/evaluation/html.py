@@ -44,7 +44,7 @@ _L = {
         "open": "（",
         "close": "）",
         "comma": "，",
-        "items": "、",
+        "list_seam": "、",
         "sentences": "；",
     },
     "en": {
@@ -73,7 +73,7 @@ _L = {
         "open": " (",
         "close": ")",
         "comma": ", ",
-        "items": ", ",
+        "list_seam": ", ",
         "sentences": "; ",
     },
 }

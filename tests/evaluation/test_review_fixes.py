@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_screen_cli import invoke
+from tests.conftest import ROOT
 
 FIRM_HEADER = (
     "企业名称,统一社会信用代码,企业规模,用地面积(亩),税收实际贡献(万元),营业收入(万元),"
@@ -42,3 +47,37 @@ def test_the_firms_production_date_fills_the_promise(tmp_path: Path) -> None:
     assert item["actual"] == "2022-03-01"
     assert item["status"] == "met" and item["gap"] == -121 and not item["overdue"]
     assert doc["actions"] == []
+
+
+def _readme_command() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(
+        x
+        for x in readme.splitlines()
+        if x.startswith("screening evaluate cases/evaluations/sample")
+    )
+    return [str(ROOT / a) if a.startswith("cases/") else a for a in line.split()[1:]]
+
+
+def _action_rows(page: str) -> list[list[str]]:
+    """The cells of the HTML 反制清单 table (the table after <h2>反制清单</h2>)."""
+    section = page.split("<h2>反制清单</h2>", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]
+    return [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in rows]
+
+
+def test_the_readme_html_joins_a_firms_reasons_readably(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # finding 2: the reasons were joined by {{ L.items }}, the dict's items method
+    monkeypatch.chdir(tmp_path)
+    invoke(_readme_command())
+    page = (tmp_path / "回头看.html").read_text(encoding="utf-8")
+    assert "<built-in" not in page and "built-in method" not in html.unescape(page)
+    assert "method" not in page
+    reasons = [row[3] for row in _action_rows(page)]
+    several = [r for r in reasons if "、" in r]
+    assert len(several) >= 4
+    assert "投资强度(万元/亩)、亩均税收(万元/亩)" in " ".join(several)
+    for r in several:
+        assert all(part.strip() for part in r.split("、")), r
