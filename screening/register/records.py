@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from screening.findings import Decision, Finding, Status
 from screening.kinds import FAILING
-from screening.report.explain import json_string, number, round_score
+from screening.report.explain import json_string, number, shown_score
 
 STATUS_CODES = {
     Status.PASS: "p",
@@ -192,7 +192,7 @@ def record_of(
     stripped (`"api-1 "` is `api-1`, copied from a sheet or a form); blank, it is none.
     """
     text = values_json(values)
-    score = round_score(decision.score)
+    score = shown_score(decision.score, decision.pass_mark, decision.review_band)
     get = values.get
     made_up = made_up_id is not None and get("id") == made_up_id
     # the values a screening is known by leave a made-up id out: the same rows from a

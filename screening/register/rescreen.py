@@ -90,7 +90,7 @@ def rescreen(
     from screening.inputs import convert_inputs
     from screening.loader import load_ruleset
     from screening.report.contract import contract_bytes
-    from screening.report.explain import round_score
+    from screening.report.explain import shown_score
     from screening.screener import Screener
 
     new = load_ruleset(rules_ref, as_of=as_of)
@@ -148,7 +148,11 @@ def rescreen(
                 tuple(_StoredFinding(f["rule"], Status(f["status"])) for f in findings),
             )
             # compared as shown (two decimals), as the stored score is
-            after = decision._replace(score=round_score(decision.score))
+            after = decision._replace(
+                score=shown_score(
+                    decision.score, decision.pass_mark, decision.review_band
+                )
+            )
             screened_under = (row.snapshot_id, ruleset_file(row.rules_ref))
             pairs.setdefault(screened_under, []).append((lead["key"], before, after))
             pending.append(

@@ -28,8 +28,8 @@ from screening.report.explain import (
     number,
     percent,
     reason_values,
-    round_score,
     show,
+    shown_score,
 )
 from screening.report.figures import (
     apart,
@@ -641,7 +641,9 @@ class _LineWriter:
             else b"review"
             if outcome is _REVIEW
             else outcome.value.encode(),
-            score_json(decision.score).encode(),
+            score_json(
+                decision.score, decision.pass_mark, decision.review_band
+            ).encode(),
             _strings(decision.vetoed_by),
             _strings(decision.missing),
             b", ".join(texts),
@@ -698,7 +700,9 @@ def _head(decision: Decision, path: str | None) -> dict[str, Any]:
         ),
         "as_of": decision.as_of.isoformat() if decision.as_of else None,
         "decision": decision.outcome.value,
-        "score": number(round_score(decision.score), 2),
+        "score": number(
+            shown_score(decision.score, decision.pass_mark, decision.review_band), 2
+        ),
         "vetoed_by": list(decision.vetoed_by),
         "missing": list(decision.missing),
     }

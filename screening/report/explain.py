@@ -44,7 +44,9 @@ from screening.report.figures import (
     round_score,
     safe_bound,
     scaled,
+    score_hundredths,
     show,
+    shown_score,
     small_bound,
     tiny_bound,
 )
@@ -58,6 +60,7 @@ __all__ = [
     "number",
     "percent",
     "round_score",
+    "shown_score",
     "safe_bound",
     "show",
     "unit_label",
@@ -779,13 +782,17 @@ class Explainer:
             and decision.score is not None
             and decision.score < decision.pass_mark
         ):
+            shown = shown_score(
+                decision.score, decision.pass_mark, decision.review_band
+            )
+            assert shown is not None  # the score is not None
             lines.append(
                 text(
                     "summary.score_short",
                     lang,
-                    score=show(round_score(decision.score)),
+                    score=show(shown),
                     pass_mark=show(decision.pass_mark),
-                    gap=show(round_score(decision.pass_mark - decision.score)),
+                    gap=show(decision.pass_mark - shown),  # as the figures shown
                 )
             )
             gains = sorted(
@@ -1068,13 +1075,14 @@ class Prose:
             return lines
         before, between, gap_before, after = self.short
         shown = figure(pass_mark)
+        score_shown = score_hundredths(score, pass_mark, decision.review_band)
         lines.append(
             before
-            + hundredths(scaled(sn, sd, 100))
+            + hundredths(score_shown)
             + between
             + (shown[1] if shown is not None else show(pass_mark))
             + gap_before
-            + hundredths(scaled(pn * sd - sn * pd, pd * sd, 100))
+            + hundredths(scaled(pn * 100 - score_shown * pd, pd * 100, 100))
             + after
         )
         gains = [

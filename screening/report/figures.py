@@ -207,14 +207,40 @@ def round_score(score: Fraction | None) -> Fraction | None:
     return Fraction(round(score * 100), 100)
 
 
-def score_json(score: Any) -> str:
-    """`json.dumps(number(round_score(score), 2))`: the score to two decimals, from its ratio."""
+def score_hundredths(score: Any, pass_mark: Any = None, review_band: Any = None) -> int:
+    """The score as shown, in hundredths (two decimals, half to even), kept off the pass
+    line and the review line (pass_mark − review_band) it does not reach or miss: an
+    exact 49.99999 under a review line of 50 shows as 49.99, not as 50 beside 否决."""
+    num, den = score.as_integer_ratio()
+    hundredths = scaled(num, den, 100)
+    if pass_mark is None:
+        return hundredths
+    pn, pd = pass_mark.as_integer_ratio()
+    rn, rd = (review_band or 0).as_integer_ratio()
+    for ln, ld in ((pn, pd), (pn * rd - rn * pd, pd * rd)):
+        if hundredths * ld == ln * 100:  # shown on the line: is the exact score?
+            exact, line = num * ld, ln * den
+            if exact != line:
+                return hundredths + (1 if exact > line else -1)
+    return hundredths
+
+
+def shown_score(
+    score: Any, pass_mark: Any = None, review_band: Any = None
+) -> Fraction | None:
+    """The score as every output shows it (`score_hundredths`), exactly."""
+    if score is None:
+        return None
+    return Fraction(score_hundredths(score, pass_mark, review_band), 100)
+
+
+def score_json(score: Any, pass_mark: Any = None, review_band: Any = None) -> str:
+    """`json.dumps(number(shown_score(…), 2))`: the shown score, from its ratio."""
     if score is None:
         return "null"
     if type(score) is not Fraction and type(score) is not int:
-        return _encode(number(round_score(score), 2))
-    num, den = score.as_integer_ratio()
-    hundredths = scaled(num, den, 100)  # what round(score × 100) gives: half to even
+        return _encode(number(shown_score(score, pass_mark, review_band), 2))
+    hundredths = score_hundredths(score, pass_mark, review_band)
     if hundredths % 100 == 0:
         return str(hundredths // 100)
     return repr(hundredths / 100)

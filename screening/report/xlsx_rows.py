@@ -34,8 +34,8 @@ from screening.report.explain import (
     number,
     percent,
     reason_values,
-    round_score,
     show,
+    shown_score,
     unit_label,
 )
 from screening.report.figures import (
@@ -980,9 +980,13 @@ class DecisionRows:
         summary = self.prose.summary(decision, remedies)
         to_pass = "\n".join(summary) if summary else None
         decision_cell = self._decisions.get(decision.outcome.value)
-        score_text = score_json(decision.score)  # number(round_score(score), 2)
+        score_text = score_json(
+            decision.score, decision.pass_mark, decision.review_band
+        )  # number(shown_score(…), 2)
         if decision_cell is None or len(score_text) > 15 or "e" in score_text:
-            score = number(round_score(decision.score), 2)
+            score = number(
+                shown_score(decision.score, decision.pass_mark, decision.review_band), 2
+            )
             return self._whole_summary(decision, score, failed, to_pass)
         score_cell = (
             EMPTY
@@ -1011,7 +1015,9 @@ class DecisionRows:
             return trimmed(cells) + b"</row>"
         except Unrepresentable:
             # refused again by the general path, which words it naming the column
-            score = number(round_score(decision.score), 2)
+            score = number(
+                shown_score(decision.score, decision.pass_mark, decision.review_band), 2
+            )
             return self._whole_summary(decision, score, failed, to_pass)
 
     def _whole_summary(
