@@ -682,7 +682,65 @@ def register_promise(
                 production_by=production_by,
                 note=note,
             )
+            # the promise it restates: the one before it (it keeps what is not given)
+            stored = register.lead(done["lead"])["promises"]
+            earlier = stored[-2] if len(stored) > 1 else None
+        given_names = set(figures) | {
+            name
+            for name, value in (
+                ("signed_on", signed_on),
+                ("start_by", start_by),
+                ("production_by", production_by),
+            )
+            if value is not None
+        }
     click.echo(f"{done['lead']}: 承诺已记录 / promise recorded")
+    for line in _restated(earlier, done, given_names):
+        click.echo(f"  {line}")
+
+
+def _restated(
+    earlier: dict[str, Any] | None, now: dict[str, Any], given: set[str]
+) -> list[str]:
+    """What a promise restating `earlier` changed, repeated and kept of it, each figure
+    by its title with its value (nothing when it is the lead's first promise)."""
+    from screening.register.figures import PROMISE_FORM
+    from screening.register.render import amount
+
+    if earlier is None:
+        return []
+    forms = {f.name: f for f in PROMISE_FORM if f.name != "note"}
+
+    def shown(name: str, value: Any) -> str:
+        text = amount(value) if isinstance(value, Decimal) else str(value)
+        return text + forms[name].unit
+
+    def line(zh: str, en: str, items: list[tuple[str, str]]) -> str:
+        return (
+            f"{zh}：" + "，".join(f"{forms[n].title_zh} {text}" for n, text in items)
+            + f" / {en}: " + ", ".join(forms[n].title_en for n, _text in items)
+        )  # fmt: skip
+
+    changed, unchanged, kept = [], [], []
+    for name in forms:
+        value, was = now.get(name), earlier.get(name)
+        if name not in given:
+            if value is not None:
+                kept.append((name, shown(name, value)))
+        elif was is None:
+            changed.append((name, f"{shown(name, value)}（新增）"))
+        elif was != value:
+            changed.append((name, f"{shown(name, was)} → {shown(name, value)}"))
+        else:
+            unchanged.append((name, shown(name, value)))
+    out = []
+    if changed:
+        out.append(line("改为", "changed", changed))
+    if unchanged:
+        out.append(line("与上次相同", "unchanged", unchanged))
+    if kept:
+        out.append(line("沿用上次承诺", "kept from the earlier promise", kept))
+    return out
 
 
 @register_group.command("actual")

@@ -962,7 +962,10 @@ class Register:
         production_by: dt.date | None = None,
         note: str | None = None,
     ) -> dict[str, Any]:
-        """Record what was promised at signing (a later promise supersedes, both are kept)."""
+        """Record what was promised at signing. A later promise restates the earlier
+        one: the figures and dates it gives replace the earlier promise's, the others
+        are kept (the earlier promise stays in the history). Returns the promise now
+        in force: its figures and dates."""
         _check_figures(figures, PROMISE_FIGURES)
         check_text(note)
         if not figures and start_by is None and production_by is None:
@@ -971,48 +974,52 @@ class Register:
             raise RegisterError(
                 f"签约日期 {signed_on} 晚于今天 / a date in the future is refused"
             )
-        # production before start: a typo in a year, feeding the wrong 投产率 cohort
-        if (
-            start_by is not None
-            and production_by is not None
-            and production_by < start_by
-        ):
-            raise RegisterError(
-                f"承诺投产日期 {production_by} 早于承诺开工日期 {start_by} / the "
-                f"promised production date {production_by} is before the promised "
-                f"start {start_by}",
-                field="production_by",
+        given = {k: v for k, v in figures.items() if v is not None}
+        given.update(
+            (k, v)
+            for k, v in (
+                ("signed_on", signed_on),
+                ("start_by", start_by),
+                ("production_by", production_by),
             )
+            if v is not None
+        )
         with self.write() as conn:
             lead = self.lead_row(conn, key, lock=True)
+            earlier = conn.execute(
+                select(promises)
+                .where(promises.c.lead_id == lead.id)
+                .order_by(promises.c.id.desc())
+                .limit(1)
+            ).first()
+            before = {
+                k: v
+                for k, v in (earlier._mapping.items() if earlier is not None else ())
+                if k in _RESTATED and v is not None
+            }
+            now_promised = {**before, **given}
+            _check_promised_dates(now_promised, given)
+            stored = {k: now_promised.get(k) for k in _RESTATED}
+            stored["signed_on"] = stored["signed_on"] or lead.signed_on
             now = utc_now()
             conn.execute(
                 promises.insert().values(
-                    lead_id=lead.id,
-                    signed_on=signed_on or lead.signed_on,
-                    start_by=start_by,
-                    production_by=production_by,
-                    note=note,
-                    recorded_at=now,
-                    actor=actor,
-                    **figures,
+                    lead_id=lead.id, note=note, recorded_at=now, actor=actor, **stored
                 )
             )
             conn.execute(
                 update(leads)
                 .where(leads.c.id == lead.id)
                 .values(
-                    promised_total=figures.get("total_investment"),
-                    promised_start=start_by,
-                    promised_production=production_by,
+                    promised_total=now_promised.get("total_investment"),
+                    promised_start=now_promised.get("start_by"),
+                    promised_production=now_promised.get("production_by"),
                     updated_at=now,
                 )
             )
         return {
             "lead": lead.key,
-            **figures,
-            "start_by": start_by,
-            "production_by": production_by,
+            **{k: v for k, v in stored.items() if v is not None},
         }
 
     def record_actual(
@@ -1151,6 +1158,34 @@ def _figures_of(
     row: dict[str, Any], names: dict[str, str], extra: tuple[str, ...]
 ) -> dict[str, Any]:
     return {k: row[k] for k in (*names, *extra, "note") if row.get(k) is not None}
+
+
+# what a promise restating an earlier one keeps of it when it does not give it
+_RESTATED = (*PROMISE_FIGURES, "signed_on", "start_by", "production_by")
+
+
+def _check_promised_dates(promised: dict[str, Any], given: dict[str, Any]) -> None:
+    """Production before start (a typo in a year, feeding the wrong 投产率 cohort) is
+    refused, also when one of the two dates is the earlier promise's."""
+    start_by, production_by = promised.get("start_by"), promised.get("production_by")
+    if start_by is None or production_by is None or production_by >= start_by:
+        return
+    kept = [
+        (zh, en)
+        for name, zh, en in (
+            ("start_by", "承诺开工日期", "start"),
+            ("production_by", "承诺投产日期", "production date"),
+        )
+        if name not in given
+    ]
+    raise RegisterError(
+        f"承诺投产日期 {production_by} 早于承诺开工日期 {start_by}"
+        + (f"（{kept[0][0]}沿用上次承诺）" if kept else "")
+        + f" / the promised production date {production_by} is before the promised "
+        f"start {start_by}"
+        + (f" (the {kept[0][1]} is the earlier promise's)" if kept else ""),
+        field="production_by",
+    )
 
 
 def _check_figures(figures: dict[str, Any], allowed: dict[str, str]) -> None:
