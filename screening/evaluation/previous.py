@@ -9,6 +9,8 @@ statistics a previous-year benchmark needs are computed with the same scheme.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +22,7 @@ from screening.evaluation.fields import FIRM_FIELDS, FirmField
 from screening.evaluation.firms import read_firms
 from screening.evaluation.population import Accumulator, Statistic
 from screening.evaluation.results import Previous
-from screening.evaluation.run import PreviousYear
+from screening.evaluation.run import PreviousYear, fold_name
 from screening.evaluation.scheme import Scheme
 from screening.io.tables import InputError
 
@@ -106,6 +108,42 @@ def _firm(out: PreviousYear, firm: dict[str, Any]) -> None:
         out.results[str(firm_id)] = Previous(
             firm.get("class"), fraction(firm.get("score_exact")), firm.get("track")
         )
+        name = firm.get("name")
+        if name and str(name) == str(firm_id):  # known by its name only last year
+            out.by_name.setdefault(fold_name(str(name)), str(firm_id))
+
+
+def _fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def class_names(scheme: Scheme) -> dict[str, str | None]:
+    """What a published list may write in 类别 (folded) → the scheme's class id.
+
+    A class's id (A), with 类 / 级 (A类), its titles (A类（优先发展类）, A (priority
+    development)) and the title's bracketed part (优先发展类); the not-rated title
+    (不参评, T类（不参评）) → None. Full-width forms and spaces are folded first.
+    """
+    out: dict[str, str | None] = {}
+
+    def add(text: str | None, class_id: str | None) -> None:
+        if not text:
+            return
+        folded = _fold(text)
+        out.setdefault(folded, class_id)
+        inner = re.fullmatch(r"(.*?)\((.+)\)", folded)
+        if inner:
+            out.setdefault(inner.group(1), class_id)
+            out.setdefault(inner.group(2), class_id)
+
+    for label in scheme.classes:
+        for text in (label.id, label.id + "类", label.id + "级"):
+            add(text, label.id)
+        add(label.title.zh, label.id)
+        add(label.title.en, label.id)
+    add(scheme.not_rated.zh, None)
+    add(scheme.not_rated.en, None)
+    return out
 
 
 def _from_document(path: Path, doc: Any, scheme: Scheme) -> PreviousYear:
@@ -148,6 +186,17 @@ def _from_sheet(path: Path, scheme: Scheme) -> PreviousYear:
     out = PreviousYear(str(path))
     table = read_firms(path, RESULT_FIELDS)
     try:
+        present = {column.field for column in table.columns}
+        if not present & {"score", "class_id"}:
+            raise InputError(
+                "上年结果表没有「得分」或「类别」列：应为上年评价结果（统一社会信用代码或"
+                "企业名称、得分、类别）或本工具输出的 JSON；上年企业数据请用 "
+                "--previous-figures / last year's results have no 得分 (score) or 类别 "
+                "(class) column: give last year's class list or this tool's JSON "
+                "(last year's firm figures go to --previous-figures)",
+                SourceSpan(str(path)),
+            )
+        names = class_names(scheme)
         for row in table:
             if row.values is None:
                 if row.skipped is None:
@@ -155,14 +204,26 @@ def _from_sheet(path: Path, scheme: Scheme) -> PreviousYear:
                         f"{row.column}: {row.reason}", SourceSpan(str(path), row.number)
                     )
                 continue
-            class_id = row.values.get("class_id")
-            class_id = str(class_id).strip().upper()[:1] if class_id else None
+            written = row.values.get("class_id")
+            class_id = None
+            if written is not None and _fold(str(written)):
+                if _fold(str(written)) not in names:
+                    known = "、".join(scheme.class_ids)
+                    raise InputError(
+                        f"类别: 无法识别的类别 {str(written)!r}（本方案的类别为 {known}，"
+                        f"或其名称）/ unknown class {str(written)!r} (this scheme's "
+                        f"classes: {', '.join(scheme.class_ids)}, or their titles)",
+                        SourceSpan(str(path), row.number),
+                    )
+                class_id = names[_fold(str(written))]
             score = row.values.get("score")
             out.results[row.firm_id] = Previous(
                 class_id,
                 Fraction(score) if score is not None else None,
                 row.values.get("track"),
             )
+            if not row.values.get("credit_code") and row.values.get("name"):
+                out.by_name.setdefault(fold_name(str(row.values["name"])), row.firm_id)
     finally:
         table.close()
     return out

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from itertools import accumulate, compress, groupby, islice, repeat
 from operator import eq, floordiv, sub
 from pathlib import Path
@@ -69,6 +70,18 @@ class PreviousYear:
     source: str | None = None
     results: dict[str, Previous] = field(default_factory=dict)
     statistics: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # folded name → key of a result known by its name only (no credit code last year)
+    by_name: dict[str, str] = field(default_factory=dict)
+
+    def find(self, firm_id: str, name: str | Callable[[], str]) -> Previous | None:
+        """A firm's result last year: by its id, else (a row without a credit code) by
+        its folded name, as promises are matched. `name` may be a callable (lazy)."""
+        found = self.results.get(firm_id)
+        if found is None and self.by_name:
+            text = name() if callable(name) else name
+            key = self.by_name.get(fold_name(text)) if text else None
+            found = self.results.get(key) if key is not None else None
+        return found
 
 
 def fold_name(name: str) -> str:
@@ -102,6 +115,7 @@ class _TrackState:
     previous: array[int] = field(
         default_factory=lambda: array("b")
     )  # last year's class
+    matched: int = 0  # rated firms found in last year's results
     summary: TrackSummary | None = None
     scorer: TrackScorer | None = None
     scores: list[Score] = field(default_factory=list)  # by position, in 1 / scale
@@ -424,7 +438,7 @@ class Evaluation:
         return self._attach(FirmResult(firm, state.track if state else None))
 
     def _attach(self, result: FirmResult) -> FirmResult:
-        previous = self.previous.results.get(result.firm_id)
+        previous = self.previous.find(result.firm_id, result.measured.name)
         promise = None
         if self.promise_check is not None:
             key = self.promise_key(result.firm_id, result.measured.name)
@@ -595,6 +609,20 @@ def _evaluate(
         _score_all(scheme, states, blocks, names, previous.statistics, given, previous)
         for state in states:
             _summarise(scheme, state, blocks)
+        warnings = warnings if warnings is not None else []
+        if previous.results and not _any_previous(previous, states, names, no_track):
+            warnings.append(
+                Diagnostic(
+                    "PREV",
+                    "上年结果与本年企业无一匹配（按统一社会信用代码，无代码的按企业名称）："
+                    "所有企业按上年无记录处理 / last year's results match no firm of this "
+                    "year (by credit code, or by name where last year had no code): "
+                    "every firm is taken as new",
+                    SourceSpan(previous.source or source),
+                    None,
+                    "warning",
+                )
+            )
     except BaseException:
         spill.close()
         raise
@@ -617,9 +645,26 @@ def _evaluate(
         counts,
         errors,
         skipped,
-        warnings or [],
+        warnings,
         previous,
         given,
+    )
+
+
+def _any_previous(
+    previous: PreviousYear,
+    states: list[_TrackState],
+    names: _Names,
+    no_track: list[int],
+) -> bool:
+    """Whether last year's results hold any firm of this year (rated ones counted
+    while scoring; the others looked up only when no rated firm matched)."""
+    if any(state.matched for state in states):
+        return True
+    others = [seq for s in states for seq in (*s.seqs, *s.not_rated)] + no_track
+    return any(
+        previous.find(names.firm_id(seq), partial(names.name, seq)) is not None
+        for seq in others
     )
 
 
@@ -765,10 +810,11 @@ def _score_all(
                 column.extend(None if v is None else Fraction(*v) for v in values[i])
         state.overrides.extend(overrides if overrides is not None else [-1] * size)
         if results:
-            found = (
-                results.get(names.firm_id(seq))
+            found = [
+                previous.find(names.firm_id(seq), partial(names.name, seq))
                 for seq in state.seqs[start : start + size]
-            )
+            ]
+            state.matched += size - found.count(None)
             state.previous.extend(
                 _class_index(scheme, last.class_id if last else None) for last in found
             )

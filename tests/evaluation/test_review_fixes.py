@@ -81,3 +81,90 @@ def test_the_readme_html_joins_a_firms_reasons_readably(
     assert "投资强度(万元/亩)、亩均税收(万元/亩)" in " ".join(several)
     for r in several:
         assert all(part.strip() for part in r.split("、")), r
+
+
+PREVIOUS_FIRMS = (
+    "企业名称,统一社会信用代码,企业规模,用地面积(亩),税收实际贡献(万元),营业收入(万元),"
+    "工业增加值(万元),综合能耗(吨标煤),主要污染物排放当量(吨),研发经费(万元),"
+    "年平均职工人数,投产日期,是否公用事业企业,是否发生重大安全生产或环境污染事故",
+    "台州甲机械有限公司,91331003000000001Y,规上,20,300,20000,2723.2,1010.8,0.552394,"
+    "604,150.12,2015-03-01,否,否",
+    "台州乙模具有限公司,913310030000000022,规上,10,240.97,10000,1361.6,505.4,0.276197,"
+    "302,75.06,2015-03-01,否,否",
+    "台州丙塑业（集团）有限公司,913310030000000035,规上,10,240.97,10000,1361.6,505.4,"
+    "0.276197,302,75.06,2015-03-01,否,否",
+)
+
+
+def _previous_run(tmp_path: Path, *lines: str) -> tuple[dict[str, dict], str]:
+    firms = _write(tmp_path / "firms.csv", *PREVIOUS_FIRMS)
+    previous = _write(tmp_path / "2024公示名单.csv", *lines)
+    out = tmp_path / "out.json"
+    result = invoke(["evaluate", firms, "--scheme", "huangyan", "--year", "2025",
+                     "--previous", previous, "-o", str(out)])  # fmt: skip
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    return {f["name"]: f for f in doc["firms"]}, result.stderr
+
+
+def test_a_name_only_class_list_matches_firms_with_codes(tmp_path: Path) -> None:
+    # finding 3: 企业名称, 得分, 类别 and no code column; this year's table has codes
+    firms, stderr = _previous_run(
+        tmp_path,
+        "企业名称,得分,类别",
+        "台州甲机械有限公司,95.5,B类",
+        "台州乙 模具有限公司,135,A类",  # a space, folded as promises fold names
+    )
+    assert firms["台州甲机械有限公司"]["previous"]["class"] == "B"
+    assert firms["台州乙模具有限公司"]["previous"] == {
+        "class": "A", "score": 135, "change": -35, "move": "down",
+    }  # fmt: skip
+    assert firms["台州丙塑业（集团）有限公司"]["previous"] is None
+    assert "PREV" not in stderr
+
+
+def test_full_width_and_titled_classes_are_read_as_the_class(tmp_path: Path) -> None:
+    firms, _ = _previous_run(
+        tmp_path,
+        "统一社会信用代码,企业名称,得分,类别",
+        "91331003000000001Y,台州甲机械有限公司,88,优先发展类",
+        "913310030000000022,台州乙模具有限公司,135,Ａ类",
+        "913310030000000035,台州丙塑业（集团）有限公司,70.5,C类（调控帮扶类）",
+    )
+    assert {n: f["previous"]["class"] for n, f in firms.items()} == {
+        "台州甲机械有限公司": "A",
+        "台州乙模具有限公司": "A",
+        "台州丙塑业（集团）有限公司": "C",
+    }
+    assert firms["台州乙模具有限公司"]["previous"]["move"] == "down"
+
+
+def test_an_unknown_class_is_refused_with_its_row(tmp_path: Path) -> None:
+    firms = _write(tmp_path / "firms.csv", *PREVIOUS_FIRMS)
+    previous = _write(
+        tmp_path / "prev.csv",
+        "企业名称,得分,类别",
+        "台州甲机械有限公司,95.5,B类",
+        "台州乙模具有限公司,135,优类",
+    )
+    result = invoke(["evaluate", firms, "--scheme", "huangyan", "--year", "2025",
+                     "--previous", previous, "-o", str(tmp_path / "o.json")], code=2)  # fmt: skip
+    assert f"{previous}:3:" in result.stderr and "'优类'" in result.stderr
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_a_previous_file_matching_no_firm_is_warned_of(tmp_path: Path) -> None:
+    firms, stderr = _previous_run(
+        tmp_path, "企业名称,得分,类别", "台州别的有限公司,95.5,B类"
+    )
+    assert all(f["previous"] is None for f in firms.values())
+    assert "[PREV]" in stderr and "无一匹配" in stderr
+
+
+def test_a_previous_file_without_score_or_class_is_refused(tmp_path: Path) -> None:
+    firms = _write(tmp_path / "firms.csv", *PREVIOUS_FIRMS)
+    result = invoke(["evaluate", firms, "--scheme", "huangyan", "--year", "2025",
+                     "--previous", firms, "-o", str(tmp_path / "o.json")], code=2)  # fmt: skip
+    assert (
+        "没有「得分」或「类别」列" in result.stderr
+        and "--previous-figures" in result.stderr
+    )
