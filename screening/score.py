@@ -158,8 +158,11 @@ def weighted_ratio(
 ) -> tuple[int, int] | None:
     """0–100 from the score rules' findings at `scored` by group weight plus the
     bonuses' at `bonuses`, capped at 100, as the integer ratio (numerator,
-    denominator > 0); None when there is nothing to score. (`Scorer` sums the
-    unweighted score itself, in one pass.)"""
+    denominator > 0); None when there is nothing to score. A group whose score rules
+    all do not apply is left out and the other weights count in its place (scaled to
+    add up to 100), as a rule that does not apply is left out of an unweighted score:
+    it judges nothing, so it costs nothing. (`Scorer` sums the unweighted score
+    itself, in one pass.)"""
     inapplicable = Status.NOT_APPLICABLE
     counted = [
         f for f in map(findings.__getitem__, scored) if f.status is not inapplicable
@@ -170,6 +173,7 @@ def weighted_ratio(
             return None
         return (100, 1) if bonus_num > 100 * bonus_den else (bonus_num, bonus_den)
     num, den = 0, 1
+    weighed_num, weighed_den = 0, 1  # the weights of the groups that count
     for group, weight in weights.items():
         in_group = [f for f in counted if f.group == group]
         top_num, top_den = _sum([f.max_points for f in in_group])
@@ -184,6 +188,14 @@ def weighted_ratio(
             if part_den < 0:
                 part_num, part_den = -part_num, -part_den
             num, den = num * part_den + part_num * den, den * part_den
+            weighed_num, weighed_den = (
+                weighed_num * w_den + w_num * weighed_den,
+                weighed_den * w_den,
+            )
+    if weighed_num <= 0:  # no weighted group has a rule that applies
+        return (100, 1) if bonus_num > 100 * bonus_den else (bonus_num, bonus_den)
+    # × 100 / the weights that count (the same when every group counts)
+    num, den = num * 100 * weighed_den, den * weighed_num
     return _capped(num, den, bonus_num, bonus_den)
 
 

@@ -272,6 +272,35 @@ def test_group_weights(write_ruleset) -> None:
     assert decision.score == 60
 
 
+@pytest.mark.parametrize("reference", [False, True])
+def test_a_weighted_group_that_does_not_apply_costs_nothing(
+    write_ruleset, reference: bool
+) -> None:
+    # rd applies to C26 only; GOOD is C3841: its group is left out and the other
+    # weight counts for the whole score, as without weights (it scored 50: 复核)
+    rules = """\
+        rules:
+          - {id: a, group: tax_yield, kind: score, value: output.annual_tax, bands: [{min: 100, points: 3}, {max: 100, points: 0}]}
+          - {id: rd, group: innovation, kind: score, applies_if: 'startswith(industry.code, "C26")', value: output.annual_tax, bands: [{min: 200, points: 5}, {max: 200, points: 0}]}
+        """
+    weighted = write_ruleset(
+        MINIMAL + "        weights: {tax_yield: 50, innovation: 50}\n" + rules, name="w"
+    )
+    plain = write_ruleset(MINIMAL + rules, name="plain")
+    for rs in (weighted, plain):
+        decision = Screener(rs, reference=reference).screen(
+            Project.model_validate(GOOD)
+        )
+        assert decision.findings[1].status is Status.NOT_APPLICABLE
+        assert (decision.score, decision.outcome) == (100, Outcome.PASS), rs.id
+    # where both apply, the weights weigh as before: a 3/3 and rd 0/5 → 50
+    chemical = Project.model_validate(
+        {**GOOD, "industry": "C2613", "output": {"annual_tax": 100}}
+    )
+    both = Screener(weighted, reference=reference).screen(chemical)
+    assert [f.points for f in both.findings] == [3, 0] and both.score == 50
+
+
 def test_table_thresholds_compare_exactly(write_ruleset) -> None:
     rs = write_ruleset(
         MINIMAL
