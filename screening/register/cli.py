@@ -912,9 +912,12 @@ def register_kpi(
 ) -> None:
     """考核指标：按园区和期间的阶段与结论、履约率、资金到位率、开工率、投产率、金额档次对目标 / KPIs."""
     from screening.register.kpi import (
+        close_parks,
         compute_kpis,
         period_of,
+        register_parks,
         render_kpis,
+        unmatched_targets,
         write_kpi_xlsx,
     )
     from screening.register.render import render_json
@@ -925,6 +928,21 @@ def register_kpi(
         period = period_of(year, quarter, month, date_from, date_to, dt.date.today())
         targets = load_targets(targets_file) if targets_file else None
         with _open(db_ref) as register:
+            known = register_parks(register)
+            if park is not None and park not in known:
+                raise RegisterError(
+                    _no_such_park(park, known, close_parks(park, known))
+                )
+            for name, close in unmatched_targets(targets, known) if targets else ():
+                click.echo(
+                    f"{targets_file}: 警告：目标中的园区「{name}」在项目库中没有项目，"
+                    "按未完成目标计（0/N）"
+                    + (f"；是否指「{'」「'.join(close)}」？" if close else "")
+                    + f" / warning: no lead of the register is in park {name!r}: its "
+                    "targets count as missed (0/N)"
+                    + (f"; did you mean {', '.join(close)}?" if close else ""),
+                    err=True,
+                )
             report = compute_kpis(register, period, park, targets)
         if output is not None:
             from screening.io.writers import atomic_write
@@ -939,6 +957,20 @@ def register_kpi(
         _echo(render_json(report))
     else:
         _echo(render_kpis(report, lang))
+
+
+def _no_such_park(park: str, known: list[str], close: list[str]) -> str:
+    """`register kpi --park` naming a park no lead is in: the parks there are."""
+    if not known:
+        return f"项目库中没有园区「{park}」（尚无填了园区的项目）/ no park {park!r} in the register (no lead names a park)"
+    listed = known[:20] + (["…"] if len(known) > 20 else [])
+    return (
+        f"项目库中没有园区「{park}」"
+        + (f"，是否指「{'」「'.join(close)}」" if close else "")
+        + f"；现有园区：{'、'.join(listed)} / no park {park!r} in the register"
+        + (f" (did you mean {', '.join(close)}?)" if close else "")
+        + f"; its parks: {', '.join(listed)}"
+    )
 
 
 KPI_FORMATS = {".xlsx": "xlsx", ".json": "json"}  # what `register kpi -o` writes

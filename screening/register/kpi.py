@@ -185,6 +185,8 @@ def compute_kpis(
     park_col = c.park
     scope = [c.park == park] if park is not None else []
     parks: dict[str, dict[str, Any]] = {}
+    # the bands counted: the default ones and every one the targets file names
+    bands = sorted(set(DEFAULT_BANDS) | (targets.bands() if targets else set()))
 
     def entry(name: str | None) -> dict[str, Any]:
         name = NO_PARK if name is None else name
@@ -211,13 +213,10 @@ def compute_kpis(
                 "promised_total": Decimal(0),
                 "invested": Decimal(0),
                 "with_promise": 0,
-                "bands": {
-                    stage: {str(b): 0 for b in DEFAULT_BANDS} for stage in TARGET_STAGES
-                },
+                "bands": {stage: {str(b): 0 for b in bands} for stage in TARGET_STAGES},
             }
         return found
 
-    bands = sorted(set(DEFAULT_BANDS) | (targets.bands() if targets else set()))
     with register.read() as conn:
         # stock at the end: one group per park, stage and decision
         registered, moved = _stock(conn, end, scope)
@@ -314,6 +313,10 @@ def compute_kpis(
                 item["bands"][stage_name] = {
                     str(band): n for band, n in zip(bands, row[1:], strict=True)
                 }
+    if targets:  # a park with a target and no lead counted here has missed it: 0/N
+        for name in targets.parks(period.years):
+            if park is None or name == park:
+                entry(name)
     total = _total(parks, entry)
     rows = [parks[k] for k in sorted(parks)] + ([total] if len(parks) != 1 else [])
     for item in rows:
@@ -335,14 +338,13 @@ def compute_kpis(
                 }
                 for band, n in item["bands"][stage_name].items()
             }
-        if targets and item["park"] == ALL:
+        if targets and item["park"] == ALL:  # the sum of every park's target
             for stage_name in TARGET_STAGES:
                 for band, cell in item["bands"][stage_name].items():
                     found = [
                         p["bands"][stage_name][band]["target"]
                         for p in parks.values()
-                        if p["bands"][stage_name].get(band, {}).get("target")
-                        is not None
+                        if p["bands"][stage_name][band]["target"] is not None
                     ]
                     cell["target"] = sum(found) if found else None
     return {
@@ -351,6 +353,39 @@ def compute_kpis(
         "targets": targets.path if targets else None,
         "parks": rows,
     }
+
+
+def register_parks(register: Register) -> list[str]:
+    """The parks the register's leads name, sorted (a lead without one names none)."""
+    c = leads.c
+    with register.read() as conn:
+        return sorted(
+            conn.execute(
+                select(c.park).where(c.park.is_not(None)).group_by(c.park)
+            ).scalars()
+        )
+
+
+def close_parks(name: str, known: list[str]) -> list[str]:
+    """The parks of `known` that `name` may have meant: one holding the other
+    (铁山港 → 铁山港工业区) or spelled alike, closest first."""
+    import difflib
+
+    alike = difflib.get_close_matches(name, known, n=5, cutoff=0.6)
+    holding = [k for k in known if (name in k or k in name) and k not in alike]
+    return (holding + alike)[:5]
+
+
+def unmatched_targets(
+    targets: Targets, known: list[str]
+) -> list[tuple[str, list[str]]]:
+    """Each park of the targets file that no lead of the register names, with the
+    parks it may have meant: its target is shown as missed (0/N), perhaps a typo."""
+    return [
+        (name, close_parks(name, known))
+        for name in sorted({p for p, _year in targets.by_park_year})
+        if name not in known
+    ]
 
 
 def _total(
@@ -628,4 +663,13 @@ def write_kpi_xlsx(path: str, report: dict[str, Any], lang: str) -> None:
         book.save(handle)
 
 
-__all__ = ["Period", "compute_kpis", "period_of", "render_kpis", "write_kpi_xlsx"]
+__all__ = [
+    "Period",
+    "close_parks",
+    "compute_kpis",
+    "period_of",
+    "register_parks",
+    "render_kpis",
+    "unmatched_targets",
+    "write_kpi_xlsx",
+]

@@ -86,6 +86,10 @@ class Targets:
             for band in bands
         }
 
+    def parks(self, years: range) -> list[str]:
+        """The parks with a target for any of `years`."""
+        return sorted({park for park, year in self.by_park_year if year in years})
+
     def target(self, park: str, years: range, stage: str, band: Decimal) -> int | None:
         """The target for a park over whole years (summed), or None when none is set."""
         found = [
