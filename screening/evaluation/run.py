@@ -234,32 +234,110 @@ class _Seen:
         self.names, self.spill = names, spill
         self.hashes: set[int] = set()
         self.by_slot = array("q")  # hash of each slot's id
+        # A firm once with its credit code and once by name only is one firm: once
+        # both kinds of row have been read, each folded name's hash → its first slot,
+        # for the firms known by code and those known by name only.
+        self.any_coded = self.any_named = False
+        self.coded_names: dict[int, int] | None = None
+        self.named_names: dict[int, int] = {}
+        self.named: set[int] = set()  # indices of the last batch repeating by name
 
-    def add(self, ids: list[str], numbers: list[int]) -> list[tuple[int, int]]:
+    def add(
+        self,
+        ids: list[str],
+        numbers: list[int],
+        names: list[str] | None = None,
+        coded: list[bool] | None = None,
+    ) -> list[tuple[int, int]]:
         """Record a batch's ids; (index in the batch, first row) of those seen before.
 
-        The ids of the batch not seen before are the next slots, in order.
+        The ids of the batch not seen before are the next slots, in order. Once rows
+        with and without a credit code have both been read, a row without one whose
+        folded name is an earlier firm's, or a row with one whose name is that of an
+        earlier row without, repeats that firm too (its index is in `named`).
         """
         hashes = list(map(hash, ids))
-        if len(set(hashes)) == len(hashes) and self.hashes.isdisjoint(hashes):
+        self.named = set()
+        if names is not None and coded is not None:
+            self.any_coded = self.any_coded or any(coded)
+            self.any_named = self.any_named or not all(coded)
+        by_name = names is not None and self.any_coded and self.any_named
+        if (
+            not by_name
+            and len(set(hashes)) == len(hashes)
+            and self.hashes.isdisjoint(hashes)
+        ):
             self.hashes.update(hashes)
             self.by_slot.extend(hashes)
             return []
+        if by_name and self.coded_names is None:
+            self._index_names()
         repeated: list[tuple[int, int]] = []
         here: dict[str, int] = {}  # the batch's own ids: first row
+        here_names: dict[tuple[str, bool], int] = {}  # (folded name, coded): first row
         kept = []
+        slot = len(self.by_slot)
         for i, (key, firm_id) in enumerate(zip(hashes, ids, strict=True)):
             first = here.get(firm_id)
             if first is None and key in self.hashes:
                 first = self._earlier(key, firm_id)
+            folded = ""
+            if first is None and by_name:
+                assert names is not None and coded is not None
+                folded = fold_name(names[i]) if names[i] else ""
+                first = self._earlier_name(folded, coded[i], here_names)
+                if first is not None:
+                    self.named.add(i)
             if first is not None:
                 repeated.append((i, first))
                 continue
             here[firm_id] = numbers[i]
+            if folded:
+                assert coded is not None
+                here_names.setdefault((folded, coded[i]), numbers[i])
+                index = self.coded_names if coded[i] else self.named_names
+                assert index is not None
+                index.setdefault(hash(folded), slot)
             kept.append(key)
+            slot += 1
         self.hashes.update(kept)
         self.by_slot.extend(kept)
         return repeated
+
+    def _index_names(self) -> None:
+        """The folded names of the slots read so far, by kind (the first mixed batch)."""
+        self.coded_names = {}
+        for at in range(len(self.by_slot)):
+            name = self.names.name(at)
+            if name:
+                index = (
+                    self.named_names
+                    if self.names.firm_id(at) == name
+                    else self.coded_names
+                )
+                index.setdefault(hash(fold_name(name)), at)
+
+    def _earlier_name(
+        self, folded: str, coded: bool, here: dict[tuple[str, bool], int]
+    ) -> int | None:
+        """The first row of an earlier firm this row repeats by name, or None: any
+        row of that name for a row without a code, a row without a code for one with."""
+        if not folded:
+            return None
+        kinds = (False,) if coded else (False, True)
+        for kind in kinds:
+            if (folded, kind) in here:
+                return here[(folded, kind)]
+        for kind in kinds:
+            index = self.coded_names if kind else self.named_names
+            at = index.get(hash(folded)) if index is not None else None
+            if (
+                at is not None
+                and at < len(self.by_slot)
+                and fold_name(self.names.name(at)) == folded
+            ):
+                return self.spill.row_of(at)
+        return None
 
     def _earlier(self, key: int, firm_id: str) -> int | None:
         at = 0
@@ -687,14 +765,15 @@ def _measure_all(
             sums = totals.skipped(batch.totals)
             if sums:  # rows whose figures are the sums of the rows above
                 events, batch = _skip_sums(batch, events, sums)
-        repeated = seen.add(batch.ids, batch.numbers)
+        repeated = seen.add(batch.ids, batch.numbers, batch.names, batch.coded)
         counts.rows += len(batch) + len(events)
         if events or repeated:
             items = list(events)
             for i, first in repeated:
                 firm_id = batch.ids[i]
                 reason = f"与第 {first} 行为同一企业（{firm_id}）/ the same firm as row {first}"
-                column = CODE_COLUMN if batch.coded[i] else NAME_COLUMN
+                by_code = batch.coded[i] and i not in seen.named
+                column = CODE_COLUMN if by_code else NAME_COLUMN
                 items.append(("bad", batch.source, batch.numbers[i], column, reason))
             items.sort(key=lambda outcome: outcome[2])  # input order: by row number
             for outcome in items:

@@ -168,3 +168,62 @@ def test_a_previous_file_without_score_or_class_is_refused(tmp_path: Path) -> No
         "没有「得分」或「类别」列" in result.stderr
         and "--previous-figures" in result.stderr
     )
+
+
+_CODE = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def _code(n: int) -> str:
+    body = f"91320800MA2{n:06d}"
+    total = sum(_CODE.index(c) * w for c, w in zip(body, _WEIGHTS, strict=True))
+    return body + _CODE[(31 - total % 31) % 31]
+
+
+HA_HEADER = (
+    "企业名称,统一社会信用代码,年度,用地面积(亩),税收实际贡献(万元),营业收入(万元),"
+    "综合能耗(吨标煤),投产日期,是否公用事业企业,安全生产标准化达标,节能降碳,科技创新,"
+    "受到行政处罚,是否发生重大安全生产或环境污染事故"
+)
+
+
+def _ha_row(name: str, code: str, tax: int = 300) -> str:
+    return f"{name},{code},2025,10,{tax},3000,100,2012-06-01,否,否,否,否,否,否"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_firm_once_by_code_and_once_by_name_is_one_firm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    # finding 9: the same firm with its credit code and by name only was rated twice
+    from screening.evaluation import csvblocks, parallel
+
+    monkeypatch.setattr(parallel, "SERIAL_ROWS", 5)  # rows measured in workers too
+    monkeypatch.setattr(csvblocks, "BLOCK", 256)
+    rows = [
+        _ha_row(f"淮安企业{i:02d}有限公司", _code(i), 100 + i) for i in range(1, 31)
+    ]
+    rows[20] = _ha_row(
+        "淮安企业01有限公司", ""
+    )  # row 22: by name, as row 2 with a code
+    rows[3] = _ha_row("淮安无码企业有限公司", "")  # row 5: by name only ...
+    rows[25] = _ha_row(
+        "淮安无码企业有限公司", _code(99)
+    )  # row 27: ... then with a code
+    rows[28] = _ha_row("淮安企业 10 有限公司", "")  # row 30: spaces folded: row 11
+    firms = _write(tmp_path / "firms.csv", HA_HEADER, *rows)
+    out = tmp_path / "out.json"
+    result = invoke(["evaluate", firms, "--scheme", "huaian-2024", "--year", "2025",
+                     "--benchmark", "tax_per_mu=20", "--benchmark", "revenue_per_mu=200",
+                     "--benchmark", "tax_per_energy=1", "--jobs", jobs, "-o", str(out)])  # fmt: skip
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [(e["row"], e["column"]) for e in doc["errors"]] == [
+        (22, "企业名称"), (27, "企业名称"), (30, "企业名称"),
+    ]  # fmt: skip
+    assert "与第 2 行为同一企业" in doc["errors"][0]["reason"]
+    assert "与第 5 行为同一企业" in doc["errors"][1]["reason"]
+    assert "与第 11 行为同一企业" in doc["errors"][2]["reason"]
+    assert f"{firms}:22 [企业名称]: 与第 2 行为同一企业" in result.stderr
+    assert len(doc["firms"]) == 27
+    ids = [f["id"] for f in doc["firms"]]
+    assert len(set(ids)) == 27 and "淮安企业01有限公司" not in ids
