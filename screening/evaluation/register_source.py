@@ -2,8 +2,9 @@
 
 Each lead with a promise gives one record: its latest promise (total and fixed
 assets, land, output and tax at full production, start and production dates),
-the fixed-asset investment in place from its latest report, the output and tax
-it reported for the evaluated year, and the dates it reached 开工 and 投产. The
+the fixed-asset investment in place from its latest report giving it, the output
+and the tax it reported for the evaluated year (each from the latest report of the
+year giving it), and the dates it reached 开工 and 投产. The
 firm is named by the company's credit code when the register knows it, else by
 the company's name (the evaluation then matches it by name). Reads only.
 """
@@ -48,14 +49,19 @@ def promise_records_from_register(
             )
         ).all()
     in_place: dict[int, Any] = {}  # lead → latest fixed assets in place
-    yearly: dict[int, Any] = {}  # lead → latest report for the evaluated year
+    # lead → the evaluated year's output and tax, each from the latest report of the
+    # year giving it (a later report of only 就业 leaves the year's tax as reported)
+    output: dict[int, Any] = {}
+    tax: dict[int, Any] = {}
     for report in reports:
         if report.fixed_assets_invested is not None:
             in_place[report.lead_id] = report.fixed_assets_invested
         if report.year == year:
-            yearly[report.lead_id] = report
+            if report.annual_output is not None:
+                output[report.lead_id] = report.annual_output
+            if report.annual_tax is not None:
+                tax[report.lead_id] = report.annual_tax
     for row in rows:
-        this_year = yearly.get(row.lead_id)
         yield PromiseRecord(
             firm_id=row.credit_code or row.name or row.key,
             name=row.name or row.lead_name or "",
@@ -64,8 +70,8 @@ def promise_records_from_register(
             fixed_assets=in_place.get(row.lead_id),
             promised_revenue=row.annual_output,
             promised_tax=row.annual_tax,
-            revenue=this_year.annual_output if this_year is not None else None,
-            tax=this_year.annual_tax if this_year is not None else None,
+            revenue=output.get(row.lead_id),
+            tax=tax.get(row.lead_id),
             promised_start=row.start_by,
             actual_start=row.started_on,
             promised_production=row.production_by,
