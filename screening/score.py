@@ -267,5 +267,18 @@ class Scorer:
             num, den = 0, 1
         return _capped(num, den, bonus_num, bonus_den)
 
+    def rise(self, findings: Sequence[Finding], index: int, more: Points) -> Fraction:
+        """How much the 0–100 score rises when the finding at `index` earns `more`
+        points (a score remedy's gain): on the score's own scale, weights, the rules
+        that apply and the cap at 100 counted, exactly."""
+        before = self.ratio(findings)
+        finding = findings[index]
+        raised = list(findings)
+        raised[index] = finding._replace(points=(finding.points or 0) + more)
+        after = self.ratio(raised)
+        if before is None or after is None:
+            return Fraction(0)
+        return Fraction(*after) - Fraction(*before)
+
 
 _NOT_APPLICABLE = Status.NOT_APPLICABLE

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from functools import cmp_to_key
 from string import Formatter
 from typing import Any
 
@@ -50,6 +49,7 @@ from screening.report.figures import (
     small_bound,
     tiny_bound,
 )
+from screening.score import Scorer
 
 # the public names; the figures' texts (number, show, …) live in screening.report.figures
 # and are imported from here too
@@ -376,6 +376,12 @@ class Explainer:
             rule.id: get(rule.kind) for rule in ruleset.rules
         }
         self.positions = {rule.id: index for index, rule in enumerate(ruleset.rules)}
+        # the score as the decision makes it, to say how far a score remedy raises it
+        self.scorer = Scorer(
+            [i for i, r in enumerate(ruleset.rules) if self.kinds[r.id].scored],
+            [i for i, r in enumerate(ruleset.rules) if self.kinds[r.id].bonus],
+            ruleset.weights,
+        )
         self.titles = {
             rule.id: rule.spec.title.get(lang)
             if rule.spec.title is not None
@@ -795,22 +801,44 @@ class Explainer:
                     gap=show(decision.pass_mark - shown),  # as the figures shown
                 )
             )
-            gains = sorted(
-                (
-                    f
-                    for f in decision.findings
-                    if f.remedy is not None and f.remedy.code == "score"
-                ),
-                key=lambda f: (-(f.remedy.gain or 0), f.rule),  # type: ignore[union-attr]
-            )
-            for finding in gains[:3]:
+            for finding, rise in self.score_rises(decision)[:3]:
                 remedy = (
                     remedies[finding.rule]
                     if remedies is not None and finding.rule in remedies
                     else self.remedy(finding)
                 )
-                lines.append(text("summary.improve", lang, text=remedy))
+                lines.append(self.improve_line(finding, rise, remedy))
         return lines
+
+    def score_rises(self, decision: Decision) -> list[tuple[Finding, Fraction]]:
+        """The score remedies of a decision, each with how far it raises the 0–100 score
+        (`Scorer.rise`: a rule's own points are on another scale when weights apply or
+        the rules' points do not add up to 100), most first; none that raises it by
+        less than the 0.01 a score is shown to."""
+        rises = []
+        for finding in decision.findings:
+            remedy = finding.remedy
+            if remedy is None or remedy.code != "score" or remedy.gain is None:
+                continue
+            rise = self.scorer.rise(
+                decision.findings, self.positions[finding.rule], remedy.gain
+            )
+            if rise * 200 >= 1:  # shown as 0.01 or more
+                rises.append((finding, rise))
+        rises.sort(key=lambda pair: (-pair[1], pair[0].rule))
+        return rises
+
+    def improve_line(self, finding: Finding, rise: Fraction, remedy: str | None) -> str:
+        """A summary's 提分途径 line: the remedy, and the score's rise when it is not the
+        rule's own gain (weights, points not adding up to 100)."""
+        if rise == finding.remedy.gain:  # type: ignore[union-attr]
+            return text("summary.improve", self.lang, text=remedy)
+        return text(
+            "summary.improve_rise",
+            self.lang,
+            text=remedy,
+            rise=show(round_score(rise)),
+        )
 
 
 _PROBE = Fraction(0)  # a probe's figures (never shown: `say` and `custom` are recorded)
@@ -1085,23 +1113,17 @@ class Prose:
             + hundredths(scaled(pn * 100 - score_shown * pd, pd * 100, 100))
             + after
         )
-        gains = [
-            f
-            for f in decision.findings
-            if f.remedy is not None and f.remedy.code == "score"
-        ]
-        if len(gains) == 2:  # the usual case of two score rules: one comparison
-            if _gain_order(gains[0], gains[1]) > 0:
-                gains.reverse()
-        elif len(gains) > 2:
-            gains.sort(key=_MOST_GAIN_FIRST)
         before, after = self.improve
-        for finding in gains[:3]:
+        explain = self.explain
+        for finding, rise in explain.score_rises(decision)[:3]:
             remedy = (
                 remedies[finding.rule]
                 if finding.rule in remedies
                 else self.remedy(finding)
             )
+            if rise != finding.remedy.gain:  # type: ignore[union-attr]
+                lines.append(explain.improve_line(finding, rise, remedy))
+                continue
             lines.append(
                 before + remedy + after
                 if type(remedy) is str
@@ -1110,18 +1132,6 @@ class Prose:
         return lines
 
 
-def _gain_order(a: Finding, b: Finding) -> int:
-    """The order of `Explainer.summary`'s key (-gain, rule), gains compared by their
-    integer ratios (no Fraction made)."""
-    an, ad = (a.remedy.gain or 0).as_integer_ratio()  # type: ignore[union-attr]
-    bn, bd = (b.remedy.gain or 0).as_integer_ratio()  # type: ignore[union-attr]
-    more, less = an * bd, bn * ad  # denominators are positive
-    if more != less:
-        return -1 if more > less else 1
-    return -1 if a.rule < b.rule else 1 if a.rule > b.rule else 0
-
-
-_MOST_GAIN_FIRST = cmp_to_key(_gain_order)
 _RATIOS = frozenset({type(None), int, Fraction})  # a score's types summed by ratios
 
 
