@@ -114,8 +114,19 @@ def _environment() -> jinja2.Environment:
 class EvaluationPage:
     """Gathers what the page shows while firms stream past; `render` gives the HTML."""
 
-    def __init__(self, head: Mapping[str, Any], lang: str, limit: int) -> None:
+    def __init__(
+        self,
+        head: Mapping[str, Any],
+        lang: str,
+        limit: int,
+        titles: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.head = head
+        # ids shown by title: {"track": {id: title}, …}; the head's tracks otherwise
+        self.titles = dict(titles or {})
+        self.titles.setdefault(
+            "track", {track["id"]: track["title"] for track in head.get("tracks", ())}
+        )
         self.lang = "en" if lang == "en" else "zh"
         self.limit = limit
         self.firms: list[Mapping[str, Any]] = []
@@ -151,6 +162,7 @@ class EvaluationPage:
                 actions=self.actions,
                 L=labels,
                 s=lambda key: sheet_label(key, self.lang),
+                track_title=lambda key: self.titles["track"].get(key, key),
                 u=lambda unit: unit_name(unit, self.lang),
             )
         )

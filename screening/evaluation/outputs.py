@@ -104,6 +104,10 @@ def write_outputs(
             record, result, day, tolerance
         )
     head = evaluation_dict(ev, lang)
+    titles = {  # ids the XLSX and HTML show by title
+        "track": {track.id: track.title.get(lang) for track in ev.scheme.tracks},
+        "override": {o.id: o.title.get(lang) for o in ev.scheme.overrides},
+    }
     written = Written()
     text_firms: list[Mapping[str, Any]] = []
     wants_text = any(kind == "text" for kind, _ in targets) or not targets
@@ -127,12 +131,14 @@ def write_outputs(
                     )
                 )
             elif kind == "xlsx":
-                book = EvaluationWorkbook(head, ev.scheme.class_ids, lang)
+                book = EvaluationWorkbook(
+                    head, ev.scheme.class_ids, lang, titles=titles
+                )
                 stack.callback(book.discard)
                 books.append((book, path))
                 sinks.append(book)
             elif kind == "html":
-                page = EvaluationPage(head, lang, HTML_FIRMS)
+                page = EvaluationPage(head, lang, HTML_FIRMS, titles)
                 pages.append((page, path))
                 sinks.append(page)
         if actions_path is not None:

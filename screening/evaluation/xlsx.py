@@ -113,6 +113,13 @@ _LABELS = {
         "skipped_count": "跳过的行数（合计行）",
         "previous": "上年结果",
         "benchmarks": "基准",
+        # a firm's class rule and its move against last year, as the cells show them
+        "rule_score": "按分数线",
+        "rule_rank_share": "按排名份额",
+        "rule_small_population": "参评企业过少，按方案的小样本规则",
+        "up": "上升",
+        "down": "下降",
+        "same": "持平",
     },
     "en": {
         "firms": "Results",
@@ -194,6 +201,12 @@ _LABELS = {
         "skipped_count": "Skipped rows (totals rows)",
         "previous": "Last year's results",
         "benchmarks": "Benchmarks",
+        "rule_score": "by score thresholds",
+        "rule_rank_share": "by rank share",
+        "rule_small_population": "too few rated firms: the scheme's small-population rule",
+        "up": "up",
+        "down": "down",
+        "same": "the same",
     },
 }
 
@@ -350,9 +363,12 @@ class EvaluationWorkbook:
         class_ids: tuple[str, ...],
         lang: str,
         actions_only: bool = False,
+        titles: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.lang = "en" if lang == "en" else "zh"
         self.head = head
+        # ids the cells show by title: {"track": {id: title}, "override": {id: title}}
+        self.titles = titles or {}
         self.fills = {
             c: _CLASS_FILLS[min(i, len(_CLASS_FILLS) - 2)]
             for i, c in enumerate(class_ids)
@@ -392,7 +408,7 @@ class EvaluationWorkbook:
         previous = firm.get("previous") or {}
         self.sheets["firms"].append(
             [
-                firm["track"],
+                self._title("track", firm["track"]),
                 firm["rank"],
                 firm["of"],
                 firm["name"],
@@ -400,9 +416,9 @@ class EvaluationWorkbook:
                 t(firm["status"], lang),
                 firm["score"],
                 firm["class_title"],
-                firm["class_rule"],
+                t("rule_" + firm["class_rule"], lang) if firm["class_rule"] else None,
                 firm["ranked_class"],
-                firm["override"],
+                self._title("override", firm["override"]),
                 firm["bonus"],
                 firm["deduction"],
                 previous.get("class"),
@@ -422,7 +438,7 @@ class EvaluationWorkbook:
                 [
                     firm["name"],
                     firm["id"],
-                    firm["track"],
+                    self._title("track", firm["track"]),
                     item["title"],
                     item["value"],
                     unit_name(item["unit"], lang) or None,
@@ -433,6 +449,12 @@ class EvaluationWorkbook:
                     _items(treatment, lang) or None,
                 ]
             )
+
+    def _title(self, kind: str, key: str | None) -> str | None:
+        """A track's or an override's title in the book's language (its id if unknown)."""
+        if key is None:
+            return None
+        return self.titles.get(kind, {}).get(key, key)
 
     def _promise_rows(
         self, firm: Mapping[str, Any], promise: Mapping[str, Any]

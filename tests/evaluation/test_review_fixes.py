@@ -227,3 +227,62 @@ def test_a_firm_once_by_code_and_once_by_name_is_one_firm(
     assert len(doc["firms"]) == 27
     ids = [f["id"] for f in doc["firms"]]
     assert len(set(ids)) == 27 and "淮安企业01有限公司" not in ids
+
+
+HY = ROOT / "cases/evaluations/huangyan"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_xlsx_and_html_show_titles_not_ids(tmp_path: Path, lang: str) -> None:
+    # finding 11: 评价序列 above/below, 分类依据 score, 调整原因 major_incident, 变动 up
+    import openpyxl
+
+    book, page = tmp_path / "out.xlsx", tmp_path / "out.html"
+    invoke(["evaluate", str(HY / "hy-population-2025.csv"), "--scheme", "huangyan",
+            "--year", "2025", "--previous", str(HY / "hy-classes-2024.csv"),
+            "--lang", lang, "-o", str(book), "-o", str(page)])  # fmt: skip
+    wb = openpyxl.load_workbook(book, read_only=True)
+    sheets = wb.sheetnames
+    rows = list(wb[sheets[0]].iter_rows(values_only=True))
+    head = rows[0]
+    cells = {h: [r[i] for r in rows[1:]] for i, h in enumerate(head)}
+    track, rule, override, move = (
+        ("评价序列", "分类依据", "调整原因", "变动")
+        if lang == "zh"
+        else ("Track", "Class rule", "Override", "Move")
+    )
+    above = "规上工业企业" if lang == "zh" else "industrial firms above designated size"
+    ids = {"above", "below", "score", "rank_share", "major_incident", "same"}
+    for column in (track, rule, override, move):
+        assert not ids & set(cells[column]), (column, cells[column])
+    assert above in cells[track]
+    assert ("按分数线" if lang == "zh" else "by score thresholds") in cells[rule]
+    incident = (
+        "发生重大安全生产或环境污染事故的直接列为 D 类"
+        if lang == "zh"
+        else "a major safety or environmental incident puts a firm in D"
+    )
+    assert incident in cells[override]
+    moves = {"上升", "下降", "持平"} if lang == "zh" else {"up", "down", "the same"}
+    shown = set(cells[move]) - {None}
+    assert shown <= moves and len(shown) >= 2
+    detail = list(wb[sheets[1]].iter_rows(values_only=True))
+    assert {r[2] for r in detail[1:]} & {above} and not {r[2] for r in detail[1:]} & ids
+    text = page.read_text(encoding="utf-8")
+    firms = text.split("<h2>企业明细</h2>" if lang == "zh" else "<h2>Firms</h2>", 1)[1]
+    firms = firms.split("</table>", 1)[0]
+    assert f"<tr><td>{above}</td>" in firms
+    assert "<td>above</td>" not in firms and "<td>below</td>" not in firms
+
+
+def test_rank_shares_are_named_in_the_xlsx(tmp_path: Path) -> None:
+    import openpyxl
+
+    ha = ROOT / "cases/evaluations/huaian"
+    book = tmp_path / "out.xlsx"
+    invoke(["evaluate", str(ha / "ha-population-2025.csv"), "--scheme", "huaian-2024",
+            "--year", "2025", "--previous-figures", str(ha / "ha-figures-2024.csv"),
+            "-o", str(book)])  # fmt: skip
+    rows = list(openpyxl.load_workbook(book, read_only=True)["评价结果"].values)
+    rules = {r[rows[0].index("分类依据")] for r in rows[1:]} - {None}
+    assert rules == {"按排名份额"}
