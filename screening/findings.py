@@ -53,7 +53,7 @@ def option_value(option: RemedyOption) -> Fraction:
 class Remedy(NamedTuple):
     """What would flip a finding: options (any one suffices), or a plain statement."""
 
-    code: str  # numeric | veto | condition | score | missing
+    code: str  # numeric | veto | condition | condition_not | score | missing | …
     options: tuple[RemedyOption, ...] = ()
     target: Any = None  # the threshold to reach (numeric) or next band (score)
     gain: Fraction | None = None  # score: points to gain

@@ -260,6 +260,8 @@ class CheckKind(RuleKind):
 # What would flip one project's failure, from its run and the actual and threshold shown.
 RemedyStep = Callable[[Any, Any, Any], Remedy]
 _CONDITION = Remedy("condition")
+# a `fail_if` met: the remedy is that it no longer holds, never "须满足" the trigger
+_CONDITION_NOT = Remedy("condition_not")
 
 
 def requirement_remedy(
@@ -273,6 +275,7 @@ def requirement_remedy(
     industries = industry_remedy(top, negated)
     if industries is not None:
         return lambda run, actual, threshold: industries
+    condition = _CONDITION_NOT if negated else _CONDITION
     if op in (">=", ">", "<=", "<"):
         options = judge.options(top.left, op)
         fixed = Fraction(constant) if _numeric(constant) else None
@@ -287,7 +290,7 @@ def requirement_remedy(
 
         def numeric(run: Any, actual: Any, threshold: Any) -> Remedy:
             if not (_numeric(actual) and _numeric(threshold)):
-                return _CONDITION
+                return condition
             if threshold is constant and fixed is not None:  # the compiled screener's
                 if fixed_remedy is not None:
                     return fixed_remedy
@@ -304,14 +307,14 @@ def requirement_remedy(
 
         def between(run: Any, actual: Any, threshold: Any) -> Remedy:
             if not _numeric(actual):
-                return _CONDITION
+                return condition
             low, high = (Fraction(bound) for bound in threshold)
             if actual < low:
                 return Remedy("numeric", above(run, low), low)
             return Remedy("numeric", below(run, high), high)
 
         return between
-    return lambda run, actual, threshold: _CONDITION
+    return lambda run, actual, threshold: condition
 
 
 # the parts of the project's industry a rule may test, by the length of their value: a

@@ -630,6 +630,8 @@ class Explainer:
             return text("remedy.veto", lang)
         if remedy.code == "condition":
             return text("remedy.condition", lang, title=title)
+        if remedy.code == "condition_not":
+            return text("remedy.condition_not", lang, title=title)
         if remedy.code in _INDUSTRY_REMEDIES:
             return self._industries(remedy)
         if remedy.code == "any":
