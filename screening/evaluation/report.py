@@ -21,7 +21,7 @@ from screening.evaluation import texts
 from screening.evaluation.promises import Action, PromiseCheck
 from screening.evaluation.results import FirmResult, TrackSummary
 from screening.evaluation.run import Evaluation
-from screening.evaluation.scheme import Scheme
+from screening.evaluation.scheme import Scheme, TrackDef
 from screening.evaluation.texts import RATIO_PLACES, SCORE_PLACES, exact, json_number
 
 
@@ -59,6 +59,12 @@ def scheme_dict(scheme: Scheme, lang: str) -> dict[str, Any]:
     }
 
 
+def _shown_score(score: Fraction, track: TrackDef) -> int | float | None:
+    """A score as shown: 2 places, more where 2 would put it on a threshold it does
+    not reach (129.9988, not 130) — a firm's score and a class's range alike."""
+    return number(score, texts.score_places(score, track))
+
+
 def track_dict(ev: Evaluation, summary: TrackSummary, lang: str) -> dict[str, Any]:
     """One track's population: counts and shares by class, cut-offs, benchmarks, histogram."""
     scheme, track = ev.scheme, summary.track
@@ -89,10 +95,11 @@ def track_dict(ev: Evaluation, summary: TrackSummary, lang: str) -> dict[str, An
                 else None,
                 "by_rule": summary.ranked_counts.get(c, 0),
                 "places": summary.places.get(c),
-                "min_score": number(summary.cutoffs[c][0])
+                # shown as a firm's own score is: never reading as on a threshold
+                "min_score": _shown_score(summary.cutoffs[c][0], track)
                 if c in summary.cutoffs
                 else None,
-                "max_score": number(summary.cutoffs[c][1])
+                "max_score": _shown_score(summary.cutoffs[c][1], track)
                 if c in summary.cutoffs
                 else None,
             }

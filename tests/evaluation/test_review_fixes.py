@@ -286,3 +286,20 @@ def test_rank_shares_are_named_in_the_xlsx(tmp_path: Path) -> None:
     rows = list(openpyxl.load_workbook(book, read_only=True)["评价结果"].values)
     rules = {r[rows[0].index("分类依据")] for r in rows[1:]} - {None}
     assert rules == {"按排名份额"}
+
+
+def test_a_class_range_never_reads_as_reaching_a_threshold(tmp_path: Path) -> None:
+    # finding 12: the top B firm has 129.9988 (A ≥ 130); the range read "B类 100–130"
+    import openpyxl
+
+    out, book, text = tmp_path / "o.json", tmp_path / "o.xlsx", tmp_path / "o.txt"
+    invoke(["evaluate", str(HY / "hy-population-2025.csv"), "--scheme", "huangyan",
+            "--year", "2025", "-o", str(out), "-o", str(book), "-o", str(text)])  # fmt: skip
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    above = next(t for t in doc["tracks"] if t["id"] == "above")
+    b = next(c for c in above["classes"] if c["class"] == "B")
+    assert (b["min_score"], b["max_score"]) == (100, 129.9988)
+    assert max(f["score"] for f in doc["firms"] if f["class"] == "B") == 129.9988
+    assert "B类（提升发展类）: 5 (45.45%)  得分 100–129.9988" in text.read_text("utf-8")
+    rows = list(openpyxl.load_workbook(book, read_only=True)["分类统计"].values)
+    assert ("规上工业企业", "B类（提升发展类）", 5, 45.45, None, 100, 129.9988) in rows
