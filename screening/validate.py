@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
+import string
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -93,6 +94,7 @@ def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
     for rule in rs.rules:
         out += _bands(rs, rule)
         out += _domains(rs, rule)
+        out += _placeholders(rs, rule)
         if rule.spec.basis is None and _is_shipped(rs, rule.origin):
             out.append(
                 _diag(
@@ -247,6 +249,56 @@ def _domains(rs: RuleSet, rule: EffectiveRule) -> list[Diagnostic]:
 
 
 CONDITION_KEYS = ("require", "fail_if", "require_any", "when")
+
+
+# the placeholders a rule's message may hold (docs/rule-language.md)
+_PLACEHOLDERS = frozenset(
+    {"title", "actual", "threshold", "unit", "op", "points", "max_points"}
+)
+_ANY_PLACEHOLDERS = frozenset({"title", "details"})  # a require_any rule's
+
+
+def _placeholders(rs: RuleSet, rule: EffectiveRule) -> list[Diagnostic]:
+    """A message with a placeholder its rule does not fill, or a brace left open: the
+    whole message would be shown as written, its figures and title unfilled."""
+    allowed = (
+        _ANY_PLACEHOLDERS if getattr(rule.spec, "require_any", None) else _PLACEHOLDERS
+    )
+    shown = "、".join("{" + name + "}" for name in sorted(allowed))
+    out = []
+    for key in ("message", "otherwise"):
+        texts = getattr(rule.spec, key, None)
+        problems: dict[str, str] = {}  # zh → en, each said once for both languages
+        for template in (getattr(texts, "zh", None), getattr(texts, "en", None)):
+            if not template:
+                continue
+            try:
+                names = {
+                    name
+                    for _, name, _, _ in string.Formatter().parse(template)
+                    if name is not None
+                }
+            except ValueError:
+                problems["括号不成对（原样的 { } 请写成 {{ }}）"] = "an unmatched brace"
+                continue
+            unknown = "、".join("{" + u + "}" for u in sorted(names - allowed))
+            if unknown:
+                problems[f"{unknown} 不是本规则可用的占位符（可用：{shown}）"] = (
+                    f"{unknown} is not a placeholder this rule fills"
+                )
+        for zh, en in problems.items():
+            out.append(
+                _diag(
+                    WARNING,
+                    "MSG",
+                    f"{key} 中 {zh}：整条消息将原样显示，不填入任何数值 / {key}: {en}; "
+                    "the whole message would be shown as written",
+                    rs,
+                    rule,
+                    (key,),
+                )
+            )
+    return out
 
 
 def _walk(node: n.Node) -> list[n.Node]:
