@@ -314,7 +314,7 @@ def render_diff(impact: Impact, old: RuleSet, new: RuleSet, fmt: str) -> str:
             "| 对象 | 名称 | 变化 | 字段 | 原 | 新 |",
             "|---|---|---|---|---|---|",
         ]
-    for c in changes:
+    for c in _itemised(changes):
         before, after = _short(c["before"]), _short(c["after"])
         if md:
             out.append(
@@ -362,6 +362,29 @@ def _identity(rs: RuleSet) -> dict[str, Any]:
 def _named(rs: RuleSet) -> str:
     """`id vVERSION`, with the file when the rule set was loaded from a path."""
     return f"{rs.id} v{rs.version}" + (f"（文件 / file {rs.path}）" if rs.path else "")
+
+
+def _itemised(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Changes with a list changed item by item (a score rule's bands, a linear's
+    points) as one change an item, `bands[3]` (counted from 1): the whole list, cut to
+    a table cell, read the same before and after when a later band changed."""
+    out = []
+    for c in changes:
+        before, after = c["before"], c["after"]
+        if (
+            c["change"] == "changed"
+            and isinstance(before, list)
+            and isinstance(after, list)
+            and len(before) == len(after)
+        ):
+            out += [
+                {**c, "field": f"{c['field'] or ''}[{i}]", "before": b, "after": a}
+                for i, (b, a) in enumerate(zip(before, after, strict=True), start=1)
+                if b != a
+            ]
+        else:
+            out.append(c)
+    return out
 
 
 def _short(value: Any) -> str:

@@ -277,3 +277,17 @@ def test_diff_shows_a_changed_table_cell_as_the_number_it_is(tmp_path: Path) -> 
         }
     ]
     assert "changed  table plot_ratio_min.17: 0.8 → 0.9" in invoke(args).stdout
+
+
+def test_a_markdown_diff_shows_the_band_that_changed(tmp_path: Path) -> None:
+    # the minutes: the whole band list, cut to a cell, read the same before and after
+    draft = tmp_path / "draft.yaml"
+    text = (ROOT / "rules/starter.yaml").read_text(encoding="utf-8")
+    assert text.count("{min: 20, points: 60}") == 1
+    draft.write_text(
+        text.replace("{min: 20, points: 60}", "{min: 20, points: 50}"), encoding="utf-8"
+    )
+    shown = invoke(["diff", "starter", str(draft), "--format", "markdown"]).stdout
+    row = next(line for line in shown.splitlines() if "`tax.per_mu`" in line)
+    assert "| bands[3] |" in row, row
+    assert '"points": "60"' in row and '"points": "50"' in row
