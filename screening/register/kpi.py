@@ -7,7 +7,8 @@ was reached on or before `end`):
   leads registered in P by decision; committee decisions with a meeting in P;
 * 履约率 = signed in P and started (开工) by `end` ÷ signed in P;
 * 开工率 = promised to start in P and started by `end` ÷ promised to start in P;
-* 投产率 = promised to go into production in P and in production by `end` ÷ those;
+* 投产率 = promised to go into production in P and in production by `end` ÷ those
+  (both over the leads signed by `end`, or registered by then with no signing);
 * 资金到位率 = Σ investment in place by `end` (each lead's latest report) ÷ Σ promised
   total investment, over the leads signed in P that have a promise;
 * projects ≥ 3000万 / 5000万 / 1亿 (the promised total, else the screened total) that
@@ -243,21 +244,39 @@ def compute_kpis(
             .group_by(park_col, cd.decision)
         ):
             entry(row[0])["committee"][row[1]] += row[2]
-        # cohorts: each read on its own (partial) index, so none scans the whole table
-        for column, total_key, met_key, met_column in (
-            ("signed_on", "signed", "signed_started", "started_on"),
-            ("promised_start", "promised_start", "promised_start_met", "started_on"),
+        # cohorts: each read on its own (partial) index, so none scans the whole table.
+        # A promised date counts for the leads the period holds: signed by its end (a
+        # promise is made at signing), or registered by then when no signing is
+        # recorded; a lead signed later, promising a date already past, is not in it
+        # (always so when the period runs to today: no day is recorded after today,
+        # and the cohort is then read from its index alone)
+        promised_by_end = (
+            None
+            if end >= dt.date.today()
+            else func.coalesce(c.signed_on, c.registered_on) <= end
+        )
+        for column, total_key, met_key, met_column, held in (
+            ("signed_on", "signed", "signed_started", "started_on", None),
+            (
+                "promised_start",
+                "promised_start",
+                "promised_start_met",
+                "started_on",
+                promised_by_end,
+            ),
             (
                 "promised_production",
                 "promised_production",
                 "promised_production_met",
                 "producing_on",
+                promised_by_end,
             ),
         ):
             col, met = getattr(c, column), getattr(c, met_column)
+            held_by = [] if held is None else [held]
             for row in conn.execute(
                 select(park_col, func.count(), func.count(case((met <= end, 1))))
-                .where(col >= start, col <= end, *scope)
+                .where(col >= start, col <= end, *held_by, *scope)
                 .group_by(park_col)
             ):
                 item = entry(row[0])
@@ -532,8 +551,8 @@ def render_kpis(report: dict[str, Any], lang: str) -> str:
             "park",
             "signed → started",
             "investment in place",
-            "started on time",
-            "producing on time",
+            "due to start → started by the end",
+            "due to produce → producing by the end",
         ],
         [
             [
@@ -588,11 +607,11 @@ _XLSX_COLUMNS = (
     ("到位资金(万元)", "investment in place (×10k CNY)"),
     ("资金到位率%", "investment in place %"),
     ("计划开工", "due to start"),
-    ("已开工", "started on time"),
-    ("开工率%", "started on time %"),
+    ("已开工", "started by the end"),
+    ("开工率%", "due to start → started by the end %"),
     ("计划投产", "due to produce"),
-    ("已投产", "producing on time"),
-    ("投产率%", "producing on time %"),
+    ("已投产", "producing by the end"),
+    ("投产率%", "due to produce → producing by the end %"),
     ("委员会同意", "committee agreed"),
 )
 
