@@ -141,6 +141,7 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
                 "kind": r.kind,
                 "group": r.spec.group,
                 "condition": _condition(r.spec),
+                **_grading(rs, r.spec),
                 "applies_if": r.spec.applies_if,
                 "basis": r.spec.basis,
                 "from": r.origin,
@@ -197,6 +198,7 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
             f"      {r['condition']}"
             + (f"    [applies_if: {r['applies_if']}]" if r["applies_if"] else "")
         )
+        lines += _grading_lines(r)
         if r["basis"]:
             lines.append(f"      依据 / basis: {r['basis']}")
         lines += _notes(r)
@@ -206,6 +208,60 @@ def render_rules_show(rs: RuleSet, fmt: str) -> str:
             f"  {d['rule']}: {d['reason']}    ← {d['at']}" for d in data["disabled"]
         ]
     return "\n".join(lines) + "\n"
+
+
+def _figure(rs: RuleSet, value: Any) -> str:
+    """A band bound or linear point as merged: a parameter's name with its value."""
+    if isinstance(value, str):
+        return f"{value}={rs.parameter(value)}"
+    return str(value)
+
+
+def _grading(rs: RuleSet, rule: Any) -> dict[str, Any]:
+    """A score or bonus rule's points as merged, parameters resolved: what `rules show`
+    prints besides the scored value (a county's band parameter changes them)."""
+    bands = getattr(rule, "bands", None)
+    if bands:
+        return {
+            "bands": [
+                {
+                    key: _figure(rs, getattr(band, key))
+                    for key in ("min", "max", "points")
+                    if getattr(band, key) is not None
+                }
+                for band in bands
+            ]
+        }
+    linear = getattr(rule, "linear", None)
+    if linear:
+        return {
+            "linear": [
+                {"at": _figure(rs, p.at), "points": _figure(rs, p.points)}
+                for p in linear
+            ]
+        }
+    if rule.kind == "bonus" and getattr(rule, "points", None) is not None:
+        return {"points": _figure(rs, rule.points)}
+    return {}
+
+
+def _grading_lines(rule: dict[str, Any]) -> list[str]:
+    if "bands" in rule:
+        shown = "  ".join(
+            "["
+            + (f"≥{b['min']}" if "min" in b else "")
+            + (" " if "min" in b and "max" in b else "")
+            + (f"<{b['max']}" if "max" in b else "")
+            + f" → {b['points']}]"
+            for b in rule["bands"]
+        )
+        return [f"      分档 / bands: {shown}"]
+    if "linear" in rule:
+        shown = "  ".join(f"({p['at']} → {p['points']})" for p in rule["linear"])
+        return [f"      线性 / linear: {shown}"]
+    if "points" in rule:
+        return [f"      加分 / points: {rule['points']}"]
+    return []
 
 
 def _condition(rule: Any) -> str | None:

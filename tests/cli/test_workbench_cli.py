@@ -291,3 +291,14 @@ def test_a_markdown_diff_shows_the_band_that_changed(tmp_path: Path) -> None:
     row = next(line for line in shown.splitlines() if "`tax.per_mu`" in line)
     assert "| bands[3] |" in row, row
     assert '"points": "60"' in row and '"points": "50"' in row
+
+
+def test_rules_show_prints_each_score_rule_s_points() -> None:
+    # bands, linear points and bonus points, as merged: what a band parameter changes
+    shown = invoke(["rules", "show", "starter"]).stdout
+    assert "分档 / bands: [<10 → 0]  [≥10 <20 → 30]  [≥20 → 60]" in shown
+    assert "线性 / linear: (200 → 0)  (400 → 40)" in shown
+    assert "加分 / points: 5" in shown
+    data = json.loads(invoke(["rules", "show", "starter", "--format", "json"]).stdout)
+    rule = next(r for r in data["rules"] if r["id"] == "tax.per_mu")
+    assert rule["bands"][2] == {"min": "20", "points": "60"}
