@@ -914,6 +914,7 @@ def register_kpi(
     from screening.register.kpi import (
         close_parks,
         compute_kpis,
+        parks_with_leads,
         period_of,
         register_parks,
         render_kpis,
@@ -928,12 +929,12 @@ def register_kpi(
         period = period_of(year, quarter, month, date_from, date_to, dt.date.today())
         targets = load_targets(targets_file) if targets_file else None
         with _open(db_ref) as register:
-            known = register_parks(register)
-            if park is not None and park not in known:
+            if park is not None and not parks_with_leads(register, [park]):
+                known = register_parks(register)
                 raise RegisterError(
                     _no_such_park(park, known, close_parks(park, known))
                 )
-            for name, close in unmatched_targets(targets, known) if targets else ():
+            for name, close in unmatched_targets(register, targets) if targets else ():
                 click.echo(
                     f"{targets_file}: 警告：目标中的园区「{name}」在项目库中没有项目，"
                     "按未完成目标计（0/N）"

@@ -374,6 +374,17 @@ def compute_kpis(
     }
 
 
+def parks_with_leads(register: Register, names: list[str]) -> set[str]:
+    """Those of `names` that some lead of the register is in (one index probe each)."""
+    c = leads.c
+    with register.read() as conn:
+        return set(
+            conn.execute(
+                select(c.park).where(c.park.in_(names)).group_by(c.park)
+            ).scalars()
+        )
+
+
 def register_parks(register: Register) -> list[str]:
     """The parks the register's leads name, sorted (a lead without one names none)."""
     c = leads.c
@@ -396,15 +407,15 @@ def close_parks(name: str, known: list[str]) -> list[str]:
 
 
 def unmatched_targets(
-    targets: Targets, known: list[str]
+    register: Register, targets: Targets
 ) -> list[tuple[str, list[str]]]:
-    """Each park of the targets file that no lead of the register names, with the
+    """Each park of the targets file that no lead of the register is in, with the
     parks it may have meant: its target is shown as missed (0/N), perhaps a typo."""
-    return [
-        (name, close_parks(name, known))
-        for name in sorted({p for p, _year in targets.by_park_year})
-        if name not in known
-    ]
+    named = sorted({p for p, _year in targets.by_park_year})
+    found = parks_with_leads(register, named)
+    missing = [name for name in named if name not in found]
+    known = register_parks(register) if missing else []
+    return [(name, close_parks(name, known)) for name in missing]
 
 
 def _total(
@@ -686,6 +697,7 @@ __all__ = [
     "Period",
     "close_parks",
     "compute_kpis",
+    "parks_with_leads",
     "period_of",
     "register_parks",
     "render_kpis",
