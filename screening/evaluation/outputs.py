@@ -107,6 +107,7 @@ def write_outputs(
     titles = {  # ids the XLSX and HTML show by title
         "track": {track.id: track.title.get(lang) for track in ev.scheme.tracks},
         "override": {o.id: o.title.get(lang) for o in ev.scheme.overrides},
+        "class": {c.id: c.title.get(lang) for c in ev.scheme.classes},
     }
     written = Written()
     text_firms: list[Mapping[str, Any]] = []

@@ -220,11 +220,11 @@ FIRMS = (
     ("score", 9),
     ("class", 20),
     ("class_rule", 12),
-    ("ranked_class", 10),
+    ("ranked_class", 16),
     ("override", 22),
     ("bonus", 7),
     ("deduction", 7),
-    ("previous_class", 10),
+    ("previous_class", 16),
     ("previous_score", 10),
     ("move", 8),
     ("measures", 40),
@@ -367,7 +367,7 @@ class EvaluationWorkbook:
     ) -> None:
         self.lang = "en" if lang == "en" else "zh"
         self.head = head
-        # ids the cells show by title: {"track": {id: title}, "override": {id: title}}
+        # ids the cells show by title: {"track" | "override" | "class": {id: title}}
         self.titles = titles or {}
         self.fills = {
             c: _CLASS_FILLS[min(i, len(_CLASS_FILLS) - 2)]
@@ -417,11 +417,11 @@ class EvaluationWorkbook:
                 firm["score"],
                 firm["class_title"],
                 t("rule_" + firm["class_rule"], lang) if firm["class_rule"] else None,
-                firm["ranked_class"],
+                self._title("class", firm["ranked_class"]),
                 self._title("override", firm["override"]),
                 firm["bonus"],
                 firm["deduction"],
-                previous.get("class"),
+                self._title("class", previous.get("class")),
                 previous.get("score"),
                 t(previous["move"], lang) if previous.get("move") else None,
                 _sentences(firm["measures"], lang) or None,
@@ -451,7 +451,7 @@ class EvaluationWorkbook:
             )
 
     def _title(self, kind: str, key: str | None) -> str | None:
-        """A track's or an override's title in the book's language (its id if unknown)."""
+        """A track's, override's or class's title in the book's language (else its id)."""
         if key is None:
             return None
         return self.titles.get(kind, {}).get(key, key)

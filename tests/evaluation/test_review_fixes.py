@@ -263,6 +263,12 @@ def test_the_xlsx_and_html_show_titles_not_ids(tmp_path: Path, lang: str) -> Non
         else "a major safety or environmental incident puts a firm in D"
     )
     assert incident in cells[override]
+    ranked, last = ("调整前类别", "上年类别") if lang == "zh" else (
+        "Class by rule", "Last year's class"
+    )  # fmt: skip
+    b_title = "B类（提升发展类）" if lang == "zh" else "B (upgrading)"
+    assert b_title in cells[ranked] and b_title in cells[last]
+    assert not {"A", "B", "C", "D"} & set(cells[ranked] + cells[last])
     moves = {"上升", "下降", "持平"} if lang == "zh" else {"up", "down", "the same"}
     shown = set(cells[move]) - {None}
     assert shown <= moves and len(shown) >= 2
