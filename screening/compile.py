@@ -75,9 +75,17 @@ class Part(NamedTuple):
     # the part's lookups: when an input is missing, a lookup with no value for this
     # project (a "/" cell) still makes the rule not applicable rather than missing
     lookups: tuple[Evaluator, ...] = ()
+    # each coalesce(…) it reads: per argument, the fields it needs (none: a literal or
+    # a parameter with a value; NEVER: a parameter without one); and the fields read
+    # only inside one, which are missing only when no argument of theirs is present
+    fallbacks: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    coalesced: frozenset[str] = frozenset()
 
 
 COMPUTED = object()  # a reported threshold that is evaluated per project (a table cell)
+NEVER = (
+    "\x00never"  # a coalesce argument that is never present (a value-less parameter)
+)
 
 
 class BranchPlan(NamedTuple):
@@ -162,7 +170,19 @@ class Compiled(NamedTuple):
         """What a part lacks to be judged: the fields it reads that are absent, and for each
         derived fact it reads that is unknown, the fields its derivation lacks — or,
         when it has them all, those that are 0 (a zero divisor left it uncomputed)."""
-        absent = {name for name in part.fields if name not in values}
+        absent = {
+            name
+            for name in part.fields
+            if name not in values and name not in part.coalesced
+        }
+        for arguments in part.fallbacks:  # missing when no argument is present
+            if not any(all(f in values for f in needs) for needs in arguments):
+                absent |= {
+                    f
+                    for needs in arguments
+                    for f in needs
+                    if f != NEVER and f not in values
+                }
         for name in part.derived:
             if derived.get(name) is None:
                 inputs = self.plans[self.derive_rule[name]].inputs
@@ -617,7 +637,36 @@ class _Builder:
     def reading(self, node: n.Node) -> Part:
         """What an expression evaluated in Python reads (a graded value): no atoms."""
         fields, derived = self.reads(node)
-        return Part((), (), (), self.inputs(node), fields, derived, self.lookups(node))
+        return Part(
+            (),
+            (),
+            (),
+            self.inputs(node),
+            fields,
+            derived,
+            self.lookups(node),
+            *self.fallbacks(node, fields),
+        )
+
+    def fallbacks(
+        self, node: n.Node, fields: tuple[str, ...]
+    ) -> tuple[tuple[tuple[tuple[str, ...], ...], ...], frozenset[str]]:
+        """The coalesce(…) calls an expression reads (metrics expanded), each argument
+        by the fields it needs, and the fields read only inside them (`Part`)."""
+        groups = []
+        for call in n.calls(node, "coalesce", self.rs.metric_nodes):
+            arguments: list[tuple[str, ...]] = []
+            for arg in call.args:
+                if isinstance(arg, n.Name) and arg.name in self.rs.parameters:
+                    unset = self.rs.parameter(arg.name) is None
+                    arguments.append((NEVER,) if unset else ())
+                else:
+                    arguments.append(self.reads(arg)[0])
+            groups.append(tuple(arguments))
+        if not groups:
+            return (), frozenset()
+        outside = self.expand(self._uncoalesced(node))
+        return tuple(groups), frozenset(f for f in fields if f not in outside)
 
     def part(self, node: n.Node) -> Part:
         self._collect, self._native = [], []
@@ -629,7 +678,14 @@ class _Builder:
         keys = tuple(self.key_of(name) for name in native)
         fields, derived = self.reads(node)
         return Part(
-            atoms, native, keys, self.inputs(node), fields, derived, self.lookups(node)
+            atoms,
+            native,
+            keys,
+            self.inputs(node),
+            fields,
+            derived,
+            self.lookups(node),
+            *self.fallbacks(node, fields),
         )
 
     def reads(self, node: n.Node) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -471,7 +471,7 @@ def _unconfigured(rs: RuleSet) -> list[Diagnostic]:
     for every project until it is filled. Each gap is noted, with its reason
     (`pending:`), in the rule set that defines it; a rule set inheriting gaps gets one
     line naming them."""
-    read = {r.id: _names_read(rs, r) for r in rs.rules}
+    read = {r.id: _names_read(rs, r, outside_coalesce=True) for r in rs.rules}
     gaps: list[tuple[str, str, str, Table | Parameter]] = [
         ("tables", "查找表", name, t)
         for name, t in rs.tables.items()
@@ -657,20 +657,27 @@ def _covered(days: Span, periods: list[Span]) -> bool:
     return False
 
 
-def _names_read(rs: RuleSet, rule: EffectiveRule) -> set[str]:
-    """Every name a rule reads, metrics expanded."""
+def _names_read(
+    rs: RuleSet, rule: EffectiveRule, outside_coalesce: bool = False
+) -> set[str]:
+    """Every name a rule reads, metrics expanded; `outside_coalesce`: only those read
+    outside any coalesce(…) (inside one, a value-less parameter is a fallback not
+    taken, never 未配置)."""
     names: set[str] = set()
-    stack = [
+    stack: list[n.Node] = [
         node
         for node in (rule.condition, rule.value, rule.applies_if)
         if node is not None
     ]
     while stack:
-        for name in n.names(stack.pop()):
-            if name not in names:
-                names.add(name)
-                if name in rs.metric_nodes:
-                    stack.append(rs.metric_nodes[name])
+        node = stack.pop()
+        if outside_coalesce and isinstance(node, n.Call) and node.func == "coalesce":
+            continue
+        if isinstance(node, n.Name) and node.name not in names:
+            names.add(node.name)
+            if node.name in rs.metric_nodes:
+                stack.append(rs.metric_nodes[node.name])
+        stack.extend(n.children(node))
     return names
 
 
