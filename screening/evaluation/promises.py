@@ -294,11 +294,14 @@ def check_promises(
         else _decimal(figures.get("revenue"))
     )
     tax = record.tax if record.tax is not None else _decimal(figures.get("tax"))
-    produced = (
-        record.actual_production
-        if record.actual_production is not None
-        else _date(figures.get("production_start"))
-    )
+    produced = record.actual_production
+    if produced is None:
+        # the firm's own 投产日期, unless it is before this project started (or was to
+        # start): then it is an earlier plant's, not this promise's production
+        firm_produced = _date(figures.get("production_start"))
+        started = record.actual_start or record.promised_start
+        if firm_produced is not None and (started is None or firm_produced >= started):
+            produced = firm_produced
     items = [
         _compare(
             "investment_intensity",

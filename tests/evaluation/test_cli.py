@@ -198,15 +198,15 @@ def test_promises_and_the_action_list_from_a_spreadsheet(tmp_path: Path) -> None
                      "--previous-figures", str(HA / "ha-figures-2024.csv"), "--promises",
                      str(HA / "ha-promises-2025.csv"), "--tolerance", "10%", "--grace-days", "30",
                      "--actions", str(actions)])  # fmt: skip
-    # 07Y promised production by 2025-06-30 and the promises file has no actual date:
-    # the firms table's 投产日期 (2012-06-01) says it produced, so it is not listed
-    assert "反制清单 4 家" in result.stderr
+    # 07Y's new project (started 2024-03-10) promised production by 2025-06-30 and has
+    # none: the firms table's 投产日期 2012-06-01 is an earlier plant's, so it is listed
+    assert "反制清单 5 家" in result.stderr
     book = openpyxl.load_workbook(actions, read_only=True)
     rows = list(book["反制清单"].iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == [
-        "91320800000000011D", "91320800000000020B", "91320800000000021E", "91320800000000050E",
+        "91320800000000007Y", "91320800000000011D", "91320800000000020B", "91320800000000021E", "91320800000000050E",
     ]  # fmt: skip
-    assert "差别化电价、水价（较大幅度加价）" in rows[2][4] and "约谈企业" in rows[2][4]
+    assert "差别化电价、水价（较大幅度加价）" in rows[3][4] and "约谈企业" in rows[3][4]
     promises = list(book["承诺兑现"].iter_rows(values_only=True))
     short = [r for r in promises if r[1] == "91320800000000020B"]
     assert short == [

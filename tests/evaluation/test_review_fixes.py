@@ -49,6 +49,29 @@ def test_the_firms_production_date_fills_the_promise(tmp_path: Path) -> None:
     assert doc["actions"] == []
 
 
+def test_a_firm_s_earlier_production_is_not_a_later_project_s(tmp_path: Path) -> None:
+    # the firm produced in 2012; this promise's project was to start in 2024: the firms
+    # table's date is an earlier plant's, so the promise is still overdue
+    firms = _write(
+        tmp_path / "firms.csv",
+        FIRM_HEADER,
+        "台州戊电子有限公司,91331003000000005B,规上,10,240.97,10000,1361.6,505.4,"
+        "0.276197,302,75.06,2012-03-01,否,否",
+    )
+    promises = _write(
+        tmp_path / "promises.csv",
+        "企业名称,统一社会信用代码,用地面积(亩),承诺开工日期,承诺投产日期,实际投产日期",
+        "台州戊电子有限公司,91331003000000005B,10,2024-03-01,2025-06-30,",
+    )
+    out = tmp_path / "out.json"
+    invoke(["evaluate", firms, "--scheme", "huangyan", "--year", "2025",
+            "--promises", promises, "-o", str(out)])  # fmt: skip
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    (firm,) = doc["firms"]
+    (item,) = [p for p in firm["promise"]["items"] if p["promise"] == "production"]
+    assert item["actual"] is None and item["overdue"]
+
+
 def _readme_command() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     line = next(
