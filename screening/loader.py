@@ -718,6 +718,21 @@ def _typecheck(rs: RuleSet, files: dict[str, _Loaded]) -> None:
         raise RuleSetError("", diagnostics=sorted(errors, key=_order))
 
 
+def load_for_checks(ref: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
+    """A rule set merged for `validate`, with its expression errors (an unknown name, a
+    unit mismatch) returned rather than raised, so the checks of everything else run
+    in the same pass: every problem at once. What cannot be merged (a missing parent,
+    a duplicate id) still raises."""
+    path = find_ruleset(str(ref))
+    chain = _chain(path)
+    merged = _merge(chain, None)
+    try:
+        _typecheck(merged, {item.model.id: item for item in chain})
+    except RuleSetError as exc:
+        return merged, list(exc.diagnostics)
+    return merged, []
+
+
 def _resolve_figures(
     rule: EffectiveRule, rs: RuleSet, unit: str | None, errors: list[Diagnostic]
 ) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 from screening.compile import COMPUTED, constant_of
 from screening.errors import Diagnostic, ScreeningError, SourceSpan
 from screening.expr import nodes as n
-from screening.loader import find_ruleset, load_ruleset, rules_dirs
+from screening.loader import find_ruleset, load_for_checks, rules_dirs
 from screening.model.effective import EffectiveRule, RuleSet
 from screening.model.project import FIELDS, Land, Output, input_kinds, section_of
 from screening.model.ruleset import Parameter, Table
@@ -49,10 +49,12 @@ class Report:
 def validate(ref: str) -> Report:
     """Load a rule set (id or path) and run every check on it."""
     try:
-        ruleset = load_ruleset(ref, checked=False)  # its errors among all the others
+        # its expression errors beside every other check's findings, in one run
+        ruleset, errors = load_for_checks(ref)
     except ScreeningError as exc:
         return Report(ref, tuple(_with_field(d) for d in exc.diagnostics))
-    return Report(ref, tuple(sorted(check_ruleset(ruleset), key=_order)))
+    found = errors + check_ruleset(ruleset, typed=not errors)
+    return Report(ref, tuple(sorted(found, key=_order)))
 
 
 def semantic_errors(rs: RuleSet) -> list[Diagnostic]:
@@ -88,8 +90,10 @@ def _order(d: Diagnostic) -> tuple[str, int, int, str]:
     return (span.path, span.line or 0, span.column or 0, d.code)
 
 
-def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
-    """Every semantic problem of a loaded rule set (errors and warnings)."""
+def check_ruleset(rs: RuleSet, typed: bool = True) -> list[Diagnostic]:
+    """Every semantic problem of a loaded rule set (errors and warnings). Not `typed`
+    (an expression refused): what needs every expression (the compiler's limits,
+    unused names) is left until they are fixed."""
     out: list[Diagnostic] = []
     for rule in rs.rules:
         out += _bands(rs, rule)
@@ -106,13 +110,15 @@ def check_ruleset(rs: RuleSet) -> list[Diagnostic]:
                     ("id",),
                 )
             )
-    out += _engine(rs)
+    if typed:
+        out += _engine(rs)
     out += _tables(rs)
     out += _unconfigured(rs)
     out += _zero_divisors(rs)
     out += _dated_facts(rs)
     out += _weights(rs)
-    out += _unused(rs)
+    if typed:
+        out += _unused(rs)
     return out
 
 
