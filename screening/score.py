@@ -267,18 +267,54 @@ class Scorer:
             num, den = 0, 1
         return _capped(num, den, bonus_num, bonus_den)
 
-    def rise(self, findings: Sequence[Finding], index: int, more: Points) -> Fraction:
+    def rise(self, findings: Sequence[Finding], index: int, more: Points) -> Points:
         """How much the 0–100 score rises when the finding at `index` earns `more`
         points (a score remedy's gain): on the score's own scale, weights, the rules
-        that apply and the cap at 100 counted, exactly."""
+        that apply and the cap at 100 counted, exactly. `more` itself (the same
+        object) when the rules' points are the score: unweighted, the applicable
+        rules' most points adding up to 100, and the cap not reached."""
+        if not self.weights and self._on_scale(findings, index, more):
+            return more
         before = self.ratio(findings)
         finding = findings[index]
         raised = list(findings)
         raised[index] = finding._replace(points=(finding.points or 0) + more)
         after = self.ratio(raised)
         if before is None or after is None:
-            return Fraction(0)
+            return 0
         return Fraction(*after) - Fraction(*before)
+
+    def _on_scale(self, findings: Sequence[Finding], index: int, more: Points) -> bool:
+        """Whether, unweighted, a point of a rule is a point of the score for this
+        raise: the applicable score rules' most points add up to 100, the score is not
+        below 0 and `more` more does not pass the cap (sums as integer ratios)."""
+        top_num, top_den = 0, 1
+        got_num, got_den = 0, 1
+        inapplicable = _NOT_APPLICABLE
+        for at in self.scored:
+            finding = findings[at]
+            if finding.status is inapplicable:
+                continue
+            top_num, top_den = _plus(top_num, top_den, finding.max_points)
+            got_num, got_den = _plus(got_num, got_den, finding.points)
+        if top_num != 100 * top_den:
+            return False
+        for at in self.bonuses:
+            got_num, got_den = _plus(got_num, got_den, findings[at].points)
+        if got_num < 0:
+            return False
+        raised_num, raised_den = _plus(got_num, got_den, more)
+        return raised_num <= 100 * raised_den
+
+
+def _plus(num: int, den: int, value: Points | None) -> tuple[int, int]:
+    """num/den + value (None: nothing), as an integer ratio with den > 0."""
+    if value is None:
+        return num, den
+    if type(value) is int:
+        return num + value * den, den
+    a, b = value.as_integer_ratio()
+    return num * b + a * den, den * b
 
 
 _NOT_APPLICABLE = Status.NOT_APPLICABLE

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
+from functools import cmp_to_key
 from string import Formatter
 from typing import Any
 
@@ -22,6 +23,7 @@ from screening.findings import (
     Decision,
     Finding,
     Outcome,
+    Points,
     Remedy,
     RemedyOption,
     Status,
@@ -812,7 +814,7 @@ class Explainer:
                 lines.append(self.improve_line(finding, rise, remedy))
         return lines
 
-    def score_rises(self, decision: Decision) -> list[tuple[Finding, Fraction]]:
+    def score_rises(self, decision: Decision) -> list[tuple[Finding, Points]]:
         """The score remedies of a decision, each with how far it raises the 0–100 score
         (`Scorer.rise`: a rule's own points are on another scale when weights apply or
         the rules' points do not add up to 100), most first; none that raises it by
@@ -825,21 +827,22 @@ class Explainer:
             rise = self.scorer.rise(
                 decision.findings, self.positions[finding.rule], remedy.gain
             )
-            if rise * 200 >= 1:  # shown as 0.01 or more
+            if rise is remedy.gain or rise * 200 >= 1:  # shown as 0.01 or more
                 rises.append((finding, rise))
-        rises.sort(key=lambda pair: (-pair[1], pair[0].rule))
+        if len(rises) > 1:
+            rises.sort(key=_MOST_RISE_FIRST)
         return rises
 
-    def improve_line(self, finding: Finding, rise: Fraction, remedy: str | None) -> str:
+    def improve_line(self, finding: Finding, rise: Points, remedy: str | None) -> str:
         """A summary's 提分途径 line: the remedy, and the score's rise when it is not the
         rule's own gain (weights, points not adding up to 100)."""
-        if rise == finding.remedy.gain:  # type: ignore[union-attr]
+        if rise is finding.remedy.gain or rise == finding.remedy.gain:  # type: ignore[union-attr]
             return text("summary.improve", self.lang, text=remedy)
         return text(
             "summary.improve_rise",
             self.lang,
             text=remedy,
-            rise=show(round_score(rise)),
+            rise=show(round_score(Fraction(rise))),
         )
 
 
@@ -1123,7 +1126,7 @@ class Prose:
                 if finding.rule in remedies
                 else self.remedy(finding)
             )
-            if rise != finding.remedy.gain:  # type: ignore[union-attr]
+            if rise is not finding.remedy.gain and rise != finding.remedy.gain:  # type: ignore[union-attr]
                 lines.append(explain.improve_line(finding, rise, remedy))
                 continue
             lines.append(
@@ -1134,6 +1137,18 @@ class Prose:
         return lines
 
 
+def _rise_order(a: tuple[Finding, Points], b: tuple[Finding, Points]) -> int:
+    """`Explainer.score_rises`' order: the greater rise first, then by rule; compared
+    by integer ratios (no Fraction made)."""
+    an, ad = a[1].as_integer_ratio()
+    bn, bd = b[1].as_integer_ratio()
+    more, less = an * bd, bn * ad  # denominators are positive
+    if more != less:
+        return -1 if more > less else 1
+    return -1 if a[0].rule < b[0].rule else 1 if a[0].rule > b[0].rule else 0
+
+
+_MOST_RISE_FIRST = cmp_to_key(_rise_order)
 _RATIOS = frozenset({type(None), int, Fraction})  # a score's types summed by ratios
 
 
