@@ -406,7 +406,7 @@ class _General:
         """The JSON of the rule's probe not applicable for `reason` with `params`, its
         message one format call; None where the words are not a plain fill of text
         parameters."""
-        values = reason_values(params)
+        values = reason_values(params, self.explain.field_title)
         if values is None:
             return None
         key = (reason, tuple(values))

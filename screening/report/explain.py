@@ -165,19 +165,23 @@ def like_probe(finding: Finding, probe: Finding) -> bool | None:
     return None
 
 
-# reason parameters the words show by a title, not as given (未配置: the parameter or
-# table by its title): written per finding, never filled in as text
+# reason parameters the words show by their title (未配置: the parameter or table, as
+# `shared_sentence` words them), not as given
 TITLED_PARAMS = frozenset({"parameter", "table"})
 
 
-def reason_values(params: tuple[tuple[str, Any], ...]) -> dict[str, str] | None:
+def reason_values(
+    params: tuple[tuple[str, Any], ...], title: Callable[[str], str]
+) -> dict[str, str] | None:
     """A reason's parameters as the values its compiled words (`Prose.reason_words`)
-    are filled with; None unless each is a text shown as given and each name is given
-    once."""
+    are filled with, a parameter or table by its `title`; None unless each is a text
+    and each name is given once."""
     values = dict(params)
     for name, value in values.items():
-        if type(value) is not str or name in TITLED_PARAMS:
+        if type(value) is not str:
             return None
+        if name in TITLED_PARAMS:
+            values[name] = title(value)
     if len(values) != len(params):  # a name given twice: written per finding
         return None
     return values

@@ -792,12 +792,14 @@ class DecisionRows:
         None where the words are not a plain fill of text parameters."""
         if len(params) == 1:  # the usual: `reason_values`, for one parameter
             name, value = params[0]
-            if type(value) is not str or name in TITLED_PARAMS:
+            if type(value) is not str:
                 return None
+            if name in TITLED_PARAMS:  # by its title, as the explainer words it
+                value = self.explain.field_title(value)
             key: tuple[str, tuple[str, ...]] = (reason, (name,))
             values = None
         else:
-            values = reason_values(params)
+            values = reason_values(params, self.explain.field_title)
             if values is None:
                 return None
             key = (reason, tuple(values))
@@ -808,7 +810,7 @@ class DecisionRows:
         if values is None and around is not None:
             message = value.join(around)
         else:
-            message = template.format_map(values or dict(params))
+            message = template.format_map(values or {name: value})
         if not message:  # an empty cell would end the row sooner
             return None
         try:
