@@ -6,7 +6,9 @@ A row is a totals row when
   it), says so: after removing spaces, punctuation and a bracketed note ("合 计",
   "总计:", "合计（万元）", "Total"), it is one of 合计 小计 总计 共计 累计 汇总 总和
   平均 均值 (a leading qualifier such as 本页 全年 一季度 allowed when the text ends
-  with the word, up to 12 characters), or total / subtotal / sum / average / mean,
+  with the word, up to 12 characters; a text starting with 合计 小计 总计 共计 汇总 is one
+  unless it goes on into a firm's or project's name, 汇总物流设备有限公司 or
+  总计量检测有限公司), or total / subtotal / sum / average / mean,
   unless the row also has a project id (not itself such a word) and a company or an
   industry code, as a project has and a totals row does not (B5, 汇总表说明, 戊公司,
   C3985 is a project); or
@@ -54,7 +56,12 @@ _EXACT_WORD = re.compile(
     rf"(?:{_WORDS}|total|subtotal|grandtotal|sum|average|mean)(?:数|值|金额)?"
 )
 _ENDS_WITH_WORD = re.compile(rf".{{0,10}}(?:{_WORDS})(?:数|值|金额)?")
+# a label that starts with the word and goes on (汇总表说明, 合计 本页) — unless it goes
+# on into the name of a firm or a project (汇总物流设备有限公司, 总计量检测有限公司)
 _STARTS_WITH_WORD = re.compile(r"(?:合计|小计|总计|共计|汇总).{0,10}")
+_AN_ENTITY = re.compile(
+    r".*(?:公司|厂|集团|合作社|商行|店|事务所|院|所|中心|项目|工程|基地)"
+)
 # every word above holds one of these (or is Latin): a quick test first
 _MAYBE = re.compile(r"[计汇和均計匯]|total|sum|average|mean|ｔ|ｓ|ａ|ｍ", re.I)
 # what _MAYBE finds, as plain substrings of casefolded text (a char matches one of
@@ -98,7 +105,11 @@ def totals_label(text: str) -> bool:
     return bool(
         _EXACT_WORD.fullmatch(folded)
         or (len(folded) <= 12 and _ENDS_WITH_WORD.fullmatch(folded))
-        or (len(folded) <= 12 and _STARTS_WITH_WORD.fullmatch(folded))
+        or (
+            len(folded) <= 12
+            and _STARTS_WITH_WORD.fullmatch(folded) is not None
+            and _AN_ENTITY.fullmatch(folded) is None
+        )
     )
 
 

@@ -86,8 +86,13 @@ def read_workbook(
     except _Refused as exc:
         raise _error(path, f"无法打开工作簿 / cannot open workbook: {exc}") from None
     if scan.fits_calamine():
-        return _calamine_rows(path, name, scan, limits)
-    return _openpyxl_rows(path, name, infos[part], scan, limits)
+        rows, close = _calamine_rows(path, name, scan, limits)
+    else:
+        rows, close = _openpyxl_rows(path, name, infos[part], scan, limits)
+    ranges = merged_ranges(scan.merged)
+    if ranges:
+        rows = _fill_merged(rows, ranges, scan.last_column)
+    return rows, close
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -415,6 +420,7 @@ class _Scan:
     uncomputed: dict[int, int] = field(default_factory=dict)
     has_uncomputed: bool = False  # kept when the marks are not
     prefix: bytes = b""  # the sheet's namespace prefix (x: in <x:row>)
+    merged: bytes = b""  # the sheet's <mergeCells> element, after <sheetData>
 
     def fits_calamine(self) -> bool:
         """Whether calamine can hold the sheet within `CALAMINE_CELLS`."""
@@ -436,12 +442,17 @@ def _scan_sheet(
 ) -> _Scan:
     scan = _Scan(limits, book.percent_styles, xml_bytes=info.file_size)
     carry = b""
+    merged: bytes | None = b""  # what to look at for the merged ranges, None: done
     row_open = b"<row"
     end_tag = b"</sheetData>"
     started = done = False
     for chunk in _inflate(path, info):
         if done:
-            continue  # inflated to the end all the same: that verifies the part
+            # inflated to the end all the same: that verifies the part; the merged
+            # ranges, which follow the rows, are kept on the way
+            if merged is not None:
+                merged = _merged_part(scan, merged + chunk)
+            continue
         buffer = carry + chunk
         if not started:
             root = _ROOT.search(buffer)
@@ -456,6 +467,7 @@ def _scan_sheet(
         if end >= 0:
             _rows(path, scan, buffer[:end], row_open)
             done = True
+            merged = _merged_part(scan, buffer[end:])
             continue
         cut = buffer.rfind(row_open)
         if cut <= 0:
@@ -468,6 +480,77 @@ def _scan_sheet(
     if book.shared_strings is not None:
         scan.widest_string = _widest_string(path, book.shared_strings, limits)
     return scan
+
+
+_MERGED_END = re.compile(rb"</(?:\w+:)?mergeCells>|<(?:\w+:)?mergeCells\s*/>")
+_MERGED_START = re.compile(rb"<(?:\w+:)?mergeCells\b")
+_MERGED_REF = re.compile(
+    rb'<(?:\w+:)?mergeCell\s[^>]*?\bref="\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)"'
+)
+
+
+def _merged_part(scan: _Scan, tail: bytes) -> bytes | None:
+    """Keep the sheet's merged ranges from XML after </sheetData> (`tail` holds it
+    from there, or from what an earlier call kept): what to keep looking at, or None
+    once the <mergeCells> element is whole in `scan.merged` (or the sheet is done)."""
+    if not scan.merged:
+        start = _MERGED_START.search(tail)
+        if start is None:
+            return tail[-64:]  # the start may be cut at the chunk's end
+        tail = tail[start.start() :]
+    else:
+        tail = scan.merged + tail
+    end = _MERGED_END.search(tail)
+    if end is None:
+        scan.merged = tail
+        return b""
+    scan.merged = tail[: end.end()]
+    return None
+
+
+def merged_ranges(element: bytes) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column), 1-based, of each range of
+    more than one cell that a <mergeCells> element names."""
+    ranges = []
+    for match in _MERGED_REF.finditer(element):
+        c1, r1 = column_number(match.group(1)), int(match.group(2))
+        c2, r2 = column_number(match.group(3)), int(match.group(4))
+        r1, r2 = min(r1, r2), max(r1, r2)
+        c1, c2 = min(c1, c2), max(c1, c2)
+        if (r1, c1) != (r2, c2):
+            ranges.append((r1, c1, r2, c2))
+    return sorted(ranges)
+
+
+def _fill_merged(
+    rows: Iterator[Cells], ranges: list[tuple[int, int, int, int]], last_column: int
+) -> Iterator[Cells]:
+    """The rows with every cell of a merged range given the value of its first (top
+    left) cell, as Excel shows it: 规上 merged over A2:A4 is 规上 in rows 2, 3 and 4.
+    A range is filled no further right than the sheet's last column."""
+    pending = iter(ranges)
+    upcoming = next(pending, None)
+    active: list[tuple[int, int, int, object]] = []  # last row, columns, value
+    for number, cells in enumerate(rows, 1):
+        while upcoming is not None and upcoming[0] <= number:
+            r1, c1, r2, c2 = upcoming
+            upcoming = next(pending, None)
+            if r1 < number:
+                continue  # its first row was never read
+            value = cells[c1 - 1] if c1 <= len(cells) else None
+            if value is None or value == "":
+                continue  # nothing to carry
+            active.append((r2, c1, min(c2, max(last_column, c1)), value))
+        if active:
+            active = [entry for entry in active if entry[0] >= number]
+            for _, c1, c2, value in active:
+                if len(cells) < c2:
+                    cells.extend([None] * (c2 - len(cells)))
+                for column in range(c1 - 1, c2):
+                    cells[column] = value
+        yield cells
+    if isinstance(rows, Generator):
+        rows.close()
 
 
 def _row_too_large(number: int, limits: Limits) -> str:

@@ -117,7 +117,7 @@ def test_a_totals_row_with_an_unreadable_cell_is_still_skipped(tmp_path: Path) -
     "text",
     ["合计", "合 计", "合　计", "总计:", "小计（一季度）", "本页小计", "全年合计",
      "平均", "平均值", "汇总", "共计", "Total", "SUBTOTAL", "Grand Total",
-     "一季度小计"],
+     "一季度小计", "汇总：", "合计（万元）", "总 计 (全年)"],
 )  # fmt: skip
 def test_totals_labels(text: str) -> None:
     assert totals_label(text)
@@ -126,7 +126,9 @@ def test_totals_labels(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["数据汇总中心建设项目", "年产5万吨锂电池项目", "合计1", "NB-001", "Sumitomo",
-     "总部经济平均收益提升工程项目", "total investment", ""],
+     "总部经济平均收益提升工程项目", "total investment", "",
+     # a company name that starts with a totals word (review minor (e))
+     "汇总物流设备有限公司", "总计量检测有限公司", "小计中心", "合计收购项目"],
 )  # fmt: skip
 def test_not_totals_labels(text: str) -> None:
     assert not totals_label(text)

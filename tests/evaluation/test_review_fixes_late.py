@@ -1,0 +1,71 @@
+"""Later fixes to the yearly review from the exploratory tester (/tmp/explore-review):
+finding 10 and minors (b), (c), (e)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import openpyxl
+
+from tests.cli.test_screen_cli import invoke
+from tests.evaluation.test_review_fixes import FIRM_HEADER, _write
+
+HY_HEADER = [
+    "企业规模", "企业名称", "统一社会信用代码", "用地面积(亩)", "税收实际贡献(万元)",
+    "营业收入(万元)", "工业增加值(万元)", "综合能耗(吨标煤)", "主要污染物排放当量(吨)",
+    "研发经费(万元)", "年平均职工人数", "用电量(万千瓦时)", "投产日期",
+]  # fmt: skip
+
+
+def _evaluate(tmp_path: Path, firms: str, *more: str) -> dict:
+    out = tmp_path / "out.json"
+    invoke(["evaluate", firms, "--scheme", "huangyan", "--year", "2025",
+            *more, "-o", str(out)])  # fmt: skip
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_firms_under_a_merged_size_cell_are_all_rated(tmp_path: Path) -> None:
+    # finding 10: 规上 merged over A2:A4, 规下 over A5:A6
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(HY_HEADER)
+    d = datetime.date(2015, 3, 1)
+    above = [10, 240.97, 10000, 1361.6, 505.4, 0.276197, 302, 75.06, None, d]
+    below = [10, 115.932, None, None, None, None, None, None, 492.9, d]
+    ws.append(["规上", "甲机械有限公司", "91331003000000001Y", *above])
+    ws.append([None, "乙模具有限公司", "913310030000000022", *above])
+    ws.append([None, "丙塑业有限公司", "913310030000000035", *above])
+    ws.append(["规下", "丁五金有限公司", "913310030000000048", *below])
+    ws.append([None, "戊电器有限公司", "91331003000000005B", *below])
+    ws.merge_cells("A2:A4")
+    ws.merge_cells("A5:A6")
+    path = tmp_path / "firms.xlsx"
+    book.save(path)
+    doc = _evaluate(tmp_path, str(path))
+    assert [(f["row"], f["status"], f["track"]) for f in doc["firms"]] == [
+        (2, "rated", "above"),
+        (3, "rated", "above"),
+        (4, "rated", "above"),
+        (5, "rated", "below"),
+        (6, "rated", "below"),
+    ]
+
+
+def test_a_firm_named_with_a_totals_word_first_is_rated(tmp_path: Path) -> None:
+    # minor (e): 汇总物流设备有限公司 and 总计量检测有限公司 (no credit code) are firms
+    row = ",,规上,10,240.97,10000,1361.6,505.4,0.276197,302,75.06,2015-03-01,否,否"
+    firms = _write(
+        tmp_path / "firms.csv",
+        FIRM_HEADER,
+        "汇总物流设备有限公司" + row,
+        "总计量检测有限公司" + row,
+        "合计" + row,
+    )
+    doc = _evaluate(tmp_path, firms)
+    assert sorted((f["row"], f["name"], f["status"]) for f in doc["firms"]) == [
+        (2, "汇总物流设备有限公司", "rated"),
+        (3, "总计量检测有限公司", "rated"),
+    ]
+    assert [s["row"] for s in doc["skipped"]] == [4]
