@@ -477,6 +477,70 @@ class CsvWriter:
         """Nothing after the firms: the 反制 list has its own XLSX."""
 
 
+_REASON_LABELS = {
+    False: {
+        "last_class": "末类",
+        "investment_intensity": "投资强度",
+        "output_intensity": "产出强度",
+        "tax_per_mu": "亩均税收",
+        "start": "开工日期",
+        "production": "投产日期",
+    },
+    True: {
+        "last_class": "last class",
+        "investment_intensity": "investment intensity",
+        "output_intensity": "output per mu",
+        "tax_per_mu": "tax per mu",
+        "start": "start",
+        "production": "production",
+    },
+}
+
+
+def action_reasons(action: Mapping[str, Any], en: bool) -> str:
+    """Why a firm is on the 反制 list, for the text report: 末类, and each promise not
+    kept with what was promised, what was done and by how much it falls short."""
+    labels = _REASON_LABELS[en]
+    items = {
+        item["promise"]: item for item in (action.get("promise") or {}).get("items", [])
+    }
+    parts = []
+    for reason in action["reasons"]:
+        label = labels.get(reason, reason)
+        item = items.get(reason)
+        if item is None:
+            parts.append(label)
+        elif reason in ("start", "production"):
+            late = item["gap"]
+            if item["actual"] is None:
+                parts.append(
+                    f"{label} promised by {item['promised']}, none recorded"
+                    + (f" ({late} days late)" if late is not None else "")
+                    if en
+                    else f"{label} 承诺 {item['promised']}，未见实际日期"
+                    + (f"（逾期 {late} 天）" if late is not None else "")
+                )
+            else:
+                parts.append(
+                    f"{label} promised by {item['promised']}, actual {item['actual']}"
+                    f" ({late} days late)"
+                    if en
+                    else f"{label} 承诺 {item['promised']}，实际 {item['actual']}"
+                    f"（逾期 {late} 天）"
+                )
+        else:
+            unit = texts.unit_name("万元/亩", "en" if en else "zh")
+            share = f"{item['share']}%" if item["share"] is not None else "—"
+            parts.append(
+                f"{label} {item['actual']} {unit} against {item['promised']} promised"
+                f" ({share})"
+                if en
+                else f"{label} 实际 {item['actual']}，承诺 {item['promised']} {unit}"
+                f"（{share}）"
+            )
+    return ("; " if en else "；").join(parts)
+
+
 def render_text(
     ev: Evaluation,
     firms: Iterable[Mapping[str, Any]],
@@ -573,6 +637,9 @@ def render_text(
         for action in actions:
             out.append(
                 f"  {action['name'] or action['id']}{_bracketed(action['id'], en)}{' ' if en else ''}{action['class_title'] or ''} — {'; '.join(action['measures'])}"
+            )
+            out.append(
+                ("    why: " if en else "    原因：") + action_reasons(action, en)
             )
     if head["errors"]:
         out.append("")

@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 
 from tests.cli.test_screen_cli import invoke
+from tests.conftest import ROOT
 from tests.evaluation.test_review_fixes import FIRM_HEADER, _write
 
 HY_HEADER = [
@@ -69,3 +70,37 @@ def test_a_firm_named_with_a_totals_word_first_is_rated(tmp_path: Path) -> None:
         (3, "总计量检测有限公司", "rated"),
     ]
     assert [s["row"] for s in doc["skipped"]] == [4]
+
+
+def _sample_text(tmp_path: Path, *more: str) -> list[str]:
+    out = tmp_path / "回头看.txt"
+    samples = ROOT / "cases" / "evaluations"
+    invoke(["evaluate", str(samples / "sample-firms-2025.xlsx"), "--scheme", "huangyan",
+            "--year", "2025", "--promises", str(samples / "sample-promises-2025.xlsx"),
+            "--tolerance", "10%", *more, "-o", str(out)])  # fmt: skip
+    return out.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_text_action_list_says_why_each_firm_is_on_it(tmp_path: Path) -> None:
+    # minor (b): the measures were listed without the reasons the XLSX and HTML give
+    lines = _sample_text(tmp_path)
+    at = lines.index("反制清单：")
+    assert lines[at + 1].startswith("  示例黄岩医药化工03有限公司（虚构）")
+    assert lines[at + 2] == (
+        "    原因：投资强度 实际 330，承诺 400 万元/亩（-17.5%）；"
+        "亩均税收 实际 23.3905，承诺 30 万元/亩（-22.03%）；"
+        "开工日期 承诺 2018-03-01，实际 2018-04-10（逾期 40 天）；"
+        "投产日期 承诺 2019-06-30，实际 2019-08-01（逾期 32 天）"
+    )
+    assert lines[at + 3].startswith("  示例黄岩鞋服26有限公司（虚构）")
+    assert lines[at + 4] == "    原因：末类"
+    assert (
+        "    原因：" in lines[at + 6]
+        and "未见实际日期（逾期 1461 天）" in lines[at + 6]
+    )
+    english = _sample_text(tmp_path, "--lang", "en")
+    at = english.index("actions:")
+    assert english[at + 2].startswith(
+        "    why: investment intensity 330 ×10k CNY/mu against 400 promised (-17.5%);"
+    )
+    assert english[at + 4] == "    why: last class"
