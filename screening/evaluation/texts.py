@@ -13,7 +13,7 @@ from typing import Any
 
 from screening.evaluation.evaluate import Points
 from screening.evaluation.fast import round_ratio
-from screening.evaluation.fields import DERIVED, FIRM_FIELDS
+from screening.evaluation.fields import DERIVED, DERIVED_FROM, FIRM_FIELDS
 from screening.evaluation.population import Benchmark
 from screening.evaluation.results import FirmResult
 from screening.evaluation.scheme import Scheme, TrackDef
@@ -239,10 +239,14 @@ def gap_text(scheme: Scheme, gap: tuple[Any, ...] | None, lang: str) -> str:
     if names and names[0] == "division_by_zero":
         return label("division_by_zero", lang)
     sep = ", " if lang == "en" else "、"
+    # a derived value by the column to fill in (投产满月数 → 投产日期), once
+    columns = dict.fromkeys(
+        n if n in scheme.fields else DERIVED_FROM.get(n, n) for n in names
+    )
     return _t(
         "missing_fields",
         lang,
-        fields=sep.join(field_title(scheme, n, lang) for n in names),
+        fields=sep.join(field_title(scheme, n, lang) for n in columns),
     )
 
 

@@ -104,3 +104,17 @@ def test_the_text_action_list_says_why_each_firm_is_on_it(tmp_path: Path) -> Non
         "    why: investment intensity 330 ×10k CNY/mu against 400 promised (-17.5%);"
     )
     assert english[at + 4] == "    why: last class"
+
+
+def test_a_missing_production_date_names_the_column_to_fill(tmp_path: Path) -> None:
+    # minor (c): the why named the derived 投产满月数（至评价年度末）, not 投产日期
+    row = ",,规上,10,240.97,10000,1361.6,505.4,0.276197,302,75.06,,否,否"
+    firms = _write(tmp_path / "firms.csv", FIRM_HEADER, "乙公司" + row)
+    for lang, wanted, derived in (
+        ("zh", "（未提供 投产日期）", "投产满月数"),
+        ("en", "(start of production not given)", "months in production"),
+    ):
+        doc = _evaluate(tmp_path, firms, "--lang", lang)
+        (firm,) = doc["firms"]
+        (line,) = [w for w in firm["why"] if wanted in w]
+        assert derived not in line
