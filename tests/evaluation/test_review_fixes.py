@@ -6,6 +6,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,26 +25,36 @@ def _write(path: Path, *lines: str) -> str:
     return str(path)
 
 
-def test_the_firms_production_date_fills_the_promise(tmp_path: Path) -> None:
-    # finding 1: produced 2022-03-01, promised by 2022-06-30; the promises file has
-    # no 实际投产日期, so the firms table's is used: met, not overdue, no 反制 entry
+def _production(
+    tmp_path: Path, produced: str, promise_head: str, promise_row: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The production promise check of one firm produced on `produced` (firms table),
+    against a promises file of one row, and the run's JSON."""
     firms = _write(
         tmp_path / "firms.csv",
         FIRM_HEADER,
         "台州戊电子有限公司,91331003000000005B,规上,10,240.97,10000,1361.6,505.4,"
-        "0.276197,302,75.06,2022-03-01,否,否",
+        f"0.276197,302,75.06,{produced},否,否",
     )
-    promises = _write(
-        tmp_path / "promises.csv",
-        "企业名称,统一社会信用代码,用地面积(亩),承诺投产日期,实际投产日期",
-        "台州戊电子有限公司,91331003000000005B,10,2022-06-30,",
-    )
+    promises = _write(tmp_path / "promises.csv", promise_head, promise_row)
     out = tmp_path / "out.json"
     invoke(["evaluate", firms, "--scheme", "huangyan", "--year", "2025",
             "--promises", promises, "-o", str(out)])  # fmt: skip
     doc = json.loads(out.read_text(encoding="utf-8"))
     (firm,) = doc["firms"]
     (item,) = [p for p in firm["promise"]["items"] if p["promise"] == "production"]
+    return item, doc
+
+
+def test_the_firms_production_date_fills_the_promise(tmp_path: Path) -> None:
+    # finding 1: produced 2022-03-01, promised by 2022-06-30; the promises file has
+    # no 实际投产日期, so the firms table's is used: met, not overdue, no 反制 entry
+    item, doc = _production(
+        tmp_path,
+        "2022-03-01",
+        "企业名称,统一社会信用代码,用地面积(亩),承诺投产日期,实际投产日期",
+        "台州戊电子有限公司,91331003000000005B,10,2022-06-30,",
+    )
     assert item["actual"] == "2022-03-01"
     assert item["status"] == "met" and item["gap"] == -121 and not item["overdue"]
     assert doc["actions"] == []
@@ -52,23 +63,12 @@ def test_the_firms_production_date_fills_the_promise(tmp_path: Path) -> None:
 def test_a_firm_s_earlier_production_is_not_a_later_project_s(tmp_path: Path) -> None:
     # the firm produced in 2012; this promise's project was to start in 2024: the firms
     # table's date is an earlier plant's, so the promise is still overdue
-    firms = _write(
-        tmp_path / "firms.csv",
-        FIRM_HEADER,
-        "台州戊电子有限公司,91331003000000005B,规上,10,240.97,10000,1361.6,505.4,"
-        "0.276197,302,75.06,2012-03-01,否,否",
-    )
-    promises = _write(
-        tmp_path / "promises.csv",
+    item, _ = _production(
+        tmp_path,
+        "2012-03-01",
         "企业名称,统一社会信用代码,用地面积(亩),承诺开工日期,承诺投产日期,实际投产日期",
         "台州戊电子有限公司,91331003000000005B,10,2024-03-01,2025-06-30,",
     )
-    out = tmp_path / "out.json"
-    invoke(["evaluate", firms, "--scheme", "huangyan", "--year", "2025",
-            "--promises", promises, "-o", str(out)])  # fmt: skip
-    doc = json.loads(out.read_text(encoding="utf-8"))
-    (firm,) = doc["firms"]
-    (item,) = [p for p in firm["promise"]["items"] if p["promise"] == "production"]
     assert item["actual"] is None and item["overdue"]
 
 
