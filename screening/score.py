@@ -273,7 +273,7 @@ class Scorer:
         that apply and the cap at 100 counted, exactly. `more` itself (the same
         object) when the rules' points are the score: unweighted, the applicable
         rules' most points adding up to 100, and the cap not reached."""
-        if not self.weights and self._on_scale(findings, index, more):
+        if not self.weights and self._on_scale(findings, more):
             return more
         before = self.ratio(findings)
         finding = findings[index]
@@ -284,7 +284,7 @@ class Scorer:
             return 0
         return Fraction(*after) - Fraction(*before)
 
-    def _on_scale(self, findings: Sequence[Finding], index: int, more: Points) -> bool:
+    def _on_scale(self, findings: Sequence[Finding], more: Points) -> bool:
         """Whether, unweighted, a point of a rule is a point of the score for this
         raise: the applicable score rules' most points add up to 100, the score is not
         below 0 and `more` more does not pass the cap (sums as integer ratios)."""
