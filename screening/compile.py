@@ -609,30 +609,12 @@ class _Builder:
                 table = self.rs.tables.get(name)
                 if table is not None and not table.values and table.default is None:
                     return name, "table_not_configured"
-            for name in sorted(self._uncoalesced(node)):
+            # inside a coalesce(…), a value-less parameter is a fallback not taken
+            for name in sorted(n.names_read(node, self.rs.metric_nodes, "coalesce")):
                 param = self.rs.parameters.get(name)
                 if param is not None and param.value is None:
                     return name, "parameter_not_configured"
         return None, "table_not_configured"
-
-    def _uncoalesced(self, node: n.Node) -> set[str]:
-        """Names read outside any `coalesce(…)`, metrics expanded.
-
-        Inside one, a parameter without a value is a fallback not taken, not a figure
-        left to be filled."""
-        found: set[str] = set()
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, n.Call) and current.func == "coalesce":
-                continue
-            if isinstance(current, n.Name):
-                found.add(current.name)
-                metric = self.rs.metric_nodes.get(current.name)
-                if metric is not None:
-                    stack.append(metric)
-            stack.extend(n.children(current))
-        return found
 
     def reading(self, node: n.Node) -> Part:
         """What an expression evaluated in Python reads (a graded value): no atoms."""
@@ -665,7 +647,7 @@ class _Builder:
             groups.append(tuple(arguments))
         if not groups:
             return (), frozenset()
-        outside = self.expand(self._uncoalesced(node))
+        outside = self.expand(n.names_read(node, self.rs.metric_nodes, "coalesce"))
         return tuple(groups), frozenset(f for f in fields if f not in outside)
 
     def part(self, node: n.Node) -> Part:

@@ -669,21 +669,11 @@ def _names_read(
     """Every name a rule reads, metrics expanded; `outside_coalesce`: only those read
     outside any coalesce(…) (inside one, a value-less parameter is a fallback not
     taken, never 未配置)."""
+    outside = "coalesce" if outside_coalesce else None
     names: set[str] = set()
-    stack: list[n.Node] = [
-        node
-        for node in (rule.condition, rule.value, rule.applies_if)
-        if node is not None
-    ]
-    while stack:
-        node = stack.pop()
-        if outside_coalesce and isinstance(node, n.Call) and node.func == "coalesce":
-            continue
-        if isinstance(node, n.Name) and node.name not in names:
-            names.add(node.name)
-            if node.name in rs.metric_nodes:
-                stack.append(rs.metric_nodes[node.name])
-        stack.extend(n.children(node))
+    for node in (rule.condition, rule.value, rule.applies_if):
+        if node is not None:
+            names |= n.names_read(node, rs.metric_nodes, outside)
     return names
 
 

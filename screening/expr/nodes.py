@@ -209,6 +209,31 @@ def names(node: Node) -> set[str]:
     return found
 
 
+def names_read(
+    node: Node, metrics: Mapping[str, Node], outside: str | None = None
+) -> set[str]:
+    """Every name the expression reads, metrics expanded (a metric's name and the names
+    it reads); with `outside`, only those read outside any call of that function
+    (inside `coalesce(…)`, a value-less parameter is a fallback not taken)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if (
+            outside is not None
+            and isinstance(current, Call)
+            and current.func == outside
+        ):
+            continue
+        if isinstance(current, Name) and current.name not in found:
+            found.add(current.name)
+            metric = metrics.get(current.name)
+            if metric is not None:
+                stack.append(metric)
+        stack.extend(children(current))
+    return found
+
+
 def calls(node: Node, func: str, metrics: Mapping[str, Node]) -> list[Call]:
     """Every call of `func` in the expression, metrics expanded where they are read, in
     the order they are written (each metric once)."""
