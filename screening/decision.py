@@ -36,11 +36,7 @@ class Decider:
             (lists.get(kind.effect), kind.lists_missing, kind.missing_blocks)
             for kind in kinds
         ]
-        self._scorer = Scorer(
-            [index for index, kind in enumerate(kinds) if kind.scored],
-            [index for index, kind in enumerate(kinds) if kind.bonus],
-            ruleset.weights,
-        )
+        self._scorer = Scorer.for_kinds(kinds, ruleset.weights)
         # the pass mark and the foot of the review band as integer ratios
         self._marks = (
             None

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
+from typing import Any
 
 from screening.expr.evaluate import exact
 from screening.findings import Finding, Points, Status
@@ -222,6 +223,20 @@ class Scorer:
         self.scored = tuple(scored)
         self.bonuses = tuple(bonuses)
         self.weights = weights
+
+    @classmethod
+    def for_kinds(
+        cls,
+        kinds: Sequence[Any],  # screening.kinds.RuleKind
+        weights: dict[str, Decimal] | None,
+    ) -> Scorer:
+        """The scorer of a rule set whose rules, in order, are of `kinds` (their
+        `scored` and `bonus` flags): what the decision and a remedy's rise both use."""
+        return cls(
+            [index for index, kind in enumerate(kinds) if kind.scored],
+            [index for index, kind in enumerate(kinds) if kind.bonus],
+            weights,
+        )
 
     def ratio(self, findings: Sequence[Finding]) -> tuple[int, int] | None:
         """The score of one project's findings as (numerator, denominator > 0), or None."""

@@ -383,10 +383,8 @@ class Explainer:
         }
         self.positions = {rule.id: index for index, rule in enumerate(ruleset.rules)}
         # the score as the decision makes it, to say how far a score remedy raises it
-        self.scorer = Scorer(
-            [i for i, r in enumerate(ruleset.rules) if self.kinds[r.id].scored],
-            [i for i, r in enumerate(ruleset.rules) if self.kinds[r.id].bonus],
-            ruleset.weights,
+        self.scorer = Scorer.for_kinds(
+            [self.kinds[rule.id] for rule in ruleset.rules], ruleset.weights
         )
         self.titles = {
             rule.id: rule.spec.title.get(lang)
