@@ -914,7 +914,6 @@ def register_kpi(
     from screening.register.kpi import (
         close_parks,
         compute_kpis,
-        parks_with_leads,
         period_of,
         register_parks,
         render_kpis,
@@ -929,7 +928,7 @@ def register_kpi(
         period = period_of(year, quarter, month, date_from, date_to, dt.date.today())
         targets = load_targets(targets_file) if targets_file else None
         with _open(db_ref) as register:
-            if park is not None and not parks_with_leads(register, [park]):
+            if park is not None and not register_parks(register, [park]):
                 known = register_parks(register)
                 raise RegisterError(
                     _no_such_park(park, known, close_parks(park, known))

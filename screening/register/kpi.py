@@ -374,25 +374,14 @@ def compute_kpis(
     }
 
 
-def parks_with_leads(register: Register, names: list[str]) -> set[str]:
-    """Those of `names` that some lead of the register is in (one index probe each)."""
+def register_parks(register: Register, among: list[str] | None = None) -> list[str]:
+    """The parks the register's leads name, sorted (a lead without one names none);
+    with `among`, only those of them (one index probe each)."""
     c = leads.c
-    with register.read() as conn:
-        return set(
-            conn.execute(
-                select(c.park).where(c.park.in_(names)).group_by(c.park)
-            ).scalars()
-        )
-
-
-def register_parks(register: Register) -> list[str]:
-    """The parks the register's leads name, sorted (a lead without one names none)."""
-    c = leads.c
+    named = c.park.is_not(None) if among is None else c.park.in_(among)
     with register.read() as conn:
         return sorted(
-            conn.execute(
-                select(c.park).where(c.park.is_not(None)).group_by(c.park)
-            ).scalars()
+            conn.execute(select(c.park).where(named).group_by(c.park)).scalars()
         )
 
 
@@ -412,7 +401,7 @@ def unmatched_targets(
     """Each park of the targets file that no lead of the register is in, with the
     parks it may have meant: its target is shown as missed (0/N), perhaps a typo."""
     named = sorted({p for p, _year in targets.by_park_year})
-    found = parks_with_leads(register, named)
+    found = set(register_parks(register, named))
     missing = [name for name in named if name not in found]
     known = register_parks(register) if missing else []
     return [(name, close_parks(name, known)) for name in missing]
@@ -697,7 +686,6 @@ __all__ = [
     "Period",
     "close_parks",
     "compute_kpis",
-    "parks_with_leads",
     "period_of",
     "register_parks",
     "render_kpis",
